@@ -1,0 +1,382 @@
+/* libtender: the host API.
+ *
+ * A host creates one TenderHost (plugins, policy config, ledger, clock), then
+ * asks for quotes and runs payments through it. Every payment operation is
+ * recorded in the ledger before it is acknowledged.
+ *
+ * Thread-safety: a TenderHost may be used from any number of threads at once
+ * once created; tender_host_new() and tender_host_free() must not race with
+ * other calls on the same host. Returned structs are owned by the caller and
+ * freed with their *_free() function unless stated otherwise.
+ *
+ * Errors: functions report failures through GError in the TENDER_ERROR
+ * domain. A declined payment is not an error: it is a TenderPayment whose
+ * status is TENDER_STATUS_DECLINED.
+ */
+#ifndef TENDER_TENDER_H
+#define TENDER_TENDER_H
+
+#include <glib.h>
+
+#include <tender/money.h>
+#include <tender/plugin.h>
+
+G_BEGIN_DECLS
+
+/* ---- errors ------------------------------------------------------------- */
+
+#define TENDER_ERROR (tender_error_quark())
+GQuark tender_error_quark(void);
+
+/* Stable error codes of the TENDER_ERROR domain. Frozen numbering. */
+typedef enum {
+    TENDER_ERROR_INVALID_ARGUMENT = 1,    /* malformed input: amount, currency, region, id */
+    TENDER_ERROR_CONFIG = 2,              /* the policy config is invalid */
+    TENDER_ERROR_LEDGER = 3,              /* the ledger could not be read or written */
+    TENDER_ERROR_NOT_FOUND = 4,           /* no such payment */
+    TENDER_ERROR_IDEMPOTENCY_CONFLICT = 5,/* key reused with different parameters */
+    TENDER_ERROR_INVALID_STATE = 6,       /* operation not allowed in the payment's state */
+    TENDER_ERROR_AMOUNT_EXCEEDED = 7,     /* over-capture or over-refund */
+    TENDER_ERROR_NOT_SUPPORTED = 8,       /* the method does not declare this operation */
+    TENDER_ERROR_UNKNOWN_METHOD = 9,      /* no loaded plugin provides the method */
+    TENDER_ERROR_PLUGIN = 10,             /* a plugin failed to create or misbehaved */
+    TENDER_ERROR_INTERNAL = 11,
+    TENDER_ERROR_AUTHORIZATION_EXPIRED = 12, /* capture after the hold lapsed */
+    TENDER_ERROR_NOTIFICATION_REJECTED = 13  /* bad signature or unknown payment */
+} TenderErrorCode;
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+/* The one state machine of every method. Frozen numbering. */
+typedef enum {
+    TENDER_STATUS_REQUIRES_ACTION = 1,
+    TENDER_STATUS_PENDING = 2,
+    TENDER_STATUS_UNKNOWN = 3,
+    TENDER_STATUS_AUTHORIZED = 4,
+    TENDER_STATUS_PARTIALLY_CAPTURED = 5,
+    TENDER_STATUS_CAPTURED = 6,
+    TENDER_STATUS_PARTIALLY_REFUNDED = 7,
+    TENDER_STATUS_REFUNDED = 8,
+    TENDER_STATUS_VOIDED = 9,
+    TENDER_STATUS_DECLINED = 10,
+    TENDER_STATUS_FAILED = 11,
+    TENDER_STATUS_EXPIRED = 12
+} TenderStatus;
+
+/* "requires_action", "authorized", …; NULL for an invalid value. */
+const char *tender_status_to_string(TenderStatus status);
+/* Parse a status name; FALSE when unknown. */
+gboolean tender_status_from_string(const char *name, TenderStatus *out);
+/* TRUE for statuses no operation can leave (refunded, voided, declined,
+ * failed, expired). */
+gboolean tender_status_is_terminal(TenderStatus status);
+
+/* ---- host --------------------------------------------------------------- */
+
+typedef struct TenderHost TenderHost;
+typedef struct TenderHostOptions TenderHostOptions;
+
+/* Options for tender_host_new(). Not thread-safe; free with
+ * tender_host_options_free(). */
+TenderHostOptions *tender_host_options_new(void);
+void tender_host_options_free(TenderHostOptions *options);
+/* Add a directory to scan for plugins (repeatable, scanned in order). */
+void tender_host_options_add_plugin_dir(TenderHostOptions *options, const char *dir);
+/* Read the policy config from this JSON file (default: the embedded one). */
+void tender_host_options_set_config_file(TenderHostOptions *options, const char *path);
+/* Use this JSON text as the policy config. */
+void tender_host_options_set_config_data(TenderHostOptions *options, const char *json);
+/* Ledger file path, or ":memory:" (default: the config's ledger, else
+ * "tender-ledger.db" in the working directory). */
+void tender_host_options_set_ledger(TenderHostOptions *options, const char *path);
+/* Run on a fixed clock (ms since the epoch, UTC) instead of the system one. */
+void tender_host_options_set_fixed_now(TenderHostOptions *options, gint64 now_ms);
+
+/* Create a host: read and validate the config, load the plugins (a refused
+ * plugin is recorded, never fatal), open the ledger. NULL with error set on a
+ * config error (TENDER_ERROR_CONFIG) or a ledger error (TENDER_ERROR_LEDGER).
+ * The options may be freed afterwards. */
+TenderHost *tender_host_new(const TenderHostOptions *options, GError **error);
+/* Close the ledger, destroy plugin instances, unload plugins. NULL is fine. */
+void tender_host_free(TenderHost *host);
+
+/* The host's clock (ms since epoch, UTC): fixed or system. */
+gint64 tender_host_now(TenderHost *host);
+/* Move a fixed clock (tests); a no-op on the system clock. */
+void tender_host_set_now(TenderHost *host, gint64 now_ms);
+
+/* Warnings the config produced (a configured method no plugin provides…).
+ * Owned by the host: an array of strings. */
+const GPtrArray *tender_host_config_warnings(TenderHost *host);
+
+/* ---- plugins and methods ------------------------------------------------- */
+
+typedef struct {
+    char code[4];
+    int exponent;          /* the method's exponent for this currency */
+    gint64 min_amount;     /* inherent bounds in minor units, 0 = none */
+    gint64 max_amount;
+    char *home_region;     /* NULL unless in-country only */
+} TenderCurrencyInfo;
+
+typedef struct {
+    char *name;
+    guint32 flags;         /* TENDER_PARAM_* */
+    char *description;
+} TenderParamInfo;
+
+/* Facts of one registered method, copied from its plugin. Owned by the host,
+ * valid until tender_host_free(). */
+typedef struct {
+    char *id;
+    char *name;
+    char *plugin_id;
+    char *plugin_file;
+    guint64 capabilities;   /* TENDER_CAP_* */
+    GStrv regions;          /* "*" alone means everywhere */
+    GArray *currencies;     /* TenderCurrencyInfo */
+    GPtrArray *params;      /* TenderParamInfo* */
+    GPtrArray *action_params;
+    gint64 hold_seconds;
+    gint64 action_timeout_seconds;
+    guint32 over_capture_bps;
+    gint64 over_capture_max_extra;
+    char *over_capture_currency;
+    GStrv tiers;            /* may be empty */
+    gboolean has_fixtures;
+} TenderMethodInfo;
+
+/* One loaded plugin. Owned by the host. */
+typedef struct {
+    char *file;
+    char *id;
+    char *name;
+    char *version;
+    char *description;
+    guint abi_major;
+    guint abi_minor;
+    GPtrArray *methods;     /* TenderMethodInfo*, borrowed from the host */
+} TenderPluginInfo;
+
+/* One file the loader refused, with why. Owned by the host. */
+typedef struct {
+    char *file;
+    char *plugin_id;        /* NULL when it could not be read */
+    char *reason;
+} TenderRefusal;
+
+const GPtrArray *tender_host_plugins(TenderHost *host);   /* TenderPluginInfo* */
+const GPtrArray *tender_host_methods(TenderHost *host);   /* TenderMethodInfo* */
+const GPtrArray *tender_host_refusals(TenderHost *host);  /* TenderRefusal* */
+/* The method with this id, or NULL. */
+const TenderMethodInfo *tender_host_method(TenderHost *host, const char *method_id);
+
+/* Capability bit names ("authorize", "partial_capture", …) for display. */
+const char *tender_capability_name(guint64 bit);
+
+/* ---- quotes -------------------------------------------------------------- */
+
+typedef struct {
+    const char *region;      /* ISO 3166-1 alpha-2, required */
+    const char *currency;    /* ISO 4217, required */
+    const char *amount;      /* decimal string, required */
+    const char *account;     /* may be NULL */
+    const char *tier;        /* may be NULL */
+} TenderBuyer;
+
+/* One method in a quote. */
+typedef struct {
+    char *method;
+    gboolean offered;
+    char *reason_code;       /* when not offered: a decline code name */
+    char *reason;            /* when not offered: a sentence for a person */
+    char *currency;          /* what the buyer pays in (after any exchange) */
+    int exponent;
+    gint64 amount;           /* the order amount in `currency` */
+    gint64 fee;              /* in `currency` */
+    gint64 total;            /* amount + fee, in `currency` */
+    char *exchange;          /* "1 USD = 7.1 CNY as of 2026-11-01", or NULL */
+    gboolean step_up;        /* policy asks for strong authentication */
+} TenderQuote;
+
+void tender_quote_free(TenderQuote *quote);
+
+/* Every registered method for this buyer: offered ones first, sorted by
+ * total cost, then the others with their reason. Free with
+ * g_ptr_array_unref(). Errors only for malformed input. */
+GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError **error);
+
+/* ---- payments ------------------------------------------------------------ */
+
+/* One operation attempt recorded on a payment. */
+typedef struct {
+    gint64 seq;
+    char *kind;              /* "authorize", "capture", "refund", "notification", … */
+    char *request_id;
+    char *idempotency_key;   /* NULL when none was given */
+    gint64 amount;
+    char *outcome;           /* "approved", "declined", … */
+    char *decline_code;      /* NULL when none */
+    char *raw_code;
+    char *message;
+    char *processor_ref;
+    char *status_after;
+    gint64 created_ms;
+} TenderOperation;
+
+typedef struct {
+    char *id;
+    char *method;
+    char *account;
+    char *tier;
+    char *region;
+    char *currency;
+    int exponent;            /* decimals of amount, captured, refunded */
+    TenderStatus status;
+    gint64 amount;           /* authorized (or requested) amount */
+    gint64 captured;
+    gint64 refunded;
+    gint64 fee;              /* policy fee, same currency */
+    char *processor_ref;
+    char *idempotency_key;
+    /* The pending action, when status is requires_action. */
+    guint32 action_kind;     /* tender_action_kind */
+    char *action_data;
+    char *action_hint;
+    gint64 action_expires_ms;
+    /* The decline, when there is one. */
+    guint32 decline_code;    /* tender_decline_code, 0 = none */
+    char *decline_raw_code;
+    char *decline_message;
+    /* Display data returned by the plugin (never a full number). */
+    char *brand;
+    char *first6;
+    char *last4;
+    char *display_account;
+    char *issuer_country;
+    char *details;
+    gint64 created_ms;
+    gint64 updated_ms;
+    gint64 hold_expires_ms;  /* 0 = none */
+    GPtrArray *operations;   /* TenderOperation*, oldest first */
+} TenderPayment;
+
+void tender_payment_free(TenderPayment *payment);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TenderPayment, tender_payment_free)
+
+typedef struct {
+    const char *method;
+    const char *region;
+    const char *currency;
+    const char *amount;          /* decimal string */
+    const char *account;         /* may be NULL */
+    const char *tier;            /* may be NULL */
+    const char *idempotency_key; /* may be NULL */
+    const tender_param *params;  /* borrowed for the call */
+    gsize n_params;
+    gboolean capture;            /* purchase: capture at once when possible */
+} TenderPayRequest;
+
+/* Start a payment: policy first (a refusal is recorded as declined and the
+ * plugin is never called), then the plugin's authorize (or purchase). The
+ * returned payment may be authorized, captured, requires_action, pending,
+ * unknown, declined or failed. An idempotency key seen before returns the
+ * stored payment without calling the plugin (same parameters) or fails with
+ * TENDER_ERROR_IDEMPOTENCY_CONFLICT. */
+TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *request,
+                               GError **error);
+
+/* Finish the payer's action (one-time code, approval, protection code). */
+TenderPayment *tender_host_complete(TenderHost *host, const char *payment_id,
+                                    const tender_param *params, gsize n_params,
+                                    GError **error);
+
+/* Capture amount (decimal string; NULL: all that remains authorized). */
+TenderPayment *tender_host_capture(TenderHost *host, const char *payment_id,
+                                   const char *amount, const char *idempotency_key,
+                                   GError **error);
+TenderPayment *tender_host_void(TenderHost *host, const char *payment_id,
+                                const char *idempotency_key, GError **error);
+/* Refund amount (NULL: all that was captured and not yet refunded). */
+TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id,
+                                  const char *amount, const char *idempotency_key,
+                                  GError **error);
+/* Ask the plugin for the truth about one payment and apply it. */
+TenderPayment *tender_host_sync(TenderHost *host, const char *payment_id, GError **error);
+/* Read a payment (applying any lapse that is due). */
+TenderPayment *tender_host_get(TenderHost *host, const char *payment_id, GError **error);
+
+typedef struct {
+    const char *account;     /* NULL: any */
+    const char *method;      /* NULL: any */
+    gboolean has_status;
+    TenderStatus status;
+    gint64 from_ms;          /* 0: no bound */
+    gint64 to_ms;            /* 0: no bound */
+    guint limit;             /* 0: no limit */
+} TenderListFilter;
+
+/* Payments matching filter (NULL: all), newest first, without operations.
+ * Free with g_ptr_array_unref(). */
+GPtrArray *tender_host_list(TenderHost *host, const TenderListFilter *filter, GError **error);
+
+/* The reply a provider expects for a notification. */
+typedef struct {
+    guint status;            /* HTTP status */
+    char *content_type;
+    char *body;              /* e.g. "success", "YES" */
+    char *payment_id;        /* the payment it applied to, NULL if none */
+    gboolean duplicate;      /* already applied before: nothing changed */
+} TenderNotifyReply;
+
+void tender_notify_reply_free(TenderNotifyReply *reply);
+
+/* Hand a provider's notification to method's plugin: verify, identify the
+ * payment, apply it once. A forged or unparseable notification fails with
+ * TENDER_ERROR_NOTIFICATION_REJECTED and changes nothing. */
+TenderNotifyReply *tender_host_notify(TenderHost *host, const char *method_id,
+                                      const tender_param *headers, gsize n_headers,
+                                      const char *body, gsize body_len, GError **error);
+
+/* Sandbox only: the notification the provider would send for payment_id when
+ * `event` happens ("paid", …), as header lines and a body (both newly
+ * allocated). Fails with TENDER_ERROR_NOT_SUPPORTED when the method has no
+ * sandbox notifications. */
+gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_id,
+                                          const char *event, char **headers_out,
+                                          char **body_out, GError **error);
+
+typedef struct {
+    guint examined;          /* payments looked at */
+    guint resolved;          /* changed state */
+    guint expired;           /* lapsed holds or actions */
+    guint still_open;        /* still unknown or pending */
+    guint errors;
+} TenderReconcileReport;
+
+/* Sync every unknown payment and every pending one older than the config's
+ * reconcile age; expire lapsed holds and actions. */
+gboolean tender_host_reconcile(TenderHost *host, TenderReconcileReport *report,
+                               GError **error);
+
+/* Called after every state change, from the thread that made it, after the
+ * change is committed. Must not call back into the host on the same payment. */
+typedef void (*TenderStateFunc)(const char *payment_id, TenderStatus old_status,
+                                TenderStatus new_status, gpointer user_data);
+/* Returns an id for tender_host_remove_listener(). */
+guint tender_host_add_listener(TenderHost *host, TenderStateFunc func, gpointer user_data);
+void tender_host_remove_listener(TenderHost *host, guint listener_id);
+
+/* ---- config -------------------------------------------------------------- */
+
+/* Validate a policy config file without creating a host. FALSE with
+ * TENDER_ERROR_CONFIG naming the JSON path (and line) on the first problem.
+ * Warnings (strings) are appended to warnings when not NULL. */
+gboolean tender_config_check_file(const char *path, GPtrArray *warnings, GError **error);
+
+/* The embedded default config (JSON text, static). */
+const char *tender_config_default_json(void);
+
+G_END_DECLS
+
+#endif /* TENDER_TENDER_H */
