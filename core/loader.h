@@ -1,0 +1,77 @@
+/* Plugin loader and registry (private to libtender).
+ *
+ * Scans plugin directories, dlopen()s each shared object with
+ * RTLD_NOW | RTLD_LOCAL, checks its descriptor through tender_abi_check_*()
+ * and registers its methods. A refused file never stops the host: the
+ * refusal is recorded with the file, the plugin id when known, and the
+ * reason. Not thread-safe: the host loads everything before it serves calls;
+ * afterwards the registry is read-only and safe to read from any thread. */
+#ifndef TENDER_CORE_LOADER_H
+#define TENDER_CORE_LOADER_H
+
+#include <glib.h>
+
+#include <tender/plugin.h>
+#include <tender/tender.h>
+
+G_BEGIN_DECLS
+
+typedef struct TenderLoader TenderLoader;
+
+/* services is lent to every plugin's entry point and must outlive the
+ * loader. */
+TenderLoader *tender_loader_new(const tender_host_services *services);
+/* dlclose() every plugin. Destroy method instances before calling this. */
+void tender_loader_free(TenderLoader *loader);
+
+/* Load every "*.so" file in dir (and in its immediate subdirectories, so a
+ * build tree's plugins/<id>/<id>.so is found), in name order. A directory
+ * that group or others can write to is refused as a whole (recorded as a
+ * refusal naming the directory). A missing directory is recorded too. */
+void tender_loader_scan_dir(TenderLoader *loader, const char *dir);
+/* Load one file; FALSE (and a recorded refusal) when refused. */
+gboolean tender_loader_load_file(TenderLoader *loader, const char *path);
+
+const GPtrArray *tender_loader_plugins(const TenderLoader *loader);  /* TenderPluginInfo* */
+const GPtrArray *tender_loader_methods(const TenderLoader *loader);  /* TenderMethodInfo* */
+const GPtrArray *tender_loader_refusals(const TenderLoader *loader); /* TenderRefusal* */
+
+/* The ABI method struct behind a registered method id, or NULL. */
+const tender_method *tender_loader_method_abi(const TenderLoader *loader, const char *method_id);
+const TenderMethodInfo *tender_loader_method_info(const TenderLoader *loader,
+                                                  const char *method_id);
+
+/* ---- ABI checks (abi-check.c): the one place that knows the sizes ------- */
+
+/* Minimum struct sizes of ABI 1.0: a struct_size below these is refused. */
+#define TENDER_ABI_1_0_DESCRIPTOR_SIZE (offsetof(tender_plugin_descriptor, n_methods) + sizeof(size_t))
+#define TENDER_ABI_1_0_METHOD_SIZE (offsetof(tender_method, ops) + sizeof(void *))
+#define TENDER_ABI_1_0_OPS_SIZE (offsetof(tender_method_ops, sandbox_notification) + sizeof(void *))
+
+/* Version check: FALSE with a reason naming both versions when a plugin
+ * built for abi_major.abi_minor cannot load into this host. */
+gboolean tender_abi_check_version(guint32 plugin_major, guint32 plugin_minor, char **reason);
+
+/* Full check of a descriptor (sizes, version, ids, names, mandatory
+ * functions, capabilities with their functions, facts). FALSE with a
+ * newly allocated reason on the first problem. */
+gboolean tender_abi_check_descriptor(const tender_plugin_descriptor *descriptor, char **reason);
+
+/* The function slot for op (TENDER_OP_*) of method, reached through the
+ * size-checked table: NULL when the table is too short, the slot is empty or
+ * the capability is not declared. For TENDER_OP_NOTIFICATION this is the
+ * apply step; tender_abi_identify_fn gives the identify step. */
+tender_operation_fn tender_abi_operation_fn(const tender_method *method, tender_operation op);
+tender_operation_fn tender_abi_identify_fn(const tender_method *method);
+/* Sandbox slots, NULL when absent. */
+const tender_fixture *(*tender_abi_fixtures_fn(const tender_method *method))(size_t *n);
+void (*tender_abi_sandbox_notification_fn(const tender_method *method))(
+    void *, const tender_request *, const char *, tender_result *);
+
+void tender_method_info_free(TenderMethodInfo *info);
+void tender_plugin_info_free(TenderPluginInfo *info);
+void tender_refusal_free(TenderRefusal *refusal);
+
+G_END_DECLS
+
+#endif
