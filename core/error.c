@@ -1,1 +1,4 @@
-/* placeholder: not written yet */
+/* The TENDER_ERROR domain. */
+#include <tender/tender.h>
+
+G_DEFINE_QUARK(tender-error-quark, tender_error)

@@ -1,1 +1,40 @@
-/* placeholder: not written yet */
+/* ISO 3166-1 alpha-2 region codes: the officially assigned ones plus the
+ * user-assigned ranges (AA, QM-QZ, XA-XZ, ZZ) that operators use for test
+ * or private regions. */
+#include <string.h>
+
+#include <tender/money.h>
+
+static const char assigned[] =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ "
+    "BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
+    "DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS "
+    "GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN "
+    "KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM "
+    "PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
+    "VN VU WF WS YE YT ZA ZM ZW";
+
+static gboolean is_user_assigned(const char *r)
+{
+    if (strcmp(r, "AA") == 0 || strcmp(r, "ZZ") == 0)
+        return TRUE;
+    if (r[0] == 'Q' && r[1] >= 'M' && r[1] <= 'Z')
+        return TRUE;
+    return r[0] == 'X' && r[1] >= 'A' && r[1] <= 'Z';
+}
+
+gboolean tender_region_is_valid(const char *region)
+{
+    if (region == NULL || strlen(region) != 2 || !g_ascii_isupper(region[0]) ||
+        !g_ascii_isupper(region[1]))
+        return FALSE;
+    if (is_user_assigned(region))
+        return TRUE;
+    /* Codes sit at every third byte of the table. */
+    for (size_t i = 0; i + 1 < sizeof assigned; i += 3)
+        if (assigned[i] == region[0] && assigned[i + 1] == region[1])
+            return TRUE;
+    return FALSE;
+}
