@@ -1,0 +1,110 @@
+/* The sandbox fixtures: one per documented test number and brand sample,
+ * so the conformance kit can drive every card flow. */
+#include "card-ops.h"
+
+/* Valid until the end of 2035, within the 20-year horizon from 2026. */
+#define EXP_MONTH "12"
+#define EXP_YEAR "2035"
+
+#define CARD(id, number, cvc)                                                      \
+    static const tender_param id[] = {                                             \
+        {"number", number}, {"exp_month", EXP_MONTH}, {"exp_year", EXP_YEAR}, {"cvc", cvc}}
+
+CARD(p_approved, "4242424242424242", "123");
+CARD(p_do_not_honor, "4000000000000002", "123");
+CARD(p_insufficient, "4000000000009995", "123");
+CARD(p_lost, "4000000000009987", "123");
+CARD(p_stolen, "4000000000009979", "123");
+CARD(p_expired, "4000000000000069", "123");
+CARD(p_cvc, "4000000000000127", "123");
+CARD(p_processing, "4000000000000119", "123");
+CARD(p_luhn, "4242424242424241", "123");
+CARD(p_fraud, "4100000000000019", "123");
+CARD(p_challenge, "4000000000003220", "123");
+CARD(p_challenge_declined, "4000008400001629", "123");
+CARD(p_frictionless, "4000000000003055", "123");
+CARD(p_not_permitted, "4000000000000572", "123");
+CARD(p_limit, "4000000000000614", "123");
+CARD(p_restricted, "4000000000000622", "123");
+CARD(p_velocity, "4000000000000655", "123");
+CARD(p_unavailable, "4000000000000911", "123");
+CARD(p_attempted, "4000000000003063", "123");
+CARD(p_3ds_unavailable, "4000000000003071", "123");
+CARD(p_3ds_rejected, "4000000000003089", "123");
+CARD(p_mastercard, "5555555555554444", "123");
+CARD(p_mastercard_2, "2223003122003222", "123");
+CARD(p_amex, "378282246310005", "1234");
+CARD(p_discover, "6011111111111117", "123");
+CARD(p_jcb, "3566002020360505", "123");
+CARD(p_diners, "36227206271667", "123");
+CARD(p_unionpay, "6200000000000005", "123");
+CARD(p_unionpay_19, "6205500000000000004", "123");
+CARD(p_mir, "2200000000000004", "123");
+
+/* The sandbox ACS's default code (setting "sandbox_otp"). */
+static const tender_param otp_ok[] = {{"otp", "123456"}};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define FIX(name, params, outcome, decline)                                                \
+    {sizeof(tender_fixture), name, "US", "USD", "10.00", "", params, N(params), outcome, \
+     decline, NULL, 0, NULL, 0}
+#define FIX_OTP(name, params, after)                                                     \
+    {sizeof(tender_fixture),                                                             \
+     name,                                                                               \
+     "US",                                                                               \
+     "USD",                                                                              \
+     "10.00",                                                                            \
+     "",                                                                                 \
+     params,                                                                             \
+     N(params),                                                                          \
+     TENDER_OUTCOME_ACTION_REQUIRED,                                                     \
+     TENDER_DECLINE_NONE,                                                                \
+     otp_ok,                                                                             \
+     N(otp_ok),                                                                          \
+     NULL,                                                                               \
+     after}
+
+static const tender_fixture fixtures[] = {
+    FIX("approved", p_approved, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("do_not_honor", p_do_not_honor, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_DO_NOT_HONOR),
+    FIX("insufficient_funds", p_insufficient, TENDER_OUTCOME_DECLINED,
+        TENDER_DECLINE_INSUFFICIENT_FUNDS),
+    FIX("lost_card", p_lost, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LOST_CARD),
+    FIX("stolen_card", p_stolen, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_STOLEN_CARD),
+    FIX("expired_card", p_expired, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_EXPIRED_METHOD),
+    FIX("incorrect_cvc", p_cvc, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_SECURITY_CODE),
+    FIX("processing_error", p_processing, TENDER_OUTCOME_DECLINED,
+        TENDER_DECLINE_PROCESSING_ERROR),
+    FIX("invalid_number", p_luhn, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_NUMBER),
+    FIX("suspected_fraud", p_fraud, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_SUSPECTED_FRAUD),
+    FIX_OTP("three_ds_challenge", p_challenge, TENDER_OUTCOME_APPROVED),
+    FIX_OTP("three_ds_challenge_declined", p_challenge_declined, TENDER_OUTCOME_DECLINED),
+    FIX("three_ds_frictionless", p_frictionless, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("not_permitted", p_not_permitted, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_NOT_PERMITTED),
+    FIX("limit_exceeded", p_limit, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LIMIT_EXCEEDED),
+    FIX("restricted", p_restricted, TENDER_OUTCOME_DECLINED, TENDER_DECLINE_RESTRICTED),
+    FIX("velocity_exceeded", p_velocity, TENDER_OUTCOME_DECLINED,
+        TENDER_DECLINE_VELOCITY_EXCEEDED),
+    FIX("issuer_unavailable", p_unavailable, TENDER_OUTCOME_DECLINED,
+        TENDER_DECLINE_PROCESSOR_UNAVAILABLE),
+    FIX("three_ds_attempted", p_attempted, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("three_ds_unavailable", p_3ds_unavailable, TENDER_OUTCOME_APPROVED,
+        TENDER_DECLINE_NONE),
+    FIX("three_ds_rejected", p_3ds_rejected, TENDER_OUTCOME_DECLINED,
+        TENDER_DECLINE_AUTHENTICATION_FAILED),
+    FIX("mastercard", p_mastercard, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("mastercard_2_series", p_mastercard_2, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("amex", p_amex, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("discover", p_discover, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("jcb", p_jcb, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("diners", p_diners, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("unionpay", p_unionpay, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("unionpay_19", p_unionpay_19, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+    FIX("mir", p_mir, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
+};
+
+const tender_fixture *card_fixtures(size_t *n)
+{
+    *n = N(fixtures);
+    return fixtures;
+}

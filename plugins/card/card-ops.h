@@ -1,0 +1,61 @@
+/* The card method's operations (the tender_method_ops slots) and the
+ * helpers they share. Every function reads only its arguments and the
+ * immutable instance, so the method is thread-safe. */
+#ifndef CARD_OPS_H
+#define CARD_OPS_H
+
+#include <stddef.h>
+
+#include <tender/plugin.h>
+
+#include "card-config.h"
+#include "card-state.h"
+
+/* An authorization lapses 7 days after approval unless captured. */
+#define CARD_HOLD_SECONDS (7LL * 24 * 3600)
+/* The payer has 15 minutes to enter a 3-D Secure code. */
+#define CARD_ACTION_TIMEOUT_SECONDS (15LL * 60)
+
+/* Operation slots; instance is the card_config made by create. */
+void card_authorize(void *instance, const tender_request *req, tender_result *res);
+void card_purchase(void *instance, const tender_request *req, tender_result *res);
+void card_complete_action(void *instance, const tender_request *req, tender_result *res);
+void card_capture(void *instance, const tender_request *req, tender_result *res);
+void card_void(void *instance, const tender_request *req, tender_result *res);
+void card_refund(void *instance, const tender_request *req, tender_result *res);
+void card_sync(void *instance, const tender_request *req, tender_result *res);
+
+/* The documented sandbox fixtures (card-fixtures.c). */
+const tender_fixture *card_fixtures(size_t *n);
+
+/* ---- shared helpers (card-result.c) ----------------------------------- */
+
+/* A deterministic reference: prefix + the first 24 hex digits of the
+ * SHA-256 of seed, so a retried request id yields the same reference. */
+void card_reference(const char *prefix, const char *seed, char *out, size_t out_size);
+
+/* A six-character approval code derived from seed the same way. */
+void card_approval_code(const char *seed, char *out, size_t out_size);
+
+/* Copy st's display data (brand, first six, last four, country) into res. */
+void card_result_display(tender_result *res, const card_state *st);
+
+/* Write st as res->plugin_state. */
+void card_result_state(tender_result *res, const card_state *st);
+
+/* Write res->details: st's 3-D Secure status and ECI, then extra lines
+ * (may be NULL). */
+void card_result_details(tender_result *res, const card_state *st, const char *extra);
+
+/* Fill res as ACTION_REQUIRED for st's pending challenge (ACS URL built
+ * from ref, the hint naming the sandbox code, the expiry time). */
+void card_result_challenge(const card_config *config, tender_result *res, const card_state *st,
+                           const char *ref);
+
+/* Finish res as DECLINED with the decline of ISO 8583 code raw. */
+void card_result_issuer_decline(tender_result *res, const char *raw);
+
+/* The request id to derive references from (request_id, else payment_id). */
+const char *card_request_seed(const tender_request *req);
+
+#endif
