@@ -1,0 +1,534 @@
+/* The WebMoney method: its facts, settings, and the operations that are not
+ * about notifications or protection codes (purchase, sync, refund).
+ *
+ * WebMoney only sells: a payment is one transfer from the payer's purse to
+ * the merchant's purse of the same type, so the method declares PURCHASE and
+ * no AUTHORIZE/CAPTURE. Two ways to pay:
+ *  - the merchant payment page (no protection_days): ACTION_REQUIRED redirect,
+ *    finished by WebMoney's signed payment notification;
+ *  - a code-protected transfer (protection_days + protection_code): the funds
+ *    are locked until complete_action brings the code (webmoney-protect.c).
+ * Refunds are transfers back to the payer's purse, full or partial. */
+#include <string.h>
+
+#include "webmoney.h"
+
+/* Sandbox defaults: one merchant purse per supported type, and a secret key
+ * that is public on purpose (docs/methods/webmoney.md). */
+#define DEFAULT_PAYEES "Z100000000001,E100000000001,K100000000001,B100000000001," \
+                       "V100000000001,Y100000000001"
+#define DEFAULT_SECRET "tender-sandbox-webmoney-secret"
+#define SECRET_KEY_MAX 50 /* WebMoney's limit for the merchant secret key */
+
+/* ---- small shared helpers ------------------------------------------------ */
+
+void wm_sha256_hex(const void *data, size_t len, int upper, char out[65])
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(sum, data, (gssize)len);
+    const char *hex = g_checksum_get_string(sum);
+    for (size_t i = 0; i < 64; i++)
+        out[i] = upper ? g_ascii_toupper(hex[i]) : hex[i];
+    out[64] = '\0';
+    g_checksum_free(sum);
+}
+
+void wm_set_display(tender_result *res, const char *purse, const char *wmid)
+{
+    const wm_purse_type *type = wm_purse_type_of(purse[0]);
+    TENDER_SETF(res, display_brand, "WebMoney %s", type ? type->title : "");
+    /* Purse numbers are public account numbers (printed on every invoice),
+     * not secrets; the WMID goes to details. */
+    TENDER_SET(res, display_account, purse);
+    (void)wmid;
+}
+
+const char *wm_payee_for_letter(const wm_instance *wm, char letter)
+{
+    for (size_t i = 0; i < wm->n_payees; i++)
+        if (wm->payees[i][0] == letter)
+            return wm->payees[i];
+    return NULL;
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+static int fail(char *error, size_t error_size, const char *message)
+{
+    tender_copy_string(error, error_size, message);
+    return 1;
+}
+
+/* Parse "Z…,E…" into wm->payees: well formed, a supported type, one purse
+ * per type (a transfer only goes between purses of one type). */
+static int read_payees(wm_instance *wm, const char *list, char *error, size_t error_size)
+{
+    char **items = g_strsplit(list, ",", -1);
+    int rc = 0;
+    wm->n_payees = 0;
+    for (size_t i = 0; items[i] && rc == 0; i++) {
+        char *purse = g_strstrip(items[i]);
+        const wm_purse_type *type = wm_purse_well_formed(purse) ? wm_purse_type_of(purse[0]) : NULL;
+        char message[256];
+        if (type == NULL || type->kind != WM_PURSE_SUPPORTED) {
+            g_snprintf(message, sizeof message,
+                       "webmoney settings: payee_purse \"%s\" must be a Z, E, K, B, V or Y "
+                       "purse: one type letter and 12 digits", purse);
+            rc = fail(error, error_size, message);
+        } else if (wm_payee_for_letter(wm, purse[0]) != NULL) {
+            g_snprintf(message, sizeof message,
+                       "webmoney settings: payee_purse lists two %s purses; give one per type",
+                       type->title);
+            rc = fail(error, error_size, message);
+        } else {
+            tender_copy_string(wm->payees[wm->n_payees++], sizeof wm->payees[0], purse);
+        }
+    }
+    if (rc == 0 && wm->n_payees == 0)
+        rc = fail(error, error_size, "webmoney settings: payee_purse is empty");
+    g_strfreev(items);
+    return rc;
+}
+
+static int wm_create(const tender_host_services *host, const char *method_id, void **instance,
+                     char *error, size_t error_size)
+{
+    if (host == NULL || host->now_ms == NULL || host->config_string == NULL ||
+        host->config_bool == NULL)
+        return fail(error, error_size, "webmoney: the host lacks clock or config services");
+    wm_instance *wm = g_new0(wm_instance, 1);
+    wm->host = host;
+    tender_copy_string(wm->method_id, sizeof wm->method_id, method_id);
+
+    char text[256];
+    int rc = 0;
+    int got = host->config_string(host, method_id, "mode", text, sizeof text);
+    if (got < 0)
+        rc = fail(error, error_size, "webmoney settings: mode must be a string (\"sandbox\")");
+    else if (got == 1 && strcmp(text, "sandbox") != 0)
+        rc = fail(error, error_size,
+                  "webmoney settings: mode must be \"sandbox\": the live WebMoney interfaces "
+                  "(Web Merchant Interface, X2/X5) are not built in");
+
+    if (rc == 0) {
+        got = host->config_string(host, method_id, "payee_purse", text, sizeof text);
+        if (got < 0)
+            rc = fail(error, error_size,
+                      "webmoney settings: payee_purse must be a string of purses, "
+                      "e.g. \"Z100000000001,E100000000001\"");
+        else
+            rc = read_payees(wm, got == 1 ? text : DEFAULT_PAYEES, error, error_size);
+    }
+
+    if (rc == 0) {
+        got = host->config_string(host, method_id, "secret_key", text, sizeof text);
+        if (got < 0 || (got == 1 && (text[0] == '\0' || strlen(text) > SECRET_KEY_MAX)))
+            rc = fail(error, error_size,
+                      "webmoney settings: secret_key must be a string of 1 to 50 characters");
+        else
+            tender_copy_string(wm->secret_key, sizeof wm->secret_key,
+                               got == 1 ? text : DEFAULT_SECRET);
+    }
+
+    if (rc == 0) {
+        int flag = 0;
+        got = host->config_bool(host, method_id, "test_mode", &flag);
+        if (got < 0)
+            rc = fail(error, error_size, "webmoney settings: test_mode must be true or false");
+        else
+            wm->test_mode = got == 1 ? flag : 0;
+    }
+
+    if (rc != 0) {
+        g_free(wm);
+        return rc;
+    }
+    *instance = wm;
+    return 0;
+}
+
+static void wm_destroy(void *instance)
+{
+    g_free(instance);
+}
+
+/* ---- purchase ------------------------------------------------------------ */
+
+/* Validate protection_days / protection_code. Returns the days (0: none) or
+ * -1 after declining res. */
+static int read_protection(const tender_request *req, const char **code, tender_result *res)
+{
+    const char *days_text = tender_request_param(req, "protection_days");
+    *code = tender_request_param(req, "protection_code");
+    if (days_text == NULL || days_text[0] == '\0') {
+        if (*code && (*code)[0]) {
+            /* X2 refuses a code without a period rather than ignore it. */
+            tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-10",
+                                  "protection_code is only used with protection_days "
+                                  "(a protected transfer)");
+            return -1;
+        }
+        return 0;
+    }
+    gint64 days = 0;
+    if (!tender_all_digits(days_text) || strlen(days_text) > 3 ||
+        (days = g_ascii_strtoll(days_text, NULL, 10)) < 1 || days > WM_PROTECTION_DAYS_MAX) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-8",
+                              "protection_days must be a whole number of days from 1 to %d",
+                              WM_PROTECTION_DAYS_MAX);
+        return -1;
+    }
+    if (*code == NULL || (*code)[0] == '\0') {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-9",
+                              "protection_code is required with protection_days: the code "
+                              "the payer will give to release the transfer");
+        return -1;
+    }
+    if (strlen(*code) > WM_PROTECTION_CODE_MAX || !g_utf8_validate(*code, -1, NULL)) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-9",
+                              "protection_code must be text of at most %d bytes",
+                              WM_PROTECTION_CODE_MAX);
+        return -1;
+    }
+    return (int)days;
+}
+
+static void wm_purchase(void *instance, const tender_request *req, tender_result *res)
+{
+    const wm_instance *wm = instance;
+    const wm_purse_type *type = wm_purse_type_for_currency(req->currency);
+    if (type == NULL) {
+        tender_result_decline(res, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED, "no_purse_type",
+                              "WebMoney has no purse type for %s (supported: USD, EUR, KZT, "
+                              "BYN, VND, UZS)", req->currency ? req->currency : "?");
+        return;
+    }
+    if (req->amount <= 0) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "-6",
+                              "amount must be above zero");
+        return;
+    }
+    const char *purse = tender_request_param(req, "purse");
+    if (!wm_check_payer_purse(purse, req->currency, res))
+        return;
+    const char *wmid = tender_request_param(req, "wmid");
+    if (wmid == NULL || wmid[0] == '\0') {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-15",
+                              "wmid is required: the payer's 12-digit WebMoney ID");
+        return;
+    }
+    if (!wm_wmid_well_formed(wmid)) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_ACCOUNT, "-15",
+                              "wmid must be exactly 12 digits");
+        return;
+    }
+    const char *code = NULL;
+    int days = read_protection(req, &code, res);
+    if (days < 0)
+        return;
+    const char *description = tender_request_param(req, "description");
+    if (description && (strlen(description) > WM_DESCRIPTION_MAX ||
+                        !g_utf8_validate(description, -1, NULL))) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-7",
+                              "description must be UTF-8 text of at most %d bytes",
+                              WM_DESCRIPTION_MAX);
+        return;
+    }
+    const char *payee = wm_payee_for_letter(wm, type->letter);
+    if (payee == NULL) {
+        tender_result_decline(res, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED, "no_payee_purse",
+                              "this merchant has no %s purse to receive %s (settings: "
+                              "payee_purse)", type->title, req->currency);
+        return;
+    }
+    char amount_wire[32];
+    if (!tender_money_to_wire(req->amount, req->exponent, 1, amount_wire, sizeof amount_wire)) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "-6",
+                              "amount cannot be written for WebMoney");
+        return;
+    }
+
+    wm_set_display(res, purse, wmid);
+    if (!wm_sandbox_check_payer(purse, wmid, res))
+        return;
+
+    char state[TENDER_RESULT_STATE_MAX] = "";
+    tender_kv_set(state, sizeof state, "payer", purse);
+    tender_kv_set(state, sizeof state, "wmid", wmid);
+    tender_kv_set(state, sizeof state, "payee", payee);
+    tender_kv_set_int(state, sizeof state, "amount", req->amount);
+    tender_kv_set(state, sizeof state, "currency", req->currency);
+    tender_kv_set_int(state, sizeof state, "created", wm->host->now_ms(wm->host));
+
+    if (days > 0) {
+        wm_protected_start(wm, req, days, code, state, sizeof state, res);
+        return;
+    }
+
+    char desc[WM_DESCRIPTION_MAX + 64];
+    if (description && description[0])
+        tender_copy_string(desc, sizeof desc, description);
+    else
+        g_snprintf(desc, sizeof desc, "Payment %s", req->payment_id ? req->payment_id : "");
+    uint32_t no = wm_payment_number(req->payment_id);
+    tender_kv_set(state, sizeof state, "flow", "merchant");
+    tender_kv_set(state, sizeof state, "status", "waiting");
+    tender_kv_set_int(state, sizeof state, "pno", no);
+    tender_kv_set(state, sizeof state, "desc", desc);
+
+    if (!wm_payment_page_url(wm, payee, amount_wire, no, desc, req->payment_id,
+                             res->action_data, sizeof res->action_data)) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-7",
+                              "description is too long for the payment page address");
+        res->action_data[0] = '\0';
+        return;
+    }
+    TENDER_SET(res, plugin_state, state);
+    res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
+    res->action_kind = TENDER_ACTION_REDIRECT;
+    TENDER_SETF(res, action_hint, "Pay %s %s from your %s purse on the WebMoney payment page.",
+                amount_wire, req->currency, type->title);
+    res->action_expires_ms = wm->host->now_ms(wm->host) + (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
+    TENDER_SETF(res, details, "lmi_payment_no=%u\nlmi_payment_amount=%s\nwmid=%s\n", no,
+                amount_wire, wmid);
+    TENDER_SET(res, raw_code, "0");
+    TENDER_SET(res, message, "waiting for the payer on the WebMoney payment page");
+    tender_log(wm->host, TENDER_LOG_INFO, wm->method_id,
+               "payment %s: payment page for LMI_PAYMENT_NO %u, %s %s", req->payment_id, no,
+               amount_wire, req->currency);
+}
+
+/* ---- sync ---------------------------------------------------------------- */
+
+static void merchant_sync(const wm_instance *wm, const tender_request *req, tender_result *res)
+{
+    const char *state = req->plugin_state;
+    char status[16] = "", trans[24] = "";
+    tender_kv_get(state, "status", status, sizeof status);
+    tender_kv_get(state, "trans", trans, sizeof trans);
+    if (strcmp(status, "paid") == 0) {
+        res->event = TENDER_EVENT_CAPTURED;
+        res->amount = tender_kv_get_int(state, "amount", 0);
+        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", "paid");
+        return;
+    }
+    if (strcmp(status, "waiting") != 0) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
+                              "unreadable plugin state for a payment-page payment");
+        return;
+    }
+    int64_t expires = tender_kv_get_int(state, "created", 0) +
+                      (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
+    if (wm->host->now_ms(wm->host) >= expires) {
+        tender_result_decline(res, TENDER_DECLINE_ACTION_EXPIRED, "page_expired",
+                              "the payer did not pay on the WebMoney payment page in time");
+        res->event = TENDER_EVENT_EXPIRED;
+        return;
+    }
+    /* Still waiting: WebMoney has reported nothing for this payment number. */
+    char payee[WM_PURSE_LEN + 1] = "", desc[WM_DESCRIPTION_MAX * 3 + 1] = "", amount_wire[32];
+    tender_kv_get(state, "payee", payee, sizeof payee);
+    tender_kv_get(state, "desc", desc, sizeof desc);
+    tender_money_to_wire(tender_kv_get_int(state, "amount", 0), req->exponent, 1, amount_wire,
+                         sizeof amount_wire);
+    wm_payment_page_url(wm, payee, amount_wire,
+                        (uint32_t)tender_kv_get_int(state, "pno", 0), desc, req->payment_id,
+                        res->action_data, sizeof res->action_data);
+    res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
+    res->action_kind = TENDER_ACTION_REDIRECT;
+    res->action_expires_ms = expires;
+    res->event = TENDER_EVENT_ACTION_REQUIRED;
+    TENDER_SET(res, raw_code, "0");
+    TENDER_SET(res, message, "waiting for the payer on the WebMoney payment page");
+}
+
+static void wm_sync(void *instance, const tender_request *req, tender_result *res)
+{
+    const wm_instance *wm = instance;
+    char flow[16] = "";
+    tender_kv_get(req->plugin_state, "flow", flow, sizeof flow);
+    if (strcmp(flow, "protected") == 0)
+        wm_protected_sync(wm, req, res);
+    else if (strcmp(flow, "merchant") == 0)
+        merchant_sync(wm, req, res);
+    else
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
+                              "no WebMoney state for this payment");
+    /* Money sent back since: report the refunded total instead. */
+    int64_t refunded = tender_kv_get_int(req->plugin_state, "refunded", 0);
+    if (res->event == TENDER_EVENT_CAPTURED && refunded > 0) {
+        res->event = TENDER_EVENT_REFUNDED;
+        res->amount = refunded;
+        TENDER_SET(res, message, "paid, then refunded in part or in full");
+    }
+}
+
+/* ---- refund -------------------------------------------------------------- */
+
+/* The amount an earlier refund with this transfer number moved, or -1. The
+ * list is "no:amount;no:amount". */
+static int64_t find_refund(const char *list, const char *no)
+{
+    size_t len = strlen(no);
+    for (const char *p = list; p && *p;) {
+        if (strncmp(p, no, len) == 0 && p[len] == ':')
+            return g_ascii_strtoll(p + len + 1, NULL, 10);
+        p = strchr(p, ';');
+        if (p)
+            p++;
+    }
+    return -1;
+}
+
+static void wm_refund(void *instance, const tender_request *req, tender_result *res)
+{
+    const wm_instance *wm = instance;
+    const char *state = req->plugin_state ? req->plugin_state : "";
+    char status[16] = "", payer[WM_PURSE_LEN + 1] = "", list[TENDER_RESULT_STATE_MAX] = "";
+    tender_kv_get(state, "status", status, sizeof status);
+    tender_kv_get(state, "payer", payer, sizeof payer);
+    if (tender_kv_get(state, "paid_from", payer, sizeof payer) != 1)
+        tender_kv_get(state, "payer", payer, sizeof payer);
+    tender_kv_get(state, "refunds", list, sizeof list);
+    int64_t paid = tender_kv_get_int(state, "amount", 0);
+    int64_t refunded = tender_kv_get_int(state, "refunded", 0);
+
+    if (strcmp(status, "paid") != 0 && strcmp(status, "released") != 0) {
+        tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "not_paid",
+                              "only a paid WebMoney payment can be refunded (it is %s)",
+                              status[0] ? status : "unknown");
+        return;
+    }
+    char no[24];
+    g_snprintf(no, sizeof no, "%" G_GUINT64_FORMAT, wm_sandbox_refund_no(req->request_id));
+    int64_t earlier = find_refund(list, no);
+    if (earlier >= 0) {
+        /* X2 refuses a repeated tranid: the transfer was already made. */
+        res->amount = earlier;
+        TENDER_SET(res, processor_ref, no);
+        TENDER_SETF(res, details, "refund_transfer=%s\nreplayed=1\n", no);
+        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "103",
+                              "this refund transfer was already made; nothing sent twice");
+        return;
+    }
+    if (req->amount <= 0) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "13",
+                              "refund amount must be above zero");
+        return;
+    }
+    if (req->amount > paid - refunded) {
+        char left[32];
+        tender_money_to_wire(paid - refunded, req->exponent, 1, left, sizeof left);
+        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "refund_exceeds_paid",
+                              "amount: a refund may not exceed what remains of the payment "
+                              "(%s %s)", left, req->currency ? req->currency : "");
+        return;
+    }
+
+    char next[TENDER_RESULT_STATE_MAX], entry[64];
+    tender_copy_string(next, sizeof next, state);
+    g_snprintf(entry, sizeof entry, "%s%s:%" G_GINT64_FORMAT, list[0] ? ";" : "", no,
+               req->amount);
+    g_strlcat(list, entry, sizeof list);
+    if (!tender_kv_set(next, sizeof next, "refunds", list) ||
+        !tender_kv_set_int(next, sizeof next, "refunded", refunded + req->amount)) {
+        tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "too_many_refunds",
+                              "this payment has too many refunds to record another");
+        return;
+    }
+    char amount_wire[32];
+    tender_money_to_wire(req->amount, req->exponent, 1, amount_wire, sizeof amount_wire);
+    TENDER_SET(res, plugin_state, next);
+    TENDER_SET(res, processor_ref, no);
+    TENDER_SETF(res, details, "refund_transfer=%s\nto_purse=%s\namount=%s\n", no, payer,
+                amount_wire);
+    res->amount = req->amount;
+    tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0",
+                          "refunded by a transfer back to the payer's purse");
+    tender_log(wm->host, TENDER_LOG_INFO, wm->method_id,
+               "payment %s: refund transfer %s of %s to %s", req->payment_id, no, amount_wire,
+               payer);
+}
+
+/* ---- the method table ---------------------------------------------------- */
+
+static const char *const regions[] = {"*", NULL};
+
+static const tender_currency_fact currencies[] = {
+    {sizeof(tender_currency_fact), "USD", -1, 0, 0, NULL}, /* Z */
+    {sizeof(tender_currency_fact), "EUR", -1, 0, 0, NULL}, /* E */
+    {sizeof(tender_currency_fact), "KZT", -1, 0, 0, NULL}, /* K */
+    {sizeof(tender_currency_fact), "BYN", -1, 0, 0, NULL}, /* B */
+    {sizeof(tender_currency_fact), "VND", -1, 0, 0, NULL}, /* V */
+    {sizeof(tender_currency_fact), "UZS", -1, 0, 0, NULL}, /* Y */
+};
+
+static const tender_param_spec params[] = {
+    {sizeof(tender_param_spec), "purse", TENDER_PARAM_REQUIRED,
+     "payer's purse: type letter + 12 digits (Z USD, E EUR, K KZT, B BYN, V VND, Y UZS)"},
+    {sizeof(tender_param_spec), "wmid", TENDER_PARAM_REQUIRED, "payer's WMID: 12 digits"},
+    {sizeof(tender_param_spec), "protection_days", 0,
+     "protect the transfer with a code for 1-255 days"},
+    {sizeof(tender_param_spec), "protection_code", TENDER_PARAM_SENSITIVE,
+     "the payer's protection code (with protection_days)"},
+    {sizeof(tender_param_spec), "description", 0, "what is paid for (LMI_PAYMENT_DESC)"},
+};
+
+static const tender_param_spec action_params[] = {
+    {sizeof(tender_param_spec), "protection_code", TENDER_PARAM_SENSITIVE,
+     "the protection code that releases the transfer"},
+};
+
+/* Passports, lowest first; their spending limits live in the host's policy. */
+static const char *const tiers[] = {"alias", "formal", "initial", "personal", "merchant", NULL};
+
+static const tender_method_ops ops = {
+    .struct_size = sizeof(tender_method_ops),
+    .create = wm_create,
+    .destroy = wm_destroy,
+    .purchase = wm_purchase,
+    .refund = wm_refund,
+    .sync = wm_sync,
+    .complete_action = wm_complete_action,
+    .identify_notification = wm_identify_notification,
+    .notification = wm_notification,
+    .sandbox_fixtures = wm_sandbox_fixtures,
+    .sandbox_notification = wm_sandbox_notification,
+};
+
+static const tender_method method = {
+    .struct_size = sizeof(tender_method),
+    .id = WM_METHOD_ID,
+    .name = "WebMoney",
+    .capabilities = TENDER_CAP_PURCHASE | TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_NOTIFICATION |
+                    TENDER_CAP_SYNC | TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND |
+                    TENDER_CAP_THREAD_SAFE,
+    .regions = regions,
+    .currencies = currencies,
+    .n_currencies = G_N_ELEMENTS(currencies),
+    .params = params,
+    .n_params = G_N_ELEMENTS(params),
+    .action_params = action_params,
+    .n_action_params = G_N_ELEMENTS(action_params),
+    .hold_seconds = 0,
+    .action_timeout_seconds = WM_PAGE_TIMEOUT_SECONDS,
+    .tiers = tiers,
+    .ops = &ops,
+};
+
+static const tender_method *const methods[] = {&method};
+
+static const tender_plugin_descriptor descriptor = {
+    .struct_size = sizeof(tender_plugin_descriptor),
+    .abi_major = TENDER_ABI_MAJOR,
+    .abi_minor = TENDER_ABI_MINOR,
+    .id = "webmoney",
+    .name = "WebMoney",
+    .version = "1.0.0",
+    .description = "WebMoney purses: merchant payment page with LMI_HASH-signed notifications, "
+                   "code-protected transfers, refunds; offline sandbox",
+    .methods = methods,
+    .n_methods = 1,
+};
+
+TENDER_PLUGIN_DEFINE(descriptor)

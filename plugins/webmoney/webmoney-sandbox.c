@@ -1,0 +1,218 @@
+/* The offline sandbox processor: what WebMoney would answer, decided by
+ * documented test inputs, and the merchant notifications WebMoney would post,
+ * signed with LMI_HASH exactly as WebMoney signs them.
+ *
+ * Test inputs (docs/methods/webmoney.md lists them):
+ *   purse digits 000000000051   not enough funds     -> insufficient_funds
+ *   purse digits 000000000096   WebMoney general error -> processing_error
+ *   WMID 000000000062           passport blocked     -> restricted
+ *   WMID 000000000057           purse not of this WMID -> invalid_account
+ *   anything else well formed   pays
+ * Numbers are deterministic functions of the payment (or refund request), so
+ * a repeated notification carries the same transfer number, as WebMoney's
+ * repeats do. */
+#include <string.h>
+
+#include "webmoney.h"
+
+int wm_sandbox_check_payer(const char *purse, const char *wmid, tender_result *res)
+{
+    const char *digits = purse + 1;
+    if (strcmp(digits, "000000000051") == 0) {
+        tender_result_decline(res, TENDER_DECLINE_INSUFFICIENT_FUNDS, "17",
+                              "purse: not enough funds in the payer's purse");
+        return 0;
+    }
+    if (strcmp(digits, "000000000096") == 0) {
+        tender_result_decline(res, TENDER_DECLINE_PROCESSING_ERROR, "-100",
+                              "WebMoney could not process the transfer (general error); "
+                              "nothing was debited");
+        return 0;
+    }
+    if (strcmp(wmid, "000000000062") == 0) {
+        tender_result_decline(res, TENDER_DECLINE_RESTRICTED, "35",
+                              "wmid: the payer's passport is blocked; transfers from this "
+                              "WMID are not allowed");
+        return 0;
+    }
+    if (strcmp(wmid, "000000000057") == 0) {
+        tender_result_decline(res, TENDER_DECLINE_INVALID_ACCOUNT, "111",
+                              "purse: the purse does not belong to the given wmid");
+        return 0;
+    }
+    return 1;
+}
+
+/* A positive number below 2^53 (what WebMoney's transfer numbers fit in),
+ * derived from a label and an id. */
+static uint64_t derive_number(const char *label, const char *id)
+{
+    guint8 digest[32];
+    gsize len = sizeof digest;
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(sum, (const guchar *)label, -1);
+    g_checksum_update(sum, (const guchar *)(id ? id : ""), -1);
+    g_checksum_get_digest(sum, digest, &len);
+    g_checksum_free(sum);
+    uint64_t n = 0;
+    for (int i = 0; i < 8; i++)
+        n = n << 8 | digest[i];
+    /* Keep the 10-digit style of real numbers: 1e9 .. 2^53. */
+    return 1000000000u + n % ((UINT64_C(1) << 53) - 1000000000u);
+}
+
+uint64_t wm_sandbox_invoice_no(const char *payment_id)
+{
+    return derive_number("webmoney-invoice:", payment_id);
+}
+
+uint64_t wm_sandbox_transfer_no(const char *payment_id)
+{
+    return derive_number("webmoney-transfer:", payment_id);
+}
+
+uint64_t wm_sandbox_refund_no(const char *request_id)
+{
+    return derive_number("webmoney-refund:", request_id);
+}
+
+void wm_sandbox_trans_date(int64_t now_ms, char *out, size_t out_size)
+{
+    GDateTime *utc = g_date_time_new_from_unix_utc(now_ms / 1000);
+    GDateTime *msk = g_date_time_add_hours(utc, 3); /* Moscow time, no DST */
+    char *text = g_date_time_format(msk, "%Y%m%d %H:%M:%S");
+    tender_copy_string(out, out_size, text);
+    g_free(text);
+    g_date_time_unref(msk);
+    g_date_time_unref(utc);
+}
+
+void wm_sandbox_notification(void *instance, const tender_request *req, const char *event,
+                             tender_result *res)
+{
+    const wm_instance *wm = instance;
+    const char *state = req->plugin_state ? req->plugin_state : "";
+    char flow[16] = "", payee[WM_PURSE_LEN + 1] = "", payer[WM_PURSE_LEN + 1] = "",
+         wmid[WM_WMID_LEN + 1] = "", desc[WM_DESCRIPTION_MAX * 3 + 1] = "";
+    tender_kv_get(state, "flow", flow, sizeof flow);
+    tender_kv_get(state, "payee", payee, sizeof payee);
+    tender_kv_get(state, "payer", payer, sizeof payer);
+    tender_kv_get(state, "wmid", wmid, sizeof wmid);
+    tender_kv_get(state, "desc", desc, sizeof desc);
+    int64_t amount = tender_kv_get_int(state, "amount", -1);
+    int64_t no = tender_kv_get_int(state, "pno", -1);
+
+    if (strcmp(flow, "merchant") != 0) {
+        tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "no_notification",
+                              "WebMoney sends merchant notifications only for payments made "
+                              "on the merchant payment page");
+        return;
+    }
+    char amount_wire[32], no_text[16], invs[24], trans[24], date[24];
+    if (amount < 0 || no < 0 ||
+        !tender_money_to_wire(amount, req->exponent, 1, amount_wire, sizeof amount_wire)) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
+                              "unreadable plugin state: cannot build the notification");
+        return;
+    }
+    g_snprintf(no_text, sizeof no_text, "%" G_GINT64_FORMAT, no);
+    g_snprintf(invs, sizeof invs, "%" G_GUINT64_FORMAT, wm_sandbox_invoice_no(req->payment_id));
+    g_snprintf(trans, sizeof trans, "%" G_GUINT64_FORMAT,
+               wm_sandbox_transfer_no(req->payment_id));
+    wm_sandbox_trans_date(wm->host->now_ms(wm->host), date, sizeof date);
+    const char *mode = wm->test_mode ? "1" : "0";
+
+    GString *form = g_string_new(NULL);
+    if (event && strcmp(event, "prerequest") == 0) {
+        wm_form_add(form, "LMI_PREREQUEST", "1");
+        wm_form_add(form, "LMI_PAYEE_PURSE", payee);
+        wm_form_add(form, "LMI_PAYMENT_AMOUNT", amount_wire);
+        wm_form_add(form, "LMI_PAYMENT_NO", no_text);
+        wm_form_add(form, "LMI_MODE", mode);
+        wm_form_add(form, "LMI_PAYER_WM", wmid);
+        wm_form_add(form, "LMI_PAYER_PURSE", payer);
+        wm_form_add(form, "LMI_PAYMENT_DESC", desc);
+        wm_form_add(form, WM_FIELD_PAYMENT_ID, req->payment_id);
+    } else if (event && strcmp(event, "paid") == 0) {
+        char hash[65];
+        wm_lmi_hash(payee, amount_wire, no_text, mode, invs, trans, date, wm->secret_key, payer,
+                    wmid, hash);
+        wm_form_add(form, "LMI_PAYEE_PURSE", payee);
+        wm_form_add(form, "LMI_PAYMENT_AMOUNT", amount_wire);
+        wm_form_add(form, "LMI_PAYMENT_NO", no_text);
+        wm_form_add(form, "LMI_MODE", mode);
+        wm_form_add(form, "LMI_SYS_INVS_NO", invs);
+        wm_form_add(form, "LMI_SYS_TRANS_NO", trans);
+        wm_form_add(form, "LMI_SYS_TRANS_DATE", date);
+        wm_form_add(form, "LMI_PAYER_PURSE", payer);
+        wm_form_add(form, "LMI_PAYER_WM", wmid);
+        wm_form_add(form, "LMI_PAYMENT_DESC", desc);
+        wm_form_add(form, "LMI_HASH", hash);
+        wm_form_add(form, WM_FIELD_PAYMENT_ID, req->payment_id);
+    } else {
+        g_string_free(form, TRUE);
+        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "unknown_event",
+                              "sandbox event must be \"prerequest\" or \"paid\"");
+        return;
+    }
+    TENDER_SET(res, notify_headers, "Content-Type: application/x-www-form-urlencoded\n");
+    TENDER_SET(res, notify_body, form->str);
+    g_string_free(form, TRUE);
+    tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", event);
+}
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+static const tender_param fx_paid[] = {
+    {"purse", "Z123456789012"}, {"wmid", "123456789012"}, {"description", "Sandbox order"}};
+static const tender_param fx_protected[] = {
+    {"purse", "Z123456789012"}, {"wmid", "123456789012"},
+    {"protection_days", "3"}, {"protection_code", "sandbox-code-42"}};
+static const tender_param fx_protected_code[] = {{"protection_code", "sandbox-code-42"}};
+static const tender_param fx_euro[] = {{"purse", "E123456789012"}, {"wmid", "123456789012"}};
+static const tender_param fx_funds[] = {{"purse", "Z000000000051"}, {"wmid", "123456789012"}};
+static const tender_param fx_blocked[] = {{"purse", "Z123456789012"}, {"wmid", "000000000062"}};
+static const tender_param fx_owner[] = {{"purse", "Z123456789012"}, {"wmid", "000000000057"}};
+static const tender_param fx_error[] = {{"purse", "Z000000000096"}, {"wmid", "123456789012"}};
+static const tender_param fx_mismatch[] = {{"purse", "E123456789012"}, {"wmid", "123456789012"}};
+static const tender_param fx_bad_wmid[] = {{"purse", "Z123456789012"}, {"wmid", "12345"}};
+static const tender_param fx_legacy[] = {{"purse", "R123456789012"}, {"wmid", "123456789012"}};
+static const tender_param fx_gold[] = {{"purse", "G123456789012"}, {"wmid", "123456789012"}};
+
+#define FX(name_, cur_, amt_, params_, outcome_, decline_)                                  \
+    {sizeof(tender_fixture), name_, "US", cur_, amt_, "personal", params_,                  \
+     G_N_ELEMENTS(params_), outcome_, decline_, NULL, 0, NULL, 0}
+
+static const tender_fixture fixtures[] = {
+    {sizeof(tender_fixture), "paid_on_payment_page", "US", "USD", "10.50", "personal", fx_paid,
+     G_N_ELEMENTS(fx_paid), TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, NULL, 0, "paid",
+     TENDER_OUTCOME_APPROVED},
+    {sizeof(tender_fixture), "protected_released", "US", "USD", "25", "personal", fx_protected,
+     G_N_ELEMENTS(fx_protected), TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE,
+     fx_protected_code, G_N_ELEMENTS(fx_protected_code), NULL, TENDER_OUTCOME_APPROVED},
+    {sizeof(tender_fixture), "paid_in_euro", "DE", "EUR", "7.05", "personal", fx_euro,
+     G_N_ELEMENTS(fx_euro), TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, NULL, 0, "paid",
+     TENDER_OUTCOME_APPROVED},
+    FX("insufficient_funds", "USD", "10.00", fx_funds, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_INSUFFICIENT_FUNDS),
+    FX("passport_blocked", "USD", "10.00", fx_blocked, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_RESTRICTED),
+    FX("purse_not_of_wmid", "USD", "10.00", fx_owner, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_INVALID_ACCOUNT),
+    FX("processing_error", "USD", "10.00", fx_error, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_PROCESSING_ERROR),
+    FX("purse_currency_mismatch", "USD", "10.00", fx_mismatch, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_INVALID_ACCOUNT),
+    FX("invalid_wmid", "USD", "10.00", fx_bad_wmid, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_INVALID_ACCOUNT),
+    FX("legacy_purse", "USD", "10.00", fx_legacy, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_NOT_PERMITTED),
+    FX("gold_purse", "USD", "10.00", fx_gold, TENDER_OUTCOME_DECLINED,
+       TENDER_DECLINE_CURRENCY_NOT_SUPPORTED),
+};
+
+const tender_fixture *wm_sandbox_fixtures(size_t *n)
+{
+    *n = G_N_ELEMENTS(fixtures);
+    return fixtures;
+}

@@ -1,0 +1,182 @@
+/* The WebMoney plugin's private declarations, shared by its source files.
+ *
+ * The plugin is split by idea:
+ *   webmoney-purse.c     purse and WMID formats, the purse-type table
+ *   webmoney-merchant.c  LMI_HASH, merchant forms, the payment page,
+ *                        identify_notification and notification
+ *   webmoney-protect.c   code-protected transfers and complete_action
+ *   webmoney-sandbox.c   the offline sandbox processor: test inputs, the
+ *                        notifications WebMoney would send, fixtures
+ *   webmoney-method.c    settings, the method table, purchase, sync, refund
+ *
+ * An instance holds only its settings, read once in create and never written
+ * afterwards, so every operation may run concurrently (TENDER_CAP_THREAD_SAFE).
+ */
+#ifndef TENDER_WEBMONEY_H
+#define TENDER_WEBMONEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include <tender/sdk.h>
+
+/* Method id, as the host knows it. */
+#define WM_METHOD_ID "webmoney"
+
+/* A purse is one type letter and 12 digits; a WMID is 12 digits. */
+#define WM_PURSE_LEN 13
+#define WM_WMID_LEN 12
+
+/* Protected transfers: the period is 1..255 days, and the payer's code may
+ * be tried this many times before the funds go back to the payer. */
+#define WM_PROTECTION_DAYS_MAX 255
+#define WM_PROTECTION_ATTEMPTS 8
+#define WM_PROTECTION_CODE_MAX 255
+
+/* The merchant payment page waits this long for the payer (seconds). */
+#define WM_PAGE_TIMEOUT_SECONDS 86400
+
+/* The merchant's own field WebMoney passes through untouched: it carries the
+ * host's payment id from the payment page to the notifications. */
+#define WM_FIELD_PAYMENT_ID "TENDER_PAYMENT_ID"
+
+/* Longest LMI_PAYMENT_DESC WebMoney accepts (bytes). */
+#define WM_DESCRIPTION_MAX 255
+
+/* At most one payee purse per purse type the plugin supports. */
+#define WM_MAX_PAYEES 6
+
+/* ---- purse types (webmoney-purse.c) -------------------------------------- */
+
+typedef enum {
+    WM_PURSE_SUPPORTED = 0, /* has an ISO 4217 currency Tender can take */
+    WM_PURSE_NO_ISO = 1,    /* a title unit with no ISO 4217 code (USDT, gold, crypto) */
+    WM_PURSE_LEGACY = 2     /* withdrawn purse type (R, U): refused */
+} wm_purse_kind;
+
+typedef struct {
+    char letter;           /* 'Z' */
+    const char *title;     /* "WMZ" */
+    const char *unit;      /* what one unit is worth: "USD", "gold (1 g)" */
+    const char *currency;  /* ISO 4217 code, NULL when none */
+    wm_purse_kind kind;
+} wm_purse_type;
+
+/* The type of purse letter (upper case), or NULL for a letter WebMoney does
+ * not issue. */
+const wm_purse_type *wm_purse_type_of(char letter);
+
+/* The supported purse type whose currency is `currency`, or NULL. */
+const wm_purse_type *wm_purse_type_for_currency(const char *currency);
+
+/* 1 when purse is one upper-case letter followed by 12 ASCII digits. */
+int wm_purse_well_formed(const char *purse);
+
+/* 1 when wmid is exactly 12 ASCII digits. */
+int wm_wmid_well_formed(const char *wmid);
+
+/* Check the payer's purse for a payment in `currency`: well formed, a known
+ * type, not legacy, with an ISO currency, and of the currency's type. On a
+ * problem finish res as DECLINED (naming the parameter) and return 0. */
+int wm_check_payer_purse(const char *purse, const char *currency, tender_result *res);
+
+/* ---- the instance (webmoney-method.c) ------------------------------------- */
+
+typedef struct {
+    const tender_host_services *host;
+    char method_id[32];
+    char payees[WM_MAX_PAYEES][WM_PURSE_LEN + 1];
+    size_t n_payees;
+    char secret_key[64];
+    int test_mode;
+} wm_instance;
+
+/* The configured payee purse of the given type letter, or NULL. */
+const char *wm_payee_for_letter(const wm_instance *wm, char letter);
+
+/* ---- merchant interface (webmoney-merchant.c) ---------------------------- */
+
+/* LMI_HASH: upper-case hex SHA-256 over the ten fields in WebMoney's order
+ * (the secret key between the date and the payer's purse). out: 65 bytes. */
+void wm_lmi_hash(const char *payee_purse, const char *amount, const char *payment_no,
+                 const char *mode, const char *invs_no, const char *trans_no,
+                 const char *trans_date, const char *secret_key,
+                 const char *payer_purse, const char *payer_wm, char out[65]);
+
+/* Compare two NUL-terminated strings in time that depends only on their
+ * lengths, so a forger learns nothing from timing. 1 when equal. */
+int wm_equal_consttime(const char *a, const char *b);
+
+/* LMI_PAYMENT_NO for a payment: WebMoney wants a positive 32-bit integer, so
+ * it is derived deterministically from the host's payment id. */
+uint32_t wm_payment_number(const char *payment_id);
+
+/* Parse an application/x-www-form-urlencoded body into a table of decoded
+ * strings (owned). NULL when the body is not a valid form. */
+GHashTable *wm_form_parse(const char *body, size_t len);
+
+/* Append "key=value" (value percent-encoded) to a form being built. */
+void wm_form_add(GString *form, const char *key, const char *value);
+
+/* The merchant payment page URL for a payment; out of out_size bytes.
+ * Returns 1 when it fit. */
+int wm_payment_page_url(const wm_instance *wm, const char *payee, const char *amount_wire,
+                        uint32_t payment_no, const char *description,
+                        const char *payment_id, char *out, size_t out_size);
+
+void wm_identify_notification(void *instance, const tender_request *req, tender_result *res);
+void wm_notification(void *instance, const tender_request *req, tender_result *res);
+
+/* ---- protected transfers (webmoney-protect.c) ---------------------------- */
+
+/* Start a code-protected transfer of req->amount from the (already checked)
+ * payer purse: lock the funds, keep only a salted digest of the code, and
+ * answer ACTION_REQUIRED / PROTECTION_CODE. state holds the common fields. */
+void wm_protected_start(const wm_instance *wm, const tender_request *req, int days,
+                        const char *code, char *state, size_t state_size,
+                        tender_result *res);
+
+/* The digest kept instead of the code: hex SHA-256 of salt, payment id and
+ * code. out: 65 bytes. */
+void wm_protection_digest(const char *salt_hex, const char *payment_id, const char *code,
+                          char out[65]);
+
+/* Report a protected transfer's current state (sync). */
+void wm_protected_sync(const wm_instance *wm, const tender_request *req, tender_result *res);
+
+void wm_complete_action(void *instance, const tender_request *req, tender_result *res);
+
+/* ---- sandbox processor (webmoney-sandbox.c) ------------------------------- */
+
+/* Apply the documented sandbox test inputs to a payer. Returns 1 when the
+ * payer can pay; otherwise finishes res as DECLINED and returns 0. */
+int wm_sandbox_check_payer(const char *purse, const char *wmid, tender_result *res);
+
+/* WebMoney's invoice and transfer numbers for a payment (deterministic, so a
+ * repeated notification carries the same numbers). */
+uint64_t wm_sandbox_invoice_no(const char *payment_id);
+uint64_t wm_sandbox_transfer_no(const char *payment_id);
+
+/* A refund transfer's number, derived from the host's request id so a retried
+ * refund is recognised (X2's tranid). */
+uint64_t wm_sandbox_refund_no(const char *request_id);
+
+/* LMI_SYS_TRANS_DATE for a moment: "YYYYMMDD HH:MM:SS", Moscow time (UTC+3)
+ * as WebMoney writes it. out: at least 18 bytes. */
+void wm_sandbox_trans_date(int64_t now_ms, char *out, size_t out_size);
+
+void wm_sandbox_notification(void *instance, const tender_request *req, const char *event,
+                             tender_result *res);
+const tender_fixture *wm_sandbox_fixtures(size_t *n);
+
+/* ---- small shared helpers (webmoney-method.c) ----------------------------- */
+
+/* Hex SHA-256 of data (lower case). out: 65 bytes. */
+void wm_sha256_hex(const void *data, size_t len, int upper, char out[65]);
+
+/* Fill res's display data from a payer purse and WMID. */
+void wm_set_display(tender_result *res, const char *purse, const char *wmid);
+
+#endif
