@@ -54,6 +54,121 @@ int tender_config_setting_int64(const TenderConfig *config, const char *method_i
 int tender_config_setting_bool(const TenderConfig *config, const char *method_id,
                                const char *key, int *out);
 
+/* ---- Added by the policy work: the parsed policy, read by policy.c -------
+ * Everything below is private to libtender. The structs are immutable once
+ * tender_config_load_*() returns. Money values are in ISO 4217 minor units
+ * of their currency unless stated otherwise. */
+
+/* Counting windows. Calendar windows in UTC (docs/config.md). */
+typedef enum {
+    TENDER_WINDOW_MINUTE = 1,
+    TENDER_WINDOW_HOUR,
+    TENDER_WINDOW_DAY,
+    TENDER_WINDOW_WEEK,       /* ISO week, starting Monday 00:00 UTC */
+    TENDER_WINDOW_MONTH,
+    TENDER_WINDOW_YEAR,
+    TENDER_WINDOW_LIFETIME    /* one window for ever */
+} TenderWindow;
+
+/* "day", "week", …; NULL for an invalid value. */
+const char *tender_window_name(TenderWindow window);
+
+/* The start of the window holding now_ms, as text for counter keys:
+ * "2026-11-25T14:05" (minute), "2026-11-25T14" (hour), "2026-11-25" (day,
+ * week: its Monday, month: its 1st, year: 1 January), "all" (lifetime).
+ * Newly allocated. */
+char *tender_window_start(TenderWindow window, gint64 now_ms);
+
+typedef struct {
+    TenderWindow window;
+    char currency[4];
+    gint64 max;
+} TenderLimitRule;
+
+typedef struct {
+    char *name;
+    GArray *limits;           /* TenderLimitRule */
+} TenderTierPolicy;
+
+typedef struct {
+    TenderWindow window;      /* minute, hour or day */
+    gint64 max_attempts;      /* 0: no bound */
+    gint64 max_declines;      /* 0: no bound */
+} TenderVelocityRule;
+
+/* A money value keyed by currency (fixed fees, step-up thresholds). */
+typedef struct {
+    char currency[4];
+    gint64 value;
+} TenderMoneyEntry;
+
+/* Per-transaction bounds in one currency. */
+typedef struct {
+    char currency[4];
+    gboolean has_min;
+    gboolean has_max;
+    gint64 min;
+    gint64 max;
+} TenderAmountBounds;
+
+/* methods.<id> of the config. */
+typedef struct {
+    char *id;
+    gboolean enabled;
+    GStrv allow;              /* regions ("*" = all); NULL: every region */
+    GStrv deny;               /* NULL: none */
+    GStrv currencies;         /* NULL: every currency the plugin takes */
+    GArray *amounts;          /* TenderAmountBounds, config order */
+    GArray *limits;           /* TenderLimitRule: every buyer */
+    GPtrArray *tiers;         /* TenderTierPolicy*, config order */
+    char *default_tier;       /* NULL: none */
+    GArray *velocity;         /* TenderVelocityRule */
+    gint64 fee_bps;
+    gint64 cross_border_bps;
+    GArray *fee_fixed;        /* TenderMoneyEntry */
+    GArray *step_up_above;    /* TenderMoneyEntry */
+    gboolean step_up_issuer_mismatch;
+    gint64 deadline_ms;
+    guint max_retries;
+    gint64 backoff_ms;
+} TenderMethodPolicy;
+
+/* The policy of method_id, or NULL when the config does not mention it (the
+ * method then runs on its plugin's facts alone). */
+const TenderMethodPolicy *tender_config_method(const TenderConfig *config,
+                                               const char *method_id);
+/* The tier policy called name, or NULL. */
+const TenderTierPolicy *tender_method_policy_tier(const TenderMethodPolicy *policy,
+                                                  const char *name);
+
+/* The merchant's region ("" when not configured: no cross-border fees). */
+const char *tender_config_merchant_region(const TenderConfig *config);
+
+/* TRUE when amounts in currency can be converted (it is the exchange base or
+ * has a rate). */
+gboolean tender_config_has_rate(const TenderConfig *config, const char *currency);
+
+/* Convert amount (minor units of from at from_exponent) into to at
+ * to_exponent with the config's rates, in exact integer arithmetic, rounded
+ * half up once. The same currency needs no rate (only rescaling). FALSE when
+ * a rate is missing or the result overflows. Also what the host needs to
+ * sort quotes by total: convert every total into the order currency (at its
+ * ISO exponent) and compare. */
+gboolean tender_config_convert(const TenderConfig *config, gint64 amount, const char *from,
+                               int from_exponent, const char *to, int to_exponent,
+                               gint64 *out);
+
+/* "1 USD = 7.1 CNY as of 2026-11-01" (newly allocated), or NULL when a rate
+ * is missing. */
+char *tender_config_rate_text(const TenderConfig *config, const char *from, const char *to);
+
+/* The issuing country of a card from the config's BIN-country table (the
+ * longest configured prefix of digits that matches), or NULL. */
+const char *tender_config_bin_country(const TenderConfig *config, const char *digits);
+
+/* The exchange rates' as-of date ("" when none). */
+const char *tender_config_exchange_as_of(const TenderConfig *config);
+
 G_END_DECLS
 
 #endif
