@@ -1,0 +1,230 @@
+/* Settings and keys of an Alipay instance. */
+#include "alipay-instance.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <tender/sdk.h>
+
+#include "alipay-rsa2.h"
+#include "alipay-sandbox-keys.h"
+#include "alipay-time.h"
+
+/* A PEM text of an RSA-4096 private key is about 3.3 KB; leave room. */
+#define KEY_TEXT_MAX 16384
+
+#define DEFAULT_APP_ID "9021000100000001"
+#define DEFAULT_SELLER_ID "2088721000000001"
+#define DEFAULT_TIMEOUT "15m"
+
+static const char *const settle_currencies[] = {
+    "AUD", "CAD", "CHF", "CNY", "EUR", "GBP", "HKD", "JPY", "NZD", "SGD", "USD", NULL,
+};
+
+int64_t alipay_now(const AlipayInstance *inst)
+{
+    return inst->host->now_ms(inst->host);
+}
+
+/* Read string setting key into out. Returns 1 when set, 0 when absent, -1
+ * (with error written) when it has another type or does not fit. */
+static int read_string(const tender_host_services *host, const char *method_id,
+                       const char *key, char *out, size_t out_size, char *error,
+                       size_t error_size)
+{
+    out[0] = '\0';
+    if (host->config_string == NULL)
+        return 0;
+    int rc = host->config_string(host, method_id, key, out, out_size);
+    if (rc < 0) {
+        snprintf(error, error_size, "setting '%s' must be a string of at most %zu bytes", key,
+                 out_size - 1);
+        return -1;
+    }
+    if (rc == 0)
+        out[0] = '\0';
+    return rc == 1 ? 1 : 0;
+}
+
+static int all_digits_len(const char *s, size_t len)
+{
+    return strlen(s) == len && tender_all_digits(s);
+}
+
+/* Load a key setting, or the built-in sandbox key when it is absent and the
+ * mode allows it. */
+static EVP_PKEY *load_key(const tender_host_services *host, const char *method_id,
+                          const char *key, int is_private, const char *fallback,
+                          char *error, size_t error_size, int *failed)
+{
+    char *text = g_malloc(KEY_TEXT_MAX);
+    EVP_PKEY *pkey = NULL;
+    int rc = read_string(host, method_id, key, text, KEY_TEXT_MAX, error, error_size);
+    if (rc < 0) {
+        *failed = 1;
+    } else if (rc == 1 && text[0] != '\0') {
+        char what[64];
+        snprintf(what, sizeof what, "setting '%s'", key);
+        pkey = is_private ? alipay_rsa2_load_private(text, what, error, error_size)
+                          : alipay_rsa2_load_public(text, what, error, error_size);
+        if (pkey == NULL)
+            *failed = 1;
+    } else if (fallback) {
+        pkey = is_private ? alipay_rsa2_load_private(fallback, "built-in sandbox key", error,
+                                                     error_size)
+                          : alipay_rsa2_load_public(fallback, "built-in sandbox key", error,
+                                                    error_size);
+        if (pkey == NULL)
+            *failed = 1;
+    }
+    /* Key material never stays in memory longer than needed. */
+    memset(text, 0, KEY_TEXT_MAX);
+    g_free(text);
+    return pkey;
+}
+
+int alipay_instance_create(const tender_host_services *host, const char *method_id,
+                           void **instance, char *error, size_t error_size)
+{
+    if (host == NULL || !TENDER_HAS_FIELD(host, tender_host_services, config_bool) ||
+        host->now_ms == NULL) {
+        snprintf(error, error_size, "the host lends no clock or config services");
+        return 1;
+    }
+    AlipayInstance *inst = g_new0(AlipayInstance, 1);
+    inst->host = host;
+    tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);
+
+    char mode[32];
+    if (read_string(host, method_id, "mode", mode, sizeof mode, error, error_size) < 0)
+        goto fail;
+    if (mode[0] == '\0')
+        snprintf(mode, sizeof mode, "sandbox");
+    if (strcmp(mode, "sandbox") != 0) {
+        snprintf(error, error_size,
+                 "setting 'mode' is '%s': this build of the alipay plugin only has the "
+                 "offline sandbox (\"sandbox\")", mode);
+        goto fail;
+    }
+
+    if (read_string(host, method_id, "app_id", inst->app_id, sizeof inst->app_id, error,
+                    error_size) < 0)
+        goto fail;
+    if (inst->app_id[0] == '\0')
+        snprintf(inst->app_id, sizeof inst->app_id, DEFAULT_APP_ID);
+    if (!tender_all_digits(inst->app_id)) {
+        snprintf(error, error_size, "setting 'app_id' must be Alipay's numeric application id");
+        goto fail;
+    }
+
+    if (read_string(host, method_id, "seller_id", inst->seller_id, sizeof inst->seller_id,
+                    error, error_size) < 0)
+        goto fail;
+    if (inst->seller_id[0] == '\0')
+        snprintf(inst->seller_id, sizeof inst->seller_id, DEFAULT_SELLER_ID);
+    if (!all_digits_len(inst->seller_id, 16) || strncmp(inst->seller_id, "2088", 4) != 0) {
+        snprintf(error, error_size, "setting 'seller_id' must be an Alipay user id: 2088 and "
+                 "12 more digits");
+        goto fail;
+    }
+
+    if (read_string(host, method_id, "settlement_currency", inst->settle_currency,
+                    sizeof inst->settle_currency, error, error_size) < 0) {
+        snprintf(error, error_size, "setting 'settlement_currency' must be one of AUD CAD CHF "
+                 "CNY EUR GBP HKD JPY NZD SGD USD");
+        goto fail;
+    }
+    if (inst->settle_currency[0] == '\0')
+        snprintf(inst->settle_currency, sizeof inst->settle_currency, "CNY");
+    int known = 0;
+    for (size_t i = 0; settle_currencies[i]; i++)
+        known |= strcmp(settle_currencies[i], inst->settle_currency) == 0;
+    if (!known) {
+        snprintf(error, error_size, "setting 'settlement_currency' is '%s': Alipay settles "
+                 "only in AUD CAD CHF CNY EUR GBP HKD JPY NZD SGD USD", inst->settle_currency);
+        goto fail;
+    }
+
+    if (read_string(host, method_id, "timeout_express", inst->timeout_express,
+                    sizeof inst->timeout_express, error, error_size) < 0) {
+        snprintf(error, error_size, "setting 'timeout_express' must be 1m..15d in whole "
+                 "m, h or d units (or 1c)");
+        goto fail;
+    }
+    if (inst->timeout_express[0] == '\0')
+        snprintf(inst->timeout_express, sizeof inst->timeout_express, DEFAULT_TIMEOUT);
+    int64_t minutes;
+    if (!alipay_timeout_parse(inst->timeout_express, &minutes)) {
+        snprintf(error, error_size, "setting 'timeout_express' is '%s': it must be 1m..15d in "
+                 "whole m, h or d units (or 1c)", inst->timeout_express);
+        goto fail;
+    }
+
+    if (read_string(host, method_id, "notify_url", inst->notify_url, sizeof inst->notify_url,
+                    error, error_size) < 0)
+        goto fail;
+
+    /* Keys. In sandbox mode each one falls back to the built-in test key. */
+    int failed = 0;
+    inst->alipay_public = load_key(host, method_id, "alipay_public_key", 0,
+                                   alipay_sandbox_platform_public_pem, error, error_size,
+                                   &failed);
+    if (failed)
+        goto fail;
+    int own_app_key = 0;
+    {
+        char probe[8];
+        int rc = host->config_string(host, method_id, "app_private_key", probe, sizeof probe);
+        own_app_key = rc != 0; /* present (fitting or not) */
+    }
+    inst->app_private = load_key(host, method_id, "app_private_key", 1,
+                                 alipay_sandbox_app_private_pem, error, error_size, &failed);
+    if (failed)
+        goto fail;
+    /* The sandbox gateway verifies requests with app_public_key; an operator
+     * who brings their own private key but no public key gets the public half
+     * of that private key. */
+    inst->app_public = load_key(host, method_id, "app_public_key", 0,
+                                own_app_key ? NULL : alipay_sandbox_app_public_pem, error,
+                                error_size, &failed);
+    if (failed)
+        goto fail;
+    if (inst->app_public == NULL) {
+        inst->app_public = inst->app_private;
+        EVP_PKEY_up_ref(inst->app_public);
+    }
+    if (!alipay_rsa2_same_public(inst->app_public, inst->app_private)) {
+        snprintf(error, error_size, "setting 'app_public_key' is not the public half of "
+                 "'app_private_key': every request would fail Alipay's signature check");
+        goto fail;
+    }
+    inst->platform_private = alipay_rsa2_load_private(alipay_sandbox_platform_private_pem,
+                                                      "built-in sandbox platform key", error,
+                                                      error_size);
+    if (inst->platform_private == NULL)
+        goto fail;
+    if (!alipay_rsa2_same_public(inst->alipay_public, inst->platform_private))
+        tender_log(host, TENDER_LOG_WARNING, method_id,
+                   "alipay_public_key is not the sandbox platform key: the sandbox signs its "
+                   "notifications with tests/keys/alipay-platform-private.pem, so they will "
+                   "fail verification");
+
+    *instance = inst;
+    return 0;
+fail:
+    alipay_instance_destroy(inst);
+    return 1;
+}
+
+void alipay_instance_destroy(void *instance)
+{
+    AlipayInstance *inst = instance;
+    if (inst == NULL)
+        return;
+    EVP_PKEY_free(inst->alipay_public);
+    EVP_PKEY_free(inst->app_private);
+    EVP_PKEY_free(inst->app_public);
+    EVP_PKEY_free(inst->platform_private);
+    g_free(inst);
+}

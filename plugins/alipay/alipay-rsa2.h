@@ -1,0 +1,48 @@
+/* RSA2, Alipay's signature: SHA256withRSA (PKCS#1 v1.5) over a parameter
+ * set's signing string, base64-encoded, with RSA keys of at least 2048 bits.
+ * Built on OpenSSL's libcrypto. All functions are thread-safe: keys are only
+ * read after loading. */
+#ifndef ALIPAY_RSA2_H
+#define ALIPAY_RSA2_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "alipay-params.h"
+
+/* Load a key from text: PEM ("-----BEGIN PUBLIC KEY-----", "PRIVATE KEY",
+ * "RSA PRIVATE KEY") or the bare base64 body Alipay's console shows. Refuses
+ * anything that is not an RSA key of 2048 bits or more. On failure returns
+ * NULL and writes a reason naming `what` (the setting) into error. The
+ * caller frees the key with EVP_PKEY_free(). */
+EVP_PKEY *alipay_rsa2_load_public(const char *text, const char *what, char *error,
+                                  size_t error_size);
+EVP_PKEY *alipay_rsa2_load_private(const char *text, const char *what, char *error,
+                                   size_t error_size);
+
+/* TRUE (1) when both keys hold the same RSA public key. */
+int alipay_rsa2_same_public(EVP_PKEY *a, EVP_PKEY *b);
+
+/* Sign data with key; returns the base64 signature (g_free) or NULL. */
+char *alipay_rsa2_sign(EVP_PKEY *key, const char *data);
+/* 1 when signature (base64) is key's SHA256withRSA signature of data. */
+int alipay_rsa2_verify(EVP_PKEY *key, const char *data, const char *signature);
+
+/* Sign a request: sets sign_type=RSA2, then sign over the signing string
+ * (sign_type included, as Alipay's gateway signs requests). 1 on success. */
+int alipay_rsa2_sign_request(EVP_PKEY *key, AlipayParams *params);
+/* Verify a request signed as above: sign_type must be RSA2. */
+int alipay_rsa2_verify_request(EVP_PKEY *key, const AlipayParams *params);
+
+/* Sign a notification: sign over the signing string without sign and
+ * sign_type, then set sign_type=RSA2 (Alipay's notification rule). */
+int alipay_rsa2_sign_notification(EVP_PKEY *key, AlipayParams *params);
+/* Verify a notification: sign_type must be RSA2 and sign must match. */
+int alipay_rsa2_verify_notification(EVP_PKEY *key, const AlipayParams *params);
+
+/* The first `bytes` bytes of SHA-256(text) as lower-case hex into out
+ * (2*bytes+1 bytes). Used for compact, deterministic identifiers. */
+void alipay_sha256_hex(const char *text, size_t bytes, char *out);
+
+#endif
