@@ -1,0 +1,37 @@
+/* The built-in sandbox processor: PayPal Orders v2 and Payments v2 as the
+ * sandbox simulates them, offline and deterministic. Every function reads
+ * the payment from req->plugin_state and writes the new state into res. */
+#ifndef PAYPAL_ORDERS_H
+#define PAYPAL_ORDERS_H
+
+#include <tender/plugin.h>
+
+#include "paypal.h"
+
+/* Create an order (authorize: intent AUTHORIZE, purchase: CAPTURE, unless
+ * the "intent" parameter or setting says otherwise) and send the payer to
+ * approve it: ACTION_REQUIRED with a REDIRECT. */
+void paypal_order_create(PaypalInstance *inst, const tender_request *req, tender_result *res,
+                         int purchase);
+
+/* The payer's answer (payer_action=approve|cancel, or PayerID+token from the
+ * return URL); on approval the order is authorized or captured. */
+void paypal_order_complete(PaypalInstance *inst, const tender_request *req, tender_result *res);
+
+/* Capture (part of) the authorization, void it, refund (part of) what was
+ * captured. */
+void paypal_order_capture(PaypalInstance *inst, const tender_request *req, tender_result *res);
+void paypal_order_void(PaypalInstance *inst, const tender_request *req, tender_result *res);
+void paypal_order_refund(PaypalInstance *inst, const tender_request *req, tender_result *res);
+
+/* The truth about the payment, from its state. */
+void paypal_order_sync(PaypalInstance *inst, const tender_request *req, tender_result *res);
+
+/* Webhooks: verify and identify (no payment context), then apply with the
+ * payment's context; and the sandbox's webhook for `event`. */
+void paypal_webhook_identify(PaypalInstance *inst, const tender_request *req, tender_result *res);
+void paypal_webhook_apply(PaypalInstance *inst, const tender_request *req, tender_result *res);
+void paypal_webhook_simulate(PaypalInstance *inst, const tender_request *req, const char *event,
+                             tender_result *res);
+
+#endif

@@ -1,0 +1,305 @@
+/* The PayPal plugin: its descriptor, the "paypal" method's facts and
+ * parameters, the sandbox fixtures, and the instance's settings. The
+ * operations themselves live in paypal-orders.c and paypal-notify.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include <tender/sdk.h>
+
+#include "paypal-currency.h"
+#include "paypal-keys.h"
+#include "paypal-orders.h"
+#include "paypal-signature.h"
+#include "paypal.h"
+
+/* ---- settings and instances --------------------------------------------- */
+
+/* Read an optional string setting into out; returns 0 (and an error
+ * message) when it is present with another type or too long. */
+static int read_setting(const tender_host_services *host, const char *method_id,
+                        const char *key, char *out, size_t out_size, int *present,
+                        char *error, size_t error_size)
+{
+    int rc = host->config_string(host, method_id, key, out, out_size);
+    if (rc < 0) {
+        snprintf(error, error_size, "PayPal setting \"%s\" must be a string of at most %zu characters",
+                 key, out_size - 1);
+        return 0;
+    }
+    *present = rc == 1;
+    if (!*present)
+        out[0] = '\0';
+    return 1;
+}
+
+static void paypal_destroy(void *instance)
+{
+    PaypalInstance *inst = instance;
+    if (inst == NULL)
+        return;
+    EVP_PKEY_free(inst->verify_key);
+    EVP_PKEY_free(inst->sandbox_key);
+    free(inst);
+}
+
+/* Settings (all optional): mode ("sandbox"), intent (CAPTURE | AUTHORIZE),
+ * webhook_id, webhook_public_key (PEM), client_id. */
+static int paypal_create(const tender_host_services *host, const char *method_id,
+                         void **instance, char *error, size_t error_size)
+{
+    char mode[32], intent[32], pem[16384], why[200];
+    int present = 0;
+    if (host == NULL || !TENDER_HAS_FIELD(host, tender_host_services, config_bool) ||
+        host->now_ms == NULL || host->config_string == NULL) {
+        snprintf(error, error_size, "the host lacks the services PayPal needs (clock, settings)");
+        return 1;
+    }
+    PaypalInstance *inst = calloc(1, sizeof *inst);
+    if (inst == NULL) {
+        snprintf(error, error_size, "out of memory");
+        return 1;
+    }
+    inst->host = host;
+    tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);
+
+    if (!read_setting(host, method_id, "mode", mode, sizeof mode, &present, error, error_size))
+        goto fail;
+    if (present && strcmp(mode, "sandbox") != 0) {
+        if (strcmp(mode, "live") == 0)
+            snprintf(error, error_size,
+                     "PayPal setting \"mode\": live is not available in this build (it has no "
+                     "network transport); use \"sandbox\"");
+        else
+            snprintf(error, error_size, "PayPal setting \"mode\" must be \"sandbox\", not \"%.40s\"",
+                     mode);
+        goto fail;
+    }
+    if (!read_setting(host, method_id, "intent", intent, sizeof intent, &present, error,
+                      error_size))
+        goto fail;
+    if (present) {
+        if (strcasecmp(intent, "CAPTURE") == 0)
+            tender_copy_string(inst->configured_intent, sizeof inst->configured_intent, "CAPTURE");
+        else if (strcasecmp(intent, "AUTHORIZE") == 0)
+            tender_copy_string(inst->configured_intent, sizeof inst->configured_intent, "AUTHORIZE");
+        else {
+            snprintf(error, error_size,
+                     "PayPal setting \"intent\" must be CAPTURE or AUTHORIZE, not \"%.40s\"", intent);
+            goto fail;
+        }
+    }
+    if (!read_setting(host, method_id, "webhook_id", inst->webhook_id, sizeof inst->webhook_id,
+                      &present, error, error_size))
+        goto fail;
+    if (!present || inst->webhook_id[0] == '\0')
+        tender_copy_string(inst->webhook_id, sizeof inst->webhook_id, PAYPAL_SANDBOX_WEBHOOK_ID);
+    if (!read_setting(host, method_id, "client_id", inst->client_id, sizeof inst->client_id,
+                      &present, error, error_size))
+        goto fail;
+    if (!read_setting(host, method_id, "webhook_public_key", pem, sizeof pem, &present, error,
+                      error_size))
+        goto fail;
+    inst->verify_key = paypal_load_public_key(present ? pem : paypal_sandbox_webhook_public_pem,
+                                              why, sizeof why);
+    if (inst->verify_key == NULL) {
+        snprintf(error, error_size, "PayPal setting \"webhook_public_key\" is not a usable PEM key: %s",
+                 why);
+        goto fail;
+    }
+    inst->sandbox_key = paypal_load_private_key(paypal_sandbox_webhook_private_pem, why, sizeof why);
+    if (inst->sandbox_key == NULL) {
+        snprintf(error, error_size, "the PayPal sandbox signing key is unusable: %s", why);
+        goto fail;
+    }
+    *instance = inst;
+    return 0;
+fail:
+    paypal_destroy(inst);
+    return 1;
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+static void op_authorize(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_create(instance, req, res, 0);
+}
+
+static void op_purchase(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_create(instance, req, res, 1);
+}
+
+static void op_capture(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_capture(instance, req, res);
+}
+
+static void op_void(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_void(instance, req, res);
+}
+
+static void op_refund(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_refund(instance, req, res);
+}
+
+static void op_sync(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_sync(instance, req, res);
+}
+
+static void op_complete(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_complete(instance, req, res);
+}
+
+static void op_identify(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_webhook_identify(instance, req, res);
+}
+
+static void op_notification(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_webhook_apply(instance, req, res);
+}
+
+static void op_sandbox_notification(void *instance, const tender_request *req, const char *event,
+                                    tender_result *res)
+{
+    paypal_webhook_simulate(instance, req, event, res);
+}
+
+/* ---- sandbox fixtures ------------------------------------------------------ */
+
+#define PARAM(k, v) {k, v}
+static const tender_param approve[] = {PARAM("payer_action", "approve")};
+static const tender_param cancel[] = {PARAM("payer_action", "cancel")};
+static const tender_param intent_authorize[] = {PARAM("intent", "AUTHORIZE")};
+static const tender_param intent_capture[] = {PARAM("intent", "CAPTURE")};
+static const tender_param payer_declined[] = {PARAM("payer_email", "declined@sandbox.example")};
+static const tender_param payer_refused[] = {PARAM("payer_email", "refused@sandbox.example")};
+static const tender_param payer_pending[] = {PARAM("intent", "CAPTURE"),
+                                             PARAM("payer_email", "pending@sandbox.example")};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define FIXTURE(name, region, cur, amount, params, n_params, outcome, decline, done, n_done, \
+                event, after)                                                             \
+    {sizeof(tender_fixture), name, region, cur, amount, "", params, n_params, outcome,    \
+     decline, done, n_done, event, after}
+
+static const tender_fixture fixtures[] = {
+    FIXTURE("approved_capture", "US", "USD", "25.00", intent_capture, N(intent_capture),
+            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
+    FIXTURE("approved_authorize", "US", "USD", "25.00", intent_authorize, N(intent_authorize),
+            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
+    FIXTURE("cancelled_by_payer", "US", "USD", "25.00", NULL, 0, TENDER_OUTCOME_ACTION_REQUIRED, 0,
+            cancel, N(cancel), NULL, TENDER_OUTCOME_DECLINED),
+    FIXTURE("instrument_declined", "US", "USD", "25.00", payer_declined, N(payer_declined),
+            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_DECLINED),
+    FIXTURE("transaction_refused", "US", "USD", "25.00", payer_refused, N(payer_refused),
+            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_DECLINED),
+    FIXTURE("capture_pending", "US", "USD", "25.00", payer_pending, N(payer_pending),
+            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_PENDING),
+    FIXTURE("approved_by_webhook", "DE", "EUR", "40.00", intent_authorize, N(intent_authorize),
+            TENDER_OUTCOME_ACTION_REQUIRED, 0, NULL, 0, "CHECKOUT.ORDER.APPROVED",
+            TENDER_OUTCOME_APPROVED),
+    FIXTURE("huf_whole_forints", "HU", "HUF", "1000", NULL, 0, TENDER_OUTCOME_ACTION_REQUIRED, 0,
+            approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
+    FIXTURE("cny_in_china", "CN", "CNY", "88.00", NULL, 0, TENDER_OUTCOME_ACTION_REQUIRED, 0,
+            approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
+    FIXTURE("brl_outside_brazil", "US", "BRL", "10.00", NULL, 0, TENDER_OUTCOME_DECLINED,
+            TENDER_DECLINE_CURRENCY_NOT_SUPPORTED, NULL, 0, NULL, 0),
+};
+
+static const tender_fixture *paypal_fixtures(size_t *n)
+{
+    *n = N(fixtures);
+    return fixtures;
+}
+
+/* ---- the method ------------------------------------------------------------ */
+
+/* PayPal serves some 200 markets and changes the list over time; the
+ * plugin declares everywhere and leaves narrowing to the operator's policy
+ * (in-country currencies are bound by their home_region). */
+static const char *const regions[] = {"*", NULL};
+
+static const tender_param_spec params[] = {
+    {sizeof(tender_param_spec), "intent", 0,
+     "CAPTURE or AUTHORIZE: overrides the setting and the operation's default"},
+    {sizeof(tender_param_spec), "payer_email", 0,
+     "the payer's PayPal e-mail (sandbox test payers: declined@, refused@, payer-action@, pending@)"},
+    {sizeof(tender_param_spec), "return_url", 0, "where PayPal sends the payer after approval"},
+    {sizeof(tender_param_spec), "cancel_url", 0, "where PayPal sends the payer who cancels"},
+};
+
+static const tender_param_spec action_params[] = {
+    {sizeof(tender_param_spec), "payer_action", 0, "sandbox: approve or cancel"},
+    {sizeof(tender_param_spec), "PayerID", 0, "from the return URL: the approving payer's id"},
+    {sizeof(tender_param_spec), "token", 0, "from the return URL: the order id"},
+};
+
+static const tender_method_ops ops = {
+    .struct_size = sizeof(tender_method_ops),
+    .create = paypal_create,
+    .destroy = paypal_destroy,
+    .authorize = op_authorize,
+    .purchase = op_purchase,
+    .capture = op_capture,
+    .void_payment = op_void,
+    .refund = op_refund,
+    .sync = op_sync,
+    .complete_action = op_complete,
+    .identify_notification = op_identify,
+    .notification = op_notification,
+    .sandbox_fixtures = paypal_fixtures,
+    .sandbox_notification = op_sandbox_notification,
+};
+
+static const tender_method paypal_method = {
+    .struct_size = sizeof(tender_method),
+    .id = PAYPAL_METHOD_ID,
+    .name = "PayPal",
+    .capabilities = TENDER_CAP_AUTHORIZE | TENDER_CAP_PURCHASE | TENDER_CAP_CAPTURE |
+                    TENDER_CAP_PARTIAL_CAPTURE | TENDER_CAP_MULTI_CAPTURE | TENDER_CAP_VOID |
+                    TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND | TENDER_CAP_SYNC |
+                    TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_NOTIFICATION |
+                    TENDER_CAP_THREAD_SAFE,
+    .regions = regions,
+    .currencies = paypal_currency_facts,
+    .n_currencies = PAYPAL_N_CURRENCIES,
+    .params = params,
+    .n_params = N(params),
+    .action_params = action_params,
+    .n_action_params = N(action_params),
+    .hold_seconds = PAYPAL_HOLD_SECONDS,
+    .action_timeout_seconds = PAYPAL_ACTION_TIMEOUT_SECONDS,
+    .over_capture_bps = PAYPAL_OVER_CAPTURE_BPS,
+    .over_capture_max_extra = PAYPAL_OVER_CAPTURE_MAX_EXTRA_USD,
+    .over_capture_currency = "USD",
+    .tiers = NULL,
+    .ops = &ops,
+};
+
+static const tender_method *const methods[] = {&paypal_method};
+
+static const tender_plugin_descriptor descriptor = {
+    .struct_size = sizeof(tender_plugin_descriptor),
+    .abi_major = TENDER_ABI_MAJOR,
+    .abi_minor = TENDER_ABI_MINOR,
+    .id = "paypal",
+    .name = "PayPal",
+    .version = "1.0.0",
+    .description = "PayPal Checkout (Orders v2): payer approval, authorize and capture, "
+                   "refunds, signed webhooks; offline sandbox built in",
+    .methods = methods,
+    .n_methods = 1,
+};
+
+TENDER_PLUGIN_DEFINE(descriptor)
