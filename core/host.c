@@ -1,1 +1,382 @@
-/* placeholder: not written yet */
+/* TenderHost: creation from options, the registry view, listeners, the
+ * clock, and quotes. The payment operations live in operations.c. */
+#include <string.h>
+
+#include <tender/decline.h>
+
+#include "host-private.h"
+#include "policy.h"
+
+/* ---- options ------------------------------------------------------------ */
+
+TenderHostOptions *tender_host_options_new(void)
+{
+    TenderHostOptions *o = g_new0(TenderHostOptions, 1);
+    o->plugin_dirs = g_ptr_array_new_with_free_func(g_free);
+    return o;
+}
+
+void tender_host_options_free(TenderHostOptions *o)
+{
+    if (o == NULL)
+        return;
+    g_ptr_array_unref(o->plugin_dirs);
+    g_free(o->config_file);
+    g_free(o->config_data);
+    g_free(o->ledger_path);
+    g_free(o);
+}
+
+void tender_host_options_add_plugin_dir(TenderHostOptions *o, const char *dir)
+{
+    g_ptr_array_add(o->plugin_dirs, g_strdup(dir));
+}
+
+void tender_host_options_set_config_file(TenderHostOptions *o, const char *path)
+{
+    g_free(o->config_file);
+    o->config_file = g_strdup(path);
+}
+
+void tender_host_options_set_config_data(TenderHostOptions *o, const char *json)
+{
+    g_free(o->config_data);
+    o->config_data = g_strdup(json);
+}
+
+void tender_host_options_set_ledger(TenderHostOptions *o, const char *path)
+{
+    g_free(o->ledger_path);
+    o->ledger_path = g_strdup(path);
+}
+
+void tender_host_options_set_fixed_now(TenderHostOptions *o, gint64 now_ms)
+{
+    o->fixed_clock = TRUE;
+    o->now_ms = now_ms;
+}
+
+/* ---- host --------------------------------------------------------------- */
+
+static void host_method_free(HostMethod *m)
+{
+    if (m->instance)
+        m->abi->ops->destroy(m->instance);
+    g_mutex_clear(&m->call_lock);
+    g_free(m);
+}
+
+static TenderRefusal *refusal_new(const char *file, const char *plugin_id, const char *reason)
+{
+    TenderRefusal *r = g_new0(TenderRefusal, 1);
+    r->file = g_strdup(file);
+    r->plugin_id = g_strdup(plugin_id);
+    r->reason = g_strdup(reason);
+    return r;
+}
+
+/* Create an instance of every registered, enabled method. A plugin whose
+ * create fails is reported like a refused plugin and its method is left
+ * out: one broken method never stops the others. */
+static void create_instances(TenderHost *host)
+{
+    const GPtrArray *methods = tender_loader_methods(host->loader);
+    for (guint i = 0; i < methods->len; i++) {
+        const TenderMethodInfo *info = g_ptr_array_index(methods, i);
+        if (!tender_config_method_enabled(host->config, info->id))
+            continue;
+        HostMethod *m = g_new0(HostMethod, 1);
+        g_mutex_init(&m->call_lock);
+        m->info = info;
+        m->abi = tender_loader_method_abi(host->loader, info->id);
+        m->thread_safe = (info->capabilities & TENDER_CAP_THREAD_SAFE) != 0;
+        char message[512] = "";
+        if (m->abi->ops->create(&host->services, info->id, &m->instance, message,
+                                sizeof message) != 0) {
+            g_autofree char *reason = g_strdup_printf(
+                "%s (plugin '%s'): method '%s' failed to start: %s", info->plugin_file,
+                info->plugin_id, info->id, message[0] ? message : "no reason given");
+            g_ptr_array_add(host->refusals, refusal_new(info->plugin_file, info->plugin_id, reason));
+            m->instance = NULL;
+            host_method_free(m);
+            continue;
+        }
+        g_hash_table_insert(host->methods, info->id, m);
+    }
+}
+
+static TenderConfig *load_config(const TenderHostOptions *o, GPtrArray *warnings, GError **error)
+{
+    if (o->config_data)
+        return tender_config_load_data(o->config_data, -1, "config", warnings, error);
+    if (o->config_file)
+        return tender_config_load_file(o->config_file, warnings, error);
+    return tender_config_load_data(tender_config_default_json(), -1, "embedded default config",
+                                   warnings, error);
+}
+
+TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
+{
+    TenderHost *host = g_new0(TenderHost, 1);
+    tender_host_services_init(host);
+    g_mutex_init(&host->listeners_lock);
+    g_mutex_init(&host->busy_lock);
+    g_cond_init(&host->busy_cond);
+    host->listeners = g_array_new(FALSE, FALSE, sizeof(HostListener));
+    host->warnings = g_ptr_array_new_with_free_func(g_free);
+    host->refusals = g_ptr_array_new_with_free_func((GDestroyNotify)tender_refusal_free);
+    host->methods = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify)host_method_free);
+    host->fixed_clock = o->fixed_clock;
+    host->now_ms = o->now_ms;
+
+    host->config = load_config(o, host->warnings, error);
+    if (host->config == NULL) {
+        tender_host_free(host);
+        return NULL;
+    }
+
+    host->loader = tender_loader_new(&host->services);
+    for (guint i = 0; i < o->plugin_dirs->len; i++)
+        tender_loader_scan_dir(host->loader, g_ptr_array_index(o->plugin_dirs, i));
+    const char *const *config_dirs = tender_config_plugin_dirs(host->config);
+    for (gsize i = 0; config_dirs && config_dirs[i]; i++)
+        tender_loader_scan_dir(host->loader, config_dirs[i]);
+    const GPtrArray *refused = tender_loader_refusals(host->loader);
+    for (guint i = 0; i < refused->len; i++) {
+        const TenderRefusal *r = g_ptr_array_index(refused, i);
+        g_ptr_array_add(host->refusals, refusal_new(r->file, r->plugin_id, r->reason));
+    }
+    tender_config_warn_unprovided(host->config, tender_loader_methods(host->loader),
+                                  host->warnings);
+    create_instances(host);
+
+    const char *ledger_path = o->ledger_path ? o->ledger_path
+                              : tender_config_ledger_path(host->config)
+                                  ? tender_config_ledger_path(host->config)
+                                  : "tender-ledger.db";
+    host->ledger = tender_ledger_open(ledger_path, error);
+    if (host->ledger == NULL) {
+        tender_host_free(host);
+        return NULL;
+    }
+    return host;
+}
+
+void tender_host_free(TenderHost *host)
+{
+    if (host == NULL)
+        return;
+    /* Instances before the loader: destroy runs plugin code. */
+    g_hash_table_destroy(host->methods);
+    tender_ledger_close(host->ledger);
+    tender_loader_free(host->loader);
+    tender_config_free(host->config);
+    g_ptr_array_unref(host->warnings);
+    g_ptr_array_unref(host->refusals);
+    g_array_unref(host->listeners);
+    g_mutex_clear(&host->listeners_lock);
+    g_mutex_clear(&host->busy_lock);
+    g_cond_clear(&host->busy_cond);
+    g_free(host);
+}
+
+gint64 tender_host_now(TenderHost *host)
+{
+    if (host->fixed_clock)
+        return __atomic_load_n(&host->now_ms, __ATOMIC_RELAXED);
+    return g_get_real_time() / 1000;
+}
+
+void tender_host_set_now(TenderHost *host, gint64 now_ms)
+{
+    if (host->fixed_clock)
+        __atomic_store_n(&host->now_ms, now_ms, __ATOMIC_RELAXED);
+}
+
+const GPtrArray *tender_host_config_warnings(TenderHost *host)
+{
+    return host->warnings;
+}
+
+const GPtrArray *tender_host_plugins(TenderHost *host)
+{
+    return tender_loader_plugins(host->loader);
+}
+
+const GPtrArray *tender_host_methods(TenderHost *host)
+{
+    return tender_loader_methods(host->loader);
+}
+
+const GPtrArray *tender_host_refusals(TenderHost *host)
+{
+    return host->refusals;
+}
+
+const TenderMethodInfo *tender_host_method(TenderHost *host, const char *method_id)
+{
+    return tender_loader_method_info(host->loader, method_id);
+}
+
+HostMethod *tender_host_method_get(TenderHost *host, const char *method_id)
+{
+    return method_id ? g_hash_table_lookup(host->methods, method_id) : NULL;
+}
+
+const char *tender_capability_name(guint64 bit)
+{
+    switch (bit) {
+    case TENDER_CAP_AUTHORIZE: return "authorize";
+    case TENDER_CAP_PURCHASE: return "purchase";
+    case TENDER_CAP_CAPTURE: return "capture";
+    case TENDER_CAP_PARTIAL_CAPTURE: return "partial_capture";
+    case TENDER_CAP_MULTI_CAPTURE: return "multi_capture";
+    case TENDER_CAP_VOID: return "void";
+    case TENDER_CAP_REFUND: return "refund";
+    case TENDER_CAP_PARTIAL_REFUND: return "partial_refund";
+    case TENDER_CAP_SYNC: return "sync";
+    case TENDER_CAP_COMPLETE_ACTION: return "complete_action";
+    case TENDER_CAP_NOTIFICATION: return "notification";
+    case TENDER_CAP_THREAD_SAFE: return "thread_safe";
+    case TENDER_CAP_STEP_UP: return "step_up";
+    default: return NULL;
+    }
+}
+
+/* ---- listeners ---------------------------------------------------------- */
+
+guint tender_host_add_listener(TenderHost *host, TenderStateFunc func, gpointer user_data)
+{
+    g_mutex_lock(&host->listeners_lock);
+    HostListener l = {++host->next_listener_id, func, user_data};
+    g_array_append_val(host->listeners, l);
+    g_mutex_unlock(&host->listeners_lock);
+    return l.id;
+}
+
+void tender_host_remove_listener(TenderHost *host, guint listener_id)
+{
+    g_mutex_lock(&host->listeners_lock);
+    for (guint i = 0; i < host->listeners->len; i++)
+        if (g_array_index(host->listeners, HostListener, i).id == listener_id) {
+            g_array_remove_index(host->listeners, i);
+            break;
+        }
+    g_mutex_unlock(&host->listeners_lock);
+}
+
+void tender_host_emit(TenderHost *host, const char *payment_id, TenderStatus old_status,
+                      TenderStatus new_status)
+{
+    if (old_status == new_status)
+        return;
+    /* Copy under the lock, call outside it: a listener may add another. */
+    g_mutex_lock(&host->listeners_lock);
+    GArray *copy = g_array_copy(host->listeners);
+    g_mutex_unlock(&host->listeners_lock);
+    for (guint i = 0; i < copy->len; i++) {
+        HostListener *l = &g_array_index(copy, HostListener, i);
+        l->func(payment_id, old_status, new_status, l->user_data);
+    }
+    g_array_unref(copy);
+}
+
+/* ---- quotes ------------------------------------------------------------- */
+
+static gint64 usage_lookup(const char *key, gpointer ledger)
+{
+    return tender_ledger_usage_get(ledger, key);
+}
+
+static int compare_quotes(gconstpointer a, gconstpointer b)
+{
+    const TenderQuote *qa = *(TenderQuote *const *)a, *qb = *(TenderQuote *const *)b;
+    if (qa->offered != qb->offered)
+        return qa->offered ? -1 : 1;
+    if (qa->offered) {
+        /* Cheapest first; totals in different currencies are ordered by
+         * their currency code, then by amount, which keeps the order stable. */
+        int c = g_strcmp0(qa->currency, qb->currency);
+        if (c == 0 && qa->total != qb->total)
+            return qa->total < qb->total ? -1 : 1;
+    }
+    return g_strcmp0(qa->method, qb->method);
+}
+
+static TenderQuote *quote_from_decision(const TenderMethodInfo *info,
+                                        const TenderPolicyDecision *d)
+{
+    TenderQuote *q = g_new0(TenderQuote, 1);
+    q->method = g_strdup(info->id);
+    q->offered = d->offered;
+    if (!d->offered) {
+        q->reason_code = g_strdup(tender_decline_lookup(d->code)->name);
+        q->reason = g_strdup(d->reason ? d->reason : "not offered");
+    }
+    q->currency = g_strdup(d->pay_currency);
+    q->exponent = d->pay_exponent;
+    q->amount = d->pay_amount;
+    q->fee = d->fee;
+    q->total = d->total;
+    q->exchange = g_strdup(d->exchange);
+    q->step_up = d->step_up;
+    return q;
+}
+
+GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError **error)
+{
+    if (buyer == NULL || buyer->region == NULL || buyer->currency == NULL || buyer->amount == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "a quote needs a region, a currency and an amount");
+        return NULL;
+    }
+    if (!tender_region_is_valid(buyer->region)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "unknown region '%s' (expected an ISO 3166-1 alpha-2 code such as US)",
+                    buyer->region);
+        return NULL;
+    }
+    gint64 amount;
+    if (!tender_money_parse(buyer->amount, buyer->currency, -1, &amount, error))
+        return NULL;
+
+    TenderPolicyBuyer pb = {
+        .region = buyer->region,
+        .currency = buyer->currency,
+        .amount = amount,
+        .account = buyer->account ? buyer->account : "",
+        .tier = buyer->tier ? buyer->tier : "",
+        .now_ms = tender_host_now(host),
+    };
+    GPtrArray *quotes = g_ptr_array_new_with_free_func((GDestroyNotify)tender_quote_free);
+    const GPtrArray *methods = tender_loader_methods(host->loader);
+    if (!tender_ledger_begin(host->ledger, error)) {
+        g_ptr_array_unref(quotes);
+        return NULL;
+    }
+    for (guint i = 0; i < methods->len; i++) {
+        const TenderMethodInfo *info = g_ptr_array_index(methods, i);
+        TenderPolicyDecision d;
+        tender_policy_decision_init(&d);
+        if (!tender_policy_evaluate(host->config, info, &pb, usage_lookup, host->ledger, &d,
+                                    error)) {
+            tender_policy_decision_clear(&d);
+            tender_ledger_rollback(host->ledger);
+            g_ptr_array_unref(quotes);
+            return NULL;
+        }
+        if (d.offered && tender_host_method_get(host, info->id) == NULL) {
+            d.offered = FALSE;
+            d.code = TENDER_DECLINE_PROCESSOR_UNAVAILABLE;
+            g_free(d.reason);
+            d.reason = g_strdup_printf("%s is not available: its plugin failed to start "
+                                       "(see `tender plugins`)", info->id);
+        }
+        g_ptr_array_add(quotes, quote_from_decision(info, &d));
+        tender_policy_decision_clear(&d);
+    }
+    tender_ledger_rollback(host->ledger);
+    g_ptr_array_sort(quotes, compare_quotes);
+    return quotes;
+}

@@ -1,1 +1,672 @@
-/* placeholder: not written yet */
+/* The SQLite ledger. See ledger.h for the durability and locking rules. */
+#include "ledger.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+struct TenderLedger {
+    sqlite3 *db;
+    GMutex lock;           /* held from begin() to commit()/rollback() */
+    GHashTable *statements; /* SQL text -> sqlite3_stmt*, prepared once */
+};
+
+/* Each migration moves the schema from user_version N to N+1. Append only:
+ * a released migration is never edited, so every ledger upgrades the same
+ * way. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE payments ("
+    "  id TEXT PRIMARY KEY,"
+    "  method TEXT NOT NULL, account TEXT NOT NULL, tier TEXT NOT NULL,"
+    "  region TEXT NOT NULL, currency TEXT NOT NULL, exponent INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL, captured INTEGER NOT NULL DEFAULT 0,"
+    "  refunded INTEGER NOT NULL DEFAULT 0, fee INTEGER NOT NULL DEFAULT 0,"
+    "  order_currency TEXT NOT NULL, order_amount INTEGER NOT NULL,"
+    "  processor_ref TEXT NOT NULL DEFAULT '', plugin_state TEXT NOT NULL DEFAULT '',"
+    "  idempotency_key TEXT UNIQUE, request_hash TEXT NOT NULL DEFAULT '',"
+    "  action_kind INTEGER NOT NULL DEFAULT 0, action_data TEXT, action_hint TEXT,"
+    "  action_expires_ms INTEGER NOT NULL DEFAULT 0,"
+    "  decline_code INTEGER NOT NULL DEFAULT 0, decline_raw TEXT, decline_message TEXT,"
+    "  brand TEXT, first6 TEXT, last4 TEXT, display_account TEXT, issuer_country TEXT,"
+    "  details TEXT,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  authorized_ms INTEGER NOT NULL DEFAULT 0, hold_expires_ms INTEGER NOT NULL DEFAULT 0,"
+    "  busy_until_ms INTEGER NOT NULL DEFAULT 0, busy_seq INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX payments_account ON payments(account, created_ms);"
+    "CREATE INDEX payments_status ON payments(status, updated_ms);"
+    "CREATE TABLE operations ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  payment_id TEXT NOT NULL REFERENCES payments(id),"
+    "  kind TEXT NOT NULL, request_id TEXT NOT NULL, idempotency_key TEXT,"
+    "  request_hash TEXT NOT NULL DEFAULT '',"
+    "  amount INTEGER NOT NULL, outcome TEXT, decline_code TEXT, raw_code TEXT,"
+    "  message TEXT, processor_ref TEXT, status_after TEXT, created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX operations_payment ON operations(payment_id, seq);"
+    "CREATE UNIQUE INDEX operations_key ON operations(payment_id, kind, idempotency_key)"
+    "  WHERE idempotency_key IS NOT NULL;"
+    "CREATE TABLE usage (key TEXT PRIMARY KEY, amount INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE payment_usage ("
+    "  payment_id TEXT NOT NULL, key TEXT NOT NULL,"
+    "  full_amount INTEGER NOT NULL, counted INTEGER NOT NULL,"
+    "  PRIMARY KEY (payment_id, key)) WITHOUT ROWID;",
+};
+
+static gboolean ledger_fail(TenderLedger *ledger, GError **error, const char *what)
+{
+    g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s: %s", what,
+                ledger->db ? sqlite3_errmsg(ledger->db) : "not open");
+    return FALSE;
+}
+
+/* A cached prepared statement, reset and with bindings cleared. */
+static sqlite3_stmt *stmt(TenderLedger *ledger, const char *sql)
+{
+    sqlite3_stmt *s = g_hash_table_lookup(ledger->statements, sql);
+    if (s == NULL) {
+        if (sqlite3_prepare_v3(ledger->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+            SQLITE_OK) {
+            g_warning("ledger: cannot prepare %s: %s", sql, sqlite3_errmsg(ledger->db));
+            return NULL;
+        }
+        g_hash_table_insert(ledger->statements, (gpointer)sql, s);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static char *column_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? g_strdup((const char *)t) : NULL;
+}
+
+static gboolean exec(TenderLedger *ledger, const char *sql, GError **error)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(ledger->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean migrate(TenderLedger *ledger, GError **error)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(ledger->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return ledger_fail(ledger, error, "reading schema version");
+    int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    int latest = (int)G_N_ELEMENTS(migrations);
+    if (version > latest) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "ledger: schema version %d is newer than this Tender (%d)", version, latest);
+        return FALSE;
+    }
+    for (; version < latest; version++) {
+        g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+                                               migrations[version], version + 1);
+        if (!exec(ledger, sql, error)) {
+            sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static void finalize_statement(gpointer s)
+{
+    sqlite3_finalize(s);
+}
+
+TenderLedger *tender_ledger_open(const char *path, GError **error)
+{
+    TenderLedger *ledger = g_new0(TenderLedger, 1);
+    g_mutex_init(&ledger->lock);
+    ledger->statements = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                               finalize_statement);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &ledger->db, flags, NULL) != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot open '%s': %s",
+                    path, ledger->db ? sqlite3_errmsg(ledger->db) : "out of memory");
+        tender_ledger_close(ledger);
+        return NULL;
+    }
+    /* Another process may hold the write lock for a moment: wait for it
+     * rather than failing the payment. */
+    sqlite3_busy_timeout(ledger->db, 10000);
+    /* WAL + FULL: a commit is on disk before sqlite3_step returns, and
+     * readers never block the writer. */
+    if (!exec(ledger, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                      "PRAGMA foreign_keys=ON;", error) ||
+        !migrate(ledger, error)) {
+        g_prefix_error(error, "'%s': ", path);
+        tender_ledger_close(ledger);
+        return NULL;
+    }
+    return ledger;
+}
+
+void tender_ledger_close(TenderLedger *ledger)
+{
+    if (ledger == NULL)
+        return;
+    g_hash_table_destroy(ledger->statements);
+    if (ledger->db)
+        sqlite3_close(ledger->db);
+    g_mutex_clear(&ledger->lock);
+    g_free(ledger);
+}
+
+gboolean tender_ledger_begin(TenderLedger *ledger, GError **error)
+{
+    g_mutex_lock(&ledger->lock);
+    /* busy_timeout covers most waits; loop for the rare SQLITE_BUSY that
+     * BEGIN IMMEDIATE can still return under heavy multi-process load. */
+    for (int attempt = 0; attempt < 50; attempt++) {
+        int rc = sqlite3_exec(ledger->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return TRUE;
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        g_usleep(2000);
+    }
+    ledger_fail(ledger, error, "cannot start a transaction");
+    g_mutex_unlock(&ledger->lock);
+    return FALSE;
+}
+
+gboolean tender_ledger_commit(TenderLedger *ledger, GError **error)
+{
+    gboolean ok = sqlite3_exec(ledger->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok) {
+        ledger_fail(ledger, error, "commit failed");
+        sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    g_mutex_unlock(&ledger->lock);
+    return ok;
+}
+
+void tender_ledger_rollback(TenderLedger *ledger)
+{
+    sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+    g_mutex_unlock(&ledger->lock);
+}
+
+/* ---- payments ----------------------------------------------------------- */
+
+void ledger_payment_free(LedgerPayment *p)
+{
+    if (p == NULL)
+        return;
+    TenderPayment *pub = &p->pub;
+    g_free(pub->id); g_free(pub->method); g_free(pub->account); g_free(pub->tier);
+    g_free(pub->region); g_free(pub->currency); g_free(pub->processor_ref);
+    g_free(pub->idempotency_key); g_free(pub->action_data); g_free(pub->action_hint);
+    g_free(pub->decline_raw_code); g_free(pub->decline_message); g_free(pub->brand);
+    g_free(pub->first6); g_free(pub->last4); g_free(pub->display_account);
+    g_free(pub->issuer_country); g_free(pub->details);
+    if (pub->operations)
+        g_ptr_array_unref(pub->operations);
+    g_free(p->plugin_state); g_free(p->request_hash); g_free(p->order_currency);
+    g_free(p);
+}
+
+#define PAYMENT_COLUMNS                                                                \
+    "id, method, account, tier, region, currency, exponent, status, amount, captured, " \
+    "refunded, fee, order_currency, order_amount, processor_ref, plugin_state, "        \
+    "idempotency_key, request_hash, action_kind, action_data, action_hint, "            \
+    "action_expires_ms, decline_code, decline_raw, decline_message, brand, first6, "    \
+    "last4, display_account, issuer_country, details, created_ms, updated_ms, "         \
+    "authorized_ms, hold_expires_ms, busy_until_ms, busy_seq"
+
+static LedgerPayment *payment_from_row(sqlite3_stmt *s)
+{
+    LedgerPayment *p = g_new0(LedgerPayment, 1);
+    TenderPayment *pub = &p->pub;
+    int i = 0;
+    pub->id = column_text(s, i++);
+    pub->method = column_text(s, i++);
+    pub->account = column_text(s, i++);
+    pub->tier = column_text(s, i++);
+    pub->region = column_text(s, i++);
+    pub->currency = column_text(s, i++);
+    pub->exponent = sqlite3_column_int(s, i++);
+    const char *status = (const char *)sqlite3_column_text(s, i++);
+    if (!tender_status_from_string(status, &pub->status))
+        pub->status = TENDER_STATUS_UNKNOWN;
+    pub->amount = sqlite3_column_int64(s, i++);
+    pub->captured = sqlite3_column_int64(s, i++);
+    pub->refunded = sqlite3_column_int64(s, i++);
+    pub->fee = sqlite3_column_int64(s, i++);
+    p->order_currency = column_text(s, i++);
+    p->order_amount = sqlite3_column_int64(s, i++);
+    pub->processor_ref = column_text(s, i++);
+    p->plugin_state = column_text(s, i++);
+    pub->idempotency_key = column_text(s, i++);
+    p->request_hash = column_text(s, i++);
+    pub->action_kind = (guint32)sqlite3_column_int(s, i++);
+    pub->action_data = column_text(s, i++);
+    pub->action_hint = column_text(s, i++);
+    pub->action_expires_ms = sqlite3_column_int64(s, i++);
+    pub->decline_code = (guint32)sqlite3_column_int(s, i++);
+    pub->decline_raw_code = column_text(s, i++);
+    pub->decline_message = column_text(s, i++);
+    pub->brand = column_text(s, i++);
+    pub->first6 = column_text(s, i++);
+    pub->last4 = column_text(s, i++);
+    pub->display_account = column_text(s, i++);
+    pub->issuer_country = column_text(s, i++);
+    pub->details = column_text(s, i++);
+    pub->created_ms = sqlite3_column_int64(s, i++);
+    pub->updated_ms = sqlite3_column_int64(s, i++);
+    p->authorized_ms = sqlite3_column_int64(s, i++);
+    pub->hold_expires_ms = sqlite3_column_int64(s, i++);
+    p->busy_until_ms = sqlite3_column_int64(s, i++);
+    p->busy_seq = sqlite3_column_int64(s, i++);
+    return p;
+}
+
+/* Bind every column but id at positions 2.. in PAYMENT_COLUMNS order. */
+static void bind_payment(sqlite3_stmt *s, const LedgerPayment *p)
+{
+    const TenderPayment *pub = &p->pub;
+    int i = 1;
+    bind_text(s, i++, pub->id);
+    bind_text(s, i++, pub->method);
+    bind_text(s, i++, pub->account ? pub->account : "");
+    bind_text(s, i++, pub->tier ? pub->tier : "");
+    bind_text(s, i++, pub->region);
+    bind_text(s, i++, pub->currency);
+    sqlite3_bind_int(s, i++, pub->exponent);
+    bind_text(s, i++, tender_status_to_string(pub->status));
+    sqlite3_bind_int64(s, i++, pub->amount);
+    sqlite3_bind_int64(s, i++, pub->captured);
+    sqlite3_bind_int64(s, i++, pub->refunded);
+    sqlite3_bind_int64(s, i++, pub->fee);
+    bind_text(s, i++, p->order_currency ? p->order_currency : pub->currency);
+    sqlite3_bind_int64(s, i++, p->order_amount);
+    bind_text(s, i++, pub->processor_ref ? pub->processor_ref : "");
+    bind_text(s, i++, p->plugin_state ? p->plugin_state : "");
+    bind_text(s, i++, pub->idempotency_key);
+    bind_text(s, i++, p->request_hash ? p->request_hash : "");
+    sqlite3_bind_int(s, i++, (int)pub->action_kind);
+    bind_text(s, i++, pub->action_data);
+    bind_text(s, i++, pub->action_hint);
+    sqlite3_bind_int64(s, i++, pub->action_expires_ms);
+    sqlite3_bind_int(s, i++, (int)pub->decline_code);
+    bind_text(s, i++, pub->decline_raw_code);
+    bind_text(s, i++, pub->decline_message);
+    bind_text(s, i++, pub->brand);
+    bind_text(s, i++, pub->first6);
+    bind_text(s, i++, pub->last4);
+    bind_text(s, i++, pub->display_account);
+    bind_text(s, i++, pub->issuer_country);
+    bind_text(s, i++, pub->details);
+    sqlite3_bind_int64(s, i++, pub->created_ms);
+    sqlite3_bind_int64(s, i++, pub->updated_ms);
+    sqlite3_bind_int64(s, i++, p->authorized_ms);
+    sqlite3_bind_int64(s, i++, pub->hold_expires_ms);
+    sqlite3_bind_int64(s, i++, p->busy_until_ms);
+    sqlite3_bind_int64(s, i++, p->busy_seq);
+}
+
+LedgerPayment *tender_ledger_payment_get(TenderLedger *ledger, const char *id, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "SELECT " PAYMENT_COLUMNS " FROM payments WHERE id = ?1");
+    if (s == NULL) {
+        ledger_fail(ledger, error, "reading a payment");
+        return NULL;
+    }
+    bind_text(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        return payment_from_row(s);
+    if (rc == SQLITE_DONE)
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_FOUND, "no payment '%s'", id);
+    else
+        ledger_fail(ledger, error, "reading a payment");
+    return NULL;
+}
+
+static gboolean step_done(TenderLedger *ledger, sqlite3_stmt *s, GError **error, const char *what)
+{
+    if (s == NULL || sqlite3_step(s) != SQLITE_DONE)
+        return ledger_fail(ledger, error, what);
+    return TRUE;
+}
+
+gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment *p, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger,
+        "INSERT INTO payments (" PAYMENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
+        " ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)");
+    if (s)
+        bind_payment(s, p);
+    return step_done(ledger, s, error, "inserting a payment");
+}
+
+gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger,
+        "UPDATE payments SET method = ?2, account = ?3, tier = ?4, region = ?5, currency = ?6,"
+        " exponent = ?7, status = ?8, amount = ?9, captured = ?10, refunded = ?11, fee = ?12,"
+        " order_currency = ?13, order_amount = ?14, processor_ref = ?15, plugin_state = ?16,"
+        " idempotency_key = ?17, request_hash = ?18, action_kind = ?19, action_data = ?20,"
+        " action_hint = ?21, action_expires_ms = ?22, decline_code = ?23, decline_raw = ?24,"
+        " decline_message = ?25, brand = ?26, first6 = ?27, last4 = ?28, display_account = ?29,"
+        " issuer_country = ?30, details = ?31, created_ms = ?32, updated_ms = ?33,"
+        " authorized_ms = ?34, hold_expires_ms = ?35, busy_until_ms = ?36, busy_seq = ?37"
+        " WHERE id = ?1");
+    if (s)
+        bind_payment(s, p);
+    return step_done(ledger, s, error, "updating a payment");
+}
+
+/* ---- operations --------------------------------------------------------- */
+
+#define OPERATION_COLUMNS                                                              \
+    "seq, kind, request_id, idempotency_key, amount, outcome, decline_code, raw_code, " \
+    "message, processor_ref, status_after, created_ms"
+
+static TenderOperation *operation_from_row(sqlite3_stmt *s)
+{
+    TenderOperation *op = g_new0(TenderOperation, 1);
+    int i = 0;
+    op->seq = sqlite3_column_int64(s, i++);
+    op->kind = column_text(s, i++);
+    op->request_id = column_text(s, i++);
+    op->idempotency_key = column_text(s, i++);
+    op->amount = sqlite3_column_int64(s, i++);
+    op->outcome = column_text(s, i++);
+    op->decline_code = column_text(s, i++);
+    op->raw_code = column_text(s, i++);
+    op->message = column_text(s, i++);
+    op->processor_ref = column_text(s, i++);
+    op->status_after = column_text(s, i++);
+    op->created_ms = sqlite3_column_int64(s, i++);
+    return op;
+}
+
+gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *payment_id,
+                                        TenderOperation *op, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger,
+        "INSERT INTO operations (payment_id, kind, request_id, idempotency_key, amount, outcome,"
+        " decline_code, raw_code, message, processor_ref, status_after, created_ms)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    if (s) {
+        bind_text(s, 1, payment_id);
+        bind_text(s, 2, op->kind);
+        bind_text(s, 3, op->request_id ? op->request_id : "");
+        bind_text(s, 4, op->idempotency_key);
+        sqlite3_bind_int64(s, 5, op->amount);
+        bind_text(s, 6, op->outcome);
+        bind_text(s, 7, op->decline_code);
+        bind_text(s, 8, op->raw_code);
+        bind_text(s, 9, op->message);
+        bind_text(s, 10, op->processor_ref);
+        bind_text(s, 11, op->status_after);
+        sqlite3_bind_int64(s, 12, op->created_ms);
+    }
+    if (!step_done(ledger, s, error, "recording an operation"))
+        return FALSE;
+    op->seq = sqlite3_last_insert_rowid(ledger->db);
+    return TRUE;
+}
+
+gboolean tender_ledger_operation_update(TenderLedger *ledger, const TenderOperation *op,
+                                        GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger,
+        "UPDATE operations SET amount = ?2, outcome = ?3, decline_code = ?4, raw_code = ?5,"
+        " message = ?6, processor_ref = ?7, status_after = ?8 WHERE seq = ?1");
+    if (s) {
+        sqlite3_bind_int64(s, 1, op->seq);
+        sqlite3_bind_int64(s, 2, op->amount);
+        bind_text(s, 3, op->outcome);
+        bind_text(s, 4, op->decline_code);
+        bind_text(s, 5, op->raw_code);
+        bind_text(s, 6, op->message);
+        bind_text(s, 7, op->processor_ref);
+        bind_text(s, 8, op->status_after);
+    }
+    return step_done(ledger, s, error, "updating an operation");
+}
+
+gboolean tender_ledger_operation_set_hash(TenderLedger *ledger, gint64 seq, const char *hash,
+                                          GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "UPDATE operations SET request_hash = ?2 WHERE seq = ?1");
+    if (s) {
+        sqlite3_bind_int64(s, 1, seq);
+        bind_text(s, 2, hash);
+    }
+    return step_done(ledger, s, error, "updating an operation");
+}
+
+GPtrArray *tender_ledger_operations(TenderLedger *ledger, const char *payment_id, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "SELECT " OPERATION_COLUMNS
+                                   " FROM operations WHERE payment_id = ?1 ORDER BY seq");
+    if (s == NULL) {
+        ledger_fail(ledger, error, "reading operations");
+        return NULL;
+    }
+    bind_text(s, 1, payment_id);
+    GPtrArray *ops = g_ptr_array_new_with_free_func((GDestroyNotify)tender_operation_free);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        g_ptr_array_add(ops, operation_from_row(s));
+    if (rc != SQLITE_DONE) {
+        g_ptr_array_unref(ops);
+        ledger_fail(ledger, error, "reading operations");
+        return NULL;
+    }
+    return ops;
+}
+
+TenderOperation *tender_ledger_operation_by_key(TenderLedger *ledger, const char *payment_id,
+                                                const char *kind, const char *key,
+                                                char **request_hash_out, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "SELECT " OPERATION_COLUMNS ", request_hash FROM operations"
+                                   " WHERE payment_id = ?1 AND kind = ?2 AND idempotency_key = ?3");
+    if (s == NULL) {
+        ledger_fail(ledger, error, "reading operations");
+        return NULL;
+    }
+    bind_text(s, 1, payment_id);
+    bind_text(s, 2, kind);
+    bind_text(s, 3, key);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return NULL;
+    TenderOperation *op = operation_from_row(s);
+    if (request_hash_out)
+        *request_hash_out = column_text(s, 12);
+    return op;
+}
+
+char *tender_ledger_key_lookup(TenderLedger *ledger, const char *key, char **request_hash_out,
+                               GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "SELECT id, request_hash FROM payments WHERE idempotency_key = ?1");
+    if (s == NULL) {
+        ledger_fail(ledger, error, "reading idempotency keys");
+        return NULL;
+    }
+    bind_text(s, 1, key);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return NULL;
+    if (request_hash_out)
+        *request_hash_out = column_text(s, 1);
+    return column_text(s, 0);
+}
+
+/* ---- usage counters ----------------------------------------------------- */
+
+gint64 tender_ledger_usage_get(TenderLedger *ledger, const char *key)
+{
+    sqlite3_stmt *s = stmt(ledger, "SELECT amount FROM usage WHERE key = ?1");
+    if (s == NULL)
+        return 0;
+    bind_text(s, 1, key);
+    return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+}
+
+gboolean tender_ledger_usage_add(TenderLedger *ledger, const char *key, gint64 delta,
+                                 GError **error)
+{
+    if (delta == 0)
+        return TRUE;
+    sqlite3_stmt *s = stmt(ledger, "INSERT INTO usage (key, amount) VALUES (?1, ?2)"
+                                   " ON CONFLICT(key) DO UPDATE SET amount = amount + ?2");
+    if (s) {
+        bind_text(s, 1, key);
+        sqlite3_bind_int64(s, 2, delta);
+    }
+    return step_done(ledger, s, error, "updating usage");
+}
+
+gboolean tender_ledger_payment_usage_add(TenderLedger *ledger, const char *payment_id,
+                                         const char *key, gint64 full_amount, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "INSERT OR REPLACE INTO payment_usage (payment_id, key,"
+                                   " full_amount, counted) VALUES (?1, ?2, ?3, ?3)");
+    if (s) {
+        bind_text(s, 1, payment_id);
+        bind_text(s, 2, key);
+        sqlite3_bind_int64(s, 3, full_amount);
+    }
+    return step_done(ledger, s, error, "recording usage") &&
+           tender_ledger_usage_add(ledger, key, full_amount, error);
+}
+
+gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id,
+                                          gint64 held, gint64 amount, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "SELECT key, full_amount, counted FROM payment_usage"
+                                   " WHERE payment_id = ?1");
+    if (s == NULL)
+        return ledger_fail(ledger, error, "reading usage");
+    bind_text(s, 1, payment_id);
+    typedef struct { char *key; gint64 full, counted; } Row;
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(Row));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        Row r = {column_text(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2)};
+        g_array_append_val(rows, r);
+    }
+    gboolean ok = TRUE;
+    for (guint i = 0; i < rows->len; i++) {
+        Row *r = &g_array_index(rows, Row, i);
+        gint64 capped = MIN(held, amount);
+        /* What the payment still holds, in the counter's units: the full
+         * charge scaled by held/amount, rounded up so a partial hold never
+         * counts as nothing. */
+        gint64 now_counted = 0;
+        if (capped > 0 && amount > 0) {
+            __int128 scaled = (__int128)r->full * capped + (amount - 1);
+            now_counted = (gint64)(scaled / amount);
+        }
+        if (ok && now_counted != r->counted) {
+            sqlite3_stmt *u = stmt(ledger, "UPDATE payment_usage SET counted = ?3"
+                                           " WHERE payment_id = ?1 AND key = ?2");
+            if (u) {
+                bind_text(u, 1, payment_id);
+                bind_text(u, 2, r->key);
+                sqlite3_bind_int64(u, 3, now_counted);
+            }
+            ok = step_done(ledger, u, error, "updating usage") &&
+                 tender_ledger_usage_add(ledger, r->key, now_counted - r->counted, error);
+        }
+        g_free(r->key);
+    }
+    g_array_unref(rows);
+    return ok;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+static GPtrArray *collect_payments(TenderLedger *ledger, sqlite3_stmt *s, GError **error)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)tender_payment_free);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        LedgerPayment *p = payment_from_row(s);
+        TenderPayment *pub = g_new(TenderPayment, 1);
+        *pub = p->pub; /* steal the public part */
+        memset(&p->pub, 0, sizeof p->pub);
+        ledger_payment_free(p);
+        g_ptr_array_add(out, pub);
+    }
+    if (rc != SQLITE_DONE) {
+        g_ptr_array_unref(out);
+        ledger_fail(ledger, error, "listing payments");
+        return NULL;
+    }
+    return out;
+}
+
+GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *f, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger,
+        "SELECT " PAYMENT_COLUMNS " FROM payments"
+        " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR method = ?2)"
+        " AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR created_ms >= ?4)"
+        " AND (?5 = 0 OR created_ms < ?5)"
+        " ORDER BY created_ms DESC, id DESC LIMIT ?6");
+    if (s == NULL) {
+        ledger_fail(ledger, error, "listing payments");
+        return NULL;
+    }
+    if (f) {
+        bind_text(s, 1, f->account);
+        bind_text(s, 2, f->method);
+        bind_text(s, 3, f->has_status ? tender_status_to_string(f->status) : NULL);
+        sqlite3_bind_int64(s, 4, f->from_ms);
+        sqlite3_bind_int64(s, 5, f->to_ms);
+        sqlite3_bind_int64(s, 6, f->limit ? (gint64)f->limit : -1);
+    } else {
+        sqlite3_bind_int64(s, 4, 0);
+        sqlite3_bind_int64(s, 5, 0);
+        sqlite3_bind_int64(s, 6, -1);
+    }
+    return collect_payments(ledger, s, error);
+}
+
+GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
+                                              gint64 pending_before_ms, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger,
+        "SELECT id FROM payments WHERE status = 'unknown'"
+        " OR (status = 'pending' AND updated_ms <= ?2)"
+        " OR (status = 'requires_action' AND action_expires_ms > 0 AND action_expires_ms <= ?1)"
+        " OR (status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0"
+        "     AND hold_expires_ms <= ?1)"
+        " OR (busy_until_ms > 0 AND busy_until_ms <= ?1)"
+        " ORDER BY updated_ms");
+    if (s == NULL) {
+        ledger_fail(ledger, error, "finding payments to reconcile");
+        return NULL;
+    }
+    sqlite3_bind_int64(s, 1, now_ms);
+    sqlite3_bind_int64(s, 2, pending_before_ms);
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        g_ptr_array_add(ids, column_text(s, 0));
+    return ids;
+}

@@ -1,1 +1,1395 @@
-/* placeholder: not written yet */
+/* The payment operations and the lifecycle they drive.
+ *
+ * Every operation runs in three steps, so that nothing acknowledged is lost
+ * and nothing is charged twice, whichever process or thread runs it:
+ *
+ *  1. In one ledger transaction: check the request against the payment (the
+ *     state machine and the money invariants), the idempotency key and the
+ *     policy; record the operation as in flight and lease the payment (busy).
+ *  2. With no lock held: call the plugin, with its deadline and NOT_SENT
+ *     retries.
+ *  3. In a second transaction: apply the outcome, release the lease, commit.
+ *     Only then is the result returned (acknowledged).
+ *
+ * A crash between 1 and 3 leaves the payment leased with its operation in
+ * flight; when the lease runs out the next touch (or reconcile) marks it
+ * unknown and a sync settles it. */
+#include <string.h>
+
+#include <tender/decline.h>
+
+#include "host-private.h"
+#include "policy.h"
+#include "redact.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void host_log(TenderHost *host, tender_log_level level, const char *method_id,
+                     const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+static void host_log(TenderHost *host, tender_log_level level, const char *method_id,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    host->services.log(&host->services, level, method_id, msg);
+}
+
+static void operation_clear(TenderOperation *op)
+{
+    g_free(op->kind); g_free(op->request_id); g_free(op->idempotency_key); g_free(op->outcome);
+    g_free(op->decline_code); g_free(op->raw_code); g_free(op->message);
+    g_free(op->processor_ref); g_free(op->status_after);
+    memset(op, 0, sizeof *op);
+}
+
+static gint64 wall_ms(void)
+{
+    return g_get_real_time() / 1000;
+}
+
+char *tender_host_new_id(TenderHost *host, const char *prefix)
+{
+    guint8 bytes[12];
+    host->services.random_bytes(&host->services, bytes, sizeof bytes);
+    GString *s = g_string_new(prefix);
+    for (gsize i = 0; i < sizeof bytes; i++)
+        g_string_append_printf(s, "%02x", bytes[i]);
+    return g_string_free(s, FALSE);
+}
+
+static gboolean is_sensitive(const TenderMethodInfo *info, const char *key)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        GPtrArray *specs = pass == 0 ? info->params : info->action_params;
+        for (guint i = 0; specs && i < specs->len; i++) {
+            const TenderParamInfo *p = g_ptr_array_index(specs, i);
+            if (g_strcmp0(p->name, key) == 0)
+                return (p->flags & TENDER_PARAM_SENSITIVE) != 0;
+        }
+    }
+    return FALSE;
+}
+
+/* The values of the request's sensitive parameters: scrubbed from anything
+ * the plugin returns. NULL-terminated, values borrowed. */
+static const char **sensitive_values(const TenderMethodInfo *info, const tender_param *params,
+                                     gsize n)
+{
+    const char **out = g_new0(const char *, n + 1);
+    gsize k = 0;
+    for (gsize i = 0; i < n; i++)
+        if (params[i].key && params[i].value && params[i].value[0] &&
+            is_sensitive(info, params[i].key))
+            out[k++] = params[i].value;
+    return out;
+}
+
+/* A fingerprint of what a request asks for, to tell a replay (same key,
+ * same request) from a conflict (same key, different request). Sensitive
+ * values are left out: a hash of a card number is itself sensitive. */
+static char *fingerprint(const TenderMethodInfo *info, const char *const *fields,
+                         const tender_param *params, gsize n)
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    for (gsize i = 0; fields[i] != (const char *)-1; i++) {
+        g_checksum_update(sum, (const guchar *)(fields[i] ? fields[i] : "\x01"), -1);
+        g_checksum_update(sum, (const guchar *)"\x1f", 1);
+    }
+    g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func(g_free);
+    for (gsize i = 0; i < n; i++)
+        if (params[i].key && !is_sensitive(info, params[i].key))
+            g_ptr_array_add(pairs, g_strdup_printf("%s=%s", params[i].key,
+                                                   params[i].value ? params[i].value : ""));
+    g_ptr_array_sort(pairs, (GCompareFunc)g_ascii_strcasecmp);
+    for (guint i = 0; i < pairs->len; i++) {
+        g_checksum_update(sum, g_ptr_array_index(pairs, i), -1);
+        g_checksum_update(sum, (const guchar *)"\x1e", 1);
+    }
+    char *hex = g_strdup(g_checksum_get_string(sum));
+    g_checksum_free(sum);
+    return hex;
+}
+
+static const char *outcome_name(guint32 outcome)
+{
+    switch (outcome) {
+    case TENDER_OUTCOME_APPROVED: return "approved";
+    case TENDER_OUTCOME_DECLINED: return "declined";
+    case TENDER_OUTCOME_ACTION_REQUIRED: return "action_required";
+    case TENDER_OUTCOME_PENDING: return "pending";
+    case TENDER_OUTCOME_NOT_SENT: return "not_sent";
+    default: return "unknown";
+    }
+}
+
+static char *dup_field(const char *field, gsize size)
+{
+    return field[0] ? g_strndup(field, size) : NULL;
+}
+
+static void replace_str(char **dst, const char *field, gsize size)
+{
+    if (field[0] == '\0')
+        return;
+    g_free(*dst);
+    *dst = g_strndup(field, size);
+}
+
+/* ---- calling a plugin ---------------------------------------------------- */
+
+
+/* Force every string field to end inside its array and scrub secrets and
+ * card numbers from the fields that are shown or stored. A plugin that put a
+ * secret into plugin_state gets that state dropped: storing it would break
+ * the promise that no card number reaches the ledger. */
+static void sanitize_result(TenderHost *host, const char *method_id, tender_result *res,
+                            const char *const *secrets)
+{
+#define TERMINATE(f) (res->f[sizeof res->f - 1] = '\0')
+    TERMINATE(raw_code); TERMINATE(message); TERMINATE(processor_ref);
+    TERMINATE(plugin_state); TERMINATE(action_data); TERMINATE(action_hint);
+    TERMINATE(display_brand); TERMINATE(display_first6); TERMINATE(display_last4);
+    TERMINATE(display_account); TERMINATE(display_country); TERMINATE(details);
+    TERMINATE(notify_payment_id); TERMINATE(notify_id); TERMINATE(reply_content_type);
+    TERMINATE(reply_body); TERMINATE(notify_headers); TERMINATE(notify_body);
+#undef TERMINATE
+#define SCRUB(f) tender_redact_in_place(res->f, sizeof res->f, secrets)
+    SCRUB(raw_code); SCRUB(message); SCRUB(action_hint); SCRUB(display_account);
+    SCRUB(details);
+#undef SCRUB
+    for (gsize i = 0; secrets && secrets[i]; i++)
+        if (strlen(secrets[i]) >= 6 && strstr(res->plugin_state, secrets[i])) {
+            host_log(host, TENDER_LOG_ERROR, method_id,
+                       "plugin returned a sensitive value in its state; state dropped");
+            res->plugin_state[0] = '\0';
+        }
+    if (res->outcome == TENDER_OUTCOME_INVALID || res->outcome > TENDER_OUTCOME_LAST_)
+        res->outcome = TENDER_OUTCOME_UNKNOWN;
+    if (res->outcome == TENDER_OUTCOME_DECLINED &&
+        (res->decline_code == TENDER_DECLINE_NONE || res->decline_code > TENDER_DECLINE_LAST_))
+        res->decline_code = TENDER_DECLINE_DO_NOT_HONOR;
+}
+
+/* Call fn on the method's instance on this thread (no hand-off: the
+ * deadline is measured, and a plugin is expected to give up by
+ * req->deadline_ms itself). NOT_SENT is retried with exponential backoff,
+ * with the same request_id so the processor can deduplicate. */
+void tender_host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
+                             tender_request *req, tender_result *res, const char *const *secrets,
+                             CallReport *report)
+{
+    gint64 deadline = tender_config_deadline_ms(host->config, m->info->id);
+    guint retries = tender_config_max_retries(host->config, m->info->id);
+    gint64 backoff = tender_config_retry_backoff_ms(host->config, m->info->id);
+    memset(report, 0, sizeof *report);
+    for (guint attempt = 1;; attempt++) {
+        memset(res, 0, sizeof *res);
+        res->struct_size = sizeof *res;
+        req->attempt = attempt;
+        req->deadline_ms = tender_host_now(host) + deadline;
+        gint64 started = g_get_monotonic_time();
+        if (!m->thread_safe)
+            g_mutex_lock(&m->call_lock);
+        fn(m->instance, req, res);
+        if (!m->thread_safe)
+            g_mutex_unlock(&m->call_lock);
+        gint64 elapsed_ms = (g_get_monotonic_time() - started) / 1000;
+        sanitize_result(host, m->info->id, res, secrets);
+        report->attempts = attempt;
+        if (elapsed_ms > deadline) {
+            /* The caller may have given up on us already: do not trust the
+             * outcome. The payment becomes unknown and a sync settles it;
+             * the late state and reference are kept for that sync. */
+            report->late = TRUE;
+            host_log(host, TENDER_LOG_WARNING, m->info->id,
+                       "call missed its deadline (%" G_GINT64_FORMAT " ms > %" G_GINT64_FORMAT
+                       " ms); outcome treated as unknown", elapsed_ms, deadline);
+            return;
+        }
+        if (res->outcome != TENDER_OUTCOME_NOT_SENT || attempt > retries)
+            return;
+        g_usleep((gulong)(backoff * 1000));
+        backoff *= 2;
+    }
+}
+
+/* ---- the lifecycle ------------------------------------------------------- */
+
+/* What a payment holds against cumulative limits (docs/config.md). */
+static gint64 held_amount(const TenderPayment *p)
+{
+    switch (p->status) {
+    case TENDER_STATUS_AUTHORIZED:
+    case TENDER_STATUS_PARTIALLY_CAPTURED:
+    case TENDER_STATUS_PENDING:
+    case TENDER_STATUS_REQUIRES_ACTION:
+    case TENDER_STATUS_UNKNOWN:
+        return MAX(p->amount, p->captured) - p->refunded;
+    default:
+        return MAX(p->captured - p->refunded, 0);
+    }
+}
+
+/* The status that the amounts say, once money has been authorized. */
+static TenderStatus status_from_amounts(const TenderPayment *p, const TenderMethodInfo *info)
+{
+    if (p->refunded > 0)
+        return p->refunded >= p->captured ? TENDER_STATUS_REFUNDED
+                                          : TENDER_STATUS_PARTIALLY_REFUNDED;
+    if (p->captured > 0) {
+        if (p->captured >= p->amount || !(info->capabilities & TENDER_CAP_MULTI_CAPTURE))
+            return TENDER_STATUS_CAPTURED;
+        return TENDER_STATUS_PARTIALLY_CAPTURED;
+    }
+    return TENDER_STATUS_AUTHORIZED;
+}
+
+/* The most a payment may capture in total: the authorization, or the
+ * method's declared over-capture. */
+static gint64 capture_ceiling(const TenderPayment *p, const TenderMethodInfo *info)
+{
+    gint64 ceiling = p->amount;
+    if (info->over_capture_bps > 10000) {
+        tender_money_mul_div(p->amount, info->over_capture_bps, 10000, FALSE, &ceiling);
+        if (info->over_capture_max_extra > 0 &&
+            g_strcmp0(info->over_capture_currency, p->currency) == 0)
+            ceiling = MIN(ceiling, p->amount + info->over_capture_max_extra);
+    }
+    return ceiling;
+}
+
+static void clear_action(TenderPayment *p)
+{
+    p->action_kind = TENDER_ACTION_NONE;
+    g_clear_pointer(&p->action_data, g_free);
+    g_clear_pointer(&p->action_hint, g_free);
+    p->action_expires_ms = 0;
+}
+
+static void set_decline(TenderPayment *p, guint32 code, const char *raw, const char *message)
+{
+    p->decline_code = code;
+    g_free(p->decline_raw_code);
+    p->decline_raw_code = g_strdup(raw && raw[0] ? raw : NULL);
+    g_free(p->decline_message);
+    p->decline_message = g_strdup(message && message[0] ? message : tender_decline_lookup(code)->advice_text);
+}
+
+static void start_hold(LedgerPayment *row, const TenderMethodInfo *info, gint64 now)
+{
+    row->authorized_ms = now;
+    row->pub.hold_expires_ms = info->hold_seconds > 0 ? now + info->hold_seconds * 1000 : 0;
+}
+
+/* Apply an event reported by sync, a notification or a completed action.
+ * Totals in res->amount (0: the whole payment). Returns FALSE when the event
+ * would break a money invariant; the payment is then left for an operator. */
+static gboolean apply_event(LedgerPayment *row, const TenderMethodInfo *info, guint32 event,
+                            const tender_result *res, gint64 now)
+{
+    TenderPayment *p = &row->pub;
+    switch (event) {
+    case TENDER_EVENT_NONE:
+        return TRUE;
+    case TENDER_EVENT_AUTHORIZED:
+        if (res->amount > 0 && res->amount != p->amount)
+            return FALSE;
+        if (row->authorized_ms == 0)
+            start_hold(row, info, now);
+        clear_action(p);
+        p->status = status_from_amounts(p, info);
+        return TRUE;
+    case TENDER_EVENT_CAPTURED: {
+        gint64 total = res->amount > 0 ? res->amount : p->amount;
+        if (total > capture_ceiling(p, info) || total < p->captured)
+            return FALSE;
+        p->captured = total;
+        clear_action(p);
+        p->status = status_from_amounts(p, info);
+        return TRUE;
+    }
+    case TENDER_EVENT_REFUNDED: {
+        gint64 total = res->amount > 0 ? res->amount : p->captured;
+        if (total > p->captured || total < p->refunded)
+            return FALSE;
+        p->refunded = total;
+        p->status = status_from_amounts(p, info);
+        return TRUE;
+    }
+    case TENDER_EVENT_VOIDED:
+        if (p->captured > 0)
+            return FALSE;
+        clear_action(p);
+        p->status = TENDER_STATUS_VOIDED;
+        return TRUE;
+    case TENDER_EVENT_DECLINED:
+        if (p->captured > 0)
+            return FALSE;
+        clear_action(p);
+        set_decline(p, res->decline_code ? res->decline_code : TENDER_DECLINE_DO_NOT_HONOR,
+                    res->raw_code, res->message);
+        p->status = TENDER_STATUS_DECLINED;
+        return TRUE;
+    case TENDER_EVENT_EXPIRED:
+        clear_action(p);
+        if (p->captured == 0) {
+            set_decline(p, p->status == TENDER_STATUS_REQUIRES_ACTION
+                               ? TENDER_DECLINE_ACTION_EXPIRED
+                               : TENDER_DECLINE_AUTHORIZATION_EXPIRED,
+                        res->raw_code, res->message);
+            p->status = TENDER_STATUS_EXPIRED;
+        } else {
+            p->status = status_from_amounts(p, info);
+        }
+        return TRUE;
+    case TENDER_EVENT_PENDING:
+        if (p->captured == 0 && p->status != TENDER_STATUS_AUTHORIZED)
+            p->status = TENDER_STATUS_PENDING;
+        return TRUE;
+    case TENDER_EVENT_ACTION_REQUIRED:
+        if (p->captured == 0)
+            p->status = TENDER_STATUS_REQUIRES_ACTION;
+        return TRUE;
+    default:
+        return TRUE; /* an event from a newer plugin: change nothing */
+    }
+}
+
+static void apply_action(LedgerPayment *row, const TenderMethodInfo *info,
+                         const tender_result *res, gint64 now)
+{
+    TenderPayment *p = &row->pub;
+    p->status = TENDER_STATUS_REQUIRES_ACTION;
+    p->action_kind = res->action_kind;
+    g_free(p->action_data);
+    p->action_data = dup_field(res->action_data, sizeof res->action_data);
+    g_free(p->action_hint);
+    p->action_hint = dup_field(res->action_hint, sizeof res->action_hint);
+    p->action_expires_ms = res->action_expires_ms > 0 ? res->action_expires_ms
+                           : info->action_timeout_seconds > 0
+                               ? now + info->action_timeout_seconds * 1000
+                               : 0;
+}
+
+typedef enum { KIND_AUTHORIZE, KIND_PURCHASE, KIND_CAPTURE, KIND_VOID, KIND_REFUND,
+               KIND_SYNC, KIND_COMPLETE, KIND_NOTIFICATION } OpKind;
+
+static const char *const kind_names[] = {"authorize", "purchase", "capture", "void",
+                                         "refund", "sync", "complete_action", "notification"};
+
+/* Apply the plugin's result to the payment. Returns FALSE with error set
+ * when the operation was refused by the processor (capture, void, refund):
+ * the refusal is recorded, the payment otherwise unchanged. */
+static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, OpKind kind,
+                             const tender_result *res, gint64 requested, gboolean late,
+                             gint64 now, GError **error)
+{
+    TenderPayment *p = &row->pub;
+    replace_str(&p->processor_ref, res->processor_ref, sizeof res->processor_ref);
+    if (res->plugin_state[0]) {
+        g_free(row->plugin_state);
+        row->plugin_state = g_strndup(res->plugin_state, sizeof res->plugin_state);
+    }
+    replace_str(&p->brand, res->display_brand, sizeof res->display_brand);
+    replace_str(&p->first6, res->display_first6, sizeof res->display_first6);
+    replace_str(&p->last4, res->display_last4, sizeof res->display_last4);
+    replace_str(&p->display_account, res->display_account, sizeof res->display_account);
+    replace_str(&p->issuer_country, res->display_country, sizeof res->display_country);
+    replace_str(&p->details, res->details, sizeof res->details);
+
+    guint32 outcome = late ? TENDER_OUTCOME_UNKNOWN : res->outcome;
+    gboolean money_op = kind == KIND_CAPTURE || kind == KIND_VOID || kind == KIND_REFUND;
+
+    switch (outcome) {
+    case TENDER_OUTCOME_APPROVED:
+        switch (kind) {
+        case KIND_AUTHORIZE:
+            start_hold(row, info, now);
+            clear_action(p);
+            p->status = TENDER_STATUS_AUTHORIZED;
+            return TRUE;
+        case KIND_PURCHASE:
+            clear_action(p);
+            p->captured = p->amount;
+            p->status = TENDER_STATUS_CAPTURED;
+            return TRUE;
+        case KIND_CAPTURE:
+            /* The host asked for `requested`; an approval is for exactly
+             * that (there is no partial approval of a capture). */
+            p->captured += requested;
+            p->status = status_from_amounts(p, info);
+            return TRUE;
+        case KIND_REFUND:
+            p->refunded += requested;
+            p->status = status_from_amounts(p, info);
+            return TRUE;
+        case KIND_VOID:
+            clear_action(p);
+            p->status = TENDER_STATUS_VOIDED;
+            return TRUE;
+        default: {
+            guint32 event = res->event;
+            if (event == TENDER_EVENT_NONE && kind == KIND_COMPLETE)
+                event = row->authorized_ms == 0 && (info->capabilities & TENDER_CAP_AUTHORIZE) &&
+                                !(info->capabilities & TENDER_CAP_PURCHASE)
+                            ? TENDER_EVENT_AUTHORIZED
+                            : TENDER_EVENT_CAPTURED;
+            if (!apply_event(row, info, event, res, now)) {
+                p->status = TENDER_STATUS_UNKNOWN;
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
+                            "%s reported an amount that breaks the payment's invariants; "
+                            "payment %s left unknown for an operator", info->id, p->id);
+                return FALSE;
+            }
+            return TRUE;
+        }
+        }
+    case TENDER_OUTCOME_DECLINED:
+        if (money_op) {
+            if (kind == KIND_CAPTURE && res->decline_code == TENDER_DECLINE_AUTHORIZATION_EXPIRED &&
+                p->captured == 0) {
+                set_decline(p, res->decline_code, res->raw_code, res->message);
+                p->status = TENDER_STATUS_EXPIRED;
+            }
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED, "%s declined by %s: %s (%s)",
+                        kind_names[kind], info->id,
+                        tender_decline_lookup(res->decline_code)->name,
+                        res->message[0] ? res->message : res->raw_code);
+            return FALSE;
+        }
+        if (kind == KIND_SYNC || kind == KIND_NOTIFICATION) {
+            /* A sync or notification that says "declined" reports the
+             * payment's fate, unless the plugin named another event. */
+            guint32 event = res->event ? res->event : TENDER_EVENT_DECLINED;
+            if (kind == KIND_NOTIFICATION && res->event == TENDER_EVENT_NONE)
+                event = TENDER_EVENT_NONE;
+            apply_event(row, info, event, res, now);
+            return TRUE;
+        }
+        if (kind == KIND_COMPLETE && p->captured > 0)
+            return TRUE;
+        clear_action(p);
+        set_decline(p, res->decline_code, res->raw_code, res->message);
+        p->status = TENDER_STATUS_DECLINED;
+        return TRUE;
+    case TENDER_OUTCOME_ACTION_REQUIRED:
+        if (money_op || p->captured > 0)
+            break;
+        apply_action(row, info, res, now);
+        return TRUE;
+    case TENDER_OUTCOME_PENDING:
+        if (money_op)
+            break; /* the capture/refund settles later: sync or notification */
+        if (kind == KIND_SYNC || kind == KIND_NOTIFICATION) {
+            apply_event(row, info, res->event ? res->event : TENDER_EVENT_PENDING, res, now);
+            return TRUE;
+        }
+        clear_action(p);
+        p->status = TENDER_STATUS_PENDING;
+        return TRUE;
+    case TENDER_OUTCOME_NOT_SENT:
+        if (kind == KIND_AUTHORIZE || kind == KIND_PURCHASE) {
+            set_decline(p, TENDER_DECLINE_PROCESSOR_UNAVAILABLE, res->raw_code, res->message);
+            p->status = TENDER_STATUS_FAILED;
+            return TRUE;
+        }
+        if (money_op) {
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED,
+                        "%s not sent to %s after retries: %s; nothing changed; try again later",
+                        kind_names[kind], info->id, res->message[0] ? res->message : "no reason");
+            return FALSE;
+        }
+        return TRUE; /* sync/complete/notification not sent: nothing learned */
+    default: /* UNKNOWN */
+        if (kind == KIND_SYNC)
+            return TRUE; /* the truth is still unknown: keep what we had */
+        p->status = TENDER_STATUS_UNKNOWN;
+        return TRUE;
+    }
+    /* Pending or action on a money operation: the payment's money is in
+     * doubt until a sync says otherwise. */
+    p->status = TENDER_STATUS_UNKNOWN;
+    return TRUE;
+}
+
+/* ---- leases (one operation at a time per payment) ------------------------ */
+
+static gint64 lease_ms(TenderHost *host, const char *method_id)
+{
+    gint64 deadline = tender_config_deadline_ms(host->config, method_id);
+    guint retries = tender_config_max_retries(host->config, method_id);
+    gint64 backoff = tender_config_retry_backoff_ms(host->config, method_id);
+    return deadline * (retries + 1) + backoff * ((1 << MIN(retries, 16u)) - 1) + 30000;
+}
+
+static void wake_waiters(TenderHost *host)
+{
+    g_mutex_lock(&host->busy_lock);
+    g_cond_broadcast(&host->busy_cond);
+    g_mutex_unlock(&host->busy_lock);
+}
+
+static void wait_a_moment(TenderHost *host)
+{
+    /* Woken at once by this process; other processes are polled. */
+    g_mutex_lock(&host->busy_lock);
+    g_cond_wait_until(&host->busy_cond, &host->busy_lock, g_get_monotonic_time() + 5 * 1000);
+    g_mutex_unlock(&host->busy_lock);
+}
+
+/* An operation left in flight by a process that died: its outcome is
+ * unknown, and so is the payment's until a sync. */
+static gboolean take_over_lease(TenderHost *host, LedgerPayment *row, GError **error)
+{
+    TenderOperation op = {.seq = row->busy_seq, .outcome = "unknown",
+                          .message = "the process running this operation stopped before it "
+                                     "finished; outcome unknown until a sync",
+                          .status_after = "unknown"};
+    if (row->busy_seq && !tender_ledger_operation_update(host->ledger, &op, error))
+        return FALSE;
+    if (!tender_status_is_terminal(row->pub.status))
+        row->pub.status = TENDER_STATUS_UNKNOWN;
+    row->busy_until_ms = 0;
+    row->busy_seq = 0;
+    return TRUE;
+}
+
+/* Begin a transaction holding payment_id, not leased by anyone else.
+ * On success the transaction is open and *row_out is set. */
+static gboolean begin_on_payment(TenderHost *host, const char *payment_id, LedgerPayment **row_out,
+                                 GError **error)
+{
+    gint64 give_up = g_get_monotonic_time() + G_TIME_SPAN_MINUTE * 5;
+    for (;;) {
+        if (!tender_ledger_begin(host->ledger, error))
+            return FALSE;
+        LedgerPayment *row = tender_ledger_payment_get(host->ledger, payment_id, error);
+        if (row == NULL) {
+            tender_ledger_rollback(host->ledger);
+            return FALSE;
+        }
+        if (row->busy_until_ms == 0) {
+            *row_out = row;
+            return TRUE;
+        }
+        if (row->busy_until_ms <= wall_ms()) {
+            TenderStatus old = row->pub.status;
+            if (!take_over_lease(host, row, error) ||
+                !tender_ledger_payment_update(host->ledger, row, error)) {
+                ledger_payment_free(row);
+                tender_ledger_rollback(host->ledger);
+                return FALSE;
+            }
+            (void)old;
+            *row_out = row;
+            return TRUE;
+        }
+        ledger_payment_free(row);
+        tender_ledger_rollback(host->ledger);
+        if (g_get_monotonic_time() > give_up) {
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_BUSY,
+                        "payment '%s' is busy with another operation", payment_id);
+            return FALSE;
+        }
+        wait_a_moment(host);
+    }
+}
+
+/* Apply a lapse that is due (hold or action timeout). Returns TRUE when the
+ * payment changed; inside a transaction. */
+static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, const TenderMethodInfo *info,
+                            gint64 now, GError **error)
+{
+    TenderPayment *p = &row->pub;
+    const char *why = NULL;
+    if ((p->status == TENDER_STATUS_AUTHORIZED || p->status == TENDER_STATUS_PARTIALLY_CAPTURED) &&
+        p->hold_expires_ms > 0 && now >= p->hold_expires_ms) {
+        why = "the authorization lapsed";
+        if (p->captured > 0) {
+            /* What was captured stays; the rest of the hold is gone. */
+            p->status = TENDER_STATUS_CAPTURED;
+        } else {
+            set_decline(p, TENDER_DECLINE_AUTHORIZATION_EXPIRED, NULL, NULL);
+            p->status = TENDER_STATUS_EXPIRED;
+        }
+        p->hold_expires_ms = 0;
+    } else if (p->status == TENDER_STATUS_REQUIRES_ACTION && p->action_expires_ms > 0 &&
+               now >= p->action_expires_ms) {
+        why = "the payer did not complete the action in time";
+        clear_action(p);
+        set_decline(p, TENDER_DECLINE_ACTION_EXPIRED, NULL, NULL);
+        p->status = TENDER_STATUS_EXPIRED;
+    }
+    if (why == NULL)
+        return FALSE;
+    (void)info;
+    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    TenderOperation op = {.kind = "expire", .request_id = request_id, .outcome = "approved",
+                          .message = (char *)why,
+                          .status_after = (char *)tender_status_to_string(p->status),
+                          .created_ms = now};
+    p->updated_ms = now;
+    return tender_ledger_operation_insert(host->ledger, p->id, &op, error) &&
+           tender_ledger_payment_update(host->ledger, row, error) &&
+           tender_ledger_payment_usage_hold(host->ledger, p->id, held_amount(p), p->amount, error);
+}
+
+/* ---- building requests ----------------------------------------------------- */
+
+static void fill_request(tender_request *req, tender_operation op, const LedgerPayment *row,
+                         const char *request_id, gint64 amount)
+{
+    memset(req, 0, sizeof *req);
+    req->struct_size = sizeof *req;
+    req->operation = op;
+    req->payment_id = row->pub.id;
+    req->request_id = request_id;
+    req->amount = amount;
+    req->currency = row->pub.currency;
+    req->exponent = row->pub.exponent;
+    req->region = row->pub.region;
+    req->account = row->pub.account ? row->pub.account : "";
+    req->tier = row->pub.tier ? row->pub.tier : "";
+    req->authorized_amount = row->pub.amount;
+    req->captured_amount = row->pub.captured;
+    req->refunded_amount = row->pub.refunded;
+    req->plugin_state = row->plugin_state ? row->plugin_state : "";
+    req->processor_ref = row->pub.processor_ref ? row->pub.processor_ref : "";
+}
+
+static void fill_operation_from_result(TenderOperation *op, const tender_result *res,
+                                       gboolean late, const TenderPayment *p)
+{
+    g_free(op->outcome);
+    op->outcome = g_strdup(late ? "unknown" : outcome_name(res->outcome));
+    g_free(op->decline_code);
+    op->decline_code = !late && res->outcome == TENDER_OUTCOME_DECLINED
+                           ? g_strdup(tender_decline_lookup(res->decline_code)->name)
+                           : NULL;
+    g_free(op->raw_code);
+    op->raw_code = dup_field(res->raw_code, sizeof res->raw_code);
+    g_free(op->message);
+    op->message = late ? g_strdup("the call missed its deadline; outcome unknown until a sync")
+                       : dup_field(res->message, sizeof res->message);
+    g_free(op->processor_ref);
+    op->processor_ref = dup_field(res->processor_ref, sizeof res->processor_ref);
+    g_free(op->status_after);
+    op->status_after = g_strdup(tender_status_to_string(p->status));
+}
+
+/* Step 3 for every operation: apply, store, release the lease, commit,
+ * tell the listeners. Returns the public payment (FALSE/NULL with error
+ * when the operation was refused by the processor, after recording it). */
+static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const char *payment_id,
+                                       TenderOperation *op, OpKind kind, const tender_result *res,
+                                       const CallReport *report, gint64 requested,
+                                       const TenderPolicyDecision *decision, GError **error)
+{
+    LedgerPayment *row = NULL;
+    GError *refusal = NULL;
+    if (!tender_ledger_begin(host->ledger, error))
+        return NULL;
+    row = tender_ledger_payment_get(host->ledger, payment_id, error);
+    if (row == NULL) {
+        tender_ledger_rollback(host->ledger);
+        return NULL;
+    }
+    gint64 now = tender_host_now(host);
+    TenderStatus old_status = op->seq && kind <= KIND_PURCHASE ? TENDER_STATUS_UNKNOWN
+                                                               : row->pub.status;
+    apply_result(row, m->info, kind, res, requested, report->late, now, &refusal);
+    row->pub.updated_ms = now;
+    row->busy_until_ms = 0;
+    row->busy_seq = 0;
+    fill_operation_from_result(op, res, report->late, &row->pub);
+    gboolean ok = tender_ledger_operation_update(host->ledger, op, error) &&
+                  tender_ledger_payment_update(host->ledger, row, error) &&
+                  tender_ledger_payment_usage_hold(host->ledger, payment_id, held_amount(&row->pub),
+                                                   row->pub.amount, error);
+    if (ok && decision && row->pub.status == TENDER_STATUS_DECLINED)
+        for (guint i = 0; ok && i < decision->decline_charges->len; i++)
+            ok = tender_ledger_usage_add(host->ledger,
+                                         g_array_index(decision->decline_charges,
+                                                       TenderUsageCharge, i).key, 1, error);
+    if (!ok) {
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        g_clear_error(&refusal);
+        wake_waiters(host);
+        return NULL;
+    }
+    if (!tender_ledger_commit(host->ledger, error)) {
+        ledger_payment_free(row);
+        g_clear_error(&refusal);
+        wake_waiters(host);
+        return NULL;
+    }
+    TenderStatus new_status = row->pub.status;
+    ledger_payment_free(row);
+    wake_waiters(host);
+    tender_host_emit(host, payment_id, old_status, new_status);
+    if (refusal) {
+        g_propagate_error(error, refusal);
+        return NULL;
+    }
+    return tender_host_load_public(host, payment_id, error);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+TenderPayment *tender_host_load_public(TenderHost *host, const char *payment_id, GError **error)
+{
+    if (!tender_ledger_begin(host->ledger, error))
+        return NULL;
+    LedgerPayment *row = tender_ledger_payment_get(host->ledger, payment_id, error);
+    GPtrArray *ops = row ? tender_ledger_operations(host->ledger, payment_id, error) : NULL;
+    tender_ledger_rollback(host->ledger);
+    if (row == NULL || ops == NULL) {
+        ledger_payment_free(row);
+        return NULL;
+    }
+    TenderPayment *pub = g_new(TenderPayment, 1);
+    *pub = row->pub;
+    pub->operations = ops;
+    memset(&row->pub, 0, sizeof row->pub);
+    ledger_payment_free(row);
+    return pub;
+}
+
+static gboolean check_payment_id(const char *payment_id, GError **error)
+{
+    if (payment_id == NULL || payment_id[0] == '\0') {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT, "a payment id is required");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Open a transaction on the payment, apply any lapse that is due and
+ * commit it, then return to the caller with the transaction still open. */
+static gboolean begin_and_lapse(TenderHost *host, const char *payment_id, LedgerPayment **row_out,
+                                const TenderMethodInfo **info_out, GError **error)
+{
+    if (!check_payment_id(payment_id, error) || !begin_on_payment(host, payment_id, row_out, error))
+        return FALSE;
+    LedgerPayment *row = *row_out;
+    const TenderMethodInfo *info = tender_host_method(host, row->pub.method);
+    if (info == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_UNKNOWN_METHOD,
+                    "payment '%s' belongs to method '%s', which no loaded plugin provides",
+                    payment_id, row->pub.method);
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        return FALSE;
+    }
+    *info_out = info;
+    TenderStatus before = row->pub.status;
+    if (apply_lapse(host, row, info, tender_host_now(host), error)) {
+        /* Commit the lapse on its own: it stands whatever the caller does
+         * next, then reopen for the caller. */
+        if (!tender_ledger_commit(host->ledger, error)) {
+            ledger_payment_free(row);
+            return FALSE;
+        }
+        tender_host_emit(host, payment_id, before, row->pub.status);
+        ledger_payment_free(row);
+        return begin_and_lapse(host, payment_id, row_out, info_out, error);
+    }
+    if (error && *error) {
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+TenderPayment *tender_host_get(TenderHost *host, const char *payment_id, GError **error)
+{
+    LedgerPayment *row;
+    const TenderMethodInfo *info;
+    if (!begin_and_lapse(host, payment_id, &row, &info, error)) {
+        /* A payment of a method no longer loaded can still be read. */
+        if (error && *error && (*error)->code == TENDER_ERROR_UNKNOWN_METHOD) {
+            g_clear_error(error);
+            return tender_host_load_public(host, payment_id, error);
+        }
+        return NULL;
+    }
+    tender_ledger_rollback(host->ledger);
+    ledger_payment_free(row);
+    return tender_host_load_public(host, payment_id, error);
+}
+
+GPtrArray *tender_host_list(TenderHost *host, const TenderListFilter *filter, GError **error)
+{
+    if (!tender_ledger_begin(host->ledger, error))
+        return NULL;
+    GPtrArray *list = tender_ledger_list(host->ledger, filter, error);
+    tender_ledger_rollback(host->ledger);
+    return list;
+}
+
+/* ---- pay ------------------------------------------------------------------ */
+
+static gint64 usage_lookup(const char *key, gpointer ledger)
+{
+    return tender_ledger_usage_get(ledger, key);
+}
+
+static gboolean validate_pay(TenderHost *host, const TenderPayRequest *r, HostMethod **m_out,
+                             gint64 *amount_out, GError **error)
+{
+    if (r == NULL || r->method == NULL || r->region == NULL || r->currency == NULL ||
+        r->amount == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "a payment needs a method, a region, a currency and an amount");
+        return FALSE;
+    }
+    if (tender_host_method(host, r->method) == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_UNKNOWN_METHOD,
+                    "unknown method '%s' (see `tender plugins`)", r->method);
+        return FALSE;
+    }
+    HostMethod *m = tender_host_method_get(host, r->method);
+    if (m == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
+                    "method '%s' is disabled or its plugin failed to start", r->method);
+        return FALSE;
+    }
+    if (!tender_region_is_valid(r->region)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "unknown region '%s' (expected an ISO 3166-1 alpha-2 code such as US)",
+                    r->region);
+        return FALSE;
+    }
+    if (!tender_money_parse(r->amount, r->currency, -1, amount_out, error))
+        return FALSE;
+    if (*amount_out <= 0) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "the amount must be greater than zero");
+        return FALSE;
+    }
+    for (gsize i = 0; i < r->n_params; i++)
+        if (r->params[i].key == NULL || r->params[i].value == NULL) {
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                        "request parameter %zu has no key or value", i);
+            return FALSE;
+        }
+    *m_out = m;
+    return TRUE;
+}
+
+/* Wait until the payment created under an idempotency key has finished its
+ * first operation, then return it. */
+static TenderPayment *replay_payment(TenderHost *host, const char *payment_id, GError **error)
+{
+    LedgerPayment *row;
+    if (!begin_on_payment(host, payment_id, &row, error))
+        return NULL;
+    gboolean changed = row->pub.status == TENDER_STATUS_UNKNOWN && row->busy_seq == 0;
+    if (changed && !tender_ledger_payment_update(host->ledger, row, error)) {
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        return NULL;
+    }
+    ledger_payment_free(row);
+    if (!tender_ledger_commit(host->ledger, error))
+        return NULL;
+    return tender_host_load_public(host, payment_id, error);
+}
+
+/* The strong-authentication wish from the BIN table: a card whose issuing
+ * country differs from the buyer's region. Reads the first six digits of a
+ * "number" parameter, the only part of it the host ever looks at. */
+static gboolean step_up_for_issuer(TenderHost *host, const TenderPayRequest *r)
+{
+    for (gsize i = 0; i < r->n_params; i++) {
+        if (g_strcmp0(r->params[i].key, "number") != 0)
+            continue;
+        char first6[7] = "";
+        gsize k = 0;
+        for (const char *c = r->params[i].value; *c && k < 6; c++)
+            if (g_ascii_isdigit(*c))
+                first6[k++] = *c;
+        first6[k] = '\0';
+        const char *country = k == 6 ? tender_policy_bin_country(host->config, first6) : NULL;
+        return country && tender_policy_wants_step_up_for_country(host->config, r->method,
+                                                                  country, r->region);
+    }
+    return FALSE;
+}
+
+TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GError **error)
+{
+    HostMethod *m;
+    gint64 order_amount;
+    if (!validate_pay(host, r, &m, &order_amount, error))
+        return NULL;
+    const TenderMethodInfo *info = m->info;
+    guint64 caps = info->capabilities;
+    gboolean use_purchase = (r->capture && (caps & TENDER_CAP_PURCHASE)) ||
+                            !(caps & TENDER_CAP_AUTHORIZE);
+    OpKind kind = use_purchase ? KIND_PURCHASE : KIND_AUTHORIZE;
+
+    const char *fields[] = {r->method, r->region, r->currency, r->amount, r->account ? r->account : "",
+                            r->tier ? r->tier : "", use_purchase ? "purchase" : "authorize",
+                            (const char *)-1};
+    g_autofree char *hash = fingerprint(info, fields, r->params, r->n_params);
+
+    if (!tender_ledger_begin(host->ledger, error))
+        return NULL;
+    if (r->idempotency_key) {
+        g_autofree char *stored_hash = NULL;
+        GError *local = NULL;
+        g_autofree char *existing = tender_ledger_key_lookup(host->ledger, r->idempotency_key,
+                                                             &stored_hash, &local);
+        if (local) {
+            tender_ledger_rollback(host->ledger);
+            g_propagate_error(error, local);
+            return NULL;
+        }
+        if (existing) {
+            tender_ledger_rollback(host->ledger);
+            if (g_strcmp0(stored_hash, hash) != 0) {
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
+                            "idempotency_conflict: key '%s' was used for a different payment "
+                            "request (payment %s)", r->idempotency_key, existing);
+                return NULL;
+            }
+            return replay_payment(host, existing, error);
+        }
+    }
+
+    gint64 now = tender_host_now(host);
+    TenderPolicyBuyer buyer = {r->region, r->currency, order_amount, r->account ? r->account : "",
+                               r->tier ? r->tier : "", now};
+    TenderPolicyDecision decision;
+    tender_policy_decision_init(&decision);
+    if (!tender_policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
+                                error)) {
+        tender_ledger_rollback(host->ledger);
+        tender_policy_decision_clear(&decision);
+        return NULL;
+    }
+
+    g_autoptr(LedgerPayment) row = g_new0(LedgerPayment, 1);
+    TenderPayment *p = &row->pub;
+    p->id = tender_host_new_id(host, "pay_");
+    p->method = g_strdup(info->id);
+    p->account = g_strdup(r->account ? r->account : "");
+    p->tier = g_strdup(r->tier ? r->tier : "");
+    p->region = g_strdup(r->region);
+    p->idempotency_key = g_strdup(r->idempotency_key);
+    row->request_hash = g_strdup(hash);
+    row->order_currency = g_strdup(r->currency);
+    row->order_amount = order_amount;
+    p->created_ms = p->updated_ms = now;
+    if (decision.pay_currency) {
+        p->currency = g_strdup(decision.pay_currency);
+        p->exponent = decision.pay_exponent;
+        p->amount = decision.pay_amount;
+        p->fee = decision.fee;
+    } else {
+        p->currency = g_strdup(r->currency);
+        p->exponent = tender_currency_exponent(r->currency);
+        p->amount = order_amount;
+    }
+    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    TenderOperation op = {.kind = g_strdup(kind_names[kind]), .request_id = g_strdup(request_id),
+                          .idempotency_key = g_strdup(r->idempotency_key), .amount = p->amount,
+                          .created_ms = now};
+    if (decision.offered) {
+        p->status = TENDER_STATUS_UNKNOWN; /* in flight until step 3 */
+        row->busy_until_ms = wall_ms() + lease_ms(host, info->id);
+    } else {
+        /* The policy refused: recorded as declined, the plugin never called. */
+        p->status = TENDER_STATUS_DECLINED;
+        set_decline(p, decision.code, "policy", decision.reason);
+        op.outcome = g_strdup("declined");
+        op.decline_code = g_strdup(tender_decline_lookup(decision.code)->name);
+        op.raw_code = g_strdup("policy");
+        op.message = g_strdup(decision.reason);
+        op.status_after = g_strdup("declined");
+    }
+
+    gboolean ok = tender_ledger_payment_insert(host->ledger, row, error) &&
+                  tender_ledger_operation_insert(host->ledger, p->id, &op, error);
+    for (guint i = 0; ok && i < decision.attempt_charges->len; i++)
+        ok = tender_ledger_usage_add(host->ledger,
+                                     g_array_index(decision.attempt_charges, TenderUsageCharge, i).key,
+                                     1, error);
+    if (decision.offered) {
+        for (guint i = 0; ok && i < decision.amount_charges->len; i++) {
+            TenderUsageCharge *c = &g_array_index(decision.amount_charges, TenderUsageCharge, i);
+            ok = tender_ledger_payment_usage_add(host->ledger, p->id, c->key, c->amount, error);
+        }
+        row->busy_seq = op.seq;
+        ok = ok && tender_ledger_payment_update(host->ledger, row, error);
+    } else {
+        for (guint i = 0; ok && i < decision.decline_charges->len; i++)
+            ok = tender_ledger_usage_add(host->ledger,
+                                         g_array_index(decision.decline_charges, TenderUsageCharge, i).key,
+                                         1, error);
+    }
+    if (!ok) {
+        tender_ledger_rollback(host->ledger);
+        tender_policy_decision_clear(&decision);
+        operation_clear(&op);
+        return NULL;
+    }
+    if (!tender_ledger_commit(host->ledger, error)) {
+        tender_policy_decision_clear(&decision);
+        operation_clear(&op);
+        return NULL;
+    }
+
+    TenderPayment *result;
+    if (!decision.offered) {
+        tender_host_emit(host, p->id, TENDER_STATUS_UNKNOWN, TENDER_STATUS_DECLINED);
+        result = tender_host_load_public(host, p->id, error);
+    } else {
+        tender_request req;
+        fill_request(&req, use_purchase ? TENDER_OP_PURCHASE : TENDER_OP_AUTHORIZE, row, request_id,
+                     p->amount);
+        req.params = r->params;
+        req.n_params = r->n_params;
+        if ((decision.step_up || step_up_for_issuer(host, r)) && (caps & TENDER_CAP_STEP_UP))
+            req.flags |= TENDER_REQUEST_STEP_UP;
+        g_autofree const char **secrets = sensitive_values(info, r->params, r->n_params);
+        tender_result *res = g_new0(tender_result, 1);
+        CallReport report;
+        tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, req.operation), &req, res, secrets,
+                    &report);
+        result = finish_operation(host, m, p->id, &op, kind, res, &report, p->amount, &decision,
+                                  error);
+        g_free(res);
+    }
+    tender_policy_decision_clear(&decision);
+    operation_clear(&op);
+    return result;
+}
+
+/* ---- operations on an existing payment ----------------------------------- */
+
+typedef struct {
+    OpKind kind;
+    tender_operation abi_op;
+    guint64 capability;
+    const char *amount;            /* capture/refund: decimal or NULL */
+    const char *idempotency_key;
+    const tender_param *params;    /* complete */
+    gsize n_params;
+} OpRequest;
+
+static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, TENDER_ERROR, code, msg);
+    return FALSE;
+}
+
+/* The state machine and money invariants, checked before the plugin is
+ * called. Sets *amount to what the operation moves. */
+static gboolean check_operation(const LedgerPayment *row, const TenderMethodInfo *info,
+                                const OpRequest *r, gint64 *amount, GError **error)
+{
+    const TenderPayment *p = &row->pub;
+    const char *status = tender_status_to_string(p->status);
+    if (r->capability && !(info->capabilities & r->capability))
+        return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s",
+                      info->id, kind_names[r->kind]);
+    *amount = 0;
+    switch (r->kind) {
+    case KIND_CAPTURE: {
+        if (p->status == TENDER_STATUS_EXPIRED)
+            return refuse(error, TENDER_ERROR_AUTHORIZATION_EXPIRED,
+                          "authorization_expired: the authorization of %s lapsed; "
+                          "nothing can be captured", p->id);
+        gboolean more = p->status == TENDER_STATUS_PARTIALLY_CAPTURED &&
+                        (info->capabilities & TENDER_CAP_MULTI_CAPTURE);
+        if (p->status != TENDER_STATUS_AUTHORIZED && !more)
+            return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot capture payment %s: it is %s",
+                          p->id, status);
+        gint64 ceiling = capture_ceiling(p, info);
+        gint64 room = ceiling - p->captured;
+        if (r->amount == NULL) {
+            *amount = MAX(p->amount - p->captured, 0);
+        } else if (!tender_money_parse(r->amount, p->currency, p->exponent, amount, error)) {
+            return FALSE;
+        }
+        if (*amount <= 0)
+            return refuse(error, TENDER_ERROR_INVALID_ARGUMENT, "nothing to capture");
+        if (*amount > room) {
+            g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
+            g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
+            return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED,
+                          "capture of %s %s exceeds what remains capturable (%s %s)", a,
+                          p->currency, left, p->currency);
+        }
+        if (*amount < p->amount - p->captured && !(info->capabilities & TENDER_CAP_PARTIAL_CAPTURE))
+            return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support partial capture",
+                          info->id);
+        return TRUE;
+    }
+    case KIND_REFUND: {
+        if (p->status != TENDER_STATUS_CAPTURED && p->status != TENDER_STATUS_PARTIALLY_CAPTURED &&
+            p->status != TENDER_STATUS_PARTIALLY_REFUNDED &&
+            !(p->status == TENDER_STATUS_EXPIRED && p->captured > p->refunded))
+            return refuse(error, TENDER_ERROR_INVALID_STATE,
+                          "cannot refund payment %s: it is %s%s", p->id, status,
+                          p->captured == 0 ? " (nothing captured)" : "");
+        gint64 room = p->captured - p->refunded;
+        if (r->amount == NULL)
+            *amount = room;
+        else if (!tender_money_parse(r->amount, p->currency, p->exponent, amount, error))
+            return FALSE;
+        if (*amount <= 0)
+            return refuse(error, TENDER_ERROR_INVALID_ARGUMENT, "nothing to refund");
+        if (*amount > room) {
+            g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
+            g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
+            return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED,
+                          "refund of %s %s exceeds what remains refundable (%s %s)", a,
+                          p->currency, left, p->currency);
+        }
+        if ((*amount < room || p->refunded > 0) && !(info->capabilities & TENDER_CAP_PARTIAL_REFUND))
+            return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support partial refunds",
+                          info->id);
+        return TRUE;
+    }
+    case KIND_VOID:
+        if (!(p->status == TENDER_STATUS_AUTHORIZED && p->captured == 0) &&
+            p->status != TENDER_STATUS_REQUIRES_ACTION && p->status != TENDER_STATUS_PENDING)
+            return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot void payment %s: it is %s",
+                          p->id, status);
+        *amount = p->amount;
+        return TRUE;
+    case KIND_COMPLETE:
+        if (p->status != TENDER_STATUS_REQUIRES_ACTION)
+            return refuse(error, TENDER_ERROR_INVALID_STATE,
+                          "payment %s has no action to complete: it is %s", p->id, status);
+        return TRUE;
+    case KIND_SYNC:
+        return TRUE;
+    default:
+        return refuse(error, TENDER_ERROR_INTERNAL, "unexpected operation");
+    }
+}
+
+static TenderPayment *run_operation(TenderHost *host, const char *payment_id, const OpRequest *r,
+                                    GError **error)
+{
+    LedgerPayment *row;
+    const TenderMethodInfo *info;
+    if (!begin_and_lapse(host, payment_id, &row, &info, error))
+        return NULL;
+    HostMethod *m = tender_host_method_get(host, info->id);
+    g_autofree char *amount_text = NULL;
+    const char *fields[] = {kind_names[r->kind], r->amount ? r->amount : "", (const char *)-1};
+    g_autofree char *hash = fingerprint(info, fields, r->params, r->n_params);
+
+    if (r->idempotency_key) {
+        g_autofree char *stored_hash = NULL;
+        TenderOperation *seen = tender_ledger_operation_by_key(host->ledger, payment_id,
+                                                               kind_names[r->kind],
+                                                               r->idempotency_key, &stored_hash,
+                                                               NULL);
+        if (seen) {
+            tender_ledger_rollback(host->ledger);
+            ledger_payment_free(row);
+            gboolean conflict = g_strcmp0(stored_hash, hash) != 0;
+            gboolean refused = g_strcmp0(seen->outcome, "declined") == 0 ||
+                               g_strcmp0(seen->outcome, "not_sent") == 0;
+            tender_operation_free(seen);
+            if (conflict) {
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
+                            "idempotency_conflict: key '%s' was used for a different %s",
+                            r->idempotency_key, kind_names[r->kind]);
+                return NULL;
+            }
+            if (refused) {
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED,
+                            "%s with key '%s' was declined before (replayed)", kind_names[r->kind],
+                            r->idempotency_key);
+                return NULL;
+            }
+            return tender_host_load_public(host, payment_id, error);
+        }
+    }
+
+    gint64 amount = 0;
+    if (m == NULL) {
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
+                    "method '%s' is disabled or its plugin failed to start", info->id);
+        return NULL;
+    }
+    if (!check_operation(row, info, r, &amount, error)) {
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        return NULL;
+    }
+    tender_operation_fn fn = tender_abi_operation_fn(m->abi, r->abi_op);
+    if (fn == NULL) {
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s",
+                    info->id, kind_names[r->kind]);
+        return NULL;
+    }
+
+    gint64 now = tender_host_now(host);
+    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    TenderOperation op = {.kind = g_strdup(kind_names[r->kind]), .request_id = g_strdup(request_id),
+                          .idempotency_key = g_strdup(r->idempotency_key), .amount = amount,
+                          .created_ms = now};
+    row->busy_until_ms = wall_ms() + lease_ms(host, info->id);
+    gboolean ok = tender_ledger_operation_insert(host->ledger, payment_id, &op, error) &&
+                  tender_ledger_operation_set_hash(host->ledger, op.seq, hash, error);
+    row->busy_seq = op.seq;
+    ok = ok && tender_ledger_payment_update(host->ledger, row, error);
+    if (!ok) {
+        tender_ledger_rollback(host->ledger);
+    } else {
+        ok = tender_ledger_commit(host->ledger, error);
+    }
+    TenderPayment *result = NULL;
+    if (ok) {
+        tender_request req;
+        fill_request(&req, r->abi_op, row, request_id, amount);
+        req.params = r->params;
+        req.n_params = r->n_params;
+        g_autofree const char **secrets = sensitive_values(info, r->params, r->n_params);
+        tender_result *res = g_new0(tender_result, 1);
+        CallReport report;
+        tender_host_call_plugin(host, m, fn, &req, res, secrets, &report);
+        result = finish_operation(host, m, payment_id, &op, r->kind, res, &report, amount, NULL,
+                                  error);
+        g_free(res);
+    }
+    ledger_payment_free(row);
+    operation_clear(&op);
+    return result;
+}
+
+TenderPayment *tender_host_capture(TenderHost *host, const char *payment_id, const char *amount,
+                                   const char *idempotency_key, GError **error)
+{
+    OpRequest r = {.kind = KIND_CAPTURE, .abi_op = TENDER_OP_CAPTURE,
+                   .capability = TENDER_CAP_CAPTURE, .amount = amount,
+                   .idempotency_key = idempotency_key};
+    return run_operation(host, payment_id, &r, error);
+}
+
+TenderPayment *tender_host_void(TenderHost *host, const char *payment_id,
+                                const char *idempotency_key, GError **error)
+{
+    OpRequest r = {.kind = KIND_VOID, .abi_op = TENDER_OP_VOID, .capability = TENDER_CAP_VOID,
+                   .idempotency_key = idempotency_key};
+    return run_operation(host, payment_id, &r, error);
+}
+
+TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id, const char *amount,
+                                  const char *idempotency_key, GError **error)
+{
+    OpRequest r = {.kind = KIND_REFUND, .abi_op = TENDER_OP_REFUND,
+                   .capability = TENDER_CAP_REFUND, .amount = amount,
+                   .idempotency_key = idempotency_key};
+    return run_operation(host, payment_id, &r, error);
+}
+
+TenderPayment *tender_host_complete(TenderHost *host, const char *payment_id,
+                                    const tender_param *params, gsize n_params, GError **error)
+{
+    OpRequest r = {.kind = KIND_COMPLETE, .abi_op = TENDER_OP_COMPLETE_ACTION,
+                   .capability = TENDER_CAP_COMPLETE_ACTION, .params = params,
+                   .n_params = n_params};
+    return run_operation(host, payment_id, &r, error);
+}
+
+TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
+                                    GError **error)
+{
+    (void)reconciling;
+    OpRequest r = {.kind = KIND_SYNC, .abi_op = TENDER_OP_SYNC, .capability = TENDER_CAP_SYNC};
+    return run_operation(host, payment_id, &r, error);
+}
+
+TenderPayment *tender_host_sync(TenderHost *host, const char *payment_id, GError **error)
+{
+    return tender_host_run_sync(host, payment_id, FALSE, error);
+}
+
+/* ---- used by notify.c ------------------------------------------------------ */
+
+TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
+                                              const char *payment_id, const tender_param *headers,
+                                              gsize n_headers, const char *body, gsize body_len,
+                                              const char *notify_id, tender_result *res,
+                                              gboolean *duplicate, GError **error)
+{
+    LedgerPayment *row;
+    *duplicate = FALSE;
+    if (!begin_on_payment(host, payment_id, &row, error))
+        return NULL;
+    /* Providers repeat notifications: one already applied changes nothing.
+     * The operations table's unique key (payment, kind, key) makes this
+     * hold across processes too. */
+    TenderOperation *seen = notify_id && notify_id[0]
+                                ? tender_ledger_operation_by_key(host->ledger, payment_id,
+                                                                 "notification", notify_id, NULL,
+                                                                 NULL)
+                                : NULL;
+    if (seen) {
+        tender_operation_free(seen);
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        *duplicate = TRUE;
+        return tender_host_load_public(host, payment_id, error);
+    }
+    if (g_strcmp0(row->pub.method, m->info->id) != 0) {
+        tender_ledger_rollback(host->ledger);
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED,
+                    "notification for payment %s of method %s arrived for %s", payment_id,
+                    row->pub.method, m->info->id);
+        ledger_payment_free(row);
+        return NULL;
+    }
+    gint64 now = tender_host_now(host);
+    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    TenderOperation op = {.kind = g_strdup("notification"), .request_id = g_strdup(request_id),
+                          .idempotency_key = notify_id && notify_id[0] ? g_strdup(notify_id) : NULL,
+                          .created_ms = now};
+    row->busy_until_ms = wall_ms() + lease_ms(host, m->info->id);
+    gboolean ok = tender_ledger_operation_insert(host->ledger, payment_id, &op, error);
+    row->busy_seq = op.seq;
+    ok = ok && tender_ledger_payment_update(host->ledger, row, error);
+    if (ok)
+        ok = tender_ledger_commit(host->ledger, error);
+    else
+        tender_ledger_rollback(host->ledger);
+    TenderPayment *result = NULL;
+    if (ok) {
+        tender_request req;
+        fill_request(&req, TENDER_OP_NOTIFICATION, row, request_id, row->pub.amount);
+        req.headers = headers;
+        req.n_headers = n_headers;
+        req.body = body;
+        req.body_len = body_len;
+        CallReport report;
+        tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, TENDER_OP_NOTIFICATION), &req, res,
+                    NULL, &report);
+        result = finish_operation(host, m, payment_id, &op, KIND_NOTIFICATION, res, &report, 0,
+                                  NULL, error);
+    }
+    ledger_payment_free(row);
+    operation_clear(&op);
+    return result;
+}

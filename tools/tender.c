@@ -1,1 +1,689 @@
-int main(void) { return 0; }
+/* The `tender` command: global options, subcommand dispatch, and the thin
+ * subcommands that map one-to-one onto the host API. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+CliGlobals cli_globals;
+
+static const GOptionEntry global_entries[] = {
+    {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli_globals.plugin_dirs,
+     "Load plugins from DIR (repeatable; also $TENDER_PLUGIN_PATH)", "DIR"},
+    {"config", 0, 0, G_OPTION_ARG_FILENAME, &cli_globals.config,
+     "Policy config file (default: the embedded one)", "FILE"},
+    {"ledger", 0, 0, G_OPTION_ARG_FILENAME, &cli_globals.ledger,
+     "Ledger database (default: the config's, else ./tender-ledger.db)", "PATH"},
+    {"now", 0, 0, G_OPTION_ARG_STRING, &cli_globals.now,
+     "Run on a fixed clock, e.g. 2026-03-01T10:00:00Z", "ISO-8601"},
+    {"json", 0, 0, G_OPTION_ARG_NONE, &cli_globals.json, "Print one JSON document", NULL},
+    {NULL}};
+
+const GOptionEntry *cli_global_entries(void)
+{
+    return global_entries;
+}
+
+static const char summary[] =
+    "Commands:\n"
+    "  plugins                         list loaded plugins and refused files\n"
+    "  methods --region R --currency C --amount X [--account A] [--tier T]\n"
+    "                                  quote every method for a buyer\n"
+    "  check-config FILE               validate a policy config\n"
+    "  pay --method M --amount X --currency C --region R [--account A] [--tier T]\n"
+    "      [--capture] [--idempotency-key K] [--param key=value]...\n"
+    "  complete ID --param key=value...  finish the payer's action\n"
+    "  capture ID [--amount X] [--idempotency-key K]\n"
+    "  void ID [--idempotency-key K]\n"
+    "  refund ID [--amount X] [--idempotency-key K]\n"
+    "  notify METHOD [--header 'K: V']... [--body-file F]   (body from stdin without it)\n"
+    "  sandbox-notification ID EVENT   print the notification the sandbox provider would send\n"
+    "  show ID | sync ID | reconcile\n"
+    "  list [--account A] [--status S] [--method M] [--limit N]\n"
+    "  demo                            walk a buyer through every bundled method\n";
+
+static const char exit_codes[] =
+    "Exit codes: 0 success (an action still pending counts as success); 1 a negative business\n"
+    "answer (declined, not offered, a plugin refused); 64 usage error; 65 invalid input data;\n"
+    "70 internal error; 74 ledger I/O error; 78 configuration error.";
+
+/* ---- errors -------------------------------------------------------------- */
+
+int cli_exit_code_for(const GError *error)
+{
+    if (error->domain != TENDER_ERROR)
+        return EXIT_INTERNAL;
+    switch ((TenderErrorCode)error->code) {
+    case TENDER_ERROR_INVALID_ARGUMENT:
+    case TENDER_ERROR_NOT_FOUND:
+    case TENDER_ERROR_IDEMPOTENCY_CONFLICT:
+    case TENDER_ERROR_UNKNOWN_METHOD:
+    case TENDER_ERROR_NOTIFICATION_REJECTED:
+        return EXIT_DATAERR;
+    case TENDER_ERROR_CONFIG:
+        return EXIT_CONFIG;
+    case TENDER_ERROR_LEDGER:
+        return EXIT_IOERR;
+    case TENDER_ERROR_INVALID_STATE:
+    case TENDER_ERROR_AMOUNT_EXCEEDED:
+    case TENDER_ERROR_NOT_SUPPORTED:
+    case TENDER_ERROR_AUTHORIZATION_EXPIRED:
+    case TENDER_ERROR_DECLINED:
+        return EXIT_NEGATIVE;
+    default:
+        return EXIT_INTERNAL;
+    }
+}
+
+static const char *error_code_name(const GError *error)
+{
+    static const char *const names[] = {
+        [TENDER_ERROR_INVALID_ARGUMENT] = "invalid_argument",
+        [TENDER_ERROR_CONFIG] = "config_error",
+        [TENDER_ERROR_LEDGER] = "ledger_error",
+        [TENDER_ERROR_NOT_FOUND] = "not_found",
+        [TENDER_ERROR_IDEMPOTENCY_CONFLICT] = "idempotency_conflict",
+        [TENDER_ERROR_INVALID_STATE] = "invalid_state",
+        [TENDER_ERROR_AMOUNT_EXCEEDED] = "amount_exceeded",
+        [TENDER_ERROR_NOT_SUPPORTED] = "not_supported",
+        [TENDER_ERROR_UNKNOWN_METHOD] = "unknown_method",
+        [TENDER_ERROR_PLUGIN] = "plugin_error",
+        [TENDER_ERROR_INTERNAL] = "internal_error",
+        [TENDER_ERROR_AUTHORIZATION_EXPIRED] = "authorization_expired",
+        [TENDER_ERROR_NOTIFICATION_REJECTED] = "notification_rejected",
+        [TENDER_ERROR_DECLINED] = "declined",
+        [TENDER_ERROR_BUSY] = "busy",
+    };
+    if (error->domain == TENDER_ERROR && error->code > 0 &&
+        (gsize)error->code < G_N_ELEMENTS(names) && names[error->code])
+        return names[error->code];
+    return "error";
+}
+
+int cli_fail(GError *error)
+{
+    int code = cli_exit_code_for(error);
+    if (cli_globals.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "error");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "code");
+        json_builder_add_string_value(b, error_code_name(error));
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, error->message);
+        json_builder_set_member_name(b, "exit_code");
+        json_builder_add_int_value(b, code);
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+        JsonNode *node = json_builder_get_root(b);
+        cli_print_json(node);
+        json_node_unref(node);
+        g_object_unref(b);
+    }
+    fprintf(stderr, "tender: %s\n", error->message);
+    g_error_free(error);
+    return code;
+}
+
+static int usage_error(GOptionContext *ctx, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tender: ");
+    fprintf(stderr, fmt, arg ? arg : "");
+    fprintf(stderr, "\n");
+    if (ctx) {
+        g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
+        fprintf(stderr, "%s", help);
+    }
+    return EXIT_USAGE;
+}
+
+/* ---- host ---------------------------------------------------------------- */
+
+/* Where plugins come from when no --plugin-dir or $TENDER_PLUGIN_PATH says:
+ * the build tree's plugins when this binary runs from the build tree, else
+ * the installed plugin directory. */
+static const char *default_plugin_dir(void)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe && g_str_has_prefix(exe, TENDER_BUILD_ROOT "/"))
+        return TENDER_BUILD_PLUGIN_DIR;
+    return TENDER_INSTALLED_PLUGIN_DIR;
+}
+
+static gboolean parse_now(const char *text, gint64 *ms)
+{
+    GDateTime *dt = g_date_time_new_from_iso8601(text, g_time_zone_new_utc());
+    if (dt == NULL)
+        return FALSE;
+    *ms = g_date_time_to_unix(dt) * 1000 + g_date_time_get_microsecond(dt) / 1000;
+    g_date_time_unref(dt);
+    return TRUE;
+}
+
+TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code)
+{
+    TenderHostOptions *o = tender_host_options_new();
+    gboolean any_dir = FALSE;
+    for (gsize i = 0; cli_globals.plugin_dirs && cli_globals.plugin_dirs[i]; i++, any_dir = TRUE)
+        tender_host_options_add_plugin_dir(o, cli_globals.plugin_dirs[i]);
+    const char *env = g_getenv("TENDER_PLUGIN_PATH");
+    if (env && env[0]) {
+        g_auto(GStrv) dirs = g_strsplit(env, ":", -1);
+        for (gsize i = 0; dirs[i]; i++)
+            if (dirs[i][0]) {
+                tender_host_options_add_plugin_dir(o, dirs[i]);
+                any_dir = TRUE;
+            }
+    }
+    if (!any_dir)
+        tender_host_options_add_plugin_dir(o, default_plugin_dir());
+    if (cli_globals.config)
+        tender_host_options_set_config_file(o, cli_globals.config);
+    if (cli_globals.ledger)
+        tender_host_options_set_ledger(o, cli_globals.ledger);
+    else if (ledger_fallback)
+        tender_host_options_set_ledger(o, ledger_fallback);
+    if (cli_globals.now) {
+        gint64 ms;
+        if (!parse_now(cli_globals.now, &ms)) {
+            fprintf(stderr, "tender: --now '%s' is not an ISO-8601 time "
+                            "(e.g. 2026-03-01T10:00:00Z)\n", cli_globals.now);
+            tender_host_options_free(o);
+            *exit_code = EXIT_USAGE;
+            return NULL;
+        }
+        tender_host_options_set_fixed_now(o, ms);
+    }
+    GError *error = NULL;
+    TenderHost *host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    if (host == NULL) {
+        *exit_code = cli_fail(error);
+        return NULL;
+    }
+    const GPtrArray *warnings = tender_host_config_warnings(host);
+    for (guint i = 0; i < warnings->len; i++)
+        fprintf(stderr, "tender: warning: %s\n", (const char *)g_ptr_array_index(warnings, i));
+    return host;
+}
+
+/* ---- params -------------------------------------------------------------- */
+
+void cli_params_free(GArray *params)
+{
+    for (guint i = 0; params && i < params->len; i++) {
+        tender_param *p = &g_array_index(params, tender_param, i);
+        g_free((char *)p->key);
+        /* Values may be card numbers: wipe before freeing. */
+        if (p->value)
+            explicit_bzero((char *)p->value, strlen(p->value));
+        g_free((char *)p->value);
+    }
+    if (params)
+        g_array_unref(params);
+}
+
+GArray *cli_parse_params(char **pairs, GError **error)
+{
+    GArray *params = g_array_new(FALSE, TRUE, sizeof(tender_param));
+    for (gsize i = 0; pairs && pairs[i]; i++) {
+        const char *eq = strchr(pairs[i], '=');
+        if (eq == NULL || eq == pairs[i]) {
+            /* Name only the key part: the value may be sensitive. */
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                        "--param expects key=value (parameter %zu has no '=' or no key)", i + 1);
+            cli_params_free(params);
+            return NULL;
+        }
+        tender_param p = {g_strndup(pairs[i], (gsize)(eq - pairs[i])), g_strdup(eq + 1)};
+        g_array_append_val(params, p);
+    }
+    return params;
+}
+
+/* ---- subcommands ---------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} Command;
+
+/* Parse argv with the command's own entries plus the global ones. */
+static GOptionContext *command_context(const char *name, const char *args,
+                                       const GOptionEntry *entries)
+{
+    g_autofree char *title = g_strdup_printf("%s %s", name, args ? args : "");
+    GOptionContext *ctx = g_option_context_new(title);
+    if (entries)
+        g_option_context_add_main_entries(ctx, entries, NULL);
+    GOptionGroup *global = g_option_group_new("global", "Global options", "Show global options",
+                                              NULL, NULL);
+    g_option_group_add_entries(global, global_entries);
+    g_option_context_add_group(ctx, global);
+    g_option_context_set_description(ctx, exit_codes);
+    return ctx;
+}
+
+static gboolean parse_command(GOptionContext *ctx, int *argc, char ***argv, int *code)
+{
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
+        *code = usage_error(NULL, "%s", error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static int run_plugins(int argc, char **argv)
+{
+    int code = 0;
+    GOptionContext *ctx = command_context("plugins", NULL, NULL);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    g_option_context_free(ctx);
+    if (!ok)
+        return code;
+    TenderHost *host = cli_host_new(":memory:", &code);
+    if (host == NULL)
+        return code;
+    cli_print_plugins(host);
+    code = tender_host_refusals(host)->len > 0 ? EXIT_NEGATIVE : EXIT_OK;
+    tender_host_free(host);
+    return code;
+}
+
+static int run_check_config(int argc, char **argv)
+{
+    int code = 0;
+    GOptionContext *ctx = command_context("check-config", "FILE", NULL);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    if (ok && argc != 2)
+        code = usage_error(ctx, "check-config takes one FILE%s", NULL), ok = FALSE;
+    g_option_context_free(ctx);
+    if (!ok)
+        return code;
+    GError *error = NULL;
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    if (!tender_config_check_file(argv[1], warnings, &error))
+        return cli_fail(error);
+    for (guint i = 0; i < warnings->len; i++)
+        fprintf(stderr, "tender: warning: %s\n", (const char *)g_ptr_array_index(warnings, i));
+    if (cli_globals.json) {
+        printf("{ \"valid\": true, \"warnings\": %u }\n", warnings->len);
+    } else {
+        printf("%s: valid\n", argv[1]);
+    }
+    return EXIT_OK;
+}
+
+static int run_methods(int argc, char **argv)
+{
+    int code = 0;
+    TenderBuyer buyer = {0};
+    GOptionEntry entries[] = {
+        {"region", 0, 0, G_OPTION_ARG_STRING, &buyer.region, "Buyer's region (ISO 3166-1)", "R"},
+        {"currency", 0, 0, G_OPTION_ARG_STRING, &buyer.currency, "Order currency (ISO 4217)", "C"},
+        {"amount", 0, 0, G_OPTION_ARG_STRING, &buyer.amount, "Order amount", "X"},
+        {"account", 0, 0, G_OPTION_ARG_STRING, &buyer.account, "Buyer's account", "A"},
+        {"tier", 0, 0, G_OPTION_ARG_STRING, &buyer.tier, "Buyer's account tier", "T"},
+        {NULL}};
+    GOptionContext *ctx = command_context("methods", NULL, entries);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    if (ok && (!buyer.region || !buyer.currency || !buyer.amount))
+        code = usage_error(ctx, "methods needs --region, --currency and --amount%s", NULL), ok = FALSE;
+    g_option_context_free(ctx);
+    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    if (host) {
+        GError *error = NULL;
+        GPtrArray *quotes = tender_host_quote(host, &buyer, &error);
+        if (quotes == NULL) {
+            code = cli_fail(error);
+        } else {
+            cli_print_quotes(&buyer, quotes);
+            code = quotes->len > 0 && ((TenderQuote *)g_ptr_array_index(quotes, 0))->offered
+                       ? EXIT_OK
+                       : EXIT_NEGATIVE;
+            g_ptr_array_unref(quotes);
+        }
+        tender_host_free(host);
+    }
+    g_free((char *)buyer.region); g_free((char *)buyer.currency); g_free((char *)buyer.amount);
+    g_free((char *)buyer.account); g_free((char *)buyer.tier);
+    return code;
+}
+
+/* Print the payment (or the error) and return the exit code. */
+static int finish_with_payment(TenderPayment *p, GError *error)
+{
+    if (p == NULL)
+        return cli_fail(error);
+    cli_print_payment(p);
+    int code = cli_payment_exit_code(p);
+    tender_payment_free(p);
+    return code;
+}
+
+static int run_pay(int argc, char **argv)
+{
+    int code = 0;
+    char *method = NULL, *amount = NULL, *currency = NULL, *region = NULL, *account = NULL;
+    char *tier = NULL, *key = NULL;
+    char **param_pairs = NULL;
+    gboolean capture = FALSE;
+    GOptionEntry entries[] = {
+        {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Payment method id", "M"},
+        {"amount", 0, 0, G_OPTION_ARG_STRING, &amount, "Amount, e.g. 12.50", "X"},
+        {"currency", 0, 0, G_OPTION_ARG_STRING, &currency, "ISO 4217 code", "C"},
+        {"region", 0, 0, G_OPTION_ARG_STRING, &region, "Buyer's region (ISO 3166-1)", "R"},
+        {"account", 0, 0, G_OPTION_ARG_STRING, &account, "Buyer's account", "A"},
+        {"tier", 0, 0, G_OPTION_ARG_STRING, &tier, "Buyer's account tier", "T"},
+        {"idempotency-key", 0, 0, G_OPTION_ARG_STRING, &key, "Replay-safe request key", "K"},
+        {"param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &param_pairs, "Method parameter", "key=value"},
+        {"capture", 0, 0, G_OPTION_ARG_NONE, &capture, "Capture at once (purchase)", NULL},
+        {NULL}};
+    GOptionContext *ctx = command_context("pay", NULL, entries);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    if (ok && (!method || !amount || !currency || !region))
+        code = usage_error(ctx, "pay needs --method, --amount, --currency and --region%s", NULL),
+        ok = FALSE;
+    g_option_context_free(ctx);
+    GError *error = NULL;
+    GArray *params = ok ? cli_parse_params(param_pairs, &error) : NULL;
+    if (ok && params == NULL)
+        code = cli_fail(error), ok = FALSE;
+    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    if (host) {
+        TenderPayRequest r = {method, region, currency, amount, account, tier, key,
+                              (const tender_param *)params->data, params->len, capture};
+        code = finish_with_payment(tender_host_pay(host, &r, &error), error);
+        tender_host_free(host);
+    }
+    cli_params_free(params);
+    if (param_pairs)
+        for (gsize i = 0; param_pairs[i]; i++)
+            explicit_bzero(param_pairs[i], strlen(param_pairs[i]));
+    g_strfreev(param_pairs);
+    g_free(method); g_free(amount); g_free(currency); g_free(region); g_free(account);
+    g_free(tier); g_free(key);
+    return code;
+}
+
+typedef enum { PAYMENT_SHOW, PAYMENT_SYNC, PAYMENT_CAPTURE, PAYMENT_VOID, PAYMENT_REFUND,
+               PAYMENT_COMPLETE } PaymentCommand;
+
+/* The subcommands that take a payment ID. */
+static int run_on_payment(int argc, char **argv, PaymentCommand which)
+{
+    int code = 0;
+    char *amount = NULL, *key = NULL;
+    char **param_pairs = NULL;
+    GOptionEntry amount_entries[] = {
+        {"amount", 0, 0, G_OPTION_ARG_STRING, &amount, "Amount (default: all)", "X"},
+        {"idempotency-key", 0, 0, G_OPTION_ARG_STRING, &key, "Replay-safe request key", "K"},
+        {NULL}};
+    GOptionEntry key_entries[] = {
+        {"idempotency-key", 0, 0, G_OPTION_ARG_STRING, &key, "Replay-safe request key", "K"},
+        {NULL}};
+    GOptionEntry complete_entries[] = {
+        {"param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &param_pairs, "Action parameter", "key=value"},
+        {NULL}};
+    const GOptionEntry *entries = which == PAYMENT_CAPTURE || which == PAYMENT_REFUND ? amount_entries
+                                  : which == PAYMENT_VOID                           ? key_entries
+                                  : which == PAYMENT_COMPLETE                       ? complete_entries
+                                                                                    : NULL;
+    GOptionContext *ctx = command_context(argv[0], "ID", entries);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    if (ok && argc != 2)
+        code = usage_error(ctx, "%s takes one payment ID", argv[0]), ok = FALSE;
+    g_option_context_free(ctx);
+    GError *error = NULL;
+    GArray *params = NULL;
+    if (ok && which == PAYMENT_COMPLETE && (params = cli_parse_params(param_pairs, &error)) == NULL)
+        code = cli_fail(error), ok = FALSE;
+    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    if (host) {
+        const char *id = argv[1];
+        TenderPayment *p = NULL;
+        switch (which) {
+        case PAYMENT_SHOW: p = tender_host_get(host, id, &error); break;
+        case PAYMENT_SYNC: p = tender_host_sync(host, id, &error); break;
+        case PAYMENT_CAPTURE: p = tender_host_capture(host, id, amount, key, &error); break;
+        case PAYMENT_VOID: p = tender_host_void(host, id, key, &error); break;
+        case PAYMENT_REFUND: p = tender_host_refund(host, id, amount, key, &error); break;
+        case PAYMENT_COMPLETE:
+            p = tender_host_complete(host, id, (const tender_param *)params->data, params->len,
+                                     &error);
+            break;
+        }
+        code = finish_with_payment(p, error);
+        tender_host_free(host);
+    }
+    cli_params_free(params);
+    g_strfreev(param_pairs);
+    g_free(amount);
+    g_free(key);
+    return code;
+}
+
+static int run_show(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_SHOW); }
+static int run_sync(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_SYNC); }
+static int run_capture(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_CAPTURE); }
+static int run_void(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_VOID); }
+static int run_refund(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_REFUND); }
+static int run_complete(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_COMPLETE); }
+
+static int run_list(int argc, char **argv)
+{
+    int code = 0;
+    char *account = NULL, *status = NULL, *method = NULL;
+    int limit = 0;
+    GOptionEntry entries[] = {
+        {"account", 0, 0, G_OPTION_ARG_STRING, &account, "Only this account", "A"},
+        {"status", 0, 0, G_OPTION_ARG_STRING, &status, "Only this status", "S"},
+        {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Only this method", "M"},
+        {"limit", 0, 0, G_OPTION_ARG_INT, &limit, "At most N payments", "N"},
+        {NULL}};
+    GOptionContext *ctx = command_context("list", NULL, entries);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    TenderListFilter filter = {.account = account, .method = method, .limit = (guint)MAX(limit, 0)};
+    if (ok && status && !tender_status_from_string(status, &filter.status))
+        code = usage_error(ctx, "unknown status '%s'", status), ok = FALSE;
+    filter.has_status = status != NULL;
+    g_option_context_free(ctx);
+    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    if (host) {
+        GError *error = NULL;
+        GPtrArray *list = tender_host_list(host, &filter, &error);
+        if (list == NULL) {
+            code = cli_fail(error);
+        } else {
+            cli_print_payments(list);
+            g_ptr_array_unref(list);
+        }
+        tender_host_free(host);
+    }
+    g_free(account); g_free(status); g_free(method);
+    return code;
+}
+
+static int run_reconcile(int argc, char **argv)
+{
+    int code = 0;
+    GOptionContext *ctx = command_context("reconcile", NULL, NULL);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    g_option_context_free(ctx);
+    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    if (host == NULL)
+        return code;
+    GError *error = NULL;
+    TenderReconcileReport report;
+    if (!tender_host_reconcile(host, &report, &error)) {
+        code = cli_fail(error);
+    } else if (cli_globals.json) {
+        printf("{ \"examined\": %u, \"resolved\": %u, \"expired\": %u, \"still_open\": %u, "
+               "\"errors\": %u }\n", report.examined, report.resolved, report.expired,
+               report.still_open, report.errors);
+    } else {
+        printf("reconcile: %u examined, %u resolved, %u lapsed, %u still open, %u errors\n",
+               report.examined, report.resolved, report.expired, report.still_open, report.errors);
+    }
+    if (code == 0 && report.errors)
+        code = EXIT_INTERNAL;
+    tender_host_free(host);
+    return code;
+}
+
+static gboolean read_body(const char *file, char **body, gsize *len, GError **error)
+{
+    if (file)
+        return g_file_get_contents(file, body, len, error);
+    GString *s = g_string_new(NULL);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len(s, buf, (gssize)n);
+    *len = s->len;
+    *body = g_string_free(s, FALSE);
+    return TRUE;
+}
+
+static int run_notify(int argc, char **argv)
+{
+    int code = 0;
+    char **header_lines = NULL;
+    char *body_file = NULL;
+    GOptionEntry entries[] = {
+        {"header", 0, 0, G_OPTION_ARG_STRING_ARRAY, &header_lines, "HTTP header", "'K: V'"},
+        {"body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file, "Body (default: stdin)", "F"},
+        {NULL}};
+    GOptionContext *ctx = command_context("notify", "METHOD", entries);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    if (ok && argc != 2)
+        code = usage_error(ctx, "notify takes one METHOD%s", NULL), ok = FALSE;
+    g_option_context_free(ctx);
+    GArray *headers = g_array_new(FALSE, TRUE, sizeof(tender_param));
+    for (gsize i = 0; ok && header_lines && header_lines[i]; i++) {
+        const char *colon = strchr(header_lines[i], ':');
+        if (colon == NULL || colon == header_lines[i]) {
+            code = usage_error(NULL, "--header expects 'Name: value', got '%s'", header_lines[i]);
+            ok = FALSE;
+            break;
+        }
+        tender_param h = {g_strstrip(g_strndup(header_lines[i], (gsize)(colon - header_lines[i]))),
+                          g_strstrip(g_strdup(colon + 1))};
+        g_array_append_val(headers, h);
+    }
+    GError *error = NULL;
+    char *body = NULL;
+    gsize body_len = 0;
+    if (ok && !read_body(body_file, &body, &body_len, &error)) {
+        error->domain = TENDER_ERROR;
+        error->code = TENDER_ERROR_INVALID_ARGUMENT;
+        code = cli_fail(error);
+        ok = FALSE;
+    }
+    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    if (host) {
+        TenderNotifyReply *reply = tender_host_notify(host, argv[1], (tender_param *)headers->data,
+                                                      headers->len, body, body_len, &error);
+        if (reply == NULL) {
+            code = cli_fail(error);
+        } else {
+            cli_print_reply(reply);
+            tender_notify_reply_free(reply);
+        }
+        tender_host_free(host);
+    }
+    cli_params_free(headers);
+    g_strfreev(header_lines);
+    g_free(body_file);
+    g_free(body);
+    return code;
+}
+
+static int run_sandbox_notification(int argc, char **argv)
+{
+    int code = 0;
+    GOptionContext *ctx = command_context("sandbox-notification", "ID EVENT", NULL);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    if (ok && argc != 3)
+        code = usage_error(ctx, "sandbox-notification takes a payment ID and an EVENT%s", NULL),
+        ok = FALSE;
+    g_option_context_free(ctx);
+    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    if (host == NULL)
+        return code;
+    GError *error = NULL;
+    char *headers = NULL, *body = NULL;
+    if (!tender_host_sandbox_notification(host, argv[1], argv[2], &headers, &body, &error)) {
+        code = cli_fail(error);
+    } else if (cli_globals.json) {
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "headers", headers);
+        json_object_set_string_member(o, "body", body);
+        JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+        json_node_take_object(node, o);
+        cli_print_json(node);
+        json_node_unref(node);
+    } else {
+        printf("%s\n%s\n", headers, body);
+    }
+    g_free(headers);
+    g_free(body);
+    tender_host_free(host);
+    return code;
+}
+
+static const Command commands[] = {
+    {"plugins", run_plugins},
+    {"methods", run_methods},
+    {"check-config", run_check_config},
+    {"pay", run_pay},
+    {"complete", run_complete},
+    {"capture", run_capture},
+    {"void", run_void},
+    {"refund", run_refund},
+    {"show", run_show},
+    {"sync", run_sync},
+    {"list", run_list},
+    {"reconcile", run_reconcile},
+    {"notify", run_notify},
+    {"sandbox-notification", run_sandbox_notification},
+    {"demo", cli_demo},
+};
+
+int main(int argc, char **argv)
+{
+    /* Global options come first; stop at the subcommand. */
+    GOptionContext *ctx = g_option_context_new("COMMAND [ARGS...]");
+    g_option_context_add_main_entries(ctx, global_entries, NULL);
+    g_option_context_set_strict_posix(ctx, TRUE);
+    g_option_context_set_summary(ctx, summary);
+    g_option_context_set_description(ctx, exit_codes);
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        int code = usage_error(ctx, "%s", error->message);
+        g_error_free(error);
+        g_option_context_free(ctx);
+        return code;
+    }
+    if (argc < 2) {
+        int code = usage_error(ctx, "no command given%s", NULL);
+        g_option_context_free(ctx);
+        return code;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            g_option_context_free(ctx);
+            int code = commands[i].run(argc - 1, argv + 1);
+            fflush(stdout);
+            return code;
+        }
+    int code = usage_error(ctx, "unknown command '%s'", argv[1]);
+    g_option_context_free(ctx);
+    return code;
+}

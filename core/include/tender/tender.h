@@ -42,7 +42,10 @@ typedef enum {
     TENDER_ERROR_PLUGIN = 10,             /* a plugin failed to create or misbehaved */
     TENDER_ERROR_INTERNAL = 11,
     TENDER_ERROR_AUTHORIZATION_EXPIRED = 12, /* capture after the hold lapsed */
-    TENDER_ERROR_NOTIFICATION_REJECTED = 13  /* bad signature or unknown payment */
+    TENDER_ERROR_NOTIFICATION_REJECTED = 13, /* bad signature or unknown payment */
+    TENDER_ERROR_DECLINED = 14,           /* the processor declined a capture, void or refund
+                                           * (recorded in the ledger; the payment is unchanged) */
+    TENDER_ERROR_BUSY = 15                /* another operation on the payment did not finish in time */
 } TenderErrorCode;
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -223,6 +226,8 @@ typedef struct {
     char *status_after;
     gint64 created_ms;
 } TenderOperation;
+
+void tender_operation_free(TenderOperation *operation);
 
 typedef struct {
     char *id;

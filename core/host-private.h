@@ -1,0 +1,95 @@
+/* The TenderHost internals shared by host.c, operations.c, notify.c and
+ * reconcile.c (private to libtender). */
+#ifndef TENDER_CORE_HOST_PRIVATE_H
+#define TENDER_CORE_HOST_PRIVATE_H
+
+#include <glib.h>
+
+#include <tender/tender.h>
+
+#include "config.h"
+#include "ledger.h"
+#include "loader.h"
+
+G_BEGIN_DECLS
+
+struct TenderHostOptions {
+    GPtrArray *plugin_dirs;
+    char *config_file;
+    char *config_data;
+    char *ledger_path;
+    gboolean fixed_clock;
+    gint64 now_ms;
+};
+
+/* One method's live instance. */
+typedef struct {
+    const tender_method *abi;
+    const TenderMethodInfo *info;
+    void *instance;
+    gboolean thread_safe;
+    GMutex call_lock;      /* serializes calls when the method is not thread-safe */
+} HostMethod;
+
+typedef struct {
+    guint id;
+    TenderStateFunc func;
+    gpointer user_data;
+} HostListener;
+
+struct TenderHost {
+    tender_host_services services;  /* lent to plugins; host_data = the host */
+    TenderConfig *config;
+    TenderLoader *loader;
+    TenderLedger *ledger;
+    GHashTable *methods;            /* id -> HostMethod* (created instances only) */
+    GPtrArray *warnings;
+    GPtrArray *refusals;            /* loader refusals + instances that failed to create */
+    gboolean fixed_clock;
+    gint64 now_ms;                  /* atomic when fixed */
+    GMutex listeners_lock;
+    GArray *listeners;              /* HostListener */
+    guint next_listener_id;
+    /* Waits for a busy payment (same idempotency key, concurrent operation)
+     * within this process; other processes poll. */
+    GMutex busy_lock;
+    GCond busy_cond;
+};
+
+/* services.c: fill host->services. */
+void tender_host_services_init(TenderHost *host);
+
+/* host.c */
+HostMethod *tender_host_method_get(TenderHost *host, const char *method_id);
+void tender_host_emit(TenderHost *host, const char *payment_id, TenderStatus old_status,
+                      TenderStatus new_status);
+
+/* operations.c: shared by notify.c and reconcile.c. */
+typedef struct {
+    gboolean late;         /* the call missed its deadline: outcome not trusted */
+    guint attempts;
+} CallReport;
+
+/* Call fn on m's instance on the calling thread: serialized when the method
+ * is not thread-safe, with its deadline measured and NOT_SENT retried with
+ * backoff; the result is sanitized (terminated, secrets scrubbed). */
+void tender_host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
+                             tender_request *req, tender_result *res, const char *const *secrets,
+                             CallReport *report);
+/* Apply a verified notification to payment_id through the method's
+ * notification step; *duplicate when notify_id was applied before. */
+TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
+                                              const char *payment_id, const tender_param *headers,
+                                              gsize n_headers, const char *body, gsize body_len,
+                                              const char *notify_id, tender_result *res,
+                                              gboolean *duplicate, GError **error);
+/* A new random id with prefix ("pay_", "req_"). */
+char *tender_host_new_id(TenderHost *host, const char *prefix);
+TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id,
+                                    gboolean reconciling, GError **error);
+/* Load a payment with its operations as the public struct. */
+TenderPayment *tender_host_load_public(TenderHost *host, const char *payment_id, GError **error);
+
+G_END_DECLS
+
+#endif

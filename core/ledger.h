@@ -1,0 +1,97 @@
+/* The ledger (private to libtender): every payment, every operation
+ * attempt (notifications included), the usage counters of the policy and
+ * idempotency keys, in SQLite.
+ *
+ * Durability: WAL with synchronous=FULL, so a committed transaction survives
+ * a crash; the host commits before it acknowledges anything.
+ *
+ * Thread-safety: one connection guarded by the ledger's mutex. A caller
+ * brackets its reads and writes with tender_ledger_begin()/commit(), which
+ * hold the mutex and an IMMEDIATE SQLite transaction (so other processes on
+ * the same file wait, and the read-check-write inside is atomic across
+ * processes). Never call a plugin while inside a transaction. */
+#ifndef TENDER_CORE_LEDGER_H
+#define TENDER_CORE_LEDGER_H
+
+#include <glib.h>
+
+#include <tender/tender.h>
+
+G_BEGIN_DECLS
+
+typedef struct TenderLedger TenderLedger;
+
+/* A payment as stored: the public view plus what only the host sees. */
+typedef struct {
+    TenderPayment pub;        /* operations not loaded here */
+    char *plugin_state;
+    char *request_hash;       /* fingerprint of the creating request */
+    char *order_currency;     /* the buyer's order before any exchange */
+    gint64 order_amount;
+    gint64 authorized_ms;     /* when the hold started, 0 if none */
+    gint64 busy_until_ms;     /* an operation holds the payment until then; 0 free */
+    gint64 busy_seq;          /* the operation row that holds it */
+} LedgerPayment;
+
+void ledger_payment_free(LedgerPayment *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LedgerPayment, ledger_payment_free)
+
+/* Open (creating and migrating) the ledger at path (":memory:" works).
+ * TENDER_ERROR_LEDGER on failure. */
+TenderLedger *tender_ledger_open(const char *path, GError **error);
+void tender_ledger_close(TenderLedger *ledger);
+
+/* Start an IMMEDIATE transaction (waiting for other writers). */
+gboolean tender_ledger_begin(TenderLedger *ledger, GError **error);
+gboolean tender_ledger_commit(TenderLedger *ledger, GError **error);
+void tender_ledger_rollback(TenderLedger *ledger);
+
+/* ---- inside a transaction ---- */
+
+LedgerPayment *tender_ledger_payment_get(TenderLedger *ledger, const char *id, GError **error);
+gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment *p, GError **error);
+gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error);
+
+/* Insert an operation row; sets op->seq. */
+gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *payment_id,
+                                        TenderOperation *op, GError **error);
+gboolean tender_ledger_operation_update(TenderLedger *ledger, const TenderOperation *op,
+                                        GError **error);
+/* The operations of a payment, oldest first (TenderOperation*). */
+GPtrArray *tender_ledger_operations(TenderLedger *ledger, const char *payment_id, GError **error);
+/* The operation with this idempotency key on this payment (scope), or NULL. */
+TenderOperation *tender_ledger_operation_by_key(TenderLedger *ledger, const char *payment_id,
+                                                const char *kind, const char *key,
+                                                char **request_hash_out, GError **error);
+gboolean tender_ledger_operation_set_hash(TenderLedger *ledger, gint64 seq, const char *hash,
+                                          GError **error);
+
+/* Idempotency keys of payment creation: the payment a key created, or NULL
+ * (request_hash_out set when found). */
+char *tender_ledger_key_lookup(TenderLedger *ledger, const char *key, char **request_hash_out,
+                               GError **error);
+
+/* Usage counters. */
+gint64 tender_ledger_usage_get(TenderLedger *ledger, const char *key);
+gboolean tender_ledger_usage_add(TenderLedger *ledger, const char *key, gint64 delta,
+                                 GError **error);
+/* What a payment counts in each amount counter. */
+gboolean tender_ledger_payment_usage_add(TenderLedger *ledger, const char *payment_id,
+                                         const char *key, gint64 full_amount, GError **error);
+/* Set every amount counter of the payment to count `held` of its `amount`
+ * (proportionally; held 0 releases all), adjusting the counters by the
+ * difference. */
+gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id,
+                                          gint64 held, gint64 amount, GError **error);
+
+/* Payments matching filter, newest first (TenderPayment*, no operations). */
+GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *filter, GError **error);
+/* Ids of payments that reconcile must look at: status unknown; pending
+ * updated before pending_before_ms; requires_action whose action expired;
+ * authorized whose hold lapsed; busy ones whose lease ran out. */
+GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
+                                              gint64 pending_before_ms, GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,70 @@
+/* The `tender` command's shared pieces: global options, exit codes, the
+ * output of payments, quotes and plugins (human text or JSON). */
+#ifndef TENDER_TOOLS_CLI_H
+#define TENDER_TOOLS_CLI_H
+
+#include <glib.h>
+
+#include <tender/tender.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes (sysexits.h values), documented in README.md and --help. */
+enum {
+    EXIT_OK = 0,
+    EXIT_NEGATIVE = 1,     /* declined, not offered, a plugin refused */
+    EXIT_USAGE = 64,
+    EXIT_DATAERR = 65,     /* invalid input data */
+    EXIT_INTERNAL = 70,
+    EXIT_IOERR = 74,       /* ledger I/O */
+    EXIT_CONFIG = 78
+};
+
+typedef struct {
+    char **plugin_dirs;
+    char *config;
+    char *ledger;
+    char *now;
+    gboolean json;
+} CliGlobals;
+
+extern CliGlobals cli_globals;
+
+/* The GOption entries of the global options (also accepted after the
+ * subcommand). */
+const GOptionEntry *cli_global_entries(void);
+
+/* Create the host from the global options; ledger_fallback is used when no
+ * --ledger or config ledger is given. On failure prints the error and sets
+ * *exit_code. */
+TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code);
+
+/* Print error to stderr (or as JSON on stdout with --json) and return the
+ * exit code its domain/code maps to. Frees error. */
+int cli_fail(GError *error);
+int cli_exit_code_for(const GError *error);
+
+/* Print a payment (human or JSON). */
+void cli_print_payment(const TenderPayment *p);
+/* Exit code for a payment: 1 when declined, failed or expired. */
+int cli_payment_exit_code(const TenderPayment *p);
+void cli_print_payments(GPtrArray *payments);
+void cli_print_quotes(const TenderBuyer *buyer, GPtrArray *quotes);
+void cli_print_plugins(TenderHost *host);
+void cli_print_reply(const TenderNotifyReply *reply);
+
+/* "key=value" into a tender_param array (strings owned by the array). */
+GArray *cli_parse_params(char **pairs, GError **error);
+void cli_params_free(GArray *params);
+
+/* Subcommands. argv[0] is the subcommand name. */
+int cli_demo(int argc, char **argv);
+
+/* Print a JSON node to stdout, pretty, with a newline. */
+#include <json-glib/json-glib.h>
+void cli_print_json(JsonNode *node);
+JsonNode *cli_payment_to_json(const TenderPayment *p);
+
+G_END_DECLS
+
+#endif
