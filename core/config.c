@@ -735,7 +735,15 @@ static gboolean parse_rate(Ctx *ctx, const char *path, JsonNode *node, Rate *rat
     } else if (is_value_of(node, G_TYPE_DOUBLE)) {
         /* The shortest text that reads back as the same double: 7.1, not
          * 7.0999999999999996. */
-        text = g_ascii_dtostr(buf, sizeof buf, json_node_get_double(node));
+        double v = json_node_get_double(node);
+        for (int precision = 1; precision <= 17; precision++) {
+            char fmt[8];
+            g_snprintf(fmt, sizeof fmt, "%%.%dg", precision);
+            g_ascii_formatd(buf, sizeof buf, fmt, v);
+            if (g_ascii_strtod(buf, NULL) == v)
+                break;
+        }
+        text = buf;
     } else {
         return fail(ctx, path, "expected a rate (a decimal string or number), found %s",
                     node_kind(node));
