@@ -43,8 +43,8 @@ int wm_sandbox_check_payer(const char *purse, const char *wmid, tender_result *r
     return 1;
 }
 
-/* A positive number below 2^53 (what WebMoney's transfer numbers fit in),
- * derived from a label and an id. */
+/* A positive 10-digit number (the size of WebMoney's invoice and transfer
+ * numbers, well below X2's 2^53 bound), derived from a label and an id. */
 static uint64_t derive_number(const char *label, const char *id)
 {
     guint8 digest[32];
@@ -57,8 +57,7 @@ static uint64_t derive_number(const char *label, const char *id)
     uint64_t n = 0;
     for (int i = 0; i < 8; i++)
         n = n << 8 | digest[i];
-    /* Keep the 10-digit style of real numbers: 1e9 .. 2^53. */
-    return 1000000000u + n % ((UINT64_C(1) << 53) - 1000000000u);
+    return UINT64_C(1000000000) + n % UINT64_C(9000000000);
 }
 
 uint64_t wm_sandbox_invoice_no(const char *payment_id)
