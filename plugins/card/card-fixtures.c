@@ -10,36 +10,36 @@
     static const tender_param id[] = {                                             \
         {"number", number}, {"exp_month", EXP_MONTH}, {"exp_year", EXP_YEAR}, {"cvc", cvc}}
 
-CARD(p_approved, "4242424242424242", "123");
-CARD(p_do_not_honor, "4000000000000002", "123");
-CARD(p_insufficient, "4000000000009995", "123");
-CARD(p_lost, "4000000000009987", "123");
-CARD(p_stolen, "4000000000009979", "123");
-CARD(p_expired, "4000000000000069", "123");
-CARD(p_cvc, "4000000000000127", "123");
-CARD(p_processing, "4000000000000119", "123");
-CARD(p_luhn, "4242424242424241", "123");
-CARD(p_fraud, "4100000000000019", "123");
-CARD(p_challenge, "4000000000003220", "123");
-CARD(p_challenge_declined, "4000008400001629", "123");
-CARD(p_frictionless, "4000000000003055", "123");
-CARD(p_not_permitted, "4000000000000572", "123");
-CARD(p_limit, "4000000000000614", "123");
-CARD(p_restricted, "4000000000000622", "123");
-CARD(p_velocity, "4000000000000655", "123");
-CARD(p_unavailable, "4000000000000911", "123");
-CARD(p_attempted, "4000000000003063", "123");
-CARD(p_3ds_unavailable, "4000000000003071", "123");
-CARD(p_3ds_rejected, "4000000000003089", "123");
-CARD(p_mastercard, "5555555555554444", "123");
-CARD(p_mastercard_2, "2223003122003222", "123");
-CARD(p_amex, "378282246310005", "1234");
-CARD(p_discover, "6011111111111117", "123");
-CARD(p_jcb, "3566002020360505", "123");
-CARD(p_diners, "36227206271667", "123");
-CARD(p_unionpay, "6200000000000005", "123");
-CARD(p_unionpay_19, "6205500000000000004", "123");
-CARD(p_mir, "2200000000000004", "123");
+CARD(p_approved, "4242424242424242", "737");
+CARD(p_do_not_honor, "4000000000000002", "737");
+CARD(p_insufficient, "4000000000009995", "737");
+CARD(p_lost, "4000000000009987", "737");
+CARD(p_stolen, "4000000000009979", "737");
+CARD(p_expired, "4000000000000069", "737");
+CARD(p_cvc, "4000000000000127", "737");
+CARD(p_processing, "4000000000000119", "737");
+CARD(p_luhn, "4242424242424241", "737");
+CARD(p_fraud, "4100000000000019", "737");
+CARD(p_challenge, "4000000000003220", "737");
+CARD(p_challenge_declined, "4000008400001629", "737");
+CARD(p_frictionless, "4000000000003055", "737");
+CARD(p_not_permitted, "4000000000000572", "737");
+CARD(p_limit, "4000000000000614", "737");
+CARD(p_restricted, "4000000000000622", "737");
+CARD(p_velocity, "4000000000000655", "737");
+CARD(p_unavailable, "4000000000000911", "737");
+CARD(p_attempted, "4000000000003063", "737");
+CARD(p_3ds_unavailable, "4000000000003071", "737");
+CARD(p_3ds_rejected, "4000000000003089", "737");
+CARD(p_mastercard, "5555555555554444", "737");
+CARD(p_mastercard_2, "2223003122003222", "737");
+CARD(p_amex, "378282246310005", "7373");
+CARD(p_discover, "6011111111111117", "737");
+CARD(p_jcb, "3566002020360505", "737");
+CARD(p_diners, "36227206271667", "737");
+CARD(p_unionpay, "6200000000000005", "737");
+CARD(p_unionpay_19, "6205500000000000004", "737");
+CARD(p_mir, "2200000000000004", "737");
 
 /* The sandbox ACS's default code (setting "sandbox_otp"). */
 static const tender_param otp_ok[] = {{"otp", "123456"}};

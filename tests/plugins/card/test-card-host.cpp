@@ -1,0 +1,356 @@
+// Host-level tests of the card method: the same rules and test inputs as the
+// direct tests, through the public host API (<tender/tender.h>) with the
+// built plugin, the embedded default config, a fixed clock and an in-memory
+// ledger.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <tender/decline.h>
+#include <tender/tender.h>
+
+namespace {
+
+// 2026-03-01T10:00:00Z.
+constexpr gint64 kNow = 1772359200000LL;
+constexpr gint64 kDayMs = 86400000LL;
+
+class CardHost : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        TenderHostOptions *options = tender_host_options_new();
+        tender_host_options_add_plugin_dir(options, CARD_PLUGIN_DIR);
+        tender_host_options_set_ledger(options, ":memory:");
+        tender_host_options_set_fixed_now(options, kNow);
+        GError *error = nullptr;
+        host = tender_host_new(options, &error);
+        tender_host_options_free(options);
+        ASSERT_NE(host, nullptr) << (error ? error->message : "no error");
+    }
+
+    void TearDown() override
+    {
+        for (TenderPayment *p : payments)
+            tender_payment_free(p);
+        tender_host_free(host);
+    }
+
+    // Keep a payment until the end of the test (and check it for secrets).
+    TenderPayment *keep(TenderPayment *p)
+    {
+        if (p) {
+            payments.push_back(p);
+            no_secrets(p);
+        }
+        return p;
+    }
+
+    TenderPayment *pay(const char *number, const char *cvc = "737", const char *amount = "10.00",
+                       gboolean capture = FALSE, const char *month = "12",
+                       const char *year = "2030")
+    {
+        std::vector<tender_param> params = {
+            {"number", number}, {"exp_month", month}, {"exp_year", year}};
+        if (cvc && *cvc)
+            params.push_back({"cvc", cvc});
+        secrets.push_back(number);
+        if (cvc && std::strlen(cvc) >= 3)
+            secrets.push_back(cvc);
+        TenderPayRequest req = {};
+        req.method = "card";
+        req.region = "US";
+        req.currency = "USD";
+        req.amount = amount;
+        req.params = params.data();
+        req.n_params = params.size();
+        req.capture = capture;
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_pay(host, &req, &error);
+        EXPECT_NE(p, nullptr) << (error ? error->message : "");
+        g_clear_error(&error);
+        return keep(p);
+    }
+
+    TenderPayment *complete(const char *id, const char *otp)
+    {
+        tender_param param = {"otp", otp};
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_complete(host, id, &param, 1, &error);
+        g_clear_error(&error);
+        return keep(p);
+    }
+
+    TenderPayment *capture(const char *id, const char *amount, GError **error)
+    {
+        return keep(tender_host_capture(host, id, amount, nullptr, error));
+    }
+
+    TenderPayment *refund(const char *id, const char *amount, GError **error)
+    {
+        return keep(tender_host_refund(host, id, amount, nullptr, error));
+    }
+
+    TenderPayment *get(const char *id)
+    {
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_get(host, id, &error);
+        EXPECT_NE(p, nullptr) << (error ? error->message : "");
+        g_clear_error(&error);
+        return keep(p);
+    }
+
+    static void check(const char *what, const char *text, const std::vector<std::string> &secrets)
+    {
+        if (text == nullptr)
+            return;
+        for (const auto &s : secrets)
+            EXPECT_EQ(std::strstr(text, s.c_str()), nullptr) << what << " leaks: " << text;
+    }
+
+    void no_secrets(const TenderPayment *p)
+    {
+        check("processor_ref", p->processor_ref, secrets);
+        check("action_data", p->action_data, secrets);
+        check("decline_message", p->decline_message, secrets);
+        check("details", p->details, secrets);
+        check("brand", p->brand, secrets);
+        check("first6", p->first6, secrets);
+        check("last4", p->last4, secrets);
+        check("display_account", p->display_account, secrets);
+        for (guint i = 0; p->operations && i < p->operations->len; i++) {
+            auto *op = (const TenderOperation *)g_ptr_array_index(p->operations, i);
+            check("operation message", op->message, secrets);
+            check("operation raw_code", op->raw_code, secrets);
+            check("operation processor_ref", op->processor_ref, secrets);
+        }
+    }
+
+    TenderHost *host = nullptr;
+    std::vector<TenderPayment *> payments;
+    std::vector<std::string> secrets;
+};
+
+TEST_F(CardHost, MethodIsRegisteredWithItsFacts)
+{
+    const TenderMethodInfo *m = tender_host_method(host, "card");
+    ASSERT_NE(m, nullptr);
+    EXPECT_STREQ(m->name, "Bank card");
+    EXPECT_STREQ(m->plugin_id, "card");
+    EXPECT_TRUE(m->capabilities & TENDER_CAP_STEP_UP);
+    EXPECT_TRUE(m->capabilities & TENDER_CAP_MULTI_CAPTURE);
+    EXPECT_EQ(m->hold_seconds, 7 * 86400);
+    EXPECT_EQ(m->action_timeout_seconds, 900);
+    EXPECT_TRUE(m->has_fixtures);
+    EXPECT_STREQ(m->regions[0], "*");
+    bool jpy = false;
+    for (guint i = 0; i < m->currencies->len; i++) {
+        const auto &c = g_array_index(m->currencies, TenderCurrencyInfo, i);
+        if (std::strcmp(c.code, "JPY") == 0)
+            jpy = c.exponent == 0;
+    }
+    EXPECT_TRUE(jpy) << "JPY with its ISO exponent 0";
+}
+
+TEST_F(CardHost, ApprovedAuthorizationWithDisplayData)
+{
+    TenderPayment *p = pay("4242 4242 4242 4242");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_STREQ(p->brand, "visa");
+    EXPECT_STREQ(p->first6, "424242");
+    EXPECT_STREQ(p->last4, "4242");
+    EXPECT_STREQ(p->issuer_country, "US");
+    EXPECT_EQ(p->amount, 1000);
+    EXPECT_EQ(p->hold_expires_ms, kNow + 7 * kDayMs);
+    EXPECT_EQ(std::strncmp(p->processor_ref, "ch_", 3), 0);
+}
+
+TEST_F(CardHost, PurchaseCapturesAtOnce)
+{
+    TenderPayment *p = pay("5555555555554444", "737", "25.50", TRUE);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_CAPTURED);
+    EXPECT_EQ(p->captured, 2550);
+    EXPECT_STREQ(p->brand, "mastercard");
+}
+
+struct DeclineCase {
+    const char *number;
+    tender_decline_code code;
+    const char *raw;
+};
+
+TEST_F(CardHost, TestNumbersDecline)
+{
+    const DeclineCase cases[] = {
+        {"4000000000000002", TENDER_DECLINE_DO_NOT_HONOR, "05"},
+        {"4000000000009995", TENDER_DECLINE_INSUFFICIENT_FUNDS, "51"},
+        {"4000000000009987", TENDER_DECLINE_LOST_CARD, "41"},
+        {"4000000000009979", TENDER_DECLINE_STOLEN_CARD, "43"},
+        {"4000000000000069", TENDER_DECLINE_EXPIRED_METHOD, "54"},
+        {"4000000000000127", TENDER_DECLINE_INVALID_SECURITY_CODE, "N7"},
+        {"4000000000000119", TENDER_DECLINE_PROCESSING_ERROR, "96"},
+        {"4242424242424241", TENDER_DECLINE_INVALID_NUMBER, "14"},
+        {"4100000000000019", TENDER_DECLINE_SUSPECTED_FRAUD, "59"},
+    };
+    for (const auto &c : cases) {
+        TenderPayment *p = pay(c.number);
+        ASSERT_NE(p, nullptr);
+        EXPECT_EQ(p->status, TENDER_STATUS_DECLINED) << c.number;
+        EXPECT_EQ(p->decline_code, (guint32)c.code) << c.number;
+        EXPECT_STREQ(p->decline_raw_code, c.raw) << c.number;
+    }
+}
+
+TEST_F(CardHost, BrandSamplesApprove)
+{
+    const char *samples[][3] = {
+        {"5555555555554444", "mastercard", "737"}, {"2223003122003222", "mastercard", "737"},
+        {"378282246310005", "amex", "7373"},       {"6011111111111117", "discover", "737"},
+        {"3566002020360505", "jcb", "737"},        {"36227206271667", "diners", "737"},
+        {"6200000000000005", "unionpay", "737"},   {"6205500000000000004", "unionpay", "737"},
+    };
+    for (const auto &s : samples) {
+        TenderPayment *p = pay(s[0], s[2]);
+        ASSERT_NE(p, nullptr);
+        EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED) << s[0];
+        EXPECT_STREQ(p->brand, s[1]);
+    }
+}
+
+TEST_F(CardHost, ValidationDeclines)
+{
+    EXPECT_EQ(pay("4242424242424242", "7373")->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_SECURITY_CODE);
+    EXPECT_EQ(pay("4242424242424242", "737", "10.00", FALSE, "02", "2026")->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    EXPECT_EQ(pay("4242424242424242", "737", "10.00", FALSE, "01", "2047")->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    EXPECT_EQ(pay("4242424242424242", "737", "10.00", FALSE, "13", "2030")->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    EXPECT_EQ(pay("4242424242424242", "")->decline_code, (guint32)TENDER_DECLINE_INVALID_REQUEST);
+}
+
+TEST_F(CardHost, ThreeDSecureChallengeApproved)
+{
+    TenderPayment *p = pay("4000000000003220");
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->status, TENDER_STATUS_REQUIRES_ACTION);
+    EXPECT_EQ(p->action_kind, (guint32)TENDER_ACTION_ONE_TIME_CODE);
+    EXPECT_NE(std::strstr(p->action_hint, "123456"), nullptr);
+    TenderPayment *done = complete(p->id, "123456");
+    ASSERT_NE(done, nullptr);
+    EXPECT_EQ(done->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_NE(std::strstr(done->details, "three_ds=Y"), nullptr) << done->details;
+}
+
+TEST_F(CardHost, ThreeDSecureWrongCodeAndDeclineAfterChallenge)
+{
+    TenderPayment *p = pay("4000000000003220");
+    ASSERT_NE(p, nullptr);
+    TenderPayment *done = complete(p->id, "654321");
+    ASSERT_NE(done, nullptr);
+    EXPECT_EQ(done->status, TENDER_STATUS_DECLINED);
+    EXPECT_EQ(done->decline_code, (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED);
+
+    TenderPayment *q = pay("4000008400001629");
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(q->status, TENDER_STATUS_REQUIRES_ACTION);
+    TenderPayment *after = complete(q->id, "123456");
+    ASSERT_NE(after, nullptr);
+    EXPECT_EQ(after->status, TENDER_STATUS_DECLINED);
+    EXPECT_EQ(after->decline_code, (guint32)TENDER_DECLINE_DO_NOT_HONOR);
+}
+
+TEST_F(CardHost, FrictionlessApproved)
+{
+    TenderPayment *p = pay("4000000000003055");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_NE(std::strstr(p->details, "three_ds=Y"), nullptr);
+    EXPECT_NE(std::strstr(p->details, "eci=05"), nullptr);
+}
+
+TEST_F(CardHost, PartialCapturesAndRefunds)
+{
+    TenderPayment *p = pay("4242424242424242", "737", "100.00");
+    ASSERT_NE(p, nullptr);
+    std::string id = p->id;
+    GError *error = nullptr;
+    TenderPayment *c1 = capture(id.c_str(), "30.00", &error);
+    ASSERT_NE(c1, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(c1->status, TENDER_STATUS_PARTIALLY_CAPTURED);
+    EXPECT_EQ(c1->captured, 3000);
+    TenderPayment *c2 = capture(id.c_str(), "50.00", &error);
+    ASSERT_NE(c2, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(c2->captured, 8000);
+
+    // Beyond the authorization: refused, nothing captured.
+    TenderPayment *over = capture(id.c_str(), "20.01", &error);
+    EXPECT_TRUE(over == nullptr || over->captured == 8000);
+    g_clear_error(&error);
+    EXPECT_EQ(get(id.c_str())->captured, 8000);
+
+    TenderPayment *r1 = refund(id.c_str(), "10.00", &error);
+    ASSERT_NE(r1, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(r1->status, TENDER_STATUS_PARTIALLY_REFUNDED);
+    TenderPayment *r2 = refund(id.c_str(), "20.00", &error);
+    ASSERT_NE(r2, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(r2->refunded, 3000);
+    TenderPayment *too_much = refund(id.c_str(), "50.01", &error);
+    EXPECT_TRUE(too_much == nullptr || too_much->refunded == 3000);
+    g_clear_error(&error);
+    TenderPayment *rest = refund(id.c_str(), nullptr, &error);
+    ASSERT_NE(rest, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(rest->refunded, 8000);
+    EXPECT_EQ(rest->status, TENDER_STATUS_REFUNDED);
+}
+
+TEST_F(CardHost, VoidBeforeCapture)
+{
+    TenderPayment *p = pay("4242424242424242");
+    ASSERT_NE(p, nullptr);
+    GError *error = nullptr;
+    TenderPayment *v = keep(tender_host_void(host, p->id, nullptr, &error));
+    ASSERT_NE(v, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(v->status, TENDER_STATUS_VOIDED);
+    TenderPayment *c = capture(p->id, "1.00", &error);
+    EXPECT_TRUE(c == nullptr || c->captured == 0);
+    g_clear_error(&error);
+}
+
+TEST_F(CardHost, HoldLapsesAfterSevenDays)
+{
+    TenderPayment *p = pay("4242424242424242");
+    ASSERT_NE(p, nullptr);
+    tender_host_set_now(host, kNow + 7 * kDayMs + 1);
+    GError *error = nullptr;
+    TenderPayment *c = capture(p->id, "10.00", &error);
+    EXPECT_TRUE(c == nullptr || c->captured == 0);
+    if (c == nullptr) {
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(error->code == TENDER_ERROR_AUTHORIZATION_EXPIRED ||
+                    error->code == TENDER_ERROR_INVALID_STATE)
+            << error->message;
+    }
+    g_clear_error(&error);
+    EXPECT_EQ(get(p->id)->status, TENDER_STATUS_EXPIRED);
+}
+
+TEST_F(CardHost, SyncAgreesWithTheLedger)
+{
+    TenderPayment *p = pay("4242424242424242");
+    ASSERT_NE(p, nullptr);
+    GError *error = nullptr;
+    TenderPayment *c = capture(p->id, "4.00", &error);
+    ASSERT_NE(c, nullptr) << (error ? error->message : "");
+    TenderPayment *s = keep(tender_host_sync(host, p->id, &error));
+    ASSERT_NE(s, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(s->status, TENDER_STATUS_PARTIALLY_CAPTURED);
+    EXPECT_EQ(s->captured, 400);
+}
+
+} // namespace

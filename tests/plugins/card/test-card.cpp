@@ -1,0 +1,799 @@
+// Direct tests of the card plugin (through the plugin harness): facts,
+// settings, every validation rule of METHODS.md, every test number and brand
+// sample, 3-D Secure and step-up, and the sandbox fixtures.
+#include "test-card-support.h"
+
+#include <cstring>
+#include <set>
+
+#include <tender/decline.h>
+
+// ---- facts -----------------------------------------------------------------
+
+TEST_F(CardTest, DescriptorFacts)
+{
+    const tender_plugin_descriptor *d = plugin->descriptor;
+    EXPECT_STREQ(d->id, "card");
+    EXPECT_EQ(d->abi_major, (guint32)TENDER_ABI_MAJOR);
+    ASSERT_EQ(d->n_methods, 1u);
+    const tender_method *m = plugin->method;
+    EXPECT_STREQ(m->id, "card");
+    EXPECT_STREQ(m->name, "Bank card");
+    EXPECT_STREQ(m->regions[0], "*");
+    EXPECT_EQ(m->regions[1], nullptr);
+    guint64 caps = TENDER_CAP_AUTHORIZE | TENDER_CAP_PURCHASE | TENDER_CAP_CAPTURE |
+                   TENDER_CAP_PARTIAL_CAPTURE | TENDER_CAP_MULTI_CAPTURE | TENDER_CAP_VOID |
+                   TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND | TENDER_CAP_SYNC |
+                   TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_THREAD_SAFE | TENDER_CAP_STEP_UP;
+    EXPECT_EQ(m->capabilities, caps);
+    EXPECT_EQ(m->capabilities & TENDER_CAP_NOTIFICATION, 0u);
+    EXPECT_EQ(m->hold_seconds, 7 * 86400);
+    EXPECT_EQ(m->action_timeout_seconds, 15 * 60);
+    EXPECT_EQ(m->over_capture_bps, 0u);
+    EXPECT_EQ(m->tiers, nullptr);
+
+    std::set<std::string> codes;
+    for (size_t i = 0; i < m->n_currencies; i++) {
+        EXPECT_EQ(m->currencies[i].struct_size, sizeof(tender_currency_fact));
+        EXPECT_EQ(m->currencies[i].exponent, -1) << m->currencies[i].code;
+        EXPECT_EQ(m->currencies[i].min_amount, 0);
+        EXPECT_EQ(m->currencies[i].max_amount, 0);
+        EXPECT_EQ(m->currencies[i].home_region, nullptr);
+        EXPECT_TRUE(codes.insert(m->currencies[i].code).second) << "duplicate";
+    }
+    for (const char *c : {"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK",
+                          "DKK", "PLN", "CZK", "HUF", "CNY", "HKD", "SGD", "KRW", "INR", "BRL",
+                          "MXN", "ZAR", "TRY", "AED", "SAR", "ILS", "THB", "MYR", "PHP", "IDR",
+                          "RUB", "KZT", "KWD", "BHD", "JOD"})
+        EXPECT_TRUE(codes.count(c)) << c;
+
+    auto flags_of = [&](const tender_param_spec *specs, size_t n, const char *name) -> int {
+        for (size_t i = 0; i < n; i++)
+            if (std::strcmp(specs[i].name, name) == 0)
+                return (int)specs[i].flags;
+        return -1;
+    };
+    EXPECT_EQ(m->n_params, 5u);
+    EXPECT_EQ(flags_of(m->params, m->n_params, "number"),
+              TENDER_PARAM_REQUIRED | TENDER_PARAM_SENSITIVE);
+    EXPECT_EQ(flags_of(m->params, m->n_params, "exp_month"), TENDER_PARAM_REQUIRED);
+    EXPECT_EQ(flags_of(m->params, m->n_params, "exp_year"), TENDER_PARAM_REQUIRED);
+    EXPECT_EQ(flags_of(m->params, m->n_params, "cvc"), TENDER_PARAM_SENSITIVE);
+    EXPECT_EQ(flags_of(m->params, m->n_params, "holder"), 0);
+    EXPECT_EQ(m->n_action_params, 1u);
+    EXPECT_EQ(flags_of(m->action_params, m->n_action_params, "otp"), TENDER_PARAM_SENSITIVE);
+
+    const tender_method_ops *ops = m->ops;
+    EXPECT_EQ(ops->struct_size, sizeof(tender_method_ops));
+    EXPECT_NE(ops->authorize, nullptr);
+    EXPECT_NE(ops->purchase, nullptr);
+    EXPECT_NE(ops->capture, nullptr);
+    EXPECT_NE(ops->void_payment, nullptr);
+    EXPECT_NE(ops->refund, nullptr);
+    EXPECT_NE(ops->sync, nullptr);
+    EXPECT_NE(ops->complete_action, nullptr);
+    EXPECT_EQ(ops->identify_notification, nullptr);
+    EXPECT_EQ(ops->notification, nullptr);
+    EXPECT_NE(ops->sandbox_fixtures, nullptr);
+    EXPECT_EQ(ops->sandbox_notification, nullptr);
+}
+
+// ---- settings --------------------------------------------------------------
+
+TEST_F(CardTest, SettingsModeSandboxOnly)
+{
+    EXPECT_EQ(load_error({"mode", "sandbox"}), "");
+    std::string err = load_error({"mode", "live"});
+    EXPECT_NE(err.find("mode"), std::string::npos) << err;
+    EXPECT_NE(err.find("sandbox"), std::string::npos) << err;
+    EXPECT_NE(load_error({"mode", ""}), "");
+}
+
+TEST_F(CardTest, SettingsWrongTypesFail)
+{
+    std::string err = load_error({"unionpay_luhn_exempt", "maybe"});
+    EXPECT_NE(err.find("unionpay_luhn_exempt"), std::string::npos) << err;
+    err = load_error({"sandbox_otp", "12ab"});
+    EXPECT_NE(err.find("sandbox_otp"), std::string::npos) << err;
+    EXPECT_NE(load_error({"sandbox_otp", "123"}), "");
+    EXPECT_NE(load_error({"sandbox_otp", "123456789"}), "");
+}
+
+TEST_F(CardTest, SettingsUnknownKeysIgnored)
+{
+    EXPECT_EQ(load_error({"colour", "blue", "limits", "42"}), "");
+}
+
+TEST_F(CardTest, CreateLogsNoSecretsAndUsesHostLog)
+{
+    EXPECT_TRUE(test_plugin_logs_contain(plugin, "sandbox"));
+}
+
+// ---- brands ----------------------------------------------------------------
+
+struct BrandCase {
+    const char *number;
+    const char *brand;
+    const char *cvc;
+    const char *country;
+};
+
+TEST_F(CardTest, BrandSamplesApproveWithDisplayData)
+{
+    const BrandCase cases[] = {
+        {"4242424242424242", "visa", "737", "US"},
+        {"5555555555554444", "mastercard", "737", "US"},
+        {"2223003122003222", "mastercard", "737", "US"},
+        {"378282246310005", "amex", "7373", "US"},
+        {"6011111111111117", "discover", "737", "US"},
+        {"3566002020360505", "jcb", "737", "JP"},
+        {"36227206271667", "diners", "737", "US"},
+        {"6200000000000005", "unionpay", "737", "CN"},
+        {"6205500000000000004", "unionpay", "737", "CN"},
+        {"2200000000000004", "mir", "737", "RU"},
+    };
+    for (const auto &c : cases) {
+        tender_result *r = pay(card(c.number, c.cvc));
+        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << c.number << " " << r->message;
+        EXPECT_STREQ(r->raw_code, "00");
+        EXPECT_STREQ(r->display_brand, c.brand) << c.number;
+        EXPECT_EQ(std::string(r->display_first6), std::string(c.number, 6));
+        EXPECT_EQ(std::string(r->display_last4), std::string(c.number + std::strlen(c.number) - 4));
+        EXPECT_STREQ(r->display_country, c.country) << c.number;
+        EXPECT_EQ(r->decline_code, 0u);
+    }
+}
+
+TEST_F(CardTest, UnknownBinHasNoCountry)
+{
+    tender_result *r = pay(card("4111111111111111"));
+    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_STREQ(r->display_country, "");
+    r = pay(card(make_number("410000", 16)));
+    EXPECT_STREQ(r->display_country, "GB");
+}
+
+struct PrefixCase {
+    const char *prefix;
+    size_t length;
+    const char *brand; // nullptr: no brand (invalid_number)
+};
+
+// Every IIN range of the table at both ends, its neighbours outside, and the
+// longest-prefix-first rule (6011 Discover over 6 Maestro, 62 UnionPay…).
+TEST_F(CardTest, IinTableLongestPrefixFirst)
+{
+    const PrefixCase cases[] = {
+        {"41", 16, "visa"},
+        {"51", 16, "mastercard"},     {"55", 16, "mastercard"},
+        {"2221", 16, "mastercard"},   {"2720", 16, "mastercard"},
+        {"2220", 16, nullptr},        {"2721", 16, nullptr},
+        {"34", 15, "amex"},           {"37", 15, "amex"},
+        {"35", 16, nullptr},          {"33", 16, nullptr},
+        {"6011", 16, "discover"},     {"644", 16, "discover"},
+        {"649", 16, "discover"},      {"65", 16, "discover"},
+        {"6012", 16, "maestro"},      {"643", 16, "maestro"},
+        {"3528", 16, "jcb"},          {"3589", 16, "jcb"},
+        {"3527", 16, nullptr},        {"3590", 16, nullptr},
+        {"62", 16, "unionpay"},       {"81", 16, "unionpay"},
+        {"80", 16, nullptr},          {"82", 16, nullptr},
+        {"300", 14, "diners"},        {"305", 14, "diners"},
+        {"306", 14, nullptr},         {"36", 14, "diners"},
+        {"38", 14, "diners"},         {"39", 14, "diners"},
+        {"50", 16, "maestro"},        {"56", 16, "maestro"},
+        {"58", 16, "maestro"},        {"59", 16, nullptr},
+        {"60", 16, "maestro"},        {"63", 16, "maestro"},
+        {"67", 16, "maestro"},        {"69", 16, "maestro"},
+        {"2200", 16, "mir"},          {"2204", 16, "mir"},
+        {"2205", 16, nullptr},        {"1", 16, nullptr},
+        {"9", 16, nullptr},           {"7", 16, nullptr},
+    };
+    for (const auto &c : cases) {
+        bool amex = std::strcmp(c.prefix, "34") == 0 || std::strcmp(c.prefix, "37") == 0;
+        tender_result *r = pay(card(make_number(c.prefix, c.length), amex ? "7373" : "737"));
+        if (c.brand) {
+            EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED)
+                << c.prefix << ": " << r->message;
+            EXPECT_STREQ(r->display_brand, c.brand) << c.prefix;
+        } else {
+            EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED) << c.prefix;
+            EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER) << c.prefix;
+            EXPECT_NE(std::strstr(r->message, "number"), nullptr);
+        }
+    }
+}
+
+// ---- lengths ---------------------------------------------------------------
+
+TEST_F(CardTest, LengthsPerBrand)
+{
+    struct {
+        const char *prefix;
+        const char *cvc;
+        std::set<size_t> ok;
+    } brands[] = {
+        {"41", "737", {13, 16, 19}},
+        {"51", "737", {16}},
+        {"2221", "737", {16}},
+        {"37", "7373", {15}},
+        {"6011", "737", {16, 17, 18, 19}},
+        {"3528", "737", {16, 17, 18, 19}},
+        {"62", "737", {14, 15, 16, 17, 18, 19}},
+        {"36", "737", {14, 15, 16, 17, 18, 19}},
+        {"50", "737", {12, 13, 14, 15, 16, 17, 18, 19}},
+        {"2201", "737", {16, 17, 18, 19}},
+    };
+    for (const auto &b : brands) {
+        for (size_t len = 12; len <= 19; len++) {
+            tender_result *r = pay(card(make_number(b.prefix, len), b.cvc));
+            if (b.ok.count(len)) {
+                EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED)
+                    << b.prefix << " len " << len << ": " << r->message;
+            } else {
+                EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER)
+                    << b.prefix << " len " << len;
+                EXPECT_STREQ(r->raw_code, "14");
+                EXPECT_NE(std::strstr(r->message, "number"), nullptr);
+            }
+        }
+    }
+    // Fewer than 12 or more than 19 digits is never a card number.
+    EXPECT_EQ(pay(card(make_number("50", 11)))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_NUMBER);
+    EXPECT_EQ(pay(card(make_number("4", 20)))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_NUMBER);
+}
+
+// ---- number format and Luhn --------------------------------------------------
+
+TEST_F(CardTest, LuhnFailureIsInvalidNumber)
+{
+    tender_result *r = pay(card("4242424242424241"));
+    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED);
+    EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
+    EXPECT_STREQ(r->raw_code, "14");
+    EXPECT_NE(std::strstr(r->message, "number"), nullptr);
+    EXPECT_NE(std::strstr(r->message, "Luhn"), nullptr);
+    // Every other brand is Luhn-checked too.
+    for (const char *prefix : {"51", "37", "6011", "3528", "36", "50", "2200"}) {
+        std::string bad = make_number(prefix, std::strcmp(prefix, "37") == 0 ? 15 : 16, false);
+        EXPECT_EQ(pay(card(bad, std::strcmp(prefix, "37") == 0 ? "7373" : "737"))->decline_code,
+                  (guint32)TENDER_DECLINE_INVALID_NUMBER)
+            << bad;
+    }
+}
+
+TEST_F(CardTest, UnionPayLuhnExemptionSwitch)
+{
+    std::string bad16 = make_number("62", 16, false);
+    std::string bad19 = make_number("81", 19, false);
+    // Default: exempt.
+    EXPECT_EQ(pay(card(bad16))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card(bad19))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    load({"unionpay_luhn_exempt", "true"});
+    EXPECT_EQ(pay(card(bad16))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    load({"unionpay_luhn_exempt", "false"});
+    EXPECT_EQ(pay(card(bad16))->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
+    EXPECT_EQ(pay(card(bad19))->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
+    // Valid UnionPay numbers pass either way; other brands are never exempt.
+    EXPECT_EQ(pay(card("6200000000000005"))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card("6205500000000000004"))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    load({"unionpay_luhn_exempt", "true"});
+    EXPECT_EQ(pay(card("4242424242424241"))->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
+}
+
+TEST_F(CardTest, SpacesAndDashesAreStripped)
+{
+    for (const char *n : {"4242 4242 4242 4242", "4242-4242-4242-4242", " 4242424242424242 ",
+                          "3782-822463-10005"}) {
+        tender_result *r = pay(card(n, std::strncmp(n, "378", 3) == 0 ? "7373" : "737"));
+        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << n << ": " << r->message;
+    }
+    tender_result *r = pay(card("4242 4242 4242 4242"));
+    EXPECT_STREQ(r->display_first6, "424242");
+    EXPECT_STREQ(r->display_last4, "4242");
+}
+
+TEST_F(CardTest, MalformedNumbers)
+{
+    for (const char *n : {"4242.4242.4242.4242", "4242x42424242424", "424242424242424a",
+                          "+4242424242424242", "4242\t4242424242424242", "42424242424242424242"}) {
+        tender_result *r = pay(card(n));
+        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED) << n;
+        EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER) << n;
+        EXPECT_NE(std::strstr(r->message, "number"), nullptr);
+        EXPECT_STREQ(r->display_brand, "");
+    }
+    // Only separators: no digits at all.
+    EXPECT_EQ(pay(card(" - - "))->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
+}
+
+TEST_F(CardTest, MissingParametersAreInvalidRequest)
+{
+    struct {
+        Params params;
+        const char *name;
+    } cases[] = {
+        {card("", "737"), "number"},
+        {card("4242424242424242", "737", "", "2030"), "exp_month"},
+        {card("4242424242424242", "737", "12", ""), "exp_year"},
+        {card("4242424242424242", ""), "cvc"},
+        {{{"number", ""}, {"exp_month", "12"}, {"exp_year", "2030"}, {"cvc", "737"}}, "number"},
+        {{{"number", "4242424242424242"}, {"exp_month", "12"}, {"exp_year", "2030"}, {"cvc", ""}},
+         "cvc"},
+    };
+    for (auto &c : cases) {
+        tender_result *r = pay(c.params);
+        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED) << c.name;
+        EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_REQUEST) << c.name;
+        EXPECT_NE(std::strstr(r->message, c.name), nullptr) << r->message;
+    }
+}
+
+TEST_F(CardTest, UnknownParametersAreIgnored)
+{
+    Params p = card("4242424242424242");
+    p.push_back({"colour", "blue"});
+    EXPECT_EQ(pay(p)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+}
+
+TEST_F(CardTest, HolderIsOptionalAndChecked)
+{
+    Params p = card("4242424242424242");
+    p.push_back({"holder", "Jane Q. Public"});
+    EXPECT_EQ(pay(p)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    Params q = card("4242424242424242");
+    q.push_back({"holder", std::string(101, 'x')});
+    tender_result *r = pay(q);
+    EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_REQUEST);
+    EXPECT_NE(std::strstr(r->message, "holder"), nullptr);
+    Params z = card("4242424242424242");
+    z.push_back({"holder", "Jane\nDoe"});
+    EXPECT_EQ(pay(z)->decline_code, (guint32)TENDER_DECLINE_INVALID_REQUEST);
+}
+
+TEST_F(CardTest, NonPositiveAmountIsInvalidAmount)
+{
+    EXPECT_EQ(pay(card("4242424242424242"), 0)->decline_code, (guint32)TENDER_DECLINE_INVALID_AMOUNT);
+    EXPECT_EQ(pay(card("4242424242424242"), -5)->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_AMOUNT);
+}
+
+// ---- security code -----------------------------------------------------------
+
+TEST_F(CardTest, SecurityCodeLengthPerBrand)
+{
+    struct {
+        const char *number;
+        const char *cvc;
+        bool ok;
+    } cases[] = {
+        {"4242424242424242", "737", true},     {"4242424242424242", "7373", false},
+        {"4242424242424242", "73", false},     {"4242424242424242", "7a7", false},
+        {"378282246310005", "7373", true},     {"378282246310005", "737", false},
+        {"378282246310005", "73737", false},   {"5555555555554444", "737", true},
+        {"5555555555554444", "7373", false},   {"6011111111111117", "737", true},
+        {"3566002020360505", "7373", false},   {"36227206271667", "737", true},
+        {"6200000000000005", "73", false},     {"2200000000000004", "737", true},
+    };
+    for (const auto &c : cases) {
+        tender_result *r = pay(card(c.number, c.cvc));
+        if (c.ok) {
+            EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << c.number << " " << c.cvc;
+        } else {
+            EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_SECURITY_CODE)
+                << c.number << " " << c.cvc;
+            EXPECT_NE(std::strstr(r->message, "cvc"), nullptr);
+            EXPECT_STREQ(r->raw_code, "N7");
+        }
+    }
+}
+
+TEST_F(CardTest, MaestroSecurityCodeOptional)
+{
+    std::string maestro = make_number("6759", 16);
+    std::string maestro12 = make_number("50", 12);
+    tender_result *r = pay(card(maestro, ""));
+    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << r->message;
+    EXPECT_STREQ(r->display_brand, "maestro");
+    EXPECT_EQ(pay(card(maestro12, ""))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card(maestro, "737"))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card(maestro, "73"))->decline_code, (guint32)TENDER_DECLINE_INVALID_SECURITY_CODE);
+    EXPECT_EQ(pay(card(maestro, "7373"))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_SECURITY_CODE);
+}
+
+// ---- expiry ------------------------------------------------------------------
+
+TEST_F(CardTest, ExpiryFormats)
+{
+    EXPECT_EQ(pay(card("4242424242424242", "737", "1", "2030"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "01", "30"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "12", "2030"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    for (auto my : std::vector<std::pair<std::string, std::string>>{
+             {"0", "2030"}, {"13", "2030"}, {"00", "2030"}, {"1a", "2030"}, {"123", "2030"},
+             {"-1", "2030"}, {"12", "203"}, {"12", "20301"}, {"12", "3"}, {"12", "year"},
+             {"12", "20 30"}}) {
+        tender_result *r = pay(card("4242424242424242", "737", my.first, my.second));
+        EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_EXPIRY)
+            << my.first << "/" << my.second;
+        EXPECT_NE(std::strstr(r->message, "exp_"), nullptr) << r->message;
+    }
+}
+
+TEST_F(CardTest, ExpiryThroughLastSecondOfMonthUtc)
+{
+    // Valid through 2026-03-31T23:59:59.999Z, not a millisecond later.
+    plugin->now_ms = utc_ms(2026, 3, 31, 23, 59, 59, 0);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "03", "2026"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    plugin->now_ms = utc_ms(2026, 3, 31, 23, 59, 59, 999);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "03", "2026"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    plugin->now_ms = utc_ms(2026, 4, 1, 0, 0, 0, 0);
+    tender_result *r = pay(card("4242424242424242", "737", "03", "2026"));
+    EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    EXPECT_STREQ(r->raw_code, "54");
+    // December rolls into the next year.
+    plugin->now_ms = utc_ms(2026, 12, 31, 23, 59, 59, 0);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "12", "26"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    plugin->now_ms = utc_ms(2027, 1, 1, 0, 0, 0, 0);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "12", "26"))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    // Leap February ends on the 29th.
+    plugin->now_ms = utc_ms(2028, 2, 29, 23, 59, 59, 0);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "02", "2028"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    plugin->now_ms = utc_ms(2028, 3, 1, 0, 0, 0, 0);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "02", "2028"))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+}
+
+TEST_F(CardTest, ExpiryUsesHostClockNotSystemClock)
+{
+    // The harness clock says 2026-03-01: a card that expired in 02/2026 is
+    // refused even though the system clock may say otherwise, and a clock
+    // set back to 2020 accepts a 2021 expiry.
+    EXPECT_EQ(pay(card("4242424242424242", "737", "02", "2026"))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    plugin->now_ms = utc_ms(2020, 6, 15);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "01", "2021"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+}
+
+TEST_F(CardTest, ExpiryAtMostTwentyYearsAhead)
+{
+    // Now is 2026: 2046 is the last acceptable year.
+    EXPECT_EQ(pay(card("4242424242424242", "737", "12", "2046"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    tender_result *r = pay(card("4242424242424242", "737", "01", "2047"));
+    EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    EXPECT_NE(std::strstr(r->message, "exp_year"), nullptr);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "01", "2999"))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+    // Two digits mean 20YY: 46 is fine, 47 too far.
+    EXPECT_EQ(pay(card("4242424242424242", "737", "12", "46"))->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card("4242424242424242", "737", "12", "47"))->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+}
+
+// ---- sandbox test numbers ----------------------------------------------------
+
+struct OutcomeCase {
+    const char *number;
+    tender_outcome outcome;
+    tender_decline_code code;
+    const char *raw;
+};
+
+TEST_F(CardTest, SandboxTestNumbers)
+{
+    const OutcomeCase cases[] = {
+        {"4242424242424242", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
+        {"4000000000000002", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_DO_NOT_HONOR, "05"},
+        {"4000000000009995", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INSUFFICIENT_FUNDS, "51"},
+        {"4000000000009987", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LOST_CARD, "41"},
+        {"4000000000009979", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_STOLEN_CARD, "43"},
+        {"4000000000000069", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_EXPIRED_METHOD, "54"},
+        {"4000000000000127", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_SECURITY_CODE, "N7"},
+        {"4000000000000119", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_PROCESSING_ERROR, "96"},
+        {"4242424242424241", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_NUMBER, "14"},
+        {"4100000000000019", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_SUSPECTED_FRAUD, "59"},
+        {"4000000000003220", TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, "3DS-C"},
+        {"4000008400001629", TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, "3DS-C"},
+        {"4000000000003055", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
+        // The further ISO 8583 codes of METHODS.md.
+        {"4000000000000572", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_NOT_PERMITTED, "57"},
+        {"4000000000000614", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LIMIT_EXCEEDED, "61"},
+        {"4000000000000622", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_RESTRICTED, "62"},
+        {"4000000000000655", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_VELOCITY_EXCEEDED, "65"},
+        {"4000000000000911", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_PROCESSOR_UNAVAILABLE, "91"},
+        // Other 3-D Secure results.
+        {"4000000000003063", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
+        {"4000000000003071", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
+        {"4000000000003089", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_AUTHENTICATION_FAILED,
+         "3DS-R"},
+    };
+    for (const auto &c : cases) {
+        for (tender_operation op : {TENDER_OP_AUTHORIZE, TENDER_OP_PURCHASE}) {
+            tender_result *r = pay(card(c.number), 1000, 0, op);
+            EXPECT_EQ(r->outcome, (guint32)c.outcome) << c.number << ": " << r->message;
+            EXPECT_EQ(r->decline_code, (guint32)c.code) << c.number;
+            EXPECT_STREQ(r->raw_code, c.raw) << c.number;
+            EXPECT_NE(r->message[0], '\0');
+            if (c.outcome == TENDER_OUTCOME_DECLINED && c.code != TENDER_DECLINE_INVALID_NUMBER) {
+                // The issuer saw the card: display data is there.
+                EXPECT_STREQ(r->display_brand, "visa");
+                EXPECT_EQ(std::string(r->display_last4), std::string(c.number + 12));
+            }
+        }
+    }
+}
+
+TEST_F(CardTest, ProcessingErrorIsRetryableDecline)
+{
+    tender_result *r = pay(card("4000000000000119"));
+    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED);
+    EXPECT_TRUE(tender_decline_lookup(r->decline_code)->retryable);
+    // The same card answers the same on the host's retry (attempt 2).
+    tender_request req = test_request(TENDER_OP_AUTHORIZE, 1000, "USD", 2);
+    req.attempt = 2;
+    tender_result *again = call(req, card("4000000000000119"));
+    EXPECT_EQ(again->decline_code, (guint32)TENDER_DECLINE_PROCESSING_ERROR);
+}
+
+TEST_F(CardTest, AnyOtherValidCardApproves)
+{
+    for (const char *n : {"4111111111111111", "4012888888881881", "5105105105105100",
+                          "371449635398431", "6011000990139424", "3530111333300000"}) {
+        tender_result *r = pay(card(n, n[0] == '3' && n[1] == '7' ? "7373" : "737"));
+        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << n << ": " << r->message;
+        EXPECT_STREQ(r->raw_code, "00");
+        EXPECT_EQ(r->amount, 1000);
+        EXPECT_NE(detail(r, "auth_code"), "");
+    }
+}
+
+// ---- 3-D Secure --------------------------------------------------------------
+
+TEST_F(CardTest, FrictionlessApprovedWithThreeDsY)
+{
+    tender_result *r = pay(card("4000000000003055"));
+    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(detail(r, "three_ds"), "Y");
+    EXPECT_EQ(detail(r, "eci"), "05");
+}
+
+TEST_F(CardTest, OtherThreeDsResults)
+{
+    tender_result *r = pay(card("4000000000003063"));
+    EXPECT_EQ(detail(r, "three_ds"), "A");
+    EXPECT_EQ(detail(r, "eci"), "06");
+    r = pay(card("4000000000003071"));
+    EXPECT_EQ(detail(r, "three_ds"), "U");
+    EXPECT_EQ(detail(r, "eci"), "07");
+    r = pay(card("4000000000003089"));
+    EXPECT_EQ(detail(r, "three_ds"), "R");
+    EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED);
+    // Without 3-D Secure: no status, the "not authenticated" ECI.
+    r = pay(card("4242424242424242"));
+    EXPECT_EQ(detail(r, "three_ds"), "");
+    EXPECT_EQ(detail(r, "eci"), "07");
+    r = pay(card("5555555555554444"));
+    EXPECT_EQ(detail(r, "eci"), "00");
+}
+
+TEST_F(CardTest, ChallengeThenApproved)
+{
+    tender_result *r = pay(card("4000000000003220"), 2500);
+    ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED);
+    EXPECT_EQ(r->action_kind, (guint32)TENDER_ACTION_ONE_TIME_CODE);
+    EXPECT_EQ(std::strncmp(r->action_data, "https://", 8), 0) << r->action_data;
+    EXPECT_NE(std::strstr(r->action_hint, "123456"), nullptr) << r->action_hint;
+    EXPECT_EQ(r->action_expires_ms, kHarnessNow + 15 * 60 * 1000);
+    EXPECT_EQ(detail(r, "three_ds"), "C");
+    EXPECT_STREQ(r->display_brand, "visa");
+    EXPECT_EQ(std::strncmp(r->processor_ref, "ch_", 3), 0);
+    Payment p = payment_of(r, 2500);
+
+    plugin->now_ms += 60 * 1000;
+    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
+    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_APPROVED) << done->message;
+    EXPECT_EQ(done->event, (guint32)TENDER_EVENT_AUTHORIZED);
+    EXPECT_EQ(done->amount, 2500);
+    EXPECT_EQ(detail(done, "three_ds"), "Y");
+    EXPECT_EQ(detail(done, "eci"), "05");
+    EXPECT_STREQ(done->display_last4, "3220");
+
+    // The authorization can be captured; a second completion is refused.
+    EXPECT_EQ(act(p, TENDER_OP_CAPTURE, 2500)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    tender_result *twice = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
+    EXPECT_EQ(twice->decline_code, (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+}
+
+TEST_F(CardTest, ChallengeThenDeclined)
+{
+    tender_result *r = pay(card("4000008400001629"));
+    ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED);
+    Payment p = payment_of(r, 1000);
+    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
+    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_DECLINED);
+    EXPECT_EQ(done->decline_code, (guint32)TENDER_DECLINE_DO_NOT_HONOR);
+    EXPECT_STREQ(done->raw_code, "05");
+    EXPECT_EQ(done->event, (guint32)TENDER_EVENT_DECLINED);
+    EXPECT_EQ(detail(done, "three_ds"), "Y");
+    EXPECT_EQ(act(p, TENDER_OP_CAPTURE, 1000)->decline_code,
+              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+}
+
+TEST_F(CardTest, WrongCodeFailsAuthentication)
+{
+    Payment p = payment_of(pay(card("4000000000003220")), 1000);
+    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "654321"}});
+    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_DECLINED);
+    EXPECT_EQ(done->decline_code, (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED);
+    EXPECT_EQ(detail(done, "three_ds"), "N");
+    EXPECT_STREQ(done->raw_code, "3DS-N");
+    EXPECT_NE(std::strstr(done->message, "otp"), nullptr);
+    // The right code afterwards cannot revive it.
+    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
+              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+    // Prefixes and longer codes are wrong too.
+    for (const char *code : {"12345", "1234567", "123457"}) {
+        Payment q = payment_of(pay(card("4000000000003220")), 1000);
+        EXPECT_EQ(act(q, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", code}})->decline_code,
+                  (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED)
+            << code;
+    }
+}
+
+TEST_F(CardTest, MissingCodeIsInvalidRequest)
+{
+    Payment p = payment_of(pay(card("4000000000003220")), 1000);
+    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {});
+    EXPECT_EQ(done->decline_code, (guint32)TENDER_DECLINE_INVALID_REQUEST);
+    EXPECT_NE(std::strstr(done->message, "otp"), nullptr);
+}
+
+TEST_F(CardTest, ChallengeExpiresAfterFifteenMinutes)
+{
+    Payment p = payment_of(pay(card("4000000000003220")), 1000);
+    plugin->now_ms = kHarnessNow + 15 * 60 * 1000 - 1;
+    Payment q = p;
+    EXPECT_EQ(act(q, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+    plugin->now_ms = kHarnessNow + 15 * 60 * 1000;
+    tender_result *late = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
+    EXPECT_EQ(late->outcome, (guint32)TENDER_OUTCOME_DECLINED);
+    EXPECT_EQ(late->decline_code, (guint32)TENDER_DECLINE_ACTION_EXPIRED);
+    EXPECT_EQ(late->event, (guint32)TENDER_EVENT_EXPIRED);
+}
+
+TEST_F(CardTest, PurchaseChallengeCapturesOnCompletion)
+{
+    tender_result *r = pay(card("4000000000003220"), 1500, 0, TENDER_OP_PURCHASE);
+    ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED);
+    Payment p = payment_of(r, 1500);
+    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
+    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(done->event, (guint32)TENDER_EVENT_CAPTURED);
+    EXPECT_EQ(done->amount, 1500);
+    p.captured = 1500;
+    EXPECT_EQ(act(p, TENDER_OP_REFUND, 1500)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+}
+
+TEST_F(CardTest, ConfiguredSandboxCode)
+{
+    load({"sandbox_otp", "9876"});
+    tender_result *r = pay(card("4000000000003220"));
+    EXPECT_NE(std::strstr(r->action_hint, "9876"), nullptr);
+    Payment p = payment_of(r, 1000);
+    Payment q = p;
+    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
+              (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED);
+    EXPECT_EQ(act(q, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "9876"}})->outcome,
+              (guint32)TENDER_OUTCOME_APPROVED);
+}
+
+TEST_F(CardTest, StepUpChallengesApprovableCards)
+{
+    struct {
+        const char *number;
+        const char *cvc;
+        const char *eci;
+    } cases[] = {
+        {"4242424242424242", "737", "05"},  {"4000000000003055", "737", "05"},
+        {"4000000000003063", "737", "05"},  {"5555555555554444", "737", "02"},
+        {"378282246310005", "7373", "05"},  {"6011111111111117", "737", "05"},
+        {"3566002020360505", "737", "05"},  {"36227206271667", "737", "05"},
+        {"6200000000000005", "737", "05"},  {"2200000000000004", "737", "05"},
+    };
+    for (const auto &c : cases) {
+        tender_result *r = pay(card(c.number, c.cvc), 1000, TENDER_REQUEST_STEP_UP);
+        ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED) << c.number;
+        EXPECT_EQ(r->action_kind, (guint32)TENDER_ACTION_ONE_TIME_CODE);
+        Payment p = payment_of(r, 1000);
+        tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
+        EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_APPROVED) << c.number;
+        EXPECT_EQ(detail(done, "three_ds"), "Y");
+        EXPECT_EQ(detail(done, "eci"), c.eci) << c.number;
+    }
+    // Maestro is in Mastercard's ECI family.
+    std::string maestro = make_number("6759", 16);
+    Payment m = payment_of(pay(card(maestro, ""), 1000, TENDER_REQUEST_STEP_UP), 1000);
+    EXPECT_EQ(detail(act(m, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}}), "eci"), "02");
+}
+
+TEST_F(CardTest, StepUpDoesNotRescueDeclines)
+{
+    for (const char *n : {"4000000000000002", "4000000000009995", "4100000000000019",
+                          "4000000000003089"}) {
+        tender_result *r = pay(card(n), 1000, TENDER_REQUEST_STEP_UP);
+        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED) << n;
+    }
+    // Validation happens before any authentication.
+    EXPECT_EQ(pay(card("4242424242424241"), 1000, TENDER_REQUEST_STEP_UP)->decline_code,
+              (guint32)TENDER_DECLINE_INVALID_NUMBER);
+    // A challenge card stays a challenge, and 1629 still declines after it.
+    Payment p = payment_of(pay(card("4000008400001629"), 1000, TENDER_REQUEST_STEP_UP), 1000);
+    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
+              (guint32)TENDER_DECLINE_DO_NOT_HONOR);
+}
+
+TEST_F(CardTest, CompleteWithoutChallengeRefused)
+{
+    Payment p = payment_of(pay(card("4242424242424242")), 1000);
+    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
+              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+    Payment none;
+    EXPECT_EQ(act(none, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
+              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+}
+
+// ---- fixtures ----------------------------------------------------------------
+
+TEST_F(CardTest, FixturesBehaveAsDeclared)
+{
+    size_t n = 0;
+    const tender_fixture *fx = plugin->method->ops->sandbox_fixtures(&n);
+    ASSERT_GE(n, 13u + 8u);
+    std::set<std::string> names, numbers;
+    for (size_t i = 0; i < n; i++) {
+        const tender_fixture &f = fx[i];
+        EXPECT_EQ(f.struct_size, sizeof(tender_fixture));
+        EXPECT_TRUE(names.insert(f.name).second) << f.name;
+        EXPECT_STREQ(f.currency, "USD");
+        EXPECT_EQ(f.sandbox_event, nullptr);
+        Params params;
+        for (size_t k = 0; k < f.n_params; k++) {
+            params.push_back({f.params[k].key, f.params[k].value});
+            if (std::strcmp(f.params[k].key, "number") == 0)
+                numbers.insert(f.params[k].value);
+        }
+        tender_result *r = pay(params, 1000);
+        EXPECT_EQ(r->outcome, f.expect_outcome) << f.name << ": " << r->message;
+        EXPECT_EQ(r->decline_code, f.expect_decline) << f.name;
+        if (f.n_complete_params) {
+            Params done;
+            for (size_t k = 0; k < f.n_complete_params; k++)
+                done.push_back({f.complete_params[k].key, f.complete_params[k].value});
+            Payment p = payment_of(r, 1000);
+            EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, done)->outcome, f.expect_after_action)
+                << f.name;
+        }
+    }
+    // Every test number and brand sample of METHODS.md has its fixture.
+    for (const char *num :
+         {"4242424242424242", "4000000000000002", "4000000000009995", "4000000000009987",
+          "4000000000009979", "4000000000000069", "4000000000000127", "4000000000000119",
+          "4242424242424241", "4100000000000019", "4000000000003220", "4000008400001629",
+          "4000000000003055", "5555555555554444", "2223003122003222", "378282246310005",
+          "6011111111111117", "3566002020360505", "36227206271667", "6200000000000005",
+          "6205500000000000004"})
+        EXPECT_TRUE(numbers.count(num)) << num;
+}
