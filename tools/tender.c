@@ -399,7 +399,8 @@ static int run_pay(int argc, char **argv)
     if (host) {
         TenderPayRequest r = {method, region, currency, amount, account, tier, key,
                               (const tender_param *)params->data, params->len, capture};
-        code = finish_with_payment(tender_host_pay(host, &r, &error), error);
+        TenderPayment *p = tender_host_pay(host, &r, &error);
+        code = finish_with_payment(p, error);
         tender_host_free(host);
     }
     cli_params_free(params);
