@@ -1,19 +1,320 @@
-/* `tender demo`: a buyer walks through every bundled method, end to end,
- * on the embedded default config (written out in full once the bundled
- * plugins land). */
+/* `tender demo`: a buyer walks through every bundled method end to end on
+ * the embedded default config, through the same host API any host uses:
+ *  - quotes for a buyer in the US and one in China;
+ *  - a card payment with a 3-D Secure challenge, captured;
+ *  - a declined card, with the advice the buyer sees;
+ *  - an Alipay QR payment confirmed by its signed notification (and the
+ *    provider's repeat of it, which changes nothing);
+ *  - a PayPal authorization, approved, captured in part and refunded;
+ *  - a WebMoney protected transfer released by its protection code;
+ *  - a payment refused by a passport limit.
+ * The ledger is in memory unless --ledger names one. */
 #include <stdio.h>
+#include <string.h>
+
+#include <tender/decline.h>
 
 #include "cli.h"
 
+typedef struct {
+    TenderHost *host;
+    int failures;
+    char exp_year[8];
+} Demo;
+
+static void heading(const char *text)
+{
+    printf("\n== %s\n", text);
+}
+
+static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("   ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
+
+static void show_payment(const TenderPayment *p)
+{
+    g_autofree char *amount = tender_money_format(p->amount, p->currency, p->exponent);
+    g_autofree char *captured = tender_money_format(p->captured, p->currency, p->exponent);
+    g_autofree char *refunded = tender_money_format(p->refunded, p->currency, p->exponent);
+    say("payment %s (%s): %s %s, status %s; captured %s, refunded %s", p->id, p->method, amount,
+        p->currency, tender_status_to_string(p->status), captured, refunded);
+    if (p->first6 && p->last4)
+        say("card: %s %s******%s%s%s", p->brand ? p->brand : "", p->first6, p->last4,
+            p->issuer_country ? ", issued in " : "", p->issuer_country ? p->issuer_country : "");
+    else if (p->display_account)
+        say("paid with: %s %s", p->brand ? p->brand : "", p->display_account);
+    if (p->status == TENDER_STATUS_REQUIRES_ACTION && p->action_data)
+        say("the payer must act: %s", p->action_hint ? p->action_hint : p->action_data);
+    if (p->decline_code) {
+        const tender_decline_info *d = tender_decline_lookup(p->decline_code);
+        say("declined: %s (raw %s) — %s", d->name, p->decline_raw_code ? p->decline_raw_code : "-",
+            p->decline_message ? p->decline_message : "");
+        say("what the buyer is told: %s", d->advice_text);
+    }
+}
+
+/* Report a step's result; a failed step is counted and the demo goes on. */
+static TenderPayment *step(Demo *demo, const char *what, TenderPayment *p, GError *error,
+                           TenderStatus expected)
+{
+    if (p == NULL) {
+        printf("   !! %s failed: %s\n", what, error ? error->message : "unknown error");
+        g_clear_error(&error);
+        demo->failures++;
+        return NULL;
+    }
+    show_payment(p);
+    if (p->status != expected) {
+        printf("   !! %s: expected status %s\n", what, tender_status_to_string(expected));
+        demo->failures++;
+    }
+    return p;
+}
+
+static TenderPayment *pay(Demo *demo, const char *what, TenderPayRequest *r, TenderStatus expected)
+{
+    GError *error = NULL;
+    TenderPayment *p = tender_host_pay(demo->host, r, &error);
+    return step(demo, what, p, error, expected);
+}
+
+static void quote(Demo *demo, const char *region, const char *currency, const char *amount)
+{
+    TenderBuyer buyer = {region, currency, amount, NULL, NULL};
+    GError *error = NULL;
+    GPtrArray *quotes = tender_host_quote(demo->host, &buyer, &error);
+    if (quotes == NULL) {
+        printf("   !! quote failed: %s\n", error->message);
+        g_error_free(error);
+        demo->failures++;
+        return;
+    }
+    say("a buyer in %s paying %s %s may use:", region, amount, currency);
+    for (guint i = 0; i < quotes->len; i++) {
+        const TenderQuote *q = g_ptr_array_index(quotes, i);
+        if (q->offered) {
+            g_autofree char *total = tender_money_format(q->total, q->currency, q->exponent);
+            g_autofree char *fee = tender_money_format(q->fee, q->currency, q->exponent);
+            say("  + %-9s %s %s (fee %s)%s%s", q->method, total, q->currency, fee,
+                q->exchange ? ", " : "", q->exchange ? q->exchange : "");
+        } else {
+            say("  - %-9s not offered: %s", q->method, q->reason);
+        }
+    }
+    g_ptr_array_unref(quotes);
+}
+
+static void card_flows(Demo *demo)
+{
+    heading("Card: 3-D Secure challenge, then capture");
+    tender_param params[] = {{"number", "4000000000003220"}, {"exp_month", "12"},
+                             {"exp_year", demo->exp_year}, {"cvc", "737"}, {"holder", "Ada Buyer"}};
+    TenderPayRequest r = {"card", "US", "USD", "120.00", "buyer-ada", NULL, NULL, params,
+                          G_N_ELEMENTS(params), FALSE};
+    g_autoptr(TenderPayment) p = pay(demo, "card authorize", &r, TENDER_STATUS_REQUIRES_ACTION);
+    if (p) {
+        say("the buyer enters the one-time code 123456 (the sandbox's code)");
+        tender_param otp[] = {{"otp", "123456"}};
+        GError *error = NULL;
+        TenderPayment *done = tender_host_complete(demo->host, p->id, otp, 1, &error);
+        g_autoptr(TenderPayment) authorized = step(demo, "3-D Secure", done, error,
+                                                   TENDER_STATUS_AUTHORIZED);
+        if (authorized) {
+            say("the merchant ships and captures the full amount");
+            TenderPayment *c = tender_host_capture(demo->host, p->id, NULL, NULL, &error);
+            tender_payment_free(step(demo, "capture", c, error, TENDER_STATUS_CAPTURED));
+        }
+    }
+
+    heading("Card: declined for insufficient funds");
+    tender_param declined[] = {{"number", "4000000000009995"}, {"exp_month", "12"},
+                               {"exp_year", demo->exp_year}, {"cvc", "737"}};
+    TenderPayRequest d = {"card", "US", "USD", "45.00", "buyer-ada", NULL, NULL, declined,
+                          G_N_ELEMENTS(declined), FALSE};
+    tender_payment_free(pay(demo, "declined card", &d, TENDER_STATUS_DECLINED));
+}
+
+/* Deliver a notification, as a webhook server would: header lines and a
+ * body, through tender_host_notify. */
+static gboolean deliver(Demo *demo, const char *headers, const char *body, const char *event,
+                        const char *method, TenderNotifyReply **reply_out)
+{
+    GError *error = NULL;
+    g_auto(GStrv) lines = g_strsplit(headers, "\n", -1);
+    GArray *params = g_array_new(FALSE, TRUE, sizeof(tender_param));
+    for (gsize i = 0; lines[i]; i++) {
+        char *colon = strchr(lines[i], ':');
+        if (colon == NULL)
+            continue;
+        *colon = '\0';
+        tender_param h = {g_strstrip(lines[i]), g_strstrip(colon + 1)};
+        g_array_append_val(params, h);
+    }
+    TenderNotifyReply *reply = tender_host_notify(demo->host, method, (tender_param *)params->data,
+                                                  params->len, body, strlen(body), &error);
+    g_array_unref(params);
+    if (reply == NULL) {
+        printf("   !! notification rejected: %s\n", error->message);
+        g_error_free(error);
+        demo->failures++;
+        return FALSE;
+    }
+    say("%s sent its signed '%s' notification (%zu bytes); Tender verified it and replied %u \"%s\"%s",
+        method, event, strlen(body), reply->status, reply->body ? reply->body : "",
+        reply->duplicate ? " (a repeat: nothing changed)" : "");
+    *reply_out = reply;
+    return TRUE;
+}
+
+static void alipay_flow(Demo *demo)
+{
+    heading("Alipay: QR code, confirmed by Alipay's signed notification");
+    tender_param params[] = {{"subject", "Tea set"}};
+    TenderPayRequest r = {"alipay", "CN", "CNY", "388.00", "buyer-li", "class_ii", NULL, params,
+                          G_N_ELEMENTS(params), TRUE};
+    g_autoptr(TenderPayment) p = pay(demo, "alipay purchase", &r, TENDER_STATUS_REQUIRES_ACTION);
+    if (p == NULL)
+        return;
+    say("QR payload for the buyer's Alipay app: %s", p->action_data ? p->action_data : "");
+    g_autofree char *headers = NULL, *body = NULL;
+    GError *error = NULL;
+    if (!tender_host_sandbox_notification(demo->host, p->id, "paid", &headers, &body, &error)) {
+        printf("   !! sandbox notification failed: %s\n", error->message);
+        g_error_free(error);
+        demo->failures++;
+        return;
+    }
+    TenderNotifyReply *reply = NULL;
+    if (!deliver(demo, headers, body, "paid", "alipay", &reply))
+        return;
+    tender_notify_reply_free(reply);
+    tender_payment_free(step(demo, "alipay paid", tender_host_get(demo->host, p->id, &error), error,
+                             TENDER_STATUS_CAPTURED));
+    say("Alipay repeats the notification, as it does until it reads \"success\":");
+    if (deliver(demo, headers, body, "paid", "alipay", &reply)) {
+        if (!reply->duplicate) {
+            printf("   !! the repeat was applied again\n");
+            demo->failures++;
+        }
+        tender_notify_reply_free(reply);
+    }
+}
+
+static void paypal_flow(Demo *demo)
+{
+    heading("PayPal: authorization approved by the payer, captured in part, refunded");
+    tender_param params[] = {{"intent", "AUTHORIZE"}};
+    TenderPayRequest r = {"paypal", "DE", "EUR", "200.00", "buyer-greta", NULL, NULL, params,
+                          G_N_ELEMENTS(params), FALSE};
+    g_autoptr(TenderPayment) p = pay(demo, "paypal order", &r, TENDER_STATUS_REQUIRES_ACTION);
+    if (p == NULL)
+        return;
+    say("the payer approves at PayPal and returns to the shop");
+    tender_param approve[] = {{"payer_action", "approve"}};
+    GError *error = NULL;
+    g_autoptr(TenderPayment) a = step(demo, "approval", tender_host_complete(demo->host, p->id,
+                                                                             approve, 1, &error),
+                                      error, TENDER_STATUS_AUTHORIZED);
+    if (a == NULL)
+        return;
+    say("one item is out of stock: capture 150.00 of 200.00");
+    g_autoptr(TenderPayment) c = step(demo, "partial capture",
+                                      tender_host_capture(demo->host, p->id, "150.00", NULL, &error),
+                                      error, TENDER_STATUS_PARTIALLY_CAPTURED);
+    if (c == NULL)
+        return;
+    say("the buyer returns one item: refund 50.00");
+    tender_payment_free(step(demo, "refund",
+                             tender_host_refund(demo->host, p->id, "50.00", NULL, &error), error,
+                             TENDER_STATUS_PARTIALLY_REFUNDED));
+}
+
+static void webmoney_flows(Demo *demo)
+{
+    heading("WebMoney: protected transfer released by its protection code");
+    tender_param params[] = {{"purse", "Z123456789012"}, {"wmid", "123456789012"},
+                             {"protection_days", "3"}, {"protection_code", "orchid-7731"}};
+    TenderPayRequest r = {"webmoney", "US", "USD", "25.00", "buyer-wm", "personal", NULL, params,
+                          G_N_ELEMENTS(params), TRUE};
+    g_autoptr(TenderPayment) p = pay(demo, "protected transfer", &r, TENDER_STATUS_REQUIRES_ACTION);
+    if (p) {
+        GError *error = NULL;
+        say("the merchant types a wrong code first");
+        tender_param wrong[] = {{"protection_code", "orchid-0000"}};
+        tender_payment_free(step(demo, "wrong code",
+                                 tender_host_complete(demo->host, p->id, wrong, 1, &error), error,
+                                 TENDER_STATUS_REQUIRES_ACTION));
+        say("then the code the payer gave");
+        tender_param right[] = {{"protection_code", "orchid-7731"}};
+        tender_payment_free(step(demo, "right code",
+                                 tender_host_complete(demo->host, p->id, right, 1, &error), error,
+                                 TENDER_STATUS_CAPTURED));
+    }
+
+    heading("A limit: an alias passport may spend 100 USD a day");
+    tender_param alias[] = {{"purse", "Z210987654321"}, {"wmid", "210987654321"}};
+    TenderPayRequest first = {"webmoney", "US", "USD", "80.00", "buyer-alias", "alias", NULL, alias,
+                              G_N_ELEMENTS(alias), TRUE};
+    tender_payment_free(pay(demo, "first payment", &first, TENDER_STATUS_REQUIRES_ACTION));
+    say("a second payment of 40.00 the same day:");
+    TenderPayRequest second = first;
+    second.amount = "40.00";
+    tender_payment_free(pay(demo, "second payment", &second, TENDER_STATUS_DECLINED));
+}
+
 int cli_demo(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
     int code = 0;
-    TenderHost *host = cli_host_new(":memory:", &code);
-    if (host == NULL)
+    GOptionContext *ctx = g_option_context_new("demo");
+    GOptionGroup *global = g_option_group_new("global", "Global options", "Show global options",
+                                              NULL, NULL);
+    g_option_group_add_entries(global, cli_global_entries());
+    g_option_context_add_group(ctx, global);
+    GError *error = NULL;
+    gboolean ok = g_option_context_parse(ctx, &argc, &argv, &error);
+    g_option_context_free(ctx);
+    if (!ok) {
+        fprintf(stderr, "tender: %s\n", error->message);
+        g_error_free(error);
+        return EXIT_USAGE;
+    }
+    Demo demo = {0};
+    demo.host = cli_host_new(":memory:", &code);
+    if (demo.host == NULL)
         return code;
-    cli_print_plugins(host);
-    tender_host_free(host);
-    return EXIT_OK;
+    GDateTime *now = g_date_time_new_from_unix_utc(tender_host_now(demo.host) / 1000);
+    g_snprintf(demo.exp_year, sizeof demo.exp_year, "%d", g_date_time_get_year(now) + 3);
+    g_date_time_unref(now);
+
+    printf("Tender demo: every bundled method, on the embedded default config.\n");
+    heading("Loaded payment methods");
+    const GPtrArray *methods = tender_host_methods(demo.host);
+    for (guint i = 0; i < methods->len; i++) {
+        const TenderMethodInfo *m = g_ptr_array_index(methods, i);
+        say("%-9s %s (plugin %s)", m->id, m->name, m->plugin_id);
+    }
+    heading("Quotes");
+    quote(&demo, "US", "USD", "120.00");
+    quote(&demo, "CN", "CNY", "388.00");
+
+    card_flows(&demo);
+    alipay_flow(&demo);
+    paypal_flow(&demo);
+    webmoney_flows(&demo);
+
+    heading("Done");
+    if (demo.failures)
+        printf("   %d step%s did not go as expected\n", demo.failures, demo.failures == 1 ? "" : "s");
+    else
+        printf("   every step went as expected; `tender --ledger FILE demo` keeps the ledger for "
+               "`tender list` and `tender show`\n");
+    tender_host_free(demo.host);
+    return demo.failures ? EXIT_INTERNAL : EXIT_OK;
 }
