@@ -1,0 +1,34 @@
+// Test helpers for the alipay tests: an independent implementation of
+// Alipay's form encoding and RSA2 signing (written against OpenSSL directly,
+// not the plugin's code), so the tests check the plugin against a second
+// reading of the rules rather than against itself.
+#ifndef ALIPAY_TEST_UTIL_H
+#define ALIPAY_TEST_UTIL_H
+
+#include <string>
+#include <utility>
+#include <vector>
+
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+// The text of a file under tests/keys (ALIPAY_KEYS_DIR).
+std::string alipay_test_key(const char *name);
+// The base64 body of a PEM (what Alipay's console shows).
+std::string alipay_test_pem_body(const std::string &pem);
+
+// application/x-www-form-urlencoded: decode ('+' is space) and encode.
+Form form_parse(const std::string &body);
+std::string form_build(const Form &form);
+const std::string *form_get(const Form &form, const std::string &key);
+void form_set(Form &form, const std::string &key, const std::string &value);
+void form_erase(Form &form, const std::string &key);
+
+// Sorted k=v&k=v over non-empty values without sign (and sign_type).
+std::string signing_string(const Form &form, bool exclude_sign_type);
+// SHA256withRSA, base64; empty string on failure.
+std::string rsa2_sign(const std::string &private_pem, const std::string &data);
+bool rsa2_verify(const std::string &public_pem, const std::string &data, const std::string &sig);
+// Re-sign a notification form with private_pem (as Alipay signs them).
+void form_resign(Form &form, const std::string &private_pem);
+
+#endif

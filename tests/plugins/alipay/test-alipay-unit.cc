@@ -1,0 +1,397 @@
+// Unit tests of the alipay plugin's building blocks, compiled from its
+// sources: the RSA2 signing string and signatures, the form and JSON
+// encodings, timeout_express, and the bounded trade state.
+#include <gtest/gtest.h>
+
+#include <string>
+
+extern "C" {
+#include "alipay-json.h"
+#include "alipay-params.h"
+#include "alipay-rsa2.h"
+#include "alipay-time.h"
+#include "alipay-trade.h"
+#include <tender/plugin.h>
+}
+#include <glib.h>
+
+#include "alipay-test-util.h"
+
+namespace {
+
+std::string take(char *s)
+{
+    std::string out = s ? s : "";
+    g_free(s);
+    return out;
+}
+
+struct Keys {
+    EVP_PKEY *app_private = nullptr, *app_public = nullptr;
+    EVP_PKEY *platform_private = nullptr, *platform_public = nullptr;
+    Keys()
+    {
+        char err[256];
+        app_private = alipay_rsa2_load_private(alipay_test_key("alipay-app-private.pem").c_str(),
+                                               "app", err, sizeof err);
+        app_public = alipay_rsa2_load_public(alipay_test_key("alipay-app-public.pem").c_str(),
+                                             "app", err, sizeof err);
+        platform_private = alipay_rsa2_load_private(
+            alipay_test_key("alipay-platform-private.pem").c_str(), "platform", err, sizeof err);
+        platform_public = alipay_rsa2_load_public(
+            alipay_test_key("alipay-platform-public.pem").c_str(), "platform", err, sizeof err);
+    }
+    ~Keys()
+    {
+        EVP_PKEY_free(app_private);
+        EVP_PKEY_free(app_public);
+        EVP_PKEY_free(platform_private);
+        EVP_PKEY_free(platform_public);
+    }
+};
+
+AlipayParams *sample_notification()
+{
+    AlipayParams *p = alipay_params_new();
+    alipay_params_set(p, "notify_time", "2026-03-01 18:05:00");
+    alipay_params_set(p, "notify_type", "trade_status_sync");
+    alipay_params_set(p, "notify_id", "abc123");
+    alipay_params_set(p, "app_id", "9021000100000001");
+    alipay_params_set(p, "charset", "utf-8");
+    alipay_params_set(p, "version", "1.0");
+    alipay_params_set(p, "out_trade_no", "pay_1");
+    alipay_params_set(p, "trade_no", "2026030122001123456789012345");
+    alipay_params_set(p, "trade_status", "TRADE_SUCCESS");
+    alipay_params_set(p, "total_amount", "12.50");
+    alipay_params_set(p, "subject", "Tea & cakes = 2/3 off");
+    alipay_params_set(p, "body", "");
+    return p;
+}
+
+} // namespace
+
+TEST(AlipaySigningString, SortedByNameEmptyAndSignLeftOut)
+{
+    AlipayParams *p = alipay_params_new();
+    alipay_params_set(p, "zeta", "1");
+    alipay_params_set(p, "sign", "XXXX");
+    alipay_params_set(p, "alpha", "a b");
+    alipay_params_set(p, "empty", "");
+    alipay_params_set(p, "sign_type", "RSA2");
+    alipay_params_set(p, "Beta", "B");
+    alipay_params_set(p, "alpha_2", "x");
+    // Byte order: upper case before lower case, '_' after letters' prefix.
+    EXPECT_EQ(take(alipay_params_signing_string(p, 1)), "Beta=B&alpha=a b&alpha_2=x&zeta=1");
+    EXPECT_EQ(take(alipay_params_signing_string(p, 0)),
+              "Beta=B&alpha=a b&alpha_2=x&sign_type=RSA2&zeta=1");
+    alipay_params_free(p);
+}
+
+TEST(AlipaySigningString, ValuesAreRawNotEncoded)
+{
+    AlipayParams *p = alipay_params_new();
+    alipay_params_set(p, "subject", "Tea & cakes = 50%");
+    alipay_params_set(p, "biz_content", "{\"a\":\"b\"}");
+    EXPECT_EQ(take(alipay_params_signing_string(p, 1)),
+              "biz_content={\"a\":\"b\"}&subject=Tea & cakes = 50%");
+    alipay_params_free(p);
+}
+
+TEST(AlipaySigningString, MatchesIndependentImplementation)
+{
+    AlipayParams *p = sample_notification();
+    Form f;
+    for (size_t i = 0; i < alipay_params_count(p); i++)
+        f.emplace_back(alipay_params_key(p, i), alipay_params_value(p, i));
+    EXPECT_EQ(take(alipay_params_signing_string(p, 1)), signing_string(f, true));
+    EXPECT_EQ(take(alipay_params_signing_string(p, 0)), signing_string(f, false));
+    alipay_params_free(p);
+}
+
+TEST(AlipayRsa2, KnownVectorWithTestKey)
+{
+    // PKCS#1 v1.5 signatures are deterministic. Expected value made with
+    //   openssl dgst -sha256 -sign tests/keys/alipay-app-private.pem | base64 -w0
+    const char *data =
+        "app_id=9021000100000001&biz_content={\"out_trade_no\":\"pay_1\",\"total_amount\":"
+        "\"12.50\"}&charset=utf-8&method=alipay.trade.query&sign_type=RSA2&timestamp=2026-03-01 "
+        "18:00:00&version=1.0";
+    const char *expected =
+        "YL+QKiVfNh2ms2qD6WeLjZ/XuzJQ4PYbnKg2MhIX0dp6Z4J+wWxL32n0UboBGozfyNdpajDTs9jPK+fVkw+h3Z7I"
+        "NVp5SZ1/4eOyj7w5BHMJzAnSfLMb5wiwBeMqHb5wI5TmsQjLEKFMKqcihXb7Ri5NmAzNRL3FHo2j2YQk1W+38jIG"
+        "8fhUN/23hGVloKhuhLhiCJLYpyBCmvoPBAodoyNzTRceHmjG6y0bxSIqIL2EG6d3G/oG1VdF9bs5o7v84x7ljKfj"
+        "UY+X9rV/d0MB+PLqmsBnpbZ0Ba+vgIqn2VgrXL+ttNY0XNsECygbgrMGYvQznThrNA3rIv/eFfYjyg==";
+    Keys k;
+    ASSERT_NE(k.app_private, nullptr);
+    EXPECT_EQ(take(alipay_rsa2_sign(k.app_private, data)), expected);
+    EXPECT_TRUE(alipay_rsa2_verify(k.app_public, data, expected));
+
+    // The same request built as a parameter set signs to the same value.
+    AlipayParams *p = alipay_params_new();
+    alipay_params_set(p, "method", "alipay.trade.query");
+    alipay_params_set(p, "app_id", "9021000100000001");
+    alipay_params_set(p, "version", "1.0");
+    alipay_params_set(p, "charset", "utf-8");
+    alipay_params_set(p, "timestamp", "2026-03-01 18:00:00");
+    alipay_params_set(p, "notify_url", "");
+    alipay_params_set(p, "biz_content", "{\"out_trade_no\":\"pay_1\",\"total_amount\":\"12.50\"}");
+    ASSERT_TRUE(alipay_rsa2_sign_request(k.app_private, p));
+    EXPECT_STREQ(alipay_params_get(p, "sign"), expected);
+    EXPECT_STREQ(alipay_params_get(p, "sign_type"), "RSA2");
+    EXPECT_TRUE(alipay_rsa2_verify_request(k.app_public, p));
+    alipay_params_free(p);
+}
+
+TEST(AlipayRsa2, NotificationRoundTripAndEveryTamperFails)
+{
+    Keys k;
+    AlipayParams *p = sample_notification();
+    ASSERT_TRUE(alipay_rsa2_sign_notification(k.platform_private, p));
+    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+    // The independent implementation agrees.
+    Form f;
+    for (size_t i = 0; i < alipay_params_count(p); i++)
+        f.emplace_back(alipay_params_key(p, i), alipay_params_value(p, i));
+    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-platform-public.pem"),
+                            signing_string(f, true), *form_get(f, "sign")));
+
+    // Changing any signed parameter breaks the signature.
+    for (size_t i = 0; i < alipay_params_count(p); i++) {
+        std::string key = alipay_params_key(p, i);
+        if (key == "sign" || key == "sign_type" || key == "body")
+            continue;
+        std::string old = alipay_params_value(p, i);
+        alipay_params_set(p, key.c_str(), (old + "0").c_str());
+        EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p)) << key;
+        alipay_params_set(p, key.c_str(), old.c_str());
+    }
+    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+
+    // The amount in particular.
+    alipay_params_set(p, "total_amount", "1250.00");
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    alipay_params_set(p, "total_amount", "12.50");
+
+    // Adding a parameter breaks it; adding an empty one does not (left out).
+    alipay_params_set(p, "refund_fee", "12.50");
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    alipay_params_set(p, "refund_fee", "");
+    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+
+    // sign_type is outside a notification's signature, but must say RSA2.
+    alipay_params_set(p, "sign_type", "RSA");
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    alipay_params_set(p, "sign_type", "RSA2");
+    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+
+    // Signed by someone else, or verified with the wrong key.
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.app_public, p));
+    std::string good = alipay_params_get(p, "sign");
+    ASSERT_TRUE(alipay_rsa2_sign_notification(k.app_private, p));
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    // A damaged signature, or not base64 at all.
+    std::string bad = good;
+    bad[10] = bad[10] == 'A' ? 'B' : 'A';
+    alipay_params_set(p, "sign", bad.c_str());
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    alipay_params_set(p, "sign", "not base64!");
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    alipay_params_set(p, "sign", "");
+    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    alipay_params_free(p);
+}
+
+TEST(AlipayRsa2, RequestSignatureCoversSignType)
+{
+    Keys k;
+    AlipayParams *p = sample_notification();
+    ASSERT_TRUE(alipay_rsa2_sign_request(k.app_private, p));
+    EXPECT_TRUE(alipay_rsa2_verify_request(k.app_public, p));
+    // A request's signing string includes sign_type (Alipay's gateway rule).
+    Form f;
+    for (size_t i = 0; i < alipay_params_count(p); i++)
+        f.emplace_back(alipay_params_key(p, i), alipay_params_value(p, i));
+    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-app-public.pem"), signing_string(f, false),
+                            *form_get(f, "sign")));
+    EXPECT_FALSE(rsa2_verify(alipay_test_key("alipay-app-public.pem"), signing_string(f, true),
+                             *form_get(f, "sign")));
+    alipay_params_free(p);
+}
+
+TEST(AlipayRsa2, KeyLoading)
+{
+    char err[256] = "";
+    // Bare base64, as Alipay's console shows keys.
+    std::string body = alipay_test_pem_body(alipay_test_key("alipay-app-public.pem"));
+    EVP_PKEY *k = alipay_rsa2_load_public(body.c_str(), "setting 'x'", err, sizeof err);
+    EXPECT_NE(k, nullptr) << err;
+    EVP_PKEY_free(k);
+    body = alipay_test_pem_body(alipay_test_key("alipay-app-private.pem"));
+    k = alipay_rsa2_load_private(body.c_str(), "setting 'x'", err, sizeof err);
+    EXPECT_NE(k, nullptr) << err;
+    EVP_PKEY_free(k);
+
+    EXPECT_EQ(alipay_rsa2_load_public("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+                                      "setting 'alipay_public_key'", err, sizeof err),
+              nullptr);
+    EXPECT_NE(std::string(err).find("alipay_public_key"), std::string::npos) << err;
+    EXPECT_EQ(alipay_rsa2_load_public("garbage", "k", err, sizeof err), nullptr);
+    EXPECT_EQ(alipay_rsa2_load_public("", "k", err, sizeof err), nullptr);
+    EXPECT_EQ(alipay_rsa2_load_private("-----BEGIN PRIVATE KEY-----\n", "k", err, sizeof err),
+              nullptr);
+    // A public key is not a private key.
+    EXPECT_EQ(alipay_rsa2_load_private(alipay_test_key("alipay-app-public.pem").c_str(), "k", err,
+                                       sizeof err),
+              nullptr);
+    // RSA2 means RSA of 2048 bits or more.
+    EXPECT_EQ(alipay_rsa2_load_private(alipay_test_key("alipay-weak-1024-private.pem").c_str(),
+                                       "setting 'app_private_key'", err, sizeof err),
+              nullptr);
+    EXPECT_NE(std::string(err).find("2048"), std::string::npos) << err;
+    EXPECT_EQ(alipay_rsa2_load_private(alipay_test_key("alipay-ec-private.pem").c_str(),
+                                       "setting 'app_private_key'", err, sizeof err),
+              nullptr);
+    EXPECT_NE(std::string(err).find("not an RSA key"), std::string::npos) << err;
+}
+
+TEST(AlipayForm, DecodesPercentAndPlus)
+{
+    const char body[] = "a=1+2&b=%E6%94%AF%E4%BB%98%E5%AE%9D&c=x%26y%3Dz&d=";
+    char err[128];
+    AlipayParams *p = alipay_params_from_form(body, strlen(body), err, sizeof err);
+    ASSERT_NE(p, nullptr) << err;
+    EXPECT_STREQ(alipay_params_get(p, "a"), "1 2");
+    EXPECT_STREQ(alipay_params_get(p, "b"), "\xe6\x94\xaf\xe4\xbb\x98\xe5\xae\x9d");
+    EXPECT_STREQ(alipay_params_get(p, "c"), "x&y=z");
+    EXPECT_STREQ(alipay_params_get(p, "d"), "");
+    // Encoding and decoding again gives the same set.
+    std::string again = take(alipay_params_to_form(p));
+    AlipayParams *q = alipay_params_from_form(again.c_str(), again.size(), err, sizeof err);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(take(alipay_params_signing_string(p, 1)), take(alipay_params_signing_string(q, 1)));
+    alipay_params_free(p);
+    alipay_params_free(q);
+}
+
+TEST(AlipayForm, RefusesMalformedBodies)
+{
+    const char *bad[] = {"", "a", "=1", "a=%zz", "a=%4", "a=1&a=2", "a=%00", "a=%FF%FE", nullptr};
+    for (size_t i = 0; bad[i]; i++) {
+        char err[128] = "";
+        AlipayParams *p = alipay_params_from_form(bad[i], strlen(bad[i]), err, sizeof err);
+        EXPECT_EQ(p, nullptr) << bad[i];
+        EXPECT_NE(err[0], '\0') << bad[i];
+        alipay_params_free(p);
+    }
+}
+
+TEST(AlipayJson, RoundTripAndEscapes)
+{
+    AlipayParams *p = alipay_params_new();
+    alipay_params_set(p, "subject", "say \"hi\"\\ \n tab\t");
+    alipay_params_set(p, "total_amount", "12.50");
+    std::string json = take(alipay_json_from_params(p));
+    AlipayParams *q = alipay_json_to_params(json.c_str());
+    ASSERT_NE(q, nullptr) << json;
+    EXPECT_STREQ(alipay_params_get(q, "subject"), "say \"hi\"\\ \n tab\t");
+    alipay_params_free(p);
+    alipay_params_free(q);
+
+    q = alipay_json_to_params(" {\"a\": 12.5, \"b\": [1, {\"c\": \"]\"}], \"d\": null, \"e\": \"\\u652f\"} ");
+    ASSERT_NE(q, nullptr);
+    EXPECT_STREQ(alipay_params_get(q, "a"), "12.5");
+    EXPECT_STREQ(alipay_params_get(q, "b"), "[1, {\"c\": \"]\"}]");
+    EXPECT_STREQ(alipay_params_get(q, "e"), "\xe6\x94\xaf");
+    alipay_params_free(q);
+    const char *bad[] = {"", "[]", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":1}x", "{\"a\":1,\"a\":2}",
+                         "{\"a\":\"\\ud800\"}", nullptr};
+    for (size_t i = 0; bad[i]; i++)
+        EXPECT_EQ(alipay_json_to_params(bad[i]), nullptr) << bad[i];
+}
+
+TEST(AlipayTimeout, WholeUnitsFromOneMinuteToFifteenDays)
+{
+    int64_t m = -1;
+    EXPECT_TRUE(alipay_timeout_parse("1m", &m));
+    EXPECT_EQ(m, 1);
+    EXPECT_TRUE(alipay_timeout_parse("15d", &m));
+    EXPECT_EQ(m, 15 * 24 * 60);
+    EXPECT_TRUE(alipay_timeout_parse("2h", &m));
+    EXPECT_EQ(m, 120);
+    EXPECT_TRUE(alipay_timeout_parse("90m", &m));
+    EXPECT_EQ(m, 90);
+    EXPECT_TRUE(alipay_timeout_parse("360h", &m));
+    EXPECT_TRUE(alipay_timeout_parse("21600m", &m));
+    EXPECT_TRUE(alipay_timeout_parse("1c", &m));
+    EXPECT_EQ(m, 0);
+    const char *bad[] = {"0m", "16d", "1.5h", "90s", "", "m", "15", "-1m", "01m", "1 m", "1M",
+                         "21601m", "361h", "2c", "999999999999d", "1mm", nullptr};
+    for (size_t i = 0; bad[i]; i++)
+        EXPECT_FALSE(alipay_timeout_parse(bad[i], &m)) << bad[i];
+    EXPECT_FALSE(alipay_timeout_parse(nullptr, &m));
+}
+
+TEST(AlipayTimeout, DeadlinesAndBeijingTime)
+{
+    const int64_t t0 = 1772359200000; // 2026-03-01T10:00:00Z = 18:00 in Beijing
+    EXPECT_EQ(alipay_timeout_deadline("15m", t0), t0 + 15 * 60 * 1000);
+    EXPECT_EQ(alipay_timeout_deadline("15d", t0), t0 + 15LL * 86400 * 1000);
+    // 1c: the next Beijing midnight, 16:00Z the same day.
+    EXPECT_EQ(alipay_timeout_deadline("1c", t0), t0 + 6LL * 3600 * 1000);
+    char text[32];
+    alipay_beijing_time(t0, text, sizeof text);
+    EXPECT_STREQ(text, "2026-03-01 18:00:00");
+    alipay_beijing_date(t0 + 6LL * 3600 * 1000, text, sizeof text);
+    EXPECT_STREQ(text, "20260302");
+}
+
+TEST(AlipayTrade, StateRoundTripAndBound)
+{
+    AlipayTrade t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.out_trade_no, sizeof t.out_trade_no, "%s", std::string(64, 'p').c_str());
+    snprintf(t.trade_no, sizeof t.trade_no, "2026030122001123456789012345");
+    snprintf(t.status, sizeof t.status, ALIPAY_TRADE_SUCCESS);
+    t.total = 30000000;
+    t.created_ms = 1772359200000;
+    t.deadline_ms = t.created_ms + 1296000000;
+    t.paid_ms = t.created_ms + 1;
+    snprintf(t.timeout, sizeof t.timeout, "21600m");
+    snprintf(t.buyer_id, sizeof t.buyer_id, "2088102177846880");
+    // The worst subject: every byte percent-encoded in the state.
+    std::string subject;
+    for (int i = 0; i < ALIPAY_SUBJECT_KEEP / 3; i++)
+        subject += "\xe6\x94\xaf";
+    snprintf(t.subject, sizeof t.subject, "%s", subject.c_str());
+    for (int i = 0; i < ALIPAY_MAX_REFUNDS; i++) {
+        std::string no = "refund-request-" + std::to_string(i);
+        ASSERT_TRUE(alipay_trade_refund_add(&t, no.c_str(), 10000000 + i));
+    }
+    EXPECT_FALSE(alipay_trade_refund_add(&t, "one-more", 1));
+    EXPECT_EQ(alipay_trade_refund_count(&t), ALIPAY_MAX_REFUNDS);
+    t.refunded = 29999999;
+    for (int i = 0; i < ALIPAY_MAX_NOTIFY_IDS + 5; i++)
+        alipay_trade_notify_add(&t, ("notify-" + std::to_string(i)).c_str());
+
+    char state[TENDER_RESULT_STATE_MAX];
+    ASSERT_TRUE(alipay_trade_save(&t, state, sizeof state));
+    EXPECT_LT(strlen(state), 2000u) << "worst-case state size";
+
+    AlipayTrade u;
+    ASSERT_TRUE(alipay_trade_load(&u, state));
+    EXPECT_STREQ(u.out_trade_no, t.out_trade_no);
+    EXPECT_STREQ(u.subject, t.subject);
+    EXPECT_EQ(u.total, t.total);
+    EXPECT_EQ(u.refunded, t.refunded);
+    EXPECT_EQ(alipay_trade_refund_lookup(&u, "refund-request-7"), 10000007);
+    EXPECT_EQ(alipay_trade_refund_lookup(&u, "refund-request-99"), -1);
+    // Only the last ALIPAY_MAX_NOTIFY_IDS ids are kept.
+    EXPECT_TRUE(alipay_trade_notify_seen(&u, "notify-20"));
+    EXPECT_TRUE(alipay_trade_notify_seen(&u, "notify-5"));
+    EXPECT_FALSE(alipay_trade_notify_seen(&u, "notify-4"));
+
+    EXPECT_FALSE(alipay_trade_load(&u, ""));
+    EXPECT_FALSE(alipay_trade_load(&u, "v=1&otn=x&st=BOGUS&tot=5"));
+    EXPECT_FALSE(alipay_trade_load(&u, "v=1&otn=x&st=WAIT_BUYER_PAY&tot=5&ref=6"));
+    EXPECT_FALSE(alipay_trade_load(&u, "card=1"));
+}
