@@ -265,6 +265,34 @@ TEST_F(WebMoneyHost, MerchantPageFinishedByNotifications)
     EXPECT_EQ(rest->refunded, 1050);
 }
 
+TEST_F(WebMoneyHost, PassportLimitsComeFromThePolicy)
+{
+    // An alias passport may spend 100 USD a day (METHODS.md); the host's
+    // policy refuses more before the plugin is called.
+    TenderPayRequest req = {};
+    std::vector<tender_param> params = {{"purse", "Z123456789012"}, {"wmid", "123456789012"}};
+    req.method = "webmoney";
+    req.region = "US";
+    req.currency = "USD";
+    req.amount = "150";
+    req.account = "alias-buyer";
+    req.tier = "alias";
+    req.params = params.data();
+    req.n_params = params.size();
+    req.capture = TRUE;
+    GError *error = nullptr;
+    g_autoptr(TenderPayment) p = tender_host_pay(host, &req, &error);
+    ASSERT_NE(p, nullptr) << (error ? error->message : "?");
+    EXPECT_EQ(p->status, TENDER_STATUS_DECLINED);
+    EXPECT_EQ(p->decline_code, (guint32)TENDER_DECLINE_LIMIT_EXCEEDED);
+
+    req.tier = "personal"; // no limit for personal passports
+    req.account = "personal-buyer";
+    g_autoptr(TenderPayment) ok = tender_host_pay(host, &req, &error);
+    ASSERT_NE(ok, nullptr) << (error ? error->message : "?");
+    EXPECT_EQ(ok->status, TENDER_STATUS_REQUIRES_ACTION);
+}
+
 TEST_F(WebMoneyHost, SandboxDeclines)
 {
     g_autoptr(TenderPayment) funds = pay("10", {{"purse", "Z000000000051"},
