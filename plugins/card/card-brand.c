@@ -146,15 +146,17 @@ const char *card_brand_eci(card_brand brand, char three_ds_status)
     }
 }
 
-/* The sandbox's BIN table: the test numbers' issuers as the providers'
- * test modes describe them, longest prefix first. A live processor would
- * answer this from its own BIN database. */
+/* The sandbox's BIN table: the test numbers' issuers, kept equal to the
+ * "bin_countries" of the embedded default config so the host's step-up rule
+ * (issuer country differs from the buyer's region) and the country shown
+ * agree. The longest matching prefix wins. A live processor would answer
+ * this from its own BIN database. */
 static const struct {
     const char *prefix;
     const char *country;
 } bin_countries[] = {
-    {"400000", "US"}, {"400008", "US"}, {"410000", "GB"}, {"424242", "US"},
-    {"555555", "US"}, {"222300", "US"}, {"378282", "US"}, {"601111", "US"},
+    {"400000", "US"}, {"400008", "US"}, {"410000", "US"}, {"424242", "US"},
+    {"555555", "US"}, {"222300", "DE"}, {"378282", "US"}, {"601111", "US"},
     {"356600", "JP"}, {"362272", "US"}, {"620000", "CN"}, {"620550", "CN"},
     {"2200", "RU"},   {"2201", "RU"},   {"2202", "RU"},   {"2203", "RU"},
     {"2204", "RU"},   {"676770", "GB"},

@@ -1,5 +1,6 @@
 #include "test-card-support.h"
 
+#include <cctype>
 #include <cstring>
 
 gint64 utc_ms(int year, int month, int day, int hour, int minute, int second, int ms)
@@ -183,6 +184,24 @@ static std::vector<std::pair<const char *, const char *>> fields(const tender_re
             {"notify_body", r->notify_body}};
 }
 
+// text without the plugin's hash-derived references and approval codes
+// (ch_/cp_/re_ + 24 hex digits, auth_code=XXXXXX): digits there come from
+// SHA-256 of request ids and may spell a short security code by chance.
+static std::string scrub(const char *text)
+{
+    std::string out = text;
+    for (const char *prefix : {"ch_", "cp_", "re_", "auth_code="}) {
+        size_t at;
+        while ((at = out.find(prefix)) != std::string::npos) {
+            size_t end = at + std::strlen(prefix);
+            while (end < out.size() && std::isxdigit((unsigned char)out[end]))
+                end++;
+            out.erase(at, end - at);
+        }
+    }
+    return out;
+}
+
 void CardTest::TearDown()
 {
     // The sandbox's documented code appears, on purpose, in the challenge's
@@ -193,7 +212,11 @@ void CardTest::TearDown()
             for (const auto &s : secrets) {
                 if (s.second && std::strcmp(f.first, "action_hint") == 0)
                     continue;
-                EXPECT_EQ(std::strstr(f.second, s.first.c_str()), nullptr)
+                // Full numbers are looked for everywhere, short codes in the
+                // scrubbed text.
+                std::string clean = scrub(f.second);
+                const char *where = s.first.size() >= 12 ? f.second : clean.c_str();
+                EXPECT_EQ(std::strstr(where, s.first.c_str()), nullptr)
                     << "result field " << f.first << " contains a sensitive value: " << f.second;
             }
         }

@@ -123,7 +123,7 @@ TEST_F(CardTest, BrandSamplesApproveWithDisplayData)
     const BrandCase cases[] = {
         {"4242424242424242", "visa", "737", "US"},
         {"5555555555554444", "mastercard", "737", "US"},
-        {"2223003122003222", "mastercard", "737", "US"},
+        {"2223003122003222", "mastercard", "737", "DE"},
         {"378282246310005", "amex", "7373", "US"},
         {"6011111111111117", "discover", "737", "US"},
         {"3566002020360505", "jcb", "737", "JP"},
@@ -150,6 +150,8 @@ TEST_F(CardTest, UnknownBinHasNoCountry)
     EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED);
     EXPECT_STREQ(r->display_country, "");
     r = pay(card(make_number("410000", 16)));
+    EXPECT_STREQ(r->display_country, "US");
+    r = pay(card(make_number("676770", 16), ""));
     EXPECT_STREQ(r->display_country, "GB");
 }
 
