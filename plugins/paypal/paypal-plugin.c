@@ -6,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <dlfcn.h>
+
+#include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 
 #include <tender/sdk.h>
@@ -36,6 +39,21 @@ static int read_setting(const tender_host_services *host, const char *method_id,
     return 1;
 }
 
+/* json-glib registers GObject types, which can never be registered twice in
+ * a process. If the host unloads this plugin (dlclose) and json-glib went
+ * with it, loading the plugin again would fail to register JsonBuilder. So
+ * json-glib is made resident the first time an instance is created: the
+ * library, not any payment data, outlives the plugin. */
+static void keep_json_glib_resident(void)
+{
+    Dl_info info;
+    if (dladdr((void *)json_builder_new, &info) != 0 && info.dli_fname != NULL) {
+        void *handle = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+        if (handle != NULL)
+            dlclose(handle);
+    }
+}
+
 static void paypal_destroy(void *instance)
 {
     PaypalInstance *inst = instance;
@@ -58,6 +76,7 @@ static int paypal_create(const tender_host_services *host, const char *method_id
         snprintf(error, error_size, "the host lacks the services PayPal needs (clock, settings)");
         return 1;
     }
+    keep_json_glib_resident();
     PaypalInstance *inst = calloc(1, sizeof *inst);
     if (inst == NULL) {
         snprintf(error, error_size, "out of memory");

@@ -1,0 +1,161 @@
+// Unit tests of the PayPal plugin's internals (linked from its static
+// library): CRC32, the signed text, amounts, the state store, parsing.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include <glib.h>
+#include <zlib.h>
+
+extern "C" {
+#include "paypal-currency.h"
+#include "paypal-ids.h"
+#include "paypal-keys.h"
+#include "paypal-signature.h"
+#include "paypal-state.h"
+#include "paypal-webhook.h"
+}
+
+TEST(PaypalUnit, Crc32MatchesZlib)
+{
+    EXPECT_EQ(paypal_crc32("123456789", 9), 0xCBF43926u); // the standard check value
+    EXPECT_EQ(paypal_crc32("", 0), 0u);
+    std::string body = "{\"id\":\"WH-1\",\"event_type\":\"PAYMENT.CAPTURE.COMPLETED\"}";
+    EXPECT_EQ(paypal_crc32(body.data(), body.size()),
+              (uint32_t)crc32(0L, (const Bytef *)body.data(), body.size()));
+}
+
+TEST(PaypalUnit, SignedText)
+{
+    char out[256];
+    ASSERT_TRUE(paypal_signed_text("tid", "2026-03-01T10:00:00Z", "WHID", "123456789", 9, out,
+                                   sizeof out));
+    EXPECT_STREQ(out, "tid|2026-03-01T10:00:00Z|WHID|3421780262");
+}
+
+TEST(PaypalUnit, SignVerifyRoundTrip)
+{
+    char why[200], sig[1024];
+    EVP_PKEY *priv = paypal_load_private_key(paypal_sandbox_webhook_private_pem, why, sizeof why);
+    EVP_PKEY *pub = paypal_load_public_key(paypal_sandbox_webhook_public_pem, why, sizeof why);
+    ASSERT_NE(priv, nullptr) << why;
+    ASSERT_NE(pub, nullptr) << why;
+    const char *body = "{\"a\":1}";
+    ASSERT_TRUE(paypal_sign_webhook(priv, "t", "time", "wh", body, strlen(body), sig, sizeof sig));
+    EXPECT_EQ(strlen(sig), 344u); // 256 bytes in base64
+    EXPECT_TRUE(paypal_verify_webhook(pub, "t", "time", "wh", body, strlen(body), sig));
+    EXPECT_FALSE(paypal_verify_webhook(pub, "t", "time", "wh2", body, strlen(body), sig));
+    EXPECT_FALSE(paypal_verify_webhook(pub, "t", "time", "wh", "{\"a\":2}", 7, sig));
+    EXPECT_FALSE(paypal_verify_webhook(pub, "t", "time", "wh", body, strlen(body), "!!!!"));
+    EXPECT_EQ(paypal_load_public_key("garbage", why, sizeof why), nullptr);
+    EXPECT_EQ(paypal_load_private_key("-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n",
+                                      why, sizeof why), nullptr);
+    EVP_PKEY_free(priv);
+    EVP_PKEY_free(pub);
+}
+
+TEST(PaypalUnit, Amounts)
+{
+    const PaypalCurrency *huf = paypal_currency_find("HUF");
+    const PaypalCurrency *usd = paypal_currency_find("USD");
+    ASSERT_NE(huf, nullptr);
+    ASSERT_NE(usd, nullptr);
+    EXPECT_EQ(paypal_currency_find("KRW"), nullptr);
+    EXPECT_EQ(huf->decimals, 0);
+    EXPECT_EQ(paypal_currency_find("TWD")->decimals, 0);
+    EXPECT_EQ(paypal_currency_find("JPY")->decimals, 0);
+    int64_t out = 0;
+    EXPECT_EQ(paypal_amount_to_paypal(huf, 1050, 2, &out), PAYPAL_AMOUNT_PRECISION);
+    EXPECT_EQ(paypal_amount_to_paypal(huf, 1000, 2, &out), PAYPAL_AMOUNT_OK);
+    EXPECT_EQ(out, 10);
+    EXPECT_EQ(paypal_amount_to_paypal(huf, 10, 0, &out), PAYPAL_AMOUNT_OK);
+    EXPECT_EQ(out, 10);
+    EXPECT_EQ(paypal_amount_to_paypal(usd, 10999, 3, &out), PAYPAL_AMOUNT_PRECISION);
+    EXPECT_EQ(paypal_amount_to_paypal(usd, 10990, 3, &out), PAYPAL_AMOUNT_OK);
+    EXPECT_EQ(out, 1099);
+    EXPECT_EQ(paypal_amount_to_paypal(usd, 5, 0, &out), PAYPAL_AMOUNT_OK);
+    EXPECT_EQ(out, 500);
+    EXPECT_EQ(paypal_amount_to_paypal(usd, 0, 2, &out), PAYPAL_AMOUNT_NOT_POSITIVE);
+    EXPECT_EQ(paypal_amount_to_paypal(usd, INT64_MAX, 0, &out), PAYPAL_AMOUNT_BAD_EXPONENT);
+    EXPECT_TRUE(paypal_amount_from_paypal(huf, 10, 2, &out));
+    EXPECT_EQ(out, 1000);
+    char v[32];
+    ASSERT_TRUE(paypal_amount_value(huf, 1000, v, sizeof v));
+    EXPECT_STREQ(v, "1000");
+    ASSERT_TRUE(paypal_amount_value(usd, 1000, v, sizeof v));
+    EXPECT_STREQ(v, "10.00");
+    EXPECT_TRUE(paypal_amount_parse(usd, "10.5", &out));
+    EXPECT_EQ(out, 1050);
+    EXPECT_FALSE(paypal_amount_parse(huf, "10.5", &out));
+    EXPECT_STREQ(paypal_country_code("CN"), "C2");
+    EXPECT_STREQ(paypal_country_code("US"), "US");
+}
+
+TEST(PaypalUnit, StateRoundTripAndRing)
+{
+    PaypalOrder o;
+    memset(&o, 0, sizeof o);
+    strcpy(o.order_id, "5O190127TN364715T");
+    strcpy(o.intent, "AUTHORIZE");
+    strcpy(o.payer_display, "b***@sandbox.example");
+    o.amount = 12345;
+    o.created_ms = 1772359200000;
+    o.last_op = 3;
+    for (int i = 0; i < 12; i++)
+        paypal_ring_add(o.webhook_ids, sizeof o.webhook_ids, ("WH-" + std::to_string(i)).c_str());
+    EXPECT_FALSE(paypal_ring_contains(o.webhook_ids, "WH-3")); // fell out
+    EXPECT_TRUE(paypal_ring_contains(o.webhook_ids, "WH-4"));
+    EXPECT_TRUE(paypal_ring_contains(o.webhook_ids, "WH-11"));
+    EXPECT_FALSE(paypal_ring_contains(o.webhook_ids, "WH-1"));
+    char text[TENDER_RESULT_STATE_MAX];
+    ASSERT_TRUE(paypal_state_save(&o, text, sizeof text));
+    PaypalOrder back;
+    ASSERT_TRUE(paypal_state_load(&back, text));
+    EXPECT_EQ(memcmp(&o, &back, sizeof o), 0) << text;
+    EXPECT_FALSE(paypal_state_load(&back, "v=other&o=X"));
+    EXPECT_FALSE(paypal_state_load(&back, ""));
+}
+
+TEST(PaypalUnit, ParsesPayPalSampleWebhook)
+{
+    // Shaped like PayPal's documented PAYMENT.CAPTURE.COMPLETED sample.
+    const char *body =
+        "{\"id\":\"WH-58D329510W468432D-8HN650336L201105X\",\"create_time\":\"2019-02-14T21:50:07.940Z\","
+        "\"resource_type\":\"capture\",\"event_type\":\"PAYMENT.CAPTURE.COMPLETED\","
+        "\"summary\":\"Payment completed for $ 2.51 USD\",\"resource\":{\"amount\":{\"currency_code\":\"USD\","
+        "\"value\":\"2.51\"},\"seller_protection\":{\"status\":\"ELIGIBLE\"},\"supplementary_data\":"
+        "{\"related_ids\":{\"order_id\":\"1AB234567A1234567\",\"authorization_id\":\"3C679366HH908993F\"}},"
+        "\"final_capture\":true,\"custom_id\":\"pay_x\",\"id\":\"27M47624FP291604U\",\"status\":\"COMPLETED\"},"
+        "\"event_version\":\"1.0\",\"resource_version\":\"2.0\"}";
+    PaypalWebhook wh;
+    char why[200];
+    ASSERT_TRUE(paypal_webhook_parse(body, strlen(body), &wh, why, sizeof why)) << why;
+    EXPECT_STREQ(wh.id, "WH-58D329510W468432D-8HN650336L201105X");
+    EXPECT_STREQ(wh.event_type, "PAYMENT.CAPTURE.COMPLETED");
+    EXPECT_STREQ(wh.resource_id, "27M47624FP291604U");
+    EXPECT_STREQ(wh.status, "COMPLETED");
+    EXPECT_STREQ(wh.currency, "USD");
+    EXPECT_STREQ(wh.value, "2.51");
+    EXPECT_STREQ(wh.custom_id, "pay_x");
+    EXPECT_STREQ(wh.order_id, "1AB234567A1234567");
+    EXPECT_STREQ(wh.auth_id, "3C679366HH908993F");
+    EXPECT_FALSE(paypal_webhook_parse("not json", 8, &wh, why, sizeof why));
+    EXPECT_FALSE(paypal_webhook_parse("{\"id\":\"x\"}", 10, &wh, why, sizeof why));
+}
+
+TEST(PaypalUnit, DerivedIdsAreStableAndShaped)
+{
+    char a[PAYPAL_ID_LEN + 1], b[PAYPAL_ID_LEN + 1], c[PAYPAL_ID_LEN + 1];
+    paypal_derive_id2(a, PAYPAL_ID_LEN, "req-1", "order");
+    paypal_derive_id2(b, PAYPAL_ID_LEN, "req-1", "order");
+    paypal_derive_id2(c, PAYPAL_ID_LEN, "req-1", "capture");
+    EXPECT_STREQ(a, b);
+    EXPECT_STRNE(a, c);
+    EXPECT_EQ(strlen(a), 17u);
+    for (char ch : std::string(a))
+        EXPECT_TRUE(g_ascii_isdigit(ch) || g_ascii_isupper(ch));
+    char t[32];
+    paypal_format_time(1772359200123, 1, t, sizeof t);
+    EXPECT_STREQ(t, "2026-03-01T10:00:00.123Z");
+}
