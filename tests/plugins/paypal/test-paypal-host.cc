@@ -120,7 +120,8 @@ TEST_F(PaypalHost, BrazilianRealsStayInBrazil)
     GError *error = nullptr;
     TenderPayment *p = pay("US", "BRL", "10.00", "buyer-3", {}, FALSE, &error);
     if (p != nullptr) {
-        EXPECT_EQ(p->status, TENDER_STATUS_DECLINED);
+        EXPECT_EQ(p->status, TENDER_STATUS_DECLINED)
+            << "paid as " << p->amount << " " << p->currency << " (exponent " << p->exponent << ")";
         EXPECT_EQ(p->decline_code, (guint32)TENDER_DECLINE_CURRENCY_NOT_SUPPORTED);
         tender_payment_free(p);
     } else {
