@@ -175,7 +175,9 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
     int own_app_key = 0;
     {
         char probe[8];
-        int rc = host->config_string(host, method_id, "app_private_key", probe, sizeof probe);
+        int rc = host->config_string ? host->config_string(host, method_id, "app_private_key",
+                                                           probe, sizeof probe)
+                                     : 0;
         own_app_key = rc != 0; /* present (fitting or not) */
     }
     inst->app_private = load_key(host, method_id, "app_private_key", 1,

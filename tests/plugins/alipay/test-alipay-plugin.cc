@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "plugin-harness.h"
@@ -853,4 +854,38 @@ TEST_F(Alipay, NothingSensitiveIsLogged)
     tender_result *r = op(TENDER_OP_REFUND, state, 100, "rf-1");
     g_free(r);
     EXPECT_FALSE(test_plugin_logs_contain(p, "PRIVATE KEY"));
+}
+
+TEST_F(Alipay, OneInstanceServesConcurrentCalls)
+{
+    // Declared THREAD_SAFE: the instance (settings, keys) is read-only.
+    std::vector<std::thread> threads;
+    std::vector<int> failures(4, 0);
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([this, t, &failures] {
+            for (int i = 0; i < 10; i++) {
+                std::string pid = "pay_thread_" + std::to_string(t) + "_" + std::to_string(i);
+                tender_request r = base(TENDER_OP_PURCHASE, 1000 + i, "");
+                r.payment_id = pid.c_str();
+                tender_result *res = test_plugin_call(p, &r);
+                std::string state = res->plugin_state;
+                failures[t] += res->outcome != TENDER_OUTCOME_ACTION_REQUIRED;
+                g_free(res);
+                tender_request n = base(TENDER_OP_NOTIFICATION, 0, state);
+                n.payment_id = pid.c_str();
+                tender_result *sn = test_plugin_sandbox_notification(p, &n, "paid");
+                std::string body = sn->notify_body;
+                g_free(sn);
+                n.body = body.c_str();
+                n.body_len = body.size();
+                res = test_plugin_call(p, &n);
+                failures[t] += res->event != TENDER_EVENT_CAPTURED;
+                g_free(res);
+            }
+        });
+    }
+    for (auto &th : threads)
+        th.join();
+    for (int t = 0; t < 4; t++)
+        EXPECT_EQ(failures[t], 0) << "thread " << t;
 }
