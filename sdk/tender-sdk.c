@@ -44,11 +44,13 @@ int tender_format_string(char *dst, size_t dst_size, const char *fmt, ...)
 void tender_result_decline(tender_result *res, tender_decline_code code,
                            const char *raw_code, const char *fmt, ...)
 {
-    char buf[TENDER_RESULT_MESSAGE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
+    char buf[TENDER_RESULT_MESSAGE_MAX] = "";
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+    }
     res->outcome = TENDER_OUTCOME_DECLINED;
     res->decline_code = code;
     TENDER_SET(res, raw_code, raw_code);
