@@ -362,32 +362,32 @@ static gboolean compute_fee(const TenderConfig *config, const TenderMethodPolicy
     return tender_money_add(pct, fixed, &d->fee);
 }
 
-/* Per-transaction bounds. The plugin's inherent bounds hold for what the
- * method is asked to move (the total, fee included); the config's bound the
- * order amount in the pay currency, before the fee. */
+/* Per-transaction bounds on the amount the method is asked to move (the
+ * order amount in the pay currency; the fee is the merchant's and is not
+ * sent to the plugin). The plugin's inherent bounds come first, then the
+ * config's. */
 static gboolean check_bounds(const TenderConfig *config, const TenderMethodInfo *method,
                              const TenderMethodPolicy *policy, TenderPolicyDecision *d)
 {
     const char *label = method_label(method);
     const TenderCurrencyInfo *fact = fact_for(method, d->pay_currency);
     gboolean ok = TRUE;
-    if (fact != NULL && ((fact->min_amount > 0 && d->total < fact->min_amount) ||
-                         (fact->max_amount > 0 && d->total > fact->max_amount))) {
-        gboolean below = fact->min_amount > 0 && d->total < fact->min_amount;
-        char *total = money_text(d->total, d->pay_currency, d->pay_exponent);
+    if (fact != NULL && ((fact->min_amount > 0 && d->pay_amount < fact->min_amount) ||
+                         (fact->max_amount > 0 && d->pay_amount > fact->max_amount))) {
+        gboolean below = fact->min_amount > 0 && d->pay_amount < fact->min_amount;
+        char *amount = money_text(d->pay_amount, d->pay_currency, d->pay_exponent);
         char *bound = money_text(below ? fact->min_amount : fact->max_amount, d->pay_currency,
                                  d->pay_exponent);
-        refuse(d, TENDER_DECLINE_AMOUNT_OUT_OF_RANGE, "%s%s is %s the %s of %s for %s.", total,
-               d->fee > 0 ? " (fee included)" : "", below ? "below" : "above",
-               below ? "minimum" : "maximum", bound, label);
-        g_free(total);
+        refuse(d, TENDER_DECLINE_AMOUNT_OUT_OF_RANGE, "%s is %s the %s of %s for %s.", amount,
+               below ? "below" : "above", below ? "minimum" : "maximum", bound, label);
+        g_free(amount);
         g_free(bound);
         return FALSE;
     }
     if (policy == NULL || policy->amounts->len == 0)
         return TRUE;
-    /* The bounds for the pay currency, else the first configured ones with
-     * the amount converted into their currency. */
+    /* The config's bounds for the pay currency, else the first configured
+     * ones with the amount converted into their currency. */
     const TenderAmountBounds *b = NULL;
     for (guint i = 0; i < policy->amounts->len; i++) {
         const TenderAmountBounds *x = &g_array_index(policy->amounts, TenderAmountBounds, i);
@@ -432,10 +432,11 @@ static gboolean check_bounds(const TenderConfig *config, const TenderMethodInfo 
     return ok;
 }
 
-/* Cumulative limits. Every limit rule of the method (for every buyer and
- * for every tier) names a counter; a payment occupies all of them, so the
- * usage stays right when an account changes tier. Only the rules for the
- * buyer's tier decide. */
+/* Cumulative limits on what the payment holds (the amount, converted into
+ * each limit's currency). Every limit rule of the method (for every buyer
+ * and for every tier) names a counter; a payment occupies all of them, so
+ * the usage stays right when an account changes tier. Only the rules for
+ * the buyer's tier decide. */
 static gboolean check_limits(const TenderConfig *config, const TenderMethodInfo *method,
                              const TenderMethodPolicy *policy, const TenderPolicyBuyer *buyer,
                              const char *tier, TenderUsageLookup lookup, gpointer lookup_data,
@@ -452,8 +453,8 @@ static gboolean check_limits(const TenderConfig *config, const TenderMethodInfo 
             const TenderLimitRule *rule = &g_array_index(rules, TenderLimitRule, i);
             gint64 requested = 0;
             gboolean converted =
-                tender_config_convert(config, d->total, d->pay_currency, d->pay_exponent,
-                                      rule->currency, -1, &requested);
+                tender_config_convert(config, d->pay_amount, d->pay_currency,
+                                      d->pay_exponent, rule->currency, -1, &requested);
             if (!converted) {
                 if (applies && ok) {
                     ok = !refuse(d, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED,
@@ -524,8 +525,9 @@ static gboolean check_velocity(const TenderMethodInfo *method, const TenderMetho
     return ok;
 }
 
-/* Strong authentication above the configured threshold (in the pay
- * currency, else converted into the first threshold's currency). */
+/* Strong authentication when the amount is above the configured threshold
+ * (in the pay currency, else converted into the first threshold's
+ * currency). */
 static gboolean wants_step_up(const TenderConfig *config, const TenderMethodInfo *method,
                               const TenderMethodPolicy *policy, const TenderPolicyDecision *d)
 {
@@ -543,7 +545,7 @@ static gboolean wants_step_up(const TenderConfig *config, const TenderMethodInfo
     if (entry == NULL)
         entry = &g_array_index(policy->step_up_above, TenderMoneyEntry, 0);
     gint64 value = 0;
-    if (!tender_config_convert(config, d->total, d->pay_currency, d->pay_exponent,
+    if (!tender_config_convert(config, d->pay_amount, d->pay_currency, d->pay_exponent,
                                entry->currency, -1, &value))
         return TRUE; /* cannot tell: the safe side */
     return value > entry->value;

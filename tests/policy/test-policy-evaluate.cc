@@ -131,12 +131,12 @@ TEST_F(Policy, CardRegionDenyAndDisabled)
 
 TEST_F(Policy, CardStepUpAboveAmount)
 {
-    Eval big(def(), *card_, "US", "USD", 60000);
+    Eval big(def(), *card_, "US", "USD", 50001);
     ASSERT_TRUE(big.d.offered) << big.reason();
     EXPECT_TRUE(big.d.step_up);
-    Eval small(def(), *card_, "US", "USD", 40000);
-    EXPECT_FALSE(small.d.step_up);  // 411.90 USD with the fee
-    // 480.00 EUR + fee = 494.17 EUR, about 537 USD: above the USD threshold.
+    Eval at(def(), *card_, "US", "USD", 50000);
+    EXPECT_FALSE(at.d.step_up);  // "above" is strict
+    // 480.00 EUR is about 521.74 USD: above the USD threshold.
     Eval eur(def(), *card_, "FR", "EUR", 48000);
     ASSERT_TRUE(eur.d.offered) << eur.reason();
     EXPECT_TRUE(eur.d.step_up);
@@ -209,12 +209,12 @@ TEST_F(Policy, AlipayPerTransactionBounds)
     EXPECT_TRUE(ok.d.offered) << ok.reason();
     Eval high(def(), *alipay_, "CN", "CNY", 30000001);
     EXPECT_EQ(high.d.code, TENDER_DECLINE_AMOUNT_OUT_OF_RANGE);
-    // The fee is part of what Alipay is asked to move: the plugin's bound
-    // holds for the total.
-    Eval with_fee(def(), *alipay_, "CN", "CNY", 29500000);
-    EXPECT_EQ(with_fee.d.code, TENDER_DECLINE_AMOUNT_OUT_OF_RANGE);
-    EXPECT_EQ(with_fee.reason(), "303850.00 CNY (fee included) is above the maximum of "
-                                 "300000.00 CNY for alipay.");
+    EXPECT_EQ(high.reason(), "300000.01 CNY is above the maximum of 300000.00 CNY for alipay.");
+    // Bounds hold for the amount Alipay is asked to move; the merchant's fee
+    // is shown in the quote but not sent to the plugin.
+    Eval top(def(), *alipay_, "CN", "CNY", 30000000);
+    ASSERT_TRUE(top.d.offered) << top.reason();
+    EXPECT_EQ(top.d.total, 30900000);
 }
 
 TEST_F(Policy, PluginFactsBoundTheConfig)
@@ -239,29 +239,30 @@ TEST_F(Policy, AlipayClassLimits)
 {
     Usage u;
     u["amt|alipay|a1|lifetime|all|CNY"] = 90000;  // 900.00 CNY so far
-    Eval c1(def(), *alipay_, "CN", "CNY", 10000, "a1", "class_i", kNov25Last, &u);
+    Eval c1(def(), *alipay_, "CN", "CNY", 10001, "a1", "class_i", kNov25Last, &u);
     EXPECT_FALSE(c1.d.offered);
     EXPECT_EQ(c1.d.code, TENDER_DECLINE_LIMIT_EXCEEDED);
     EXPECT_EQ(c1.reason(), "lifetime limit for tier class_i is 1000.00 CNY; 900.00 used; "
-                           "103.00 requested");
+                           "100.01 requested");
 
-    Eval small(def(), *alipay_, "CN", "CNY", 9700, "a1", "class_i", kNov25Last, &u);
-    EXPECT_TRUE(small.d.offered) << small.reason();  // 99.91 with the fee: 999.91
+    // Reaching the limit exactly is allowed.
+    Eval exact(def(), *alipay_, "CN", "CNY", 10000, "a1", "class_i", kNov25Last, &u);
+    EXPECT_TRUE(exact.d.offered) << exact.reason();
 
     // Class II has a yearly budget; the lifetime usage does not count there.
     Eval c2(def(), *alipay_, "CN", "CNY", 10000, "a1", "class_ii", kNov25Last, &u);
     EXPECT_TRUE(c2.d.offered) << c2.reason();
     u["amt|alipay|a1|year|2026-01-01|CNY"] = 9990000;
-    Eval c2full(def(), *alipay_, "CN", "CNY", 10000, "a1", "class_ii", kNov25Last, &u);
+    Eval c2full(def(), *alipay_, "CN", "CNY", 10001, "a1", "class_ii", kNov25Last, &u);
     EXPECT_EQ(c2full.reason(), "yearly limit for tier class_ii is 100000.00 CNY; 99900.00 used; "
-                               "103.00 requested");
+                               "100.01 requested");
     Eval c3(def(), *alipay_, "CN", "CNY", 10000, "a1", "class_iii", kNov25Last, &u);
     EXPECT_TRUE(c3.d.offered) << c3.reason();
     // The per-person yearly cap applies whatever the class.
     u["amt|alipay|a1|year|2026-01-01|CNY"] = 299995000;
     Eval person(def(), *alipay_, "CN", "CNY", 10000, "a1", "class_iii", kNov25Last, &u);
     EXPECT_EQ(person.reason(), "yearly limit for alipay is 3000000.00 CNY; 2999950.00 used; "
-                               "103.00 requested");
+                               "100.00 requested");
     // A new year starts from zero.
     Eval next_year(def(), *alipay_, "CN", "CNY", 10000, "a1", "class_iii",
                    1798761600000 /* 2027-01-01 */, &u);
@@ -280,7 +281,7 @@ TEST_F(Policy, AlipayCountersCoverEveryTier)
     EXPECT_EQ(keys[0], "amt|alipay|a1|year|2026-01-01|CNY");
     EXPECT_EQ(keys[1], "amt|alipay|a1|lifetime|all|CNY");
     for (guint i = 0; i < e.d.amount_charges->len; i++)
-        EXPECT_EQ(g_array_index(e.d.amount_charges, TenderUsageCharge, i).amount, 10300);
+        EXPECT_EQ(g_array_index(e.d.amount_charges, TenderUsageCharge, i).amount, 10000);
 
     // No account: nothing to count.
     Eval anon(def(), *alipay_, "CN", "CNY", 10000, "", "class_i", kNov25Last, &u);
@@ -352,13 +353,12 @@ TEST_F(Policy, PaypalMaximums)
     // Config maximum for the order amount.
     Eval jpy(def(), *paypal_, "JP", "JPY", 1000001);
     EXPECT_EQ(jpy.d.code, TENDER_DECLINE_AMOUNT_OUT_OF_RANGE);
-    // The plugin's maximum holds for the total, fee included.
-    Eval usd(def(), *paypal_, "US", "USD", 990000);
+    Eval usd(def(), *paypal_, "US", "USD", 1000001);
     EXPECT_EQ(usd.d.code, TENDER_DECLINE_AMOUNT_OUT_OF_RANGE);
-    EXPECT_EQ(usd.reason(), "10246.00 USD (fee included) is above the maximum of 10000.00 USD "
-                            "for paypal.");
-    Eval ok(def(), *paypal_, "US", "USD", 900000);
+    EXPECT_EQ(usd.reason(), "10000.01 USD is above the maximum of 10000.00 USD for paypal.");
+    Eval ok(def(), *paypal_, "US", "USD", 1000000);
     EXPECT_TRUE(ok.d.offered) << ok.reason();
+    EXPECT_EQ(ok.d.total, 1000000 + 34900 + 49);
     // A config more generous than PayPal changes nothing.
     Loaded l(R"({"exchange": {"base": "USD", "rates": {"EUR": "0.92", "GBP": "0.79"}},
                  "methods": {"paypal": {"amounts": {"EUR": {"max": "50000.00"}}}}})");
@@ -462,7 +462,8 @@ TEST_F(Policy, WebmoneyDefaultConfigPassports)
     u["amt|webmoney|wm1|day|2026-11-25|USD"] = 250000;
     Eval formal(def(), *webmoney_, "RU", "USD", 100000, "wm1", "formal", kNov25Last, &u);
     EXPECT_EQ(formal.reason(), "daily limit for tier formal is 3000.00 USD; 2500.00 used; "
-                               "1008.00 requested");  // 0.8% fee included
+                               "1000.00 requested");
+    EXPECT_EQ(formal.d.fee, 800);  // 0.8%: shown, not counted
     Eval initial(def(), *webmoney_, "RU", "USD", 100000, "wm1", "initial", kNov25Last, &u);
     EXPECT_TRUE(initial.d.offered) << initial.reason();
     // Without a tier and without default_tier only method-wide limits apply.
