@@ -18,26 +18,48 @@ namespace {
 constexpr gint64 kNow = 1772359200000LL;
 constexpr gint64 kDayMs = 86400000LL;
 
+// The embedded default config with the card method's settings replaced.
+std::string config_with_card_settings(const std::string &settings)
+{
+    std::string json = tender_config_default_json();
+    const std::string card_settings = "\"settings\": {\"mode\": \"sandbox\"}";
+    size_t card = json.find("\"card\"");
+    size_t at = json.find(card_settings, card);
+    if (card == std::string::npos || at == std::string::npos)
+        return "";
+    return json.replace(at, card_settings.size(), "\"settings\": " + settings);
+}
+
 class CardHost : public ::testing::Test {
 protected:
-    void SetUp() override
+    void SetUp() override { start(nullptr); }
+
+    // (Re)start the host, with config JSON text (nullptr: the default).
+    void start(const char *config, gint64 now = kNow)
     {
+        stop();
         TenderHostOptions *options = tender_host_options_new();
         tender_host_options_add_plugin_dir(options, CARD_PLUGIN_DIR);
         tender_host_options_set_ledger(options, ":memory:");
-        tender_host_options_set_fixed_now(options, kNow);
+        tender_host_options_set_fixed_now(options, now);
+        if (config)
+            tender_host_options_set_config_data(options, config);
         GError *error = nullptr;
         host = tender_host_new(options, &error);
         tender_host_options_free(options);
         ASSERT_NE(host, nullptr) << (error ? error->message : "no error");
     }
 
-    void TearDown() override
+    void stop()
     {
         for (TenderPayment *p : payments)
             tender_payment_free(p);
+        payments.clear();
         tender_host_free(host);
+        host = nullptr;
     }
+
+    void TearDown() override { stop(); }
 
     // Keep a payment until the end of the test (and check it for secrets).
     TenderPayment *keep(TenderPayment *p)
@@ -60,8 +82,10 @@ protected:
         secrets.push_back(number);
         if (cvc && std::strlen(cvc) >= 3)
             secrets.push_back(cvc);
+        std::string account = "card-test-" + std::to_string(++accounts);
         TenderPayRequest req = {};
         req.method = "card";
+        req.account = account.c_str();
         req.region = region;
         req.currency = "USD";
         req.amount = amount;
@@ -153,6 +177,7 @@ protected:
     }
 
     TenderHost *host = nullptr;
+    int accounts = 0;
     std::vector<TenderPayment *> payments;
     std::vector<std::string> secrets;
 };
@@ -403,6 +428,141 @@ TEST_F(CardHost, SyncAgreesWithTheLedger)
     ASSERT_NE(s, nullptr) << (error ? error->message : "");
     EXPECT_EQ(s->status, TENDER_STATUS_PARTIALLY_CAPTURED);
     EXPECT_EQ(s->captured, 400);
+}
+
+TEST_F(CardHost, UnionPayLuhnSwitchFromConfig)
+{
+    const char *bad = "6200000000000006"; // UnionPay prefix, wrong check digit
+    TenderPayment *p = pay(bad, "737", "10.00", FALSE, "12", "2030", "CN");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED) << "exempt by default";
+
+    std::string config = config_with_card_settings(
+        "{\"mode\": \"sandbox\", \"unionpay_luhn_exempt\": false}");
+    ASSERT_FALSE(config.empty());
+    start(config.c_str());
+    p = pay(bad, "737", "10.00", FALSE, "12", "2030", "CN");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_DECLINED);
+    EXPECT_EQ(p->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
+}
+
+TEST_F(CardHost, SandboxCodeFromConfig)
+{
+    std::string config =
+        config_with_card_settings("{\"mode\": \"sandbox\", \"sandbox_otp\": \"4711\"}");
+    start(config.c_str());
+    TenderPayment *p = pay("4000000000003220");
+    ASSERT_NE(p, nullptr);
+    EXPECT_NE(std::strstr(p->action_hint, "4711"), nullptr);
+    TenderPayment *done = complete(p->id, "4711");
+    ASSERT_NE(done, nullptr);
+    EXPECT_EQ(done->status, TENDER_STATUS_AUTHORIZED);
+}
+
+TEST_F(CardHost, LiveModeRefusedWithClearReason)
+{
+    std::string config = config_with_card_settings("{\"mode\": \"live\"}");
+    start(config.c_str());
+    bool named = false;
+    const GPtrArray *refusals = tender_host_refusals(host);
+    for (guint i = 0; i < refusals->len; i++) {
+        auto *r = (const TenderRefusal *)g_ptr_array_index(refusals, i);
+        if (r->reason && std::strstr(r->reason, "mode") && std::strstr(r->reason, "sandbox"))
+            named = true;
+    }
+    EXPECT_TRUE(named) << "a refusal names the setting";
+    const char *number = "4242424242424242";
+    tender_param params[] = {{"number", number}, {"exp_month", "12"}, {"exp_year", "2030"},
+                             {"cvc", "737"}};
+    TenderPayRequest req = {};
+    req.method = "card";
+    req.region = "US";
+    req.currency = "USD";
+    req.amount = "10.00";
+    req.params = params;
+    req.n_params = 4;
+    GError *error = nullptr;
+    TenderPayment *p = tender_host_pay(host, &req, &error);
+    EXPECT_EQ(p, nullptr) << "no payment through a method that failed to start";
+    if (p)
+        tender_payment_free(p);
+    g_clear_error(&error);
+}
+
+TEST_F(CardHost, ExpiryOnTheHostClock)
+{
+    start(nullptr, 1775001599000LL); // 2026-03-31T23:59:59Z
+    TenderPayment *p = pay("4242424242424242", "737", "10.00", FALSE, "03", "2026");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    tender_host_set_now(host, 1775001600000LL); // 2026-04-01T00:00:00Z
+    p = pay("4242424242424242", "737", "10.00", FALSE, "03", "2026");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_DECLINED);
+    EXPECT_EQ(p->decline_code, (guint32)TENDER_DECLINE_INVALID_EXPIRY);
+}
+
+TEST_F(CardHost, ChallengeLapsesAfterFifteenMinutes)
+{
+    TenderPayment *p = pay("4000000000003220");
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->status, TENDER_STATUS_REQUIRES_ACTION);
+    tender_host_set_now(host, kNow + 16 * 60 * 1000);
+    TenderPayment *late = complete(p->id, "123456");
+    EXPECT_TRUE(late == nullptr || late->status != TENDER_STATUS_AUTHORIZED);
+    TenderPayment *now = get(p->id);
+    ASSERT_NE(now, nullptr);
+    EXPECT_NE(now->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_NE(now->status, TENDER_STATUS_REQUIRES_ACTION);
+}
+
+// The method declares THREAD_SAFE: the host may call one instance from
+// several threads at once.
+TEST_F(CardHost, ConcurrentPayments)
+{
+    constexpr int kThreads = 4, kEach = 8;
+    struct Shared {
+        TenderHost *host;
+        int index;
+        int authorized = 0;
+        int declined = 0;
+    } shared[kThreads];
+    GThread *threads[kThreads];
+    for (int t = 0; t < kThreads; t++) {
+        shared[t].host = host;
+        shared[t].index = t;
+        threads[t] = g_thread_new("card-pay", [](gpointer data) -> gpointer {
+            auto *s = (Shared *)data;
+            for (int i = 0; i < kEach; i++) {
+                const char *number = i % 2 ? "4000000000009995" : "4242424242424242";
+                tender_param params[] = {{"number", number}, {"exp_month", "12"},
+                                         {"exp_year", "2030"}, {"cvc", "737"}};
+                std::string account = "conc-" + std::to_string(s->index) + "-" + std::to_string(i);
+                TenderPayRequest req = {};
+                req.method = "card";
+                req.region = "US";
+                req.currency = "USD";
+                req.amount = "12.34";
+                req.account = account.c_str();
+                req.params = params;
+                req.n_params = 4;
+                TenderPayment *p = tender_host_pay(s->host, &req, nullptr);
+                if (p && p->status == TENDER_STATUS_AUTHORIZED && std::strcmp(p->last4, "4242") == 0)
+                    s->authorized++;
+                if (p && p->status == TENDER_STATUS_DECLINED &&
+                    p->decline_code == TENDER_DECLINE_INSUFFICIENT_FUNDS)
+                    s->declined++;
+                tender_payment_free(p);
+            }
+            return nullptr;
+        }, &shared[t]);
+    }
+    for (int t = 0; t < kThreads; t++) {
+        g_thread_join(threads[t]);
+        EXPECT_EQ(shared[t].authorized, kEach / 2);
+        EXPECT_EQ(shared[t].declined, kEach / 2);
+    }
 }
 
 } // namespace
