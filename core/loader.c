@@ -366,6 +366,9 @@ gboolean tender_loader_load_file(TenderLoader *loader, const char *path)
         const char *why = dlerror();
         if (why == NULL)
             why = "unknown dlopen error";
+        /* dlerror() repeats the path we already lead the message with. */
+        if (g_str_has_prefix(why, path) && g_str_has_prefix(why + strlen(path), ": "))
+            why += strlen(path) + 2;
         if (strstr(why, "undefined symbol") != NULL)
             refuse(loader, path, NULL,
                    g_strdup_printf("has unresolved symbols (dlopen: %s)", why));
