@@ -287,6 +287,18 @@ static gboolean choose_currency(const TenderConfig *config, const TenderMethodIn
         return TRUE;
     }
 
+    /* A currency the method keeps for in-country accounts (PayPal's BRL for
+     * Brazil) is refused to other buyers rather than converted: the order
+     * was priced for that country, and the provider would refuse it too. */
+    const TenderCurrencyInfo *home = fact_for(method, buyer->currency);
+    if (home != NULL && home->home_region != NULL && home->home_region[0] != '\0' &&
+        strcmp(home->home_region, buyer->region) != 0) {
+        refuse(d, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED,
+               "%s takes %s only from buyers in %s; this buyer is in %s.", label,
+               buyer->currency, home->home_region, buyer->region);
+        return FALSE;
+    }
+
     /* Convert into the first currency the method takes for this buyer: the
      * config's order when it lists currencies, else the plugin's. */
     GPtrArray *candidates = g_ptr_array_new();

@@ -330,17 +330,17 @@ TEST_F(Policy, PaypalHomeRegionCurrencies)
     ASSERT_TRUE(br.d.offered) << br.reason();
     EXPECT_EQ(br.currency(), "BRL");
     EXPECT_EQ(br.d.fee, 499 + 245);  // 4.99% (cross-border) + 0.49 USD = 2.45 BRL
-    // Outside Brazil BRL is not taken: converted into USD, the first listed.
+    // Outside Brazil an order in BRL is refused, not converted: the currency
+    // is for in-country accounts only.
     Eval us(def(), *paypal_, "US", "BRL", 10000);
-    ASSERT_TRUE(us.d.offered) << us.reason();
-    EXPECT_EQ(us.currency(), "USD");
-    EXPECT_EQ(us.d.pay_amount, 2000);
-    EXPECT_EQ(us.exchange(), "1 BRL = 0.2 USD as of 2026-11-01");
+    EXPECT_FALSE(us.d.offered);
+    EXPECT_EQ(us.d.code, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED);
+    EXPECT_EQ(us.reason(), "PayPal takes BRL only from buyers in BR; this buyer is in US.");
     Eval my(def(), *paypal_, "MY", "MYR", 10000);
     EXPECT_EQ(my.currency(), "MYR");
     Eval cn(def(), *paypal_, "DE", "CNY", 71000);
-    EXPECT_EQ(cn.currency(), "USD");
-    EXPECT_EQ(cn.d.pay_amount, 10000);
+    EXPECT_FALSE(cn.d.offered);
+    EXPECT_EQ(cn.d.code, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED);
     // KZT is not a PayPal currency at all.
     Eval kz(def(), *paypal_, "KZ", "KZT", 4800000);
     ASSERT_TRUE(kz.d.offered) << kz.reason();
