@@ -1,0 +1,8 @@
+// GoogleTest entry point of the core test programs.
+#include <gtest/gtest.h>
+
+int main(int argc, char **argv)
+{
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
