@@ -2,14 +2,17 @@
  * attempt (notifications included), the usage counters of the policy and
  * idempotency keys, in SQLite.
  *
- * Durability: WAL with synchronous=FULL, so a committed transaction survives
- * a crash; the host commits before it acknowledges anything.
+ * Durability: WAL; tender_ledger_commit() returns only once the work is in
+ * the WAL and the WAL is flushed, so a committed unit survives a crash; the
+ * host commits before it acknowledges anything. Concurrent commits are
+ * grouped into one transaction and one flush.
  *
  * Thread-safety: one connection guarded by the ledger's mutex. A caller
- * brackets its reads and writes with tender_ledger_begin()/commit(), which
- * hold the mutex and an IMMEDIATE SQLite transaction (so other processes on
- * the same file wait, and the read-check-write inside is atomic across
- * processes). Never call a plugin while inside a transaction. */
+ * brackets its reads and writes with tender_ledger_begin() and commit() or
+ * rollback(), which hold the mutex inside an IMMEDIATE SQLite transaction
+ * (so other processes on the same file wait, and the read-check-write in
+ * between is atomic across processes). Never call a plugin in between, and
+ * never begin twice on one thread. */
 #ifndef TENDER_CORE_LEDGER_H
 #define TENDER_CORE_LEDGER_H
 
@@ -41,9 +44,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LedgerPayment, ledger_payment_free)
 TenderLedger *tender_ledger_open(const char *path, GError **error);
 void tender_ledger_close(TenderLedger *ledger);
 
-/* Start an IMMEDIATE transaction (waiting for other writers). */
+/* Start a unit of work: a savepoint inside the current batch (an IMMEDIATE
+ * transaction shared by concurrent callers; see ledger.c). */
 gboolean tender_ledger_begin(TenderLedger *ledger, GError **error);
+/* Commit the unit of work durably: returns once its batch is committed and
+ * the WAL flushed. Use it before acknowledging anything. */
 gboolean tender_ledger_commit(TenderLedger *ledger, GError **error);
+/* Commit an intent record (an operation about to call a plugin): committed
+ * and safe from a process crash at once, flushed to disk with the next
+ * durable commit. Not for anything acknowledged to a caller. */
+gboolean tender_ledger_commit_intent(TenderLedger *ledger, GError **error);
+/* Undo the unit of work. */
 void tender_ledger_rollback(TenderLedger *ledger);
 
 /* ---- inside a transaction ---- */

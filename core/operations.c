@@ -1039,7 +1039,11 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         operation_clear(&op);
         return NULL;
     }
-    if (!tender_ledger_commit(host->ledger, error)) {
+    /* Offered: an intent, made durable with step 3. Refused by the policy:
+     * this is the answer, so it is durable before we return it. */
+    gboolean committed = decision.offered ? tender_ledger_commit_intent(host->ledger, error)
+                                          : tender_ledger_commit(host->ledger, error);
+    if (!committed) {
         tender_policy_decision_clear(&decision);
         operation_clear(&op);
         return NULL;
@@ -1258,7 +1262,8 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
     if (!ok) {
         tender_ledger_rollback(host->ledger);
     } else {
-        ok = tender_ledger_commit(host->ledger, error);
+        /* The intent: safe from a process crash now, flushed with step 3. */
+        ok = tender_ledger_commit_intent(host->ledger, error);
     }
     TenderPayment *result = NULL;
     if (ok) {
@@ -1372,7 +1377,7 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
     row->busy_seq = op.seq;
     ok = ok && tender_ledger_payment_update(host->ledger, row, error);
     if (ok)
-        ok = tender_ledger_commit(host->ledger, error);
+        ok = tender_ledger_commit_intent(host->ledger, error);
     else
         tender_ledger_rollback(host->ledger);
     TenderPayment *result = NULL;
