@@ -1,0 +1,204 @@
+/* tender-conformance: run the conformance kit's cases on one plugin .so.
+ *
+ *   tender-conformance PLUGIN.so [--json] [--case NAME]... [--method ID]
+ *   tender-conformance --list
+ *
+ * Exit status: 0 when every case passed (or did not apply), 1 when one
+ * failed, 64 on a usage error. Human output is one line per case
+ * ("PASS name: note" / "FAIL name: what was expected, what the plugin did")
+ * and a closing "N passed, N failed, N skipped" line; --json prints one
+ * JSON document instead. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "conformance.h"
+
+#define EXIT_USAGE 64
+
+static void print_human(const char *name, tc_status status, const char *message)
+{
+    printf("%s %s", tc_status_name(status), name);
+    if (message != NULL && message[0] != '\0') {
+        printf(": ");
+        /* Several problems: one per line, indented under the case. */
+        for (const char *p = message; *p != '\0'; p++) {
+            putchar(*p);
+            if (*p == '\n')
+                fputs("    ", stdout);
+        }
+    }
+    putchar('\n');
+}
+
+static int list_cases(gboolean json)
+{
+    size_t n = 0;
+    const tc_case *cases = tc_cases(&n);
+    if (json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_array(b);
+        for (size_t i = 0; i < n; i++) {
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "name");
+            json_builder_add_string_value(b, cases[i].name);
+            json_builder_set_member_name(b, "description");
+            json_builder_add_string_value(b, cases[i].description);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        JsonNode *root = json_builder_get_root(b);
+        char *text = json_to_string(root, TRUE);
+        puts(text);
+        g_free(text);
+        json_node_unref(root);
+        g_object_unref(b);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("%-16s %s\n", cases[i].name, cases[i].description);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    gboolean json = FALSE, list = FALSE;
+    char **only = NULL;
+    char *method = NULL;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL},
+        {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only this case (repeatable)",
+         "NAME"},
+        {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Check only this method of the plugin",
+         "ID"},
+        {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the cases and exit", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *oc = g_option_context_new("PLUGIN.so - check a Tender plugin's conformance");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    g_option_context_set_description(
+        oc, "Exit status: 0 every case passed (or did not apply), 1 a case failed, 64 usage "
+            "error.\nThe cases drive the plugin's sandbox fixtures through a real libtender "
+            "host with an in-memory ledger.");
+    GError *error = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &error)) {
+        fprintf(stderr, "tender-conformance: %s\n", error->message);
+        g_error_free(error);
+        g_option_context_free(oc);
+        return EXIT_USAGE;
+    }
+    if (list) {
+        g_option_context_free(oc);
+        g_strfreev(only);
+        g_free(method);
+        return list_cases(json);
+    }
+    if (argc != 2) {
+        char *help = g_option_context_get_help(oc, TRUE, NULL);
+        fprintf(stderr, "tender-conformance: give exactly one plugin file\n%s", help);
+        g_free(help);
+        g_option_context_free(oc);
+        g_strfreev(only);
+        g_free(method);
+        return EXIT_USAGE;
+    }
+    g_option_context_free(oc);
+
+    size_t n = 0;
+    const tc_case *cases = tc_cases(&n);
+    GPtrArray *run = g_ptr_array_new();
+    if (only != NULL) {
+        for (char **p = only; *p != NULL; p++) {
+            const tc_case *c = tc_case_find(*p);
+            if (c == NULL) {
+                fprintf(stderr, "tender-conformance: no case named \"%s\" (see --list)\n", *p);
+                g_ptr_array_unref(run);
+                g_strfreev(only);
+                g_free(method);
+                return EXIT_USAGE;
+            }
+            g_ptr_array_add(run, (gpointer)c);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            g_ptr_array_add(run, (gpointer)&cases[i]);
+    }
+
+    const char *path = argv[1];
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        fprintf(stderr, "tender-conformance: %s is not a file\n", path);
+        g_ptr_array_unref(run);
+        g_strfreev(only);
+        g_free(method);
+        return EXIT_USAGE;
+    }
+
+    tc_context *ctx = tc_context_new(path, method);
+    int counts[3] = {0, 0, 0};
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "plugin");
+    json_builder_add_string_value(b, path);
+    json_builder_set_member_name(b, "load_error");
+    if (tc_context_load_error(ctx))
+        json_builder_add_string_value(b, tc_context_load_error(ctx));
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "cases");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < run->len; i++) {
+        const tc_case *c = g_ptr_array_index(run, i);
+        char *message = NULL;
+        gint64 start = g_get_monotonic_time();
+        tc_status status = tc_run_case(ctx, c, &message);
+        gint64 ms = (g_get_monotonic_time() - start) / 1000;
+        counts[status]++;
+        if (json) {
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "name");
+            json_builder_add_string_value(b, c->name);
+            json_builder_set_member_name(b, "status");
+            json_builder_add_string_value(b, status == TC_PASS   ? "pass"
+                                             : status == TC_SKIP ? "skip"
+                                                                 : "fail");
+            json_builder_set_member_name(b, "message");
+            json_builder_add_string_value(b, message ? message : "");
+            json_builder_set_member_name(b, "ms");
+            json_builder_add_int_value(b, ms);
+            json_builder_end_object(b);
+        } else {
+            print_human(c->name, status, message);
+            fflush(stdout);
+        }
+        free(message);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "passed");
+    json_builder_add_int_value(b, counts[TC_PASS]);
+    json_builder_set_member_name(b, "failed");
+    json_builder_add_int_value(b, counts[TC_FAIL]);
+    json_builder_set_member_name(b, "skipped");
+    json_builder_add_int_value(b, counts[TC_SKIP]);
+    json_builder_set_member_name(b, "conforms");
+    json_builder_add_boolean_value(b, counts[TC_FAIL] == 0);
+    json_builder_end_object(b);
+    if (json) {
+        JsonNode *root = json_builder_get_root(b);
+        char *text = json_to_string(root, TRUE);
+        puts(text);
+        g_free(text);
+        json_node_unref(root);
+    } else {
+        printf("%d passed, %d failed, %d skipped\n", counts[TC_PASS], counts[TC_FAIL],
+               counts[TC_SKIP]);
+    }
+    g_object_unref(b);
+    tc_context_free(ctx);
+    g_ptr_array_unref(run);
+    g_strfreev(only);
+    g_free(method);
+    return counts[TC_FAIL] == 0 ? 0 : 1;
+}
