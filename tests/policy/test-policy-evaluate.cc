@@ -335,7 +335,7 @@ TEST_F(Policy, PaypalHomeRegionCurrencies)
     Eval us(def(), *paypal_, "US", "BRL", 10000);
     EXPECT_FALSE(us.d.offered);
     EXPECT_EQ(us.d.code, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED);
-    EXPECT_EQ(us.reason(), "PayPal takes BRL only from buyers in BR; this buyer is in US.");
+    EXPECT_EQ(us.reason(), "paypal takes BRL only from buyers in BR; this buyer is in US.");
     Eval my(def(), *paypal_, "MY", "MYR", 10000);
     EXPECT_EQ(my.currency(), "MYR");
     Eval cn(def(), *paypal_, "DE", "CNY", 71000);
