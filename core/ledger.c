@@ -111,6 +111,19 @@ static char *column_text(sqlite3_stmt *s, int i)
     return t ? g_strdup((const char *)t) : NULL;
 }
 
+/* Run a cached statement without results (transaction control): parsing
+ * BEGIN/SAVEPOINT/RELEASE anew on every operation costs more than the
+ * writes of a small payment. */
+static int run(TenderLedger *ledger, const char *sql)
+{
+    sqlite3_stmt *s = stmt(ledger, sql);
+    if (s == NULL)
+        return sqlite3_errcode(ledger->db);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static gboolean exec(TenderLedger *ledger, const char *sql, GError **error)
 {
     char *msg = NULL;
@@ -206,7 +219,7 @@ gboolean tender_ledger_begin(TenderLedger *ledger, GError **error)
          * rare SQLITE_BUSY that BEGIN IMMEDIATE can still return. */
         int rc = SQLITE_BUSY;
         for (int attempt = 0; attempt < 50 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); attempt++) {
-            rc = sqlite3_exec(ledger->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+            rc = run(ledger, "BEGIN IMMEDIATE");
             if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
                 g_usleep(2000);
         }
@@ -222,7 +235,7 @@ gboolean tender_ledger_begin(TenderLedger *ledger, GError **error)
         ledger->wants_sync = FALSE;
         ledger->batch++;
     }
-    if (sqlite3_exec(ledger->db, "SAVEPOINT member", NULL, NULL, NULL) != SQLITE_OK) {
+    if (run(ledger, "SAVEPOINT member") != SQLITE_OK) {
         ledger_fail(ledger, error, "cannot start a transaction");
         g_atomic_int_dec_and_test(&ledger->active);
         g_cond_broadcast(&ledger->changed);
@@ -252,7 +265,7 @@ static void commit_batch(TenderLedger *ledger)
     gint64 deadline = g_get_monotonic_time() + 2000;
     while (g_atomic_int_get(&ledger->active) > 0 && g_get_monotonic_time() < deadline)
         g_cond_wait_until(&ledger->changed, &ledger->lock, deadline);
-    int rc = sqlite3_exec(ledger->db, "COMMIT", NULL, NULL, NULL);
+    int rc = run(ledger, "COMMIT");
     if (rc == SQLITE_OK && ledger->wants_sync)
         rc = sync_wal(ledger);
     if (rc != SQLITE_OK) {
@@ -270,7 +283,7 @@ static void commit_batch(TenderLedger *ledger)
 
 static gboolean commit_member(TenderLedger *ledger, gboolean durable, GError **error)
 {
-    if (sqlite3_exec(ledger->db, "RELEASE member", NULL, NULL, NULL) != SQLITE_OK) {
+    if (run(ledger, "RELEASE member") != SQLITE_OK) {
         ledger_fail(ledger, error, "commit failed");
         tender_ledger_rollback(ledger);
         return FALSE;
@@ -306,8 +319,8 @@ gboolean tender_ledger_commit_intent(TenderLedger *ledger, GError **error)
 
 void tender_ledger_rollback(TenderLedger *ledger)
 {
-    sqlite3_exec(ledger->db, "ROLLBACK TO member", NULL, NULL, NULL);
-    sqlite3_exec(ledger->db, "RELEASE member", NULL, NULL, NULL);
+    run(ledger, "ROLLBACK TO member");
+    run(ledger, "RELEASE member");
     g_atomic_int_dec_and_test(&ledger->active);
     /* The last member out of a batch nobody wrote to closes it, so the
      * process does not keep the database's write lock while idle. With
