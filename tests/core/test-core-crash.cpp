@@ -1,0 +1,250 @@
+// Crash safety: a child process (core-child crash) acknowledges payment
+// operations in a loop on a file ledger and is killed with SIGKILL at random
+// moments, many times. After every kill the ledger passes
+// PRAGMA integrity_check, holds every acknowledged operation in at least
+// its acknowledged state, has no half-written operation, and opens in a
+// host. At the end, reconcile settles what the kills left in flight.
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "core-test-util.h"
+
+using namespace coretest;
+
+namespace {
+
+// How far along its life a status is in the child's loop (authorize,
+// capture 4.00, capture the rest, refund 1.00; or authorize, void).
+int progress(const std::string &status)
+{
+    static const std::map<std::string, int> rank = {
+        {"authorized", 1}, {"partially_captured", 2}, {"captured", 3},
+        {"partially_refunded", 4}, {"voided", 2}};
+    auto it = rank.find(status);
+    return it == rank.end() ? -1 : it->second;
+}
+
+std::string query_text(sqlite3 *db, const std::string &sql, const std::string &arg = "")
+{
+    sqlite3_stmt *s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    if (!arg.empty())
+        sqlite3_bind_text(s, 1, arg.c_str(), -1, SQLITE_TRANSIENT);
+    std::string out = "(no row)";
+    if (sqlite3_step(s) == SQLITE_ROW)
+        out = sqlite3_column_text(s, 0) ? reinterpret_cast<const char *>(sqlite3_column_text(s, 0))
+                                        : "(null)";
+    sqlite3_finalize(s);
+    return out;
+}
+
+// Run the child for about delay_ms, kill it with SIGKILL, return its
+// complete output lines.
+std::vector<std::string> run_and_kill(const std::vector<std::string> &args, int delay_ms)
+{
+    std::vector<char *> argv;
+    for (const auto &a : args)
+        argv.push_back(const_cast<char *>(a.c_str()));
+    argv.push_back(nullptr);
+    GPid pid = 0;
+    int out_fd = -1;
+    GError *error = nullptr;
+    gboolean ok = g_spawn_async_with_pipes(nullptr, argv.data(), nullptr,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, nullptr, nullptr, &pid,
+                                           nullptr, &out_fd, nullptr, &error);
+    EXPECT_TRUE(ok) << (error ? error->message : "");
+    g_clear_error(&error);
+    if (!ok)
+        return {};
+    std::string output;
+    char buf[4096];
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        until - std::chrono::steady_clock::now())
+                        .count();
+        if (left <= 0)
+            break;
+        struct pollfd pfd = {out_fd, POLLIN, 0};
+        if (poll(&pfd, 1, static_cast<int>(left)) > 0) {
+            ssize_t n = read(out_fd, buf, sizeof buf);
+            if (n <= 0)
+                break;  // the child exited on its own: an error, checked below
+            output.append(buf, static_cast<size_t>(n));
+        }
+    }
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    g_spawn_close_pid(pid);
+    ssize_t n;
+    while ((n = read(out_fd, buf, sizeof buf)) > 0)
+        output.append(buf, static_cast<size_t>(n));
+    close(out_fd);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "the child stopped before it was killed (status " << status << "); output:\n"
+        << output;
+    std::vector<std::string> lines;
+    std::istringstream in(output);
+    std::string line;
+    // Only complete lines are acknowledgements.
+    while (std::getline(in, line))
+        if (!in.eof())
+            lines.push_back(line);
+    return lines;
+}
+
+TenderHost *open_host(const std::string &ledger, const std::string &config)
+{
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, fixture_dir());
+    tender_host_options_set_config_data(o, config.c_str());
+    tender_host_options_set_ledger(o, ledger.c_str());
+    GError *error = nullptr;
+    TenderHost *host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    EXPECT_NE(host, nullptr) << (error ? error->message : "");
+    g_clear_error(&error);
+    return host;
+}
+
+TEST(Crash, SigkillAtRandomMomentsLosesNothingAcknowledged)
+{
+    TempDir tmp;
+    std::string ledger = tmp.file("ledger.db");
+    MethodConf conf;
+    conf.deadline_ms = 2000;
+    conf.retries = 0;
+    std::string config = make_config({{"fx_count", conf}});
+    std::string config_file = tmp.file("config.json");
+    std::ofstream(config_file) << config;
+
+    unsigned seed = std::random_device{}();
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    std::map<std::string, std::string> acked;  // payment id -> last acknowledged status
+    size_t total_acks = 0;
+    int killed_in_flight = 0;
+    constexpr int kRounds = 30;
+    for (int round = 0; round < kRounds; round++) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        int delay = std::uniform_int_distribution<int>(5, 300)(rng);
+        std::vector<std::string> lines =
+            run_and_kill({CORE_CHILD, "crash", ledger, fixture_dir(), config_file}, delay);
+        for (const auto &line : lines) {
+            std::istringstream words(line);
+            std::string id, status;
+            words >> id >> status;
+            ASSERT_EQ(id.rfind("pay_", 0), 0u) << line;
+            ASSERT_GE(progress(status), 0) << line;
+            acked[id] = status;
+            total_acks++;
+        }
+        if (!g_file_test(ledger.c_str(), G_FILE_TEST_EXISTS))
+            continue;  // killed before it created the ledger
+
+        sqlite3 *db = nullptr;
+        ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        EXPECT_EQ(query_text(db, "PRAGMA integrity_check"), "ok");
+        if (query_text(db, "PRAGMA user_version") == "0") {
+            sqlite3_close(db);
+            EXPECT_TRUE(acked.empty());
+            continue;  // killed before the schema was committed
+        }
+        for (const auto &[id, status] : acked) {
+            std::string now = query_text(db, "SELECT status FROM payments WHERE id = ?", id);
+            ASSERT_NE(now, "(no row)") << "acknowledged payment " << id << " is lost";
+            if (status == "voided")
+                EXPECT_EQ(now, "voided") << id;
+            else
+                EXPECT_GE(progress(now), progress(status))
+                    << id << " was acknowledged " << status << ", the ledger says " << now;
+        }
+        // No half-written operation: an operation without an outcome is
+        // the one in flight on a leased payment, and a single-threaded
+        // child has at most one in flight.
+        EXPECT_EQ(query_text(db,
+                             "SELECT count(*) FROM operations o JOIN payments p ON p.id = "
+                             "o.payment_id WHERE o.outcome IS NULL AND p.busy_seq != o.seq"),
+                  "0");
+        int leased = std::stoi(query_text(db, "SELECT count(*) FROM payments WHERE busy_until_ms > 0"));
+        EXPECT_LE(leased, 1);
+        killed_in_flight += leased;
+        EXPECT_EQ(query_text(db, "SELECT count(*) FROM payments WHERE captured > amount OR "
+                                 "refunded > captured OR captured < 0 OR refunded < 0"),
+                  "0");
+        // Totals equal the approved operations.
+        EXPECT_EQ(query_text(db,
+                             "SELECT count(*) FROM payments p WHERE p.captured != (SELECT "
+                             "coalesce(sum(amount), 0) FROM operations o WHERE o.payment_id = "
+                             "p.id AND o.kind IN ('capture', 'purchase') AND o.outcome = "
+                             "'approved')"),
+                  "0");
+        sqlite3_close(db);
+
+        // A host opens it, and lists every acknowledged payment.
+        TenderHost *host = open_host(ledger, config);
+        ASSERT_NE(host, nullptr);
+        GError *error = nullptr;
+        GPtrArray *all = tender_host_list(host, nullptr, &error);
+        ASSERT_NE(all, nullptr) << error->message;
+        std::set<std::string> listed;
+        for (guint i = 0; i < all->len; i++)
+            listed.insert(static_cast<TenderPayment *>(g_ptr_array_index(all, i))->id);
+        g_ptr_array_unref(all);
+        for (const auto &[id, status] : acked)
+            EXPECT_EQ(listed.count(id), 1u) << id;
+        tender_host_free(host);
+    }
+    EXPECT_GT(total_acks, 20u) << "the child acknowledged too little to prove anything";
+    std::cout << kRounds << " kills: " << total_acks << " acknowledgements, " << acked.size()
+              << " payments, " << killed_in_flight << " operations caught in flight\n";
+
+    // Time passes: the leases of the killed operations run out (aged here
+    // rather than waited for: a lease lasts at least 30 s). Reconcile then
+    // settles every payment left in flight.
+    sqlite3 *db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE payments SET busy_until_ms = 1 WHERE busy_until_ms > 0",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    TenderHost *host = open_host(ledger, config);
+    ASSERT_NE(host, nullptr);
+    TenderReconcileReport report = {};
+    GError *error = nullptr;
+    ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
+    EXPECT_EQ(report.errors, 0u);
+    EXPECT_EQ(report.still_open, 0u);
+    for (const auto &[id, status] : acked) {
+        TenderPayment *p = tender_host_get(host, id.c_str(), &error);
+        ASSERT_NE(p, nullptr) << error->message;
+        EXPECT_NE(p->status, TENDER_STATUS_UNKNOWN) << id;
+        if (status != "voided") {
+            EXPECT_GE(progress(tender_status_to_string(p->status)), progress(status)) << id;
+        }
+        tender_payment_free(p);
+    }
+    tender_host_free(host);
+    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    EXPECT_EQ(query_text(db, "SELECT count(*) FROM payments WHERE busy_until_ms > 0"), "0");
+    EXPECT_EQ(query_text(db, "SELECT count(*) FROM payments WHERE status = 'unknown'"), "0");
+    EXPECT_EQ(query_text(db, "SELECT count(*) FROM operations WHERE outcome IS NULL"), "0");
+    EXPECT_EQ(query_text(db, "PRAGMA integrity_check"), "ok");
+    sqlite3_close(db);
+}
+
+}  // namespace
