@@ -42,7 +42,7 @@ static const char summary[] =
     "  notify METHOD [--header 'K: V']... [--body-file F]   (body from stdin without it)\n"
     "  sandbox-notification ID EVENT   print the notification the sandbox provider would send\n"
     "  show ID | sync ID | reconcile\n"
-    "  list [--account A] [--status S] [--method M] [--limit N]\n"
+    "  list [--account A] [--status S] [--method M] [--from T] [--to T] [--limit N]\n"
     "  demo                            walk a buyer through every bundled method\n";
 
 static const char exit_codes[] =
@@ -312,10 +312,19 @@ static int run_check_config(int argc, char **argv)
         return cli_fail(error);
     for (guint i = 0; i < warnings->len; i++)
         fprintf(stderr, "tender: warning: %s\n", (const char *)g_ptr_array_index(warnings, i));
+    /* Load the plugins too, so a configured method that no plugin provides
+     * is reported (as a warning: the config itself is valid). */
+    g_free(cli_globals.config);
+    cli_globals.config = g_strdup(argv[1]);
+    TenderHost *host = cli_host_new(":memory:", &code);
+    if (host == NULL)
+        return code;
+    guint n_warnings = warnings->len + tender_host_config_warnings(host)->len;
+    tender_host_free(host);
     if (cli_globals.json) {
-        printf("{ \"valid\": true, \"warnings\": %u }\n", warnings->len);
+        printf("{ \"valid\": true, \"warnings\": %u }\n", n_warnings);
     } else {
-        printf("%s: valid\n", argv[1]);
+        printf("%s: valid%s\n", argv[1], n_warnings ? " (with warnings)" : "");
     }
     return EXIT_OK;
 }
@@ -481,11 +490,14 @@ static int run_list(int argc, char **argv)
 {
     int code = 0;
     char *account = NULL, *status = NULL, *method = NULL;
+    char *from = NULL, *to = NULL;
     int limit = 0;
     GOptionEntry entries[] = {
         {"account", 0, 0, G_OPTION_ARG_STRING, &account, "Only this account", "A"},
         {"status", 0, 0, G_OPTION_ARG_STRING, &status, "Only this status", "S"},
         {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Only this method", "M"},
+        {"from", 0, 0, G_OPTION_ARG_STRING, &from, "Created at or after", "ISO-8601"},
+        {"to", 0, 0, G_OPTION_ARG_STRING, &to, "Created before", "ISO-8601"},
         {"limit", 0, 0, G_OPTION_ARG_INT, &limit, "At most N payments", "N"},
         {NULL}};
     GOptionContext *ctx = command_context("list", NULL, entries);
@@ -493,6 +505,10 @@ static int run_list(int argc, char **argv)
     TenderListFilter filter = {.account = account, .method = method, .limit = (guint)MAX(limit, 0)};
     if (ok && status && !tender_status_from_string(status, &filter.status))
         code = usage_error(ctx, "unknown status '%s'", status), ok = FALSE;
+    if (ok && from && !parse_now(from, &filter.from_ms))
+        code = usage_error(ctx, "--from '%s' is not an ISO-8601 time", from), ok = FALSE;
+    if (ok && to && !parse_now(to, &filter.to_ms))
+        code = usage_error(ctx, "--to '%s' is not an ISO-8601 time", to), ok = FALSE;
     filter.has_status = status != NULL;
     g_option_context_free(ctx);
     TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
@@ -507,7 +523,7 @@ static int run_list(int argc, char **argv)
         }
         tender_host_free(host);
     }
-    g_free(account); g_free(status); g_free(method);
+    g_free(account); g_free(status); g_free(method); g_free(from); g_free(to);
     return code;
 }
 
