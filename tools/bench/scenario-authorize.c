@@ -1,0 +1,127 @@
+/* authorize-durable and authorize-memory: card authorizations through the
+ * whole host (validation, policy, ledger transactions, plugin call). The
+ * config names no method, so the card runs on its plugin's facts alone: no
+ * limits or velocity rules can refuse a benchmark payment, and no
+ * idempotency keys are sent (each payment is new). */
+#include "bench.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bench-direct.h"
+
+static const char plain_config[] = "{\"methods\": {}}";
+
+typedef struct {
+    TenderHost *host;
+} AuthorizeCtx;
+
+static gboolean authorize_step(gpointer data, int thread, gint64 index)
+{
+    (void)index;
+    AuthorizeCtx *ctx = data;
+    char account[32];
+    g_snprintf(account, sizeof account, "bench-%d", thread);
+    TenderPayRequest r = {"card", "US", "USD", "10.00", account, NULL, NULL,
+                          bench_card_params, G_N_ELEMENTS(bench_card_params), FALSE};
+    GError *error = NULL;
+    TenderPayment *p = tender_host_pay(ctx->host, &r, &error);
+    gboolean ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;
+    if (p == NULL) {
+        /* Say it once per thread and scenario is enough to diagnose. */
+        if (index == 0)
+            fprintf(stderr, "tender-bench: authorize failed: %s\n", error->message);
+        g_error_free(error);
+    }
+    tender_payment_free(p);
+    return ok;
+}
+
+static int run_durable(BenchOptions *opts, int threads)
+{
+    g_autofree char *ledger = bench_tmp_path(opts, "durable");
+    const char *dirs[] = {opts->plugin_dir, NULL};
+    AuthorizeCtx ctx = {bench_host_new(dirs, plain_config, ledger)};
+    if (ctx.host == NULL)
+        return 1;
+    BenchStats s = bench_run(opts, threads, authorize_step, &ctx);
+    tender_host_free(ctx.host);
+    BenchReport *r = bench_report_new("authorize-durable", &s);
+    bench_report_int(r, "threads", threads);
+    double target = threads == 1 ? 0.8 : 5.0;
+    double ratio = opts->baseline_ops > 0 ? s.ops_per_second / opts->baseline_ops : 0;
+    if (opts->baseline_ops > 0) {
+        bench_report_double(r, "baseline_ops_per_second", opts->baseline_ops);
+        bench_report_double(r, "vs_baseline", ratio);
+        if (threads == 1 || threads == 8)
+            bench_report_double(r, "target_vs_baseline", target);
+    }
+    bench_report_finish(r, opts,
+                        "authorize-durable (%d thread%s): %.0f authorizations/s (p50 %.0f us, "
+                        "p99 %.0f us)%s%.2f%s",
+                        threads, threads == 1 ? "" : "s", s.ops_per_second, s.p50_us, s.p99_us,
+                        opts->baseline_ops > 0 ? "; x baseline " : "", ratio,
+                        opts->baseline_ops > 0 ? "" : " (run sqlite-baseline too for the ratio)");
+    return s.failures ? 1 : 0;
+}
+
+int bench_authorize_durable(BenchOptions *opts)
+{
+    if (opts->threads > 0)
+        return run_durable(opts, opts->threads);
+    int rc = run_durable(opts, 1);
+    return run_durable(opts, 8) || rc;
+}
+
+/* The card plugin's authorize alone, called as the host calls it: a zeroed
+ * result, then the function. */
+typedef struct {
+    BenchDirect *card;
+    tender_result *res;
+} DirectCtx;
+
+static gboolean direct_card_step(gpointer data, int thread, gint64 index)
+{
+    (void)thread;
+    (void)index;
+    DirectCtx *ctx = data;
+    tender_request req = bench_direct_request(TENDER_OP_AUTHORIZE, 1000, bench_card_params,
+                                              G_N_ELEMENTS(bench_card_params));
+    memset(ctx->res, 0, sizeof *ctx->res);
+    ctx->res->struct_size = sizeof *ctx->res;
+    bench_direct_ops(ctx->card)->authorize(bench_direct_instance(ctx->card), &req, ctx->res);
+    return ctx->res->outcome == TENDER_OUTCOME_APPROVED;
+}
+
+int bench_authorize_memory(BenchOptions *opts)
+{
+    const char *dirs[] = {opts->plugin_dir, NULL};
+    AuthorizeCtx ctx = {bench_host_new(dirs, plain_config, ":memory:")};
+    if (ctx.host == NULL)
+        return 1;
+    BenchStats s = bench_run(opts, 1, authorize_step, &ctx);
+    tender_host_free(ctx.host);
+
+    g_autofree char *so = g_build_filename(opts->plugin_dir, "card", "card.so", NULL);
+    DirectCtx direct = {bench_direct_open(so, "card"), g_new0(tender_result, 1)};
+    if (direct.card == NULL) {
+        g_free(direct.res);
+        return 1;
+    }
+    BenchStats d = bench_run(opts, 1, direct_card_step, &direct);
+    bench_direct_close(direct.card);
+    g_free(direct.res);
+
+    BenchReport *r = bench_report_new("authorize-memory", &s);
+    bench_report_double(r, "plugin_p50_us", d.p50_us);
+    bench_report_double(r, "plugin_mean_us", d.mean_us);
+    bench_report_double(r, "host_overhead_p50_us", s.p50_us - d.p50_us);
+    bench_report_double(r, "host_overhead_mean_us", s.mean_us - d.mean_us);
+    bench_report_int(r, "plugin_failures", d.failures);
+    bench_report_finish(r, opts,
+                        "authorize-memory: %.0f authorizations/s (p50 %.1f us); the card plugin "
+                        "alone p50 %.1f us, so the host adds %.1f us (p50), %.1f us (mean)",
+                        s.ops_per_second, s.p50_us, d.p50_us, s.p50_us - d.p50_us,
+                        s.mean_us - d.mean_us);
+    return s.failures || d.failures ? 1 : 0;
+}
