@@ -56,12 +56,15 @@ static int run_durable(BenchOptions *opts, int threads)
         if (threads == 1 || threads == 8)
             bench_report_double(r, "target_vs_baseline", target);
     }
+    g_autofree char *versus =
+        opts->baseline_ops > 0
+            ? g_strdup_printf("%.2f x sqlite-baseline (target %.1f x)", ratio, target)
+            : g_strdup("run sqlite-baseline in the same invocation for the ratio");
     bench_report_finish(r, opts,
                         "authorize-durable (%d thread%s): %.0f authorizations/s (p50 %.0f us, "
-                        "p99 %.0f us)%s%.2f%s",
+                        "p99 %.0f us); %s",
                         threads, threads == 1 ? "" : "s", s.ops_per_second, s.p50_us, s.p99_us,
-                        opts->baseline_ops > 0 ? "; x baseline " : "", ratio,
-                        opts->baseline_ops > 0 ? "" : " (run sqlite-baseline too for the ratio)");
+                        versus);
     return s.failures ? 1 : 0;
 }
 

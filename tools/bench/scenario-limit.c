@@ -134,6 +134,42 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
     return ok;
 }
 
+/* Prove the host reads the filled counters: with a limit 10.00 USD above
+ * what acct-0 already holds, a 25.00 quote must be refused for the limit. */
+static gboolean verify_counter(const char *const *dirs, const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    gint64 used = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT amount FROM usage WHERE key ="
+                           " 'amt|card|acct-0|day|2026-11-25|USD'", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        used = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    if (used < 0)
+        return FALSE;
+    g_autofree char *max = tender_money_format(used + 1000, "USD", 2);
+    g_autofree char *config = g_strdup_printf(
+        "{\"exchange\": {\"base\": \"USD\", \"rates\": {}},"
+        " \"methods\": {\"card\": {\"limits\": ["
+        "  {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"%s\"}]}}}", max);
+    TenderHost *host = bench_host_new(dirs, config, path);
+    if (host == NULL)
+        return FALSE;
+    GPtrArray *quotes = tender_host_quote(host, &limit_buyer, NULL);
+    const TenderQuote *q = quotes && quotes->len == 1 ? g_ptr_array_index(quotes, 0) : NULL;
+    gboolean ok = q && !q->offered && g_strcmp0(q->reason_code, "limit_exceeded") == 0;
+    if (!ok)
+        fprintf(stderr, "tender-bench: limit-scale: the host did not see the filled counter "
+                "(%s)\n", q && q->reason ? q->reason : "no quote");
+    if (quotes)
+        g_ptr_array_unref(quotes);
+    tender_host_free(host);
+    return ok;
+}
+
 typedef struct {
     double populate_seconds;
     BenchStats quote, authorize;
@@ -153,6 +189,8 @@ static gboolean measure(BenchOptions *opts, gint64 payments, ScaleResult *out)
     if (!populate(path, payments))
         return FALSE;
     out->populate_seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
+    if (!verify_counter(dirs, path))
+        return FALSE;
     LimitCtx ctx = {bench_host_new(dirs, limit_config, path)};
     if (ctx.host == NULL)
         return FALSE;
