@@ -1,0 +1,104 @@
+// The C shim: every conformance case (plain C, sdk/conformance/) registered
+// as a GoogleTest test once per bundled plugin, so the project's own suite
+// runs the same checks a plugin author runs with tender-conformance. Under
+// the sanitizer build this is also the ASan/UBSan/LSan run of every case.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+extern "C" {
+#include "conformance.h"
+}
+
+namespace {
+
+const std::vector<std::string> kBundled = {"card", "alipay", "paypal", "webmoney"};
+
+std::string PluginPath(const std::string &id)
+{
+    const char *root = std::getenv("TENDER_BUILD_ROOT");
+    return std::string(root ? root : ".") + "/plugins/" + id + "/" + id + ".so";
+}
+
+// One loaded context per plugin for the whole run (cases do not change it
+// for one another: each resets the settings it uses).
+std::map<std::string, tc_context *> &Contexts()
+{
+    static std::map<std::string, tc_context *> contexts;
+    return contexts;
+}
+
+tc_context *ContextFor(const std::string &id)
+{
+    auto &contexts = Contexts();
+    auto it = contexts.find(id);
+    if (it != contexts.end())
+        return it->second;
+    tc_context *ctx = tc_context_new(PluginPath(id).c_str(), nullptr);
+    contexts[id] = ctx;
+    return ctx;
+}
+
+class FreeContexts : public ::testing::Environment {
+public:
+    void TearDown() override
+    {
+        for (auto &entry : Contexts())
+            tc_context_free(entry.second);
+        Contexts().clear();
+    }
+};
+
+size_t CaseCount()
+{
+    size_t n = 0;
+    tc_cases(&n);
+    return n;
+}
+
+using Param = std::tuple<std::string, size_t>;
+
+class Conformance : public ::testing::TestWithParam<Param> {};
+
+TEST_P(Conformance, Case)
+{
+    const std::string &plugin = std::get<0>(GetParam());
+    size_t n = 0;
+    const tc_case *cases = tc_cases(&n);
+    const tc_case &c = cases[std::get<1>(GetParam())];
+    tc_context *ctx = ContextFor(plugin);
+    ASSERT_NE(ctx, nullptr);
+    char *message = nullptr;
+    tc_status status = tc_run_case(ctx, &c, &message);
+    std::string text = message ? message : "";
+    std::free(message);
+    if (status == TC_SKIP)
+        GTEST_SKIP() << c.name << ": " << text;
+    EXPECT_EQ(status, TC_PASS) << "case " << c.name << " (" << c.description << ") on "
+                               << plugin << ":\n" << text;
+}
+
+std::string CaseName(const ::testing::TestParamInfo<Param> &info)
+{
+    size_t n = 0;
+    const tc_case *cases = tc_cases(&n);
+    return std::get<0>(info.param) + "_" + cases[std::get<1>(info.param)].name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Bundled, Conformance,
+                         ::testing::Combine(::testing::ValuesIn(kBundled),
+                                            ::testing::Range<size_t>(0, CaseCount())),
+                         CaseName);
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    ::testing::InitGoogleTest(&argc, argv);
+    ::testing::AddGlobalTestEnvironment(new FreeContexts);
+    return RUN_ALL_TESTS();
+}

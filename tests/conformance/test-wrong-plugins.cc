@@ -1,0 +1,161 @@
+// tender-conformance, run as a program, fails each deliberately wrong
+// fixture plugin (tests/conformance/fixtures/) in the case that names its
+// fault, passes the conforming build of the same source, and passes the
+// four bundled plugins.
+#include <gtest/gtest.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+struct RunResult {
+    int exit_status = -1;
+    std::string out;
+    std::string err;
+};
+
+RunResult RunConformance(const std::string &plugin)
+{
+    RunResult run;
+    const gchar *argv[] = {CONFORMANCE_RUNNER, "--json", plugin.c_str(), nullptr};
+    gchar *out = nullptr, *err = nullptr;
+    gint wait = 0;
+    GError *error = nullptr;
+    if (!g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_DEFAULT, nullptr,
+                      nullptr, &out, &err, &wait, &error)) {
+        run.err = error->message;
+        g_error_free(error);
+        return run;
+    }
+    run.out = out ? out : "";
+    run.err = err ? err : "";
+    g_free(out);
+    g_free(err);
+    run.exit_status = WIFEXITED(wait) ? WEXITSTATUS(wait) : 128 + WTERMSIG(wait);
+    return run;
+}
+
+// The status ("pass", "fail", "skip") the JSON report gives case_name, and
+// its message; "" when absent.
+std::pair<std::string, std::string> CaseStatus(const std::string &json, const char *case_name)
+{
+    JsonParser *parser = json_parser_new();
+    std::pair<std::string, std::string> found;
+    if (json_parser_load_from_data(parser, json.c_str(), -1, nullptr)) {
+        JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+        JsonArray *cases = json_object_get_array_member(root, "cases");
+        for (guint i = 0; cases && i < json_array_get_length(cases); i++) {
+            JsonObject *c = json_array_get_object_element(cases, i);
+            if (std::string(json_object_get_string_member(c, "name")) == case_name)
+                found = {json_object_get_string_member(c, "status"),
+                         json_object_get_string_member(c, "message")};
+        }
+    }
+    g_object_unref(parser);
+    return found;
+}
+
+// The report's "conforms" member as "true"/"false" ("" when unreadable).
+std::string Conforms(const std::string &json)
+{
+    JsonParser *parser = json_parser_new();
+    std::string out;
+    if (json_parser_load_from_data(parser, json.c_str(), -1, nullptr)) {
+        JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+        if (root && json_object_has_member(root, "conforms"))
+            out = json_object_get_boolean_member(root, "conforms") ? "true" : "false";
+    }
+    g_object_unref(parser);
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> WrongPlugins()
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    gchar **items = g_strsplit(WRONG_PLUGINS, ",", -1);
+    for (gchar **p = items; *p; p++) {
+        gchar **kv = g_strsplit(*p, ":", 2);
+        if (kv[0] && kv[1])
+            out.emplace_back(kv[0], kv[1]);
+        g_strfreev(kv);
+    }
+    g_strfreev(items);
+    return out;
+}
+
+class WrongPlugin : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(WrongPlugin, FailsInItsCase)
+{
+    const auto &[variant, case_name] = GetParam();
+    std::string so = std::string(FIXTURE_DIR) + "/wrong_" + variant + ".so";
+    RunResult run = RunConformance(so);
+    EXPECT_EQ(run.exit_status, 1) << "tender-conformance should fail " << so << "\n"
+                                  << run.out << run.err;
+    auto [status, message] = CaseStatus(run.out, case_name.c_str());
+    EXPECT_EQ(status, "fail") << "case " << case_name << " should fail on " << variant
+                              << "; it says: " << message << "\n" << run.out;
+    EXPECT_FALSE(message.empty());
+    // Every other case runs to completion on the same plugin: the kit does
+    // not fall over because one promise is broken.
+    EXPECT_EQ(Conforms(run.out), "false") << run.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, WrongPlugin, ::testing::ValuesIn(WrongPlugins()),
+                         [](const auto &info) { return info.param.first; });
+
+TEST(ConformingFixture, Passes)
+{
+    RunResult run = RunConformance(std::string(FIXTURE_DIR) + "/conforming.so");
+    EXPECT_EQ(run.exit_status, 0) << run.out << run.err;
+}
+
+class Bundled : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(Bundled, PassesAsAProgram)
+{
+    const char *root = std::getenv("TENDER_BUILD_ROOT");
+    ASSERT_NE(root, nullptr);
+    std::string id = GetParam();
+    RunResult run = RunConformance(std::string(root) + "/plugins/" + id + "/" + id + ".so");
+    EXPECT_EQ(run.exit_status, 0) << run.out << run.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Plugins, Bundled,
+                         ::testing::Values("card", "alipay", "paypal", "webmoney"));
+
+TEST(Runner, UsageErrors)
+{
+    const gchar *argv[] = {CONFORMANCE_RUNNER, "--case", "no_such_case", "/dev/null", nullptr};
+    gint wait = 0;
+    ASSERT_TRUE(g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr,
+                             static_cast<GSpawnFlags>(G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL), nullptr,
+                             nullptr, nullptr, nullptr, &wait, nullptr));
+    EXPECT_EQ(WEXITSTATUS(wait), 64);
+}
+
+TEST(Runner, ExportsCaseOnANonElfFile)
+{
+    gchar *path = nullptr;
+    gint fd = g_file_open_tmp("not-a-plugin-XXXXXX.so", &path, nullptr);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, "hello", 5), 5);
+    close(fd);
+    RunResult run = RunConformance(path);
+    EXPECT_EQ(run.exit_status, 1) << run.out;
+    EXPECT_EQ(CaseStatus(run.out, "exports").first, "fail");
+    EXPECT_EQ(CaseStatus(run.out, "fixture_flows").first, "fail");
+    g_unlink(path);
+    g_free(path);
+}
+
+} // namespace
