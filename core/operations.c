@@ -86,6 +86,12 @@ static const char **sensitive_values(const TenderMethodInfo *info, const tender_
     return out;
 }
 
+/* g_ptr_array_sort hands the comparator pointers to the elements. */
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* A fingerprint of what a request asks for, to tell a replay (same key,
  * same request) from a conflict (same key, different request). Sensitive
  * values are left out: a hash of a card number is itself sensitive. */
@@ -102,7 +108,7 @@ static char *fingerprint(const TenderMethodInfo *info, const char *const *fields
         if (params[i].key && !is_sensitive(info, params[i].key))
             g_ptr_array_add(pairs, g_strdup_printf("%s=%s", params[i].key,
                                                    params[i].value ? params[i].value : ""));
-    g_ptr_array_sort(pairs, (GCompareFunc)g_ascii_strcasecmp);
+    g_ptr_array_sort(pairs, compare_strings);
     for (guint i = 0; i < pairs->len; i++) {
         g_checksum_update(sum, g_ptr_array_index(pairs, i), -1);
         g_checksum_update(sum, (const guchar *)"\x1e", 1);
