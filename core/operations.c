@@ -146,6 +146,17 @@ static void replace_str(char **dst, const char *field, gsize size)
 /* ---- calling a plugin ---------------------------------------------------- */
 
 
+/* Replace every occurrence of secret in field (size bytes) by "[redacted]". */
+static void replace_secret(char *field, gsize size, const char *secret)
+{
+    if (strstr(field, secret) == NULL)
+        return;
+    GString *s = g_string_new(field);
+    g_string_replace(s, secret, "[redacted]", 0);
+    g_strlcpy(field, s->str, size);
+    g_string_free(s, TRUE);
+}
+
 /* Force every string field to end inside its array and scrub secrets and
  * card numbers from the fields that are shown or stored. A plugin that put a
  * secret into plugin_state gets that state dropped: storing it would break
@@ -163,8 +174,16 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
 #undef TERMINATE
 #define SCRUB(f) tender_redact_in_place(res->f, sizeof res->f, secrets)
     SCRUB(raw_code); SCRUB(message); SCRUB(action_hint); SCRUB(display_account);
-    SCRUB(details);
+    SCRUB(details); SCRUB(display_brand);
 #undef SCRUB
+    /* A reference or an action payload goes back to the processor or the
+     * payer, so nothing that merely looks like a card number is masked
+     * there; a sensitive value long enough to be unambiguous never stays. */
+    for (gsize i = 0; secrets && secrets[i]; i++)
+        if (strlen(secrets[i]) >= 6) {
+            replace_secret(res->processor_ref, sizeof res->processor_ref, secrets[i]);
+            replace_secret(res->action_data, sizeof res->action_data, secrets[i]);
+        }
     for (gsize i = 0; secrets && secrets[i]; i++)
         if (strlen(secrets[i]) >= 6 && strstr(res->plugin_state, secrets[i])) {
             host_log(host, TENDER_LOG_ERROR, method_id,
