@@ -161,7 +161,16 @@ static void through_host(tc_context *ctx, tc_report *report, const tender_method
             continue;
         TenderPayment *full = tender_host_get(host, p->id, NULL);
         if (full != NULL) {
-            scan_payment(report, m, full, secrets);
+            /* A payment is checked for its own fixture's values (another
+             * fixture's short PIN may equal this card's last four). */
+            GArray *own = g_array_new(FALSE, FALSE, sizeof(Secret));
+            for (guint i = 0; i < secrets->len; i++) {
+                const Secret *s = &g_array_index(secrets, Secret, i);
+                if (strcmp(s->fixture, fx[k].name) == 0)
+                    g_array_append_val(own, *s);
+            }
+            scan_payment(report, m, full, own);
+            g_array_free(own, TRUE);
             tender_payment_free(full);
         }
         tender_payment_free(p);

@@ -1,2 +1,103 @@
 #!/usr/bin/env bash
-echo placeholder; exit 77
+# The SDK's promise, end to end: install Tender into a temporary prefix,
+# then with PKG_CONFIG_PATH alone build the example plugin, the example host
+# and a project made by tender-plugin-new; load the example plugin into the
+# installed `tender`, run the example host on the installed bundled plugins,
+# and run the installed tender-conformance on both new plugins.
+#
+#   test-install.sh SOURCE_ROOT BUILD_ROOT
+#
+# It installs the current build (meson install --destdir, no rebuild), so it
+# costs little more than building the three small projects.
+set -euo pipefail
+
+src=$(cd "$1" && pwd)
+build=$(cd "$2" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tender-install-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+step() { echo "== $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+step "meson install --destdir $tmp/root"
+meson install -C "$build" --no-rebuild --quiet --destdir "$tmp/root" >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log"; fail "meson install"; }
+
+# Where the build's prefix landed inside the destdir.
+prefix=$(meson introspect "$build" --buildoptions |
+         python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"))')
+root=$tmp/root$prefix
+for f in bin/tender bin/tender-conformance bin/tender-plugin-new \
+         include/tender/plugin.h include/tender/sdk.h include/tender/decline.h \
+         include/tender/tender.h include/tender/money.h share/tender-sdk/tender-plugin.map \
+         share/tender-sdk/template/myplugin.c; do
+    [ -e "$root/$f" ] || fail "not installed: $prefix/$f"
+done
+sdk_pc=$(find "$root" -name tender-sdk.pc | head -1)
+host_pc=$(find "$root" -name tender.pc | head -1)
+[ -n "$sdk_pc" ] || fail "tender-sdk.pc not installed"
+[ -n "$host_pc" ] || fail "tender.pc not installed"
+pcdir=$(dirname "$sdk_pc")
+libdir=$(dirname "$pcdir")
+[ -e "$libdir/libtender-sdk.a" ] || fail "libtender-sdk.a not installed in $libdir"
+ls "$libdir"/libtender.so* >/dev/null 2>&1 || fail "libtender.so not installed in $libdir"
+plugindir=$libdir/tender/plugins
+[ -e "$plugindir/card.so" ] || fail "bundled plugins not installed in $plugindir"
+
+# The .pc files name the real prefix; this tree lives under the destdir.
+for pc in "$pcdir"/tender.pc "$pcdir"/tender-sdk.pc; do
+    sed -i "s|^prefix=.*|prefix=$root|" "$pc"
+done
+
+export PKG_CONFIG_PATH=$pcdir
+export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export PATH=$root/bin:$PATH
+# The projects below must build from the installed files alone: no
+# compiler search path may point back into the source or build tree.
+unset CPATH C_INCLUDE_PATH LIBRARY_PATH
+
+step "build examples/plugin against the installed SDK"
+meson setup "$tmp/plugin-build" "$src/examples/plugin" >"$tmp/plugin-setup.log" 2>&1 ||
+    { cat "$tmp/plugin-setup.log"; fail "meson setup examples/plugin"; }
+ninja -C "$tmp/plugin-build" >"$tmp/plugin-build.log" 2>&1 ||
+    { cat "$tmp/plugin-build.log"; fail "building examples/plugin"; }
+
+step "build examples/host against the installed libtender"
+meson setup "$tmp/host-build" "$src/examples/host" >"$tmp/host-setup.log" 2>&1 ||
+    { cat "$tmp/host-setup.log"; fail "meson setup examples/host"; }
+ninja -C "$tmp/host-build" >"$tmp/host-build.log" 2>&1 ||
+    { cat "$tmp/host-build.log"; fail "building examples/host"; }
+
+# A plugin directory others cannot write to (the loader refuses others).
+mkdir -m 0755 "$tmp/plugins"
+cp "$tmp/plugin-build/giftcard.so" "$tmp/plugins/"
+
+step "tender loads the example plugin"
+tender --plugin-dir "$tmp/plugins" --json plugins >"$tmp/plugins.json" ||
+    { cat "$tmp/plugins.json"; fail "tender plugins with the example plugin"; }
+grep -q '"giftcard"' "$tmp/plugins.json" || { cat "$tmp/plugins.json"; fail "method giftcard not listed"; }
+tender --plugin-dir "$tmp/plugins" --ledger "$tmp/ledger.db" --now 2026-03-01T10:00:00Z --json \
+    pay --method giftcard --region US --currency USD --amount 20.00 \
+    --param number=6036000000000001 --param pin=1234 >"$tmp/pay.json" ||
+    { cat "$tmp/pay.json"; fail "tender pay --method giftcard"; }
+grep -q '"authorized"' "$tmp/pay.json" || { cat "$tmp/pay.json"; fail "giftcard payment not authorized"; }
+if grep -q 6036000000000001 "$tmp"/ledger.db* "$tmp/pay.json"; then
+    fail "the gift card number reached the ledger or the output"
+fi
+
+step "tender-conformance on the example plugin"
+tender-conformance "$tmp/plugins/giftcard.so" || fail "tender-conformance giftcard.so"
+meson test -C "$tmp/plugin-build" --print-errorlogs >"$tmp/plugin-test.log" 2>&1 ||
+    { cat "$tmp/plugin-test.log"; fail "meson test in the example plugin's project"; }
+
+step "the example host on the installed bundled plugins"
+"$tmp/host-build/tender-example-host" --plugin-dir "$plugindir" || fail "tender-example-host"
+
+step "tender-plugin-new, built and checked"
+(cd "$tmp" && tender-plugin-new voucher_demo) || fail "tender-plugin-new"
+meson setup "$tmp/voucher_demo/build" "$tmp/voucher_demo" >"$tmp/new-setup.log" 2>&1 ||
+    { cat "$tmp/new-setup.log"; fail "meson setup of the new plugin project"; }
+ninja -C "$tmp/voucher_demo/build" >"$tmp/new-build.log" 2>&1 ||
+    { cat "$tmp/new-build.log"; fail "building the new plugin project"; }
+tender-conformance "$tmp/voucher_demo/build/voucher_demo.so" || fail "tender-conformance voucher_demo.so"
+
+echo "install test: all passed"
