@@ -1,0 +1,167 @@
+// Reading payments: get returns the payment with its operations oldest
+// first; list filters by account, method, status and time, newest first,
+// with a limit, and carries no operations.
+#include <set>
+
+#include "core-test-util.h"
+
+using namespace coretest;
+
+namespace {
+
+class ListGet : public HostTest {
+protected:
+    void SetUp() override { make_host(); }
+
+    std::string pay_as(const char *method, const char *account, const char *amount,
+                       gint64 at_ms, const char *result = "approve")
+    {
+        tender_host_set_now(host, at_ms);
+        tender_param param = {"result", result};
+        TenderPayRequest req = {};
+        req.method = method;
+        req.region = "US";
+        req.currency = "USD";
+        req.amount = amount;
+        req.account = account;
+        req.params = &param;
+        req.n_params = 1;
+        GError *error = nullptr;
+        TenderPayment *p = keep(tender_host_pay(host, &req, &error));
+        EXPECT_NE(p, nullptr) << (error ? error->message : "");
+        g_clear_error(&error);
+        return p ? p->id : "";
+    }
+
+    std::vector<std::string> list(const TenderListFilter *filter)
+    {
+        GError *error = nullptr;
+        GPtrArray *all = tender_host_list(host, filter, &error);
+        EXPECT_NE(all, nullptr) << (error ? error->message : "");
+        g_clear_error(&error);
+        std::vector<std::string> ids;
+        for (guint i = 0; all && i < all->len; i++) {
+            auto *p = static_cast<TenderPayment *>(g_ptr_array_index(all, i));
+            EXPECT_TRUE(p->operations == nullptr || p->operations->len == 0)
+                << "list carries operations";
+            ids.push_back(p->id);
+        }
+        if (all)
+            g_ptr_array_unref(all);
+        return ids;
+    }
+};
+
+using Ids = std::vector<std::string>;
+
+TEST_F(ListGet, FiltersAndOrder)
+{
+    std::string a1 = pay_as("fx_count", "alice", "10.00", kNow);
+    std::string b1 = pay_as("fx_count", "bob", "20.00", kNow + 1000);
+    std::string a2 = pay_as("fx_single", "alice", "30.00", kNow + 2000, "decline");
+    std::string b2 = pay_as("fx_single", "bob", "40.00", kNow + 3000);
+    std::string a3 = pay_as("fx_count", "alice", "50.00", kNow + 4000);
+
+    EXPECT_EQ(list(nullptr), (Ids{a3, b2, a2, b1, a1}));
+    TenderListFilter f = {};
+    EXPECT_EQ(list(&f), (Ids{a3, b2, a2, b1, a1}));
+
+    f.account = "alice";
+    EXPECT_EQ(list(&f), (Ids{a3, a2, a1}));
+    f.method = "fx_count";
+    EXPECT_EQ(list(&f), (Ids{a3, a1}));
+    f = {};
+    f.method = "fx_single";
+    EXPECT_EQ(list(&f), (Ids{b2, a2}));
+    f = {};
+    f.has_status = TRUE;
+    f.status = TENDER_STATUS_DECLINED;
+    EXPECT_EQ(list(&f), (Ids{a2}));
+    f.status = TENDER_STATUS_AUTHORIZED;
+    EXPECT_EQ(list(&f), (Ids{a3, b2, b1, a1}));
+    f = {};
+    // The window is [from, to): created at from is in, at to is out.
+    f.from_ms = kNow + 1000;
+    f.to_ms = kNow + 3000;
+    EXPECT_EQ(list(&f), (Ids{a2, b1}));
+    f.to_ms = 0;
+    EXPECT_EQ(list(&f), (Ids{a3, b2, a2, b1}));
+    f.from_ms = 0;
+    f.to_ms = kNow + 1;
+    EXPECT_EQ(list(&f), (Ids{a1}));
+    f = {};
+    f.limit = 2;
+    EXPECT_EQ(list(&f), (Ids{a3, b2}));
+    f.account = "carol";
+    EXPECT_EQ(list(&f), Ids{});
+    f = {};
+    f.method = "fx_nope";
+    EXPECT_EQ(list(&f), Ids{});
+
+    // The status filter follows changes.
+    GError *error = nullptr;
+    keep(tender_host_capture(host, a1.c_str(), nullptr, nullptr, &error));
+    ASSERT_EQ(error, nullptr) << error->message;
+    f = {};
+    f.has_status = TRUE;
+    f.status = TENDER_STATUS_CAPTURED;
+    EXPECT_EQ(list(&f), (Ids{a1}));
+}
+
+TEST_F(ListGet, GetCarriesOperationsOldestFirst)
+{
+    std::string id = pay_as("fx_count", "alice", "10.00", kNow);
+    GError *error = nullptr;
+    tender_host_set_now(host, kNow + 1000);
+    keep(tender_host_capture(host, id.c_str(), "4.00", nullptr, &error));
+    tender_host_set_now(host, kNow + 2000);
+    keep(tender_host_capture(host, id.c_str(), nullptr, "final", &error));
+    tender_host_set_now(host, kNow + 3000);
+    keep(tender_host_refund(host, id.c_str(), "1.00", nullptr, &error));
+    ASSERT_EQ(error, nullptr) << error->message;
+    TenderPayment *p = get(id.c_str());
+    EXPECT_STREQ(p->account, "alice");
+    EXPECT_STREQ(p->region, "US");
+    EXPECT_EQ(p->created_ms, kNow);
+    EXPECT_EQ(p->updated_ms, kNow + 3000);
+    ASSERT_EQ(p->operations->len, 4u);
+    const char *kinds[] = {"authorize", "capture", "capture", "refund"};
+    const gint64 amounts[] = {1000, 400, 600, 100};
+    const char *after[] = {"authorized", "partially_captured", "captured", "partially_refunded"};
+    gint64 last_seq = 0;
+    for (guint i = 0; i < 4; i++) {
+        auto *op = static_cast<const TenderOperation *>(g_ptr_array_index(p->operations, i));
+        EXPECT_STREQ(op->kind, kinds[i]);
+        EXPECT_EQ(op->amount, amounts[i]);
+        EXPECT_STREQ(op->status_after, after[i]);
+        EXPECT_STREQ(op->outcome, "approved");
+        EXPECT_GT(op->seq, last_seq);
+        EXPECT_EQ(op->created_ms, kNow + 1000 * i);
+        EXPECT_NE(op->request_id, nullptr);
+        last_seq = op->seq;
+    }
+    EXPECT_STREQ(static_cast<const TenderOperation *>(g_ptr_array_index(p->operations, 2))
+                     ->idempotency_key,
+                 "final");
+    // Request ids are unique per operation.
+    std::set<std::string> request_ids;
+    for (guint i = 0; i < 4; i++)
+        request_ids.insert(
+            static_cast<const TenderOperation *>(g_ptr_array_index(p->operations, i))->request_id);
+    EXPECT_EQ(request_ids.size(), 4u);
+}
+
+TEST_F(ListGet, PaymentsPersistAcrossHosts)
+{
+    TearDown();
+    std::string ledger = tmp.file("ledger.db");
+    make_host({}, ledger);
+    std::string id = pay_as("fx_count", "alice", "10.00", kNow);
+    std::string snapshot_before = snap(id.c_str());
+    TearDown();
+    make_host({}, ledger);
+    EXPECT_EQ(snap(id.c_str()), snapshot_before);
+    EXPECT_EQ(list(nullptr), (Ids{id}));
+}
+
+}  // namespace
