@@ -259,12 +259,26 @@ static int sync_wal(TenderLedger *ledger)
     return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
 }
 
+/* Reset every statement still positioned on a row (a lookup that read
+ * one row and returned). Such a statement keeps its read transaction open
+ * past COMMIT, pinning an old snapshot: the next BEGIN IMMEDIATE then fails
+ * with SQLITE_BUSY at once, without the busy handler, as soon as another
+ * connection (process) has written. */
+static void reset_statements(TenderLedger *ledger)
+{
+    for (sqlite3_stmt *s = sqlite3_next_stmt(ledger->db, NULL); s != NULL;
+         s = sqlite3_next_stmt(ledger->db, s))
+        if (sqlite3_stmt_busy(s))
+            sqlite3_reset(s);
+}
+
 /* The leader's part: let the members already inside join, then commit. */
 static void commit_batch(TenderLedger *ledger)
 {
     gint64 deadline = g_get_monotonic_time() + 2000;
     while (g_atomic_int_get(&ledger->active) > 0 && g_get_monotonic_time() < deadline)
         g_cond_wait_until(&ledger->changed, &ledger->lock, deadline);
+    reset_statements(ledger);
     int rc = run(ledger, "COMMIT");
     if (rc == SQLITE_OK && ledger->wants_sync)
         rc = sync_wal(ledger);
@@ -326,6 +340,7 @@ void tender_ledger_rollback(TenderLedger *ledger)
      * process does not keep the database's write lock while idle. With
      * writes in it, a leader is committing it already. */
     if (ledger->in_batch && !ledger->has_writes && g_atomic_int_get(&ledger->active) == 0) {
+        reset_statements(ledger);
         sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
         ledger->in_batch = FALSE;
         ledger->done = ledger->batch;
