@@ -135,28 +135,48 @@ static gboolean exec(TenderLedger *ledger, const char *sql, GError **error)
     return TRUE;
 }
 
-static gboolean migrate(TenderLedger *ledger, GError **error)
+/* PRAGMA user_version, or -1 when it cannot be read. */
+static int schema_version(TenderLedger *ledger)
 {
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(ledger->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-        return ledger_fail(ledger, error, "reading schema version");
-    int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+        return -1;
+    int rc = sqlite3_step(s);
+    int version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     sqlite3_finalize(s);
+    return version;
+}
+
+static gboolean migrate(TenderLedger *ledger, GError **error)
+{
     int latest = (int)G_N_ELEMENTS(migrations);
-    if (version > latest) {
-        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
-                    "ledger: schema version %d is newer than this Tender (%d)", version, latest);
-        return FALSE;
-    }
-    for (; version < latest; version++) {
-        g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+    for (;;) {
+        int version = schema_version(ledger);
+        if (version < 0)
+            return ledger_fail(ledger, error, "reading schema version");
+        if (version > latest) {
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                        "ledger: schema version %d is newer than this Tender (%d)", version,
+                        latest);
+            return FALSE;
+        }
+        if (version == latest)
+            return TRUE;
+        /* Several processes may open a new ledger at once: read the version
+         * again under the write lock, so only one of them runs each step. */
+        if (!exec(ledger, "BEGIN IMMEDIATE", error))
+            return FALSE;
+        if (schema_version(ledger) != version) {
+            sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+            continue;
+        }
+        g_autofree char *sql = g_strdup_printf("%s PRAGMA user_version = %d; COMMIT;",
                                                migrations[version], version + 1);
         if (!exec(ledger, sql, error)) {
             sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
             return FALSE;
         }
     }
-    return TRUE;
 }
 
 static void finalize_statement(gpointer s)
