@@ -20,9 +20,10 @@ static char *plugin_dir(tc_context *ctx, GError **error)
     char *link = g_build_filename(dir, "plugin.so", NULL);
     if (!g_file_test(link, G_FILE_TEST_EXISTS)) {
         g_mkdir_with_parents(dir, 0700);
-        char *abs = g_path_is_absolute(ctx->path)
-                        ? g_strdup(ctx->path)
-                        : g_build_filename(g_get_current_dir(), ctx->path, NULL);
+        char *cwd = g_get_current_dir();
+        char *abs = g_path_is_absolute(ctx->path) ? g_strdup(ctx->path)
+                                                  : g_build_filename(cwd, ctx->path, NULL);
+        g_free(cwd);
         if (symlink(abs, link) != 0) {
             g_set_error(error, TENDER_ERROR, TENDER_ERROR_INTERNAL, "cannot link %s: %s", abs,
                         g_strerror(errno));
