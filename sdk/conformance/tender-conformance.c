@@ -8,9 +8,12 @@
  * ("PASS name: note" / "FAIL name: what was expected, what the plugin did")
  * and a closing "N passed, N failed, N skipped" line; --json prints one
  * JSON document instead. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -32,6 +35,79 @@ static void print_human(const char *name, tc_status status, const char *message)
         }
     }
     putchar('\n');
+}
+
+/* Run one case in a child process, so a plugin that crashes fails the case
+ * that made it crash (named, with the signal) and the other cases still
+ * run. The child exits normally, so a leak checker's exit-time report (and
+ * its exit status) still counts: an unexpected child status fails the case. */
+static tc_status run_isolated(tc_context *ctx, const tc_case *c, char **message)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return tc_run_case(ctx, c, message);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return tc_run_case(ctx, c, message);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        char *text = NULL;
+        unsigned char status = (unsigned char)tc_run_case(ctx, c, &text);
+        ssize_t ignored = write(fds[1], &status, 1);
+        size_t len = text ? strlen(text) : 0;
+        for (size_t off = 0; off < len;) {
+            ssize_t n = write(fds[1], text + off, len - off);
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+        (void)ignored;
+        close(fds[1]);
+        free(text);
+        tc_context_free(ctx);
+        exit(0);
+    }
+    close(fds[1]);
+    GString *buf = g_string_new(NULL);
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
+        g_string_append_len(buf, chunk, n);
+    close(fds[0]);
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0) {
+    }
+    tc_status status = TC_FAIL;
+    char *text = NULL;
+    if (WIFSIGNALED(wstatus)) {
+        text = g_strdup_printf("expected the plugin to survive the case, the process died of "
+                               "signal %d (%s)%s%s", WTERMSIG(wstatus),
+                               strsignal(WTERMSIG(wstatus)), buf->len > 1 ? " after: " : "",
+                               buf->len > 1 ? buf->str + 1 : "");
+    } else if (buf->len == 0) {
+        text = g_strdup_printf("the case's process exited with status %d before reporting",
+                               WEXITSTATUS(wstatus));
+    } else {
+        status = (tc_status)(unsigned char)buf->str[0];
+        text = g_strdup(buf->str + 1);
+        if (WEXITSTATUS(wstatus) != 0) {
+            char *more = g_strdup_printf("%s%sthe case's process exited with status %d (a "
+                                         "memory error or leak reported above?)", text,
+                                         text[0] ? "\n" : "", WEXITSTATUS(wstatus));
+            g_free(text);
+            text = more;
+            status = TC_FAIL;
+        }
+    }
+    g_string_free(buf, TRUE);
+    *message = strdup(text);
+    g_free(text);
+    return status;
 }
 
 static int list_cases(gboolean json)
@@ -65,7 +141,7 @@ static int list_cases(gboolean json)
 
 int main(int argc, char **argv)
 {
-    gboolean json = FALSE, list = FALSE;
+    gboolean json = FALSE, list = FALSE, no_fork = FALSE;
     char **only = NULL;
     char *method = NULL;
     GOptionEntry entries[] = {
@@ -75,6 +151,8 @@ int main(int argc, char **argv)
         {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Check only this method of the plugin",
          "ID"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the cases and exit", NULL},
+        {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
+         "Run the cases in this process (a crash then ends the run)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("PLUGIN.so - check a Tender plugin's conformance");
@@ -153,7 +231,8 @@ int main(int argc, char **argv)
         const tc_case *c = g_ptr_array_index(run, i);
         char *message = NULL;
         gint64 start = g_get_monotonic_time();
-        tc_status status = tc_run_case(ctx, c, &message);
+        tc_status status = no_fork ? tc_run_case(ctx, c, &message)
+                                   : run_isolated(ctx, c, &message);
         gint64 ms = (g_get_monotonic_time() - start) / 1000;
         counts[status]++;
         if (json) {
