@@ -357,6 +357,57 @@ TEST_F(PolicyHost, LapsedHoldGivesBackTheRoomOnceApplied)
     EXPECT_TRUE(ph::usage_mismatches(ledger).empty());
 }
 
+TEST_F(PolicyHost, RefundAfterTheWindowEndedAdjustsThatWindow)
+{
+    // Counters of an ended window are adjusted too: the history stays exact,
+    // and today's room is not affected (docs/config.md).
+    start(R"("limits": [{"window": "day", "currency": "USD", "max": "100.00"}])",
+          "2026-11-25T10:00:00Z");
+    std::string day1 = ph::amount_key("card", "acct-late", "day", "2026-11-25", "USD");
+    std::string day2 = ph::amount_key("card", "acct-late", "day", "2026-11-26", "USD");
+    Payment a = pay("acct-late", "100.00", TRUE);
+    expect_authorized(a.get(), TENDER_STATUS_CAPTURED);
+    at("2026-11-26T09:00:00Z");
+    Payment b = pay("acct-late", "100.00", TRUE);
+    expect_authorized(b.get(), TENDER_STATUS_CAPTURED);
+    Payment r = refund(a.get(), "25.00");
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(usage(day1), 7500);
+    EXPECT_EQ(usage(day2), 10000);
+    Payment c = pay("acct-late", "0.01", TRUE);
+    expect_refused(c.get(), "limit_exceeded",
+                   "daily limit for Bank card is 100.00 USD; 100.00 used; 0.01 requested");
+    EXPECT_TRUE(ph::usage_mismatches(ledger).empty());
+}
+
+TEST_F(PolicyHost, ReplayedPaymentCountsOnce)
+{
+    start(R"("limits": [{"window": "day", "currency": "USD", "max": "100.00"}])",
+          "2026-11-25T10:00:00Z");
+    std::string key = ph::amount_key("card", "acct-replay", "day", "2026-11-25", "USD");
+    tender_param params[] = {
+        {"number", ph::kGoodCard}, {"exp_month", "12"}, {"exp_year", "2031"}, {"cvc", "737"}};
+    TenderPayRequest req = {};
+    req.method = "card";
+    req.region = "US";
+    req.currency = "USD";
+    req.amount = "60.00";
+    req.account = "acct-replay";
+    req.idempotency_key = "order-1";
+    req.params = params;
+    req.n_params = G_N_ELEMENTS(params);
+    GError *error = nullptr;
+    Payment first(tender_host_pay(host, &req, &error));
+    ASSERT_NE(first, nullptr) << (error ? error->message : "");
+    Payment again(tender_host_pay(host, &req, &error));
+    ASSERT_NE(again, nullptr) << (error ? error->message : "");
+    EXPECT_STREQ(first->id, again->id);
+    EXPECT_EQ(usage(key), 6000);
+    Payment b = pay("acct-replay", "40.00");
+    expect_authorized(b.get());
+    EXPECT_TRUE(ph::usage_mismatches(ledger).empty());
+}
+
 // ---- velocity -------------------------------------------------------------
 
 TEST_F(PolicyHost, FourthAttemptInAMinuteIsRefusedUntilTheNextMinute)

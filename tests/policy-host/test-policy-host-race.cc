@@ -100,7 +100,8 @@ void check_ledger(const std::string &ledger)
     std::string key = ph::amount_key("card", kAccount, "day", "2026-11-25", "USD");
     EXPECT_EQ(ph::usage_value(ledger, key), kLimit);
     std::vector<std::string> bad = ph::usage_mismatches(ledger);
-    EXPECT_TRUE(bad.empty()) << bad.front();
+    EXPECT_TRUE(bad.empty()) << bad.size() << " counters differ, e.g. "
+                             << (bad.empty() ? "" : bad.front());
 }
 
 TEST(PolicyRace, EightThreadsOfOneHost)
