@@ -63,6 +63,8 @@ int cli_demo(int argc, char **argv);
 /* Print a JSON node to stdout, pretty, with a newline. */
 #include <json-glib/json-glib.h>
 void cli_print_json(JsonNode *node);
+/* Print the builder's document and free the builder. */
+void cli_print_builder(JsonBuilder *b);
 JsonNode *cli_payment_to_json(const TenderPayment *p);
 
 G_END_DECLS

@@ -21,6 +21,14 @@ void cli_print_json(JsonNode *node)
     g_object_unref(gen);
 }
 
+void cli_print_builder(JsonBuilder *b)
+{
+    JsonNode *node = json_builder_get_root(b);
+    cli_print_json(node);
+    json_node_unref(node);
+    g_object_unref(b);
+}
+
 static char *iso_time(gint64 ms)
 {
     if (ms <= 0)
@@ -280,10 +288,7 @@ void cli_print_quotes(const TenderBuyer *buyer, GPtrArray *quotes)
         }
         json_builder_end_array(b);
         json_builder_end_object(b);
-        JsonNode *node = json_builder_get_root(b);
-        cli_print_json(node);
-        json_node_unref(node);
-        g_object_unref(b);
+        cli_print_builder(b);
         return;
     }
     printf("Payment methods for a buyer in %s paying %s %s%s%s:\n", buyer->region, buyer->amount,
@@ -411,10 +416,7 @@ void cli_print_plugins(TenderHost *host)
         }
         json_builder_end_array(b);
         json_builder_end_object(b);
-        JsonNode *node = json_builder_get_root(b);
-        cli_print_json(node);
-        json_node_unref(node);
-        g_object_unref(b);
+        cli_print_builder(b);
         return;
     }
     printf("Host ABI %d.%d; %u plugin%s loaded, %u refused\n", TENDER_ABI_MAJOR, TENDER_ABI_MINOR,
@@ -469,10 +471,7 @@ void cli_print_reply(const TenderNotifyReply *reply)
         json_builder_set_member_name(b, "duplicate");
         json_builder_add_boolean_value(b, reply->duplicate);
         json_builder_end_object(b);
-        JsonNode *node = json_builder_get_root(b);
-        cli_print_json(node);
-        json_node_unref(node);
-        g_object_unref(b);
+        cli_print_builder(b);
         return;
     }
     /* The exact body the provider expects, nothing else on stdout (a

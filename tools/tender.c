@@ -119,10 +119,7 @@ int cli_fail(GError *error)
         json_builder_add_int_value(b, code);
         json_builder_end_object(b);
         json_builder_end_object(b);
-        JsonNode *node = json_builder_get_root(b);
-        cli_print_json(node);
-        json_node_unref(node);
-        g_object_unref(b);
+        cli_print_builder(b);
     }
     fprintf(stderr, "tender: %s\n", error->message);
     g_error_free(error);
