@@ -1,0 +1,90 @@
+/* Fuzz targets: each plugin's request parameter validation, through its
+ * authorize or purchase (see fuzz-targets.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz-plugin.h"
+#include "fuzz-targets.h"
+
+/* Names of sensitive parameters of the bundled methods, whose values must
+ * never come back in a result. Short values (a 3-digit CVC) could match by
+ * chance, so only values long enough to be unmistakable are checked. */
+static gboolean is_checked_secret(const char *key, const char *value)
+{
+    gboolean sensitive = strcmp(key, "number") == 0 || strcmp(key, "protection_code") == 0 ||
+                         strcmp(key, "cvc") == 0;
+    return sensitive && strlen(value) >= 12;
+}
+
+static int fuzz_params(const char *plugin_id, tender_operation default_op,
+                       const char *default_currency, const char *default_region,
+                       const uint8_t *data, size_t size)
+{
+    const FuzzPlugin *plugin = fuzz_plugin(plugin_id);
+    char *text = g_strndup((const char *)data, size);
+    GPtrArray *kv = fuzz_split_lines(text, '=', FALSE, NULL);
+    tender_request req = fuzz_request(default_op);
+    req.currency = default_currency;
+    req.region = default_region;
+    GArray *params = g_array_new(FALSE, FALSE, sizeof(tender_param));
+    GPtrArray *secrets = g_ptr_array_new();
+    for (guint i = 0; i + 1 < kv->len; i += 2) {
+        const char *key = g_ptr_array_index(kv, i), *value = g_ptr_array_index(kv, i + 1);
+        if (strcmp(key, "_amount") == 0) {
+            req.amount = g_ascii_strtoll(value, NULL, 10);
+        } else if (strcmp(key, "_currency") == 0) {
+            req.currency = value;
+        } else if (strcmp(key, "_exponent") == 0) {
+            req.exponent = (int32_t)g_ascii_strtoll(value, NULL, 10);
+        } else if (strcmp(key, "_region") == 0) {
+            req.region = value;
+        } else if (strcmp(key, "_op") == 0) {
+            req.operation = strcmp(value, "purchase") == 0 ? TENDER_OP_PURCHASE
+                                                           : TENDER_OP_AUTHORIZE;
+        } else {
+            tender_param p = {key, value};
+            g_array_append_val(params, p);
+            if (is_checked_secret(key, value))
+                g_ptr_array_add(secrets, (gpointer)value);
+        }
+    }
+    g_ptr_array_add(secrets, NULL);
+    req.params = (const tender_param *)(void *)params->data;
+    req.n_params = params->len;
+    /* Call what the method declares for the operation, the other if not. */
+    const tender_method_ops *ops = plugin->method->ops;
+    tender_operation_fn fn = req.operation == TENDER_OP_PURCHASE ? ops->purchase : ops->authorize;
+    if (fn == NULL) {
+        fn = ops->purchase ? ops->purchase : ops->authorize;
+        req.operation = ops->purchase ? TENDER_OP_PURCHASE : TENDER_OP_AUTHORIZE;
+    }
+    tender_result *res = fuzz_result_new();
+    fn(plugin->instance, &req, res);
+    fuzz_check_result(res, (const char *const *)secrets->pdata);
+    g_free(res);
+    g_ptr_array_unref(secrets);
+    g_array_unref(params);
+    g_ptr_array_unref(kv);
+    g_free(text);
+    return 0;
+}
+
+int tender_fuzz_card_params(const uint8_t *data, size_t size)
+{
+    return fuzz_params("card", TENDER_OP_AUTHORIZE, "USD", "US", data, size);
+}
+
+int tender_fuzz_alipay_params(const uint8_t *data, size_t size)
+{
+    return fuzz_params("alipay", TENDER_OP_PURCHASE, "CNY", "CN", data, size);
+}
+
+int tender_fuzz_paypal_params(const uint8_t *data, size_t size)
+{
+    return fuzz_params("paypal", TENDER_OP_AUTHORIZE, "EUR", "DE", data, size);
+}
+
+int tender_fuzz_webmoney_params(const uint8_t *data, size_t size)
+{
+    return fuzz_params("webmoney", TENDER_OP_PURCHASE, "USD", "US", data, size);
+}
