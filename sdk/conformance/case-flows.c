@@ -314,6 +314,37 @@ static void void_flow(tc_report *report, TenderHost *host, const tender_method *
     g_free(w);
 }
 
+/* When the lifecycle above went the partial way, a fresh payment of the
+ * same fixture also takes the plain way: one full capture, one full refund. */
+static void full_flow(tc_report *report, TenderHost *host, const tender_method *m,
+                      const tender_fixture *f, const char *where, TcFlowCounts *counts)
+{
+    uint64_t caps = m->capabilities;
+    gboolean partial_capture = (caps & TENDER_CAP_PARTIAL_CAPTURE) != 0;
+    gboolean partial_refund = (caps & TENDER_CAP_PARTIAL_REFUND) != 0;
+    if (!partial_capture && !partial_refund)
+        return;
+    char *w = g_strdup_printf("%s (full amounts)", where);
+    size_t before = tc_report_failures(report);
+    TenderPayment *p = tc_flow_start(report, host, m, f, TRUE, w);
+    if (p != NULL && tc_report_failures(report) == before) {
+        gint64 amount = p->amount;
+        if (p->status == TENDER_STATUS_AUTHORIZED && (caps & TENDER_CAP_CAPTURE)) {
+            p = money_op(report, host, w, p, TENDER_OP_CAPTURE, 0, amount, 0);
+            expect_now(report, w, "a full capture", p, TENDER_STATUS_CAPTURED);
+            counts->captures++;
+        }
+        if (p->status == TENDER_STATUS_CAPTURED && (caps & TENDER_CAP_REFUND)) {
+            p = money_op(report, host, w, p, TENDER_OP_REFUND, 0, p->captured, p->captured);
+            expect_now(report, w, "a full refund", p, TENDER_STATUS_REFUNDED);
+            counts->refunds++;
+        }
+    }
+    if (p != NULL)
+        tender_payment_free(p);
+    g_free(w);
+}
+
 tc_status tc_case_fixture_flows(tc_context *ctx, tc_report *report)
 {
     if (ctx->load_error != NULL) {
@@ -354,6 +385,7 @@ tc_status tc_case_fixture_flows(tc_context *ctx, tc_report *report)
             if (p != NULL && tc_report_failures(report) == before &&
                 (p->status == TENDER_STATUS_AUTHORIZED || p->status == TENDER_STATUS_CAPTURED)) {
                 lifecycle(report, host, m, where, p, &counts);
+                full_flow(report, host, m, f, where, &counts);
                 if (m->capabilities & TENDER_CAP_VOID)
                     void_flow(report, host, m, f, where, &counts);
             } else if (p != NULL) {
