@@ -6,14 +6,20 @@
 #include "fuzz-plugin.h"
 #include "fuzz-targets.h"
 
-/* Names of sensitive parameters of the bundled methods, whose values must
- * never come back in a result. Short values (a 3-digit CVC) could match by
- * chance, so only values long enough to be unmistakable are checked. */
-static gboolean is_checked_secret(const char *key, const char *value)
+static gboolean is_sensitive(const char *key)
 {
-    gboolean sensitive = strcmp(key, "number") == 0 || strcmp(key, "protection_code") == 0 ||
-                         strcmp(key, "cvc") == 0;
-    return sensitive && strlen(value) >= 12;
+    return strcmp(key, "number") == 0 || strcmp(key, "protection_code") == 0 ||
+           strcmp(key, "cvc") == 0;
+}
+
+/* The values of sensitive parameters must never come back in a result.
+ * Only values long enough to be unmistakable are checked (a 3-digit CVC
+ * could match by chance), and not a value that also occurs in the
+ * non-sensitive parameters (public_text), which a plugin may echo: a
+ * protection code "id=123456789012" is inside "wmid=123456789012". */
+static gboolean is_checked_secret(const char *key, const char *value, const char *public_text)
+{
+    return is_sensitive(key) && strlen(value) >= 12 && strstr(public_text, value) == NULL;
 }
 
 static int fuzz_params(const char *plugin_id, tender_operation default_op,
@@ -28,6 +34,11 @@ static int fuzz_params(const char *plugin_id, tender_operation default_op,
     req.region = default_region;
     GArray *params = g_array_new(FALSE, FALSE, sizeof(tender_param));
     GPtrArray *secrets = g_ptr_array_new();
+    GString *public_text = g_string_new(NULL);
+    for (guint i = 0; i + 1 < kv->len; i += 2)
+        if (!is_sensitive(g_ptr_array_index(kv, i)))
+            g_string_append_printf(public_text, "%s=%s\n", (const char *)g_ptr_array_index(kv, i),
+                                   (const char *)g_ptr_array_index(kv, i + 1));
     for (guint i = 0; i + 1 < kv->len; i += 2) {
         const char *key = g_ptr_array_index(kv, i), *value = g_ptr_array_index(kv, i + 1);
         if (strcmp(key, "_amount") == 0) {
@@ -44,7 +55,7 @@ static int fuzz_params(const char *plugin_id, tender_operation default_op,
         } else {
             tender_param p = {key, value};
             g_array_append_val(params, p);
-            if (is_checked_secret(key, value))
+            if (is_checked_secret(key, value, public_text->str))
                 g_ptr_array_add(secrets, (gpointer)value);
         }
     }
@@ -63,6 +74,7 @@ static int fuzz_params(const char *plugin_id, tender_operation default_op,
     fuzz_check_result(res, (const char *const *)secrets->pdata);
     g_free(res);
     g_ptr_array_unref(secrets);
+    g_string_free(public_text, TRUE);
     g_array_unref(params);
     g_ptr_array_unref(kv);
     g_free(text);

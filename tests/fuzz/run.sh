@@ -53,7 +53,10 @@ done
 # shellcheck disable=SC2086
 ninja -C "$BUILD" -j"${FUZZ_JOBS:-2}" $BUILD_TARGETS || exit 2
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+# verify_asan_link_order=0: with the shared runtime, libstdc++ (libFuzzer's)
+# is loaded before it; harmless, as nothing allocates before the runtime
+# is up.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:verify_asan_link_order=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export G_DEBUG=fatal-criticals
 export TENDER_FUZZ_PLUGIN_DIR="$BUILD/plugins"
