@@ -71,6 +71,12 @@ static const char *const migrations[] = {
     "  payment_id TEXT NOT NULL, key TEXT NOT NULL,"
     "  full_amount INTEGER NOT NULL, counted INTEGER NOT NULL,"
     "  PRIMARY KEY (payment_id, key)) WITHOUT ROWID;",
+    /* 1 -> 2: find an account's lapsed holds and actions without a scan,
+     * so a limit check can release them first. */
+    "CREATE INDEX payments_account_holds ON payments(account, hold_expires_ms)"
+    "  WHERE status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0;"
+    "CREATE INDEX payments_account_actions ON payments(account, action_expires_ms)"
+    "  WHERE status = 'requires_action' AND action_expires_ms > 0;",
 };
 
 static gboolean ledger_fail(TenderLedger *ledger, GError **error, const char *what)
@@ -809,6 +815,28 @@ GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *f, G
         sqlite3_bind_int64(s, 6, -1);
     }
     return collect_payments(ledger, s, error);
+}
+
+GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
+                                             gint64 now_ms, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger,
+        "SELECT id FROM payments WHERE account = ?1"
+        " AND status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0"
+        " AND hold_expires_ms <= ?2"
+        " UNION SELECT id FROM payments WHERE account = ?1 AND status = 'requires_action'"
+        " AND action_expires_ms > 0 AND action_expires_ms <= ?2");
+    if (s == NULL) {
+        ledger_fail(ledger, error, "finding lapsed payments");
+        return NULL;
+    }
+    bind_text(s, 1, account);
+    sqlite3_bind_int64(s, 2, now_ms);
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        g_ptr_array_add(ids, column_text(s, 0));
+    sqlite3_reset(s);
+    return ids;
 }
 
 GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,

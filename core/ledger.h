@@ -97,6 +97,10 @@ gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *paym
 
 /* Payments matching filter, newest first (TenderPayment*, no operations). */
 GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *filter, GError **error);
+/* Ids of the account's payments whose hold or action has lapsed by now_ms
+ * but is not applied yet (index lookups, no scan). */
+GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
+                                             gint64 now_ms, GError **error);
 /* Ids of payments that reconcile must look at: status unknown; pending
  * updated before pending_before_ms; requires_action whose action expired;
  * authorized whose hold lapsed; busy ones whose lease ran out. */

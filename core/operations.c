@@ -600,16 +600,22 @@ static gboolean begin_on_payment(TenderHost *host, const char *payment_id, Ledge
             return TRUE;
         }
         if (row->busy_until_ms <= wall_ms()) {
+            /* The lease holder stopped. Commit the take-over on its own so
+             * it stands whatever the caller does next (a read rolls back),
+             * then start again on the released payment. */
             TenderStatus old = row->pub.status;
-            if (!take_over_lease(host, row, error) ||
-                !tender_ledger_payment_update(host->ledger, row, error)) {
-                ledger_payment_free(row);
+            gboolean ok = take_over_lease(host, row, error) &&
+                          tender_ledger_payment_update(host->ledger, row, error);
+            TenderStatus taken = row->pub.status;
+            ledger_payment_free(row);
+            if (!ok) {
                 tender_ledger_rollback(host->ledger);
                 return FALSE;
             }
-            (void)old;
-            *row_out = row;
-            return TRUE;
+            if (!tender_ledger_commit(host->ledger, error))
+                return FALSE;
+            tender_host_emit(host, payment_id, old, taken);
+            continue;
         }
         ledger_payment_free(row);
         tender_ledger_rollback(host->ledger);
@@ -659,6 +665,49 @@ static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, const TenderMe
     return tender_ledger_operation_insert(host->ledger, p->id, &op, error) &&
            tender_ledger_payment_update(host->ledger, row, error) &&
            tender_ledger_payment_usage_hold(host->ledger, p->id, held_amount(p), p->amount, error);
+}
+
+/* Apply the lapses that are due on an account's payments, inside the
+ * caller's transaction, so a limit check never counts a hold that has
+ * already lapsed. Records each change in changes (id, old, new) for the
+ * listeners once the caller commits. */
+typedef struct {
+    char *payment_id;
+    TenderStatus old_status;
+    TenderStatus new_status;
+} StatusChange;
+
+static void status_change_clear(gpointer p)
+{
+    g_free(((StatusChange *)p)->payment_id);
+}
+
+static gboolean lapse_account(TenderHost *host, const char *account, gint64 now, GArray *changes,
+                              GError **error)
+{
+    if (account == NULL || account[0] == '\0')
+        return TRUE;
+    g_autoptr(GPtrArray) ids = tender_ledger_lapsed_for_account(host->ledger, account, now, error);
+    if (ids == NULL)
+        return FALSE;
+    for (guint i = 0; i < ids->len; i++) {
+        g_autoptr(LedgerPayment) row = tender_ledger_payment_get(host->ledger,
+                                                                 g_ptr_array_index(ids, i), error);
+        if (row == NULL)
+            return FALSE;
+        const TenderMethodInfo *info = tender_host_method(host, row->pub.method);
+        /* A leased payment is someone else's; its lapse waits for them. */
+        if (info == NULL || row->busy_until_ms != 0)
+            continue;
+        TenderStatus before = row->pub.status;
+        if (apply_lapse(host, row, info, now, error)) {
+            StatusChange c = {g_strdup(row->pub.id), before, row->pub.status};
+            g_array_append_val(changes, c);
+        } else if (error && *error) {
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 /* ---- building requests ----------------------------------------------------- */
@@ -988,6 +1037,12 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     }
 
     gint64 now = tender_host_now(host);
+    g_autoptr(GArray) lapsed = g_array_new(FALSE, FALSE, sizeof(StatusChange));
+    g_array_set_clear_func(lapsed, status_change_clear);
+    if (!lapse_account(host, r->account, now, lapsed, error)) {
+        tender_ledger_rollback(host->ledger);
+        return NULL;
+    }
     TenderPolicyBuyer buyer = {r->region, r->currency, order_amount, r->account ? r->account : "",
                                r->tier ? r->tier : "", now};
     TenderPolicyDecision decision;
@@ -1074,6 +1129,10 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         return NULL;
     }
 
+    for (guint i = 0; i < lapsed->len; i++) {
+        StatusChange *c = &g_array_index(lapsed, StatusChange, i);
+        tender_host_emit(host, c->payment_id, c->old_status, c->new_status);
+    }
     TenderPayment *result;
     if (!decision.offered) {
         tender_host_emit(host, p->id, TENDER_STATUS_UNKNOWN, TENDER_STATUS_DECLINED);

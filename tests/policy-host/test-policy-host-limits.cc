@@ -357,6 +357,27 @@ TEST_F(PolicyHost, LapsedHoldGivesBackTheRoomOnceApplied)
     EXPECT_TRUE(ph::usage_mismatches(ledger).empty());
 }
 
+TEST_F(PolicyHost, LapsedHoldNeverBlocksTheAccountsNextPayment)
+{
+    // Nothing touches the lapsed payment: the next payment of the account
+    // applies the lapse itself before the limit is checked.
+    start(R"("limits": [{"window": "month", "currency": "USD", "max": "100.00"}])",
+          "2026-11-02T10:00:00Z");
+    std::string key = ph::amount_key("card", "acct-idle", "month", "2026-11-01", "USD");
+    Payment a = pay("acct-idle", "100.00");
+    expect_authorized(a.get());
+    at("2026-11-09T10:00:00Z");  // exactly 7 days: the hold has lapsed
+    Payment b = pay("acct-idle", "100.00");
+    expect_authorized(b.get());
+    EXPECT_EQ(usage(key), 10000);
+    GError *error = nullptr;
+    Payment got(tender_host_get(host, a->id, &error));
+    ASSERT_NE(got, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(got->status, TENDER_STATUS_EXPIRED);
+    EXPECT_EQ(counted(a.get(), key), 0);
+    EXPECT_TRUE(ph::usage_mismatches(ledger).empty());
+}
+
 TEST_F(PolicyHost, RefundAfterTheWindowEndedAdjustsThatWindow)
 {
     // Counters of an ended window are adjusted too: the history stays exact,
