@@ -344,4 +344,65 @@ TEST(Crash, KilledCaptureIsTakenOverAndSettled)
     tender_host_free(host);
 }
 
+// KNOWN BUG (reported, not fixed: reconcile.c and ledger.c are being
+// changed by the lead). A lease is wall-clock time (busy_until_ms), but
+// tender_ledger_reconcile_candidates() compares it with the host clock. On
+// a fixed clock behind the wall clock (tests, `tender --now`), a lease that
+// has run out is not a candidate, and a payment whose capture was in flight
+// when its process died (status still authorized) is never reconciled.
+// Enable with --gtest_also_run_disabled_tests.
+TEST(Crash, DISABLED_ExpiredLeaseIsReconciledOnAFixedClock)
+{
+    TempDir tmp;
+    std::string ledger = tmp.file("ledger.db");
+    std::string config = make_config({{"fx_count", MethodConf{}}});
+    std::string id;
+    {
+        TenderHost *host = open_host(ledger, config);
+        ASSERT_NE(host, nullptr);
+        TenderPayRequest req = {};
+        req.method = "fx_count";
+        req.region = "US";
+        req.currency = "USD";
+        req.amount = "10.00";
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_pay(host, &req, &error);
+        ASSERT_NE(p, nullptr) << error->message;
+        id = p->id;
+        tender_payment_free(p);
+        tender_host_free(host);
+    }
+    // What a process killed during a capture leaves: an operation without
+    // outcome, and a lease that ran out a second ago (wall clock).
+    sqlite3 *db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    gint64 wall = g_get_real_time() / 1000;
+    std::string sql =
+        "INSERT INTO operations (payment_id, kind, request_id, amount, created_ms) VALUES ('" + id +
+        "', 'capture', 'req_killed', 1000, " + std::to_string(wall) +
+        "); UPDATE payments SET busy_seq = last_insert_rowid(), busy_until_ms = " +
+        std::to_string(wall - 1000) + " WHERE id = '" + id + "';";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, fixture_dir());
+    tender_host_options_set_config_data(o, config.c_str());
+    tender_host_options_set_ledger(o, ledger.c_str());
+    tender_host_options_set_fixed_now(o, kNow);  // behind the wall clock
+    GError *error = nullptr;
+    TenderHost *host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    ASSERT_NE(host, nullptr) << error->message;
+    TenderReconcileReport report = {};
+    ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
+    EXPECT_EQ(report.examined, 1u) << "the payment with an expired lease was not examined";
+    tender_host_free(host);
+    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    EXPECT_EQ(query_text(db, "SELECT busy_until_ms FROM payments WHERE id = ?", id), "0");
+    EXPECT_EQ(query_text(db, "SELECT count(*) FROM operations WHERE outcome IS NULL"), "0");
+    sqlite3_close(db);
+}
+
 }  // namespace
