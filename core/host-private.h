@@ -58,6 +58,9 @@ struct TenderHost {
 
 /* services.c: fill host->services. */
 void tender_host_services_init(TenderHost *host);
+/* The sensitive values of the plugin call running on this thread (NULL
+ * when none): the log service scrubs them from whatever the plugin logs. */
+void tender_host_set_call_secrets(const char *const *secrets);
 
 /* host.c */
 HostMethod *tender_host_method_get(TenderHost *host, const char *method_id);

@@ -840,7 +840,8 @@ GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *ac
 }
 
 GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
-                                              gint64 pending_before_ms, GError **error)
+                                              gint64 pending_before_ms, gint64 wall_now_ms,
+                                              GError **error)
 {
     sqlite3_stmt *s = stmt(ledger,
         "SELECT id FROM payments WHERE status = 'unknown'"
@@ -848,7 +849,7 @@ GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_m
         " OR (status = 'requires_action' AND action_expires_ms > 0 AND action_expires_ms <= ?1)"
         " OR (status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0"
         "     AND hold_expires_ms <= ?1)"
-        " OR (busy_until_ms > 0 AND busy_until_ms <= ?1)"
+        " OR (busy_until_ms > 0 AND busy_until_ms <= ?3)"
         " ORDER BY updated_ms");
     if (s == NULL) {
         ledger_fail(ledger, error, "finding payments to reconcile");
@@ -856,6 +857,7 @@ GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_m
     }
     sqlite3_bind_int64(s, 1, now_ms);
     sqlite3_bind_int64(s, 2, pending_before_ms);
+    sqlite3_bind_int64(s, 3, wall_now_ms);
     GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
     while (sqlite3_step(s) == SQLITE_ROW)
         g_ptr_array_add(ids, column_text(s, 0));

@@ -103,9 +103,11 @@ GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *ac
                                              gint64 now_ms, GError **error);
 /* Ids of payments that reconcile must look at: status unknown; pending
  * updated before pending_before_ms; requires_action whose action expired;
- * authorized whose hold lapsed; busy ones whose lease ran out. */
+ * authorized whose hold lapsed (all on the host clock, now_ms); leased ones
+ * whose lease ran out (leases are wall time: wall_now_ms). */
 GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
-                                              gint64 pending_before_ms, GError **error);
+                                              gint64 pending_before_ms, gint64 wall_now_ms,
+                                              GError **error);
 
 G_END_DECLS
 

@@ -11,7 +11,8 @@ gboolean tender_host_reconcile(TenderHost *host, TenderReconcileReport *report, 
     if (!tender_ledger_begin(host->ledger, error))
         return FALSE;
     GPtrArray *ids = tender_ledger_reconcile_candidates(
-        host->ledger, now, now - tender_config_reconcile_age_ms(host->config), error);
+        host->ledger, now, now - tender_config_reconcile_age_ms(host->config),
+        g_get_real_time() / 1000, error);
     tender_ledger_rollback(host->ledger);
     if (ids == NULL)
         return FALSE;

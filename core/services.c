@@ -10,13 +10,22 @@ static TenderHost *host_of(const tender_host_services *s)
     return (TenderHost *)s->host_data;
 }
 
+/* Thread-local: a plugin logs from the thread the host called it on. */
+static __thread const char *const *call_secrets;
+
+void tender_host_set_call_secrets(const char *const *secrets)
+{
+    call_secrets = secrets;
+}
+
 static void service_log(const tender_host_services *s, tender_log_level level,
                         const char *method_id, const char *message)
 {
     (void)s;
-    /* A plugin should never log a card number; mask anything that looks like
-     * one anyway, before it can reach a journal. */
-    g_autofree gchar *clean = tender_redact(message ? message : "", NULL);
+    /* A plugin should never log a card number or a code; mask anything that
+     * looks like a card number, and the values of the current call's
+     * sensitive parameters, before it can reach a journal. */
+    g_autofree gchar *clean = tender_redact(message ? message : "", call_secrets);
     GLogLevelFlags flags = level == TENDER_LOG_ERROR     ? G_LOG_LEVEL_CRITICAL
                            : level == TENDER_LOG_WARNING ? G_LOG_LEVEL_WARNING
                            : level == TENDER_LOG_INFO    ? G_LOG_LEVEL_INFO
