@@ -289,19 +289,42 @@ static gint64 usage_lookup(const char *key, gpointer ledger)
     return tender_ledger_usage_get(ledger, key);
 }
 
-static int compare_quotes(gconstpointer a, gconstpointer b)
+/* A quote with what it costs in the order's currency, for sorting. */
+typedef struct {
+    TenderQuote *quote;
+    gboolean comparable;   /* the total could be converted */
+    gint64 cost;           /* total in the order currency, ISO exponent */
+} RankedQuote;
+
+static int compare_ranked(gconstpointer a, gconstpointer b)
 {
-    const TenderQuote *qa = *(TenderQuote *const *)a, *qb = *(TenderQuote *const *)b;
-    if (qa->offered != qb->offered)
-        return qa->offered ? -1 : 1;
-    if (qa->offered) {
-        /* Cheapest first; totals in different currencies are ordered by
-         * their currency code, then by amount, which keeps the order stable. */
-        int c = g_strcmp0(qa->currency, qb->currency);
-        if (c == 0 && qa->total != qb->total)
-            return qa->total < qb->total ? -1 : 1;
+    const RankedQuote *ra = a, *rb = b;
+    if (ra->quote->offered != rb->quote->offered)
+        return ra->quote->offered ? -1 : 1;
+    if (ra->quote->offered && ra->comparable != rb->comparable)
+        return ra->comparable ? -1 : 1;
+    if (ra->quote->offered && ra->comparable && ra->cost != rb->cost)
+        return ra->cost < rb->cost ? -1 : 1;
+    return g_strcmp0(ra->quote->method, rb->quote->method);
+}
+
+/* Offered methods first, cheapest first: every total converted into the
+ * order currency with the config's rates (a total that cannot be converted
+ * goes after those that can), then the methods not offered, by id. */
+static void sort_quotes(const TenderConfig *config, GPtrArray *quotes, const char *order_currency)
+{
+    GArray *ranked = g_array_sized_new(FALSE, FALSE, sizeof(RankedQuote), quotes->len);
+    for (guint i = 0; i < quotes->len; i++) {
+        RankedQuote r = {g_ptr_array_index(quotes, i), FALSE, 0};
+        if (r.quote->offered && r.quote->currency)
+            r.comparable = tender_config_convert(config, r.quote->total, r.quote->currency,
+                                                 r.quote->exponent, order_currency, -1, &r.cost);
+        g_array_append_val(ranked, r);
     }
-    return g_strcmp0(qa->method, qb->method);
+    g_array_sort(ranked, compare_ranked);
+    for (guint i = 0; i < ranked->len; i++)
+        quotes->pdata[i] = g_array_index(ranked, RankedQuote, i).quote;
+    g_array_unref(ranked);
 }
 
 static TenderQuote *quote_from_decision(const TenderMethodInfo *info,
@@ -377,6 +400,6 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
         tender_policy_decision_clear(&d);
     }
     tender_ledger_rollback(host->ledger);
-    g_ptr_array_sort(quotes, compare_quotes);
+    sort_quotes(host->config, quotes, buyer->currency);
     return quotes;
 }

@@ -320,6 +320,22 @@ TEST_F(QuoteDefault, WebMoneyAliasLimitCountsWhatWasPaid)
 
 // ---- order ----------------------------------------------------------------
 
+TEST_F(QuoteDefault, TotalsInAnotherCurrencyAreRankedByWhatTheyCost)
+{
+    // A buyer in CN paying 388.00 CNY: webmoney takes USD, 55.09 USD at
+    // 1 CNY = 0.140845 USD, i.e. about 391 CNY: cheaper than alipay's
+    // 399.64 CNY, so it comes first although its number is the smallest
+    // only by accident of currency.
+    std::vector<Q> qs = quote("CN", "CNY", "388.00");
+    ASSERT_GE(qs.size(), 4u);
+    EXPECT_EQ(qs[0].method, "webmoney");
+    EXPECT_EQ(qs[0].currency, "USD");
+    EXPECT_EQ(qs[1].method, "alipay");
+    EXPECT_EQ(qs[1].total, 39964);
+    EXPECT_EQ(qs[2].method, "card");
+    EXPECT_EQ(qs[3].method, "paypal");
+}
+
 TEST_F(QuoteDefault, OfferedMethodsSortedByTotal)
 {
     // US buyer, 10.00 USD: webmoney 10.08 (0.8%), card 10.59 (2.9% + 0.30),
