@@ -196,7 +196,10 @@ TenderLedger *tender_ledger_open(const char *path, GError **error)
     g_mutex_init(&ledger->lock);
     g_cond_init(&ledger->changed);
     ledger->memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
-    ledger->statements = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+    /* Keyed by the SQL text's address: every statement is a string literal
+     * at its call site, so the pointer identifies it without hashing the
+     * text on every call. */
+    ledger->statements = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                                finalize_statement);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &ledger->db, flags, NULL) != SQLITE_OK) {

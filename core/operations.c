@@ -1185,7 +1185,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         if ((decision.step_up || step_up_for_issuer(host, r)) && (caps & TENDER_CAP_STEP_UP))
             req.flags |= TENDER_REQUEST_STEP_UP;
         g_autofree const char **secrets = sensitive_values(info, r->params, r->n_params);
-        tender_result *res = g_new0(tender_result, 1);
+        tender_result *res = g_new(tender_result, 1); /* zeroed by the call */
         CallReport report;
         tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, req.operation), &req, res, secrets,
                     &report);
@@ -1395,7 +1395,7 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
         req.params = r->params;
         req.n_params = r->n_params;
         g_autofree const char **secrets = sensitive_values(info, r->params, r->n_params);
-        tender_result *res = g_new0(tender_result, 1);
+        tender_result *res = g_new(tender_result, 1); /* zeroed by the call */
         CallReport report;
         tender_host_call_plugin(host, m, fn, &req, res, secrets, &report);
         result = finish_operation(host, m, payment_id, &op, r->kind, res, &report, amount, NULL,
