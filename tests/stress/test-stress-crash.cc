@@ -22,6 +22,7 @@
 
 #include <tender/tender.h>
 
+#include <cstring>
 #include <map>
 #include <random>
 #include <sstream>
@@ -306,7 +307,19 @@ TEST(StressCrash, ConcurrentFirstOpen)
             pids.push_back(spawn_child(ledger, config, outs.back(), "o-c" + std::to_string(c),
                                        1, ""));
         }
-        g_usleep(150000);
+        // Kill once every child got a payment through (or after 20 s: a
+        // slow, loaded machine must not make this flaky).
+        gint64 give_up = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+        for (bool all = false; !all && g_get_monotonic_time() < give_up;) {
+            g_usleep(10000);
+            all = true;
+            for (auto &path : outs) {
+                gchar *text = nullptr;
+                all = all && g_file_get_contents(path.c_str(), &text, nullptr, nullptr) &&
+                      strstr(text, "ack ") != nullptr;
+                g_free(text);
+            }
+        }
         for (GPid pid : pids) {
             kill(pid, SIGKILL);
             waitpid(pid, nullptr, 0);
