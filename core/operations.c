@@ -1317,7 +1317,6 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
     if (!begin_and_lapse(host, payment_id, &row, &info, error))
         return NULL;
     HostMethod *m = tender_host_method_get(host, info->id);
-    g_autofree char *amount_text = NULL;
     const char *fields[] = {kind_names[r->kind], r->amount ? r->amount : "", (const char *)-1};
     g_autofree char *hash = fingerprint(info, fields, r->params, r->n_params);
 
