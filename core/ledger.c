@@ -535,18 +535,35 @@ gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment 
 gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger,
-        "UPDATE payments SET method = ?2, account = ?3, tier = ?4, region = ?5, currency = ?6,"
-        " exponent = ?7, status = ?8, amount = ?9, captured = ?10, refunded = ?11, fee = ?12,"
-        " order_currency = ?13, order_amount = ?14, processor_ref = ?15, plugin_state = ?16,"
-        " idempotency_key = ?17, request_hash = ?18, action_kind = ?19, action_data = ?20,"
+        /* What a payment was created with (method, account, currency,
+         * idempotency key, …) never changes; leaving those columns out of
+         * the SET spares SQLite rewriting the indexes that hold them. The
+         * unused parameters are bound anyway (bind_payment) and ignored. */
+        "UPDATE payments SET"
+        " status = ?8, amount = ?9, captured = ?10, refunded = ?11, fee = ?12,"
+        " processor_ref = ?15, plugin_state = ?16,"
+        " action_kind = ?19, action_data = ?20,"
         " action_hint = ?21, action_expires_ms = ?22, decline_code = ?23, decline_raw = ?24,"
         " decline_message = ?25, brand = ?26, first6 = ?27, last4 = ?28, display_account = ?29,"
-        " issuer_country = ?30, details = ?31, created_ms = ?32, updated_ms = ?33,"
+        " issuer_country = ?30, details = ?31, updated_ms = ?33,"
         " authorized_ms = ?34, hold_expires_ms = ?35, busy_until_ms = ?36, busy_seq = ?37"
         " WHERE id = ?1");
     if (s)
         bind_payment(s, p);
     return step_done(ledger, s, error, "updating a payment");
+}
+
+gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id,
+                                         gint64 busy_until_ms, gint64 busy_seq, GError **error)
+{
+    sqlite3_stmt *s = stmt(ledger, "UPDATE payments SET busy_until_ms = ?2, busy_seq = ?3"
+                                   " WHERE id = ?1");
+    if (s) {
+        bind_text(s, 1, id);
+        sqlite3_bind_int64(s, 2, busy_until_ms);
+        sqlite3_bind_int64(s, 3, busy_seq);
+    }
+    return step_done(ledger, s, error, "leasing a payment");
 }
 
 /* ---- operations --------------------------------------------------------- */

@@ -61,7 +61,13 @@ void tender_ledger_rollback(TenderLedger *ledger);
 
 LedgerPayment *tender_ledger_payment_get(TenderLedger *ledger, const char *id, GError **error);
 gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment *p, GError **error);
+/* Store what may change on a payment (status, amounts, state, display,
+ * timestamps, lease); what it was created with stays as inserted. */
 gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error);
+/* Set only the lease columns: no index holds them, so this is much cheaper
+ * than a full update (which rewrites every index of the table). */
+gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id,
+                                         gint64 busy_until_ms, gint64 busy_seq, GError **error);
 
 /* Insert an operation row; sets op->seq. */
 gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *payment_id,

@@ -51,12 +51,18 @@ static gint64 wall_ms(void)
 
 char *tender_host_new_id(TenderHost *host, const char *prefix)
 {
+    static const char hex[] = "0123456789abcdef";
     guint8 bytes[12];
     host->services.random_bytes(&host->services, bytes, sizeof bytes);
-    GString *s = g_string_new(prefix);
-    for (gsize i = 0; i < sizeof bytes; i++)
-        g_string_append_printf(s, "%02x", bytes[i]);
-    return g_string_free(s, FALSE);
+    gsize n = strlen(prefix);
+    char *id = g_malloc(n + 2 * sizeof bytes + 1);
+    memcpy(id, prefix, n);
+    for (gsize i = 0; i < sizeof bytes; i++) {
+        id[n + 2 * i] = hex[bytes[i] >> 4];
+        id[n + 2 * i + 1] = hex[bytes[i] & 15];
+    }
+    id[n + 2 * sizeof bytes] = '\0';
+    return id;
 }
 
 static gboolean is_sensitive(const TenderMethodInfo *info, const char *key)
@@ -777,6 +783,18 @@ static void fill_operation_from_result(TenderOperation *op, const tender_result 
     op->status_after = g_strdup(tender_status_to_string(p->status));
 }
 
+/* The public payment: the row's public part with its operations; takes
+ * both. */
+static TenderPayment *public_from_row(LedgerPayment *row, GPtrArray *ops)
+{
+    TenderPayment *pub = g_new(TenderPayment, 1);
+    *pub = row->pub;
+    pub->operations = ops;
+    memset(&row->pub, 0, sizeof row->pub);
+    ledger_payment_free(row);
+    return pub;
+}
+
 /* Step 3 for every operation: apply, store, release the lease, commit,
  * tell the listeners. Returns the public payment (FALSE/NULL with error
  * when the operation was refused by the processor, after recording it). */
@@ -811,7 +829,11 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
             ok = tender_ledger_usage_add(host->ledger,
                                          g_array_index(decision->decline_charges,
                                                        TenderUsageCharge, i).key, 1, error);
-    if (!ok) {
+    /* Read the operations back inside the transaction: the answer is built
+     * from what is being committed, without reading the payment again. */
+    GPtrArray *ops = ok && !refusal ? tender_ledger_operations(host->ledger, payment_id, error)
+                                    : NULL;
+    if (!ok || (!refusal && ops == NULL)) {
         tender_ledger_rollback(host->ledger);
         ledger_payment_free(row);
         g_clear_error(&refusal);
@@ -820,19 +842,21 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     }
     if (!tender_ledger_commit(host->ledger, error)) {
         ledger_payment_free(row);
+        if (ops)
+            g_ptr_array_unref(ops);
         g_clear_error(&refusal);
         wake_waiters(host);
         return NULL;
     }
     TenderStatus new_status = row->pub.status;
-    ledger_payment_free(row);
     wake_waiters(host);
     tender_host_emit(host, payment_id, old_status, new_status);
     if (refusal) {
+        ledger_payment_free(row);
         g_propagate_error(error, refusal);
         return NULL;
     }
-    return tender_host_load_public(host, payment_id, error);
+    return public_from_row(row, ops);
 }
 
 /* ---- reading ----------------------------------------------------------- */
@@ -848,12 +872,7 @@ TenderPayment *tender_host_load_public(TenderHost *host, const char *payment_id,
         ledger_payment_free(row);
         return NULL;
     }
-    TenderPayment *pub = g_new(TenderPayment, 1);
-    *pub = row->pub;
-    pub->operations = ops;
-    memset(&row->pub, 0, sizeof row->pub);
-    ledger_payment_free(row);
-    return pub;
+    return public_from_row(row, ops);
 }
 
 static gboolean check_payment_id(const char *payment_id, GError **error)
@@ -1145,7 +1164,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
             ok = tender_ledger_payment_usage_add(host->ledger, p->id, c->key, c->amount, error);
         }
         row->busy_seq = op.seq;
-        ok = ok && tender_ledger_payment_update(host->ledger, row, error);
+        ok = ok && tender_ledger_payment_set_lease(host->ledger, p->id, row->busy_until_ms,
+                                                   row->busy_seq, error);
     } else {
         for (guint i = 0; ok && i < decision.decline_charges->len; i++)
             ok = tender_ledger_usage_add(host->ledger,
@@ -1380,7 +1400,8 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
     gboolean ok = tender_ledger_operation_insert(host->ledger, payment_id, &op, error) &&
                   tender_ledger_operation_set_hash(host->ledger, op.seq, hash, error);
     row->busy_seq = op.seq;
-    ok = ok && tender_ledger_payment_update(host->ledger, row, error);
+    ok = ok && tender_ledger_payment_set_lease(host->ledger, payment_id, row->busy_until_ms,
+                                               row->busy_seq, error);
     if (!ok) {
         tender_ledger_rollback(host->ledger);
     } else {
@@ -1497,7 +1518,8 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
     row->busy_until_ms = wall_ms() + lease_ms(host, m->info->id);
     gboolean ok = tender_ledger_operation_insert(host->ledger, payment_id, &op, error);
     row->busy_seq = op.seq;
-    ok = ok && tender_ledger_payment_update(host->ledger, row, error);
+    ok = ok && tender_ledger_payment_set_lease(host->ledger, payment_id, row->busy_until_ms,
+                                               row->busy_seq, error);
     if (ok)
         ok = tender_ledger_commit_intent(host->ledger, error);
     else
