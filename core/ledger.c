@@ -27,6 +27,7 @@ struct TenderLedger {
     char *failure;          /* why it failed */
     gint active;            /* members between begin() and commit()/rollback() */
     gboolean memory;        /* ":memory:": nothing to sync */
+    int exec_rc;            /* result code of the last exec(), kept past a ROLLBACK */
 };
 
 /* Each migration moves the schema from user_version N to N+1. Append only:
@@ -133,7 +134,8 @@ static int run(TenderLedger *ledger, const char *sql)
 static gboolean exec(TenderLedger *ledger, const char *sql, GError **error)
 {
     char *msg = NULL;
-    if (sqlite3_exec(ledger->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    ledger->exec_rc = sqlite3_exec(ledger->db, sql, NULL, NULL, &msg);
+    if (ledger->exec_rc != SQLITE_OK) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", msg ? msg : "error");
         sqlite3_free(msg);
         return FALSE;
@@ -145,11 +147,16 @@ static gboolean exec(TenderLedger *ledger, const char *sql, GError **error)
 static int schema_version(TenderLedger *ledger)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(ledger->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+    int rc = sqlite3_prepare_v2(ledger->db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        ledger->exec_rc = rc;
         return -1;
-    int rc = sqlite3_step(s);
+    }
+    rc = sqlite3_step(s);
     int version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     sqlite3_finalize(s);
+    if (version < 0)
+        ledger->exec_rc = rc;
     return version;
 }
 
@@ -214,14 +221,27 @@ TenderLedger *tender_ledger_open(const char *path, GError **error)
     /* WAL, readers never block the writer. synchronous=NORMAL writes each
      * commit to the WAL without flushing it; tender_ledger_commit() flushes
      * once per batch (see sync_wal), which makes it as durable as FULL. */
-    if (!exec(ledger, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=ON;", error) ||
-        !migrate(ledger, error)) {
-        g_prefix_error(error, "'%s': ", path);
-        tender_ledger_close(ledger);
-        return NULL;
+    /* Processes opening a new ledger at the same moment race to switch it
+     * to WAL and to create the schema; SQLite can then answer "locked"
+     * without waiting in its busy handler (the WAL index is being built).
+     * Such a refusal is transient: try again for a while. */
+    gint64 give_up = g_get_monotonic_time() + 10 * G_TIME_SPAN_SECOND;
+    for (;;) {
+        GError *local = NULL;
+        if (exec(ledger, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                         "PRAGMA foreign_keys=ON;", &local) &&
+            migrate(ledger, &local))
+            return ledger;
+        int rc = ledger->exec_rc & 0xff; /* primary code of an extended one */
+        gboolean transient = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+        if (!transient || g_get_monotonic_time() > give_up) {
+            g_propagate_prefixed_error(error, local, "'%s': ", path);
+            tender_ledger_close(ledger);
+            return NULL;
+        }
+        g_error_free(local);
+        g_usleep(5000);
     }
-    return ledger;
 }
 
 void tender_ledger_close(TenderLedger *ledger)
