@@ -3,6 +3,8 @@
 #ifndef TENDER_CORE_HOST_PRIVATE_H
 #define TENDER_CORE_HOST_PRIVATE_H
 
+#include <stddef.h>
+
 #include <glib.h>
 
 #include <tender/tender.h>
@@ -28,7 +30,7 @@ typedef struct {
     const TenderMethodInfo *info;
     void *instance;
     gboolean thread_safe;
-    GMutex call_lock;      /* serializes calls when the method is not thread-safe */
+    GMutex call_lock; /* serializes calls when the method is not thread-safe */
 } HostMethod;
 
 typedef struct {
@@ -38,23 +40,32 @@ typedef struct {
 } HostListener;
 
 struct TenderHost {
-    tender_host_services services;  /* lent to plugins; host_data = the host */
+    tender_host_services services; /* lent to plugins; host_data = the host */
     TenderConfig *config;
     TenderLoader *loader;
     TenderLedger *ledger;
-    GHashTable *methods;            /* id -> HostMethod* (created instances only) */
+    GHashTable *methods; /* id -> HostMethod* (created instances only) */
     GPtrArray *warnings;
-    GPtrArray *refusals;            /* loader refusals + instances that failed to create */
+    GPtrArray *refusals; /* loader refusals + instances that failed to create */
     gboolean fixed_clock;
-    gint64 now_ms;                  /* atomic when fixed */
+    gint64 now_ms; /* atomic when fixed */
     GMutex listeners_lock;
-    GArray *listeners;              /* HostListener */
+    GArray *listeners; /* HostListener */
     guint next_listener_id;
     /* Waits for a busy payment (same idempotency key, concurrent operation)
      * within this process; other processes poll. */
     GMutex busy_lock;
     GCond busy_cond;
 };
+
+/* TRUE when an input struct's struct_size covers its first version (up to
+ * and including last_field); else sets TENDER_ERROR_INVALID_ARGUMENT. */
+#define TENDER_INPUT_OK(ptr, type, last_field, error)                                              \
+    tender_host_check_input_size((ptr)->struct_size,                                               \
+                                 offsetof(type, last_field) + sizeof((ptr)->last_field), #type,    \
+                                 (error))
+gboolean tender_host_check_input_size(guint32 struct_size, gsize minimum, const char *type,
+                                      GError **error);
 
 /* services.c: fill host->services. */
 void tender_host_services_init(TenderHost *host);
@@ -69,7 +80,7 @@ void tender_host_emit(TenderHost *host, const char *payment_id, TenderStatus old
 
 /* operations.c: shared by notify.c and reconcile.c. */
 typedef struct {
-    gboolean late;         /* the call missed its deadline: outcome not trusted */
+    gboolean late; /* the call missed its deadline: outcome not trusted */
     guint attempts;
 } CallReport;
 
@@ -88,8 +99,8 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
                                               gboolean *duplicate, GError **error);
 /* A new random id with prefix ("pay_", "req_"). */
 char *tender_host_new_id(TenderHost *host, const char *prefix);
-TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id,
-                                    gboolean reconciling, GError **error);
+TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
+                                    GError **error);
 /* Load a payment with its operations as the public struct. */
 TenderPayment *tender_host_load_public(TenderHost *host, const char *payment_id, GError **error);
 

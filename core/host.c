@@ -91,12 +91,13 @@ static void create_instances(TenderHost *host)
         m->abi = tender_loader_method_abi(host->loader, info->id);
         m->thread_safe = (info->capabilities & TENDER_CAP_THREAD_SAFE) != 0;
         char message[512] = "";
-        if (m->abi->ops->create(&host->services, info->id, &m->instance, message,
-                                sizeof message) != 0) {
+        if (m->abi->ops->create(&host->services, info->id, &m->instance, message, sizeof message) !=
+            0) {
             g_autofree char *reason = g_strdup_printf(
                 "%s (plugin '%s'): method '%s' failed to start: %s", info->plugin_file,
                 info->plugin_id, info->id, message[0] ? message : "no reason given");
-            g_ptr_array_add(host->refusals, refusal_new(info->plugin_file, info->plugin_id, reason));
+            g_ptr_array_add(host->refusals,
+                            refusal_new(info->plugin_file, info->plugin_id, reason));
             m->instance = NULL;
             host_method_free(m);
             continue;
@@ -125,8 +126,8 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
     host->listeners = g_array_new(FALSE, FALSE, sizeof(HostListener));
     host->warnings = g_ptr_array_new_with_free_func(g_free);
     host->refusals = g_ptr_array_new_with_free_func((GDestroyNotify)tender_refusal_free);
-    host->methods = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                          (GDestroyNotify)host_method_free);
+    host->methods =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)host_method_free);
     host->fixed_clock = o->fixed_clock;
     host->now_ms = o->now_ms;
 
@@ -227,20 +228,34 @@ HostMethod *tender_host_method_get(TenderHost *host, const char *method_id)
 const char *tender_capability_name(guint64 bit)
 {
     switch (bit) {
-    case TENDER_CAP_AUTHORIZE: return "authorize";
-    case TENDER_CAP_PURCHASE: return "purchase";
-    case TENDER_CAP_CAPTURE: return "capture";
-    case TENDER_CAP_PARTIAL_CAPTURE: return "partial_capture";
-    case TENDER_CAP_MULTI_CAPTURE: return "multi_capture";
-    case TENDER_CAP_VOID: return "void";
-    case TENDER_CAP_REFUND: return "refund";
-    case TENDER_CAP_PARTIAL_REFUND: return "partial_refund";
-    case TENDER_CAP_SYNC: return "sync";
-    case TENDER_CAP_COMPLETE_ACTION: return "complete_action";
-    case TENDER_CAP_NOTIFICATION: return "notification";
-    case TENDER_CAP_THREAD_SAFE: return "thread_safe";
-    case TENDER_CAP_STEP_UP: return "step_up";
-    default: return NULL;
+    case TENDER_CAP_AUTHORIZE:
+        return "authorize";
+    case TENDER_CAP_PURCHASE:
+        return "purchase";
+    case TENDER_CAP_CAPTURE:
+        return "capture";
+    case TENDER_CAP_PARTIAL_CAPTURE:
+        return "partial_capture";
+    case TENDER_CAP_MULTI_CAPTURE:
+        return "multi_capture";
+    case TENDER_CAP_VOID:
+        return "void";
+    case TENDER_CAP_REFUND:
+        return "refund";
+    case TENDER_CAP_PARTIAL_REFUND:
+        return "partial_refund";
+    case TENDER_CAP_SYNC:
+        return "sync";
+    case TENDER_CAP_COMPLETE_ACTION:
+        return "complete_action";
+    case TENDER_CAP_NOTIFICATION:
+        return "notification";
+    case TENDER_CAP_THREAD_SAFE:
+        return "thread_safe";
+    case TENDER_CAP_STEP_UP:
+        return "step_up";
+    default:
+        return NULL;
     }
 }
 
@@ -282,6 +297,18 @@ void tender_host_emit(TenderHost *host, const char *payment_id, TenderStatus old
     g_array_unref(copy);
 }
 
+gboolean tender_host_check_input_size(guint32 struct_size, gsize minimum, const char *type,
+                                      GError **error)
+{
+    if (struct_size >= minimum)
+        return TRUE;
+    g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                "%s.struct_size is %u, smaller than the %zu bytes of its first version: "
+                "set it to sizeof(%s)",
+                type, struct_size, minimum, type);
+    return FALSE;
+}
+
 /* ---- quotes ------------------------------------------------------------- */
 
 static gint64 usage_lookup(const char *key, gpointer ledger)
@@ -292,8 +319,8 @@ static gint64 usage_lookup(const char *key, gpointer ledger)
 /* A quote with what it costs in the order's currency, for sorting. */
 typedef struct {
     TenderQuote *quote;
-    gboolean comparable;   /* the total could be converted */
-    gint64 cost;           /* total in the order currency, ISO exponent */
+    gboolean comparable; /* the total could be converted */
+    gint64 cost;         /* total in the order currency, ISO exponent */
 } RankedQuote;
 
 static int compare_ranked(gconstpointer a, gconstpointer b)
@@ -327,8 +354,7 @@ static void sort_quotes(const TenderConfig *config, GPtrArray *quotes, const cha
     g_array_unref(ranked);
 }
 
-static TenderQuote *quote_from_decision(const TenderMethodInfo *info,
-                                        const TenderPolicyDecision *d)
+static TenderQuote *quote_from_decision(const TenderMethodInfo *info, const TenderPolicyDecision *d)
 {
     TenderQuote *q = g_new0(TenderQuote, 1);
     q->method = g_strdup(info->id);
@@ -349,7 +375,10 @@ static TenderQuote *quote_from_decision(const TenderMethodInfo *info,
 
 GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError **error)
 {
-    if (buyer == NULL || buyer->region == NULL || buyer->currency == NULL || buyer->amount == NULL) {
+    if (buyer != NULL && !TENDER_INPUT_OK(buyer, TenderBuyer, tier, error))
+        return NULL;
+    if (buyer == NULL || buyer->region == NULL || buyer->currency == NULL ||
+        buyer->amount == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
                     "a quote needs a region, a currency and an amount");
         return NULL;
@@ -394,7 +423,8 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
             d.code = TENDER_DECLINE_PROCESSOR_UNAVAILABLE;
             g_free(d.reason);
             d.reason = g_strdup_printf("%s is not available: its plugin failed to start "
-                                       "(see `tender plugins`)", info->id);
+                                       "(see `tender plugins`)",
+                                       info->id);
         }
         g_ptr_array_add(quotes, quote_from_decision(info, &d));
         tender_policy_decision_clear(&d);

@@ -206,12 +206,12 @@ TenderLedger *tender_ledger_open(const char *path, GError **error)
     /* Keyed by the SQL text's address: every statement is a string literal
      * at its call site, so the pointer identifies it without hashing the
      * text on every call. */
-    ledger->statements = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                               finalize_statement);
+    ledger->statements =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_statement);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &ledger->db, flags, NULL) != SQLITE_OK) {
-        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot open '%s': %s",
-                    path, ledger->db ? sqlite3_errmsg(ledger->db) : "out of memory");
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot open '%s': %s", path,
+                    ledger->db ? sqlite3_errmsg(ledger->db) : "out of memory");
         tender_ledger_close(ledger);
         return NULL;
     }
@@ -228,8 +228,10 @@ TenderLedger *tender_ledger_open(const char *path, GError **error)
     gint64 give_up = g_get_monotonic_time() + 10 * G_TIME_SPAN_SECOND;
     for (;;) {
         GError *local = NULL;
-        if (exec(ledger, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                         "PRAGMA foreign_keys=ON;", &local) &&
+        if (exec(ledger,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                 "PRAGMA foreign_keys=ON;",
+                 &local) &&
             migrate(ledger, &local))
             return ledger;
         int rc = ledger->exec_rc & 0xff; /* primary code of an extended one */
@@ -267,7 +269,8 @@ gboolean tender_ledger_begin(TenderLedger *ledger, GError **error)
         /* busy_timeout covers most waits for other processes; loop for the
          * rare SQLITE_BUSY that BEGIN IMMEDIATE can still return. */
         int rc = SQLITE_BUSY;
-        for (int attempt = 0; attempt < 50 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); attempt++) {
+        for (int attempt = 0; attempt < 50 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+             attempt++) {
             rc = run(ledger, "BEGIN IMMEDIATE");
             if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
                 g_usleep(2000);
@@ -405,24 +408,38 @@ void ledger_payment_free(LedgerPayment *p)
     if (p == NULL)
         return;
     TenderPayment *pub = &p->pub;
-    g_free(pub->id); g_free(pub->method); g_free(pub->account); g_free(pub->tier);
-    g_free(pub->region); g_free(pub->currency); g_free(pub->processor_ref);
-    g_free(pub->idempotency_key); g_free(pub->action_data); g_free(pub->action_hint);
-    g_free(pub->decline_raw_code); g_free(pub->decline_message); g_free(pub->brand);
-    g_free(pub->first6); g_free(pub->last4); g_free(pub->display_account);
-    g_free(pub->issuer_country); g_free(pub->details);
+    g_free(pub->id);
+    g_free(pub->method);
+    g_free(pub->account);
+    g_free(pub->tier);
+    g_free(pub->region);
+    g_free(pub->currency);
+    g_free(pub->processor_ref);
+    g_free(pub->idempotency_key);
+    g_free(pub->action_data);
+    g_free(pub->action_hint);
+    g_free(pub->decline_raw_code);
+    g_free(pub->decline_message);
+    g_free(pub->brand);
+    g_free(pub->first6);
+    g_free(pub->last4);
+    g_free(pub->display_account);
+    g_free(pub->issuer_country);
+    g_free(pub->details);
     if (pub->operations)
         g_ptr_array_unref(pub->operations);
-    g_free(p->plugin_state); g_free(p->request_hash); g_free(p->order_currency);
+    g_free(p->plugin_state);
+    g_free(p->request_hash);
+    g_free(p->order_currency);
     g_free(p);
 }
 
-#define PAYMENT_COLUMNS                                                                \
-    "id, method, account, tier, region, currency, exponent, status, amount, captured, " \
-    "refunded, fee, order_currency, order_amount, processor_ref, plugin_state, "        \
-    "idempotency_key, request_hash, action_kind, action_data, action_hint, "            \
-    "action_expires_ms, decline_code, decline_raw, decline_message, brand, first6, "    \
-    "last4, display_account, issuer_country, details, created_ms, updated_ms, "         \
+#define PAYMENT_COLUMNS                                                                            \
+    "id, method, account, tier, region, currency, exponent, status, amount, captured, "            \
+    "refunded, fee, order_currency, order_amount, processor_ref, plugin_state, "                   \
+    "idempotency_key, request_hash, action_kind, action_data, action_hint, "                       \
+    "action_expires_ms, decline_code, decline_raw, decline_message, brand, first6, "               \
+    "last4, display_account, issuer_country, details, created_ms, updated_ms, "                    \
     "authorized_ms, hold_expires_ms, busy_until_ms, busy_seq"
 
 static LedgerPayment *payment_from_row(sqlite3_stmt *s)
@@ -543,7 +560,8 @@ static gboolean step_done(TenderLedger *ledger, sqlite3_stmt *s, GError **error,
 
 gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment *p, GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger,
+    sqlite3_stmt *s = stmt(
+        ledger,
         "INSERT INTO payments (" PAYMENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
         " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
         " ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)");
@@ -554,7 +572,8 @@ gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment 
 
 gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger,
+    sqlite3_stmt *s = stmt(
+        ledger,
         /* What a payment was created with (method, account, currency,
          * idempotency key, …) never changes; leaving those columns out of
          * the SET spares SQLite rewriting the indexes that hold them. The
@@ -573,8 +592,8 @@ gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment 
     return step_done(ledger, s, error, "updating a payment");
 }
 
-gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id,
-                                         gint64 busy_until_ms, gint64 busy_seq, GError **error)
+gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id, gint64 busy_until_ms,
+                                         gint64 busy_seq, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "UPDATE payments SET busy_until_ms = ?2, busy_seq = ?3"
                                    " WHERE id = ?1");
@@ -588,8 +607,8 @@ gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id,
 
 /* ---- operations --------------------------------------------------------- */
 
-#define OPERATION_COLUMNS                                                              \
-    "seq, kind, request_id, idempotency_key, amount, outcome, decline_code, raw_code, " \
+#define OPERATION_COLUMNS                                                                          \
+    "seq, kind, request_id, idempotency_key, amount, outcome, decline_code, raw_code, "            \
     "message, processor_ref, status_after, created_ms"
 
 static TenderOperation *operation_from_row(sqlite3_stmt *s)
@@ -614,7 +633,8 @@ static TenderOperation *operation_from_row(sqlite3_stmt *s)
 gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *payment_id,
                                         TenderOperation *op, GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger,
+    sqlite3_stmt *s = stmt(
+        ledger,
         "INSERT INTO operations (payment_id, kind, request_id, idempotency_key, amount, outcome,"
         " decline_code, raw_code, message, processor_ref, status_after, created_ms)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
@@ -641,9 +661,9 @@ gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *paymen
 gboolean tender_ledger_operation_update(TenderLedger *ledger, const TenderOperation *op,
                                         GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger,
-        "UPDATE operations SET amount = ?2, outcome = ?3, decline_code = ?4, raw_code = ?5,"
-        " message = ?6, processor_ref = ?7, status_after = ?8 WHERE seq = ?1");
+    sqlite3_stmt *s = stmt(
+        ledger, "UPDATE operations SET amount = ?2, outcome = ?3, decline_code = ?4, raw_code = ?5,"
+                " message = ?6, processor_ref = ?7, status_after = ?8 WHERE seq = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, op->seq);
         sqlite3_bind_int64(s, 2, op->amount);
@@ -713,7 +733,8 @@ TenderOperation *tender_ledger_operation_by_key(TenderLedger *ledger, const char
 char *tender_ledger_key_lookup(TenderLedger *ledger, const char *key, char **request_hash_out,
                                GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger, "SELECT id, request_hash FROM payments WHERE idempotency_key = ?1");
+    sqlite3_stmt *s =
+        stmt(ledger, "SELECT id, request_hash FROM payments WHERE idempotency_key = ?1");
     if (s == NULL) {
         ledger_fail(ledger, error, "reading idempotency keys");
         return NULL;
@@ -765,15 +786,18 @@ gboolean tender_ledger_payment_usage_add(TenderLedger *ledger, const char *payme
            tender_ledger_usage_add(ledger, key, full_amount, error);
 }
 
-gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id,
-                                          gint64 held, gint64 amount, GError **error)
+gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id, gint64 held,
+                                          gint64 amount, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "SELECT key, full_amount, counted FROM payment_usage"
                                    " WHERE payment_id = ?1");
     if (s == NULL)
         return ledger_fail(ledger, error, "reading usage");
     bind_text(s, 1, payment_id);
-    typedef struct { char *key; gint64 full, counted; } Row;
+    typedef struct {
+        char *key;
+        gint64 full, counted;
+    } Row;
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(Row));
     while (sqlite3_step(s) == SQLITE_ROW) {
         Row r = {column_text(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2)};
@@ -832,12 +856,12 @@ static GPtrArray *collect_payments(TenderLedger *ledger, sqlite3_stmt *s, GError
 
 GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *f, GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger,
-        "SELECT " PAYMENT_COLUMNS " FROM payments"
-        " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR method = ?2)"
-        " AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR created_ms >= ?4)"
-        " AND (?5 = 0 OR created_ms < ?5)"
-        " ORDER BY created_ms DESC, id DESC LIMIT ?6");
+    sqlite3_stmt *s =
+        stmt(ledger, "SELECT " PAYMENT_COLUMNS " FROM payments"
+                     " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR method = ?2)"
+                     " AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR created_ms >= ?4)"
+                     " AND (?5 = 0 OR created_ms < ?5)"
+                     " ORDER BY created_ms DESC, id DESC LIMIT ?6");
     if (s == NULL) {
         ledger_fail(ledger, error, "listing payments");
         return NULL;
@@ -858,14 +882,14 @@ GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *f, G
 }
 
 GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
-                                             gint64 now_ms, GError **error)
+                                            gint64 now_ms, GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger,
-        "SELECT id FROM payments WHERE account = ?1"
-        " AND status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0"
-        " AND hold_expires_ms <= ?2"
-        " UNION SELECT id FROM payments WHERE account = ?1 AND status = 'requires_action'"
-        " AND action_expires_ms > 0 AND action_expires_ms <= ?2");
+    sqlite3_stmt *s = stmt(
+        ledger, "SELECT id FROM payments WHERE account = ?1"
+                " AND status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0"
+                " AND hold_expires_ms <= ?2"
+                " UNION SELECT id FROM payments WHERE account = ?1 AND status = 'requires_action'"
+                " AND action_expires_ms > 0 AND action_expires_ms <= ?2");
     if (s == NULL) {
         ledger_fail(ledger, error, "finding lapsed payments");
         return NULL;
@@ -883,7 +907,8 @@ GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_m
                                               gint64 pending_before_ms, gint64 wall_now_ms,
                                               GError **error)
 {
-    sqlite3_stmt *s = stmt(ledger,
+    sqlite3_stmt *s = stmt(
+        ledger,
         "SELECT id FROM payments WHERE status = 'unknown'"
         " OR (status = 'pending' AND updated_ms <= ?2)"
         " OR (status = 'requires_action' AND action_expires_ms > 0 AND action_expires_ms <= ?1)"

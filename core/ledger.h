@@ -26,14 +26,14 @@ typedef struct TenderLedger TenderLedger;
 
 /* A payment as stored: the public view plus what only the host sees. */
 typedef struct {
-    TenderPayment pub;        /* operations not loaded here */
+    TenderPayment pub; /* operations not loaded here */
     char *plugin_state;
-    char *request_hash;       /* fingerprint of the creating request */
-    char *order_currency;     /* the buyer's order before any exchange */
+    char *request_hash;   /* fingerprint of the creating request */
+    char *order_currency; /* the buyer's order before any exchange */
     gint64 order_amount;
-    gint64 authorized_ms;     /* when the hold started, 0 if none */
-    gint64 busy_until_ms;     /* an operation holds the payment until then; 0 free */
-    gint64 busy_seq;          /* the operation row that holds it */
+    gint64 authorized_ms; /* when the hold started, 0 if none */
+    gint64 busy_until_ms; /* an operation holds the payment until then; 0 free */
+    gint64 busy_seq;      /* the operation row that holds it */
 } LedgerPayment;
 
 void ledger_payment_free(LedgerPayment *p);
@@ -66,8 +66,8 @@ gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment 
 gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error);
 /* Set only the lease columns: no index holds them, so this is much cheaper
  * than a full update (which rewrites every index of the table). */
-gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id,
-                                         gint64 busy_until_ms, gint64 busy_seq, GError **error);
+gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id, gint64 busy_until_ms,
+                                         gint64 busy_seq, GError **error);
 
 /* Insert an operation row; sets op->seq. */
 gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *payment_id,
@@ -98,15 +98,15 @@ gboolean tender_ledger_payment_usage_add(TenderLedger *ledger, const char *payme
 /* Set every amount counter of the payment to count `held` of its `amount`
  * (proportionally; held 0 releases all), adjusting the counters by the
  * difference. */
-gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id,
-                                          gint64 held, gint64 amount, GError **error);
+gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id, gint64 held,
+                                          gint64 amount, GError **error);
 
 /* Payments matching filter, newest first (TenderPayment*, no operations). */
 GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *filter, GError **error);
 /* Ids of the account's payments whose hold or action has lapsed by now_ms
  * but is not applied yet (index lookups, no scan). */
 GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
-                                             gint64 now_ms, GError **error);
+                                            gint64 now_ms, GError **error);
 /* Ids of payments that reconcile must look at: status unknown; pending
  * updated before pending_before_ms; requires_action whose action expired;
  * authorized whose hold lapsed (all on the host clock, now_ms); leased ones

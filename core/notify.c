@@ -14,7 +14,8 @@ static HostMethod *notifiable_method(TenderHost *host, const char *method_id, GE
                     "unknown or disabled method '%s'", method_id ? method_id : "");
         return NULL;
     }
-    if (!(m->info->capabilities & TENDER_CAP_NOTIFICATION) || tender_abi_identify_fn(m->abi) == NULL) {
+    if (!(m->info->capabilities & TENDER_CAP_NOTIFICATION) ||
+        tender_abi_identify_fn(m->abi) == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
                     "%s does not take notifications", method_id);
         return NULL;
@@ -55,7 +56,8 @@ TenderNotifyReply *tender_host_notify(TenderHost *host, const char *method_id,
     CallReport report;
     tender_host_call_plugin(host, m, tender_abi_identify_fn(m->abi), &req, identify, NULL, &report);
     if (report.late || identify->outcome == TENDER_OUTCOME_DECLINED ||
-        identify->outcome == TENDER_OUTCOME_UNKNOWN || identify->outcome == TENDER_OUTCOME_NOT_SENT) {
+        identify->outcome == TENDER_OUTCOME_UNKNOWN ||
+        identify->outcome == TENDER_OUTCOME_NOT_SENT) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED,
                     "%s notification rejected: %s%s%s", method_id,
                     identify->message[0] ? identify->message : "it could not be verified",

@@ -38,9 +38,15 @@ static void host_log(TenderHost *host, tender_log_level level, const char *metho
 
 static void operation_clear(TenderOperation *op)
 {
-    g_free(op->kind); g_free(op->request_id); g_free(op->idempotency_key); g_free(op->outcome);
-    g_free(op->decline_code); g_free(op->raw_code); g_free(op->message);
-    g_free(op->processor_ref); g_free(op->status_after);
+    g_free(op->kind);
+    g_free(op->request_id);
+    g_free(op->idempotency_key);
+    g_free(op->outcome);
+    g_free(op->decline_code);
+    g_free(op->raw_code);
+    g_free(op->message);
+    g_free(op->processor_ref);
+    g_free(op->status_after);
     memset(op, 0, sizeof *op);
 }
 
@@ -127,12 +133,18 @@ static char *fingerprint(const TenderMethodInfo *info, const char *const *fields
 static const char *outcome_name(guint32 outcome)
 {
     switch (outcome) {
-    case TENDER_OUTCOME_APPROVED: return "approved";
-    case TENDER_OUTCOME_DECLINED: return "declined";
-    case TENDER_OUTCOME_ACTION_REQUIRED: return "action_required";
-    case TENDER_OUTCOME_PENDING: return "pending";
-    case TENDER_OUTCOME_NOT_SENT: return "not_sent";
-    default: return "unknown";
+    case TENDER_OUTCOME_APPROVED:
+        return "approved";
+    case TENDER_OUTCOME_DECLINED:
+        return "declined";
+    case TENDER_OUTCOME_ACTION_REQUIRED:
+        return "action_required";
+    case TENDER_OUTCOME_PENDING:
+        return "pending";
+    case TENDER_OUTCOME_NOT_SENT:
+        return "not_sent";
+    default:
+        return "unknown";
     }
 }
 
@@ -151,8 +163,6 @@ static void replace_str(char **dst, const char *field, gsize size)
 
 /* ---- calling a plugin ---------------------------------------------------- */
 
-
-/* Replace every occurrence of secret in field (size bytes) by "[redacted]". */
 /* Replace secret in field: anywhere when it is long enough to be
  * unambiguous (6 characters or more), else only as a whole token (not next
  * to a letter or digit), so a 3-digit code cannot eat part of a reference. */
@@ -189,16 +199,32 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
                             const char *const *secrets)
 {
 #define TERMINATE(f) (res->f[sizeof res->f - 1] = '\0')
-    TERMINATE(raw_code); TERMINATE(message); TERMINATE(processor_ref);
-    TERMINATE(plugin_state); TERMINATE(action_data); TERMINATE(action_hint);
-    TERMINATE(display_brand); TERMINATE(display_first6); TERMINATE(display_last4);
-    TERMINATE(display_account); TERMINATE(display_country); TERMINATE(details);
-    TERMINATE(notify_payment_id); TERMINATE(notify_id); TERMINATE(reply_content_type);
-    TERMINATE(reply_body); TERMINATE(notify_headers); TERMINATE(notify_body);
+    TERMINATE(raw_code);
+    TERMINATE(message);
+    TERMINATE(processor_ref);
+    TERMINATE(plugin_state);
+    TERMINATE(action_data);
+    TERMINATE(action_hint);
+    TERMINATE(display_brand);
+    TERMINATE(display_first6);
+    TERMINATE(display_last4);
+    TERMINATE(display_account);
+    TERMINATE(display_country);
+    TERMINATE(details);
+    TERMINATE(notify_payment_id);
+    TERMINATE(notify_id);
+    TERMINATE(reply_content_type);
+    TERMINATE(reply_body);
+    TERMINATE(notify_headers);
+    TERMINATE(notify_body);
 #undef TERMINATE
 #define SCRUB(f) tender_redact_in_place(res->f, sizeof res->f, secrets)
-    SCRUB(raw_code); SCRUB(message); SCRUB(action_hint); SCRUB(display_account);
-    SCRUB(details); SCRUB(display_brand);
+    SCRUB(raw_code);
+    SCRUB(message);
+    SCRUB(action_hint);
+    SCRUB(display_account);
+    SCRUB(details);
+    SCRUB(display_brand);
 #undef SCRUB
     /* A reference or an action payload goes back to the processor or the
      * payer, so nothing that merely looks like a card number is masked
@@ -215,7 +241,7 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
     for (gsize i = 0; secrets && secrets[i]; i++)
         if (strlen(secrets[i]) >= 6 && strstr(res->plugin_state, secrets[i])) {
             host_log(host, TENDER_LOG_ERROR, method_id,
-                       "plugin returned a sensitive value in its state; state dropped");
+                     "plugin returned a sensitive value in its state; state dropped");
             res->plugin_state[0] = '\0';
         }
     if (res->outcome == TENDER_OUTCOME_INVALID || res->outcome > TENDER_OUTCOME_LAST_)
@@ -259,8 +285,9 @@ void tender_host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_f
              * the late state and reference are kept for that sync. */
             report->late = TRUE;
             host_log(host, TENDER_LOG_WARNING, m->info->id,
-                       "call missed its deadline (%" G_GINT64_FORMAT " ms > %" G_GINT64_FORMAT
-                       " ms); outcome treated as unknown", elapsed_ms, deadline);
+                     "call missed its deadline (%" G_GINT64_FORMAT " ms > %" G_GINT64_FORMAT
+                     " ms); outcome treated as unknown",
+                     elapsed_ms, deadline);
             return;
         }
         if (res->outcome != TENDER_OUTCOME_NOT_SENT || attempt > retries)
@@ -329,7 +356,8 @@ static void set_decline(TenderPayment *p, guint32 code, const char *raw, const c
     g_free(p->decline_raw_code);
     p->decline_raw_code = g_strdup(raw && raw[0] ? raw : NULL);
     g_free(p->decline_message);
-    p->decline_message = g_strdup(message && message[0] ? message : tender_decline_lookup(code)->advice_text);
+    p->decline_message =
+        g_strdup(message && message[0] ? message : tender_decline_lookup(code)->advice_text);
 }
 
 static void start_hold(LedgerPayment *row, const TenderMethodInfo *info, gint64 now)
@@ -390,9 +418,10 @@ static gboolean apply_event(LedgerPayment *row, const TenderMethodInfo *info, gu
     case TENDER_EVENT_EXPIRED:
         clear_action(p);
         if (p->captured == 0) {
-            set_decline(p, p->status == TENDER_STATUS_REQUIRES_ACTION
-                               ? TENDER_DECLINE_ACTION_EXPIRED
-                               : TENDER_DECLINE_AUTHORIZATION_EXPIRED,
+            set_decline(p,
+                        p->status == TENDER_STATUS_REQUIRES_ACTION
+                            ? TENDER_DECLINE_ACTION_EXPIRED
+                            : TENDER_DECLINE_AUTHORIZATION_EXPIRED,
                         res->raw_code, res->message);
             p->status = TENDER_STATUS_EXPIRED;
         } else {
@@ -412,8 +441,8 @@ static gboolean apply_event(LedgerPayment *row, const TenderMethodInfo *info, gu
     }
 }
 
-static void apply_action(LedgerPayment *row, const TenderMethodInfo *info,
-                         const tender_result *res, gint64 now)
+static void apply_action(LedgerPayment *row, const TenderMethodInfo *info, const tender_result *res,
+                         gint64 now)
 {
     TenderPayment *p = &row->pub;
     p->status = TENDER_STATUS_REQUIRES_ACTION;
@@ -428,18 +457,27 @@ static void apply_action(LedgerPayment *row, const TenderMethodInfo *info,
                                : 0;
 }
 
-typedef enum { KIND_AUTHORIZE, KIND_PURCHASE, KIND_CAPTURE, KIND_VOID, KIND_REFUND,
-               KIND_SYNC, KIND_COMPLETE, KIND_NOTIFICATION } OpKind;
+typedef enum {
+    KIND_AUTHORIZE,
+    KIND_PURCHASE,
+    KIND_CAPTURE,
+    KIND_VOID,
+    KIND_REFUND,
+    KIND_SYNC,
+    KIND_COMPLETE,
+    KIND_NOTIFICATION
+} OpKind;
 
-static const char *const kind_names[] = {"authorize", "purchase", "capture", "void",
-                                         "refund", "sync", "complete_action", "notification"};
+static const char *const kind_names[] = {
+    "authorize", "purchase", "capture",         "void",
+    "refund",    "sync",     "complete_action", "notification"};
 
 /* Apply the plugin's result to the payment. Returns FALSE with error set
  * when the operation was refused by the processor (capture, void, refund):
  * the refusal is recorded, the payment otherwise unchanged. */
 static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, OpKind kind,
-                             const tender_result *res, gint64 requested, gboolean late,
-                             gint64 now, GError **error)
+                             const tender_result *res, gint64 requested, gboolean late, gint64 now,
+                             GError **error)
 {
     TenderPayment *p = &row->pub;
     replace_str(&p->processor_ref, res->processor_ref, sizeof res->processor_ref);
@@ -495,7 +533,8 @@ static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, O
                 p->status = TENDER_STATUS_UNKNOWN;
                 g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
                             "%s reported an amount that breaks the payment's invariants; "
-                            "payment %s left unknown for an operator", info->id, p->id);
+                            "payment %s left unknown for an operator",
+                            info->id, p->id);
                 return FALSE;
             }
             return TRUE;
@@ -509,8 +548,7 @@ static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, O
                 p->status = TENDER_STATUS_EXPIRED;
             }
             g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED, "%s declined by %s: %s (%s)",
-                        kind_names[kind], info->id,
-                        tender_decline_lookup(res->decline_code)->name,
+                        kind_names[kind], info->id, tender_decline_lookup(res->decline_code)->name,
                         res->message[0] ? res->message : res->raw_code);
             return FALSE;
         }
@@ -557,7 +595,7 @@ static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, O
             return FALSE;
         }
         return TRUE; /* sync/complete/notification not sent: nothing learned */
-    default: /* UNKNOWN */
+    default:         /* UNKNOWN */
         if (kind == KIND_SYNC)
             return TRUE; /* the truth is still unknown: keep what we had */
         p->status = TENDER_STATUS_UNKNOWN;
@@ -598,7 +636,8 @@ static void wait_a_moment(TenderHost *host)
  * unknown, and so is the payment's until a sync. */
 static gboolean take_over_lease(TenderHost *host, LedgerPayment *row, GError **error)
 {
-    TenderOperation op = {.seq = row->busy_seq, .outcome = "unknown",
+    TenderOperation op = {.seq = row->busy_seq,
+                          .outcome = "unknown",
                           .message = "the process running this operation stopped before it "
                                      "finished; outcome unknown until a sync",
                           .status_after = "unknown"};
@@ -687,7 +726,9 @@ static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, const TenderMe
         return FALSE;
     (void)info;
     g_autofree char *request_id = tender_host_new_id(host, "req_");
-    TenderOperation op = {.kind = "expire", .request_id = request_id, .outcome = "approved",
+    TenderOperation op = {.kind = "expire",
+                          .request_id = request_id,
+                          .outcome = "approved",
                           .message = (char *)why,
                           .status_after = (char *)tender_status_to_string(p->status),
                           .created_ms = now};
@@ -721,8 +762,8 @@ static gboolean lapse_account(TenderHost *host, const char *account, gint64 now,
     if (ids == NULL)
         return FALSE;
     for (guint i = 0; i < ids->len; i++) {
-        g_autoptr(LedgerPayment) row = tender_ledger_payment_get(host->ledger,
-                                                                 g_ptr_array_index(ids, i), error);
+        g_autoptr(LedgerPayment) row =
+            tender_ledger_payment_get(host->ledger, g_ptr_array_index(ids, i), error);
         if (row == NULL)
             return FALSE;
         const TenderMethodInfo *info = tender_host_method(host, row->pub.method);
@@ -763,8 +804,8 @@ static void fill_request(tender_request *req, tender_operation op, const LedgerP
     req->processor_ref = row->pub.processor_ref ? row->pub.processor_ref : "";
 }
 
-static void fill_operation_from_result(TenderOperation *op, const tender_result *res,
-                                       gboolean late, const TenderPayment *p)
+static void fill_operation_from_result(TenderOperation *op, const tender_result *res, gboolean late,
+                                       const TenderPayment *p)
 {
     g_free(op->outcome);
     op->outcome = g_strdup(late ? "unknown" : outcome_name(res->outcome));
@@ -813,8 +854,8 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
         return NULL;
     }
     gint64 now = tender_host_now(host);
-    TenderStatus old_status = op->seq && kind <= KIND_PURCHASE ? TENDER_STATUS_UNKNOWN
-                                                               : row->pub.status;
+    TenderStatus old_status =
+        op->seq && kind <= KIND_PURCHASE ? TENDER_STATUS_UNKNOWN : row->pub.status;
     apply_result(row, m->info, kind, res, requested, report->late, now, &refusal);
     row->pub.updated_ms = now;
     row->busy_until_ms = 0;
@@ -826,13 +867,13 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
                                                    row->pub.amount, error);
     if (ok && decision && row->pub.status == TENDER_STATUS_DECLINED)
         for (guint i = 0; ok && i < decision->decline_charges->len; i++)
-            ok = tender_ledger_usage_add(host->ledger,
-                                         g_array_index(decision->decline_charges,
-                                                       TenderUsageCharge, i).key, 1, error);
+            ok = tender_ledger_usage_add(
+                host->ledger, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1,
+                error);
     /* Read the operations back inside the transaction: the answer is built
      * from what is being committed, without reading the payment again. */
-    GPtrArray *ops = ok && !refusal ? tender_ledger_operations(host->ledger, payment_id, error)
-                                    : NULL;
+    GPtrArray *ops =
+        ok && !refusal ? tender_ledger_operations(host->ledger, payment_id, error) : NULL;
     if (!ok || (!refusal && ops == NULL)) {
         tender_ledger_rollback(host->ledger);
         ledger_payment_free(row);
@@ -956,6 +997,8 @@ TenderPayment *tender_host_get(TenderHost *host, const char *payment_id, GError 
 
 GPtrArray *tender_host_list(TenderHost *host, const TenderListFilter *filter, GError **error)
 {
+    if (filter != NULL && !TENDER_INPUT_OK(filter, TenderListFilter, limit, error))
+        return NULL;
     if (!tender_ledger_begin(host->ledger, error))
         return NULL;
     GPtrArray *list = tender_ledger_list(host->ledger, filter, error);
@@ -973,6 +1016,8 @@ static gint64 usage_lookup(const char *key, gpointer ledger)
 static gboolean validate_pay(TenderHost *host, const TenderPayRequest *r, HostMethod **m_out,
                              gint64 *amount_out, GError **error)
 {
+    if (r != NULL && !TENDER_INPUT_OK(r, TenderPayRequest, capture, error))
+        return FALSE;
     if (r == NULL || r->method == NULL || r->region == NULL || r->currency == NULL ||
         r->amount == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
@@ -1047,8 +1092,8 @@ static gboolean step_up_for_issuer(TenderHost *host, const TenderPayRequest *r)
                 first6[k++] = *c;
         first6[k] = '\0';
         const char *country = k == 6 ? tender_policy_bin_country(host->config, first6) : NULL;
-        return country && tender_policy_wants_step_up_for_country(host->config, r->method,
-                                                                  country, r->region);
+        return country &&
+               tender_policy_wants_step_up_for_country(host->config, r->method, country, r->region);
     }
     return FALSE;
 }
@@ -1061,12 +1106,17 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         return NULL;
     const TenderMethodInfo *info = m->info;
     guint64 caps = info->capabilities;
-    gboolean use_purchase = (r->capture && (caps & TENDER_CAP_PURCHASE)) ||
-                            !(caps & TENDER_CAP_AUTHORIZE);
+    gboolean use_purchase =
+        (r->capture && (caps & TENDER_CAP_PURCHASE)) || !(caps & TENDER_CAP_AUTHORIZE);
     OpKind kind = use_purchase ? KIND_PURCHASE : KIND_AUTHORIZE;
 
-    const char *fields[] = {r->method, r->region, r->currency, r->amount, r->account ? r->account : "",
-                            r->tier ? r->tier : "", use_purchase ? "purchase" : "authorize",
+    const char *fields[] = {r->method,
+                            r->region,
+                            r->currency,
+                            r->amount,
+                            r->account ? r->account : "",
+                            r->tier ? r->tier : "",
+                            use_purchase ? "purchase" : "authorize",
                             (const char *)-1};
     g_autofree char *hash = fingerprint(info, fields, r->params, r->n_params);
 
@@ -1075,8 +1125,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     if (r->idempotency_key) {
         g_autofree char *stored_hash = NULL;
         GError *local = NULL;
-        g_autofree char *existing = tender_ledger_key_lookup(host->ledger, r->idempotency_key,
-                                                             &stored_hash, &local);
+        g_autofree char *existing =
+            tender_ledger_key_lookup(host->ledger, r->idempotency_key, &stored_hash, &local);
         if (local) {
             tender_ledger_rollback(host->ledger);
             g_propagate_error(error, local);
@@ -1087,7 +1137,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
             if (g_strcmp0(stored_hash, hash) != 0) {
                 g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
                             "idempotency_conflict: key '%s' was used for a different payment "
-                            "request (payment %s)", r->idempotency_key, existing);
+                            "request (payment %s)",
+                            r->idempotency_key, existing);
                 return NULL;
             }
             return replay_payment(host, existing, error);
@@ -1101,8 +1152,9 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         tender_ledger_rollback(host->ledger);
         return NULL;
     }
-    TenderPolicyBuyer buyer = {r->region, r->currency, order_amount, r->account ? r->account : "",
-                               r->tier ? r->tier : "", now};
+    TenderPolicyBuyer buyer = {
+        r->region, r->currency, order_amount, r->account ? r->account : "", r->tier ? r->tier : "",
+        now};
     TenderPolicyDecision decision;
     tender_policy_decision_init(&decision);
     if (!tender_policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
@@ -1135,8 +1187,10 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         p->amount = order_amount;
     }
     g_autofree char *request_id = tender_host_new_id(host, "req_");
-    TenderOperation op = {.kind = g_strdup(kind_names[kind]), .request_id = g_strdup(request_id),
-                          .idempotency_key = g_strdup(r->idempotency_key), .amount = p->amount,
+    TenderOperation op = {.kind = g_strdup(kind_names[kind]),
+                          .request_id = g_strdup(request_id),
+                          .idempotency_key = g_strdup(r->idempotency_key),
+                          .amount = p->amount,
                           .created_ms = now};
     if (decision.offered) {
         p->status = TENDER_STATUS_UNKNOWN; /* in flight until step 3 */
@@ -1155,9 +1209,9 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     gboolean ok = tender_ledger_payment_insert(host->ledger, row, error) &&
                   tender_ledger_operation_insert(host->ledger, p->id, &op, error);
     for (guint i = 0; ok && i < decision.attempt_charges->len; i++)
-        ok = tender_ledger_usage_add(host->ledger,
-                                     g_array_index(decision.attempt_charges, TenderUsageCharge, i).key,
-                                     1, error);
+        ok = tender_ledger_usage_add(
+            host->ledger, g_array_index(decision.attempt_charges, TenderUsageCharge, i).key, 1,
+            error);
     if (decision.offered) {
         for (guint i = 0; ok && i < decision.amount_charges->len; i++) {
             TenderUsageCharge *c = &g_array_index(decision.amount_charges, TenderUsageCharge, i);
@@ -1168,9 +1222,9 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                                                    row->busy_seq, error);
     } else {
         for (guint i = 0; ok && i < decision.decline_charges->len; i++)
-            ok = tender_ledger_usage_add(host->ledger,
-                                         g_array_index(decision.decline_charges, TenderUsageCharge, i).key,
-                                         1, error);
+            ok = tender_ledger_usage_add(
+                host->ledger, g_array_index(decision.decline_charges, TenderUsageCharge, i).key, 1,
+                error);
     }
     if (!ok) {
         tender_ledger_rollback(host->ledger);
@@ -1207,10 +1261,10 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         g_autofree const char **secrets = sensitive_values(info, r->params, r->n_params);
         tender_result *res = g_new(tender_result, 1); /* zeroed by the call */
         CallReport report;
-        tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, req.operation), &req, res, secrets,
-                    &report);
-        result = finish_operation(host, m, p->id, &op, kind, res, &report, p->amount, &decision,
-                                  error);
+        tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, req.operation), &req, res,
+                                secrets, &report);
+        result =
+            finish_operation(host, m, p->id, &op, kind, res, &report, p->amount, &decision, error);
         g_free(res);
     }
     tender_policy_decision_clear(&decision);
@@ -1224,13 +1278,14 @@ typedef struct {
     OpKind kind;
     tender_operation abi_op;
     guint64 capability;
-    const char *amount;            /* capture/refund: decimal or NULL */
+    const char *amount; /* capture/refund: decimal or NULL */
     const char *idempotency_key;
-    const tender_param *params;    /* complete */
+    const tender_param *params; /* complete */
     gsize n_params;
 } OpRequest;
 
-static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
 static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...)
 {
     va_list ap;
@@ -1249,15 +1304,16 @@ static gboolean check_operation(const LedgerPayment *row, const TenderMethodInfo
     const TenderPayment *p = &row->pub;
     const char *status = tender_status_to_string(p->status);
     if (r->capability && !(info->capabilities & r->capability))
-        return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s",
-                      info->id, kind_names[r->kind]);
+        return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s", info->id,
+                      kind_names[r->kind]);
     *amount = 0;
     switch (r->kind) {
     case KIND_CAPTURE: {
         if (p->status == TENDER_STATUS_EXPIRED)
             return refuse(error, TENDER_ERROR_AUTHORIZATION_EXPIRED,
                           "authorization_expired: the authorization of %s lapsed; "
-                          "nothing can be captured", p->id);
+                          "nothing can be captured",
+                          p->id);
         gboolean more = p->status == TENDER_STATUS_PARTIALLY_CAPTURED &&
                         (info->capabilities & TENDER_CAP_MULTI_CAPTURE);
         if (p->status != TENDER_STATUS_AUTHORIZED && !more)
@@ -1288,9 +1344,8 @@ static gboolean check_operation(const LedgerPayment *row, const TenderMethodInfo
         if (p->status != TENDER_STATUS_CAPTURED && p->status != TENDER_STATUS_PARTIALLY_CAPTURED &&
             p->status != TENDER_STATUS_PARTIALLY_REFUNDED &&
             !(p->status == TENDER_STATUS_EXPIRED && p->captured > p->refunded))
-            return refuse(error, TENDER_ERROR_INVALID_STATE,
-                          "cannot refund payment %s: it is %s%s", p->id, status,
-                          p->captured == 0 ? " (nothing captured)" : "");
+            return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot refund payment %s: it is %s%s",
+                          p->id, status, p->captured == 0 ? " (nothing captured)" : "");
         gint64 room = p->captured - p->refunded;
         if (r->amount == NULL)
             *amount = room;
@@ -1302,10 +1357,11 @@ static gboolean check_operation(const LedgerPayment *row, const TenderMethodInfo
             g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
             g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
             return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED,
-                          "refund of %s %s exceeds what remains refundable (%s %s)", a,
-                          p->currency, left, p->currency);
+                          "refund of %s %s exceeds what remains refundable (%s %s)", a, p->currency,
+                          left, p->currency);
         }
-        if ((*amount < room || p->refunded > 0) && !(info->capabilities & TENDER_CAP_PARTIAL_REFUND))
+        if ((*amount < room || p->refunded > 0) &&
+            !(info->capabilities & TENDER_CAP_PARTIAL_REFUND))
             return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support partial refunds",
                           info->id);
         return TRUE;
@@ -1342,10 +1398,8 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
 
     if (r->idempotency_key) {
         g_autofree char *stored_hash = NULL;
-        TenderOperation *seen = tender_ledger_operation_by_key(host->ledger, payment_id,
-                                                               kind_names[r->kind],
-                                                               r->idempotency_key, &stored_hash,
-                                                               NULL);
+        TenderOperation *seen = tender_ledger_operation_by_key(
+            host->ledger, payment_id, kind_names[r->kind], r->idempotency_key, &stored_hash, NULL);
         if (seen) {
             tender_ledger_rollback(host->ledger);
             ledger_payment_free(row);
@@ -1393,8 +1447,10 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
 
     gint64 now = tender_host_now(host);
     g_autofree char *request_id = tender_host_new_id(host, "req_");
-    TenderOperation op = {.kind = g_strdup(kind_names[r->kind]), .request_id = g_strdup(request_id),
-                          .idempotency_key = g_strdup(r->idempotency_key), .amount = amount,
+    TenderOperation op = {.kind = g_strdup(kind_names[r->kind]),
+                          .request_id = g_strdup(request_id),
+                          .idempotency_key = g_strdup(r->idempotency_key),
+                          .amount = amount,
                           .created_ms = now};
     row->busy_until_ms = wall_ms() + lease_ms(host, info->id);
     gboolean ok = tender_ledger_operation_insert(host->ledger, payment_id, &op, error) &&
@@ -1418,8 +1474,8 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
         tender_result *res = g_new(tender_result, 1); /* zeroed by the call */
         CallReport report;
         tender_host_call_plugin(host, m, fn, &req, res, secrets, &report);
-        result = finish_operation(host, m, payment_id, &op, r->kind, res, &report, amount, NULL,
-                                  error);
+        result =
+            finish_operation(host, m, payment_id, &op, r->kind, res, &report, amount, NULL, error);
         g_free(res);
     }
     ledger_payment_free(row);
@@ -1430,8 +1486,10 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
 TenderPayment *tender_host_capture(TenderHost *host, const char *payment_id, const char *amount,
                                    const char *idempotency_key, GError **error)
 {
-    OpRequest r = {.kind = KIND_CAPTURE, .abi_op = TENDER_OP_CAPTURE,
-                   .capability = TENDER_CAP_CAPTURE, .amount = amount,
+    OpRequest r = {.kind = KIND_CAPTURE,
+                   .abi_op = TENDER_OP_CAPTURE,
+                   .capability = TENDER_CAP_CAPTURE,
+                   .amount = amount,
                    .idempotency_key = idempotency_key};
     return run_operation(host, payment_id, &r, error);
 }
@@ -1439,7 +1497,9 @@ TenderPayment *tender_host_capture(TenderHost *host, const char *payment_id, con
 TenderPayment *tender_host_void(TenderHost *host, const char *payment_id,
                                 const char *idempotency_key, GError **error)
 {
-    OpRequest r = {.kind = KIND_VOID, .abi_op = TENDER_OP_VOID, .capability = TENDER_CAP_VOID,
+    OpRequest r = {.kind = KIND_VOID,
+                   .abi_op = TENDER_OP_VOID,
+                   .capability = TENDER_CAP_VOID,
                    .idempotency_key = idempotency_key};
     return run_operation(host, payment_id, &r, error);
 }
@@ -1447,8 +1507,10 @@ TenderPayment *tender_host_void(TenderHost *host, const char *payment_id,
 TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id, const char *amount,
                                   const char *idempotency_key, GError **error)
 {
-    OpRequest r = {.kind = KIND_REFUND, .abi_op = TENDER_OP_REFUND,
-                   .capability = TENDER_CAP_REFUND, .amount = amount,
+    OpRequest r = {.kind = KIND_REFUND,
+                   .abi_op = TENDER_OP_REFUND,
+                   .capability = TENDER_CAP_REFUND,
+                   .amount = amount,
                    .idempotency_key = idempotency_key};
     return run_operation(host, payment_id, &r, error);
 }
@@ -1456,8 +1518,10 @@ TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id, cons
 TenderPayment *tender_host_complete(TenderHost *host, const char *payment_id,
                                     const tender_param *params, gsize n_params, GError **error)
 {
-    OpRequest r = {.kind = KIND_COMPLETE, .abi_op = TENDER_OP_COMPLETE_ACTION,
-                   .capability = TENDER_CAP_COMPLETE_ACTION, .params = params,
+    OpRequest r = {.kind = KIND_COMPLETE,
+                   .abi_op = TENDER_OP_COMPLETE_ACTION,
+                   .capability = TENDER_CAP_COMPLETE_ACTION,
+                   .params = params,
                    .n_params = n_params};
     return run_operation(host, payment_id, &r, error);
 }
@@ -1490,11 +1554,11 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
     /* Providers repeat notifications: one already applied changes nothing.
      * The operations table's unique key (payment, kind, key) makes this
      * hold across processes too. */
-    TenderOperation *seen = notify_id && notify_id[0]
-                                ? tender_ledger_operation_by_key(host->ledger, payment_id,
-                                                                 "notification", notify_id, NULL,
-                                                                 NULL)
-                                : NULL;
+    TenderOperation *seen =
+        notify_id && notify_id[0]
+            ? tender_ledger_operation_by_key(host->ledger, payment_id, "notification", notify_id,
+                                             NULL, NULL)
+            : NULL;
     if (seen) {
         tender_operation_free(seen);
         tender_ledger_rollback(host->ledger);
@@ -1512,7 +1576,8 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
     }
     gint64 now = tender_host_now(host);
     g_autofree char *request_id = tender_host_new_id(host, "req_");
-    TenderOperation op = {.kind = g_strdup("notification"), .request_id = g_strdup(request_id),
+    TenderOperation op = {.kind = g_strdup("notification"),
+                          .request_id = g_strdup(request_id),
                           .idempotency_key = notify_id && notify_id[0] ? g_strdup(notify_id) : NULL,
                           .created_ms = now};
     row->busy_until_ms = wall_ms() + lease_ms(host, m->info->id);
@@ -1533,8 +1598,8 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
         req.body = body;
         req.body_len = body_len;
         CallReport report;
-        tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, TENDER_OP_NOTIFICATION), &req, res,
-                    NULL, &report);
+        tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, TENDER_OP_NOTIFICATION),
+                                &req, res, NULL, &report);
         result = finish_operation(host, m, payment_id, &op, KIND_NOTIFICATION, res, &report, 0,
                                   NULL, error);
     }

@@ -42,7 +42,8 @@ gboolean tender_host_reconcile(TenderHost *host, TenderReconcileReport *report, 
             } else {
                 if (after->status != status)
                     local.resolved++;
-                if (after->status == TENDER_STATUS_UNKNOWN || after->status == TENDER_STATUS_PENDING)
+                if (after->status == TENDER_STATUS_UNKNOWN ||
+                    after->status == TENDER_STATUS_PENDING)
                     local.still_open++;
                 tender_payment_free(after);
             }

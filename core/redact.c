@@ -32,8 +32,7 @@ static void mask_card_numbers(GString *out, const char *text)
         }
         /* A run of digits with single spaces or dashes between groups. */
         const char *start = p, *end = p;
-        while (*p && (g_ascii_isdigit(*p) ||
-                      ((*p == ' ' || *p == '-') && g_ascii_isdigit(p[1])))) {
+        while (*p && (g_ascii_isdigit(*p) || ((*p == ' ' || *p == '-') && g_ascii_isdigit(p[1])))) {
             p++;
             if (g_ascii_isdigit(p[-1]))
                 end = p;

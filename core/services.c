@@ -34,8 +34,8 @@ static void service_log(const tender_host_services *s, tender_log_level level,
      * them abort a host running with fatal criticals. */
     if (flags == G_LOG_LEVEL_CRITICAL)
         flags = G_LOG_LEVEL_WARNING;
-    g_log_structured("tender", flags, "TENDER_METHOD", method_id ? method_id : "",
-                     "MESSAGE", "%s: %s", method_id ? method_id : "plugin", clean);
+    g_log_structured("tender", flags, "TENDER_METHOD", method_id ? method_id : "", "MESSAGE",
+                     "%s: %s", method_id ? method_id : "plugin", clean);
 }
 
 static int64_t service_now(const tender_host_services *s)

@@ -87,7 +87,7 @@ static TenderPayment *pay(Demo *demo, const char *what, TenderPayRequest *r, Ten
 
 static void quote(Demo *demo, const char *region, const char *currency, const char *amount)
 {
-    TenderBuyer buyer = {region, currency, amount, NULL, NULL};
+    TenderBuyer buyer = {sizeof(TenderBuyer), region, currency, amount, NULL, NULL};
     GError *error = NULL;
     GPtrArray *quotes = tender_host_quote(demo->host, &buyer, &error);
     if (quotes == NULL) {
@@ -114,18 +114,22 @@ static void quote(Demo *demo, const char *region, const char *currency, const ch
 static void card_flows(Demo *demo)
 {
     heading("Card: 3-D Secure challenge, then capture");
-    tender_param params[] = {{"number", "4000000000003220"}, {"exp_month", "12"},
-                             {"exp_year", demo->exp_year}, {"cvc", "737"}, {"holder", "Ada Buyer"}};
-    TenderPayRequest r = {"card", "US", "USD", "120.00", "buyer-ada", NULL, NULL, params,
-                          G_N_ELEMENTS(params), FALSE};
+    tender_param params[] = {{"number", "4000000000003220"},
+                             {"exp_month", "12"},
+                             {"exp_year", demo->exp_year},
+                             {"cvc", "737"},
+                             {"holder", "Ada Buyer"}};
+    TenderPayRequest r = {
+        sizeof(TenderPayRequest), "card", "US", "USD", "120.00", "buyer-ada", NULL, NULL, params,
+        G_N_ELEMENTS(params),     FALSE};
     g_autoptr(TenderPayment) p = pay(demo, "card authorize", &r, TENDER_STATUS_REQUIRES_ACTION);
     if (p) {
         say("the buyer enters the one-time code 123456 (the sandbox's code)");
         tender_param otp[] = {{"otp", "123456"}};
         GError *error = NULL;
         TenderPayment *done = tender_host_complete(demo->host, p->id, otp, 1, &error);
-        g_autoptr(TenderPayment) authorized = step(demo, "3-D Secure", done, error,
-                                                   TENDER_STATUS_AUTHORIZED);
+        g_autoptr(TenderPayment) authorized =
+            step(demo, "3-D Secure", done, error, TENDER_STATUS_AUTHORIZED);
         if (authorized) {
             say("the merchant ships and captures the full amount");
             TenderPayment *c = tender_host_capture(demo->host, p->id, NULL, NULL, &error);
@@ -134,10 +138,13 @@ static void card_flows(Demo *demo)
     }
 
     heading("Card: declined for insufficient funds");
-    tender_param declined[] = {{"number", "4000000000009995"}, {"exp_month", "12"},
-                               {"exp_year", demo->exp_year}, {"cvc", "737"}};
-    TenderPayRequest d = {"card", "US", "USD", "45.00", "buyer-ada", NULL, NULL, declined,
-                          G_N_ELEMENTS(declined), FALSE};
+    tender_param declined[] = {{"number", "4000000000009995"},
+                               {"exp_month", "12"},
+                               {"exp_year", demo->exp_year},
+                               {"cvc", "737"}};
+    TenderPayRequest d = {
+        sizeof(TenderPayRequest), "card", "US", "USD", "45.00", "buyer-ada", NULL, NULL, declined,
+        G_N_ELEMENTS(declined),   FALSE};
     tender_payment_free(pay(demo, "declined card", &d, TENDER_STATUS_DECLINED));
 }
 
@@ -166,7 +173,8 @@ static gboolean deliver(Demo *demo, const char *headers, const char *body, const
         demo->failures++;
         return FALSE;
     }
-    say("%s sent its signed '%s' notification (%zu bytes); Tender verified it and replied %u \"%s\"%s",
+    say("%s sent its signed '%s' notification (%zu bytes); Tender verified it and replied %u "
+        "\"%s\"%s",
         method, event, strlen(body), reply->status, reply->body ? reply->body : "",
         reply->duplicate ? " (a repeat: nothing changed)" : "");
     *reply_out = reply;
@@ -177,8 +185,17 @@ static void alipay_flow(Demo *demo)
 {
     heading("Alipay: QR code, confirmed by Alipay's signed notification");
     tender_param params[] = {{"subject", "Tea set"}};
-    TenderPayRequest r = {"alipay", "CN", "CNY", "388.00", "buyer-li", "class_ii", NULL, params,
-                          G_N_ELEMENTS(params), TRUE};
+    TenderPayRequest r = {sizeof(TenderPayRequest),
+                          "alipay",
+                          "CN",
+                          "CNY",
+                          "388.00",
+                          "buyer-li",
+                          "class_ii",
+                          NULL,
+                          params,
+                          G_N_ELEMENTS(params),
+                          TRUE};
     g_autoptr(TenderPayment) p = pay(demo, "alipay purchase", &r, TENDER_STATUS_REQUIRES_ACTION);
     if (p == NULL)
         return;
@@ -211,23 +228,32 @@ static void paypal_flow(Demo *demo)
 {
     heading("PayPal: authorization approved by the payer, captured in part, refunded");
     tender_param params[] = {{"intent", "AUTHORIZE"}};
-    TenderPayRequest r = {"paypal", "DE", "EUR", "200.00", "buyer-greta", NULL, NULL, params,
-                          G_N_ELEMENTS(params), FALSE};
+    TenderPayRequest r = {sizeof(TenderPayRequest),
+                          "paypal",
+                          "DE",
+                          "EUR",
+                          "200.00",
+                          "buyer-greta",
+                          NULL,
+                          NULL,
+                          params,
+                          G_N_ELEMENTS(params),
+                          FALSE};
     g_autoptr(TenderPayment) p = pay(demo, "paypal order", &r, TENDER_STATUS_REQUIRES_ACTION);
     if (p == NULL)
         return;
     say("the payer approves at PayPal and returns to the shop");
     tender_param approve[] = {{"payer_action", "approve"}};
     GError *error = NULL;
-    g_autoptr(TenderPayment) a = step(demo, "approval", tender_host_complete(demo->host, p->id,
-                                                                             approve, 1, &error),
-                                      error, TENDER_STATUS_AUTHORIZED);
+    g_autoptr(TenderPayment) a =
+        step(demo, "approval", tender_host_complete(demo->host, p->id, approve, 1, &error), error,
+             TENDER_STATUS_AUTHORIZED);
     if (a == NULL)
         return;
     say("one item is out of stock: capture 150.00 of 200.00");
-    g_autoptr(TenderPayment) c = step(demo, "partial capture",
-                                      tender_host_capture(demo->host, p->id, "150.00", NULL, &error),
-                                      error, TENDER_STATUS_PARTIALLY_CAPTURED);
+    g_autoptr(TenderPayment) c = step(
+        demo, "partial capture", tender_host_capture(demo->host, p->id, "150.00", NULL, &error),
+        error, TENDER_STATUS_PARTIALLY_CAPTURED);
     if (c == NULL)
         return;
     say("the buyer returns one item: refund 50.00");
@@ -239,10 +265,21 @@ static void paypal_flow(Demo *demo)
 static void webmoney_flows(Demo *demo)
 {
     heading("WebMoney: protected transfer released by its protection code");
-    tender_param params[] = {{"purse", "Z123456789012"}, {"wmid", "123456789012"},
-                             {"protection_days", "3"}, {"protection_code", "orchid-7731"}};
-    TenderPayRequest r = {"webmoney", "US", "USD", "25.00", "buyer-wm", "personal", NULL, params,
-                          G_N_ELEMENTS(params), TRUE};
+    tender_param params[] = {{"purse", "Z123456789012"},
+                             {"wmid", "123456789012"},
+                             {"protection_days", "3"},
+                             {"protection_code", "orchid-7731"}};
+    TenderPayRequest r = {sizeof(TenderPayRequest),
+                          "webmoney",
+                          "US",
+                          "USD",
+                          "25.00",
+                          "buyer-wm",
+                          "personal",
+                          NULL,
+                          params,
+                          G_N_ELEMENTS(params),
+                          TRUE};
     g_autoptr(TenderPayment) p = pay(demo, "protected transfer", &r, TENDER_STATUS_REQUIRES_ACTION);
     if (p) {
         GError *error = NULL;
@@ -260,8 +297,17 @@ static void webmoney_flows(Demo *demo)
 
     heading("A limit: an alias passport may spend 100 USD a day");
     tender_param alias[] = {{"purse", "Z210987654321"}, {"wmid", "210987654321"}};
-    TenderPayRequest first = {"webmoney", "US", "USD", "80.00", "buyer-alias", "alias", NULL, alias,
-                              G_N_ELEMENTS(alias), TRUE};
+    TenderPayRequest first = {sizeof(TenderPayRequest),
+                              "webmoney",
+                              "US",
+                              "USD",
+                              "80.00",
+                              "buyer-alias",
+                              "alias",
+                              NULL,
+                              alias,
+                              G_N_ELEMENTS(alias),
+                              TRUE};
     tender_payment_free(pay(demo, "first payment", &first, TENDER_STATUS_REQUIRES_ACTION));
     say("a second payment of 40.00 the same day:");
     TenderPayRequest second = first;
@@ -273,8 +319,8 @@ int cli_demo(int argc, char **argv)
 {
     int code = 0;
     GOptionContext *ctx = g_option_context_new("demo");
-    GOptionGroup *global = g_option_group_new("global", "Global options", "Show global options",
-                                              NULL, NULL);
+    GOptionGroup *global =
+        g_option_group_new("global", "Global options", "Show global options", NULL, NULL);
     g_option_group_add_entries(global, cli_global_entries());
     g_option_context_add_group(ctx, global);
     GError *error = NULL;
@@ -311,7 +357,8 @@ int cli_demo(int argc, char **argv)
 
     heading("Done");
     if (demo.failures)
-        printf("   %d step%s did not go as expected\n", demo.failures, demo.failures == 1 ? "" : "s");
+        printf("   %d step%s did not go as expected\n", demo.failures,
+               demo.failures == 1 ? "" : "s");
     else
         printf("   every step went as expected; `tender --ledger FILE demo` keeps the ledger for "
                "`tender list` and `tender show`\n");

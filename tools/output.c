@@ -49,7 +49,8 @@ static void add_string(JsonBuilder *b, const char *name, const char *value)
         json_builder_add_null_value(b);
 }
 
-static void add_money(JsonBuilder *b, const char *name, gint64 minor, const char *currency, int exponent)
+static void add_money(JsonBuilder *b, const char *name, gint64 minor, const char *currency,
+                      int exponent)
 {
     g_autofree char *text = tender_money_format(minor, currency, exponent);
     add_string(b, name, text);
@@ -64,13 +65,20 @@ static void add_time(JsonBuilder *b, const char *name, gint64 ms)
 static const char *action_kind_name(guint32 kind)
 {
     switch (kind) {
-    case TENDER_ACTION_REDIRECT: return "redirect";
-    case TENDER_ACTION_QR_CODE: return "qr_code";
-    case TENDER_ACTION_ONE_TIME_CODE: return "one_time_code";
-    case TENDER_ACTION_APPROVAL: return "approval";
-    case TENDER_ACTION_PROTECTION_CODE: return "protection_code";
-    case TENDER_ACTION_REFERENCE: return "reference";
-    default: return "other";
+    case TENDER_ACTION_REDIRECT:
+        return "redirect";
+    case TENDER_ACTION_QR_CODE:
+        return "qr_code";
+    case TENDER_ACTION_ONE_TIME_CODE:
+        return "one_time_code";
+    case TENDER_ACTION_APPROVAL:
+        return "approval";
+    case TENDER_ACTION_PROTECTION_CODE:
+        return "protection_code";
+    case TENDER_ACTION_REFERENCE:
+        return "reference";
+    default:
+        return "other";
     }
 }
 
@@ -96,7 +104,8 @@ JsonNode *cli_payment_to_json(const TenderPayment *p)
     add_string(b, "region", p->region);
     add_string(b, "account", p->account && p->account[0] ? p->account : NULL);
     add_string(b, "tier", p->tier && p->tier[0] ? p->tier : NULL);
-    add_string(b, "processor_reference", p->processor_ref && p->processor_ref[0] ? p->processor_ref : NULL);
+    add_string(b, "processor_reference",
+               p->processor_ref && p->processor_ref[0] ? p->processor_ref : NULL);
     add_string(b, "idempotency_key", p->idempotency_key);
     add_time(b, "created_at", p->created_ms);
     add_time(b, "updated_at", p->updated_ms);
@@ -292,7 +301,8 @@ void cli_print_quotes(const TenderBuyer *buyer, GPtrArray *quotes)
         return;
     }
     printf("Payment methods for a buyer in %s paying %s %s%s%s:\n", buyer->region, buyer->amount,
-           buyer->currency, buyer->account ? ", account " : "", buyer->account ? buyer->account : "");
+           buyer->currency, buyer->account ? ", account " : "",
+           buyer->account ? buyer->account : "");
     for (guint i = 0; i < quotes->len; i++) {
         const TenderQuote *q = g_ptr_array_index(quotes, i);
         if (q->offered) {
@@ -384,7 +394,8 @@ void cli_print_plugins(TenderHost *host)
         JsonBuilder *b = json_builder_new();
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "host_abi");
-        json_builder_add_string_value(b, G_STRINGIFY(TENDER_ABI_MAJOR) "." G_STRINGIFY(TENDER_ABI_MINOR));
+        json_builder_add_string_value(
+            b, G_STRINGIFY(TENDER_ABI_MAJOR) "." G_STRINGIFY(TENDER_ABI_MINOR));
         json_builder_set_member_name(b, "plugins");
         json_builder_begin_array(b);
         for (guint i = 0; i < plugins->len; i++) {
@@ -442,7 +453,8 @@ void cli_print_plugins(TenderHost *host)
             printf("  method %s: %s\n    capabilities: %s\n    regions: %s\n    currencies: %s\n",
                    m->id, m->name, cap_text, regions, cur->str);
             if (m->hold_seconds)
-                printf("    authorization hold: %" G_GINT64_FORMAT " days\n", m->hold_seconds / 86400);
+                printf("    authorization hold: %" G_GINT64_FORMAT " days\n",
+                       m->hold_seconds / 86400);
             if (m->tiers && m->tiers[0]) {
                 g_autofree char *tiers = g_strjoinv(" ", m->tiers);
                 printf("    tiers: %s\n", tiers);

@@ -187,8 +187,10 @@ TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code)
     if (cli_globals.now) {
         gint64 ms;
         if (!parse_now(cli_globals.now, &ms)) {
-            fprintf(stderr, "tender: --now '%s' is not an ISO-8601 time "
-                            "(e.g. 2026-03-01T10:00:00Z)\n", cli_globals.now);
+            fprintf(stderr,
+                    "tender: --now '%s' is not an ISO-8601 time "
+                    "(e.g. 2026-03-01T10:00:00Z)\n",
+                    cli_globals.now);
             tender_host_options_free(o);
             *exit_code = EXIT_USAGE;
             return NULL;
@@ -257,8 +259,8 @@ static GOptionContext *command_context(const char *name, const char *args,
     GOptionContext *ctx = g_option_context_new(title);
     if (entries)
         g_option_context_add_main_entries(ctx, entries, NULL);
-    GOptionGroup *global = g_option_group_new("global", "Global options", "Show global options",
-                                              NULL, NULL);
+    GOptionGroup *global =
+        g_option_group_new("global", "Global options", "Show global options", NULL, NULL);
     g_option_group_add_entries(global, global_entries);
     g_option_context_add_group(ctx, global);
     g_option_context_set_description(ctx, exit_codes);
@@ -329,7 +331,7 @@ static int run_check_config(int argc, char **argv)
 static int run_methods(int argc, char **argv)
 {
     int code = 0;
-    TenderBuyer buyer = {0};
+    TenderBuyer buyer = {sizeof(TenderBuyer)};
     GOptionEntry entries[] = {
         {"region", 0, 0, G_OPTION_ARG_STRING, &buyer.region, "Buyer's region (ISO 3166-1)", "R"},
         {"currency", 0, 0, G_OPTION_ARG_STRING, &buyer.currency, "Order currency (ISO 4217)", "C"},
@@ -340,7 +342,8 @@ static int run_methods(int argc, char **argv)
     GOptionContext *ctx = command_context("methods", NULL, entries);
     gboolean ok = parse_command(ctx, &argc, &argv, &code);
     if (ok && (!buyer.region || !buyer.currency || !buyer.amount))
-        code = usage_error(ctx, "methods needs --region, --currency and --amount%s", NULL), ok = FALSE;
+        code = usage_error(ctx, "methods needs --region, --currency and --amount%s", NULL),
+        ok = FALSE;
     g_option_context_free(ctx);
     TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
     if (host) {
@@ -357,8 +360,11 @@ static int run_methods(int argc, char **argv)
         }
         tender_host_free(host);
     }
-    g_free((char *)buyer.region); g_free((char *)buyer.currency); g_free((char *)buyer.amount);
-    g_free((char *)buyer.account); g_free((char *)buyer.tier);
+    g_free((char *)buyer.region);
+    g_free((char *)buyer.currency);
+    g_free((char *)buyer.amount);
+    g_free((char *)buyer.account);
+    g_free((char *)buyer.tier);
     return code;
 }
 
@@ -403,8 +409,17 @@ static int run_pay(int argc, char **argv)
         code = cli_fail(error), ok = FALSE;
     TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
     if (host) {
-        TenderPayRequest r = {method, region, currency, amount, account, tier, key,
-                              (const tender_param *)params->data, params->len, capture};
+        TenderPayRequest r = {sizeof(TenderPayRequest),
+                              method,
+                              region,
+                              currency,
+                              amount,
+                              account,
+                              tier,
+                              key,
+                              (const tender_param *)params->data,
+                              params->len,
+                              capture};
         TenderPayment *p = tender_host_pay(host, &r, &error);
         code = finish_with_payment(p, error);
         tender_host_free(host);
@@ -414,13 +429,24 @@ static int run_pay(int argc, char **argv)
         for (gsize i = 0; param_pairs[i]; i++)
             explicit_bzero(param_pairs[i], strlen(param_pairs[i]));
     g_strfreev(param_pairs);
-    g_free(method); g_free(amount); g_free(currency); g_free(region); g_free(account);
-    g_free(tier); g_free(key);
+    g_free(method);
+    g_free(amount);
+    g_free(currency);
+    g_free(region);
+    g_free(account);
+    g_free(tier);
+    g_free(key);
     return code;
 }
 
-typedef enum { PAYMENT_SHOW, PAYMENT_SYNC, PAYMENT_CAPTURE, PAYMENT_VOID, PAYMENT_REFUND,
-               PAYMENT_COMPLETE } PaymentCommand;
+typedef enum {
+    PAYMENT_SHOW,
+    PAYMENT_SYNC,
+    PAYMENT_CAPTURE,
+    PAYMENT_VOID,
+    PAYMENT_REFUND,
+    PAYMENT_COMPLETE
+} PaymentCommand;
 
 /* The subcommands that take a payment ID. */
 static int run_on_payment(int argc, char **argv, PaymentCommand which)
@@ -438,10 +464,11 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
     GOptionEntry complete_entries[] = {
         {"param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &param_pairs, "Action parameter", "key=value"},
         {NULL}};
-    const GOptionEntry *entries = which == PAYMENT_CAPTURE || which == PAYMENT_REFUND ? amount_entries
-                                  : which == PAYMENT_VOID                           ? key_entries
-                                  : which == PAYMENT_COMPLETE                       ? complete_entries
-                                                                                    : NULL;
+    const GOptionEntry *entries = which == PAYMENT_CAPTURE || which == PAYMENT_REFUND
+                                      ? amount_entries
+                                  : which == PAYMENT_VOID     ? key_entries
+                                  : which == PAYMENT_COMPLETE ? complete_entries
+                                                              : NULL;
     GOptionContext *ctx = command_context(argv[0], "ID", entries);
     gboolean ok = parse_command(ctx, &argc, &argv, &code);
     if (ok && argc != 2)
@@ -456,11 +483,21 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
         const char *id = argv[1];
         TenderPayment *p = NULL;
         switch (which) {
-        case PAYMENT_SHOW: p = tender_host_get(host, id, &error); break;
-        case PAYMENT_SYNC: p = tender_host_sync(host, id, &error); break;
-        case PAYMENT_CAPTURE: p = tender_host_capture(host, id, amount, key, &error); break;
-        case PAYMENT_VOID: p = tender_host_void(host, id, key, &error); break;
-        case PAYMENT_REFUND: p = tender_host_refund(host, id, amount, key, &error); break;
+        case PAYMENT_SHOW:
+            p = tender_host_get(host, id, &error);
+            break;
+        case PAYMENT_SYNC:
+            p = tender_host_sync(host, id, &error);
+            break;
+        case PAYMENT_CAPTURE:
+            p = tender_host_capture(host, id, amount, key, &error);
+            break;
+        case PAYMENT_VOID:
+            p = tender_host_void(host, id, key, &error);
+            break;
+        case PAYMENT_REFUND:
+            p = tender_host_refund(host, id, amount, key, &error);
+            break;
         case PAYMENT_COMPLETE:
             p = tender_host_complete(host, id, (const tender_param *)params->data, params->len,
                                      &error);
@@ -476,12 +513,30 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
     return code;
 }
 
-static int run_show(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_SHOW); }
-static int run_sync(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_SYNC); }
-static int run_capture(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_CAPTURE); }
-static int run_void(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_VOID); }
-static int run_refund(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_REFUND); }
-static int run_complete(int argc, char **argv) { return run_on_payment(argc, argv, PAYMENT_COMPLETE); }
+static int run_show(int argc, char **argv)
+{
+    return run_on_payment(argc, argv, PAYMENT_SHOW);
+}
+static int run_sync(int argc, char **argv)
+{
+    return run_on_payment(argc, argv, PAYMENT_SYNC);
+}
+static int run_capture(int argc, char **argv)
+{
+    return run_on_payment(argc, argv, PAYMENT_CAPTURE);
+}
+static int run_void(int argc, char **argv)
+{
+    return run_on_payment(argc, argv, PAYMENT_VOID);
+}
+static int run_refund(int argc, char **argv)
+{
+    return run_on_payment(argc, argv, PAYMENT_REFUND);
+}
+static int run_complete(int argc, char **argv)
+{
+    return run_on_payment(argc, argv, PAYMENT_COMPLETE);
+}
 
 static int run_list(int argc, char **argv)
 {
@@ -499,7 +554,10 @@ static int run_list(int argc, char **argv)
         {NULL}};
     GOptionContext *ctx = command_context("list", NULL, entries);
     gboolean ok = parse_command(ctx, &argc, &argv, &code);
-    TenderListFilter filter = {.account = account, .method = method, .limit = (guint)MAX(limit, 0)};
+    TenderListFilter filter = {.struct_size = sizeof(TenderListFilter),
+                               .account = account,
+                               .method = method,
+                               .limit = (guint)MAX(limit, 0)};
     if (ok && status && !tender_status_from_string(status, &filter.status))
         code = usage_error(ctx, "unknown status '%s'", status), ok = FALSE;
     if (ok && from && !parse_now(from, &filter.from_ms))
@@ -520,7 +578,11 @@ static int run_list(int argc, char **argv)
         }
         tender_host_free(host);
     }
-    g_free(account); g_free(status); g_free(method); g_free(from); g_free(to);
+    g_free(account);
+    g_free(status);
+    g_free(method);
+    g_free(from);
+    g_free(to);
     return code;
 }
 
@@ -539,8 +601,8 @@ static int run_reconcile(int argc, char **argv)
         code = cli_fail(error);
     } else if (cli_globals.json) {
         printf("{ \"examined\": %u, \"resolved\": %u, \"expired\": %u, \"still_open\": %u, "
-               "\"errors\": %u }\n", report.examined, report.resolved, report.expired,
-               report.still_open, report.errors);
+               "\"errors\": %u }\n",
+               report.examined, report.resolved, report.expired, report.still_open, report.errors);
     } else {
         printf("reconcile: %u examined, %u resolved, %u lapsed, %u still open, %u errors\n",
                report.examined, report.resolved, report.expired, report.still_open, report.errors);

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     }
 
     /* 2. Quote: which methods may this buyer use, and at what cost? */
-    TenderBuyer buyer = {.region = "US", .currency = "USD", .amount = "120.00",
+    TenderBuyer buyer = {.struct_size = sizeof(TenderBuyer), .region = "US", .currency = "USD", .amount = "120.00",
                          .account = "buyer-42"};
     GPtrArray *quotes = tender_host_quote(host, &buyer, &error);
     if (quotes == NULL) {
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
     /* 3. Pay by card. This sandbox card asks for a 3-D Secure code. */
     const tender_param card[] = {{"number", "4000000000003220"}, {"exp_month", "12"},
                                  {"exp_year", "2035"}, {"cvc", "737"}, {"holder", "A. Buyer"}};
-    TenderPayRequest pay = {.method = "card", .region = "US", .currency = "USD",
+    TenderPayRequest pay = {.struct_size = sizeof(TenderPayRequest), .method = "card", .region = "US", .currency = "USD",
                             .amount = "120.00", .account = "buyer-42",
                             .idempotency_key = "order-1001", .params = card,
                             .n_params = G_N_ELEMENTS(card)};

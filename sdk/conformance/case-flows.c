@@ -171,6 +171,7 @@ TenderPayment *tc_flow_start(tc_report *report, TenderHost *host, const tender_m
 {
     TenderPayRequest pr;
     memset(&pr, 0, sizeof pr);
+    pr.struct_size = sizeof pr;
     pr.method = m->id;
     pr.region = f->region;
     pr.currency = f->currency;

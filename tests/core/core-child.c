@@ -53,7 +53,7 @@ static int crash_loop(const char *ledger, const char *plugin_dir, const char *co
     if (host == NULL)
         return 2;
     for (unsigned i = 0; i < 100000; i++) {
-        TenderPayRequest req = {.method = "fx_count", .region = "US", .currency = "USD",
+        TenderPayRequest req = {.struct_size = sizeof(TenderPayRequest), .method = "fx_count", .region = "US", .currency = "USD",
                                 .amount = "10.00"};
         GError *error = NULL;
         TenderPayment *p = tender_host_pay(host, &req, &error);
@@ -92,7 +92,7 @@ static TenderPayment *card_pay(TenderHost *host, const char *number, const char 
 {
     tender_param params[] = {
         {"number", number}, {"exp_month", "11"}, {"exp_year", "2031"}, {"cvc", cvc}};
-    TenderPayRequest req = {.method = "card", .region = "US", .currency = "USD",
+    TenderPayRequest req = {.struct_size = sizeof(TenderPayRequest), .method = "card", .region = "US", .currency = "USD",
                             .amount = "10.00", .params = params, .n_params = 4};
     GError *error = NULL;
     TenderPayment *p = tender_host_pay(host, &req, &error);

@@ -207,7 +207,7 @@ TenderPayment *HostTest::pay(const char *method, const char *amount, const char 
                              const char *key, std::vector<tender_param> params, gboolean capture,
                              GError **error)
 {
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = method;
     req.region = "US";
     req.currency = currency;

@@ -356,7 +356,7 @@ TEST(Crash, ExpiredLeaseIsReconciledOnAFixedClock)
     {
         TenderHost *host = open_host(ledger, config);
         ASSERT_NE(host, nullptr);
-        TenderPayRequest req = {};
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
         req.method = "fx_count";
         req.region = "US";
         req.currency = "USD";

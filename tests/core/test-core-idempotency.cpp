@@ -133,7 +133,7 @@ TEST_F(Idempotency, EightThreadsOnePayKeyOneCall)
             ready++;
             while (ready.load() < kThreads)
                 std::this_thread::yield();
-            TenderPayRequest req = {};
+            TenderPayRequest req = {sizeof(TenderPayRequest)};
             req.method = "fx_count";
             req.region = "US";
             req.currency = "USD";
@@ -168,7 +168,7 @@ TEST_F(Idempotency, EightThreadsDistinctKeysEightPayments)
     for (int t = 0; t < 8; t++)
         threads.emplace_back([&, t] {
             std::string key = "key-" + std::to_string(t);
-            TenderPayRequest req = {};
+            TenderPayRequest req = {sizeof(TenderPayRequest)};
             req.method = "fx_count";
             req.region = "US";
             req.currency = "USD";

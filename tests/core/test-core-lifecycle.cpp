@@ -468,7 +468,7 @@ TEST_F(Lifecycle, MalformedPayRequestsCallNoPlugin)
     EXPECT_TENDER_ERROR(error, TENDER_ERROR_INVALID_ARGUMENT);
     EXPECT_EQ(pay("fx_count", "1.00", "ABC", nullptr, {}, FALSE, &error), nullptr);
     EXPECT_TENDER_ERROR(error, TENDER_ERROR_INVALID_ARGUMENT);
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = "fx_count";
     req.region = "U1";
     req.currency = "USD";

@@ -18,7 +18,7 @@ protected:
     {
         tender_host_set_now(host, at_ms);
         tender_param param = {"result", result};
-        TenderPayRequest req = {};
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
         req.method = method;
         req.region = "US";
         req.currency = "USD";
@@ -63,23 +63,23 @@ TEST_F(ListGet, FiltersAndOrder)
     std::string a3 = pay_as("fx_count", "alice", "50.00", kNow + 4000);
 
     EXPECT_EQ(list(nullptr), (Ids{a3, b2, a2, b1, a1}));
-    TenderListFilter f = {};
+    TenderListFilter f = {sizeof(TenderListFilter)};
     EXPECT_EQ(list(&f), (Ids{a3, b2, a2, b1, a1}));
 
     f.account = "alice";
     EXPECT_EQ(list(&f), (Ids{a3, a2, a1}));
     f.method = "fx_count";
     EXPECT_EQ(list(&f), (Ids{a3, a1}));
-    f = {};
+    f = {sizeof(TenderListFilter)};
     f.method = "fx_single";
     EXPECT_EQ(list(&f), (Ids{b2, a2}));
-    f = {};
+    f = {sizeof(TenderListFilter)};
     f.has_status = TRUE;
     f.status = TENDER_STATUS_DECLINED;
     EXPECT_EQ(list(&f), (Ids{a2}));
     f.status = TENDER_STATUS_AUTHORIZED;
     EXPECT_EQ(list(&f), (Ids{a3, b2, b1, a1}));
-    f = {};
+    f = {sizeof(TenderListFilter)};
     // The window is [from, to): created at from is in, at to is out.
     f.from_ms = kNow + 1000;
     f.to_ms = kNow + 3000;
@@ -89,12 +89,12 @@ TEST_F(ListGet, FiltersAndOrder)
     f.from_ms = 0;
     f.to_ms = kNow + 1;
     EXPECT_EQ(list(&f), (Ids{a1}));
-    f = {};
+    f = {sizeof(TenderListFilter)};
     f.limit = 2;
     EXPECT_EQ(list(&f), (Ids{a3, b2}));
     f.account = "carol";
     EXPECT_EQ(list(&f), Ids{});
-    f = {};
+    f = {sizeof(TenderListFilter)};
     f.method = "fx_nope";
     EXPECT_EQ(list(&f), Ids{});
 
@@ -102,7 +102,7 @@ TEST_F(ListGet, FiltersAndOrder)
     GError *error = nullptr;
     keep(tender_host_capture(host, a1.c_str(), nullptr, nullptr, &error));
     ASSERT_EQ(error, nullptr) << error->message;
-    f = {};
+    f = {sizeof(TenderListFilter)};
     f.has_status = TRUE;
     f.status = TENDER_STATUS_CAPTURED;
     EXPECT_EQ(list(&f), (Ids{a1}));

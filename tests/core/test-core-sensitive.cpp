@@ -251,7 +251,7 @@ INSTANTIATE_TEST_SUITE_P(Fields, SensitiveShortCode, ::testing::Values("ref", "a
 TEST_F(Sensitive, ErrorsNeverQuoteSecrets)
 {
     std::vector<tender_param> params = {{"number", "4111111111111111"}, {"cvc", nullptr}};
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = "fx_echo";
     req.region = "US";
     req.currency = "USD";
@@ -313,7 +313,7 @@ TEST(CardAtRest, InProcessLedgerWalAndLogsHoldNoCardData)
                                  {"exp_month", "11"},
                                  {"exp_year", "2031"},
                                  {"cvc", c.cvc}};
-        TenderPayRequest req = {};
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
         req.method = "card";
         req.region = "US";
         req.currency = "USD";

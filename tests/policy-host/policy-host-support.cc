@@ -97,7 +97,7 @@ TenderPayment *pay_card(TenderHost *host, const char *account, const char *amoun
 {
     tender_param params[] = {
         {"number", number}, {"exp_month", "12"}, {"exp_year", "2031"}, {"cvc", "737"}};
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = "card";
     req.region = "US";
     req.currency = currency;

@@ -408,7 +408,7 @@ TEST_F(PolicyHost, ReplayedPaymentCountsOnce)
     std::string key = ph::amount_key("card", "acct-replay", "day", "2026-11-25", "USD");
     tender_param params[] = {
         {"number", ph::kGoodCard}, {"exp_month", "12"}, {"exp_year", "2031"}, {"cvc", "737"}};
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = "card";
     req.region = "US";
     req.currency = "USD";

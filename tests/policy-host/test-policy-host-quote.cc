@@ -35,7 +35,7 @@ protected:
     std::vector<Q> quote(const char *region, const char *currency, const char *amount,
                          const char *account = nullptr, const char *tier = nullptr)
     {
-        TenderBuyer buyer = {region, currency, amount, account, tier};
+        TenderBuyer buyer = {sizeof(TenderBuyer), region, currency, amount, account, tier};
         GError *error = nullptr;
         GPtrArray *list = tender_host_quote(host, &buyer, &error);
         std::vector<Q> out;
@@ -186,7 +186,7 @@ TEST_F(QuoteDefault, AlipayRealNameClasses)
 {
     // class_i: 1,000 CNY over the account's lifetime. A purchase of 800
     // (awaiting the buyer's scan: it holds its amount) leaves 200.
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = "alipay";
     req.region = "CN";
     req.currency = "CNY";
@@ -292,7 +292,7 @@ TEST_F(QuoteDefault, WebMoneyAliasLimitCountsWhatWasPaid)
 {
     // The example of issue 4: 40.00 used, 75.00 requested.
     tender_param params[] = {{"purse", "Z123456789012"}, {"wmid", "123456789012"}};
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = "webmoney";
     req.region = "KZ";
     req.currency = "USD";

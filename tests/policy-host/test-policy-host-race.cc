@@ -68,7 +68,7 @@ void check_ledger(const std::string &ledger)
     TenderHost *host = ph::make_host(race_config().c_str(), ledger, ph::utc_ms(kNow),
                                      ph::card_dir(), &why);
     ASSERT_NE(host, nullptr) << why;
-    TenderListFilter filter = {};
+    TenderListFilter filter = {sizeof(TenderListFilter)};
     filter.account = kAccount;
     GError *error = nullptr;
     GPtrArray *list = tender_host_list(host, &filter, &error);

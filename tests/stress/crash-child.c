@@ -65,7 +65,7 @@ static char *amount_for(const char *prefix, unsigned n)
 
 static TenderPayRequest pay_request(const char *account, const char *amount, const char *key)
 {
-    TenderPayRequest r = {"card", "US", "USD", amount, account, NULL, key, card,
+    TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", amount, account, NULL, key, card,
                           G_N_ELEMENTS(card), FALSE};
     return r;
 }

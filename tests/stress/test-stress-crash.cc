@@ -274,7 +274,7 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
     TenderHost *host = tender_host_new(o, &error);
     tender_host_options_free(o);
     ASSERT_NE(host, nullptr) << error->message;
-    TenderListFilter filter = {};
+    TenderListFilter filter = {sizeof(TenderListFilter)};
     GPtrArray *list = tender_host_list(host, &filter, &error);
     ASSERT_NE(list, nullptr) << error->message;
     EXPECT_GT(list->len, 0u);

@@ -179,7 +179,7 @@ private:
                                               {"exp_year", "2031"},
                                               {"cvc", "737"}};
         std::string amt = amount(5, 150), acct = account("card");
-        TenderPayRequest r = {"card", "US", "USD", amt.c_str(), acct.c_str(), nullptr, nullptr,
+        TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", amt.c_str(), acct.c_str(), nullptr, nullptr,
                               params, G_N_ELEMENTS(params), FALSE};
         TenderPayment *p = start(r, TENDER_STATUS_AUTHORIZED);
         if (p == nullptr)
@@ -264,7 +264,7 @@ private:
     void alipay()
     {
         std::string amt = amount(20, 900), acct = account("alipay");
-        TenderPayRequest r = {"alipay", "CN", "CNY", amt.c_str(), acct.c_str(), nullptr, nullptr,
+        TenderPayRequest r = {sizeof(TenderPayRequest), "alipay", "CN", "CNY", amt.c_str(), acct.c_str(), nullptr, nullptr,
                               nullptr, 0, TRUE};
         TenderPayment *p = start(r, TENDER_STATUS_REQUIRES_ACTION);
         if (p == nullptr)
@@ -286,7 +286,7 @@ private:
     {
         static const tender_param params[] = {{"intent", "AUTHORIZE"}};
         std::string amt = amount(5, 160), acct = account("paypal");
-        TenderPayRequest r = {"paypal", "DE", "EUR", amt.c_str(), acct.c_str(), nullptr, nullptr,
+        TenderPayRequest r = {sizeof(TenderPayRequest), "paypal", "DE", "EUR", amt.c_str(), acct.c_str(), nullptr, nullptr,
                               params, 1, FALSE};
         TenderPayment *p = start(r, TENDER_STATUS_REQUIRES_ACTION);
         if (p == nullptr)
@@ -315,7 +315,7 @@ private:
                                               {"protection_days", "3"},
                                               {"protection_code", "orchid-7731"}};
         std::string amt = amount(5, 120), acct = account("webmoney");
-        TenderPayRequest r = {"webmoney", "US", "USD", amt.c_str(), acct.c_str(), "personal",
+        TenderPayRequest r = {sizeof(TenderPayRequest), "webmoney", "US", "USD", amt.c_str(), acct.c_str(), "personal",
                               nullptr, params, G_N_ELEMENTS(params), TRUE};
         TenderPayment *p = start(r, TENDER_STATUS_REQUIRES_ACTION);
         if (p == nullptr)

@@ -22,7 +22,7 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
     AuthorizeCtx *ctx = data;
     char account[32];
     g_snprintf(account, sizeof account, "bench-%d", thread);
-    TenderPayRequest r = {"card", "US", "USD", "10.00", account, NULL, NULL,
+    TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", "10.00", account, NULL, NULL,
                           bench_card_params, G_N_ELEMENTS(bench_card_params), FALSE};
     GError *error = NULL;
     TenderPayment *p = tender_host_pay(ctx->host, &r, &error);

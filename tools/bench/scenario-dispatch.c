@@ -21,7 +21,7 @@ static gboolean host_step(gpointer data, int thread, gint64 index)
     (void)thread;
     (void)index;
     TenderHost *host = data;
-    TenderPayRequest r = {"bench_noop", "US", "USD", "10.00", "bench", NULL, NULL, NULL, 0, FALSE};
+    TenderPayRequest r = {sizeof(TenderPayRequest), "bench_noop", "US", "USD", "10.00", "bench", NULL, NULL, NULL, 0, FALSE};
     GError *error = NULL;
     TenderPayment *p = tender_host_pay(host, &r, &error);
     gboolean ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;

@@ -106,7 +106,7 @@ typedef struct {
     TenderHost *host;
 } LimitCtx;
 
-static const TenderBuyer limit_buyer = {"US", "USD", "25.00", "acct-0", NULL};
+static const TenderBuyer limit_buyer = {sizeof(TenderBuyer), "US", "USD", "25.00", "acct-0", NULL};
 
 static gboolean quote_step(gpointer data, int thread, gint64 index)
 {
@@ -126,7 +126,7 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
     (void)thread;
     (void)index;
     LimitCtx *ctx = data;
-    TenderPayRequest r = {"card", "US", "USD", "25.00", "acct-0", NULL, NULL, bench_card_params,
+    TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", "25.00", "acct-0", NULL, NULL, bench_card_params,
                           G_N_ELEMENTS(bench_card_params), FALSE};
     TenderPayment *p = tender_host_pay(ctx->host, &r, NULL);
     gboolean ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;

@@ -11,7 +11,7 @@ typedef struct {
 
 /* A buyer in the US paying 120.00 USD with an account (so limits and
  * velocity counters are read). */
-static const TenderBuyer quote_buyer = {"US", "USD", "120.00", "bench-buyer", NULL};
+static const TenderBuyer quote_buyer = {sizeof(TenderBuyer), "US", "USD", "120.00", "bench-buyer", NULL};
 
 static gboolean quote_once(TenderHost *host, guint *offered)
 {

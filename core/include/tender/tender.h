@@ -179,7 +179,15 @@ const char *tender_capability_name(guint64 bit);
 
 /* ---- quotes -------------------------------------------------------------- */
 
+/* Input structs (TenderBuyer, TenderPayRequest, TenderListFilter) begin
+ * with struct_size: set it to sizeof the struct as your host was compiled
+ * with. Later versions of libtender only append fields and read a field
+ * only when struct_size covers it, so a host built against an older
+ * libtender keeps working unchanged. A struct_size below the first
+ * version's is refused with TENDER_ERROR_INVALID_ARGUMENT. */
+
 typedef struct {
+    guint32 struct_size;     /* sizeof(TenderBuyer) */
     const char *region;      /* ISO 3166-1 alpha-2, required */
     const char *currency;    /* ISO 4217, required */
     const char *amount;      /* decimal string, required */
@@ -270,6 +278,7 @@ void tender_payment_free(TenderPayment *payment);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TenderPayment, tender_payment_free)
 
 typedef struct {
+    guint32 struct_size;         /* sizeof(TenderPayRequest) */
     const char *method;
     const char *region;
     const char *currency;
@@ -312,6 +321,7 @@ TenderPayment *tender_host_sync(TenderHost *host, const char *payment_id, GError
 TenderPayment *tender_host_get(TenderHost *host, const char *payment_id, GError **error);
 
 typedef struct {
+    guint32 struct_size;     /* sizeof(TenderListFilter) */
     const char *account;     /* NULL: any */
     const char *method;      /* NULL: any */
     gboolean has_status;

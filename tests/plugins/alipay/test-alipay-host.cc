@@ -34,7 +34,7 @@ protected:
     TenderPayment *pay(const char *amount, std::vector<tender_param> params = {},
                        const char *key = nullptr)
     {
-        TenderPayRequest req = {};
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
         req.method = "alipay";
         req.region = "CN";
         req.currency = "CNY";

@@ -83,7 +83,7 @@ protected:
         if (cvc && std::strlen(cvc) >= 3)
             secrets.push_back(cvc);
         std::string account = "card-test-" + std::to_string(++accounts);
-        TenderPayRequest req = {};
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
         req.method = "card";
         req.account = account.c_str();
         req.region = region;
@@ -475,7 +475,7 @@ TEST_F(CardHost, LiveModeRefusedWithClearReason)
     const char *number = "4242424242424242";
     tender_param params[] = {{"number", number}, {"exp_month", "12"}, {"exp_year", "2030"},
                              {"cvc", "737"}};
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     req.method = "card";
     req.region = "US";
     req.currency = "USD";
@@ -539,7 +539,7 @@ TEST_F(CardHost, ConcurrentPayments)
                 tender_param params[] = {{"number", number}, {"exp_month", "12"},
                                          {"exp_year", "2030"}, {"cvc", "737"}};
                 std::string account = "conc-" + std::to_string(s->index) + "-" + std::to_string(i);
-                TenderPayRequest req = {};
+                TenderPayRequest req = {sizeof(TenderPayRequest)};
                 req.method = "card";
                 req.region = "US";
                 req.currency = "USD";

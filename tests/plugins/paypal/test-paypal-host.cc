@@ -33,7 +33,7 @@ protected:
                        const char *account, std::vector<tender_param> params, gboolean capture,
                        GError **error)
     {
-        TenderPayRequest r = {};
+        TenderPayRequest r = {sizeof(TenderPayRequest)};
         r.method = "paypal";
         r.region = region;
         r.currency = currency;

@@ -37,7 +37,7 @@ protected:
     TenderPayment *pay(const char *amount, std::vector<tender_param> params,
                        const char *currency = "USD")
     {
-        TenderPayRequest req = {};
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
         req.method = "webmoney";
         req.region = "US";
         req.currency = currency;
@@ -269,7 +269,7 @@ TEST_F(WebMoneyHost, PassportLimitsComeFromThePolicy)
 {
     // An alias passport may spend 100 USD a day (METHODS.md); the host's
     // policy refuses more before the plugin is called.
-    TenderPayRequest req = {};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
     std::vector<tender_param> params = {{"purse", "Z123456789012"}, {"wmid", "123456789012"}};
     req.method = "webmoney";
     req.region = "US";
