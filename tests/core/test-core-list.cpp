@@ -165,3 +165,48 @@ TEST_F(ListGet, PaymentsPersistAcrossHosts)
 }
 
 }  // namespace
+
+namespace {
+
+// Input structs carry their size: one that does not (a host that forgot to
+// set it, or built against a struct older than the first version) is
+// refused with a message naming the struct, and nothing is recorded.
+class InputSize : public HostTest {
+protected:
+    void SetUp() override { make_host(); }
+};
+
+TEST_F(InputSize, StructsWithoutTheirSizeAreRefused)
+{
+    GError *error = nullptr;
+    TenderPayRequest req = {};
+    req.method = "fx_count";
+    req.region = "US";
+    req.currency = "USD";
+    req.amount = "1.00";
+    EXPECT_EQ(tender_host_pay(host, &req, &error), nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT));
+    EXPECT_NE(std::string(error->message).find("TenderPayRequest.struct_size"), std::string::npos);
+    g_clear_error(&error);
+
+    TenderBuyer buyer = {};
+    buyer.region = "US";
+    buyer.currency = "USD";
+    buyer.amount = "1.00";
+    EXPECT_EQ(tender_host_quote(host, &buyer, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+
+    TenderListFilter filter = {};
+    EXPECT_EQ(tender_host_list(host, &filter, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+
+    GPtrArray *all = tender_host_list(host, nullptr, &error);
+    ASSERT_NE(all, nullptr);
+    EXPECT_EQ(all->len, 0u);
+    g_ptr_array_unref(all);
+}
+
+}  // namespace
