@@ -1,17 +1,24 @@
 /* The SQLite ledger. See ledger.h for the durability and locking rules. */
 #include "ledger.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Group commit. Every caller's work happens inside one outer SQLite
  * transaction (a "batch"), each caller in its own savepoint. The first
  * caller to commit becomes the batch's leader: it waits, briefly, for the
  * other callers already inside begin()..commit() to join, then commits the
- * batch and, when any member asked for durability, syncs the WAL once for
+ * batch and, when any member asked for durability, flushes the WAL once for
  * all of them. Members return only after their batch is committed (and
- * synced), so nothing is acknowledged before it is on disk, and N
- * concurrent operations cost one fsync instead of N. */
+ * flushed), so nothing is acknowledged before it is on disk, and N
+ * concurrent operations cost one flush instead of N.
+ *
+ * The flush runs outside the lock, so the next batch is already being
+ * written while this one reaches the disk. A flush makes durable every WAL
+ * frame written before it, so batches become durable in order: "synced"
+ * is a high-water mark like "committed". */
 struct TenderLedger {
     sqlite3 *db;
     GMutex lock;            /* the connection and every field below */
@@ -22,7 +29,10 @@ struct TenderLedger {
     gboolean wants_sync;    /* a member needs the batch on disk */
     gboolean leader;        /* a member is committing the batch */
     guint64 batch;          /* number of the open batch */
-    guint64 done;           /* last batch finished */
+    guint64 committed;      /* last batch committed (written to the WAL) */
+    guint64 synced;         /* last batch flushed to disk */
+    int wal_fd;             /* our own descriptor of the WAL file, for flushes; -1 until needed */
+    char *wal_path;
     guint64 failed;         /* last batch whose commit failed (0: none) */
     char *failure;          /* why it failed */
     gint active;            /* members between begin() and commit()/rollback() */
@@ -202,6 +212,7 @@ TenderLedger *tender_ledger_open(const char *path, GError **error)
     TenderLedger *ledger = g_new0(TenderLedger, 1);
     g_mutex_init(&ledger->lock);
     g_cond_init(&ledger->changed);
+    ledger->wal_fd = -1;
     ledger->memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
     /* Keyed by the SQL text's address: every statement is a string literal
      * at its call site, so the pointer identifies it without hashing the
@@ -232,8 +243,11 @@ TenderLedger *tender_ledger_open(const char *path, GError **error)
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                  "PRAGMA foreign_keys=ON;",
                  &local) &&
-            migrate(ledger, &local))
+            migrate(ledger, &local)) {
+            const char *file = sqlite3_db_filename(ledger->db, "main");
+            ledger->wal_path = g_strconcat(file ? file : "", "-wal", NULL);
             return ledger;
+        }
         int rc = ledger->exec_rc & 0xff; /* primary code of an extended one */
         gboolean transient = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
         if (!transient || g_get_monotonic_time() > give_up) {
@@ -256,6 +270,9 @@ void tender_ledger_close(TenderLedger *ledger)
     g_mutex_clear(&ledger->lock);
     g_cond_clear(&ledger->changed);
     g_free(ledger->failure);
+    if (ledger->wal_fd >= 0)
+        close(ledger->wal_fd);
+    g_free(ledger->wal_path);
     g_free(ledger);
 }
 
@@ -297,18 +314,23 @@ gboolean tender_ledger_begin(TenderLedger *ledger, GError **error)
     return TRUE;
 }
 
-/* Sync the WAL: the connection runs with synchronous=NORMAL (a commit is
+/* Flush the WAL: the connection runs with synchronous=NORMAL (a commit is
  * written to the WAL but not flushed), and a durable batch flushes it here,
- * which is what synchronous=FULL would do at every commit. */
-static int sync_wal(TenderLedger *ledger)
+ * which is what synchronous=FULL does at every commit. The flush goes
+ * through a descriptor of our own, so it needs no SQLite object and can run
+ * while another thread writes the next batch: fdatasync() flushes the
+ * file's data whichever descriptor wrote it. Called without the lock;
+ * wal_fd is opened under it (see commit_batch). */
+static int flush_wal(int wal_fd)
 {
-    sqlite3_file *wal = NULL;
-    if (ledger->memory)
-        return SQLITE_OK;
-    if (sqlite3_file_control(ledger->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
-        wal == NULL || wal->pMethods == NULL)
-        return SQLITE_ERROR;
-    return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+    return fdatasync(wal_fd) == 0 ? SQLITE_OK : SQLITE_IOERR_FSYNC;
+}
+
+static int open_wal(TenderLedger *ledger)
+{
+    if (ledger->wal_fd < 0)
+        ledger->wal_fd = open(ledger->wal_path, O_RDWR | O_CLOEXEC);
+    return ledger->wal_fd;
 }
 
 /* Reset every statement still positioned on a row (a lookup that read
@@ -324,26 +346,44 @@ static void reset_statements(TenderLedger *ledger)
             sqlite3_reset(s);
 }
 
-/* The leader's part: let the members already inside join, then commit. */
+static void record_failure(TenderLedger *ledger, guint64 batch, const char *what)
+{
+    g_free(ledger->failure);
+    ledger->failure = g_strdup_printf("%s: %s", what, sqlite3_errmsg(ledger->db));
+    ledger->failed = batch;
+}
+
+/* The leader's part: let the members already inside join, commit, then
+ * (for a durable batch) flush without the lock. Called and returns with the
+ * lock held. */
 static void commit_batch(TenderLedger *ledger)
 {
     gint64 deadline = g_get_monotonic_time() + 2000;
     while (g_atomic_int_get(&ledger->active) > 0 && g_get_monotonic_time() < deadline)
         g_cond_wait_until(&ledger->changed, &ledger->lock, deadline);
+    guint64 mine = ledger->batch;
+    gboolean flush = ledger->wants_sync;
     reset_statements(ledger);
     int rc = run(ledger, "COMMIT");
-    if (rc == SQLITE_OK && ledger->wants_sync)
-        rc = sync_wal(ledger);
     if (rc != SQLITE_OK) {
-        g_free(ledger->failure);
-        ledger->failure = g_strdup_printf("commit failed: %s", sqlite3_errmsg(ledger->db));
-        ledger->failed = ledger->batch;
+        record_failure(ledger, mine, "commit failed");
         if (sqlite3_get_autocommit(ledger->db) == 0)
             sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+        flush = FALSE;
     }
     ledger->in_batch = FALSE;
     ledger->leader = FALSE;
-    ledger->done = ledger->batch;
+    ledger->committed = mine;
+    int fd = flush ? open_wal(ledger) : -1;
+    g_cond_broadcast(&ledger->changed);
+    if (!flush)
+        return;
+    g_mutex_unlock(&ledger->lock);
+    rc = fd >= 0 ? flush_wal(fd) : SQLITE_CANTOPEN;
+    g_mutex_lock(&ledger->lock);
+    if (rc != SQLITE_OK)
+        record_failure(ledger, mine, "flushing the WAL failed");
+    ledger->synced = MAX(ledger->synced, mine);
     g_cond_broadcast(&ledger->changed);
 }
 
@@ -360,7 +400,7 @@ static gboolean commit_member(TenderLedger *ledger, gboolean durable, GError **e
     g_atomic_int_dec_and_test(&ledger->active);
     if (ledger->leader) {
         g_cond_broadcast(&ledger->changed); /* tell the leader we joined */
-        while (ledger->done < mine)
+        while ((durable ? ledger->synced : ledger->committed) < mine)
             g_cond_wait(&ledger->changed, &ledger->lock);
     } else {
         ledger->leader = TRUE;
@@ -395,7 +435,7 @@ void tender_ledger_rollback(TenderLedger *ledger)
         reset_statements(ledger);
         sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
         ledger->in_batch = FALSE;
-        ledger->done = ledger->batch;
+        ledger->committed = ledger->batch;
     }
     g_cond_broadcast(&ledger->changed);
     g_mutex_unlock(&ledger->lock);
