@@ -921,6 +921,16 @@ GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *f, G
     return collect_payments(ledger, s, error);
 }
 
+/* The first column of every row of s (payment ids), then s reset. */
+static GPtrArray *collect_ids(sqlite3_stmt *s)
+{
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        g_ptr_array_add(ids, column_text(s, 0));
+    sqlite3_reset(s);
+    return ids;
+}
+
 GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
                                             gint64 now_ms, GError **error)
 {
@@ -936,11 +946,7 @@ GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *ac
     }
     bind_text(s, 1, account);
     sqlite3_bind_int64(s, 2, now_ms);
-    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        g_ptr_array_add(ids, column_text(s, 0));
-    sqlite3_reset(s);
-    return ids;
+    return collect_ids(s);
 }
 
 GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
@@ -963,8 +969,5 @@ GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_m
     sqlite3_bind_int64(s, 1, now_ms);
     sqlite3_bind_int64(s, 2, pending_before_ms);
     sqlite3_bind_int64(s, 3, wall_now_ms);
-    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        g_ptr_array_add(ids, column_text(s, 0));
-    return ids;
+    return collect_ids(s);
 }
