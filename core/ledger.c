@@ -88,6 +88,10 @@ static const char *const migrations[] = {
     "  WHERE status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0;"
     "CREATE INDEX payments_account_actions ON payments(account, action_expires_ms)"
     "  WHERE status = 'requires_action' AND action_expires_ms > 0;",
+    /* 2 -> 3: each operation keeps how many calls the plugin got and the
+     * state the plugin returned, for audits and reconciliation by hand. */
+    "ALTER TABLE operations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE operations ADD COLUMN plugin_state TEXT;",
 };
 
 static gboolean ledger_fail(TenderLedger *ledger, GError **error, const char *what)
@@ -649,7 +653,9 @@ gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id, g
 
 #define OPERATION_COLUMNS                                                                          \
     "seq, kind, request_id, idempotency_key, amount, outcome, decline_code, raw_code, "            \
-    "message, processor_ref, status_after, created_ms"
+    "message, processor_ref, status_after, created_ms, attempts"
+/* How many columns OPERATION_COLUMNS names: a query may select more after them. */
+#define OPERATION_COLUMN_COUNT 13
 
 static TenderOperation *operation_from_row(sqlite3_stmt *s)
 {
@@ -667,6 +673,7 @@ static TenderOperation *operation_from_row(sqlite3_stmt *s)
     op->processor_ref = column_text(s, i++);
     op->status_after = column_text(s, i++);
     op->created_ms = sqlite3_column_int64(s, i++);
+    op->attempts = (guint)sqlite3_column_int(s, i++);
     return op;
 }
 
@@ -699,12 +706,15 @@ gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *paymen
 }
 
 gboolean tender_ledger_operation_update(TenderLedger *ledger, const TenderOperation *op,
-                                        GError **error)
+                                        const char *plugin_state, GError **error)
 {
     sqlite3_stmt *s = stmt(
         ledger, "UPDATE operations SET amount = ?2, outcome = ?3, decline_code = ?4, raw_code = ?5,"
-                " message = ?6, processor_ref = ?7, status_after = ?8 WHERE seq = ?1");
+                " message = ?6, processor_ref = ?7, status_after = ?8, attempts = ?9,"
+                " plugin_state = ?10 WHERE seq = ?1");
     if (s) {
+        sqlite3_bind_int(s, 9, (int)op->attempts);
+        bind_text(s, 10, plugin_state && plugin_state[0] ? plugin_state : NULL);
         sqlite3_bind_int64(s, 1, op->seq);
         sqlite3_bind_int64(s, 2, op->amount);
         bind_text(s, 3, op->outcome);
@@ -766,7 +776,7 @@ TenderOperation *tender_ledger_operation_by_key(TenderLedger *ledger, const char
         return NULL;
     TenderOperation *op = operation_from_row(s);
     if (request_hash_out)
-        *request_hash_out = column_text(s, 12);
+        *request_hash_out = column_text(s, OPERATION_COLUMN_COUNT);
     return op;
 }
 

@@ -72,8 +72,10 @@ gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id, g
 /* Insert an operation row; sets op->seq. */
 gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *payment_id,
                                         TenderOperation *op, GError **error);
+/* Record an operation's result; plugin_state (may be NULL) is what the
+ * plugin returned, kept with the operation for audits. */
 gboolean tender_ledger_operation_update(TenderLedger *ledger, const TenderOperation *op,
-                                        GError **error);
+                                        const char *plugin_state, GError **error);
 /* The operations of a payment, oldest first (TenderOperation*). */
 GPtrArray *tender_ledger_operations(TenderLedger *ledger, const char *payment_id, GError **error);
 /* The operation with this idempotency key on this payment (scope), or NULL. */

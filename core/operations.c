@@ -641,7 +641,7 @@ static gboolean take_over_lease(TenderHost *host, LedgerPayment *row, GError **e
                           .message = "the process running this operation stopped before it "
                                      "finished; outcome unknown until a sync",
                           .status_after = "unknown"};
-    if (row->busy_seq && !tender_ledger_operation_update(host->ledger, &op, error))
+    if (row->busy_seq && !tender_ledger_operation_update(host->ledger, &op, NULL, error))
         return FALSE;
     if (!tender_status_is_terminal(row->pub.status))
         row->pub.status = TENDER_STATUS_UNKNOWN;
@@ -861,7 +861,8 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     row->busy_until_ms = 0;
     row->busy_seq = 0;
     fill_operation_from_result(op, res, report->late, &row->pub);
-    gboolean ok = tender_ledger_operation_update(host->ledger, op, error) &&
+    op->attempts = report->attempts;
+    gboolean ok = tender_ledger_operation_update(host->ledger, op, res->plugin_state, error) &&
                   tender_ledger_payment_update(host->ledger, row, error) &&
                   tender_ledger_payment_usage_hold(host->ledger, payment_id, held_amount(&row->pub),
                                                    row->pub.amount, error);

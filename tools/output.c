@@ -166,6 +166,8 @@ JsonNode *cli_payment_to_json(const TenderPayment *p)
         add_string(b, "processor_reference", op->processor_ref);
         add_string(b, "idempotency_key", op->idempotency_key);
         add_string(b, "status_after", op->status_after);
+        json_builder_set_member_name(b, "attempts");
+        json_builder_add_int_value(b, op->attempts);
         add_time(b, "at", op->created_ms);
         json_builder_end_object(b);
     }

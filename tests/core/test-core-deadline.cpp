@@ -121,6 +121,8 @@ TEST_F(Deadline, NotSentIsRetriedWithTheSameRequestThenApproved)
         EXPECT_EQ(request, request_id) << "a retry must reuse the request id";
     }
     EXPECT_EQ(p->operations->len, 1u) << "retries are one operation";
+    const TenderOperation *op = static_cast<const TenderOperation *>(p->operations->pdata[0]);
+    EXPECT_EQ(op->attempts, 3u) << "the operation records every call the plugin got";
 }
 
 TEST_F(Deadline, NotSentBeyondRetriesFails)
@@ -133,6 +135,8 @@ TEST_F(Deadline, NotSentBeyondRetriesFails)
     EXPECT_EQ(p->status, TENDER_STATUS_FAILED);
     EXPECT_EQ(p->decline_code, (guint32)TENDER_DECLINE_PROCESSOR_UNAVAILABLE);
     EXPECT_EQ(calls("authorize"), 3u);
+    ASSERT_EQ(p->operations->len, 1u);
+    EXPECT_EQ(static_cast<const TenderOperation *>(p->operations->pdata[0])->attempts, 3u);
     // Exponential backoff: 30 ms then 60 ms.
     EXPECT_GE(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 90);
     // Failed is terminal.

@@ -233,6 +233,7 @@ typedef struct {
     char *processor_ref;
     char *status_after;
     gint64 created_ms;
+    guint attempts;          /* calls the plugin got (NOT_SENT retries included); 0 for none */
 } TenderOperation;
 
 void tender_operation_free(TenderOperation *operation);
