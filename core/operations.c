@@ -163,34 +163,6 @@ static void replace_str(char **dst, const char *field, gsize size)
 
 /* ---- calling a plugin ---------------------------------------------------- */
 
-/* Replace secret in field: anywhere when it is long enough to be
- * unambiguous (6 characters or more), else only as a whole token (not next
- * to a letter or digit), so a 3-digit code cannot eat part of a reference. */
-static void replace_secret(char *field, gsize size, const char *secret)
-{
-    gsize n = strlen(secret);
-    if (n == 0 || strstr(field, secret) == NULL)
-        return;
-    GString *out = g_string_new(NULL);
-    gboolean changed = FALSE;
-    const char *p = field, *hit;
-    while ((hit = strstr(p, secret)) != NULL) {
-        gboolean whole = (hit == field || !g_ascii_isalnum(hit[-1])) && !g_ascii_isalnum(hit[n]);
-        g_string_append_len(out, p, hit - p);
-        if (n >= 6 || whole) {
-            g_string_append(out, "[redacted]");
-            changed = TRUE;
-        } else {
-            g_string_append_len(out, hit, (gssize)n);
-        }
-        p = hit + n;
-    }
-    g_string_append(out, p);
-    if (changed)
-        g_strlcpy(field, out->str, size);
-    g_string_free(out, TRUE);
-}
-
 /* Force every string field to end inside its array and scrub secrets and
  * card numbers from the fields that are shown or stored. A plugin that put a
  * secret into plugin_state gets that state dropped: storing it would break
@@ -228,18 +200,14 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
 #undef SCRUB
     /* A reference or an action payload goes back to the processor or the
      * payer, so nothing that merely looks like a card number is masked
-     * there; the request's sensitive values never stay (short ones when
-     * they stand as a whole token). */
-    for (gsize i = 0; secrets && secrets[i]; i++) {
-        replace_secret(res->processor_ref, sizeof res->processor_ref, secrets[i]);
-        replace_secret(res->action_data, sizeof res->action_data, secrets[i]);
-    }
-    /* The state is opaque: a short code cannot be told from a number that
-     * happens to match (an amount of 7.37 against a CVC of 737) without
-     * breaking the payment, so only unambiguous values are checked here;
-     * the conformance kit's sensitive case scans plugins for the rest. */
+     * there; the request's sensitive values never stay. */
+    tender_redact_secrets_in_place(res->processor_ref, sizeof res->processor_ref, secrets);
+    tender_redact_secrets_in_place(res->action_data, sizeof res->action_data, secrets);
+    /* The state is opaque and must round-trip unchanged, so it is checked,
+     * not scrubbed: a state holding a sensitive value (as a whole token, the
+     * rule every redaction path shares) is dropped rather than stored. */
     for (gsize i = 0; secrets && secrets[i]; i++)
-        if (strlen(secrets[i]) >= 6 && strstr(res->plugin_state, secrets[i])) {
+        if (tender_redact_contains(res->plugin_state, strlen(res->plugin_state), secrets[i])) {
             host_log(host, TENDER_LOG_ERROR, method_id,
                      "plugin returned a sensitive value in its state; state dropped");
             res->plugin_state[0] = '\0';
@@ -1174,8 +1142,11 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     p->region = g_strdup(r->region);
     p->idempotency_key = g_strdup(r->idempotency_key);
     row->request_hash = g_strdup(hash);
-    row->order_currency = g_strdup(r->currency);
-    row->order_amount = order_amount;
+    p->order_currency = g_strdup(r->currency);
+    p->order_amount = order_amount;
+    p->order_exponent = tender_currency_exponent(r->currency);
+    p->exchange_rate = g_strdup(decision.exchange_rate);
+    p->effective_tier = g_strdup(decision.tier ? decision.tier : "");
     p->created_ms = p->updated_ms = now;
     if (decision.pay_currency) {
         p->currency = g_strdup(decision.pay_currency);

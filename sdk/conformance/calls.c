@@ -7,6 +7,7 @@
 #include <tender/money.h>
 
 #include "loader.h" /* core/: the loader's own checks and slot lookups */
+#include "redact.h" /* core/: the one rule for "contains a sensitive value" */
 #include "conformance-private.h"
 
 GPtrArray *tc_methods(tc_context *ctx)
@@ -398,33 +399,11 @@ GPtrArray *tc_sensitive_values(const tender_method *m, const tender_fixture *f,
     return out;
 }
 
-static gboolean is_word_char(unsigned char c)
-{
-    return g_ascii_isalnum(c);
-}
-
+/* The host's own rule (redact.h): what the host would scrub is what the kit
+ * calls a leak, so the two can never disagree about a plugin. */
 gboolean tc_contains_value(const char *data, size_t len, const char *value)
 {
-    size_t vlen = strlen(value);
-    if (vlen == 0 || data == NULL || len < vlen)
-        return FALSE;
-    const char *p = data;
-    const char *end = data + len;
-    while (p != NULL && (size_t)(end - p) >= vlen) {
-        p = memmem(p, (size_t)(end - p), value, vlen);
-        if (p == NULL)
-            return FALSE;
-        if (vlen >= 8)
-            return TRUE;
-        gboolean left = p == data || !is_word_char((unsigned char)p[-1]) ||
-                        !is_word_char((unsigned char)value[0]);
-        gboolean right = p + vlen == end || !is_word_char((unsigned char)p[vlen]) ||
-                         !is_word_char((unsigned char)value[vlen - 1]);
-        if (left && right)
-            return TRUE;
-        p++;
-    }
-    return FALSE;
+    return tender_redact_contains(data, len, value);
 }
 
 const char *tc_result_field_with(const tender_result *res, const char *value)

@@ -231,10 +231,8 @@ INSTANTIATE_TEST_SUITE_P(Fields, SensitiveCode,
                                            "brand"));
 
 // Short codes (a CVC, a 4-digit one-time code) in a reference or an action
-// payload are scrubbed when they stand as a whole token. In plugin_state
-// they cannot be told from numbers that merely match, so the host does not
-// police them there: the conformance kit's "sensitive" case does
-// (docs/decisions.md, "What the host trusts from a plugin").
+// payload are scrubbed when they stand as a whole token; a plugin state that
+// holds one as a whole token is dropped (the same rule, core/redact.h).
 class SensitiveShortCode : public Sensitive,
                            public ::testing::WithParamInterface<const char *> {};
 
@@ -246,7 +244,8 @@ TEST_P(SensitiveShortCode, NeverStored)
     expect_ledger_clean(ledger, kEchoSecrets);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fields, SensitiveShortCode, ::testing::Values("ref", "action_data"));
+INSTANTIATE_TEST_SUITE_P(Fields, SensitiveShortCode,
+                         ::testing::Values("ref", "action_data", "state"));
 
 TEST_F(Sensitive, ErrorsNeverQuoteSecrets)
 {
