@@ -23,23 +23,29 @@ static HostMethod *notifiable_method(TenderHost *host, const char *method_id, GE
     return m;
 }
 
-static TenderNotifyReply *reply_from(const tender_result *identify, const tender_result *apply)
+/* The reply the plugin set (the applying call's when it set one, else the
+ * identifying call's). default_status stands in when the plugin set none:
+ * 200 tells a provider to stop, anything else to repeat. */
+static TenderNotifyReply *reply_from(const tender_result *identify, const tender_result *apply,
+                                     TenderNotifyOutcome outcome, guint default_status)
 {
     TenderNotifyReply *reply = g_new0(TenderNotifyReply, 1);
-    const tender_result *r = apply && apply->reply_body[0] ? apply : identify;
-    reply->status = r->reply_status ? r->reply_status : 200;
+    const tender_result *r = apply && (apply->reply_body[0] || apply->reply_status) ? apply
+                                                                                    : identify;
+    reply->status = r->reply_status ? r->reply_status : default_status;
     reply->content_type = g_strdup(r->reply_content_type[0] ? r->reply_content_type : "text/plain");
     reply->body = g_strdup(r->reply_body);
+    reply->outcome = outcome;
+    reply->duplicate = outcome == TENDER_NOTIFY_DUPLICATE;
     return reply;
 }
 
-TenderNotifyReply *tender_host_notify(TenderHost *host, const char *method_id,
-                                      const tender_param *headers, gsize n_headers,
-                                      const char *body, gsize body_len, GError **error)
+/* The plugin verifies the notification with no payment context and names
+ * the payment it is about. */
+static void identify_notification(TenderHost *host, HostMethod *m, const tender_param *headers,
+                                  gsize n_headers, const char *body, gsize body_len,
+                                  tender_result *identify, CallReport *report)
 {
-    HostMethod *m = notifiable_method(host, method_id, error);
-    if (m == NULL)
-        return NULL;
     g_autofree char *request_id = tender_host_new_id(host, "req_");
     tender_request req;
     memset(&req, 0, sizeof req);
@@ -49,43 +55,71 @@ TenderNotifyReply *tender_host_notify(TenderHost *host, const char *method_id,
     req.currency = req.region = req.account = req.tier = req.plugin_state = req.processor_ref = "";
     req.headers = headers;
     req.n_headers = n_headers;
-    req.body = body ? body : "";
-    req.body_len = body ? body_len : 0;
+    req.body = body;
+    req.body_len = body_len;
+    tender_host_call_plugin(host, m, tender_abi_identify_fn(m->abi), &req, identify, NULL, report);
+}
+
+gboolean tender_host_notify(TenderHost *host, const char *method_id, const tender_param *headers,
+                            gsize n_headers, const char *body, gsize body_len,
+                            TenderNotifyReply **reply, GError **error)
+{
+    *reply = NULL;
+    HostMethod *m = notifiable_method(host, method_id, error);
+    if (m == NULL)
+        return FALSE;
+    if (body == NULL)
+        body = "", body_len = 0;
 
     g_autofree tender_result *identify = g_new0(tender_result, 1);
     CallReport report;
-    tender_host_call_plugin(host, m, tender_abi_identify_fn(m->abi), &req, identify, NULL, &report);
-    if (report.late || identify->outcome == TENDER_OUTCOME_DECLINED ||
-        identify->outcome == TENDER_OUTCOME_UNKNOWN ||
-        identify->outcome == TENDER_OUTCOME_NOT_SENT) {
+    identify_notification(host, m, headers, n_headers, body, body_len, identify, &report);
+    if (report.late || identify->outcome != TENDER_OUTCOME_APPROVED) {
+        /* A plugin that could not decide in time (or said "unknown") gets a
+         * 503 unless it set a reply: the provider should try again later. */
+        gboolean undecided = report.late || identify->outcome != TENDER_OUTCOME_DECLINED;
+        *reply = reply_from(identify, NULL, TENDER_NOTIFY_REJECTED, undecided ? 503 : 400);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED,
-                    "%s notification rejected: %s%s%s", method_id,
-                    identify->message[0] ? identify->message : "it could not be verified",
-                    identify->reply_body[0] ? "; reply: " : "", identify->reply_body);
-        return NULL;
+                    "%s notification rejected: %s", method_id,
+                    report.late ? "the plugin did not answer by its deadline"
+                    : identify->message[0] ? identify->message
+                                           : "it could not be verified");
+        return FALSE;
     }
-    if (identify->notify_payment_id[0] == '\0')
-        return reply_from(identify, NULL); /* nothing to apply (a probe, a pre-request) */
+    if (identify->notify_payment_id[0] == '\0') {
+        /* Nothing to apply: a probe, a pre-request. */
+        *reply = reply_from(identify, NULL, TENDER_NOTIFY_ACCEPTED, 200);
+        return TRUE;
+    }
 
     g_autofree tender_result *apply = g_new0(tender_result, 1);
     gboolean duplicate = FALSE;
+    GError *local = NULL;
     TenderPayment *payment = tender_host_apply_notification(
-        host, m, identify->notify_payment_id, headers, n_headers, req.body, req.body_len,
-        identify->notify_id, apply, &duplicate, error);
+        host, m, identify->notify_payment_id, headers, n_headers, body, body_len,
+        identify->notify_id, apply, &duplicate, &local);
     if (payment == NULL) {
-        if (error && *error && (*error)->code == TENDER_ERROR_NOT_FOUND) {
-            g_clear_error(error);
-            g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED,
-                        "%s notification names payment '%s', which this ledger does not hold",
-                        method_id, identify->notify_payment_id);
+        if (g_error_matches(local, TENDER_ERROR, TENDER_ERROR_NOT_FOUND) ||
+            g_error_matches(local, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT)) {
+            /* Verified, so the provider must hear success and stop
+             * repeating it; the host's caller hears that nothing matched. */
+            *reply = reply_from(identify, NULL, TENDER_NOTIFY_UNKNOWN_PAYMENT, 200);
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT,
+                        "%s notification names payment '%s', which this ledger does not hold%s%s",
+                        method_id, identify->notify_payment_id,
+                        local->code == TENDER_ERROR_NOT_FOUND ? "" : ": ",
+                        local->code == TENDER_ERROR_NOT_FOUND ? "" : local->message);
+            g_error_free(local);
+        } else {
+            g_propagate_error(error, local);
         }
-        return NULL;
+        return FALSE;
     }
-    TenderNotifyReply *reply = reply_from(identify, duplicate ? NULL : apply);
-    reply->payment_id = g_strdup(payment->id);
-    reply->duplicate = duplicate;
+    *reply = reply_from(identify, duplicate ? NULL : apply,
+                        duplicate ? TENDER_NOTIFY_DUPLICATE : TENDER_NOTIFY_ACCEPTED, 200);
+    (*reply)->payment_id = g_strdup(payment->id);
     tender_payment_free(payment);
-    return reply;
+    return TRUE;
 }
 
 gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_id,

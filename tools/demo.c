@@ -15,6 +15,7 @@
 #include <tender/decline.h>
 
 #include "cli.h"
+#include "http-message.h"
 
 typedef struct {
     TenderHost *host;
@@ -154,28 +155,27 @@ static gboolean deliver(Demo *demo, const char *headers, const char *body, const
                         const char *method, TenderNotifyReply **reply_out)
 {
     GError *error = NULL;
-    g_auto(GStrv) lines = g_strsplit(headers, "\n", -1);
+    g_autofree char *message = http_message_format(headers, body);
     GArray *params = g_array_new(FALSE, TRUE, sizeof(tender_param));
-    for (gsize i = 0; lines[i]; i++) {
-        char *colon = strchr(lines[i], ':');
-        if (colon == NULL)
-            continue;
-        *colon = '\0';
-        tender_param h = {g_strstrip(lines[i]), g_strstrip(colon + 1)};
-        g_array_append_val(params, h);
-    }
-    TenderNotifyReply *reply = tender_host_notify(demo->host, method, (tender_param *)params->data,
-                                                  params->len, body, strlen(body), &error);
-    g_array_unref(params);
-    if (reply == NULL) {
-        printf("   !! notification rejected: %s\n", error->message);
+    const char *payload = NULL;
+    gsize payload_len = 0;
+    TenderNotifyReply *reply = NULL;
+    gboolean ok =
+        http_message_parse(message, strlen(message), params, &payload, &payload_len, &error) &&
+        tender_host_notify(demo->host, method, (tender_param *)params->data, params->len, payload,
+                           payload_len, &reply, &error);
+    cli_params_free(params);
+    if (!ok) {
+        printf("   !! notification not accepted: %s%s%s\n", error->message,
+               reply ? "; replied " : "", reply ? reply->body : "");
         g_error_free(error);
+        tender_notify_reply_free(reply);
         demo->failures++;
         return FALSE;
     }
     say("%s sent its signed '%s' notification (%zu bytes); Tender verified it and replied %u "
         "\"%s\"%s",
-        method, event, strlen(body), reply->status, reply->body ? reply->body : "",
+        method, event, payload_len, reply->status, reply->body,
         reply->duplicate ? " (a repeat: nothing changed)" : "");
     *reply_out = reply;
     return TRUE;

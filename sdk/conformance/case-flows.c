@@ -128,27 +128,28 @@ static TenderPayment *finish_action(tc_report *report, TenderHost *host,
     }
     char *headers_copy = g_strdup(headers);
     GArray *hv = parse_headers(headers_copy);
-    TenderNotifyReply *reply =
-        tender_host_notify(host, m->id, (const tender_param *)(void *)hv->data, hv->len, body,
-                           strlen(body), &error);
-    if (reply == NULL) {
+    TenderNotifyReply *reply = NULL;
+    if (!tender_host_notify(host, m->id, (const tender_param *)(void *)hv->data, hv->len, body,
+                            strlen(body), &reply, &error)) {
         tc_report_fail(report, "%s: expected the sandbox notification \"%s\" accepted, the "
                        "host reports: %s", where, f->sandbox_event, error->message);
         g_clear_error(&error);
+        tender_notify_reply_free(reply);
     } else {
         tender_notify_reply_free(reply);
         p = replace(p, tender_host_get(host, p->id, NULL));
-        /* The provider repeats notifications: a repeat must change nothing. */
+        /* The provider repeats notifications: a repeat must change nothing,
+         * and must be answered so that the provider stops. */
         TenderStatus before = p->status;
         gint64 captured = p->captured, refunded = p->refunded, amount = p->amount;
-        reply = tender_host_notify(host, m->id, (const tender_param *)(void *)hv->data, hv->len,
-                                   body, strlen(body), &error);
-        if (reply == NULL) {
-            /* Refusing a repeat is allowed as long as nothing changes. */
+        reply = NULL;
+        if (!tender_host_notify(host, m->id, (const tender_param *)(void *)hv->data, hv->len,
+                                body, strlen(body), &reply, &error)) {
+            tc_report_fail(report, "%s: expected a repeated notification accepted as a "
+                           "duplicate, the host reports: %s", where, error->message);
             g_clear_error(&error);
-        } else {
-            tender_notify_reply_free(reply);
         }
+        tender_notify_reply_free(reply);
         p = replace(p, tender_host_get(host, p->id, NULL));
         if (p->status != before || p->captured != captured || p->refunded != refunded ||
             p->amount != amount)

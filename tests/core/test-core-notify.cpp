@@ -1,7 +1,8 @@
 // Notifications: a provider's notification is verified by the plugin,
 // applied to its payment once (repeats are duplicates), and a forged one,
 // one for an unknown payment or one for another method's payment changes
-// nothing.
+// nothing. Whatever happens, the plugin's reply comes back to be sent to the
+// provider, and the outcome says which of these it was.
 #include <atomic>
 #include <thread>
 
@@ -15,18 +16,37 @@ class Notify : public HostTest {
 protected:
     void SetUp() override { make_host(); }
 
+    // The reply (NULL only when the plugin was not asked); without error,
+    // the notification is expected to be accepted.
     TenderNotifyReply *notify(const std::string &body, GError **error = nullptr,
                               const char *method = "fx_notify")
     {
         tender_param header = {"X-Fixture", "1"};
         GError *local = nullptr;
-        TenderNotifyReply *r = tender_host_notify(host, method, &header, 1, body.c_str(),
-                                                  body.size(), error ? error : &local);
+        TenderNotifyReply *r = nullptr;
+        gboolean ok = tender_host_notify(host, method, &header, 1, body.c_str(), body.size(), &r,
+                                         error ? error : &local);
+        EXPECT_EQ(ok, (error ? *error : local) == nullptr) << "TRUE if and only if no error";
         if (error == nullptr) {
-            EXPECT_NE(r, nullptr) << body << ": " << (local ? local->message : "");
+            EXPECT_TRUE(ok) << body << ": " << (local ? local->message : "");
             g_clear_error(&local);
         }
         return r;
+    }
+
+    // Not accepted with code; the reply is still there, with outcome.
+    void expect_refused(const std::string &body, int code, TenderNotifyOutcome outcome,
+                        guint status, const char *reply_body)
+    {
+        GError *error = nullptr;
+        TenderNotifyReply *r = notify(body, &error);
+        EXPECT_TENDER_ERROR(error, code);
+        ASSERT_NE(r, nullptr) << body;
+        EXPECT_EQ(r->outcome, outcome) << body;
+        EXPECT_EQ(r->status, status) << body;
+        EXPECT_STREQ(r->body, reply_body) << body;
+        EXPECT_EQ(r->payment_id, nullptr);
+        tender_notify_reply_free(r);
     }
 
     std::string sandbox(const char *id, const char *event)
@@ -56,6 +76,7 @@ TEST_F(Notify, PaidNotificationCapturesOnce)
     EXPECT_STREQ(r->content_type, "text/plain");
     EXPECT_STREQ(r->payment_id, p->id);
     EXPECT_FALSE(r->duplicate);
+    EXPECT_EQ(r->outcome, TENDER_NOTIFY_ACCEPTED);
     tender_notify_reply_free(r);
     TenderPayment *after = get(p->id);
     EXPECT_EQ(after->status, TENDER_STATUS_CAPTURED);
@@ -78,25 +99,43 @@ TEST_F(Notify, ForgedUnknownAndForeignNotificationsChangeNothing)
 {
     TenderPayment *p = pay("fx_notify", "10.00");
     std::string before = snap(p->id);
-    GError *error = nullptr;
     std::string forged = "notify_id=n1&payment=" + std::string(p->id) + "&event=paid&sig=forged";
-    EXPECT_EQ(notify(forged, &error), nullptr);
-    EXPECT_TENDER_ERROR(error, TENDER_ERROR_NOTIFICATION_REJECTED);
-    EXPECT_EQ(notify("garbage without fields", &error), nullptr);
-    EXPECT_TENDER_ERROR(error, TENDER_ERROR_NOTIFICATION_REJECTED);
-    EXPECT_EQ(notify("notify_id=n2&payment=pay_nosuch&event=paid&sig=valid", &error), nullptr);
-    EXPECT_TENDER_ERROR(error, TENDER_ERROR_NOTIFICATION_REJECTED);
+    // Unverifiable: the plugin's failure reply, so the provider knows.
+    expect_refused(forged, TENDER_ERROR_NOTIFICATION_REJECTED, TENDER_NOTIFY_REJECTED, 400, "fail");
+    expect_refused("garbage without fields", TENDER_ERROR_NOTIFICATION_REJECTED,
+                   TENDER_NOTIFY_REJECTED, 400, "fail");
+    // Verified but about no payment here: the plugin's success reply, so the
+    // provider stops repeating it, and a distinct error for the host.
+    expect_refused("notify_id=n2&payment=pay_nosuch&event=paid&sig=valid",
+                   TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT, TENDER_NOTIFY_UNKNOWN_PAYMENT, 200,
+                   "success");
     EXPECT_EQ(snap(p->id), before);
 
     // A notification of fx_notify naming a payment of another method.
     TenderPayment *other = pay("fx_count", "10.00");
     std::string other_before = snap(other->id);
     std::string foreign = "notify_id=n3&payment=" + std::string(other->id) + "&event=paid&sig=valid";
-    EXPECT_EQ(notify(foreign, &error), nullptr);
-    EXPECT_TENDER_ERROR(error, TENDER_ERROR_NOTIFICATION_REJECTED);
+    expect_refused(foreign, TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT,
+                   TENDER_NOTIFY_UNKNOWN_PAYMENT, 200, "success");
     EXPECT_EQ(snap(other->id), other_before);
     EXPECT_EQ(calls("notification", p->id), 0u);
     EXPECT_EQ(calls("notification", other->id), 0u);
+}
+
+TEST_F(Notify, RepeatIsADuplicateWithTheSameReply)
+{
+    TenderPayment *p = pay("fx_notify", "10.00");
+    std::string body = sandbox(p->id, "paid");
+    tender_notify_reply_free(notify(body));
+    TenderNotifyReply *again = notify(body);
+    ASSERT_NE(again, nullptr);
+    EXPECT_EQ(again->outcome, TENDER_NOTIFY_DUPLICATE);
+    EXPECT_TRUE(again->duplicate);
+    EXPECT_EQ(again->status, 200u);
+    EXPECT_STREQ(again->body, "success");
+    EXPECT_STREQ(again->payment_id, p->id);
+    tender_notify_reply_free(again);
+    EXPECT_EQ(calls("notification", p->id), 1u);
 }
 
 TEST_F(Notify, ProbeIsAnsweredAndAppliedToNothing)
@@ -112,6 +151,7 @@ TEST_F(Notify, ProbeIsAnsweredAndAppliedToNothing)
 TEST_F(Notify, MethodsWithoutNotifications)
 {
     GError *error = nullptr;
+    // The plugin was not asked: no reply to send.
     EXPECT_EQ(notify("x", &error, "fx_count"), nullptr);
     EXPECT_TENDER_ERROR(error, TENDER_ERROR_NOT_SUPPORTED);
     EXPECT_EQ(notify("x", &error, "fx_nope"), nullptr);
@@ -143,10 +183,7 @@ TEST_F(Notify, ClosedAndRefundedNotifications)
                            "&event=refunded&amount=20.00&sig=valid";
     GError *error = nullptr;
     TenderNotifyReply *r = notify(too_much, &error);
-    if (r == nullptr) {
-        ASSERT_NE(error, nullptr);
-        g_clear_error(&error);
-    }
+    g_clear_error(&error);
     tender_notify_reply_free(r);
     TenderPayment *still = get(p->id);
     EXPECT_EQ(still->refunded, 400);
@@ -162,9 +199,9 @@ TEST_F(Notify, EightThreadsOneNotificationAppliedOnce)
     for (int t = 0; t < 8; t++)
         threads.emplace_back([&] {
             GError *error = nullptr;
-            TenderNotifyReply *r =
-                tender_host_notify(host, "fx_notify", nullptr, 0, body.c_str(), body.size(), &error);
-            if (r == nullptr)
+            TenderNotifyReply *r = nullptr;
+            if (!tender_host_notify(host, "fx_notify", nullptr, 0, body.c_str(), body.size(), &r,
+                                    &error))
                 failed++;
             else if (r->duplicate)
                 duplicates++;

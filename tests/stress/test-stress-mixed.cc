@@ -247,14 +247,16 @@ private:
             *colon = '\0';
             hs.push_back({g_strstrip(*l), g_strstrip(colon + 1)});
         }
-        TenderNotifyReply *reply =
-            tender_host_notify(host_, method, hs.data(), hs.size(), body, strlen(body), &error);
+        TenderNotifyReply *reply = nullptr;
+        gboolean accepted = tender_host_notify(host_, method, hs.data(), hs.size(), body,
+                                               strlen(body), &reply, &error);
         g_strfreev(lines);
         g_free(headers);
         g_free(body);
-        if (reply == nullptr) {
+        if (!accepted) {
             seen_->problems.push_back(std::string("notify: ") + error->message);
             g_error_free(error);
+            tender_notify_reply_free(reply);
             return false;
         }
         tender_notify_reply_free(reply);

@@ -42,10 +42,12 @@ typedef enum {
     TENDER_ERROR_PLUGIN = 10,             /* a plugin failed to create or misbehaved */
     TENDER_ERROR_INTERNAL = 11,
     TENDER_ERROR_AUTHORIZATION_EXPIRED = 12, /* capture after the hold lapsed */
-    TENDER_ERROR_NOTIFICATION_REJECTED = 13, /* bad signature or unknown payment */
+    TENDER_ERROR_NOTIFICATION_REJECTED = 13, /* unverifiable: forged, tampered, wrong key */
     TENDER_ERROR_DECLINED = 14,           /* the processor declined a capture, void or refund
                                            * (recorded in the ledger; the payment is unchanged) */
-    TENDER_ERROR_BUSY = 15                /* another operation on the payment did not finish in time */
+    TENDER_ERROR_BUSY = 15,               /* another operation on the payment did not finish in time */
+    TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT = 16 /* verified, but about no payment of this
+                                                    * method in this ledger */
 } TenderErrorCode;
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -92,6 +94,14 @@ void tender_host_options_set_config_data(TenderHostOptions *options, const char 
 /* Ledger file path, or ":memory:" (default: the config's ledger, else
  * "tender-ledger.db" in the working directory). */
 void tender_host_options_set_ledger(TenderHostOptions *options, const char *path);
+/* Never create the ledger file (default FALSE: create it when missing), for
+ * a host that only reads (quotes, tender_host_get, tender_host_list). An
+ * existing ledger opens as usual. A missing one reads as an empty ledger
+ * kept in memory: nothing is written to disk, not even a -wal or -shm file,
+ * and every operation that would record something fails with
+ * TENDER_ERROR_LEDGER instead of being lost. A ledger whose directory does
+ * not exist is an error (TENDER_ERROR_LEDGER) either way. */
+void tender_host_options_set_ledger_no_create(TenderHostOptions *options, gboolean no_create);
 /* Run on a fixed clock (ms since the epoch, UTC) instead of the system one. */
 void tender_host_options_set_fixed_now(TenderHostOptions *options, gint64 now_ms);
 
@@ -171,6 +181,11 @@ typedef struct {
 const GPtrArray *tender_host_plugins(TenderHost *host);   /* TenderPluginInfo* */
 const GPtrArray *tender_host_methods(TenderHost *host);   /* TenderMethodInfo* */
 const GPtrArray *tender_host_refusals(TenderHost *host);  /* TenderRefusal* */
+/* Every directory the host scanned for plugins, in scan order (the options'
+ * directories, then the config's plugin_dirs), NULL-terminated, so a host
+ * that found no plugin can say where it looked. Owned by the host, valid
+ * until tender_host_free(); safe from any thread. */
+const char *const *tender_host_plugin_dirs(TenderHost *host);
 /* The method with this id, or NULL. */
 const TenderMethodInfo *tender_host_method(TenderHost *host, const char *method_id);
 
@@ -273,6 +288,26 @@ typedef struct {
     gint64 updated_ms;
     gint64 hold_expires_ms;  /* 0 = none */
     GPtrArray *operations;   /* TenderOperation*, oldest first */
+    /* Appended by ledger schema 4; the fields above keep their offsets. */
+    /* The buyer's order as requested, before any conversion: currency and
+     * amount equal `currency` and `amount` (at the order currency's ISO
+     * exponent) unless the method took another currency. */
+    char *order_currency;
+    gint64 order_amount;     /* ISO 4217 minor units of order_currency */
+    int order_exponent;      /* decimals of order_amount (the ISO exponent) */
+    /* The configured exchange rates the conversion from order_currency into
+     * `currency` used, exactly as configured and written against the
+     * exchange base: "1 USD = 7.1 CNY as of 2026-11-01", or "1 USD = 0.79
+     * GBP = 7.1 CNY as of …" when neither currency is the base. NULL when
+     * the payment was not converted (or was converted before the ledger
+     * kept rates). The fee is `fee`, in `currency`. */
+    char *exchange_rate;
+    /* The account tier whose limits the payment was held to: `tier` when
+     * the buyer gave one, else the method's configured default_tier; ""
+     * when no tier applied (the method has none). NULL when not known (a
+     * payment without a given tier recorded before the ledger kept it).
+     * `tier` stays what the buyer gave. */
+    char *effective_tier;
 } TenderPayment;
 
 void tender_payment_free(TenderPayment *payment);
@@ -336,23 +371,48 @@ typedef struct {
  * Free with g_ptr_array_unref(). */
 GPtrArray *tender_host_list(TenderHost *host, const TenderListFilter *filter, GError **error);
 
-/* The reply a provider expects for a notification. */
+/* What became of a notification. */
+typedef enum {
+    TENDER_NOTIFY_ACCEPTED = 1,        /* verified and applied (or nothing to apply: a probe) */
+    TENDER_NOTIFY_DUPLICATE = 2,       /* verified, already applied before: nothing changed */
+    TENDER_NOTIFY_UNKNOWN_PAYMENT = 3, /* verified, but names no payment of this method that
+                                        * this ledger holds: nothing changed */
+    TENDER_NOTIFY_REJECTED = 4,        /* could not be verified (forged, tampered, wrong key,
+                                        * unparseable, or the plugin did not answer in time):
+                                        * nothing changed */
+} TenderNotifyOutcome;
+
+/* The reply a provider expects for a notification, exactly as the plugin set
+ * it: a provider decides from it whether to send the notification again. */
 typedef struct {
-    guint status;            /* HTTP status */
+    guint status;                /* HTTP status */
     char *content_type;
-    char *body;              /* e.g. "success", "YES" */
-    char *payment_id;        /* the payment it applied to, NULL if none */
-    gboolean duplicate;      /* already applied before: nothing changed */
+    char *body;                  /* e.g. "success", "YES"; may be empty, never NULL */
+    char *payment_id;            /* the payment it applied to, NULL if none */
+    gboolean duplicate;          /* outcome == TENDER_NOTIFY_DUPLICATE */
+    TenderNotifyOutcome outcome;
 } TenderNotifyReply;
 
 void tender_notify_reply_free(TenderNotifyReply *reply);
 
-/* Hand a provider's notification to method's plugin: verify, identify the
- * payment, apply it once. A forged or unparseable notification fails with
- * TENDER_ERROR_NOTIFICATION_REJECTED and changes nothing. */
-TenderNotifyReply *tender_host_notify(TenderHost *host, const char *method_id,
-                                      const tender_param *headers, gsize n_headers,
-                                      const char *body, gsize body_len, GError **error);
+/* Hand a provider's notification to method's plugin: verify it, identify
+ * the payment, apply it once. headers, body: borrowed for the call.
+ *
+ * *reply (newly allocated; free with tender_notify_reply_free) is set
+ * whenever the plugin was asked, whatever the outcome: send it to the
+ * provider as it is. It is NULL only when the method is unknown, takes no
+ * notifications, or the ledger failed.
+ *
+ * Returns TRUE when the notification was accepted or was a duplicate. Else
+ * FALSE with error set: TENDER_ERROR_NOTIFICATION_REJECTED (unverifiable;
+ * the reply is the plugin's failure reply), TENDER_ERROR_NOTIFICATION_
+ * UNKNOWN_PAYMENT (verified but about no payment here; the reply is the
+ * plugin's success reply, so that the provider stops repeating it), or
+ * another code when the plugin could not be asked or the ledger failed.
+ * Nothing changes unless it was accepted. Thread-safe. */
+gboolean tender_host_notify(TenderHost *host, const char *method_id, const tender_param *headers,
+                            gsize n_headers, const char *body, gsize body_len,
+                            TenderNotifyReply **reply, GError **error);
 
 /* Sandbox only: the notification the provider would send for payment_id when
  * `event` happens ("paid", …), as header lines and a body (both newly

@@ -171,9 +171,10 @@ TEST_F(PaypalHost, WebhookApprovesAndCaptures)
     ASSERT_NE(strstr(body, "CHECKOUT.ORDER.APPROVED"), nullptr);
     Headers h(headers);
 
-    TenderNotifyReply *reply = tender_host_notify(host, "paypal", h.params.data(), h.params.size(),
-                                                  body, strlen(body), &error);
-    ASSERT_NE(reply, nullptr) << error->message;
+    TenderNotifyReply *reply = nullptr;
+    ASSERT_TRUE(tender_host_notify(host, "paypal", h.params.data(), h.params.size(), body,
+                                   strlen(body), &reply, &error))
+        << error->message;
     EXPECT_EQ(reply->status, 200u);
     EXPECT_STREQ(reply->payment_id, id.c_str());
     EXPECT_FALSE(reply->duplicate);
@@ -185,19 +186,24 @@ TEST_F(PaypalHost, WebhookApprovesAndCaptures)
     EXPECT_EQ(p->captured, 2500);
     tender_payment_free(p);
 
-    reply = tender_host_notify(host, "paypal", h.params.data(), h.params.size(), body, strlen(body),
-                               &error);
-    ASSERT_NE(reply, nullptr) << error->message;
+    reply = nullptr;
+    ASSERT_TRUE(tender_host_notify(host, "paypal", h.params.data(), h.params.size(), body,
+                                   strlen(body), &reply, &error))
+        << error->message;
     EXPECT_EQ(reply->status, 200u);
     EXPECT_TRUE(reply->duplicate);
     tender_notify_reply_free(reply);
 
     std::string forged = body;
     forged.replace(forged.find("\"25.00\""), 7, "\"2.50\"");
-    reply = tender_host_notify(host, "paypal", h.params.data(), h.params.size(), forged.c_str(),
-                               forged.size(), &error);
-    EXPECT_EQ(reply, nullptr);
+    reply = nullptr;
+    EXPECT_FALSE(tender_host_notify(host, "paypal", h.params.data(), h.params.size(),
+                                    forged.c_str(), forged.size(), &reply, &error));
     EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED));
+    // The provider still gets an answer, and it is not a success.
+    ASSERT_NE(reply, nullptr);
+    EXPECT_EQ(reply->outcome, TENDER_NOTIFY_REJECTED);
+    EXPECT_GE(reply->status, 400u);
     g_clear_error(&error);
     tender_notify_reply_free(reply);
     g_free(headers);

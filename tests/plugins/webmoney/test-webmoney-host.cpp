@@ -99,9 +99,20 @@ protected:
         std::vector<tender_param> params;
         for (size_t i = 0; i < names.size(); i++)
             params.push_back({names[i].c_str(), values[i].c_str()});
-        return tender_host_notify(host, "webmoney", params.data(), params.size(), body.c_str(),
-                                  body.size(), error);
+        // The reply when accepted; when not, NULL with error set, and the
+        // reply the provider would still be sent kept in refused_reply.
+        TenderNotifyReply *reply = nullptr;
+        if (tender_host_notify(host, "webmoney", params.data(), params.size(), body.c_str(),
+                               body.size(), &reply, error))
+            return reply;
+        refused_reply.assign(reply ? reply->body : "(none)");
+        refused_status = reply ? reply->status : 0;
+        tender_notify_reply_free(reply);
+        return nullptr;
     }
+
+    std::string refused_reply;
+    guint refused_status = 0;
 
     TenderPayment *get(const char *id)
     {
@@ -245,6 +256,8 @@ TEST_F(WebMoneyHost, MerchantPageFinishedByNotifications)
         post("Content-Type: application/x-www-form-urlencoded\n", forged, &error);
     EXPECT_EQ(bad, nullptr);
     EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED));
+    EXPECT_NE(refused_reply, "(none)") << "the plugin's failure reply reaches the caller";
+    EXPECT_NE(refused_reply, "YES");
     g_clear_error(&error);
     if (bad)
         tender_notify_reply_free(bad);
