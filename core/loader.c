@@ -5,12 +5,15 @@
  * dlclose()d at once; a loaded one stays open until tender_loader_free(),
  * because the registry points into its plugin-static descriptor. */
 #include "loader.h"
+#include "loader-filesafety.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -284,22 +287,18 @@ static void register_plugin(TenderLoader *loader, const char *path, void *handle
 /* dlopen() maps a file's segments as its headers say; a segment that ends
  * past the end of a truncated file (a half-copied plugin) faults with SIGBUS
  * the moment the dynamic linker touches it. So read the ELF headers first
- * and refuse a file whose headers point outside it. NULL when the file looks
- * whole, else the reason. */
-static char *check_elf_file(const char *path)
+ * and refuse a file whose headers point outside it. fd is the open plugin and
+ * st its fstat(). NULL when the file looks whole, else the reason. */
+static char *check_elf_fd(int fd, const struct stat *st)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return g_strdup_printf("cannot read: %s", g_strerror(errno));
     char *reason = NULL;
-    struct stat st;
     ElfW(Ehdr) eh;
-    if (fstat(fd, &st) != 0 || pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
         memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) {
         reason = g_strdup("not a loadable shared object (not an ELF file)");
         goto out;
     }
-    guint64 size = (guint64)st.st_size;
+    guint64 size = (guint64)st->st_size;
     if (eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32)) {
         reason = g_strdup_printf("not a loadable shared object (built for %d-bit, this host "
                                  "is %d-bit)", eh.e_ident[EI_CLASS] == ELFCLASS64 ? 64 : 32,
@@ -333,50 +332,123 @@ static char *check_elf_file(const char *path)
         }
     }
 out:
-    close(fd);
     return reason;
+}
+
+/* The refusal for a file whose place is unsafe (why from
+ * tender_filesafety_check_ancestors); names where a link led, if one did. */
+static char *unsafe_place_reason(const char *path, const char *real, const char *why)
+{
+    if (strcmp(path, real) == 0)
+        return g_strdup_printf("plugin file sits under %s; not loaded", why);
+    return g_strdup_printf("plugin file resolves to %s, under %s; not loaded", real, why);
+}
+
+/* The checks before anything of the file runs, in an order that leaves no
+ * gap to exploit: resolve every link once, check every directory above the
+ * result from "/" down (after which only root or this user can change what
+ * the resolved name points at), then open that name without following a
+ * link and check the owner, mode and kind of what the descriptor holds.
+ * Returns the descriptor, the resolved path in *real (free()) and the fstat
+ * in *st; or -1 with the refusal recorded. */
+static int open_safe_file(TenderLoader *loader, const char *path, char **real, struct stat *st)
+{
+    int fd = -1;
+    *real = realpath(path, NULL);
+    if (*real == NULL) {
+        refuse(loader, path, NULL, g_strdup_printf("cannot read: %s", g_strerror(errno)));
+        return -1;
+    }
+    char *why = tender_filesafety_check_ancestors(*real);
+    if (why != NULL) {
+        refuse(loader, path, NULL, unsafe_place_reason(path, *real, why));
+        g_free(why);
+        goto refused;
+    }
+    /* Never open() a device or a FIFO: that can block or have effects. */
+    if (lstat(*real, st) != 0) {
+        refuse(loader, path, NULL, g_strdup_printf("cannot read: %s", g_strerror(errno)));
+        goto refused;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        refuse(loader, path, NULL, g_strdup("not a regular file"));
+        goto refused;
+    }
+    fd = open(*real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        refuse(loader, path, NULL, g_strdup_printf("cannot read: %s", g_strerror(errno)));
+        goto refused;
+    }
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        refuse(loader, path, NULL, g_strdup("not a regular file"));
+        goto refused;
+    }
+    /* Whoever can write the file can make the host run their code. */
+    if ((why = tender_filesafety_check_owner_mode(st)) != NULL) {
+        refuse(loader, path, NULL, g_strdup_printf("plugin file is %s; not loaded", why));
+        g_free(why);
+        goto refused;
+    }
+    return fd;
+refused:
+    if (fd >= 0)
+        close(fd);
+    free(*real);
+    *real = NULL;
+    return -1;
+}
+
+/* dlopen() the checked file; NULL (and a refusal) when it will not load.
+ *
+ * It is given the resolved path, not "/proc/self/fd/N" of the descriptor
+ * just checked. glibc knows the objects it has loaded by the name they were
+ * opened under: once N is closed and reused for the next plugin,
+ * dlopen("/proc/self/fd/N") returns the plugin loaded before instead (seen
+ * with glibc 2.36), and debuggers and dladdr() would show a name that no
+ * longer means anything. The resolved path is as good as the descriptor:
+ * every directory above it was just found writable by root and this user
+ * alone (or sticky, and theirs), so nobody else can make the name point at
+ * another file in between, and the file itself is theirs and not writable
+ * by anyone else. */
+static void *open_plugin(TenderLoader *loader, const char *path, const char *real)
+{
+    dlerror();
+    void *handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    if (handle != NULL)
+        return handle;
+    const char *why = dlerror();
+    if (why == NULL)
+        why = "unknown dlopen error";
+    /* dlerror() repeats the path; the refusal already leads with it. */
+    if (g_str_has_prefix(why, real) && g_str_has_prefix(why + strlen(real), ": "))
+        why += strlen(real) + 2;
+    if (strstr(why, "undefined symbol") != NULL)
+        refuse(loader, path, NULL, g_strdup_printf("has unresolved symbols (dlopen: %s)", why));
+    else
+        refuse(loader, path, NULL,
+               g_strdup_printf("not a loadable shared object (dlopen: %s)", why));
+    return NULL;
 }
 
 gboolean tender_loader_load_file(TenderLoader *loader, const char *path)
 {
     g_return_val_if_fail(loader != NULL && path != NULL, FALSE);
 
+    char *real = NULL;
     struct stat st;
-    if (stat(path, &st) != 0) {
-        refuse(loader, path, NULL, g_strdup_printf("cannot read: %s", g_strerror(errno)));
+    int fd = open_safe_file(loader, path, &real, &st);
+    if (fd < 0)
         return FALSE;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        refuse(loader, path, NULL, g_strdup("not a regular file"));
-        return FALSE;
-    }
-
-    char *bad_elf = check_elf_file(path);
-    if (bad_elf != NULL) {
+    void *handle = NULL;
+    char *bad_elf = check_elf_fd(fd, &st);
+    if (bad_elf != NULL)
         refuse(loader, path, NULL, bad_elf);
+    else
+        handle = open_plugin(loader, path, real);
+    close(fd);
+    free(real);
+    if (handle == NULL)
         return FALSE;
-    }
-
-    /* A name without a slash would make dlopen() search the library path. */
-    char *open_path = strchr(path, '/') ? g_strdup(path) : g_strconcat("./", path, NULL);
-    dlerror();
-    void *handle = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
-    g_free(open_path);
-    if (handle == NULL) {
-        const char *why = dlerror();
-        if (why == NULL)
-            why = "unknown dlopen error";
-        /* dlerror() repeats the path we already lead the message with. */
-        if (g_str_has_prefix(why, path) && g_str_has_prefix(why + strlen(path), ": "))
-            why += strlen(path) + 2;
-        if (strstr(why, "undefined symbol") != NULL)
-            refuse(loader, path, NULL,
-                   g_strdup_printf("has unresolved symbols (dlopen: %s)", why));
-        else
-            refuse(loader, path, NULL,
-                   g_strdup_printf("not a loadable shared object (dlopen: %s)", why));
-        return FALSE;
-    }
 
     tender_plugin_entry_fn entry;
     void *sym = dlsym(handle, TENDER_PLUGIN_ENTRY_SYMBOL);
@@ -424,42 +496,72 @@ static gint compare_names(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Check dir is a directory nobody but its owner can write to, and read its
- * entry names sorted; NULL (and a refusal) otherwise. */
+/* Check dir is a directory, and one nobody but root and this user can
+ * write to or change the place of (the same order as open_safe_file():
+ * resolve, check every directory above, open without following a link,
+ * check what was opened), and read its entry names sorted; NULL (and a
+ * refusal) otherwise. Unlike a directory above it, the plugin directory may
+ * not be writable by others even when sticky: anyone could add a plugin. */
 static GPtrArray *open_safe_dir(TenderLoader *loader, const char *dir)
 {
-    struct stat st;
-    if (stat(dir, &st) != 0) {
+    char *real = realpath(dir, NULL);
+    if (real == NULL) {
         refuse(loader, dir, NULL,
                g_strdup_printf("cannot read plugin directory: %s", g_strerror(errno)));
         return NULL;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        refuse(loader, dir, NULL, g_strdup("not a directory"));
+    char *why = tender_filesafety_check_ancestors(real);
+    if (why != NULL) {
+        if (strcmp(dir, real) == 0)
+            refuse(loader, dir, NULL,
+                   g_strdup_printf("plugin directory sits under %s; no plugin in it is loaded",
+                                   why));
+        else
+            refuse(loader, dir, NULL,
+                   g_strdup_printf("plugin directory resolves to %s, under %s; no plugin in it "
+                                   "is loaded", real, why));
+        g_free(why);
+        free(real);
+        return NULL;
+    }
+    int fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int open_errno = errno;
+    free(real);
+    if (fd < 0) {
+        refuse(loader, dir, NULL,
+               open_errno == ENOTDIR
+                   ? g_strdup("not a directory")
+                   : g_strdup_printf("cannot read plugin directory: %s", g_strerror(open_errno)));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        refuse(loader, dir, NULL,
+               g_strdup_printf("cannot read plugin directory: %s", g_strerror(errno)));
+        close(fd);
         return NULL;
     }
     /* Whoever can write here can make the host run their code. */
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    if ((why = tender_filesafety_check_owner_mode(&st)) != NULL) {
         refuse(loader, dir, NULL,
-               g_strdup_printf("plugin directory is writable by %s (mode %04o); no plugin in "
-                               "it is loaded", (st.st_mode & S_IWOTH) ? "others" : "its group",
-                               (unsigned)(st.st_mode & 07777)));
+               g_strdup_printf("plugin directory is %s; no plugin in it is loaded", why));
+        g_free(why);
+        close(fd);
         return NULL;
     }
-    GError *error = NULL;
-    GDir *d = g_dir_open(dir, 0, &error);
+    DIR *d = fdopendir(fd);
     if (d == NULL) {
         refuse(loader, dir, NULL,
-               g_strdup_printf("cannot read plugin directory: %s", error->message));
-        g_error_free(error);
+               g_strdup_printf("cannot read plugin directory: %s", g_strerror(errno)));
+        close(fd);
         return NULL;
     }
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-    while ((name = g_dir_read_name(d)) != NULL)
-        if (name[0] != '.')
-            g_ptr_array_add(names, g_strdup(name));
-    g_dir_close(d);
+    const struct dirent *entry;
+    while ((entry = readdir(d)) != NULL)
+        if (entry->d_name[0] != '.')
+            g_ptr_array_add(names, g_strdup(entry->d_name));
+    closedir(d); /* closes fd */
     g_ptr_array_sort(names, compare_names);
     return names;
 }

@@ -25,11 +25,17 @@ TenderLoader *tender_loader_new(const tender_host_services *services);
 void tender_loader_free(TenderLoader *loader);
 
 /* Load every "*.so" file in dir (and in its immediate subdirectories, so a
- * build tree's plugins/<id>/<id>.so is found), in name order. A directory
- * that group or others can write to is refused as a whole (recorded as a
- * refusal naming the directory). A missing directory is recorded too. */
+ * build tree's plugins/<id>/<id>.so is found), in name order. dir is
+ * refused as a whole (a refusal naming it and the reason) when group or
+ * others can write to it, when it is owned by someone other than root or
+ * the running user, or when a directory above it (where its links lead) is
+ * either of these; above it, a sticky directory such as /tmp may be
+ * writable by others. A missing directory is recorded too. */
 void tender_loader_scan_dir(TenderLoader *loader, const char *dir);
-/* Load one file; FALSE (and a recorded refusal) when refused. */
+/* Load one file; FALSE (and a recorded refusal) when refused. The file, and
+ * every directory above where its links lead, must pass the same owner and
+ * mode rules as a plugin directory (loader-filesafety.h) before it is
+ * opened. */
 gboolean tender_loader_load_file(TenderLoader *loader, const char *path);
 
 const GPtrArray *tender_loader_plugins(const TenderLoader *loader);  /* TenderPluginInfo* */

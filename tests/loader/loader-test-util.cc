@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
@@ -76,6 +77,15 @@ TempDir::TempDir()
     path_ = dir ? dir : "/nonexistent";
     g_free(dir);
     g_chmod(path_.c_str(), 0700);
+}
+
+TempDir::TempDir(const std::string &parent)
+{
+    char *tmpl = g_build_filename(parent.c_str(), "tender-loader-XXXXXX", nullptr);
+    bool made = g_mkdtemp_full(tmpl, 0700) != nullptr;
+    EXPECT_TRUE(made) << tmpl << ": " << g_strerror(errno);
+    path_ = made ? tmpl : "/nonexistent";
+    g_free(tmpl);
 }
 
 TempDir::~TempDir()

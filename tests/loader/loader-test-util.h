@@ -35,10 +35,12 @@ inline const TenderPluginInfo *plugin_at(const TenderLoader *l, guint i)
     return static_cast<const TenderPluginInfo *>(g_ptr_array_index(tender_loader_plugins(l), i));
 }
 
-/* A private (0700) temporary directory, removed with its contents. */
+/* A private (0700) temporary directory, removed with its contents: in the
+ * temporary directory of GLib (TMPDIR, else /tmp), or in parent. */
 class TempDir {
 public:
     TempDir();
+    explicit TempDir(const std::string &parent);
     ~TempDir();
     TempDir(const TempDir &) = delete;
     TempDir &operator=(const TempDir &) = delete;
