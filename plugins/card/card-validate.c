@@ -1,4 +1,5 @@
-/* Validation of card details, following the brand rules of METHODS.md. */
+/* Validation of card details, following the brand rules of METHODS.md and
+ * the IIN table of card-brand.c. */
 #include "card-validate.h"
 
 #include <string.h>
@@ -95,30 +96,31 @@ static int parse_number(const card_config *config, const tender_request *req, ca
     size_t len = strlen(in->digits);
     if (len < CARD_MIN_DIGITS) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_NUMBER, RAW_INVALID_NUMBER,
-                              "number: a card number has at least %d digits",
-                              CARD_MIN_DIGITS);
+                              "number: a card number has at least %d digits", CARD_MIN_DIGITS);
         return 0;
     }
-    card_brand brand = card_brand_detect(in->digits);
-    if (brand == CARD_BRAND_UNKNOWN) {
+    const card_brand_info *brand = card_brand_identify(in->digits);
+    if (brand == NULL) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_NUMBER, RAW_INVALID_NUMBER,
                               "number: the card's issuer prefix belongs to no supported brand");
         return 0;
     }
-    if (!card_brand_length_ok(brand, len)) {
+    /* The length is judged against the brand the prefix names, so the
+     * buyer learns what a number of that brand looks like. */
+    if (!card_brand_length_ok(brand->brand, len)) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_NUMBER, RAW_INVALID_NUMBER,
-                              "number: a %s card number has %s digits, not %zu",
-                              card_brand_name(brand), card_brand_lengths_text(brand), len);
+                              "number: %s card numbers have %s digits, not %zu",
+                              brand->display_name, brand->lengths_text, len);
         return 0;
     }
-    int luhn_required = !(brand == CARD_BRAND_UNIONPAY && config->unionpay_luhn_exempt);
+    int luhn_required = !(brand->brand == CARD_BRAND_UNIONPAY && config->unionpay_luhn_exempt);
     if (luhn_required && !tender_luhn_valid(in->digits)) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_NUMBER, RAW_INVALID_NUMBER,
                               "number: the card number fails its check digit (Luhn); "
                               "it was probably mistyped");
         return 0;
     }
-    in->brand = brand;
+    in->brand = brand->brand;
     memcpy(in->first6, in->digits, 6);
     in->first6[6] = '\0';
     memcpy(in->last4, in->digits + len - 4, 4);
@@ -190,20 +192,21 @@ static int parse_expiry(const tender_request *req, int64_t now_ms, card_input *i
 
 static int parse_cvc(const tender_request *req, card_input *in, tender_result *res)
 {
+    /* Runs only after parse_number accepted the number: in->brand is known. */
+    const card_brand_info *brand = card_brand_info_of(in->brand);
     const char *cvc = param(req, "cvc");
     if (cvc == NULL) {
-        if (card_brand_cvc_optional(in->brand))
+        if (brand->code_optional)
             return 1;
         tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, RAW_FORMAT_ERROR,
-                              "cvc: the security code is missing (required for %s cards)",
-                              card_brand_name(in->brand));
+                              "cvc: the security code (%s) is missing (required for %s cards)",
+                              brand->code_name, brand->display_name);
         return 0;
     }
-    int want = card_brand_cvc_length(in->brand);
-    if (strlen(cvc) != (size_t)want || !tender_all_digits(cvc)) {
+    if (strlen(cvc) != (size_t)brand->code_length || !tender_all_digits(cvc)) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_SECURITY_CODE, RAW_CVC,
-                              "cvc: a %s security code has %d digits", card_brand_name(in->brand),
-                              want);
+                              "cvc: %s security codes (%s) have %d digits", brand->display_name,
+                              brand->code_name, brand->code_length);
         return 0;
     }
     in->has_cvc = 1;

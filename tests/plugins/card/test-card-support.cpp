@@ -11,32 +11,6 @@ gint64 utc_ms(int year, int month, int day, int hour, int minute, int second, in
     return v;
 }
 
-static bool luhn(const std::string &digits)
-{
-    int sum = 0;
-    for (size_t i = 0; i < digits.size(); i++) {
-        int d = digits[digits.size() - 1 - i] - '0';
-        if (i % 2 == 1) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    return sum % 10 == 0;
-}
-
-std::string make_number(const std::string &prefix, size_t length, bool luhn_ok)
-{
-    std::string body = prefix;
-    while (body.size() < length - 1)
-        body += '0';
-    for (char c = '0'; c <= '9'; c++)
-        if (luhn(body + c) == luhn_ok)
-            return body + c;
-    return body + '0';
-}
-
 void CardTest::SetUp()
 {
     load();

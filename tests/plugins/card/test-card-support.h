@@ -15,6 +15,8 @@ extern "C" {
 #include "plugin-harness.h"
 }
 
+#include "test-card-numbers.h"
+
 // 2026-03-01T10:00:00Z, the harness's default clock.
 constexpr gint64 kHarnessNow = 1772359200000LL;
 constexpr gint64 kDayMs = 86400000LL;
@@ -22,10 +24,6 @@ constexpr gint64 kDayMs = 86400000LL;
 // ms since the epoch of a UTC date and time.
 gint64 utc_ms(int year, int month, int day, int hour = 0, int minute = 0, int second = 0,
               int ms = 0);
-
-// A number of `length` digits starting with prefix, zeros in the middle and
-// a correct (luhn_ok) or wrong Luhn check digit.
-std::string make_number(const std::string &prefix, size_t length, bool luhn_ok = true);
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
