@@ -3,9 +3,11 @@
  *
  * The method rules follow ../shared/METHODS.md (Alipay's per-transaction
  * bounds and real-name classes, PayPal's maximums, WebMoney's passport
- * limits). The exchange rates and the BIN-country table are SAMPLE DATA:
- * plausible fixed numbers for the sandbox, not market rates; an operator
- * supplies real ones in their own file. docs/config.md documents every key. */
+ * limits; a buyer who names no class or passport is held to the lowest, the
+ * one every account has). The exchange rates and the BIN-country table are
+ * SAMPLE DATA: plausible fixed numbers for the sandbox, not market rates; an
+ * operator supplies real ones in their own file. docs/config.md documents
+ * every key. */
 #include <tender/tender.h>
 
 static const char default_config[] =
@@ -77,6 +79,7 @@ static const char default_config[] =
     "      \"limits\": [\n"
     "        {\"window\": \"year\", \"currency\": \"CNY\", \"max\": \"3000000.00\"}\n"
     "      ],\n"
+    "      \"default_tier\": \"class_i\",\n"
     "      \"tiers\": {\n"
     "        \"class_i\": {\"limits\": [\n"
     "          {\"window\": \"lifetime\", \"currency\": \"CNY\", \"max\": \"1000.00\"}]},\n"
@@ -117,6 +120,7 @@ static const char default_config[] =
     "    \"webmoney\": {\n"
     "      \"enabled\": true,\n"
     "      \"currencies\": [\"USD\", \"EUR\", \"KZT\", \"BYN\", \"VND\", \"UZS\"],\n"
+    "      \"default_tier\": \"alias\",\n"
     "      \"tiers\": {\n"
     "        \"alias\": {\"limits\": [\n"
     "          {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"100.00\"},\n"

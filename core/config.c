@@ -15,6 +15,8 @@
 
 #include <tender/money.h>
 
+#include "regions.h"
+
 #define DEFAULT_DEADLINE_MS 10000
 #define DEFAULT_MAX_RETRIES 2
 #define DEFAULT_BACKOFF_MS 100
@@ -35,6 +37,7 @@ struct TenderConfig {
     GStrv plugin_dirs;
     char *ledger;
     char merchant_region[3];
+    GStrv user_assigned;      /* user-assigned regions the operator declared; NULL: none */
     gint64 reconcile_age_ms;
     char base[4];             /* "" when there is no exchange section */
     char *as_of;              /* "" when none */
@@ -184,6 +187,7 @@ void tender_config_free(TenderConfig *config)
     g_free(config->origin);
     g_strfreev(config->plugin_dirs);
     g_free(config->ledger);
+    g_strfreev(config->user_assigned);
     g_free(config->as_of);
     g_hash_table_unref(config->rates);
     g_hash_table_unref(config->bins);
@@ -599,6 +603,38 @@ static gboolean want_region(Ctx *ctx, const char *path, JsonNode *node, gboolean
     if (!tender_region_is_valid(region))
         return fail(ctx, path, "unknown region \"%s\" (expected an ISO 3166-1 alpha-2 code "
                     "such as US%s)", region, star_ok ? ", or \"*\"" : "");
+    if (!tender_config_region_declared(ctx->config, region))
+        return fail(ctx, path, "region \"%s\" is user-assigned (ISO 3166-1 leaves it to private "
+                    "use): list it in $.user_assigned_regions to use it", region);
+    *out = region;
+    return TRUE;
+}
+
+/* One entry of $.user_assigned_regions: a user-assigned code, declared once.
+ * An assigned code there is a slip (it needs no declaration), so it is
+ * refused rather than ignored. */
+static gboolean user_assigned_item(Ctx *ctx, const char *path, JsonNode *node, const char **out)
+{
+    const char *region = want_string(ctx, path, node);
+    if (region == NULL)
+        return FALSE;
+    if (!tender_region_is_valid(region))
+        return fail(ctx, path, "\"%s\" is not an ISO 3166-1 alpha-2 code (expected a "
+                    "user-assigned one: AA, QM to QZ, XA to XZ or ZZ)", region);
+    if (!tender_region_is_user_assigned(region))
+        return fail(ctx, path, "\"%s\" is an assigned ISO 3166-1 code and needs no declaration "
+                    "(only AA, QM to QZ, XA to XZ and ZZ go here)", region);
+    if (ctx->config->user_assigned != NULL &&
+        g_strv_contains((const char *const *)ctx->config->user_assigned, region))
+        return fail(ctx, path, "\"%s\" is listed twice", region);
+    /* Declared as soon as it is read, so a repeat further on is caught. */
+    GStrvBuilder *b = g_strv_builder_new();
+    if (ctx->config->user_assigned != NULL)
+        g_strv_builder_addv(b, (const char **)ctx->config->user_assigned);
+    g_strv_builder_add(b, region);
+    g_strfreev(ctx->config->user_assigned);
+    ctx->config->user_assigned = g_strv_builder_end(b);
+    g_strv_builder_unref(b);
     *out = region;
     return TRUE;
 }
@@ -1209,8 +1245,19 @@ static gboolean load_method(Ctx *ctx, const char *path, const char *id, JsonNode
         const char *t = want_string(ctx, p_default, MEMBER("default_tier"));
         if (t == NULL)
             return FALSE;
-        if (tender_method_policy_tier(m, t) == NULL)
-            return fail(ctx, p_default, "tier \"%s\" is not defined under \"tiers\"", t);
+        if (tender_method_policy_tier(m, t) == NULL) {
+            /* Name what would be accepted, so the fix is one edit away. */
+            g_autoptr(GString) names = g_string_new(NULL);
+            for (guint i = 0; i < m->tiers->len; i++) {
+                const TenderTierPolicy *tier = g_ptr_array_index(m->tiers, i);
+                g_string_append_printf(names, "%s%s", i ? ", " : "", tier->name);
+            }
+            if (names->len == 0)
+                return fail(ctx, p_default, "tier \"%s\" is not defined under \"tiers\" "
+                            "(the method defines no tiers)", t);
+            return fail(ctx, p_default, "tier \"%s\" is not defined under \"tiers\" "
+                        "(its tiers: %s)", t, names->str);
+        }
         m->default_tier = g_strdup(t);
     }
     if (HAS("velocity") && !load_velocity(ctx, p_velocity, MEMBER("velocity"), m->velocity))
@@ -1239,7 +1286,7 @@ static gboolean load_root(Ctx *ctx, JsonNode *root)
 {
     static const char *const keys[] = {
         "plugin_dirs", "ledger", "merchant", "reconcile", "exchange", "bin_countries",
-        "methods", NULL,
+        "methods", "user_assigned_regions", NULL,
     };
     TenderConfig *c = ctx->config;
     JsonObject *obj = want_object(ctx, "$", root);
@@ -1247,6 +1294,13 @@ static gboolean load_root(Ctx *ctx, JsonNode *root)
         return FALSE;
 #define MEMBER(name) json_object_get_member(obj, name)
 #define HAS(name) json_object_has_member(obj, name)
+    /* The declared user-assigned regions before any region is read. */
+    if (HAS("user_assigned_regions")) {
+        g_auto(GStrv) declared = NULL;
+        if (!want_strv(ctx, "$.user_assigned_regions", MEMBER("user_assigned_regions"),
+                       user_assigned_item, &declared))
+            return FALSE;
+    }
     /* The exchange first: every other money value needs its rates. */
     if (HAS("exchange") && !load_exchange(ctx, "$.exchange", MEMBER("exchange")))
         return FALSE;
@@ -1553,6 +1607,33 @@ gint64 tender_config_reconcile_age_ms(const TenderConfig *config)
     return config->reconcile_age_ms;
 }
 
+gboolean tender_config_region_declared(const TenderConfig *config, const char *region)
+{
+    if (!tender_region_is_user_assigned(region))
+        return TRUE;
+    return config->user_assigned != NULL &&
+           g_strv_contains((const char *const *)config->user_assigned, region);
+}
+
+gboolean tender_config_check_buyer_region(const TenderConfig *config, const char *region,
+                                          GError **error)
+{
+    if (region == NULL || !tender_region_is_valid(region)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "unknown region '%s' (expected an ISO 3166-1 alpha-2 code such as US)",
+                    region != NULL ? region : "");
+        return FALSE;
+    }
+    if (!tender_config_region_declared(config, region)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "region '%s' is user-assigned (ISO 3166-1 leaves it to private use) and the "
+                    "config does not declare it: list it in user_assigned_regions to accept it",
+                    region);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 const char *tender_config_merchant_region(const TenderConfig *config)
 {
     return config->merchant_region;
@@ -1712,6 +1793,47 @@ gboolean tender_config_convert(const TenderConfig *config, gint64 amount, const 
     if (!conversion_factor(config, from, from_exponent, to, to_exponent, &num, &den))
         return FALSE;
     return tender_money_mul_div(amount, num, den, TRUE, out);
+}
+
+/* A configured rate as the exact decimal it was given: "7.1", "0.307", "150". */
+static char *rate_decimal(const Rate *rate)
+{
+    char digits[24];
+    g_snprintf(digits, sizeof digits, "%" G_GINT64_FORMAT, rate->mantissa);
+    int n = (int)strlen(digits);
+    if (rate->scale == 0)
+        return g_strdup(digits);
+    if (n > rate->scale)
+        return g_strdup_printf("%.*s.%s", n - rate->scale, digits, digits + n - rate->scale);
+    GString *text = g_string_new("0.");
+    for (int zeros = rate->scale - n; zeros > 0; zeros--)
+        g_string_append_c(text, '0');
+    g_string_append(text, digits);
+    return g_string_free(text, FALSE);
+}
+
+char *tender_config_rate_quote(const TenderConfig *config, const char *from, const char *to)
+{
+    if (config == NULL || from == NULL || to == NULL || strcmp(from, to) == 0)
+        return NULL;
+    const Rate *rf = g_hash_table_lookup(config->rates, from);
+    const Rate *rt = g_hash_table_lookup(config->rates, to);
+    if (rf == NULL || rt == NULL)
+        return NULL;
+    /* Rates are quoted against the base, so that is how the conversion is
+     * written: one leg when either currency is the base, both otherwise. */
+    GString *line = g_string_new(NULL);
+    g_string_append_printf(line, "1 %s", config->base);
+    const Rate *legs[] = {rf, rt};
+    for (guint i = 0; i < G_N_ELEMENTS(legs); i++) {
+        if (strcmp(legs[i]->code, config->base) == 0)
+            continue;
+        g_autofree char *decimal = rate_decimal(legs[i]);
+        g_string_append_printf(line, " = %s %s", decimal, legs[i]->code);
+    }
+    if (config->as_of[0] != '\0')
+        g_string_append_printf(line, " as of %s", config->as_of);
+    return g_string_free(line, FALSE);
 }
 
 char *tender_config_rate_text(const TenderConfig *config, const char *from, const char *to)

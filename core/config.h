@@ -141,6 +141,15 @@ const TenderMethodPolicy *tender_config_method(const TenderConfig *config,
 const TenderTierPolicy *tender_method_policy_tier(const TenderMethodPolicy *policy,
                                                   const char *name);
 
+/* FALSE for a user-assigned region (AA, QM-QZ, XA-XZ, ZZ) that the config's
+ * user_assigned_regions does not list; TRUE for any other region. */
+gboolean tender_config_region_declared(const TenderConfig *config, const char *region);
+/* A buyer's region the config accepts: a valid ISO 3166-1 alpha-2 code and,
+ * when it is user-assigned, declared. Else FALSE with
+ * TENDER_ERROR_INVALID_ARGUMENT saying which and what to do. */
+gboolean tender_config_check_buyer_region(const TenderConfig *config, const char *region,
+                                          GError **error);
+
 /* The merchant's region ("" when not configured: no cross-border fees). */
 const char *tender_config_merchant_region(const TenderConfig *config);
 
@@ -161,6 +170,14 @@ gboolean tender_config_convert(const TenderConfig *config, gint64 amount, const 
 /* "1 USD = 7.1 CNY as of 2026-11-01" (newly allocated), or NULL when a rate
  * is missing. */
 char *tender_config_rate_text(const TenderConfig *config, const char *from, const char *to);
+
+/* The configured rates a conversion from `from` into `to` uses, exactly as
+ * configured (the decimals the config gave, never a computed quotient),
+ * written against the exchange base: "1 USD = 7.1 CNY as of 2026-11-01"
+ * when either currency is the base, "1 USD = 0.79 GBP = 7.1 CNY as of …"
+ * otherwise (the base's rate is 1). " as of …" only when the config gives
+ * a date. Newly allocated; NULL for the same currency or a missing rate. */
+char *tender_config_rate_quote(const TenderConfig *config, const char *from, const char *to);
 
 /* The issuing country of a card from the config's BIN-country table (the
  * longest configured prefix of digits that matches), or NULL. */

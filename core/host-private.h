@@ -20,6 +20,7 @@ struct TenderHostOptions {
     char *config_file;
     char *config_data;
     char *ledger_path;
+    gboolean ledger_no_create;
     gboolean fixed_clock;
     gint64 now_ms;
 };
@@ -47,6 +48,7 @@ struct TenderHost {
     GHashTable *methods; /* id -> HostMethod* (created instances only) */
     GPtrArray *warnings;
     GPtrArray *refusals; /* loader refusals + instances that failed to create */
+    GStrv plugin_dirs;   /* every directory scanned for plugins, in order */
     gboolean fixed_clock;
     gint64 now_ms; /* atomic when fixed */
     GMutex listeners_lock;

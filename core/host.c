@@ -50,6 +50,11 @@ void tender_host_options_set_ledger(TenderHostOptions *o, const char *path)
     o->ledger_path = g_strdup(path);
 }
 
+void tender_host_options_set_ledger_no_create(TenderHostOptions *o, gboolean no_create)
+{
+    o->ledger_no_create = no_create;
+}
+
 void tender_host_options_set_fixed_now(TenderHostOptions *o, gint64 now_ms)
 {
     o->fixed_clock = TRUE;
@@ -138,11 +143,18 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
     }
 
     host->loader = tender_loader_new(&host->services);
-    for (guint i = 0; i < o->plugin_dirs->len; i++)
+    GStrvBuilder *scanned = g_strv_builder_new();
+    for (guint i = 0; i < o->plugin_dirs->len; i++) {
         tender_loader_scan_dir(host->loader, g_ptr_array_index(o->plugin_dirs, i));
+        g_strv_builder_add(scanned, g_ptr_array_index(o->plugin_dirs, i));
+    }
     const char *const *config_dirs = tender_config_plugin_dirs(host->config);
-    for (gsize i = 0; config_dirs && config_dirs[i]; i++)
+    for (gsize i = 0; config_dirs && config_dirs[i]; i++) {
         tender_loader_scan_dir(host->loader, config_dirs[i]);
+        g_strv_builder_add(scanned, config_dirs[i]);
+    }
+    host->plugin_dirs = g_strv_builder_end(scanned);
+    g_strv_builder_unref(scanned);
     const GPtrArray *refused = tender_loader_refusals(host->loader);
     for (guint i = 0; i < refused->len; i++) {
         const TenderRefusal *r = g_ptr_array_index(refused, i);
@@ -156,7 +168,8 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
                               : tender_config_ledger_path(host->config)
                                   ? tender_config_ledger_path(host->config)
                                   : "tender-ledger.db";
-    host->ledger = tender_ledger_open(ledger_path, error);
+    host->ledger = o->ledger_no_create ? tender_ledger_open_no_create(ledger_path, error)
+                                       : tender_ledger_open(ledger_path, error);
     if (host->ledger == NULL) {
         tender_host_free(host);
         return NULL;
@@ -175,6 +188,7 @@ void tender_host_free(TenderHost *host)
     tender_config_free(host->config);
     g_ptr_array_unref(host->warnings);
     g_ptr_array_unref(host->refusals);
+    g_strfreev(host->plugin_dirs);
     g_array_unref(host->listeners);
     g_mutex_clear(&host->listeners_lock);
     g_mutex_clear(&host->busy_lock);
@@ -213,6 +227,11 @@ const GPtrArray *tender_host_methods(TenderHost *host)
 const GPtrArray *tender_host_refusals(TenderHost *host)
 {
     return host->refusals;
+}
+
+const char *const *tender_host_plugin_dirs(TenderHost *host)
+{
+    return (const char *const *)host->plugin_dirs;
 }
 
 const TenderMethodInfo *tender_host_method(TenderHost *host, const char *method_id)

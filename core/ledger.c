@@ -1,6 +1,8 @@
 /* The SQLite ledger. See ledger.h for the durability and locking rules. */
 #include "ledger.h"
 
+#include <tender/money.h>
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -37,6 +39,7 @@ struct TenderLedger {
     char *failure;          /* why it failed */
     gint active;            /* members between begin() and commit()/rollback() */
     gboolean memory;        /* ":memory:": nothing to sync */
+    char *missing_path;     /* a stand-in for this file, which does not exist: no commits */
     int exec_rc;            /* result code of the last exec(), kept past a ROLLBACK */
 };
 
@@ -92,6 +95,15 @@ static const char *const migrations[] = {
      * state the plugin returned, for audits and reconciliation by hand. */
     "ALTER TABLE operations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE operations ADD COLUMN plugin_state TEXT;",
+    /* 3 -> 4: a payment keeps the tier whose limits it was held to (the
+     * buyer's, or the method's default_tier when the buyer named none) and
+     * the configured rates of its conversion, so a converted payment can
+     * be traced back to its order. A row written before knew only the tier
+     * the buyer gave: that one was the tier held to; with none given it is
+     * not known (NULL), and neither is an old conversion's rate. */
+    "ALTER TABLE payments ADD COLUMN effective_tier TEXT;"
+    "ALTER TABLE payments ADD COLUMN exchange_rate TEXT;"
+    "UPDATE payments SET effective_tier = tier WHERE tier <> '';",
 };
 
 static gboolean ledger_fail(TenderLedger *ledger, GError **error, const char *what)
@@ -211,20 +223,51 @@ static void finalize_statement(gpointer s)
     sqlite3_finalize(s);
 }
 
-TenderLedger *tender_ledger_open(const char *path, GError **error)
+/* SQLite's own message for a file in a missing directory is "unable to
+ * open database file"; a person needs to hear which directory is missing.
+ * FALSE with the error set when the ledger's directory is not there. */
+static gboolean check_directory(const char *path, GError **error)
 {
+    g_autofree char *dir = g_path_get_dirname(path);
+    if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+        return TRUE;
+    g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                g_file_test(dir, G_FILE_TEST_EXISTS)
+                    ? "ledger directory '%s' is not a directory (ledger '%s')"
+                    : "ledger directory '%s' does not exist (ledger '%s')",
+                dir, path);
+    return FALSE;
+}
+
+static TenderLedger *open_ledger(const char *path, gboolean create, GError **error)
+{
+    gboolean memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
+    if (!memory && !check_directory(path, error))
+        return NULL;
+    /* A reader must not leave a ledger behind where there was none: stand
+     * in for the missing file with an empty ledger in memory, and refuse
+     * every commit on it (tender_ledger_commit) so nothing is silently lost.
+     * Should another process create the file right after this test, this
+     * reader simply saw the moment before. */
+    gboolean missing = !memory && !create && !g_file_test(path, G_FILE_TEST_EXISTS);
+    if (missing)
+        memory = TRUE;
     TenderLedger *ledger = g_new0(TenderLedger, 1);
     g_mutex_init(&ledger->lock);
     g_cond_init(&ledger->changed);
     ledger->wal_fd = -1;
-    ledger->memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
+    ledger->memory = memory;
+    ledger->missing_path = missing ? g_strdup(path) : NULL;
     /* Keyed by the SQL text's address: every statement is a string literal
      * at its call site, so the pointer identifies it without hashing the
      * text on every call. */
     ledger->statements =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_statement);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &ledger->db, flags, NULL) != SQLITE_OK) {
+    /* Without SQLITE_OPEN_CREATE a file removed since the test above is an
+     * error, never a new empty file. */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                (create || missing ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(missing ? ":memory:" : path, &ledger->db, flags, NULL) != SQLITE_OK) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot open '%s': %s", path,
                     ledger->db ? sqlite3_errmsg(ledger->db) : "out of memory");
         tender_ledger_close(ledger);
@@ -264,6 +307,16 @@ TenderLedger *tender_ledger_open(const char *path, GError **error)
     }
 }
 
+TenderLedger *tender_ledger_open(const char *path, GError **error)
+{
+    return open_ledger(path, TRUE, error);
+}
+
+TenderLedger *tender_ledger_open_no_create(const char *path, GError **error)
+{
+    return open_ledger(path, FALSE, error);
+}
+
 void tender_ledger_close(TenderLedger *ledger)
 {
     if (ledger == NULL)
@@ -277,6 +330,7 @@ void tender_ledger_close(TenderLedger *ledger)
     if (ledger->wal_fd >= 0)
         close(ledger->wal_fd);
     g_free(ledger->wal_path);
+    g_free(ledger->missing_path);
     g_free(ledger);
 }
 
@@ -393,6 +447,14 @@ static void commit_batch(TenderLedger *ledger)
 
 static gboolean commit_member(TenderLedger *ledger, gboolean durable, GError **error)
 {
+    if (ledger->missing_path) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "ledger: '%s' does not exist and was opened without creating it: "
+                    "nothing can be recorded",
+                    ledger->missing_path);
+        tender_ledger_rollback(ledger);
+        return FALSE;
+    }
     if (run(ledger, "RELEASE member") != SQLITE_OK) {
         ledger_fail(ledger, error, "commit failed");
         tender_ledger_rollback(ledger);
@@ -472,9 +534,11 @@ void ledger_payment_free(LedgerPayment *p)
     g_free(pub->details);
     if (pub->operations)
         g_ptr_array_unref(pub->operations);
+    g_free(pub->order_currency);
+    g_free(pub->exchange_rate);
+    g_free(pub->effective_tier);
     g_free(p->plugin_state);
     g_free(p->request_hash);
-    g_free(p->order_currency);
     g_free(p);
 }
 
@@ -484,7 +548,7 @@ void ledger_payment_free(LedgerPayment *p)
     "idempotency_key, request_hash, action_kind, action_data, action_hint, "                       \
     "action_expires_ms, decline_code, decline_raw, decline_message, brand, first6, "               \
     "last4, display_account, issuer_country, details, created_ms, updated_ms, "                    \
-    "authorized_ms, hold_expires_ms, busy_until_ms, busy_seq"
+    "authorized_ms, hold_expires_ms, busy_until_ms, busy_seq, effective_tier, exchange_rate"
 
 static LedgerPayment *payment_from_row(sqlite3_stmt *s)
 {
@@ -505,8 +569,10 @@ static LedgerPayment *payment_from_row(sqlite3_stmt *s)
     pub->captured = sqlite3_column_int64(s, i++);
     pub->refunded = sqlite3_column_int64(s, i++);
     pub->fee = sqlite3_column_int64(s, i++);
-    p->order_currency = column_text(s, i++);
-    p->order_amount = sqlite3_column_int64(s, i++);
+    pub->order_currency = column_text(s, i++);
+    pub->order_amount = sqlite3_column_int64(s, i++);
+    /* Not stored: order_amount is in the order currency's ISO minor units. */
+    pub->order_exponent = tender_currency_exponent(pub->order_currency ? pub->order_currency : "");
     pub->processor_ref = column_text(s, i++);
     p->plugin_state = column_text(s, i++);
     pub->idempotency_key = column_text(s, i++);
@@ -530,6 +596,8 @@ static LedgerPayment *payment_from_row(sqlite3_stmt *s)
     pub->hold_expires_ms = sqlite3_column_int64(s, i++);
     p->busy_until_ms = sqlite3_column_int64(s, i++);
     p->busy_seq = sqlite3_column_int64(s, i++);
+    pub->effective_tier = column_text(s, i++);
+    pub->exchange_rate = column_text(s, i++);
     return p;
 }
 
@@ -550,8 +618,8 @@ static void bind_payment(sqlite3_stmt *s, const LedgerPayment *p)
     sqlite3_bind_int64(s, i++, pub->captured);
     sqlite3_bind_int64(s, i++, pub->refunded);
     sqlite3_bind_int64(s, i++, pub->fee);
-    bind_text(s, i++, p->order_currency ? p->order_currency : pub->currency);
-    sqlite3_bind_int64(s, i++, p->order_amount);
+    bind_text(s, i++, pub->order_currency ? pub->order_currency : pub->currency);
+    sqlite3_bind_int64(s, i++, pub->order_currency ? pub->order_amount : pub->amount);
     bind_text(s, i++, pub->processor_ref ? pub->processor_ref : "");
     bind_text(s, i++, p->plugin_state ? p->plugin_state : "");
     bind_text(s, i++, pub->idempotency_key);
@@ -575,6 +643,8 @@ static void bind_payment(sqlite3_stmt *s, const LedgerPayment *p)
     sqlite3_bind_int64(s, i++, pub->hold_expires_ms);
     sqlite3_bind_int64(s, i++, p->busy_until_ms);
     sqlite3_bind_int64(s, i++, p->busy_seq);
+    bind_text(s, i++, pub->effective_tier);
+    bind_text(s, i++, pub->exchange_rate);
 }
 
 LedgerPayment *tender_ledger_payment_get(TenderLedger *ledger, const char *id, GError **error)
@@ -608,7 +678,7 @@ gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment 
         ledger,
         "INSERT INTO payments (" PAYMENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
         " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
-        " ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)");
+        " ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)");
     if (s)
         bind_payment(s, p);
     return step_done(ledger, s, error, "inserting a payment");

@@ -29,8 +29,6 @@ typedef struct {
     TenderPayment pub; /* operations not loaded here */
     char *plugin_state;
     char *request_hash;   /* fingerprint of the creating request */
-    char *order_currency; /* the buyer's order before any exchange */
-    gint64 order_amount;
     gint64 authorized_ms; /* when the hold started, 0 if none */
     gint64 busy_until_ms; /* an operation holds the payment until then; 0 free */
     gint64 busy_seq;      /* the operation row that holds it */
@@ -40,8 +38,15 @@ void ledger_payment_free(LedgerPayment *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LedgerPayment, ledger_payment_free)
 
 /* Open (creating and migrating) the ledger at path (":memory:" works).
- * TENDER_ERROR_LEDGER on failure. */
+ * TENDER_ERROR_LEDGER on failure, naming the directory when it is the
+ * ledger's directory that does not exist. */
 TenderLedger *tender_ledger_open(const char *path, GError **error);
+/* Open without ever creating a file, for hosts that only read: an existing
+ * ledger opens (and migrates) as with tender_ledger_open(); a missing one
+ * is stood in for by an empty ledger in memory, on which every commit fails
+ * with TENDER_ERROR_LEDGER, so nothing is written anywhere, not even a
+ * -wal or -shm file. A missing directory is an error either way. */
+TenderLedger *tender_ledger_open_no_create(const char *path, GError **error);
 void tender_ledger_close(TenderLedger *ledger);
 
 /* Start a unit of work: a savepoint inside the current batch (an IMMEDIATE

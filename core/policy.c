@@ -39,6 +39,8 @@ void tender_policy_decision_clear(TenderPolicyDecision *decision)
     g_free(decision->reason);
     g_free(decision->pay_currency);
     g_free(decision->exchange);
+    g_free(decision->exchange_rate);
+    g_free(decision->tier);
     if (decision->amount_charges != NULL)
         g_array_unref(decision->amount_charges);
     if (decision->attempt_charges != NULL)
@@ -326,6 +328,7 @@ static gboolean choose_currency(const TenderConfig *config, const TenderMethodIn
         d->pay_exponent = fact_exponent(c);
         d->pay_amount = amount;
         d->exchange = tender_config_rate_text(config, buyer->currency, code);
+        d->exchange_rate = tender_config_rate_quote(config, buyer->currency, code);
         g_ptr_array_unref(candidates);
         return TRUE;
     }
@@ -591,6 +594,10 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
                     buyer->region != NULL ? buyer->region : "");
         return FALSE;
     }
+    if (!tender_config_check_buyer_region(config, buyer->region, error)) {
+        refuse(d, TENDER_DECLINE_INVALID_REQUEST, "undeclared user-assigned region");
+        return FALSE;
+    }
     if (buyer->amount < 0) {
         refuse(d, TENDER_DECLINE_INVALID_AMOUNT, "negative amount");
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
@@ -616,8 +623,10 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
     if (!check_region(method, policy, buyer->region, d))
         return TRUE;
 
-    /* The tier: the buyer's, else the config's default. A method without
-     * tiers ignores it; a tier the method does not know is refused. */
+    /* The tier: the buyer's, else the config's default, so a buyer who
+     * names no tier is held to the default tier's limits rather than to
+     * none. A method without tiers ignores it; a tier the method does not
+     * know is refused. */
     const char *tier = NULL;
     if (method_has_tiers(method, policy)) {
         if (buyer_tier[0] != '\0') {
@@ -634,6 +643,7 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
             tier = policy->default_tier;
         }
     }
+    d->tier = g_strdup(tier);
 
     if (!choose_currency(config, method, policy, buyer, d))
         return TRUE;

@@ -49,6 +49,15 @@ typedef struct {
     gint64 fee;                 /* in pay_currency at pay_exponent */
     gint64 total;               /* pay_amount + fee */
     char *exchange;             /* description of the conversion, or NULL */
+    /* The configured rates the conversion used, exact ("1 USD = 7.1 CNY as
+     * of 2026-11-01", tender_config_rate_quote), or NULL when the method
+     * takes the order currency. Recorded with the payment. */
+    char *exchange_rate;
+    /* The tier whose limits the buyer is held to: the buyer's, else the
+     * method's default_tier; NULL when the method has no tiers or none
+     * applies. Set as soon as it is known, so a refusal by a tier's limit
+     * names the tier it applied. */
+    char *tier;
     gboolean step_up;           /* ask the method for strong authentication */
     /* Amount counters: charged while the payment holds money, released on
      * void/refund in proportion (see docs/config.md). */

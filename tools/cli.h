@@ -39,6 +39,19 @@ const GOptionEntry *cli_global_entries(void);
  * *exit_code. */
 TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code);
 
+typedef enum {
+    CLI_LEDGER_WRITE, /* create the ledger when it does not exist */
+    CLI_LEDGER_READ   /* never create it: a missing ledger reads as empty */
+} CliLedgerMode;
+
+/* cli_host_new() for a command that records (CLI_LEDGER_WRITE) or only
+ * reads (CLI_LEDGER_READ: plugins, methods, show, list). */
+TenderHost *cli_host_open(const char *ledger_fallback, CliLedgerMode mode, int *exit_code);
+
+/* "no plugins are loaded: ..." naming every directory the host searched
+ * (and how many files it refused). Newly allocated. */
+char *cli_no_plugins_message(TenderHost *host);
+
 /* Print error to stderr (or as JSON on stdout with --json) and return the
  * exit code its domain/code maps to. Frees error. */
 int cli_fail(GError *error);

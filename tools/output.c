@@ -89,6 +89,30 @@ static char *masked_number(const TenderPayment *p)
     return g_strdup_printf("%s******%s", p->first6, p->last4);
 }
 
+/* TRUE when the method took another currency than the order's. */
+static gboolean is_converted(const TenderPayment *p)
+{
+    return p->order_currency && g_strcmp0(p->order_currency, p->currency) != 0;
+}
+
+/* The tier line: the tier the buyer gave, and the one the limits used when
+ * that is not the same (the method's default_tier, or none at all). */
+static void print_tier(const TenderPayment *p)
+{
+    const char *given = p->tier ? p->tier : "";
+    const char *effective = p->effective_tier;
+    if (effective == NULL) {
+        if (given[0])
+            printf("  tier %s\n", given);
+    } else if (effective[0] && strcmp(effective, given) == 0) {
+        printf("  tier %s\n", given);
+    } else if (effective[0]) {
+        printf("  tier %s (the method's default_tier; the buyer gave none)\n", effective);
+    } else if (given[0]) {
+        printf("  tier %s (no tier limits: the method has no tiers)\n", given);
+    }
+}
+
 JsonNode *cli_payment_to_json(const TenderPayment *p)
 {
     JsonBuilder *b = json_builder_new();
@@ -101,9 +125,21 @@ JsonNode *cli_payment_to_json(const TenderPayment *p)
     add_money(b, "captured", p->captured, p->currency, p->exponent);
     add_money(b, "refunded", p->refunded, p->currency, p->exponent);
     add_money(b, "fee", p->fee, p->currency, p->exponent);
+    if (p->order_currency) {
+        add_money(b, "order_amount", p->order_amount, p->order_currency, p->order_exponent);
+        add_string(b, "order_currency", p->order_currency);
+    } else {
+        add_string(b, "order_amount", NULL);
+        add_string(b, "order_currency", NULL);
+    }
+    add_string(b, "exchange_rate", p->exchange_rate);
     add_string(b, "region", p->region);
     add_string(b, "account", p->account && p->account[0] ? p->account : NULL);
     add_string(b, "tier", p->tier && p->tier[0] ? p->tier : NULL);
+    /* "" (no tier applied) and NULL (not recorded) both print null; `tier`
+     * says what the buyer gave, this what the limits used. */
+    add_string(b, "effective_tier",
+               p->effective_tier && p->effective_tier[0] ? p->effective_tier : NULL);
     add_string(b, "processor_reference",
                p->processor_ref && p->processor_ref[0] ? p->processor_ref : NULL);
     add_string(b, "idempotency_key", p->idempotency_key);
@@ -150,9 +186,19 @@ JsonNode *cli_payment_to_json(const TenderPayment *p)
     json_builder_end_object(b);
     add_string(b, "details", p->details);
 
+    /* A listed payment comes without its operations (tender_host_list): say
+     * so rather than print an empty history that would read as "none". */
+    json_builder_set_member_name(b, "operations_included");
+    json_builder_add_boolean_value(b, p->operations != NULL);
+    if (p->operations == NULL) {
+        json_builder_end_object(b);
+        JsonNode *summary = json_builder_get_root(b);
+        g_object_unref(b);
+        return summary;
+    }
     json_builder_set_member_name(b, "operations");
     json_builder_begin_array(b);
-    for (guint i = 0; p->operations && i < p->operations->len; i++) {
+    for (guint i = 0; i < p->operations->len; i++) {
         const TenderOperation *op = g_ptr_array_index(p->operations, i);
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "seq");
@@ -194,6 +240,15 @@ void cli_print_payment(const TenderPayment *p)
         g_autofree char *r = tender_money_format(p->refunded, p->currency, p->exponent);
         printf("  captured %s, refunded %s\n", c, r);
     }
+    g_autofree char *fee = tender_money_format(p->fee, p->currency, p->exponent);
+    printf("  fee %s %s\n", fee, p->currency);
+    if (is_converted(p)) {
+        g_autofree char *order =
+            tender_money_format(p->order_amount, p->order_currency, p->order_exponent);
+        printf("  order %s %s, converted at %s\n", order, p->order_currency,
+               p->exchange_rate ? p->exchange_rate : "a rate not recorded");
+    }
+    print_tier(p);
     if (p->brand || p->display_account) {
         g_autofree char *masked = masked_number(p);
         printf("  instrument: %s %s%s%s\n", p->brand ? p->brand : "",
@@ -254,10 +309,18 @@ void cli_print_payments(GPtrArray *payments)
     for (guint i = 0; i < payments->len; i++) {
         const TenderPayment *p = g_ptr_array_index(payments, i);
         g_autofree char *amount = tender_money_format(p->amount, p->currency, p->exponent);
+        g_autofree char *fee = tender_money_format(p->fee, p->currency, p->exponent);
         g_autofree char *when = iso_time(p->created_ms);
-        printf("%s  %-9s %12s %s  %-18s %s %s\n", p->id, p->method, amount, p->currency,
-               tender_status_to_string(p->status), when ? when : "",
-               p->account && p->account[0] ? p->account : "");
+        g_autofree char *order = NULL;
+        if (is_converted(p)) {
+            g_autofree char *o =
+                tender_money_format(p->order_amount, p->order_currency, p->order_exponent);
+            order = g_strdup_printf("  (order %s %s at %s)", o, p->order_currency,
+                                    p->exchange_rate ? p->exchange_rate : "a rate not recorded");
+        }
+        printf("%s  %-9s %12s %s  fee %-9s %-18s %s %s%s\n", p->id, p->method, amount, p->currency,
+               fee, tender_status_to_string(p->status), when ? when : "",
+               p->account && p->account[0] ? p->account : "", order ? order : "");
     }
     printf("%u payment%s\n", payments->len, payments->len == 1 ? "" : "s");
 }
@@ -388,6 +451,20 @@ static void method_to_json(JsonBuilder *b, const TenderMethodInfo *m)
     json_builder_end_object(b);
 }
 
+char *cli_no_plugins_message(TenderHost *host)
+{
+    const char *const *dirs = tender_host_plugin_dirs(host);
+    g_autofree char *where = dirs && dirs[0] ? g_strjoinv(", ", (char **)dirs) : NULL;
+    guint refused = tender_host_refusals(host)->len;
+    g_autofree char *refusals =
+        refused ? g_strdup_printf("; %u file%s refused (`tender plugins` says why)", refused,
+                                  refused == 1 ? "" : "s")
+                : NULL;
+    return g_strdup_printf("no plugins are loaded: searched %s%s (add --plugin-dir DIR, "
+                           "$TENDER_PLUGIN_PATH or the config's plugin_dirs)",
+                           where ? where : "no directory", refusals ? refusals : "");
+}
+
 void cli_print_plugins(TenderHost *host)
 {
     const GPtrArray *plugins = tender_host_plugins(host);
@@ -398,6 +475,11 @@ void cli_print_plugins(TenderHost *host)
         json_builder_set_member_name(b, "host_abi");
         json_builder_add_string_value(
             b, G_STRINGIFY(TENDER_ABI_MAJOR) "." G_STRINGIFY(TENDER_ABI_MINOR));
+        add_strv(b, "plugin_dirs", (char **)tender_host_plugin_dirs(host));
+        if (plugins->len == 0) {
+            g_autofree char *none = cli_no_plugins_message(host);
+            add_string(b, "message", none);
+        }
         json_builder_set_member_name(b, "plugins");
         json_builder_begin_array(b);
         for (guint i = 0; i < plugins->len; i++) {
@@ -434,6 +516,10 @@ void cli_print_plugins(TenderHost *host)
     }
     printf("Host ABI %d.%d; %u plugin%s loaded, %u refused\n", TENDER_ABI_MAJOR, TENDER_ABI_MINOR,
            plugins->len, plugins->len == 1 ? "" : "s", refusals->len);
+    if (plugins->len == 0) {
+        g_autofree char *none = cli_no_plugins_message(host);
+        printf("%c%s\n", g_ascii_toupper(none[0]), none + 1);
+    }
     for (guint i = 0; i < plugins->len; i++) {
         const TenderPluginInfo *p = g_ptr_array_index(plugins, i);
         printf("\n%s %s (ABI %u.%u) — %s\n  file: %s\n", p->id, p->version, p->abi_major,

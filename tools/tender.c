@@ -27,6 +27,14 @@ const GOptionEntry *cli_global_entries(void)
     return global_entries;
 }
 
+static gboolean show_version;
+
+/* Options of `tender` itself, before any subcommand. */
+static const GOptionEntry main_entries[] = {
+    {"version", 0, 0, G_OPTION_ARG_NONE, &show_version,
+     "Print the version and the plugin ABI versions this host loads", NULL},
+    {NULL}};
+
 static const char summary[] =
     "Commands:\n"
     "  plugins                         list loaded plugins and refused files\n"
@@ -43,7 +51,8 @@ static const char summary[] =
     "  sandbox-notification ID EVENT   print the notification the sandbox provider would send\n"
     "  show ID | sync ID | reconcile\n"
     "  list [--account A] [--status S] [--method M] [--from T] [--to T] [--limit N]\n"
-    "  demo                            walk a buyer through every bundled method\n";
+    "  demo                            walk a buyer through every bundled method\n"
+    "  help [COMMAND]                  the command list, or one command's usage\n";
 
 static const char exit_codes[] =
     "Exit codes: 0 success (an action still pending counts as success); 1 a negative business\n"
@@ -126,11 +135,40 @@ int cli_fail(GError *error)
     return code;
 }
 
+/* As cli_fail, for an error whose JSON form was already printed inside the
+ * command's own output: the message on stderr, the exit code. */
+static int cli_fail_quietly(GError *error)
+{
+    int code = cli_exit_code_for(error);
+    fprintf(stderr, "tender: %s\n", error->message);
+    g_error_free(error);
+    return code;
+}
+
+/* --json was among the arguments (see wants_json). */
+static gboolean json_requested;
+
+/* A usage error: the message on stderr and, with --json, the error envelope
+ * on stdout like every other failure, so a script reads one shape. */
 static int usage_error(GOptionContext *ctx, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "tender: ");
-    fprintf(stderr, fmt, arg ? arg : "");
-    fprintf(stderr, "\n");
+    g_autofree char *message = g_strdup_printf(fmt, arg ? arg : "");
+    if (cli_globals.json || json_requested) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "error");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "code");
+        json_builder_add_string_value(b, "usage_error");
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, message);
+        json_builder_set_member_name(b, "exit_code");
+        json_builder_add_int_value(b, EXIT_USAGE);
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+        cli_print_builder(b);
+    }
+    fprintf(stderr, "tender: %s\n", message);
     if (ctx) {
         g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
         fprintf(stderr, "%s", help);
@@ -163,7 +201,13 @@ static gboolean parse_now(const char *text, gint64 *ms)
 
 TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code)
 {
+    return cli_host_open(ledger_fallback, CLI_LEDGER_WRITE, exit_code);
+}
+
+TenderHost *cli_host_open(const char *ledger_fallback, CliLedgerMode mode, int *exit_code)
+{
     TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_set_ledger_no_create(o, mode == CLI_LEDGER_READ);
     gboolean any_dir = FALSE;
     for (gsize i = 0; cli_globals.plugin_dirs && cli_globals.plugin_dirs[i]; i++, any_dir = TRUE)
         tender_host_options_add_plugin_dir(o, cli_globals.plugin_dirs[i]);
@@ -187,12 +231,10 @@ TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code)
     if (cli_globals.now) {
         gint64 ms;
         if (!parse_now(cli_globals.now, &ms)) {
-            fprintf(stderr,
-                    "tender: --now '%s' is not an ISO-8601 time "
-                    "(e.g. 2026-03-01T10:00:00Z)\n",
-                    cli_globals.now);
             tender_host_options_free(o);
-            *exit_code = EXIT_USAGE;
+            *exit_code = usage_error(NULL, "--now '%s' is not an ISO-8601 time "
+                                           "(e.g. 2026-03-01T10:00:00Z)",
+                                     cli_globals.now);
             return NULL;
         }
         tender_host_options_set_fixed_now(o, ms);
@@ -208,6 +250,21 @@ TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code)
     for (guint i = 0; i < warnings->len; i++)
         fprintf(stderr, "tender: warning: %s\n", (const char *)g_ptr_array_index(warnings, i));
     return host;
+}
+
+/* A host for a command that needs a payment method: with no plugin loaded
+ * at all, every such command would fail on some "unknown method" far from
+ * the cause, so say at once that none is loaded and where they were
+ * looked for (a configuration error). */
+static TenderHost *host_with_plugins(CliLedgerMode mode, int *exit_code)
+{
+    TenderHost *host = cli_host_open(NULL, mode, exit_code);
+    if (host == NULL || tender_host_plugins(host)->len > 0)
+        return host;
+    g_autofree char *why = cli_no_plugins_message(host);
+    tender_host_free(host);
+    *exit_code = cli_fail(g_error_new(TENDER_ERROR, TENDER_ERROR_CONFIG, "%s", why));
+    return NULL;
 }
 
 /* ---- params -------------------------------------------------------------- */
@@ -286,11 +343,13 @@ static int run_plugins(int argc, char **argv)
     g_option_context_free(ctx);
     if (!ok)
         return code;
-    TenderHost *host = cli_host_new(":memory:", &code);
+    TenderHost *host = cli_host_open(":memory:", CLI_LEDGER_READ, &code);
     if (host == NULL)
         return code;
     cli_print_plugins(host);
-    code = tender_host_refusals(host)->len > 0 ? EXIT_NEGATIVE : EXIT_OK;
+    code = tender_host_refusals(host)->len > 0 || tender_host_plugins(host)->len == 0
+               ? EXIT_NEGATIVE
+               : EXIT_OK;
     tender_host_free(host);
     return code;
 }
@@ -345,7 +404,7 @@ static int run_methods(int argc, char **argv)
         code = usage_error(ctx, "methods needs --region, --currency and --amount%s", NULL),
         ok = FALSE;
     g_option_context_free(ctx);
-    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    TenderHost *host = ok ? host_with_plugins(CLI_LEDGER_READ, &code) : NULL;
     if (host) {
         GError *error = NULL;
         GPtrArray *quotes = tender_host_quote(host, &buyer, &error);
@@ -407,7 +466,7 @@ static int run_pay(int argc, char **argv)
     GArray *params = ok ? cli_parse_params(param_pairs, &error) : NULL;
     if (ok && params == NULL)
         code = cli_fail(error), ok = FALSE;
-    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    TenderHost *host = ok ? host_with_plugins(CLI_LEDGER_WRITE, &code) : NULL;
     if (host) {
         TenderPayRequest r = {sizeof(TenderPayRequest),
                               method,
@@ -478,7 +537,9 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
     GArray *params = NULL;
     if (ok && which == PAYMENT_COMPLETE && (params = cli_parse_params(param_pairs, &error)) == NULL)
         code = cli_fail(error), ok = FALSE;
-    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    TenderHost *host = !ok                     ? NULL
+                       : which == PAYMENT_SHOW ? cli_host_open(NULL, CLI_LEDGER_READ, &code)
+                                               : host_with_plugins(CLI_LEDGER_WRITE, &code);
     if (host) {
         const char *id = argv[1];
         TenderPayment *p = NULL;
@@ -566,7 +627,7 @@ static int run_list(int argc, char **argv)
         code = usage_error(ctx, "--to '%s' is not an ISO-8601 time", to), ok = FALSE;
     filter.has_status = status != NULL;
     g_option_context_free(ctx);
-    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
+    TenderHost *host = ok ? cli_host_open(NULL, CLI_LEDGER_READ, &code) : NULL;
     if (host) {
         GError *error = NULL;
         GPtrArray *list = tender_host_list(host, &filter, &error);
@@ -714,7 +775,10 @@ static int run_sandbox_notification(int argc, char **argv)
     return code;
 }
 
+static int run_help(int argc, char **argv);
+
 static const Command commands[] = {
+    {"help", run_help},
     {"plugins", run_plugins},
     {"methods", run_methods},
     {"check-config", run_check_config},
@@ -732,14 +796,105 @@ static const Command commands[] = {
     {"demo", cli_demo},
 };
 
-int main(int argc, char **argv)
+static const Command *find_command(const char *name)
 {
-    /* Global options come first; stop at the subcommand. */
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* `tender` itself: global options first, stopping at the subcommand. */
+static GOptionContext *main_context(void)
+{
     GOptionContext *ctx = g_option_context_new("COMMAND [ARGS...]");
     g_option_context_add_main_entries(ctx, global_entries, NULL);
+    g_option_context_add_main_entries(ctx, main_entries, NULL);
     g_option_context_set_strict_posix(ctx, TRUE);
     g_option_context_set_summary(ctx, summary);
     g_option_context_set_description(ctx, exit_codes);
+    return ctx;
+}
+
+/* `tender help` prints what `tender --help` does; `tender help COMMAND`
+ * what `tender COMMAND --help` does, from the same option table the command
+ * parses with, so the two never drift apart. */
+static int run_help(int argc, char **argv)
+{
+    int code = 0;
+    GOptionContext *ctx = command_context("help", "[COMMAND]", NULL);
+    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    if (ok && argc > 2)
+        code = usage_error(ctx, "help takes at most one COMMAND%s", NULL), ok = FALSE;
+    const Command *command = ok && argc == 2 ? find_command(argv[1]) : NULL;
+    if (ok && argc == 2 && command == NULL)
+        code = usage_error(NULL, "unknown command '%s' (`tender help` lists them)", argv[1]),
+        ok = FALSE;
+    g_option_context_free(ctx);
+    if (!ok)
+        return code;
+    if (command == NULL) {
+        GOptionContext *main = main_context();
+        g_autofree char *help = g_option_context_get_help(main, TRUE, NULL);
+        g_option_context_free(main);
+        fputs(help, stdout);
+        return EXIT_OK;
+    }
+    /* GOption prints the usage and exits 0 on --help. */
+    char *help_argv[] = {(char *)command->name, (char *)"--help", NULL};
+    return command->run(2, help_argv);
+}
+
+/* The package version and the plugin ABI versions this host loads: the
+ * major it was built with, every minor up to its own (docs/abi.md). */
+static int print_version(void)
+{
+    GString *accepted = g_string_new(NULL);
+    for (int minor = 0; minor <= TENDER_ABI_MINOR; minor++)
+        g_string_append_printf(accepted, "%s%d.%d", minor ? ", " : "", TENDER_ABI_MAJOR, minor);
+    if (cli_globals.json) {
+        JsonBuilder *b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "version");
+        json_builder_add_string_value(b, TENDER_VERSION);
+        json_builder_set_member_name(b, "abi");
+        json_builder_add_string_value(
+            b, G_STRINGIFY(TENDER_ABI_MAJOR) "." G_STRINGIFY(TENDER_ABI_MINOR));
+        json_builder_set_member_name(b, "abi_accepted");
+        json_builder_begin_array(b);
+        for (int minor = 0; minor <= TENDER_ABI_MINOR; minor++) {
+            g_autofree char *v = g_strdup_printf("%d.%d", TENDER_ABI_MAJOR, minor);
+            json_builder_add_string_value(b, v);
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        cli_print_builder(b);
+    } else {
+        printf("tender %s\nplugin ABI %d.%d (loads plugins built for ABI %s)\n", TENDER_VERSION,
+               TENDER_ABI_MAJOR, TENDER_ABI_MINOR, accepted->str);
+    }
+    g_string_free(accepted, TRUE);
+    return EXIT_OK;
+}
+
+/* TRUE when --json is among the arguments (before any "--"). A parse that
+ * fails leaves cli_globals.json unset (GOption reverts every flag it read),
+ * yet its usage error must still come as JSON. */
+static gboolean wants_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--json") == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+int main(int argc, char **argv)
+{
+    GOptionContext *ctx = main_context();
+    json_requested = wants_json(argc, argv);
     GError *error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         int code = usage_error(ctx, "%s", error->message);
@@ -747,18 +902,22 @@ int main(int argc, char **argv)
         g_option_context_free(ctx);
         return code;
     }
+    if (show_version) {
+        g_option_context_free(ctx);
+        return print_version();
+    }
     if (argc < 2) {
         int code = usage_error(ctx, "no command given%s", NULL);
         g_option_context_free(ctx);
         return code;
     }
-    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-        if (strcmp(argv[1], commands[i].name) == 0) {
-            g_option_context_free(ctx);
-            int code = commands[i].run(argc - 1, argv + 1);
-            fflush(stdout);
-            return code;
-        }
+    const Command *command = find_command(argv[1]);
+    if (command) {
+        g_option_context_free(ctx);
+        int code = command->run(argc - 1, argv + 1);
+        fflush(stdout);
+        return code;
+    }
     int code = usage_error(ctx, "unknown command '%s'", argv[1]);
     g_option_context_free(ctx);
     return code;

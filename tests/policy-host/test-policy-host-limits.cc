@@ -498,4 +498,137 @@ TEST_F(PolicyHost, LimitRefusalsCountAsDeclines)
     expect_authorized(e.get());
 }
 
+// ---- the tier held to, the order kept (issue 10 items 6 and 7) ------------
+
+// A card payment with a tier ("" for none), through the host API.
+Payment pay_with_tier(TenderHost *host, const char *account, const char *amount,
+                      const char *tier, const char *currency = "USD")
+{
+    tender_param params[] = {{"number", ph::kGoodCard},
+                             {"exp_month", "12"},
+                             {"exp_year", "2031"},
+                             {"cvc", "737"}};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
+    req.method = "card";
+    req.region = "US";
+    req.currency = currency;
+    req.amount = amount;
+    req.account = account;
+    req.tier = tier;
+    req.params = params;
+    req.n_params = G_N_ELEMENTS(params);
+    GError *error = nullptr;
+    Payment p(tender_host_pay(host, &req, &error));
+    EXPECT_NE(p, nullptr) << (error ? error->message : "");
+    g_clear_error(&error);
+    return p;
+}
+
+TEST_F(PolicyHost, BuyerWithoutTierIsHeldToTheDefaultTierAndThePaymentSaysSo)
+{
+    start(R"("tiers": {"basic": {"limits": [{"window": "day", "currency": "USD", "max": "50.00"}]},
+                       "gold": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}]}},
+             "default_tier": "basic")",
+          "2026-11-25T10:00:00Z");
+    Payment a = pay_with_tier(host, "acct-none", "40.00", nullptr);
+    expect_authorized(a.get());
+    EXPECT_STREQ(a->tier, "");
+    EXPECT_STREQ(a->effective_tier, "basic");
+    Payment b = pay_with_tier(host, "acct-none", "20.00", "");
+    expect_refused(b.get(), "limit_exceeded",
+                   "daily limit for tier basic is 50.00 USD; 40.00 used; 20.00 requested");
+    EXPECT_STREQ(b->effective_tier, "basic");
+    // The tier the buyer names wins over the default.
+    Payment c = pay_with_tier(host, "acct-none", "20.00", "gold");
+    expect_authorized(c.get());
+    EXPECT_STREQ(c->tier, "gold");
+    EXPECT_STREQ(c->effective_tier, "gold");
+    // Read back from the ledger, not only from the answer to pay.
+    GError *error = nullptr;
+    Payment again(tender_host_get(host, b->id, &error));
+    ASSERT_NE(again, nullptr) << (error ? error->message : "");
+    EXPECT_STREQ(again->tier, "");
+    EXPECT_STREQ(again->effective_tier, "basic");
+    EXPECT_TRUE(ph::usage_mismatches(ledger).empty());
+}
+
+TEST_F(PolicyHost, EmbeddedDefaultHoldsWebmoneyBuyersWithoutPassportToAlias)
+{
+    std::string why;
+    host = ph::make_host(nullptr, ledger, ph::utc_ms("2026-11-25T10:00:00Z"), ph::plugins_dir(),
+                         &why);
+    ASSERT_NE(host, nullptr) << why;
+    tender_param params[] = {{"purse", "Z123456789012"}, {"wmid", "123456789012"}};
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
+    req.method = "webmoney";
+    req.region = "US";
+    req.currency = "USD";
+    req.amount = "80.00";
+    req.account = "wm-anon";
+    req.params = params;
+    req.n_params = G_N_ELEMENTS(params);
+    req.capture = TRUE;
+    GError *error = nullptr;
+    Payment first(tender_host_pay(host, &req, &error));
+    ASSERT_NE(first, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(first->status, TENDER_STATUS_REQUIRES_ACTION)
+        << (first->decline_message ? first->decline_message : "");
+    EXPECT_STREQ(first->effective_tier, "alias");
+    req.amount = "40.00";
+    Payment second(tender_host_pay(host, &req, &error));
+    ASSERT_NE(second, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(ph::decline_name(second.get()), "limit_exceeded");
+    EXPECT_STREQ(second->decline_message,
+                 "daily limit for tier alias is 100.00 USD; 80.00 used; 40.00 requested");
+    EXPECT_STREQ(second->effective_tier, "alias");
+    // A higher passport, named, is not held to alias.
+    req.tier = "formal";
+    Payment formal(tender_host_pay(host, &req, &error));
+    ASSERT_NE(formal, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(formal->status, TENDER_STATUS_REQUIRES_ACTION)
+        << (formal->decline_message ? formal->decline_message : "");
+    EXPECT_STREQ(formal->effective_tier, "formal");
+}
+
+TEST_F(PolicyHost, ConvertedPaymentKeepsItsOrderRateAndFee)
+{
+    // The card takes only EUR here: a USD order is converted at the
+    // configured 0.92 and the fee is charged in EUR.
+    start(R"("currencies": ["EUR"], "fees": {"bps": 290, "fixed": {"EUR": "0.25"}})",
+          "2026-11-25T10:00:00Z");
+    Payment p = pay_with_tier(host, "acct-fx", "100.00", nullptr);
+    expect_authorized(p.get());
+    EXPECT_STREQ(p->currency, "EUR");
+    EXPECT_EQ(p->amount, 9200);
+    EXPECT_EQ(p->fee, 292);  // 2.90% of 92.00 = 2.668 -> 2.67, + 0.25
+    EXPECT_STREQ(p->order_currency, "USD");
+    EXPECT_EQ(p->order_amount, 10000);
+    EXPECT_EQ(p->order_exponent, 2);
+    EXPECT_STREQ(p->exchange_rate, "1 USD = 0.92 EUR as of 2026-11-01");
+    EXPECT_STREQ(p->effective_tier, "");
+
+    GError *error = nullptr;
+    Payment again(tender_host_get(host, p->id, &error));
+    ASSERT_NE(again, nullptr) << (error ? error->message : "");
+    EXPECT_STREQ(again->order_currency, "USD");
+    EXPECT_EQ(again->order_amount, 10000);
+    EXPECT_STREQ(again->exchange_rate, "1 USD = 0.92 EUR as of 2026-11-01");
+    EXPECT_EQ(again->fee, 292);
+    GPtrArray *all = tender_host_list(host, nullptr, &error);
+    ASSERT_NE(all, nullptr) << (error ? error->message : "");
+    ASSERT_EQ(all->len, 1u);
+    auto *listed = static_cast<TenderPayment *>(g_ptr_array_index(all, 0));
+    EXPECT_STREQ(listed->order_currency, "USD");
+    EXPECT_STREQ(listed->exchange_rate, "1 USD = 0.92 EUR as of 2026-11-01");
+    g_ptr_array_unref(all);
+
+    // In its own currency: the order is the payment, and there is no rate.
+    Payment eur = pay_with_tier(host, "acct-fx", "10.00", nullptr, "EUR");
+    expect_authorized(eur.get());
+    EXPECT_STREQ(eur->order_currency, "EUR");
+    EXPECT_EQ(eur->order_amount, 1000);
+    EXPECT_EQ(eur->exchange_rate, nullptr);
+    EXPECT_EQ(eur->fee, 54);  // 0.29 + 0.25
+}
+
 }  // namespace

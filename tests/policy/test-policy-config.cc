@@ -222,6 +222,42 @@ TEST(PolicyConfig, OtherSemanticErrors)
                                   "\"bin_countries\": {\"42x\": \"US\"}")), "$.bin_countries.42x: a BIN prefix is 1 to 8 digits");
 }
 
+// Issue 10 item 6: default_tier must name one of the method's tiers; every
+// way to get it wrong is an error at its JSON path, and nothing loads.
+TEST(PolicyConfig, DefaultTierMustBeOneOfTheMethodsTiers)
+{
+    const std::string tiers =
+        "\"tiers\": {\"silver\": {\"limits\": []}, \"gold\": {\"limits\": []}}";
+    Loaded good(replaced("\"currencies\": [\"USD\", \"EUR\"]",
+                         tiers + ", \"default_tier\": \"silver\""));
+    ASSERT_NE(good.config, nullptr) << good.error;
+    EXPECT_STREQ(tender_config_method(good.config, "card")->default_tier, "silver");
+    Loaded none(kBase);
+    ASSERT_NE(none.config, nullptr) << none.error;
+    EXPECT_EQ(tender_config_method(none.config, "card")->default_tier, nullptr);
+
+    std::string unknown = error_of(replaced("\"currencies\": [\"USD\", \"EUR\"]",
+                                            tiers + ", \"default_tier\": \"platinum\""));
+    EXPECT_HAS(unknown, "$.methods.card.default_tier: tier \"platinum\" is not defined under "
+                        "\"tiers\" (its tiers: silver, gold)");
+    EXPECT_HAS(unknown, "cfg.json");
+    // Given before "tiers" in the file: still checked against them.
+    Loaded before(replaced("\"currencies\": [\"USD\", \"EUR\"]",
+                           "\"default_tier\": \"gold\", " + tiers));
+    ASSERT_NE(before.config, nullptr) << before.error;
+    EXPECT_HAS(error_of(replaced("\"currencies\": [\"USD\", \"EUR\"]",
+                                 "\"default_tier\": \"gold\"")),
+               "$.methods.card.default_tier: tier \"gold\" is not defined under \"tiers\" "
+               "(the method defines no tiers)");
+    EXPECT_HAS(error_of(replaced("\"currencies\": [\"USD\", \"EUR\"]",
+                                 tiers + ", \"default_tier\": 1")),
+               "$.methods.card.default_tier: expected a string");
+    // Case matters, as everywhere else in tier names.
+    EXPECT_HAS(error_of(replaced("\"currencies\": [\"USD\", \"EUR\"]",
+                                 tiers + ", \"default_tier\": \"Gold\"")),
+               "$.methods.card.default_tier: tier \"Gold\" is not defined");
+}
+
 TEST(PolicyConfig, RatesAsNumbersAreExact)
 {
     Loaded l(kBase);

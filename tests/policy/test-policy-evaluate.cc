@@ -466,9 +466,11 @@ TEST_F(Policy, WebmoneyDefaultConfigPassports)
     EXPECT_EQ(formal.d.fee, 800);  // 0.8%: shown, not counted
     Eval initial(def(), *webmoney_, "RU", "USD", 100000, "wm1", "initial", kNov25Last, &u);
     EXPECT_TRUE(initial.d.offered) << initial.reason();
-    // Without a tier and without default_tier only method-wide limits apply.
+    // Without a tier the buyer is held to the lowest passport (default_tier).
     Eval none(def(), *webmoney_, "RU", "USD", 100000, "wm1", "", kNov25Last, &u);
-    EXPECT_TRUE(none.d.offered) << none.reason();
+    EXPECT_FALSE(none.d.offered);
+    EXPECT_EQ(none.reason(), "daily limit for tier alias is 100.00 USD; 2500.00 used; "
+                             "1000.00 requested");
     // Currencies outside WebMoney's purses convert into USD.
     Eval uzs(def(), *webmoney_, "UZ", "UZS", 12700000, "", "", kNov25Last, &u);
     EXPECT_EQ(uzs.currency(), "UZS");
@@ -484,6 +486,87 @@ TEST_F(Policy, DefaultTierApplies)
     u["amt|webmoney|wm1|day|2026-11-25|USD"] = 4000;
     Eval e(l.config, *webmoney_, "KZ", "USD", 7500, "wm1", "", kNov25Last, &u);
     EXPECT_EQ(e.reason(), "daily limit for tier alias is 100.00 USD; 40.00 used; 75.00 requested");
+    ASSERT_NE(e.d.tier, nullptr);
+    EXPECT_STREQ(e.d.tier, "alias");
+}
+
+// Issue 10 item 6: the embedded defaults hold a buyer who names no tier to
+// the lowest one (WebMoney's alias passport, Alipay's class I), and a tier
+// the buyer gives still wins over the default.
+TEST_F(Policy, DefaultConfigHoldsBuyersWithoutTierToTheLowestTier)
+{
+    const TenderMethodPolicy *wm = tender_config_method(def(), "webmoney");
+    const TenderMethodPolicy *ali = tender_config_method(def(), "alipay");
+    ASSERT_NE(wm, nullptr);
+    ASSERT_NE(ali, nullptr);
+    EXPECT_STREQ(wm->default_tier, "alias");
+    EXPECT_STREQ(ali->default_tier, "class_i");
+
+    Usage u;
+    u["amt|webmoney|wm1|day|2026-11-25|USD"] = 6000;
+    Eval none(def(), *webmoney_, "US", "USD", 5000, "wm1", "", kNov25Last, &u);
+    EXPECT_FALSE(none.d.offered);
+    EXPECT_EQ(none.d.code, TENDER_DECLINE_LIMIT_EXCEEDED);
+    EXPECT_EQ(none.reason(), "daily limit for tier alias is 100.00 USD; 60.00 used; "
+                             "50.00 requested");
+    ASSERT_NE(none.d.tier, nullptr);
+    EXPECT_STREQ(none.d.tier, "alias");
+    Eval formal(def(), *webmoney_, "US", "USD", 5000, "wm1", "formal", kNov25Last, &u);
+    EXPECT_TRUE(formal.d.offered) << formal.reason();
+    ASSERT_NE(formal.d.tier, nullptr);
+    EXPECT_STREQ(formal.d.tier, "formal");
+
+    // Alipay class I: 1,000 CNY since the account opened.
+    u["amt|alipay|li|lifetime|all|CNY"] = 90000;
+    Eval ali_none(def(), *alipay_, "CN", "CNY", 10001, "li", "", kNov25Last, &u);
+    EXPECT_FALSE(ali_none.d.offered);
+    EXPECT_EQ(ali_none.reason(), "lifetime limit for tier class_i is 1000.00 CNY; 900.00 used; "
+                                 "100.01 requested");
+    Eval ali_fits(def(), *alipay_, "CN", "CNY", 10000, "li", "", kNov25Last, &u);
+    EXPECT_TRUE(ali_fits.d.offered) << ali_fits.reason();
+    Eval ali_ii(def(), *alipay_, "CN", "CNY", 10001, "li", "class_ii", kNov25Last, &u);
+    EXPECT_TRUE(ali_ii.d.offered) << ali_ii.reason();
+    EXPECT_STREQ(ali_ii.d.tier, "class_ii");
+
+    // A method without tiers names none.
+    Eval card(def(), *card_, "US", "USD", 1000, "acct", "", kNov25Last, &u);
+    EXPECT_TRUE(card.d.offered) << card.reason();
+    EXPECT_EQ(card.d.tier, nullptr);
+}
+
+// Issue 10 item 7: a conversion records the configured rates exactly, as
+// decimals the config gave (never a computed quotient such as 1.265823).
+TEST_F(Policy, ConversionRecordsTheConfiguredRatesExactly)
+{
+    // USD is the base: one leg.
+    Eval into_base(def(), *webmoney_, "GB", "GBP", 10000, "", "", kNov25Last);
+    ASSERT_TRUE(into_base.d.offered) << into_base.reason();
+    EXPECT_EQ(into_base.currency(), "USD");
+    EXPECT_EQ(into_base.d.pay_amount, 12658);  // 100 / 0.79, half up
+    ASSERT_NE(into_base.d.exchange_rate, nullptr);
+    EXPECT_STREQ(into_base.d.exchange_rate, "1 USD = 0.79 GBP as of 2026-11-01");
+    Eval from_base(def(), *alipay_, "CN", "USD", 10000, "", "", kNov25Last);
+    ASSERT_TRUE(from_base.d.offered) << from_base.reason();
+    EXPECT_EQ(from_base.d.pay_amount, 71000);
+    ASSERT_NE(from_base.d.exchange_rate, nullptr);
+    EXPECT_STREQ(from_base.d.exchange_rate, "1 USD = 7.1 CNY as of 2026-11-01");
+    // Neither is the base: both legs, small rates written with their zeros.
+    Eval cross(def(), *alipay_, "CN", "KWD", 10000, "", "", kNov25Last);
+    ASSERT_TRUE(cross.d.offered) << cross.reason();
+    ASSERT_NE(cross.d.exchange_rate, nullptr);
+    EXPECT_STREQ(cross.d.exchange_rate, "1 USD = 0.307 KWD = 7.1 CNY as of 2026-11-01");
+    // No conversion, no rate.
+    Eval same(def(), *alipay_, "CN", "CNY", 10000, "", "", kNov25Last);
+    EXPECT_EQ(same.d.exchange_rate, nullptr);
+
+    Loaded tiny(R"({"exchange": {"base": "EUR", "rates": {"JPY": 0.0071, "USD": "1.0800"}}})");
+    ASSERT_NE(tiny.config, nullptr) << tiny.error;
+    g_autofree char *jpy = tender_config_rate_quote(tiny.config, "JPY", "EUR");
+    EXPECT_STREQ(jpy, "1 EUR = 0.0071 JPY");
+    g_autofree char *usd = tender_config_rate_quote(tiny.config, "EUR", "USD");
+    EXPECT_STREQ(usd, "1 EUR = 1.08 USD");
+    EXPECT_EQ(tender_config_rate_quote(tiny.config, "USD", "USD"), nullptr);
+    EXPECT_EQ(tender_config_rate_quote(tiny.config, "USD", "GBP"), nullptr);
 }
 
 // ---- velocity ------------------------------------------------------------------

@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include <tender/plugin.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -49,17 +51,26 @@ protected:
     {
         for (const char *suffix : {"", "-wal", "-shm"})
             g_remove((ledger + suffix).c_str());
-        for (const char *f : {"/bad.json", "/typo.json", "/good.json", "/body"})
+        for (const char *f : {"/bad.json", "/typo.json", "/good.json", "/body", "/regions.json"})
             g_remove((dir + f).c_str());
+        g_rmdir((dir + "/empty").c_str());
         g_rmdir(dir.c_str());
     }
 
     // tender --ledger L [--json] ARGS..., stdin from input.
     void run(Result &r, std::vector<std::string> args, bool json = true, const std::string &input = "")
     {
-        std::vector<std::string> argv = {TENDER_EXE, "--ledger", ledger};
+        std::vector<std::string> argv = {"--ledger", ledger};
         if (json)
             argv.push_back("--json");
+        argv.insert(argv.end(), args.begin(), args.end());
+        run_exactly(r, argv, input);
+    }
+
+    // tender ARGS... and nothing else (no --ledger, no --json).
+    void run_exactly(Result &r, std::vector<std::string> args, const std::string &input = "")
+    {
+        std::vector<std::string> argv = {TENDER_EXE};
         argv.insert(argv.end(), args.begin(), args.end());
         std::vector<char *> c;
         for (auto &a : argv)
@@ -320,6 +331,274 @@ TEST_F(TenderCli, PluginsListsTheFourMethods)
         ids.push_back(json_object_get_string_member(json_array_get_object_element(plugins, i), "id"));
     for (const char *m : {"card", "alipay", "paypal", "webmoney"})
         EXPECT_NE(std::find(ids.begin(), ids.end(), m), ids.end()) << m;
+}
+
+// The error envelope every --json failure prints: {"error": {code, message, exit_code}}.
+JsonObject *error_envelope(const Result &r)
+{
+    JsonObject *o = r.object();
+    return o && json_object_has_member(o, "error") ? json_object_get_object_member(o, "error")
+                                                     : nullptr;
+}
+
+bool file_exists(const std::string &path)
+{
+    return g_file_test(path.c_str(), G_FILE_TEST_EXISTS);
+}
+
+TEST_F(TenderCli, ListSaysOperationsAreNotIncludedAndShowIncludesThem)
+{
+    std::string id = card_pay("4242424242424242", "12.00");
+    ASSERT_FALSE(id.empty());
+    Result list, show;
+    run(list, {"list"});
+    ASSERT_EQ(list.code, 0) << list.err;
+    JsonArray *payments = json_object_get_array_member(list.object(), "payments");
+    ASSERT_EQ(json_array_get_length(payments), 1u);
+    JsonObject *listed = json_array_get_object_element(payments, 0);
+    ASSERT_TRUE(json_object_has_member(listed, "operations_included")) << list.out;
+    EXPECT_FALSE(json_object_get_boolean_member(listed, "operations_included"));
+    EXPECT_FALSE(json_object_has_member(listed, "operations"))
+        << "an empty history would read as 'no operations'";
+    run(show, {"show", id});
+    ASSERT_EQ(show.code, 0) << show.err;
+    EXPECT_TRUE(json_object_get_boolean_member(show.object(), "operations_included"));
+    EXPECT_EQ(json_array_get_length(json_object_get_array_member(show.object(), "operations")),
+              1u);
+}
+
+TEST_F(TenderCli, VersionPrintsThePackageAndTheAbiItLoads)
+{
+    std::string abi = std::to_string(TENDER_ABI_MAJOR) + "." + std::to_string(TENDER_ABI_MINOR);
+    Result text, json;
+    run_exactly(text, {"--version"});
+    EXPECT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find(std::string("tender ") + TENDER_VERSION), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("plugin ABI " + abi), std::string::npos) << text.out;
+    run_exactly(json, {"--json", "--version"});
+    EXPECT_EQ(json.code, 0) << json.err;
+    EXPECT_EQ(json.str("version"), TENDER_VERSION);
+    EXPECT_EQ(json.str("abi"), abi);
+    JsonArray *accepted = json_object_get_array_member(json.object(), "abi_accepted");
+    ASSERT_NE(accepted, nullptr) << json.out;
+    EXPECT_EQ(json_array_get_length(accepted), TENDER_ABI_MINOR + 1u);
+    EXPECT_STREQ(json_array_get_string_element(accepted, TENDER_ABI_MINOR), abi.c_str());
+}
+
+TEST_F(TenderCli, HelpPrintsTheCommandListOrOneCommandsUsage)
+{
+    Result all, list, pay, unknown, extra;
+    run_exactly(all, {"help"});
+    EXPECT_EQ(all.code, 0) << all.err;
+    EXPECT_NE(all.out.find("Commands:"), std::string::npos) << all.out;
+    EXPECT_NE(all.out.find("sandbox-notification"), std::string::npos);
+    run_exactly(list, {"help", "list"});
+    EXPECT_EQ(list.code, 0) << list.err;
+    EXPECT_NE(list.out.find("list"), std::string::npos);
+    EXPECT_NE(list.out.find("--status"), std::string::npos) << list.out;
+    EXPECT_EQ(list.out.find("--capture"), std::string::npos) << "pay's options in list's usage";
+    run_exactly(pay, {"help", "pay"});
+    EXPECT_EQ(pay.code, 0);
+    EXPECT_NE(pay.out.find("--capture"), std::string::npos) << pay.out;
+    run_exactly(unknown, {"help", "frobnicate"});
+    EXPECT_EQ(unknown.code, 64);
+    EXPECT_NE(unknown.err.find("unknown command 'frobnicate'"), std::string::npos) << unknown.err;
+    run_exactly(extra, {"help", "list", "pay"});
+    EXPECT_EQ(extra.code, 64);
+}
+
+TEST_F(TenderCli, UsageErrorsPrintTheErrorEnvelopeWithJson)
+{
+    std::vector<std::vector<std::string>> cases = {
+        {"--json", "frobnicate"},
+        {"--json", "--no-such-option", "list"},
+        {"--json", "list", "--no-such-option"},
+        {"list", "--json", "--no-such-option"},
+        {"--json", "pay", "--method", "card"},
+        {"--json", "--now", "yesterday", "list"},
+        {"--json", "list", "--status", "nonsense"},
+        {"--json", "help", "frobnicate"},
+        {"--json"},
+    };
+    for (const auto &args : cases) {
+        Result r;
+        std::vector<std::string> argv = {"--ledger", ledger};
+        argv.insert(argv.end(), args.begin(), args.end());
+        run_exactly(r, argv);
+        std::string what;
+        for (const auto &a : args)
+            what += a + " ";
+        EXPECT_EQ(r.code, 64) << what;
+        JsonObject *e = error_envelope(r);
+        ASSERT_NE(e, nullptr) << what << ": " << r.out;
+        EXPECT_STREQ(json_object_get_string_member(e, "code"), "usage_error") << what;
+        EXPECT_STRNE(json_object_get_string_member(e, "message"), "") << what;
+        EXPECT_EQ(json_object_get_int_member(e, "exit_code"), 64) << what;
+    }
+    Result text;
+    run(text, {"frobnicate"}, false);
+    EXPECT_EQ(text.code, 64);
+    EXPECT_EQ(text.out, "") << "no JSON without --json";
+}
+
+TEST_F(TenderCli, ReadOnlyCommandsNeverCreateTheLedger)
+{
+    Result list, show, methods, plugins;
+    run(list, {"list"});
+    EXPECT_EQ(list.code, 0) << list.err;
+    EXPECT_EQ(json_array_get_length(json_object_get_array_member(list.object(), "payments")), 0u);
+    run(show, {"show", "pay_nosuchpayment"});
+    EXPECT_EQ(show.code, 65) << show.err;
+    EXPECT_STREQ(json_object_get_string_member(error_envelope(show), "code"), "not_found");
+    run(methods, {"methods", "--region", "US", "--currency", "USD", "--amount", "10.00"});
+    EXPECT_EQ(methods.code, 0) << methods.err;
+    run(plugins, {"plugins"});
+    EXPECT_EQ(plugins.code, 0) << plugins.err;
+    for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+        EXPECT_FALSE(file_exists(ledger + suffix)) << ledger + suffix << " was created";
+
+    // Once a payment created it, the same commands read it.
+    std::string id = card_pay("4242424242424242", "10.00");
+    Result again;
+    run(again, {"list"});
+    EXPECT_EQ(json_array_get_length(json_object_get_array_member(again.object(), "payments")), 1u);
+}
+
+TEST_F(TenderCli, ALedgerInAMissingDirectorySaysSo)
+{
+    std::string missing = dir + "/no/such/dir";
+    Result text, json, list;
+    run_exactly(text, {"--ledger", missing + "/ledger.db", "pay", "--method", "card", "--region",
+                       "US", "--currency", "USD", "--amount", "1.00", "--param",
+                       "number=4242424242424242", "--param", "exp_month=12", "--param",
+                       "exp_year=2031", "--param", "cvc=737"});
+    EXPECT_EQ(text.code, 74);
+    EXPECT_NE(text.err.find("ledger directory '" + missing + "' does not exist"), std::string::npos)
+        << text.err;
+    run_exactly(json, {"--json", "--ledger", missing + "/ledger.db", "list"});
+    EXPECT_EQ(json.code, 74);
+    ASSERT_NE(error_envelope(json), nullptr) << json.out;
+    EXPECT_STREQ(json_object_get_string_member(error_envelope(json), "code"), "ledger_error");
+    EXPECT_FALSE(file_exists(dir + "/no"));
+}
+
+TEST_F(TenderCli, AnEmptyPluginSetSaysWhereItLooked)
+{
+    std::string empty = dir + "/empty";
+    ASSERT_EQ(g_mkdir(empty.c_str(), 0700), 0);
+    Result text, json, methods, pay;
+    run(text, {"--plugin-dir", empty, "plugins"}, false);
+    EXPECT_EQ(text.code, 1) << "no plugin at all is a negative answer";
+    EXPECT_NE(text.out.find("o plugins are loaded"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find(empty), std::string::npos) << text.out;
+    run(json, {"--plugin-dir", empty, "plugins"});
+    EXPECT_EQ(json.code, 1);
+    JsonArray *dirs = json_object_get_array_member(json.object(), "plugin_dirs");
+    ASSERT_NE(dirs, nullptr) << json.out;
+    ASSERT_EQ(json_array_get_length(dirs), 1u);
+    EXPECT_EQ(json_array_get_string_element(dirs, 0), empty);
+    EXPECT_NE(json.str("message").find("no plugins are loaded"), std::string::npos);
+    run(methods, {"--plugin-dir", empty, "methods", "--region", "US", "--currency", "USD",
+                  "--amount", "1.00"});
+    EXPECT_EQ(methods.code, 78);
+    ASSERT_NE(error_envelope(methods), nullptr) << methods.out;
+    std::string message = json_object_get_string_member(error_envelope(methods), "message");
+    EXPECT_NE(message.find("no plugins are loaded"), std::string::npos) << message;
+    EXPECT_NE(message.find(empty), std::string::npos) << message;
+    run(pay, {"--plugin-dir", empty, "pay", "--method", "card", "--region", "US", "--currency",
+              "USD", "--amount", "1.00"});
+    EXPECT_EQ(pay.code, 78);
+    EXPECT_NE(pay.err.find("no plugins are loaded"), std::string::npos) << pay.err;
+}
+
+TEST_F(TenderCli, AUserAssignedRegionNeedsTheConfigToDeclareIt)
+{
+    Result refused, quote;
+    run(refused, {"pay", "--method", "card", "--region", "XA", "--currency", "USD", "--amount",
+                  "1.00", "--param", "number=4242424242424242", "--param", "exp_month=12",
+                  "--param", "exp_year=2031", "--param", "cvc=737"});
+    EXPECT_EQ(refused.code, 65);
+    ASSERT_NE(error_envelope(refused), nullptr) << refused.out;
+    std::string message = json_object_get_string_member(error_envelope(refused), "message");
+    EXPECT_NE(message.find("'XA' is user-assigned"), std::string::npos) << message;
+    EXPECT_NE(message.find("user_assigned_regions"), std::string::npos) << message;
+    run(quote, {"methods", "--region", "ZZ", "--currency", "USD", "--amount", "1.00"});
+    EXPECT_EQ(quote.code, 65);
+
+    g_file_set_contents((dir + "/regions.json").c_str(), "{ \"user_assigned_regions\": [\"XA\"] }",
+                        -1, nullptr);
+    Result declared;
+    run(declared, {"--config", dir + "/regions.json", "pay", "--method", "card", "--region", "XA",
+                   "--currency", "USD", "--amount", "1.00", "--param", "number=4242424242424242",
+                   "--param", "exp_month=12", "--param", "exp_year=2031", "--param", "cvc=737"});
+    EXPECT_EQ(declared.code, 0) << declared.out << declared.err;
+    EXPECT_EQ(declared.str("region"), "XA");
+
+    g_file_set_contents((dir + "/regions.json").c_str(), "{ \"user_assigned_regions\": [\"US\"] }",
+                        -1, nullptr);
+    Result assigned;
+    run(assigned, {"check-config", dir + "/regions.json"});
+    EXPECT_EQ(assigned.code, 78);
+    EXPECT_NE(assigned.err.find("$.user_assigned_regions[0]"), std::string::npos) << assigned.err;
+}
+
+// Issue 10 items 6 and 7: a payment converted into the method's currency
+// shows the order it was made for, the configured rate and the fee; the
+// tier the limits used shows next to the tier the buyer gave (none here).
+TEST_F(TenderCli, ShowNamesTheOrderRateFeeAndTierOfAConvertedPayment)
+{
+    // WebMoney takes no GBP: the embedded default converts into USD, its
+    // exchange base, at the configured 0.79 GBP per USD.
+    Result pay;
+    run(pay, {"pay", "--method", "webmoney", "--region", "GB", "--currency", "GBP", "--amount",
+              "100.00", "--account", "wm-cli", "--tier", "formal", "--param",
+              "purse=Z123456789012", "--param", "wmid=123456789012"});
+    ASSERT_EQ(pay.code, 0) << pay.out << pay.err;
+    std::string id = pay.str("id");
+    ASSERT_FALSE(id.empty()) << pay.out;
+    Result show;
+    run(show, {"show", id});
+    ASSERT_EQ(show.code, 0) << show.out << show.err;
+    EXPECT_EQ(show.str("currency"), "USD");
+    EXPECT_EQ(show.str("amount"), "126.58");
+    EXPECT_EQ(show.str("fee"), "1.01");
+    EXPECT_EQ(show.str("order_amount"), "100.00");
+    EXPECT_EQ(show.str("order_currency"), "GBP");
+    EXPECT_EQ(show.str("exchange_rate"), "1 USD = 0.79 GBP as of 2026-11-01");
+    EXPECT_EQ(show.str("tier"), "formal");
+    EXPECT_EQ(show.str("effective_tier"), "formal");
+
+    Result text;
+    run(text, {"show", id}, false);
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("  fee 1.01 USD\n"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("  order 100.00 GBP, converted at 1 USD = 0.79 GBP as of 2026-11-01\n"),
+              std::string::npos)
+        << text.out;
+    Result list;
+    run(list, {"list"}, false);
+    EXPECT_NE(list.out.find("(order 100.00 GBP at 1 USD = 0.79 GBP as of 2026-11-01)"),
+              std::string::npos)
+        << list.out;
+
+    // No tier given: held to the default (alias), which show tells apart.
+    Result anon;
+    run(anon, {"pay", "--method", "webmoney", "--region", "US", "--currency", "USD", "--amount",
+               "10.00", "--account", "wm-anon", "--param", "purse=Z123456789012", "--param",
+               "wmid=123456789012"});
+    ASSERT_EQ(anon.code, 0) << anon.out << anon.err;
+    EXPECT_EQ(anon.str("tier"), "");  // null: none given
+    EXPECT_EQ(anon.str("effective_tier"), "alias");
+    EXPECT_EQ(anon.str("order_currency"), "USD");
+    ASSERT_NE(anon.object(), nullptr);
+    EXPECT_TRUE(json_object_get_null_member(anon.object(), "exchange_rate")) << anon.out;
+    Result anon_text;
+    run(anon_text, {"show", anon.str("id")}, false);
+    EXPECT_NE(anon_text.out.find("  fee 0.08 USD\n"), std::string::npos) << anon_text.out;
+    EXPECT_NE(anon_text.out.find("  tier alias (the method's default_tier; the buyer gave none)\n"),
+              std::string::npos)
+        << anon_text.out;
+    EXPECT_EQ(anon_text.out.find("  order "), std::string::npos) << anon_text.out;
 }
 
 }  // namespace
