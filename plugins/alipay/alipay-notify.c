@@ -40,11 +40,8 @@ static AlipayParams *verified(const AlipayInstance *inst, const tender_request *
         refuse(res, why);
         return NULL;
     }
-    const char *sign = alipay_params_get(p, "sign");
-    if (sign == NULL || sign[0] == '\0') {
-        refuse(res, "it is not signed");
-    } else if (!alipay_rsa2_verify_notification(inst->alipay_public, p)) {
-        refuse(res, "the RSA2 signature does not match alipay_public_key");
+    if (!alipay_rsa2_verify_notification(inst->alipay_public, p, why, sizeof why)) {
+        refuse(res, why);
     } else if (g_strcmp0(alipay_params_get(p, "app_id"), inst->app_id) != 0) {
         refuse(res, "it is for another app_id");
     } else if (g_strcmp0(alipay_params_get(p, "notify_type"), "trade_status_sync") != 0) {

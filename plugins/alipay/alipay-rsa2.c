@@ -118,7 +118,8 @@ int alipay_rsa2_same_public(EVP_PKEY *a, EVP_PKEY *b)
     return same;
 }
 
-char *alipay_rsa2_sign(EVP_PKEY *key, const char *data)
+/* SHA256withRSA over len bytes of data, base64; NULL on failure. */
+static char *sign_bytes(EVP_PKEY *key, const char *data, size_t len)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char *sig = NULL;
@@ -127,10 +128,10 @@ char *alipay_rsa2_sign(EVP_PKEY *key, const char *data)
     if (ctx == NULL || key == NULL)
         goto done;
     if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
-        EVP_DigestSign(ctx, NULL, &sig_len, (const unsigned char *)data, strlen(data)) != 1)
+        EVP_DigestSign(ctx, NULL, &sig_len, (const unsigned char *)data, len) != 1)
         goto done;
     sig = g_malloc(sig_len);
-    if (EVP_DigestSign(ctx, sig, &sig_len, (const unsigned char *)data, strlen(data)) != 1)
+    if (EVP_DigestSign(ctx, sig, &sig_len, (const unsigned char *)data, len) != 1)
         goto done;
     out = g_base64_encode(sig, sig_len);
 done:
@@ -138,6 +139,11 @@ done:
     EVP_MD_CTX_free(ctx);
     ERR_clear_error();
     return out;
+}
+
+char *alipay_rsa2_sign(EVP_PKEY *key, const char *data)
+{
+    return sign_bytes(key, data, strlen(data));
 }
 
 /* Strict base64: the alphabet, '=' padding only at the end, a length that
@@ -159,28 +165,42 @@ static int strict_base64(const char *s)
     return pad <= 2;
 }
 
-int alipay_rsa2_verify(EVP_PKEY *key, const char *data, const char *signature)
+/* 1 when signature is key's signature of len bytes of data. */
+static int verify_bytes(EVP_PKEY *key, const char *data, size_t len, const char *signature)
 {
-    if (key == NULL || data == NULL || signature == NULL || !strict_base64(signature))
+    if (key == NULL || data == NULL || signature == NULL)
         return 0;
-    gsize sig_len = 0;
-    guchar *sig = g_base64_decode(signature, &sig_len);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    /* Senders that wrap base64 at 64 or 76 columns put \r\n inside the
+     * value; Java's and Python's decoders skip them, so we do too. */
+    char *joined = g_strdup(signature);
+    char *w = joined;
+    for (const char *r = signature; *r; r++)
+        if (*r != '\r' && *r != '\n')
+            *w++ = *r;
+    *w = '\0';
     int ok = 0;
-    if (ctx && sig_len > 0 &&
-        EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-        EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)data, strlen(data)) == 1)
+    gsize sig_len = 0;
+    guchar *sig = strict_base64(joined) ? g_base64_decode(joined, &sig_len) : NULL;
+    EVP_MD_CTX *ctx = sig ? EVP_MD_CTX_new() : NULL;
+    if (ctx && sig_len > 0 && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+        EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)data, len) == 1)
         ok = 1;
     EVP_MD_CTX_free(ctx);
     g_free(sig);
+    g_free(joined);
     ERR_clear_error();
     return ok;
+}
+
+int alipay_rsa2_verify(EVP_PKEY *key, const char *data, const char *signature)
+{
+    return data != NULL && verify_bytes(key, data, strlen(data), signature);
 }
 
 int alipay_rsa2_sign_request(EVP_PKEY *key, AlipayParams *params)
 {
     alipay_params_set(params, "sign_type", "RSA2");
-    char *text = alipay_params_signing_string(params, 0);
+    char *text = alipay_params_request_signing_string(params);
     char *sig = alipay_rsa2_sign(key, text);
     g_free(text);
     if (sig == NULL)
@@ -195,17 +215,36 @@ int alipay_rsa2_verify_request(EVP_PKEY *key, const AlipayParams *params)
     const char *type = alipay_params_get(params, "sign_type");
     if (type == NULL || strcmp(type, "RSA2") != 0)
         return 0;
-    char *text = alipay_params_signing_string(params, 0);
+    char *text = alipay_params_request_signing_string(params);
     int ok = alipay_rsa2_verify(key, text, alipay_params_get(params, "sign"));
     g_free(text);
     return ok;
 }
 
+/* A notification's signing string (UTF-8, as the set holds it) written in
+ * the charset the set declares: the bytes Alipay signed. NULL when the
+ * charset is unsupported or the text has no form in it. */
+static char *notification_bytes(const AlipayParams *params, int keep_sign_type, gsize *len)
+{
+    const char *charset = alipay_charset_iconv_name(alipay_params_get(params, "charset"));
+    if (charset == NULL)
+        return NULL;
+    char *text = alipay_params_notification_signing_string(params, keep_sign_type);
+    if (strcmp(charset, "UTF-8") == 0) {
+        *len = strlen(text);
+        return text;
+    }
+    char *converted = g_convert(text, -1, charset, "UTF-8", NULL, len, NULL);
+    g_free(text);
+    return converted;
+}
+
 int alipay_rsa2_sign_notification(EVP_PKEY *key, AlipayParams *params)
 {
-    char *text = alipay_params_signing_string(params, 1);
-    char *sig = alipay_rsa2_sign(key, text);
-    g_free(text);
+    gsize len = 0;
+    char *bytes = notification_bytes(params, 0, &len);
+    char *sig = bytes ? sign_bytes(key, bytes, len) : NULL;
+    g_free(bytes);
     if (sig == NULL)
         return 0;
     alipay_params_set(params, "sign_type", "RSA2");
@@ -214,15 +253,46 @@ int alipay_rsa2_sign_notification(EVP_PKEY *key, AlipayParams *params)
     return 1;
 }
 
-int alipay_rsa2_verify_notification(EVP_PKEY *key, const AlipayParams *params)
+/* 1 when the variant with or without sign_type verifies. */
+static int notification_variant_verifies(EVP_PKEY *key, const AlipayParams *params,
+                                         int keep_sign_type)
 {
-    const char *type = alipay_params_get(params, "sign_type");
-    if (type == NULL || strcmp(type, "RSA2") != 0)
-        return 0;
-    char *text = alipay_params_signing_string(params, 1);
-    int ok = alipay_rsa2_verify(key, text, alipay_params_get(params, "sign"));
-    g_free(text);
+    gsize len = 0;
+    char *bytes = notification_bytes(params, keep_sign_type, &len);
+    int ok = bytes && verify_bytes(key, bytes, len, alipay_params_get(params, "sign"));
+    g_free(bytes);
     return ok;
+}
+
+int alipay_rsa2_verify_notification(EVP_PKEY *key, const AlipayParams *params, char *why,
+                                    size_t why_size)
+{
+    const char *sign = alipay_params_get(params, "sign");
+    const char *type = alipay_params_get(params, "sign_type");
+    const char *charset = alipay_params_get(params, "charset");
+    if (sign == NULL || sign[0] == '\0') {
+        snprintf(why, why_size, "it is not signed");
+        return 0;
+    }
+    /* Absent means RSA2, as the official SDKs default; RSA (SHA1withRSA)
+     * and others are refused, not guessed at. */
+    if (type != NULL && strcmp(type, "RSA2") != 0) {
+        snprintf(why, why_size, "sign_type '%.16s' is not supported: only RSA2 (SHA256withRSA)",
+                 type);
+        return 0;
+    }
+    if (alipay_charset_iconv_name(charset) == NULL) {
+        snprintf(why, why_size, "charset '%.32s' is not supported (UTF-8 or GBK)", charset);
+        return 0;
+    }
+    /* Alipay leaves sign_type out of what it signs; some senders (and the
+     * SDKs' rsaCheckV2) keep it, so that variant is tried second. Both are
+     * the same RSA2 signature by the same key over every other field. */
+    if (notification_variant_verifies(key, params, 0) ||
+        (type != NULL && notification_variant_verifies(key, params, 1)))
+        return 1;
+    snprintf(why, why_size, "the RSA2 signature does not match alipay_public_key");
+    return 0;
 }
 
 void alipay_sha256_hex(const char *text, size_t bytes, char *out)

@@ -1,7 +1,8 @@
 /* The sandbox platform's asynchronous notifications: for a trade and an
  * event ("paid", "closed", "finished") it writes exactly what Alipay would
  * POST to the merchant's notify_url, a form body signed with RSA2 by the
- * (sandbox) platform private key. */
+ * (sandbox) platform private key the way Alipay signs: every field but sign
+ * and sign_type, empty ones included (alipay_rsa2_sign_notification). */
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>

@@ -124,24 +124,34 @@ void form_erase(Form &form, const std::string &key)
                form.end());
 }
 
-std::string signing_string(const Form &form, bool exclude_sign_type)
+static std::string sorted_pairs(Form pairs)
 {
-    Form sorted;
-    for (const auto &kv : form) {
-        if (kv.second.empty() || kv.first == "sign")
-            continue;
-        if (exclude_sign_type && kv.first == "sign_type")
-            continue;
-        sorted.push_back(kv);
-    }
-    std::sort(sorted.begin(), sorted.end());
+    std::sort(pairs.begin(), pairs.end());
     std::string out;
-    for (const auto &kv : sorted) {
+    for (const auto &kv : pairs) {
         if (!out.empty())
             out += '&';
         out += kv.first + "=" + kv.second;
     }
     return out;
+}
+
+std::string request_signing_string(const Form &form)
+{
+    Form kept;
+    for (const auto &kv : form)
+        if (!kv.second.empty() && kv.first != "sign")
+            kept.push_back(kv);
+    return sorted_pairs(kept);
+}
+
+std::string notification_signing_string(const Form &form, bool keep_sign_type)
+{
+    Form kept;
+    for (const auto &kv : form)
+        if (kv.first != "sign" && (keep_sign_type || kv.first != "sign_type"))
+            kept.push_back(kv);
+    return sorted_pairs(kept);
 }
 
 std::string rsa2_sign(const std::string &private_pem, const std::string &data)
@@ -197,5 +207,5 @@ bool rsa2_verify(const std::string &public_pem, const std::string &data, const s
 void form_resign(Form &form, const std::string &private_pem)
 {
     form_set(form, "sign_type", "RSA2");
-    form_set(form, "sign", rsa2_sign(private_pem, signing_string(form, true)));
+    form_set(form, "sign", rsa2_sign(private_pem, notification_signing_string(form, false)));
 }

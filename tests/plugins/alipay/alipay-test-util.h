@@ -23,12 +23,19 @@ const std::string *form_get(const Form &form, const std::string &key);
 void form_set(Form &form, const std::string &key, const std::string &value);
 void form_erase(Form &form, const std::string &key);
 
-// Sorted k=v&k=v over non-empty values without sign (and sign_type).
-std::string signing_string(const Form &form, bool exclude_sign_type);
+// A request's signing string: sorted k=v&k=v over the non-empty values,
+// sign left out, sign_type kept.
+std::string request_signing_string(const Form &form);
+// A notification's signing string as Alipay writes it: sorted k=v&k=v over
+// every pair, empty values included as "k=", sign and (unless
+// keep_sign_type) sign_type left out. The values are taken byte for byte,
+// so a form holding GBK bytes gives the GBK bytes Alipay signs.
+std::string notification_signing_string(const Form &form, bool keep_sign_type);
 // SHA256withRSA, base64; empty string on failure.
 std::string rsa2_sign(const std::string &private_pem, const std::string &data);
 bool rsa2_verify(const std::string &public_pem, const std::string &data, const std::string &sig);
-// Re-sign a notification form with private_pem (as Alipay signs them).
+// Re-sign a notification form with private_pem as Alipay signs them: sets
+// sign_type=RSA2, signs notification_signing_string(form, false).
 void form_resign(Form &form, const std::string &private_pem);
 
 #endif

@@ -80,9 +80,18 @@ protected:
     {
         std::vector<std::string> store;
         std::vector<tender_param> h = headers_of(headers, store);
-        return tender_host_notify(host, "alipay", h.data(), h.size(), body.c_str(), body.size(),
-                                  error);
+        // The reply when accepted; when not, NULL with error set and the
+        // reply the provider would still be sent kept in refused_reply.
+        TenderNotifyReply *reply = nullptr;
+        if (tender_host_notify(host, "alipay", h.data(), h.size(), body.c_str(), body.size(),
+                               &reply, error))
+            return reply;
+        refused_reply.assign(reply ? reply->body : "(none)");
+        tender_notify_reply_free(reply);
+        return nullptr;
     }
+
+    std::string refused_reply;
 };
 
 } // namespace
@@ -119,8 +128,8 @@ TEST_F(AlipayHost, QrPaymentConfirmedBySignedNotification)
     EXPECT_NE(h.find("application/x-www-form-urlencoded"), std::string::npos);
     Form f = form_parse(b);
     EXPECT_EQ(*form_get(f, "out_trade_no"), id);
-    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-platform-public.pem"), signing_string(f, true),
-                            *form_get(f, "sign")));
+    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-platform-public.pem"),
+                            notification_signing_string(f, false), *form_get(f, "sign")));
 
     TenderNotifyReply *reply = deliver(h, b, &error);
     ASSERT_NE(reply, nullptr) << (error ? error->message : "");
@@ -185,6 +194,9 @@ TEST_F(AlipayHost, ForgedNotificationIsRejectedAndChangesNothing)
     EXPECT_EQ(reply, nullptr);
     ASSERT_NE(error, nullptr);
     EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED));
+    // Alipay repeats anything but "success": the failure reply still goes out.
+    EXPECT_NE(refused_reply, "(none)");
+    EXPECT_NE(refused_reply, "success");
     g_clear_error(&error);
     tender_notify_reply_free(reply);
     g_free(headers);

@@ -381,8 +381,8 @@ TEST_F(Alipay, PaidNotificationIsSignedFormPostAndCaptures)
     EXPECT_EQ(form_get(f, "trade_no")->rfind("2026030122001", 0), 0u);
     EXPECT_NE(form_get(f, "notify_id"), nullptr);
     EXPECT_NE(form_get(f, "fund_bill_list"), nullptr);
-    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-platform-public.pem"), signing_string(f, true),
-                            *form_get(f, "sign")));
+    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-platform-public.pem"),
+                            notification_signing_string(f, false), *form_get(f, "sign")));
 
     tender_result *id = identify(body);
     ASSERT_EQ(id->outcome, (uint32_t)TENDER_OUTCOME_APPROVED) << id->message;

@@ -68,9 +68,16 @@ AlipayParams *sample_notification()
     return p;
 }
 
+// The plugin's notification verifier, with its reason dropped.
+bool verify_notification(EVP_PKEY *key, const AlipayParams *p)
+{
+    char why[160];
+    return alipay_rsa2_verify_notification(key, p, why, sizeof why) == 1;
+}
+
 } // namespace
 
-TEST(AlipaySigningString, SortedByNameEmptyAndSignLeftOut)
+TEST(AlipaySigningString, RequestSortedByNameEmptyAndSignLeftOut)
 {
     AlipayParams *p = alipay_params_new();
     alipay_params_set(p, "zeta", "1");
@@ -81,9 +88,24 @@ TEST(AlipaySigningString, SortedByNameEmptyAndSignLeftOut)
     alipay_params_set(p, "Beta", "B");
     alipay_params_set(p, "alpha_2", "x");
     // Byte order: upper case before lower case, '_' after letters' prefix.
-    EXPECT_EQ(take(alipay_params_signing_string(p, 1)), "Beta=B&alpha=a b&alpha_2=x&zeta=1");
-    EXPECT_EQ(take(alipay_params_signing_string(p, 0)),
+    EXPECT_EQ(take(alipay_params_request_signing_string(p)),
               "Beta=B&alpha=a b&alpha_2=x&sign_type=RSA2&zeta=1");
+    alipay_params_free(p);
+}
+
+TEST(AlipaySigningString, NotificationKeepsEmptyValuesAndLeavesOutSignType)
+{
+    AlipayParams *p = alipay_params_new();
+    alipay_params_set(p, "zeta", "1");
+    alipay_params_set(p, "sign", "XXXX");
+    alipay_params_set(p, "alpha", "a b");
+    alipay_params_set(p, "empty", "");
+    alipay_params_set(p, "sign_type", "RSA2");
+    alipay_params_set(p, "Beta", "B");
+    EXPECT_EQ(take(alipay_params_notification_signing_string(p, 0)),
+              "Beta=B&alpha=a b&empty=&zeta=1");
+    EXPECT_EQ(take(alipay_params_notification_signing_string(p, 1)),
+              "Beta=B&alpha=a b&empty=&sign_type=RSA2&zeta=1");
     alipay_params_free(p);
 }
 
@@ -92,7 +114,9 @@ TEST(AlipaySigningString, ValuesAreRawNotEncoded)
     AlipayParams *p = alipay_params_new();
     alipay_params_set(p, "subject", "Tea & cakes = 50%");
     alipay_params_set(p, "biz_content", "{\"a\":\"b\"}");
-    EXPECT_EQ(take(alipay_params_signing_string(p, 1)),
+    EXPECT_EQ(take(alipay_params_request_signing_string(p)),
+              "biz_content={\"a\":\"b\"}&subject=Tea & cakes = 50%");
+    EXPECT_EQ(take(alipay_params_notification_signing_string(p, 0)),
               "biz_content={\"a\":\"b\"}&subject=Tea & cakes = 50%");
     alipay_params_free(p);
 }
@@ -103,8 +127,11 @@ TEST(AlipaySigningString, MatchesIndependentImplementation)
     Form f;
     for (size_t i = 0; i < alipay_params_count(p); i++)
         f.emplace_back(alipay_params_key(p, i), alipay_params_value(p, i));
-    EXPECT_EQ(take(alipay_params_signing_string(p, 1)), signing_string(f, true));
-    EXPECT_EQ(take(alipay_params_signing_string(p, 0)), signing_string(f, false));
+    EXPECT_EQ(take(alipay_params_request_signing_string(p)), request_signing_string(f));
+    EXPECT_EQ(take(alipay_params_notification_signing_string(p, 0)),
+              notification_signing_string(f, false));
+    EXPECT_EQ(take(alipay_params_notification_signing_string(p, 1)),
+              notification_signing_string(f, true));
     alipay_params_free(p);
 }
 
@@ -147,57 +174,61 @@ TEST(AlipayRsa2, NotificationRoundTripAndEveryTamperFails)
     Keys k;
     AlipayParams *p = sample_notification();
     ASSERT_TRUE(alipay_rsa2_sign_notification(k.platform_private, p));
-    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_TRUE(verify_notification(k.platform_public, p));
     // The independent implementation agrees.
     Form f;
     for (size_t i = 0; i < alipay_params_count(p); i++)
         f.emplace_back(alipay_params_key(p, i), alipay_params_value(p, i));
     EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-platform-public.pem"),
-                            signing_string(f, true), *form_get(f, "sign")));
+                            notification_signing_string(f, false), *form_get(f, "sign")));
 
     // Changing any signed parameter breaks the signature.
     for (size_t i = 0; i < alipay_params_count(p); i++) {
         std::string key = alipay_params_key(p, i);
-        if (key == "sign" || key == "sign_type" || key == "body")
+        if (key == "sign" || key == "sign_type")
             continue;
         std::string old = alipay_params_value(p, i);
         alipay_params_set(p, key.c_str(), (old + "0").c_str());
-        EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p)) << key;
+        EXPECT_FALSE(verify_notification(k.platform_public, p)) << key;
         alipay_params_set(p, key.c_str(), old.c_str());
     }
-    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_TRUE(verify_notification(k.platform_public, p));
 
     // The amount in particular.
     alipay_params_set(p, "total_amount", "1250.00");
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_FALSE(verify_notification(k.platform_public, p));
     alipay_params_set(p, "total_amount", "12.50");
 
-    // Adding a parameter breaks it; adding an empty one does not (left out).
-    alipay_params_set(p, "refund_fee", "12.50");
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
-    alipay_params_set(p, "refund_fee", "");
-    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+    // Adding a parameter breaks it, an empty one too: empty values are signed.
+    AlipayParams *more = alipay_params_new();
+    for (size_t i = 0; i < alipay_params_count(p); i++)
+        alipay_params_set(more, alipay_params_key(p, i), alipay_params_value(p, i));
+    alipay_params_set(more, "refund_fee", "12.50");
+    EXPECT_FALSE(verify_notification(k.platform_public, more));
+    alipay_params_set(more, "refund_fee", "");
+    EXPECT_FALSE(verify_notification(k.platform_public, more));
+    alipay_params_free(more);
 
     // sign_type is outside a notification's signature, but must say RSA2.
     alipay_params_set(p, "sign_type", "RSA");
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_FALSE(verify_notification(k.platform_public, p));
     alipay_params_set(p, "sign_type", "RSA2");
-    EXPECT_TRUE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_TRUE(verify_notification(k.platform_public, p));
 
     // Signed by someone else, or verified with the wrong key.
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.app_public, p));
+    EXPECT_FALSE(verify_notification(k.app_public, p));
     std::string good = alipay_params_get(p, "sign");
     ASSERT_TRUE(alipay_rsa2_sign_notification(k.app_private, p));
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_FALSE(verify_notification(k.platform_public, p));
     // A damaged signature, or not base64 at all.
     std::string bad = good;
     bad[10] = bad[10] == 'A' ? 'B' : 'A';
     alipay_params_set(p, "sign", bad.c_str());
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_FALSE(verify_notification(k.platform_public, p));
     alipay_params_set(p, "sign", "not base64!");
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_FALSE(verify_notification(k.platform_public, p));
     alipay_params_set(p, "sign", "");
-    EXPECT_FALSE(alipay_rsa2_verify_notification(k.platform_public, p));
+    EXPECT_FALSE(verify_notification(k.platform_public, p));
     alipay_params_free(p);
 }
 
@@ -211,10 +242,13 @@ TEST(AlipayRsa2, RequestSignatureCoversSignType)
     Form f;
     for (size_t i = 0; i < alipay_params_count(p); i++)
         f.emplace_back(alipay_params_key(p, i), alipay_params_value(p, i));
-    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-app-public.pem"), signing_string(f, false),
+    EXPECT_TRUE(rsa2_verify(alipay_test_key("alipay-app-public.pem"), request_signing_string(f),
                             *form_get(f, "sign")));
-    EXPECT_FALSE(rsa2_verify(alipay_test_key("alipay-app-public.pem"), signing_string(f, true),
-                             *form_get(f, "sign")));
+    // ...and leaves out the empty "body" a notification's signature covers.
+    EXPECT_FALSE(rsa2_verify(alipay_test_key("alipay-app-public.pem"),
+                             notification_signing_string(f, true), *form_get(f, "sign")));
+    EXPECT_FALSE(rsa2_verify(alipay_test_key("alipay-app-public.pem"),
+                             notification_signing_string(f, false), *form_get(f, "sign")));
     alipay_params_free(p);
 }
 
@@ -268,7 +302,8 @@ TEST(AlipayForm, DecodesPercentAndPlus)
     std::string again = take(alipay_params_to_form(p));
     AlipayParams *q = alipay_params_from_form(again.c_str(), again.size(), err, sizeof err);
     ASSERT_NE(q, nullptr);
-    EXPECT_EQ(take(alipay_params_signing_string(p, 1)), take(alipay_params_signing_string(q, 1)));
+    EXPECT_EQ(take(alipay_params_notification_signing_string(p, 0)),
+              take(alipay_params_notification_signing_string(q, 0)));
     alipay_params_free(p);
     alipay_params_free(q);
 }
