@@ -1,5 +1,5 @@
 /* The ABI checks: the one place in libtender that knows the size of every
- * ABI 1.0 struct and which function slot belongs to which capability.
+ * ABI 1.x struct and which function slot belongs to which capability.
  *
  * A plugin's descriptor is plugin-static memory we did not write, so every
  * read of a field appended after 1.0 goes through TENDER_HAS_FIELD, and a
@@ -221,6 +221,15 @@ void (*tender_abi_sandbox_notification_fn(const tender_method *method))(
     if (!TENDER_HAS_FIELD(ops, tender_method_ops, sandbox_notification))
         return NULL;
     return ops->sandbox_notification;
+}
+
+tender_operation_fn tender_abi_describe_instrument_fn(const tender_method *method)
+{
+    /* Appended in 1.1: a 1.0 plugin's ops end before it. */
+    const tender_method_ops *ops = method_ops(method);
+    if (!TENDER_HAS_FIELD(ops, tender_method_ops, describe_instrument))
+        return NULL;
+    return ops->describe_instrument;
 }
 
 /* ---- descriptor check ----------------------------------------------------- */

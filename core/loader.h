@@ -73,6 +73,9 @@ tender_operation_fn tender_abi_identify_fn(const tender_method *method);
 const tender_fixture *(*tender_abi_fixtures_fn(const tender_method *method))(size_t *n);
 void (*tender_abi_sandbox_notification_fn(const tender_method *method))(
     void *, const tender_request *, const char *, tender_result *);
+/* describe_instrument (ABI 1.1), or NULL when the plugin predates it or
+ * does not provide it. */
+tender_operation_fn tender_abi_describe_instrument_fn(const tender_method *method);
 
 void tender_method_info_free(TenderMethodInfo *info);
 void tender_plugin_info_free(TenderPluginInfo *info);

@@ -1046,25 +1046,46 @@ static TenderPayment *replay_payment(TenderHost *host, const char *payment_id, G
     return tender_host_load_public(host, payment_id, error);
 }
 
-/* The strong-authentication wish from the BIN table: a card whose issuing
- * country differs from the buyer's region. Reads the first six digits of a
- * "number" parameter, the only part of it the host ever looks at. */
-static gboolean step_up_for_issuer(TenderHost *host, const TenderPayRequest *r)
+/* The instrument's display facts from the method's describe_instrument
+ * (ABI 1.1), asked before the policy runs and before any ledger work: the
+ * plugin reads its own parameters, the host never does. facts is zeroed when
+ * the method has no such operation or knows nothing. */
+static void describe_instrument(TenderHost *host, HostMethod *m, const TenderPayRequest *r,
+                                tender_result *facts)
 {
-    for (gsize i = 0; i < r->n_params; i++) {
-        if (g_strcmp0(r->params[i].key, "number") != 0)
-            continue;
-        char first6[7] = "";
-        gsize k = 0;
-        for (const char *c = r->params[i].value; *c && k < 6; c++)
-            if (g_ascii_isdigit(*c))
-                first6[k++] = *c;
-        first6[k] = '\0';
-        const char *country = k == 6 ? tender_policy_bin_country(host->config, first6) : NULL;
-        return country &&
-               tender_policy_wants_step_up_for_country(host->config, r->method, country, r->region);
-    }
-    return FALSE;
+    memset(facts, 0, sizeof *facts);
+    tender_operation_fn fn = tender_abi_describe_instrument_fn(m->abi);
+    if (fn == NULL)
+        return;
+    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    tender_request req;
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.operation = TENDER_OP_DESCRIBE_INSTRUMENT;
+    req.request_id = request_id;
+    req.payment_id = req.plugin_state = req.processor_ref = "";
+    req.currency = r->currency;
+    req.region = r->region;
+    req.account = r->account ? r->account : "";
+    req.tier = r->tier ? r->tier : "";
+    req.params = r->params;
+    req.n_params = r->n_params;
+    req.deadline_ms = tender_host_now(host) + tender_config_deadline_ms(host->config, m->info->id);
+    g_autofree const char **secrets = sensitive_values(m->info, r->params, r->n_params);
+    CallReport report;
+    tender_host_call_plugin(host, m, fn, &req, facts, secrets, &report);
+    if (report.late || facts->outcome != TENDER_OUTCOME_APPROVED)
+        memset(facts, 0, sizeof *facts);
+}
+
+/* The issuing country the policy sees: the operator's BIN table first (it
+ * is explicit configuration), else what the plugin knows. */
+static const char *issuer_country_of(TenderHost *host, const tender_result *facts)
+{
+    const char *configured = facts->display_first6[0]
+                                 ? tender_policy_bin_country(host->config, facts->display_first6)
+                                 : NULL;
+    return configured ? configured : facts->display_country;
 }
 
 TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GError **error)
@@ -1088,6 +1109,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                             use_purchase ? "purchase" : "authorize",
                             (const char *)-1};
     g_autofree char *hash = fingerprint(info, fields, r->params, r->n_params);
+    g_autofree tender_result *instrument = g_new(tender_result, 1);
+    describe_instrument(host, m, r, instrument);
 
     if (!tender_ledger_begin(host->ledger, error))
         return NULL;
@@ -1121,9 +1144,14 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         tender_ledger_rollback(host->ledger);
         return NULL;
     }
-    TenderPolicyBuyer buyer = {
-        r->region, r->currency, order_amount, r->account ? r->account : "", r->tier ? r->tier : "",
-        now};
+    TenderPolicyBuyer buyer = {.region = r->region,
+                               .currency = r->currency,
+                               .amount = order_amount,
+                               .account = r->account ? r->account : "",
+                               .tier = r->tier ? r->tier : "",
+                               .now_ms = now,
+                               .issuer_country = issuer_country_of(host, instrument),
+                               .brand = instrument->display_brand};
     TenderPolicyDecision decision;
     tender_policy_decision_init(&decision);
     if (!tender_policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
@@ -1228,7 +1256,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                      p->amount);
         req.params = r->params;
         req.n_params = r->n_params;
-        if ((decision.step_up || step_up_for_issuer(host, r)) && (caps & TENDER_CAP_STEP_UP))
+        if (decision.step_up && (caps & TENDER_CAP_STEP_UP))
             req.flags |= TENDER_REQUEST_STEP_UP;
         g_autofree const char **secrets = sensitive_values(info, r->params, r->n_params);
         tender_result *res = g_new(tender_result, 1); /* zeroed by the call */
@@ -1540,8 +1568,8 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
     }
     if (g_strcmp0(row->pub.method, m->info->id) != 0) {
         tender_ledger_rollback(host->ledger);
-        g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED,
-                    "notification for payment %s of method %s arrived for %s", payment_id,
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT,
+                    "payment %s is of method %s, not %s", payment_id,
                     row->pub.method, m->info->id);
         ledger_payment_free(row);
         return NULL;

@@ -540,6 +540,17 @@ static gboolean check_velocity(const TenderMethodInfo *method, const TenderMetho
     return ok;
 }
 
+/* step_up.issuer_country_mismatch: a card issued in another country than
+ * the buyer's region. Unknown issuing country: no opinion. */
+static gboolean issuer_abroad(const TenderMethodPolicy *policy, const char *issuer_country,
+                              const char *buyer_region)
+{
+    if (policy == NULL || !policy->step_up_issuer_mismatch || issuer_country == NULL ||
+        issuer_country[0] == '\0' || buyer_region == NULL || buyer_region[0] == '\0')
+        return FALSE;
+    return g_ascii_strcasecmp(issuer_country, buyer_region) != 0;
+}
+
 /* Strong authentication when the amount is above the configured threshold
  * (in the pay currency, else converted into the first threshold's
  * currency). */
@@ -664,23 +675,13 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
             return TRUE;
         }
     }
-    d->step_up = wants_step_up(config, method, policy, d);
+    d->step_up = wants_step_up(config, method, policy, d) ||
+                 ((method->capabilities & TENDER_CAP_STEP_UP) &&
+                  issuer_abroad(policy, buyer->issuer_country, buyer->region));
     d->offered = TRUE;
     d->code = TENDER_DECLINE_NONE;
     g_clear_pointer(&d->reason, g_free);
     return TRUE;
-}
-
-gboolean tender_policy_wants_step_up_for_country(const TenderConfig *config,
-                                                 const char *method_id,
-                                                 const char *issuer_country,
-                                                 const char *buyer_region)
-{
-    const TenderMethodPolicy *policy = tender_config_method(config, method_id);
-    if (policy == NULL || !policy->step_up_issuer_mismatch || issuer_country == NULL ||
-        issuer_country[0] == '\0' || buyer_region == NULL || buyer_region[0] == '\0')
-        return FALSE;
-    return g_ascii_strcasecmp(issuer_country, buyer_region) != 0;
 }
 
 const char *tender_policy_bin_country(const TenderConfig *config, const char *first6)

@@ -24,6 +24,10 @@ typedef struct {
     const char *account;    /* "" when none: cumulative limits then do not apply */
     const char *tier;       /* "" when none: the method's default tier */
     gint64 now_ms;          /* the host clock, UTC */
+    /* The instrument, as the method's describe_instrument told it before
+     * the policy ran (ABI 1.1); NULL or "" when not known. */
+    const char *issuer_country; /* ISO 3166-1 alpha-2 */
+    const char *brand;
 } TenderPolicyBuyer;
 
 /* Current value of one usage counter (0 when it does not exist yet). */
@@ -79,16 +83,9 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
                                 gpointer lookup_data, TenderPolicyDecision *decision,
                                 GError **error);
 
-/* Step-up after the plugin reported the instrument's issuing country: TRUE
- * when the config's BIN-country rules want strong authentication for a card
- * from issuer_country used in buyer_region. */
-gboolean tender_policy_wants_step_up_for_country(const TenderConfig *config,
-                                                 const char *method_id,
-                                                 const char *issuer_country,
-                                                 const char *buyer_region);
-
 /* The issuing country of a card's first six digits from the config's
- * BIN-country table, or NULL. */
+ * BIN-country table, or NULL. The operator's table wins over the plugin's
+ * own knowledge. */
 const char *tender_policy_bin_country(const TenderConfig *config, const char *first6);
 
 G_END_DECLS

@@ -24,6 +24,8 @@ void card_capture(void *instance, const tender_request *req, tender_result *res)
 void card_void(void *instance, const tender_request *req, tender_result *res);
 void card_refund(void *instance, const tender_request *req, tender_result *res);
 void card_sync(void *instance, const tender_request *req, tender_result *res);
+/* ABI 1.1: brand, first six, last four and issuing country, locally. */
+void card_describe_instrument(void *instance, const tender_request *req, tender_result *res);
 
 /* The documented sandbox fixtures (card-fixtures.c). */
 const tender_fixture *card_fixtures(size_t *n);

@@ -81,6 +81,7 @@ static const tender_method_ops card_ops = {
     .sandbox_fixtures = card_fixtures,
     /* Cards confirm synchronously: there is no notification to simulate. */
     .sandbox_notification = NULL,
+    .describe_instrument = card_describe_instrument,
 };
 
 static const tender_method card_method = {

@@ -312,6 +312,8 @@ const char *tc_operation_name(tender_operation op)
         return "complete_action";
     case TENDER_OP_NOTIFICATION:
         return "notification";
+    case TENDER_OP_DESCRIBE_INSTRUMENT:
+        return "describe_instrument";
     }
     return "?";
 }

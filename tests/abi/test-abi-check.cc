@@ -64,7 +64,9 @@ TEST(AbiCheck, OtherMajorIsRefusedNamingBothVersions)
     gboolean ok = TRUE;
     std::string r = version_reason(2, 0, &ok);
     EXPECT_FALSE(ok);
-    EXPECT_NE(r.find("built for Tender ABI 2.0, this host speaks 1.0"), std::string::npos) << r;
+    std::string host_v = std::to_string(TENDER_ABI_MAJOR) + "." + std::to_string(TENDER_ABI_MINOR);
+    EXPECT_NE(r.find("built for Tender ABI 2.0, this host speaks " + host_v), std::string::npos)
+        << r;
     r = version_reason(0, 9, &ok);
     EXPECT_FALSE(ok);
     EXPECT_NE(r.find("0.9"), std::string::npos) << r;
@@ -159,4 +161,19 @@ TEST_F(OperationFn, SandboxSlotsNeedNoCapability)
     };
     ops.sandbox_fixtures = fixtures;
     EXPECT_NE(tender_abi_fixtures_fn(&method), nullptr);
+}
+
+// describe_instrument (1.1) is reached only when the plugin's ops are long
+// enough to hold it: a 1.0 plugin's ops end before the slot, and whatever
+// lies past them is never read.
+TEST_F(OperationFn, DescribeInstrumentOnlyWithinStructSize)
+{
+    auto describe = [](void *, const tender_request *, tender_result *) {};
+    ops.describe_instrument = describe;
+    EXPECT_NE(tender_abi_describe_instrument_fn(&method), nullptr);
+    ops.struct_size = (uint32_t)(offsetof(tender_method_ops, sandbox_notification) + sizeof(void *));
+    EXPECT_EQ(tender_abi_describe_instrument_fn(&method), nullptr);
+    ops.struct_size = sizeof ops;
+    ops.describe_instrument = nullptr;
+    EXPECT_EQ(tender_abi_describe_instrument_fn(&method), nullptr);
 }

@@ -136,7 +136,7 @@ TEST(AbiLayout, tender_fixture)
 
 TEST(AbiLayout, tender_method_ops)
 {
-    EXPECT_EQ(sizeof(struct tender_method_ops), 112u);
+    EXPECT_EQ(sizeof(struct tender_method_ops), 120u); /* 1.0: 112 */
     EXPECT_EQ(offsetof(struct tender_method_ops, struct_size), 0u);
     EXPECT_EQ(offsetof(struct tender_method_ops, create), 8u);
     EXPECT_EQ(offsetof(struct tender_method_ops, destroy), 16u);
@@ -151,6 +151,8 @@ TEST(AbiLayout, tender_method_ops)
     EXPECT_EQ(offsetof(struct tender_method_ops, notification), 88u);
     EXPECT_EQ(offsetof(struct tender_method_ops, sandbox_fixtures), 96u);
     EXPECT_EQ(offsetof(struct tender_method_ops, sandbox_notification), 104u);
+    /* Appended in 1.1. */
+    EXPECT_EQ(offsetof(struct tender_method_ops, describe_instrument), 112u);
 }
 
 TEST(AbiLayout, tender_method)
@@ -259,6 +261,7 @@ TEST(AbiLayout, EnumNumbersAreFrozen)
     EXPECT_EQ((unsigned long long)TENDER_OP_SYNC, 6ull);
     EXPECT_EQ((unsigned long long)TENDER_OP_COMPLETE_ACTION, 7ull);
     EXPECT_EQ((unsigned long long)TENDER_OP_NOTIFICATION, 8ull);
+    EXPECT_EQ((unsigned long long)TENDER_OP_DESCRIBE_INSTRUMENT, 9ull);
     EXPECT_EQ((unsigned long long)TENDER_EVENT_NONE, 0ull);
     EXPECT_EQ((unsigned long long)TENDER_EVENT_AUTHORIZED, 1ull);
     EXPECT_EQ((unsigned long long)TENDER_EVENT_CAPTURED, 2ull);
@@ -303,8 +306,12 @@ TEST(AbiLayout, HasFieldFollowsStructSize)
     ops.struct_size = (uint32_t)offsetof(tender_method_ops, sandbox_fixtures);
     EXPECT_FALSE(TENDER_HAS_FIELD(&ops, tender_method_ops, sandbox_fixtures));
     EXPECT_TRUE(TENDER_HAS_FIELD(&ops, tender_method_ops, notification));
-    ops.struct_size = sizeof ops;
+    /* A 1.0 plugin's ops end at sandbox_notification: no describe_instrument. */
+    ops.struct_size = (uint32_t)(offsetof(tender_method_ops, sandbox_notification) + sizeof(void *));
     EXPECT_TRUE(TENDER_HAS_FIELD(&ops, tender_method_ops, sandbox_notification));
+    EXPECT_FALSE(TENDER_HAS_FIELD(&ops, tender_method_ops, describe_instrument));
+    ops.struct_size = sizeof ops;
+    EXPECT_TRUE(TENDER_HAS_FIELD(&ops, tender_method_ops, describe_instrument));
     const tender_method_ops *none = nullptr;
     EXPECT_FALSE(TENDER_HAS_FIELD(none, tender_method_ops, create));
 }

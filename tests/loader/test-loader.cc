@@ -26,11 +26,11 @@ const RefusalCase refusal_cases[] = {
     {"fixture_unresolved", nullptr,
      {"unresolved symbol", "tender_fixture_symbol_nobody_defines"}},
     {"fixture_no_entry", nullptr, {"does not export tender_plugin_entry"}},
-    {"fixture_null_entry", nullptr, {"tender_plugin_entry() returned NULL", "1.0"}},
+    {"fixture_null_entry", nullptr, {"tender_plugin_entry() returned NULL", "1.1"}},
     {"fixture_abi_major2", "fixture_abi_major2",
-     {"built for Tender ABI 2.0, this host speaks 1.0"}},
+     {"built for Tender ABI 2.0, this host speaks 1.1"}},
     {"fixture_abi_minor_newer", "fixture_abi_minor_newer",
-     {"built for Tender ABI 1.99, this host speaks 1.0", "newer host"}},
+     {"built for Tender ABI 1.99, this host speaks 1.1", "newer host"}},
     {"fixture_small_descriptor", "fixture_small_descriptor",
      {"descriptor struct_size is 48, smaller than ABI 1.0's 64"}},
     {"fixture_small_method", "fixture_small_method",
@@ -84,6 +84,24 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, Refused, ::testing::ValuesIn(refusal_cases),
                              return std::string(info.param.fixture);
                          });
 
+// A plugin built for 1.0 keeps loading into a 1.1 host, and the slots 1.1
+// appended are not read from its shorter ops table.
+TEST(Loader, Abi10PluginLoadsWithoutItsMissingSlots)
+{
+    LoaderPtr loader = new_loader();
+    std::string path = fixture_path("fixture_abi_1_0");
+    ASSERT_TRUE(tender_loader_load_file(loader.get(), path.c_str()));
+    EXPECT_EQ(tender_loader_refusals(loader.get())->len, 0u);
+    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    EXPECT_EQ(plugin_at(loader.get(), 0)->abi_minor, 0u);
+    const TenderMethodInfo *m = tender_loader_method_info(loader.get(), "fixture_abi_1_0");
+    ASSERT_NE(m, nullptr);
+    const tender_method *abi = tender_loader_method_abi(loader.get(), "fixture_abi_1_0");
+    ASSERT_NE(abi, nullptr);
+    EXPECT_EQ(tender_abi_describe_instrument_fn(abi), nullptr);
+    EXPECT_NE(tender_abi_operation_fn(abi, TENDER_OP_AUTHORIZE), nullptr);
+}
+
 TEST(Loader, GoodFixtureLoadsWithEveryFactCopied)
 {
     LoaderPtr loader = new_loader();
@@ -99,7 +117,7 @@ TEST(Loader, GoodFixtureLoadsWithEveryFactCopied)
     EXPECT_STREQ(p->version, "1.2.3");
     EXPECT_STREQ(p->description, "Passes every loader check");
     EXPECT_EQ(p->abi_major, 1u);
-    EXPECT_EQ(p->abi_minor, 0u);
+    EXPECT_EQ(p->abi_minor, (guint32)TENDER_ABI_MINOR);
     ASSERT_EQ(p->methods->len, 2u);
     ASSERT_EQ(tender_loader_methods(loader.get())->len, 2u);
 

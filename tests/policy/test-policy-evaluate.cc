@@ -149,18 +149,39 @@ TEST_F(Policy, CardStepUpAboveAmount)
     EXPECT_FALSE(pp.d.step_up);
 }
 
+// Step-up by issuing country: the country comes with the buyer (the
+// method's describe_instrument, read by the host before the policy runs).
+static gboolean step_up_for_issuer(const TenderConfig *config, const TenderMethodInfo *method,
+                                   const char *issuer_country, const char *region)
+{
+    TenderPolicyBuyer b{};
+    b.region = region;
+    b.currency = "USD";
+    b.amount = 1000;
+    b.account = "";
+    b.tier = "";
+    b.issuer_country = issuer_country;
+    TenderPolicyDecision d;
+    tender_policy_decision_init(&d);
+    EXPECT_TRUE(tender_policy_evaluate(config, method, &b, nullptr, nullptr, &d, nullptr));
+    EXPECT_TRUE(d.offered) << (d.reason ? d.reason : "");
+    gboolean step_up = d.step_up;
+    tender_policy_decision_clear(&d);
+    return step_up;
+}
+
 TEST_F(Policy, CardStepUpForIssuerCountry)
 {
     const char *us_card = tender_policy_bin_country(def(), "424242");
     ASSERT_NE(us_card, nullptr);
     EXPECT_STREQ(us_card, "US");
     EXPECT_STREQ(tender_policy_bin_country(def(), "35660020"), "JP");  // longest prefix
-    EXPECT_TRUE(tender_policy_wants_step_up_for_country(def(), "card", us_card, "DE"));
-    EXPECT_FALSE(tender_policy_wants_step_up_for_country(def(), "card", us_card, "US"));
-    EXPECT_FALSE(tender_policy_wants_step_up_for_country(def(), "card", "", "DE"));
-    EXPECT_FALSE(tender_policy_wants_step_up_for_country(def(), "card", nullptr, "DE"));
-    EXPECT_FALSE(tender_policy_wants_step_up_for_country(def(), "paypal", "US", "DE"));
-    EXPECT_FALSE(tender_policy_wants_step_up_for_country(def(), "nosuch", "US", "DE"));
+    EXPECT_TRUE(step_up_for_issuer(def(), card_->info(), us_card, "DE"));
+    EXPECT_FALSE(step_up_for_issuer(def(), card_->info(), us_card, "US"));
+    EXPECT_FALSE(step_up_for_issuer(def(), card_->info(), "", "DE"));
+    EXPECT_FALSE(step_up_for_issuer(def(), card_->info(), nullptr, "DE"));
+    // PayPal has neither the rule nor the capability.
+    EXPECT_FALSE(step_up_for_issuer(def(), paypal_->info(), "US", "DE"));
 }
 
 // ---- alipay -------------------------------------------------------------------

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define TENDER_ABI_MAJOR 1
-#define TENDER_ABI_MINOR 0
+#define TENDER_ABI_MINOR 1
 
 /* The name of the one exported symbol. */
 #define TENDER_PLUGIN_ENTRY_SYMBOL "tender_plugin_entry"
@@ -147,7 +147,8 @@ typedef enum tender_operation {
     TENDER_OP_REFUND = 5,
     TENDER_OP_SYNC = 6,
     TENDER_OP_COMPLETE_ACTION = 7,
-    TENDER_OP_NOTIFICATION = 8
+    TENDER_OP_NOTIFICATION = 8,
+    TENDER_OP_DESCRIBE_INSTRUMENT = 9  /* Since 1.1 */
 } tender_operation;
 
 /* What a notification, a sync or a completed action says happened to the
@@ -478,6 +479,20 @@ typedef struct tender_method_ops {
     const tender_fixture *(*sandbox_fixtures)(size_t *n);
     void (*sandbox_notification)(void *instance, const tender_request *req,
                                  const char *event, tender_result *res);
+    /* Since 1.1. Optional (NULL: not provided). Describe the instrument that
+     * req->params name, from the parameters alone and WITHOUT contacting the
+     * processor: it runs before the policy, on every payment attempt, and
+     * before any money moves. Write what is known into res->display_brand,
+     * display_first6, display_last4 and display_country (ISO 3166-1 alpha-2
+     * issuing country) and set outcome APPROVED; any other outcome means
+     * "nothing known" (malformed parameters are the authorize call's to
+     * refuse). Never write a full card number or a code anywhere in res.
+     * req->operation is TENDER_OP_DESCRIBE_INSTRUMENT; payment_id,
+     * plugin_state and processor_ref are empty. Same threading rules as the
+     * operations. The host uses the facts for the policy's rules on issuing
+     * country (and brand). A host reaches this slot only through
+     * TENDER_HAS_FIELD(ops, tender_method_ops, describe_instrument). */
+    tender_operation_fn describe_instrument;
 } tender_method_ops;
 
 /* A payment method: its id, static facts and functions. Plugin-static.

@@ -298,6 +298,41 @@ TEST_F(CardHost, StepUpFromPolicyChallengesTheCard)
     EXPECT_EQ(small->status, TENDER_STATUS_AUTHORIZED);
 }
 
+// The default config with its BIN-country table replaced by bins (JSON).
+std::string config_with_bins(const std::string &bins)
+{
+    std::string json = tender_config_default_json();
+    size_t at = json.find("\"bin_countries\": {");
+    size_t end = json.find('}', at);
+    if (at == std::string::npos || end == std::string::npos)
+        return "";
+    return json.replace(at, end + 1 - at, "\"bin_countries\": " + bins);
+}
+
+// The issuing country comes from the plugin's describe_instrument (ABI 1.1),
+// before the policy runs: with no BIN table in the config, a German
+// Mastercard used from the US is still stepped up, and not from Germany.
+TEST_F(CardHost, StepUpByIssuerCountryUsesThePluginsData)
+{
+    std::string config = config_with_bins("{}");
+    ASSERT_FALSE(config.empty());
+    start(config.c_str());
+    TenderPayment *abroad = pay("2223003122003222", "737", "10.00", FALSE, "12", "2030", "US");
+    ASSERT_NE(abroad, nullptr);
+    EXPECT_EQ(abroad->status, TENDER_STATUS_REQUIRES_ACTION);
+    EXPECT_EQ(abroad->action_kind, (guint32)TENDER_ACTION_ONE_TIME_CODE);
+    TenderPayment *home = pay("2223003122003222", "737", "10.00", FALSE, "12", "2030", "DE");
+    ASSERT_NE(home, nullptr);
+    EXPECT_EQ(home->status, TENDER_STATUS_AUTHORIZED);
+
+    // The operator's table, when it knows the prefix, wins over the plugin.
+    config = config_with_bins("{\"222300\": \"US\"}");
+    start(config.c_str());
+    TenderPayment *configured = pay("2223003122003222", "737", "10.00", FALSE, "12", "2030", "US");
+    ASSERT_NE(configured, nullptr);
+    EXPECT_EQ(configured->status, TENDER_STATUS_AUTHORIZED);
+}
+
 TEST_F(CardHost, ValidationDeclines)
 {
     EXPECT_EQ(pay("4242424242424242", "7373")->decline_code,
