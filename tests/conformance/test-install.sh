@@ -3,7 +3,11 @@
 # then with PKG_CONFIG_PATH alone build the example plugin, the example host
 # and a project made by tender-plugin-new; load the example plugin into the
 # installed `tender`, run the example host on the installed bundled plugins,
-# and run the installed tender-conformance on both new plugins.
+# and run the installed tender-conformance on both new plugins. The plugin
+# builds see the staging tree as a sysroot (PKG_CONFIG_SYSROOT_DIR), as a
+# cross or staged build would, so tender-sdk.pc must work from there as it
+# is; and a plugin project set up without tender-conformance on PATH must
+# fail its `meson test`, not pass it on "no tests".
 #
 #   test-install.sh SOURCE_ROOT BUILD_ROOT
 #
@@ -43,10 +47,33 @@ ls "$libdir"/libtender.so* >/dev/null 2>&1 || fail "libtender.so not installed i
 plugindir=$libdir/tender/plugins
 [ -e "$plugindir/card.so" ] || fail "bundled plugins not installed in $plugindir"
 
-# The .pc files name the real prefix; this tree lives under the destdir.
-for pc in "$pcdir"/tender.pc "$pcdir"/tender-sdk.pc; do
-    sed -i "s|^prefix=.*|prefix=$root|" "$pc"
-done
+# tender.pc names the real prefix and requires the system's glib, which a
+# sysroot would hide: the host build points its prefix at the staging tree.
+sed -i "s|^prefix=.*|prefix=$root|" "$pcdir/tender.pc"
+
+# tender-sdk.pc stays as installed and is read with the staging tree as the
+# sysroot. The freedesktop rules (PKG_CONFIG_FDO_SYSROOT_RULES) add the
+# sysroot to -I and -L only, so a variable naming a file (the version
+# script) must carry ${pc_sysrootdir} itself; pkgconf's own rules then
+# agree. plugindir is an install path on the target: no sysroot.
+sdk_env=(env PKG_CONFIG_SYSROOT_DIR="$tmp/root" PKG_CONFIG_FDO_SYSROOT_RULES=1 PKG_CONFIG_PATH="$pcdir")
+step "tender-sdk.pc from the staging tree (PKG_CONFIG_SYSROOT_DIR)"
+flags=$("${sdk_env[@]}" pkg-config --cflags --libs tender-sdk) || fail "pkg-config tender-sdk"
+case " $flags " in *" -I$root/include "*) ;; *) fail "tender-sdk cflags miss $root/include: $flags" ;; esac
+case " $flags " in *" -L$libdir "*) ;; *) fail "tender-sdk libs miss $libdir: $flags" ;; esac
+script=$("${sdk_env[@]}" pkg-config --variable=versionscript tender-sdk)
+[ "$script" = "$root/share/tender-sdk/tender-plugin.map" ] ||
+    fail "versionscript is $script, not the staged $root/share/tender-sdk/tender-plugin.map"
+script=$(PKG_CONFIG_SYSROOT_DIR="$tmp/root" PKG_CONFIG_PATH="$pcdir" pkg-config --variable=versionscript tender-sdk)
+[ "$script" = "$root/share/tender-sdk/tender-plugin.map" ] ||
+    fail "with pkgconf's sysroot rules, versionscript is $script"
+plugindir_var=$("${sdk_env[@]}" pkg-config --variable=plugindir tender-sdk)
+case "$plugindir_var" in "$tmp"/*) fail "plugindir $plugindir_var names the staging tree" ;; esac
+# A tiny plugin, compiled and linked by hand with nothing but those flags.
+# shellcheck disable=SC2086
+cc -shared -fPIC -fvisibility=hidden -o "$tmp/tiny.so" "$root/share/tender-sdk/template/myplugin.c" \
+    $flags -Wl,--version-script="$script" -Wl,--no-undefined ||
+    fail "compiling a plugin with the staged tender-sdk.pc"
 
 export PKG_CONFIG_PATH=$pcdir
 export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -56,7 +83,7 @@ export PATH=$root/bin:$PATH
 unset CPATH C_INCLUDE_PATH LIBRARY_PATH
 
 step "build examples/plugin against the installed SDK"
-meson setup "$tmp/plugin-build" "$src/examples/plugin" >"$tmp/plugin-setup.log" 2>&1 ||
+"${sdk_env[@]}" meson setup "$tmp/plugin-build" "$src/examples/plugin" >"$tmp/plugin-setup.log" 2>&1 ||
     { cat "$tmp/plugin-setup.log"; fail "meson setup examples/plugin"; }
 ninja -C "$tmp/plugin-build" >"$tmp/plugin-build.log" 2>&1 ||
     { cat "$tmp/plugin-build.log"; fail "building examples/plugin"; }
@@ -94,10 +121,28 @@ step "the example host on the installed bundled plugins"
 
 step "tender-plugin-new, built and checked"
 (cd "$tmp" && tender-plugin-new voucher_demo) || fail "tender-plugin-new"
-meson setup "$tmp/voucher_demo/build" "$tmp/voucher_demo" >"$tmp/new-setup.log" 2>&1 ||
+"${sdk_env[@]}" meson setup "$tmp/voucher_demo/build" "$tmp/voucher_demo" >"$tmp/new-setup.log" 2>&1 ||
     { cat "$tmp/new-setup.log"; fail "meson setup of the new plugin project"; }
 ninja -C "$tmp/voucher_demo/build" >"$tmp/new-build.log" 2>&1 ||
     { cat "$tmp/new-build.log"; fail "building the new plugin project"; }
 tender-conformance "$tmp/voucher_demo/build/voucher_demo.so" || fail "tender-conformance voucher_demo.so"
+meson test -C "$tmp/voucher_demo/build" >"$tmp/new-test.log" 2>&1 ||
+    { cat "$tmp/new-test.log"; fail "meson test in the new plugin project"; }
+
+step "the new project's meson test fails without tender-conformance"
+# PATH without every directory that holds a tender-conformance.
+no_kit_path=
+IFS=: read -r -a path_dirs <<<"$PATH"
+for d in "${path_dirs[@]}"; do
+    [ -n "$d" ] && [ ! -e "$d/tender-conformance" ] && no_kit_path=${no_kit_path:+$no_kit_path:}$d
+done
+PATH=$no_kit_path command -v tender-conformance >/dev/null && fail "could not hide tender-conformance"
+PATH=$no_kit_path "${sdk_env[@]}" meson setup "$tmp/voucher_demo/build-nokit" "$tmp/voucher_demo" \
+    >"$tmp/nokit-setup.log" 2>&1 || { cat "$tmp/nokit-setup.log"; fail "meson setup without the kit"; }
+if PATH=$no_kit_path meson test -C "$tmp/voucher_demo/build-nokit" >"$tmp/nokit-test.log" 2>&1; then
+    cat "$tmp/nokit-test.log"; fail "meson test passed without tender-conformance"
+fi
+grep -q "tender-conformance not found" "$tmp/voucher_demo/build-nokit/meson-logs/testlog.txt" ||
+    { cat "$tmp/voucher_demo/build-nokit/meson-logs/testlog.txt"; fail "the failing test does not say why"; }
 
 echo "install test: all passed"
