@@ -217,8 +217,13 @@ TEST_F(QuoteDefault, AlipayRealNameClasses)
     EXPECT_OFFERED(of("alipay", "CN", "CNY", "199200.00", "zhang", "class_iii"));
     EXPECT_REFUSED(of("alipay", "CN", "CNY", "199200.01", "zhang", "class_iii"),
                    "limit_exceeded");
-    // No class given: only the method-wide 3,000,000 a year.
-    EXPECT_OFFERED(of("alipay", "CN", "CNY", "300000.00", "zhang"));
+    // No class given: held to class I, the lowest (the default's
+    // default_tier), not to the method-wide 3,000,000 a year alone.
+    Q none = of("alipay", "CN", "CNY", "300.00", "zhang");
+    EXPECT_REFUSED(none, "limit_exceeded");
+    EXPECT_EQ(none.reason,
+              "lifetime limit for tier class_i is 1000.00 CNY; 800.00 used; 300.00 requested");
+    EXPECT_OFFERED(of("alipay", "CN", "CNY", "200.00", "zhang"));
     // A class Alipay does not have.
     Q gold = of("alipay", "CN", "CNY", "10.00", "zhang", "gold");
     EXPECT_REFUSED(gold, "restricted");
