@@ -55,6 +55,8 @@ char *cli_no_plugins_message(TenderHost *host);
 /* Print error to stderr (or as JSON on stdout with --json) and return the
  * exit code its domain/code maps to. Frees error. */
 int cli_fail(GError *error);
+/* The stable name of an error's code ("not_found"), for the JSON envelope. */
+const char *cli_error_code_name(const GError *error);
 int cli_exit_code_for(const GError *error);
 
 /* Print a payment (human or JSON). */
@@ -64,7 +66,9 @@ int cli_payment_exit_code(const TenderPayment *p);
 void cli_print_payments(GPtrArray *payments);
 void cli_print_quotes(const TenderBuyer *buyer, GPtrArray *quotes);
 void cli_print_plugins(TenderHost *host);
-void cli_print_reply(const TenderNotifyReply *reply);
+/* A notification's reply: the exact body (text), or the whole reply as JSON
+ * with the error, when there is one, as its "error" member. */
+void cli_print_reply(const TenderNotifyReply *reply, const GError *error);
 
 /* "key=value" into a tender_param array (strings owned by the array). */
 GArray *cli_parse_params(char **pairs, GError **error);

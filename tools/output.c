@@ -558,7 +558,22 @@ void cli_print_plugins(TenderHost *host)
     }
 }
 
-void cli_print_reply(const TenderNotifyReply *reply)
+static const char *notify_outcome_name(TenderNotifyOutcome outcome)
+{
+    switch (outcome) {
+    case TENDER_NOTIFY_ACCEPTED:
+        return "accepted";
+    case TENDER_NOTIFY_DUPLICATE:
+        return "duplicate";
+    case TENDER_NOTIFY_UNKNOWN_PAYMENT:
+        return "unknown_payment";
+    case TENDER_NOTIFY_REJECTED:
+        return "rejected";
+    }
+    return "unknown";
+}
+
+void cli_print_reply(const TenderNotifyReply *reply, const GError *error)
 {
     if (cli_globals.json) {
         JsonBuilder *b = json_builder_new();
@@ -570,6 +585,16 @@ void cli_print_reply(const TenderNotifyReply *reply)
         add_string(b, "payment_id", reply->payment_id);
         json_builder_set_member_name(b, "duplicate");
         json_builder_add_boolean_value(b, reply->duplicate);
+        add_string(b, "outcome", notify_outcome_name(reply->outcome));
+        if (error) {
+            json_builder_set_member_name(b, "error");
+            json_builder_begin_object(b);
+            add_string(b, "code", cli_error_code_name(error));
+            add_string(b, "message", error->message);
+            json_builder_set_member_name(b, "exit_code");
+            json_builder_add_int_value(b, cli_exit_code_for(error));
+            json_builder_end_object(b);
+        }
         json_builder_end_object(b);
         cli_print_builder(b);
         return;

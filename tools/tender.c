@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "http-message.h"
 
 CliGlobals cli_globals;
 
@@ -71,6 +72,7 @@ int cli_exit_code_for(const GError *error)
     case TENDER_ERROR_IDEMPOTENCY_CONFLICT:
     case TENDER_ERROR_UNKNOWN_METHOD:
     case TENDER_ERROR_NOTIFICATION_REJECTED:
+    case TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT:
         return EXIT_DATAERR;
     case TENDER_ERROR_CONFIG:
         return EXIT_CONFIG;
@@ -87,7 +89,7 @@ int cli_exit_code_for(const GError *error)
     }
 }
 
-static const char *error_code_name(const GError *error)
+const char *cli_error_code_name(const GError *error)
 {
     static const char *const names[] = {
         [TENDER_ERROR_INVALID_ARGUMENT] = "invalid_argument",
@@ -105,6 +107,7 @@ static const char *error_code_name(const GError *error)
         [TENDER_ERROR_NOTIFICATION_REJECTED] = "notification_rejected",
         [TENDER_ERROR_DECLINED] = "declined",
         [TENDER_ERROR_BUSY] = "busy",
+        [TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT] = "notification_unknown_payment",
     };
     if (error->domain == TENDER_ERROR && error->code > 0 &&
         (gsize)error->code < G_N_ELEMENTS(names) && names[error->code])
@@ -121,7 +124,7 @@ int cli_fail(GError *error)
         json_builder_set_member_name(b, "error");
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "code");
-        json_builder_add_string_value(b, error_code_name(error));
+        json_builder_add_string_value(b, cli_error_code_name(error));
         json_builder_set_member_name(b, "message");
         json_builder_add_string_value(b, error->message);
         json_builder_set_member_name(b, "exit_code");
@@ -688,6 +691,22 @@ static gboolean read_body(const char *file, char **body, gsize *len, GError **er
     return TRUE;
 }
 
+/* Headers from --header 'K: V' options, appended to headers. */
+static gboolean headers_from_options(char **lines, GArray *headers, int *code)
+{
+    for (gsize i = 0; lines && lines[i]; i++) {
+        const char *colon = strchr(lines[i], ':');
+        if (colon == NULL || colon == lines[i]) {
+            *code = usage_error(NULL, "--header expects 'Name: value', got '%s'", lines[i]);
+            return FALSE;
+        }
+        tender_param h = {g_strstrip(g_strndup(lines[i], (gsize)(colon - lines[i]))),
+                          g_strstrip(g_strdup(colon + 1))};
+        g_array_append_val(headers, h);
+    }
+    return TRUE;
+}
+
 static int run_notify(int argc, char **argv)
 {
     int code = 0;
@@ -695,7 +714,8 @@ static int run_notify(int argc, char **argv)
     char *body_file = NULL;
     GOptionEntry entries[] = {
         {"header", 0, 0, G_OPTION_ARG_STRING_ARRAY, &header_lines, "HTTP header", "'K: V'"},
-        {"body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file, "Body (default: stdin)", "F"},
+        {"body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file,
+         "Body, or a whole HTTP message (default: stdin)", "F"},
         {NULL}};
     GOptionContext *ctx = command_context("notify", "METHOD", entries);
     gboolean ok = parse_command(ctx, &argc, &argv, &code);
@@ -703,42 +723,44 @@ static int run_notify(int argc, char **argv)
         code = usage_error(ctx, "notify takes one METHOD%s", NULL), ok = FALSE;
     g_option_context_free(ctx);
     GArray *headers = g_array_new(FALSE, TRUE, sizeof(tender_param));
-    for (gsize i = 0; ok && header_lines && header_lines[i]; i++) {
-        const char *colon = strchr(header_lines[i], ':');
-        if (colon == NULL || colon == header_lines[i]) {
-            code = usage_error(NULL, "--header expects 'Name: value', got '%s'", header_lines[i]);
-            ok = FALSE;
-            break;
-        }
-        tender_param h = {g_strstrip(g_strndup(header_lines[i], (gsize)(colon - header_lines[i]))),
-                          g_strstrip(g_strdup(colon + 1))};
-        g_array_append_val(headers, h);
-    }
+    ok = ok && headers_from_options(header_lines, headers, &code);
     GError *error = NULL;
-    char *body = NULL;
-    gsize body_len = 0;
-    if (ok && !read_body(body_file, &body, &body_len, &error)) {
+    char *input = NULL;
+    gsize input_len = 0;
+    if (ok && !read_body(body_file, &input, &input_len, &error)) {
         error->domain = TENDER_ERROR;
         error->code = TENDER_ERROR_INVALID_ARGUMENT;
         code = cli_fail(error);
         ok = FALSE;
     }
+    /* Without --header the input may be the whole message, as
+     * `tender sandbox-notification` prints it or a capture holds it. */
+    const char *body = input;
+    gsize body_len = input_len;
+    if (ok && header_lines == NULL && http_message_detect(input, input_len) &&
+        !http_message_parse(input, input_len, headers, &body, &body_len, &error)) {
+        g_prefix_error(&error, "the notification is not a valid HTTP message: ");
+        code = cli_fail(error);
+        ok = FALSE;
+    }
     TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
     if (host) {
-        TenderNotifyReply *reply = tender_host_notify(host, argv[1], (tender_param *)headers->data,
-                                                      headers->len, body, body_len, &error);
-        if (reply == NULL) {
-            code = cli_fail(error);
-        } else {
-            cli_print_reply(reply);
-            tender_notify_reply_free(reply);
-        }
+        TenderNotifyReply *reply = NULL;
+        gboolean accepted = tender_host_notify(host, argv[1], (tender_param *)headers->data,
+                                               headers->len, body, body_len, &reply, &error);
+        /* The reply goes out in every case: it is what the provider must
+         * be answered, whatever Tender made of the notification. */
+        if (reply)
+            cli_print_reply(reply, accepted ? NULL : error);
+        if (!accepted)
+            code = reply ? cli_fail_quietly(error) : cli_fail(error);
+        tender_notify_reply_free(reply);
         tender_host_free(host);
     }
     cli_params_free(headers);
     g_strfreev(header_lines);
     g_free(body_file);
-    g_free(body);
+    g_free(input);
     return code;
 }
 
@@ -767,7 +789,8 @@ static int run_sandbox_notification(int argc, char **argv)
         cli_print_json(node);
         json_node_unref(node);
     } else {
-        printf("%s\n%s\n", headers, body);
+        g_autofree char *message = http_message_format(headers, body);
+        fputs(message, stdout);
     }
     g_free(headers);
     g_free(body);

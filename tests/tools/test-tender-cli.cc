@@ -318,6 +318,77 @@ TEST_F(TenderCli, NotifyPrintsTheExactReplyAndRejectsForgeries)
     run(rejected, forged_args, false);
     EXPECT_EQ(rejected.code, 65);
     EXPECT_NE(rejected.out, "success");
+    // The provider is still answered: the plugin's failure reply is printed.
+    EXPECT_FALSE(rejected.out.empty());
+}
+
+// `tender sandbox-notification ID EVENT | tender notify METHOD`: the HTTP
+// message form goes through as it is; the reply is printed in every case and
+// the outcome tells accepted, unknown payment and forged apart.
+TEST_F(TenderCli, NotifyReadsTheSandboxMessageAndTellsOutcomesApart)
+{
+    Result pay;
+    run(pay, {"pay", "--method", "alipay", "--region", "CN", "--currency", "CNY", "--amount",
+              "42.00"});
+    ASSERT_EQ(pay.code, 0) << pay.out << pay.err;
+    Result sim;
+    run(sim, {"sandbox-notification", pay.str("id"), "paid"}, false);
+    ASSERT_EQ(sim.code, 0) << sim.err;
+    EXPECT_NE(sim.out.find("Content-Type: application/x-www-form-urlencoded\n"), std::string::npos)
+        << sim.out;
+    EXPECT_NE(sim.out.find("\n\n"), std::string::npos) << "headers, blank line, body";
+
+    // Verified, but this ledger holds no such payment: success for the
+    // provider (it must stop repeating), exit 65 and a distinct error.
+    std::string main_ledger = ledger;
+    ledger = dir + "/other.db";
+    Result stranger, stranger_json;
+    run(stranger, {"notify", "alipay"}, false, sim.out);
+    EXPECT_EQ(stranger.code, 65);
+    EXPECT_EQ(stranger.out, "success");
+    EXPECT_NE(stranger.err.find("does not hold"), std::string::npos) << stranger.err;
+    run(stranger_json, {"notify", "alipay"}, true, sim.out);
+    EXPECT_EQ(stranger_json.code, 65);
+    EXPECT_EQ(stranger_json.str("outcome"), "unknown_payment");
+    EXPECT_EQ(stranger_json.str("body"), "success");
+    JsonObject *err = stranger_json.object()
+                          ? json_object_get_object_member(stranger_json.object(), "error")
+                          : nullptr;
+    ASSERT_NE(err, nullptr) << stranger_json.out;
+    EXPECT_STREQ(json_object_get_string_member(err, "code"), "notification_unknown_payment");
+    for (const char *suffix : {"", "-wal", "-shm"})
+        g_remove((ledger + suffix).c_str());
+    ledger = main_ledger;
+
+    Result accepted, repeat;
+    run(accepted, {"notify", "alipay"}, false, sim.out);
+    EXPECT_EQ(accepted.code, 0) << accepted.err;
+    EXPECT_EQ(accepted.out, "success");
+    run(repeat, {"notify", "alipay"}, true, sim.out);
+    EXPECT_EQ(repeat.code, 0) << repeat.err;
+    EXPECT_EQ(repeat.str("outcome"), "duplicate");
+    Result show;
+    run(show, {"show", pay.str("id")});
+    EXPECT_EQ(show.str("status"), "captured");
+
+    // Tampered after signing: the failure reply, a distinct error.
+    std::string forged = sim.out;
+    size_t at = forged.find("total_amount=42.00");
+    ASSERT_NE(at, std::string::npos);
+    forged.replace(at, 18, "total_amount=40.00");
+    Result rejected;
+    run(rejected, {"notify", "alipay"}, true, forged);
+    EXPECT_EQ(rejected.code, 65);
+    EXPECT_EQ(rejected.str("outcome"), "rejected");
+    EXPECT_NE(rejected.str("body"), "success");
+    err = rejected.object() ? json_object_get_object_member(rejected.object(), "error") : nullptr;
+    ASSERT_NE(err, nullptr) << rejected.out;
+    EXPECT_STREQ(json_object_get_string_member(err, "code"), "notification_rejected");
+
+    // A message whose body is shorter than it claims is bad input.
+    Result truncated;
+    run(truncated, {"notify", "alipay"}, true, "Content-Length: 500\n\nshort");
+    EXPECT_EQ(truncated.code, 65) << truncated.out;
 }
 
 TEST_F(TenderCli, PluginsListsTheFourMethods)
