@@ -488,7 +488,14 @@ static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, O
             return TRUE;
         case KIND_VOID:
             clear_action(p);
-            p->status = TENDER_STATUS_VOIDED;
+            if (p->captured > 0) {
+                /* The remainder was released: the authorization is now
+                 * what was captured, and nothing more can be captured. */
+                p->amount = p->captured;
+                p->status = TENDER_STATUS_CAPTURED;
+            } else {
+                p->status = TENDER_STATUS_VOIDED;
+            }
             return TRUE;
         default: {
             guint32 event = res->event;
@@ -1367,6 +1374,17 @@ static gboolean check_operation(const LedgerPayment *row, const TenderMethodInfo
         return TRUE;
     }
     case KIND_VOID:
+        if (p->status == TENDER_STATUS_PARTIALLY_CAPTURED &&
+            (info->capabilities & TENDER_CAP_VOID_REMAINDER)) {
+            /* Release the part of the authorization that was not captured. */
+            *amount = p->amount - p->captured;
+            return TRUE;
+        }
+        if (p->captured > p->refunded)
+            return refuse(error, TENDER_ERROR_INVALID_STATE,
+                          "cannot void payment %s: it is %s, and %s cannot void after a capture; "
+                          "refund what was captured instead",
+                          p->id, status, info->id);
         if (!(p->status == TENDER_STATUS_AUTHORIZED && p->captured == 0) &&
             p->status != TENDER_STATUS_REQUIRES_ACTION && p->status != TENDER_STATUS_PENDING)
             return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot void payment %s: it is %s",

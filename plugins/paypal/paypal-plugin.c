@@ -287,6 +287,7 @@ static const tender_method paypal_method = {
     .name = "PayPal",
     .capabilities = TENDER_CAP_AUTHORIZE | TENDER_CAP_PURCHASE | TENDER_CAP_CAPTURE |
                     TENDER_CAP_PARTIAL_CAPTURE | TENDER_CAP_MULTI_CAPTURE | TENDER_CAP_VOID |
+                    TENDER_CAP_VOID_REMAINDER |
                     TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND | TENDER_CAP_SYNC |
                     TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_NOTIFICATION |
                     TENDER_CAP_THREAD_SAFE,

@@ -123,7 +123,11 @@ typedef enum tender_capability {
     TENDER_CAP_COMPLETE_ACTION = 1u << 9,  /* ops->complete_action */
     TENDER_CAP_NOTIFICATION = 1u << 10,    /* ops->identify_notification + ops->notification */
     TENDER_CAP_THREAD_SAFE = 1u << 11,     /* one instance may serve concurrent calls */
-    TENDER_CAP_STEP_UP = 1u << 12          /* honours TENDER_REQUEST_STEP_UP (e.g. 3-D Secure) */
+    TENDER_CAP_STEP_UP = 1u << 12,         /* honours TENDER_REQUEST_STEP_UP (e.g. 3-D Secure) */
+    /* Since 1.1. void_payment on a partially captured authorization releases
+     * what was not captured (req->amount is that remainder); the payment is
+     * then captured for what it captured. Needs TENDER_CAP_VOID. */
+    TENDER_CAP_VOID_REMAINDER = 1u << 13
 } tender_capability;
 
 /* What the payer must do when an outcome is ACTION_REQUIRED. Since 1.0.

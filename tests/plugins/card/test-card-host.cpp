@@ -434,6 +434,26 @@ TEST_F(CardHost, VoidBeforeCapture)
     g_clear_error(&error);
 }
 
+// The card method cannot release the rest of an authorization after a
+// capture: the refusal says what to do instead, and nothing changes.
+TEST_F(CardHost, VoidAfterPartialCaptureSuggestsARefund)
+{
+    TenderPayment *p = pay("4242424242424242", "737", "100.00");
+    ASSERT_NE(p, nullptr);
+    GError *error = nullptr;
+    TenderPayment *c = capture(p->id, "30.00", &error);
+    ASSERT_NE(c, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(tender_host_void(host, p->id, nullptr, &error), nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_STATE));
+    EXPECT_NE(std::string(error->message).find("refund"), std::string::npos) << error->message;
+    g_clear_error(&error);
+    TenderPayment *after = keep(tender_host_get(host, p->id, &error));
+    ASSERT_NE(after, nullptr);
+    EXPECT_EQ(after->status, c->status);
+    EXPECT_EQ(after->captured, 3000);
+}
+
 TEST_F(CardHost, HoldLapsesAfterSevenDays)
 {
     TenderPayment *p = pay("4242424242424242");

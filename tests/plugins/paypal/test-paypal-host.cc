@@ -95,6 +95,41 @@ TEST_F(PaypalHost, AuthorizeApproveCaptureRefund)
     tender_payment_free(p);
 }
 
+// PayPal releases the uncaptured rest of an authorization when it is voided
+// after a partial capture (TENDER_CAP_VOID_REMAINDER): the payment keeps what
+// it captured, and nothing more can be captured.
+TEST_F(PaypalHost, VoidAfterPartialCaptureReleasesTheRemainder)
+{
+    GError *error = nullptr;
+    TenderPayment *p = pay("US", "USD", "100.00", "buyer-7", {{"intent", "AUTHORIZE"}}, FALSE, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    std::string id = p->id;
+    tender_payment_free(p);
+    tender_param approve[] = {{"payer_action", "approve"}};
+    tender_payment_free(tender_host_complete(host, id.c_str(), approve, 1, &error));
+    p = tender_host_capture(host, id.c_str(), "30.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    ASSERT_EQ(p->status, TENDER_STATUS_PARTIALLY_CAPTURED);
+    tender_payment_free(p);
+
+    p = tender_host_void(host, id.c_str(), nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->status, TENDER_STATUS_CAPTURED);
+    EXPECT_EQ(p->captured, 3000);
+    EXPECT_EQ(p->amount, 3000) << "the authorization now holds what was captured";
+    tender_payment_free(p);
+
+    EXPECT_EQ(tender_host_capture(host, id.c_str(), "10.00", nullptr, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_STATE));
+    g_clear_error(&error);
+    // What was captured can still be refunded.
+    p = tender_host_refund(host, id.c_str(), nullptr, nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->status, TENDER_STATUS_REFUNDED);
+    EXPECT_EQ(p->refunded, 3000);
+    tender_payment_free(p);
+}
+
 TEST_F(PaypalHost, WholeForintsOnly)
 {
     GError *error = nullptr;
