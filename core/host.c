@@ -273,6 +273,8 @@ const char *tender_capability_name(guint64 bit)
         return "thread_safe";
     case TENDER_CAP_STEP_UP:
         return "step_up";
+    case TENDER_CAP_VOID_REMAINDER:
+        return "void_remainder";
     default:
         return NULL;
     }
