@@ -20,14 +20,16 @@ typedef struct {
 } BrandSpec;
 
 static const BrandSpec brands[] = {
-    {"visa", {"4"}, 16, 3},
+    /* Prefixes well inside one brand's range: a random tail must not land
+     * in a more specific brand's range (Elo lives inside 4, 50 and 65). */
+    {"visa", {"4242", "4000"}, 16, 3},
     {"mastercard", {"51", "53", "55", "2221", "2720"}, 16, 3},
     {"amex", {"34", "37"}, 15, 4},
-    {"discover", {"6011", "65", "644"}, 16, 3},
+    {"discover", {"6011", "644", "649"}, 16, 3},
     {"jcb", {"3528", "3589"}, 16, 3},
-    {"unionpay", {"62"}, 16, 3},
+    {"unionpay", {"624", "625"}, 16, 3},
     {"diners", {"36", "300", "38"}, 14, 3},
-    {"maestro", {"50", "56", "58"}, 12, 3},
+    {"maestro", {"56", "58", "6759"}, 12, 3},
     {"mir", {"2200", "2204"}, 16, 3},
 };
 
