@@ -19,6 +19,7 @@
 #include <tender/decline.h>
 
 #include "host-private.h"
+#include "lifecycle.h"
 #include "policy.h"
 #include "redact.h"
 
@@ -265,185 +266,11 @@ void tender_host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_f
     }
 }
 
-/* ---- the lifecycle ------------------------------------------------------- */
+/* ---- applying a result ------------------------------------------------ */
 
-/* What a payment holds against cumulative limits (docs/config.md). */
-static gint64 held_amount(const TenderPayment *p)
-{
-    switch (p->status) {
-    case TENDER_STATUS_AUTHORIZED:
-    case TENDER_STATUS_PARTIALLY_CAPTURED:
-    case TENDER_STATUS_PENDING:
-    case TENDER_STATUS_REQUIRES_ACTION:
-    case TENDER_STATUS_UNKNOWN:
-        return MAX(p->amount, p->captured) - p->refunded;
-    default:
-        return MAX(p->captured - p->refunded, 0);
-    }
-}
-
-/* The status that the amounts say, once money has been authorized. */
-static TenderStatus status_from_amounts(const TenderPayment *p, const TenderMethodInfo *info)
-{
-    if (p->refunded > 0)
-        return p->refunded >= p->captured ? TENDER_STATUS_REFUNDED
-                                          : TENDER_STATUS_PARTIALLY_REFUNDED;
-    if (p->captured > 0) {
-        if (p->captured >= p->amount || !(info->capabilities & TENDER_CAP_MULTI_CAPTURE))
-            return TENDER_STATUS_CAPTURED;
-        return TENDER_STATUS_PARTIALLY_CAPTURED;
-    }
-    return TENDER_STATUS_AUTHORIZED;
-}
-
-/* The most a payment may capture in total: the authorization, or the
- * method's declared over-capture. */
-static gint64 capture_ceiling(const TenderPayment *p, const TenderMethodInfo *info)
-{
-    gint64 ceiling = p->amount;
-    if (info->over_capture_bps > 10000) {
-        tender_money_mul_div(p->amount, info->over_capture_bps, 10000, FALSE, &ceiling);
-        if (info->over_capture_max_extra > 0 &&
-            g_strcmp0(info->over_capture_currency, p->currency) == 0)
-            ceiling = MIN(ceiling, p->amount + info->over_capture_max_extra);
-    }
-    return ceiling;
-}
-
-static void clear_action(TenderPayment *p)
-{
-    p->action_kind = TENDER_ACTION_NONE;
-    g_clear_pointer(&p->action_data, g_free);
-    g_clear_pointer(&p->action_hint, g_free);
-    p->action_expires_ms = 0;
-}
-
-static void set_decline(TenderPayment *p, guint32 code, const char *raw, const char *message)
-{
-    p->decline_code = code;
-    g_free(p->decline_raw_code);
-    p->decline_raw_code = g_strdup(raw && raw[0] ? raw : NULL);
-    g_free(p->decline_message);
-    p->decline_message =
-        g_strdup(message && message[0] ? message : tender_decline_lookup(code)->advice_text);
-}
-
-static void start_hold(LedgerPayment *row, const TenderMethodInfo *info, gint64 now)
-{
-    row->authorized_ms = now;
-    row->pub.hold_expires_ms = info->hold_seconds > 0 ? now + info->hold_seconds * 1000 : 0;
-}
-
-/* Apply an event reported by sync, a notification or a completed action.
- * Totals in res->amount (0: the whole payment). Returns FALSE when the event
- * would break a money invariant; the payment is then left for an operator. */
-static gboolean apply_event(LedgerPayment *row, const TenderMethodInfo *info, guint32 event,
-                            const tender_result *res, gint64 now)
-{
-    TenderPayment *p = &row->pub;
-    switch (event) {
-    case TENDER_EVENT_NONE:
-        return TRUE;
-    case TENDER_EVENT_AUTHORIZED:
-        if (res->amount > 0 && res->amount != p->amount)
-            return FALSE;
-        if (row->authorized_ms == 0)
-            start_hold(row, info, now);
-        clear_action(p);
-        p->status = status_from_amounts(p, info);
-        return TRUE;
-    case TENDER_EVENT_CAPTURED: {
-        gint64 total = res->amount > 0 ? res->amount : p->amount;
-        if (total > capture_ceiling(p, info) || total < p->captured)
-            return FALSE;
-        p->captured = total;
-        clear_action(p);
-        p->status = status_from_amounts(p, info);
-        return TRUE;
-    }
-    case TENDER_EVENT_REFUNDED: {
-        gint64 total = res->amount > 0 ? res->amount : p->captured;
-        if (total > p->captured || total < p->refunded)
-            return FALSE;
-        p->refunded = total;
-        p->status = status_from_amounts(p, info);
-        return TRUE;
-    }
-    case TENDER_EVENT_VOIDED:
-        if (p->captured > 0)
-            return FALSE;
-        clear_action(p);
-        p->status = TENDER_STATUS_VOIDED;
-        return TRUE;
-    case TENDER_EVENT_DECLINED:
-        if (p->captured > 0)
-            return FALSE;
-        clear_action(p);
-        set_decline(p, res->decline_code ? res->decline_code : TENDER_DECLINE_DO_NOT_HONOR,
-                    res->raw_code, res->message);
-        p->status = TENDER_STATUS_DECLINED;
-        return TRUE;
-    case TENDER_EVENT_EXPIRED:
-        clear_action(p);
-        if (p->captured == 0) {
-            set_decline(p,
-                        p->status == TENDER_STATUS_REQUIRES_ACTION
-                            ? TENDER_DECLINE_ACTION_EXPIRED
-                            : TENDER_DECLINE_AUTHORIZATION_EXPIRED,
-                        res->raw_code, res->message);
-            p->status = TENDER_STATUS_EXPIRED;
-        } else {
-            p->status = status_from_amounts(p, info);
-        }
-        return TRUE;
-    case TENDER_EVENT_PENDING:
-        if (p->captured == 0 && p->status != TENDER_STATUS_AUTHORIZED)
-            p->status = TENDER_STATUS_PENDING;
-        return TRUE;
-    case TENDER_EVENT_ACTION_REQUIRED:
-        if (p->captured == 0)
-            p->status = TENDER_STATUS_REQUIRES_ACTION;
-        return TRUE;
-    default:
-        return TRUE; /* an event from a newer plugin: change nothing */
-    }
-}
-
-static void apply_action(LedgerPayment *row, const TenderMethodInfo *info, const tender_result *res,
-                         gint64 now)
-{
-    TenderPayment *p = &row->pub;
-    p->status = TENDER_STATUS_REQUIRES_ACTION;
-    p->action_kind = res->action_kind;
-    g_free(p->action_data);
-    p->action_data = dup_field(res->action_data, sizeof res->action_data);
-    g_free(p->action_hint);
-    p->action_hint = dup_field(res->action_hint, sizeof res->action_hint);
-    p->action_expires_ms = res->action_expires_ms > 0 ? res->action_expires_ms
-                           : info->action_timeout_seconds > 0
-                               ? now + info->action_timeout_seconds * 1000
-                               : 0;
-}
-
-typedef enum {
-    KIND_AUTHORIZE,
-    KIND_PURCHASE,
-    KIND_CAPTURE,
-    KIND_VOID,
-    KIND_REFUND,
-    KIND_SYNC,
-    KIND_COMPLETE,
-    KIND_NOTIFICATION
-} OpKind;
-
-static const char *const kind_names[] = {
-    "authorize", "purchase", "capture",         "void",
-    "refund",    "sync",     "complete_action", "notification"};
-
-/* Apply the plugin's result to the payment. Returns FALSE with error set
- * when the operation was refused by the processor (capture, void, refund):
- * the refusal is recorded, the payment otherwise unchanged. */
-static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, OpKind kind,
+/* Keep what the plugin reported for display and for its next call, then
+ * let the lifecycle apply the outcome. */
+static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, LifecycleKind kind,
                              const tender_result *res, gint64 requested, gboolean late, gint64 now,
                              GError **error)
 {
@@ -459,127 +286,8 @@ static gboolean apply_result(LedgerPayment *row, const TenderMethodInfo *info, O
     replace_str(&p->display_account, res->display_account, sizeof res->display_account);
     replace_str(&p->issuer_country, res->display_country, sizeof res->display_country);
     replace_str(&p->details, res->details, sizeof res->details);
-
-    guint32 outcome = late ? TENDER_OUTCOME_UNKNOWN : res->outcome;
-    gboolean money_op = kind == KIND_CAPTURE || kind == KIND_VOID || kind == KIND_REFUND;
-
-    switch (outcome) {
-    case TENDER_OUTCOME_APPROVED:
-        switch (kind) {
-        case KIND_AUTHORIZE:
-            start_hold(row, info, now);
-            clear_action(p);
-            p->status = TENDER_STATUS_AUTHORIZED;
-            return TRUE;
-        case KIND_PURCHASE:
-            clear_action(p);
-            p->captured = p->amount;
-            p->status = TENDER_STATUS_CAPTURED;
-            return TRUE;
-        case KIND_CAPTURE:
-            /* The host asked for `requested`; an approval is for exactly
-             * that (there is no partial approval of a capture). */
-            p->captured += requested;
-            p->status = status_from_amounts(p, info);
-            return TRUE;
-        case KIND_REFUND:
-            p->refunded += requested;
-            p->status = status_from_amounts(p, info);
-            return TRUE;
-        case KIND_VOID:
-            clear_action(p);
-            if (p->captured > 0) {
-                /* The remainder was released: the authorization is now
-                 * what was captured, and nothing more can be captured. */
-                p->amount = p->captured;
-                p->status = TENDER_STATUS_CAPTURED;
-            } else {
-                p->status = TENDER_STATUS_VOIDED;
-            }
-            return TRUE;
-        default: {
-            guint32 event = res->event;
-            if (event == TENDER_EVENT_NONE && kind == KIND_COMPLETE)
-                event = row->authorized_ms == 0 && (info->capabilities & TENDER_CAP_AUTHORIZE) &&
-                                !(info->capabilities & TENDER_CAP_PURCHASE)
-                            ? TENDER_EVENT_AUTHORIZED
-                            : TENDER_EVENT_CAPTURED;
-            if (!apply_event(row, info, event, res, now)) {
-                p->status = TENDER_STATUS_UNKNOWN;
-                g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
-                            "%s reported an amount that breaks the payment's invariants; "
-                            "payment %s left unknown for an operator",
-                            info->id, p->id);
-                return FALSE;
-            }
-            return TRUE;
-        }
-        }
-    case TENDER_OUTCOME_DECLINED:
-        if (money_op) {
-            if (kind == KIND_CAPTURE && res->decline_code == TENDER_DECLINE_AUTHORIZATION_EXPIRED &&
-                p->captured == 0) {
-                set_decline(p, res->decline_code, res->raw_code, res->message);
-                p->status = TENDER_STATUS_EXPIRED;
-            }
-            g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED, "%s declined by %s: %s (%s)",
-                        kind_names[kind], info->id, tender_decline_lookup(res->decline_code)->name,
-                        res->message[0] ? res->message : res->raw_code);
-            return FALSE;
-        }
-        if (kind == KIND_SYNC || kind == KIND_NOTIFICATION) {
-            /* A sync or notification that says "declined" reports the
-             * payment's fate, unless the plugin named another event. */
-            guint32 event = res->event ? res->event : TENDER_EVENT_DECLINED;
-            if (kind == KIND_NOTIFICATION && res->event == TENDER_EVENT_NONE)
-                event = TENDER_EVENT_NONE;
-            apply_event(row, info, event, res, now);
-            return TRUE;
-        }
-        if (kind == KIND_COMPLETE && p->captured > 0)
-            return TRUE;
-        clear_action(p);
-        set_decline(p, res->decline_code, res->raw_code, res->message);
-        p->status = TENDER_STATUS_DECLINED;
-        return TRUE;
-    case TENDER_OUTCOME_ACTION_REQUIRED:
-        if (money_op || p->captured > 0)
-            break;
-        apply_action(row, info, res, now);
-        return TRUE;
-    case TENDER_OUTCOME_PENDING:
-        if (money_op)
-            break; /* the capture/refund settles later: sync or notification */
-        if (kind == KIND_SYNC || kind == KIND_NOTIFICATION) {
-            apply_event(row, info, res->event ? res->event : TENDER_EVENT_PENDING, res, now);
-            return TRUE;
-        }
-        clear_action(p);
-        p->status = TENDER_STATUS_PENDING;
-        return TRUE;
-    case TENDER_OUTCOME_NOT_SENT:
-        if (kind == KIND_AUTHORIZE || kind == KIND_PURCHASE) {
-            set_decline(p, TENDER_DECLINE_PROCESSOR_UNAVAILABLE, res->raw_code, res->message);
-            p->status = TENDER_STATUS_FAILED;
-            return TRUE;
-        }
-        if (money_op) {
-            g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED,
-                        "%s not sent to %s after retries: %s; nothing changed; try again later",
-                        kind_names[kind], info->id, res->message[0] ? res->message : "no reason");
-            return FALSE;
-        }
-        return TRUE; /* sync/complete/notification not sent: nothing learned */
-    default:         /* UNKNOWN */
-        if (kind == KIND_SYNC)
-            return TRUE; /* the truth is still unknown: keep what we had */
-        p->status = TENDER_STATUS_UNKNOWN;
-        return TRUE;
-    }
-    /* Pending or action on a money operation: the payment's money is in
-     * doubt until a sync says otherwise. */
-    p->status = TENDER_STATUS_UNKNOWN;
-    return TRUE;
+    return lifecycle_apply_result(p, &row->authorized_ms, info, kind, res, requested, late, now,
+                                  error);
 }
 
 /* ---- leases (one operation at a time per payment) ------------------------ */
@@ -678,25 +386,7 @@ static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, const TenderMe
                             gint64 now, GError **error)
 {
     TenderPayment *p = &row->pub;
-    const char *why = NULL;
-    if ((p->status == TENDER_STATUS_AUTHORIZED || p->status == TENDER_STATUS_PARTIALLY_CAPTURED) &&
-        p->hold_expires_ms > 0 && now >= p->hold_expires_ms) {
-        why = "the authorization lapsed";
-        if (p->captured > 0) {
-            /* What was captured stays; the rest of the hold is gone. */
-            p->status = TENDER_STATUS_CAPTURED;
-        } else {
-            set_decline(p, TENDER_DECLINE_AUTHORIZATION_EXPIRED, NULL, NULL);
-            p->status = TENDER_STATUS_EXPIRED;
-        }
-        p->hold_expires_ms = 0;
-    } else if (p->status == TENDER_STATUS_REQUIRES_ACTION && p->action_expires_ms > 0 &&
-               now >= p->action_expires_ms) {
-        why = "the payer did not complete the action in time";
-        clear_action(p);
-        set_decline(p, TENDER_DECLINE_ACTION_EXPIRED, NULL, NULL);
-        p->status = TENDER_STATUS_EXPIRED;
-    }
+    const char *why = lifecycle_apply_lapse(p, now);
     if (why == NULL)
         return FALSE;
     (void)info;
@@ -710,7 +400,7 @@ static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, const TenderMe
     p->updated_ms = now;
     return tender_ledger_operation_insert(host->ledger, p->id, &op, error) &&
            tender_ledger_payment_update(host->ledger, row, error) &&
-           tender_ledger_payment_usage_hold(host->ledger, p->id, held_amount(p), p->amount, error);
+           tender_ledger_payment_usage_hold(host->ledger, p->id, lifecycle_held_amount(p), p->amount, error);
 }
 
 /* Apply the lapses that are due on an account's payments, inside the
@@ -815,7 +505,7 @@ static TenderPayment *public_from_row(LedgerPayment *row, GPtrArray *ops)
  * tell the listeners. Returns the public payment (FALSE/NULL with error
  * when the operation was refused by the processor, after recording it). */
 static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const char *payment_id,
-                                       TenderOperation *op, OpKind kind, const tender_result *res,
+                                       TenderOperation *op, LifecycleKind kind, const tender_result *res,
                                        const CallReport *report, gint64 requested,
                                        const TenderPolicyDecision *decision, GError **error)
 {
@@ -830,7 +520,7 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     }
     gint64 now = tender_host_now(host);
     TenderStatus old_status =
-        op->seq && kind <= KIND_PURCHASE ? TENDER_STATUS_UNKNOWN : row->pub.status;
+        op->seq && kind <= LIFECYCLE_PURCHASE ? TENDER_STATUS_UNKNOWN : row->pub.status;
     apply_result(row, m->info, kind, res, requested, report->late, now, &refusal);
     row->pub.updated_ms = now;
     row->busy_until_ms = 0;
@@ -839,7 +529,7 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     op->attempts = report->attempts;
     gboolean ok = tender_ledger_operation_update(host->ledger, op, res->plugin_state, error) &&
                   tender_ledger_payment_update(host->ledger, row, error) &&
-                  tender_ledger_payment_usage_hold(host->ledger, payment_id, held_amount(&row->pub),
+                  tender_ledger_payment_usage_hold(host->ledger, payment_id, lifecycle_held_amount(&row->pub),
                                                    row->pub.amount, error);
     if (ok && decision && row->pub.status == TENDER_STATUS_DECLINED)
         for (guint i = 0; ok && i < decision->decline_charges->len; i++)
@@ -1105,7 +795,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     guint64 caps = info->capabilities;
     gboolean use_purchase =
         (r->capture && (caps & TENDER_CAP_PURCHASE)) || !(caps & TENDER_CAP_AUTHORIZE);
-    OpKind kind = use_purchase ? KIND_PURCHASE : KIND_AUTHORIZE;
+    LifecycleKind kind = use_purchase ? LIFECYCLE_PURCHASE : LIFECYCLE_AUTHORIZE;
 
     const char *fields[] = {r->method,
                             r->region,
@@ -1194,7 +884,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         p->amount = order_amount;
     }
     g_autofree char *request_id = tender_host_new_id(host, "req_");
-    TenderOperation op = {.kind = g_strdup(kind_names[kind]),
+    TenderOperation op = {.kind = g_strdup(lifecycle_kind_name(kind)),
                           .request_id = g_strdup(request_id),
                           .idempotency_key = g_strdup(r->idempotency_key),
                           .amount = p->amount,
@@ -1205,7 +895,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     } else {
         /* The policy refused: recorded as declined, the plugin never called. */
         p->status = TENDER_STATUS_DECLINED;
-        set_decline(p, decision.code, "policy", decision.reason);
+        lifecycle_set_decline(p, decision.code, "policy", decision.reason);
         op.outcome = g_strdup("declined");
         op.decline_code = g_strdup(tender_decline_lookup(decision.code)->name);
         op.raw_code = g_strdup("policy");
@@ -1282,126 +972,12 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
 /* ---- operations on an existing payment ----------------------------------- */
 
 typedef struct {
-    OpKind kind;
-    tender_operation abi_op;
-    guint64 capability;
+    LifecycleKind kind;
     const char *amount; /* capture/refund: decimal or NULL */
     const char *idempotency_key;
     const tender_param *params; /* complete */
     gsize n_params;
 } OpRequest;
-
-static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);
-static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, TENDER_ERROR, code, msg);
-    return FALSE;
-}
-
-/* The state machine and money invariants, checked before the plugin is
- * called. Sets *amount to what the operation moves. */
-static gboolean check_operation(const LedgerPayment *row, const TenderMethodInfo *info,
-                                const OpRequest *r, gint64 *amount, GError **error)
-{
-    const TenderPayment *p = &row->pub;
-    const char *status = tender_status_to_string(p->status);
-    if (r->capability && !(info->capabilities & r->capability))
-        return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s", info->id,
-                      kind_names[r->kind]);
-    *amount = 0;
-    switch (r->kind) {
-    case KIND_CAPTURE: {
-        if (p->status == TENDER_STATUS_EXPIRED)
-            return refuse(error, TENDER_ERROR_AUTHORIZATION_EXPIRED,
-                          "authorization_expired: the authorization of %s lapsed; "
-                          "nothing can be captured",
-                          p->id);
-        gboolean more = p->status == TENDER_STATUS_PARTIALLY_CAPTURED &&
-                        (info->capabilities & TENDER_CAP_MULTI_CAPTURE);
-        if (p->status != TENDER_STATUS_AUTHORIZED && !more)
-            return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot capture payment %s: it is %s",
-                          p->id, status);
-        gint64 ceiling = capture_ceiling(p, info);
-        gint64 room = ceiling - p->captured;
-        if (r->amount == NULL) {
-            *amount = MAX(p->amount - p->captured, 0);
-        } else if (!tender_money_parse(r->amount, p->currency, p->exponent, amount, error)) {
-            return FALSE;
-        }
-        if (*amount <= 0)
-            return refuse(error, TENDER_ERROR_INVALID_ARGUMENT, "nothing to capture");
-        if (*amount > room) {
-            g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
-            g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
-            return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED,
-                          "capture of %s %s exceeds what remains capturable (%s %s)", a,
-                          p->currency, left, p->currency);
-        }
-        if (*amount < p->amount - p->captured && !(info->capabilities & TENDER_CAP_PARTIAL_CAPTURE))
-            return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support partial capture",
-                          info->id);
-        return TRUE;
-    }
-    case KIND_REFUND: {
-        if (p->status != TENDER_STATUS_CAPTURED && p->status != TENDER_STATUS_PARTIALLY_CAPTURED &&
-            p->status != TENDER_STATUS_PARTIALLY_REFUNDED &&
-            !(p->status == TENDER_STATUS_EXPIRED && p->captured > p->refunded))
-            return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot refund payment %s: it is %s%s",
-                          p->id, status, p->captured == 0 ? " (nothing captured)" : "");
-        gint64 room = p->captured - p->refunded;
-        if (r->amount == NULL)
-            *amount = room;
-        else if (!tender_money_parse(r->amount, p->currency, p->exponent, amount, error))
-            return FALSE;
-        if (*amount <= 0)
-            return refuse(error, TENDER_ERROR_INVALID_ARGUMENT, "nothing to refund");
-        if (*amount > room) {
-            g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
-            g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
-            return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED,
-                          "refund of %s %s exceeds what remains refundable (%s %s)", a, p->currency,
-                          left, p->currency);
-        }
-        if ((*amount < room || p->refunded > 0) &&
-            !(info->capabilities & TENDER_CAP_PARTIAL_REFUND))
-            return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support partial refunds",
-                          info->id);
-        return TRUE;
-    }
-    case KIND_VOID:
-        if (p->status == TENDER_STATUS_PARTIALLY_CAPTURED &&
-            (info->capabilities & TENDER_CAP_VOID_REMAINDER)) {
-            /* Release the part of the authorization that was not captured. */
-            *amount = p->amount - p->captured;
-            return TRUE;
-        }
-        if (p->captured > p->refunded)
-            return refuse(error, TENDER_ERROR_INVALID_STATE,
-                          "cannot void payment %s: it is %s, and %s cannot void after a capture; "
-                          "refund what was captured instead",
-                          p->id, status, info->id);
-        if (!(p->status == TENDER_STATUS_AUTHORIZED && p->captured == 0) &&
-            p->status != TENDER_STATUS_REQUIRES_ACTION && p->status != TENDER_STATUS_PENDING)
-            return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot void payment %s: it is %s",
-                          p->id, status);
-        *amount = p->amount;
-        return TRUE;
-    case KIND_COMPLETE:
-        if (p->status != TENDER_STATUS_REQUIRES_ACTION)
-            return refuse(error, TENDER_ERROR_INVALID_STATE,
-                          "payment %s has no action to complete: it is %s", p->id, status);
-        return TRUE;
-    case KIND_SYNC:
-        return TRUE;
-    default:
-        return refuse(error, TENDER_ERROR_INTERNAL, "unexpected operation");
-    }
-}
 
 static TenderPayment *run_operation(TenderHost *host, const char *payment_id, const OpRequest *r,
                                     GError **error)
@@ -1411,13 +987,13 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
     if (!begin_and_lapse(host, payment_id, &row, &info, error))
         return NULL;
     HostMethod *m = tender_host_method_get(host, info->id);
-    const char *fields[] = {kind_names[r->kind], r->amount ? r->amount : "", (const char *)-1};
+    const char *fields[] = {lifecycle_kind_name(r->kind), r->amount ? r->amount : "", (const char *)-1};
     g_autofree char *hash = fingerprint(info, fields, r->params, r->n_params);
 
     if (r->idempotency_key) {
         g_autofree char *stored_hash = NULL;
         TenderOperation *seen = tender_ledger_operation_by_key(
-            host->ledger, payment_id, kind_names[r->kind], r->idempotency_key, &stored_hash, NULL);
+            host->ledger, payment_id, lifecycle_kind_name(r->kind), r->idempotency_key, &stored_hash, NULL);
         if (seen) {
             tender_ledger_rollback(host->ledger);
             ledger_payment_free(row);
@@ -1428,12 +1004,12 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
             if (conflict) {
                 g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
                             "idempotency_conflict: key '%s' was used for a different %s",
-                            r->idempotency_key, kind_names[r->kind]);
+                            r->idempotency_key, lifecycle_kind_name(r->kind));
                 return NULL;
             }
             if (refused) {
                 g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED,
-                            "%s with key '%s' was declined before (replayed)", kind_names[r->kind],
+                            "%s with key '%s' was declined before (replayed)", lifecycle_kind_name(r->kind),
                             r->idempotency_key);
                 return NULL;
             }
@@ -1449,23 +1025,23 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
                     "method '%s' is disabled or its plugin failed to start", info->id);
         return NULL;
     }
-    if (!check_operation(row, info, r, &amount, error)) {
+    if (!lifecycle_check(&row->pub, info, r->kind, r->amount, &amount, error)) {
         tender_ledger_rollback(host->ledger);
         ledger_payment_free(row);
         return NULL;
     }
-    tender_operation_fn fn = tender_abi_operation_fn(m->abi, r->abi_op);
+    tender_operation_fn fn = tender_abi_operation_fn(m->abi, lifecycle_kind_operation(r->kind));
     if (fn == NULL) {
         tender_ledger_rollback(host->ledger);
         ledger_payment_free(row);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s",
-                    info->id, kind_names[r->kind]);
+                    info->id, lifecycle_kind_name(r->kind));
         return NULL;
     }
 
     gint64 now = tender_host_now(host);
     g_autofree char *request_id = tender_host_new_id(host, "req_");
-    TenderOperation op = {.kind = g_strdup(kind_names[r->kind]),
+    TenderOperation op = {.kind = g_strdup(lifecycle_kind_name(r->kind)),
                           .request_id = g_strdup(request_id),
                           .idempotency_key = g_strdup(r->idempotency_key),
                           .amount = amount,
@@ -1485,7 +1061,7 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
     TenderPayment *result = NULL;
     if (ok) {
         tender_request req;
-        fill_request(&req, r->abi_op, row, request_id, amount);
+        fill_request(&req, lifecycle_kind_operation(r->kind), row, request_id, amount);
         req.params = r->params;
         req.n_params = r->n_params;
         g_autofree const char **secrets = sensitive_values(info, r->params, r->n_params);
@@ -1504,9 +1080,7 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
 TenderPayment *tender_host_capture(TenderHost *host, const char *payment_id, const char *amount,
                                    const char *idempotency_key, GError **error)
 {
-    OpRequest r = {.kind = KIND_CAPTURE,
-                   .abi_op = TENDER_OP_CAPTURE,
-                   .capability = TENDER_CAP_CAPTURE,
+    OpRequest r = {.kind = LIFECYCLE_CAPTURE,
                    .amount = amount,
                    .idempotency_key = idempotency_key};
     return run_operation(host, payment_id, &r, error);
@@ -1515,9 +1089,7 @@ TenderPayment *tender_host_capture(TenderHost *host, const char *payment_id, con
 TenderPayment *tender_host_void(TenderHost *host, const char *payment_id,
                                 const char *idempotency_key, GError **error)
 {
-    OpRequest r = {.kind = KIND_VOID,
-                   .abi_op = TENDER_OP_VOID,
-                   .capability = TENDER_CAP_VOID,
+    OpRequest r = {.kind = LIFECYCLE_VOID,
                    .idempotency_key = idempotency_key};
     return run_operation(host, payment_id, &r, error);
 }
@@ -1525,9 +1097,7 @@ TenderPayment *tender_host_void(TenderHost *host, const char *payment_id,
 TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id, const char *amount,
                                   const char *idempotency_key, GError **error)
 {
-    OpRequest r = {.kind = KIND_REFUND,
-                   .abi_op = TENDER_OP_REFUND,
-                   .capability = TENDER_CAP_REFUND,
+    OpRequest r = {.kind = LIFECYCLE_REFUND,
                    .amount = amount,
                    .idempotency_key = idempotency_key};
     return run_operation(host, payment_id, &r, error);
@@ -1536,9 +1106,7 @@ TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id, cons
 TenderPayment *tender_host_complete(TenderHost *host, const char *payment_id,
                                     const tender_param *params, gsize n_params, GError **error)
 {
-    OpRequest r = {.kind = KIND_COMPLETE,
-                   .abi_op = TENDER_OP_COMPLETE_ACTION,
-                   .capability = TENDER_CAP_COMPLETE_ACTION,
+    OpRequest r = {.kind = LIFECYCLE_COMPLETE,
                    .params = params,
                    .n_params = n_params};
     return run_operation(host, payment_id, &r, error);
@@ -1548,7 +1116,7 @@ TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id, gb
                                     GError **error)
 {
     (void)reconciling;
-    OpRequest r = {.kind = KIND_SYNC, .abi_op = TENDER_OP_SYNC, .capability = TENDER_CAP_SYNC};
+    OpRequest r = {.kind = LIFECYCLE_SYNC};
     return run_operation(host, payment_id, &r, error);
 }
 
@@ -1618,7 +1186,7 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
         CallReport report;
         tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, TENDER_OP_NOTIFICATION),
                                 &req, res, NULL, &report);
-        result = finish_operation(host, m, payment_id, &op, KIND_NOTIFICATION, res, &report, 0,
+        result = finish_operation(host, m, payment_id, &op, LIFECYCLE_NOTIFICATION, res, &report, 0,
                                   NULL, error);
     }
     ledger_payment_free(row);
