@@ -66,7 +66,6 @@ static char *dup_field(const char *field, gsize size)
     return field[0] ? g_strndup(field, size) : NULL;
 }
 
-
 /* What a payment holds against cumulative limits (docs/config.md). */
 gint64 lifecycle_held_amount(const TenderPayment *p)
 {
@@ -110,7 +109,6 @@ gint64 lifecycle_capture_ceiling(const TenderPayment *p, const TenderMethodInfo 
     return ceiling;
 }
 
-
 static void clear_action(TenderPayment *p)
 {
     p->action_kind = TENDER_ACTION_NONE;
@@ -135,7 +133,6 @@ static void start_hold(TenderPayment *p, gint64 *authorized_ms, const TenderMeth
     *authorized_ms = now;
     p->hold_expires_ms = info->hold_seconds > 0 ? now + info->hold_seconds * 1000 : 0;
 }
-
 
 gboolean lifecycle_apply_event(TenderPayment *p, gint64 *authorized_ms,
                                const TenderMethodInfo *info, guint32 event,
@@ -179,18 +176,19 @@ gboolean lifecycle_apply_event(TenderPayment *p, gint64 *authorized_ms,
         if (p->captured > 0)
             return FALSE;
         clear_action(p);
-        lifecycle_set_decline(p, res->decline_code ? res->decline_code : TENDER_DECLINE_DO_NOT_HONOR,
-                    res->raw_code, res->message);
+        lifecycle_set_decline(p,
+                              res->decline_code ? res->decline_code : TENDER_DECLINE_DO_NOT_HONOR,
+                              res->raw_code, res->message);
         p->status = TENDER_STATUS_DECLINED;
         return TRUE;
     case TENDER_EVENT_EXPIRED:
         clear_action(p);
         if (p->captured == 0) {
             lifecycle_set_decline(p,
-                        p->status == TENDER_STATUS_REQUIRES_ACTION
-                            ? TENDER_DECLINE_ACTION_EXPIRED
-                            : TENDER_DECLINE_AUTHORIZATION_EXPIRED,
-                        res->raw_code, res->message);
+                                  p->status == TENDER_STATUS_REQUIRES_ACTION
+                                      ? TENDER_DECLINE_ACTION_EXPIRED
+                                      : TENDER_DECLINE_AUTHORIZATION_EXPIRED,
+                                  res->raw_code, res->message);
             p->status = TENDER_STATUS_EXPIRED;
         } else {
             p->status = lifecycle_status_from_amounts(p, info);
@@ -209,7 +207,6 @@ gboolean lifecycle_apply_event(TenderPayment *p, gint64 *authorized_ms,
     }
 }
 
-
 static void apply_action(TenderPayment *p, const TenderMethodInfo *info, const tender_result *res,
                          gint64 now)
 {
@@ -225,7 +222,6 @@ static void apply_action(TenderPayment *p, const TenderMethodInfo *info, const t
                                : 0;
 }
 
-
 /* Apply the plugin's result to the payment. Returns FALSE with error set
  * when the operation was refused by the processor (capture, void, refund):
  * the refusal is recorded, the payment otherwise unchanged. */
@@ -235,7 +231,8 @@ gboolean lifecycle_apply_result(TenderPayment *p, gint64 *authorized_ms,
                                 gint64 now, GError **error)
 {
     guint32 outcome = late ? TENDER_OUTCOME_UNKNOWN : res->outcome;
-    gboolean money_op = kind == LIFECYCLE_CAPTURE || kind == LIFECYCLE_VOID || kind == LIFECYCLE_REFUND;
+    gboolean money_op =
+        kind == LIFECYCLE_CAPTURE || kind == LIFECYCLE_VOID || kind == LIFECYCLE_REFUND;
 
     switch (outcome) {
     case TENDER_OUTCOME_APPROVED:
@@ -291,13 +288,14 @@ gboolean lifecycle_apply_result(TenderPayment *p, gint64 *authorized_ms,
         }
     case TENDER_OUTCOME_DECLINED:
         if (money_op) {
-            if (kind == LIFECYCLE_CAPTURE && res->decline_code == TENDER_DECLINE_AUTHORIZATION_EXPIRED &&
-                p->captured == 0) {
+            if (kind == LIFECYCLE_CAPTURE &&
+                res->decline_code == TENDER_DECLINE_AUTHORIZATION_EXPIRED && p->captured == 0) {
                 lifecycle_set_decline(p, res->decline_code, res->raw_code, res->message);
                 p->status = TENDER_STATUS_EXPIRED;
             }
             g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED, "%s declined by %s: %s (%s)",
-                        lifecycle_kind_name(kind), info->id, tender_decline_lookup(res->decline_code)->name,
+                        lifecycle_kind_name(kind), info->id,
+                        tender_decline_lookup(res->decline_code)->name,
                         res->message[0] ? res->message : res->raw_code);
             return FALSE;
         }
@@ -325,7 +323,8 @@ gboolean lifecycle_apply_result(TenderPayment *p, gint64 *authorized_ms,
         if (money_op)
             break; /* the capture/refund settles later: sync or notification */
         if (kind == LIFECYCLE_SYNC || kind == LIFECYCLE_NOTIFICATION) {
-            lifecycle_apply_event(p, authorized_ms, info, res->event ? res->event : TENDER_EVENT_PENDING, res, now);
+            lifecycle_apply_event(p, authorized_ms, info,
+                                  res->event ? res->event : TENDER_EVENT_PENDING, res, now);
             return TRUE;
         }
         clear_action(p);
@@ -333,14 +332,16 @@ gboolean lifecycle_apply_result(TenderPayment *p, gint64 *authorized_ms,
         return TRUE;
     case TENDER_OUTCOME_NOT_SENT:
         if (kind == LIFECYCLE_AUTHORIZE || kind == LIFECYCLE_PURCHASE) {
-            lifecycle_set_decline(p, TENDER_DECLINE_PROCESSOR_UNAVAILABLE, res->raw_code, res->message);
+            lifecycle_set_decline(p, TENDER_DECLINE_PROCESSOR_UNAVAILABLE, res->raw_code,
+                                  res->message);
             p->status = TENDER_STATUS_FAILED;
             return TRUE;
         }
         if (money_op) {
             g_set_error(error, TENDER_ERROR, TENDER_ERROR_DECLINED,
                         "%s not sent to %s after retries: %s; nothing changed; try again later",
-                        lifecycle_kind_name(kind), info->id, res->message[0] ? res->message : "no reason");
+                        lifecycle_kind_name(kind), info->id,
+                        res->message[0] ? res->message : "no reason");
             return FALSE;
         }
         return TRUE; /* sync/complete/notification not sent: nothing learned */
@@ -355,7 +356,6 @@ gboolean lifecycle_apply_result(TenderPayment *p, gint64 *authorized_ms,
     p->status = TENDER_STATUS_UNKNOWN;
     return TRUE;
 }
-
 
 static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
@@ -468,7 +468,6 @@ gboolean lifecycle_check(const TenderPayment *p, const TenderMethodInfo *info, L
         return refuse(error, TENDER_ERROR_INTERNAL, "unexpected operation");
     }
 }
-
 
 const char *lifecycle_apply_lapse(TenderPayment *p, gint64 now)
 {
