@@ -17,14 +17,14 @@ void host_log(TenderHost *host, tender_log_level level, const char *method_id, c
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    host->services.log(&host->services, level, method_id, msg);
+    HOST_SERVICES(host)->log(HOST_SERVICES(host), level, method_id, msg);
 }
 
 char *tender_host_new_id(TenderHost *host, const char *prefix)
 {
     static const char hex[] = "0123456789abcdef";
     guint8 bytes[12];
-    host->services.random_bytes(&host->services, bytes, sizeof bytes);
+    HOST_SERVICES(host)->random_bytes(HOST_SERVICES(host), bytes, sizeof bytes);
     gsize n = strlen(prefix);
     char *id = g_malloc(n + 2 * sizeof bytes + 1);
     memcpy(id, prefix, n);
