@@ -3,8 +3,9 @@
  * operation skeleton and the operations on a payment), pay.c (a new
  * payment) and notify.c. See docs/architecture.md for the way they fit.
  *
- * Everything here is named host_*: none of it is API, and none of it is
- * exported by the installed headers. */
+ * Everything here is named host_* and G_GNUC_INTERNAL: none of it is API,
+ * none of it is in an installed header, and none of it is visible outside
+ * libtender.so. */
 #ifndef TENDER_CORE_ENGINE_PRIVATE_H
 #define TENDER_CORE_ENGINE_PRIVATE_H
 
@@ -17,15 +18,15 @@ G_BEGIN_DECLS
 /* ---- call.c ---------------------------------------------------------------- */
 
 /* Log through the services table, as the host (its redaction applies). */
-void host_log(TenderHost *host, tender_log_level level, const char *method_id, const char *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
+G_GNUC_INTERNAL void host_log(TenderHost *host, tender_log_level level, const char *method_id,
+                              const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 /* The values of the request's sensitive parameters (per the method's
  * specs): scrubbed from anything the plugin returns. NULL-terminated,
  * values borrowed; free the array with g_free. */
-const char **host_sensitive_values(const TenderMethodInfo *info, const tender_param *params,
-                                   gsize n);
+G_GNUC_INTERNAL const char **host_sensitive_values(const TenderMethodInfo *info,
+                                                   const tender_param *params, gsize n);
 /* TRUE when key is a parameter the method declared sensitive. */
-gboolean host_param_is_sensitive(const TenderMethodInfo *info, const char *key);
+G_GNUC_INTERNAL gboolean host_param_is_sensitive(const TenderMethodInfo *info, const char *key);
 
 /* One call into a plugin entry point whose signature is not the common
  * tender_operation_fn (the sandbox's notification maker): invoke calls it
@@ -33,30 +34,31 @@ gboolean host_param_is_sensitive(const TenderMethodInfo *info, const char *key);
  * sanitising as tender_host_call_plugin. */
 typedef void (*HostInvokeFn)(HostMethod *m, const tender_request *req, tender_result *res,
                              gpointer data);
-void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke, gpointer data,
-                           tender_request *req, tender_result *res, const char *const *secrets,
-                           CallReport *report);
+G_GNUC_INTERNAL void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
+                                           gpointer data, tender_request *req, tender_result *res,
+                                           const char *const *secrets, CallReport *report);
 
 /* ---- lease.c ---------------------------------------------------------------- */
 
 /* Wall-clock milliseconds: leases are shared between processes, so they
  * run on the wall clock, never the host's (possibly fixed) clock. */
-gint64 host_wall_ms(void);
+G_GNUC_INTERNAL gint64 host_wall_ms(void);
 /* How long an operation of the method may hold its payment. */
-gint64 host_lease_ms(TenderHost *host, const char *method_id);
+G_GNUC_INTERNAL gint64 host_lease_ms(TenderHost *host, const char *method_id);
 /* Wake this process's callers waiting for a payment's lease. */
-void host_wake_waiters(TenderHost *host);
+G_GNUC_INTERNAL void host_wake_waiters(TenderHost *host);
 /* Begin a transaction holding payment_id, not leased by anyone else (a
  * lease whose holder stopped is taken over). On success the transaction is
  * open and *row_out is set. */
-gboolean host_begin_on_payment(TenderHost *host, const char *payment_id, LedgerPayment **row_out,
-                               GError **error);
+G_GNUC_INTERNAL gboolean host_begin_on_payment(TenderHost *host, const char *payment_id,
+                                               LedgerPayment **row_out, GError **error);
 /* host_begin_on_payment, with any lapse that is due applied and committed
  * first; *info_out is the payment's method. */
-gboolean host_begin_and_lapse(TenderHost *host, const char *payment_id, LedgerPayment **row_out,
-                              const TenderMethodInfo **info_out, GError **error);
+G_GNUC_INTERNAL gboolean host_begin_and_lapse(TenderHost *host, const char *payment_id,
+                                              LedgerPayment **row_out,
+                                              const TenderMethodInfo **info_out, GError **error);
 /* TRUE when another caller holds a live lease on the payment. */
-gboolean host_leased_by_another(TenderHost *host, const char *payment_id);
+G_GNUC_INTERNAL gboolean host_leased_by_another(TenderHost *host, const char *payment_id);
 
 /* A status change to tell the listeners once its transaction commits. */
 typedef struct {
@@ -64,11 +66,11 @@ typedef struct {
     TenderStatus old_status;
     TenderStatus new_status;
 } HostStatusChange;
-void host_status_change_clear(gpointer change);
+G_GNUC_INTERNAL void host_status_change_clear(gpointer change);
 /* Apply the lapses that are due on an account's payments, inside the
  * caller's transaction, appending each change to changes. */
-gboolean host_lapse_account(TenderHost *host, const char *account, gint64 now, GArray *changes,
-                            GError **error);
+G_GNUC_INTERNAL gboolean host_lapse_account(TenderHost *host, const char *account, gint64 now,
+                                            GArray *changes, GError **error);
 
 /* ---- operation.c: the skeleton -------------------------------------------- */
 
@@ -92,14 +94,15 @@ typedef struct {
     char *request_id;
     TenderOperation record; /* the ledger's operation row */
 } HostOp;
-void host_op_clear(HostOp *op);
-void host_operation_clear(TenderOperation *op);
+G_GNUC_INTERNAL void host_op_clear(HostOp *op);
+G_GNUC_INTERNAL void host_operation_clear(TenderOperation *op);
 
 /* Step 1's end, the same for every operation: inside the caller's open
  * transaction on row, record the operation as in flight, lease the payment
  * to it and commit the intent. The transaction is closed on return
  * (committed on success, rolled back on failure). */
-gboolean host_op_record_intent(TenderHost *host, LedgerPayment *row, HostOp *op, GError **error);
+G_GNUC_INTERNAL gboolean host_op_record_intent(TenderHost *host, LedgerPayment *row, HostOp *op,
+                                               GError **error);
 
 /* Steps 2 and 3: call the method's plugin for op (deadline, NOT_SENT
  * retries, sanitised result), then apply the result, store it, release the
@@ -107,14 +110,15 @@ gboolean host_op_record_intent(TenderHost *host, LedgerPayment *row, HostOp *op,
  * only). Returns the public payment, or NULL with error (a refusal by the
  * processor is recorded first). When res_out is given it receives the
  * plugin's sanitised result (notifications reply with it). */
-TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m, const LedgerPayment *row,
-                                       HostOp *op, tender_result *res_out, GError **error);
+G_GNUC_INTERNAL TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m,
+                                                       const LedgerPayment *row, HostOp *op,
+                                                       tender_result *res_out, GError **error);
 
 /* A fingerprint of what a request asks for, to tell a replay (same key,
  * same request) from a conflict. fields ends with (const char *)-1;
  * sensitive parameters are left out. */
-char *host_fingerprint(const TenderMethodInfo *info, const char *const *fields,
-                       const tender_param *params, gsize n);
+G_GNUC_INTERNAL char *host_fingerprint(const TenderMethodInfo *info, const char *const *fields,
+                                       const tender_param *params, gsize n);
 
 G_END_DECLS
 

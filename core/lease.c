@@ -107,14 +107,12 @@ gboolean host_begin_on_payment(TenderHost *host, const char *payment_id, LedgerP
 
 /* Apply a lapse that is due (hold or action timeout). Returns TRUE when the
  * payment changed; inside a transaction. */
-static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, const TenderMethodInfo *info,
-                            gint64 now, GError **error)
+static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, gint64 now, GError **error)
 {
     TenderPayment *p = &row->pub;
     const char *why = lifecycle_apply_lapse(p, now);
     if (why == NULL)
         return FALSE;
-    (void)info;
     g_autofree char *request_id = tender_host_new_id(host, "req_");
     TenderOperation op = {.kind = "expire",
                           .request_id = request_id,
@@ -156,7 +154,7 @@ gboolean host_lapse_account(TenderHost *host, const char *account, gint64 now, G
         if (info == NULL || row->busy_until_ms != 0)
             continue;
         TenderStatus before = row->pub.status;
-        if (apply_lapse(host, row, info, now, error)) {
+        if (apply_lapse(host, row, now, error)) {
             HostStatusChange c = {g_strdup(row->pub.id), before, row->pub.status};
             g_array_append_val(changes, c);
         } else if (error && *error) {
@@ -195,7 +193,7 @@ gboolean host_begin_and_lapse(TenderHost *host, const char *payment_id, LedgerPa
     }
     *info_out = info;
     TenderStatus before = row->pub.status;
-    if (apply_lapse(host, row, info, tender_host_now(host), error)) {
+    if (apply_lapse(host, row, tender_host_now(host), error)) {
         /* Commit the lapse on its own: it stands whatever the caller does
          * next, then reopen for the caller. */
         if (!tender_ledger_commit(host->ledger, error)) {
