@@ -40,8 +40,21 @@ typedef struct {
     gpointer user_data;
 } HostListener;
 
+/* A services table and what it is bound to (services.c). Each plugin gets
+ * its own, so that a plugin can read settings and log only for the methods
+ * it provides; the host has one of its own for its own log lines. */
+typedef struct {
+    tender_host_services table; /* what a plugin holds; host_data = this */
+    TenderHost *host;
+    char *plugin_id;  /* NULL until bound (the plugin is still loading) */
+    GStrv method_ids; /* the methods it may act for; NULL until bound */
+    gboolean is_host; /* the host's own table: acts for any method */
+} HostServices;
+
 struct TenderHost {
-    tender_host_services services; /* lent to plugins; host_data = the host */
+    HostServices own_services;      /* the host's own logging and randomness */
+    GPtrArray *plugin_services;     /* HostServices*, one per loaded plugin file */
+    GHashTable *services_by_method; /* method id -> its plugin's HostServices* */
     TenderConfig *config;
     TenderLoader *loader;
     TenderLedger *ledger;
@@ -69,8 +82,18 @@ struct TenderHost {
 gboolean tender_host_check_input_size(guint32 struct_size, gsize minimum, const char *type,
                                       GError **error);
 
-/* services.c: fill host->services. */
+/* services.c: set up the host's own table and the per-plugin tables. */
 void tender_host_services_init(TenderHost *host);
+/* Have loader lend each plugin its own table, bound to its methods. */
+void tender_host_services_attach(TenderHost *host, TenderLoader *loader);
+/* The table of the plugin providing method_id (the one its entry point
+ * got), for create(). */
+const tender_host_services *tender_host_services_for_method(TenderHost *host,
+                                                            const char *method_id);
+/* Free the per-plugin tables: after the plugins are unloaded. */
+void tender_host_services_clear(TenderHost *host);
+/* The host's own table. */
+#define HOST_SERVICES(host) (&(host)->own_services.table)
 /* The sensitive values of the plugin call running on this thread (NULL
  * when none): the log service scrubs them from whatever the plugin logs. */
 void tender_host_set_call_secrets(const char *const *secrets);

@@ -96,8 +96,8 @@ static void create_instances(TenderHost *host)
         m->abi = tender_loader_method_abi(host->loader, info->id);
         m->thread_safe = (info->capabilities & TENDER_CAP_THREAD_SAFE) != 0;
         char message[512] = "";
-        if (m->abi->ops->create(&host->services, info->id, &m->instance, message, sizeof message) !=
-            0) {
+        if (m->abi->ops->create(tender_host_services_for_method(host, info->id), info->id,
+                                &m->instance, message, sizeof message) != 0) {
             g_autofree char *reason = g_strdup_printf(
                 "%s (plugin '%s'): method '%s' failed to start: %s", info->plugin_file,
                 info->plugin_id, info->id, message[0] ? message : "no reason given");
@@ -142,7 +142,8 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
         return NULL;
     }
 
-    host->loader = tender_loader_new(&host->services);
+    host->loader = tender_loader_new(HOST_SERVICES(host));
+    tender_host_services_attach(host, host->loader);
     GStrvBuilder *scanned = g_strv_builder_new();
     for (guint i = 0; i < o->plugin_dirs->len; i++) {
         tender_loader_scan_dir(host->loader, g_ptr_array_index(o->plugin_dirs, i));
@@ -185,6 +186,7 @@ void tender_host_free(TenderHost *host)
     g_hash_table_destroy(host->methods);
     tender_ledger_close(host->ledger);
     tender_loader_free(host->loader);
+    tender_host_services_clear(host);
     tender_config_free(host->config);
     g_ptr_array_unref(host->warnings);
     g_ptr_array_unref(host->refusals);

@@ -1,4 +1,10 @@
-/* The SQLite ledger. See ledger.h for the durability and locking rules. */
+/* The SQLite ledger. See ledger.h for the durability and locking rules.
+ *
+ * Over 800 lines on purpose: this file is the only one that knows the
+ * schema and SQL, and the group commit below is subtle enough that its
+ * callers (payments, operations, usage counters) are best read next to it.
+ * It is split when the ledger-backend issue puts a backend interface in
+ * front of it. */
 #include "ledger.h"
 
 #include <tender/money.h>

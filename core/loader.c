@@ -29,6 +29,9 @@ typedef struct {
 
 struct TenderLoader {
     const tender_host_services *services;
+    TenderLoaderServicesFn services_for; /* NULL: every plugin gets services */
+    TenderLoaderBindFn bind;
+    gpointer services_data;
     GPtrArray *plugins;   /* TenderPluginInfo*, owned */
     GPtrArray *methods;   /* TenderMethodInfo*, owned */
     GPtrArray *refusals;  /* TenderRefusal*, owned */
@@ -108,6 +111,15 @@ TenderLoader *tender_loader_new(const tender_host_services *services)
     loader->handles = g_ptr_array_new();
     loader->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     return loader;
+}
+
+void tender_loader_set_services_per_plugin(TenderLoader *loader,
+                                           TenderLoaderServicesFn services_for,
+                                           TenderLoaderBindFn bind, gpointer data)
+{
+    loader->services_for = services_for;
+    loader->bind = bind;
+    loader->services_data = data;
 }
 
 void tender_loader_free(TenderLoader *loader)
@@ -461,7 +473,9 @@ gboolean tender_loader_load_file(TenderLoader *loader, const char *path)
     /* POSIX guarantees a data pointer from dlsym() converts to a function. */
     memcpy(&entry, &sym, sizeof entry);
 
-    const tender_plugin_descriptor *d = entry(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, loader->services);
+    const tender_host_services *services =
+        loader->services_for ? loader->services_for(loader->services_data) : loader->services;
+    const tender_plugin_descriptor *d = entry(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, services);
     if (d == NULL) {
         refuse(loader, path, NULL,
                g_strdup_printf(TENDER_PLUGIN_ENTRY_SYMBOL "() returned NULL: the plugin "
@@ -481,6 +495,8 @@ gboolean tender_loader_load_file(TenderLoader *loader, const char *path)
     }
     g_free(plugin_id);
     register_plugin(loader, path, handle, d);
+    if (loader->bind)
+        loader->bind(loader->services_data, services, d);
     return TRUE;
 }
 

@@ -21,6 +21,20 @@ typedef struct TenderLoader TenderLoader;
 /* services is lent to every plugin's entry point and must outlive the
  * loader. */
 TenderLoader *tender_loader_new(const tender_host_services *services);
+/* A table of services for each plugin instead of the one given to
+ * tender_loader_new(): services_for is asked for a fresh table just before
+ * a plugin's entry point runs (the caller owns it and keeps it alive as
+ * long as the loader), and bind is told, once the plugin passed every
+ * check, which plugin that table belongs to (d->methods are the methods it
+ * may act for). A plugin refused after its entry point ran keeps an unbound
+ * table. Call before loading anything. */
+typedef const tender_host_services *(*TenderLoaderServicesFn)(gpointer data);
+typedef void (*TenderLoaderBindFn)(gpointer data, const tender_host_services *services,
+                                   const tender_plugin_descriptor *d);
+void tender_loader_set_services_per_plugin(TenderLoader *loader,
+                                           TenderLoaderServicesFn services_for,
+                                           TenderLoaderBindFn bind, gpointer data);
+
 /* dlclose() every plugin. Destroy method instances before calling this. */
 void tender_loader_free(TenderLoader *loader);
 

@@ -4,7 +4,7 @@
  * through the same recorded, leased step as every other operation. */
 #include <string.h>
 
-#include "host-private.h"
+#include "engine-private.h"
 
 static HostMethod *notifiable_method(TenderHost *host, const char *method_id, GError **error)
 {
@@ -30,8 +30,8 @@ static TenderNotifyReply *reply_from(const tender_result *identify, const tender
                                      TenderNotifyOutcome outcome, guint default_status)
 {
     TenderNotifyReply *reply = g_new0(TenderNotifyReply, 1);
-    const tender_result *r = apply && (apply->reply_body[0] || apply->reply_status) ? apply
-                                                                                    : identify;
+    const tender_result *r =
+        apply && (apply->reply_body[0] || apply->reply_status) ? apply : identify;
     reply->status = r->reply_status ? r->reply_status : default_status;
     reply->content_type = g_strdup(r->reply_content_type[0] ? r->reply_content_type : "text/plain");
     reply->body = g_strdup(r->reply_body);
@@ -81,7 +81,7 @@ gboolean tender_host_notify(TenderHost *host, const char *method_id, const tende
         *reply = reply_from(identify, NULL, TENDER_NOTIFY_REJECTED, undecided ? 503 : 400);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED,
                     "%s notification rejected: %s", method_id,
-                    report.late ? "the plugin did not answer by its deadline"
+                    report.late            ? "the plugin did not answer by its deadline"
                     : identify->message[0] ? identify->message
                                            : "it could not be verified");
         return FALSE;
@@ -122,6 +122,14 @@ gboolean tender_host_notify(TenderHost *host, const char *method_id, const tende
     return TRUE;
 }
 
+/* The sandbox's notification maker has its own signature (it takes the
+ * event); the call module calls it like any other entry point. */
+static void invoke_sandbox_notification(HostMethod *m, const tender_request *req,
+                                        tender_result *res, gpointer event)
+{
+    tender_abi_sandbox_notification_fn(m->abi)(m->instance, req, event, res);
+}
+
 gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_id,
                                           const char *event, char **headers_out, char **body_out,
                                           GError **error)
@@ -132,16 +140,14 @@ gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_
     g_autofree char *method_id = g_strdup(pub->method);
     tender_payment_free(pub);
     HostMethod *m = tender_host_method_get(host, method_id);
-    void (*fn)(void *, const tender_request *, const char *, tender_result *) =
-        m ? tender_abi_sandbox_notification_fn(m->abi) : NULL;
-    if (fn == NULL) {
+    if (m == NULL || tender_abi_sandbox_notification_fn(m->abi) == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
                     "%s has no sandbox notifications", method_id);
         return FALSE;
     }
     if (!tender_ledger_begin(host->ledger, error))
         return FALSE;
-    LedgerPayment *row = tender_ledger_payment_get(host->ledger, payment_id, error);
+    g_autoptr(LedgerPayment) row = tender_ledger_payment_get(host->ledger, payment_id, error);
     tender_ledger_rollback(host->ledger);
     if (row == NULL)
         return FALSE;
@@ -156,24 +162,26 @@ gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_
     req.currency = row->pub.currency;
     req.exponent = row->pub.exponent;
     req.region = row->pub.region;
-    req.account = row->pub.account;
-    req.tier = row->pub.tier;
+    req.account = row->pub.account ? row->pub.account : "";
+    req.tier = row->pub.tier ? row->pub.tier : "";
     req.authorized_amount = row->pub.amount;
     req.captured_amount = row->pub.captured;
     req.refunded_amount = row->pub.refunded;
     req.plugin_state = row->plugin_state ? row->plugin_state : "";
     req.processor_ref = row->pub.processor_ref ? row->pub.processor_ref : "";
-    req.deadline_ms = tender_host_now(host) + tender_config_deadline_ms(host->config, method_id);
-    g_autofree tender_result *res = g_new0(tender_result, 1);
-    res->struct_size = sizeof *res;
-    if (!m->thread_safe)
-        g_mutex_lock(&m->call_lock);
-    fn(m->instance, &req, event ? event : "", res);
-    if (!m->thread_safe)
-        g_mutex_unlock(&m->call_lock);
-    ledger_payment_free(row);
-    res->notify_headers[sizeof res->notify_headers - 1] = '\0';
-    res->notify_body[sizeof res->notify_body - 1] = '\0';
+    /* Through the same call as every operation: the deadline is measured
+     * (a late answer is not used) and the result sanitised (terminated, card
+     * numbers scrubbed from the message that may reach the caller). */
+    g_autofree tender_result *res = g_new(tender_result, 1);
+    CallReport report;
+    host_call_plugin_with(host, m, invoke_sandbox_notification, (gpointer)(event ? event : ""),
+                          &req, res, NULL, &report);
+    if (report.late) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
+                    "%s sandbox did not make the '%s' notification by its deadline", method_id,
+                    event ? event : "");
+        return FALSE;
+    }
     if (res->notify_body[0] == '\0') {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
                     "%s sandbox has no '%s' notification for payment %s%s%s", method_id,

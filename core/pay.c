@@ -1,0 +1,316 @@
+/* A new payment: validation, the instrument's facts, the policy, the new
+ * payment row; then the operation skeleton (operation.c) runs its first
+ * operation, authorize or purchase.
+ *
+ * Step 1 here is pay's own: the idempotency key names a payment (not an
+ * operation), lapses on the buyer's account are applied first so the
+ * limits never count a hold that has lapsed, and the policy decides whether
+ * the method is offered at all. A refusal by the policy is recorded as a
+ * declined payment without calling the plugin. */
+#include <string.h>
+
+#include <tender/decline.h>
+
+#include "engine-private.h"
+
+static gint64 usage_lookup(const char *key, gpointer ledger)
+{
+    return tender_ledger_usage_get(ledger, key);
+}
+
+static gboolean validate_pay(TenderHost *host, const TenderPayRequest *r, HostMethod **m_out,
+                             gint64 *amount_out, GError **error)
+{
+    if (r != NULL && !TENDER_INPUT_OK(r, TenderPayRequest, capture, error))
+        return FALSE;
+    if (r == NULL || r->method == NULL || r->region == NULL || r->currency == NULL ||
+        r->amount == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "a payment needs a method, a region, a currency and an amount");
+        return FALSE;
+    }
+    if (tender_host_method(host, r->method) == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_UNKNOWN_METHOD,
+                    "unknown method '%s' (see `tender plugins`)", r->method);
+        return FALSE;
+    }
+    HostMethod *m = tender_host_method_get(host, r->method);
+    if (m == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
+                    "method '%s' is disabled or its plugin failed to start", r->method);
+        return FALSE;
+    }
+    if (!tender_region_is_valid(r->region)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "unknown region '%s' (expected an ISO 3166-1 alpha-2 code such as US)",
+                    r->region);
+        return FALSE;
+    }
+    if (!tender_money_parse(r->amount, r->currency, -1, amount_out, error))
+        return FALSE;
+    if (*amount_out <= 0) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "the amount must be greater than zero");
+        return FALSE;
+    }
+    for (gsize i = 0; i < r->n_params; i++)
+        if (r->params[i].key == NULL || r->params[i].value == NULL) {
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                        "request parameter %zu has no key or value", i);
+            return FALSE;
+        }
+    *m_out = m;
+    return TRUE;
+}
+
+/* Wait until the payment created under an idempotency key has finished its
+ * first operation, then return it. */
+static TenderPayment *replay_payment(TenderHost *host, const char *payment_id, GError **error)
+{
+    LedgerPayment *row;
+    if (!host_begin_on_payment(host, payment_id, &row, error))
+        return NULL;
+    gboolean changed = row->pub.status == TENDER_STATUS_UNKNOWN && row->busy_seq == 0;
+    if (changed && !tender_ledger_payment_update(host->ledger, row, error)) {
+        tender_ledger_rollback(host->ledger);
+        ledger_payment_free(row);
+        return NULL;
+    }
+    ledger_payment_free(row);
+    if (!tender_ledger_commit(host->ledger, error))
+        return NULL;
+    return tender_host_load_public(host, payment_id, error);
+}
+
+/* The instrument's display facts from the method's describe_instrument
+ * (ABI 1.1), asked before the policy runs and before any ledger work: the
+ * plugin reads its own parameters, the host never does. facts is zeroed when
+ * the method has no such operation or knows nothing. */
+static void describe_instrument(TenderHost *host, HostMethod *m, const TenderPayRequest *r,
+                                tender_result *facts)
+{
+    memset(facts, 0, sizeof *facts);
+    tender_operation_fn fn = tender_abi_describe_instrument_fn(m->abi);
+    if (fn == NULL)
+        return;
+    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    tender_request req;
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.operation = TENDER_OP_DESCRIBE_INSTRUMENT;
+    req.request_id = request_id;
+    req.payment_id = req.plugin_state = req.processor_ref = "";
+    req.currency = r->currency;
+    req.region = r->region;
+    req.account = r->account ? r->account : "";
+    req.tier = r->tier ? r->tier : "";
+    req.params = r->params;
+    req.n_params = r->n_params;
+    req.deadline_ms = tender_host_now(host) + tender_config_deadline_ms(host->config, m->info->id);
+    g_autofree const char **secrets = host_sensitive_values(m->info, r->params, r->n_params);
+    CallReport report;
+    tender_host_call_plugin(host, m, fn, &req, facts, secrets, &report);
+    if (report.late || facts->outcome != TENDER_OUTCOME_APPROVED)
+        memset(facts, 0, sizeof *facts);
+}
+
+/* The issuing country the policy sees: the operator's BIN table first (it
+ * is explicit configuration), else what the plugin knows. */
+static const char *issuer_country_of(TenderHost *host, const tender_result *facts)
+{
+    const char *configured = facts->display_first6[0]
+                                 ? tender_policy_bin_country(host->config, facts->display_first6)
+                                 : NULL;
+    return configured ? configured : facts->display_country;
+}
+
+/* Tell the listeners what the lapses applied before this payment did. */
+static void emit_changes(TenderHost *host, GArray *changes)
+{
+    for (guint i = 0; i < changes->len; i++) {
+        HostStatusChange *c = &g_array_index(changes, HostStatusChange, i);
+        tender_host_emit(host, c->payment_id, c->old_status, c->new_status);
+    }
+}
+
+/* The policy refused: the payment is recorded as declined with its
+ * operation, the plugin never called, and this is the answer, so it is
+ * committed (durable) before it is returned. Inside the caller's
+ * transaction, which is closed on return. */
+static TenderPayment *record_policy_decline(TenderHost *host, LedgerPayment *row,
+                                            LifecycleKind kind,
+                                            const TenderPolicyDecision *decision, GError **error)
+{
+    TenderPayment *p = &row->pub;
+    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    TenderOperation op = {.kind = (char *)lifecycle_kind_name(kind),
+                          .request_id = request_id,
+                          .idempotency_key = p->idempotency_key,
+                          .amount = p->amount,
+                          .outcome = "declined",
+                          .decline_code = (char *)tender_decline_lookup(decision->code)->name,
+                          .raw_code = "policy",
+                          .message = decision->reason,
+                          .status_after = "declined",
+                          .created_ms = p->created_ms};
+    gboolean ok = tender_ledger_operation_insert(host->ledger, p->id, &op, error);
+    for (guint i = 0; ok && i < decision->decline_charges->len; i++)
+        ok = tender_ledger_usage_add(
+            host->ledger, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1,
+            error);
+    if (!ok) {
+        tender_ledger_rollback(host->ledger);
+        return NULL;
+    }
+    if (!tender_ledger_commit(host->ledger, error))
+        return NULL;
+    return tender_host_load_public(host, p->id, error);
+}
+
+TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GError **error)
+{
+    HostMethod *m;
+    gint64 order_amount;
+    if (!validate_pay(host, r, &m, &order_amount, error))
+        return NULL;
+    const TenderMethodInfo *info = m->info;
+    guint64 caps = info->capabilities;
+    gboolean use_purchase =
+        (r->capture && (caps & TENDER_CAP_PURCHASE)) || !(caps & TENDER_CAP_AUTHORIZE);
+    LifecycleKind kind = use_purchase ? LIFECYCLE_PURCHASE : LIFECYCLE_AUTHORIZE;
+
+    const char *fields[] = {r->method,
+                            r->region,
+                            r->currency,
+                            r->amount,
+                            r->account ? r->account : "",
+                            r->tier ? r->tier : "",
+                            use_purchase ? "purchase" : "authorize",
+                            (const char *)-1};
+    g_autofree char *hash = host_fingerprint(info, fields, r->params, r->n_params);
+    g_autofree tender_result *instrument = g_new(tender_result, 1);
+    describe_instrument(host, m, r, instrument);
+
+    if (!tender_ledger_begin(host->ledger, error))
+        return NULL;
+    if (r->idempotency_key) {
+        g_autofree char *stored_hash = NULL;
+        GError *local = NULL;
+        g_autofree char *existing =
+            tender_ledger_key_lookup(host->ledger, r->idempotency_key, &stored_hash, &local);
+        if (local) {
+            tender_ledger_rollback(host->ledger);
+            g_propagate_error(error, local);
+            return NULL;
+        }
+        if (existing) {
+            tender_ledger_rollback(host->ledger);
+            if (g_strcmp0(stored_hash, hash) != 0) {
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
+                            "idempotency_conflict: key '%s' was used for a different payment "
+                            "request (payment %s)",
+                            r->idempotency_key, existing);
+                return NULL;
+            }
+            return replay_payment(host, existing, error);
+        }
+    }
+
+    gint64 now = tender_host_now(host);
+    g_autoptr(GArray) lapsed = g_array_new(FALSE, FALSE, sizeof(HostStatusChange));
+    g_array_set_clear_func(lapsed, host_status_change_clear);
+    if (!host_lapse_account(host, r->account, now, lapsed, error)) {
+        tender_ledger_rollback(host->ledger);
+        return NULL;
+    }
+    TenderPolicyBuyer buyer = {.region = r->region,
+                               .currency = r->currency,
+                               .amount = order_amount,
+                               .account = r->account ? r->account : "",
+                               .tier = r->tier ? r->tier : "",
+                               .now_ms = now,
+                               .issuer_country = issuer_country_of(host, instrument),
+                               .brand = instrument->display_brand};
+    TenderPolicyDecision decision;
+    tender_policy_decision_init(&decision);
+    if (!tender_policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
+                                error)) {
+        tender_ledger_rollback(host->ledger);
+        tender_policy_decision_clear(&decision);
+        return NULL;
+    }
+
+    g_autoptr(LedgerPayment) row = g_new0(LedgerPayment, 1);
+    TenderPayment *p = &row->pub;
+    p->id = tender_host_new_id(host, "pay_");
+    p->method = g_strdup(info->id);
+    p->account = g_strdup(r->account ? r->account : "");
+    p->tier = g_strdup(r->tier ? r->tier : "");
+    p->region = g_strdup(r->region);
+    p->idempotency_key = g_strdup(r->idempotency_key);
+    row->request_hash = g_strdup(hash);
+    p->order_currency = g_strdup(r->currency);
+    p->order_amount = order_amount;
+    p->order_exponent = tender_currency_exponent(r->currency);
+    p->exchange_rate = g_strdup(decision.exchange_rate);
+    p->effective_tier = g_strdup(decision.tier ? decision.tier : "");
+    p->created_ms = p->updated_ms = now;
+    if (decision.pay_currency) {
+        p->currency = g_strdup(decision.pay_currency);
+        p->exponent = decision.pay_exponent;
+        p->amount = decision.pay_amount;
+        p->fee = decision.fee;
+    } else {
+        p->currency = g_strdup(r->currency);
+        p->exponent = tender_currency_exponent(r->currency);
+        p->amount = order_amount;
+    }
+    if (decision.offered) {
+        p->status = TENDER_STATUS_UNKNOWN; /* in flight until step 3 */
+        row->busy_until_ms = host_wall_ms() + host_lease_ms(host, info->id);
+    } else {
+        p->status = TENDER_STATUS_DECLINED;
+        lifecycle_set_decline(p, decision.code, "policy", decision.reason);
+    }
+    gboolean ok = tender_ledger_payment_insert(host->ledger, row, error);
+    for (guint i = 0; ok && i < decision.attempt_charges->len; i++)
+        ok = tender_ledger_usage_add(
+            host->ledger, g_array_index(decision.attempt_charges, TenderUsageCharge, i).key, 1,
+            error);
+    if (!decision.offered) {
+        TenderPayment *refused = ok ? record_policy_decline(host, row, kind, &decision, error)
+                                    : (tender_ledger_rollback(host->ledger), NULL);
+        if (refused)
+            emit_changes(host, lapsed);
+        if (refused)
+            tender_host_emit(host, p->id, TENDER_STATUS_UNKNOWN, TENDER_STATUS_DECLINED);
+        tender_policy_decision_clear(&decision);
+        return refused;
+    }
+    for (guint i = 0; ok && i < decision.amount_charges->len; i++) {
+        TenderUsageCharge *c = &g_array_index(decision.amount_charges, TenderUsageCharge, i);
+        ok = tender_ledger_payment_usage_add(host->ledger, p->id, c->key, c->amount, error);
+    }
+    if (!ok) {
+        tender_ledger_rollback(host->ledger);
+        tender_policy_decision_clear(&decision);
+        return NULL;
+    }
+    /* From here the skeleton's steps, as for any other operation. */
+    HostOp op = {.kind = kind,
+                 .amount = p->amount,
+                 .idempotency_key = r->idempotency_key,
+                 .params = r->params,
+                 .n_params = r->n_params,
+                 .flags =
+                     decision.step_up && (caps & TENDER_CAP_STEP_UP) ? TENDER_REQUEST_STEP_UP : 0,
+                 .decision = &decision};
+    TenderPayment *result = NULL;
+    if (host_op_record_intent(host, row, &op, error)) {
+        emit_changes(host, lapsed);
+        result = host_op_call_and_finish(host, m, row, &op, NULL, error);
+    }
+    tender_policy_decision_clear(&decision);
+    host_op_clear(&op);
+    return result;
+}
