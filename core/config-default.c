@@ -1,152 +1,34 @@
-/* The embedded default policy config, used when the host is given no config
- * file, so the demo runs with nothing to write first.
- *
- * The method rules follow ../shared/METHODS.md (Alipay's per-transaction
- * bounds and real-name classes, PayPal's maximums, WebMoney's passport
- * limits; a buyer who names no class or passport is held to the lowest, the
- * one every account has). The exchange rates and the BIN-country table are
- * SAMPLE DATA: plausible fixed numbers for the sandbox, not market rates; an
- * operator supplies real ones in their own file. docs/config.md documents
- * every key. */
+/* The embedded default policy config: data/default-config.json, compiled into
+ * the library as a GResource (data/meson.build). The core names no payment
+ * method; the file does, and an operator reads the installed copy
+ * (share/tender/default-config.json). */
+#include <gio/gio.h>
+
 #include <tender/tender.h>
 
-static const char default_config[] =
-    "{\n"
-    "  \"merchant\": {\"region\": \"US\"},\n"
-    "  \"reconcile\": {\"pending_age_seconds\": 900},\n"
-    "\n"
-    "  \"exchange\": {\n"
-    "    \"base\": \"USD\",\n"
-    "    \"as_of\": \"2026-11-01\",\n"
-    "    \"rates\": {\n"
-    "      \"EUR\": \"0.92\", \"GBP\": \"0.79\", \"JPY\": \"150\", \"CHF\": \"0.88\",\n"
-    "      \"CAD\": \"1.37\", \"AUD\": \"1.52\", \"NZD\": \"1.66\", \"SEK\": \"10.6\",\n"
-    "      \"NOK\": \"10.8\", \"DKK\": \"6.86\", \"ISK\": \"138\", \"PLN\": \"4.0\",\n"
-    "      \"CZK\": \"23.2\", \"HUF\": \"360\", \"RON\": \"4.58\", \"BGN\": \"1.8\",\n"
-    "      \"CNY\": \"7.1\", \"HKD\": \"7.8\", \"TWD\": \"31.5\", \"SGD\": \"1.34\",\n"
-    "      \"KRW\": \"1330\", \"INR\": \"83.2\", \"BRL\": \"5.0\", \"MXN\": \"17.1\",\n"
-    "      \"ARS\": \"850\", \"CLP\": \"900\", \"COP\": \"3950\", \"PEN\": \"3.75\",\n"
-    "      \"ZAR\": \"18.5\", \"NGN\": \"1500\", \"KES\": \"130\", \"EGP\": \"48\",\n"
-    "      \"MAD\": \"10.1\", \"TRY\": \"32\", \"AED\": \"3.6725\", \"SAR\": \"3.75\",\n"
-    "      \"QAR\": \"3.64\", \"ILS\": \"3.7\", \"THB\": \"35.5\", \"MYR\": \"4.7\",\n"
-    "      \"PHP\": \"56\", \"IDR\": \"15700\", \"VND\": \"25000\", \"RUB\": \"92\",\n"
-    "      \"UAH\": \"41\", \"KZT\": \"480\", \"BYN\": \"3.27\", \"UZS\": \"12700\",\n"
-    "      \"KWD\": \"0.307\", \"BHD\": \"0.376\", \"JOD\": \"0.709\", \"OMR\": \"0.385\"\n"
-    "    }\n"
-    "  },\n"
-    "\n"
-    "  \"bin_countries\": {\n"
-    "    \"424242\": \"US\", \"400000\": \"US\", \"400008\": \"US\", \"410000\": \"US\",\n"
-    "    \"555555\": \"US\", \"222300\": \"DE\", \"378282\": \"US\", \"601111\": \"US\",\n"
-    "    \"356600\": \"JP\", \"362272\": \"US\", \"620000\": \"CN\", \"620550\": \"CN\"\n"
-    "  },\n"
-    "\n"
-    "  \"methods\": {\n"
-    "    \"card\": {\n"
-    "      \"enabled\": true,\n"
-    "      \"regions\": {\"allow\": [\"*\"]},\n"
-    "      \"currencies\": [\"USD\", \"EUR\", \"GBP\", \"JPY\", \"CHF\", \"CAD\", \"AUD\",\n"
-    "                     \"NZD\", \"SEK\", \"NOK\", \"DKK\", \"PLN\", \"CZK\", \"HUF\",\n"
-    "                     \"CNY\", \"HKD\", \"SGD\", \"KRW\", \"INR\", \"BRL\", \"MXN\",\n"
-    "                     \"ZAR\", \"AED\", \"ILS\", \"THB\", \"MYR\", \"KZT\"],\n"
-    "      \"amounts\": {\n"
-    "        \"USD\": {\"min\": \"0.50\", \"max\": \"25000.00\"},\n"
-    "        \"EUR\": {\"min\": \"0.50\", \"max\": \"25000.00\"},\n"
-    "        \"GBP\": {\"min\": \"0.30\", \"max\": \"20000.00\"},\n"
-    "        \"JPY\": {\"min\": \"50\", \"max\": \"3000000\"}\n"
-    "      },\n"
-    "      \"limits\": [\n"
-    "        {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"10000.00\"},\n"
-    "        {\"window\": \"month\", \"currency\": \"USD\", \"max\": \"50000.00\"}\n"
-    "      ],\n"
-    "      \"velocity\": [\n"
-    "        {\"window\": \"hour\", \"max_attempts\": 10, \"max_declines\": 5},\n"
-    "        {\"window\": \"day\", \"max_attempts\": 50, \"max_declines\": 10}\n"
-    "      ],\n"
-    "      \"fees\": {\"bps\": 290, \"fixed\": {\"USD\": \"0.30\", \"EUR\": \"0.25\",\n"
-    "                \"GBP\": \"0.20\", \"JPY\": \"40\"}, \"cross_border_bps\": 150},\n"
-    "      \"step_up\": {\"above\": {\"USD\": \"500.00\"}, \"issuer_country_mismatch\": true},\n"
-    "      \"deadline_ms\": 10000,\n"
-    "      \"retries\": {\"max\": 2, \"backoff_ms\": 100},\n"
-    "      \"settings\": {\"mode\": \"sandbox\"}\n"
-    "    },\n"
-    "\n"
-    "    \"alipay\": {\n"
-    "      \"enabled\": true,\n"
-    "      \"regions\": {\"allow\": [\"CN\"]},\n"
-    "      \"currencies\": [\"CNY\"],\n"
-    "      \"amounts\": {\"CNY\": {\"min\": \"0.10\", \"max\": \"300000.00\"}},\n"
-    "      \"limits\": [\n"
-    "        {\"window\": \"year\", \"currency\": \"CNY\", \"max\": \"3000000.00\"}\n"
-    "      ],\n"
-    "      \"default_tier\": \"class_i\",\n"
-    "      \"tiers\": {\n"
-    "        \"class_i\": {\"limits\": [\n"
-    "          {\"window\": \"lifetime\", \"currency\": \"CNY\", \"max\": \"1000.00\"}]},\n"
-    "        \"class_ii\": {\"limits\": [\n"
-    "          {\"window\": \"year\", \"currency\": \"CNY\", \"max\": \"100000.00\"}]},\n"
-    "        \"class_iii\": {\"limits\": [\n"
-    "          {\"window\": \"year\", \"currency\": \"CNY\", \"max\": \"200000.00\"}]}\n"
-    "      },\n"
-    "      \"velocity\": [{\"window\": \"hour\", \"max_attempts\": 20, \"max_declines\": 5}],\n"
-    "      \"fees\": {\"bps\": 300},\n"
-    "      \"deadline_ms\": 10000,\n"
-    "      \"retries\": {\"max\": 2, \"backoff_ms\": 100},\n"
-    "      \"settings\": {\"mode\": \"sandbox\"}\n"
-    "    },\n"
-    "\n"
-    "    \"paypal\": {\n"
-    "      \"enabled\": true,\n"
-    "      \"currencies\": [\"USD\", \"EUR\", \"GBP\", \"JPY\", \"AUD\", \"CAD\", \"CHF\",\n"
-    "                     \"CZK\", \"DKK\", \"HKD\", \"HUF\", \"ILS\", \"MXN\", \"NZD\",\n"
-    "                     \"NOK\", \"PHP\", \"PLN\", \"RUB\", \"SGD\", \"SEK\", \"THB\",\n"
-    "                     \"TWD\", \"BRL\", \"MYR\", \"CNY\"],\n"
-    "      \"amounts\": {\n"
-    "        \"USD\": {\"min\": \"0.01\", \"max\": \"10000.00\"},\n"
-    "        \"EUR\": {\"min\": \"0.01\", \"max\": \"8000.00\"},\n"
-    "        \"GBP\": {\"min\": \"0.01\", \"max\": \"5500.00\"},\n"
-    "        \"JPY\": {\"min\": \"1\", \"max\": \"1000000\"},\n"
-    "        \"AUD\": {\"min\": \"0.01\", \"max\": \"12500.00\"},\n"
-    "        \"CAD\": {\"min\": \"0.01\", \"max\": \"12500.00\"}\n"
-    "      },\n"
-    "      \"velocity\": [{\"window\": \"hour\", \"max_attempts\": 10, \"max_declines\": 5}],\n"
-    "      \"fees\": {\"bps\": 349, \"fixed\": {\"USD\": \"0.49\", \"EUR\": \"0.39\",\n"
-    "                \"GBP\": \"0.29\", \"JPY\": \"40\"}, \"cross_border_bps\": 150},\n"
-    "      \"deadline_ms\": 10000,\n"
-    "      \"retries\": {\"max\": 2, \"backoff_ms\": 100},\n"
-    "      \"settings\": {\"mode\": \"sandbox\"}\n"
-    "    },\n"
-    "\n"
-    "    \"webmoney\": {\n"
-    "      \"enabled\": true,\n"
-    "      \"currencies\": [\"USD\", \"EUR\", \"KZT\", \"BYN\", \"VND\", \"UZS\"],\n"
-    "      \"default_tier\": \"alias\",\n"
-    "      \"tiers\": {\n"
-    "        \"alias\": {\"limits\": [\n"
-    "          {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"100.00\"},\n"
-    "          {\"window\": \"week\", \"currency\": \"USD\", \"max\": \"300.00\"},\n"
-    "          {\"window\": \"month\", \"currency\": \"USD\", \"max\": \"500.00\"}]},\n"
-    "        \"formal\": {\"limits\": [\n"
-    "          {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"3000.00\"},\n"
-    "          {\"window\": \"week\", \"currency\": \"USD\", \"max\": \"10000.00\"},\n"
-    "          {\"window\": \"month\", \"currency\": \"USD\", \"max\": \"15000.00\"}]},\n"
-    "        \"initial\": {\"limits\": [\n"
-    "          {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"12000.00\"},\n"
-    "          {\"window\": \"week\", \"currency\": \"USD\", \"max\": \"30000.00\"},\n"
-    "          {\"window\": \"month\", \"currency\": \"USD\", \"max\": \"60000.00\"}]},\n"
-    "        \"personal\": {\"limits\": []},\n"
-    "        \"merchant\": {\"limits\": []}\n"
-    "      },\n"
-    "      \"velocity\": [{\"window\": \"hour\", \"max_attempts\": 10, \"max_declines\": 5}],\n"
-    "      \"fees\": {\"bps\": 80},\n"
-    "      \"deadline_ms\": 10000,\n"
-    "      \"retries\": {\"max\": 2, \"backoff_ms\": 100},\n"
-    "      \"settings\": {\"mode\": \"sandbox\"}\n"
-    "    }\n"
-    "  }\n"
-    "}\n";
+#include "default-config-resource.h"
+
+#define CONFIG_DEFAULT_RESOURCE_PATH "/org/tender/config/default-config.json"
+
+/* Held for the life of the process: the text it points to is the library's
+ * read-only data, and tender_config_default_json() promises a static string. */
+static GBytes *config_default_bytes;
 
 const char *tender_config_default_json(void)
 {
-    return default_config;
+    static gsize looked_up = 0;
+    if (g_once_init_enter(&looked_up)) {
+        /* Registered on first use rather than by a constructor, so loading
+         * the library does no work. A resource compiled into this library
+         * cannot be missing; if it were, nothing could run, so fail loudly.
+         * The data is always NUL-terminated (GResource adds one past the
+         * end). */
+        config_default_resource_register_resource();
+        config_default_bytes = g_resource_lookup_data(config_default_resource_get_resource(),
+                                                      CONFIG_DEFAULT_RESOURCE_PATH,
+                                                      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+        g_assert(config_default_bytes != NULL);
+        g_once_init_leave(&looked_up, 1);
+    }
+    return g_bytes_get_data(config_default_bytes, NULL);
 }

@@ -8,6 +8,9 @@
 
 #include <tender/tender.h>
 
+#include "policy-exchange.h"
+#include "policy-windows.h"
+
 G_BEGIN_DECLS
 
 typedef struct TenderConfig TenderConfig;
@@ -58,26 +61,6 @@ int tender_config_setting_bool(const TenderConfig *config, const char *method_id
  * Everything below is private to libtender. The structs are immutable once
  * tender_config_load_*() returns. Money values are in ISO 4217 minor units
  * of their currency unless stated otherwise. */
-
-/* Counting windows. Calendar windows in UTC (docs/config.md). */
-typedef enum {
-    TENDER_WINDOW_MINUTE = 1,
-    TENDER_WINDOW_HOUR,
-    TENDER_WINDOW_DAY,
-    TENDER_WINDOW_WEEK,       /* ISO week, starting Monday 00:00 UTC */
-    TENDER_WINDOW_MONTH,
-    TENDER_WINDOW_YEAR,
-    TENDER_WINDOW_LIFETIME    /* one window for ever */
-} TenderWindow;
-
-/* "day", "week", …; NULL for an invalid value. */
-const char *tender_window_name(TenderWindow window);
-
-/* The start of the window holding now_ms, as text for counter keys:
- * "2026-11-25T14:05" (minute), "2026-11-25T14" (hour), "2026-11-25" (day,
- * week: its Monday, month: its 1st, year: 1 January), "all" (lifetime).
- * Newly allocated. */
-char *tender_window_start(TenderWindow window, gint64 now_ms);
 
 typedef struct {
     TenderWindow window;
@@ -153,30 +136,20 @@ gboolean tender_config_check_buyer_region(const TenderConfig *config, const char
 /* The merchant's region ("" when not configured: no cross-border fees). */
 const char *tender_config_merchant_region(const TenderConfig *config);
 
-/* TRUE when amounts in currency can be converted (it is the exchange base or
- * has a rate). */
-gboolean tender_config_has_rate(const TenderConfig *config, const char *currency);
+/* The config's exchange table (never NULL for a loaded config; empty without
+ * an "exchange" section). Money conversion is policy-exchange.c's alone: the
+ * policy calls it on this table. Borrowed, lives as long as the config. */
+const PolicyExchange *tender_config_exchange(const TenderConfig *config);
 
-/* Convert amount (minor units of from at from_exponent) into to at
- * to_exponent with the config's rates, in exact integer arithmetic, rounded
- * half up once. The same currency needs no rate (only rescaling). FALSE when
- * a rate is missing or the result overflows. Also what the host needs to
- * sort quotes by total: convert every total into the order currency (at its
- * ISO exponent) and compare. */
+/* The same four reads of the exchange table by way of the config, for callers
+ * that hold a config (quote sorting in host.c, the fuzz target); each one
+ * forwards to policy_exchange_has_rate, _convert, _rate_text and _rate_quote
+ * (policy-exchange.h documents them). */
+gboolean tender_config_has_rate(const TenderConfig *config, const char *currency);
 gboolean tender_config_convert(const TenderConfig *config, gint64 amount, const char *from,
                                int from_exponent, const char *to, int to_exponent,
                                gint64 *out);
-
-/* "1 USD = 7.1 CNY as of 2026-11-01" (newly allocated), or NULL when a rate
- * is missing. */
 char *tender_config_rate_text(const TenderConfig *config, const char *from, const char *to);
-
-/* The configured rates a conversion from `from` into `to` uses, exactly as
- * configured (the decimals the config gave, never a computed quotient),
- * written against the exchange base: "1 USD = 7.1 CNY as of 2026-11-01"
- * when either currency is the base, "1 USD = 0.79 GBP = 7.1 CNY as of …"
- * otherwise (the base's rate is 1). " as of …" only when the config gives
- * a date. Newly allocated; NULL for the same currency or a missing rate. */
 char *tender_config_rate_quote(const TenderConfig *config, const char *from, const char *to);
 
 /* The issuing country of a card from the config's BIN-country table (the

@@ -321,14 +321,16 @@ static gboolean choose_currency(const TenderConfig *config, const TenderMethodIn
         if (usable == NULL)
             usable = code;
         gint64 amount = 0;
-        if (!tender_config_convert(config, buyer->amount, buyer->currency, order_exp, code,
-                                   fact_exponent(c), &amount))
+        if (!policy_exchange_convert(tender_config_exchange(config), buyer->amount, buyer->currency,
+                                     order_exp, code, fact_exponent(c), &amount))
             continue;
         d->pay_currency = g_strdup(code);
         d->pay_exponent = fact_exponent(c);
         d->pay_amount = amount;
-        d->exchange = tender_config_rate_text(config, buyer->currency, code);
-        d->exchange_rate = tender_config_rate_quote(config, buyer->currency, code);
+        d->exchange =
+            policy_exchange_rate_text(tender_config_exchange(config), buyer->currency, code);
+        d->exchange_rate =
+            policy_exchange_rate_quote(tender_config_exchange(config), buyer->currency, code);
         g_ptr_array_unref(candidates);
         return TRUE;
     }
@@ -371,8 +373,8 @@ static gboolean compute_fee(const TenderConfig *config, const TenderMethodPolicy
     if (entry == NULL && policy->fee_fixed->len > 0)
         entry = &g_array_index(policy->fee_fixed, TenderMoneyEntry, 0);
     if (entry != NULL &&
-        !tender_config_convert(config, entry->value, entry->currency, -1, d->pay_currency,
-                               d->pay_exponent, &fixed))
+        !policy_exchange_convert(tender_config_exchange(config), entry->value, entry->currency, -1,
+                                 d->pay_currency, d->pay_exponent, &fixed))
         return FALSE;
     return tender_money_add(pct, fixed, &d->fee);
 }
@@ -415,11 +417,12 @@ static gboolean check_bounds(const TenderConfig *config, const TenderMethodInfo 
         b = &g_array_index(policy->amounts, TenderAmountBounds, 0);
     char *amount = money_text(d->pay_amount, d->pay_currency, d->pay_exponent);
     gint64 value = 0;
-    if (!tender_config_convert(config, d->pay_amount, d->pay_currency, d->pay_exponent,
-                               b->currency, -1, &value)) {
+    if (!policy_exchange_convert(tender_config_exchange(config), d->pay_amount, d->pay_currency,
+                                 d->pay_exponent, b->currency, -1, &value)) {
         refuse(d, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED,
                "%s cannot check %s against its bounds: there is no exchange rate from %s "
-               "to %s.", label, amount, d->pay_currency, b->currency);
+               "to %s.",
+               label, amount, d->pay_currency, b->currency);
         g_free(amount);
         return FALSE;
     }
@@ -467,16 +470,16 @@ static gboolean check_limits(const TenderConfig *config, const TenderMethodInfo 
         for (guint i = 0; i < rules->len; i++) {
             const TenderLimitRule *rule = &g_array_index(rules, TenderLimitRule, i);
             gint64 requested = 0;
-            gboolean converted =
-                tender_config_convert(config, d->pay_amount, d->pay_currency,
-                                      d->pay_exponent, rule->currency, -1, &requested);
+            gboolean converted = policy_exchange_convert(
+                tender_config_exchange(config), d->pay_amount, d->pay_currency, d->pay_exponent,
+                rule->currency, -1, &requested);
             if (!converted) {
                 if (applies && ok) {
                     ok = !refuse(d, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED,
                                  "%s cannot check its %s limit: there is no exchange rate "
-                                 "from %s to %s.", method_label(method),
-                                 window_adjective(rule->window), d->pay_currency,
-                                 rule->currency);
+                                 "from %s to %s.",
+                                 method_label(method), window_adjective(rule->window),
+                                 d->pay_currency, rule->currency);
                 }
                 continue;
             }
@@ -571,8 +574,8 @@ static gboolean wants_step_up(const TenderConfig *config, const TenderMethodInfo
     if (entry == NULL)
         entry = &g_array_index(policy->step_up_above, TenderMoneyEntry, 0);
     gint64 value = 0;
-    if (!tender_config_convert(config, d->pay_amount, d->pay_currency, d->pay_exponent,
-                               entry->currency, -1, &value))
+    if (!policy_exchange_convert(tender_config_exchange(config), d->pay_amount, d->pay_currency,
+                                 d->pay_exponent, entry->currency, -1, &value))
         return TRUE; /* cannot tell: the safe side */
     return value > entry->value;
 }

@@ -1,0 +1,437 @@
+/* $.methods.<id>: one method's policy, section by section (regions,
+ * currencies, amounts, limits, tiers, velocity, fees, step-up, deadline,
+ * retries, settings). docs/config.md documents every key.
+ *
+ * Every money value keyed by a currency must have an exchange rate, because
+ * a payment in another currency is held to it after conversion; the
+ * exchange section is therefore read before any method (config-load.c). */
+#include "config-private.h"
+
+#include <string.h>
+
+#include <tender/money.h>
+
+#include "policy-windows.h"
+
+#define METHOD_MAX_RETRIES 10
+
+/* Items of region lists: "*" allowed in allow lists, not in deny lists. */
+static gboolean region_item(ConfigJsonReader *reader, const char *path, JsonNode *node,
+                            gpointer data, const char **out)
+{
+    (void)reader;
+    return config_load_region(data, path, node, TRUE, out);
+}
+
+static gboolean region_item_strict(ConfigJsonReader *reader, const char *path, JsonNode *node,
+                                   gpointer data, const char **out)
+{
+    (void)reader;
+    return config_load_region(data, path, node, FALSE, out);
+}
+
+static gboolean currency_item(ConfigJsonReader *reader, const char *path, JsonNode *node,
+                              gpointer data, const char **out)
+{
+    (void)data;
+    char code[4];
+    if (!config_json_currency(reader, path, node, code))
+        return FALSE;
+    *out = json_node_get_string(node);
+    return TRUE;
+}
+
+/* {"CODE": amount, …}: money keyed by currency, each with a rate. */
+static gboolean load_money_map(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
+{
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL)
+        return FALSE;
+    GList *members = json_object_get_members(obj);
+    gboolean ok = TRUE;
+    for (GList *l = members; l != NULL && ok; l = l->next) {
+        const char *code = l->data;
+        g_autofree char *p = config_json_member_path(path, code);
+        TenderMoneyEntry e = {{0}, 0};
+        ok = config_json_currency_key(&ctx->json, p, code) &&
+             config_json_money(&ctx->json, p, json_object_get_member(obj, code), code, &e.value) &&
+             config_load_need_rate(ctx, p, code);
+        if (ok) {
+            g_strlcpy(e.currency, code, sizeof e.currency);
+            g_array_append_val(out, e);
+        }
+    }
+    g_list_free(members);
+    return ok;
+}
+
+static gboolean load_amounts(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
+{
+    static const char *const keys[] = {"min", "max", NULL};
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL)
+        return FALSE;
+    GList *members = json_object_get_members(obj);
+    gboolean ok = TRUE;
+    for (GList *l = members; l != NULL && ok; l = l->next) {
+        const char *code = l->data;
+        g_autofree char *p = config_json_member_path(path, code);
+        TenderAmountBounds b;
+        memset(&b, 0, sizeof b);
+        JsonObject *bounds = NULL;
+        ok = config_json_currency_key(&ctx->json, p, code) &&
+             (bounds = config_json_object(&ctx->json, p, json_object_get_member(obj, code))) !=
+                 NULL &&
+             config_json_check_keys(&ctx->json, p, bounds, keys);
+        if (!ok)
+            break;
+        g_autofree char *pmin = config_json_member_path(p, "min");
+        g_autofree char *pmax = config_json_member_path(p, "max");
+        if (json_object_has_member(bounds, "min")) {
+            ok = config_json_money(&ctx->json, pmin, json_object_get_member(bounds, "min"), code,
+                                   &b.min);
+            b.has_min = TRUE;
+        }
+        if (ok && json_object_has_member(bounds, "max")) {
+            ok = config_json_money(&ctx->json, pmax, json_object_get_member(bounds, "max"), code,
+                                   &b.max);
+            b.has_max = TRUE;
+        }
+        if (!ok)
+            break;
+        if (!b.has_min && !b.has_max) {
+            ok = config_json_fail(&ctx->json, p, "give \"min\", \"max\" or both");
+            break;
+        }
+        if (b.has_min && b.has_max && b.min > b.max) {
+            g_autofree char *min = tender_money_format(b.min, code, -1);
+            g_autofree char *max = tender_money_format(b.max, code, -1);
+            ok = config_json_fail(&ctx->json, pmin, "minimum %s %s is above the maximum %s %s", min,
+                                  code, max, code);
+            break;
+        }
+        ok = config_load_need_rate(ctx, p, code);
+        if (ok) {
+            g_strlcpy(b.currency, code, sizeof b.currency);
+            g_array_append_val(out, b);
+        }
+    }
+    g_list_free(members);
+    return ok;
+}
+
+static gboolean load_limits(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
+{
+    static const char *const keys[] = {"window", "currency", "max", NULL};
+    JsonArray *arr = config_json_array(&ctx->json, path, node);
+    if (arr == NULL)
+        return FALSE;
+    guint n = json_array_get_length(arr);
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *p = config_json_index_path(path, i);
+        JsonObject *obj = config_json_object(&ctx->json, p, json_array_get_element(arr, i));
+        if (obj == NULL || !config_json_check_keys(&ctx->json, p, obj, keys))
+            return FALSE;
+        TenderLimitRule rule;
+        memset(&rule, 0, sizeof rule);
+        g_autofree char *pw = config_json_member_path(p, "window");
+        g_autofree char *pc = config_json_member_path(p, "currency");
+        g_autofree char *pm = config_json_member_path(p, "max");
+        const char *required[] = {"window", "currency", "max"};
+        for (guint k = 0; k < G_N_ELEMENTS(required); k++) {
+            if (!json_object_has_member(obj, required[k])) {
+                g_autofree char *pk = config_json_member_path(p, required[k]);
+                return config_json_fail(&ctx->json, pk,
+                                        "missing (a limit needs window, currency and max)");
+            }
+        }
+        const char *w = config_json_string(&ctx->json, pw, json_object_get_member(obj, "window"));
+        if (w == NULL)
+            return FALSE;
+        if (!tender_window_from_name(w, &rule.window) || rule.window < TENDER_WINDOW_DAY)
+            return config_json_fail(&ctx->json, pw,
+                                    "unknown window \"%s\" (expected day, week, month, year or "
+                                    "lifetime)",
+                                    w);
+        if (!config_json_currency(&ctx->json, pc, json_object_get_member(obj, "currency"),
+                                  rule.currency) ||
+            !config_json_money(&ctx->json, pm, json_object_get_member(obj, "max"), rule.currency,
+                               &rule.max) ||
+            !config_load_need_rate(ctx, pc, rule.currency))
+            return FALSE;
+        g_array_append_val(out, rule);
+    }
+    return TRUE;
+}
+
+static gboolean load_tiers(ConfigLoad *ctx, const char *path, JsonNode *node, GPtrArray *out)
+{
+    static const char *const keys[] = {"limits", NULL};
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL)
+        return FALSE;
+    GList *members = json_object_get_members(obj);
+    gboolean ok = TRUE;
+    for (GList *l = members; l != NULL && ok; l = l->next) {
+        const char *name = l->data;
+        g_autofree char *p = config_json_member_path(path, name);
+        if (*name == '\0' || strchr(name, '|') != NULL) {
+            ok = config_json_fail(&ctx->json, p,
+                                  "a tier name must be non-empty and must not contain '|'");
+            break;
+        }
+        JsonObject *tobj = config_json_object(&ctx->json, p, json_object_get_member(obj, name));
+        if (tobj == NULL || !config_json_check_keys(&ctx->json, p, tobj, keys)) {
+            ok = FALSE;
+            break;
+        }
+        TenderTierPolicy *tier = g_new0(TenderTierPolicy, 1);
+        tier->name = g_strdup(name);
+        tier->limits = g_array_new(FALSE, TRUE, sizeof(TenderLimitRule));
+        g_ptr_array_add(out, tier);
+        if (json_object_has_member(tobj, "limits")) {
+            g_autofree char *pl = config_json_member_path(p, "limits");
+            ok = load_limits(ctx, pl, json_object_get_member(tobj, "limits"), tier->limits);
+        }
+    }
+    g_list_free(members);
+    return ok;
+}
+
+static gboolean load_velocity(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
+{
+    static const char *const keys[] = {"window", "max_attempts", "max_declines", NULL};
+    JsonArray *arr = config_json_array(&ctx->json, path, node);
+    if (arr == NULL)
+        return FALSE;
+    guint n = json_array_get_length(arr);
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *p = config_json_index_path(path, i);
+        JsonObject *obj = config_json_object(&ctx->json, p, json_array_get_element(arr, i));
+        if (obj == NULL || !config_json_check_keys(&ctx->json, p, obj, keys))
+            return FALSE;
+        TenderVelocityRule rule;
+        memset(&rule, 0, sizeof rule);
+        g_autofree char *pw = config_json_member_path(p, "window");
+        if (!json_object_has_member(obj, "window"))
+            return config_json_fail(&ctx->json, pw, "missing (minute, hour or day)");
+        const char *w = config_json_string(&ctx->json, pw, json_object_get_member(obj, "window"));
+        if (w == NULL)
+            return FALSE;
+        if (!tender_window_from_name(w, &rule.window) || rule.window > TENDER_WINDOW_DAY)
+            return config_json_fail(&ctx->json, pw,
+                                    "unknown velocity window \"%s\" (expected minute, hour or "
+                                    "day)",
+                                    w);
+        if (json_object_has_member(obj, "max_attempts")) {
+            g_autofree char *pa = config_json_member_path(p, "max_attempts");
+            if (!config_json_int(&ctx->json, pa, json_object_get_member(obj, "max_attempts"), 1,
+                                 G_MAXINT32, &rule.max_attempts))
+                return FALSE;
+        }
+        if (json_object_has_member(obj, "max_declines")) {
+            g_autofree char *pd = config_json_member_path(p, "max_declines");
+            if (!config_json_int(&ctx->json, pd, json_object_get_member(obj, "max_declines"), 1,
+                                 G_MAXINT32, &rule.max_declines))
+                return FALSE;
+        }
+        if (rule.max_attempts == 0 && rule.max_declines == 0)
+            return config_json_fail(&ctx->json, p,
+                                    "give \"max_attempts\", \"max_declines\" or both");
+        g_array_append_val(out, rule);
+    }
+    return TRUE;
+}
+
+static gboolean load_fees(ConfigLoad *ctx, const char *path, JsonNode *node, TenderMethodPolicy *m)
+{
+    static const char *const keys[] = {"bps", "fixed", "cross_border_bps", NULL};
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL || !config_json_check_keys(&ctx->json, path, obj, keys))
+        return FALSE;
+    if (json_object_has_member(obj, "bps")) {
+        g_autofree char *p = config_json_member_path(path, "bps");
+        if (!config_json_int(&ctx->json, p, json_object_get_member(obj, "bps"), 0, 10000,
+                             &m->fee_bps))
+            return FALSE;
+    }
+    if (json_object_has_member(obj, "cross_border_bps")) {
+        g_autofree char *p = config_json_member_path(path, "cross_border_bps");
+        if (!config_json_int(&ctx->json, p, json_object_get_member(obj, "cross_border_bps"), 0,
+                             10000, &m->cross_border_bps))
+            return FALSE;
+    }
+    if (json_object_has_member(obj, "fixed")) {
+        g_autofree char *p = config_json_member_path(path, "fixed");
+        if (!load_money_map(ctx, p, json_object_get_member(obj, "fixed"), m->fee_fixed))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean load_step_up(ConfigLoad *ctx, const char *path, JsonNode *node,
+                             TenderMethodPolicy *m)
+{
+    static const char *const keys[] = {"above", "issuer_country_mismatch", NULL};
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL || !config_json_check_keys(&ctx->json, path, obj, keys))
+        return FALSE;
+    if (json_object_has_member(obj, "above")) {
+        g_autofree char *p = config_json_member_path(path, "above");
+        if (!load_money_map(ctx, p, json_object_get_member(obj, "above"), m->step_up_above))
+            return FALSE;
+    }
+    if (json_object_has_member(obj, "issuer_country_mismatch")) {
+        g_autofree char *p = config_json_member_path(path, "issuer_country_mismatch");
+        if (!config_json_bool(&ctx->json, p, json_object_get_member(obj, "issuer_country_mismatch"),
+                              &m->step_up_issuer_mismatch))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean load_retries(ConfigLoad *ctx, const char *path, JsonNode *node,
+                             TenderMethodPolicy *m)
+{
+    static const char *const keys[] = {"max", "backoff_ms", NULL};
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL || !config_json_check_keys(&ctx->json, path, obj, keys))
+        return FALSE;
+    if (json_object_has_member(obj, "max")) {
+        g_autofree char *p = config_json_member_path(path, "max");
+        gint64 v = 0;
+        if (!config_json_int(&ctx->json, p, json_object_get_member(obj, "max"), 0,
+                             METHOD_MAX_RETRIES, &v))
+            return FALSE;
+        m->max_retries = (guint)v;
+    }
+    if (json_object_has_member(obj, "backoff_ms")) {
+        g_autofree char *p = config_json_member_path(path, "backoff_ms");
+        if (!config_json_int(&ctx->json, p, json_object_get_member(obj, "backoff_ms"), 0, 60000,
+                             &m->backoff_ms))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean load_regions(ConfigLoad *ctx, const char *path, JsonNode *node,
+                             TenderMethodPolicy *m)
+{
+    static const char *const keys[] = {"allow", "deny", NULL};
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL || !config_json_check_keys(&ctx->json, path, obj, keys))
+        return FALSE;
+    if (json_object_has_member(obj, "allow")) {
+        g_autofree char *p = config_json_member_path(path, "allow");
+        if (!config_json_strv(&ctx->json, p, json_object_get_member(obj, "allow"), region_item, ctx,
+                              &m->allow))
+            return FALSE;
+    }
+    if (json_object_has_member(obj, "deny")) {
+        g_autofree char *p = config_json_member_path(path, "deny");
+        if (!config_json_strv(&ctx->json, p, json_object_get_member(obj, "deny"),
+                              region_item_strict, ctx, &m->deny))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean method_id_valid(const char *id)
+{
+    gsize n = strlen(id);
+    if (n < 1 || n > 31)
+        return FALSE;
+    return strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+gboolean config_load_method(ConfigLoad *ctx, const char *path, const char *id, JsonNode *node)
+{
+    static const char *const keys[] = {
+        "enabled",  "regions", "currencies", "amounts",     "limits",  "tiers",    "default_tier",
+        "velocity", "fees",    "step_up",    "deadline_ms", "retries", "settings", NULL,
+    };
+    if (!method_id_valid(id))
+        return config_json_fail(&ctx->json, path,
+                                "a method id is 1 to 31 characters of a-z, 0-9 and _, "
+                                "found \"%s\"",
+                                id);
+    JsonObject *obj = config_json_object(&ctx->json, path, node);
+    if (obj == NULL || !config_json_check_keys(&ctx->json, path, obj, keys))
+        return FALSE;
+    TenderMethodPolicy *m = config_method_policy_new(id);
+    g_ptr_array_add(ctx->config->methods, m);
+    g_hash_table_replace(ctx->config->by_id, m->id, m);
+
+#define MEMBER(name) json_object_get_member(obj, name)
+#define HAS(name) json_object_has_member(obj, name)
+    g_autofree char *p_enabled = config_json_member_path(path, "enabled");
+    g_autofree char *p_regions = config_json_member_path(path, "regions");
+    g_autofree char *p_currencies = config_json_member_path(path, "currencies");
+    g_autofree char *p_amounts = config_json_member_path(path, "amounts");
+    g_autofree char *p_limits = config_json_member_path(path, "limits");
+    g_autofree char *p_tiers = config_json_member_path(path, "tiers");
+    g_autofree char *p_default = config_json_member_path(path, "default_tier");
+    g_autofree char *p_velocity = config_json_member_path(path, "velocity");
+    g_autofree char *p_fees = config_json_member_path(path, "fees");
+    g_autofree char *p_step = config_json_member_path(path, "step_up");
+    g_autofree char *p_deadline = config_json_member_path(path, "deadline_ms");
+    g_autofree char *p_retries = config_json_member_path(path, "retries");
+    g_autofree char *p_settings = config_json_member_path(path, "settings");
+
+    if (HAS("enabled") && !config_json_bool(&ctx->json, p_enabled, MEMBER("enabled"), &m->enabled))
+        return FALSE;
+    if (HAS("regions") && !load_regions(ctx, p_regions, MEMBER("regions"), m))
+        return FALSE;
+    if (HAS("currencies") && !config_json_strv(&ctx->json, p_currencies, MEMBER("currencies"),
+                                               currency_item, ctx, &m->currencies))
+        return FALSE;
+    if (HAS("amounts") && !load_amounts(ctx, p_amounts, MEMBER("amounts"), m->amounts))
+        return FALSE;
+    if (HAS("limits") && !load_limits(ctx, p_limits, MEMBER("limits"), m->limits))
+        return FALSE;
+    if (HAS("tiers") && !load_tiers(ctx, p_tiers, MEMBER("tiers"), m->tiers))
+        return FALSE;
+    if (HAS("default_tier")) {
+        const char *t = config_json_string(&ctx->json, p_default, MEMBER("default_tier"));
+        if (t == NULL)
+            return FALSE;
+        if (tender_method_policy_tier(m, t) == NULL) {
+            /* Name what would be accepted, so the fix is one edit away. */
+            g_autoptr(GString) names = g_string_new(NULL);
+            for (guint i = 0; i < m->tiers->len; i++) {
+                const TenderTierPolicy *tier = g_ptr_array_index(m->tiers, i);
+                g_string_append_printf(names, "%s%s", i ? ", " : "", tier->name);
+            }
+            if (names->len == 0)
+                return config_json_fail(&ctx->json, p_default,
+                                        "tier \"%s\" is not defined under \"tiers\" "
+                                        "(the method defines no tiers)",
+                                        t);
+            return config_json_fail(&ctx->json, p_default,
+                                    "tier \"%s\" is not defined under \"tiers\" "
+                                    "(its tiers: %s)",
+                                    t, names->str);
+        }
+        m->default_tier = g_strdup(t);
+    }
+    if (HAS("velocity") && !load_velocity(ctx, p_velocity, MEMBER("velocity"), m->velocity))
+        return FALSE;
+    if (HAS("fees") && !load_fees(ctx, p_fees, MEMBER("fees"), m))
+        return FALSE;
+    if (HAS("step_up") && !load_step_up(ctx, p_step, MEMBER("step_up"), m))
+        return FALSE;
+    if (HAS("deadline_ms") && !config_json_int(&ctx->json, p_deadline, MEMBER("deadline_ms"), 1,
+                                               3600 * 1000, &m->deadline_ms))
+        return FALSE;
+    if (HAS("retries") && !load_retries(ctx, p_retries, MEMBER("retries"), m))
+        return FALSE;
+    if (HAS("settings")) {
+        JsonObject *settings = config_json_object(&ctx->json, p_settings, MEMBER("settings"));
+        if (settings == NULL)
+            return FALSE;
+        g_hash_table_replace(ctx->config->settings, g_strdup(id), json_object_ref(settings));
+    }
+#undef MEMBER
+#undef HAS
+    return TRUE;
+}
