@@ -66,3 +66,12 @@ void tender_log(const tender_host_services *host, tender_log_level level,
     va_end(ap);
     host->log(host, level, method_id, buf);
 }
+
+tender_decline_code tender_decline_for_raw(const tender_decline_map *map, size_t n,
+                                           const char *raw, tender_decline_code fallback)
+{
+    for (size_t i = 0; raw != NULL && map != NULL && i < n; i++)
+        if (map[i].raw != NULL && strcmp(map[i].raw, raw) == 0)
+            return map[i].code;
+    return fallback;
+}

@@ -23,7 +23,7 @@
 
 int64_t paypal_now(const PaypalInstance *inst)
 {
-    return inst->host->now_ms(inst->host);
+    return tender_now_ms(inst->host);
 }
 
 const PaypalCurrency *paypal_order_load(const tender_request *req, PaypalOrder *o,

@@ -237,3 +237,21 @@ TEST(SdkFixtures, MacrosCountTheirArrays)
     EXPECT_EQ(f[2].n_complete_params, 0u);
     EXPECT_STREQ(f[2].region, "CN");
 }
+
+TEST(SdkDeclineMap, ExactMatchElseFallback)
+{
+    static const tender_decline_map map[] = {
+        {"51", TENDER_DECLINE_INSUFFICIENT_FUNDS},
+        {"ACQ.TRADE_HAS_CLOSE", TENDER_DECLINE_OPERATION_NOT_ALLOWED},
+    };
+    EXPECT_EQ(tender_decline_for_raw(map, 2, "51", TENDER_DECLINE_DO_NOT_HONOR),
+              TENDER_DECLINE_INSUFFICIENT_FUNDS);
+    EXPECT_EQ(tender_decline_for_raw(map, 2, "ACQ.TRADE_HAS_CLOSE", TENDER_DECLINE_DO_NOT_HONOR),
+              TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+    EXPECT_EQ(tender_decline_for_raw(map, 2, "acq.trade_has_close", TENDER_DECLINE_DO_NOT_HONOR),
+              TENDER_DECLINE_DO_NOT_HONOR);
+    EXPECT_EQ(tender_decline_for_raw(map, 2, "5", TENDER_DECLINE_PROCESSING_ERROR),
+              TENDER_DECLINE_PROCESSING_ERROR);
+    EXPECT_EQ(tender_decline_for_raw(map, 2, nullptr, TENDER_DECLINE_DO_NOT_HONOR),
+              TENDER_DECLINE_DO_NOT_HONOR);
+}

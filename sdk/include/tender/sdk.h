@@ -101,6 +101,19 @@ void tender_log(const tender_host_services *host, tender_log_level level,
                 const char *method_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* ---- processor codes ------------------------------------------------------ */
+/* One row of a plugin-static table from the processor's own codes to the
+ * standard decline codes. */
+typedef struct tender_decline_map {
+    const char *raw;           /* the processor's code, matched exactly */
+    tender_decline_code code;
+} tender_decline_map;
+
+/* The decline code of raw in map[0..n), or fallback when raw is NULL or
+ * not in the table (do_not_honor is the safe choice: no retry advised). */
+tender_decline_code tender_decline_for_raw(const tender_decline_map *map, size_t n,
+                                           const char *raw, tender_decline_code fallback);
+
 /* ---- settings ------------------------------------------------------------ */
 /* Typed reads of the method's own settings (the host's config_* services)
  * with the checks every plugin makes. Each returns 1 when the key is
