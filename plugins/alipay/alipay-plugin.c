@@ -1,6 +1,6 @@
 /* The alipay plugin: its descriptor, the method's static facts and its
  * documented sandbox fixtures. The only exported symbol is
- * tender_plugin_entry (TENDER_PLUGIN_DEFINE below). */
+ * tender_plugin_entry (TENDER_PLUGIN_DEFINE_ONE_METHOD below). */
 #include <tender/sdk.h>
 
 #include "alipay-instance.h"
@@ -97,19 +97,8 @@ static const tender_method method = {
     .ops = &ops_with_fixtures,
 };
 
-static const tender_method *const methods[] = {&method};
-
-static const tender_plugin_descriptor descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "alipay",
-    .name = "Alipay",
-    .version = "1.0.0",
-    .description = "Alipay QR-code payments for buyers in mainland China (CNY), confirmed by "
-                   "RSA2-signed notifications; built-in offline sandbox",
-    .methods = methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "alipay", "Alipay", "1.0.0",
+    "Alipay QR-code payments for buyers in mainland China (CNY), confirmed by "
+    "RSA2-signed notifications; built-in offline sandbox",
+    method)

@@ -108,19 +108,8 @@ static const tender_method card_method = {
     .ops = &card_ops,
 };
 
-static const tender_method *const card_methods[] = {&card_method};
-
-static const tender_plugin_descriptor card_descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "card",
-    .name = "Bank card",
-    .version = "1.0.0",
-    .description = "Bundled bank-card method: IIN brand detection, Luhn, expiry and security "
-                   "code checks, 3-D Secure 2, and an offline sandbox processor",
-    .methods = card_methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(card_descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "card", "Bank card", "1.0.0",
+    "Bundled bank-card method: IIN brand detection, Luhn, expiry and security "
+    "code checks, 3-D Secure 2, and an offline sandbox processor",
+    card_method)

@@ -288,19 +288,8 @@ static const tender_method paypal_method = {
     .ops = &ops,
 };
 
-static const tender_method *const methods[] = {&paypal_method};
-
-static const tender_plugin_descriptor descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "paypal",
-    .name = "PayPal",
-    .version = "1.0.0",
-    .description = "PayPal Checkout (Orders v2): payer approval, authorize and capture, "
-                   "refunds, signed webhooks; offline sandbox built in",
-    .methods = methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "paypal", "PayPal", "1.0.0",
+    "PayPal Checkout (Orders v2): payer approval, authorize and capture, "
+    "refunds, signed webhooks; offline sandbox built in",
+    paypal_method)

@@ -493,19 +493,8 @@ static const tender_method method = {
     .ops = &ops,
 };
 
-static const tender_method *const methods[] = {&method};
-
-static const tender_plugin_descriptor descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "webmoney",
-    .name = "WebMoney",
-    .version = "1.0.0",
-    .description = "WebMoney purses: merchant payment page with LMI_HASH-signed notifications, "
-                   "code-protected transfers, refunds; offline sandbox",
-    .methods = methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "webmoney", "WebMoney", "1.0.0",
+    "WebMoney purses: merchant payment page with LMI_HASH-signed notifications, "
+    "code-protected transfers, refunds; offline sandbox",
+    method)

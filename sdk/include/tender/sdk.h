@@ -38,6 +38,18 @@ extern "C" {
         return &(descriptor);                                                  \
     }
 
+/* The whole descriptor of a plugin with one method, and its entry point
+ * (TENDER_PLUGIN_DEFINE): id, name, version and description as
+ * tender_plugin_descriptor documents them; method is a static const
+ * tender_method. Use once per plugin, at file scope. */
+#define TENDER_PLUGIN_DEFINE_ONE_METHOD(plugin_id, plugin_name, plugin_version,           \
+                                        plugin_description, method)                       \
+    static const tender_method *const tender_plugin_methods_[] = {&(method)};             \
+    static const tender_plugin_descriptor tender_plugin_descriptor_ = {                   \
+        sizeof(tender_plugin_descriptor), TENDER_ABI_MAJOR, TENDER_ABI_MINOR, (plugin_id), \
+        (plugin_name), (plugin_version), (plugin_description), tender_plugin_methods_, 1}; \
+    TENDER_PLUGIN_DEFINE(tender_plugin_descriptor_)
+
 /* Copy src (NULL: empty) into dst of dst_size bytes, always NUL-terminated,
  * truncating at a UTF-8 character boundary. Returns 1 when it all fit. */
 int tender_copy_string(char *dst, size_t dst_size, const char *src);
