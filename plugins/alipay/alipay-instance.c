@@ -1,7 +1,8 @@
 /* Settings and keys of an Alipay instance. */
 #include "alipay-instance.h"
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <tender/sdk-glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +82,9 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
         snprintf(error, error_size, "the host lends no clock or config services");
         return 1;
     }
+    /* json-glib (biz_content, responses) registers GObject types, which can
+     * never be registered twice in a process: it must outlive an unload. */
+    tender_keep_library_resident((const void *)json_parser_new);
     AlipayInstance *inst = g_new0(AlipayInstance, 1);
     inst->host = host;
     tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);

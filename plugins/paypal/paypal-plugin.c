@@ -6,11 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <dlfcn.h>
 
 #include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 
+#include <tender/sdk-glib.h>
 #include <tender/sdk.h>
 
 #include "paypal-currency.h"
@@ -36,21 +36,6 @@ static int read_setting(const tender_host_services *host, const char *method_id,
     return rc >= 0;
 }
 
-/* json-glib registers GObject types, which can never be registered twice in
- * a process. If the host unloads this plugin (dlclose) and json-glib went
- * with it, loading the plugin again would fail to register JsonBuilder. So
- * json-glib is made resident the first time an instance is created: the
- * library, not any payment data, outlives the plugin. */
-static void keep_json_glib_resident(void)
-{
-    Dl_info info;
-    if (dladdr((void *)json_builder_new, &info) != 0 && info.dli_fname != NULL) {
-        void *handle = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-        if (handle != NULL)
-            dlclose(handle);
-    }
-}
-
 static void paypal_destroy(void *instance)
 {
     PaypalInstance *inst = instance;
@@ -72,7 +57,9 @@ static int paypal_create(const tender_host_services *host, const char *method_id
         snprintf(error, error_size, "the host lacks the services PayPal needs (clock, settings)");
         return 1;
     }
-    keep_json_glib_resident();
+    /* json-glib registers GObject types, which can never be registered
+     * twice in a process: it must outlive an unload of this plugin. */
+    tender_keep_library_resident((const void *)json_builder_new);
     PaypalInstance *inst = calloc(1, sizeof *inst);
     if (inst == NULL) {
         snprintf(error, error_size, "out of memory");

@@ -98,6 +98,16 @@ int tender_time_format(int64_t ms, int offset_minutes, const char *format, char 
  * milliseconds "2026-03-01T10:00:00.250Z". Returns 1, or 0 (out ""). */
 int tender_time_rfc3339(int64_t ms, int with_millis, char *out, size_t out_size);
 
+/* ---- libraries that must outlive the plugin -------------------------------- */
+
+/* Make the shared library that defines `symbol` (e.g. json_builder_new)
+ * resident: never unloaded, even when the host unloads the plugin that
+ * pulled it in. Libraries that register GObject types (json-glib) need
+ * this, since a type can never be registered twice in a process: a plugin
+ * loaded again after dlclose would fail. Call it from create; cheap to
+ * repeat. Returns 1 when the library is resident (or is the program). */
+int tender_keep_library_resident(const void *symbol);
+
 G_END_DECLS
 
 #endif /* TENDER_SDK_GLIB_H */
