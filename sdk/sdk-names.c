@@ -6,22 +6,16 @@
 #include <string.h>
 
 static const char *const outcome_names[] = {
-    [TENDER_OUTCOME_INVALID] = "invalid",
-    [TENDER_OUTCOME_APPROVED] = "approved",
-    [TENDER_OUTCOME_DECLINED] = "declined",
-    [TENDER_OUTCOME_ACTION_REQUIRED] = "action_required",
-    [TENDER_OUTCOME_PENDING] = "pending",
-    [TENDER_OUTCOME_NOT_SENT] = "not_sent",
+    [TENDER_OUTCOME_INVALID] = "invalid",   [TENDER_OUTCOME_APPROVED] = "approved",
+    [TENDER_OUTCOME_DECLINED] = "declined", [TENDER_OUTCOME_ACTION_REQUIRED] = "action_required",
+    [TENDER_OUTCOME_PENDING] = "pending",   [TENDER_OUTCOME_NOT_SENT] = "not_sent",
     [TENDER_OUTCOME_UNKNOWN] = "unknown",
 };
 
 static const char *const action_names[] = {
-    [TENDER_ACTION_NONE] = "none",
-    [TENDER_ACTION_REDIRECT] = "redirect",
-    [TENDER_ACTION_QR_CODE] = "qr_code",
-    [TENDER_ACTION_ONE_TIME_CODE] = "one_time_code",
-    [TENDER_ACTION_APPROVAL] = "approval",
-    [TENDER_ACTION_PROTECTION_CODE] = "protection_code",
+    [TENDER_ACTION_NONE] = "none",           [TENDER_ACTION_REDIRECT] = "redirect",
+    [TENDER_ACTION_QR_CODE] = "qr_code",     [TENDER_ACTION_ONE_TIME_CODE] = "one_time_code",
+    [TENDER_ACTION_APPROVAL] = "approval",   [TENDER_ACTION_PROTECTION_CODE] = "protection_code",
     [TENDER_ACTION_REFERENCE] = "reference",
 };
 
@@ -60,38 +54,38 @@ static const char *const log_level_names[] = {
 
 /* Capabilities are bits: index i names bit 1 << i. */
 static const char *const capability_names[] = {
-    "authorize",   "purchase", "capture",         "partial_capture", "multi_capture",
-    "void",        "refund",   "partial_refund",  "sync",            "complete_action",
-    "notification", "thread_safe", "step_up",     "void_remainder",
+    "authorize", "purchase",       "capture", "partial_capture", "multi_capture", "void",
+    "refund",    "partial_refund", "sync",    "complete_action", "notification",  "thread_safe",
+    "step_up",   "void_remainder",
 };
 
 typedef struct {
+    tender_enum_kind kind;
     const char *const *names;
     size_t n;
 } name_table_;
 
+#define NAME_TABLE_(kind, t)                                                                       \
+    {                                                                                              \
+        (kind), (t), sizeof(t) / sizeof((t)[0])                                                    \
+    }
+
+/* Decline names live in <tender/decline.h>, not here. */
+static const name_table_ name_tables_[] = {
+    NAME_TABLE_(TENDER_ENUM_OUTCOME, outcome_names),
+    NAME_TABLE_(TENDER_ENUM_ACTION, action_names),
+    NAME_TABLE_(TENDER_ENUM_OPERATION, operation_names),
+    NAME_TABLE_(TENDER_ENUM_EVENT, event_names),
+    NAME_TABLE_(TENDER_ENUM_LOG_LEVEL, log_level_names),
+    NAME_TABLE_(TENDER_ENUM_CAPABILITY, capability_names),
+};
+
 static name_table_ table_of_(tender_enum_kind kind)
 {
-#define TABLE_(t) \
-    return (name_table_){(t), sizeof(t) / sizeof((t)[0])}
-    switch (kind) {
-    case TENDER_ENUM_OUTCOME:
-        TABLE_(outcome_names);
-    case TENDER_ENUM_ACTION:
-        TABLE_(action_names);
-    case TENDER_ENUM_OPERATION:
-        TABLE_(operation_names);
-    case TENDER_ENUM_EVENT:
-        TABLE_(event_names);
-    case TENDER_ENUM_LOG_LEVEL:
-        TABLE_(log_level_names);
-    case TENDER_ENUM_CAPABILITY:
-        TABLE_(capability_names);
-    case TENDER_ENUM_DECLINE:
-        break;
-    }
-#undef TABLE_
-    return (name_table_){NULL, 0};
+    for (size_t i = 0; i < sizeof name_tables_ / sizeof name_tables_[0]; i++)
+        if (name_tables_[i].kind == kind)
+            return name_tables_[i];
+    return (name_table_){kind, NULL, 0};
 }
 
 const char *tender_enum_name(tender_enum_kind kind, uint64_t value)
@@ -99,8 +93,7 @@ const char *tender_enum_name(tender_enum_kind kind, uint64_t value)
     if (kind == TENDER_ENUM_DECLINE)
         /* decline.h owns the decline names; an unknown code has none here
          * (tender_decline_lookup would read it as do_not_honor). */
-        return value <= TENDER_DECLINE_LAST_ ? tender_decline_lookup((uint32_t)value)->name
-                                             : NULL;
+        return value <= TENDER_DECLINE_LAST_ ? tender_decline_lookup((uint32_t)value)->name : NULL;
     name_table_ t = table_of_(kind);
     if (kind == TENDER_ENUM_CAPABILITY) {
         /* Exactly one bit. */

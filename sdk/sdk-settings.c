@@ -8,7 +8,7 @@
 
 /* A slot of the 1.0 services table, NULL when the host's table is too short
  * to hold it. */
-#define HOST_SLOT_(host, slot) \
+#define HOST_SLOT_(host, slot)                                                                     \
     (TENDER_HAS_FIELD((host), tender_host_services, slot) ? (host)->slot : NULL)
 
 int tender_host_services_complete(const tender_host_services *host)
@@ -23,9 +23,9 @@ int64_t tender_now_ms(const tender_host_services *host)
     return host != NULL && HOST_SLOT_(host, now_ms) != NULL ? host->now_ms(host) : 0;
 }
 
-int tender_setting_string(const tender_host_services *host, const char *method_id,
-                          const char *key, const char *fallback, char *out, size_t out_size,
-                          char *error, size_t error_size)
+int tender_setting_string(const tender_host_services *host, const char *method_id, const char *key,
+                          const char *fallback, char *out, size_t out_size, char *error,
+                          size_t error_size)
 {
     if (out == NULL || out_size == 0)
         return -1;
@@ -37,15 +37,13 @@ int tender_setting_string(const tender_host_services *host, const char *method_i
     tender_copy_string(out, out_size, fallback);
     if (rc == 0)
         return 0;
-    tender_format_string(error, error_size,
-                         "setting \"%s\" must be a string of at most %zu bytes", key,
-                         out_size - 1);
+    tender_format_string(error, error_size, "setting \"%s\" must be a string of at most %zu bytes",
+                         key, out_size - 1);
     return -1;
 }
 
-int tender_setting_int64(const tender_host_services *host, const char *method_id,
-                         const char *key, int64_t fallback, int64_t *out, char *error,
-                         size_t error_size)
+int tender_setting_int64(const tender_host_services *host, const char *method_id, const char *key,
+                         int64_t fallback, int64_t *out, char *error, size_t error_size)
 {
     int64_t value = fallback;
     int rc = host != NULL && HOST_SLOT_(host, config_int64) != NULL
@@ -57,9 +55,8 @@ int tender_setting_int64(const tender_host_services *host, const char *method_id
     return rc < 0 ? -1 : rc;
 }
 
-int tender_setting_bool(const tender_host_services *host, const char *method_id,
-                        const char *key, int fallback, int *out, char *error,
-                        size_t error_size)
+int tender_setting_bool(const tender_host_services *host, const char *method_id, const char *key,
+                        int fallback, int *out, char *error, size_t error_size)
 {
     int value = fallback;
     int rc = host != NULL && HOST_SLOT_(host, config_bool) != NULL

@@ -197,8 +197,8 @@ int tender_id_list_contains(const char *list, char sep, const char *id)
 
 int tender_id_list_add(char *list, size_t list_size, char sep, size_t max_ids, const char *id)
 {
-    if (list == NULL || id == NULL || id[0] == '\0' || strchr(id, sep) != NULL ||
-        max_ids == 0 || strlen(id) + 1 > list_size)
+    if (list == NULL || id == NULL || id[0] == '\0' || strchr(id, sep) != NULL || max_ids == 0 ||
+        strlen(id) + 1 > list_size)
         return -1;
     if (tender_id_list_contains(list, sep, id))
         return 0;

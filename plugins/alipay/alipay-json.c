@@ -33,11 +33,11 @@ char *alipay_json_from_params(const AlipayParams *params)
 typedef struct {
     const char *text;
     size_t len;
-    GArray *line_starts;  /* size_t: offset of each line's first byte */
-    GPtrArray *names;     /* GHashTable per open object: the names seen */
-    int depth;            /* objects and arrays open */
-    size_t member_from;   /* where the top object's next member begins */
-    gboolean bad;         /* a repeated name, or a position that made no sense */
+    GArray *line_starts; /* size_t: offset of each line's first byte */
+    GPtrArray *names;    /* GHashTable per open object: the names seen */
+    int depth;           /* objects and arrays open */
+    size_t member_from;  /* where the top object's next member begins */
+    gboolean bad;        /* a repeated name, or a position that made no sense */
     AlipayParams *params;
 } JsonReading;
 
@@ -155,9 +155,14 @@ AlipayParams *alipay_json_to_params(const char *text)
 {
     if (text == NULL)
         return NULL;
-    JsonReading r = {text, strlen(text), g_array_new(FALSE, FALSE, sizeof(size_t)),
-                     g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref), 0, 0,
-                     FALSE, alipay_params_new()};
+    JsonReading r = {text,
+                     strlen(text),
+                     g_array_new(FALSE, FALSE, sizeof(size_t)),
+                     g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref),
+                     0,
+                     0,
+                     FALSE,
+                     alipay_params_new()};
     size_t zero = 0;
     g_array_append_val(r.line_starts, zero);
     for (size_t i = 0; i < r.len; i++) {

@@ -43,8 +43,11 @@ static const tender_state_field card_state_fields[] = {
 };
 
 static const tender_state_codec card_state_codec = {
-    CARD_STATE_VERSION, sizeof(card_state), card_state_fields,
-    TENDER_N_ELEMENTS(card_state_fields), 0,
+    CARD_STATE_VERSION,
+    sizeof(card_state),
+    card_state_fields,
+    TENDER_N_ELEMENTS(card_state_fields),
+    0,
 };
 
 const char *card_status_name(card_status status)

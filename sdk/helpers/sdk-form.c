@@ -89,8 +89,7 @@ GArray *tender_form_split(const char *body, size_t body_len, char *error, size_t
                                form_unescape_(eq + 1, (size_t)(stop - eq - 1))};
         g_array_append_val(pairs, pair);
         if (pair.name == NULL || pair.value == NULL) {
-            snprintf(error, error_size, "bad encoding in form pair at byte %ld",
-                     (long)(s - body));
+            snprintf(error, error_size, "bad encoding in form pair at byte %ld", (long)(s - body));
             g_array_unref(pairs);
             return NULL;
         }

@@ -102,8 +102,8 @@ EVP_PKEY *tender_rsa_load_public(const char *text, const char *what, int min_bit
     return rsa_checked_(key, what, min_bits, error, error_size);
 }
 
-EVP_PKEY *tender_rsa_load_private(const char *text, const char *what, int min_bits,
-                                  char *error, size_t error_size)
+EVP_PKEY *tender_rsa_load_private(const char *text, const char *what, int min_bits, char *error,
+                                  size_t error_size)
 {
     if (text == NULL || *text == '\0') {
         snprintf(error, error_size, "%s is empty", what);
@@ -121,8 +121,7 @@ EVP_PKEY *tender_rsa_load_private(const char *text, const char *what, int min_bi
     ERR_clear_error();
     if (key == NULL) {
         snprintf(error, error_size,
-                 "%s is not a readable private key (PEM, PKCS#8 or PKCS#1, unencrypted)",
-                 what);
+                 "%s is not a readable private key (PEM, PKCS#8 or PKCS#1, unencrypted)", what);
         return NULL;
     }
     return rsa_checked_(key, what, min_bits, error, error_size);
@@ -154,8 +153,7 @@ char *tender_rsa_sha256_sign(EVP_PKEY *key, const void *data, size_t len)
     return out;
 }
 
-int tender_rsa_sha256_verify(EVP_PKEY *key, const void *data, size_t len,
-                             const char *signature)
+int tender_rsa_sha256_verify(EVP_PKEY *key, const void *data, size_t len, const char *signature)
 {
     if (key == NULL || data == NULL || signature == NULL)
         return 0;

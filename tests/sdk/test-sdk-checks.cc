@@ -8,7 +8,8 @@
 
 #include <tender/sdk.h>
 
-namespace {
+namespace
+{
 
 // A host whose settings are a map; a value "#int:N" is an integer, "#bool:1"
 // a boolean, anything else a string.
@@ -74,8 +75,16 @@ void fake_random(const tender_host_services *, void *buf, size_t len)
 struct Host : FakeHost {
     Host()
     {
-        services = {sizeof(tender_host_services), 1, 1, this, fake_log, fake_now, fake_random,
-                    fake_string, fake_int64, fake_bool};
+        services = {sizeof(tender_host_services),
+                    1,
+                    1,
+                    this,
+                    fake_log,
+                    fake_now,
+                    fake_random,
+                    fake_string,
+                    fake_int64,
+                    fake_bool};
     }
 };
 
@@ -84,17 +93,19 @@ struct Host : FakeHost {
 TEST(SdkSettings, TypedReadsWithFallbacksAndNamedErrors)
 {
     Host h;
-    h.settings = {{"name", "shop"}, {"limit", "#int:42"}, {"flag", "#bool:1"},
-                  {"wrong", "#int:1"}};
+    h.settings = {{"name", "shop"}, {"limit", "#int:42"}, {"flag", "#bool:1"}, {"wrong", "#int:1"}};
     char out[8], err[128] = "";
-    EXPECT_EQ(tender_setting_string(&h.services, "m", "name", "dflt", out, sizeof out, err,
-                                    sizeof err), 1);
+    EXPECT_EQ(
+        tender_setting_string(&h.services, "m", "name", "dflt", out, sizeof out, err, sizeof err),
+        1);
     EXPECT_STREQ(out, "shop");
-    EXPECT_EQ(tender_setting_string(&h.services, "m", "absent", "dflt", out, sizeof out, err,
-                                    sizeof err), 0);
+    EXPECT_EQ(
+        tender_setting_string(&h.services, "m", "absent", "dflt", out, sizeof out, err, sizeof err),
+        0);
     EXPECT_STREQ(out, "dflt");
-    EXPECT_EQ(tender_setting_string(&h.services, "m", "wrong", "dflt", out, sizeof out, err,
-                                    sizeof err), -1);
+    EXPECT_EQ(
+        tender_setting_string(&h.services, "m", "wrong", "dflt", out, sizeof out, err, sizeof err),
+        -1);
     EXPECT_STREQ(out, "dflt");
     EXPECT_NE(std::string(err).find("\"wrong\""), std::string::npos) << err;
     EXPECT_NE(std::string(err).find("7 bytes"), std::string::npos) << err;
@@ -206,7 +217,8 @@ TEST(SdkSecure, EqualOnlyForTheSameBytesAndLength)
     EXPECT_FALSE(tender_secure_equal(a, 4, b, 4));
 }
 
-namespace {
+namespace
+{
 const tender_param fx_params[] = {{"number", "4242424242424242"}, {"cvc", "737"}};
 const tender_param fx_code[] = {{"otp", "123456"}};
 const tender_fixture fx_table[] = {
@@ -214,8 +226,7 @@ const tender_fixture fx_table[] = {
                    TENDER_DECLINE_NONE),
     TENDER_FIXTURE_COMPLETE("challenge", "US", "USD", "10.00", "", fx_params, fx_code,
                             TENDER_OUTCOME_APPROVED),
-    TENDER_FIXTURE_EVENT("paid", "CN", "CNY", "1.00", "", fx_code, "paid",
-                         TENDER_OUTCOME_APPROVED),
+    TENDER_FIXTURE_EVENT("paid", "CN", "CNY", "1.00", "", fx_code, "paid", TENDER_OUTCOME_APPROVED),
 };
 TENDER_FIXTURES_FUNCTION(fx_function, fx_table)
 } // namespace

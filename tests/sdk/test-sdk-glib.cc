@@ -52,7 +52,8 @@ TEST(SdkBase64, StrictDecoding)
     EXPECT_EQ(tender_base64_decode_strict("aGVs\nbG8=", 0, &n), nullptr);
 }
 
-namespace {
+namespace
+{
 
 std::string pair_text(GArray *pairs, guint i, bool name)
 {

@@ -7,7 +7,8 @@
 
 #include <tender/sdk.h>
 
-namespace {
+namespace
+{
 
 void expect_names(tender_enum_kind kind, uint64_t first, uint64_t last)
 {

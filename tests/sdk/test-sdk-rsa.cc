@@ -10,7 +10,8 @@
 
 #include <tender/sdk-rsa.h>
 
-namespace {
+namespace
+{
 
 std::string key_text(const char *name)
 {
@@ -39,8 +40,8 @@ TEST(SdkRsa, SignVerifyRoundTrip)
     EVP_PKEY *priv = tender_rsa_load_private(key_text("alipay-app-private.pem").c_str(), "app",
                                              2048, err, sizeof err);
     ASSERT_NE(priv, nullptr) << err;
-    EVP_PKEY *pub = tender_rsa_load_public(key_text("alipay-app-public.pem").c_str(), "app",
-                                           2048, err, sizeof err);
+    EVP_PKEY *pub = tender_rsa_load_public(key_text("alipay-app-public.pem").c_str(), "app", 2048,
+                                           err, sizeof err);
     ASSERT_NE(pub, nullptr) << err;
     EXPECT_TRUE(tender_rsa_same_public(priv, pub));
 
@@ -74,8 +75,8 @@ TEST(SdkRsa, SignVerifyRoundTrip)
 TEST(SdkRsa, BareBase64KeysAreArmoured)
 {
     char err[256] = "";
-    EVP_PKEY *priv = tender_rsa_load_private(pem_body(key_text("paypal-webhook-private.pem")).c_str(),
-                                             "k", 0, err, sizeof err);
+    EVP_PKEY *priv = tender_rsa_load_private(
+        pem_body(key_text("paypal-webhook-private.pem")).c_str(), "k", 0, err, sizeof err);
     ASSERT_NE(priv, nullptr) << err;
     EVP_PKEY *pub = tender_rsa_load_public(pem_body(key_text("paypal-webhook-public.pem")).c_str(),
                                            "k", 0, err, sizeof err);
@@ -91,13 +92,14 @@ TEST(SdkRsa, RefusesWhatIsNotAUsableRsaKey)
     EXPECT_EQ(tender_rsa_load_public("", "setting 'k'", 0, err, sizeof err), nullptr);
     EXPECT_NE(std::string(err).find("setting 'k'"), std::string::npos) << err;
     EXPECT_EQ(tender_rsa_load_public("garbage", "k", 0, err, sizeof err), nullptr);
-    EXPECT_EQ(tender_rsa_load_private("-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n",
-                                      "k", 0, err, sizeof err),
-              nullptr);
+    EXPECT_EQ(
+        tender_rsa_load_private("-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n", "k",
+                                0, err, sizeof err),
+        nullptr);
     // A public key is not a private key.
-    EXPECT_EQ(tender_rsa_load_private(key_text("alipay-app-public.pem").c_str(), "k", 0, err,
-                                      sizeof err),
-              nullptr);
+    EXPECT_EQ(
+        tender_rsa_load_private(key_text("alipay-app-public.pem").c_str(), "k", 0, err, sizeof err),
+        nullptr);
     EXPECT_EQ(tender_rsa_load_private(key_text("alipay-weak-1024-private.pem").c_str(), "weak",
                                       2048, err, sizeof err),
               nullptr);

@@ -6,7 +6,8 @@
 
 #include <tender/sdk.h>
 
-namespace {
+namespace
+{
 
 enum Stage { STAGE_NONE = 0, STAGE_OPEN = 1, STAGE_DONE = 2 };
 const char *const stage_names[] = {"none", "open", "done", nullptr};
@@ -34,8 +35,7 @@ const tender_state_codec codec_v2 = {"2", sizeof(Record), record_fields,
 const tender_state_codec codec_v3 = {"3", sizeof(Record), record_fields,
                                      TENDER_N_ELEMENTS(record_fields), 0};
 const tender_state_codec codec_short = {"2", sizeof(Record), record_fields,
-                                        TENDER_N_ELEMENTS(record_fields),
-                                        TENDER_STATE_OMIT_EMPTY};
+                                        TENDER_N_ELEMENTS(record_fields), TENDER_STATE_OMIT_EMPTY};
 
 Record sample()
 {
@@ -77,8 +77,7 @@ TEST(SdkState, AnotherVersionIsRefusedAsAWhole)
     EXPECT_EQ(out.ref[0], '\0');
     EXPECT_EQ(out.amount, 0);
     // No version key at all is a mismatch too; nothing is an empty state.
-    EXPECT_EQ(tender_state_decode(&codec_v2, "ref=x&st=open", &out),
-              TENDER_STATE_VERSION_MISMATCH);
+    EXPECT_EQ(tender_state_decode(&codec_v2, "ref=x&st=open", &out), TENDER_STATE_VERSION_MISMATCH);
     EXPECT_EQ(tender_state_decode(&codec_v2, "", &out), TENDER_STATE_EMPTY);
     EXPECT_EQ(tender_state_decode(&codec_v2, nullptr, &out), TENDER_STATE_EMPTY);
 }
@@ -88,8 +87,7 @@ TEST(SdkState, RequiredFieldsBadNumbersAndUnknownNamesAreMalformed)
     Record out;
     EXPECT_EQ(tender_state_decode(&codec_v2, "v=2&st=open", &out), TENDER_STATE_MALFORMED);
     EXPECT_EQ(tender_state_decode(&codec_v2, "v=2&ref=x", &out), TENDER_STATE_MALFORMED);
-    EXPECT_EQ(tender_state_decode(&codec_v2, "v=2&ref=x&st=closed", &out),
-              TENDER_STATE_MALFORMED);
+    EXPECT_EQ(tender_state_decode(&codec_v2, "v=2&ref=x&st=closed", &out), TENDER_STATE_MALFORMED);
     EXPECT_EQ(tender_state_decode(&codec_v2, "v=2&ref=x&st=open&amt=12x", &out),
               TENDER_STATE_MALFORMED);
     EXPECT_EQ(out.ref[0], '\0');

@@ -35,30 +35,31 @@ enum {
 
 /* One field of a record. Use the TENDER_STATE_* macros below to fill it. */
 typedef struct tender_state_field {
-    const char *key;           /* its key in the text: short, [a-z0-9_] */
+    const char *key; /* its key in the text: short, [a-z0-9_] */
     tender_state_type type;
-    size_t offset;             /* offsetof(record type, member) */
-    size_t size;               /* sizeof the member */
-    uint32_t flags;            /* TENDER_STATE_REQUIRED */
+    size_t offset;  /* offsetof(record type, member) */
+    size_t size;    /* sizeof the member */
+    uint32_t flags; /* TENDER_STATE_REQUIRED */
     /* TENDER_STATE_ENUM: names indexed by value, NULL-terminated; a name
      * not in the list fails decoding. */
     const char *const *names;
 } tender_state_field;
 
-#define TENDER_STATE_FIELD_(rtype, key, kind, member, flags, names)                  \
-    {(key), (kind), offsetof(rtype, member), sizeof(((rtype *)0)->member), (flags), \
-     (names)}
+#define TENDER_STATE_FIELD_(rtype, key, kind, member, flags, names)                                \
+    {                                                                                              \
+        (key), (kind), offsetof(rtype, member), sizeof(((rtype *)0)->member), (flags), (names)     \
+    }
 /* A char array member. */
-#define TENDER_STATE_TEXT_FIELD(rtype, key, member, flags) \
+#define TENDER_STATE_TEXT_FIELD(rtype, key, member, flags)                                         \
     TENDER_STATE_FIELD_(rtype, key, TENDER_STATE_TEXT, member, flags, NULL)
 /* A signed integer member (int, int64_t, …). */
-#define TENDER_STATE_INT_FIELD(rtype, key, member, flags) \
+#define TENDER_STATE_INT_FIELD(rtype, key, member, flags)                                          \
     TENDER_STATE_FIELD_(rtype, key, TENDER_STATE_INT, member, flags, NULL)
 /* An unsigned integer member (uint32_t, …). */
-#define TENDER_STATE_UINT_FIELD(rtype, key, member, flags) \
+#define TENDER_STATE_UINT_FIELD(rtype, key, member, flags)                                         \
     TENDER_STATE_FIELD_(rtype, key, TENDER_STATE_UINT, member, flags, NULL)
 /* An enum member written as a word from `names` (indexed by value). */
-#define TENDER_STATE_ENUM_FIELD(rtype, key, member, flags, names) \
+#define TENDER_STATE_ENUM_FIELD(rtype, key, member, flags, names)                                  \
     TENDER_STATE_FIELD_(rtype, key, TENDER_STATE_ENUM, member, flags, names)
 
 /* Codec flags. */
@@ -70,19 +71,19 @@ enum {
 
 /* A record's description: plugin-static. */
 typedef struct tender_state_codec {
-    const char *version;              /* the value of key "v", e.g. "1" */
-    size_t record_size;               /* sizeof the record */
+    const char *version; /* the value of key "v", e.g. "1" */
+    size_t record_size;  /* sizeof the record */
     const tender_state_field *fields;
     size_t n_fields;
-    uint32_t flags;                   /* TENDER_STATE_OMIT_EMPTY */
+    uint32_t flags; /* TENDER_STATE_OMIT_EMPTY */
 } tender_state_codec;
 
 /* What tender_state_decode found. */
 typedef enum tender_state_status {
-    TENDER_STATE_OK = 1,               /* the record is filled */
-    TENDER_STATE_EMPTY = 0,            /* no state (NULL or ""): a new payment */
-    TENDER_STATE_VERSION_MISMATCH = -1,/* no "v", or another version's */
-    TENDER_STATE_MALFORMED = -2        /* a required field missing, a bad number or name */
+    TENDER_STATE_OK = 1,                /* the record is filled */
+    TENDER_STATE_EMPTY = 0,             /* no state (NULL or ""): a new payment */
+    TENDER_STATE_VERSION_MISMATCH = -1, /* no "v", or another version's */
+    TENDER_STATE_MALFORMED = -2         /* a required field missing, a bad number or name */
 } tender_state_status;
 
 /* Read text into record (record_size bytes, zeroed first). A text value too

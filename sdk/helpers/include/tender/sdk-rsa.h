@@ -29,8 +29,8 @@ EVP_PKEY *tender_rsa_load_public(const char *text, const char *what, int min_bit
 /* The same for a private key: PEM "PRIVATE KEY" (PKCS#8) or "RSA PRIVATE
  * KEY" (PKCS#1), or bare base64 of either; unencrypted only (an encrypted
  * key fails, it never prompts). */
-EVP_PKEY *tender_rsa_load_private(const char *text, const char *what, int min_bits,
-                                  char *error, size_t error_size);
+EVP_PKEY *tender_rsa_load_private(const char *text, const char *what, int min_bits, char *error,
+                                  size_t error_size);
 
 /* 1 when both keys hold the same public key (a private key holds its
  * public half). */
@@ -42,8 +42,7 @@ char *tender_rsa_sha256_sign(EVP_PKEY *key, const void *data, size_t len);
 
 /* 1 when signature (base64, read by tender_base64_decode_strict with line
  * breaks skipped) is key's SHA256withRSA signature of len bytes of data. */
-int tender_rsa_sha256_verify(EVP_PKEY *key, const void *data, size_t len,
-                             const char *signature);
+int tender_rsa_sha256_verify(EVP_PKEY *key, const void *data, size_t len, const char *signature);
 
 G_END_DECLS
 
