@@ -23,11 +23,6 @@ static const char *const settle_currencies[] = {
     "AUD", "CAD", "CHF", "CNY", "EUR", "GBP", "HKD", "JPY", "NZD", "SGD", "USD", NULL,
 };
 
-int64_t alipay_now(const AlipayInstance *inst)
-{
-    return tender_now_ms(inst->host);
-}
-
 /* Read string setting key into out ("" when absent). Returns 1 when set,
  * 0 when absent, -1 (with error written) when it has another type or does
  * not fit. */

@@ -32,7 +32,7 @@ void alipay_op_sandbox_notification(void *instance, const tender_request *req,
                               "the payment has no Alipay trade");
         return;
     }
-    int64_t now = alipay_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     int waiting = strcmp(trade.status, ALIPAY_WAIT_BUYER_PAY) == 0;
     /* The gateway closes an unpaid trade at its deadline, whoever looks. */
     if (waiting && now >= trade.deadline_ms) {

@@ -328,7 +328,7 @@ static void refund(const AlipayParams *biz, AlipayTrade *trade, AlipayResponse *
 void alipay_sandbox_gateway(const AlipayInstance *inst, const AlipayParams *request,
                             AlipayTrade *trade, AlipayResponse *resp)
 {
-    int64_t now = alipay_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     const char *app_id = alipay_params_get(request, "app_id");
     const char *method = alipay_params_get(request, "method");
     const char *sign = alipay_params_get(request, "sign");
