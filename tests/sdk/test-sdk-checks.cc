@@ -266,3 +266,25 @@ TEST(SdkDeclineMap, ExactMatchElseFallback)
     EXPECT_EQ(tender_decline_for_raw(map, 2, nullptr, TENDER_DECLINE_DO_NOT_HONOR),
               TENDER_DECLINE_DO_NOT_HONOR);
 }
+
+namespace {
+const tender_method one_method = {sizeof(tender_method), "giftcard", "Gift card"};
+} // namespace
+
+TENDER_PLUGIN_DEFINE_ONE_METHOD("giftcard", "Gift cards", "2.1.0", "one line", one_method)
+
+TEST(SdkDescriptor, OneMethodMacroFillsTheDescriptorAndTheEntry)
+{
+    const tender_plugin_descriptor *d = tender_plugin_entry(TENDER_ABI_MAJOR, 0, nullptr);
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(d->struct_size, sizeof(tender_plugin_descriptor));
+    EXPECT_EQ(d->abi_major, (uint32_t)TENDER_ABI_MAJOR);
+    EXPECT_EQ(d->abi_minor, (uint32_t)TENDER_ABI_MINOR);
+    EXPECT_STREQ(d->id, "giftcard");
+    EXPECT_STREQ(d->name, "Gift cards");
+    EXPECT_STREQ(d->version, "2.1.0");
+    EXPECT_STREQ(d->description, "one line");
+    ASSERT_EQ(d->n_methods, 1u);
+    EXPECT_EQ(d->methods[0], &one_method);
+    EXPECT_EQ(tender_plugin_entry(TENDER_ABI_MAJOR + 1, 0, nullptr), nullptr);
+}

@@ -146,3 +146,10 @@ TEST(SdkTime, FixedZonesAndRfc3339)
     EXPECT_EQ(tender_time_rfc3339(ms, 0, small, sizeof small), 0);
     EXPECT_STREQ(small, "");
 }
+
+TEST(SdkResident, KeepsALoadedLibraryOnly)
+{
+    // GLib is loaded (this program links it); nothing is at address 0.
+    EXPECT_EQ(tender_keep_library_resident((const void *)g_checksum_new), 1);
+    EXPECT_EQ(tender_keep_library_resident(nullptr), 0);
+}
