@@ -217,3 +217,46 @@ int tender_id_list_add(char *list, size_t list_size, char sep, size_t max_ids, c
     memcpy(list + len, id, strlen(id) + 1);
     return 1;
 }
+
+int64_t tender_id_list_amount(const char *list, char sep, char tag, const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || list == NULL)
+        return -1;
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, sep);
+        if (strncmp(p, id, n) == 0 && p[n] == tag) {
+            int64_t amount = 0;
+            char text[24];
+            size_t len = (end ? (size_t)(end - p) : strlen(p)) - n - 1;
+            if (len == 0 || len >= sizeof text)
+                return -1;
+            memcpy(text, p + n + 1, len);
+            text[len] = '\0';
+            return parse_int_(text, &amount) && amount >= 0 ? amount : -1;
+        }
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+    return -1;
+}
+
+int tender_id_list_add_amount(char *list, size_t list_size, char sep, char tag, size_t max_ids,
+                              const char *id, int64_t amount)
+{
+    if (list == NULL || id == NULL || id[0] == '\0' || strchr(id, sep) != NULL ||
+        strchr(id, tag) != NULL || amount < 0)
+        return -1;
+    if (tender_id_list_amount(list, sep, tag, id) >= 0)
+        return 0;
+    if (tender_id_list_count(list, sep) >= max_ids)
+        return -1;
+    char entry[TENDER_RESULT_REF_MAX + 32];
+    int n = snprintf(entry, sizeof entry, "%s%s%c%lld", list[0] ? (char[]){sep, '\0'} : "", id, tag,
+                     (long long)amount);
+    if (n < 0 || (size_t)n >= sizeof entry || strlen(list) + (size_t)n + 1 > list_size)
+        return -1;
+    memcpy(list + strlen(list), entry, (size_t)n + 1);
+    return 1;
+}

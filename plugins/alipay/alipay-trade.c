@@ -1,7 +1,6 @@
 /* The trade record in plugin_state. */
 #include "alipay-trade.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include <tender/sdk-glib.h>
@@ -67,18 +66,7 @@ int64_t alipay_trade_refund_lookup(const AlipayTrade *trade, const char *request
 {
     char h[13];
     short_hash(request_no, h);
-    for (const char *p = trade->refunds; *p;) {
-        if (strncmp(p, h, 12) == 0 && p[12] == '.') {
-            long long amount = 0;
-            if (sscanf(p + 13, "%lld", &amount) == 1)
-                return amount;
-        }
-        const char *next = strchr(p, '_');
-        if (next == NULL)
-            break;
-        p = next + 1;
-    }
-    return -1;
+    return tender_id_list_amount(trade->refunds, '_', '.', h);
 }
 
 int alipay_trade_refund_count(const AlipayTrade *trade)
@@ -88,16 +76,10 @@ int alipay_trade_refund_count(const AlipayTrade *trade)
 
 int alipay_trade_refund_add(AlipayTrade *trade, const char *request_no, int64_t amount)
 {
-    if (alipay_trade_refund_count(trade) >= ALIPAY_MAX_REFUNDS || amount < 0)
-        return 0;
-    char h[13], entry[40];
+    char h[13];
     short_hash(request_no, h);
-    snprintf(entry, sizeof entry, "%s%s.%lld", trade->refunds[0] ? "_" : "", h,
-             (long long)amount);
-    if (strlen(trade->refunds) + strlen(entry) + 1 > sizeof trade->refunds)
-        return 0;
-    strcat(trade->refunds, entry);
-    return 1;
+    return tender_id_list_add_amount(trade->refunds, sizeof trade->refunds, '_', '.',
+                                     ALIPAY_MAX_REFUNDS, h, amount) == 1;
 }
 
 int alipay_trade_notify_seen(const AlipayTrade *trade, const char *notify_id)

@@ -354,19 +354,6 @@ static void wm_sync(void *instance, const tender_request *req, tender_result *re
 
 /* The amount an earlier refund with this transfer number moved, or -1. The
  * list is "no:amount;no:amount". */
-static int64_t find_refund(const char *list, const char *no)
-{
-    size_t len = strlen(no);
-    for (const char *p = list; p && *p;) {
-        if (strncmp(p, no, len) == 0 && p[len] == ':')
-            return g_ascii_strtoll(p + len + 1, NULL, 10);
-        p = strchr(p, ';');
-        if (p)
-            p++;
-    }
-    return -1;
-}
-
 static void wm_refund(void *instance, const tender_request *req, tender_result *res)
 {
     const wm_instance *wm = instance;
@@ -388,7 +375,7 @@ static void wm_refund(void *instance, const tender_request *req, tender_result *
     }
     char no[24];
     g_snprintf(no, sizeof no, "%" G_GUINT64_FORMAT, wm_sandbox_refund_no(req->request_id));
-    int64_t earlier = find_refund(list, no);
+    int64_t earlier = tender_id_list_amount(list, ';', ':', no);
     if (earlier >= 0) {
         /* X2 refuses a repeated tranid: the transfer was already made. */
         res->amount = earlier;
@@ -412,12 +399,10 @@ static void wm_refund(void *instance, const tender_request *req, tender_result *
         return;
     }
 
-    char next[TENDER_RESULT_STATE_MAX], entry[64];
+    char next[TENDER_RESULT_STATE_MAX];
     tender_copy_string(next, sizeof next, state);
-    g_snprintf(entry, sizeof entry, "%s%s:%" G_GINT64_FORMAT, list[0] ? ";" : "", no,
-               req->amount);
-    g_strlcat(list, entry, sizeof list);
-    if (!tender_kv_set(next, sizeof next, "refunds", list) ||
+    if (tender_id_list_add_amount(list, sizeof list, ';', ':', SIZE_MAX, no, req->amount) != 1 ||
+        !tender_kv_set(next, sizeof next, "refunds", list) ||
         !tender_kv_set_int(next, sizeof next, "refunded", refunded + req->amount)) {
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "too_many_refunds",
                               "this payment has too many refunds to record another");

@@ -155,3 +155,26 @@ TEST(SdkIdList, KeepsWithinItsBytesAndRefusesBadIds)
     EXPECT_STREQ(list, "bbbb_cccc");
     EXPECT_EQ(tender_id_list_count("", '_'), 0u);
 }
+
+TEST(SdkIdList, AmountsAreFoundAndNeverDropped)
+{
+    char list[32] = "";
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 3, "r1", 500), 1);
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 3, "r2", 0), 1);
+    EXPECT_STREQ(list, "r1:500;r2:0");
+    EXPECT_EQ(tender_id_list_amount(list, ';', ':', "r1"), 500);
+    EXPECT_EQ(tender_id_list_amount(list, ';', ':', "r2"), 0);
+    EXPECT_EQ(tender_id_list_amount(list, ';', ':', "r"), -1);
+    EXPECT_EQ(tender_id_list_amount(list, ';', ':', ""), -1);
+    // A repeat keeps the first amount.
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 3, "r1", 7), 0);
+    EXPECT_EQ(tender_id_list_amount(list, ';', ':', "r1"), 500);
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 3, "r3", 1), 1);
+    // Full by count, then by bytes: refused, nothing dropped.
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 3, "r4", 1), -1);
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 10, "a-long-id-here", 1), -1);
+    EXPECT_STREQ(list, "r1:500;r2:0;r3:1");
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 10, "x;y", 1), -1);
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 10, "x:y", 1), -1);
+    EXPECT_EQ(tender_id_list_add_amount(list, sizeof list, ';', ':', 10, "x", -1), -1);
+}

@@ -115,6 +115,20 @@ int tender_id_list_contains(const char *list, char sep, const char *id);
  * holds sep, or one that cannot fit even in an empty list. */
 int tender_id_list_add(char *list, size_t list_size, char sep, size_t max_ids, const char *id);
 
+/* Lists of ids with an amount each, "id<tag>amount" entries joined by sep
+ * (e.g. refund numbers and what each refunded: "r1:500;r2:250"). Nothing
+ * is ever dropped from such a list: forgetting a refund would pay it twice.
+ *
+ * The amount recorded for id, or -1 when id is not in the list. */
+int64_t tender_id_list_amount(const char *list, char sep, char tag, const char *id);
+
+/* Append "id<tag>amount" unless id is there. Returns 1 when added, 0 when
+ * already there (nothing changes), -1 when refused: an empty id or one
+ * holding sep or tag, a negative amount, max_ids entries already, or no
+ * room in list_size bytes. */
+int tender_id_list_add_amount(char *list, size_t list_size, char sep, char tag, size_t max_ids,
+                              const char *id, int64_t amount);
+
 #ifdef __cplusplus
 }
 #endif
