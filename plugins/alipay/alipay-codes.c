@@ -1,12 +1,9 @@
 /* Mapping Alipay sub_codes to Tender decline codes. */
 #include "alipay-codes.h"
 
-#include <string.h>
+#include <tender/sdk.h>
 
-static const struct {
-    const char *sub_code;
-    tender_decline_code code;
-} map[] = {
+static const tender_decline_map map[] = {
     {"ACQ.BUYER_BALANCE_NOT_ENOUGH", TENDER_DECLINE_INSUFFICIENT_FUNDS},
     {"ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH", TENDER_DECLINE_INSUFFICIENT_FUNDS},
     {"ACQ.BEYOND_PAY_RESTRICTION", TENDER_DECLINE_LIMIT_EXCEEDED},
@@ -32,8 +29,6 @@ static const struct {
 
 tender_decline_code alipay_decline_for(const char *sub_code)
 {
-    for (size_t i = 0; sub_code && i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(map[i].sub_code, sub_code) == 0)
-            return map[i].code;
-    return TENDER_DECLINE_DO_NOT_HONOR;
+    return tender_decline_for_raw(map, TENDER_N_ELEMENTS(map), sub_code,
+                                  TENDER_DECLINE_DO_NOT_HONOR);
 }

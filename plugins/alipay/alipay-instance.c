@@ -1,7 +1,8 @@
 /* Settings and keys of an Alipay instance. */
 #include "alipay-instance.h"
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <tender/sdk-glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,29 +23,14 @@ static const char *const settle_currencies[] = {
     "AUD", "CAD", "CHF", "CNY", "EUR", "GBP", "HKD", "JPY", "NZD", "SGD", "USD", NULL,
 };
 
-int64_t alipay_now(const AlipayInstance *inst)
-{
-    return inst->host->now_ms(inst->host);
-}
-
-/* Read string setting key into out. Returns 1 when set, 0 when absent, -1
- * (with error written) when it has another type or does not fit. */
+/* Read string setting key into out ("" when absent). Returns 1 when set,
+ * 0 when absent, -1 (with error written) when it has another type or does
+ * not fit. */
 static int read_string(const tender_host_services *host, const char *method_id,
                        const char *key, char *out, size_t out_size, char *error,
                        size_t error_size)
 {
-    out[0] = '\0';
-    if (host->config_string == NULL)
-        return 0;
-    int rc = host->config_string(host, method_id, key, out, out_size);
-    if (rc < 0) {
-        snprintf(error, error_size, "setting '%s' must be a string of at most %zu bytes", key,
-                 out_size - 1);
-        return -1;
-    }
-    if (rc == 0)
-        out[0] = '\0';
-    return rc == 1 ? 1 : 0;
+    return tender_setting_string(host, method_id, key, "", out, out_size, error, error_size);
 }
 
 static int all_digits_len(const char *s, size_t len)
@@ -87,26 +73,19 @@ static EVP_PKEY *load_key(const tender_host_services *host, const char *method_i
 int alipay_instance_create(const tender_host_services *host, const char *method_id,
                            void **instance, char *error, size_t error_size)
 {
-    if (host == NULL || !TENDER_HAS_FIELD(host, tender_host_services, config_bool) ||
-        host->now_ms == NULL) {
+    if (!tender_host_services_complete(host)) {
         snprintf(error, error_size, "the host lends no clock or config services");
         return 1;
     }
+    /* json-glib (biz_content, responses) registers GObject types, which can
+     * never be registered twice in a process: it must outlive an unload. */
+    tender_keep_library_resident((const void *)json_parser_new);
     AlipayInstance *inst = g_new0(AlipayInstance, 1);
     inst->host = host;
     tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);
 
-    char mode[32];
-    if (read_string(host, method_id, "mode", mode, sizeof mode, error, error_size) < 0)
+    if (tender_setting_require_sandbox(host, method_id, "alipay", error, error_size) != 0)
         goto fail;
-    if (mode[0] == '\0')
-        snprintf(mode, sizeof mode, "sandbox");
-    if (strcmp(mode, "sandbox") != 0) {
-        snprintf(error, error_size,
-                 "setting 'mode' is '%s': this build of the alipay plugin only has the "
-                 "offline sandbox (\"sandbox\")", mode);
-        goto fail;
-    }
 
     if (read_string(host, method_id, "app_id", inst->app_id, sizeof inst->app_id, error,
                     error_size) < 0)
@@ -175,9 +154,8 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
     int own_app_key = 0;
     {
         char probe[8];
-        int rc = host->config_string ? host->config_string(host, method_id, "app_private_key",
-                                                           probe, sizeof probe)
-                                     : 0;
+        int rc = tender_setting_string(host, method_id, "app_private_key", "", probe,
+                                       sizeof probe, NULL, 0);
         own_app_key = rc != 0; /* present (fitting or not) */
     }
     inst->app_private = load_key(host, method_id, "app_private_key", 1,

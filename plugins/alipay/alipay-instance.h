@@ -29,7 +29,5 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
                            void **instance, char *error, size_t error_size);
 void alipay_instance_destroy(void *instance);
 
-/* The host clock (ms since the epoch). */
-int64_t alipay_now(const AlipayInstance *inst);
 
 #endif

@@ -1,7 +1,8 @@
-/* The little JSON Alipay's gateway needs: a request's biz_content and a
- * response body are flat objects of strings (and numbers). Writing escapes
- * every string; reading accepts any JSON value but keeps nested objects and
- * arrays as their raw text. */
+/* The JSON Alipay's gateway needs, on json-glib: a request's biz_content
+ * and a response body are flat objects of strings (and numbers). Writing
+ * makes every value a JSON string; reading accepts any JSON value but keeps
+ * the ones that are not strings (numbers, null, nested objects and arrays)
+ * as their exact text. */
 #ifndef ALIPAY_JSON_H
 #define ALIPAY_JSON_H
 

@@ -123,7 +123,7 @@ void alipay_op_notification(void *instance, const tender_request *req, tender_re
     }
 
     int waiting = strcmp(trade.status, ALIPAY_WAIT_BUYER_PAY) == 0;
-    int64_t now = alipay_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     if (strcmp(status, ALIPAY_TRADE_SUCCESS) == 0 || strcmp(status, ALIPAY_TRADE_FINISHED) == 0) {
         int finished = strcmp(status, ALIPAY_TRADE_FINISHED) == 0;
         if (waiting) {

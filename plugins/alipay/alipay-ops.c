@@ -26,7 +26,7 @@ static int call_gateway(const AlipayInstance *inst, const char *method, const Al
 {
     AlipayParams *req = alipay_params_new();
     char when[24];
-    alipay_beijing_time(alipay_now(inst), when, sizeof when);
+    alipay_beijing_time(tender_now_ms(inst->host), when, sizeof when);
     char *json = alipay_json_from_params(biz);
     alipay_params_set(req, "app_id", inst->app_id);
     alipay_params_set(req, "method", method);

@@ -3,7 +3,7 @@
  * declares. */
 #include "alipay-params.h"
 
-#include <glib.h>
+#include <tender/sdk-glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,80 +131,16 @@ const char *alipay_charset_iconv_name(const char *declared)
     return NULL;
 }
 
-static void form_encode(GString *out, const char *text)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
-        if (g_ascii_isalnum(*s) || *s == '-' || *s == '_' || *s == '.' || *s == '~' || *s == '*') {
-            g_string_append_c(out, (char)*s);
-        } else if (*s == ' ') {
-            g_string_append_c(out, '+');
-        } else {
-            g_string_append_c(out, '%');
-            g_string_append_c(out, hex[*s >> 4]);
-            g_string_append_c(out, hex[*s & 15]);
-        }
-    }
-}
-
 char *alipay_params_to_form(const AlipayParams *params)
 {
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < params->keys->len; i++) {
-        if (i > 0)
-            g_string_append_c(out, '&');
-        form_encode(out, g_ptr_array_index(params->keys, i));
-        g_string_append_c(out, '=');
-        form_encode(out, g_ptr_array_index(params->values, i));
+        /* Java's URLEncoder, as Alipay's SDKs use it: '*' kept, ' ' as '+'. */
+        tender_form_append_pair(out, g_ptr_array_index(params->keys, i),
+                                g_ptr_array_index(params->values, i),
+                                TENDER_FORM_SPACE_AS_PLUS | TENDER_FORM_KEEP_STAR);
     }
     return g_string_free(out, FALSE);
-}
-
-/* One name or value, percent-decoded but still in the form's charset. */
-typedef struct {
-    GBytes *name, *value;
-} RawPair;
-
-static void raw_pair_clear(gpointer p)
-{
-    RawPair *pair = p;
-    g_bytes_unref(pair->name);
-    g_bytes_unref(pair->value);
-}
-
-/* Percent-decode len bytes of a form component with GLib, '+' first turned
- * into a space (GLib's decoder knows only the URI rules, not the form's);
- * an escaped "%2B" is still a '+'. NULL when an escape is malformed or the
- * result holds a NUL byte, which no C string could carry faithfully. */
-static GBytes *form_unescape(const char *text, size_t len)
-{
-    if (memchr(text, '\0', len) != NULL)
-        return NULL;
-    char *spaced = g_strndup(text, len);
-    for (char *s = spaced; *s; s++)
-        if (*s == '+')
-            *s = ' ';
-    GBytes *bytes = g_uri_unescape_bytes(spaced, (gssize)len, NULL, NULL);
-    g_free(spaced);
-    gsize n = 0;
-    const void *data = bytes ? g_bytes_get_data(bytes, &n) : NULL;
-    if (bytes && n > 0 && memchr(data, '\0', n) != NULL) {
-        g_bytes_unref(bytes);
-        return NULL;
-    }
-    return bytes;
-}
-
-/* bytes, in charset (an iconv name), as a UTF-8 string; NULL when they are
- * not valid text in that charset. */
-static char *to_utf8(GBytes *bytes, const char *charset)
-{
-    gsize n = 0;
-    const char *data = g_bytes_get_data(bytes, &n);
-    if (strcmp(charset, "UTF-8") == 0)
-        return g_utf8_validate_len(data ? data : "", n, NULL) ? g_strndup(data ? data : "", n)
-                                                              : NULL;
-    return g_convert(data ? data : "", (gssize)n, "UTF-8", charset, NULL, NULL, NULL);
 }
 
 /* The declared charset for an error message: printable ASCII only, since
@@ -222,45 +158,23 @@ static void describe_charset(GBytes *declared, char *out, size_t out_size)
 AlipayParams *alipay_params_from_form(const char *body, size_t body_len, char *error,
                                       size_t error_size)
 {
-    AlipayParams *p = alipay_params_new();
-    GArray *raw = g_array_new(FALSE, TRUE, sizeof(RawPair));
-    g_array_set_clear_func(raw, raw_pair_clear);
-    const char *end = body ? body + body_len : NULL;
-    const char *s = body;
-    GBytes *declared = NULL; /* the charset field, still raw */
-    /* Tolerate a trailing line break some senders add after the body. */
-    while (end && end > s && (end[-1] == '\n' || end[-1] == '\r'))
-        end--;
-    if (s == NULL || s == end) {
-        snprintf(error, error_size, "the notification body is empty");
-        goto fail;
-    }
     /* First every pair, percent-decoded: the charset that says how to read
      * the bytes may come last. */
-    while (s < end) {
-        const char *amp = memchr(s, '&', (size_t)(end - s));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(s, '=', (size_t)(stop - s));
-        if (eq == NULL || eq == s) {
-            snprintf(error, error_size, "malformed form pair at byte %ld", (long)(s - body));
-            goto fail;
-        }
-        RawPair pair = {form_unescape(s, (size_t)(eq - s)),
-                        form_unescape(eq + 1, (size_t)(stop - eq - 1))};
-        g_array_append_val(raw, pair);
-        if (pair.name == NULL || pair.value == NULL) {
-            snprintf(error, error_size, "bad encoding in form pair at byte %ld", (long)(s - body));
-            goto fail;
-        }
+    GArray *raw = tender_form_split(body, body_len, error, error_size);
+    if (raw == NULL)
+        return NULL;
+    AlipayParams *p = alipay_params_new();
+    GBytes *declared = NULL; /* the charset field, still raw */
+    for (guint i = 0; i < raw->len; i++) {
+        TenderFormPair *pair = &g_array_index(raw, TenderFormPair, i);
         gsize n = 0;
-        const char *name = g_bytes_get_data(pair.name, &n);
+        const char *name = g_bytes_get_data(pair->name, &n);
         if (n == 7 && memcmp(name, "charset", 7) == 0)
-            declared = pair.value;
-        s = amp ? amp + 1 : end;
+            declared = pair->value;
     }
     const char *charset = "UTF-8";
     if (declared) {
-        char *text = to_utf8(declared, "UTF-8");
+        char *text = tender_form_text(declared, "UTF-8");
         charset = text ? alipay_charset_iconv_name(text) : NULL;
         g_free(text);
         if (charset == NULL) {
@@ -271,9 +185,9 @@ AlipayParams *alipay_params_from_form(const char *body, size_t body_len, char *e
         }
     }
     for (guint i = 0; i < raw->len; i++) {
-        RawPair *pair = &g_array_index(raw, RawPair, i);
-        char *key = to_utf8(pair->name, charset);
-        char *value = to_utf8(pair->value, charset);
+        TenderFormPair *pair = &g_array_index(raw, TenderFormPair, i);
+        char *key = tender_form_text(pair->name, charset);
+        char *value = tender_form_text(pair->value, charset);
         if (key == NULL || value == NULL) {
             snprintf(error, error_size, "form pair %u is not valid %s text", i + 1, charset);
             g_free(key);

@@ -1,6 +1,6 @@
 /* The alipay plugin: its descriptor, the method's static facts and its
  * documented sandbox fixtures. The only exported symbol is
- * tender_plugin_entry (TENDER_PLUGIN_DEFINE below). */
+ * tender_plugin_entry (TENDER_PLUGIN_DEFINE_ONE_METHOD below). */
 #include <tender/sdk.h>
 
 #include "alipay-instance.h"
@@ -44,25 +44,21 @@ static const tender_param fixture_subject[] = {
 };
 
 static const tender_fixture fixtures[] = {
+    /* Paid with no parameter at all: no array to count. */
     {sizeof(tender_fixture), "approved", "CN", "CNY", "88.88", "", NULL, 0,
      TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, NULL, 0, "paid",
      TENDER_OUTCOME_APPROVED},
-    {sizeof(tender_fixture), "approved_with_subject", "CN", "CNY", "0.10", "", fixture_subject, 2,
-     TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, NULL, 0, "paid",
-     TENDER_OUTCOME_APPROVED},
-    {sizeof(tender_fixture), "insufficient_funds", "CN", "CNY", "50.00", "", fixture_no_balance, 1,
-     TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INSUFFICIENT_FUNDS, NULL, 0, NULL, 0},
-    {sizeof(tender_fixture), "limit_exceeded", "CN", "CNY", "50.00", "", fixture_restricted, 1,
-     TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LIMIT_EXCEEDED, NULL, 0, NULL, 0},
-    {sizeof(tender_fixture), "invalid_timeout", "CN", "CNY", "50.00", "", fixture_bad_timeout, 1,
-     TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_REQUEST, NULL, 0, NULL, 0},
+    TENDER_FIXTURE_EVENT("approved_with_subject", "CN", "CNY", "0.10", "", fixture_subject,
+                         "paid", TENDER_OUTCOME_APPROVED),
+    TENDER_FIXTURE("insufficient_funds", "CN", "CNY", "50.00", "", fixture_no_balance,
+                   TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INSUFFICIENT_FUNDS),
+    TENDER_FIXTURE("limit_exceeded", "CN", "CNY", "50.00", "", fixture_restricted,
+                   TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LIMIT_EXCEEDED),
+    TENDER_FIXTURE("invalid_timeout", "CN", "CNY", "50.00", "", fixture_bad_timeout,
+                   TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_REQUEST),
 };
 
-static const tender_fixture *alipay_fixtures(size_t *n)
-{
-    *n = sizeof fixtures / sizeof fixtures[0];
-    return fixtures;
-}
+TENDER_FIXTURES_FUNCTION(alipay_fixtures, fixtures)
 
 static const tender_method_ops ops_with_fixtures = {
     .struct_size = sizeof(tender_method_ops),
@@ -101,19 +97,8 @@ static const tender_method method = {
     .ops = &ops_with_fixtures,
 };
 
-static const tender_method *const methods[] = {&method};
-
-static const tender_plugin_descriptor descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "alipay",
-    .name = "Alipay",
-    .version = "1.0.0",
-    .description = "Alipay QR-code payments for buyers in mainland China (CNY), confirmed by "
-                   "RSA2-signed notifications; built-in offline sandbox",
-    .methods = methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "alipay", "Alipay", "1.0.0",
+    "Alipay QR-code payments for buyers in mainland China (CNY), confirmed by "
+    "RSA2-signed notifications; built-in offline sandbox",
+    method)

@@ -53,8 +53,4 @@ int alipay_rsa2_sign_notification(EVP_PKEY *key, AlipayParams *params);
 int alipay_rsa2_verify_notification(EVP_PKEY *key, const AlipayParams *params, char *why,
                                     size_t why_size);
 
-/* The first `bytes` bytes of SHA-256(text) as lower-case hex into out
- * (2*bytes+1 bytes). Used for compact, deterministic identifiers. */
-void alipay_sha256_hex(const char *text, size_t bytes, char *out);
-
 #endif

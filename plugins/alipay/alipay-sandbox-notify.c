@@ -3,7 +3,7 @@
  * POST to the merchant's notify_url, a form body signed with RSA2 by the
  * (sandbox) platform private key the way Alipay signs: every field but sign
  * and sign_type, empty ones included (alipay_rsa2_sign_notification). */
-#include <glib.h>
+#include <tender/sdk-glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +32,7 @@ void alipay_op_sandbox_notification(void *instance, const tender_request *req,
                               "the payment has no Alipay trade");
         return;
     }
-    int64_t now = alipay_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     int waiting = strcmp(trade.status, ALIPAY_WAIT_BUYER_PAY) == 0;
     /* The gateway closes an unpaid trade at its deadline, whoever looks. */
     if (waiting && now >= trade.deadline_ms) {
@@ -84,7 +84,7 @@ void alipay_op_sandbox_notification(void *instance, const tender_request *req,
     /* Repeats of one notification share its notify_id. */
     char seed[160], notify_id[40];
     snprintf(seed, sizeof seed, "notify|%s|%s|%s", inst->app_id, trade.out_trade_no, event);
-    alipay_sha256_hex(seed, 17, notify_id);
+    tender_digest_hex(G_CHECKSUM_SHA256, seed, strlen(seed), 0, notify_id, 2 * 17 + 1);
 
     char total[32], when[24], created[24], paid[24], closed[24];
     wire(trade.total, total);

@@ -1,7 +1,7 @@
 /* The sandbox gateway: request checks and the four trade APIs. */
 #include "alipay-sandbox.h"
 
-#include <glib.h>
+#include <tender/sdk-glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,7 +65,7 @@ static void make_trade_no(const AlipayInstance *inst, const AlipayTrade *trade, 
     char date[16], hex[33], seed[160];
     alipay_beijing_date(trade->created_ms, date, sizeof date);
     snprintf(seed, sizeof seed, "trade|%s|%s", inst->app_id, trade->out_trade_no);
-    alipay_sha256_hex(seed, 16, hex);
+    tender_digest_hex(G_CHECKSUM_SHA256, seed, strlen(seed), 0, hex, sizeof hex);
     char digits[16];
     for (int i = 0; i < 15; i++)
         digits[i] = (char)('0' + g_ascii_xdigit_value(hex[i]) % 10);
@@ -79,7 +79,7 @@ void alipay_sandbox_qr_code(const AlipayInstance *inst, const AlipayTrade *trade
     char seed[160], hex[41];
     snprintf(seed, sizeof seed, "qr|%s|%s|%lld", inst->app_id, trade->out_trade_no,
              (long long)trade->created_ms);
-    alipay_sha256_hex(seed, 20, hex);
+    tender_digest_hex(G_CHECKSUM_SHA256, seed, strlen(seed), 0, hex, sizeof hex);
     /* Alipay's payloads are lower-case alphanumerics after "bax0". */
     char code[21];
     static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -328,7 +328,7 @@ static void refund(const AlipayParams *biz, AlipayTrade *trade, AlipayResponse *
 void alipay_sandbox_gateway(const AlipayInstance *inst, const AlipayParams *request,
                             AlipayTrade *trade, AlipayResponse *resp)
 {
-    int64_t now = alipay_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     const char *app_id = alipay_params_get(request, "app_id");
     const char *method = alipay_params_get(request, "method");
     const char *sign = alipay_params_get(request, "sign");

@@ -1,7 +1,7 @@
 /* timeout_express and Beijing time. */
 #include "alipay-time.h"
 
-#include <glib.h>
+#include <tender/sdk-glib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,30 +52,15 @@ int64_t alipay_timeout_deadline(const char *text, int64_t created_ms)
     return next_midnight - BEIJING_OFFSET_MS;
 }
 
-static GDateTime *beijing(int64_t ms)
-{
-    GDateTime *utc = g_date_time_new_from_unix_utc(ms / 1000);
-    if (utc == NULL)
-        utc = g_date_time_new_from_unix_utc(0);
-    GDateTime *local = g_date_time_add_hours(utc, 8);
-    g_date_time_unref(utc);
-    return local;
-}
+/* Beijing time is UTC+8 all year. */
+#define BEIJING_OFFSET_MINUTES (8 * 60)
 
 void alipay_beijing_time(int64_t ms, char *out, size_t out_size)
 {
-    GDateTime *t = beijing(ms);
-    char *text = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
-    snprintf(out, out_size, "%s", text ? text : "");
-    g_free(text);
-    g_date_time_unref(t);
+    tender_time_format(ms, BEIJING_OFFSET_MINUTES, "%Y-%m-%d %H:%M:%S", out, out_size);
 }
 
 void alipay_beijing_date(int64_t ms, char *out, size_t out_size)
 {
-    GDateTime *t = beijing(ms);
-    char *text = g_date_time_format(t, "%Y%m%d");
-    snprintf(out, out_size, "%s", text ? text : "");
-    g_free(text);
-    g_date_time_unref(t);
+    tender_time_format(ms, BEIJING_OFFSET_MINUTES, "%Y%m%d", out, out_size);
 }

@@ -90,7 +90,7 @@ static void start_payment(void *instance, const tender_request *req, tender_resu
                           int capture_now)
 {
     const card_config *config = instance;
-    int64_t now_ms = card_now_ms(config);
+    int64_t now_ms = tender_now_ms(config->host);
     card_state st;
     memset(&st, 0, sizeof st);
     tender_copy_string(st.op, sizeof st.op, capture_now ? "purchase" : "authorize");
@@ -102,6 +102,9 @@ static void start_payment(void *instance, const tender_request *req, tender_resu
         return;
     }
 
+    /* "30" is the format-error code card-validate.c answers with too. */
+    if (!tender_check_required_params(card_params, CARD_N_PARAMS, req, "30", res))
+        return;
     card_input in;
     int valid = card_input_parse(config, req, now_ms, &in, res);
     if (in.brand != CARD_BRAND_UNKNOWN) {
@@ -178,7 +181,7 @@ static int codes_equal(const char *given, const char *expected)
 void card_complete_action(void *instance, const tender_request *req, tender_result *res)
 {
     const card_config *config = instance;
-    int64_t now_ms = card_now_ms(config);
+    int64_t now_ms = tender_now_ms(config->host);
     card_state st;
     if (!card_state_load(req->plugin_state, &st) || st.status != CARD_STATUS_REQUIRES_ACTION) {
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "12",

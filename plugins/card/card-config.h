@@ -27,7 +27,4 @@ typedef struct {
 int card_config_read(const tender_host_services *host, const char *method_id,
                      card_config *config, char *error, size_t error_size);
 
-/* The host's clock (ms since the epoch, UTC). */
-long long card_now_ms(const card_config *config);
-
 #endif

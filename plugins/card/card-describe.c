@@ -20,7 +20,7 @@ void card_describe_instrument(void *instance, const tender_request *req, tender_
     tender_result scratch;
     memset(&scratch, 0, sizeof scratch);
     scratch.struct_size = sizeof scratch;
-    card_input_parse(config, req, card_now_ms(config), &in, &scratch);
+    card_input_parse(config, req, tender_now_ms(config->host), &in, &scratch);
     if (in.first6[0] == '\0') {
         card_input_wipe(&in);
         tender_result_outcome(res, TENDER_OUTCOME_DECLINED, "", "no valid card number");

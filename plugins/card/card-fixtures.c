@@ -2,6 +2,8 @@
  * so the conformance kit can drive every card flow. */
 #include "card-ops.h"
 
+#include <tender/sdk.h>
+
 /* Valid until the end of 2035, within the 20-year horizon from 2026. */
 #define EXP_MONTH "12"
 #define EXP_YEAR "2035"
@@ -44,25 +46,10 @@ CARD(p_mir, "2200000000000004", "737");
 /* The sandbox ACS's default code (setting "sandbox_otp"). */
 static const tender_param otp_ok[] = {{"otp", "123456"}};
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define FIX(name, params, outcome, decline)                                                \
-    {sizeof(tender_fixture), name, "US", "USD", "10.00", "", params, N(params), outcome, \
-     decline, NULL, 0, NULL, 0}
-#define FIX_OTP(name, params, after)                                                     \
-    {sizeof(tender_fixture),                                                             \
-     name,                                                                               \
-     "US",                                                                               \
-     "USD",                                                                              \
-     "10.00",                                                                            \
-     "",                                                                                 \
-     params,                                                                             \
-     N(params),                                                                          \
-     TENDER_OUTCOME_ACTION_REQUIRED,                                                     \
-     TENDER_DECLINE_NONE,                                                                \
-     otp_ok,                                                                             \
-     N(otp_ok),                                                                          \
-     NULL,                                                                               \
-     after}
+#define FIX(name, params, outcome, decline) \
+    TENDER_FIXTURE(name, "US", "USD", "10.00", "", params, outcome, decline)
+#define FIX_OTP(name, params, after) \
+    TENDER_FIXTURE_COMPLETE(name, "US", "USD", "10.00", "", params, otp_ok, after)
 
 static const tender_fixture fixtures[] = {
     FIX("approved", p_approved, TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE),
@@ -105,6 +92,6 @@ static const tender_fixture fixtures[] = {
 
 const tender_fixture *card_fixtures(size_t *n)
 {
-    *n = N(fixtures);
+    *n = TENDER_N_ELEMENTS(fixtures);
     return fixtures;
 }

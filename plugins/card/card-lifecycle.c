@@ -58,7 +58,7 @@ void card_capture(void *instance, const tender_request *req, tender_result *res)
                               "capture is not allowed: the authorization is fully captured");
         return;
     }
-    if (hold_lapsed(&st, card_now_ms(config))) {
+    if (hold_lapsed(&st, tender_now_ms(config->host))) {
         tender_result_decline(res, TENDER_DECLINE_AUTHORIZATION_EXPIRED, RAW_INVALID_TRANSACTION,
                               "capture refused: the authorization lapsed %lld days after "
                               "approval",
@@ -162,7 +162,7 @@ void card_refund(void *instance, const tender_request *req, tender_result *res)
 void card_sync(void *instance, const tender_request *req, tender_result *res)
 {
     const card_config *config = instance;
-    int64_t now_ms = card_now_ms(config);
+    int64_t now_ms = tender_now_ms(config->host);
     card_state st;
     if (!load(req, res, &st))
         return;

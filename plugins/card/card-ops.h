@@ -16,6 +16,11 @@
 /* The payer has 15 minutes to enter a 3-D Secure code. */
 #define CARD_ACTION_TIMEOUT_SECONDS (15LL * 60)
 
+/* The parameters of authorize/purchase (card-plugin.c), whose
+ * TENDER_PARAM_REQUIRED flags the SDK checks before anything else. */
+#define CARD_N_PARAMS 5
+extern const tender_param_spec card_params[CARD_N_PARAMS];
+
 /* Operation slots; instance is the card_config made by create. */
 void card_authorize(void *instance, const tender_request *req, tender_result *res);
 void card_purchase(void *instance, const tender_request *req, tender_result *res);

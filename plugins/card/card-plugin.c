@@ -25,7 +25,7 @@ static const tender_currency_fact card_currencies[] = {
     CUR("JOD"), CUR("OMR"),
 };
 
-static const tender_param_spec card_params[] = {
+const tender_param_spec card_params[] = {
     {sizeof(tender_param_spec), "number", TENDER_PARAM_REQUIRED | TENDER_PARAM_SENSITIVE,
      "Card number (12 to 19 digits; spaces and dashes are ignored)"},
     {sizeof(tender_param_spec), "exp_month", TENDER_PARAM_REQUIRED, "Expiry month, 1 to 12"},
@@ -96,7 +96,7 @@ static const tender_method card_method = {
     .currencies = card_currencies,
     .n_currencies = sizeof card_currencies / sizeof card_currencies[0],
     .params = card_params,
-    .n_params = sizeof card_params / sizeof card_params[0],
+    .n_params = CARD_N_PARAMS,
     .action_params = card_action_params,
     .n_action_params = sizeof card_action_params / sizeof card_action_params[0],
     .hold_seconds = CARD_HOLD_SECONDS,
@@ -108,19 +108,8 @@ static const tender_method card_method = {
     .ops = &card_ops,
 };
 
-static const tender_method *const card_methods[] = {&card_method};
-
-static const tender_plugin_descriptor card_descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "card",
-    .name = "Bank card",
-    .version = "1.0.0",
-    .description = "Bundled bank-card method: IIN brand detection, Luhn, expiry and security "
-                   "code checks, 3-D Secure 2, and an offline sandbox processor",
-    .methods = card_methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(card_descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "card", "Bank card", "1.0.0",
+    "Bundled bank-card method: IIN brand detection, Luhn, expiry and security "
+    "code checks, 3-D Secure 2, and an offline sandbox processor",
+    card_method)

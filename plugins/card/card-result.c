@@ -4,34 +4,28 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <glib.h>
+#include <tender/sdk-glib.h>
 #include <tender/sdk.h>
 
 #include "card-codes.h"
 
-static void digest(const char *seed, char hex[65])
-{
-    gchar *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, seed ? seed : "", -1);
-    tender_copy_string(hex, 65, sum);
-    g_free(sum);
-}
-
 void card_reference(const char *prefix, const char *seed, char *out, size_t out_size)
 {
-    char hex[65];
-    digest(seed, hex);
-    hex[24] = '\0';
+    /* The first 24 hex digits of SHA-256(seed): deterministic, short. */
+    char hex[25];
+    const char *text = seed ? seed : "";
+    tender_digest_hex(G_CHECKSUM_SHA256, text, strlen(text), 0, hex, sizeof hex);
     snprintf(out, out_size, "%s%s", prefix, hex);
 }
 
 void card_approval_code(const char *seed, char *out, size_t out_size)
 {
-    char hex[65];
-    digest(seed, hex);
-    for (int i = 0; i < 6; i++)
-        hex[i] = (char)g_ascii_toupper(hex[40 + i]);
-    hex[6] = '\0';
-    tender_copy_string(out, out_size, hex);
+    /* Six upper-case hex digits from the middle of SHA-256(seed), so the
+     * code does not repeat the reference's digits. */
+    char hex[47];
+    const char *text = seed ? seed : "";
+    tender_digest_hex(G_CHECKSUM_SHA256, text, strlen(text), 1, hex, sizeof hex);
+    tender_copy_string(out, out_size, hex + 40);
 }
 
 const char *card_request_seed(const tender_request *req)

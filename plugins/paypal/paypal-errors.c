@@ -4,14 +4,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <tender/sdk.h>
 
-static const struct {
-    const char *name;
-    tender_decline_code code;
-} error_map[] = {
+static const tender_decline_map error_map[] = {
     /* The payer has not approved (or cannot be charged without acting). */
     {"ORDER_NOT_APPROVED", TENDER_DECLINE_OPERATION_NOT_ALLOWED},
     {"PAYER_ACTION_REQUIRED", TENDER_DECLINE_AUTHENTICATION_REQUIRED},
@@ -47,10 +43,8 @@ static const struct {
 
 tender_decline_code paypal_error_decline(const char *name)
 {
-    for (size_t i = 0; name && i < sizeof error_map / sizeof error_map[0]; i++)
-        if (strcmp(error_map[i].name, name) == 0)
-            return error_map[i].code;
-    return TENDER_DECLINE_DO_NOT_HONOR;
+    return tender_decline_for_raw(error_map, TENDER_N_ELEMENTS(error_map), name,
+                                  TENDER_DECLINE_DO_NOT_HONOR);
 }
 
 void paypal_decline(tender_result *res, const char *name, const char *fmt, ...)

@@ -3,24 +3,19 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include <openssl/evp.h>
+#include <tender/sdk-glib.h>
 
 /* SHA-256 over the parts, each followed by a 0 byte so "ab"+"c" differs
  * from "a"+"bc". */
 static void digest_parts(const char *const *parts, unsigned char md[32])
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int md_len = 0;
-    memset(md, 0, 32);
-    if (ctx == NULL)
-        return;
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    gsize md_len = 32;
     for (size_t i = 0; parts[i] != NULL; i++)
-        EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]) + 1);
-    EVP_DigestFinal_ex(ctx, md, &md_len);
-    EVP_MD_CTX_free(ctx);
+        g_checksum_update(sum, (const guchar *)parts[i], (gssize)strlen(parts[i]) + 1);
+    g_checksum_get_digest(sum, md, &md_len);
+    g_checksum_free(sum);
 }
 
 void paypal_derive_id(char *out, size_t len, const char *const *parts)
@@ -46,26 +41,19 @@ void paypal_derive_uuid(char *out, const char *a, const char *b)
     const char *parts[] = {a ? a : "", b ? b : "", NULL};
     unsigned char md[32];
     digest_parts(parts, md);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10],
-             md[11], md[12], md[13], md[14], md[15]);
+    /* 8-4-4-4-12 hex digits of the first 16 bytes. */
+    static const size_t group_bytes[] = {4, 2, 2, 2, 6};
+    size_t at = 0, w = 0;
+    for (size_t g = 0; g < 5; g++) {
+        if (g > 0)
+            out[w++] = '-';
+        tender_hex_encode(md + at, group_bytes[g], 0, out + w, 2 * group_bytes[g] + 1);
+        at += group_bytes[g];
+        w += 2 * group_bytes[g];
+    }
 }
 
 void paypal_format_time(int64_t ms, int with_millis, char *out, size_t out_size)
 {
-    time_t secs = (time_t)(ms / 1000);
-    int millis = (int)(ms % 1000);
-    if (millis < 0) {
-        millis += 1000;
-        secs -= 1;
-    }
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    if (with_millis)
-        snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-    else
-        snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    tender_time_rfc3339(ms, with_millis, out, out_size);
 }

@@ -86,7 +86,7 @@ static int apply_event(const PaypalInstance *inst, const tender_request *req, te
                        PaypalOrder *o, const PaypalCurrency *cur, const PaypalWebhook *wh,
                        int64_t pp)
 {
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     const char *type = wh->event_type;
     if (strcmp(type, "CHECKOUT.ORDER.APPROVED") == 0) {
         int open = strcmp(o->status, "PAYER_ACTION_REQUIRED") == 0 ||
@@ -275,7 +275,7 @@ void paypal_webhook_simulate(PaypalInstance *inst, const tender_request *req, co
     const PaypalCurrency *cur = paypal_order_load(req, &o, res);
     if (cur == NULL)
         return;
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     char resource_id[PAYPAL_ID_LEN + 1] = "", value[32] = "", expires[32] = "", count[24];
     char payer_id[PAYPAL_PAYER_ID_LEN + 1] = "";
     int64_t pp = 0;

@@ -11,9 +11,6 @@
 #include "paypal-state.h"
 #include "paypal.h"
 
-/* The host's clock, in ms. */
-int64_t paypal_now(const PaypalInstance *inst);
-
 /* Load the order from req->plugin_state; on failure finish res as DECLINED
  * (INVALID_RESOURCE_ID) and return NULL. Returns the order's currency. */
 const PaypalCurrency *paypal_order_load(const tender_request *req, PaypalOrder *o,

@@ -21,11 +21,6 @@
 #define MS_PER_S 1000LL
 #define APPROVE_URL "https://www.sandbox.paypal.com/checkoutnow?token="
 
-int64_t paypal_now(const PaypalInstance *inst)
-{
-    return inst->host->now_ms(inst->host);
-}
-
 const PaypalCurrency *paypal_order_load(const tender_request *req, PaypalOrder *o,
                                         tender_result *res)
 {
@@ -288,7 +283,7 @@ void paypal_order_create(PaypalInstance *inst, const tender_request *req, tender
         tender_copy_string(o.payer_class, sizeof o.payer_class, payer_class(email));
         mask_email(email, o.payer_display, sizeof o.payer_display);
     }
-    o.created_ms = paypal_now(inst);
+    o.created_ms = tender_now_ms(inst->host);
 
     res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
     res->action_kind = TENDER_ACTION_REDIRECT;
@@ -327,7 +322,7 @@ static int payer_refuses(PaypalOrder *o, tender_result *res, const char *step)
 void paypal_order_after_approval(const PaypalInstance *inst, const tender_request *req,
                                  tender_result *res, PaypalOrder *o, const PaypalCurrency *cur)
 {
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     if (strcmp(o->intent, "AUTHORIZE") == 0) {
         if (payer_refuses(o, res, "authorization"))
             return;
@@ -390,7 +385,7 @@ void paypal_order_complete(PaypalInstance *inst, const tender_request *req, tend
     const PaypalCurrency *cur = paypal_order_load(req, &o, res);
     if (cur == NULL || replay(&o, req, res))
         return;
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     const char *action = tender_request_param(req, "payer_action");
     const char *payer_id = tender_request_param(req, "PayerID");
     const char *token = tender_request_param(req, "token");
@@ -507,7 +502,7 @@ void paypal_order_capture(PaypalInstance *inst, const tender_request *req, tende
     const PaypalCurrency *cur = paypal_order_load(req, &o, res);
     if (cur == NULL || replay(&o, req, res))
         return;
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     if (strcmp(o.status, "PAYER_ACTION_REQUIRED") == 0 || strcmp(o.status, "CREATED") == 0) {
         paypal_decline(res, "ORDER_NOT_APPROVED", "the payer has not approved order %s yet",
                        o.order_id);
@@ -599,7 +594,7 @@ void paypal_order_void(PaypalInstance *inst, const tender_request *req, tender_r
     const PaypalCurrency *cur = paypal_order_load(req, &o, res);
     if (cur == NULL || replay(&o, req, res))
         return;
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     if (o.auth_id[0] != '\0') {
         if (strcmp(o.auth_status, "VOIDED") == 0) {
             paypal_decline(res, "PREVIOUSLY_VOIDED", "authorization %s was already voided",
@@ -648,7 +643,7 @@ void paypal_order_refund(PaypalInstance *inst, const tender_request *req, tender
     const PaypalCurrency *cur = paypal_order_load(req, &o, res);
     if (cur == NULL || replay(&o, req, res))
         return;
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     if (o.captured <= 0) {
         paypal_decline(res, "INVALID_RESOURCE_ID", "order %s has no completed capture to refund",
                        o.order_id);
@@ -696,7 +691,7 @@ void paypal_order_sync(PaypalInstance *inst, const tender_request *req, tender_r
     const PaypalCurrency *cur = paypal_order_load(req, &o, res);
     if (cur == NULL)
         return;
-    int64_t now = paypal_now(inst);
+    int64_t now = tender_now_ms(inst->host);
     if (strcmp(o.status, "PAYER_ACTION_REQUIRED") == 0) {
         if (now > o.created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S) {
             tender_copy_string(o.status, sizeof o.status, "VOIDED");

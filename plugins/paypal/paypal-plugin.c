@@ -6,11 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <dlfcn.h>
 
 #include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 
+#include <tender/sdk-glib.h>
 #include <tender/sdk.h>
 
 #include "paypal-currency.h"
@@ -21,37 +21,19 @@
 
 /* ---- settings and instances --------------------------------------------- */
 
-/* Read an optional string setting into out; returns 0 (and an error
- * message) when it is present with another type or too long. */
+/* Read an optional string setting into out ("" when absent); returns 0
+ * (and an error naming the setting) when it has another type or is too
+ * long. */
 static int read_setting(const tender_host_services *host, const char *method_id,
                         const char *key, char *out, size_t out_size, int *present,
                         char *error, size_t error_size)
 {
-    int rc = host->config_string(host, method_id, key, out, out_size);
-    if (rc < 0) {
-        snprintf(error, error_size, "PayPal setting \"%s\" must be a string of at most %zu characters",
-                 key, out_size - 1);
-        return 0;
-    }
+    char why[160];
+    int rc = tender_setting_string(host, method_id, key, "", out, out_size, why, sizeof why);
+    if (rc < 0)
+        snprintf(error, error_size, "PayPal %s", why);
     *present = rc == 1;
-    if (!*present)
-        out[0] = '\0';
-    return 1;
-}
-
-/* json-glib registers GObject types, which can never be registered twice in
- * a process. If the host unloads this plugin (dlclose) and json-glib went
- * with it, loading the plugin again would fail to register JsonBuilder. So
- * json-glib is made resident the first time an instance is created: the
- * library, not any payment data, outlives the plugin. */
-static void keep_json_glib_resident(void)
-{
-    Dl_info info;
-    if (dladdr((void *)json_builder_new, &info) != 0 && info.dli_fname != NULL) {
-        void *handle = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-        if (handle != NULL)
-            dlclose(handle);
-    }
+    return rc >= 0;
 }
 
 static void paypal_destroy(void *instance)
@@ -69,14 +51,15 @@ static void paypal_destroy(void *instance)
 static int paypal_create(const tender_host_services *host, const char *method_id,
                          void **instance, char *error, size_t error_size)
 {
-    char mode[32], intent[32], pem[16384], why[200];
+    char intent[32], pem[16384], why[200];
     int present = 0;
-    if (host == NULL || !TENDER_HAS_FIELD(host, tender_host_services, config_bool) ||
-        host->now_ms == NULL || host->config_string == NULL) {
+    if (!tender_host_services_complete(host)) {
         snprintf(error, error_size, "the host lacks the services PayPal needs (clock, settings)");
         return 1;
     }
-    keep_json_glib_resident();
+    /* json-glib registers GObject types, which can never be registered
+     * twice in a process: it must outlive an unload of this plugin. */
+    tender_keep_library_resident((const void *)json_builder_new);
     PaypalInstance *inst = calloc(1, sizeof *inst);
     if (inst == NULL) {
         snprintf(error, error_size, "out of memory");
@@ -85,18 +68,8 @@ static int paypal_create(const tender_host_services *host, const char *method_id
     inst->host = host;
     tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);
 
-    if (!read_setting(host, method_id, "mode", mode, sizeof mode, &present, error, error_size))
+    if (tender_setting_require_sandbox(host, method_id, "PayPal", error, error_size) != 0)
         goto fail;
-    if (present && strcmp(mode, "sandbox") != 0) {
-        if (strcmp(mode, "live") == 0)
-            snprintf(error, error_size,
-                     "PayPal setting \"mode\": live is not available in this build (it has no "
-                     "network transport); use \"sandbox\"");
-        else
-            snprintf(error, error_size, "PayPal setting \"mode\" must be \"sandbox\", not \"%.40s\"",
-                     mode);
-        goto fail;
-    }
     if (!read_setting(host, method_id, "intent", intent, sizeof intent, &present, error,
                       error_size))
         goto fail;
@@ -206,41 +179,36 @@ static const tender_param payer_refused[] = {PARAM("payer_email", "refused@sandb
 static const tender_param payer_pending[] = {PARAM("intent", "CAPTURE"),
                                              PARAM("payer_email", "pending@sandbox.example")};
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define FIXTURE(name, region, cur, amount, params, n_params, outcome, decline, done, n_done, \
-                event, after)                                                             \
-    {sizeof(tender_fixture), name, region, cur, amount, "", params, n_params, outcome,    \
-     decline, done, n_done, event, after}
+#define N(a) TENDER_N_ELEMENTS(a)
+/* The three shapes of TENDER_FIXTURE_* with PayPal's fixed parts: the
+ * approval by complete_action, by webhook, and a first call that settles. */
+#define APPROVE(name, region, cur, amount, params, after) \
+    TENDER_FIXTURE_COMPLETE(name, region, cur, amount, "", params, approve, after)
+#define NO_PARAMS_(name, region, cur, amount, outcome, decline, done, n_done, event, after) \
+    {sizeof(tender_fixture), name, region, cur, amount, "", NULL, 0, outcome, decline, done, \
+     n_done, event, after}
 
 static const tender_fixture fixtures[] = {
-    FIXTURE("approved_capture", "US", "USD", "25.00", intent_capture, N(intent_capture),
-            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
-    FIXTURE("approved_authorize", "US", "USD", "25.00", intent_authorize, N(intent_authorize),
-            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
-    FIXTURE("cancelled_by_payer", "US", "USD", "25.00", NULL, 0, TENDER_OUTCOME_ACTION_REQUIRED, 0,
-            cancel, N(cancel), NULL, TENDER_OUTCOME_DECLINED),
-    FIXTURE("instrument_declined", "US", "USD", "25.00", payer_declined, N(payer_declined),
-            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_DECLINED),
-    FIXTURE("transaction_refused", "US", "USD", "25.00", payer_refused, N(payer_refused),
-            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_DECLINED),
-    FIXTURE("capture_pending", "US", "USD", "25.00", payer_pending, N(payer_pending),
-            TENDER_OUTCOME_ACTION_REQUIRED, 0, approve, N(approve), NULL, TENDER_OUTCOME_PENDING),
-    FIXTURE("approved_by_webhook", "DE", "EUR", "40.00", intent_authorize, N(intent_authorize),
-            TENDER_OUTCOME_ACTION_REQUIRED, 0, NULL, 0, "CHECKOUT.ORDER.APPROVED",
+    APPROVE("approved_capture", "US", "USD", "25.00", intent_capture, TENDER_OUTCOME_APPROVED),
+    APPROVE("approved_authorize", "US", "USD", "25.00", intent_authorize,
             TENDER_OUTCOME_APPROVED),
-    FIXTURE("huf_whole_forints", "HU", "HUF", "1000", NULL, 0, TENDER_OUTCOME_ACTION_REQUIRED, 0,
-            approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
-    FIXTURE("cny_in_china", "CN", "CNY", "88.00", NULL, 0, TENDER_OUTCOME_ACTION_REQUIRED, 0,
-            approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
-    FIXTURE("brl_outside_brazil", "US", "BRL", "10.00", NULL, 0, TENDER_OUTCOME_DECLINED,
-            TENDER_DECLINE_CURRENCY_NOT_SUPPORTED, NULL, 0, NULL, 0),
+    NO_PARAMS_("cancelled_by_payer", "US", "USD", "25.00", TENDER_OUTCOME_ACTION_REQUIRED, 0,
+               cancel, N(cancel), NULL, TENDER_OUTCOME_DECLINED),
+    APPROVE("instrument_declined", "US", "USD", "25.00", payer_declined,
+            TENDER_OUTCOME_DECLINED),
+    APPROVE("transaction_refused", "US", "USD", "25.00", payer_refused, TENDER_OUTCOME_DECLINED),
+    APPROVE("capture_pending", "US", "USD", "25.00", payer_pending, TENDER_OUTCOME_PENDING),
+    TENDER_FIXTURE_EVENT("approved_by_webhook", "DE", "EUR", "40.00", "", intent_authorize,
+                         "CHECKOUT.ORDER.APPROVED", TENDER_OUTCOME_APPROVED),
+    NO_PARAMS_("huf_whole_forints", "HU", "HUF", "1000", TENDER_OUTCOME_ACTION_REQUIRED, 0,
+               approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
+    NO_PARAMS_("cny_in_china", "CN", "CNY", "88.00", TENDER_OUTCOME_ACTION_REQUIRED, 0, approve,
+               N(approve), NULL, TENDER_OUTCOME_APPROVED),
+    NO_PARAMS_("brl_outside_brazil", "US", "BRL", "10.00", TENDER_OUTCOME_DECLINED,
+               TENDER_DECLINE_CURRENCY_NOT_SUPPORTED, NULL, 0, NULL, 0),
 };
 
-static const tender_fixture *paypal_fixtures(size_t *n)
-{
-    *n = N(fixtures);
-    return fixtures;
-}
+TENDER_FIXTURES_FUNCTION(paypal_fixtures, fixtures)
 
 /* ---- the method ------------------------------------------------------------ */
 
@@ -307,19 +275,8 @@ static const tender_method paypal_method = {
     .ops = &ops,
 };
 
-static const tender_method *const methods[] = {&paypal_method};
-
-static const tender_plugin_descriptor descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "paypal",
-    .name = "PayPal",
-    .version = "1.0.0",
-    .description = "PayPal Checkout (Orders v2): payer approval, authorize and capture, "
-                   "refunds, signed webhooks; offline sandbox built in",
-    .methods = methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "paypal", "PayPal", "1.0.0",
+    "PayPal Checkout (Orders v2): payer approval, authorize and capture, "
+    "refunds, signed webhooks; offline sandbox built in",
+    paypal_method)

@@ -1,15 +1,13 @@
 /* plugin_state encoding of a PaypalOrder (see paypal-state.h). */
 #include "paypal-state.h"
 
-#include <stdio.h>
-#include <string.h>
-
 #include <tender/sdk.h>
 
 #define STATE_VERSION "pp1"
 
-/* The string and integer fields with their state keys, so load and save
- * cannot drift apart. */
+/* The string and integer fields with their state keys, for the SDK's
+ * table-driven codec: load and save cannot drift apart. Empty strings and
+ * zeros are left out of the text (TENDER_STATE_OMIT_EMPTY). */
 #define STR_FIELDS(X)                                   \
     X("o", order_id) X("i", intent) X("s", status)      \
     X("c", currency) X("rg", region) X("pc", payer_class) \
@@ -28,83 +26,42 @@
     X("cap", captured) X("ref", refunded)               \
     X("fcms", first_capture_ms) X("lca", last_capture_amount) \
     X("pcamt", pending_capture_amount) X("lra", last_refund_amount) \
-    X("lop", last_op) X("lout", last_outcome)           \
-    X("ldc", last_decline) X("lamt", last_amount)
+    X("lamt", last_amount)
+
+/* The uint32_t fields (tender_operation, tender_outcome, decline code). */
+#define UINT_FIELDS(X) X("lop", last_op) X("lout", last_outcome) X("ldc", last_decline)
+
+#define TEXT_FIELD(key, member) TENDER_STATE_TEXT_FIELD(PaypalOrder, key, member, 0),
+#define INT_FIELD(key, member) TENDER_STATE_INT_FIELD(PaypalOrder, key, member, 0),
+#define UINT_FIELD(key, member) TENDER_STATE_UINT_FIELD(PaypalOrder, key, member, 0),
+
+/* A state without an order id is not this plugin's. */
+static const tender_state_field order_fields[] = {
+    STR_FIELDS(TEXT_FIELD) INT_FIELDS(INT_FIELD) UINT_FIELDS(UINT_FIELD)
+};
+
+static const tender_state_codec order_codec = {
+    STATE_VERSION, sizeof(PaypalOrder), order_fields, TENDER_N_ELEMENTS(order_fields),
+    TENDER_STATE_OMIT_EMPTY,
+};
 
 int paypal_state_load(PaypalOrder *o, const char *state)
 {
-    char version[8];
-    memset(o, 0, sizeof *o);
-    if (state == NULL || state[0] == '\0')
-        return 0;
-    if (tender_kv_get(state, "v", version, sizeof version) != 1 ||
-        strcmp(version, STATE_VERSION) != 0)
-        return 0;
-#define LOAD_STR(key, field) \
-    if (tender_kv_get(state, key, o->field, sizeof o->field) != 1) o->field[0] = '\0';
-    STR_FIELDS(LOAD_STR)
-#undef LOAD_STR
-#define LOAD_INT(key, field) o->field = (__typeof__(o->field))tender_kv_get_int(state, key, 0);
-    INT_FIELDS(LOAD_INT)
-#undef LOAD_INT
-    return o->order_id[0] != '\0';
+    return tender_state_decode(&order_codec, state, o) == TENDER_STATE_OK &&
+           o->order_id[0] != '\0';
 }
 
 int paypal_state_save(const PaypalOrder *o, char *out, size_t out_size)
 {
-    char buf[TENDER_RESULT_STATE_MAX] = "";
-    int ok = tender_kv_set(buf, sizeof buf, "v", STATE_VERSION);
-    /* Empty strings and zeros are left out: absent reads back as empty/0. */
-#define SAVE_STR(key, field) \
-    if (o->field[0] != '\0') ok = ok && tender_kv_set(buf, sizeof buf, key, o->field);
-    STR_FIELDS(SAVE_STR)
-#undef SAVE_STR
-#define SAVE_INT(key, field) \
-    if (o->field != 0) ok = ok && tender_kv_set_int(buf, sizeof buf, key, (int64_t)o->field);
-    INT_FIELDS(SAVE_INT)
-#undef SAVE_INT
-    if (!ok || strlen(buf) + 1 > out_size)
-        return 0;
-    memcpy(out, buf, strlen(buf) + 1);
-    return 1;
+    return tender_state_encode(&order_codec, o, out, out_size);
 }
 
 int paypal_ring_contains(const char *ring, const char *id)
 {
-    size_t n = strlen(id);
-    if (n == 0)
-        return 0;
-    for (const char *p = ring; p && *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && memcmp(p, id, n) == 0)
-            return 1;
-        p = comma ? comma + 1 : NULL;
-    }
-    return 0;
+    return tender_id_list_contains(ring, ',', id);
 }
 
 void paypal_ring_add(char *ring, size_t ring_size, const char *id)
 {
-    if (id[0] == '\0' || strchr(id, ',') != NULL || paypal_ring_contains(ring, id))
-        return;
-    /* Drop the oldest entries until the new one fits and the count is kept. */
-    for (;;) {
-        size_t count = ring[0] ? 1 : 0;
-        for (const char *p = ring; *p; p++)
-            count += *p == ',';
-        if (count < PAYPAL_RING_MAX && strlen(ring) + 1 + strlen(id) + 1 <= ring_size)
-            break;
-        char *comma = strchr(ring, ',');
-        if (comma == NULL) {
-            ring[0] = '\0';
-            break;
-        }
-        memmove(ring, comma + 1, strlen(comma + 1) + 1);
-    }
-    if (strlen(id) + 2 > ring_size)
-        return;
-    if (ring[0])
-        strcat(ring, ",");
-    strcat(ring, id);
+    tender_id_list_add(ring, ring_size, ',', PAYPAL_RING_MAX, id);
 }

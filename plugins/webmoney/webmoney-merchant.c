@@ -31,38 +31,17 @@ void wm_lmi_hash(const char *payee_purse, const char *amount, const char *paymen
     for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
         if (parts[i])
             g_checksum_update(sum, (const guchar *)parts[i], (gssize)strlen(parts[i]));
-    const char *hex = g_checksum_get_string(sum);
-    for (size_t i = 0; i < 64; i++)
-        out[i] = g_ascii_toupper(hex[i]);
-    out[64] = '\0';
+    tender_checksum_hex(sum, 1, out, 65);
     g_checksum_free(sum);
-}
-
-int wm_equal_consttime(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    volatile unsigned char diff = (unsigned char)(la != lb);
-    /* Walk the longer length so timing does not leak where they differ. */
-    size_t n = la > lb ? la : lb;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ca = i < la ? (unsigned char)a[i] : 0;
-        unsigned char cb = i < lb ? (unsigned char)b[i] : 0;
-        diff |= (unsigned char)(ca ^ cb);
-    }
-    return diff == 0;
 }
 
 uint32_t wm_payment_number(const char *payment_id)
 {
-    guint8 digest[32];
-    gsize len = sizeof digest;
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_checksum_update(sum, (const guchar *)"webmoney-payment-no:", -1);
     g_checksum_update(sum, (const guchar *)(payment_id ? payment_id : ""), -1);
-    g_checksum_get_digest(sum, digest, &len);
+    uint32_t n = (uint32_t)tender_checksum_number(sum, 4) & 0x7fffffffu;
     g_checksum_free(sum);
-    uint32_t n = ((uint32_t)digest[0] << 24 | (uint32_t)digest[1] << 16 |
-                  (uint32_t)digest[2] << 8 | digest[3]) & 0x7fffffffu;
     return n ? n : 1; /* WebMoney wants a positive number */
 }
 
@@ -78,15 +57,6 @@ GHashTable *wm_form_parse(const char *body, size_t len)
     return form;
 }
 
-void wm_form_add(GString *form, const char *key, const char *value)
-{
-    if (form->len)
-        g_string_append_c(form, '&');
-    g_string_append(form, key);
-    g_string_append_c(form, '=');
-    g_string_append_uri_escaped(form, value ? value : "", NULL, FALSE);
-}
-
 int wm_payment_page_url(const wm_instance *wm, const char *payee, const char *amount_wire,
                         uint32_t payment_no, const char *description,
                         const char *payment_id, char *out, size_t out_size)
@@ -94,13 +64,13 @@ int wm_payment_page_url(const wm_instance *wm, const char *payee, const char *am
     char no[16];
     g_snprintf(no, sizeof no, "%u", payment_no);
     GString *url = g_string_new(NULL);
-    wm_form_add(url, "LMI_PAYEE_PURSE", payee);
-    wm_form_add(url, "LMI_PAYMENT_AMOUNT", amount_wire);
-    wm_form_add(url, "LMI_PAYMENT_NO", no);
-    wm_form_add(url, "LMI_PAYMENT_DESC", description);
+    tender_form_append_pair(url, "LMI_PAYEE_PURSE", payee, 0);
+    tender_form_append_pair(url, "LMI_PAYMENT_AMOUNT", amount_wire, 0);
+    tender_form_append_pair(url, "LMI_PAYMENT_NO", no, 0);
+    tender_form_append_pair(url, "LMI_PAYMENT_DESC", description, 0);
     if (wm->test_mode)
-        wm_form_add(url, "LMI_SIM_MODE", "0"); /* test mode: simulate success */
-    wm_form_add(url, WM_FIELD_PAYMENT_ID, payment_id);
+        tender_form_append_pair(url, "LMI_SIM_MODE", "0", 0); /* test mode: simulate success */
+    tender_form_append_pair(url, WM_FIELD_PAYMENT_ID, payment_id, 0);
     g_string_prepend(url, "https://merchant.web.money/lmi/payment_utf.asp?");
     int ok = tender_copy_string(out, out_size, url->str);
     g_string_free(url, TRUE);
@@ -176,7 +146,7 @@ static int verify_form(const wm_instance *wm, GHashTable *form, int *pre, tender
                 f.payer_purse, f.payer_wm, expected);
     /* WebMoney writes the hash in upper case; accept it written in either. */
     char *given = g_ascii_strup(f.hash, -1);
-    int ok = wm_equal_consttime(expected, given);
+    int ok = tender_secure_streq(expected, given);
     g_free(given);
     if (!ok) {
         tender_result_decline(res, TENDER_DECLINE_SECURITY_CHECK_FAILED, "bad_hash",

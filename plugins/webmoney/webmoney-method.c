@@ -22,17 +22,6 @@
 
 /* ---- small shared helpers ------------------------------------------------ */
 
-void wm_sha256_hex(const void *data, size_t len, int upper, char out[65])
-{
-    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-    g_checksum_update(sum, data, (gssize)len);
-    const char *hex = g_checksum_get_string(sum);
-    for (size_t i = 0; i < 64; i++)
-        out[i] = upper ? g_ascii_toupper(hex[i]) : hex[i];
-    out[64] = '\0';
-    g_checksum_free(sum);
-}
-
 void wm_set_display(tender_result *res, const char *purse, const char *wmid)
 {
     const wm_purse_type *type = wm_purse_type_of(purse[0]);
@@ -93,51 +82,39 @@ static int read_payees(wm_instance *wm, const char *list, char *error, size_t er
 static int wm_create(const tender_host_services *host, const char *method_id, void **instance,
                      char *error, size_t error_size)
 {
-    if (host == NULL || host->now_ms == NULL || host->config_string == NULL ||
-        host->config_bool == NULL)
+    if (!tender_host_services_complete(host))
         return fail(error, error_size, "webmoney: the host lacks clock or config services");
     wm_instance *wm = g_new0(wm_instance, 1);
     wm->host = host;
     tender_copy_string(wm->method_id, sizeof wm->method_id, method_id);
 
     char text[256];
-    int rc = 0;
-    int got = host->config_string(host, method_id, "mode", text, sizeof text);
-    if (got < 0)
-        rc = fail(error, error_size, "webmoney settings: mode must be a string (\"sandbox\")");
-    else if (got == 1 && strcmp(text, "sandbox") != 0)
-        rc = fail(error, error_size,
-                  "webmoney settings: mode must be \"sandbox\": the live WebMoney interfaces "
-                  "(Web Merchant Interface, X2/X5) are not built in");
-
+    int rc = tender_setting_require_sandbox(host, method_id, "webmoney settings", error,
+                                            error_size);
     if (rc == 0) {
-        got = host->config_string(host, method_id, "payee_purse", text, sizeof text);
+        int got = tender_setting_string(host, method_id, "payee_purse", DEFAULT_PAYEES, text,
+                                        sizeof text, NULL, 0);
         if (got < 0)
             rc = fail(error, error_size,
                       "webmoney settings: payee_purse must be a string of purses, "
                       "e.g. \"Z100000000001,E100000000001\"");
         else
-            rc = read_payees(wm, got == 1 ? text : DEFAULT_PAYEES, error, error_size);
+            rc = read_payees(wm, text, error, error_size);
     }
 
     if (rc == 0) {
-        got = host->config_string(host, method_id, "secret_key", text, sizeof text);
+        int got = tender_setting_string(host, method_id, "secret_key", DEFAULT_SECRET, text,
+                                        sizeof text, NULL, 0);
         if (got < 0 || (got == 1 && (text[0] == '\0' || strlen(text) > SECRET_KEY_MAX)))
             rc = fail(error, error_size,
                       "webmoney settings: secret_key must be a string of 1 to 50 characters");
         else
-            tender_copy_string(wm->secret_key, sizeof wm->secret_key,
-                               got == 1 ? text : DEFAULT_SECRET);
+            tender_copy_string(wm->secret_key, sizeof wm->secret_key, text);
     }
 
-    if (rc == 0) {
-        int flag = 0;
-        got = host->config_bool(host, method_id, "test_mode", &flag);
-        if (got < 0)
-            rc = fail(error, error_size, "webmoney settings: test_mode must be true or false");
-        else
-            wm->test_mode = got == 1 ? flag : 0;
-    }
+    if (rc == 0 && tender_setting_bool(host, method_id, "test_mode", 0, &wm->test_mode, NULL,
+                                       0) < 0)
+        rc = fail(error, error_size, "webmoney settings: test_mode must be true or false");
 
     if (rc != 0) {
         g_free(wm);
@@ -193,6 +170,18 @@ static int read_protection(const tender_request *req, const char **code, tender_
     return (int)days;
 }
 
+/* The parameters of purchase; the SDK checks the required ones. */
+static const tender_param_spec wm_params[] = {
+    {sizeof(tender_param_spec), "purse", TENDER_PARAM_REQUIRED,
+     "payer's purse: type letter + 12 digits (Z USD, E EUR, K KZT, B BYN, V VND, Y UZS)"},
+    {sizeof(tender_param_spec), "wmid", TENDER_PARAM_REQUIRED, "payer's WMID: 12 digits"},
+    {sizeof(tender_param_spec), "protection_days", 0,
+     "protect the transfer with a code for 1-255 days"},
+    {sizeof(tender_param_spec), "protection_code", TENDER_PARAM_SENSITIVE,
+     "the payer's protection code (with protection_days)"},
+    {sizeof(tender_param_spec), "description", 0, "what is paid for (LMI_PAYMENT_DESC)"},
+};
+
 static void wm_purchase(void *instance, const tender_request *req, tender_result *res)
 {
     const wm_instance *wm = instance;
@@ -208,15 +197,13 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
                               "amount must be above zero");
         return;
     }
+    /* purse and wmid, as the method's specs flag them. */
+    if (!tender_check_required_params(wm_params, G_N_ELEMENTS(wm_params), req, "-4", res))
+        return;
     const char *purse = tender_request_param(req, "purse");
     if (!wm_check_payer_purse(purse, req->currency, res))
         return;
     const char *wmid = tender_request_param(req, "wmid");
-    if (wmid == NULL || wmid[0] == '\0') {
-        tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-15",
-                              "wmid is required: the payer's 12-digit WebMoney ID");
-        return;
-    }
     if (!wm_wmid_well_formed(wmid)) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_ACCOUNT, "-15",
                               "wmid must be exactly 12 digits");
@@ -258,7 +245,7 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
     tender_kv_set(state, sizeof state, "payee", payee);
     tender_kv_set_int(state, sizeof state, "amount", req->amount);
     tender_kv_set(state, sizeof state, "currency", req->currency);
-    tender_kv_set_int(state, sizeof state, "created", wm->host->now_ms(wm->host));
+    tender_kv_set_int(state, sizeof state, "created", tender_now_ms(wm->host));
 
     if (days > 0) {
         wm_protected_start(wm, req, days, code, state, sizeof state, res);
@@ -288,7 +275,7 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
     res->action_kind = TENDER_ACTION_REDIRECT;
     TENDER_SETF(res, action_hint, "Pay %s %s from your %s purse on the WebMoney payment page.",
                 amount_wire, req->currency, type->title);
-    res->action_expires_ms = wm->host->now_ms(wm->host) + (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
+    res->action_expires_ms = tender_now_ms(wm->host) + (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
     TENDER_SETF(res, details, "lmi_payment_no=%u\nlmi_payment_amount=%s\nwmid=%s\n", no,
                 amount_wire, wmid);
     TENDER_SET(res, raw_code, "0");
@@ -319,7 +306,7 @@ static void merchant_sync(const wm_instance *wm, const tender_request *req, tend
     }
     int64_t expires = tender_kv_get_int(state, "created", 0) +
                       (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
-    if (wm->host->now_ms(wm->host) >= expires) {
+    if (tender_now_ms(wm->host) >= expires) {
         tender_result_decline(res, TENDER_DECLINE_ACTION_EXPIRED, "page_expired",
                               "the payer did not pay on the WebMoney payment page in time");
         res->event = TENDER_EVENT_EXPIRED;
@@ -367,19 +354,6 @@ static void wm_sync(void *instance, const tender_request *req, tender_result *re
 
 /* The amount an earlier refund with this transfer number moved, or -1. The
  * list is "no:amount;no:amount". */
-static int64_t find_refund(const char *list, const char *no)
-{
-    size_t len = strlen(no);
-    for (const char *p = list; p && *p;) {
-        if (strncmp(p, no, len) == 0 && p[len] == ':')
-            return g_ascii_strtoll(p + len + 1, NULL, 10);
-        p = strchr(p, ';');
-        if (p)
-            p++;
-    }
-    return -1;
-}
-
 static void wm_refund(void *instance, const tender_request *req, tender_result *res)
 {
     const wm_instance *wm = instance;
@@ -401,7 +375,7 @@ static void wm_refund(void *instance, const tender_request *req, tender_result *
     }
     char no[24];
     g_snprintf(no, sizeof no, "%" G_GUINT64_FORMAT, wm_sandbox_refund_no(req->request_id));
-    int64_t earlier = find_refund(list, no);
+    int64_t earlier = tender_id_list_amount(list, ';', ':', no);
     if (earlier >= 0) {
         /* X2 refuses a repeated tranid: the transfer was already made. */
         res->amount = earlier;
@@ -425,12 +399,10 @@ static void wm_refund(void *instance, const tender_request *req, tender_result *
         return;
     }
 
-    char next[TENDER_RESULT_STATE_MAX], entry[64];
+    char next[TENDER_RESULT_STATE_MAX];
     tender_copy_string(next, sizeof next, state);
-    g_snprintf(entry, sizeof entry, "%s%s:%" G_GINT64_FORMAT, list[0] ? ";" : "", no,
-               req->amount);
-    g_strlcat(list, entry, sizeof list);
-    if (!tender_kv_set(next, sizeof next, "refunds", list) ||
+    if (tender_id_list_add_amount(list, sizeof list, ';', ':', SIZE_MAX, no, req->amount) != 1 ||
+        !tender_kv_set(next, sizeof next, "refunds", list) ||
         !tender_kv_set_int(next, sizeof next, "refunded", refunded + req->amount)) {
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "too_many_refunds",
                               "this payment has too many refunds to record another");
@@ -463,16 +435,6 @@ static const tender_currency_fact currencies[] = {
     {sizeof(tender_currency_fact), "UZS", -1, 0, 0, NULL}, /* Y */
 };
 
-static const tender_param_spec params[] = {
-    {sizeof(tender_param_spec), "purse", TENDER_PARAM_REQUIRED,
-     "payer's purse: type letter + 12 digits (Z USD, E EUR, K KZT, B BYN, V VND, Y UZS)"},
-    {sizeof(tender_param_spec), "wmid", TENDER_PARAM_REQUIRED, "payer's WMID: 12 digits"},
-    {sizeof(tender_param_spec), "protection_days", 0,
-     "protect the transfer with a code for 1-255 days"},
-    {sizeof(tender_param_spec), "protection_code", TENDER_PARAM_SENSITIVE,
-     "the payer's protection code (with protection_days)"},
-    {sizeof(tender_param_spec), "description", 0, "what is paid for (LMI_PAYMENT_DESC)"},
-};
 
 static const tender_param_spec action_params[] = {
     {sizeof(tender_param_spec), "protection_code", TENDER_PARAM_SENSITIVE,
@@ -506,8 +468,8 @@ static const tender_method method = {
     .regions = regions,
     .currencies = currencies,
     .n_currencies = G_N_ELEMENTS(currencies),
-    .params = params,
-    .n_params = G_N_ELEMENTS(params),
+    .params = wm_params,
+    .n_params = G_N_ELEMENTS(wm_params),
     .action_params = action_params,
     .n_action_params = G_N_ELEMENTS(action_params),
     .hold_seconds = 0,
@@ -516,19 +478,8 @@ static const tender_method method = {
     .ops = &ops,
 };
 
-static const tender_method *const methods[] = {&method};
-
-static const tender_plugin_descriptor descriptor = {
-    .struct_size = sizeof(tender_plugin_descriptor),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .id = "webmoney",
-    .name = "WebMoney",
-    .version = "1.0.0",
-    .description = "WebMoney purses: merchant payment page with LMI_HASH-signed notifications, "
-                   "code-protected transfers, refunds; offline sandbox",
-    .methods = methods,
-    .n_methods = 1,
-};
-
-TENDER_PLUGIN_DEFINE(descriptor)
+TENDER_PLUGIN_DEFINE_ONE_METHOD(
+    "webmoney", "WebMoney", "1.0.0",
+    "WebMoney purses: merchant payment page with LMI_HASH-signed notifications, "
+    "code-protected transfers, refunds; offline sandbox",
+    method)

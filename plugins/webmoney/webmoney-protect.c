@@ -25,7 +25,7 @@ void wm_protection_digest(const char *salt_hex, const char *payment_id, const ch
     g_checksum_update(sum, (const guchar *)(payment_id ? payment_id : ""), -1);
     g_checksum_update(sum, (const guchar *)"\n", 1);
     g_checksum_update(sum, (const guchar *)code, -1);
-    tender_copy_string(out, 65, g_checksum_get_string(sum));
+    tender_checksum_hex(sum, 0, out, 65);
     g_checksum_free(sum);
 }
 
@@ -39,17 +39,13 @@ static void make_salt(const wm_instance *wm, const tender_request *req, char out
     if (h && TENDER_HAS_FIELD(h, tender_host_services, random_bytes) && h->random_bytes) {
         h->random_bytes(h, bytes, sizeof bytes);
     } else {
-        char digest[65];
         char *seed = g_strdup_printf("salt\n%s\n%s", req->payment_id ? req->payment_id : "",
                                      req->request_id ? req->request_id : "");
-        wm_sha256_hex(seed, strlen(seed), 0, digest);
+        tender_digest_hex(G_CHECKSUM_SHA256, seed, strlen(seed), 0, out, 33);
         g_free(seed);
-        memcpy(out, digest, 32);
-        out[32] = '\0';
         return;
     }
-    for (size_t i = 0; i < sizeof bytes; i++)
-        g_snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+    tender_hex_encode(bytes, sizeof bytes, 0, out, 33);
 }
 
 /* Fill the action of a locked transfer. */
@@ -74,7 +70,7 @@ void wm_protected_start(const wm_instance *wm, const tender_request *req, int da
     wm_protection_digest(salt, req->payment_id, code, digest);
     g_snprintf(trans, sizeof trans, "%" G_GUINT64_FORMAT,
                wm_sandbox_transfer_no(req->payment_id));
-    int64_t expires = wm->host->now_ms(wm->host) + (int64_t)days * DAY_MS;
+    int64_t expires = tender_now_ms(wm->host) + (int64_t)days * DAY_MS;
 
     tender_kv_set(state, state_size, "flow", "protected");
     tender_kv_set(state, state_size, "status", "locked");
@@ -122,7 +118,7 @@ void wm_protected_sync(const wm_instance *wm, const tender_request *req, tender_
     int left = WM_PROTECTION_ATTEMPTS - (int)tender_kv_get_int(state, "tries", 0);
 
     if (strcmp(status, "locked") == 0) {
-        if (wm->host->now_ms(wm->host) >= expires) {
+        if (tender_now_ms(wm->host) >= expires) {
             settle_expired(req, trans, res);
             return;
         }
@@ -176,7 +172,7 @@ void wm_complete_action(void *instance, const tender_request *req, tender_result
         res->event = TENDER_EVENT_NONE;
         return;
     }
-    if (wm->host->now_ms(wm->host) >= expires) {
+    if (tender_now_ms(wm->host) >= expires) {
         settle_expired(req, trans, res);
         return;
     }
@@ -196,7 +192,7 @@ void wm_complete_action(void *instance, const tender_request *req, tender_result
     char next[TENDER_RESULT_STATE_MAX];
     tender_copy_string(next, sizeof next, state);
 
-    if (wm_equal_consttime(given, digest)) {
+    if (tender_secure_streq(given, digest)) {
         tender_kv_set(next, sizeof next, "status", "released");
         TENDER_SET(res, plugin_state, next);
         res->event = TENDER_EVENT_CAPTURED;

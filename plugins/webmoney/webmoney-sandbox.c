@@ -47,16 +47,11 @@ int wm_sandbox_check_payer(const char *purse, const char *wmid, tender_result *r
  * numbers, well below X2's 2^53 bound), derived from a label and an id. */
 static uint64_t derive_number(const char *label, const char *id)
 {
-    guint8 digest[32];
-    gsize len = sizeof digest;
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_checksum_update(sum, (const guchar *)label, -1);
     g_checksum_update(sum, (const guchar *)(id ? id : ""), -1);
-    g_checksum_get_digest(sum, digest, &len);
+    uint64_t n = tender_checksum_number(sum, 8);
     g_checksum_free(sum);
-    uint64_t n = 0;
-    for (int i = 0; i < 8; i++)
-        n = n << 8 | digest[i];
     return UINT64_C(1000000000) + n % UINT64_C(9000000000);
 }
 
@@ -73,17 +68,6 @@ uint64_t wm_sandbox_transfer_no(const char *payment_id)
 uint64_t wm_sandbox_refund_no(const char *request_id)
 {
     return derive_number("webmoney-refund:", request_id);
-}
-
-void wm_sandbox_trans_date(int64_t now_ms, char *out, size_t out_size)
-{
-    GDateTime *utc = g_date_time_new_from_unix_utc(now_ms / 1000);
-    GDateTime *msk = g_date_time_add_hours(utc, 3); /* Moscow time, no DST */
-    char *text = g_date_time_format(msk, "%Y%m%d %H:%M:%S");
-    tender_copy_string(out, out_size, text);
-    g_free(text);
-    g_date_time_unref(msk);
-    g_date_time_unref(utc);
 }
 
 void wm_sandbox_notification(void *instance, const tender_request *req, const char *event,
@@ -118,36 +102,37 @@ void wm_sandbox_notification(void *instance, const tender_request *req, const ch
     g_snprintf(invs, sizeof invs, "%" G_GUINT64_FORMAT, wm_sandbox_invoice_no(req->payment_id));
     g_snprintf(trans, sizeof trans, "%" G_GUINT64_FORMAT,
                wm_sandbox_transfer_no(req->payment_id));
-    wm_sandbox_trans_date(wm->host->now_ms(wm->host), date, sizeof date);
+    /* LMI_SYS_TRANS_DATE: Moscow time (UTC+3, no DST), as WebMoney writes it. */
+    tender_time_format(tender_now_ms(wm->host), 3 * 60, "%Y%m%d %H:%M:%S", date, sizeof date);
     const char *mode = wm->test_mode ? "1" : "0";
 
     GString *form = g_string_new(NULL);
     if (event && strcmp(event, "prerequest") == 0) {
-        wm_form_add(form, "LMI_PREREQUEST", "1");
-        wm_form_add(form, "LMI_PAYEE_PURSE", payee);
-        wm_form_add(form, "LMI_PAYMENT_AMOUNT", amount_wire);
-        wm_form_add(form, "LMI_PAYMENT_NO", no_text);
-        wm_form_add(form, "LMI_MODE", mode);
-        wm_form_add(form, "LMI_PAYER_WM", wmid);
-        wm_form_add(form, "LMI_PAYER_PURSE", payer);
-        wm_form_add(form, "LMI_PAYMENT_DESC", desc);
-        wm_form_add(form, WM_FIELD_PAYMENT_ID, req->payment_id);
+        tender_form_append_pair(form, "LMI_PREREQUEST", "1", 0);
+        tender_form_append_pair(form, "LMI_PAYEE_PURSE", payee, 0);
+        tender_form_append_pair(form, "LMI_PAYMENT_AMOUNT", amount_wire, 0);
+        tender_form_append_pair(form, "LMI_PAYMENT_NO", no_text, 0);
+        tender_form_append_pair(form, "LMI_MODE", mode, 0);
+        tender_form_append_pair(form, "LMI_PAYER_WM", wmid, 0);
+        tender_form_append_pair(form, "LMI_PAYER_PURSE", payer, 0);
+        tender_form_append_pair(form, "LMI_PAYMENT_DESC", desc, 0);
+        tender_form_append_pair(form, WM_FIELD_PAYMENT_ID, req->payment_id, 0);
     } else if (event && strcmp(event, "paid") == 0) {
         char hash[65];
         wm_lmi_hash(payee, amount_wire, no_text, mode, invs, trans, date, wm->secret_key, payer,
                     wmid, hash);
-        wm_form_add(form, "LMI_PAYEE_PURSE", payee);
-        wm_form_add(form, "LMI_PAYMENT_AMOUNT", amount_wire);
-        wm_form_add(form, "LMI_PAYMENT_NO", no_text);
-        wm_form_add(form, "LMI_MODE", mode);
-        wm_form_add(form, "LMI_SYS_INVS_NO", invs);
-        wm_form_add(form, "LMI_SYS_TRANS_NO", trans);
-        wm_form_add(form, "LMI_SYS_TRANS_DATE", date);
-        wm_form_add(form, "LMI_PAYER_PURSE", payer);
-        wm_form_add(form, "LMI_PAYER_WM", wmid);
-        wm_form_add(form, "LMI_PAYMENT_DESC", desc);
-        wm_form_add(form, "LMI_HASH", hash);
-        wm_form_add(form, WM_FIELD_PAYMENT_ID, req->payment_id);
+        tender_form_append_pair(form, "LMI_PAYEE_PURSE", payee, 0);
+        tender_form_append_pair(form, "LMI_PAYMENT_AMOUNT", amount_wire, 0);
+        tender_form_append_pair(form, "LMI_PAYMENT_NO", no_text, 0);
+        tender_form_append_pair(form, "LMI_MODE", mode, 0);
+        tender_form_append_pair(form, "LMI_SYS_INVS_NO", invs, 0);
+        tender_form_append_pair(form, "LMI_SYS_TRANS_NO", trans, 0);
+        tender_form_append_pair(form, "LMI_SYS_TRANS_DATE", date, 0);
+        tender_form_append_pair(form, "LMI_PAYER_PURSE", payer, 0);
+        tender_form_append_pair(form, "LMI_PAYER_WM", wmid, 0);
+        tender_form_append_pair(form, "LMI_PAYMENT_DESC", desc, 0);
+        tender_form_append_pair(form, "LMI_HASH", hash, 0);
+        tender_form_append_pair(form, WM_FIELD_PAYMENT_ID, req->payment_id, 0);
     } else {
         g_string_free(form, TRUE);
         tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "unknown_event",

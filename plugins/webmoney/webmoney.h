@@ -20,6 +20,7 @@
 
 #include <glib.h>
 
+#include <tender/sdk-glib.h>
 #include <tender/sdk.h>
 
 /* Method id, as the host knows it. */
@@ -105,10 +106,6 @@ void wm_lmi_hash(const char *payee_purse, const char *amount, const char *paymen
                  const char *trans_date, const char *secret_key,
                  const char *payer_purse, const char *payer_wm, char out[65]);
 
-/* Compare two NUL-terminated strings in time that depends only on their
- * lengths, so a forger learns nothing from timing. 1 when equal. */
-int wm_equal_consttime(const char *a, const char *b);
-
 /* LMI_PAYMENT_NO for a payment: WebMoney wants a positive 32-bit integer, so
  * it is derived deterministically from the host's payment id. */
 uint32_t wm_payment_number(const char *payment_id);
@@ -116,9 +113,6 @@ uint32_t wm_payment_number(const char *payment_id);
 /* Parse an application/x-www-form-urlencoded body into a table of decoded
  * strings (owned). NULL when the body is not a valid form. */
 GHashTable *wm_form_parse(const char *body, size_t len);
-
-/* Append "key=value" (value percent-encoded) to a form being built. */
-void wm_form_add(GString *form, const char *key, const char *value);
 
 /* The merchant payment page URL for a payment; out of out_size bytes.
  * Returns 1 when it fit. */
@@ -163,18 +157,11 @@ uint64_t wm_sandbox_transfer_no(const char *payment_id);
  * refund is recognised (X2's tranid). */
 uint64_t wm_sandbox_refund_no(const char *request_id);
 
-/* LMI_SYS_TRANS_DATE for a moment: "YYYYMMDD HH:MM:SS", Moscow time (UTC+3)
- * as WebMoney writes it. out: at least 18 bytes. */
-void wm_sandbox_trans_date(int64_t now_ms, char *out, size_t out_size);
-
 void wm_sandbox_notification(void *instance, const tender_request *req, const char *event,
                              tender_result *res);
 const tender_fixture *wm_sandbox_fixtures(size_t *n);
 
 /* ---- small shared helpers (webmoney-method.c) ----------------------------- */
-
-/* Hex SHA-256 of data (lower case). out: 65 bytes. */
-void wm_sha256_hex(const void *data, size_t len, int upper, char out[65]);
 
 /* Fill res's display data from a payer purse and WMID. */
 void wm_set_display(tender_result *res, const char *purse, const char *wmid);

@@ -13,6 +13,8 @@
 
 #include <tender/decline.h>
 #include <tender/plugin.h>
+#include <tender/sdk-names.h>
+#include <tender/sdk-state.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +37,18 @@ extern "C" {
             return NULL;                                                       \
         return &(descriptor);                                                  \
     }
+
+/* The whole descriptor of a plugin with one method, and its entry point
+ * (TENDER_PLUGIN_DEFINE): id, name, version and description as
+ * tender_plugin_descriptor documents them; method is a static const
+ * tender_method. Use once per plugin, at file scope. */
+#define TENDER_PLUGIN_DEFINE_ONE_METHOD(plugin_id, plugin_name, plugin_version,           \
+                                        plugin_description, method)                       \
+    static const tender_method *const tender_plugin_methods_[] = {&(method)};             \
+    static const tender_plugin_descriptor tender_plugin_descriptor_ = {                   \
+        sizeof(tender_plugin_descriptor), TENDER_ABI_MAJOR, TENDER_ABI_MINOR, (plugin_id), \
+        (plugin_name), (plugin_version), (plugin_description), tender_plugin_methods_, 1}; \
+    TENDER_PLUGIN_DEFINE(tender_plugin_descriptor_)
 
 /* Copy src (NULL: empty) into dst of dst_size bytes, always NUL-terminated,
  * truncating at a UTF-8 character boundary. Returns 1 when it all fit. */
@@ -98,6 +112,112 @@ int tender_kv_set_int(char *buf, size_t buf_size, const char *key, int64_t value
 void tender_log(const tender_host_services *host, tender_log_level level,
                 const char *method_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* ---- processor codes ------------------------------------------------------ */
+/* One row of a plugin-static table from the processor's own codes to the
+ * standard decline codes. */
+typedef struct tender_decline_map {
+    const char *raw;           /* the processor's code, matched exactly */
+    tender_decline_code code;
+} tender_decline_map;
+
+/* The decline code of raw in map[0..n), or fallback when raw is NULL or
+ * not in the table (do_not_honor is the safe choice: no retry advised). */
+tender_decline_code tender_decline_for_raw(const tender_decline_map *map, size_t n,
+                                           const char *raw, tender_decline_code fallback);
+
+/* ---- settings ------------------------------------------------------------ */
+/* Typed reads of the method's own settings (the host's config_* services)
+ * with the checks every plugin makes. Each returns 1 when the key is
+ * present (and *out set), 0 when absent (*out set to fallback), -1 when it
+ * has another type or does not fit: then error (error_size bytes) says so,
+ * naming the key, and *out holds the fallback. A host that lends no
+ * settings service reads as "absent". */
+int tender_setting_string(const tender_host_services *host, const char *method_id,
+                          const char *key, const char *fallback, char *out, size_t out_size,
+                          char *error, size_t error_size);
+int tender_setting_int64(const tender_host_services *host, const char *method_id,
+                         const char *key, int64_t fallback, int64_t *out, char *error,
+                         size_t error_size);
+int tender_setting_bool(const tender_host_services *host, const char *method_id,
+                        const char *key, int fallback, int *out, char *error,
+                        size_t error_size);
+
+/* The "mode" setting every bundled method shares: absent means "sandbox",
+ * the only processor a plugin without a transport has. Returns 0 when the
+ * mode is "sandbox"; else -1 with a message in error that names the setting,
+ * the value and what `label` (the plugin's name for messages, e.g.
+ * "webmoney") accepts. */
+int tender_setting_require_sandbox(const tender_host_services *host, const char *method_id,
+                                   const char *label, char *error, size_t error_size);
+
+/* 1 when the host lends every 1.0 service a plugin needs: log, clock,
+ * randomness and the three settings reads. A plugin's create refuses a host
+ * without them rather than crash on a NULL slot later. */
+int tender_host_services_complete(const tender_host_services *host);
+
+/* The host's clock (ms since the epoch, UTC): the only clock a plugin may
+ * use, since the host can run on a fixed or advanced one. 0 from a host
+ * without a clock. */
+int64_t tender_now_ms(const tender_host_services *host);
+
+/* ---- required parameters -------------------------------------------------- */
+/* The first parameter among specs[0..n_specs) flagged TENDER_PARAM_REQUIRED
+ * that req lacks or carries empty, or NULL when every one is there. Check
+ * authorize/purchase against tender_method.params, complete_action against
+ * action_params. */
+const char *tender_missing_required_param(const tender_param_spec *specs, size_t n_specs,
+                                          const tender_request *req);
+
+/* The check above, finishing res when a parameter is missing: DECLINED with
+ * TENDER_DECLINE_INVALID_REQUEST, raw_code, and the message "NAME is
+ * required: DESCRIPTION". Returns 1 when every required parameter is there
+ * (res untouched), 0 after declining. */
+int tender_check_required_params(const tender_param_spec *specs, size_t n_specs,
+                                 const tender_request *req, const char *raw_code,
+                                 tender_result *res);
+
+/* ---- secrets ----------------------------------------------------------------- */
+/* 1 when a and b hold the same a_len and b_len bytes. The time taken
+ * depends on the lengths only, never on where the bytes differ, so a
+ * signature, MAC or code compared with it leaks nothing through timing. */
+int tender_secure_equal(const void *a, size_t a_len, const void *b, size_t b_len);
+/* The same for NUL-terminated strings (NULL equals nothing, not even NULL). */
+int tender_secure_streq(const char *a, const char *b);
+
+/* ---- fixtures ----------------------------------------------------------------- */
+/* Rows of a plugin's sandbox fixture table (tender_fixture). params and
+ * complete are arrays (not pointers): their length is counted here. */
+#define TENDER_N_ELEMENTS(array) (sizeof(array) / sizeof((array)[0]))
+
+/* A fixture the first call settles: outcome, and decline when DECLINED. */
+#define TENDER_FIXTURE(name, region, currency, amount, tier, params, outcome, decline)     \
+    {sizeof(tender_fixture), (name), (region), (currency), (amount), (tier), (params),  \
+     TENDER_N_ELEMENTS(params), (outcome), (decline), NULL, 0, NULL, 0}
+
+/* A fixture that asks for the payer's action, finished by complete_action
+ * with `complete` (an array of tender_param), then settles as `after`. */
+#define TENDER_FIXTURE_COMPLETE(name, region, currency, amount, tier, params, complete,   \
+                                after)                                                   \
+    {sizeof(tender_fixture), (name), (region), (currency), (amount), (tier), (params),  \
+     TENDER_N_ELEMENTS(params), TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE,     \
+     (complete), TENDER_N_ELEMENTS(complete), NULL, (after)}
+
+/* A fixture that asks for the payer's action, finished by the sandbox
+ * notification for `event` (e.g. "paid"), then settles as `after`. */
+#define TENDER_FIXTURE_EVENT(name, region, currency, amount, tier, params, event, after)   \
+    {sizeof(tender_fixture), (name), (region), (currency), (amount), (tier), (params),  \
+     TENDER_N_ELEMENTS(params), TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE,     \
+     NULL, 0, (event), (after)}
+
+/* Defines `static const tender_fixture *fn(size_t *n)` returning the
+ * plugin-static array `table`: the tender_method_ops.sandbox_fixtures slot. */
+#define TENDER_FIXTURES_FUNCTION(fn, table)                                              \
+    static const tender_fixture *fn(size_t *n)                                           \
+    {                                                                                    \
+        *n = TENDER_N_ELEMENTS(table);                                                   \
+        return (table);                                                                  \
+    }
 
 #ifdef __cplusplus
 }

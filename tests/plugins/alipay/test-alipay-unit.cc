@@ -430,3 +430,31 @@ TEST(AlipayTrade, StateRoundTripAndBound)
     EXPECT_FALSE(alipay_trade_load(&u, "v=1&otn=x&st=WAIT_BUYER_PAY&tot=5&ref=6"));
     EXPECT_FALSE(alipay_trade_load(&u, "card=1"));
 }
+
+// alipay_json_to_params on json-glib: values that are not strings keep their
+// exact text wherever the parser stands (last member, before a ',', across
+// lines), and a name repeated in a nested object is refused too.
+TEST(AlipayJson, ExactTextOfNonStringsAcrossLines)
+{
+    AlipayParams *q = alipay_json_to_params("{\"n\" : 1e2 ,\n \"s\": \"a,b}\",\n"
+                                            "  \"o\": {\"k\": [true,\n null]},\n"
+                                            "\"z\":null}");
+    ASSERT_NE(q, nullptr);
+    EXPECT_STREQ(alipay_params_get(q, "n"), "1e2");
+    EXPECT_STREQ(alipay_params_get(q, "s"), "a,b}");
+    EXPECT_STREQ(alipay_params_get(q, "o"), "{\"k\": [true,\n null]}");
+    EXPECT_STREQ(alipay_params_get(q, "z"), "null");
+    ASSERT_EQ(alipay_params_count(q), 4u);
+    EXPECT_STREQ(alipay_params_key(q, 0), "n");
+    EXPECT_STREQ(alipay_params_key(q, 3), "z");
+    alipay_params_free(q);
+    q = alipay_json_to_params("{\"a\":-0.5}");
+    ASSERT_NE(q, nullptr);
+    EXPECT_STREQ(alipay_params_get(q, "a"), "-0.5");
+    alipay_params_free(q);
+    EXPECT_EQ(alipay_json_to_params("{\"a\":{\"b\":1,\"b\":2}}"), nullptr);
+    // The same name in two objects is no repeat.
+    q = alipay_json_to_params("{\"a\":[{\"b\":1},{\"b\":2}]}");
+    EXPECT_NE(q, nullptr);
+    alipay_params_free(q);
+}
