@@ -18,6 +18,32 @@ static gint64 usage_lookup(const char *key, gpointer ledger)
     return tender_ledger_usage_get(ledger, key);
 }
 
+/* The method's own TENDER_PARAM_REQUIRED specs, enforced by the host too:
+ * a request without one is bad input, refused before anything is recorded
+ * or any plugin is called (the plugin checks again; a plugin that forgot to
+ * cannot be reached without them). The message names the parameter, never a
+ * value. */
+static gboolean check_required_params(const TenderMethodInfo *info, const TenderPayRequest *r,
+                                      GError **error)
+{
+    for (guint i = 0; info->params && i < info->params->len; i++) {
+        const TenderParamInfo *spec = g_ptr_array_index(info->params, i);
+        if (!(spec->flags & TENDER_PARAM_REQUIRED))
+            continue;
+        gboolean given = FALSE;
+        for (gsize k = 0; k < r->n_params && !given; k++)
+            given = g_strcmp0(r->params[k].key, spec->name) == 0 && r->params[k].value[0] != '\0';
+        if (!given) {
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                        "%s needs the parameter '%s'%s%s", info->id, spec->name,
+                        spec->description && spec->description[0] ? ": " : "",
+                        spec->description ? spec->description : "");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean validate_pay(TenderHost *host, const TenderPayRequest *r, HostMethod **m_out,
                              gint64 *amount_out, GError **error)
 {
@@ -59,6 +85,8 @@ static gboolean validate_pay(TenderHost *host, const TenderPayRequest *r, HostMe
                         "request parameter %zu has no key or value", i);
             return FALSE;
         }
+    if (!check_required_params(m->info, r, error))
+        return FALSE;
     *m_out = m;
     return TRUE;
 }

@@ -270,6 +270,39 @@ TEST_F(Sensitive, ErrorsNeverQuoteSecrets)
     g_clear_error(&error);
 }
 
+// The host enforces TENDER_PARAM_REQUIRED itself: a payment without a
+// required parameter (absent or empty) is bad input, refused before anything
+// is recorded or the plugin is called.
+TEST_F(Sensitive, MissingRequiredParameterIsRefusedByTheHost)
+{
+    for (const char *number : {(const char *)nullptr, ""}) {
+        std::vector<tender_param> params = {{"cvc", "737"}};
+        if (number)
+            params.push_back({"number", number});
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
+        req.method = "fx_echo";
+        req.region = "US";
+        req.currency = "USD";
+        req.amount = "10.00";
+        req.idempotency_key = "missing-number";
+        req.params = params.data();
+        req.n_params = params.size();
+        GError *error = nullptr;
+        EXPECT_EQ(tender_host_pay(host, &req, &error), nullptr);
+        ASSERT_NE(error, nullptr);
+        EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT));
+        EXPECT_NE(std::string(error->message).find("'number'"), std::string::npos)
+            << error->message;
+        g_clear_error(&error);
+    }
+    GError *error = nullptr;
+    GPtrArray *all = tender_host_list(host, nullptr, &error);
+    ASSERT_NE(all, nullptr);
+    EXPECT_EQ(all->len, 0u) << "nothing recorded";
+    g_ptr_array_unref(all);
+    EXPECT_EQ(calls("authorize"), 0u) << "the plugin was not called";
+}
+
 // ---- the bundled card plugin --------------------------------------------------
 
 struct Card {
