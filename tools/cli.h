@@ -26,6 +26,9 @@ typedef struct {
     char *ledger;
     char *now;
     gboolean json;
+    /* --json was among the arguments, even if parsing them failed: a usage
+     * error then still prints the JSON envelope. */
+    gboolean json_requested;
 } CliGlobals;
 
 extern CliGlobals cli_globals;
@@ -58,6 +61,22 @@ int cli_fail(GError *error);
 /* The stable name of an error's code ("not_found"), for the JSON envelope. */
 const char *cli_error_code_name(const GError *error);
 int cli_exit_code_for(const GError *error);
+/* As cli_fail, for an error whose JSON form the command already printed in
+ * its own output: the message on stderr, the exit code. Frees error. */
+int cli_fail_quietly(GError *error);
+/* A usage error: fmt (one %s for arg) on stderr with ctx's help when given
+ * and, with --json, the error envelope on stdout. Returns EXIT_USAGE. */
+int cli_usage_error(GOptionContext *ctx, const char *fmt, const char *arg);
+
+/* A subcommand's option context: its own entries plus the global ones. */
+GOptionContext *cli_command_context(const char *name, const char *args,
+                                    const GOptionEntry *entries);
+/* Parse argv with ctx; a failure is a usage error (*code set). */
+gboolean cli_parse_command(GOptionContext *ctx, int *argc, char ***argv, int *code);
+
+/* Subcommands living in their own files. */
+int cli_run_notify(int argc, char **argv);
+int cli_run_sandbox_notification(int argc, char **argv);
 
 /* Print a payment (human or JSON). */
 void cli_print_payment(const TenderPayment *p);

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "http-message.h"
 
 CliGlobals cli_globals;
 
@@ -55,129 +54,10 @@ static const char summary[] =
     "  demo                            walk a buyer through every bundled method\n"
     "  help [COMMAND]                  the command list, or one command's usage\n";
 
-static const char exit_codes[] =
+static const char cli_exit_codes_text[] =
     "Exit codes: 0 success (an action still pending counts as success); 1 a negative business\n"
     "answer (declined, not offered, a plugin refused); 64 usage error; 65 invalid input data;\n"
     "70 internal error; 74 ledger I/O error; 78 configuration error.";
-
-/* ---- errors -------------------------------------------------------------- */
-
-int cli_exit_code_for(const GError *error)
-{
-    if (error->domain != TENDER_ERROR)
-        return EXIT_INTERNAL;
-    switch ((TenderErrorCode)error->code) {
-    case TENDER_ERROR_INVALID_ARGUMENT:
-    case TENDER_ERROR_NOT_FOUND:
-    case TENDER_ERROR_IDEMPOTENCY_CONFLICT:
-    case TENDER_ERROR_UNKNOWN_METHOD:
-    case TENDER_ERROR_NOTIFICATION_REJECTED:
-    case TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT:
-        return EXIT_DATAERR;
-    case TENDER_ERROR_CONFIG:
-        return EXIT_CONFIG;
-    case TENDER_ERROR_LEDGER:
-        return EXIT_IOERR;
-    case TENDER_ERROR_INVALID_STATE:
-    case TENDER_ERROR_AMOUNT_EXCEEDED:
-    case TENDER_ERROR_NOT_SUPPORTED:
-    case TENDER_ERROR_AUTHORIZATION_EXPIRED:
-    case TENDER_ERROR_DECLINED:
-        return EXIT_NEGATIVE;
-    default:
-        return EXIT_INTERNAL;
-    }
-}
-
-const char *cli_error_code_name(const GError *error)
-{
-    static const char *const names[] = {
-        [TENDER_ERROR_INVALID_ARGUMENT] = "invalid_argument",
-        [TENDER_ERROR_CONFIG] = "config_error",
-        [TENDER_ERROR_LEDGER] = "ledger_error",
-        [TENDER_ERROR_NOT_FOUND] = "not_found",
-        [TENDER_ERROR_IDEMPOTENCY_CONFLICT] = "idempotency_conflict",
-        [TENDER_ERROR_INVALID_STATE] = "invalid_state",
-        [TENDER_ERROR_AMOUNT_EXCEEDED] = "amount_exceeded",
-        [TENDER_ERROR_NOT_SUPPORTED] = "not_supported",
-        [TENDER_ERROR_UNKNOWN_METHOD] = "unknown_method",
-        [TENDER_ERROR_PLUGIN] = "plugin_error",
-        [TENDER_ERROR_INTERNAL] = "internal_error",
-        [TENDER_ERROR_AUTHORIZATION_EXPIRED] = "authorization_expired",
-        [TENDER_ERROR_NOTIFICATION_REJECTED] = "notification_rejected",
-        [TENDER_ERROR_DECLINED] = "declined",
-        [TENDER_ERROR_BUSY] = "busy",
-        [TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT] = "notification_unknown_payment",
-    };
-    if (error->domain == TENDER_ERROR && error->code > 0 &&
-        (gsize)error->code < G_N_ELEMENTS(names) && names[error->code])
-        return names[error->code];
-    return "error";
-}
-
-int cli_fail(GError *error)
-{
-    int code = cli_exit_code_for(error);
-    if (cli_globals.json) {
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "error");
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "code");
-        json_builder_add_string_value(b, cli_error_code_name(error));
-        json_builder_set_member_name(b, "message");
-        json_builder_add_string_value(b, error->message);
-        json_builder_set_member_name(b, "exit_code");
-        json_builder_add_int_value(b, code);
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-        cli_print_builder(b);
-    }
-    fprintf(stderr, "tender: %s\n", error->message);
-    g_error_free(error);
-    return code;
-}
-
-/* As cli_fail, for an error whose JSON form was already printed inside the
- * command's own output: the message on stderr, the exit code. */
-static int cli_fail_quietly(GError *error)
-{
-    int code = cli_exit_code_for(error);
-    fprintf(stderr, "tender: %s\n", error->message);
-    g_error_free(error);
-    return code;
-}
-
-/* --json was among the arguments (see wants_json). */
-static gboolean json_requested;
-
-/* A usage error: the message on stderr and, with --json, the error envelope
- * on stdout like every other failure, so a script reads one shape. */
-static int usage_error(GOptionContext *ctx, const char *fmt, const char *arg)
-{
-    g_autofree char *message = g_strdup_printf(fmt, arg ? arg : "");
-    if (cli_globals.json || json_requested) {
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "error");
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "code");
-        json_builder_add_string_value(b, "usage_error");
-        json_builder_set_member_name(b, "message");
-        json_builder_add_string_value(b, message);
-        json_builder_set_member_name(b, "exit_code");
-        json_builder_add_int_value(b, EXIT_USAGE);
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-        cli_print_builder(b);
-    }
-    fprintf(stderr, "tender: %s\n", message);
-    if (ctx) {
-        g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
-        fprintf(stderr, "%s", help);
-    }
-    return EXIT_USAGE;
-}
 
 /* ---- host ---------------------------------------------------------------- */
 
@@ -235,7 +115,7 @@ TenderHost *cli_host_open(const char *ledger_fallback, CliLedgerMode mode, int *
         gint64 ms;
         if (!parse_now(cli_globals.now, &ms)) {
             tender_host_options_free(o);
-            *exit_code = usage_error(NULL, "--now '%s' is not an ISO-8601 time "
+            *exit_code = cli_usage_error(NULL, "--now '%s' is not an ISO-8601 time "
                                            "(e.g. 2026-03-01T10:00:00Z)",
                                      cli_globals.now);
             return NULL;
@@ -312,7 +192,7 @@ typedef struct {
 } Command;
 
 /* Parse argv with the command's own entries plus the global ones. */
-static GOptionContext *command_context(const char *name, const char *args,
+GOptionContext *cli_command_context(const char *name, const char *args,
                                        const GOptionEntry *entries)
 {
     g_autofree char *title = g_strdup_printf("%s %s", name, args ? args : "");
@@ -323,15 +203,15 @@ static GOptionContext *command_context(const char *name, const char *args,
         g_option_group_new("global", "Global options", "Show global options", NULL, NULL);
     g_option_group_add_entries(global, global_entries);
     g_option_context_add_group(ctx, global);
-    g_option_context_set_description(ctx, exit_codes);
+    g_option_context_set_description(ctx, cli_exit_codes_text);
     return ctx;
 }
 
-static gboolean parse_command(GOptionContext *ctx, int *argc, char ***argv, int *code)
+gboolean cli_parse_command(GOptionContext *ctx, int *argc, char ***argv, int *code)
 {
     GError *error = NULL;
     if (!g_option_context_parse(ctx, argc, argv, &error)) {
-        *code = usage_error(NULL, "%s", error->message);
+        *code = cli_usage_error(NULL, "%s", error->message);
         g_error_free(error);
         return FALSE;
     }
@@ -341,8 +221,8 @@ static gboolean parse_command(GOptionContext *ctx, int *argc, char ***argv, int 
 static int run_plugins(int argc, char **argv)
 {
     int code = 0;
-    GOptionContext *ctx = command_context("plugins", NULL, NULL);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context("plugins", NULL, NULL);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     g_option_context_free(ctx);
     if (!ok)
         return code;
@@ -360,10 +240,10 @@ static int run_plugins(int argc, char **argv)
 static int run_check_config(int argc, char **argv)
 {
     int code = 0;
-    GOptionContext *ctx = command_context("check-config", "FILE", NULL);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context("check-config", "FILE", NULL);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     if (ok && argc != 2)
-        code = usage_error(ctx, "check-config takes one FILE%s", NULL), ok = FALSE;
+        code = cli_usage_error(ctx, "check-config takes one FILE%s", NULL), ok = FALSE;
     g_option_context_free(ctx);
     if (!ok)
         return code;
@@ -401,10 +281,10 @@ static int run_methods(int argc, char **argv)
         {"account", 0, 0, G_OPTION_ARG_STRING, &buyer.account, "Buyer's account", "A"},
         {"tier", 0, 0, G_OPTION_ARG_STRING, &buyer.tier, "Buyer's account tier", "T"},
         {NULL}};
-    GOptionContext *ctx = command_context("methods", NULL, entries);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context("methods", NULL, entries);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     if (ok && (!buyer.region || !buyer.currency || !buyer.amount))
-        code = usage_error(ctx, "methods needs --region, --currency and --amount%s", NULL),
+        code = cli_usage_error(ctx, "methods needs --region, --currency and --amount%s", NULL),
         ok = FALSE;
     g_option_context_free(ctx);
     TenderHost *host = ok ? host_with_plugins(CLI_LEDGER_READ, &code) : NULL;
@@ -459,10 +339,10 @@ static int run_pay(int argc, char **argv)
         {"param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &param_pairs, "Method parameter", "key=value"},
         {"capture", 0, 0, G_OPTION_ARG_NONE, &capture, "Capture at once (purchase)", NULL},
         {NULL}};
-    GOptionContext *ctx = command_context("pay", NULL, entries);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context("pay", NULL, entries);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     if (ok && (!method || !amount || !currency || !region))
-        code = usage_error(ctx, "pay needs --method, --amount, --currency and --region%s", NULL),
+        code = cli_usage_error(ctx, "pay needs --method, --amount, --currency and --region%s", NULL),
         ok = FALSE;
     g_option_context_free(ctx);
     GError *error = NULL;
@@ -531,10 +411,10 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
                                   : which == PAYMENT_VOID     ? key_entries
                                   : which == PAYMENT_COMPLETE ? complete_entries
                                                               : NULL;
-    GOptionContext *ctx = command_context(argv[0], "ID", entries);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context(argv[0], "ID", entries);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     if (ok && argc != 2)
-        code = usage_error(ctx, "%s takes one payment ID", argv[0]), ok = FALSE;
+        code = cli_usage_error(ctx, "%s takes one payment ID", argv[0]), ok = FALSE;
     g_option_context_free(ctx);
     GError *error = NULL;
     GArray *params = NULL;
@@ -616,18 +496,18 @@ static int run_list(int argc, char **argv)
         {"to", 0, 0, G_OPTION_ARG_STRING, &to, "Created before", "ISO-8601"},
         {"limit", 0, 0, G_OPTION_ARG_INT, &limit, "At most N payments", "N"},
         {NULL}};
-    GOptionContext *ctx = command_context("list", NULL, entries);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context("list", NULL, entries);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     TenderListFilter filter = {.struct_size = sizeof(TenderListFilter),
                                .account = account,
                                .method = method,
                                .limit = (guint)MAX(limit, 0)};
     if (ok && status && !tender_status_from_string(status, &filter.status))
-        code = usage_error(ctx, "unknown status '%s'", status), ok = FALSE;
+        code = cli_usage_error(ctx, "unknown status '%s'", status), ok = FALSE;
     if (ok && from && !parse_now(from, &filter.from_ms))
-        code = usage_error(ctx, "--from '%s' is not an ISO-8601 time", from), ok = FALSE;
+        code = cli_usage_error(ctx, "--from '%s' is not an ISO-8601 time", from), ok = FALSE;
     if (ok && to && !parse_now(to, &filter.to_ms))
-        code = usage_error(ctx, "--to '%s' is not an ISO-8601 time", to), ok = FALSE;
+        code = cli_usage_error(ctx, "--to '%s' is not an ISO-8601 time", to), ok = FALSE;
     filter.has_status = status != NULL;
     g_option_context_free(ctx);
     TenderHost *host = ok ? cli_host_open(NULL, CLI_LEDGER_READ, &code) : NULL;
@@ -653,8 +533,8 @@ static int run_list(int argc, char **argv)
 static int run_reconcile(int argc, char **argv)
 {
     int code = 0;
-    GOptionContext *ctx = command_context("reconcile", NULL, NULL);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context("reconcile", NULL, NULL);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     g_option_context_free(ctx);
     TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
     if (host == NULL)
@@ -677,127 +557,6 @@ static int run_reconcile(int argc, char **argv)
     return code;
 }
 
-static gboolean read_body(const char *file, char **body, gsize *len, GError **error)
-{
-    if (file)
-        return g_file_get_contents(file, body, len, error);
-    GString *s = g_string_new(NULL);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
-        g_string_append_len(s, buf, (gssize)n);
-    *len = s->len;
-    *body = g_string_free(s, FALSE);
-    return TRUE;
-}
-
-/* Headers from --header 'K: V' options, appended to headers. */
-static gboolean headers_from_options(char **lines, GArray *headers, int *code)
-{
-    for (gsize i = 0; lines && lines[i]; i++) {
-        const char *colon = strchr(lines[i], ':');
-        if (colon == NULL || colon == lines[i]) {
-            *code = usage_error(NULL, "--header expects 'Name: value', got '%s'", lines[i]);
-            return FALSE;
-        }
-        tender_param h = {g_strstrip(g_strndup(lines[i], (gsize)(colon - lines[i]))),
-                          g_strstrip(g_strdup(colon + 1))};
-        g_array_append_val(headers, h);
-    }
-    return TRUE;
-}
-
-static int run_notify(int argc, char **argv)
-{
-    int code = 0;
-    char **header_lines = NULL;
-    char *body_file = NULL;
-    GOptionEntry entries[] = {
-        {"header", 0, 0, G_OPTION_ARG_STRING_ARRAY, &header_lines, "HTTP header", "'K: V'"},
-        {"body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file,
-         "Body, or a whole HTTP message (default: stdin)", "F"},
-        {NULL}};
-    GOptionContext *ctx = command_context("notify", "METHOD", entries);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
-    if (ok && argc != 2)
-        code = usage_error(ctx, "notify takes one METHOD%s", NULL), ok = FALSE;
-    g_option_context_free(ctx);
-    GArray *headers = g_array_new(FALSE, TRUE, sizeof(tender_param));
-    ok = ok && headers_from_options(header_lines, headers, &code);
-    GError *error = NULL;
-    char *input = NULL;
-    gsize input_len = 0;
-    if (ok && !read_body(body_file, &input, &input_len, &error)) {
-        error->domain = TENDER_ERROR;
-        error->code = TENDER_ERROR_INVALID_ARGUMENT;
-        code = cli_fail(error);
-        ok = FALSE;
-    }
-    /* Without --header the input may be the whole message, as
-     * `tender sandbox-notification` prints it or a capture holds it. */
-    const char *body = input;
-    gsize body_len = input_len;
-    if (ok && header_lines == NULL && http_message_detect(input, input_len) &&
-        !http_message_parse(input, input_len, headers, &body, &body_len, &error)) {
-        g_prefix_error(&error, "the notification is not a valid HTTP message: ");
-        code = cli_fail(error);
-        ok = FALSE;
-    }
-    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
-    if (host) {
-        TenderNotifyReply *reply = NULL;
-        gboolean accepted = tender_host_notify(host, argv[1], (tender_param *)headers->data,
-                                               headers->len, body, body_len, &reply, &error);
-        /* The reply goes out in every case: it is what the provider must
-         * be answered, whatever Tender made of the notification. */
-        if (reply)
-            cli_print_reply(reply, accepted ? NULL : error);
-        if (!accepted)
-            code = reply ? cli_fail_quietly(error) : cli_fail(error);
-        tender_notify_reply_free(reply);
-        tender_host_free(host);
-    }
-    cli_params_free(headers);
-    g_strfreev(header_lines);
-    g_free(body_file);
-    g_free(input);
-    return code;
-}
-
-static int run_sandbox_notification(int argc, char **argv)
-{
-    int code = 0;
-    GOptionContext *ctx = command_context("sandbox-notification", "ID EVENT", NULL);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
-    if (ok && argc != 3)
-        code = usage_error(ctx, "sandbox-notification takes a payment ID and an EVENT%s", NULL),
-        ok = FALSE;
-    g_option_context_free(ctx);
-    TenderHost *host = ok ? cli_host_new(NULL, &code) : NULL;
-    if (host == NULL)
-        return code;
-    GError *error = NULL;
-    char *headers = NULL, *body = NULL;
-    if (!tender_host_sandbox_notification(host, argv[1], argv[2], &headers, &body, &error)) {
-        code = cli_fail(error);
-    } else if (cli_globals.json) {
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "headers", headers);
-        json_object_set_string_member(o, "body", body);
-        JsonNode *node = json_node_new(JSON_NODE_OBJECT);
-        json_node_take_object(node, o);
-        cli_print_json(node);
-        json_node_unref(node);
-    } else {
-        g_autofree char *message = http_message_format(headers, body);
-        fputs(message, stdout);
-    }
-    g_free(headers);
-    g_free(body);
-    tender_host_free(host);
-    return code;
-}
-
 static int run_help(int argc, char **argv);
 
 static const Command commands[] = {
@@ -814,8 +573,8 @@ static const Command commands[] = {
     {"sync", run_sync},
     {"list", run_list},
     {"reconcile", run_reconcile},
-    {"notify", run_notify},
-    {"sandbox-notification", run_sandbox_notification},
+    {"notify", cli_run_notify},
+    {"sandbox-notification", cli_run_sandbox_notification},
     {"demo", cli_demo},
 };
 
@@ -835,7 +594,7 @@ static GOptionContext *main_context(void)
     g_option_context_add_main_entries(ctx, main_entries, NULL);
     g_option_context_set_strict_posix(ctx, TRUE);
     g_option_context_set_summary(ctx, summary);
-    g_option_context_set_description(ctx, exit_codes);
+    g_option_context_set_description(ctx, cli_exit_codes_text);
     return ctx;
 }
 
@@ -845,13 +604,13 @@ static GOptionContext *main_context(void)
 static int run_help(int argc, char **argv)
 {
     int code = 0;
-    GOptionContext *ctx = command_context("help", "[COMMAND]", NULL);
-    gboolean ok = parse_command(ctx, &argc, &argv, &code);
+    GOptionContext *ctx = cli_command_context("help", "[COMMAND]", NULL);
+    gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     if (ok && argc > 2)
-        code = usage_error(ctx, "help takes at most one COMMAND%s", NULL), ok = FALSE;
+        code = cli_usage_error(ctx, "help takes at most one COMMAND%s", NULL), ok = FALSE;
     const Command *command = ok && argc == 2 ? find_command(argv[1]) : NULL;
     if (ok && argc == 2 && command == NULL)
-        code = usage_error(NULL, "unknown command '%s' (`tender help` lists them)", argv[1]),
+        code = cli_usage_error(NULL, "unknown command '%s' (`tender help` lists them)", argv[1]),
         ok = FALSE;
     g_option_context_free(ctx);
     if (!ok)
@@ -917,10 +676,10 @@ static gboolean wants_json(int argc, char **argv)
 int main(int argc, char **argv)
 {
     GOptionContext *ctx = main_context();
-    json_requested = wants_json(argc, argv);
+    cli_globals.json_requested = wants_json(argc, argv);
     GError *error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-        int code = usage_error(ctx, "%s", error->message);
+        int code = cli_usage_error(ctx, "%s", error->message);
         g_error_free(error);
         g_option_context_free(ctx);
         return code;
@@ -930,7 +689,7 @@ int main(int argc, char **argv)
         return print_version();
     }
     if (argc < 2) {
-        int code = usage_error(ctx, "no command given%s", NULL);
+        int code = cli_usage_error(ctx, "no command given%s", NULL);
         g_option_context_free(ctx);
         return code;
     }
@@ -941,7 +700,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         return code;
     }
-    int code = usage_error(ctx, "unknown command '%s'", argv[1]);
+    int code = cli_usage_error(ctx, "unknown command '%s'", argv[1]);
     g_option_context_free(ctx);
     return code;
 }
