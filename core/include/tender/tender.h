@@ -16,6 +16,8 @@
 #ifndef TENDER_TENDER_H
 #define TENDER_TENDER_H
 
+#include <stddef.h>
+
 #include <glib.h>
 
 #include <tender/money.h>
@@ -452,6 +454,55 @@ gboolean tender_config_check_file(const char *path, GPtrArray *warnings, GError 
 
 /* The embedded default config (JSON text, static). */
 const char *tender_config_default_json(void);
+
+/* ---- plugins without a host ------------------------------------------------
+ *
+ * For tools that load a plugin .so themselves (the conformance kit, a test
+ * host, a benchmark): the loader's own checks and slot lookups, so that such
+ * a tool judges and calls a plugin exactly as a host does. All of these are
+ * pure functions of their arguments: thread-safe, no host needed, nothing
+ * allocated unless stated. */
+
+/* The smallest struct sizes of ABI 1.0: a struct_size below these is
+ * refused by the loader (a plugin cannot be older than 1.0). */
+#define TENDER_ABI_1_0_DESCRIPTOR_SIZE \
+    (offsetof(tender_plugin_descriptor, n_methods) + sizeof(size_t))
+#define TENDER_ABI_1_0_METHOD_SIZE (offsetof(tender_method, ops) + sizeof(void *))
+#define TENDER_ABI_1_0_OPS_SIZE \
+    (offsetof(tender_method_ops, sandbox_notification) + sizeof(void *))
+
+/* The loader's verdict on a descriptor a plugin's entry point returned
+ * (sizes, ABI version, ids, names, mandatory functions, capabilities with
+ * their functions, currency and region facts): TRUE when a host would
+ * register it. Else FALSE and, when reason is not NULL, *reason is the
+ * refusal a host would record (newly allocated; g_free it). */
+gboolean tender_plugin_check_descriptor(const tender_plugin_descriptor *descriptor,
+                                        char **reason);
+
+/* The function a host calls for op (TENDER_OP_*) on method, through the
+ * size-checked ops table: NULL when the method struct or its table is too
+ * short to hold the slot, the slot is empty, or the method does not
+ * declare the operation's capability. For TENDER_OP_NOTIFICATION this is
+ * the apply step; tender_method_identify_fn gives the identify step. */
+tender_operation_fn tender_method_operation_fn(const tender_method *method, tender_operation op);
+tender_operation_fn tender_method_identify_fn(const tender_method *method);
+
+/* The method's sandbox fixtures (borrowed from the plugin, valid while it
+ * is loaded), with their count in *n; NULL and *n 0 when it has none. */
+const tender_fixture *tender_method_fixtures(const tender_method *method, size_t *n);
+
+/* The method's sandbox_notification slot, NULL when its table lacks one. */
+typedef void (*TenderSandboxNotificationFn)(void *instance, const tender_request *req,
+                                            const char *event, tender_result *res);
+TenderSandboxNotificationFn tender_method_sandbox_notification_fn(const tender_method *method);
+
+/* The host's rule for "this text contains that sensitive value", the one it
+ * redacts by: value counts where it stands as a whole token (no ASCII letter
+ * or digit right before or after it), and anywhere once it is 12 characters
+ * or longer. An empty or NULL value never occurs. text[0, len) need not be
+ * NUL-terminated. A tool that checks a plugin for leaks uses this so that it
+ * and the host never disagree about what a leak is. */
+gboolean tender_text_contains_value(const char *text, gsize len, const char *value);
 
 G_END_DECLS
 

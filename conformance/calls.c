@@ -6,8 +6,6 @@
 #include <tender/decline.h>
 #include <tender/money.h>
 
-#include "loader.h" /* core/: the loader's own checks and slot lookups */
-#include "redact.h" /* core/: the one rule for "contains a sensitive value" */
 #include "conformance-private.h"
 
 GPtrArray *tc_methods(tc_context *ctx)
@@ -36,16 +34,7 @@ const tender_method_ops *tc_ops(const tender_method *m)
 
 const tender_fixture *tc_fixtures(const tender_method *m, size_t *n)
 {
-    *n = 0;
-    const tender_fixture *(*fn)(size_t *) = tender_abi_fixtures_fn(m);
-    if (fn == NULL)
-        return NULL;
-    size_t count = 0;
-    const tender_fixture *f = fn(&count);
-    if (f == NULL)
-        return NULL;
-    *n = count;
-    return f;
+    return tender_method_fixtures(m, n);
 }
 
 int tc_instance_new(tc_context *ctx, const tender_method *m, void **instance, char **error)
@@ -275,9 +264,9 @@ gboolean tc_call(const tender_method *m, void *instance, const tender_request *r
     res->struct_size = sizeof *res;
     tender_operation_fn fn = NULL;
     if (req->operation == TENDER_OP_NOTIFICATION && req->payment_id == NULL)
-        fn = tender_abi_identify_fn(m);
+        fn = tender_method_identify_fn(m);
     else
-        fn = tender_abi_operation_fn(m, (tender_operation)req->operation);
+        fn = tender_method_operation_fn(m, (tender_operation)req->operation);
     if (fn == NULL)
         return FALSE;
     fn(instance, req, res);
@@ -401,11 +390,12 @@ GPtrArray *tc_sensitive_values(const tender_method *m, const tender_fixture *f,
     return out;
 }
 
-/* The host's own rule (redact.h): what the host would scrub is what the kit
- * calls a leak, so the two can never disagree about a plugin. */
+/* The host's own rule (tender_text_contains_value, which is core/redact.c):
+ * what the host would scrub is what the kit calls a leak, so the two can
+ * never disagree about a plugin. */
 gboolean tc_contains_value(const char *data, size_t len, const char *value)
 {
-    return tender_redact_contains(data, len, value);
+    return tender_text_contains_value(data, len, value);
 }
 
 const char *tc_result_field_with(const tender_result *res, const char *value)

@@ -147,8 +147,9 @@ const char *tc_operation_name(tender_operation op);
  * characters long. Borrowed strings; free the array. */
 GPtrArray *tc_sensitive_values(const tender_method *m, const tender_fixture *f,
                                gboolean with_action);
-/* TRUE when value occurs in data by the host's redaction rule (core's
- * redact.h): as a whole token, or anywhere for a long value. */
+/* TRUE when value occurs in data by the host's redaction rule
+ * (tender_text_contains_value): as a whole token, or anywhere for a long
+ * value. */
 gboolean tc_contains_value(const char *data, size_t len, const char *value);
 /* The first field of res that holds value, or NULL. */
 const char *tc_result_field_with(const tender_result *res, const char *value);
