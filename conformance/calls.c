@@ -46,26 +46,12 @@ int tc_instance_new(tc_context *ctx, const tender_method *m, void **instance, ch
             *error = g_strdup("the method has no create function");
         return -1;
     }
-    char buf[512];
-    memset(buf, 0, sizeof buf);
-    void *inst = NULL;
-    int rc = ops->create(&ctx->services, m->id, &inst, buf, sizeof buf);
-    if (rc != 0) {
-        if (error)
-            *error = g_strndup(buf, sizeof buf);
-        return rc;
-    }
-    *instance = inst;
-    if (error)
-        *error = NULL;
-    return 0;
+    return tender_test_instance_new(ctx->host, m, instance, error);
 }
 
 void tc_instance_free(const tender_method *m, void *instance)
 {
-    const tender_method_ops *ops = tc_ops(m);
-    if (ops != NULL && ops->destroy != NULL && instance != NULL)
-        ops->destroy(instance);
+    tender_test_instance_free(m, instance);
 }
 
 int tc_method_exponent(const tender_method *m, const char *currency)
@@ -260,17 +246,7 @@ void tc_request_clear(TcRequest *r)
 gboolean tc_call(const tender_method *m, void *instance, const tender_request *req,
                  tender_result *res)
 {
-    memset(res, 0, sizeof *res);
-    res->struct_size = sizeof *res;
-    tender_operation_fn fn = NULL;
-    if (req->operation == TENDER_OP_NOTIFICATION && req->payment_id == NULL)
-        fn = tender_method_identify_fn(m);
-    else
-        fn = tender_method_operation_fn(m, (tender_operation)req->operation);
-    if (fn == NULL)
-        return FALSE;
-    fn(instance, req, res);
-    return TRUE;
+    return tender_test_call(m, instance, req, res);
 }
 
 const char *tc_outcome_name(guint32 outcome)

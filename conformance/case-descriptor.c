@@ -33,7 +33,8 @@ tc_status tc_case_descriptor(tc_context *ctx, tc_report *report)
     g_free(reason);
     /* The descriptor is plugin-static: a second entry call returns it again. */
     const tender_plugin_descriptor *again =
-        ctx->entry(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, &ctx->services);
+        tender_test_plugin_entry(ctx->plugin)(TENDER_ABI_MAJOR, TENDER_ABI_MINOR,
+                                              tender_test_host_services(ctx->host));
     if (again != ctx->descriptor)
         tc_report_fail(report, "expected the same plugin-static descriptor from every entry "
                        "call, the second call returned %p instead of %p", (const void *)again,

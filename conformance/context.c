@@ -1,213 +1,40 @@
-/* The conformance context: the plugin loaded directly (dlopen + entry point)
- * with a fake host whose settings, clock and log the kit controls, and the
- * report sink every case writes into. */
-#include <dlfcn.h>
+/* The conformance context: the plugin loaded directly by libtender-testhost
+ * (dlopen + entry point), whose settings, clock and log the kit controls,
+ * and the report sink every case writes into. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <glib/gstdio.h>
 
 #include "conformance-private.h"
 
-/* ---- the fake host services --------------------------------------------- */
-
-static tc_context *ctx_of(const tender_host_services *self)
-{
-    return self != NULL ? (tc_context *)self->host_data : NULL;
-}
-
-static void svc_log(const tender_host_services *self, tender_log_level level,
-                    const char *method_id, const char *message)
-{
-    tc_context *ctx = ctx_of(self);
-    if (ctx == NULL)
-        return;
-    g_mutex_lock(&ctx->lock);
-    g_ptr_array_add(ctx->logs, g_strdup_printf("[%d] %s: %s", (int)level,
-                                               method_id ? method_id : "",
-                                               message ? message : ""));
-    g_mutex_unlock(&ctx->lock);
-}
-
-static int64_t svc_now(const tender_host_services *self)
-{
-    (void)self;
-    return TC_NOW_MS;
-}
-
-static void svc_random(const tender_host_services *self, void *buf, size_t len)
-{
-    (void)self;
-    unsigned char *p = buf;
-    while (len > 0) {
-        ssize_t got = getrandom(p, len, 0);
-        if (got <= 0) {
-            /* Never leave the buffer predictable-and-zero silently. */
-            for (size_t i = 0; i < len; i++)
-                p[i] = (unsigned char)g_random_int();
-            return;
-        }
-        p += got;
-        len -= (size_t)got;
-    }
-}
-
-/* Look key up and record the read. Returns the setting or NULL; called with
- * the lock held. */
-static const TcSetting *lookup_locked(tc_context *ctx, const char *kind, const char *key)
-{
-    g_ptr_array_add(ctx->reads, g_strdup_printf("%s:%s", kind, key ? key : ""));
-    for (guint i = 0; key != NULL && i < ctx->settings->len; i++) {
-        const TcSetting *s = g_ptr_array_index(ctx->settings, i);
-        if (strcmp(s->key, key) == 0)
-            return s;
-    }
-    return NULL;
-}
-
-static int svc_config_string(const tender_host_services *self, const char *method_id,
-                             const char *key, char *out, size_t out_size)
-{
-    (void)method_id;
-    tc_context *ctx = ctx_of(self);
-    if (ctx == NULL)
-        return 0;
-    int rc;
-    g_mutex_lock(&ctx->lock);
-    const TcSetting *s = lookup_locked(ctx, "string", key);
-    if (s == NULL)
-        rc = 0;
-    else if (s->kind != TC_SETTING_STRING || out == NULL || strlen(s->text) + 1 > out_size)
-        rc = -1;
-    else {
-        memcpy(out, s->text, strlen(s->text) + 1);
-        rc = 1;
-    }
-    g_mutex_unlock(&ctx->lock);
-    return rc;
-}
-
-static int svc_config_int64(const tender_host_services *self, const char *method_id,
-                            const char *key, int64_t *out)
-{
-    (void)method_id;
-    tc_context *ctx = ctx_of(self);
-    if (ctx == NULL)
-        return 0;
-    int rc;
-    g_mutex_lock(&ctx->lock);
-    const TcSetting *s = lookup_locked(ctx, "int64", key);
-    if (s == NULL)
-        rc = 0;
-    else if (s->kind != TC_SETTING_INT)
-        rc = -1;
-    else {
-        if (out != NULL)
-            *out = s->number;
-        rc = 1;
-    }
-    g_mutex_unlock(&ctx->lock);
-    return rc;
-}
-
-static int svc_config_bool(const tender_host_services *self, const char *method_id,
-                           const char *key, int *out)
-{
-    (void)method_id;
-    tc_context *ctx = ctx_of(self);
-    if (ctx == NULL)
-        return 0;
-    int rc;
-    g_mutex_lock(&ctx->lock);
-    const TcSetting *s = lookup_locked(ctx, "bool", key);
-    if (s == NULL)
-        rc = 0;
-    else if (s->kind != TC_SETTING_BOOL)
-        rc = -1;
-    else {
-        if (out != NULL)
-            *out = s->number != 0;
-        rc = 1;
-    }
-    g_mutex_unlock(&ctx->lock);
-    return rc;
-}
-
-static void setting_free(gpointer p)
-{
-    TcSetting *s = p;
-    g_free(s->key);
-    g_free(s->text);
-    g_free(s);
-}
-
-void tc_services_init(tc_context *ctx)
-{
-    memset(&ctx->services, 0, sizeof ctx->services);
-    ctx->services.struct_size = sizeof ctx->services;
-    ctx->services.abi_major = TENDER_ABI_MAJOR;
-    ctx->services.abi_minor = TENDER_ABI_MINOR;
-    ctx->services.host_data = ctx;
-    ctx->services.log = svc_log;
-    ctx->services.now_ms = svc_now;
-    ctx->services.random_bytes = svc_random;
-    ctx->services.config_string = svc_config_string;
-    ctx->services.config_int64 = svc_config_int64;
-    ctx->services.config_bool = svc_config_bool;
-}
+/* ---- the context's test host ------------------------------------------------ */
 
 void tc_settings_clear(tc_context *ctx)
 {
-    g_mutex_lock(&ctx->lock);
-    g_ptr_array_set_size(ctx->settings, 0);
-    g_ptr_array_set_size(ctx->reads, 0);
-    g_mutex_unlock(&ctx->lock);
-}
-
-static void settings_add(tc_context *ctx, const char *key, TcSettingKind kind,
-                         const char *text, gint64 number)
-{
-    TcSetting *s = g_new0(TcSetting, 1);
-    s->key = g_strdup(key);
-    s->kind = kind;
-    s->text = g_strdup(text ? text : "");
-    s->number = number;
-    g_mutex_lock(&ctx->lock);
-    g_ptr_array_add(ctx->settings, s);
-    g_mutex_unlock(&ctx->lock);
+    tender_test_host_clear_settings(ctx->host);
 }
 
 void tc_settings_set_string(tc_context *ctx, const char *key, const char *value)
 {
-    settings_add(ctx, key, TC_SETTING_STRING, value, 0);
+    tender_test_host_set_setting_string(ctx->host, key, value);
 }
 
 void tc_settings_set_int(tc_context *ctx, const char *key, gint64 value)
 {
-    settings_add(ctx, key, TC_SETTING_INT, NULL, value);
-}
-
-static GPtrArray *copy_strings(tc_context *ctx, GPtrArray *from)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    g_mutex_lock(&ctx->lock);
-    for (guint i = 0; i < from->len; i++)
-        g_ptr_array_add(out, g_strdup(g_ptr_array_index(from, i)));
-    g_mutex_unlock(&ctx->lock);
-    return out;
+    tender_test_host_set_setting_int(ctx->host, key, value);
 }
 
 GPtrArray *tc_settings_reads(tc_context *ctx)
 {
-    return copy_strings(ctx, ctx->reads);
+    return tender_test_host_setting_reads(ctx->host);
 }
 
 GPtrArray *tc_logs(tc_context *ctx)
 {
-    return copy_strings(ctx, ctx->logs);
+    return tender_test_host_logs_copy(ctx->host);
 }
 
 /* ---- loading ------------------------------------------------------------- */
@@ -215,37 +42,17 @@ GPtrArray *tc_logs(tc_context *ctx)
 tc_context *tc_context_new(const char *path, const char *method_id)
 {
     tc_context *ctx = g_new0(tc_context, 1);
-    g_mutex_init(&ctx->lock);
     ctx->path = g_strdup(path ? path : "");
     ctx->method_filter = method_id ? g_strdup(method_id) : NULL;
-    ctx->settings = g_ptr_array_new_with_free_func(setting_free);
-    ctx->reads = g_ptr_array_new_with_free_func(g_free);
-    ctx->logs = g_ptr_array_new_with_free_func(g_free);
-    tc_services_init(ctx);
-
-    /* dlopen searches the library path for a bare name: make it a path. */
-    char *open_path = strchr(ctx->path, '/') ? g_strdup(ctx->path)
-                                             : g_strconcat("./", ctx->path, NULL);
-    dlerror();
-    ctx->handle = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
-    g_free(open_path);
-    if (ctx->handle == NULL) {
-        const char *why = dlerror();
-        ctx->load_error = g_strdup_printf("dlopen failed: %s", why ? why : "unknown error");
-        return ctx;
+    ctx->host = tender_test_host_new();
+    ctx->plugin = tender_test_plugin_load(ctx->host, ctx->path, &ctx->load_error);
+    if (ctx->plugin != NULL) {
+        ctx->descriptor = tender_test_plugin_descriptor(ctx->plugin);
+        /* Leave the plugin mapped when running under a leak checker would
+         * lose its symbols; otherwise unload it. */
+        tender_test_plugin_keep_mapped(ctx->plugin,
+                                       g_getenv("TENDER_CONFORMANCE_NO_DLCLOSE") != NULL);
     }
-    void *sym = dlsym(ctx->handle, TENDER_PLUGIN_ENTRY_SYMBOL);
-    if (sym == NULL) {
-        ctx->load_error = g_strdup("the plugin does not export " TENDER_PLUGIN_ENTRY_SYMBOL);
-        return ctx;
-    }
-    tender_plugin_entry_fn entry;
-    /* ISO C forbids converting void* to a function pointer; POSIX allows it. */
-    memcpy(&entry, &sym, sizeof entry);
-    ctx->entry = entry;
-    ctx->descriptor = entry(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, &ctx->services);
-    if (ctx->descriptor == NULL)
-        ctx->load_error = g_strdup("tender_plugin_entry returned NULL for a 1.0 host");
     return ctx;
 }
 
@@ -275,14 +82,8 @@ void tc_context_free(tc_context *ctx)
         remove_tree(ctx->tmpdir);
         g_free(ctx->tmpdir);
     }
-    /* Leave the plugin mapped when running under a leak checker would lose
-     * its symbols; otherwise unload it. */
-    if (ctx->handle != NULL && g_getenv("TENDER_CONFORMANCE_NO_DLCLOSE") == NULL)
-        dlclose(ctx->handle);
-    g_ptr_array_unref(ctx->settings);
-    g_ptr_array_unref(ctx->reads);
-    g_ptr_array_unref(ctx->logs);
-    g_mutex_clear(&ctx->lock);
+    tender_test_plugin_free(ctx->plugin);
+    tender_test_host_free(ctx->host);
     g_free(ctx->path);
     g_free(ctx->method_filter);
     g_free(ctx->load_error);
