@@ -445,6 +445,15 @@ typedef void (*TenderStateFunc)(const char *payment_id, TenderStatus old_status,
 guint tender_host_add_listener(TenderHost *host, TenderStateFunc func, gpointer user_data);
 void tender_host_remove_listener(TenderHost *host, guint listener_id);
 
+/* Write a consistent copy of the host's whole ledger to a new SQLite file
+ * at path (which must not exist), for instance to keep a ledger filled on
+ * ":memory:" through this API, or to back up a live one. Operations in
+ * progress finish first and others wait while the copy is made. The copy
+ * is a ledger like any other: pass it to tender_host_options_set_ledger.
+ * FALSE with TENDER_ERROR_LEDGER when path exists or cannot be written.
+ * Thread-safe. */
+gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **error);
+
 /* ---- config -------------------------------------------------------------- */
 
 /* Validate a policy config file without creating a host. FALSE with
