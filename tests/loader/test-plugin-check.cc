@@ -1,10 +1,16 @@
 /* The public "plugins without a host" API of tender.h, through nothing but
- * <tender/tender.h>: the loader's verdict on a descriptor, the size-checked
- * slot lookups, the fixtures and the redaction rule, as the conformance kit
- * and the test host use them. */
+ * <tender/tender.h>: the loader's verdict on a descriptor and on a file, the
+ * size-checked slot lookups, the fixtures and the redaction rule, as the
+ * conformance kit, the test host and plugin authors use them. */
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
+#include <string>
+
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include <tender/tender.h>
 
@@ -146,4 +152,74 @@ TEST(TextContainsValue, IsTheHostsWholeTokenRule)
     /* 12 characters or more: anywhere, glued to a word or not. */
     const char *glued = "ref4242424242424242x";
     EXPECT_TRUE(tender_text_contains_value(glued, std::strlen(glued), "4242424242424242"));
+}
+
+namespace {
+
+std::string fixture(const char *name)
+{
+    return std::string(FIXTURE_DIR) + "/" + name + ".so";
+}
+
+struct CheckDeleter {
+    void operator()(TenderPluginCheck *c) const { tender_plugin_check_free(c); }
+};
+using Check = std::unique_ptr<TenderPluginCheck, CheckDeleter>;
+
+} // namespace
+
+TEST(PluginCheckFile, AcceptsAGoodPluginWithItsFacts)
+{
+    Check check(tender_plugin_check_file(fixture("fixture_good").c_str()));
+    ASSERT_TRUE(tender_plugin_check_ok(check.get())) << tender_plugin_check_reason(check.get());
+    EXPECT_EQ(tender_plugin_check_reason(check.get()), nullptr);
+    const TenderPluginInfo *info = tender_plugin_check_info(check.get());
+    ASSERT_NE(info, nullptr);
+    EXPECT_STREQ(info->id, "fixture_good");
+    EXPECT_EQ(info->abi_major, (guint)TENDER_ABI_MAJOR);
+    ASSERT_GT(info->methods->len, 0u);
+    const TenderMethodInfo *m = (const TenderMethodInfo *)g_ptr_array_index(info->methods, 0);
+    EXPECT_NE(m->id, nullptr);
+}
+
+TEST(PluginCheckFile, GivesTheRefusalAHostWouldRecord)
+{
+    Check null_entry(tender_plugin_check_file(fixture("fixture_null_entry").c_str()));
+    EXPECT_FALSE(tender_plugin_check_ok(null_entry.get()));
+    EXPECT_EQ(tender_plugin_check_info(null_entry.get()), nullptr);
+    ASSERT_NE(tender_plugin_check_reason(null_entry.get()), nullptr);
+    EXPECT_NE(std::strstr(tender_plugin_check_reason(null_entry.get()), "returned NULL"), nullptr)
+        << tender_plugin_check_reason(null_entry.get());
+
+    Check major(tender_plugin_check_file(fixture("fixture_abi_major2").c_str()));
+    EXPECT_FALSE(tender_plugin_check_ok(major.get()));
+    ASSERT_NE(tender_plugin_check_reason(major.get()), nullptr);
+
+    Check missing(tender_plugin_check_file("/nonexistent/tender/plugin.so"));
+    EXPECT_FALSE(tender_plugin_check_ok(missing.get()));
+    EXPECT_NE(tender_plugin_check_reason(missing.get()), nullptr);
+}
+
+TEST(PluginCheckFile, AppliesTheLoadersFileSafetyRules)
+{
+    // A copy of the good plugin that group and others may write to.
+    GError *error = nullptr;
+    char *dir = g_dir_make_tmp("tender-plugin-check-XXXXXX", &error);
+    ASSERT_NE(dir, nullptr);
+    std::string copy = std::string(dir) + "/writable.so";
+    char *bytes = nullptr;
+    gsize len = 0;
+    ASSERT_TRUE(g_file_get_contents(fixture("fixture_good").c_str(), &bytes, &len, nullptr));
+    ASSERT_TRUE(g_file_set_contents(copy.c_str(), bytes, (gssize)len, nullptr));
+    g_free(bytes);
+    ASSERT_EQ(chmod(copy.c_str(), 0666), 0);
+    Check check(tender_plugin_check_file(copy.c_str()));
+    EXPECT_FALSE(tender_plugin_check_ok(check.get()));
+    ASSERT_NE(tender_plugin_check_reason(check.get()), nullptr);
+    EXPECT_NE(std::strstr(tender_plugin_check_reason(check.get()), "writable"), nullptr)
+        << tender_plugin_check_reason(check.get());
+    check.reset();
+    g_unlink(copy.c_str());
+    g_rmdir(dir);
+    g_free(dir);
 }

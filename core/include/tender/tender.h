@@ -488,6 +488,25 @@ const char *tender_config_default_json(void);
 gboolean tender_plugin_check_descriptor(const tender_plugin_descriptor *descriptor,
                                         char **reason);
 
+/* The loader's verdict on one plugin file, as a host would give it, without
+ * creating a host: the file's and its directories' owners and modes, its
+ * ELF headers, dlopen, the entry point and the descriptor. The plugin's
+ * entry point is called with a services table that logs nothing, reads no
+ * settings and runs on the system clock; no method instance is created.
+ * Never NULL; free with tender_plugin_check_free (which unloads the
+ * plugin). Not thread-safe on one result; separate calls are independent. */
+typedef struct TenderPluginCheck TenderPluginCheck;
+TenderPluginCheck *tender_plugin_check_file(const char *path);
+void tender_plugin_check_free(TenderPluginCheck *check);
+/* TRUE when a host would load the file. */
+gboolean tender_plugin_check_ok(const TenderPluginCheck *check);
+/* The refusal a host would record (the same sentence), or NULL when
+ * accepted. Owned by check. */
+const char *tender_plugin_check_reason(const TenderPluginCheck *check);
+/* The plugin's facts (id, name, version, ABI, every method's facts) when
+ * accepted, else NULL. Owned by check, valid until it is freed. */
+const TenderPluginInfo *tender_plugin_check_info(const TenderPluginCheck *check);
+
 /* The function a host calls for op (TENDER_OP_*) on method, through the
  * size-checked ops table: NULL when the method struct or its table is too
  * short to hold the slot, the slot is empty, or the method does not
