@@ -3,16 +3,17 @@
  * account (far too high to refuse anything), so a quote must read the
  * account's usage counter and an authorization must also write it.
  *
- * The ledgers are filled through the host API, never by writing the
- * ledger's schema: a host on ":memory:" (no fsync per payment) authorizes n
- * card payments, its clock stepping through the hour before the
- * benchmark's, and tender_host_copy_ledger keeps the result in a file the
- * measured host then opens. Payment i belongs to account acct-(i mod 1000),
- * all on the benchmark's day, so the measured account acct-0 holds 1
- * payment in the small ledger and 1000 in the large one: a check that
- * scanned the account's payments would show it. */
+ * The ledgers are filled with direct SQLite inserts that match
+ * core/ledger.c's schema (the host creates the file first, so the schema is
+ * its own): per payment one `payments` row (authorized card payment), one
+ * `operations` row, one `payment_usage` row, and the `usage` totals summed
+ * from them. Payment i belongs to account acct-(i mod 1000), all on the
+ * benchmark's day, so the measured account acct-0 holds 1 payment in the
+ * small ledger and 1000 in the large one: a check that scanned the
+ * account's payments would show it. */
 #include "bench.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 
 static const char limit_config[] =
@@ -22,7 +23,7 @@ static const char limit_config[] =
 
 #define ACCOUNTS 1000
 
-/* splitmix64: amounts spread as a real day's would be. */
+/* splitmix64: spreads payment ids over the key space as random ids do. */
 static guint64 mix(guint64 x)
 {
     x += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
@@ -31,44 +32,73 @@ static guint64 mix(guint64 x)
     return x ^ (x >> 31);
 }
 
-/* Authorize n card payments through a ":memory:" host and copy its ledger
- * to path (which must not exist yet). *acct0_used receives what acct-0's
- * payments add up to, in USD cents. */
-static gboolean populate(const char *const *dirs, const char *path, gint64 n,
-                         gint64 *acct0_used)
+static gboolean sql_ok(sqlite3 *db, int rc, const char *what)
 {
-    TenderHost *host = bench_host_new(dirs, limit_config, ":memory:");
-    if (host == NULL)
-        return FALSE;
-    gboolean ok = TRUE;
-    *acct0_used = 0;
+    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return TRUE;
+    fprintf(stderr, "tender-bench: limit-scale: %s: %s\n", what, sqlite3_errmsg(db));
+    return FALSE;
+}
+
+/* Fill an existing (host-created) ledger with n authorized card payments. */
+static gboolean populate(const char *path, gint64 n)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *pay = NULL, *op = NULL, *use = NULL;
+    gboolean ok = sql_ok(db, sqlite3_open(path, &db), "open") &&
+        sql_ok(db, sqlite3_exec(db, "PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL), "begin") &&
+        sql_ok(db, sqlite3_prepare_v2(db,
+            "INSERT INTO payments (id, method, account, tier, region, currency, exponent, status,"
+            " amount, order_currency, order_amount, processor_ref, brand, first6, last4,"
+            " created_ms, updated_ms, authorized_ms, hold_expires_ms)"
+            " VALUES (?1, 'card', ?2, '', 'US', 'USD', 2, 'authorized', ?3, 'USD', ?3, ?4,"
+            " 'visa', '424242', '4242', ?5, ?5, ?5, ?5 + 604800000)", -1, &pay, NULL), "prepare") &&
+        sql_ok(db, sqlite3_prepare_v2(db,
+            "INSERT INTO operations (payment_id, kind, request_id, amount, outcome, raw_code,"
+            " processor_ref, status_after, created_ms)"
+            " VALUES (?1, 'authorize', ?2, ?3, 'approved', '00', ?4, 'authorized', ?5)", -1, &op,
+            NULL), "prepare") &&
+        sql_ok(db, sqlite3_prepare_v2(db,
+            "INSERT INTO payment_usage (payment_id, key, full_amount, counted)"
+            " VALUES (?1, ?2, ?3, ?3)", -1, &use, NULL), "prepare");
     for (gint64 i = 0; ok && i < n; i++) {
-        char account[16];
+        guint64 h1 = mix((guint64)i), h2 = mix(h1);
+        char id[32], req[32], ref[32], account[16], key[96];
+        g_snprintf(id, sizeof id, "pay_%016" G_GINT64_MODIFIER "x%08x", h1, (guint)(h2 >> 32));
+        g_snprintf(req, sizeof req, "req_%016" G_GINT64_MODIFIER "x%08x", h2, (guint)(h1 >> 32));
+        g_snprintf(ref, sizeof ref, "ch_%016" G_GINT64_MODIFIER "x", h2);
         g_snprintf(account, sizeof account, "acct-%d", (int)(i % ACCOUNTS));
-        gint64 amount = 1000 + (gint64)(mix((guint64)i) % 9000);
-        g_autofree char *text = tender_money_format(amount, "USD", 2);
-        tender_host_set_now(host, BENCH_NOW_MS - 3600000 + i % 3600000);
-        TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", text, account,
-                              NULL, NULL, bench_card_params, G_N_ELEMENTS(bench_card_params),
-                              FALSE};
-        GError *error = NULL;
-        TenderPayment *p = tender_host_pay(host, &r, &error);
-        ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;
-        if (!ok)
-            fprintf(stderr, "tender-bench: limit-scale: payment %" G_GINT64_FORMAT " not "
-                    "authorized: %s\n", i, error ? error->message : "declined");
-        else if (i % ACCOUNTS == 0)
-            *acct0_used += amount;
-        g_clear_error(&error);
-        tender_payment_free(p);
+        g_snprintf(key, sizeof key, "amt|card|%s|day|2026-11-25|USD", account);
+        gint64 amount = 1000 + (gint64)(h1 % 9000);
+        gint64 when = BENCH_NOW_MS - 3600000 + i % 3600000;
+        sqlite3_bind_text(pay, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(pay, 2, account, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(pay, 3, amount);
+        sqlite3_bind_text(pay, 4, ref, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(pay, 5, when);
+        sqlite3_bind_text(op, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(op, 2, req, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(op, 3, amount);
+        sqlite3_bind_text(op, 4, ref, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(op, 5, when);
+        sqlite3_bind_text(use, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(use, 2, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(use, 3, amount);
+        ok = sql_ok(db, sqlite3_step(pay), "insert payment") &&
+             sql_ok(db, sqlite3_step(op), "insert operation") &&
+             sql_ok(db, sqlite3_step(use), "insert usage");
+        sqlite3_reset(pay);
+        sqlite3_reset(op);
+        sqlite3_reset(use);
     }
-    GError *error = NULL;
-    if (ok && !tender_host_copy_ledger(host, path, &error)) {
-        fprintf(stderr, "tender-bench: limit-scale: %s\n", error->message);
-        g_error_free(error);
-        ok = FALSE;
-    }
-    tender_host_free(host);
+    sqlite3_finalize(pay);
+    sqlite3_finalize(op);
+    sqlite3_finalize(use);
+    ok = ok && sql_ok(db, sqlite3_exec(db,
+        "INSERT INTO usage (key, amount) SELECT key, SUM(counted) FROM payment_usage GROUP BY key"
+        " ON CONFLICT(key) DO UPDATE SET amount = excluded.amount;"
+        "COMMIT; PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL), "usage totals");
+    sqlite3_close(db);
     return ok;
 }
 
@@ -105,10 +135,21 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
 }
 
 /* Prove the host reads the filled counters: with a limit 10.00 USD above
- * what acct-0's payments add up to, a 25.00 quote must be refused for the
- * limit. */
-static gboolean verify_counter(const char *const *dirs, const char *path, gint64 used)
+ * what acct-0 already holds, a 25.00 quote must be refused for the limit. */
+static gboolean verify_counter(const char *const *dirs, const char *path)
 {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    gint64 used = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT amount FROM usage WHERE key ="
+                           " 'amt|card|acct-0|day|2026-11-25|USD'", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        used = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    if (used < 0)
+        return FALSE;
     g_autofree char *max = tender_money_format(used + 1000, "USD", 2);
     g_autofree char *config = g_strdup_printf(
         "{\"exchange\": {\"base\": \"USD\", \"rates\": {}},"
@@ -139,12 +180,16 @@ static gboolean measure(BenchOptions *opts, gint64 payments, ScaleResult *out)
     g_autofree char *card_dir = g_build_filename(opts->plugin_dir, "card", NULL);
     const char *dirs[] = {card_dir, NULL};
     g_autofree char *path = bench_tmp_path(opts, "limit");
+    /* Let the host create the schema, then fill it behind its back. */
+    TenderHost *host = bench_host_new(dirs, limit_config, path);
+    if (host == NULL)
+        return FALSE;
+    tender_host_free(host);
     gint64 t0 = g_get_monotonic_time();
-    gint64 used = 0;
-    if (!populate(dirs, path, payments, &used))
+    if (!populate(path, payments))
         return FALSE;
     out->populate_seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
-    if (!verify_counter(dirs, path, used))
+    if (!verify_counter(dirs, path))
         return FALSE;
     LimitCtx ctx = {bench_host_new(dirs, limit_config, path)};
     if (ctx.host == NULL)
