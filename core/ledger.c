@@ -9,6 +9,8 @@
 
 #include <tender/money.h>
 
+#include <glib/gstdio.h>
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -1056,4 +1058,47 @@ GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_m
     sqlite3_bind_int64(s, 2, pending_before_ms);
     sqlite3_bind_int64(s, 3, wall_now_ms);
     return collect_ids(s);
+}
+
+/* ---- copies -------------------------------------------------------------- */
+
+gboolean tender_ledger_copy_to(TenderLedger *ledger, const char *path, GError **error)
+{
+    /* Never over a file: the path could be a live ledger of another host. */
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "cannot copy the ledger to %s: the file exists", path);
+        return FALSE;
+    }
+    sqlite3 *dest = NULL;
+    int rc = sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "cannot create %s: %s", path,
+                    dest ? sqlite3_errmsg(dest) : sqlite3_errstr(rc));
+        sqlite3_close(dest);
+        return FALSE;
+    }
+    g_mutex_lock(&ledger->lock);
+    /* An open batch holds writes not yet committed: copy what is. */
+    while (ledger->in_batch)
+        g_cond_wait(&ledger->changed, &ledger->lock);
+    sqlite3_backup *backup = sqlite3_backup_init(dest, "main", ledger->db, "main");
+    if (backup == NULL) {
+        rc = sqlite3_errcode(dest);
+    } else {
+        int step = sqlite3_backup_step(backup, -1);
+        rc = sqlite3_backup_finish(backup);
+        if (rc == SQLITE_OK && step != SQLITE_DONE)
+            rc = step;
+    }
+    g_mutex_unlock(&ledger->lock);
+    if (rc != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "cannot copy the ledger to %s: %s",
+                    path, sqlite3_errmsg(dest));
+        sqlite3_close(dest);
+        g_unlink(path);
+        return FALSE;
+    }
+    sqlite3_close(dest);
+    return TRUE;
 }

@@ -122,6 +122,12 @@ GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_m
                                               gint64 pending_before_ms, gint64 wall_now_ms,
                                               GError **error);
 
+/* Write a consistent copy of the whole ledger to a new SQLite file at path
+ * (SQLite's online backup), after any open batch is committed; other
+ * callers wait meanwhile. FALSE with TENDER_ERROR_LEDGER when path exists
+ * or cannot be written. */
+gboolean tender_ledger_copy_to(TenderLedger *ledger, const char *path, GError **error);
+
 G_END_DECLS
 
 #endif

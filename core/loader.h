@@ -63,10 +63,8 @@ const TenderMethodInfo *tender_loader_method_info(const TenderLoader *loader,
 
 /* ---- ABI checks (abi-check.c): the one place that knows the sizes ------- */
 
-/* Minimum struct sizes of ABI 1.0: a struct_size below these is refused. */
-#define TENDER_ABI_1_0_DESCRIPTOR_SIZE (offsetof(tender_plugin_descriptor, n_methods) + sizeof(size_t))
-#define TENDER_ABI_1_0_METHOD_SIZE (offsetof(tender_method, ops) + sizeof(void *))
-#define TENDER_ABI_1_0_OPS_SIZE (offsetof(tender_method_ops, sandbox_notification) + sizeof(void *))
+/* The minimum struct sizes of ABI 1.0 (TENDER_ABI_1_0_*_SIZE) are public,
+ * in tender.h, for tools that load plugins themselves. */
 
 /* Version check: FALSE with a reason naming both versions when a plugin
  * built for abi_major.abi_minor cannot load into this host. */

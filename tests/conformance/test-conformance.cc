@@ -1,4 +1,4 @@
-// The C shim: every conformance case (plain C, sdk/conformance/) registered
+// The C shim: every conformance case (plain C, conformance/) registered
 // as a GoogleTest test once per bundled plugin, so the project's own suite
 // runs the same checks a plugin author runs with tender-conformance. Under
 // the sanitizer build this is also the ASan/UBSan/LSan run of every case.

@@ -33,6 +33,7 @@ root=$tmp/root$prefix
 for f in bin/tender bin/tender-conformance bin/tender-plugin-new \
          include/tender/plugin.h include/tender/sdk.h include/tender/decline.h \
          include/tender/tender.h include/tender/money.h share/tender-sdk/tender-plugin.map \
+         include/tender/testhost.h include/tender/conformance.h \
          share/tender-sdk/template/myplugin.c; do
     [ -e "$root/$f" ] || fail "not installed: $prefix/$f"
 done
@@ -47,9 +48,13 @@ ls "$libdir"/libtender.so* >/dev/null 2>&1 || fail "libtender.so not installed i
 plugindir=$libdir/tender/plugins
 [ -e "$plugindir/card.so" ] || fail "bundled plugins not installed in $plugindir"
 
-# tender.pc names the real prefix and requires the system's glib, which a
-# sysroot would hide: the host build points its prefix at the staging tree.
-sed -i "s|^prefix=.*|prefix=$root|" "$pcdir/tender.pc"
+# tender.pc (and the test host's and the kit's, which require it) names the
+# real prefix and requires the system's glib, which a sysroot would hide:
+# builds against them point their prefix at the staging tree.
+for pc in tender tender-testhost tender-conformance; do
+    [ -e "$pcdir/$pc.pc" ] || fail "$pc.pc not installed in $pcdir"
+    sed -i "s|^prefix=.*|prefix=$root|" "$pcdir/$pc.pc"
+done
 
 # tender-sdk.pc stays as installed and is read with the staging tree as the
 # sysroot. The freedesktop rules (PKG_CONFIG_FDO_SYSROOT_RULES) add the
@@ -115,6 +120,62 @@ step "tender-conformance on the example plugin"
 tender-conformance "$tmp/plugins/giftcard.so" || fail "tender-conformance giftcard.so"
 meson test -C "$tmp/plugin-build" --print-errorlogs >"$tmp/plugin-test.log" 2>&1 ||
     { cat "$tmp/plugin-test.log"; fail "meson test in the example plugin's project"; }
+
+step "a unit test on the installed test host and conformance library (pkg-config alone)"
+cat >"$tmp/unit.c" <<'UNIT'
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <tender/conformance.h>
+#include <tender/tender.h>
+#include <tender/testhost.h>
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    TenderTestHost *host = tender_test_host_new();
+    char *error = NULL;
+    TenderTestPlugin *plugin = tender_test_plugin_load(host, argv[1], &error);
+    if (plugin == NULL) { fprintf(stderr, "load: %s\n", error); return 1; }
+    if (!tender_plugin_check_descriptor(tender_test_plugin_descriptor(plugin), &error)) {
+        fprintf(stderr, "descriptor: %s\n", error);
+        return 1;
+    }
+    const tender_method *m = tender_test_plugin_method(plugin, "giftcard");
+    void *instance = NULL;
+    if (m == NULL || tender_test_instance_new(host, m, &instance, &error) != 0) {
+        fprintf(stderr, "create: %s\n", error ? error : "no method giftcard");
+        return 1;
+    }
+    size_t n = 0;
+    const tender_fixture *f = tender_method_fixtures(m, &n);
+    tender_request req = tender_test_request(TENDER_OP_AUTHORIZE, 2000, "USD", 2);
+    if (f != NULL && n > 0) {
+        req.params = f[0].params;
+        req.n_params = f[0].n_params;
+    }
+    tender_result res;
+    if (!tender_test_call(m, instance, &req, &res) || res.outcome == 0) {
+        fprintf(stderr, "authorize: no answer\n");
+        return 1;
+    }
+    tender_test_instance_free(m, instance);
+    tender_test_plugin_free(plugin);
+    tender_test_host_free(host);
+
+    tc_context *ctx = tc_context_new(argv[1], NULL);
+    char *message = NULL;
+    tc_status status = tc_run_case(ctx, tc_case_find("descriptor"), &message);
+    printf("%s descriptor: %s\n", tc_status_name(status), message);
+    free(message);
+    tc_context_free(ctx);
+    return status == TC_PASS ? 0 : 1;
+}
+UNIT
+# shellcheck disable=SC2046
+cc -o "$tmp/unit" "$tmp/unit.c" $(pkg-config --cflags --libs tender-conformance tender-testhost) ||
+    fail "compiling a unit test with pkg-config tender-conformance tender-testhost"
+"$tmp/unit" "$tmp/plugins/giftcard.so" || fail "the unit test on the installed test host"
 
 step "the example host on the installed bundled plugins"
 "$tmp/host-build/tender-example-host" --plugin-dir "$plugindir" || fail "tender-example-host"

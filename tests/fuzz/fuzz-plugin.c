@@ -1,11 +1,12 @@
-/* Plugins under fuzzing: loading with a fake host, and result checks (see
- * fuzz-plugin.h). */
+/* Plugins under fuzzing: loading with libtender-testhost, and result
+ * checks (see fuzz-plugin.h). */
 #include "fuzz-plugin.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <tender/testhost.h>
 
 #ifndef FUZZ_PLUGIN_DIR
 #define FUZZ_PLUGIN_DIR ""
@@ -14,62 +15,20 @@
 /* 2026-11-25T12:00:00Z: inside every sandbox's validity windows. */
 #define FUZZ_NOW_MS INT64_C(1795608000000)
 
-static uint64_t random_counter;
-
-static void fake_log(const tender_host_services *self, tender_log_level level,
-                     const char *method_id, const char *message)
+/* One test host for every plugin, made on first use and kept for the
+ * process, like the plugins: a fixed clock, no settings (every plugin runs
+ * on its sandbox defaults), counter randomness, and a log that is read to
+ * its end and dropped (a captured log would grow with every input). */
+static TenderTestHost *fuzz_host(void)
 {
-    (void)self, (void)level, (void)method_id;
-    /* Touch the whole message: a bad pointer or a missing NUL shows here. */
-    (void)strlen(message);
+    static TenderTestHost *host;
+    if (host == NULL) {
+        host = tender_test_host_new();
+        tender_test_host_set_now(host, FUZZ_NOW_MS);
+        tender_test_host_set_log_capture(host, FALSE);
+    }
+    return host;
 }
-
-static int64_t fake_now(const tender_host_services *self)
-{
-    (void)self;
-    return FUZZ_NOW_MS;
-}
-
-static void fake_random(const tender_host_services *self, void *buf, size_t len)
-{
-    (void)self;
-    unsigned char *p = buf;
-    for (size_t i = 0; i < len; i++)
-        p[i] = (unsigned char)(random_counter++ * 151u + 7u);
-}
-
-static int fake_string(const tender_host_services *self, const char *method_id, const char *key,
-                       char *out, size_t out_size)
-{
-    (void)self, (void)method_id, (void)key, (void)out, (void)out_size;
-    return 0;
-}
-
-static int fake_int64(const tender_host_services *self, const char *method_id, const char *key,
-                      int64_t *out)
-{
-    (void)self, (void)method_id, (void)key, (void)out;
-    return 0;
-}
-
-static int fake_bool(const tender_host_services *self, const char *method_id, const char *key,
-                     int *out)
-{
-    (void)self, (void)method_id, (void)key, (void)out;
-    return 0;
-}
-
-static const tender_host_services fake_services = {
-    .struct_size = sizeof(tender_host_services),
-    .abi_major = TENDER_ABI_MAJOR,
-    .abi_minor = TENDER_ABI_MINOR,
-    .log = fake_log,
-    .now_ms = fake_now,
-    .random_bytes = fake_random,
-    .config_string = fake_string,
-    .config_int64 = fake_int64,
-    .config_bool = fake_bool,
-};
 
 /* Loaded once per process and kept: dlclose would only make the fuzzer
  * slower (and some plugins keep their libraries resident anyway). */
@@ -85,23 +44,17 @@ const FuzzPlugin *fuzz_plugin(const char *id)
     const char *dir = g_getenv("TENDER_FUZZ_PLUGIN_DIR");
     char *file = g_strconcat(id, ".so", NULL);
     char *path = g_build_filename(dir ? dir : FUZZ_PLUGIN_DIR, id, file, NULL);
-    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        fprintf(stderr, "fuzz: cannot load %s: %s\n", path, dlerror());
+    char *error = NULL;
+    TenderTestPlugin *plugin = tender_test_plugin_load(fuzz_host(), path, &error);
+    if (plugin == NULL) {
+        fprintf(stderr, "fuzz: cannot load %s: %s\n", path, error);
         abort();
     }
-    tender_plugin_entry_fn entry =
-        (tender_plugin_entry_fn)dlsym(handle, TENDER_PLUGIN_ENTRY_SYMBOL);
-    const tender_plugin_descriptor *desc =
-        entry ? entry(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, &fake_services) : NULL;
     p = g_new0(FuzzPlugin, 1);
-    for (size_t i = 0; desc && i < desc->n_methods; i++)
-        if (strcmp(desc->methods[i]->id, id) == 0)
-            p->method = desc->methods[i];
-    char error[256] = "";
+    p->method = tender_test_plugin_method(plugin, id);
     if (p->method == NULL ||
-        p->method->ops->create(&fake_services, id, &p->instance, error, sizeof error) != 0) {
-        fprintf(stderr, "fuzz: %s: no usable method %s %s\n", path, id, error);
+        tender_test_instance_new(fuzz_host(), p->method, &p->instance, &error) != 0) {
+        fprintf(stderr, "fuzz: %s: no usable method %s %s\n", path, id, error ? error : "");
         abort();
     }
     g_hash_table_insert(loaded, (gpointer)p->method->id, p);

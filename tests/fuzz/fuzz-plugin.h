@@ -1,6 +1,6 @@
-/* Plugins for the fuzz targets: each bundled plugin .so loaded once with a
- * fake host (fixed clock, default settings, counter randomness, silent
- * log), and the checks every result must pass. Not thread-safe (libFuzzer
+/* Plugins for the fuzz targets: each bundled plugin .so loaded once with
+ * libtender-testhost (fixed clock, default settings, counter randomness,
+ * log checked and dropped), and the checks every result must pass. Not thread-safe (libFuzzer
  * and the replay test call from one thread). */
 #ifndef TENDER_FUZZ_PLUGIN_H
 #define TENDER_FUZZ_PLUGIN_H

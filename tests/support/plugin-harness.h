@@ -1,25 +1,25 @@
-/* Test support: load one plugin .so directly (no libtender) and drive its
- * method table with a fake host. For plugin unit tests; the host-level tests
- * go through <tender/tender.h> instead. Not thread-safe. */
+/* Test support: the project's plugin unit tests drive one method of a
+ * plugin .so through libtender-testhost (<tender/testhost.h>), with the
+ * fields below for the tests' convenience. The host-level tests go through
+ * <tender/tender.h> instead. Not thread-safe. */
 #ifndef TENDER_TEST_PLUGIN_HARNESS_H
 #define TENDER_TEST_PLUGIN_HARNESS_H
 
 #include <glib.h>
 
 #include <tender/plugin.h>
+#include <tender/testhost.h>
 
 G_BEGIN_DECLS
 
 typedef struct {
-    tender_host_services services;   /* first: the plugin gets &services */
-    void *handle;
+    TenderTestHost *host;
+    TenderTestPlugin *plugin;
     const tender_plugin_descriptor *descriptor;
     const tender_method *method;
     void *instance;
-    gint64 now_ms;                   /* the fake clock; set it freely */
-    GHashTable *settings;            /* key -> value text ("true", "42", "…") */
-    GPtrArray *logs;                 /* every logged line */
-    guint32 random_counter;          /* deterministic "random" bytes */
+    gint64 now_ms;                   /* the test host's clock at the next call; set it freely */
+    const GPtrArray *logs;           /* every logged line (the test host's, live) */
 } TestPlugin;
 
 /* Load so_path, find method_id, create an instance with settings

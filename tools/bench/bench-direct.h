@@ -1,6 +1,6 @@
-/* Load one plugin .so without libtender and call its method table
- * directly, with a minimal fake host (fixed clock, no settings, counter
- * "randomness", silent log). The `direct` side of the dispatch and
+/* Load one plugin .so without libtender's engine and call its method table
+ * directly, with libtender-testhost (fixed clock, no settings, counter
+ * "randomness", log dropped). The `direct` side of the dispatch and
  * authorize-memory scenarios, and the driver of card-validate. */
 #ifndef TENDER_BENCH_DIRECT_H
 #define TENDER_BENCH_DIRECT_H

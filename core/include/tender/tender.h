@@ -16,6 +16,8 @@
 #ifndef TENDER_TENDER_H
 #define TENDER_TENDER_H
 
+#include <stddef.h>
+
 #include <glib.h>
 
 #include <tender/money.h>
@@ -443,6 +445,15 @@ typedef void (*TenderStateFunc)(const char *payment_id, TenderStatus old_status,
 guint tender_host_add_listener(TenderHost *host, TenderStateFunc func, gpointer user_data);
 void tender_host_remove_listener(TenderHost *host, guint listener_id);
 
+/* Write a consistent copy of the host's whole ledger to a new SQLite file
+ * at path (which must not exist), for instance to keep a ledger filled on
+ * ":memory:" through this API, or to back up a live one. Operations in
+ * progress finish first and others wait while the copy is made. The copy
+ * is a ledger like any other: pass it to tender_host_options_set_ledger.
+ * FALSE with TENDER_ERROR_LEDGER when path exists or cannot be written.
+ * Thread-safe. */
+gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **error);
+
 /* ---- config -------------------------------------------------------------- */
 
 /* Validate a policy config file without creating a host. FALSE with
@@ -452,6 +463,74 @@ gboolean tender_config_check_file(const char *path, GPtrArray *warnings, GError 
 
 /* The embedded default config (JSON text, static). */
 const char *tender_config_default_json(void);
+
+/* ---- plugins without a host ------------------------------------------------
+ *
+ * For tools that load a plugin .so themselves (the conformance kit, a test
+ * host, a benchmark): the loader's own checks and slot lookups, so that such
+ * a tool judges and calls a plugin exactly as a host does. All of these are
+ * pure functions of their arguments: thread-safe, no host needed, nothing
+ * allocated unless stated. */
+
+/* The smallest struct sizes of ABI 1.0: a struct_size below these is
+ * refused by the loader (a plugin cannot be older than 1.0). */
+#define TENDER_ABI_1_0_DESCRIPTOR_SIZE \
+    (offsetof(tender_plugin_descriptor, n_methods) + sizeof(size_t))
+#define TENDER_ABI_1_0_METHOD_SIZE (offsetof(tender_method, ops) + sizeof(void *))
+#define TENDER_ABI_1_0_OPS_SIZE \
+    (offsetof(tender_method_ops, sandbox_notification) + sizeof(void *))
+
+/* The loader's verdict on a descriptor a plugin's entry point returned
+ * (sizes, ABI version, ids, names, mandatory functions, capabilities with
+ * their functions, currency and region facts): TRUE when a host would
+ * register it. Else FALSE and, when reason is not NULL, *reason is the
+ * refusal a host would record (newly allocated; g_free it). */
+gboolean tender_plugin_check_descriptor(const tender_plugin_descriptor *descriptor,
+                                        char **reason);
+
+/* The loader's verdict on one plugin file, as a host would give it, without
+ * creating a host: the file's and its directories' owners and modes, its
+ * ELF headers, dlopen, the entry point and the descriptor. The plugin's
+ * entry point is called with a services table that logs nothing, reads no
+ * settings and runs on the system clock; no method instance is created.
+ * Never NULL; free with tender_plugin_check_free (which unloads the
+ * plugin). Not thread-safe on one result; separate calls are independent. */
+typedef struct TenderPluginCheck TenderPluginCheck;
+TenderPluginCheck *tender_plugin_check_file(const char *path);
+void tender_plugin_check_free(TenderPluginCheck *check);
+/* TRUE when a host would load the file. */
+gboolean tender_plugin_check_ok(const TenderPluginCheck *check);
+/* The refusal a host would record (the same sentence), or NULL when
+ * accepted. Owned by check. */
+const char *tender_plugin_check_reason(const TenderPluginCheck *check);
+/* The plugin's facts (id, name, version, ABI, every method's facts) when
+ * accepted, else NULL. Owned by check, valid until it is freed. */
+const TenderPluginInfo *tender_plugin_check_info(const TenderPluginCheck *check);
+
+/* The function a host calls for op (TENDER_OP_*) on method, through the
+ * size-checked ops table: NULL when the method struct or its table is too
+ * short to hold the slot, the slot is empty, or the method does not
+ * declare the operation's capability. For TENDER_OP_NOTIFICATION this is
+ * the apply step; tender_method_identify_fn gives the identify step. */
+tender_operation_fn tender_method_operation_fn(const tender_method *method, tender_operation op);
+tender_operation_fn tender_method_identify_fn(const tender_method *method);
+
+/* The method's sandbox fixtures (borrowed from the plugin, valid while it
+ * is loaded), with their count in *n; NULL and *n 0 when it has none. */
+const tender_fixture *tender_method_fixtures(const tender_method *method, size_t *n);
+
+/* The method's sandbox_notification slot, NULL when its table lacks one. */
+typedef void (*TenderSandboxNotificationFn)(void *instance, const tender_request *req,
+                                            const char *event, tender_result *res);
+TenderSandboxNotificationFn tender_method_sandbox_notification_fn(const tender_method *method);
+
+/* The host's rule for "this text contains that sensitive value", the one it
+ * redacts by: value counts where it stands as a whole token (no ASCII letter
+ * or digit right before or after it), and anywhere once it is 12 characters
+ * or longer. An empty or NULL value never occurs. text[0, len) need not be
+ * NUL-terminated. A tool that checks a plugin for leaks uses this so that it
+ * and the host never disagree about what a leak is. */
+gboolean tender_text_contains_value(const char *text, gsize len, const char *value);
 
 G_END_DECLS
 

@@ -6,8 +6,6 @@
 #include <tender/decline.h>
 #include <tender/money.h>
 
-#include "loader.h" /* core/: the loader's own checks and slot lookups */
-#include "redact.h" /* core/: the one rule for "contains a sensitive value" */
 #include "conformance-private.h"
 
 GPtrArray *tc_methods(tc_context *ctx)
@@ -36,16 +34,7 @@ const tender_method_ops *tc_ops(const tender_method *m)
 
 const tender_fixture *tc_fixtures(const tender_method *m, size_t *n)
 {
-    *n = 0;
-    const tender_fixture *(*fn)(size_t *) = tender_abi_fixtures_fn(m);
-    if (fn == NULL)
-        return NULL;
-    size_t count = 0;
-    const tender_fixture *f = fn(&count);
-    if (f == NULL)
-        return NULL;
-    *n = count;
-    return f;
+    return tender_method_fixtures(m, n);
 }
 
 int tc_instance_new(tc_context *ctx, const tender_method *m, void **instance, char **error)
@@ -57,26 +46,12 @@ int tc_instance_new(tc_context *ctx, const tender_method *m, void **instance, ch
             *error = g_strdup("the method has no create function");
         return -1;
     }
-    char buf[512];
-    memset(buf, 0, sizeof buf);
-    void *inst = NULL;
-    int rc = ops->create(&ctx->services, m->id, &inst, buf, sizeof buf);
-    if (rc != 0) {
-        if (error)
-            *error = g_strndup(buf, sizeof buf);
-        return rc;
-    }
-    *instance = inst;
-    if (error)
-        *error = NULL;
-    return 0;
+    return tender_test_instance_new(ctx->host, m, instance, error);
 }
 
 void tc_instance_free(const tender_method *m, void *instance)
 {
-    const tender_method_ops *ops = tc_ops(m);
-    if (ops != NULL && ops->destroy != NULL && instance != NULL)
-        ops->destroy(instance);
+    tender_test_instance_free(m, instance);
 }
 
 int tc_method_exponent(const tender_method *m, const char *currency)
@@ -271,17 +246,7 @@ void tc_request_clear(TcRequest *r)
 gboolean tc_call(const tender_method *m, void *instance, const tender_request *req,
                  tender_result *res)
 {
-    memset(res, 0, sizeof *res);
-    res->struct_size = sizeof *res;
-    tender_operation_fn fn = NULL;
-    if (req->operation == TENDER_OP_NOTIFICATION && req->payment_id == NULL)
-        fn = tender_abi_identify_fn(m);
-    else
-        fn = tender_abi_operation_fn(m, (tender_operation)req->operation);
-    if (fn == NULL)
-        return FALSE;
-    fn(instance, req, res);
-    return TRUE;
+    return tender_test_call(m, instance, req, res);
 }
 
 const char *tc_outcome_name(guint32 outcome)
@@ -401,11 +366,12 @@ GPtrArray *tc_sensitive_values(const tender_method *m, const tender_fixture *f,
     return out;
 }
 
-/* The host's own rule (redact.h): what the host would scrub is what the kit
- * calls a leak, so the two can never disagree about a plugin. */
+/* The host's own rule (tender_text_contains_value, which is core/redact.c):
+ * what the host would scrub is what the kit calls a leak, so the two can
+ * never disagree about a plugin. */
 gboolean tc_contains_value(const char *data, size_t len, const char *value)
 {
-    return tender_redact_contains(data, len, value);
+    return tender_text_contains_value(data, len, value);
 }
 
 const char *tc_result_field_with(const tender_result *res, const char *value)

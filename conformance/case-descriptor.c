@@ -8,7 +8,6 @@
 #include <tender/money.h>
 
 #include "conformance-private.h"
-#include "loader.h"
 
 /* Shared opening: a case that needs the descriptor fails when there is none. */
 static gboolean need_descriptor(tc_context *ctx, tc_report *report)
@@ -25,7 +24,7 @@ tc_status tc_case_descriptor(tc_context *ctx, tc_report *report)
     if (!need_descriptor(ctx, report))
         return TC_FAIL;
     char *reason = NULL;
-    if (!tender_abi_check_descriptor(ctx->descriptor, &reason)) {
+    if (!tender_plugin_check_descriptor(ctx->descriptor, &reason)) {
         tc_report_fail(report, "expected a descriptor the loader accepts, it refuses it: %s",
                        reason ? reason : "(no reason)");
         g_free(reason);
@@ -34,7 +33,8 @@ tc_status tc_case_descriptor(tc_context *ctx, tc_report *report)
     g_free(reason);
     /* The descriptor is plugin-static: a second entry call returns it again. */
     const tender_plugin_descriptor *again =
-        ctx->entry(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, &ctx->services);
+        tender_test_plugin_entry(ctx->plugin)(TENDER_ABI_MAJOR, TENDER_ABI_MINOR,
+                                              tender_test_host_services(ctx->host));
     if (again != ctx->descriptor)
         tc_report_fail(report, "expected the same plugin-static descriptor from every entry "
                        "call, the second call returned %p instead of %p", (const void *)again,
@@ -281,7 +281,7 @@ static void check_fixture(tc_report *report, const tender_method *m, const tende
             tc_report_fail(report, "method %s fixture %s: declares %zu complete_params and no "
                            "table", m->id, name, f->n_complete_params);
         if (by_event && (!(m->capabilities & TENDER_CAP_NOTIFICATION) ||
-                         tender_abi_sandbox_notification_fn(m) == NULL))
+                         tender_method_sandbox_notification_fn(m) == NULL))
             tc_report_fail(report, "method %s fixture %s: finishes its action with sandbox "
                            "event \"%s\" but the method lacks notification or "
                            "sandbox_notification", m->id, name, f->sandbox_event);

@@ -5,9 +5,9 @@
  * `tender-conformance` is ~100 lines over this header) and never needs C++;
  * the project's GoogleTest suite registers the same cases through a small
  * shim. Each case loads nothing itself: it works on a context that holds the
- * plugin (loaded directly, with a fake host whose settings and clock the
- * kit controls) and, for the flow cases, builds a real libtender host with
- * an in-memory ledger.
+ * plugin (loaded directly by libtender-testhost, whose settings and clock
+ * the kit controls) and, for the flow cases, builds a real libtender host
+ * with an in-memory ledger.
  *
  * Not thread-safe: run the cases of one context one after another (a case
  * may start threads of its own). Different contexts are independent.
@@ -46,8 +46,8 @@ const tc_case *tc_cases(size_t *n);
 const tc_case *tc_case_find(const char *name);
 
 /* Open the plugin at path: dlopen it (RTLD_NOW | RTLD_LOCAL) and call its
- * entry point with the kit's fake host. A plugin that cannot be loaded still
- * gives a context (its cases then fail, saying why); NULL only when out of
+ * entry point with the kit's test host (libtender-testhost). A plugin that
+ * cannot be loaded still gives a context (its cases then fail, saying why); NULL only when out of
  * memory. method_id, when not NULL, limits the method cases to that method. */
 tc_context *tc_context_new(const char *path, const char *method_id);
 void tc_context_free(tc_context *ctx);

@@ -1,4 +1,4 @@
-/* Shared by the conformance kit's cases: the context, the fake host the
+/* Shared by the conformance kit's cases: the context, the test host the
  * plugin is loaded with, request building and result checks. Private to
  * the kit. */
 #ifndef TENDER_CONFORMANCE_PRIVATE_H
@@ -8,42 +8,28 @@
 
 #include <tender/plugin.h>
 #include <tender/tender.h>
+#include <tender/testhost.h>
 
 #include "conformance.h"
 
 G_BEGIN_DECLS
 
-/* The fixed clock of the kit's fake host and of the hosts it builds:
+/* The fixed clock of the kit's test host and of the hosts it builds:
  * 2026-03-01T10:00:00Z. Fixtures must work at that time. */
-#define TC_NOW_MS G_GINT64_CONSTANT(1772359200000)
+#define TC_NOW_MS TENDER_TEST_HOST_DEFAULT_NOW_MS
 
 /* The parameter a conforming plugin must ignore. */
 #define TC_UNKNOWN_PARAM "tender_conformance_unknown"
 
-typedef enum { TC_SETTING_STRING, TC_SETTING_INT, TC_SETTING_BOOL } TcSettingKind;
-
-typedef struct {
-    char *key;
-    TcSettingKind kind;
-    char *text;
-    gint64 number;
-} TcSetting;
-
 struct tc_context {
-    /* First: the plugin receives &services and hands it back. */
-    tender_host_services services;
     char *path;
     char *method_filter;
     char *load_error;
-    void *handle;
-    tender_plugin_entry_fn entry;
+    TenderTestHost *host;      /* the services the plugin is loaded with */
+    TenderTestPlugin *plugin;  /* NULL when it could not be loaded */
     const tender_plugin_descriptor *descriptor;
-    GMutex lock;          /* guards settings, reads, logs (services are thread-safe) */
-    GPtrArray *settings;  /* TcSetting*: what config reads answer */
-    GPtrArray *reads;     /* "string:key", "int64:key", "bool:key" read since the last clear */
-    GPtrArray *logs;      /* every line logged through the services */
-    char *tmpdir;         /* a private directory holding a link to the plugin */
-    guint64 seq;          /* for unique payment and request ids */
+    char *tmpdir;              /* a private directory holding a link to the plugin */
+    guint64 seq;               /* for unique payment and request ids */
 };
 
 struct tc_report {
@@ -52,9 +38,8 @@ struct tc_report {
     size_t n_failures;
 };
 
-/* ---- the context's fake host ------------------------------------------- */
+/* ---- the context's test host (libtender-testhost) ------------------------ */
 
-void tc_services_init(tc_context *ctx);
 void tc_settings_clear(tc_context *ctx);
 void tc_settings_set_string(tc_context *ctx, const char *key, const char *value);
 void tc_settings_set_int(tc_context *ctx, const char *key, gint64 value);
@@ -147,8 +132,9 @@ const char *tc_operation_name(tender_operation op);
  * characters long. Borrowed strings; free the array. */
 GPtrArray *tc_sensitive_values(const tender_method *m, const tender_fixture *f,
                                gboolean with_action);
-/* TRUE when value occurs in data by the host's redaction rule (core's
- * redact.h): as a whole token, or anywhere for a long value. */
+/* TRUE when value occurs in data by the host's redaction rule
+ * (tender_text_contains_value): as a whole token, or anywhere for a long
+ * value. */
 gboolean tc_contains_value(const char *data, size_t len, const char *value);
 /* The first field of res that holds value, or NULL. */
 const char *tc_result_field_with(const tender_result *res, const char *value);

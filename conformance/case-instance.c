@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "conformance-private.h"
-#include "loader.h"
 
 static gboolean need_methods(tc_context *ctx, tc_report *report, GPtrArray **methods)
 {
@@ -140,8 +139,7 @@ tc_status tc_case_capabilities(tc_context *ctx, tc_report *report)
             }
         }
         if (rc == 0) {
-            void (*sandbox)(void *, const tender_request *, const char *, tender_result *) =
-                tender_abi_sandbox_notification_fn(m);
+            TenderSandboxNotificationFn sandbox = tender_method_sandbox_notification_fn(m);
             if (sandbox != NULL) {
                 TcRequest r;
                 tc_request_minimal(ctx, m, TENDER_OP_NOTIFICATION, &r);

@@ -1,0 +1,188 @@
+/* The conformance context: the plugin loaded directly by libtender-testhost
+ * (dlopen + entry point), whose settings, clock and log the kit controls,
+ * and the report sink every case writes into. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "conformance-private.h"
+
+/* ---- the context's test host ------------------------------------------------ */
+
+void tc_settings_clear(tc_context *ctx)
+{
+    tender_test_host_clear_settings(ctx->host);
+}
+
+void tc_settings_set_string(tc_context *ctx, const char *key, const char *value)
+{
+    tender_test_host_set_setting_string(ctx->host, key, value);
+}
+
+void tc_settings_set_int(tc_context *ctx, const char *key, gint64 value)
+{
+    tender_test_host_set_setting_int(ctx->host, key, value);
+}
+
+GPtrArray *tc_settings_reads(tc_context *ctx)
+{
+    return tender_test_host_setting_reads(ctx->host);
+}
+
+GPtrArray *tc_logs(tc_context *ctx)
+{
+    return tender_test_host_logs_copy(ctx->host);
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+tc_context *tc_context_new(const char *path, const char *method_id)
+{
+    tc_context *ctx = g_new0(tc_context, 1);
+    ctx->path = g_strdup(path ? path : "");
+    ctx->method_filter = method_id ? g_strdup(method_id) : NULL;
+    ctx->host = tender_test_host_new();
+    ctx->plugin = tender_test_plugin_load(ctx->host, ctx->path, &ctx->load_error);
+    if (ctx->plugin != NULL) {
+        ctx->descriptor = tender_test_plugin_descriptor(ctx->plugin);
+        /* Leave the plugin mapped when running under a leak checker would
+         * lose its symbols; otherwise unload it. */
+        tender_test_plugin_keep_mapped(ctx->plugin,
+                                       g_getenv("TENDER_CONFORMANCE_NO_DLCLOSE") != NULL);
+    }
+    return ctx;
+}
+
+static void remove_tree(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d != NULL) {
+        const char *name;
+        while ((name = g_dir_read_name(d)) != NULL) {
+            char *p = g_build_filename(dir, name, NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(p);
+            else
+                g_unlink(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(dir);
+}
+
+void tc_context_free(tc_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    if (ctx->tmpdir != NULL) {
+        remove_tree(ctx->tmpdir);
+        g_free(ctx->tmpdir);
+    }
+    tender_test_plugin_free(ctx->plugin);
+    tender_test_host_free(ctx->host);
+    g_free(ctx->path);
+    g_free(ctx->method_filter);
+    g_free(ctx->load_error);
+    g_free(ctx);
+}
+
+const char *tc_context_load_error(const tc_context *ctx)
+{
+    return ctx->load_error;
+}
+
+const char *tc_context_path(const tc_context *ctx)
+{
+    return ctx->path;
+}
+
+const char *tc_tmpdir(tc_context *ctx)
+{
+    if (ctx->tmpdir == NULL) {
+        GError *error = NULL;
+        ctx->tmpdir = g_dir_make_tmp("tender-conformance-XXXXXX", &error);
+        if (ctx->tmpdir == NULL) {
+            g_warning("cannot create a temporary directory: %s", error->message);
+            g_error_free(error);
+        }
+    }
+    return ctx->tmpdir;
+}
+
+/* ---- reports -------------------------------------------------------------- */
+
+void tc_report_fail(tc_report *report, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (report->failures->len > 0)
+        g_string_append_c(report->failures, '\n');
+    g_string_append_vprintf(report->failures, fmt, ap);
+    va_end(ap);
+    report->n_failures++;
+}
+
+void tc_report_note(tc_report *report, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (report->notes->len > 0)
+        g_string_append(report->notes, "; ");
+    g_string_append_vprintf(report->notes, fmt, ap);
+    va_end(ap);
+}
+
+size_t tc_report_failures(const tc_report *report)
+{
+    return report->n_failures;
+}
+
+const char *tc_status_name(tc_status status)
+{
+    switch (status) {
+    case TC_PASS:
+        return "PASS";
+    case TC_FAIL:
+        return "FAIL";
+    case TC_SKIP:
+        return "SKIP";
+    }
+    return "FAIL";
+}
+
+/* Failures are capped so one broken fixture table cannot print megabytes. */
+#define MAX_REPORTED 40
+
+tc_status tc_run_case(tc_context *ctx, const tc_case *c, char **message)
+{
+    tc_report report = {g_string_new(NULL), g_string_new(NULL), 0};
+    tc_status status = c->run(ctx, &report);
+    if (report.n_failures > 0)
+        status = TC_FAIL;
+    else if (status == TC_FAIL)
+        tc_report_fail(&report, "%s failed without saying why (a bug in the kit)", c->name);
+    GString *text = status == TC_FAIL ? report.failures : report.notes;
+    if (status == TC_FAIL && report.n_failures > MAX_REPORTED) {
+        /* Keep the first MAX_REPORTED lines. */
+        const char *p = text->str;
+        for (int i = 0; i < MAX_REPORTED && p != NULL; i++) {
+            p = strchr(p, '\n');
+            if (p != NULL)
+                p++;
+        }
+        if (p != NULL)
+            g_string_truncate(text, (gsize)(p - text->str));
+        g_string_append_printf(text, "… and %zu more", report.n_failures - MAX_REPORTED);
+    }
+    if (message != NULL) {
+        /* Plain malloc so a C or C++ caller frees it with free(). */
+        *message = strdup(text->str);
+    }
+    g_string_free(report.failures, TRUE);
+    g_string_free(report.notes, TRUE);
+    return status;
+}
