@@ -247,7 +247,12 @@ TEST_F(HttpClientTest, DuplicateAnswerIsNotTakenForTheNextOne)
     Outcome first;
     send(client, url("/duplicate"), first);
     ASSERT_NE(first.response, nullptr) << first.message;
-    g_usleep(100 * 1000); // the duplicate is on its way or arrived
+    // Wait until the stray second answer is written (on loopback it is then
+    // in the client's receive buffer).
+    for (int i = 0; i < 200 && http_misbehave_duplicates_sent(server) == 0; i++)
+        g_usleep(10 * 1000);
+    ASSERT_EQ(http_misbehave_duplicates_sent(server), 1);
+    g_usleep(10 * 1000);
     Outcome second;
     send(client, url("/ok"), second);
     ASSERT_NE(second.response, nullptr) << second.message;

@@ -35,6 +35,7 @@ struct HttpMisbehave {
     atomic_int connections;
     atomic_int requests;
     atomic_size_t huge_sent;
+    atomic_int duplicates_sent;
     pthread_t acceptor;
     pthread_mutex_t lock;
     pthread_t workers[MISBEHAVE_MAX_CONNECTIONS];
@@ -238,7 +239,9 @@ static int misbehave_serve(MisbehaveConn *conn, const char *path, long request_l
         if (misbehave_answer_ok(conn, n) != 0)
             return 0;
         misbehave_sleep(conn->server, 20);
-        return misbehave_answer_ok(conn, n) == 0;
+        int sent = misbehave_answer_ok(conn, n) == 0;
+        atomic_fetch_add(&conn->server->duplicates_sent, sent);
+        return sent;
     }
     return misbehave_answer(conn, 404, "not found", 9, n) == 0;
 }
@@ -380,6 +383,11 @@ int http_misbehave_requests(const HttpMisbehave *server)
 size_t http_misbehave_huge_bytes_sent(const HttpMisbehave *server)
 {
     return atomic_load(&((HttpMisbehave *)server)->huge_sent);
+}
+
+int http_misbehave_duplicates_sent(const HttpMisbehave *server)
+{
+    return atomic_load(&((HttpMisbehave *)server)->duplicates_sent);
 }
 
 char *http_misbehave_last_request(HttpMisbehave *server)

@@ -50,6 +50,9 @@ int http_misbehave_requests(const HttpMisbehave *server);
 /* Bytes of body written for /huge and /huge-length so far. */
 size_t http_misbehave_huge_bytes_sent(const HttpMisbehave *server);
 
+/* Second answers written for /duplicate so far. */
+int http_misbehave_duplicates_sent(const HttpMisbehave *server);
+
 /* A newly allocated copy (free()) of the last request received, head and
  * body, or NULL. */
 char *http_misbehave_last_request(HttpMisbehave *server);
