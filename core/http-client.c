@@ -483,6 +483,38 @@ static void http_sigpipe_restore(HttpSigpipeGuard *guard)
     pthread_sigmask(SIG_SETMASK, &guard->old_mask, NULL);
 }
 
+/* An HTTP token (RFC 9110): what a method or a header name may consist of. */
+static gboolean http_is_token(const char *text)
+{
+    if (text == NULL || text[0] == '\0')
+        return FALSE;
+    for (const char *c = text; *c != '\0'; c++)
+        if (!g_ascii_isalnum(*c) && strchr("!#$%&'*+-.^_`|~", *c) == NULL)
+            return FALSE;
+    return TRUE;
+}
+
+/* Why the request cannot be sent as given, or NULL. libcurl writes the
+ * method and headers as they are: a line break in a value (say, from a
+ * payer's input a plugin copied) would add headers or a second request. */
+static const char *http_request_malformed(const TenderHttpClientRequest *request)
+{
+    if (request->method != NULL && !http_is_token(request->method))
+        return "the method is not an HTTP token";
+    if (request->n_headers > 0 && request->headers == NULL)
+        return "headers missing";
+    if (request->body_len > 0 && request->body == NULL)
+        return "body missing";
+    for (gsize i = 0; i < request->n_headers; i++) {
+        const TenderHttpClientHeader *h = &request->headers[i];
+        if (!http_is_token(h->name))
+            return "a header name is not an HTTP token";
+        if (h->value == NULL || strpbrk(h->value, "\r\n") != NULL)
+            return "a header value is missing or has a line break";
+    }
+    return NULL;
+}
+
 TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
                                                   const TenderHttpClientRequest *request,
                                                   GError **error)
@@ -496,6 +528,12 @@ TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
                         "request not sent: the deadline had passed");
             return NULL;
         }
+    }
+    const char *bad = http_request_malformed(request);
+    if (bad != NULL) {
+        g_set_error(error, TENDER_HTTP_CLIENT_ERROR, TENDER_HTTP_CLIENT_NOT_SENT,
+                    "request not sent: %s", bad);
+        return NULL;
     }
     CURL *easy = http_take_handle(client);
     if (easy == NULL) {

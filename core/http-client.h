@@ -72,7 +72,9 @@ typedef struct {
     const char *value;
 } TenderHttpClientHeader;
 
-/* A request. Everything is borrowed for the duration of the call. */
+/* A request. Everything is borrowed for the duration of the call. A method
+ * or header name that is not an HTTP token, or a header value with a line
+ * break, fails the call as NOT_SENT. */
 typedef struct {
     /* "GET", "POST", ...; NULL means "GET". */
     const char *method;

@@ -124,6 +124,33 @@ TEST_F(HttpClientTest, PostSendsTheBodyAsIs)
     free(seen);
 }
 
+TEST_F(HttpClientTest, HeaderOrMethodInjectionIsNotSent)
+{
+    std::string target = url("/ok");
+    TenderHttpClientHeader split[] = {{"X-Ref", "a\r\nX-Evil: 1"}};
+    TenderHttpClientHeader bad_name[] = {{"X Ref", "a"}};
+    TenderHttpClientHeader no_value[] = {{"X-Ref", nullptr}};
+    struct {
+        const char *method;
+        TenderHttpClientHeader *headers;
+    } cases[] = {{"GET", split}, {"GET", bad_name}, {"GET", no_value},
+                 {"GET /x HTTP/1.1\r\n", nullptr}, {"", nullptr}};
+    for (auto &c : cases) {
+        TenderHttpClientRequest request = {};
+        request.method = c.method;
+        request.url = target.c_str();
+        request.headers = c.headers;
+        request.n_headers = c.headers != nullptr ? 1 : 0;
+        request.deadline_ms = now_ms() + 2000;
+        GError *error = nullptr;
+        EXPECT_EQ(tender_http_client_send(client, &request, &error), nullptr);
+        ASSERT_NE(error, nullptr);
+        EXPECT_EQ(error->code, TENDER_HTTP_CLIENT_NOT_SENT) << error->message;
+        g_error_free(error);
+    }
+    EXPECT_EQ(http_misbehave_connections(server), 0);
+}
+
 TEST_F(HttpClientTest, ServerErrorIsAResponseNotAFailure)
 {
     Outcome out;
