@@ -353,6 +353,19 @@ TEST_F(HttpClientTest, RequestsGoThroughTheConfiguredProxy)
     close(fd);
 }
 
+TEST(HttpClientIpv6, LoopbackV6Works)
+{
+    HttpMisbehave *server = http_misbehave_start(1, nullptr, nullptr);
+    ASSERT_NE(server, nullptr) << "no IPv6 loopback (::1) on this machine";
+    TenderHttpClient *client = tender_http_client_new(nullptr, nullptr);
+    Outcome out;
+    send(client, "http://[::1]:" + std::to_string(http_misbehave_port(server)) + "/ok", out);
+    ASSERT_NE(out.response, nullptr) << out.message;
+    EXPECT_EQ(out.response->status, 200);
+    tender_http_client_free(client);
+    http_misbehave_stop(server);
+}
+
 TEST(HttpClientSetup, UnreadableCaFileIsRefused)
 {
     TenderHttpClientOptions options = {};
