@@ -1,0 +1,142 @@
+/* The outbound HTTP client (private to libtender): the one client through
+ * which the host sends every request a plugin asks for, on libcurl.
+ *
+ * One TenderHttpClient per host. It shares one connection cache, DNS cache
+ * and TLS session cache between all its calls and keeps a few idle easy
+ * handles for reuse, so that consecutive calls to the same provider reuse the
+ * connection. It is thread-safe: any number of threads may call
+ * tender_http_client_send() on the same client at once.
+ *
+ * A call either gets a response (any status, 5xx included: the provider
+ * answered) or fails in exactly one of two ways, which is all a payment
+ * needs to know about a transport failure:
+ *
+ *   TENDER_HTTP_CLIENT_NOT_SENT: no byte of the request was written, so the
+ *     provider cannot have acted on it (name resolution, connection refused,
+ *     TLS handshake or certificate failure, malformed or unsupported URL,
+ *     deadline passed before sending, proxy refused the tunnel). Retrying is
+ *     safe.
+ *   TENDER_HTTP_CLIENT_UNKNOWN: some of the request was written, so the
+ *     provider may have acted on it (timeout after sending, reset, empty,
+ *     truncated or unreadable answer, answer over the size cap). Only a later
+ *     query can tell what happened.
+ *
+ * TLS certificates and host names are always verified; there is no option
+ * to turn that off. Redirects are never followed (a redirect is a response
+ * like any other), so a request reaches only the URL it names. */
+#ifndef TENDER_CORE_HTTP_CLIENT_H
+#define TENDER_CORE_HTTP_CLIENT_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The GError domain of tender_http_client_send() failures; the code is a
+ * TenderHttpClientFailure. */
+#define TENDER_HTTP_CLIENT_ERROR (tender_http_client_error_quark())
+GQuark tender_http_client_error_quark(void);
+
+typedef enum {
+    TENDER_HTTP_CLIENT_NOT_SENT = 1,
+    TENDER_HTTP_CLIENT_UNKNOWN = 2,
+    /* Only from tender_http_client_new(): the client could not be set up. */
+    TENDER_HTTP_CLIENT_SETUP_FAILED = 3,
+} TenderHttpClientFailure;
+
+/* The default cap on a response (status line, headers and body together). */
+#define TENDER_HTTP_CLIENT_DEFAULT_MAX_RESPONSE (1024 * 1024)
+
+/* The default longest time to establish a connection (TCP, proxy tunnel and
+ * TLS handshake), always cut to what is left of the call's deadline. */
+#define TENDER_HTTP_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS 10000
+
+typedef struct {
+    /* A PEM file of the CA certificates to trust instead of the system's
+     * store (for providers or sandboxes behind a private CA). NULL: the
+     * system store. Copied by tender_http_client_new(). */
+    const char *ca_file;
+    /* The outbound proxy, as a URL ("http://proxy.example:3128"). NULL: no
+     * proxy; the http_proxy/https_proxy environment variables are ignored
+     * either way, so that only the operator's setting decides. Copied. */
+    const char *proxy;
+    /* The cap on a response, in bytes; 0: the default. A response over it
+     * fails as UNKNOWN without more of it being buffered. */
+    gsize max_response_bytes;
+    /* The longest time to connect, in ms; 0: the default. */
+    guint connect_timeout_ms;
+} TenderHttpClientOptions;
+
+/* One header: a name and a value, both NUL-terminated. */
+typedef struct {
+    const char *name;
+    const char *value;
+} TenderHttpClientHeader;
+
+/* A request. Everything is borrowed for the duration of the call. A method
+ * or header name that is not an HTTP token, or a header value with a line
+ * break, fails the call as NOT_SENT. */
+typedef struct {
+    /* "GET", "POST", ...; NULL means "GET". */
+    const char *method;
+    /* An absolute http:// or https:// URL. The caller applies the allow-list
+     * (http-allow.h) before sending. */
+    const char *url;
+    const TenderHttpClientHeader *headers;
+    gsize n_headers;
+    /* The body, body_len bytes, sent as is (NULL with 0 for none). */
+    const void *body;
+    gsize body_len;
+    /* Absolute deadline in ms since the epoch on the wall clock
+     * (g_get_real_time() / 1000), the clock of tender_op_context.deadline_ms,
+     * so that the host service can pass the operation's deadline through.
+     * It is turned once into a relative timeout, which libcurl enforces on
+     * the monotonic clock. 0: no deadline (tests and tools only). */
+    gint64 deadline_ms;
+} TenderHttpClientRequest;
+
+/* A response. Owned by the caller; free it with
+ * tender_http_client_response_free(). */
+typedef struct {
+    /* The HTTP status, 100 to 599. */
+    int status;
+    /* The headers of the final response, in the order received, names and
+     * values as sent (values trimmed of surrounding blanks). */
+    TenderHttpClientHeader *headers;
+    gsize n_headers;
+    /* The body, body_len bytes, followed by a NUL that body_len does not
+     * count (so that a text body can be read as a string). */
+    char *body;
+    gsize body_len;
+} TenderHttpClientResponse;
+
+typedef struct TenderHttpClient TenderHttpClient;
+
+/* A new client; options may be NULL for all defaults. Returns NULL with
+ * error set (TENDER_HTTP_CLIENT_SETUP_FAILED) when libcurl cannot be
+ * initialised or ca_file is not readable. */
+TenderHttpClient *tender_http_client_new(const TenderHttpClientOptions *options, GError **error);
+
+/* Frees the client and closes its connections. No call may be in flight on
+ * it. NULL is allowed. */
+void tender_http_client_free(TenderHttpClient *client);
+
+/* Sends request and waits for the whole response, at most until the
+ * request's deadline. Returns the response, or NULL with error set in the
+ * TENDER_HTTP_CLIENT_ERROR domain, code NOT_SENT or UNKNOWN as described
+ * above, and a message fit for a log (it names the failure, never the
+ * request's headers or body). Thread-safe. */
+TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
+                                                  const TenderHttpClientRequest *request,
+                                                  GError **error);
+
+/* The value of the first response header called name (ASCII case is
+ * ignored), or NULL. Borrowed from response. */
+const char *tender_http_client_response_header(const TenderHttpClientResponse *response,
+                                               const char *name);
+
+/* NULL is allowed. */
+void tender_http_client_response_free(TenderHttpClientResponse *response);
+
+G_END_DECLS
+
+#endif
