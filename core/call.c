@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine-private.h"
+#include "services-http.h"
 #include "redact.h"
 
 void host_log(TenderHost *host, tender_log_level level, const char *method_id, const char *fmt, ...)
@@ -140,7 +141,9 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
         if (!m->thread_safe)
             g_mutex_lock(&m->call_lock);
         tender_host_set_call_secrets(secrets);
+        host_http_call_begin(deadline);
         invoke(m, req, res, data);
+        host_http_call_end();
         tender_host_set_call_secrets(NULL);
         if (!m->thread_safe)
             g_mutex_unlock(&m->call_lock);

@@ -71,6 +71,9 @@ struct TenderHost {
      * within this process; other processes poll. */
     GMutex busy_lock;
     GCond busy_cond;
+    /* The `http` service's clients, one per method (services-http.c). */
+    GMutex http_lock;
+    GHashTable *http_clients; /* method id -> TenderHttpClient* */
 };
 
 /* TRUE when an input struct's struct_size covers its first version (up to

@@ -11,6 +11,7 @@
 
 #include "host-private.h"
 #include "redact.h"
+#include "services-http.h"
 
 static HostServices *binding_of(const tender_host_services *s)
 {
@@ -136,6 +137,27 @@ static int service_bool(const tender_host_services *s, const char *method_id, co
     return tender_config_setting_bool(b->host->config, method_id, key, out);
 }
 
+static uint32_t service_http(const tender_host_services *s, const char *method_id,
+                             const tender_http_request *req, tender_http_response *res)
+{
+    HostServices *b = binding_of(s);
+    if (refuse_foreign(b, method_id, "an HTTP request")) {
+        if (res && TENDER_HAS_FIELD(res, tender_http_response, message)) {
+            res->outcome = TENDER_HTTP_NOT_SENT;
+            g_strlcpy(res->message, "request not sent: not a method of this plugin",
+                      sizeof res->message);
+        }
+        return TENDER_HTTP_NOT_SENT;
+    }
+    return host_http_send(b->host, method_id, req, res);
+}
+
+static void service_http_release(const tender_host_services *s, tender_http_response *res)
+{
+    (void)s;
+    host_http_release(res);
+}
+
 static void services_fill(HostServices *b, TenderHost *host)
 {
     tender_host_services *s = &b->table;
@@ -149,6 +171,8 @@ static void services_fill(HostServices *b, TenderHost *host)
     s->config_string = service_string;
     s->config_int64 = service_int64;
     s->config_bool = service_bool;
+    s->http = service_http;
+    s->http_release = service_http_release;
     b->host = host;
 }
 
@@ -166,6 +190,7 @@ void tender_host_services_init(TenderHost *host)
     host->own_services.is_host = TRUE;
     host->plugin_services = g_ptr_array_new_with_free_func(services_free);
     host->services_by_method = g_hash_table_new(g_str_hash, g_str_equal);
+    host_http_init(host);
 }
 
 static const tender_host_services *services_for_next_plugin(gpointer data)
@@ -209,4 +234,6 @@ void tender_host_services_clear(TenderHost *host)
 {
     g_clear_pointer(&host->services_by_method, g_hash_table_destroy);
     g_clear_pointer(&host->plugin_services, g_ptr_array_unref);
+    if (host->http_clients)
+        host_http_clear(host);
 }

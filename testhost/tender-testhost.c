@@ -171,6 +171,28 @@ static void setting_free(gpointer p)
     g_free(s);
 }
 
+/* The test host has no network: every request is refused before sending,
+ * which is what a plugin must report as NOT_SENT. */
+static uint32_t testhost_http(const tender_host_services *self, const char *method_id,
+                              const tender_http_request *req, tender_http_response *res)
+{
+    (void)self;
+    (void)method_id;
+    (void)req;
+    if (res != NULL && TENDER_HAS_FIELD(res, tender_http_response, message)) {
+        res->outcome = TENDER_HTTP_NOT_SENT;
+        g_strlcpy(res->message, "request not sent: the test host has no network",
+                  sizeof res->message);
+    }
+    return TENDER_HTTP_NOT_SENT;
+}
+
+static void testhost_http_release(const tender_host_services *self, tender_http_response *res)
+{
+    (void)self;
+    (void)res;
+}
+
 TenderTestHost *tender_test_host_new(void)
 {
     TenderTestHost *host = g_new0(TenderTestHost, 1);
@@ -184,6 +206,8 @@ TenderTestHost *tender_test_host_new(void)
     host->services.config_string = testhost_config_string;
     host->services.config_int64 = testhost_config_int64;
     host->services.config_bool = testhost_config_bool;
+    host->services.http = testhost_http;
+    host->services.http_release = testhost_http_release;
     g_mutex_init(&host->lock);
     host->settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, setting_free);
     host->reads = g_ptr_array_new_with_free_func(g_free);

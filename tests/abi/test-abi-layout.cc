@@ -42,7 +42,7 @@ TEST(AbiLayout, tender_param_spec)
 
 TEST(AbiLayout, tender_host_services)
 {
-    EXPECT_EQ(sizeof(struct tender_host_services), 72u);
+    EXPECT_EQ(sizeof(struct tender_host_services), 88u); /* 1.0: 72 */
     EXPECT_EQ(offsetof(struct tender_host_services, struct_size), 0u);
     EXPECT_EQ(offsetof(struct tender_host_services, abi_major), 4u);
     EXPECT_EQ(offsetof(struct tender_host_services, abi_minor), 8u);
@@ -51,6 +51,9 @@ TEST(AbiLayout, tender_host_services)
     EXPECT_EQ(offsetof(struct tender_host_services, now_ms), 32u);
     EXPECT_EQ(offsetof(struct tender_host_services, random_bytes), 40u);
     EXPECT_EQ(offsetof(struct tender_host_services, config_string), 48u);
+    /* Appended in 1.1. */
+    EXPECT_EQ(offsetof(struct tender_host_services, http), 72u);
+    EXPECT_EQ(offsetof(struct tender_host_services, http_release), 80u);
     EXPECT_EQ(offsetof(struct tender_host_services, config_int64), 56u);
     EXPECT_EQ(offsetof(struct tender_host_services, config_bool), 64u);
 }
@@ -297,6 +300,24 @@ TEST(AbiLayout, ResultFieldSizesAreFrozen)
     EXPECT_EQ(sizeof(((tender_result *)0)->display_first6), 8u);
     EXPECT_EQ(sizeof(((tender_result *)0)->display_last4), 8u);
     EXPECT_EQ(sizeof(((tender_result *)0)->display_country), 4u);
+}
+
+TEST(AbiLayout, HttpStructs)
+{
+    EXPECT_EQ(sizeof(struct tender_http_header), 16u);
+    EXPECT_EQ(sizeof(struct tender_http_request), 56u);
+    EXPECT_EQ(offsetof(struct tender_http_request, url), 16u);
+    EXPECT_EQ(offsetof(struct tender_http_request, body_len), 48u);
+    EXPECT_EQ(offsetof(struct tender_http_response, outcome), 4u);
+    EXPECT_EQ(offsetof(struct tender_http_response, status), 8u);
+    EXPECT_EQ(offsetof(struct tender_http_response, headers), 16u);
+    EXPECT_EQ(offsetof(struct tender_http_response, body), 32u);
+    EXPECT_EQ(offsetof(struct tender_http_response, message), 48u);
+    EXPECT_EQ(offsetof(struct tender_http_response, host_private), 304u);
+    EXPECT_EQ(sizeof(struct tender_http_response), 312u);
+    EXPECT_EQ((unsigned long long)TENDER_HTTP_RESPONSE, 1ull);
+    EXPECT_EQ((unsigned long long)TENDER_HTTP_NOT_SENT, 2ull);
+    EXPECT_EQ((unsigned long long)TENDER_HTTP_UNKNOWN, 3ull);
 }
 
 TEST(AbiLayout, HasFieldFollowsStructSize)

@@ -236,6 +236,70 @@ typedef struct tender_param_spec {
 
 typedef struct tender_host_services tender_host_services;
 
+/* ---- the host's HTTP service (Since 1.1) ---------------------------------- */
+
+/* One HTTP header; both strings borrowed. Since 1.1. */
+typedef struct tender_http_header {
+    const char *name;
+    const char *value;
+} tender_http_header;
+
+/* A request to the provider, built by the plugin; everything borrowed for
+ * the call. Since 1.1. */
+typedef struct tender_http_request {
+    /* Since 1.1. sizeof(tender_http_request) as the plugin compiled it. */
+    uint32_t struct_size;
+    /* Since 1.1. "GET", "POST", … (NULL: GET). */
+    const char *method;
+    /* Since 1.1. Absolute URL. The host sends it only under the method's
+     * `endpoint` setting (same scheme, host and port) or to a host the
+     * operator lists in `allowed_hosts`; plain http only to loopback. */
+    const char *url;
+    const tender_http_header *headers;
+    size_t n_headers;
+    const void *body; /* NULL with body_len 0 for none */
+    size_t body_len;
+} tender_http_request;
+
+/* What became of a request. Since 1.1. */
+typedef enum tender_http_outcome {
+    /* An answer arrived, whatever its status (a 5xx is an answer). */
+    TENDER_HTTP_RESPONSE = 1,
+    /* Nothing left this machine: refused by the allow-list, name resolution,
+     * connection refused, TLS handshake or verification, or the deadline had
+     * passed. Safe to report TENDER_OUTCOME_NOT_SENT. */
+    TENDER_HTTP_NOT_SENT = 2,
+    /* Bytes of the request were written and no usable answer came back
+     * (timeout, reset, truncated, unreadable, over the size cap): the
+     * provider may have acted. Report TENDER_OUTCOME_UNKNOWN, never a
+     * decline or an approval on a guess. */
+    TENDER_HTTP_UNKNOWN = 3
+} tender_http_outcome;
+
+/* The answer, filled by the host. The plugin zeroes it and sets struct_size
+ * before the call. headers and body are HOST-OWNED: valid until the plugin
+ * passes the response to http_release, or until the plugin call during which
+ * it was made returns, whichever comes first (the host releases what is left
+ * then). Since 1.1. */
+typedef struct tender_http_response {
+    /* Since 1.1. Set by the plugin: sizeof(tender_http_response). */
+    uint32_t struct_size;
+    /* Since 1.1. tender_http_outcome. */
+    uint32_t outcome;
+    /* Since 1.1. HTTP status when outcome is TENDER_HTTP_RESPONSE. */
+    int status;
+    const tender_http_header *headers;
+    size_t n_headers;
+    /* Since 1.1. body_len bytes, followed by a NUL not counted. */
+    const char *body;
+    size_t body_len;
+    /* Since 1.1. Why, when outcome is not TENDER_HTTP_RESPONSE; a sentence
+     * fit for a log, never a header or the body. */
+    char message[256];
+    /* Since 1.1. The host's; never touch. */
+    void *host_private;
+} tender_http_response;
+
 /* Services the host lends the plugin. Owned by the host, valid from the entry
  * call until the plugin is unloaded. Every function is thread-safe. A plugin
  * checks struct_size (TENDER_HAS_FIELD) before calling a slot newer than the
@@ -268,6 +332,19 @@ struct tender_host_services {
                         const char *key, int64_t *out);
     int (*config_bool)(const tender_host_services *self, const char *method_id,
                        const char *key, int *out);
+    /* Since 1.1. Send req for method_id through the host's HTTP client and
+     * fill res (see tender_http_response for who owns what). The host keeps
+     * the deadline of the operation being called (a call outside an
+     * operation gets 10 s), verifies TLS, reuses connections and refuses
+     * URLs outside the method's allow-list (TENDER_HTTP_NOT_SENT, logged).
+     * Returns res->outcome. Thread-safe; call it only from inside a host
+     * call into the plugin (create or an operation). Reach it only through
+     * TENDER_HAS_FIELD(self, tender_host_services, http). */
+    uint32_t (*http)(const tender_host_services *self, const char *method_id,
+                     const tender_http_request *req, tender_http_response *res);
+    /* Since 1.1. Release res's host-owned parts early (NULL-safe; releasing
+     * twice is harmless). */
+    void (*http_release)(const tender_host_services *self, tender_http_response *res);
 };
 
 /* ------------------------------------------------------------------------ */
