@@ -7,10 +7,14 @@
  * exchange section is therefore read before any method (config-load.c). */
 #include "config-private.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <string.h>
 
 #include <tender/money.h>
 
+#include "http-allow.h"
 #include "policy-windows.h"
 
 #define METHOD_MAX_RETRIES 10
@@ -336,6 +340,41 @@ static gboolean load_regions(ConfigLoad *ctx, const char *path, JsonNode *node,
     return TRUE;
 }
 
+/* The settings the host itself reads for the `http` service (ABI 1.1):
+ * free-form otherwise, but these are checked here so that a bad one is a
+ * configuration error naming its path, not a refused request at run time. */
+static gboolean check_transport_settings(ConfigLoad *ctx, const char *path, JsonObject *settings)
+{
+    static const char *const keys[] = {"endpoint", "allowed_hosts", "ca_file", "proxy", NULL};
+    for (gsize k = 0; keys[k]; k++) {
+        if (!json_object_has_member(settings, keys[k]))
+            continue;
+        g_autofree char *p = config_json_member_path(path, keys[k]);
+        const char *value =
+            config_json_string(&ctx->json, p, json_object_get_member(settings, keys[k]));
+        if (value == NULL)
+            return FALSE;
+        GError *error = NULL;
+        gboolean ok = TRUE;
+        if (k == 0) {
+            ok = tender_http_endpoint_validate(value, &error);
+        } else if (k == 1) {
+            g_auto(GStrv) hosts = g_strsplit(value, ",", -1);
+            for (gsize i = 0; ok && hosts[i]; i++)
+                ok = tender_http_allowed_host_validate(g_strstrip(hosts[i]), &error);
+        } else if (k == 2 && access(value, R_OK) != 0) {
+            return config_json_fail(&ctx->json, p, "cannot read the CA file '%s': %s", value,
+                                    g_strerror(errno));
+        }
+        if (!ok) {
+            config_json_fail(&ctx->json, p, "%s", error->message);
+            g_error_free(error);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean method_id_valid(const char *id)
 {
     gsize n = strlen(id);
@@ -427,7 +466,7 @@ gboolean config_load_method(ConfigLoad *ctx, const char *path, const char *id, J
         return FALSE;
     if (HAS("settings")) {
         JsonObject *settings = config_json_object(&ctx->json, p_settings, MEMBER("settings"));
-        if (settings == NULL)
+        if (settings == NULL || !check_transport_settings(ctx, p_settings, settings))
             return FALSE;
         g_hash_table_replace(ctx->config->settings, g_strdup(id), json_object_ref(settings));
     }

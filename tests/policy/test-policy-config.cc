@@ -444,3 +444,30 @@ TEST(PolicyConfig, Windows)
         g_free(s);
     }
 }
+
+// Issue 12: the settings the host's `http` service reads are checked when the
+// config loads, so a bad one is a configuration error naming its path.
+TEST(PolicyConfig, TransportSettingsAreChecked)
+{
+    auto with_settings = [](const std::string &settings) {
+        return replaced("\"currencies\": [\"USD\", \"EUR\"]",
+                        "\"currencies\": [\"USD\", \"EUR\"], \"settings\": " + settings);
+    };
+    Loaded good(with_settings("{\"endpoint\": \"https://api.example.com/v1\","
+                              " \"allowed_hosts\": \"auth.example.com, 127.0.0.1:8443\","
+                              " \"proxy\": \"http://proxy.internal:3128\", \"mode\": \"live\"}"));
+    EXPECT_NE(good.config, nullptr) << good.error;
+    Loaded loopback(with_settings("{\"endpoint\": \"http://127.0.0.1:8080\"}"));
+    EXPECT_NE(loopback.config, nullptr) << loopback.error;
+
+    EXPECT_HAS(error_of(with_settings("{\"endpoint\": \"not a url\"}")),
+               "$.methods.card.settings.endpoint: ");
+    EXPECT_HAS(error_of(with_settings("{\"endpoint\": \"http://api.example.com\"}")),
+               "$.methods.card.settings.endpoint: ");
+    EXPECT_HAS(error_of(with_settings("{\"endpoint\": 42}")),
+               "$.methods.card.settings.endpoint: expected a string");
+    EXPECT_HAS(error_of(with_settings("{\"allowed_hosts\": \"good.example.com, bad host\"}")),
+               "$.methods.card.settings.allowed_hosts: ");
+    EXPECT_HAS(error_of(with_settings("{\"ca_file\": \"/nonexistent/ca.pem\"}")),
+               "$.methods.card.settings.ca_file: cannot read the CA file '/nonexistent/ca.pem'");
+}
