@@ -23,6 +23,7 @@ struct TenderHostOptions {
     gboolean ledger_no_create;
     gboolean fixed_clock;
     gint64 now_ms;
+    gboolean trace_http;
 };
 
 /* One method's live instance. */
@@ -72,6 +73,7 @@ struct TenderHost {
     GMutex busy_lock;
     GCond busy_cond;
     /* The `http` service's clients, one per method (services-http.c). */
+    gboolean trace_http;
     GMutex http_lock;
     GHashTable *http_clients; /* method id -> TenderHttpClient* */
 };
@@ -100,6 +102,8 @@ void tender_host_services_clear(TenderHost *host);
 /* The sensitive values of the plugin call running on this thread (NULL
  * when none): the log service scrubs them from whatever the plugin logs. */
 void tender_host_set_call_secrets(const char *const *secrets);
+/* Those values, for the http trace (NULL when none). */
+const char *const *tender_host_call_secrets(void);
 
 /* host.c */
 HostMethod *tender_host_method_get(TenderHost *host, const char *method_id);

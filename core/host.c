@@ -55,6 +55,11 @@ void tender_host_options_set_ledger_no_create(TenderHostOptions *o, gboolean no_
     o->ledger_no_create = no_create;
 }
 
+void tender_host_options_set_trace_http(TenderHostOptions *o, gboolean trace)
+{
+    o->trace_http = trace;
+}
+
 void tender_host_options_set_fixed_now(TenderHostOptions *o, gint64 now_ms)
 {
     o->fixed_clock = TRUE;
@@ -134,6 +139,7 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
     host->methods =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)host_method_free);
     host->fixed_clock = o->fixed_clock;
+    host->trace_http = o->trace_http;
     host->now_ms = o->now_ms;
 
     host->config = load_config(o, host->warnings, error);

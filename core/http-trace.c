@@ -8,10 +8,18 @@
 gboolean tender_http_trace_header_is_secret(const char *name)
 {
     static const char *const whole[] = {"cookie", "set-cookie", NULL};
+    /* Keys that identify a request rather than unlock anything: kept, they
+     * are what a trace is read for. */
+    static const char *const identifiers[] = {"idempotency-key", "paypal-request-id", NULL};
     static const char *const parts[] = {"key",      "secret", "signature", "token",
                                         "password", "auth",   NULL};
     char *lower = g_ascii_strdown(name, -1);
     gboolean secret = FALSE;
+    for (int i = 0; identifiers[i] != NULL; i++)
+        if (strcmp(lower, identifiers[i]) == 0) {
+            g_free(lower);
+            return FALSE;
+        }
     for (int i = 0; !secret && whole[i] != NULL; i++)
         secret = strcmp(lower, whole[i]) == 0;
     for (int i = 0; !secret && parts[i] != NULL; i++)

@@ -6,6 +6,7 @@
 #include "engine-private.h"
 #include "http-allow.h"
 #include "http-client.h"
+#include "http-trace.h"
 
 /* A call outside any plugin operation (create) gets this much time. */
 #define HTTP_BUDGET_OUTSIDE_CALL_MS 10000
@@ -88,6 +89,17 @@ static TenderHttpClient *client_for(TenderHost *host, const char *method_id, cha
     return client;
 }
 
+/* One exchange into the log, redacted (http-trace.c), when tracing is on. */
+static void trace_exchange(const char *method_id, const TenderHttpClientRequest *request,
+                           const TenderHttpClientResponse *response, const GError *error,
+                           gint64 elapsed_ms)
+{
+    g_autofree gchar *text = tender_http_trace_format(request, response, error, elapsed_ms,
+                                                      tender_host_call_secrets());
+    g_log_structured("tender", G_LOG_LEVEL_MESSAGE, "TENDER_METHOD", method_id, "MESSAGE",
+                     "%s: http\n%s", method_id, text);
+}
+
 static uint32_t fail(tender_http_response *res, uint32_t outcome, const char *message)
 {
     res->outcome = outcome;
@@ -147,7 +159,11 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
                                         : g_get_real_time() / 1000 + HTTP_BUDGET_OUTSIDE_CALL_MS,
     };
     GError *error = NULL;
+    gint64 started = g_get_monotonic_time();
     TenderHttpClientResponse *response = tender_http_client_send(client, &request, &error);
+    if (host->trace_http)
+        trace_exchange(method_id, &request, response, error,
+                       (g_get_monotonic_time() - started) / 1000);
     if (response == NULL) {
         uint32_t outcome = g_error_matches(error, TENDER_HTTP_CLIENT_ERROR,
                                            TENDER_HTTP_CLIENT_NOT_SENT)

@@ -26,6 +26,11 @@ void tender_host_set_call_secrets(const char *const *secrets)
     call_secrets = secrets;
 }
 
+const char *const *tender_host_call_secrets(void)
+{
+    return call_secrets;
+}
+
 static void write_log(GLogLevelFlags flags, const char *method_id, const char *who,
                       const char *message)
 {

@@ -26,6 +26,7 @@ typedef struct {
     char *ledger;
     char *now;
     gboolean json;
+    gboolean trace_http; /* --trace-http */
     /* --json was among the arguments, even if parsing them failed: a usage
      * error then still prints the JSON envelope. */
     gboolean json_requested;

@@ -20,6 +20,8 @@ static const GOptionEntry global_entries[] = {
     {"now", 0, 0, G_OPTION_ARG_STRING, &cli_globals.now,
      "Run on a fixed clock, e.g. 2026-03-01T10:00:00Z", "ISO-8601"},
     {"json", 0, 0, G_OPTION_ARG_NONE, &cli_globals.json, "Print one JSON document", NULL},
+    {"trace-http", 0, 0, G_OPTION_ARG_NONE, &cli_globals.trace_http,
+     "Log every HTTP exchange plugins make, redacted, on stderr", NULL},
     {NULL}};
 
 const GOptionEntry *cli_global_entries(void)
@@ -91,6 +93,7 @@ TenderHost *cli_host_open(const char *ledger_fallback, CliLedgerMode mode, int *
 {
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_set_ledger_no_create(o, mode == CLI_LEDGER_READ);
+    tender_host_options_set_trace_http(o, cli_globals.trace_http);
     gboolean any_dir = FALSE;
     for (gsize i = 0; cli_globals.plugin_dirs && cli_globals.plugin_dirs[i]; i++, any_dir = TRUE)
         tender_host_options_add_plugin_dir(o, cli_globals.plugin_dirs[i]);

@@ -6,6 +6,8 @@
 // method's endpoint never leaves the machine.
 #include "core-test-util.h"
 
+#include <mutex>
+
 extern "C" {
 #include "http-misbehave.h"
 }
@@ -154,6 +156,50 @@ TEST_F(HttpService, ConnectionRefusedIsNotSentAndRetried)
     EXPECT_EQ(op->attempts, 3u) << "NOT_SENT is retried";
     if (fd >= 0)
         close(fd);
+}
+
+std::mutex trace_lock;
+std::string trace_text;
+
+GLogWriterOutput trace_writer(GLogLevelFlags, const GLogField *fields, gsize n, gpointer)
+{
+    std::lock_guard<std::mutex> guard(trace_lock);
+    for (gsize i = 0; i < n; i++)
+        if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
+            trace_text += std::string(static_cast<const char *>(fields[i].value)) + "\n";
+    return G_LOG_WRITER_HANDLED;
+}
+
+// --trace-http: each exchange is logged, with the Authorization header and
+// card numbers kept out of the log.
+TEST_F(HttpService, TraceLogsTheExchangeRedacted)
+{
+    g_log_set_writer_func(trace_writer, nullptr, nullptr);
+    MethodConf conf;
+    conf.string_settings["endpoint"] = endpoint();
+    std::string config = make_config({{"fx_http", conf}});
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, fixture_dir());
+    tender_host_options_set_ledger(o, ":memory:");
+    tender_host_options_set_config_data(o, config.c_str());
+    tender_host_options_set_trace_http(o, TRUE);
+    GError *error = nullptr;
+    host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    ASSERT_NE(host, nullptr) << error->message;
+    TenderPayment *p = pay_path("path", "/ok?pan=4242424242424242");
+    ASSERT_NE(p, nullptr);
+    std::string text;
+    {
+        std::lock_guard<std::mutex> guard(trace_lock);
+        text = trace_text;
+    }
+    EXPECT_NE(text.find("fx_http: http"), std::string::npos) << text;
+    EXPECT_NE(text.find("> GET"), std::string::npos) << text;
+    EXPECT_NE(text.find("< "), std::string::npos) << "the answer is traced too: " << text;
+    EXPECT_EQ(text.find("sk_fixture_secret_key"), std::string::npos) << text;
+    EXPECT_EQ(text.find("4242424242424242"), std::string::npos) << text;
+    EXPECT_NE(text.find("Idempotency-Key: req_"), std::string::npos) << text;
 }
 
 } // namespace

@@ -104,6 +104,13 @@ void tender_host_options_set_ledger(TenderHostOptions *options, const char *path
  * TENDER_ERROR_LEDGER instead of being lost. A ledger whose directory does
  * not exist is an error (TENDER_ERROR_LEDGER) either way. */
 void tender_host_options_set_ledger_no_create(TenderHostOptions *options, gboolean no_create);
+/* Log every exchange plugins make through the host's `http` service (ABI
+ * 1.1): request line, headers and body, then the answer or the failure, as
+ * one message at G_LOG_LEVEL_MESSAGE in the "tender" log domain (field
+ * TENDER_METHOD). Authorization, cookie and key-like headers are removed,
+ * and the bodies go through the redaction every log gets (card numbers
+ * masked, the call's sensitive values removed). Off by default. */
+void tender_host_options_set_trace_http(TenderHostOptions *options, gboolean trace);
 /* Run on a fixed clock (ms since the epoch, UTC) instead of the system one. */
 void tender_host_options_set_fixed_now(TenderHostOptions *options, gint64 now_ms);
 
