@@ -110,12 +110,20 @@ static TenderPayment *replay_payment(TenderHost *host, const char *payment_id, G
     return tender_host_load_public(host, payment_id, error);
 }
 
-/* The instrument's display facts from the method's describe_instrument
- * (ABI 1.1), asked before the policy runs and before any ledger work: the
- * plugin reads its own parameters, the host never does. facts is zeroed when
- * the method has no such operation or knows nothing. */
+/* What the policy needs of the payer's instrument: the display facts a
+ * method's describe_instrument (ABI 1.1) reports. Small on purpose: a
+ * payment on a method without the operation costs nothing here. */
+typedef struct {
+    char brand[TENDER_RESULT_DISPLAY_MAX];
+    char first6[8];
+    char country[4];
+} InstrumentFacts;
+
+/* Asked before the policy runs and before any ledger work: the plugin reads
+ * its own parameters, the host never does. facts stays empty when the method
+ * has no such operation or knows nothing. */
 static void describe_instrument(TenderHost *host, HostMethod *m, const TenderPayRequest *r,
-                                tender_result *facts)
+                                InstrumentFacts *facts)
 {
     memset(facts, 0, sizeof *facts);
     tender_operation_fn fn = tender_abi_describe_instrument_fn(m->abi);
@@ -136,23 +144,25 @@ static void describe_instrument(TenderHost *host, HostMethod *m, const TenderPay
     req.n_params = r->n_params;
     req.deadline_ms = tender_host_now(host) + tender_config_deadline_ms(host->config, m->info->id);
     g_autofree const char **secrets = host_sensitive_values(m->info, r->params, r->n_params);
+    g_autofree tender_result *res = g_new(tender_result, 1); /* zeroed by the call */
     CallReport report;
-    tender_host_call_plugin(host, m, fn, &req, facts, secrets, &report);
-    if (report.late || facts->outcome != TENDER_OUTCOME_APPROVED)
-        memset(facts, 0, sizeof *facts);
+    tender_host_call_plugin(host, m, fn, &req, res, secrets, &report);
+    if (report.late || res->outcome != TENDER_OUTCOME_APPROVED)
+        return;
+    g_strlcpy(facts->brand, res->display_brand, sizeof facts->brand);
+    g_strlcpy(facts->first6, res->display_first6, sizeof facts->first6);
+    g_strlcpy(facts->country, res->display_country, sizeof facts->country);
 }
 
 /* The issuing country the policy sees: the operator's BIN table first (it
  * is explicit configuration), else what the plugin knows. */
-static const char *issuer_country_of(TenderHost *host, const tender_result *facts)
+static const char *issuer_country_of(TenderHost *host, const InstrumentFacts *facts)
 {
-    const char *configured = facts->display_first6[0]
-                                 ? tender_policy_bin_country(host->config, facts->display_first6)
-                                 : NULL;
-    return configured ? configured : facts->display_country;
+    const char *configured =
+        facts->first6[0] ? tender_policy_bin_country(host->config, facts->first6) : NULL;
+    return configured ? configured : facts->country;
 }
 
-/* Tell the listeners what the lapses applied before this payment did. */
 static void emit_changes(TenderHost *host, GArray *changes)
 {
     for (guint i = 0; i < changes->len; i++) {
@@ -216,8 +226,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                             use_purchase ? "purchase" : "authorize",
                             (const char *)-1};
     g_autofree char *hash = host_fingerprint(info, fields, r->params, r->n_params);
-    g_autofree tender_result *instrument = g_new(tender_result, 1);
-    describe_instrument(host, m, r, instrument);
+    InstrumentFacts instrument;
+    describe_instrument(host, m, r, &instrument);
 
     if (!tender_ledger_begin(host->ledger, error))
         return NULL;
@@ -257,8 +267,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                                .account = r->account ? r->account : "",
                                .tier = r->tier ? r->tier : "",
                                .now_ms = now,
-                               .issuer_country = issuer_country_of(host, instrument),
-                               .brand = instrument->display_brand};
+                               .issuer_country = issuer_country_of(host, &instrument),
+                               .brand = instrument.brand};
     TenderPolicyDecision decision;
     tender_policy_decision_init(&decision);
     if (!tender_policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
