@@ -65,9 +65,21 @@ void sandbox_add_handler(SandboxServer *sb, const char *path, SoupServerCallback
  * slash). Owned by sb. */
 const char *sandbox_base_url(SandboxServer *sb);
 
-/* Current time of the simulated providers, in Unix milliseconds (the real
- * clock: `tender --now` moves Tender's clock, not the providers'). */
+/* Current time of the simulated providers, in Unix milliseconds: the real
+ * clock plus the offset a test set through POST /_sandbox/clock
+ * ({"advance_seconds": N}); `tender --now` moves Tender's clock, not the
+ * providers'. */
 gint64 sandbox_now_ms(SandboxServer *sb);
+
+/* --webhook-base URL, or NULL: where a Tender service receives provider
+ * notifications (URL + "/v1/webhooks/<method>"). write_settings uses it for
+ * the notify / result / webhook URL settings it writes. Owned by sb. */
+const char *sandbox_webhook_base(SandboxServer *sb);
+
+/* The --time-scale factor (default 1): the frame divides notification
+ * retry delays by it; providers divide any other waiting they simulate
+ * (a trade's unpaid timeout, an honor period) by it too. */
+double sandbox_time_scale(SandboxServer *sb);
 
 /* ---- Persistent state -------------------------------------------------- */
 
