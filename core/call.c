@@ -21,7 +21,7 @@ void host_log(TenderHost *host, tender_log_level level, const char *method_id, c
     HOST_SERVICES(host)->log(HOST_SERVICES(host), level, method_id, msg);
 }
 
-char *tender_host_new_id(TenderHost *host, const char *prefix)
+char *host_new_id(TenderHost *host, const char *prefix)
 {
     static const char hex[] = "0123456789abcdef";
     guint8 bytes[12];
@@ -91,7 +91,7 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
     TERMINATE(notify_headers);
     TERMINATE(notify_body);
 #undef TERMINATE
-#define SCRUB(f) tender_redact_in_place(res->f, sizeof res->f, secrets)
+#define SCRUB(f) redact_in_place(res->f, sizeof res->f, secrets)
     SCRUB(raw_code);
     SCRUB(message);
     SCRUB(action_hint);
@@ -102,13 +102,13 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
     /* A reference or an action payload goes back to the processor or the
      * payer, so nothing that merely looks like a card number is masked
      * there; the request's sensitive values never stay. */
-    tender_redact_secrets_in_place(res->processor_ref, sizeof res->processor_ref, secrets);
-    tender_redact_secrets_in_place(res->action_data, sizeof res->action_data, secrets);
+    redact_secrets_in_place(res->processor_ref, sizeof res->processor_ref, secrets);
+    redact_secrets_in_place(res->action_data, sizeof res->action_data, secrets);
     /* The state is opaque and must round-trip unchanged, so it is checked,
      * not scrubbed: a state holding a sensitive value (as a whole token, the
      * rule every redaction path shares) is dropped rather than stored. */
     for (gsize i = 0; secrets && secrets[i]; i++)
-        if (tender_redact_contains(res->plugin_state, strlen(res->plugin_state), secrets[i])) {
+        if (redact_contains(res->plugin_state, strlen(res->plugin_state), secrets[i])) {
             host_log(host, TENDER_LOG_ERROR, method_id,
                      "plugin returned a sensitive value in its state; state dropped");
             res->plugin_state[0] = '\0';
@@ -128,9 +128,9 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
                            tender_request *req, tender_result *res, const char *const *secrets,
                            CallReport *report)
 {
-    gint64 deadline = tender_config_deadline_ms(host->config, m->info->id);
-    guint retries = tender_config_max_retries(host->config, m->info->id);
-    gint64 backoff = tender_config_retry_backoff_ms(host->config, m->info->id);
+    gint64 deadline = config_deadline_ms(host->config, m->info->id);
+    guint retries = config_max_retries(host->config, m->info->id);
+    gint64 backoff = config_retry_backoff_ms(host->config, m->info->id);
     memset(report, 0, sizeof *report);
     for (guint attempt = 1;; attempt++) {
         memset(res, 0, sizeof *res);
@@ -140,11 +140,11 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
         gint64 started = g_get_monotonic_time();
         if (!m->thread_safe)
             g_mutex_lock(&m->call_lock);
-        tender_host_set_call_secrets(secrets);
+        host_set_call_secrets(secrets);
         host_http_call_begin(deadline);
         invoke(m, req, res, data);
         host_http_call_end();
-        tender_host_set_call_secrets(NULL);
+        host_set_call_secrets(NULL);
         if (!m->thread_safe)
             g_mutex_unlock(&m->call_lock);
         gint64 elapsed_ms = (g_get_monotonic_time() - started) / 1000;
@@ -174,7 +174,7 @@ static void invoke_operation(HostMethod *m, const tender_request *req, tender_re
     ((tender_operation_fn)fn)(m->instance, req, res);
 }
 
-void tender_host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
+void host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
                              tender_request *req, tender_result *res, const char *const *secrets,
                              CallReport *report)
 {

@@ -26,7 +26,7 @@ static __thread GPtrArray *call_held;    /* HeldResponse*, released at call end 
 static void held_free(gpointer data)
 {
     HeldResponse *h = data;
-    tender_http_client_response_free(h->response);
+    http_client_response_free(h->response);
     g_free(h->headers);
     g_free(h);
 }
@@ -36,7 +36,7 @@ void host_http_init(TenderHost *host)
     g_mutex_init(&host->http_lock);
     host->http_clients =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                              (GDestroyNotify)tender_http_client_free);
+                              (GDestroyNotify)http_client_free);
 }
 
 void host_http_clear(TenderHost *host)
@@ -61,7 +61,7 @@ void host_http_call_end(void)
 static char *setting(TenderHost *host, const char *method_id, const char *key)
 {
     char value[1024];
-    if (tender_config_setting_string(host->config, method_id, key, value, sizeof value) != 1 ||
+    if (config_setting_string(host->config, method_id, key, value, sizeof value) != 1 ||
         value[0] == '\0')
         return NULL;
     return g_strdup(value);
@@ -78,7 +78,7 @@ static TenderHttpClient *client_for(TenderHost *host, const char *method_id, cha
         g_autofree char *proxy = setting(host, method_id, "proxy");
         TenderHttpClientOptions options = {.ca_file = ca_file, .proxy = proxy};
         GError *error = NULL;
-        client = tender_http_client_new(&options, &error);
+        client = http_client_new(&options, &error);
         if (client)
             g_hash_table_insert(host->http_clients, g_strdup(method_id), client);
         else
@@ -94,8 +94,8 @@ static void trace_exchange(const char *method_id, const TenderHttpClientRequest 
                            const TenderHttpClientResponse *response, const GError *error,
                            gint64 elapsed_ms)
 {
-    g_autofree gchar *text = tender_http_trace_format(request, response, error, elapsed_ms,
-                                                      tender_host_call_secrets());
+    g_autofree gchar *text = http_trace_format(request, response, error, elapsed_ms,
+                                                      host_call_secrets());
     g_log_structured("tender", G_LOG_LEVEL_MESSAGE, "TENDER_METHOD", method_id, "MESSAGE",
                      "%s: http\n%s", method_id, text);
 }
@@ -131,7 +131,7 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
     for (gsize i = 0; allowed_hosts && allowed_hosts[i]; i++)
         g_strstrip(allowed_hosts[i]);
     g_autofree char *reason = NULL;
-    if (!tender_http_allow_url(req->url, endpoint, (const char *const *)allowed_hosts, &reason)) {
+    if (!http_allow_url(req->url, endpoint, (const char *const *)allowed_hosts, &reason)) {
         g_autofree char *line = g_strdup_printf("request not sent: %s", reason);
         host_log(host, TENDER_LOG_WARNING, method_id, "%s", line);
         return fail(res, TENDER_HTTP_NOT_SENT, line);
@@ -160,7 +160,7 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
     };
     GError *error = NULL;
     gint64 started = g_get_monotonic_time();
-    TenderHttpClientResponse *response = tender_http_client_send(client, &request, &error);
+    TenderHttpClientResponse *response = http_client_send(client, &request, &error);
     if (host->trace_http)
         trace_exchange(method_id, &request, response, error,
                        (g_get_monotonic_time() - started) / 1000);
