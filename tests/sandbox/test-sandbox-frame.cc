@@ -404,6 +404,15 @@ TEST(SandboxProgram, AStateFileThatIsNotAnObjectIsRefused)
     EXPECT_NE(status, 0);
     EXPECT_EQ(out, "");
     EXPECT_NE(err.find("not a JSON object"), std::string::npos) << err;
+    ASSERT_TRUE(g_file_set_contents(state, "{\"echo\": 5}", -1, NULL));
+    run_capture({SANDBOX_ECHO_EXE, "--state", state}, &status, &err);
+    EXPECT_EQ(status, 73);
+    EXPECT_NE(err.find("\"echo\" is not an object"), std::string::npos) << err;
+    g_autofree char *nowhere = g_build_filename(dir, "missing", "state.json", NULL);
+    out = run_capture({SANDBOX_ECHO_EXE, "--state", nowhere}, &status, &err);
+    EXPECT_EQ(status, 73);
+    EXPECT_EQ(out, "");
+    EXPECT_NE(err.find("does not exist"), std::string::npos) << err;
     g_remove(state);
     g_rmdir(dir);
 }
