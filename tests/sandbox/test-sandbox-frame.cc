@@ -669,35 +669,43 @@ TEST_F(SandboxFrame, FormsPostedToAProviderAreDecoded)
 
 // ---- The program: signals, --listen, --help, keys -----------------------------------
 
-TEST(SandboxProgram, SigtermStopsItWithStatusZeroAndSavesTheState)
+TEST(SandboxProgram, SigtermAndSigintStopItWithStatusZeroAndTheStateSaved)
 {
-    g_autofree char *dir = g_dir_make_tmp("sandbox-term-XXXXXX", NULL);
-    g_autofree char *state = g_build_filename(dir, "state.json", NULL);
-    g_autofree char *out = g_build_filename(dir, "out.txt", NULL);
-    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-    g_subprocess_launcher_set_stdout_file_path(l, out);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(
-        l, &error, SANDBOX_ECHO_EXE, "--listen", "127.0.0.1:0", "--state", state, NULL);
-    ASSERT_NE(p, nullptr);
-    std::string base;
-    for (int i = 0; i < 1000 && base.empty(); i++) {
-        g_autofree char *text = NULL;
-        if (g_file_get_contents(out, &text, NULL, NULL) && strchr(text, '\n'))
-            base.assign(text, strchr(text, '\n') - text);
-        else
-            g_usleep(10000);
+    for (int sig : {SIGTERM, SIGINT}) {
+        g_autofree char *dir = g_dir_make_tmp("sandbox-term-XXXXXX", NULL);
+        g_autofree char *state = g_build_filename(dir, "state.json", NULL);
+        g_autofree char *out = g_build_filename(dir, "out.txt", NULL);
+        g_autoptr(GSubprocessLauncher) l =
+            g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+        g_subprocess_launcher_set_stdout_file_path(l, out);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn(
+            l, &error, SANDBOX_ECHO_EXE, "--listen", "127.0.0.1:0", "--state", state, NULL);
+        ASSERT_NE(p, nullptr);
+        std::string base;
+        for (int i = 0; i < 1000 && base.empty(); i++) {
+            g_autofree char *text = NULL;
+            if (g_file_get_contents(out, &text, NULL, NULL) && strchr(text, '\n'))
+                base.assign(text, strchr(text, '\n') - text);
+            else
+                g_usleep(10000);
+        }
+        ASSERT_FALSE(base.empty());
+        EXPECT_EQ(http("POST", base + "/_sandbox/clock", "{\"advance_seconds\": 60}").status,
+                  200u);
+        g_subprocess_send_signal(p, sig);
+        ASSERT_TRUE(g_subprocess_wait(p, NULL, &error));
+        ASSERT_TRUE(g_subprocess_get_if_exited(p)) << "signal " << sig;
+        EXPECT_EQ(g_subprocess_get_exit_status(p), 0) << "signal " << sig;
+        g_autofree char *saved = NULL;
+        ASSERT_TRUE(g_file_get_contents(state, &saved, NULL, NULL));
+        EXPECT_NE(strstr(saved, "\"clock_offset_ms\" : 60000"), nullptr) << saved;
+        // Nothing listens there any more.
+        EXPECT_EQ(http("GET", base + "/_sandbox/health").status, 0u);
+        g_remove(state);
+        g_remove(out);
+        g_rmdir(dir);
     }
-    ASSERT_FALSE(base.empty());
-    EXPECT_EQ(http("POST", base + "/_sandbox/clock", "{\"advance_seconds\": 60}").status, 200u);
-    g_subprocess_send_signal(p, SIGTERM);
-    ASSERT_TRUE(g_subprocess_wait(p, NULL, &error));
-    ASSERT_TRUE(g_subprocess_get_if_exited(p));
-    EXPECT_EQ(g_subprocess_get_exit_status(p), 0);
-    EXPECT_TRUE(g_file_test(state, G_FILE_TEST_EXISTS));
-    g_remove(state);
-    g_remove(out);
-    g_rmdir(dir);
 }
 
 TEST(SandboxProgram, NonLoopbackListenIsRefusedWithoutAllowRemote)
