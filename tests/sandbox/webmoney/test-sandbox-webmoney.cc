@@ -115,6 +115,28 @@ Reply post(const std::string &url, const std::string &content_type, const std::s
     return reply;
 }
 
+Reply get(const std::string &url)
+{
+    SoupSession *session = soup_session_new_with_options("timeout", 15, nullptr);
+    SoupMessage *msg = soup_message_new("GET", url.c_str());
+    Reply reply;
+    EXPECT_NE(nullptr, msg) << url;
+    if (msg != nullptr) {
+        soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+        GBytes *answer = soup_session_send_and_read(session, msg, nullptr, nullptr);
+        if (answer != nullptr) {
+            gsize len = 0;
+            const char *data = (const char *)g_bytes_get_data(answer, &len);
+            reply.body.assign(data ? data : "", len);
+            g_bytes_unref(answer);
+        }
+        reply.status = soup_message_get_status(msg);
+        g_object_unref(msg);
+    }
+    g_object_unref(session);
+    return reply;
+}
+
 std::string xml_field(const std::string &xml, const std::string &name)
 {
     std::smatch m;
@@ -543,6 +565,31 @@ TEST_F(WebMoneySandbox, SimulatedFailureInTestMode)
     EXPECT_EQ(302u, r.status);
     EXPECT_EQ(0u, r.location.rfind("http://127.0.0.1:9/shop/fail?", 0));
     EXPECT_TRUE(receiver_.prerequests().empty());
+}
+
+// A merchant may send the payer with a GET link (the form as a query), and
+// ask for the Success URL by POST form or as a plain link.
+TEST_F(WebMoneySandbox, GetLinkAndSuccessMethods)
+{
+    Form form = merchant_form("4.2", "4013");
+    form["LMI_SUCCESS_METHOD"] = "1";
+    Reply page = get(endpoint_ + "/lmi/payment_utf.asp?" + form_encode(form));
+    ASSERT_EQ(200u, page.status) << page.body;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(page.body, m, std::regex("name=\"invoice\" value=\"([0-9]+)\"")));
+    Reply done = pay(m[1].str(), kPayerWmid, kPayerZ);
+    EXPECT_EQ(200u, done.status);
+    EXPECT_NE(std::string::npos,
+              done.body.find("<form method=\"post\" action=\"http://127.0.0.1:9/shop/success\">"))
+        << done.body;
+    EXPECT_NE(std::string::npos, done.body.find("name=\"LMI_PAYMENT_NO\" value=\"4013\""));
+    EXPECT_EQ(std::string::npos, done.body.find("<script"));
+
+    form = merchant_form("4.2", "4014");
+    form["LMI_SUCCESS_METHOD"] = "2";
+    done = pay(open_invoice(form), kPayerWmid, kPayerZ);
+    EXPECT_EQ(200u, done.status);
+    EXPECT_NE(std::string::npos, done.body.find("<a href=\"http://127.0.0.1:9/shop/success\">"));
 }
 
 // ---- X18 -----------------------------------------------------------------------------
