@@ -683,6 +683,32 @@ TEST_F(WebMoneySandbox, X2RefusalsAndSignatures)
     EXPECT_EQ("102", xml_field(x2("507", "1", "0", ""), "retval"));
 }
 
+// The passport's Z-purse limits are rolling windows of the providers' clock: a
+// formal passport spends 3,000 a day and 10,000 a week.
+TEST_F(WebMoneySandbox, PassportLimitsRollWithTheClock)
+{
+    const std::string wmid = "000000000022", purse = "Z000000000022";
+    const std::string secret = "tender-sandbox-payer-22";
+    auto advance_day = [&] {
+        Reply r = post(std::string(test_sandbox_url(sb_)) + "/_sandbox/clock",
+                       "application/json", "{\"advance_seconds\": 86401}");
+        ASSERT_EQ(200u, r.status);
+    };
+    EXPECT_EQ("0", xml_field(x2("601", "2900", "0", "", purse, wmid, secret), "retval"));
+    std::string refused = x2("602", "200", "0", "", purse, wmid, secret);
+    EXPECT_EQ("58", xml_field(refused, "retval"));
+    EXPECT_NE(std::string::npos, xml_field(refused, "retdesc").find("daily"));
+    advance_day();
+    EXPECT_EQ("0", xml_field(x2("603", "2900", "0", "", purse, wmid, secret), "retval"));
+    advance_day();
+    EXPECT_EQ("0", xml_field(x2("604", "2900", "0", "", purse, wmid, secret), "retval"));
+    advance_day();
+    refused = x2("605", "1400", "0", "", purse, wmid, secret);
+    EXPECT_EQ("58", xml_field(refused, "retval")) << "8,700 + 1,400 is over 10,000 a week";
+    EXPECT_NE(std::string::npos, xml_field(refused, "retdesc").find("weekly"));
+    EXPECT_EQ("0", xml_field(x2("606", "1300", "0", "", purse, wmid, secret), "retval"));
+}
+
 // ---- X14 refunds ----------------------------------------------------------------------
 
 TEST_F(WebMoneySandbox, X14RefundsPartlyUpToThePayment)
