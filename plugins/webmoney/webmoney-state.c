@@ -53,7 +53,7 @@ static const tender_state_field wm_state_fields[] = {
 };
 
 static const tender_state_codec wm_state_codec = {
-    WM_STATE_VERSION, sizeof(wm_state), wm_state_fields, TENDER_N_ELEMENTS(wm_state_fields),
+    WM_STATE_VERSION,        sizeof(wm_state), wm_state_fields, TENDER_N_ELEMENTS(wm_state_fields),
     TENDER_STATE_OMIT_EMPTY,
 };
 

@@ -72,8 +72,8 @@ static const char *inv_string(JsonObject *inv, const char *name)
 static void error_page(SoupServerMessage *msg, guint status, const char *text)
 {
     char *escaped = sandbox_html_escape(text);
-    char *body = g_strdup_printf("<h1>Payment cannot be made</h1><p role=\"alert\">%s</p>",
-                                 escaped);
+    char *body =
+        g_strdup_printf("<h1>Payment cannot be made</h1><p role=\"alert\">%s</p>", escaped);
     sandbox_page_respond(msg, status, "WebMoney payment error", body);
     g_free(body);
     g_free(escaped);
@@ -107,8 +107,8 @@ static void redirect_back(SoupServerMessage *msg, const char *invs_no, JsonObjec
 
     if (*url == '\0') {
         char *reason = sandbox_html_escape(inv_string(inv, "err_text"));
-        char *body = g_strdup_printf("<h1>%s</h1><p>Invoice %s.</p><p>%s</p>", title, invs_no,
-                                     reason);
+        char *body =
+            g_strdup_printf("<h1>%s</h1><p>Invoice %s.</p><p>%s</p>", title, invs_no, reason);
         sandbox_page_respond(msg, 200, title, body);
         g_free(body);
         g_free(reason);
@@ -137,8 +137,8 @@ static void redirect_back(SoupServerMessage *msg, const char *invs_no, JsonObjec
         g_free(action);
     } else if (strcmp(method, "2") == 0 || g_ascii_strcasecmp(method, "LINK") == 0) {
         char *href = sandbox_html_escape(url);
-        char *body = g_strdup_printf("<h1>%s</h1><p><a href=\"%s\">Return to the shop</a></p>",
-                                     title, href);
+        char *body =
+            g_strdup_printf("<h1>%s</h1><p><a href=\"%s\">Return to the shop</a></p>", title, href);
         sandbox_page_respond(msg, 200, title, body);
         g_free(body);
         g_free(href);
@@ -154,15 +154,16 @@ static void redirect_back(SoupServerMessage *msg, const char *invs_no, JsonObjec
 }
 
 /* Record why an invoice did not pay (X18's errorlog shows it). */
-static void fail_invoice(SandboxServer *sb, const char *invs_no, JsonObject *inv,
-                         const char *state, int err_code, const char *why)
+static void fail_invoice(SandboxServer *sb, const char *invs_no, JsonObject *inv, const char *state,
+                         int err_code, const char *why)
 {
     char *code = g_strdup_printf("%d", err_code);
     json_object_set_string_member(inv, "state", state);
     json_object_set_string_member(inv, "err_code", code);
     json_object_set_string_member(inv, "err_text", why);
     json_object_set_int_member(inv, "updated", sandbox_now_ms(sb));
-    char *key = g_strdup_printf("%s/%s", inv_string(inv, "payee_purse"), inv_string(inv, "payment_no"));
+    char *key =
+        g_strdup_printf("%s/%s", inv_string(inv, "payee_purse"), inv_string(inv, "payment_no"));
     json_object_set_string_member(wm_state_object(sb, "attempts"), key, invs_no);
     sandbox_state_changed(sb);
     g_free(key);
@@ -187,11 +188,10 @@ static void post_result(SandboxServer *sb, const char *invs_no, JsonObject *inv)
     const char *mode = inv_string(inv, "mode");
     /* LMI_HASH: the documented fields in the documented order, the secret
      * key between the transfer date and the payer's purse. */
-    char *source = g_strconcat(inv_string(inv, "payee_purse"), amount,
-                               inv_string(inv, "payment_no"), mode, invs_no,
-                               inv_string(inv, "trans_no"), inv_string(inv, "trans_date_text"),
-                               wm_merchant_secret(), inv_string(inv, "payer_purse"),
-                               inv_string(inv, "payer_wm"), NULL);
+    char *source = g_strconcat(
+        inv_string(inv, "payee_purse"), amount, inv_string(inv, "payment_no"), mode, invs_no,
+        inv_string(inv, "trans_no"), inv_string(inv, "trans_date_text"), wm_merchant_secret(),
+        inv_string(inv, "payer_purse"), inv_string(inv, "payer_wm"), NULL);
     char *hash = wm_hex_digest(G_CHECKSUM_SHA256, source);
     char *upper = g_ascii_strup(hash, -1);
 
@@ -319,8 +319,8 @@ static void send_prerequest(SandboxServer *sb, SoupServerMessage *msg, const cha
     append_extra(body, inv);
     g_free(amount);
 
-    SoupMessage *request = soup_message_new_from_encoded_form(
-        "POST", inv_string(inv, "result_url"), g_string_free(body, FALSE));
+    SoupMessage *request = soup_message_new_from_encoded_form("POST", inv_string(inv, "result_url"),
+                                                              g_string_free(body, FALSE));
     if (request == NULL) {
         fail_invoice(sb, invs_no, inv, "refused", -14, "the Result URL is not a valid URL");
         redirect_back(msg, invs_no, inv, FALSE);
@@ -421,15 +421,17 @@ static void open_invoice(SandboxServer *sb, SoupServerMessage *msg, GHashTable *
     gint64 amount = 0;
 
     JsonObject *purse = wm_purse(sb, payee);
-    if (purse == NULL || strcmp(json_object_get_string_member(purse, "wmid"),
-                                wm_merchant_wmid()) != 0) {
-        error_page(msg, 400, "LMI_PAYEE_PURSE is not a purse registered with the Merchant "
-                             "Interface");
+    if (purse == NULL ||
+        strcmp(json_object_get_string_member(purse, "wmid"), wm_merchant_wmid()) != 0) {
+        error_page(msg, 400,
+                   "LMI_PAYEE_PURSE is not a purse registered with the Merchant "
+                   "Interface");
         return;
     }
     if (!wm_amount_parse(amount_text, &amount)) {
-        error_page(msg, 400, "LMI_PAYMENT_AMOUNT must be a positive amount with at most two "
-                             "decimals, written without trailing zeros (10.5, not 10.50)");
+        error_page(msg, 400,
+                   "LMI_PAYMENT_AMOUNT must be a positive amount with at most two "
+                   "decimals, written without trailing zeros (10.5, not 10.50)");
         return;
     }
     if (!payment_number_valid(number)) {
@@ -449,8 +451,9 @@ static void open_invoice(SandboxServer *sb, SoupServerMessage *msg, GHashTable *
     }
     char *desc = payment_description(form);
     if (desc == NULL) {
-        error_page(msg, 400, "LMI_PAYMENT_DESC (or LMI_PAYMENT_DESC_BASE64) must be 1 to 255 "
-                             "characters of UTF-8");
+        error_page(msg, 400,
+                   "LMI_PAYMENT_DESC (or LMI_PAYMENT_DESC_BASE64) must be 1 to 255 "
+                   "characters of UTF-8");
         return;
     }
 

@@ -178,8 +178,7 @@ JsonObject *wm_operation(SandboxServer *sb, const char *wmtransid)
         json_object_set_int_member(op, "dateupd", sandbox_now_ms(sb));
         wm_credit(sb, json_object_get_string_member(op, "pursesrc"),
                   json_object_get_int_member(op, "amount"));
-        sandbox_log(WM_PROVIDER, "protected transfer %s expired: returned to the payer",
-                    wmtransid);
+        sandbox_log(WM_PROVIDER, "protected transfer %s expired: returned to the payer", wmtransid);
     }
     return op;
 }
@@ -197,9 +196,10 @@ void wm_operation_to_xml(SandboxServer *sb, GString *out, const char *wmtransid,
     char *amount = wm_amount_format(json_object_get_int_member(op, "amount"));
     char *datecrt = wm_date_format(json_object_get_int_member(op, "datecrt"));
     char *dateupd = wm_date_format(json_object_get_int_member(op, "dateupd"));
-    char *opertype = g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(op, "opertype"));
-    char *period = g_strdup_printf(
-        "%" G_GINT64_FORMAT, json_object_get_int_member_with_default(op, "period", 0));
+    char *opertype =
+        g_strdup_printf("%" G_GINT64_FORMAT, json_object_get_int_member(op, "opertype"));
+    char *period = g_strdup_printf("%" G_GINT64_FORMAT,
+                                   json_object_get_int_member_with_default(op, "period", 0));
     g_string_append_printf(out, "<operation id=\"%s\" ts=\"%" G_GINT64_FORMAT "\">", wmtransid,
                            json_object_get_int_member(op, "datecrt"));
     append_element(out, "tranid", json_object_get_string_member_with_default(op, "tranid", "0"));

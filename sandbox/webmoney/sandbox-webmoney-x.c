@@ -127,8 +127,8 @@ void wm_x2_handle(SandboxServer *sb, SoupServerMessage *msg, GHashTable *req)
                *dest = field(req, "pursedest"), *amount_text = field(req, "amount"),
                *period_text = field(req, "period"), *pcode = field(req, "pcode"),
                *desc = field(req, "desc"), *wminvid = field(req, "wminvid");
-    char *sign_source = g_strconcat(field(req, "reqn"), tranid, src, dest, amount_text,
-                                    period_text, pcode, desc, wminvid, NULL);
+    char *sign_source = g_strconcat(field(req, "reqn"), tranid, src, dest, amount_text, period_text,
+                                    pcode, desc, wminvid, NULL);
     gboolean ok = authenticate(sb, msg, req, sign_source);
     g_free(sign_source);
     if (!ok)
@@ -304,7 +304,8 @@ void wm_x14_handle(SandboxServer *sb, SoupServerMessage *msg, GHashTable *req)
                 NULL);
         return;
     }
-    gint64 left = json_object_get_int_member(op, "amount") - json_object_get_int_member(op, "refunded");
+    gint64 left =
+        json_object_get_int_member(op, "amount") - json_object_get_int_member(op, "refunded");
     if (amount > left) {
         char *left_text = wm_amount_format(left);
         char *why = g_strdup_printf("amount exceeds what is left to refund (%s)", left_text);
@@ -359,8 +360,8 @@ void wm_x3_handle(SandboxServer *sb, SoupServerMessage *msg, GHashTable *req)
         return;
 
     JsonObject *record = wm_purse(sb, purse);
-    if (record == NULL || strcmp(json_object_get_string_member(record, "wmid"),
-                                 field(req, "wmid")) != 0) {
+    if (record == NULL ||
+        strcmp(json_object_get_string_member(record, "wmid"), field(req, "wmid")) != 0) {
         respond(msg, req, 111, "the purse does not belong to this WMID", NULL);
         return;
     }

@@ -140,7 +140,8 @@ static void append_errorlog(GString *out, GHashTable *req, JsonObject *inv)
     append_element(out, "datecrt", created);
     append_element(out, "dateupd", updated);
     append_element(out, "p_type", "0");
-    append_element(out, "err_code", json_object_get_string_member_with_default(inv, "err_code", "0"));
+    append_element(out, "err_code",
+                   json_object_get_string_member_with_default(inv, "err_code", "0"));
     append_element(out, "att", json_object_get_string_member_with_default(inv, "err_text", ""));
     g_string_append(out, "</errorlog>");
     g_free(number);

@@ -39,13 +39,12 @@ static void on_end(GMarkupParseContext *context, const char *element, gpointer u
     /* A leaf's text; a container's end finds the text emptied by its
      * children's starts and the inner whitespace, and is not stored. */
     if (st->depth > 0 && !g_hash_table_contains(st->fields, element))
-        g_hash_table_replace(st->fields, g_strdup(element),
-                             g_strstrip(g_strdup(st->text->str)));
+        g_hash_table_replace(st->fields, g_strdup(element), g_strstrip(g_strdup(st->text->str)));
     g_string_truncate(st->text, 0);
 }
 
-static void on_text(GMarkupParseContext *context, const char *text, gsize len,
-                    gpointer user_data, GError **error)
+static void on_text(GMarkupParseContext *context, const char *text, gsize len, gpointer user_data,
+                    GError **error)
 {
     (void)context;
     (void)error;

@@ -335,7 +335,7 @@ static void webmoney_print_keys(FILE *out)
                 json_object_get_string_member(payer, "passport"),
                 json_object_get_string_member(payer, "secret_key"),
                 json_object_get_boolean_member_with_default(payer, "blocked", FALSE) ? " BLOCKED"
-                                                                                      : "");
+                                                                                     : "");
         for (GList *l = names; l != NULL; l = l->next)
             fprintf(out, " %s", (const char *)l->data);
         fputc('\n', out);

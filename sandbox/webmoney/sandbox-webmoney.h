@@ -86,8 +86,7 @@ JsonObject *wm_operation(SandboxServer *sb, const char *wmtransid);
 JsonObject *wm_operation_new(SandboxServer *sb, const char *wmtransid, const char *purse_src,
                              const char *purse_dest, gint64 amount, const char *desc);
 /* Append the <operation> element X2/X3/X5/X14 answer with. */
-void wm_operation_to_xml(SandboxServer *sb, GString *out, const char *wmtransid,
-                         JsonObject *op);
+void wm_operation_to_xml(SandboxServer *sb, GString *out, const char *wmtransid, JsonObject *op);
 
 /* ---- Tiny XML reading and answers (sandbox-webmoney-xml.c) -------------- */
 
