@@ -58,7 +58,9 @@ const char *tc_context_path(const tc_context *ctx);
 /* A setting every host of the kit gives method_id (copied): the real hosts
  * of the flow cases put it in the method's config `settings`, the test host
  * answers it to the plugin's reads (the test host does not tell methods
- * apart: with several methods, the last value of a key wins there). For
+ * apart: with several of the plugin's methods given the same key, the last
+ * value wins there; a setting for a method the plugin does not have is
+ * ignored). For
  * pointing a plugin at a provider simulator: ("card", "endpoint",
  * "http://127.0.0.1:8080"). */
 void tc_context_set_setting(tc_context *ctx, const char *method_id, const char *key,

@@ -12,9 +12,19 @@
 
 /* ---- the context's test host ------------------------------------------------ */
 
+/* Whether the test host answers s: it is for the method checked, or for
+ * one of the plugin's methods when all are checked (a setting for a method
+ * the plugin does not have must not shadow one that it has). */
 static gboolean setting_applies(const tc_context *ctx, const TcSetting *s)
 {
-    return ctx->method_filter == NULL || g_strcmp0(ctx->method_filter, s->method_id) == 0;
+    if (ctx->method_filter != NULL)
+        return g_strcmp0(ctx->method_filter, s->method_id) == 0;
+    for (size_t i = 0; ctx->descriptor != NULL && i < ctx->descriptor->n_methods; i++) {
+        const tender_method *m = ctx->descriptor->methods[i];
+        if (m != NULL && g_strcmp0(m->id, s->method_id) == 0)
+            return TRUE;
+    }
+    return FALSE;
 }
 
 void tc_settings_clear(tc_context *ctx)

@@ -134,6 +134,18 @@ TEST_F(TransportCases, WithoutTheSettingTheFixturesCannotPay)
     EXPECT_EQ(run.exit_status, 1) << run.out;
 }
 
+TEST_F(TransportCases, ALaterSettingWins)
+{
+    // The first value points nowhere; the second, for the same key, is the
+    // provider. Both reach the hosts' config without a duplicate key.
+    RunResult run = RunKit({std::string(FIXTURE_DIR) + "/wire.so", "--case", "fixture_flows",
+                            "--case", "outcomes", "--setting", "wire.endpoint=http://127.0.0.1:1",
+                            "--setting", setting(), "--setting", "other.endpoint=x"});
+    EXPECT_EQ(run.exit_status, 0) << run.out << run.err;
+    EXPECT_EQ(Case(run.out, "fixture_flows").status, "pass") << Case(run.out, "fixture_flows").message;
+    EXPECT_EQ(Case(run.out, "outcomes").status, "pass") << Case(run.out, "outcomes").message;
+}
+
 TEST(TransportCasesRunner, ABadSettingIsAUsageError)
 {
     RunResult run = RunKit({std::string(FIXTURE_DIR) + "/wire.so", "--setting", "endpoint=x"});
