@@ -1,6 +1,7 @@
 /* tender-conformance: run the conformance kit's cases on one plugin .so.
  *
  *   tender-conformance PLUGIN.so [--json] [--case NAME]... [--method ID]
+ *                      [--setting METHOD.KEY=VALUE]...
  *   tender-conformance --list
  *
  * Exit status: 0 when every case passed (or did not apply), 1 when one
@@ -143,6 +144,7 @@ int main(int argc, char **argv)
 {
     gboolean json = FALSE, list = FALSE, no_fork = FALSE;
     char **only = NULL;
+    char **settings = NULL;
     char *method = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL},
@@ -150,6 +152,10 @@ int main(int argc, char **argv)
          "NAME"},
         {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Check only this method of the plugin",
          "ID"},
+        {"setting", 0, 0, G_OPTION_ARG_STRING_ARRAY, &settings,
+         "Give METHOD this setting in every host the kit makes (repeatable), e.g. "
+         "card.endpoint=http://127.0.0.1:8080 to point it at a provider simulator",
+         "METHOD.KEY=VALUE"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the cases and exit", NULL},
         {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
          "Run the cases in this process (a crash then ends the run)", NULL},
@@ -215,6 +221,17 @@ int main(int argc, char **argv)
     }
 
     tc_context *ctx = tc_context_new(path, method);
+    for (char **s = settings; s != NULL && *s != NULL; s++)
+        if (!tc_context_parse_setting(ctx, *s)) {
+            fprintf(stderr, "tender-conformance: --setting %s: expected METHOD.KEY=VALUE\n", *s);
+            tc_context_free(ctx);
+            g_ptr_array_unref(run);
+            g_strfreev(only);
+            g_strfreev(settings);
+            g_free(method);
+            return EXIT_USAGE;
+        }
+    g_strfreev(settings);
     int counts[3] = {0, 0, 0};
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);

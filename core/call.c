@@ -123,7 +123,14 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
 /* Call the method's instance on this thread (no hand-off: the
  * deadline is measured, and a plugin is expected to give up by
  * req->deadline_ms itself). NOT_SENT is retried with exponential backoff,
- * with the same request_id so the processor can deduplicate. */
+ * with the same request_id so the processor can deduplicate.
+ *
+ * The method's deadline covers the whole operation, retries and backoff
+ * included: the caller was promised an answer within it, and a provider
+ * that refuses connections must not stretch one payment to (retries + 1)
+ * deadlines. Each attempt gets what is left; a retry whose backoff would
+ * end past the deadline is not made, and the NOT_SENT stands (nothing was
+ * sent, so the payment fails cleanly rather than becoming unknown). */
 void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke, gpointer data,
                            tender_request *req, tender_result *res, const char *const *secrets,
                            CallReport *report)
@@ -132,22 +139,24 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
     guint retries = config_max_retries(host->config, m->info->id);
     gint64 backoff = config_retry_backoff_ms(host->config, m->info->id);
     memset(report, 0, sizeof *report);
+    gint64 first_started = g_get_monotonic_time();
     for (guint attempt = 1;; attempt++) {
+        gint64 spent_ms = (g_get_monotonic_time() - first_started) / 1000;
+        gint64 left_ms = MAX(deadline - spent_ms, 1);
         memset(res, 0, sizeof *res);
         res->struct_size = sizeof *res;
         req->attempt = attempt;
-        req->deadline_ms = tender_host_now(host) + deadline;
-        gint64 started = g_get_monotonic_time();
+        req->deadline_ms = tender_host_now(host) + left_ms;
         if (!m->thread_safe)
             g_mutex_lock(&m->call_lock);
         host_set_call_secrets(secrets);
-        host_http_call_begin(deadline);
+        host_http_call_begin(left_ms);
         invoke(m, req, res, data);
         host_http_call_end();
         host_set_call_secrets(NULL);
         if (!m->thread_safe)
             g_mutex_unlock(&m->call_lock);
-        gint64 elapsed_ms = (g_get_monotonic_time() - started) / 1000;
+        gint64 elapsed_ms = (g_get_monotonic_time() - first_started) / 1000;
         sanitize_result(host, m->info->id, res, secrets);
         report->attempts = attempt;
         if (elapsed_ms > deadline) {
@@ -163,6 +172,13 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
         }
         if (res->outcome != TENDER_OUTCOME_NOT_SENT || attempt > retries)
             return;
+        if (elapsed_ms + backoff >= deadline) {
+            host_log(host, TENDER_LOG_WARNING, m->info->id,
+                     "not sent after %u attempt(s); no time left in the %" G_GINT64_FORMAT
+                     " ms deadline for another",
+                     attempt, deadline);
+            return;
+        }
         g_usleep((gulong)(backoff * 1000));
         backoff *= 2;
     }

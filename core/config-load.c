@@ -115,7 +115,7 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
     static const char *const keys[] = {
         "plugin_dirs", "ledger",        "merchant", "reconcile",
         "exchange",    "bin_countries", "methods",  "user_assigned_regions",
-        NULL,
+        "transport",   NULL,
     };
     TenderConfig *c = ctx->config;
     JsonObject *obj = config_json_object(&ctx->json, "$", root);
@@ -172,6 +172,16 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
                 return FALSE;
             c->reconcile_age_ms = secs * 1000;
         }
+    }
+    if (HAS("transport")) {
+        static const char *const tkeys[] = {"trace", NULL};
+        JsonObject *t = config_json_object(&ctx->json, "$.transport", MEMBER("transport"));
+        if (t == NULL || !config_json_check_keys(&ctx->json, "$.transport", t, tkeys))
+            return FALSE;
+        if (json_object_has_member(t, "trace") &&
+            !config_json_bool(&ctx->json, "$.transport.trace", json_object_get_member(t, "trace"),
+                              &c->trace_http))
+            return FALSE;
     }
     if (HAS("bin_countries") && !load_bins(ctx, "$.bin_countries", MEMBER("bin_countries")))
         return FALSE;

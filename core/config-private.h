@@ -34,6 +34,7 @@ struct TenderConfig {
     char merchant_region[3];
     GStrv user_assigned;      /* user-assigned regions the operator declared; NULL: none */
     gint64 reconcile_age_ms;
+    gboolean trace_http;      /* transport.trace */
     PolicyExchange *exchange; /* never NULL; empty without an exchange section */
     GHashTable *bins;         /* digit prefix -> region */
     guint max_bin_len;

@@ -214,6 +214,11 @@ gint64 config_retry_backoff_ms(const TenderConfig *config, const char *method_id
     return m != NULL ? m->backoff_ms : CONFIG_DEFAULT_BACKOFF_MS;
 }
 
+gboolean config_trace_http(const TenderConfig *config)
+{
+    return config->trace_http;
+}
+
 gint64 config_reconcile_age_ms(const TenderConfig *config)
 {
     return config->reconcile_age_ms;

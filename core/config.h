@@ -47,6 +47,10 @@ gint64 config_retry_backoff_ms(const TenderConfig *config, const char *method_id
  * minutes). */
 gint64 config_reconcile_age_ms(const TenderConfig *config);
 
+/* transport.trace: log every exchange through the `http` service, as
+ * tender_host_options_set_trace_http(TRUE) does (default FALSE). */
+gboolean config_trace_http(const TenderConfig *config);
+
 /* Typed reads of methods.<id>.settings, with the semantics of the ABI's
  * tender_host_services config_* slots: 1 found, 0 absent, -1 other type or
  * (strings) too long for out_size. */

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include <tender/http-transport.h>
 #include <tender/tender.h>
 
 #include "config.h"
@@ -24,6 +25,7 @@ struct TenderHostOptions {
     gboolean fixed_clock;
     gint64 now_ms;
     gboolean trace_http;
+    TenderHttpTransport *http_transport; /* borrowed; NULL: the host's own */
 };
 
 /* One method's live instance. */
@@ -72,10 +74,15 @@ struct TenderHost {
      * within this process; other processes poll. */
     GMutex busy_lock;
     GCond busy_cond;
-    /* The `http` service's clients, one per method (services-http.c). */
+    /* The `http` service (services-http.c): what it sends through, the
+     * given transport or the default one the host made (owned when
+     * owns_http_transport). */
     gboolean trace_http;
-    GMutex http_lock;
-    GHashTable *http_clients; /* method id -> TenderHttpClient* */
+    TenderHttpTransport *http_transport;
+    gboolean owns_http_transport;
+    /* Its metrics, per method (http-metrics.c). */
+    GMutex http_metrics_lock;
+    GHashTable *http_metrics; /* method id -> its counters */
 };
 
 /* TRUE when an input struct's struct_size covers its first version (up to

@@ -55,6 +55,11 @@ void tender_host_options_set_ledger_no_create(TenderHostOptions *o, gboolean no_
     o->ledger_no_create = no_create;
 }
 
+void tender_host_options_set_http_transport(TenderHostOptions *o, TenderHttpTransport *transport)
+{
+    o->http_transport = transport;
+}
+
 void tender_host_options_set_trace_http(TenderHostOptions *o, gboolean trace)
 {
     o->trace_http = trace;
@@ -140,6 +145,11 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)host_method_free);
     host->fixed_clock = o->fixed_clock;
     host->trace_http = o->trace_http;
+    host->http_transport = o->http_transport;
+    if (host->http_transport == NULL) {
+        host->http_transport = tender_http_transport_new_default();
+        host->owns_http_transport = TRUE;
+    }
     host->now_ms = o->now_ms;
 
     host->config = load_config(o, host->warnings, error);
@@ -147,6 +157,9 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
         tender_host_free(host);
         return NULL;
     }
+    /* The config's switch and the option are the same trace: either turns
+     * it on (an operator cannot turn off a trace the caller asked for). */
+    host->trace_http = host->trace_http || config_trace_http(host->config);
 
     host->loader = loader_new(HOST_SERVICES(host));
     host_services_attach(host, host->loader);

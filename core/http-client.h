@@ -29,12 +29,15 @@
 
 #include <glib.h>
 
+#include <tender/http-transport.h>
+
 G_BEGIN_DECLS
 
 /* The GError domain of http_client_send() failures; the code is a
- * TenderHttpClientFailure. */
-#define TENDER_HTTP_CLIENT_ERROR (http_client_error_quark())
-GQuark http_client_error_quark(void);
+ * TenderHttpClientFailure. The public transport's domain, with the same
+ * codes, so that the default transport passes the client's errors on as
+ * they are. */
+#define TENDER_HTTP_CLIENT_ERROR TENDER_HTTP_TRANSPORT_ERROR
 
 typedef enum {
     TENDER_HTTP_CLIENT_NOT_SENT = 1,
@@ -66,11 +69,9 @@ typedef struct {
     guint connect_timeout_ms;
 } TenderHttpClientOptions;
 
-/* One header: a name and a value, both NUL-terminated. */
-typedef struct {
-    const char *name;
-    const char *value;
-} TenderHttpClientHeader;
+/* One header: a name and a value, both NUL-terminated (the public
+ * transport's type). */
+typedef TenderHttpHeader TenderHttpClientHeader;
 
 /* A request. Everything is borrowed for the duration of the call. A method
  * or header name that is not an HTTP token, or a header value with a line
@@ -94,22 +95,20 @@ typedef struct {
     gint64 deadline_ms;
 } TenderHttpClientRequest;
 
-/* A response. Owned by the caller; free it with
+/* A response: the public transport's (<tender/http-transport.h>), so that
+ * the default transport hands it on without a copy. The headers are those
+ * of the final response, in the order received, names and values as sent
+ * (values trimmed of surrounding blanks). Owned by the caller; free it with
  * http_client_response_free(). */
-typedef struct {
-    /* The HTTP status, 100 to 599. */
-    int status;
-    /* The headers of the final response, in the order received, names and
-     * values as sent (values trimmed of surrounding blanks). */
-    TenderHttpClientHeader *headers;
-    gsize n_headers;
-    /* The body, body_len bytes, followed by a NUL that body_len does not
-     * count (so that a text body can be read as a string). */
-    char *body;
-    gsize body_len;
-} TenderHttpClientResponse;
+typedef TenderHttpTransportResponse TenderHttpClientResponse;
 
 typedef struct TenderHttpClient TenderHttpClient;
+
+/* Why request cannot be sent as given (a method or header name that is not
+ * an HTTP token, a header value with a line break, a missing body or
+ * header array), or NULL when it can. http_client_send() checks it
+ * too; the host service checks it before any transport. */
+const char *http_client_request_malformed(const TenderHttpClientRequest *request);
 
 /* A new client; options may be NULL for all defaults. Returns NULL with
  * error set (TENDER_HTTP_CLIENT_SETUP_FAILED) when libcurl cannot be

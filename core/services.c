@@ -239,6 +239,6 @@ void host_services_clear(TenderHost *host)
 {
     g_clear_pointer(&host->services_by_method, g_hash_table_destroy);
     g_clear_pointer(&host->plugin_services, g_ptr_array_unref);
-    if (host->http_clients)
+    if (host->http_metrics)
         host_http_clear(host);
 }

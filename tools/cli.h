@@ -27,6 +27,7 @@ typedef struct {
     char *now;
     gboolean json;
     gboolean trace_http; /* --trace-http */
+    gboolean http_metrics; /* --http-metrics */
     /* --json was among the arguments, even if parsing them failed: a usage
      * error then still prints the JSON envelope. */
     gboolean json_requested;
@@ -42,6 +43,10 @@ const GOptionEntry *cli_global_entries(void);
  * --ledger or config ledger is given. On failure prints the error and sets
  * *exit_code. */
 TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code);
+
+/* Free a host from cli_host_open(), printing its HTTP metrics first when
+ * --http-metrics was given. NULL is fine. */
+void cli_host_close(TenderHost *host);
 
 typedef enum {
     CLI_LEDGER_WRITE, /* create the ledger when it does not exist */

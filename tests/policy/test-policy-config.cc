@@ -471,3 +471,33 @@ TEST(PolicyConfig, TransportSettingsAreChecked)
     EXPECT_HAS(error_of(with_settings("{\"ca_file\": \"/nonexistent/ca.pem\"}")),
                "$.methods.card.settings.ca_file: cannot read the CA file '/nonexistent/ca.pem'");
 }
+
+// transport.trace (issue 12, item 4): the config's switch for the http
+// trace, checked like every other key.
+TEST(PolicyConfig, TransportTraceSwitchIsChecked)
+{
+    auto with_transport = [](const std::string &transport) {
+        std::string json = kBase;
+        return json.substr(0, json.rfind('}')) + ", \"transport\": " + transport + "}";
+    };
+    Loaded on(with_transport("{\"trace\": true}"));
+    ASSERT_NE(on.config, nullptr) << on.error;
+    EXPECT_TRUE(config_trace_http(on.config));
+    Loaded off(with_transport("{\"trace\": false}"));
+    ASSERT_NE(off.config, nullptr) << off.error;
+    EXPECT_FALSE(config_trace_http(off.config));
+    Loaded empty(with_transport("{}"));
+    ASSERT_NE(empty.config, nullptr) << empty.error;
+    EXPECT_FALSE(config_trace_http(empty.config));
+    Loaded absent(kBase);
+    ASSERT_NE(absent.config, nullptr) << absent.error;
+    EXPECT_FALSE(config_trace_http(absent.config)) << "off by default";
+
+    EXPECT_HAS(error_of(with_transport("{\"trace\": \"yes\"}")),
+               "$.transport.trace: expected a boolean (true or false), found a string");
+    EXPECT_HAS(error_of(with_transport("{\"trace\": 1}")),
+               "$.transport.trace: expected a boolean");
+    EXPECT_HAS(error_of(with_transport("true")), "$.transport: expected an object");
+    EXPECT_HAS(error_of(with_transport("{\"trace\": true, \"tracing\": true}")),
+               "$.transport.tracing");
+}

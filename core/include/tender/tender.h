@@ -109,7 +109,8 @@ void tender_host_options_set_ledger_no_create(TenderHostOptions *options, gboole
  * one message at G_LOG_LEVEL_MESSAGE in the "tender" log domain (field
  * TENDER_METHOD). Authorization, cookie and key-like headers are removed,
  * and the bodies go through the redaction every log gets (card numbers
- * masked, the call's sensitive values removed). Off by default. */
+ * masked, the call's sensitive values removed). Off by default; the
+ * config's `"transport": {"trace": true}` turns it on too. */
 void tender_host_options_set_trace_http(TenderHostOptions *options, gboolean trace);
 /* Run on a fixed clock (ms since the epoch, UTC) instead of the system one. */
 void tender_host_options_set_fixed_now(TenderHostOptions *options, gint64 now_ms);
