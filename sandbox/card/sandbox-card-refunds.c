@@ -121,8 +121,9 @@ CardAnswer card_refund_create(CardCall *call)
     json_object_set_object_member(card_collection(call->state, "refunds"), id, refund);
 
     json_object_set_int_member(charge, "amount_refunded", refunded + amount);
-    json_object_set_boolean_member(
-        charge, "refunded", refunded + amount == json_object_get_int_member(charge, "amount"));
+    json_object_set_boolean_member(charge, "refunded",
+                                   refunded + amount ==
+                                       json_object_get_int_member(charge, "amount_captured"));
     card_event_emit(call, "charge.refunded", charge);
     card_event_emit(call, "refund.created", refund);
     g_free(id);

@@ -335,14 +335,15 @@ static void card_write_settings(SandboxServer *sb, JsonObject *settings)
 
 static void card_print_keys(FILE *out)
 {
-    fprintf(out, "card (Stripe-style PaymentIntents gateway under <base>/card)\n");
+    fprintf(out, "  (a Stripe-style PaymentIntents gateway; send the secret key as "
+                 "Authorization: Bearer)\n");
     fprintf(out, "  secret_key       %s\n", CARD_SECRET_KEY);
     fprintf(out, "  publishable_key  %s\n", CARD_PUBLISHABLE_KEY);
     fprintf(out, "  webhook_secret   %s (every webhook endpoint's signing secret)\n",
             CARD_WEBHOOK_SECRET);
     fprintf(out, "  3-D Secure code  %s (any other code fails authentication)\n", CARD_3DS_CODE);
     fprintf(out, "  test cards       4242424242424242 approved; 4000000000000002 declined; "
-                 "4000000000003220 challenge; see sandbox/card/README.md\n");
+                 "4000000000003220 challenge; see docs/sandbox.md\n");
 }
 
 const SandboxProvider sandbox_card_provider = {
