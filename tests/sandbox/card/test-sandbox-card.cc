@@ -31,14 +31,16 @@
 
 #include "sandbox-process.h"
 
-namespace {
+namespace
+{
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 // ---- JSON ----------------------------------------------------------------
 
 // A parsed answer with lookups by dotted path ("error.payment_intent.status").
-class Json {
+class Json
+{
   public:
     explicit Json(const std::string &text)
     {
@@ -52,7 +54,10 @@ class Json {
     Json(const Json &) = delete;
     Json &operator=(const Json &) = delete;
 
-    bool valid() const { return node_ != nullptr; }
+    bool valid() const
+    {
+        return node_ != nullptr;
+    }
 
     JsonNode *at(const std::string &path) const
     {
@@ -186,7 +191,8 @@ struct Delivery {
 
 // A loopback HTTP server in a thread that records every POST and answers
 // 500 to the first fail_first of them, 200 afterwards.
-class Receiver {
+class Receiver
+{
   public:
     explicit Receiver(int fail_first = 0) : fail_first_(fail_first)
     {
@@ -231,7 +237,10 @@ class Receiver {
         std::lock_guard<std::mutex> lock(mutex_);
         return deliveries_;
     }
-    int answered_ok() const { return answered_ok_; }
+    int answered_ok() const
+    {
+        return answered_ok_;
+    }
 
   private:
     void run()
@@ -351,10 +360,17 @@ class Receiver {
 
 // ---- The fixture -----------------------------------------------------------
 
-class SandboxCard : public ::testing::Test {
+class SandboxCard : public ::testing::Test
+{
   protected:
-    void SetUp() override { start(nullptr); }
-    void TearDown() override { test_sandbox_stop(sb_); }
+    void SetUp() override
+    {
+        start(nullptr);
+    }
+    void TearDown() override
+    {
+        test_sandbox_stop(sb_);
+    }
 
     void start(const char *const *extra_args, double time_scale = 10000.0)
     {
@@ -868,8 +884,8 @@ TEST_F(SandboxCard, WrongCodeFailsAuthentication)
 
 TEST_F(SandboxCard, ChallengeThenDeclineCardDeclinesAfterTheCode)
 {
-    Json j(pay("4000008400001629", "automatic", 900, {{"return_url", "https://shop.example/r"}})
-               .body);
+    Json j(
+        pay("4000008400001629", "automatic", 900, {{"return_url", "https://shop.example/r"}}).body);
     ASSERT_EQ(j.str("status"), "requires_action");
     Answer back = submit_code(j.str("next_action.redirect_to_url.url"), "123456");
     EXPECT_EQ(back.status, 303);
@@ -937,8 +953,8 @@ TEST_F(SandboxCard, WebhookEndpointReceivesSignedEvents)
             EXPECT_EQ(e.str("data.object.payment_intent"), auth.str("id"));
             EXPECT_EQ(e.num("data.object.amount_refunded"), 200);
         }
-        EXPECT_TRUE(signature_valid(delivery.headers["stripe-signature"], delivery.body,
-                                    webhook_secret_));
+        EXPECT_TRUE(
+            signature_valid(delivery.headers["stripe-signature"], delivery.body, webhook_secret_));
     }
     EXPECT_TRUE(refunded);
 }
@@ -982,6 +998,160 @@ TEST_F(SandboxCard, WebhookBaseRegistersTenderAtStart)
     restart(args);
     Answer list = get("/v1/webhook_endpoints");
     EXPECT_NE(list.body.find(base + "/v1/webhooks/card"), std::string::npos) << list.body;
+}
+
+TEST_F(SandboxCard, StatusChangesWithoutARequestPostEventsToo)
+{
+    Receiver receiver;
+    register_webhook(receiver.url());
+    Json challenged(pay("4000000000003220").body);
+    ASSERT_TRUE(receiver.wait_for(1));
+    EXPECT_EQ(Json(receiver.deliveries()[0].body).str("type"), "payment_intent.requires_action");
+    submit_code(challenged.str("next_action.redirect_to_url.url"), "123456");
+    ASSERT_TRUE(receiver.wait_for(2));
+    Json passed(receiver.deliveries()[1].body);
+    EXPECT_EQ(passed.str("type"), "payment_intent.succeeded");
+    EXPECT_EQ(passed.str("data.object.id"), challenged.str("id"));
+    EXPECT_TRUE(passed.is_null("request.id")); // the payer's page, not an API request
+
+    Json auth(pay("4242424242424242", "manual", 300).body);
+    ASSERT_TRUE(receiver.wait_for(3));
+    advance_clock(7 * 24 * 3600 + 1);
+    // The sweep cancels it without anyone asking.
+    ASSERT_TRUE(receiver.wait_for(4));
+    Json lapsed(receiver.deliveries()[3].body);
+    EXPECT_EQ(lapsed.str("type"), "payment_intent.canceled");
+    EXPECT_EQ(lapsed.str("data.object.id"), auth.str("id"));
+    EXPECT_EQ(lapsed.str("data.object.cancellation_reason"), "automatic");
+    for (auto &d : receiver.deliveries())
+        EXPECT_TRUE(signature_valid(d.headers["stripe-signature"], d.body, webhook_secret_));
+}
+
+TEST_F(SandboxCard, EnabledEventsFilterWhatAnEndpointReceives)
+{
+    Receiver receiver;
+    Answer a = post("/v1/webhook_endpoints", {{"url", receiver.url()},
+                                              {"enabled_events[0]", "refund.created"},
+                                              {"enabled_events[1]", "charge.refunded"}});
+    ASSERT_EQ(a.status, 200) << a.body;
+    Json paid(pay("4242424242424242", "automatic", 900).body);
+    Json refund(post("/v1/refunds", {{"payment_intent", paid.str("id")},
+                                     {"amount", "100"},
+                                     {"metadata[reason_code]", "r1"}})
+                    .body);
+    ASSERT_TRUE(receiver.wait_for(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto deliveries = receiver.deliveries();
+    ASSERT_EQ(deliveries.size(), 2u); // nothing about the payment itself
+    bool saw_refund = false;
+    for (auto &d : deliveries) {
+        Json e(d.body);
+        EXPECT_TRUE(e.str("type") == "refund.created" || e.str("type") == "charge.refunded");
+        if (e.str("type") == "refund.created") {
+            saw_refund = true;
+            EXPECT_EQ(e.str("data.object.id"), refund.str("id"));
+            EXPECT_EQ(e.str("data.object.metadata.reason_code"), "r1");
+        }
+    }
+    EXPECT_TRUE(saw_refund);
+}
+
+// ---- Confirmation as a separate step, other encodings ------------------------------
+
+TEST_F(SandboxCard, ConfirmAfterCreateAndAgainAfterADecline)
+{
+    Answer created =
+        post("/v1/payment_intents", {{"amount", "450"},
+                                     {"currency", "EUR"},
+                                     {"payment_method_data[type]", "card"},
+                                     {"payment_method_data[card][number]", "4000000000009995"},
+                                     {"payment_method_data[card][exp_month]", "3"},
+                                     {"payment_method_data[card][exp_year]", "2040"}});
+    ASSERT_EQ(created.status, 200) << created.body;
+    Json c(created.body);
+    EXPECT_EQ(c.str("status"), "requires_confirmation");
+    EXPECT_EQ(c.str("currency"), "eur");
+    std::string id = c.str("id");
+
+    Answer declined = post("/v1/payment_intents/" + id + "/confirm", {});
+    EXPECT_EQ(declined.status, 402);
+    EXPECT_EQ(Json(declined.body).str("error.decline_code"), "insufficient_funds");
+
+    // Confirming again needs a new card.
+    Answer without = post("/v1/payment_intents/" + id + "/confirm", {});
+    EXPECT_EQ(without.status, 400);
+    Answer retried = post("/v1/payment_intents/" + id + "/confirm",
+                          {{"payment_method_data[type]", "card"},
+                           {"payment_method_data[card][number]", "378282246310005"},
+                           {"payment_method_data[card][exp_month]", "3"},
+                           {"payment_method_data[card][exp_year]", "2040"},
+                           {"payment_method_data[card][cvc]", "1234"},
+                           {"expand[]", "latest_charge"}});
+    ASSERT_EQ(retried.status, 200) << retried.body;
+    Json r(retried.body);
+    EXPECT_EQ(r.str("status"), "succeeded");
+    EXPECT_EQ(r.str("latest_charge.payment_method_details.card.brand"), "amex");
+    EXPECT_EQ(r.str("latest_charge.payment_method_details.card.checks.cvc_check"), "pass");
+
+    Answer done = post("/v1/payment_intents/" + id + "/confirm", {});
+    EXPECT_EQ(Json(done.body).str("error.code"), "payment_intent_unexpected_state");
+}
+
+TEST_F(SandboxCard, RefusedParametersAreNotKeptForTheKey)
+{
+    // A refusal of the request itself does not bind the key: the corrected
+    // request with the same key runs (Stripe keeps results only once the
+    // endpoint started executing).
+    Answer missing = post("/v1/payment_intents", {{"amount", "100"}}, "op-fix");
+    EXPECT_EQ(missing.status, 400);
+    Answer fixed = post("/v1/payment_intents", {{"amount", "100"}, {"currency", "usd"}}, "op-fix");
+    EXPECT_EQ(fixed.status, 200) << fixed.body;
+    EXPECT_TRUE(fixed.header("idempotent-replayed").empty());
+}
+
+TEST_F(SandboxCard, BasicAuthAndMalformedBodies)
+{
+    gchar *basic = g_base64_encode(reinterpret_cast<const guchar *>((secret_key_ + ":").c_str()),
+                                   secret_key_.size() + 1);
+    Answer ok = http("POST", endpoint_ + "/v1/payment_intents", "amount=100&currency=usd",
+                     {std::string("Authorization: Basic ") + basic});
+    g_free(basic);
+    EXPECT_EQ(ok.status, 200) << ok.body;
+
+    std::vector<std::string> auth = {"Authorization: Bearer " + secret_key_};
+    Answer escape =
+        http("POST", endpoint_ + "/v1/payment_intents", "amount=1%G0&currency=usd", auth);
+    EXPECT_EQ(escape.status, 400);
+    Answer clash =
+        http("POST", endpoint_ + "/v1/payment_intents", "metadata=x&metadata[a]=y&amount=1", auth);
+    EXPECT_EQ(clash.status, 400);
+    Answer bracket = http("POST", endpoint_ + "/v1/payment_intents", "metadata[a=1", auth);
+    EXPECT_EQ(bracket.status, 400);
+    Answer expand = get("/v1/payment_intents/" + Json(ok.body).str("id") + "?expand[]=customer");
+    EXPECT_EQ(expand.status, 400);
+    EXPECT_EQ(Json(expand.body).str("error.param"), "expand");
+    Answer wrong_method = get("/v1/refunds");
+    EXPECT_EQ(wrong_method.status, 404);
+}
+
+TEST_F(SandboxCard, ChallengePageAsksAgainForAnEmptyCodeAndAnyIsFrictionless)
+{
+    Json j(pay("4000000000003220").body);
+    std::string page = j.str("next_action.redirect_to_url.url");
+    Answer empty = submit_code(page, "");
+    EXPECT_EQ(empty.status, 200);
+    EXPECT_NE(empty.body.find("one-time-code"), std::string::npos);
+    EXPECT_EQ(Json(get("/v1/payment_intents/" + j.str("id")).body).str("status"),
+              "requires_action");
+    EXPECT_EQ(http("GET", endpoint_ + "/3ds/pi_unknown", "", {}).status, 404);
+
+    Json any(pay("4242424242424242", "automatic", 100,
+                 {{"payment_method_options[card][request_three_d_secure]", "any"},
+                  {"expand[]", "latest_charge"}})
+                 .body);
+    EXPECT_EQ(any.str("status"), "succeeded");
+    EXPECT_EQ(any.str("latest_charge.payment_method_details.card.three_d_secure.result"),
+              "authenticated");
 }
 
 // ---- State across restarts -----------------------------------------------------
