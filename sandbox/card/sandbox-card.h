@@ -159,6 +159,9 @@ JsonObject *card_intent_public(CardCall *call, JsonObject *intent, char **expand
 JsonObject *card_charge_new(CardCall *call, JsonObject *intent, const char *code,
                             const char *decline_code, const char *three_d_secure);
 
+/* GET /v1/charges/{id}. */
+CardAnswer card_charge_retrieve(CardCall *call, const char *id);
+
 /* The intent's latest charge (borrowed), or NULL. */
 JsonObject *card_intent_charge(CardCall *call, JsonObject *intent);
 

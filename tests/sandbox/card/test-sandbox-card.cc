@@ -93,6 +93,11 @@ TEST_F(SandboxCard, ApprovedCardSucceedsWithChargeFacts)
     EXPECT_EQ(Json(r.body).str("status"), "succeeded");
     Answer e = get("/v1/payment_intents/" + j.str("id") + "?expand[]=latest_charge");
     EXPECT_EQ(Json(e.body).str("latest_charge.object"), "charge");
+    Answer charge = get("/v1/charges/" + Json(r.body).str("latest_charge"));
+    ASSERT_EQ(charge.status, 200);
+    EXPECT_EQ(Json(charge.body).str("payment_intent"), j.str("id"));
+    EXPECT_EQ(Json(charge.body).num("amount_captured"), 1000);
+    EXPECT_EQ(get("/v1/charges/ch_unknown").status, 404);
 }
 
 struct DeclineCase {
