@@ -189,6 +189,11 @@ static CardAnswer route(CardCall *call, const char *method, const char *api_path
             answer = card_intent_capture(call, id);
         else if (n == 4 && id && post && strcmp(action, "cancel") == 0)
             answer = card_intent_cancel(call, id);
+    } else if (strcmp(resource, "events") == 0) {
+        if (n == 2 && get)
+            answer = card_event_list(call);
+        else if (n == 3 && id && get)
+            answer = card_event_retrieve(call, id);
     } else if (strcmp(resource, "charges") == 0) {
         if (n == 3 && id && get)
             answer = card_charge_retrieve(call, id);

@@ -17,6 +17,7 @@
  *   refunds            id -> Refund
  *   webhook_endpoints  id -> WebhookEndpoint (secret included)
  *   idempotency        key -> the first answer given for that key
+ *   events, event_order the most recent Events, and their ids oldest first
  *
  * No full card number or security code is kept: a card is reduced to its
  * brand, last four digits, expiry and the test scenario it selects as soon
@@ -196,6 +197,11 @@ void card_webhook_endpoint_ensure(SandboxServer *sb, const char *url);
 /* Post an event of type about object (copied) to every enabled endpoint
  * that subscribed to it, signed with the endpoint's secret. */
 void card_event_emit(CardCall *call, const char *type, JsonObject *object);
+
+/* GET /v1/events/{id} and GET /v1/events (type, limit, starting_after;
+ * newest first) over the most recent events, kept in the state. */
+CardAnswer card_event_retrieve(CardCall *call, const char *id);
+CardAnswer card_event_list(CardCall *call);
 
 /* Stripe-Signature value for body at unix time t with secret (new). */
 char *card_signature_header(const char *secret, gint64 t, const char *body, gsize len);

@@ -227,6 +227,36 @@ TEST_F(SandboxCard, EnabledEventsFilterWhatAnEndpointReceives)
     EXPECT_TRUE(saw_refund);
 }
 
+TEST_F(SandboxCard, RecentEventsCanBeListedAndRetrieved)
+{
+    // No endpoint registered: the events are still there to be found.
+    Json paid(pay("4242424242424242", "automatic", 640).body);
+    Json declined(pay("4000000000000002").body);
+    post("/v1/refunds", {{"payment_intent", paid.str("id")}, {"amount", "40"}});
+
+    Json succeeded(get("/v1/events?type=payment_intent.succeeded").body);
+    EXPECT_EQ(succeeded.str("object"), "list");
+    JsonArray *data = json_node_get_array(succeeded.at("data"));
+    ASSERT_EQ(json_array_get_length(data), 1u);
+    JsonObject *first = json_array_get_object_element(data, 0);
+    EXPECT_STREQ(json_object_get_string_member(first, "type"), "payment_intent.succeeded");
+    std::string event_id = json_object_get_string_member(first, "id");
+
+    Json one(get("/v1/events/" + event_id).body);
+    EXPECT_EQ(one.str("data.object.id"), paid.str("id"));
+    EXPECT_EQ(get("/v1/events/evt_unknown").status, 404);
+
+    // Newest first; limit and has_more.
+    Json newest(get("/v1/events?limit=1").body);
+    EXPECT_TRUE(json_node_get_boolean(newest.at("has_more")));
+    EXPECT_EQ(json_object_get_string_member(
+                  json_array_get_object_element(json_node_get_array(newest.at("data")), 0), "type"),
+              std::string("refund.created"));
+    Json failed(get("/v1/events?type=payment_intent.payment_failed").body);
+    EXPECT_EQ(json_array_get_length(json_node_get_array(failed.at("data"))), 1u);
+    EXPECT_EQ(get("/v1/events?limit=0").status, 400);
+}
+
 // ---- State across restarts -----------------------------------------------------
 
 TEST_F(SandboxCard, StateSurvivesARestartWithStateFile)
