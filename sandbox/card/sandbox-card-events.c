@@ -18,8 +18,10 @@
  * the first, then daily until 72 hours have passed. */
 static const double retry_delays[] = {300, 1500, 5400, 7200, 14400, 28800, 86400, 86400, 28800};
 
-/* How many recent events GET /v1/events can still show. */
-#define EVENTS_KEPT 1000
+/* How many recent events GET /v1/events can still show: enough for a test
+ * or a reconciliation run, small enough that a --state file saved after
+ * every request stays small. */
+#define EVENTS_KEPT 250
 
 static gboolean accepted_2xx(guint status, const char *body, gsize len)
 {
