@@ -90,6 +90,9 @@ class NotifyReceiver {
         thread_.join();
     }
     std::string url() const { return url_; }
+    // The base a Tender service would have: notifications to
+    // <base>/v1/webhooks/alipay reach this receiver too.
+    std::string base() const { return url_.substr(0, url_.size() - strlen("/notify")); }
     std::vector<std::string> bodies()
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -132,6 +135,7 @@ class NotifyReceiver {
         loop_ = g_main_loop_new(context, FALSE);
         SoupServer *server = soup_server_new(nullptr, nullptr);
         soup_server_add_handler(server, "/notify", handle, this, nullptr);
+        soup_server_add_handler(server, "/v1/webhooks/alipay", handle, this, nullptr);
         GError *error = nullptr;
         soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
         g_assert_no_error(error);
@@ -726,6 +730,46 @@ TEST_F(SandboxAlipay, StateSurvivesARestart)
     g_remove(state.c_str());
     g_rmdir(dir);
     g_free(dir);
+}
+
+// After the refund period (three months, on the providers' clock) a paid
+// trade is TRADE_FINISHED: notified, and no longer refundable.
+TEST_F(SandboxAlipay, PaidTradesFinishAfterTheRefundPeriod)
+{
+    start();
+    ASSERT_EQ(pay_at(precreate("F1", "20.00"), "buyer-iii@sandbox.alipay.test").status, 200u);
+    ASSERT_TRUE(receiver_->wait_for(1, 5));
+    advance_clock(89 * 86400);
+    EXPECT_EQ(query_status("F1"), "TRADE_SUCCESS");
+    advance_clock(86400 + 1);
+    EXPECT_EQ(query_status("F1"), "TRADE_FINISHED");
+    ASSERT_TRUE(receiver_->wait_for(2, 5));
+    EXPECT_EQ(field(verified_notification(receiver_->bodies()[1]), "trade_status"),
+              "TRADE_FINISHED");
+    refused("alipay.trade.refund",
+            "{\"out_trade_no\":\"F1\",\"refund_amount\":\"1.00\",\"out_request_no\":\"f1\"}",
+            "ACQ.TRADE_NOT_ALLOW_REFUND");
+}
+
+// --webhook-base: the settings carry notify_url, and a trade made without
+// notify_url is notified there.
+TEST_F(SandboxAlipay, WebhookBaseIsTheDefaultNotifyUrl)
+{
+    std::string base = receiver_->base();
+    const char *extra[] = {"--webhook-base", base.c_str(), nullptr};
+    start(1, extra);
+    JsonObject *settings = test_sandbox_settings(sb_, "alipay");
+    EXPECT_EQ(std::string(json_object_get_string_member(settings, "notify_url")),
+              base + "/v1/webhooks/alipay");
+    Form form = request("alipay.trade.precreate",
+                        "{\"out_trade_no\":\"H1\",\"total_amount\":\"1.00\",\"subject\":\"x\"}");
+    form_erase(form, "notify_url");
+    sign(form);
+    GatewayAnswer a = call_form("alipay.trade.precreate", form);
+    ASSERT_EQ(a.get("code"), "10000") << a.raw;
+    ASSERT_EQ(pay_at(a.get("qr_code"), "buyer-ii@sandbox.alipay.test").status, 200u);
+    ASSERT_TRUE(receiver_->wait_for(1, 5));
+    EXPECT_EQ(field(verified_notification(receiver_->bodies()[0]), "out_trade_no"), "H1");
 }
 
 // A GBK request: signed over its GBK bytes, its text read as GBK.
