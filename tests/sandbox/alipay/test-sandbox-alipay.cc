@@ -36,6 +36,9 @@ TEST_F(SandboxAlipay, PrecreateScanPayQueryAndNotify)
     // By trade_no too.
     EXPECT_EQ(ok("alipay.trade.query", "{\"trade_no\":\"" + trade_no + "\"}").get("out_trade_no"),
               "T1");
+    // Both numbers must name the same trade.
+    refused("alipay.trade.query", "{\"trade_no\":\"" + trade_no + "\",\"out_trade_no\":\"T9\"}",
+            "ACQ.TRADE_NOT_EXIST");
 
     ASSERT_TRUE(receiver_->wait_for(1, 5));
     Form n = verified_notification(receiver_->bodies()[0]);
@@ -132,6 +135,30 @@ TEST_F(SandboxAlipay, BadRequestsAreRefused)
             "ACQ.INVALID_PARAMETER");
     refused("alipay.trade.precreate", "{\"out_trade_no\":\"T4\",\"subject\":\"x\"}",
             "ACQ.INVALID_PARAMETER");
+    for (const char *timeout : {"0m", "16d", "1.5h", "01m", "2c", "m", "90s"}) {
+        refused("alipay.trade.precreate",
+                std::string("{\"out_trade_no\":\"T4\",\"total_amount\":\"1.00\",\"subject\":"
+                            "\"x\",\"timeout_express\":\"") +
+                    timeout + "\"}",
+                "ACQ.INVALID_PARAMETER");
+    }
+    for (const char *timeout : {"1m", "90m", "2h", "15d", "1c"}) {
+        std::string no = std::string("TO") + timeout;
+        ok("alipay.trade.precreate", "{\"out_trade_no\":\"" + no +
+                                         "\",\"total_amount\":\"1.00\",\"subject\":\"x\","
+                                         "\"timeout_express\":\"" + timeout + "\"}");
+    }
+    refused("alipay.trade.precreate",
+            "{\"out_trade_no\":\"bad/no\",\"total_amount\":\"1.00\",\"subject\":\"x\"}",
+            "ACQ.INVALID_PARAMETER");
+    refused("alipay.trade.precreate",
+            "{\"out_trade_no\":\"T4\",\"total_amount\":\"1.00\",\"subject\":\"a&b\"}",
+            "ACQ.INVALID_PARAMETER");
+    refused("alipay.trade.precreate",
+            "{\"out_trade_no\":\"T4\",\"total_amount\":\"1.001\",\"subject\":\"x\"}",
+            "ACQ.INVALID_PARAMETER");
+    // biz_content that is not JSON.
+    refused("alipay.trade.query", "out_trade_no=T3", "ACQ.INVALID_PARAMETER");
     refused("alipay.trade.query", "{\"out_trade_no\":\"nobody\"}", "ACQ.TRADE_NOT_EXIST");
 }
 
