@@ -24,7 +24,6 @@
  * an HTML page that names code and sub_code (status 400). */
 #include "sandbox-alipay.h"
 
-#include <math.h>
 #include <string.h>
 
 typedef struct GatewayCall {
@@ -164,7 +163,7 @@ static char *biz_string(GatewayCall *call, const char *name)
         double v = json_node_get_double(node);
         if (v < 0 || v > 1e12)
             return NULL;
-        return alipay_format_amount((gint64)llround(v * 100));
+        return alipay_format_amount((gint64)(v * 100 + 0.5));
     }
     return NULL;
 }

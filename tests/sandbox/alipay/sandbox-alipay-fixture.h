@@ -63,6 +63,20 @@ inline HttpAnswer http(const char *method, const std::string &url, const std::st
     return answer;
 }
 
+// A key of the simulated Alipay (sandbox/alipay/keys/, TEST ONLY).
+inline std::string sandbox_key(const char *name)
+{
+    const char *root = g_getenv("TENDER_SOURCE_ROOT");
+    char *path = g_build_filename(root != nullptr ? root : ".", "sandbox", "alipay", "keys", name,
+                                  nullptr);
+    char *text = nullptr;
+    EXPECT_TRUE(g_file_get_contents(path, &text, nullptr, nullptr)) << path;
+    std::string out = text != nullptr ? text : "";
+    g_free(text);
+    g_free(path);
+    return out;
+}
+
 inline std::string beijing_now()
 {
     GTimeZone *tz = g_time_zone_new_offset(8 * 3600);
@@ -220,8 +234,9 @@ class SandboxAlipay : public ::testing::Test {
         ASSERT_NE(settings, nullptr);
         endpoint_ = json_object_get_string_member(settings, "endpoint");
         app_id_ = json_object_get_string_member(settings, "app_id");
-        app_key_ = json_object_get_string_member(settings, "app_private_key");
-        platform_key_ = json_object_get_string_member(settings, "alipay_public_key");
+        app_key_ = sandbox_key("app-private.pem");
+        platform_key_ = sandbox_key("platform-public.pem");
+        EXPECT_EQ(json_object_get_string_member(settings, "mode"), std::string("sandbox"));
         EXPECT_EQ(endpoint_, std::string(test_sandbox_url(sb_)) + "/alipay/gateway.do");
     }
     void restart(const char *const *extra)

@@ -135,8 +135,8 @@ TEST(SandboxAlipayNotify, RepeatsUntilSuccessWithTheSameNotifyId)
     ASSERT_NE(sb, nullptr) << (error ? error->message : "");
     JsonObject *settings = test_sandbox_settings(sb, "alipay");
     std::string endpoint = json_object_get_string_member(settings, "endpoint");
-    std::string key = json_object_get_string_member(settings, "app_private_key");
-    std::string platform = json_object_get_string_member(settings, "alipay_public_key");
+    std::string key = sandbox_key("app-private.pem");
+    std::string platform = sandbox_key("platform-public.pem");
     Form form = {{"app_id", json_object_get_string_member(settings, "app_id")},
                  {"method", "alipay.trade.precreate"},
                  {"charset", "utf-8"},
