@@ -18,17 +18,17 @@
 static void show_form(SandboxServer *sb, SoupServerMessage *msg, JsonObject *trade, guint status,
                       const char *error_code, const char *error_text)
 {
-    char *amount = alipay_format_amount(json_object_get_int_member(trade, "total_fen"));
+    char *amount = sandbox_alipay_format_amount(json_object_get_int_member(trade, "total_fen"));
     char *subject = sandbox_html_escape(json_object_get_string_member(trade, "subject"));
     char *out_trade_no = sandbox_html_escape(json_object_get_string_member(trade, "out_trade_no"));
-    char *action = alipay_trade_cashier_url(sb, trade);
+    char *action = sandbox_alipay_trade_cashier_url(sb, trade);
     char *e_action = sandbox_html_escape(action);
     GString *html = g_string_new(NULL);
     g_string_append_printf(html,
                            "<p>Merchant app %s asks you to pay <strong id=\"amount\">%s "
                            "CNY</strong> for <span id=\"subject\">%s</span> (order <span "
                            "id=\"out_trade_no\">%s</span>).</p>",
-                           ALIPAY_SANDBOX_APP_ID, amount, subject, out_trade_no);
+                           SANDBOX_ALIPAY_APP_ID, amount, subject, out_trade_no);
     if (error_code != NULL) {
         char *e_text = sandbox_html_escape(error_text);
         g_string_append_printf(html, "<p role=\"alert\"><span id=\"error\">%s</span>: %s</p>",
@@ -45,11 +45,11 @@ static void show_form(SandboxServer *sb, SoupServerMessage *msg, JsonObject *tra
                            "<p><button type=\"submit\">Pay</button></p></form>"
                            "<p>Sandbox test buyers (password 111111):</p><ul>",
                            e_action);
-    for (gsize i = 0; i < alipay_n_buyers; i++) {
-        char *balance = alipay_format_amount(alipay_buyers[i].opening_balance_fen);
+    for (gsize i = 0; i < sandbox_alipay_n_buyers; i++) {
+        char *balance = sandbox_alipay_format_amount(sandbox_alipay_buyers[i].opening_balance_fen);
         g_string_append_printf(html, "<li>%s (class %d, opening balance %s CNY)</li>",
-                               alipay_buyers[i].logon_id, alipay_buyers[i].account_class,
-                               balance);
+                               sandbox_alipay_buyers[i].logon_id,
+                               sandbox_alipay_buyers[i].account_class, balance);
         g_free(balance);
     }
     g_string_append(html, "</ul>");
@@ -102,16 +102,15 @@ static void finish(SandboxServer *sb, SoupServerMessage *msg, JsonObject *trade)
         g_free(trade_no);
         return;
     }
-    GPtrArray *params = alipay_return_params(sb, trade);
-    char *query = alipay_form_encode(params);
-    char *target = g_strconcat(return_url, strchr(return_url, '?') != NULL ? "&" : "?", query,
-                               NULL);
+    GPtrArray *params = sandbox_alipay_return_params(sb, trade);
+    char *query = sandbox_alipay_form_encode(params);
+    char *target =
+        g_strconcat(return_url, strchr(return_url, '?') != NULL ? "&" : "?", query, NULL);
     char *e_target = sandbox_html_escape(target);
     char *html = g_strdup_printf("<p>Paid. Alipay trade number <span id=\"trade_no\">%s</span>."
                                  "</p><p><a href=\"%s\">Back to the merchant</a></p>",
                                  trade_no, e_target);
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
-                                 target);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location", target);
     sandbox_page_respond(msg, SOUP_STATUS_SEE_OTHER, "Alipay: paid", html);
     g_free(html);
     g_free(e_target);
@@ -128,18 +127,18 @@ static void pay(SandboxServer *sb, SoupServerMessage *msg, JsonObject *trade)
     GHashTable *form = sandbox_form_decode(body != NULL ? body : "", len);
     const char *logon_id = form != NULL ? g_hash_table_lookup(form, "logon_id") : NULL;
     const char *password = form != NULL ? g_hash_table_lookup(form, "password") : NULL;
-    const AlipayBuyer *buyer = alipay_buyer_by_logon(logon_id);
+    const SandboxAlipayBuyer *buyer = sandbox_alipay_buyer_by_logon(logon_id);
     if (buyer == NULL || password == NULL || strcmp(password, buyer->password) != 0) {
         show_form(sb, msg, trade, SOUP_STATUS_UNAUTHORIZED, "LOGIN_FAILED",
                   "the account or the password is wrong");
     } else {
-        const char *error = alipay_trade_pay(sb, trade, buyer);
+        const char *error = sandbox_alipay_trade_pay(sb, trade, buyer);
         if (error == NULL) {
-            sandbox_log(ALIPAY_PROVIDER, "trade %s paid by %s",
+            sandbox_log(SANDBOX_ALIPAY_PROVIDER, "trade %s paid by %s",
                         json_object_get_string_member(trade, "out_trade_no"), buyer->user_id);
             finish(sb, msg, trade);
         } else {
-            sandbox_log(ALIPAY_PROVIDER, "trade %s: %s refused: %s",
+            sandbox_log(SANDBOX_ALIPAY_PROVIDER, "trade %s: %s refused: %s",
                         json_object_get_string_member(trade, "out_trade_no"), buyer->user_id,
                         error);
             show_form(sb, msg, trade, SOUP_STATUS_PAYMENT_REQUIRED, error,
@@ -152,15 +151,15 @@ static void pay(SandboxServer *sb, SoupServerMessage *msg, JsonObject *trade)
         g_hash_table_unref(form);
 }
 
-void alipay_cashier_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
-                            GHashTable *query, gpointer user_data)
+void sandbox_alipay_cashier_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+                                    GHashTable *query, gpointer user_data)
 {
     (void)server;
     (void)query;
     SandboxServer *sb = user_data;
-    alipay_trades_advance(sb);
+    sandbox_alipay_trades_advance(sb);
     const char *token = path + strlen("/alipay/cashier/");
-    JsonObject *trade = alipay_trade_by_token(sb, token);
+    JsonObject *trade = sandbox_alipay_trade_by_token(sb, token);
     if (trade == NULL) {
         sandbox_page_respond(msg, SOUP_STATUS_NOT_FOUND, "Alipay cashier",
                              "<p>There is no such trade.</p>");

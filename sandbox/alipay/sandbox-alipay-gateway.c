@@ -31,9 +31,9 @@ typedef struct GatewayCall {
     SoupServerMessage *msg;
     GPtrArray *params;
     const char *method;
-    gboolean browser;       /* page.pay / wap.pay: answer for a browser */
-    char *response_name;    /* "alipay_trade_query_response" */
-    JsonObject *biz;        /* biz_content, parsed */
+    gboolean browser;    /* page.pay / wap.pay: answer for a browser */
+    char *response_name; /* "alipay_trade_query_response" */
+    JsonObject *biz;     /* biz_content, parsed */
 } GatewayCall;
 
 /* ---- Answers ------------------------------------------------------------- */
@@ -61,7 +61,7 @@ static void respond_json(GatewayCall *call, const char *name, JsonObject *member
     GString *body = g_string_new(NULL);
     g_string_append_printf(body, "{\"%s\":%s", name_json, text);
     if (sign) {
-        char *signature = alipay_rsa2_sign(text, strlen(text));
+        char *signature = sandbox_alipay_rsa2_sign(text, strlen(text));
         g_string_append_printf(body, ",\"sign\":\"%s\"", signature);
         g_free(signature);
     }
@@ -91,8 +91,8 @@ static const char *code_message(const char *code)
 static void respond_error(GatewayCall *call, const char *name, gboolean sign, const char *code,
                           const char *sub_code, const char *sub_msg)
 {
-    sandbox_log(ALIPAY_PROVIDER, "%s: %s %s (%s)", call->method ? call->method : "(no method)",
-                code, sub_code, sub_msg);
+    sandbox_log(SANDBOX_ALIPAY_PROVIDER, "%s: %s %s (%s)",
+                call->method ? call->method : "(no method)", code, sub_code, sub_msg);
     if (call->browser) {
         char *e_sub_code = sandbox_html_escape(sub_code);
         char *e_sub_msg = sandbox_html_escape(sub_msg);
@@ -131,14 +131,14 @@ static JsonObject *success_member(void)
 
 static void set_amount(JsonObject *o, const char *name, gint64 fen)
 {
-    char *text = alipay_format_amount(fen);
+    char *text = sandbox_alipay_format_amount(fen);
     json_object_set_string_member(o, name, text);
     g_free(text);
 }
 
 static void set_time(JsonObject *o, const char *name, gint64 ms)
 {
-    char *text = alipay_beijing_time(ms, FALSE);
+    char *text = sandbox_alipay_beijing_time(ms, FALSE);
     json_object_set_string_member(o, name, text);
     g_free(text);
 }
@@ -163,7 +163,7 @@ static char *biz_string(GatewayCall *call, const char *name)
         double v = json_node_get_double(node);
         if (v < 0 || v > 1e12)
             return NULL;
-        return alipay_format_amount((gint64)(v * 100 + 0.5));
+        return sandbox_alipay_format_amount((gint64)(v * 100 + 0.5));
     }
     return NULL;
 }
@@ -191,14 +191,14 @@ static JsonObject *named_trade(GatewayCall *call, JsonObject **unscanned)
         refuse(call, "ACQ.INVALID_PARAMETER", "trade_no or out_trade_no is required");
         goto out;
     }
-    trade = trade_no != NULL ? alipay_trade_by_trade_no(call->sb, trade_no)
-                             : alipay_trade_by_out_trade_no(call->sb, out_trade_no);
+    trade = trade_no != NULL ? sandbox_alipay_trade_by_trade_no(call->sb, trade_no)
+                             : sandbox_alipay_trade_by_out_trade_no(call->sb, out_trade_no);
     if (trade != NULL && trade_no != NULL && out_trade_no != NULL &&
         strcmp(json_object_get_string_member(trade, "out_trade_no"), out_trade_no) != 0)
         trade = NULL;
     if (unscanned != NULL)
-        *unscanned = trade != NULL && !json_object_get_boolean_member(trade, "scanned") ? trade
-                                                                                       : NULL;
+        *unscanned =
+            trade != NULL && !json_object_get_boolean_member(trade, "scanned") ? trade : NULL;
     if (trade != NULL && !json_object_get_boolean_member(trade, "scanned"))
         trade = NULL;
     if (trade == NULL)
@@ -242,17 +242,18 @@ static void create_trade(GatewayCall *call, const char *product, const char *pro
         char *m = g_strdup_printf("product_code must be %s", product_code);
         refuse(call, "ACQ.INVALID_PARAMETER", m);
         g_free(m);
-    } else if (!alipay_parse_amount(total_text, &total) || total == 0) {
+    } else if (!sandbox_alipay_parse_amount(total_text, &total) || total == 0) {
         refuse(call, "ACQ.INVALID_PARAMETER", "total_amount: a positive amount, 2 decimals");
-    } else if (total < ALIPAY_MIN_TOTAL_FEN) {
+    } else if (total < SANDBOX_ALIPAY_MIN_TOTAL_FEN) {
         refuse(call, "ACQ.INVALID_PARAMETER", "total_amount below 0.10");
-    } else if (total > ALIPAY_MAX_TOTAL_FEN) {
+    } else if (total > SANDBOX_ALIPAY_MAX_TOTAL_FEN) {
         refuse(call, "ACQ.TOTAL_FEE_EXCEED", "订单金额超过限额 (total_amount above 300000.00)");
-    } else if (timeout_text != NULL && !alipay_parse_timeout(timeout_text, now, &timeout_ms)) {
+    } else if (timeout_text != NULL &&
+               !sandbox_alipay_parse_timeout(timeout_text, now, &timeout_ms)) {
         refuse(call, "ACQ.INVALID_PARAMETER",
                "timeout_express: 1m to 15d in whole m, h or d, or 1c");
     } else {
-        JsonObject *trade = alipay_trade_by_out_trade_no(call->sb, out_trade_no);
+        JsonObject *trade = sandbox_alipay_trade_by_out_trade_no(call->sb, out_trade_no);
         const char *status = trade != NULL ? json_object_get_string_member(trade, "status") : NULL;
         if (trade != NULL && strcmp(status, "WAIT_BUYER_PAY") != 0) {
             if (strcmp(status, "TRADE_CLOSED") == 0 && !json_object_has_member(trade, "paid_ms"))
@@ -269,13 +270,15 @@ static void create_trade(GatewayCall *call, const char *product, const char *pro
             /* A repeat of an unpaid trade's request is answered with the
              * same trade and cashier, as Alipay does. */
             if (trade == NULL)
-                trade = alipay_trade_create(call->sb, out_trade_no, product, subject, total,
-                                            timeout_ms, alipay_param(call->params, "return_url"),
-                                            alipay_param(call->params, "notify_url"));
-            char *cashier = alipay_trade_cashier_url(call->sb, trade);
+                trade = sandbox_alipay_trade_create(
+                    call->sb, out_trade_no, product, subject, total, timeout_ms,
+                    sandbox_alipay_param(call->params, "return_url"),
+                    sandbox_alipay_param(call->params, "notify_url"));
+            char *cashier = sandbox_alipay_trade_cashier_url(call->sb, trade);
             if (call->browser) {
                 char *e = sandbox_html_escape(cashier);
-                char *html = g_strdup_printf("<p><a href=\"%s\">Continue to the Alipay cashier</a></p>", e);
+                char *html =
+                    g_strdup_printf("<p><a href=\"%s\">Continue to the Alipay cashier</a></p>", e);
                 soup_message_headers_replace(soup_server_message_get_response_headers(call->msg),
                                              "Location", cashier);
                 sandbox_page_respond(call->msg, SOUP_STATUS_FOUND, "Alipay cashier", html);
@@ -287,7 +290,7 @@ static void create_trade(GatewayCall *call, const char *product, const char *pro
                 json_object_set_string_member(member, "qr_code", cashier);
                 respond_json(call, call->response_name, member, TRUE);
             }
-            sandbox_log(ALIPAY_PROVIDER, "trade %s: %s, %s CNY, cashier %s", out_trade_no,
+            sandbox_log(SANDBOX_ALIPAY_PROVIDER, "trade %s: %s, %s CNY, cashier %s", out_trade_no,
                         call->method, total_text, cashier);
             g_free(cashier);
         }
@@ -349,7 +352,7 @@ static void trade_close(GatewayCall *call)
         refuse(call, "ACQ.TRADE_STATUS_ERROR", "交易状态不合法 (only an unpaid trade closes)");
         return;
     }
-    alipay_trade_close(call->sb, trade);
+    sandbox_alipay_trade_close(call->sb, trade);
     JsonObject *member = success_member();
     trade_ids(member, trade);
     respond_json(call, call->response_name, member, TRUE);
@@ -371,7 +374,7 @@ static void refund_answer(GatewayCall *call, JsonObject *trade, gint64 amount, g
     json_object_set_string_member(member, "fund_change", moved ? "Y" : "N");
     set_amount(member, "refund_fee", json_object_get_int_member(trade, "refunded_fen"));
     set_amount(member, "send_back_fee", amount);
-    char *at = alipay_beijing_time(at_ms, FALSE);
+    char *at = sandbox_alipay_beijing_time(at_ms, FALSE);
     json_object_set_string_member(member, "gmt_refund_pay", at);
     g_free(at);
     respond_json(call, call->response_name, member, TRUE);
@@ -398,7 +401,7 @@ static void trade_refund(GatewayCall *call)
      * only one such refund can ever happen. */
     if (request_no == NULL)
         request_no = g_strdup(json_object_get_string_member(trade, "out_trade_no"));
-    if (!alipay_parse_amount(amount_text, &amount) || amount == 0) {
+    if (!sandbox_alipay_parse_amount(amount_text, &amount) || amount == 0) {
         refuse(call, "ACQ.REASON_TRADE_REFUND_FEE_ERR", "退款金额无效 (refund_amount invalid)");
         goto out;
     }
@@ -428,7 +431,8 @@ static void trade_refund(GatewayCall *call)
     gint64 left = json_object_get_int_member(trade, "total_fen") -
                   json_object_get_int_member(trade, "refunded_fen");
     if (amount > left) {
-        refuse(call, "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限 (more than is left to refund)");
+        refuse(call, "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+               "退款金额超限 (more than is left to refund)");
         goto out;
     }
     gint64 now = sandbox_now_ms(call->sb);
@@ -442,9 +446,9 @@ static void trade_refund(GatewayCall *call)
         json_object_set_string_member(trade, "status", "TRADE_CLOSED");
         json_object_set_int_member(trade, "closed_ms", now);
     }
-    alipay_wallet_refund(call->sb, trade, amount);
+    sandbox_alipay_wallet_refund(call->sb, trade, amount);
     sandbox_state_changed(call->sb);
-    alipay_notify_trade(call->sb, trade, ALIPAY_EVENT_REFUNDED, request_no);
+    sandbox_alipay_notify_trade(call->sb, trade, SANDBOX_ALIPAY_EVENT_REFUNDED, request_no);
     refund_answer(call, trade, amount, TRUE, now);
 out:
     g_free(amount_text);
@@ -537,18 +541,18 @@ static const char *request_charset(const char *declared)
 static gboolean collect_params(SoupServerMessage *msg, GPtrArray *params)
 {
     const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
-    if (query != NULL && !alipay_form_decode_into(params, query, strlen(query)))
+    if (query != NULL && !sandbox_alipay_form_decode_into(params, query, strlen(query)))
         return FALSE;
     if (strcmp(soup_server_message_get_method(msg), "POST") == 0) {
         gsize len = 0;
         const char *body = sandbox_request_body(msg, &len);
-        if (body != NULL && len > 0 && !alipay_form_decode_into(params, body, len))
+        if (body != NULL && len > 0 && !sandbox_alipay_form_decode_into(params, body, len))
             return FALSE;
     }
     GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
     gboolean unique = TRUE;
     for (guint i = 0; i < params->len && unique; i++) {
-        AlipayParam *param = g_ptr_array_index(params, i);
+        SandboxAlipayParam *param = g_ptr_array_index(params, i);
         unique = g_hash_table_add(seen, param->name);
     }
     g_hash_table_unref(seen);
@@ -560,21 +564,21 @@ static gboolean collect_params(SoupServerMessage *msg, GPtrArray *params)
 static gboolean check_request(GatewayCall *call)
 {
     const char *name = call->response_name;
-    const char *app_id = alipay_param(call->params, "app_id");
+    const char *app_id = sandbox_alipay_param(call->params, "app_id");
     if (app_id == NULL || app_id[0] == '\0') {
         respond_error(call, name, FALSE, "40001", "isv.missing-app-id", "缺少AppID参数");
         return FALSE;
     }
-    if (strcmp(app_id, ALIPAY_SANDBOX_APP_ID) != 0) {
+    if (strcmp(app_id, SANDBOX_ALIPAY_APP_ID) != 0) {
         respond_error(call, name, FALSE, "40002", "isv.invalid-app-id", "无效的AppID参数");
         return FALSE;
     }
-    const char *sign = alipay_param(call->params, "sign");
-    const char *sign_type = alipay_param(call->params, "sign_type");
-    const char *timestamp = alipay_param(call->params, "timestamp");
-    const char *version = alipay_param(call->params, "version");
-    const char *format = alipay_param(call->params, "format");
-    const char *charset = alipay_param(call->params, "charset");
+    const char *sign = sandbox_alipay_param(call->params, "sign");
+    const char *sign_type = sandbox_alipay_param(call->params, "sign_type");
+    const char *timestamp = sandbox_alipay_param(call->params, "timestamp");
+    const char *version = sandbox_alipay_param(call->params, "version");
+    const char *format = sandbox_alipay_param(call->params, "format");
+    const char *charset = sandbox_alipay_param(call->params, "charset");
     if (sign == NULL || sign[0] == '\0') {
         respond_error(call, name, TRUE, "40001", "isv.missing-signature", "缺少签名参数");
     } else if (sign_type == NULL || sign_type[0] == '\0') {
@@ -587,7 +591,7 @@ static gboolean check_request(GatewayCall *call)
                       "字符集错误 (utf-8 or gbk)");
     } else if (timestamp == NULL || timestamp[0] == '\0') {
         respond_error(call, name, TRUE, "40001", "isv.missing-timestamp", "缺少时间戳参数");
-    } else if (!alipay_valid_timestamp(timestamp)) {
+    } else if (!sandbox_alipay_valid_timestamp(timestamp)) {
         respond_error(call, name, TRUE, "40002", "isv.invalid-timestamp",
                       "非法的时间戳参数 (yyyy-MM-dd HH:mm:ss, Beijing time)");
     } else if (version == NULL || version[0] == '\0') {
@@ -597,8 +601,9 @@ static gboolean check_request(GatewayCall *call)
     } else if (format != NULL && format[0] != '\0' && g_ascii_strcasecmp(format, "JSON") != 0) {
         respond_error(call, name, TRUE, "40002", "isv.invalid-format", "format must be JSON");
     } else {
-        GString *content = alipay_request_signing_string(call->params);
-        gboolean ok = alipay_rsa2_verify(alipay_app_public_key(), content->str, content->len, sign);
+        GString *content = sandbox_alipay_request_signing_string(call->params);
+        gboolean ok = sandbox_alipay_rsa2_verify(sandbox_alipay_app_public_key(), content->str,
+                                                 content->len, sign);
         if (!ok) {
             char *m = g_strdup_printf("验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，"
                                       "网关生成的验签字符串为：%s",
@@ -616,12 +621,12 @@ static gboolean check_request(GatewayCall *call)
  * it was answered instead. */
 static gboolean parse_biz_content(GatewayCall *call)
 {
-    const char *raw = alipay_param(call->params, "biz_content");
+    const char *raw = sandbox_alipay_param(call->params, "biz_content");
     if (raw == NULL || raw[0] == '\0') {
         refuse(call, "ACQ.INVALID_PARAMETER", "biz_content is required");
         return FALSE;
     }
-    const char *charset = request_charset(alipay_param(call->params, "charset"));
+    const char *charset = request_charset(sandbox_alipay_param(call->params, "charset"));
     char *utf8 = strcmp(charset, "UTF-8") == 0
                      ? (g_utf8_validate(raw, -1, NULL) ? g_strdup(raw) : NULL)
                      : g_convert(raw, -1, "UTF-8", charset, NULL, NULL, NULL);
@@ -637,8 +642,8 @@ static gboolean parse_biz_content(GatewayCall *call)
     return ok;
 }
 
-void alipay_gateway_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
-                            GHashTable *query, gpointer user_data)
+void sandbox_alipay_gateway_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+                                    GHashTable *query, gpointer user_data)
 {
     (void)server;
     (void)query;
@@ -652,16 +657,16 @@ void alipay_gateway_handler(SoupServer *server, SoupServerMessage *msg, const ch
         sandbox_respond(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "GET or POST\n", 12);
         return;
     }
-    alipay_trades_advance(sb);
+    sandbox_alipay_trades_advance(sb);
 
-    GatewayCall call = {.sb = sb, .msg = msg, .params = alipay_params_new()};
+    GatewayCall call = {.sb = sb, .msg = msg, .params = sandbox_alipay_params_new()};
     if (!collect_params(msg, call.params)) {
         call.response_name = g_strdup("error_response");
         respond_error(&call, call.response_name, FALSE, "40002", "isv.invalid-parameter",
                       "the form is malformed or repeats a parameter");
         goto out;
     }
-    call.method = alipay_param(call.params, "method");
+    call.method = sandbox_alipay_param(call.params, "method");
     const GatewayMethod *method = call.method != NULL ? find_method(call.method) : NULL;
     if (method == NULL) {
         call.response_name = g_strdup("error_response");

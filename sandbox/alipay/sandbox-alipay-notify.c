@@ -15,9 +15,9 @@
 
 #include <string.h>
 
-const double alipay_notify_delays[] = {4 * 60, 10 * 60, 10 * 60, 3600, 2 * 3600, 6 * 3600,
-                                       15 * 3600};
-const guint alipay_n_notify_delays = G_N_ELEMENTS(alipay_notify_delays);
+const double sandbox_alipay_notify_delays[] = {4 * 60,   10 * 60,  10 * 60,  3600,
+                                               2 * 3600, 6 * 3600, 15 * 3600};
+const guint sandbox_alipay_n_notify_delays = G_N_ELEMENTS(sandbox_alipay_notify_delays);
 
 static gboolean merchant_said_success(guint status, const char *body, gsize len)
 {
@@ -26,15 +26,15 @@ static gboolean merchant_said_success(guint status, const char *body, gsize len)
 
 static void add_amount(GPtrArray *params, const char *name, gint64 fen)
 {
-    char *text = alipay_format_amount(fen);
-    alipay_param_add(params, name, text);
+    char *text = sandbox_alipay_format_amount(fen);
+    sandbox_alipay_param_add(params, name, text);
     g_free(text);
 }
 
 static void add_time(GPtrArray *params, const char *name, gint64 ms, gboolean with_millis)
 {
-    char *text = alipay_beijing_time(ms, with_millis);
-    alipay_param_add(params, name, text);
+    char *text = sandbox_alipay_beijing_time(ms, with_millis);
+    sandbox_alipay_param_add(params, name, text);
     g_free(text);
 }
 
@@ -42,31 +42,31 @@ static void add_time(GPtrArray *params, const char *name, gint64 ms, gboolean wi
  * and sign_type. */
 static void sign_outgoing(GPtrArray *params)
 {
-    GString *content = alipay_notification_signing_string(params);
-    char *sign = alipay_rsa2_sign(content->str, content->len);
-    alipay_param_add(params, "sign", sign);
-    alipay_param_add(params, "sign_type", "RSA2");
+    GString *content = sandbox_alipay_notification_signing_string(params);
+    char *sign = sandbox_alipay_rsa2_sign(content->str, content->len);
+    sandbox_alipay_param_add(params, "sign", sign);
+    sandbox_alipay_param_add(params, "sign_type", "RSA2");
     g_free(sign);
     g_string_free(content, TRUE);
 }
 
-static const char *event_status(JsonObject *trade, AlipayEvent event)
+static const char *event_status(JsonObject *trade, SandboxAlipayEvent event)
 {
     switch (event) {
-    case ALIPAY_EVENT_PAID:
+    case SANDBOX_ALIPAY_EVENT_PAID:
         return "TRADE_SUCCESS";
-    case ALIPAY_EVENT_FINISHED:
+    case SANDBOX_ALIPAY_EVENT_FINISHED:
         return "TRADE_FINISHED";
-    case ALIPAY_EVENT_CLOSED:
+    case SANDBOX_ALIPAY_EVENT_CLOSED:
         return "TRADE_CLOSED";
-    case ALIPAY_EVENT_REFUNDED:
+    case SANDBOX_ALIPAY_EVENT_REFUNDED:
         break;
     }
     return json_object_get_string_member(trade, "status");
 }
 
-void alipay_notify_trade(SandboxServer *sb, JsonObject *trade, AlipayEvent event,
-                         const char *out_request_no)
+void sandbox_alipay_notify_trade(SandboxServer *sb, JsonObject *trade, SandboxAlipayEvent event,
+                                 const char *out_request_no)
 {
     const char *out_trade_no = json_object_get_string_member(trade, "out_trade_no");
     char *url = g_strdup(json_object_get_string_member(trade, "notify_url"));
@@ -75,8 +75,8 @@ void alipay_notify_trade(SandboxServer *sb, JsonObject *trade, AlipayEvent event
         url = g_strconcat(sandbox_webhook_base(sb), "/v1/webhooks/alipay", NULL);
     }
     if (url[0] == '\0') {
-        sandbox_log(ALIPAY_PROVIDER, "trade %s: no notify_url, %s not notified", out_trade_no,
-                    event_status(trade, event));
+        sandbox_log(SANDBOX_ALIPAY_PROVIDER, "trade %s: no notify_url, %s not notified",
+                    out_trade_no, event_status(trade, event));
         g_free(url);
         return;
     }
@@ -91,32 +91,34 @@ void alipay_notify_trade(SandboxServer *sb, JsonObject *trade, AlipayEvent event
     char *notify_id_full = g_strconcat("2025", notify_id, NULL);
     g_free(seed);
 
-    GPtrArray *params = alipay_params_new();
+    GPtrArray *params = sandbox_alipay_params_new();
     add_time(params, "notify_time", now, FALSE);
-    alipay_param_add(params, "notify_type", "trade_status_sync");
-    alipay_param_add(params, "notify_id", notify_id_full);
-    alipay_param_add(params, "app_id", ALIPAY_SANDBOX_APP_ID);
-    alipay_param_add(params, "auth_app_id", ALIPAY_SANDBOX_APP_ID);
-    alipay_param_add(params, "charset", "utf-8");
-    alipay_param_add(params, "version", "1.0");
-    alipay_param_add(params, "trade_no", json_object_get_string_member(trade, "trade_no"));
-    alipay_param_add(params, "out_trade_no", out_trade_no);
-    alipay_param_add(params, "seller_id", ALIPAY_SANDBOX_SELLER_ID);
-    alipay_param_add(params, "trade_status", event_status(trade, event));
+    sandbox_alipay_param_add(params, "notify_type", "trade_status_sync");
+    sandbox_alipay_param_add(params, "notify_id", notify_id_full);
+    sandbox_alipay_param_add(params, "app_id", SANDBOX_ALIPAY_APP_ID);
+    sandbox_alipay_param_add(params, "auth_app_id", SANDBOX_ALIPAY_APP_ID);
+    sandbox_alipay_param_add(params, "charset", "utf-8");
+    sandbox_alipay_param_add(params, "version", "1.0");
+    sandbox_alipay_param_add(params, "trade_no", json_object_get_string_member(trade, "trade_no"));
+    sandbox_alipay_param_add(params, "out_trade_no", out_trade_no);
+    sandbox_alipay_param_add(params, "seller_id", SANDBOX_ALIPAY_SELLER_ID);
+    sandbox_alipay_param_add(params, "trade_status", event_status(trade, event));
     add_amount(params, "total_amount", total);
-    alipay_param_add(params, "subject", json_object_get_string_member(trade, "subject"));
+    sandbox_alipay_param_add(params, "subject", json_object_get_string_member(trade, "subject"));
     add_time(params, "gmt_create", json_object_get_int_member(trade, "created_ms"), FALSE);
     if (paid) {
-        alipay_param_add(params, "buyer_id", json_object_get_string_member(trade, "buyer_id"));
-        alipay_param_add(params, "buyer_logon_id",
-                         json_object_get_string_member(trade, "buyer_logon_id"));
+        sandbox_alipay_param_add(params, "buyer_id",
+                                 json_object_get_string_member(trade, "buyer_id"));
+        sandbox_alipay_param_add(params, "buyer_logon_id",
+                                 json_object_get_string_member(trade, "buyer_logon_id"));
         add_amount(params, "receipt_amount", total);
         add_amount(params, "invoice_amount", total);
         add_amount(params, "buyer_pay_amount", total);
-        alipay_param_add(params, "point_amount", "0.00");
-        char *amount = alipay_format_amount(total);
-        char *bills = g_strdup_printf("[{\"amount\":\"%s\",\"fundChannel\":\"ALIPAYACCOUNT\"}]", amount);
-        alipay_param_add(params, "fund_bill_list", bills);
+        sandbox_alipay_param_add(params, "point_amount", "0.00");
+        char *amount = sandbox_alipay_format_amount(total);
+        char *bills =
+            g_strdup_printf("[{\"amount\":\"%s\",\"fundChannel\":\"ALIPAYACCOUNT\"}]", amount);
+        sandbox_alipay_param_add(params, "fund_bill_list", bills);
         g_free(bills);
         g_free(amount);
         add_time(params, "gmt_payment", json_object_get_int_member(trade, "paid_ms"), FALSE);
@@ -124,29 +126,29 @@ void alipay_notify_trade(SandboxServer *sb, JsonObject *trade, AlipayEvent event
     gint64 refunded = json_object_get_int_member(trade, "refunded_fen");
     if (refunded > 0)
         add_amount(params, "refund_fee", refunded);
-    if (event == ALIPAY_EVENT_REFUNDED) {
-        alipay_param_add(params, "out_biz_no", out_request_no);
+    if (event == SANDBOX_ALIPAY_EVENT_REFUNDED) {
+        sandbox_alipay_param_add(params, "out_biz_no", out_request_no);
         add_time(params, "gmt_refund", now, TRUE);
     }
-    if (event == ALIPAY_EVENT_CLOSED || event == ALIPAY_EVENT_FINISHED ||
-        (event == ALIPAY_EVENT_REFUNDED &&
+    if (event == SANDBOX_ALIPAY_EVENT_CLOSED || event == SANDBOX_ALIPAY_EVENT_FINISHED ||
+        (event == SANDBOX_ALIPAY_EVENT_REFUNDED &&
          strcmp(json_object_get_string_member(trade, "status"), "TRADE_CLOSED") == 0))
         add_time(params, "gmt_close", now, FALSE);
     sign_outgoing(params);
 
-    char *body = alipay_form_encode(params);
+    char *body = sandbox_alipay_form_encode(params);
     SandboxNotification n = {
-        .provider = ALIPAY_PROVIDER,
+        .provider = SANDBOX_ALIPAY_PROVIDER,
         .url = url,
         .content_type = "application/x-www-form-urlencoded; charset=utf-8",
         .body = body,
         .body_len = strlen(body),
         .headers = NULL,
         .accepted = merchant_said_success,
-        .delays = alipay_notify_delays,
-        .n_delays = alipay_n_notify_delays,
+        .delays = sandbox_alipay_notify_delays,
+        .n_delays = sandbox_alipay_n_notify_delays,
     };
-    sandbox_log(ALIPAY_PROVIDER, "trade %s: notify %s (notify_id %s) to %s", out_trade_no,
+    sandbox_log(SANDBOX_ALIPAY_PROVIDER, "trade %s: notify %s (notify_id %s) to %s", out_trade_no,
                 event_status(trade, event), notify_id_full, url);
     sandbox_notify(sb, &n);
     g_ptr_array_unref(params);
@@ -156,21 +158,22 @@ void alipay_notify_trade(SandboxServer *sb, JsonObject *trade, AlipayEvent event
     g_free(url);
 }
 
-GPtrArray *alipay_return_params(SandboxServer *sb, JsonObject *trade)
+GPtrArray *sandbox_alipay_return_params(SandboxServer *sb, JsonObject *trade)
 {
     const char *product = json_object_get_string_member(trade, "product");
-    GPtrArray *params = alipay_params_new();
-    alipay_param_add(params, "charset", "utf-8");
-    alipay_param_add(params, "out_trade_no", json_object_get_string_member(trade, "out_trade_no"));
-    alipay_param_add(params, "method",
-                     strcmp(product, "wap") == 0 ? "alipay.trade.wap.pay.return"
-                                                 : "alipay.trade.page.pay.return");
+    GPtrArray *params = sandbox_alipay_params_new();
+    sandbox_alipay_param_add(params, "charset", "utf-8");
+    sandbox_alipay_param_add(params, "out_trade_no",
+                             json_object_get_string_member(trade, "out_trade_no"));
+    sandbox_alipay_param_add(params, "method",
+                             strcmp(product, "wap") == 0 ? "alipay.trade.wap.pay.return"
+                                                         : "alipay.trade.page.pay.return");
     add_amount(params, "total_amount", json_object_get_int_member(trade, "total_fen"));
-    alipay_param_add(params, "trade_no", json_object_get_string_member(trade, "trade_no"));
-    alipay_param_add(params, "auth_app_id", ALIPAY_SANDBOX_APP_ID);
-    alipay_param_add(params, "version", "1.0");
-    alipay_param_add(params, "app_id", ALIPAY_SANDBOX_APP_ID);
-    alipay_param_add(params, "seller_id", ALIPAY_SANDBOX_SELLER_ID);
+    sandbox_alipay_param_add(params, "trade_no", json_object_get_string_member(trade, "trade_no"));
+    sandbox_alipay_param_add(params, "auth_app_id", SANDBOX_ALIPAY_APP_ID);
+    sandbox_alipay_param_add(params, "version", "1.0");
+    sandbox_alipay_param_add(params, "app_id", SANDBOX_ALIPAY_APP_ID);
+    sandbox_alipay_param_add(params, "seller_id", SANDBOX_ALIPAY_SELLER_ID);
     add_time(params, "timestamp", sandbox_now_ms(sb), FALSE);
     sign_outgoing(params);
     return params;

@@ -20,29 +20,29 @@
 
 static void param_free(gpointer p)
 {
-    AlipayParam *param = p;
+    SandboxAlipayParam *param = p;
     g_free(param->name);
     g_free(param->value);
     g_free(param);
 }
 
-GPtrArray *alipay_params_new(void)
+GPtrArray *sandbox_alipay_params_new(void)
 {
     return g_ptr_array_new_with_free_func(param_free);
 }
 
-void alipay_param_add(GPtrArray *params, const char *name, const char *value)
+void sandbox_alipay_param_add(GPtrArray *params, const char *name, const char *value)
 {
-    AlipayParam *param = g_new0(AlipayParam, 1);
+    SandboxAlipayParam *param = g_new0(SandboxAlipayParam, 1);
     param->name = g_strdup(name);
     param->value = g_strdup(value);
     g_ptr_array_add(params, param);
 }
 
-const char *alipay_param(GPtrArray *params, const char *name)
+const char *sandbox_alipay_param(GPtrArray *params, const char *name)
 {
     for (guint i = 0; i < params->len; i++) {
-        AlipayParam *param = g_ptr_array_index(params, i);
+        SandboxAlipayParam *param = g_ptr_array_index(params, i);
         if (strcmp(param->name, name) == 0)
             return param->value;
     }
@@ -71,7 +71,7 @@ static char *form_unescape(const char *text, gsize len)
     return out;
 }
 
-gboolean alipay_form_decode_into(GPtrArray *params, const char *text, gsize len)
+gboolean sandbox_alipay_form_decode_into(GPtrArray *params, const char *text, gsize len)
 {
     const char *end = text + len;
     const char *p = text;
@@ -88,7 +88,7 @@ gboolean alipay_form_decode_into(GPtrArray *params, const char *text, gsize len)
                 g_free(value);
                 return FALSE;
             }
-            AlipayParam *param = g_new0(AlipayParam, 1);
+            SandboxAlipayParam *param = g_new0(SandboxAlipayParam, 1);
             param->name = name;
             param->value = value;
             g_ptr_array_add(params, param);
@@ -100,8 +100,8 @@ gboolean alipay_form_decode_into(GPtrArray *params, const char *text, gsize len)
 
 static gint compare_params_by_name(gconstpointer a, gconstpointer b)
 {
-    const AlipayParam *pa = *(AlipayParam *const *)a;
-    const AlipayParam *pb = *(AlipayParam *const *)b;
+    const SandboxAlipayParam *pa = *(SandboxAlipayParam *const *)a;
+    const SandboxAlipayParam *pb = *(SandboxAlipayParam *const *)b;
     return strcmp(pa->name, pb->name);
 }
 
@@ -116,7 +116,7 @@ static GString *signing_string(GPtrArray *params, gboolean keep_empty, gboolean 
     g_ptr_array_sort(sorted, compare_params_by_name);
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < sorted->len; i++) {
-        AlipayParam *param = g_ptr_array_index(sorted, i);
+        SandboxAlipayParam *param = g_ptr_array_index(sorted, i);
         if (strcmp(param->name, "sign") == 0)
             continue;
         if (!keep_sign_type && strcmp(param->name, "sign_type") == 0)
@@ -133,19 +133,19 @@ static GString *signing_string(GPtrArray *params, gboolean keep_empty, gboolean 
     return out;
 }
 
-GString *alipay_request_signing_string(GPtrArray *params)
+GString *sandbox_alipay_request_signing_string(GPtrArray *params)
 {
     return signing_string(params, FALSE, TRUE);
 }
 
-GString *alipay_notification_signing_string(GPtrArray *params)
+GString *sandbox_alipay_notification_signing_string(GPtrArray *params)
 {
     return signing_string(params, TRUE, FALSE);
 }
 
-char *alipay_rsa2_sign(const void *data, gsize len)
+char *sandbox_alipay_rsa2_sign(const void *data, gsize len)
 {
-    EVP_PKEY *key = alipay_platform_private_key();
+    EVP_PKEY *key = sandbox_alipay_platform_private_key();
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
     size_t sig_len = 0;
@@ -165,7 +165,8 @@ char *alipay_rsa2_sign(const void *data, gsize len)
     return out;
 }
 
-gboolean alipay_rsa2_verify(EVP_PKEY *key, const void *data, gsize len, const char *sign_b64)
+gboolean sandbox_alipay_rsa2_verify(EVP_PKEY *key, const void *data, gsize len,
+                                    const char *sign_b64)
 {
     /* Strict base64, but line breaks inside are skipped as the SDKs'
      * decoders do. g_base64_decode would skip any junk silently. */
@@ -196,11 +197,11 @@ gboolean alipay_rsa2_verify(EVP_PKEY *key, const void *data, gsize len, const ch
     return ok;
 }
 
-char *alipay_form_encode(GPtrArray *params)
+char *sandbox_alipay_form_encode(GPtrArray *params)
 {
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < params->len; i++) {
-        AlipayParam *param = g_ptr_array_index(params, i);
+        SandboxAlipayParam *param = g_ptr_array_index(params, i);
         if (i > 0)
             g_string_append_c(out, '&');
         g_string_append_uri_escaped(out, param->name, NULL, FALSE);

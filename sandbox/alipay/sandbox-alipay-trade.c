@@ -23,23 +23,23 @@
 /* The test buyers. The password is the sandbox accounts' usual 111111.
  * Limits on wallet-balance payments by real-name class: I 1,000 CNY since
  * the account opened, II 100,000 CNY a year, III 200,000 CNY a year. */
-const AlipayBuyer alipay_buyers[] = {
+const SandboxAlipayBuyer sandbox_alipay_buyers[] = {
     {"2088102100000031", "buyer-iii@sandbox.alipay.test", "111111", 3, 50000000},
     {"2088102100000021", "buyer-ii@sandbox.alipay.test", "111111", 2, 50000000},
     {"2088102100000011", "buyer-i@sandbox.alipay.test", "111111", 1, 500000},
     {"2088102100000099", "buyer-poor@sandbox.alipay.test", "111111", 2, 1000},
 };
-const gsize alipay_n_buyers = G_N_ELEMENTS(alipay_buyers);
+const gsize sandbox_alipay_n_buyers = G_N_ELEMENTS(sandbox_alipay_buyers);
 
-const AlipayBuyer *alipay_buyer_by_logon(const char *logon_id)
+const SandboxAlipayBuyer *sandbox_alipay_buyer_by_logon(const char *logon_id)
 {
-    for (gsize i = 0; i < alipay_n_buyers; i++)
-        if (logon_id != NULL && strcmp(alipay_buyers[i].logon_id, logon_id) == 0)
-            return &alipay_buyers[i];
+    for (gsize i = 0; i < sandbox_alipay_n_buyers; i++)
+        if (logon_id != NULL && strcmp(sandbox_alipay_buyers[i].logon_id, logon_id) == 0)
+            return &sandbox_alipay_buyers[i];
     return NULL;
 }
 
-char *alipay_mask_logon_id(const char *logon_id)
+char *sandbox_alipay_mask_logon_id(const char *logon_id)
 {
     const char *at = strchr(logon_id, '@');
     gsize keep = at != NULL ? (gsize)MIN(at - logon_id, 3) : MIN(strlen(logon_id), 3);
@@ -48,7 +48,7 @@ char *alipay_mask_logon_id(const char *logon_id)
 
 /* ---- Money and time ------------------------------------------------------ */
 
-gboolean alipay_parse_amount(const char *text, gint64 *fen)
+gboolean sandbox_alipay_parse_amount(const char *text, gint64 *fen)
 {
     if (text == NULL || !g_ascii_isdigit(text[0]))
         return FALSE;
@@ -76,7 +76,7 @@ gboolean alipay_parse_amount(const char *text, gint64 *fen)
     return TRUE;
 }
 
-char *alipay_format_amount(gint64 fen)
+char *sandbox_alipay_format_amount(gint64 fen)
 {
     return g_strdup_printf("%" G_GINT64_FORMAT ".%02d", fen / 100, (int)(fen % 100));
 }
@@ -91,7 +91,7 @@ static GDateTime *beijing_time(gint64 unix_ms)
     return local;
 }
 
-char *alipay_beijing_time(gint64 unix_ms, gboolean with_millis)
+char *sandbox_alipay_beijing_time(gint64 unix_ms, gboolean with_millis)
 {
     GDateTime *t = beijing_time(unix_ms);
     char *text = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
@@ -103,7 +103,7 @@ char *alipay_beijing_time(gint64 unix_ms, gboolean with_millis)
     return out;
 }
 
-gboolean alipay_valid_timestamp(const char *text)
+gboolean sandbox_alipay_valid_timestamp(const char *text)
 {
     static const char shape[] = "dddd-dd-dd dd:dd:dd";
     if (text == NULL || strlen(text) != sizeof shape - 1)
@@ -117,7 +117,7 @@ gboolean alipay_valid_timestamp(const char *text)
            second <= 59;
 }
 
-gboolean alipay_parse_timeout(const char *text, gint64 created_ms, gint64 *timeout_ms)
+gboolean sandbox_alipay_parse_timeout(const char *text, gint64 created_ms, gint64 *timeout_ms)
 {
     gsize len = text != NULL ? strlen(text) : 0;
     if (len < 2 || len > 6 || text[0] == '0')
@@ -167,13 +167,13 @@ gboolean alipay_parse_timeout(const char *text, gint64 created_ms, gint64 *timeo
 /* The state's object member name, created when absent. */
 static JsonObject *state_object(SandboxServer *sb, const char *name)
 {
-    JsonObject *state = sandbox_state(sb, ALIPAY_PROVIDER);
+    JsonObject *state = sandbox_state(sb, SANDBOX_ALIPAY_PROVIDER);
     if (!json_object_has_member(state, name))
         json_object_set_object_member(state, name, json_object_new());
     return json_object_get_object_member(state, name);
 }
 
-JsonObject *alipay_trade_by_out_trade_no(SandboxServer *sb, const char *out_trade_no)
+JsonObject *sandbox_alipay_trade_by_out_trade_no(SandboxServer *sb, const char *out_trade_no)
 {
     JsonObject *trades = state_object(sb, "trades");
     if (out_trade_no == NULL || !json_object_has_member(trades, out_trade_no))
@@ -186,15 +186,15 @@ static JsonObject *trade_by_index(SandboxServer *sb, const char *index, const ch
     JsonObject *map = state_object(sb, index);
     if (key == NULL || !json_object_has_member(map, key))
         return NULL;
-    return alipay_trade_by_out_trade_no(sb, json_object_get_string_member(map, key));
+    return sandbox_alipay_trade_by_out_trade_no(sb, json_object_get_string_member(map, key));
 }
 
-JsonObject *alipay_trade_by_trade_no(SandboxServer *sb, const char *trade_no)
+JsonObject *sandbox_alipay_trade_by_trade_no(SandboxServer *sb, const char *trade_no)
 {
     return trade_by_index(sb, "trade_nos", trade_no);
 }
 
-JsonObject *alipay_trade_by_token(SandboxServer *sb, const char *token)
+JsonObject *sandbox_alipay_trade_by_token(SandboxServer *sb, const char *token)
 {
     return trade_by_index(sb, "tokens", token);
 }
@@ -211,7 +211,7 @@ static char *new_trade_no(SandboxServer *sb, gint64 now_ms)
         g_string_append(no, "2200");
         for (int i = 0; i < 16; i++)
             g_string_append_c(no, (char)('0' + g_random_int_range(0, 10)));
-        if (alipay_trade_by_trade_no(sb, no->str) == NULL) {
+        if (sandbox_alipay_trade_by_trade_no(sb, no->str) == NULL) {
             g_free(date);
             return g_string_free(no, FALSE);
         }
@@ -219,10 +219,10 @@ static char *new_trade_no(SandboxServer *sb, gint64 now_ms)
     }
 }
 
-JsonObject *alipay_trade_create(SandboxServer *sb, const char *out_trade_no,
-                                const char *product, const char *subject, gint64 total_fen,
-                                gint64 timeout_ms, const char *return_url,
-                                const char *notify_url)
+JsonObject *sandbox_alipay_trade_create(SandboxServer *sb, const char *out_trade_no,
+                                        const char *product, const char *subject, gint64 total_fen,
+                                        gint64 timeout_ms, const char *return_url,
+                                        const char *notify_url)
 {
     gint64 now = sandbox_now_ms(sb);
     char *trade_no = new_trade_no(sb, now);
@@ -252,22 +252,22 @@ JsonObject *alipay_trade_create(SandboxServer *sb, const char *out_trade_no,
     return trade;
 }
 
-char *alipay_trade_cashier_url(SandboxServer *sb, JsonObject *trade)
+char *sandbox_alipay_trade_cashier_url(SandboxServer *sb, JsonObject *trade)
 {
     return g_strconcat(sandbox_base_url(sb), "/alipay/cashier/",
                        json_object_get_string_member(trade, "token"), NULL);
 }
 
-void alipay_trade_close(SandboxServer *sb, JsonObject *trade)
+void sandbox_alipay_trade_close(SandboxServer *sb, JsonObject *trade)
 {
     json_object_set_string_member(trade, "status", "TRADE_CLOSED");
     json_object_set_int_member(trade, "closed_ms", sandbox_now_ms(sb));
     sandbox_state_changed(sb);
     if (json_object_get_boolean_member(trade, "scanned"))
-        alipay_notify_trade(sb, trade, ALIPAY_EVENT_CLOSED, NULL);
+        sandbox_alipay_notify_trade(sb, trade, SANDBOX_ALIPAY_EVENT_CLOSED, NULL);
 }
 
-void alipay_trades_advance(SandboxServer *sb)
+void sandbox_alipay_trades_advance(SandboxServer *sb)
 {
     gint64 now = sandbox_now_ms(sb);
     gint64 refund_period = (gint64)((double)REFUND_PERIOD_MS / sandbox_time_scale(sb));
@@ -278,15 +278,15 @@ void alipay_trades_advance(SandboxServer *sb)
         const char *status = json_object_get_string_member(trade, "status");
         if (strcmp(status, "WAIT_BUYER_PAY") == 0 &&
             now >= json_object_get_int_member(trade, "expire_ms")) {
-            sandbox_log(ALIPAY_PROVIDER, "trade %s closed: unpaid at its timeout",
+            sandbox_log(SANDBOX_ALIPAY_PROVIDER, "trade %s closed: unpaid at its timeout",
                         (const char *)l->data);
-            alipay_trade_close(sb, trade);
+            sandbox_alipay_trade_close(sb, trade);
         } else if (strcmp(status, "TRADE_SUCCESS") == 0 &&
                    now >= json_object_get_int_member(trade, "paid_ms") + refund_period) {
             json_object_set_string_member(trade, "status", "TRADE_FINISHED");
             json_object_set_int_member(trade, "finished_ms", now);
             sandbox_state_changed(sb);
-            alipay_notify_trade(sb, trade, ALIPAY_EVENT_FINISHED, NULL);
+            sandbox_alipay_notify_trade(sb, trade, SANDBOX_ALIPAY_EVENT_FINISHED, NULL);
         }
     }
     g_list_free(names);
@@ -294,7 +294,7 @@ void alipay_trades_advance(SandboxServer *sb)
 
 /* ---- Wallets ------------------------------------------------------------------ */
 
-static JsonObject *wallet(SandboxServer *sb, const AlipayBuyer *buyer)
+static JsonObject *wallet(SandboxServer *sb, const SandboxAlipayBuyer *buyer)
 {
     JsonObject *wallets = state_object(sb, "buyers");
     if (!json_object_has_member(wallets, buyer->user_id)) {
@@ -319,7 +319,8 @@ static gint64 paid_since(JsonObject *w, gint64 since_ms)
     return sum;
 }
 
-const char *alipay_trade_pay(SandboxServer *sb, JsonObject *trade, const AlipayBuyer *buyer)
+const char *sandbox_alipay_trade_pay(SandboxServer *sb, JsonObject *trade,
+                                     const SandboxAlipayBuyer *buyer)
 {
     gint64 now = sandbox_now_ms(sb);
     gint64 total = json_object_get_int_member(trade, "total_fen");
@@ -328,35 +329,37 @@ const char *alipay_trade_pay(SandboxServer *sb, JsonObject *trade, const AlipayB
                          : buyer->account_class == 2 ? 10000000
                                                      : 20000000;
     gint64 class_spent = paid_since(w, buyer->account_class == 1 ? G_MININT64 : now - YEAR_MS);
-    if (class_spent + total > class_limit || paid_since(w, now - YEAR_MS) + total > ALIPAY_PERSON_YEAR_FEN)
+    if (class_spent + total > class_limit ||
+        paid_since(w, now - YEAR_MS) + total > SANDBOX_ALIPAY_PERSON_YEAR_FEN)
         return "BEYOND_PAY_RESTRICTION";
     if (json_object_get_int_member(w, "balance_fen") < total)
         return "BUYER_BALANCE_NOT_ENOUGH";
 
-    json_object_set_int_member(w, "balance_fen", json_object_get_int_member(w, "balance_fen") - total);
+    json_object_set_int_member(w, "balance_fen",
+                               json_object_get_int_member(w, "balance_fen") - total);
     JsonArray *payment = json_array_new();
     json_array_add_int_element(payment, now);
     json_array_add_int_element(payment, total);
     json_array_add_array_element(json_object_get_array_member(w, "payments"), payment);
 
-    char *masked = alipay_mask_logon_id(buyer->logon_id);
+    char *masked = sandbox_alipay_mask_logon_id(buyer->logon_id);
     json_object_set_string_member(trade, "status", "TRADE_SUCCESS");
     json_object_set_int_member(trade, "paid_ms", now);
     json_object_set_string_member(trade, "buyer_id", buyer->user_id);
     json_object_set_string_member(trade, "buyer_logon_id", masked);
     g_free(masked);
     sandbox_state_changed(sb);
-    alipay_notify_trade(sb, trade, ALIPAY_EVENT_PAID, NULL);
+    sandbox_alipay_notify_trade(sb, trade, SANDBOX_ALIPAY_EVENT_PAID, NULL);
     return NULL;
 }
 
 /* Give a refund back to the wallet it came from. */
-void alipay_wallet_refund(SandboxServer *sb, JsonObject *trade, gint64 amount_fen)
+void sandbox_alipay_wallet_refund(SandboxServer *sb, JsonObject *trade, gint64 amount_fen)
 {
     const char *buyer_id = json_object_get_string_member_with_default(trade, "buyer_id", "");
-    for (gsize i = 0; i < alipay_n_buyers; i++) {
-        if (strcmp(alipay_buyers[i].user_id, buyer_id) == 0) {
-            JsonObject *w = wallet(sb, &alipay_buyers[i]);
+    for (gsize i = 0; i < sandbox_alipay_n_buyers; i++) {
+        if (strcmp(sandbox_alipay_buyers[i].user_id, buyer_id) == 0) {
+            JsonObject *w = wallet(sb, &sandbox_alipay_buyers[i]);
             json_object_set_int_member(w, "balance_fen",
                                        json_object_get_int_member(w, "balance_fen") + amount_fen);
             sandbox_state_changed(sb);

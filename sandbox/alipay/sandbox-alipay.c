@@ -16,13 +16,14 @@
  * (its header lies in another build directory than the frame's target). */
 GResource *sandbox_alipay_keys_get_resource(void);
 
-const char *alipay_key_pem(const char *file_name)
+const char *sandbox_alipay_key_pem(const char *file_name)
 {
     /* One cache for the process: the texts never change and are read
      * from the compiled-in resource. */
     static GHashTable *texts;
     if (texts == NULL)
-        texts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
+        texts =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
     GBytes *bytes = g_hash_table_lookup(texts, file_name);
     if (bytes == NULL) {
         char *path = g_strconcat("/org/tender/sandbox/alipay/", file_name, NULL);
@@ -38,7 +39,7 @@ const char *alipay_key_pem(const char *file_name)
 
 static EVP_PKEY *load_key(const char *file_name, gboolean is_private)
 {
-    const char *pem = alipay_key_pem(file_name);
+    const char *pem = sandbox_alipay_key_pem(file_name);
     BIO *bio = BIO_new_mem_buf(pem, -1);
     EVP_PKEY *key = is_private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
                                : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
@@ -48,7 +49,7 @@ static EVP_PKEY *load_key(const char *file_name, gboolean is_private)
     return key;
 }
 
-EVP_PKEY *alipay_app_public_key(void)
+EVP_PKEY *sandbox_alipay_app_public_key(void)
 {
     static EVP_PKEY *key;
     if (key == NULL)
@@ -56,7 +57,7 @@ EVP_PKEY *alipay_app_public_key(void)
     return key;
 }
 
-EVP_PKEY *alipay_platform_private_key(void)
+EVP_PKEY *sandbox_alipay_platform_private_key(void)
 {
     static EVP_PKEY *key;
     if (key == NULL)
@@ -69,27 +70,27 @@ EVP_PKEY *alipay_platform_private_key(void)
  * a second even when nobody asks. */
 static gboolean advance_tick(gpointer user_data)
 {
-    alipay_trades_advance(user_data);
+    sandbox_alipay_trades_advance(user_data);
     return G_SOURCE_CONTINUE;
 }
 
-static void alipay_install(SandboxServer *sb)
+static void sandbox_alipay_install(SandboxServer *sb)
 {
     /* Load the keys now: a broken key fails at start, not mid-request. */
-    alipay_app_public_key();
-    alipay_platform_private_key();
-    sandbox_add_handler(sb, "/alipay/gateway.do", alipay_gateway_handler, sb);
-    sandbox_add_handler(sb, "/alipay/cashier/", alipay_cashier_handler, sb);
+    sandbox_alipay_app_public_key();
+    sandbox_alipay_platform_private_key();
+    sandbox_add_handler(sb, "/alipay/gateway.do", sandbox_alipay_gateway_handler, sb);
+    sandbox_add_handler(sb, "/alipay/cashier/", sandbox_alipay_cashier_handler, sb);
     g_timeout_add_seconds(1, advance_tick, sb);
 }
 
-static void alipay_write_settings(SandboxServer *sb, JsonObject *settings)
+static void sandbox_alipay_write_settings(SandboxServer *sb, JsonObject *settings)
 {
     char *endpoint = g_strconcat(sandbox_base_url(sb), "/alipay/gateway.do", NULL);
     json_object_set_string_member(settings, "mode", "sandbox");
     json_object_set_string_member(settings, "endpoint", endpoint);
-    json_object_set_string_member(settings, "app_id", ALIPAY_SANDBOX_APP_ID);
-    json_object_set_string_member(settings, "seller_id", ALIPAY_SANDBOX_SELLER_ID);
+    json_object_set_string_member(settings, "app_id", SANDBOX_ALIPAY_APP_ID);
+    json_object_set_string_member(settings, "seller_id", SANDBOX_ALIPAY_SELLER_ID);
     /* Not yet the keys (app_private_key, alipay_public_key: `keys` prints
      * them). The bundled alipay plugin still simulates Alipay in-process and
      * verifies its own simulation's notifications with its built-in platform
@@ -105,21 +106,24 @@ static void alipay_write_settings(SandboxServer *sb, JsonObject *settings)
     g_free(endpoint);
 }
 
-static void alipay_print_keys(FILE *out)
+static void sandbox_alipay_print_keys(FILE *out)
 {
     fprintf(out, "gateway <base>/alipay/gateway.do, app_id %s, seller_id %s\n",
-            ALIPAY_SANDBOX_APP_ID, ALIPAY_SANDBOX_SELLER_ID);
+            SANDBOX_ALIPAY_APP_ID, SANDBOX_ALIPAY_SELLER_ID);
     fprintf(out, "app_private_key (signs the merchant's requests; TEST ONLY):\n%s",
-            alipay_key_pem("app-private.pem"));
+            sandbox_alipay_key_pem("app-private.pem"));
     fprintf(out, "alipay_public_key (verifies the sandbox's answers and notifications):\n%s",
-            alipay_key_pem("platform-public.pem"));
+            sandbox_alipay_key_pem("platform-public.pem"));
     fprintf(out, "test buyers (log in at the cashier):\n");
-    for (gsize i = 0; i < alipay_n_buyers; i++) {
-        const AlipayBuyer *b = &alipay_buyers[i];
-        char *balance = alipay_format_amount(b->opening_balance_fen);
+    for (gsize i = 0; i < sandbox_alipay_n_buyers; i++) {
+        const SandboxAlipayBuyer *b = &sandbox_alipay_buyers[i];
+        char *balance = sandbox_alipay_format_amount(b->opening_balance_fen);
         fprintf(out, "  %s password %s user_id %s class %s balance %s CNY\n", b->logon_id,
                 b->password, b->user_id,
-                b->account_class == 1 ? "I" : b->account_class == 2 ? "II" : "III", balance);
+                b->account_class == 1   ? "I"
+                : b->account_class == 2 ? "II"
+                                        : "III",
+                balance);
         g_free(balance);
     }
 }
@@ -127,7 +131,7 @@ static void alipay_print_keys(FILE *out)
 const SandboxProvider sandbox_alipay_provider = {
     .name = "alipay",
     .prefix = "/alipay",
-    .install = alipay_install,
-    .write_settings = alipay_write_settings,
-    .print_keys = alipay_print_keys,
+    .install = sandbox_alipay_install,
+    .write_settings = sandbox_alipay_write_settings,
+    .print_keys = sandbox_alipay_print_keys,
 };

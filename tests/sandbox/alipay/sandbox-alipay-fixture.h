@@ -22,7 +22,8 @@
 #include "alipay-test-util.h"
 #include "sandbox-process.h"
 
-namespace alipay_sandbox_test {
+namespace alipay_sandbox_test
+{
 
 struct HttpAnswer {
     guint status = 0;
@@ -31,7 +32,7 @@ struct HttpAnswer {
 };
 
 inline HttpAnswer http(const char *method, const std::string &url, const std::string &body = "",
-                const char *content_type = "application/x-www-form-urlencoded;charset=utf-8")
+                       const char *content_type = "application/x-www-form-urlencoded;charset=utf-8")
 {
     static SoupSession *session = soup_session_new_with_options("timeout", 10, NULL);
     SoupMessage *msg = soup_message_new(method, url.c_str());
@@ -67,8 +68,8 @@ inline HttpAnswer http(const char *method, const std::string &url, const std::st
 inline std::string sandbox_key(const char *name)
 {
     const char *root = g_getenv("TENDER_SOURCE_ROOT");
-    char *path = g_build_filename(root != nullptr ? root : ".", "sandbox", "alipay", "keys", name,
-                                  nullptr);
+    char *path =
+        g_build_filename(root != nullptr ? root : ".", "sandbox", "alipay", "keys", name, nullptr);
     char *text = nullptr;
     EXPECT_TRUE(g_file_get_contents(path, &text, nullptr, nullptr)) << path;
     std::string out = text != nullptr ? text : "";
@@ -91,7 +92,8 @@ inline std::string beijing_now()
 
 // What the merchant answers each notification attempt with (the last entry
 // repeats), and every body it received.
-class NotifyReceiver {
+class NotifyReceiver
+{
   public:
     explicit NotifyReceiver(std::vector<std::pair<guint, std::string>> replies)
         : replies_(std::move(replies))
@@ -105,10 +107,16 @@ class NotifyReceiver {
         g_main_loop_quit(loop_);
         thread_.join();
     }
-    std::string url() const { return url_; }
+    std::string url() const
+    {
+        return url_;
+    }
     // The base a Tender service would have: notifications to
     // <base>/v1/webhooks/alipay reach this receiver too.
-    std::string base() const { return url_.substr(0, url_.size() - strlen("/notify")); }
+    std::string base() const
+    {
+        return url_.substr(0, url_.size() - strlen("/notify"));
+    }
     std::vector<std::string> bodies()
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -140,8 +148,8 @@ class NotifyReceiver {
         }
         g_bytes_unref(bytes);
         soup_server_message_set_status(msg, reply.first, nullptr);
-        soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_COPY,
-                                         reply.second.data(), reply.second.size());
+        soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_COPY, reply.second.data(),
+                                         reply.second.size());
         self->cv_.notify_all();
     }
     void run()
@@ -214,7 +222,8 @@ struct GatewayAnswer {
     }
 };
 
-class SandboxAlipay : public ::testing::Test {
+class SandboxAlipay : public ::testing::Test
+{
   protected:
     void SetUp() override
     {
@@ -249,14 +258,10 @@ class SandboxAlipay : public ::testing::Test {
     // A signed request form for method with biz_content biz.
     Form request(const std::string &method, const std::string &biz)
     {
-        Form form = {{"app_id", app_id_},
-                     {"method", method},
-                     {"format", "JSON"},
-                     {"charset", "utf-8"},
-                     {"sign_type", "RSA2"},
-                     {"timestamp", beijing_now()},
-                     {"version", "1.0"},
-                     {"notify_url", receiver_->url()},
+        Form form = {{"app_id", app_id_},   {"method", method},
+                     {"format", "JSON"},    {"charset", "utf-8"},
+                     {"sign_type", "RSA2"}, {"timestamp", beijing_now()},
+                     {"version", "1.0"},    {"notify_url", receiver_->url()},
                      {"biz_content", biz}};
         sign(form);
         return form;
@@ -264,8 +269,8 @@ class SandboxAlipay : public ::testing::Test {
     void sign(Form &form, const std::string &key = "")
     {
         form_erase(form, "sign");
-        form_set(form, "sign", rsa2_sign(key.empty() ? app_key_ : key,
-                                         request_signing_string(form)));
+        form_set(form, "sign",
+                 rsa2_sign(key.empty() ? app_key_ : key, request_signing_string(form)));
     }
 
     GatewayAnswer call_form(const std::string &method, const Form &form)
@@ -326,10 +331,10 @@ class SandboxAlipay : public ::testing::Test {
     std::string precreate(const std::string &out_trade_no, const char *amount,
                           const char *extra = "")
     {
-        GatewayAnswer a = ok("alipay.trade.precreate",
-                             std::string("{\"out_trade_no\":\"") + out_trade_no +
-                                 "\",\"total_amount\":\"" + amount +
-                                 "\",\"subject\":\"Tea\"" + extra + "}");
+        GatewayAnswer a =
+            ok("alipay.trade.precreate", std::string("{\"out_trade_no\":\"") + out_trade_no +
+                                             "\",\"total_amount\":\"" + amount +
+                                             "\",\"subject\":\"Tea\"" + extra + "}");
         EXPECT_EQ(a.get("out_trade_no"), out_trade_no);
         return a.get("qr_code");
     }
@@ -348,9 +353,9 @@ class SandboxAlipay : public ::testing::Test {
     }
     void advance_clock(int seconds)
     {
-        HttpAnswer h = http("POST", std::string(test_sandbox_url(sb_)) + "/_sandbox/clock",
-                            "{\"advance_seconds\":" + std::to_string(seconds) + "}",
-                            "application/json");
+        HttpAnswer h =
+            http("POST", std::string(test_sandbox_url(sb_)) + "/_sandbox/clock",
+                 "{\"advance_seconds\":" + std::to_string(seconds) + "}", "application/json");
         ASSERT_EQ(h.status / 100, 2u) << h.body;
     }
     // A notification body, verified as Alipay's SDKs verify it.

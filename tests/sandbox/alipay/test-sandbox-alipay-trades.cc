@@ -9,7 +9,8 @@
 
 using namespace alipay_sandbox_test;
 
-namespace {
+namespace
+{
 
 // Test buyers: balance, real-name class limits, password.
 TEST_F(SandboxAlipay, BuyersAreBoundByBalanceAndClass)
@@ -45,7 +46,8 @@ TEST_F(SandboxAlipay, RefundsArePartialRepeatSafeAndBounded)
     ASSERT_EQ(pay_at(qr, "buyer-iii@sandbox.alipay.test").status, 200u);
     ASSERT_TRUE(receiver_->wait_for(1, 5));
 
-    const char *r1 = "{\"out_trade_no\":\"R1\",\"refund_amount\":\"30.00\",\"out_request_no\":\"r1\"}";
+    const char *r1 =
+        "{\"out_trade_no\":\"R1\",\"refund_amount\":\"30.00\",\"out_request_no\":\"r1\"}";
     GatewayAnswer a = ok("alipay.trade.refund", r1);
     EXPECT_EQ(a.get("fund_change"), "Y");
     EXPECT_EQ(a.get("refund_fee"), "30.00");
@@ -128,8 +130,8 @@ TEST_F(SandboxAlipay, CloseAndUnpaidTimeout)
 TEST(SandboxAlipayNotify, RepeatsUntilSuccessWithTheSameNotifyId)
 {
     // 4m, 10m, 10m... divided by 2400: 0.1 s, 0.25 s, 0.25 s, 1.5 s.
-    NotifyReceiver receiver({{500, "success"}, {200, "SUCCESS"}, {200, "success\n"},
-                             {200, "success"}});
+    NotifyReceiver receiver(
+        {{500, "success"}, {200, "SUCCESS"}, {200, "success\n"}, {200, "success"}});
     GError *error = nullptr;
     TestSandbox *sb = test_sandbox_start(2400, nullptr, &error);
     ASSERT_NE(sb, nullptr) << (error ? error->message : "");
@@ -137,15 +139,15 @@ TEST(SandboxAlipayNotify, RepeatsUntilSuccessWithTheSameNotifyId)
     std::string endpoint = json_object_get_string_member(settings, "endpoint");
     std::string key = sandbox_key("app-private.pem");
     std::string platform = sandbox_key("platform-public.pem");
-    Form form = {{"app_id", json_object_get_string_member(settings, "app_id")},
-                 {"method", "alipay.trade.precreate"},
-                 {"charset", "utf-8"},
-                 {"sign_type", "RSA2"},
-                 {"timestamp", beijing_now()},
-                 {"version", "1.0"},
-                 {"notify_url", receiver.url()},
-                 {"biz_content",
-                  "{\"out_trade_no\":\"N1\",\"total_amount\":\"9.00\",\"subject\":\"x\"}"}};
+    Form form = {
+        {"app_id", json_object_get_string_member(settings, "app_id")},
+        {"method", "alipay.trade.precreate"},
+        {"charset", "utf-8"},
+        {"sign_type", "RSA2"},
+        {"timestamp", beijing_now()},
+        {"version", "1.0"},
+        {"notify_url", receiver.url()},
+        {"biz_content", "{\"out_trade_no\":\"N1\",\"total_amount\":\"9.00\",\"subject\":\"x\"}"}};
     form_set(form, "sign", rsa2_sign(key, request_signing_string(form)));
     HttpAnswer h = http("POST", endpoint, form_build(form));
     ASSERT_EQ(h.status, 200u);
@@ -157,9 +159,9 @@ TEST(SandboxAlipayNotify, RepeatsUntilSuccessWithTheSameNotifyId)
         if (c != '\\')
             unescaped += c;
     EXPECT_EQ(http("GET", unescaped).status, 200u);
-    EXPECT_EQ(http("POST", unescaped, "logon_id=buyer-iii%40sandbox.alipay.test&password=111111")
-                  .status,
-              200u);
+    EXPECT_EQ(
+        http("POST", unescaped, "logon_id=buyer-iii%40sandbox.alipay.test&password=111111").status,
+        200u);
 
     ASSERT_TRUE(receiver.wait_for(4, 10));
     std::vector<std::string> bodies = receiver.bodies();

@@ -7,7 +7,8 @@
 
 using namespace alipay_sandbox_test;
 
-namespace {
+namespace
+{
 
 // merchant queries and is notified.
 TEST_F(SandboxAlipay, PrecreateScanPayQueryAndNotify)
@@ -146,7 +147,8 @@ TEST_F(SandboxAlipay, BadRequestsAreRefused)
         std::string no = std::string("TO") + timeout;
         ok("alipay.trade.precreate", "{\"out_trade_no\":\"" + no +
                                          "\",\"total_amount\":\"1.00\",\"subject\":\"x\","
-                                         "\"timeout_express\":\"" + timeout + "\"}");
+                                         "\"timeout_express\":\"" +
+                                         timeout + "\"}");
     }
     refused("alipay.trade.precreate",
             "{\"out_trade_no\":\"bad/no\",\"total_amount\":\"1.00\",\"subject\":\"x\"}",
@@ -196,8 +198,8 @@ TEST_F(SandboxAlipay, PagePayRedirectsToTheCashierAndBack)
     ASSERT_EQ(back.status, 303u) << back.body;
     ASSERT_EQ(back.location.rfind("http://127.0.0.1:9/back?shop=1&", 0), 0u) << back.location;
     Form ret = form_parse(back.location.substr(back.location.find('&') + 1));
-    EXPECT_TRUE(rsa2_verify(platform_key_, notification_signing_string(ret, false),
-                            field(ret, "sign")));
+    EXPECT_TRUE(
+        rsa2_verify(platform_key_, notification_signing_string(ret, false), field(ret, "sign")));
     EXPECT_EQ(field(ret, "method"), "alipay.trade.page.pay.return");
     EXPECT_EQ(field(ret, "out_trade_no"), "P1");
     EXPECT_EQ(field(ret, "total_amount"), "88.88");
@@ -226,8 +228,9 @@ TEST_F(SandboxAlipay, GbkRequestsAreVerifiedOverTheirBytes)
     gsize len = 0;
     char *gbk_subject = g_convert("绿茶", -1, "GBK", "UTF-8", nullptr, &len, nullptr);
     ASSERT_NE(gbk_subject, nullptr);
-    std::string biz = std::string("{\"out_trade_no\":\"G1\",\"total_amount\":\"1.00\",\"subject\":\"") +
-                      std::string(gbk_subject, len) + "\"}";
+    std::string biz =
+        std::string("{\"out_trade_no\":\"G1\",\"total_amount\":\"1.00\",\"subject\":\"") +
+        std::string(gbk_subject, len) + "\"}";
     g_free(gbk_subject);
     Form form = request("alipay.trade.precreate", biz);
     form_set(form, "charset", "GBK");
