@@ -342,9 +342,10 @@ class SandboxAlipay : public ::testing::Test
                       const char *password = "111111")
     {
         EXPECT_EQ(http("GET", cashier).status, 200u);
-        return http("POST", cashier,
-                    std::string("logon_id=") + g_uri_escape_string(logon_id, nullptr, FALSE) +
-                        "&password=" + password);
+        char *escaped = g_uri_escape_string(logon_id, nullptr, FALSE);
+        std::string form = std::string("logon_id=") + escaped + "&password=" + password;
+        g_free(escaped);
+        return http("POST", cashier, form);
     }
     std::string query_status(const std::string &out_trade_no)
     {
