@@ -72,6 +72,13 @@ TEST_F(SandboxAlipay, RefundsArePartialRepeatSafeAndBounded)
     EXPECT_FALSE(none.has("refund_amount"));
     EXPECT_EQ(query_status("R1"), "TRADE_SUCCESS");
 
+    // By trade_no as well: the same refund number is the same refund.
+    std::string trade_no = ok("alipay.trade.query", "{\"out_trade_no\":\"R1\"}").get("trade_no");
+    EXPECT_EQ(ok("alipay.trade.refund", "{\"trade_no\":\"" + trade_no +
+                                            "\",\"refund_amount\":\"30.00\",\"out_request_no\":"
+                                            "\"r1\"}")
+                  .get("fund_change"),
+              "N");
     GatewayAnswer rest = ok("alipay.trade.refund", "{\"out_trade_no\":\"R1\",\"refund_amount\":"
                                                    "\"70.00\",\"out_request_no\":\"r2\"}");
     EXPECT_EQ(rest.get("refund_fee"), "100.00");

@@ -216,9 +216,23 @@ TEST_F(SandboxAlipay, PagePayRedirectsToTheCashierAndBack)
     Form wap = request("alipay.trade.wap.pay",
                        "{\"out_trade_no\":\"W1\",\"total_amount\":\"2.00\",\"subject\":\"Pen\","
                        "\"product_code\":\"QUICK_WAP_WAY\"}");
+    form_set(wap, "return_url", "http://127.0.0.1:9/wap-back");
+    sign(wap);
     HttpAnswer w = http("GET", endpoint_ + "?" + form_build(wap));
     ASSERT_EQ(w.status, 302u) << w.body;
     EXPECT_NE(w.location.find("/alipay/cashier/"), std::string::npos);
+    HttpAnswer wap_back = pay_at(w.location, "buyer-ii@sandbox.alipay.test");
+    ASSERT_EQ(wap_back.status, 303u) << wap_back.body;
+    ASSERT_EQ(wap_back.location.rfind("http://127.0.0.1:9/wap-back?", 0), 0u);
+    Form wret = form_parse(wap_back.location.substr(wap_back.location.find('?') + 1));
+    EXPECT_EQ(field(wret, "method"), "alipay.trade.wap.pay.return");
+    EXPECT_TRUE(
+        rsa2_verify(platform_key_, notification_signing_string(wret, false), field(wret, "sign")));
+
+    // A cashier that does not exist.
+    EXPECT_EQ(
+        http("GET", std::string(test_sandbox_url(sb_)) + "/alipay/cashier/bax0nothing").status,
+        404u);
 }
 
 // A GBK request: signed over its GBK bytes, its text read as GBK.
