@@ -250,3 +250,35 @@ TEST_F(SandboxAlipay, WebhookBaseIsTheDefaultNotifyUrl)
 }
 
 } // namespace
+
+namespace
+{
+
+// The frame's faults on /alipay: a 503 or a dropped request never reaches
+// the gateway (the same request again makes the trade once), and the
+// duplicate fault delivers an accepted notification twice, the same text.
+TEST_F(SandboxAlipay, FaultsComeBeforeTheGateway)
+{
+    start();
+    const std::string biz = "{\"out_trade_no\":\"X1\",\"total_amount\":\"4.00\",\"subject\":\"x\"}";
+    GError *error = nullptr;
+    ASSERT_TRUE(test_sandbox_set_faults(sb_, "{\"provider\": \"alipay\", \"fail_5xx\": 1}", &error))
+        << (error ? error->message : "");
+    HttpAnswer unavailable =
+        http("POST", endpoint_, form_build(request("alipay.trade.precreate", biz)));
+    EXPECT_EQ(unavailable.status, 503u);
+    refused("alipay.trade.query", "{\"out_trade_no\":\"X1\"}", "ACQ.TRADE_NOT_EXIST");
+    std::string qr = precreate("X1", "4.00");
+    EXPECT_EQ(precreate("X1", "4.00"), qr);
+
+    ASSERT_TRUE(test_sandbox_set_faults(
+        sb_, "{\"provider\": \"alipay\", \"duplicate_notifications\": true}", &error))
+        << (error ? error->message : "");
+    ASSERT_EQ(pay_at(qr, "buyer-iii@sandbox.alipay.test").status, 200u);
+    ASSERT_TRUE(receiver_->wait_for(2, 5));
+    std::vector<std::string> bodies = receiver_->bodies();
+    EXPECT_EQ(bodies[0], bodies[1]);
+    EXPECT_EQ(field(verified_notification(bodies[0]), "trade_status"), "TRADE_SUCCESS");
+}
+
+} // namespace
