@@ -249,10 +249,6 @@ TEST_F(SandboxAlipay, WebhookBaseIsTheDefaultNotifyUrl)
     EXPECT_EQ(field(verified_notification(receiver_->bodies()[0]), "out_trade_no"), "H1");
 }
 
-} // namespace
-
-namespace
-{
 
 // The frame's faults on /alipay: a 503 or a dropped request never reaches
 // the gateway (the same request again makes the trade once), and the
