@@ -249,8 +249,7 @@ TEST_F(SandboxAlipay, WebhookBaseIsTheDefaultNotifyUrl)
     EXPECT_EQ(field(verified_notification(receiver_->bodies()[0]), "out_trade_no"), "H1");
 }
 
-
-// The frame's faults on /alipay: a 503 or a dropped request never reaches
+// The frame's faults on /alipay: a request answered 503 never reaches
 // the gateway (the same request again makes the trade once), and the
 // duplicate fault delivers an accepted notification twice, the same text.
 TEST_F(SandboxAlipay, FaultsComeBeforeTheGateway)
