@@ -33,6 +33,8 @@ void tender_config_warn_unprovided(const TenderConfig *config, const GPtrArray *
 /* Plugin directories and ledger path from the config; NULL when not set. */
 const char *const *tender_config_plugin_dirs(const TenderConfig *config);
 const char *tender_config_ledger_path(const TenderConfig *config);
+/* $.service (tender_host_service_config). */
+const TenderServiceConfig *tender_config_service(const TenderConfig *config);
 
 /* FALSE when the config disables the method ("enabled": false). */
 gboolean tender_config_method_enabled(const TenderConfig *config, const char *method_id);
