@@ -530,13 +530,11 @@ class Lifecycle(unittest.TestCase):
             self.assertTrue(wait_until(lambda: os.path.exists(calls)))
             svc.proc.send_signal(15)
             time.sleep(0.1)
-            late = None
-            try:
-                late = request(svc.url + "/healthz", timeout=5)
-            except OSError:
-                pass  # no longer accepting at all is fine too
-            if late is not None:
-                self.assertEqual(late.status, 503)
+            # A new request while draining: refused, and told why.
+            late = request(svc.url + "/healthz", timeout=5)
+            self.assertEqual(late.status, 503)
+            self.assertEqual(late.json()["error"]["code"], "shutting_down")
+            self.assertEqual(late.header("Connection"), "close")
             t.join(30)
             self.assertEqual(result["resp"].status, 200, result["resp"].body)
             self.assertEqual(svc.proc.wait(timeout=30), 0)
@@ -562,6 +560,49 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(proc.returncode, 78)
         self.assertIn("$.service", proc.stderr)
 
+    def test_too_many_in_flight_is_429(self):
+        config = test_config(self.tmp, {"service": {"max_in_flight": 1}})
+        key = cli(self.ledger, "api-key", "create", "shop")["secret"]
+        svc = Tenderd(self.tmp, self.ledger, config=config).start()
+        try:
+            results = []
+
+            def slow():
+                results.append(request(svc.url + "/v1/payments", "POST",
+                                       {"method": "fx_slow", "amount": "1.00",
+                                        "currency": "USD", "region": "US"}, key))
+
+            t = threading.Thread(target=slow)
+            t.start()
+            calls = os.path.join(self.tmp, "slow-calls")
+            self.assertTrue(wait_until(lambda: os.path.exists(calls)))
+            busy = request(svc.url + "/v1/payments", key=key)
+            self.assertEqual(busy.status, 429, busy.body)
+            self.assertEqual(busy.json()["error"]["type"], "rate_limit_error")
+            self.assertEqual(busy.header("Retry-After"), "1")
+            t.join(30)
+            self.assertEqual(results[0].status, 200)
+            self.assertEqual(request(svc.url + "/v1/payments", key=key).status, 200)
+        finally:
+            svc.kill()
+
+    def test_not_ready_without_plugins(self):
+        empty = os.path.join(self.tmp, "no-plugins")
+        os.mkdir(empty)
+        proc = subprocess.Popen([TENDERD, "--plugin-dir", empty, "--ledger", self.ledger,
+                                 "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        try:
+            url = proc.stdout.readline().strip()
+            ready = request(url + "/readyz")
+            self.assertEqual(ready.status, 503)
+            self.assertEqual(ready.json(), {"status": "not_ready", "ledger": True, "plugins": 0})
+            self.assertEqual(request(url + "/healthz").status, 200)
+        finally:
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=30), 0)
+            proc.stdout.close()
+
     def test_listen_from_the_config(self):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -575,6 +616,7 @@ class Lifecycle(unittest.TestCase):
         finally:
             proc.terminate()
             self.assertEqual(proc.wait(timeout=30), 0)
+            proc.stdout.close()
 
 
 if __name__ == "__main__":
