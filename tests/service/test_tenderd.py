@@ -24,6 +24,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tenderd_support import (  # noqa: E402
     FIXTURE_DIR,
+    TENDER,
     TENDERD,
     Tenderd,
     check_response,
@@ -617,6 +618,63 @@ class Lifecycle(unittest.TestCase):
             proc.terminate()
             self.assertEqual(proc.wait(timeout=30), 0)
             proc.stdout.close()
+
+
+class Commands(unittest.TestCase):
+    """The `tender` commands that manage what tenderd serves with."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tenderd-cli-")
+        self.ledger = os.path.join(self.tmp, "ledger.db")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_cli(self, *args):
+        return subprocess.run([TENDER, "--plugin-dir", FIXTURE_DIR, "--ledger", self.ledger,
+                               *args], capture_output=True, text=True, timeout=30)
+
+    def test_usage_and_data_errors(self):
+        for args in (["api-key"], ["api-key", "create"], ["api-key", "list", "extra"],
+                     ["api-key", "create", "x", "--scope", "admin"],
+                     ["api-key", "revoke", "k", "--scope", "read"],
+                     ["webhook-endpoint"], ["webhook-endpoint", "add"], ["events", "resend"],
+                     ["events", "delete", "x"]):
+            proc = self.run_cli(*args)
+            self.assertEqual(proc.returncode, 64, (args, proc.stderr))
+        for args in (["api-key", "revoke", "key_nope"], ["events", "resend", "evt_nope"],
+                     ["webhook-endpoint", "remove", "we_nope"],
+                     ["webhook-endpoint", "add", "ftp://example.com/x"],
+                     ["webhook-endpoint", "add", "http://example.com/x", "--events", "nope"]):
+            proc = self.run_cli(*args)
+            self.assertEqual(proc.returncode, 65, (args, proc.stderr))
+
+    def test_human_output_and_the_secret_shown_once(self):
+        created = self.run_cli("api-key", "create", "shop", "--scope", "read")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        secret = [line.split(": ", 1)[1] for line in created.stdout.splitlines()
+                  if line.startswith("secret: ")][0]
+        listed = self.run_cli("api-key", "list")
+        self.assertIn("read", listed.stdout)
+        self.assertIn("shop", listed.stdout)
+        self.assertNotIn(secret, listed.stdout)
+        added = self.run_cli("webhook-endpoint", "add", "https://shop.example/hooks")
+        self.assertEqual(added.returncode, 0, added.stderr)
+        self.assertIn("signing secret: whsec_", added.stdout)
+        listed = self.run_cli("--json", "webhook-endpoint", "list")
+        endpoints = json.loads(listed.stdout)["webhook_endpoints"]
+        self.assertEqual([e["url"] for e in endpoints], ["https://shop.example/hooks"])
+        self.assertNotIn("secret", endpoints[0])
+        self.assertEqual(self.run_cli("events", "list").stdout.strip(), "0 events")
+        help_text = subprocess.run([TENDER, "help"], capture_output=True, text=True).stdout
+        for command in ("api-key", "webhook-endpoint", "events"):
+            self.assertIn(command, help_text)
+        # A read-only command on a missing ledger creates nothing.
+        other = os.path.join(self.tmp, "none.db")
+        proc = subprocess.run([TENDER, "--ledger", other, "api-key", "list"],
+                              capture_output=True, text=True)
+        self.assertEqual(proc.returncode, 0)
+        self.assertFalse(os.path.exists(other))
 
 
 if __name__ == "__main__":
