@@ -35,6 +35,7 @@ typedef struct {
     gint64 start_us;
     guint slow_timer;    /* drops the client unless its request is read in time */
     gboolean dispatched; /* counted in in_flight */
+    gint64 body_bytes;   /* read so far; -1 once over the cap */
     char *key_id;
     gboolean replayed;
     char *error_type;
@@ -186,6 +187,29 @@ static void body_read(SoupServerMessage *msg, gpointer user_data)
     }
 }
 
+/* A body without Content-Length (chunked) is refused as it grows past the
+ * cap: the connection is closed under it, so it is never held whole. */
+static void chunk_read(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+    ServiceServer *server = user_data;
+    MessageState *st = state_of(msg);
+    /* A body with a Content-Length over the cap was answered 413 before it
+     * was read (early_handler); only a chunked one is counted here. */
+    if (st == NULL || st->body_bytes < 0 || soup_server_message_get_status(msg) != 0 ||
+        soup_message_headers_get_encoding(soup_server_message_get_request_headers(msg)) !=
+            SOUP_ENCODING_CHUNKED)
+        return;
+    st->body_bytes += (gint64)g_bytes_get_size(chunk);
+    if (st->body_bytes <= server->svc->max_body_bytes)
+        return;
+    st->body_bytes = -1;
+    GSocket *socket = soup_server_message_get_socket(msg);
+    if (socket)
+        g_socket_shutdown(socket, TRUE, TRUE, NULL);
+    service_log("warning", "request body over the cap: connection closed", "request_id",
+                st->request_id, NULL);
+}
+
 static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer data)
 {
     (void)soup;
@@ -201,6 +225,7 @@ static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer d
             g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)server->svc->client_timeout_ms,
                                drop_slow_client, g_object_ref(msg), g_object_unref);
     g_signal_connect(msg, "got-body", G_CALLBACK(body_read), NULL);
+    g_signal_connect(msg, "got-chunk", G_CALLBACK(chunk_read), server);
 }
 
 static void check_drained(ServiceServer *server)

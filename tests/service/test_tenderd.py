@@ -289,6 +289,23 @@ class Errors(ServiceTest):
         resp = self.call("POST", "/v1/payments", raw=big,
                          headers={"Content-Type": "application/json"}, status=413)
         self.assertEqual(self.error_of(resp)["code"], "body_too_large")
+        # A chunked body (no Content-Length) is cut off as it passes the cap.
+        host, port = self.svc.url[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST /v1/payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                      + self.write_key.encode()
+                      + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+            answer = b""
+            try:
+                for _ in range(20):
+                    s.sendall(b"400\r\n" + b"x" * 0x400 + b"\r\n")
+                    time.sleep(0.01)
+                s.sendall(b"0\r\n\r\n")
+                answer = s.recv(4096)
+            except OSError:
+                pass  # closed under us: what a too-long body gets
+            self.assertNotIn(b"200 OK", answer)
+        self.assertTrue(wait_until(lambda: "over the cap" in self.svc.logs()))
         # More header lines than the cap (40): 431.
         many = {f"X-Extra-{i}": "1" for i in range(50)}
         resp = request(self.svc.url + "/healthz", headers=many)
