@@ -710,3 +710,91 @@ gint64 tender_host_outbox_depth(TenderHost *host)
     tender_ledger_rollback(host->ledger);
     return depth;
 }
+
+/* ---- idempotent responses ---------------------------------------------------- */
+
+void tender_stored_response_free(TenderStoredResponse *response)
+{
+    if (response == NULL)
+        return;
+    g_free(response->fingerprint);
+    g_free(response->content_type);
+    if (response->body)
+        g_bytes_unref(response->body);
+    g_free(response->headers);
+    g_free(response);
+}
+
+gboolean tender_host_stored_response_put(TenderHost *host, const char *scope, const char *key,
+                                         const TenderStoredResponse *r, gint64 max_age_ms,
+                                         GError **error)
+{
+    if (!begin(host, error))
+        return FALSE;
+    gint64 now = wall_ms();
+    gboolean ok = TRUE;
+    if (max_age_ms > 0) {
+        sqlite3_stmt *s =
+            prepare(host->ledger, "DELETE FROM idempotent_responses WHERE created_ms < ?1", error);
+        ok = s != NULL;
+        if (ok) {
+            sqlite3_bind_int64(s, 1, now - max_age_ms);
+            ok = step_write(host->ledger, s, error, "dropping old idempotent responses");
+        }
+    }
+    if (ok) {
+        sqlite3_stmt *s = prepare(host->ledger,
+                                  "INSERT OR IGNORE INTO idempotent_responses (scope, key,"
+                                  " fingerprint, status, content_type, body, headers, created_ms)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                  error);
+        ok = s != NULL;
+        if (ok) {
+            gsize len = 0;
+            const void *data = r->body ? g_bytes_get_data(r->body, &len) : "";
+            bind(s, 1, scope ? scope : "");
+            bind(s, 2, key);
+            bind(s, 3, r->fingerprint);
+            sqlite3_bind_int(s, 4, (int)r->status);
+            bind(s, 5, r->content_type ? r->content_type : "");
+            sqlite3_bind_blob64(s, 6, data ? data : "", len, SQLITE_TRANSIENT);
+            bind(s, 7, r->headers ? r->headers : "");
+            sqlite3_bind_int64(s, 8, now);
+            ok = step_write(host->ledger, s, error, "keeping an idempotent response");
+        }
+    }
+    return end(host, ok, error);
+}
+
+TenderStoredResponse *tender_host_stored_response_get(TenderHost *host, const char *scope,
+                                                      const char *key, GError **error)
+{
+    if (!begin(host, error))
+        return NULL;
+    sqlite3_stmt *s = prepare(host->ledger,
+                              "SELECT fingerprint, status, content_type, body, headers, created_ms"
+                              " FROM idempotent_responses WHERE scope = ?1 AND key = ?2",
+                              error);
+    if (s == NULL) {
+        tender_ledger_rollback(host->ledger);
+        return NULL;
+    }
+    bind(s, 1, scope ? scope : "");
+    bind(s, 2, key);
+    TenderStoredResponse *r = NULL;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        r = g_new0(TenderStoredResponse, 1);
+        r->fingerprint = text_at(s, 0);
+        r->status = (guint)sqlite3_column_int(s, 1);
+        r->content_type = text_at(s, 2);
+        r->body = g_bytes_new(sqlite3_column_blob(s, 3), (gsize)sqlite3_column_bytes(s, 3));
+        r->headers = text_at(s, 4);
+        r->created_ms = sqlite3_column_int64(s, 5);
+    } else if (rc != SQLITE_DONE) {
+        service_fail(host->ledger, error, "reading an idempotent response");
+    }
+    sqlite3_finalize(s);
+    tender_ledger_rollback(host->ledger);
+    return r;
+}

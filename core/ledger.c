@@ -116,7 +116,8 @@ static const char *const migrations[] = {
      * SHA-256 of each secret), merchant webhook endpoints, and the outbox:
      * one event per payment state change, written in the transaction of
      * the change, and one delivery row per event and endpoint. The
-     * endpoint's signing secret is kept as is: signing needs it. */
+     * endpoint's signing secret is kept as is: signing needs it. And the
+     * first response to each Idempotency-Key, replayed to a retry. */
     "CREATE TABLE api_keys ("
     "  id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL,"
     "  secret_sha256 TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,"
@@ -133,7 +134,13 @@ static const char *const migrations[] = {
     "  next_ms INTEGER NOT NULL, last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
     "  done_ms INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (event_seq, endpoint_id)) WITHOUT ROWID;"
-    "CREATE INDEX deliveries_due ON deliveries(next_ms) WHERE state = 'pending';",
+    "CREATE INDEX deliveries_due ON deliveries(next_ms) WHERE state = 'pending';"
+    "CREATE TABLE idempotent_responses ("
+    "  scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL,"
+    "  headers TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, key)) WITHOUT ROWID;"
+    "CREATE INDEX idempotent_responses_age ON idempotent_responses(created_ms);",
 };
 
 sqlite3 *tender_ledger_sqlite(TenderLedger *ledger)

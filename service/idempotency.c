@@ -5,10 +5,12 @@
  * still running waits for it, so concurrent requests with one key reach
  * the plugin once.
  *
- * The responses are kept in memory, per API key, for a day. What survives
- * a restart is the host's own idempotency (the key is handed to the host):
- * a payment or operation made under a key is never made twice, and the
- * replay then answers with the payment as it is now. */
+ * Responses are kept for a day, one namespace per ledger like the host's
+ * own keys: in memory, where concurrent
+ * requests wait for each other, and in the ledger, so that a retry after a
+ * restart gets the same bytes. The host's own idempotency (the key is
+ * handed to it) is the floor under both: a payment or an operation is
+ * never made twice under one key, even if keeping a response failed. */
 #include <string.h>
 
 #include "service.h"
@@ -21,14 +23,14 @@ typedef struct {
     guint status;
     char *content_type;
     GBytes *body;
-    GPtrArray *headers;
+    char *headers; /* "Name: value\n" lines */
     gint64 stored_us;
 } Entry;
 
 struct IdempotencyStore {
     GMutex lock;
     GCond finished;
-    GHashTable *entries; /* "<api key id>\n<Idempotency-Key>" -> Entry* */
+    GHashTable *entries; /* Idempotency-Key -> Entry* */
 };
 
 static void entry_free(gpointer data)
@@ -38,8 +40,7 @@ static void entry_free(gpointer data)
     g_free(e->content_type);
     if (e->body)
         g_bytes_unref(e->body);
-    if (e->headers)
-        g_ptr_array_unref(e->headers);
+    g_free(e->headers);
     g_free(e);
 }
 
@@ -90,16 +91,50 @@ static void expire_old(IdempotencyStore *s, gint64 now)
     }
 }
 
+/* "Name: value\n" lines of a response's extra headers ("" for none). */
+static char *headers_text(const GPtrArray *headers)
+{
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; headers && i + 1 < headers->len; i += 2)
+        g_string_append_printf(out, "%s: %s\n", (const char *)g_ptr_array_index(headers, i),
+                               (const char *)g_ptr_array_index(headers, i + 1));
+    return g_string_free(out, FALSE);
+}
+
+/* Called without the lock: only the thread that inserted e writes it
+ * before marking it done. */
+static void fill_entry(Entry *e, guint status, const char *content_type, GBytes *body,
+                       const char *headers)
+{
+    e->status = status;
+    e->content_type = g_strdup(content_type);
+    e->body = body ? g_bytes_ref(body) : NULL;
+    e->headers = g_strdup(headers ? headers : "");
+}
+
 static void replay(const Entry *e, ServiceResponse *resp)
 {
     resp->status = e->status;
     resp->content_type = g_strdup(e->content_type);
     resp->body = e->body ? g_bytes_ref(e->body) : NULL;
-    for (guint i = 0; e->headers && i + 1 < e->headers->len; i += 2)
-        service_response_add_header(resp, g_ptr_array_index(e->headers, i),
-                                    g_ptr_array_index(e->headers, i + 1));
+    g_auto(GStrv) lines = g_strsplit(e->headers ? e->headers : "", "\n", -1);
+    for (gsize i = 0; lines[i]; i++) {
+        char *colon = strstr(lines[i], ": ");
+        if (colon == NULL)
+            continue;
+        *colon = '\0';
+        service_response_add_header(resp, lines[i], colon + 2);
+    }
     service_response_add_header(resp, "Idempotent-Replayed", "true");
     resp->replayed = TRUE;
+}
+
+static void conflict(ServiceResponse *resp)
+{
+    service_error(resp, 409, "idempotency_error", "idempotency_key_reused",
+                  "this Idempotency-Key was used with a different request (method, path or "
+                  "body); use a new key for a new request",
+                  NULL, NULL);
 }
 
 void idempotency_run(Service *svc, const Route *route, ServiceRequest *req, ServiceResponse *resp)
@@ -116,7 +151,9 @@ void idempotency_run(Service *svc, const Route *route, ServiceRequest *req, Serv
     }
     IdempotencyStore *s = svc->idempotency;
     g_autofree char *print = fingerprint(req);
-    g_autofree char *slot = g_strdup_printf("%s\n%s", req->key ? req->key->id : "", key);
+    /* One namespace for the whole ledger, as the host's idempotency keys
+     * are: every API key of a ledger acts for the same merchant. */
+    g_autofree char *slot = g_strdup(key);
     g_mutex_lock(&s->lock);
     expire_old(s, g_get_monotonic_time());
     Entry *e;
@@ -128,14 +165,10 @@ void idempotency_run(Service *svc, const Route *route, ServiceRequest *req, Serv
         if (same)
             replay(e, resp);
         g_mutex_unlock(&s->lock);
-        if (same) {
+        if (same)
             metrics_count_replay(svc->metrics);
-        } else {
-            service_error(resp, 409, "idempotency_error", "idempotency_key_reused",
-                          "this Idempotency-Key was used with a different request (method, "
-                          "path or body); use a new key for a new request",
-                          NULL, NULL);
-        }
+        else
+            conflict(resp);
         return;
     }
     e = g_new0(Entry, 1);
@@ -143,25 +176,57 @@ void idempotency_run(Service *svc, const Route *route, ServiceRequest *req, Serv
     g_hash_table_insert(s->entries, g_strdup(slot), e);
     g_mutex_unlock(&s->lock);
 
-    route->handler(svc, req, resp);
+    const char *scope = "";
+    GError *error = NULL;
+    TenderStoredResponse *stored = tender_host_stored_response_get(svc->host, scope, key, &error);
+    gboolean keep = FALSE;
+    if (stored != NULL) {
+        /* Answered before this process started. */
+        g_free(e->fingerprint);
+        e->fingerprint = g_strdup(stored->fingerprint);
+        fill_entry(e, stored->status, stored->content_type, stored->body, stored->headers);
+        if (strcmp(stored->fingerprint, print) == 0) {
+            replay(e, resp);
+            metrics_count_replay(svc->metrics);
+        } else {
+            conflict(resp);
+        }
+        keep = TRUE;
+        tender_stored_response_free(stored);
+    } else if (error != NULL) {
+        service_error_from_gerror(resp, error, NULL);
+        g_error_free(error);
+    } else {
+        route->handler(svc, req, resp);
+        /* Keep answers that are the request's own result. A 5xx or 429
+         * (the ledger, the service or the payment was busy) is not: the
+         * client's retry with the same key must run again. */
+        keep = resp->status < 500 && resp->status != 429;
+        if (keep) {
+            g_autofree char *headers = headers_text(resp->headers);
+            fill_entry(e, resp->status, resp->content_type, resp->body, headers);
+            TenderStoredResponse kept = {.fingerprint = print,
+                                         .status = resp->status,
+                                         .content_type = resp->content_type,
+                                         .body = resp->body,
+                                         .headers = headers};
+            if (!tender_host_stored_response_put(svc->host, scope, key, &kept, KEEP_US / 1000,
+                                                 &error)) {
+                /* The answer stands (what it did is committed); a retry
+                 * after a restart then meets the host's idempotency. */
+                service_log("warning", "keeping an idempotent response failed", "request_id",
+                            req->request_id, "error", error->message, NULL);
+                g_clear_error(&error);
+            }
+        }
+    }
 
     g_mutex_lock(&s->lock);
-    /* Keep answers that are the request's own result. A 5xx or 429 (the
-     * ledger, the service or the payment was busy) is not: the client's
-     * retry with the same key must be tried again, so the slot is freed. */
-    if (resp->status >= 500 || resp->status == 429) {
-        g_hash_table_remove(s->entries, slot);
-    } else {
+    if (keep) {
         e->done = TRUE;
-        e->status = resp->status;
-        e->content_type = g_strdup(resp->content_type);
-        e->body = resp->body ? g_bytes_ref(resp->body) : NULL;
-        if (resp->headers) {
-            e->headers = g_ptr_array_new_with_free_func(g_free);
-            for (guint i = 0; i < resp->headers->len; i++)
-                g_ptr_array_add(e->headers, g_strdup(g_ptr_array_index(resp->headers, i)));
-        }
         e->stored_us = g_get_monotonic_time();
+    } else {
+        g_hash_table_remove(s->entries, slot);
     }
     g_cond_broadcast(&s->finished);
     g_mutex_unlock(&s->lock);

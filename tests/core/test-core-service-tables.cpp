@@ -272,4 +272,38 @@ TEST_F(ServiceTables, ListPagesByCursor)
     g_ptr_array_unref(all);
 }
 
+TEST_F(ServiceTables, StoredResponsesKeepTheFirst)
+{
+    GError *error = nullptr;
+    EXPECT_EQ(tender_host_stored_response_get(host, "", "k1", &error), nullptr);
+    EXPECT_EQ(error, nullptr);
+    GBytes *body = g_bytes_new_static("{\"a\":1}\0x", 9); // binary-safe
+    TenderStoredResponse first = {
+        (char *)"fp1", 402, (char *)"application/json", body, (char *)"Retry-After: 1\n", 0};
+    ASSERT_TRUE(tender_host_stored_response_put(host, "", "k1", &first, 0, &error));
+    GBytes *other_body = g_bytes_new_static("{}", 2);
+    TenderStoredResponse second = {(char *)"fp2", 200,        (char *)"text/plain",
+                                   other_body,    (char *)"", 0};
+    ASSERT_TRUE(tender_host_stored_response_put(host, "", "k1", &second, 0, &error));
+    TenderStoredResponse *got = tender_host_stored_response_get(host, "", "k1", &error);
+    ASSERT_NE(got, nullptr);
+    EXPECT_STREQ(got->fingerprint, "fp1");
+    EXPECT_EQ(got->status, 402u);
+    EXPECT_STREQ(got->content_type, "application/json");
+    EXPECT_TRUE(g_bytes_equal(got->body, body));
+    EXPECT_STREQ(got->headers, "Retry-After: 1\n");
+    tender_stored_response_free(got);
+    // Another scope is another key.
+    EXPECT_EQ(tender_host_stored_response_get(host, "other", "k1", &error), nullptr);
+    // Old ones go when a new one is kept with a maximum age.
+    g_usleep(20000);
+    ASSERT_TRUE(tender_host_stored_response_put(host, "", "k2", &second, 10, &error));
+    EXPECT_EQ(tender_host_stored_response_get(host, "", "k1", &error), nullptr);
+    got = tender_host_stored_response_get(host, "", "k2", &error);
+    ASSERT_NE(got, nullptr);
+    tender_stored_response_free(got);
+    g_bytes_unref(body);
+    g_bytes_unref(other_body);
+}
+
 } // namespace

@@ -63,12 +63,13 @@ class ServiceTest(unittest.TestCase):
         self.assertTrue(resp.header("Request-Id"), "every answer carries a Request-Id")
         return resp
 
-    def pay(self, method="fx_action", amount="10.00", params=None, key_header=None, **extra):
+    def pay(self, method="fx_action", amount="10.00", params=None, key_header=None,
+            headers_key="write", **extra):
         body = {"method": method, "amount": amount, "currency": "USD", "region": "US",
                 "params": params if params is not None else {"flow": "direct"}}
         body.update(extra)
         headers = {"Idempotency-Key": key_header} if key_header else None
-        return self.call("POST", "/v1/payments", body=body, headers=headers)
+        return self.call("POST", "/v1/payments", body=body, headers=headers, key=headers_key)
 
     def error_of(self, resp):
         err = resp.json()["error"]
@@ -368,6 +369,29 @@ class Idempotency(ServiceTest):
         self.assertEqual(d1.body, d2.body)
         replays = request(self.svc.url + "/metrics").body
         self.assertIn("tenderd_idempotent_replays_total 3", replays)
+
+    def test_replay_after_a_restart_is_the_first_response(self):
+        first = self.pay(key_header="order-restart")
+        self.assertEqual(first.status, 200)
+        pid = first.json()["id"]
+        # The payment moves on; then the service restarts (kill -9).
+        self.call("POST", "/v1/payments/{id}/capture", f"/v1/payments/{pid}/capture",
+                  status=200)
+        self.svc.kill()
+        self.svc = Tenderd(self.tmp, self.ledger).start()
+        again = self.pay(key_header="order-restart")
+        self.assertEqual(again.status, 200)
+        self.assertEqual(again.body, first.body, "the first response, not the payment as it is now")
+        self.assertEqual(again.json()["status"], "authorized")
+        self.assertEqual(again.header("Idempotent-Replayed"), "true")
+        other = self.pay(amount="3.00", key_header="order-restart")
+        self.assertEqual(other.status, 409)
+        self.assertEqual(self.error_of(other)["type"], "idempotency_error")
+        # One namespace per ledger (one merchant), as the host's keys: another
+        # API key of the shop retrying the request gets the same answer.
+        other_key = cli(self.ledger, "api-key", "create", "second till")["secret"]
+        same = self.pay(key_header="order-restart", headers_key=other_key)
+        self.assertEqual(same.body, first.body)
 
     def test_concurrent_requests_with_one_key_reach_the_plugin_once(self):
         results = []

@@ -670,6 +670,30 @@ gboolean tender_host_delivery_record(TenderHost *host, gint64 event_seq, const c
 /* Deliveries still pending (the outbox depth); -1 when it cannot be read. */
 gint64 tender_host_outbox_depth(TenderHost *host);
 
+/* The first response a service gave to an idempotency key, kept so that a
+ * retry with the key gets it again, after a restart too. */
+typedef struct {
+    char *fingerprint;  /* what identifies the request (the service's digest) */
+    guint status;
+    char *content_type;
+    GBytes *body;
+    char *headers;      /* "Name: value\n" lines to send again; "" for none */
+    gint64 created_ms;
+} TenderStoredResponse;
+
+void tender_stored_response_free(TenderStoredResponse *response);
+
+/* Keep response under (scope, key) unless one is kept already: the first
+ * stays. Responses older than max_age_ms are dropped on the way (0: none
+ * is). Durable when it returns TRUE. */
+gboolean tender_host_stored_response_put(TenderHost *host, const char *scope, const char *key,
+                                         const TenderStoredResponse *response, gint64 max_age_ms,
+                                         GError **error);
+/* The response kept under (scope, key), or NULL: no error when there is
+ * none, TENDER_ERROR_LEDGER when the ledger fails. */
+TenderStoredResponse *tender_host_stored_response_get(TenderHost *host, const char *scope,
+                                                      const char *key, GError **error);
+
 G_END_DECLS
 
 #endif /* TENDER_TENDER_H */
