@@ -110,12 +110,76 @@ static gboolean method_entry(const char *path, const char *id, JsonNode *value, 
     return config_load_method(data, path, id, value);
 }
 
+/* "ADDR:PORT" with a numeric port (0: ephemeral) and a non-empty address
+ * ("[::1]:8080" for IPv6). */
+static gboolean valid_listen(const char *text)
+{
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL || colon == text || colon[1] == '\0')
+        return FALSE;
+    char *end = NULL;
+    guint64 port = g_ascii_strtoull(colon + 1, &end, 10);
+    if (*end != '\0' || port > 65535)
+        return FALSE;
+    if (text[0] == '[')
+        return colon[-1] == ']' && colon - text > 2;
+    return TRUE;
+}
+
+/* $.service: the payments service's own settings (tenderd). */
+static gboolean load_service(ConfigLoad *ctx, JsonNode *node)
+{
+    static const char *const keys[] = {
+        "listen", "max_body_bytes", "max_headers", "client_timeout_ms", "max_in_flight", NULL};
+    static const struct {
+        const char *key;
+        const char *path;
+        gint64 min, max;
+        gsize offset;
+    } limits[] = {
+        {"max_body_bytes", "$.service.max_body_bytes", 1024, 64 * 1024 * 1024,
+         G_STRUCT_OFFSET(TenderServiceConfig, max_body_bytes)},
+        {"max_headers", "$.service.max_headers", 8, 1000,
+         G_STRUCT_OFFSET(TenderServiceConfig, max_headers)},
+        {"client_timeout_ms", "$.service.client_timeout_ms", 100, 3600 * 1000,
+         G_STRUCT_OFFSET(TenderServiceConfig, client_timeout_ms)},
+        {"max_in_flight", "$.service.max_in_flight", 1, 100000,
+         G_STRUCT_OFFSET(TenderServiceConfig, max_in_flight)},
+    };
+    TenderServiceConfig *service = &ctx->config->service;
+    JsonObject *obj = config_json_object(&ctx->json, "$.service", node);
+    if (obj == NULL || !config_json_check_keys(&ctx->json, "$.service", obj, keys))
+        return FALSE;
+    if (json_object_has_member(obj, "listen")) {
+        const char *listen = config_json_string(&ctx->json, "$.service.listen",
+                                                json_object_get_member(obj, "listen"));
+        if (listen == NULL)
+            return FALSE;
+        if (!valid_listen(listen))
+            return config_json_fail(&ctx->json, "$.service.listen",
+                                    "expected ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:0), "
+                                    "found \"%s\"",
+                                    listen);
+        g_free((char *)service->listen);
+        service->listen = g_strdup(listen);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(limits); i++) {
+        if (!json_object_has_member(obj, limits[i].key))
+            continue;
+        gint64 *field = G_STRUCT_MEMBER_P(service, limits[i].offset);
+        if (!config_json_int(&ctx->json, limits[i].path, json_object_get_member(obj, limits[i].key),
+                             limits[i].min, limits[i].max, field))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
 {
     static const char *const keys[] = {
         "plugin_dirs", "ledger",        "merchant", "reconcile",
         "exchange",    "bin_countries", "methods",  "user_assigned_regions",
-        "transport",   NULL,
+        "transport",   "service",       NULL,
     };
     TenderConfig *c = ctx->config;
     JsonObject *obj = config_json_object(&ctx->json, "$", root);
@@ -183,6 +247,8 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
                               &c->trace_http))
             return FALSE;
     }
+    if (HAS("service") && !load_service(ctx, MEMBER("service")))
+        return FALSE;
     if (HAS("bin_countries") && !load_bins(ctx, "$.bin_countries", MEMBER("bin_countries")))
         return FALSE;
     if (HAS("methods") &&

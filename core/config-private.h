@@ -41,6 +41,7 @@ struct TenderConfig {
     GPtrArray *methods;       /* TenderMethodPolicy*, config order */
     GHashTable *by_id;        /* id -> TenderMethodPolicy* */
     GHashTable *settings;     /* id -> JsonObject* (ref) */
+    TenderServiceConfig service; /* $.service; listen owned (char *) */
 };
 
 /* An empty config: every default, no method (config.c). */

@@ -79,6 +79,7 @@ void config_free(TenderConfig *config)
     g_free(config->origin);
     g_strfreev(config->plugin_dirs);
     g_free(config->ledger);
+    g_free((char *)config->service.listen);
     g_strfreev(config->user_assigned);
     policy_exchange_free(config->exchange);
     g_hash_table_unref(config->bins);
@@ -163,6 +164,11 @@ void config_warn_unprovided(const TenderConfig *config, const GPtrArray *methods
 const char *const *config_plugin_dirs(const TenderConfig *config)
 {
     return (const char *const *)config->plugin_dirs;
+}
+
+const TenderServiceConfig *config_service(const TenderConfig *config)
+{
+    return &config->service;
 }
 
 const char *config_ledger_path(const TenderConfig *config)

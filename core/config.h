@@ -33,6 +33,8 @@ void config_warn_unprovided(const TenderConfig *config, const GPtrArray *methods
 /* Plugin directories and ledger path from the config; NULL when not set. */
 const char *const *config_plugin_dirs(const TenderConfig *config);
 const char *config_ledger_path(const TenderConfig *config);
+/* $.service (tender_host_service_config). */
+const TenderServiceConfig *config_service(const TenderConfig *config);
 
 /* FALSE when the config disables the method ("enabled": false). */
 gboolean config_method_enabled(const TenderConfig *config, const char *method_id);

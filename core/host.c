@@ -475,3 +475,8 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
     sort_quotes(host->config, quotes, buyer->currency);
     return quotes;
 }
+
+const TenderServiceConfig *tender_host_service_config(TenderHost *host)
+{
+    return config_service(host->config);
+}

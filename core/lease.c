@@ -11,6 +11,7 @@
  * which); it is applied and recorded as an "expire" operation the next time
  * the payment, or a new payment of the same account, is touched. */
 #include "engine-private.h"
+#include "ledger-service.h"
 
 gint64 host_wall_ms(void)
 {
@@ -81,8 +82,10 @@ gboolean host_begin_on_payment(TenderHost *host, const char *payment_id, LedgerP
              * it stands whatever the caller does next (a read rolls back),
              * then start again on the released payment. */
             TenderStatus old = row->pub.status;
-            gboolean ok = take_over_lease(host, row, error) &&
-                          ledger_payment_update(host->ledger, row, error);
+            gboolean ok =
+                take_over_lease(host, row, error) &&
+                ledger_payment_update(host->ledger, row, error) &&
+                ledger_event_add(host->ledger, &row->pub, old, tender_host_now(host), error);
             TenderStatus taken = row->pub.status;
             ledger_payment_free(row);
             if (!ok) {
@@ -110,6 +113,7 @@ gboolean host_begin_on_payment(TenderHost *host, const char *payment_id, LedgerP
 static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, gint64 now, GError **error)
 {
     TenderPayment *p = &row->pub;
+    TenderStatus before = p->status;
     const char *why = lifecycle_apply_lapse(p, now);
     if (why == NULL)
         return FALSE;
@@ -123,6 +127,7 @@ static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, gint64 now, GE
     p->updated_ms = now;
     return ledger_operation_insert(host->ledger, p->id, &op, error) &&
            ledger_payment_update(host->ledger, row, error) &&
+           ledger_event_add(host->ledger, p, before, now, error) &&
            ledger_payment_usage_hold(host->ledger, p->id, lifecycle_held_amount(p),
                                             p->amount, error);
 }

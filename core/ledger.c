@@ -112,7 +112,48 @@ static const char *const migrations[] = {
     "ALTER TABLE payments ADD COLUMN effective_tier TEXT;"
     "ALTER TABLE payments ADD COLUMN exchange_rate TEXT;"
     "UPDATE payments SET effective_tier = tier WHERE tier <> '';",
+    /* 4 -> 5: what the payments service (tenderd) keeps: API keys (only a
+     * SHA-256 of each secret), merchant webhook endpoints, and the outbox:
+     * one event per payment state change, written in the transaction of
+     * the change, and one delivery row per event and endpoint. The
+     * endpoint's signing secret is kept as is: signing needs it. And the
+     * first response to each Idempotency-Key, replayed to a retry. */
+    "CREATE TABLE api_keys ("
+    "  id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL,"
+    "  secret_sha256 TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE webhook_endpoints ("
+    "  id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, removed_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
+    "  payment_id TEXT NOT NULL, body TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE deliveries ("
+    "  event_seq INTEGER NOT NULL, endpoint_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_ms INTEGER NOT NULL, last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+    "  done_ms INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (event_seq, endpoint_id)) WITHOUT ROWID;"
+    "CREATE INDEX deliveries_due ON deliveries(next_ms) WHERE state = 'pending';"
+    "CREATE TABLE idempotent_responses ("
+    "  scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL,"
+    "  headers TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, key)) WITHOUT ROWID;"
+    "CREATE INDEX idempotent_responses_age ON idempotent_responses(created_ms);",
 };
+
+sqlite3 *ledger_sqlite(TenderLedger *ledger)
+{
+    return ledger->db;
+}
+
+static sqlite3_stmt *stmt(TenderLedger *ledger, const char *sql);
+
+sqlite3_stmt *ledger_statement(TenderLedger *ledger, const char *sql)
+{
+    return stmt(ledger, sql);
+}
 
 static gboolean ledger_fail(TenderLedger *ledger, GError **error, const char *what)
 {
@@ -982,13 +1023,15 @@ static GPtrArray *collect_payments(TenderLedger *ledger, sqlite3_stmt *s, GError
     return out;
 }
 
-GPtrArray *ledger_list(TenderLedger *ledger, const TenderListFilter *f, GError **error)
+GPtrArray *ledger_list(TenderLedger *ledger, const TenderListFilter *f,
+                              const char *after_id, gint64 after_created_ms, GError **error)
 {
     sqlite3_stmt *s =
         stmt(ledger, "SELECT " PAYMENT_COLUMNS " FROM payments"
                      " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR method = ?2)"
                      " AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR created_ms >= ?4)"
                      " AND (?5 = 0 OR created_ms < ?5)"
+                     " AND (?7 IS NULL OR created_ms < ?8 OR (created_ms = ?8 AND id < ?7))"
                      " ORDER BY created_ms DESC, id DESC LIMIT ?6");
     if (s == NULL) {
         ledger_fail(ledger, error, "listing payments");
@@ -1006,6 +1049,8 @@ GPtrArray *ledger_list(TenderLedger *ledger, const TenderListFilter *f, GError *
         sqlite3_bind_int64(s, 5, 0);
         sqlite3_bind_int64(s, 6, -1);
     }
+    bind_text(s, 7, after_id);
+    sqlite3_bind_int64(s, 8, after_created_ms);
     return collect_payments(ledger, s, error);
 }
 

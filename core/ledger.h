@@ -108,8 +108,11 @@ gboolean ledger_payment_usage_add(TenderLedger *ledger, const char *payment_id,
 gboolean ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id, gint64 held,
                                           gint64 amount, GError **error);
 
-/* Payments matching filter, newest first (TenderPayment*, no operations). */
-GPtrArray *ledger_list(TenderLedger *ledger, const TenderListFilter *filter, GError **error);
+/* Payments matching filter, newest first (TenderPayment*, no operations);
+ * with after_id, only those after that payment (created at
+ * after_created_ms) in this order. */
+GPtrArray *ledger_list(TenderLedger *ledger, const TenderListFilter *filter,
+                              const char *after_id, gint64 after_created_ms, GError **error);
 /* Ids of the account's payments whose hold or action has lapsed by now_ms
  * but is not applied yet (index lookups, no scan). */
 GPtrArray *ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
@@ -127,6 +130,17 @@ GPtrArray *ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
  * callers wait meanwhile. FALSE with TENDER_ERROR_LEDGER when path exists
  * or cannot be written. */
 gboolean ledger_copy_to(TenderLedger *ledger, const char *path, GError **error);
+
+/* The connection, for the service tables (ledger-service.c): use it only
+ * between ledger_begin() and commit() or rollback(). */
+typedef struct sqlite3 sqlite3;
+sqlite3 *ledger_sqlite(TenderLedger *ledger);
+/* A statement prepared once and kept by the ledger (sql must be a string
+ * constant: it is the cache key), reset with its bindings cleared; NULL
+ * when it does not prepare. Reset it after use; never finalize it. For
+ * statements on the payment path (the outbox event of a state change). */
+typedef struct sqlite3_stmt sqlite3_stmt;
+sqlite3_stmt *ledger_statement(TenderLedger *ledger, const char *sql);
 
 G_END_DECLS
 

@@ -25,6 +25,7 @@
 #include <tender/decline.h>
 
 #include "engine-private.h"
+#include "ledger-service.h"
 
 void host_operation_clear(TenderOperation *op)
 {
@@ -213,6 +214,10 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
         ledger_payment_update(host->ledger, row, error) &&
         ledger_payment_usage_hold(host->ledger, payment_id, lifecycle_held_amount(&row->pub),
                                          row->pub.amount, error);
+    /* The outbox event of the change, in the same transaction (tenderd
+     * delivers it). */
+    if (ok)
+        ok = ledger_event_add(host->ledger, &row->pub, old_status, now, error);
     if (ok && decision && row->pub.status == TENDER_STATUS_DECLINED)
         for (guint i = 0; ok && i < decision->decline_charges->len; i++)
             ok = ledger_usage_add(
@@ -342,9 +347,26 @@ GPtrArray *tender_host_list(TenderHost *host, const TenderListFilter *filter, GE
 {
     if (filter != NULL && !TENDER_INPUT_OK(filter, TenderListFilter, limit, error))
         return NULL;
+    /* after_id is read only when the caller's struct has it. */
+    const char *after_id =
+        filter != NULL && filter->struct_size >=
+                              offsetof(TenderListFilter, after_id) + sizeof filter->after_id
+            ? filter->after_id
+            : NULL;
     if (!ledger_begin(host->ledger, error))
         return NULL;
-    GPtrArray *list = ledger_list(host->ledger, filter, error);
+    gint64 after_ms = 0;
+    if (after_id != NULL) {
+        g_autoptr(LedgerPayment) after = ledger_payment_get(host->ledger, after_id, error);
+        if (after == NULL) {
+            ledger_rollback(host->ledger);
+            if (error && *error == NULL)
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_FOUND, "no payment %s", after_id);
+            return NULL;
+        }
+        after_ms = after->pub.created_ms;
+    }
+    GPtrArray *list = ledger_list(host->ledger, filter, after_id, after_ms, error);
     ledger_rollback(host->ledger);
     return list;
 }

@@ -12,6 +12,7 @@
 #include <tender/decline.h>
 
 #include "engine-private.h"
+#include "ledger-service.h"
 
 static gint64 usage_lookup(const char *key, gpointer ledger)
 {
@@ -191,7 +192,9 @@ static TenderPayment *record_policy_decline(TenderHost *host, LedgerPayment *row
                           .message = decision->reason,
                           .status_after = "declined",
                           .created_ms = p->created_ms};
-    gboolean ok = ledger_operation_insert(host->ledger, p->id, &op, error);
+    gboolean ok =
+        ledger_operation_insert(host->ledger, p->id, &op, error) &&
+        ledger_event_add(host->ledger, p, TENDER_STATUS_UNKNOWN, p->created_ms, error);
     for (guint i = 0; ok && i < decision->decline_charges->len; i++)
         ok = ledger_usage_add(
             host->ledger, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1,

@@ -83,6 +83,9 @@ gboolean cli_parse_command(GOptionContext *ctx, int *argc, char ***argv, int *co
 /* Subcommands living in their own files. */
 int cli_run_notify(int argc, char **argv);
 int cli_run_sandbox_notification(int argc, char **argv);
+int cli_run_api_key(int argc, char **argv);          /* command-api-key.c */
+int cli_run_webhook_endpoint(int argc, char **argv); /* command-webhooks.c */
+int cli_run_events(int argc, char **argv);           /* command-webhooks.c */
 
 /* Print a payment (human or JSON). */
 void cli_print_payment(const TenderPayment *p);
@@ -107,7 +110,6 @@ int cli_demo(int argc, char **argv);
 void cli_print_json(JsonNode *node);
 /* Print the builder's document and free the builder. */
 void cli_print_builder(JsonBuilder *b);
-JsonNode *cli_payment_to_json(const TenderPayment *p);
 
 G_END_DECLS
 

@@ -61,6 +61,9 @@ static const char summary[] =
     "  list [--account A] [--status S] [--method M] [--from T] [--to T] [--limit N]\n"
     "  demo [--sandbox PATH]           walk a buyer through every bundled method, against a\n"
     "                                  tender-sandbox it starts and stops\n"
+    "  api-key create NAME [--scope read|write] | list | revoke ID   keys for tenderd\n"
+    "  webhook-endpoint add URL [--events LIST] | list | remove ID   merchant webhooks\n"
+    "  events list [--limit N] | resend ID   the outbox tenderd delivers\n"
     "  help [COMMAND]                  the command list, or one command's usage\n";
 
 static const char cli_exit_codes_text[] =
@@ -636,6 +639,9 @@ static const Command commands[] = {
     {"notify", cli_run_notify},
     {"sandbox-notification", cli_run_sandbox_notification},
     {"demo", cli_demo},
+    {"api-key", cli_run_api_key},
+    {"webhook-endpoint", cli_run_webhook_endpoint},
+    {"events", cli_run_events},
 };
 
 static const Command *find_command(const char *name)
