@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 /* ---- CRC-32 and the signature ---------------------------------------------- */
 
@@ -192,9 +193,99 @@ static void paypal_webhook_list(SandboxServer *sb, SoupServerMessage *msg)
     json_object_unref(out);
 }
 
+static void paypal_event_show(SandboxServer *sb, SoupServerMessage *msg, const char *id)
+{
+    JsonObject *events = paypal_table(sb, "events");
+    if (!json_object_has_member(events, id)) {
+        paypal_respond_not_found(msg);
+        return;
+    }
+    const char *body = json_object_get_string_member(events, id);
+    sandbox_respond(msg, 200, "application/json", body, strlen(body));
+}
+
+/* TRUE when signature (base64) is the webhook key's SHA256withRSA
+ * signature of text. */
+static gboolean paypal_signature_valid(const char *text, const char *signature)
+{
+    gsize len = 0;
+    guchar *raw = g_base64_decode(signature, &len);
+    BIO *bio = BIO_new_mem_buf(paypal_key_webhook_cert_pem(), -1);
+    X509 *cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    gboolean valid = cert != NULL && len > 0 &&
+                     EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)) == 1 &&
+                     EVP_DigestVerify(ctx, raw, len, (const guchar *)text, strlen(text)) == 1;
+    EVP_MD_CTX_free(ctx);
+    X509_free(cert);
+    g_free(raw);
+    return valid;
+}
+
+/* POST /v1/notifications/verify-webhook-signature: PayPal checks a
+ * delivery for the merchant. The sandbox checks the signature against the
+ * bytes it actually sent for that event id (PayPal re-serialises
+ * webhook_event; the sandbox does not need to). */
+static void paypal_verify_signature(SandboxServer *sb, SoupServerMessage *msg)
+{
+    JsonObject *request = paypal_request_object(msg);
+    if (request == NULL)
+        return;
+    static const char *const required[] = {"auth_algo",          "cert_url",
+                                           "transmission_id",    "transmission_sig",
+                                           "transmission_time",  "webhook_id"};
+    for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {
+        if (json_object_get_string_member_with_default(request, required[i], NULL) == NULL) {
+            char *field = g_strconcat("/", required[i], NULL);
+            paypal_respond_invalid(msg, "MISSING_REQUIRED_PARAMETER",
+                                   "A required field / parameter is missing.", field);
+            g_free(field);
+            json_object_unref(request);
+            return;
+        }
+    }
+    JsonObject *event = json_object_has_member(request, "webhook_event") &&
+                                JSON_NODE_HOLDS_OBJECT(json_object_get_member(request, "webhook_event"))
+                            ? json_object_get_object_member(request, "webhook_event")
+                            : NULL;
+    const char *event_id = json_object_get_string_member_with_default(event, "id", NULL);
+    JsonObject *events = paypal_table(sb, "events");
+    char *cert_url = g_strconcat(sandbox_base_url(sb), "/paypal/v1/notifications/certs/",
+                                 PAYPAL_CERT_NAME, NULL);
+    gboolean success = FALSE;
+    if (event_id != NULL && json_object_has_member(events, event_id) &&
+        strcmp(json_object_get_string_member(request, "auth_algo"), "SHA256withRSA") == 0 &&
+        strcmp(json_object_get_string_member(request, "cert_url"), cert_url) == 0) {
+        const char *body = json_object_get_string_member(events, event_id);
+        char *text = g_strdup_printf("%s|%s|%s|%u",
+                                     json_object_get_string_member(request, "transmission_id"),
+                                     json_object_get_string_member(request, "transmission_time"),
+                                     json_object_get_string_member(request, "webhook_id"),
+                                     paypal_crc32(body, strlen(body)));
+        success = paypal_signature_valid(text,
+                                         json_object_get_string_member(request, "transmission_sig"));
+        g_free(text);
+    }
+    JsonObject *out = json_object_new();
+    json_object_set_string_member(out, "verification_status", success ? "SUCCESS" : "FAILURE");
+    paypal_respond_object(msg, 200, out);
+    json_object_unref(out);
+    g_free(cert_url);
+    json_object_unref(request);
+}
+
 void paypal_handle_notifications(SandboxServer *sb, SoupServerMessage *msg, const char *path)
 {
     const char *method = soup_server_message_get_method(msg);
+    if (strcmp(path, "/verify-webhook-signature") == 0 && strcmp(method, "POST") == 0) {
+        paypal_verify_signature(sb, msg);
+        return;
+    }
+    if (g_str_has_prefix(path, "/webhooks-events/") && strcmp(method, "GET") == 0) {
+        paypal_event_show(sb, msg, path + strlen("/webhooks-events/"));
+        return;
+    }
     if (strcmp(path, "/webhooks") == 0) {
         if (strcmp(method, "POST") == 0)
             paypal_webhook_create(sb, msg);
@@ -251,6 +342,25 @@ static const double paypal_retry_delays[25] = {
     30,    60,    120,   240,   480,   960,   1920,  3840,  7680,  15360, 15360, 15360, 15360,
     15360, 15360, 15360, 15360, 15360, 15360, 15360, 15360, 15360, 15360, 15360, 15360,
 };
+
+/* Events are kept (the newest PAYPAL_EVENTS_KEPT) exactly as sent, for
+ * GET /v1/notifications/webhooks-events/{id} and for
+ * verify-webhook-signature, which must check the bytes that were signed. */
+#define PAYPAL_EVENTS_KEPT 500
+
+static void paypal_event_remember(SandboxServer *sb, const char *id, const char *body)
+{
+    JsonObject *events = paypal_table(sb, "events");
+    json_object_set_string_member(events, id, body);
+    if (json_object_get_size(events) > PAYPAL_EVENTS_KEPT) {
+        /* json-glib keeps members in insertion order: the first is the
+         * oldest. */
+        GList *ids = json_object_get_members(events);
+        json_object_remove_member(events, ids->data);
+        g_list_free(ids);
+    }
+    sandbox_state_changed(sb);
+}
 
 static gboolean paypal_webhook_listens(JsonObject *webhook, const char *event_type)
 {
@@ -323,6 +433,7 @@ void paypal_emit_event(SandboxServer *sb, const char *event_type, const char *re
     json_object_set_array_member(event, "links", links);
     JsonNode *node = json_node_init_object(json_node_alloc(), event);
     char *body = json_to_string(node, FALSE);
+    paypal_event_remember(sb, id, body);
 
     GList *ids = json_object_get_members(webhooks);
     for (GList *l = ids; l != NULL; l = l->next) {

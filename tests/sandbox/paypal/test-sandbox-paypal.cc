@@ -712,6 +712,28 @@ TEST_F(PaypalSandboxTest, WebhooksAreSignedAsPayPalSignsThem)
                            "/tests/keys/paypal-webhook-public.pem";
     EXPECT_NE(VerifyDelivery(this, session, captured, webhook_id, other_ca), "ok");
 
+    // PayPal's own verification endpoint agrees, and the event can be read back.
+    JsonNode *event = json_from_string(captured.body.c_str(), nullptr);
+    std::string event_id = json_object_get_string_member(json_node_get_object(event), "id");
+    json_node_unref(event);
+    auto verify = [&](const std::string &sig, const std::string &wh) {
+        std::string body = "{\"auth_algo\":\"SHA256withRSA\",\"cert_url\":\"" + cert_url +
+                           "\",\"transmission_id\":\"" +
+                           captured.headers.at("PAYPAL-TRANSMISSION-ID") +
+                           "\",\"transmission_sig\":\"" + sig + "\",\"transmission_time\":\"" +
+                           captured.headers.at("PAYPAL-TRANSMISSION-TIME") + "\",\"webhook_id\":\"" +
+                           wh + "\",\"webhook_event\":" + captured.body + "}";
+        return Api("POST", "/v1/notifications/verify-webhook-signature", body)
+            .str("verification_status");
+    };
+    std::string sig = captured.headers.at("PAYPAL-TRANSMISSION-SIG");
+    EXPECT_EQ(verify(sig, webhook_id), "SUCCESS");
+    EXPECT_EQ(verify(sig, "OTHERWEBHOOKID"), "FAILURE");
+    std::string forged = sig;
+    forged[5] = forged[5] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(verify(forged, webhook_id), "FAILURE");
+    EXPECT_EQ(Api("GET", "/v1/notifications/webhooks-events/" + event_id).body, captured.body);
+
     EXPECT_EQ(Api("DELETE", "/v1/notifications/webhooks/" + webhook_id).status, 204u);
     EXPECT_EQ(Api("GET", "/v1/notifications/webhooks/" + webhook_id).status, 404u);
 }
