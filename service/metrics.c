@@ -7,6 +7,8 @@
  * declared here and gets its samples once that API lands. */
 #include <string.h>
 
+#include <tender/http-metrics.h>
+
 #include "service.h"
 
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -157,6 +159,30 @@ static void render_pairs(GString *out, const char *family, GHashTable *table, co
     }
 }
 
+/* The host's http service counters (tender_host_http_metrics), one series
+ * per method and failure class. */
+static void render_transport_failures(GString *out, TenderHost *host)
+{
+    const GPtrArray *methods = tender_host_methods(host);
+    for (guint i = 0; methods != NULL && i < methods->len; i++) {
+        const TenderMethodInfo *info = g_ptr_array_index(methods, i);
+        TenderHttpMetrics hm = {.struct_size = sizeof hm};
+        if (!tender_host_http_metrics(host, info->id, &hm, NULL))
+            continue;
+        const struct {
+            const char *name;
+            guint64 value;
+        } classes[] = {{"refused", hm.refused}, {"not_sent", hm.not_sent}, {"unknown", hm.unknown}};
+        for (gsize c = 0; c < G_N_ELEMENTS(classes); c++) {
+            g_string_append(out, "tenderd_transport_failures_total{");
+            append_label(out, "method", info->id);
+            g_string_append_c(out, ',');
+            append_label(out, "class", classes[c].name);
+            g_string_append_printf(out, "} %" G_GUINT64_FORMAT "\n", classes[c].value);
+        }
+    }
+}
+
 char *metrics_render(ServiceMetrics *m, TenderHost *host)
 {
     gint64 depth = tender_host_outbox_depth(host);
@@ -198,9 +224,11 @@ char *metrics_render(ServiceMetrics *m, TenderHost *host)
                                labels->str, h->total);
         g_string_free(labels, TRUE);
     }
-    g_string_append(out, "# HELP tenderd_transport_failures_total Outbound HTTP failures of "
-                         "plugins, by class (fed by the host's http service metrics, issue "
-                         "12).\n# TYPE tenderd_transport_failures_total counter\n");
+    g_string_append(out, "# HELP tenderd_transport_failures_total Outbound HTTP requests of "
+                         "plugins that got no answer, by method and class (refused by the "
+                         "allow-list, not sent, unknown).\n"
+                         "# TYPE tenderd_transport_failures_total counter\n");
+    render_transport_failures(out, host);
     g_string_append_printf(out,
                            "# HELP tenderd_idempotent_replays_total Requests answered with a "
                            "stored response for their Idempotency-Key.\n"

@@ -31,6 +31,11 @@ def test_config(tmp, extra=None):
             "fx_action": {"deadline_ms": 5000},
             "fx_echo": {"deadline_ms": 5000},
             "fx_notify": {"deadline_ms": 5000},
+            # A protocol client whose provider refuses connections (port 9 on
+            # loopback has no listener): its failures feed the transport
+            # metrics.
+            "fx_http": {"deadline_ms": 3000, "retries": {"max": 0},
+                        "settings": {"endpoint": "http://127.0.0.1:9"}},
             "fx_slow": {
                 "deadline_ms": 10000,
                 "settings": {

@@ -106,6 +106,18 @@ class Routes(ServiceTest):
         self.assertIn('tenderd_plugin_call_duration_seconds_count{method="fx_action",'
                       'operation="authorize"} 1', text)
 
+    def test_transport_failures_are_counted_by_method_and_class(self):
+        # One request the allow-list refuses (a host outside the endpoint's),
+        # one the provider refuses to connect: neither reaches anyone.
+        self.pay(method="fx_http", params={"url": "http://198.51.100.7/pay"})
+        self.pay(method="fx_http", params={"path": "/pay"})
+        text = self.call("GET", "/metrics", key=None, status=200).body
+        self.assertIn('tenderd_transport_failures_total{method="fx_http",class="refused"} 1', text)
+        self.assertIn('tenderd_transport_failures_total{method="fx_http",class="not_sent"} 1', text)
+        self.assertIn('tenderd_transport_failures_total{method="fx_http",class="unknown"} 0', text)
+        self.assertIn('tenderd_transport_failures_total{method="fx_action",class="not_sent"} 0',
+                      text)
+
     def test_catalog(self):
         quotes = self.call("POST", "/v1/quotes", body={"region": "US", "currency": "USD",
                                                         "amount": "10.00"}, key="read",
