@@ -30,7 +30,18 @@ struct tc_context {
     const tender_plugin_descriptor *descriptor;
     char *tmpdir;              /* a private directory holding a link to the plugin */
     guint64 seq;               /* for unique payment and request ids */
+    GPtrArray *base_settings;  /* tc_base_setting*: what "an empty config" holds */
 };
+
+/* One --setting METHOD.KEY=VALUE. */
+typedef struct {
+    char *method_id;
+    char *key;
+    char *value;
+} tc_base_setting;
+
+/* The base settings of method_id as a JSON object's text (g_free). */
+char *tc_base_settings_json(tc_context *ctx, const char *method_id);
 
 struct tc_report {
     GString *failures;
@@ -40,6 +51,8 @@ struct tc_report {
 
 /* ---- the context's test host (libtender-testhost) ------------------------ */
 
+/* Forget every setting and recorded read, then give back the base settings
+ * (tc_context_set_base_setting), which are not recorded as reads. */
 void tc_settings_clear(tc_context *ctx);
 void tc_settings_set_string(tc_context *ctx, const char *key, const char *value);
 void tc_settings_set_int(tc_context *ctx, const char *key, gint64 value);
@@ -142,8 +155,8 @@ const char *tc_result_field_with(const tender_result *res, const char *value);
 /* ---- real hosts ---------------------------------------------------------- */
 
 /* A libtender host that loads only this plugin, enables only method m with
- * no limits, the given settings JSON object text (NULL: {}), on the kit's
- * fixed clock. ledger: ":memory:" or a path. NULL with *error on failure. */
+ * no limits and the context's base settings for m, on the kit's fixed
+ * clock. ledger: ":memory:" or a path. NULL with *error on failure. */
 TenderHost *tc_host_new(tc_context *ctx, const tender_method *m, const char *ledger,
                         GError **error);
 /* The kit's private temporary directory (created on first use). */

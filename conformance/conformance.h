@@ -51,6 +51,17 @@ const tc_case *tc_case_find(const char *name);
  * memory. method_id, when not NULL, limits the method cases to that method. */
 tc_context *tc_context_new(const char *path, const char *method_id);
 void tc_context_free(tc_context *ctx);
+/* A setting every instance of method method_id gets, as an operator's config
+ * would give it: a plugin that needs credentials or an endpoint (a gateway
+ * client: a secret key, the sandbox's URL) is created with these wherever a
+ * case says "an empty config", in the test host and in the flow cases' real
+ * hosts. value is text: the test host answers a string read with it, and an
+ * integer or boolean read when it reads as one; the real hosts get it as a
+ * JSON string. Call before running cases; later calls add or replace. The
+ * runner's --setting METHOD.KEY=VALUE. */
+void tc_context_set_base_setting(tc_context *ctx, const char *method_id, const char *key,
+                                 const char *value);
+
 /* The reason the plugin could not be loaded, or NULL when it loaded. */
 const char *tc_context_load_error(const tc_context *ctx);
 /* The plugin's file path as given. */

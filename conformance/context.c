@@ -15,6 +15,79 @@
 void tc_settings_clear(tc_context *ctx)
 {
     tender_test_host_clear_settings(ctx->host);
+    /* The test host's settings are not per method; a plugin's methods
+     * share what was given for any of them. */
+    for (guint i = 0; ctx->base_settings && i < ctx->base_settings->len; i++) {
+        const tc_base_setting *b = g_ptr_array_index(ctx->base_settings, i);
+        tender_test_host_set_setting(ctx->host, b->key, b->value);
+    }
+}
+
+static void base_setting_free(gpointer data)
+{
+    tc_base_setting *b = data;
+    g_free(b->method_id);
+    g_free(b->key);
+    g_free(b->value);
+    g_free(b);
+}
+
+void tc_context_set_base_setting(tc_context *ctx, const char *method_id, const char *key,
+                                 const char *value)
+{
+    if (ctx == NULL || method_id == NULL || key == NULL || value == NULL)
+        return;
+    if (ctx->base_settings == NULL)
+        ctx->base_settings = g_ptr_array_new_with_free_func(base_setting_free);
+    for (guint i = 0; i < ctx->base_settings->len; i++) {
+        tc_base_setting *b = g_ptr_array_index(ctx->base_settings, i);
+        if (strcmp(b->method_id, method_id) == 0 && strcmp(b->key, key) == 0) {
+            g_free(b->value);
+            b->value = g_strdup(value);
+            tc_settings_clear(ctx);
+            return;
+        }
+    }
+    tc_base_setting *b = g_new0(tc_base_setting, 1);
+    b->method_id = g_strdup(method_id);
+    b->key = g_strdup(key);
+    b->value = g_strdup(value);
+    g_ptr_array_add(ctx->base_settings, b);
+    tc_settings_clear(ctx);
+}
+
+/* JSON string escaping of text (quotes, backslash, control characters). */
+static void append_json_string(GString *out, const char *text)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_printf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            g_string_append_printf(out, "\\u%04x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    g_string_append_c(out, '"');
+}
+
+char *tc_base_settings_json(tc_context *ctx, const char *method_id)
+{
+    GString *out = g_string_new("{");
+    gboolean first = TRUE;
+    for (guint i = 0; ctx->base_settings && i < ctx->base_settings->len; i++) {
+        const tc_base_setting *b = g_ptr_array_index(ctx->base_settings, i);
+        if (strcmp(b->method_id, method_id) != 0)
+            continue;
+        if (!first)
+            g_string_append(out, ", ");
+        first = FALSE;
+        append_json_string(out, b->key);
+        g_string_append(out, ": ");
+        append_json_string(out, b->value);
+    }
+    g_string_append_c(out, '}');
+    return g_string_free(out, FALSE);
 }
 
 void tc_settings_set_string(tc_context *ctx, const char *key, const char *value)
@@ -87,6 +160,8 @@ void tc_context_free(tc_context *ctx)
     g_free(ctx->path);
     g_free(ctx->method_filter);
     g_free(ctx->load_error);
+    if (ctx->base_settings)
+        g_ptr_array_unref(ctx->base_settings);
     g_free(ctx);
 }
 

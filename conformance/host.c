@@ -1,5 +1,6 @@
 /* Real libtender hosts for the flow cases: the plugin alone in a private
- * directory, one method enabled with no limits, a fixed clock. */
+ * directory, one method enabled with no limits and the base settings, a
+ * fixed clock. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,10 +45,13 @@ TenderHost *tc_host_new(tc_context *ctx, const tender_method *m, const char *led
     char *dir = plugin_dir(ctx, error);
     if (dir == NULL)
         return NULL;
-    /* Method ids are [a-z0-9_] (the loader refuses others), safe in JSON. */
+    /* Method ids are [a-z0-9_] (the loader refuses others), safe in JSON.
+     * The settings are the base ones (tc_context_set_base_setting). */
+    char *settings = tc_base_settings_json(ctx, m->id);
     char *config = g_strdup_printf("{\"methods\": {\"%s\": {\"enabled\": true, "
-                                   "\"settings\": {}}}}",
-                                   m->id);
+                                   "\"settings\": %s}}}",
+                                   m->id, settings);
+    g_free(settings);
     TenderHostOptions *options = tender_host_options_new();
     tender_host_options_add_plugin_dir(options, dir);
     tender_host_options_set_config_data(options, config);

@@ -1,6 +1,7 @@
 /* tender-conformance: run the conformance kit's cases on one plugin .so.
  *
  *   tender-conformance PLUGIN.so [--json] [--case NAME]... [--method ID]
+ *                      [--setting METHOD.KEY=VALUE]...
  *   tender-conformance --list
  *
  * Exit status: 0 when every case passed (or did not apply), 1 when one
@@ -142,7 +143,7 @@ static int list_cases(gboolean json)
 int main(int argc, char **argv)
 {
     gboolean json = FALSE, list = FALSE, no_fork = FALSE;
-    char **only = NULL;
+    char **only = NULL, **settings = NULL;
     char *method = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL},
@@ -151,6 +152,10 @@ int main(int argc, char **argv)
         {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Check only this method of the plugin",
          "ID"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the cases and exit", NULL},
+        {"setting", 0, 0, G_OPTION_ARG_STRING_ARRAY, &settings,
+         "A setting the method gets wherever a case uses an empty config, as the operator's "
+         "config would give it (credentials, endpoint; repeatable)",
+         "METHOD.KEY=VALUE"},
         {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
          "Run the cases in this process (a crash then ends the run)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -171,6 +176,7 @@ int main(int argc, char **argv)
     if (list) {
         g_option_context_free(oc);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return list_cases(json);
     }
@@ -180,6 +186,7 @@ int main(int argc, char **argv)
         g_free(help);
         g_option_context_free(oc);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return EXIT_USAGE;
     }
@@ -195,6 +202,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "tender-conformance: no case named \"%s\" (see --list)\n", *p);
                 g_ptr_array_unref(run);
                 g_strfreev(only);
+                g_strfreev(settings);
                 g_free(method);
                 return EXIT_USAGE;
             }
@@ -210,11 +218,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "tender-conformance: %s is not a file\n", path);
         g_ptr_array_unref(run);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return EXIT_USAGE;
     }
 
     tc_context *ctx = tc_context_new(path, method);
+    for (char **p = settings; p != NULL && *p != NULL; p++) {
+        const char *dot = strchr(*p, '.');
+        const char *eq = dot ? strchr(dot, '=') : NULL;
+        if (dot == NULL || eq == NULL || dot == *p || eq == dot + 1) {
+            fprintf(stderr, "tender-conformance: --setting wants METHOD.KEY=VALUE, not \"%s\"\n",
+                    *p);
+            tc_context_free(ctx);
+            g_ptr_array_unref(run);
+            g_strfreev(only);
+            g_strfreev(settings);
+            g_free(method);
+            return EXIT_USAGE;
+        }
+        char *method_id = g_strndup(*p, (gsize)(dot - *p));
+        char *key = g_strndup(dot + 1, (gsize)(eq - dot - 1));
+        tc_context_set_base_setting(ctx, method_id, key, eq + 1);
+        g_free(method_id);
+        g_free(key);
+    }
+    g_strfreev(settings);
     int counts[3] = {0, 0, 0};
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);

@@ -31,6 +31,7 @@ struct TenderTestHost {
     gboolean capture_logs;
     gint64 now_ms;         /* read with atomics: plugins may read it from any thread */
     guint64 random_counter;
+    guint http_requests;   /* read and written with atomics */
 };
 
 struct TenderTestPlugin {
@@ -176,9 +177,11 @@ static void setting_free(gpointer p)
 static uint32_t testhost_http(const tender_host_services *self, const char *method_id,
                               const tender_http_request *req, tender_http_response *res)
 {
-    (void)self;
     (void)method_id;
     (void)req;
+    TenderTestHost *host = host_of(self);
+    if (host != NULL)
+        g_atomic_int_inc(&host->http_requests);
     if (res != NULL && TENDER_HAS_FIELD(res, tender_http_response, message)) {
         res->outcome = TENDER_HTTP_NOT_SENT;
         g_strlcpy(res->message, "request not sent: the test host has no network",
@@ -494,4 +497,9 @@ gboolean tender_test_sandbox_notification(const tender_method *method, void *ins
         return FALSE;
     fn(instance, req, event, res);
     return TRUE;
+}
+
+guint tender_test_host_http_requests(TenderTestHost *host)
+{
+    return host != NULL ? (guint)g_atomic_int_get(&host->http_requests) : 0;
 }

@@ -32,17 +32,27 @@
 #include "ledger-check.h"
 #include "stress-util.h"
 
+extern "C" {
+#include "sandbox-process.h"
+}
+
 namespace {
 
 // No velocity rules (they would refuse a busy account), a daily limit far
 // above what a run spends (so the counters are maintained), short
 // deadlines.
-const char crash_config[] = R"({
+// The card method's gateway is a tender-sandbox shared by the whole run
+// (every child process gets its settings through the config file).
+std::string crash_config()
+{
+    return R"({
   "exchange": {"base": "USD", "rates": {}},
   "methods": {"card": {
     "limits": [{"window": "day", "currency": "USD", "max": "100000000.00"}],
-    "deadline_ms": 2000, "retries": {"max": 0, "backoff_ms": 10}}}
+    "deadline_ms": 2000, "retries": {"max": 0, "backoff_ms": 10},
+    "settings": )" + stress::card_sandbox_settings() + R"(}}
 })";
+}
 
 // How far a card payment has gone; a later rank never goes back.
 int progress(const std::string &status)
@@ -179,7 +189,7 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
     std::cout << "seed " << seed << " (TENDER_STRESS_SEED), " << rounds << " rounds\n";
     std::string dir = stress::make_temp_dir("tender-stress-crash");
     std::string ledger_path = dir + "/ledger.db", config = dir + "/config.json";
-    stress::write_file(config, crash_config);
+    stress::write_file(config, crash_config());
 
     // Create the ledger first (ConcurrentFirstOpen tests the race apart).
     {
@@ -303,7 +313,7 @@ TEST(StressCrash, ConcurrentFirstOpen)
         for (int c = 0; c < 4; c++) {
             outs.push_back(dir + "/open-" + std::to_string(trial) + "-" + std::to_string(c));
             std::string config = dir + "/config.json";
-            stress::write_file(config, crash_config);
+            stress::write_file(config, crash_config());
             pids.push_back(spawn_child(ledger, config, outs.back(), "o-c" + std::to_string(c),
                                        1, ""));
         }
