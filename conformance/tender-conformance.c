@@ -1,7 +1,7 @@
 /* tender-conformance: run the conformance kit's cases on one plugin .so.
  *
  *   tender-conformance PLUGIN.so [--json] [--case NAME]... [--method ID]
- *                      [--setting METHOD.KEY=VALUE]...
+ *                      [--setting METHOD.KEY=VALUE]... [--sandbox PATH | --no-sandbox]
  *   tender-conformance --list
  *
  * Exit status: 0 when every case passed (or did not apply), 1 when one
@@ -20,6 +20,7 @@
 #include <json-glib/json-glib.h>
 
 #include "conformance.h"
+#include "runner-sandbox.h"
 
 #define EXIT_USAGE 64
 
@@ -142,9 +143,9 @@ static int list_cases(gboolean json)
 
 int main(int argc, char **argv)
 {
-    gboolean json = FALSE, list = FALSE, no_fork = FALSE;
+    gboolean json = FALSE, list = FALSE, no_fork = FALSE, no_sandbox = FALSE;
     char **only = NULL, **settings = NULL;
-    char *method = NULL;
+    char *method = NULL, *sandbox_program = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL},
         {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only this case (repeatable)",
@@ -156,6 +157,12 @@ int main(int argc, char **argv)
          "A setting the method gets wherever a case uses an empty config, as the operator's "
          "config would give it (credentials, endpoint; repeatable)",
          "METHOD.KEY=VALUE"},
+        {"sandbox", 0, 0, G_OPTION_ARG_FILENAME, &sandbox_program,
+         "Without --setting, the tender-sandbox whose settings the providers' clients get "
+         "(default: $TENDER_SANDBOX, next to this program, in the build tree, or on PATH)",
+         "PATH"},
+        {"no-sandbox", 0, 0, G_OPTION_ARG_NONE, &no_sandbox,
+         "Start no tender-sandbox: every method gets an empty config", NULL},
         {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
          "Run the cases in this process (a crash then ends the run)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -243,6 +250,22 @@ int main(int argc, char **argv)
         g_free(method_id);
         g_free(key);
     }
+    /* A gateway client cannot even be created without its provider's
+     * settings: with none given, a tender-sandbox stands in for the
+     * providers it serves, as in the project's own tests. */
+    RunnerSandbox *sandbox = NULL;
+    if (settings == NULL && !no_sandbox && tc_context_load_error(ctx) == NULL) {
+        char *program = runner_sandbox_find(sandbox_program, argv[0]);
+        char why[512] = "";
+        if (program != NULL)
+            sandbox = runner_sandbox_start(program, why, sizeof why);
+        if (sandbox != NULL)
+            runner_sandbox_apply(sandbox, ctx);
+        else if (program != NULL)
+            fprintf(stderr, "tender-conformance: no sandbox: %s\n", why);
+        g_free(program);
+    }
+    g_free(sandbox_program);
     g_strfreev(settings);
     int counts[3] = {0, 0, 0};
     JsonBuilder *b = json_builder_new();
@@ -305,6 +328,7 @@ int main(int argc, char **argv)
     }
     g_object_unref(b);
     tc_context_free(ctx);
+    runner_sandbox_stop(sandbox);
     g_ptr_array_unref(run);
     g_strfreev(only);
     g_free(method);
