@@ -51,8 +51,7 @@ static card_form *intent_form(const tender_request *req, const card_input *in, i
     if (req->flags & TENDER_REQUEST_STEP_UP)
         card_form_add(form, "payment_method_options[card][request_three_d_secure]", "challenge");
     if (!capture_now)
-        card_form_add(form, "payment_method_options[card][request_multicapture]",
-                      "if_available");
+        card_form_add(form, "payment_method_options[card][request_multicapture]", "if_available");
     const char *return_url = tender_request_param(req, "return_url");
     if (return_url && *return_url)
         card_form_add(form, "return_url", return_url);

@@ -40,8 +40,7 @@ static const card_gateway_code codes[] = {
     {"try_again_later", TENDER_DECLINE_PROCESSOR_UNAVAILABLE, "try again later"},
     {"reenter_transaction", TENDER_DECLINE_PROCESSOR_UNAVAILABLE, "re-enter the transaction"},
     {"processing_error", TENDER_DECLINE_PROCESSING_ERROR, "processing error"},
-    {"authentication_required", TENDER_DECLINE_AUTHENTICATION_REQUIRED,
-     "authentication required"},
+    {"authentication_required", TENDER_DECLINE_AUTHENTICATION_REQUIRED, "authentication required"},
     {"payment_intent_authentication_failure", TENDER_DECLINE_AUTHENTICATION_FAILED,
      "3-D Secure authentication failed"},
     /* Request problems the gateway reports as invalid_request_error. */

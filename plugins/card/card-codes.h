@@ -8,9 +8,9 @@
 #include <tender/plugin.h>
 
 typedef struct {
-    const char *raw;          /* "generic_decline", "insufficient_funds", … */
+    const char *raw; /* "generic_decline", "insufficient_funds", … */
     tender_decline_code code;
-    const char *text;         /* the code's meaning, for operators */
+    const char *text; /* the code's meaning, for operators */
 } card_gateway_code;
 
 /* The entry for raw, or NULL when the gateway's code is not in the table. */

@@ -41,16 +41,16 @@ static int key_shaped(const char *key)
 static int read_endpoint(card_config *config, char *error, size_t error_size)
 {
     char why[200] = "";
-    int rc = tender_setting_string(config->host, config->method_id, "endpoint",
-                                   CARD_DEFAULT_ENDPOINT, config->endpoint,
-                                   sizeof config->endpoint, why, sizeof why);
+    int rc =
+        tender_setting_string(config->host, config->method_id, "endpoint", CARD_DEFAULT_ENDPOINT,
+                              config->endpoint, sizeof config->endpoint, why, sizeof why);
     if (rc < 0) {
         tender_format_string(error, error_size, "card: %s", why);
         return -1;
     }
     size_t len = strlen(config->endpoint);
-    if (len == 0 || (!has_prefix(config->endpoint, "https://") &&
-                     !has_prefix(config->endpoint, "http://")))
+    if (len == 0 ||
+        (!has_prefix(config->endpoint, "https://") && !has_prefix(config->endpoint, "http://")))
         return fail(error, error_size,
                     "card: setting \"endpoint\" must be an http(s) URL, e.g. "
                     "\"" CARD_DEFAULT_ENDPOINT "\"");
@@ -60,8 +60,8 @@ static int read_endpoint(card_config *config, char *error, size_t error_size)
     return 0;
 }
 
-int card_config_read(const tender_host_services *host, const char *method_id,
-                     card_config *config, char *error, size_t error_size)
+int card_config_read(const tender_host_services *host, const char *method_id, card_config *config,
+                     char *error, size_t error_size)
 {
     memset(config, 0, sizeof *config);
     config->host = host;
@@ -79,11 +79,9 @@ int card_config_read(const tender_host_services *host, const char *method_id,
     config->unionpay_luhn_exempt = exempt;
 
     char mode[16];
-    if (tender_setting_string(host, method_id, "mode", "sandbox", mode, sizeof mode, NULL, 0) <
-            0 ||
+    if (tender_setting_string(host, method_id, "mode", "sandbox", mode, sizeof mode, NULL, 0) < 0 ||
         (strcmp(mode, "sandbox") != 0 && strcmp(mode, "live") != 0))
-        return fail(error, error_size,
-                    "card: setting \"mode\" must be \"sandbox\" or \"live\"");
+        return fail(error, error_size, "card: setting \"mode\" must be \"sandbox\" or \"live\"");
     config->live = strcmp(mode, "live") == 0;
 
     if (read_endpoint(config, error, error_size) != 0)

@@ -39,7 +39,7 @@ typedef struct {
  * "secret_key", "webhook_secret", "unionpay_luhn_exempt";
  * docs/methods/card.md). Returns 0, or -1 with a message naming the
  * setting (never its secret value) in error. */
-int card_config_read(const tender_host_services *host, const char *method_id,
-                     card_config *config, char *error, size_t error_size);
+int card_config_read(const tender_host_services *host, const char *method_id, card_config *config,
+                     char *error, size_t error_size);
 
 #endif

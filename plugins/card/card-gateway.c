@@ -130,8 +130,7 @@ void card_gateway_call(const card_config *config, const char *method, const char
     headers[n++] = (tender_http_header){"Authorization", authorization};
     headers[n++] = (tender_http_header){"Accept", "application/json"};
     if (post) {
-        headers[n++] =
-            (tender_http_header){"Content-Type", "application/x-www-form-urlencoded"};
+        headers[n++] = (tender_http_header){"Content-Type", "application/x-www-form-urlencoded"};
         if (idempotency_key && *idempotency_key)
             headers[n++] = (tender_http_header){"Idempotency-Key", idempotency_key};
     }
@@ -156,8 +155,7 @@ void card_gateway_call(const card_config *config, const char *method, const char
         break;
     case TENDER_HTTP_NOT_SENT:
         reply->kind = CARD_REPLY_NOT_SENT;
-        tender_format_string(reply->message, sizeof reply->message, "not sent: %s",
-                             res.message);
+        tender_format_string(reply->message, sizeof reply->message, "not sent: %s", res.message);
         break;
     default:
         /* Anything the host does not call an answer or NOT_SENT may have

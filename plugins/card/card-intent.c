@@ -32,8 +32,8 @@ int card_intent_read(JsonObject *object, card_intent *intent)
 
     /* latest_charge is an id, or the charge itself with expand[]. */
     JsonObject *charge = card_json_object(object, "latest_charge");
-    intent->charge_id = charge ? card_json_string(charge, "id")
-                               : card_json_string(object, "latest_charge");
+    intent->charge_id =
+        charge ? card_json_string(charge, "id") : card_json_string(object, "latest_charge");
     if (charge) {
         intent->amount_refunded = card_json_int(charge, "amount_refunded", 0);
         JsonObject *card =
@@ -42,8 +42,7 @@ int card_intent_read(JsonObject *object, card_intent *intent)
         intent->last4 = card_json_string(card, "last4");
         intent->three_ds_result =
             card_json_string(card_json_object(card, "three_d_secure"), "result");
-        intent->multicapture =
-            card_json_string(card_json_object(card, "multicapture"), "status");
+        intent->multicapture = card_json_string(card_json_object(card, "multicapture"), "status");
     }
     return 1;
 }
@@ -81,8 +80,8 @@ char card_three_ds_letter(const char *result)
         const char *result;
         char letter;
     } letters[] = {
-        {"authenticated", 'Y'},   {"attempt_acknowledged", 'A'}, {"exempted", 'A'},
-        {"not_supported", 'U'},   {"processing_error", 'U'},     {"failed", 'N'},
+        {"authenticated", 'Y'}, {"attempt_acknowledged", 'A'}, {"exempted", 'A'},
+        {"not_supported", 'U'}, {"processing_error", 'U'},     {"failed", 'N'},
         {"rejected", 'R'},
     };
     for (size_t i = 0; result && i < TENDER_N_ELEMENTS(letters); i++)
@@ -127,8 +126,8 @@ static void decline_from_error(const card_config *config, tender_result *res, ca
     const char *code = card_json_string(error, "code");
     const char *decline_code = card_json_string(error, "decline_code");
     const char *raw = decline_code ? decline_code : (code ? code : "card_declined");
-    tender_decline_code decline = card_gateway_decline(
-        decline_code, card_gateway_decline(code, TENDER_DECLINE_DO_NOT_HONOR));
+    tender_decline_code decline =
+        card_gateway_decline(decline_code, card_gateway_decline(code, TENDER_DECLINE_DO_NOT_HONOR));
     const card_gateway_code *known = card_gateway_code_lookup(raw);
     st->status = CARD_STATUS_DECLINED;
     st->decline_code = decline;
@@ -138,11 +137,11 @@ static void decline_from_error(const card_config *config, tender_result *res, ca
     /* The gateway's message is written for developers and never carries
      * the card number; the raw code is what operators search for. */
     const char *text = card_json_string(error, "message");
-    tender_result_decline(res, decline, raw, "gateway declined: %s%s%s",
-                          known ? known->text : raw, text ? " — " : "", text ? text : "");
+    tender_result_decline(res, decline, raw, "gateway declined: %s%s%s", known ? known->text : raw,
+                          text ? " — " : "", text ? text : "");
     tender_log(config->host, TENDER_LOG_INFO, config->method_id,
-               "%s %s…%s declined by the gateway: %s (HTTP %d)",
-               st->brand[0] ? st->brand : "card", st->first6, st->last4, raw, http_status);
+               "%s %s…%s declined by the gateway: %s (HTTP %d)", st->brand[0] ? st->brand : "card",
+               st->first6, st->last4, raw, http_status);
 }
 
 static void report_action(const card_config *config, tender_result *res, card_state *st,
@@ -162,8 +161,8 @@ static void report_action(const card_config *config, tender_result *res, card_st
     TENDER_SET(res, raw_code, "requires_action");
     TENDER_SET(res, message, "3-D Secure challenge: the cardholder must authenticate");
     tender_log(config->host, TENDER_LOG_INFO, config->method_id,
-               "%s %s %s…%s: 3-D Secure challenge (%s)", st->op, st->brand, st->first6,
-               st->last4, intent->id);
+               "%s %s %s…%s: 3-D Secure challenge (%s)", st->op, st->brand, st->first6, st->last4,
+               intent->id);
 }
 
 /* requires_capture and succeeded: the money is held or taken. */
@@ -199,8 +198,8 @@ static void report_approved(const card_config *config, tender_result *res, card_
 
 static void report_canceled(tender_result *res, card_state *st, const card_intent *intent)
 {
-    int lapsed = intent->cancellation_reason &&
-                 strcmp(intent->cancellation_reason, "automatic") == 0;
+    int lapsed =
+        intent->cancellation_reason && strcmp(intent->cancellation_reason, "automatic") == 0;
     if (st->captured > 0) {
         /* The rest of a partly captured authorization was released: the
          * payment stays captured for what it took. */
@@ -218,9 +217,8 @@ static void report_canceled(tender_result *res, card_state *st, const card_inten
     res->amount = st->authorized;
 }
 
-void card_report_intent(const card_config *config, const tender_request *req,
-                        tender_result *res, card_state *st, const card_intent *intent,
-                        card_report_mode mode)
+void card_report_intent(const card_config *config, const tender_request *req, tender_result *res,
+                        card_state *st, const card_intent *intent, card_report_mode mode)
 {
     int64_t now_ms = tender_now_ms(config->host);
     update_state(req, st, intent);
@@ -258,9 +256,8 @@ void card_report_intent(const card_config *config, const tender_request *req,
     card_result_state(res, st);
 }
 
-void card_report_failure(const card_config *config, const tender_request *req,
-                         tender_result *res, card_state *st, const card_reply *reply,
-                         const char *what)
+void card_report_failure(const card_config *config, const tender_request *req, tender_result *res,
+                         card_state *st, const card_reply *reply, const char *what)
 {
     card_result_display(res, st);
     if (reply->kind == CARD_REPLY_NOT_SENT) {
@@ -326,14 +323,14 @@ void card_report_failure(const card_config *config, const tender_request *req,
         return;
     }
     /* 400 and 404: the gateway refused the request itself; nothing moved. */
-    const char *raw = code ? code : (reply->status == 404 ? "resource_missing"
-                                                          : "invalid_request_error");
+    const char *raw =
+        code ? code : (reply->status == 404 ? "resource_missing" : "invalid_request_error");
     tender_decline_code decline = card_gateway_decline(raw, TENDER_DECLINE_INVALID_REQUEST);
     const char *text = card_json_string(error, "message");
     tender_result_decline(res, decline, raw, "%s refused by the gateway: %s", what,
                           text ? text : raw);
-    tender_log(config->host, TENDER_LOG_INFO, config->method_id, "%s refused: %s (HTTP %d)",
-               what, raw, reply->status);
+    tender_log(config->host, TENDER_LOG_INFO, config->method_id, "%s refused: %s (HTTP %d)", what,
+               raw, reply->status);
     if (st->status == CARD_STATUS_NONE) {
         st->status = CARD_STATUS_DECLINED;
         st->decline_code = decline;

@@ -26,7 +26,7 @@ typedef struct {
     int64_t amount;
     int64_t amount_capturable;
     int64_t amount_received;
-    int64_t amount_refunded;  /* from the expanded charge; 0 otherwise */
+    int64_t amount_refunded; /* from the expanded charge; 0 otherwise */
     /* From the expanded charge's payment_method_details.card. */
     const char *brand;
     const char *last4;
@@ -54,18 +54,16 @@ int64_t card_amount_from_gateway(const tender_request *req, int64_t amount);
 typedef enum { CARD_REPORT_START, CARD_REPORT_SETTLE } card_report_mode;
 
 /* Fill res (and st, then res->plugin_state) from intent. */
-void card_report_intent(const card_config *config, const tender_request *req,
-                        tender_result *res, card_state *st, const card_intent *intent,
-                        card_report_mode mode);
+void card_report_intent(const card_config *config, const tender_request *req, tender_result *res,
+                        card_state *st, const card_intent *intent, card_report_mode mode);
 
 /* Fill res from a reply that is not a successful answer: a transport
  * failure (NOT_SENT, UNKNOWN), a gateway error (DECLINED with the gateway's
  * raw code, or UNKNOWN for a 5xx), never a guess. what names the operation
  * for messages. Keeps st (and writes it as plugin_state) so a later sync
  * knows the intent; a card error's embedded intent updates st. */
-void card_report_failure(const card_config *config, const tender_request *req,
-                         tender_result *res, card_state *st, const card_reply *reply,
-                         const char *what);
+void card_report_failure(const card_config *config, const tender_request *req, tender_result *res,
+                         card_state *st, const card_reply *reply, const char *what);
 
 /* The 3-D Secure letter (Y, A, N, U, R) of a charge's three_d_secure.result
  * ("authenticated", …), or 0 when unknown. */

@@ -41,8 +41,8 @@ static int multicapture_available(const card_state *st)
 /* POST form to path and report the intent the gateway answers with. The
  * operation's own amount (captured or released now) is res->amount. */
 static void post_and_report(const card_config *config, const tender_request *req,
-                            tender_result *res, card_state *st, const char *path,
-                            card_form *form, const char *what)
+                            tender_result *res, card_state *st, const char *path, card_form *form,
+                            const char *what)
 {
     card_reply reply;
     card_gateway_call(config, "POST", path, form, req->request_id, &reply);
@@ -124,8 +124,8 @@ void card_void(void *instance, const tender_request *req, tender_result *res)
 
 /* The refund object's status: "succeeded" and "pending" count, "failed"
  * and "canceled" do not. */
-static void report_refund(const card_config *config, const tender_request *req,
-                          tender_result *res, card_state *st, JsonObject *refund, int64_t amount)
+static void report_refund(const card_config *config, const tender_request *req, tender_result *res,
+                          card_state *st, JsonObject *refund, int64_t amount)
 {
     const char *id = card_json_string(refund, "id");
     const char *status = card_json_string(refund, "status");
@@ -137,18 +137,19 @@ static void report_refund(const card_config *config, const tender_request *req,
     } else if (strcmp(status, "succeeded") == 0 || strcmp(status, "pending") == 0) {
         st->refunded += refunded > 0 ? refunded : amount;
         st->refunds++;
-        tender_result_outcome(res, strcmp(status, "succeeded") == 0 ? TENDER_OUTCOME_APPROVED
-                                                                   : TENDER_OUTCOME_PENDING,
+        tender_result_outcome(res,
+                              strcmp(status, "succeeded") == 0 ? TENDER_OUTCOME_APPROVED
+                                                               : TENDER_OUTCOME_PENDING,
                               status, "refunded");
         res->amount = refunded > 0 ? refunded : amount;
         TENDER_SET(res, processor_ref, id);
         tender_log(config->host, TENDER_LOG_INFO, config->method_id,
-                   "refund %lld (%s, refund %d, %lld of %lld refunded)", (long long)res->amount,
-                   id, st->refunds, (long long)st->refunded, (long long)st->captured);
+                   "refund %lld (%s, refund %d, %lld of %lld refunded)", (long long)res->amount, id,
+                   st->refunds, (long long)st->refunded, (long long)st->captured);
     } else {
         const char *reason = card_json_string(refund, "failure_reason");
-        tender_result_decline(res, TENDER_DECLINE_PROCESSING_ERROR, status,
-                              "refund %s: %s", status, reason ? reason : "no reason given");
+        tender_result_decline(res, TENDER_DECLINE_PROCESSING_ERROR, status, "refund %s: %s", status,
+                              reason ? reason : "no reason given");
     }
     char extra[TENDER_RESULT_REF_MAX + 16] = "";
     if (id)

@@ -44,8 +44,7 @@ static const char *header(const tender_request *req, const char *name)
 
 /* Verify req's Stripe-Signature against secret at now_ms. Returns NULL when
  * it verifies, else why not. */
-static const char *verify_signature(const char *secret, const tender_request *req,
-                                    int64_t now_ms)
+static const char *verify_signature(const char *secret, const tender_request *req, int64_t now_ms)
 {
     const char *value = header(req, "Stripe-Signature");
     if (value == NULL)
@@ -97,7 +96,7 @@ typedef struct {
     const char *id;
     const char *type;
     JsonObject *object;
-    const char *intent_id; /* the PaymentIntent the object is or belongs to */
+    const char *intent_id;  /* the PaymentIntent the object is or belongs to */
     const char *payment_id; /* metadata.tender_payment_id */
 } card_event;
 
@@ -139,8 +138,8 @@ static void event_clear(card_event *ev)
 }
 
 /* Verify and parse, or finish res as rejected. */
-static int verified_event(const card_config *config, const tender_request *req,
-                          tender_result *res, card_event *ev)
+static int verified_event(const card_config *config, const tender_request *req, tender_result *res,
+                          card_event *ev)
 {
     if (config->webhook_secret[0] == '\0') {
         reject(res, "setting \"webhook_secret\" is not set, so no event can be verified");
@@ -172,8 +171,7 @@ void card_identify_notification(void *instance, const tender_request *req, tende
     } else {
         /* Genuine, but about nothing Tender made: the gateway gets its 2xx
          * and stops; nothing is applied. */
-        TENDER_SETF(res, message, "verified event %s (%s) names no Tender payment", ev.id,
-                    ev.type);
+        TENDER_SETF(res, message, "verified event %s (%s) names no Tender payment", ev.id, ev.type);
     }
     reply(res, 200);
     event_clear(&ev);

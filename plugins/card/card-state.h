@@ -15,7 +15,7 @@ typedef enum {
     CARD_STATUS_AUTHORIZED,      /* approved; captured/refunded say how far it went */
     CARD_STATUS_VOIDED,          /* canceled by the merchant or lapsed */
     CARD_STATUS_DECLINED,
-    CARD_STATUS_SENT             /* sent; the answer was lost (outcome unknown) */
+    CARD_STATUS_SENT /* sent; the answer was lost (outcome unknown) */
 } card_status;
 
 typedef struct {

@@ -21,7 +21,8 @@ extern "C" {
 #include "sandbox-process.h"
 }
 
-namespace {
+namespace
+{
 
 std::string config_with_card_settings(const std::string &settings)
 {
@@ -79,8 +80,9 @@ Exchange http(const std::string &method, const std::string &url, const std::stri
 // The merchant's webhook receiver: a loopback libsoup server in its own
 // thread that hands each delivery to tender_host_notify and answers with the
 // host's reply, as tenderd will.
-class WebhookReceiver {
-public:
+class WebhookReceiver
+{
+  public:
     WebhookReceiver()
     {
         g_mutex_init(&lock_);
@@ -124,7 +126,10 @@ public:
         g_mutex_clear(&lock_);
     }
 
-    const std::string &base() const { return base_; }
+    const std::string &base() const
+    {
+        return base_;
+    }
     // Hand deliveries to host (nullptr: answer 503). Returns once no
     // delivery is using the previous host, so it may be freed.
     void attach(TenderHost *host)
@@ -133,10 +138,16 @@ public:
         host_ = host;
         g_mutex_unlock(&lock_);
     }
-    int accepted() const { return accepted_.load(); }
-    int rejected() const { return rejected_.load(); }
+    int accepted() const
+    {
+        return accepted_.load();
+    }
+    int rejected() const
+    {
+        return rejected_.load();
+    }
 
-private:
+  private:
     static gpointer run(gpointer data)
     {
         auto *self = (WebhookReceiver *)data;
@@ -186,8 +197,8 @@ private:
             return;
         }
         soup_server_message_set_status(msg, reply->status, nullptr);
-        const char *type = reply->content_type && *reply->content_type ? reply->content_type
-                                                                       : "text/plain";
+        const char *type =
+            reply->content_type && *reply->content_type ? reply->content_type : "text/plain";
         const char *rbody = reply->body ? reply->body : "";
         soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, rbody, strlen(rbody));
         tender_notify_reply_free(reply);
@@ -204,8 +215,9 @@ private:
     std::atomic<int> rejected_{0};
 };
 
-class CardSandbox : public ::testing::Test {
-protected:
+class CardSandbox : public ::testing::Test
+{
+  protected:
     void SetUp() override
     {
         std::string webhook_base = receiver.base();
@@ -346,8 +358,8 @@ protected:
         Exchange page = http("GET", url);
         EXPECT_EQ(page.status, 200) << url;
         EXPECT_NE(page.body.find("one-time-code"), std::string::npos) << page.body;
-        Exchange posted = http("POST", url, "application/x-www-form-urlencoded",
-                               std::string("code=") + code);
+        Exchange posted =
+            http("POST", url, "application/x-www-form-urlencoded", std::string("code=") + code);
         EXPECT_TRUE(posted.status == 303 || posted.status == 200) << posted.status;
     }
 
@@ -395,7 +407,8 @@ TEST_F(CardSandbox, EveryTestCardAsDocumented)
     for (const auto &c : cases) {
         TenderPayment *p = pay(c.number);
         ASSERT_NE(p, nullptr) << c.number;
-        EXPECT_EQ(p->status, c.status) << c.number << ": " << (p->decline_message ? p->decline_message : "");
+        EXPECT_EQ(p->status, c.status)
+            << c.number << ": " << (p->decline_message ? p->decline_message : "");
         EXPECT_EQ(p->decline_code, (guint32)c.decline) << c.number;
         if (c.status == TENDER_STATUS_AUTHORIZED) {
             EXPECT_EQ(std::strncmp(p->processor_ref, "pi_", 3), 0) << p->processor_ref;
