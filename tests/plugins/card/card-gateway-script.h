@@ -16,26 +16,22 @@
 
 struct ScriptedRequest {
     std::string method;
-    std::string path;                           // without the query
-    std::string query;                          // "" when none
+    std::string path;  // without the query
+    std::string query; // "" when none
     std::map<std::string, std::string> headers; // names lower-cased
     std::string body;
     std::map<std::string, std::string> form; // the body, decoded
 };
 
-class ScriptedGateway
-{
-  public:
+class ScriptedGateway {
+public:
     ScriptedGateway();
     ~ScriptedGateway();
     ScriptedGateway(const ScriptedGateway &) = delete;
     ScriptedGateway &operator=(const ScriptedGateway &) = delete;
 
     // "http://127.0.0.1:PORT".
-    const std::string &base() const
-    {
-        return base_;
-    }
+    const std::string &base() const { return base_; }
 
     // Queue an answer: status and JSON body (extra headers optional).
     void answer(int status, const std::string &json,
@@ -48,14 +44,15 @@ class ScriptedGateway
     // Answers still queued.
     size_t pending();
 
-  private:
+private:
     struct Answer {
         bool drop = false;
         int status = 200;
         std::string body;
         std::map<std::string, std::string> headers;
     };
-    static void handle(void *server, void *msg, const char *path, GHashTable *query, gpointer self);
+    static void handle(void *server, void *msg, const char *path, GHashTable *query,
+                       gpointer self);
     static gpointer run(gpointer self);
 
     std::mutex lock_;

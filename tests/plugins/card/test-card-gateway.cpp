@@ -17,8 +17,7 @@
 
 #include "card-gateway-script.h"
 
-namespace
-{
+namespace {
 
 // 2026-03-01T10:00:00Z.
 constexpr gint64 kNow = 1772359200000LL;
@@ -41,9 +40,8 @@ std::string config_with_card_settings(const std::string &settings)
 std::string intent(const std::string &id, const std::string &status, gint64 amount,
                    gint64 capturable, gint64 received, const std::string &extra = "")
 {
-    return "{\"id\":\"" + id +
-           "\",\"object\":\"payment_intent\",\"amount\":" + std::to_string(amount) +
-           ",\"amount_capturable\":" + std::to_string(capturable) +
+    return "{\"id\":\"" + id + "\",\"object\":\"payment_intent\",\"amount\":" +
+           std::to_string(amount) + ",\"amount_capturable\":" + std::to_string(capturable) +
            ",\"amount_received\":" + std::to_string(received) +
            ",\"currency\":\"usd\",\"status\":\"" + status + "\",\"created\":1772359200" +
            ",\"metadata\":{}" + (extra.empty() ? "" : "," + extra) + "}";
@@ -54,7 +52,8 @@ std::string card_error(const std::string &code, const std::string &decline_code,
 {
     return "{\"error\":{\"type\":\"card_error\",\"code\":\"" + code + "\"" +
            (decline_code.empty() ? "" : ",\"decline_code\":\"" + decline_code + "\"") +
-           ",\"message\":\"Your card was declined.\",\"payment_intent\":" + embedded_intent + "}}";
+           ",\"message\":\"Your card was declined.\",\"payment_intent\":" + embedded_intent +
+           "}}";
 }
 
 std::string failed_intent(const std::string &id, const std::string &code,
@@ -62,26 +61,21 @@ std::string failed_intent(const std::string &id, const std::string &code,
 {
     return intent(id, "requires_payment_method", 1000, 0, 0,
                   "\"last_payment_error\":{\"type\":\"card_error\",\"code\":\"" + code + "\"" +
-                      (decline_code.empty() ? "" : ",\"decline_code\":\"" + decline_code + "\"") +
+                      (decline_code.empty() ? ""
+                                            : ",\"decline_code\":\"" + decline_code + "\"") +
                       "}");
 }
 
-class CardGateway : public ::testing::Test
-{
-  protected:
-    void SetUp() override
-    {
-        start();
-    }
-    void TearDown() override
-    {
-        stop();
-    }
+class CardGateway : public ::testing::Test {
+protected:
+    void SetUp() override { start(); }
+    void TearDown() override { stop(); }
 
     std::string settings(const std::string &extra = "")
     {
-        return "{\"mode\":\"sandbox\",\"endpoint\":\"" + gw.base() + "/card\",\"secret_key\":\"" +
-               kKey + "\",\"webhook_secret\":\"" + kWebhookSecret + "\"" + extra + "}";
+        return "{\"mode\":\"sandbox\",\"endpoint\":\"" + gw.base() +
+               "/card\",\"secret_key\":\"" + kKey + "\",\"webhook_secret\":\"" +
+               kWebhookSecret + "\"" + extra + "}";
     }
 
     // (Re)start the host; extra_currency is added to the card method's
@@ -89,8 +83,8 @@ class CardGateway : public ::testing::Test
     void start(const std::string &card_settings = "", const std::string &extra_currency = "")
     {
         stop();
-        std::string config =
-            config_with_card_settings(card_settings.empty() ? settings() : card_settings);
+        std::string config = config_with_card_settings(card_settings.empty() ? settings()
+                                                                              : card_settings);
         ASSERT_FALSE(config.empty());
         if (!extra_currency.empty()) {
             size_t at = config.find("\"currencies\": [", config.find("\"card\""));
@@ -296,8 +290,8 @@ TEST_F(CardGateway, CardErrorsAreDeclinesWithTheRawCode)
     int i = 0;
     for (const auto &c : cases) {
         std::string id = "pi_declined_" + std::to_string(i++);
-        gw.answer(402,
-                  card_error(c.code, c.decline_code, failed_intent(id, c.code, c.decline_code)));
+        gw.answer(402, card_error(c.code, c.decline_code,
+                                  failed_intent(id, c.code, c.decline_code)));
         TenderPayment *p = pay("4000000000009995");
         ASSERT_NE(p, nullptr);
         EXPECT_EQ(p->status, TENDER_STATUS_DECLINED) << c.code;
@@ -343,8 +337,8 @@ TEST_F(CardGateway, ServerErrorsLostAnswersAndGarbageAreUnknown)
 TEST_F(CardGateway, UnreachableGatewayIsNotSent)
 {
     // A port nobody listens on: the connection is refused, nothing left.
-    GSocket *socket =
-        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    GSocket *socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                   G_SOCKET_PROTOCOL_TCP, nullptr);
     GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     GSocketAddress *any = g_inet_socket_address_new(loopback, 0);
     ASSERT_TRUE(g_socket_bind(socket, any, FALSE, nullptr));
@@ -371,8 +365,7 @@ TEST_F(CardGateway, ThreeDSecureChallengeIsARedirectThenCompleteRetrieves)
     std::string redirect = gw.base() + "/card/3ds/pi_3ds";
     gw.answer(200, intent("pi_3ds", "requires_action", 1000, 0, 0,
                           "\"next_action\":{\"type\":\"redirect_to_url\",\"redirect_to_url\":{"
-                          "\"url\":\"" +
-                              redirect + "\",\"return_url\":null}}"));
+                          "\"url\":\"" + redirect + "\",\"return_url\":null}}"));
     TenderPayment *p = pay("4000000000003220");
     ASSERT_NE(p, nullptr);
     ASSERT_EQ(p->status, TENDER_STATUS_REQUIRES_ACTION);
@@ -400,8 +393,7 @@ TEST_F(CardGateway, SandboxCompleteSubmitsTheCodeToTheGatewaysPage)
     std::string redirect = gw.base() + "/card/3ds/pi_otp";
     gw.answer(200, intent("pi_otp", "requires_action", 1000, 0, 0,
                           "\"next_action\":{\"type\":\"redirect_to_url\",\"redirect_to_url\":{"
-                          "\"url\":\"" +
-                              redirect + "\"}}"));
+                          "\"url\":\"" + redirect + "\"}}"));
     TenderPayment *p = pay("4000000000003220");
     ASSERT_NE(p, nullptr);
     ASSERT_EQ(p->status, TENDER_STATUS_REQUIRES_ACTION);
@@ -427,8 +419,7 @@ TEST_F(CardGateway, FailedAuthenticationDeclines)
 {
     gw.answer(200, intent("pi_fail", "requires_action", 1000, 0, 0,
                           "\"next_action\":{\"type\":\"redirect_to_url\",\"redirect_to_url\":{"
-                          "\"url\":\"" +
-                              gw.base() + "/card/3ds/pi_fail\"}}"));
+                          "\"url\":\"" + gw.base() + "/card/3ds/pi_fail\"}}"));
     TenderPayment *p = pay("4000008400001629");
     ASSERT_NE(p, nullptr);
     ASSERT_EQ(p->status, TENDER_STATUS_REQUIRES_ACTION);
@@ -446,14 +437,14 @@ TEST_F(CardGateway, StepUpAsksForAChallenge)
     // The default policy steps up above 500 USD.
     gw.answer(200, intent("pi_big", "requires_action", 60000, 0, 0,
                           "\"next_action\":{\"type\":\"redirect_to_url\",\"redirect_to_url\":{"
-                          "\"url\":\"" +
-                              gw.base() + "/card/3ds/pi_big\"}}"));
+                          "\"url\":\"" + gw.base() + "/card/3ds/pi_big\"}}"));
     TenderPayment *p = pay("4242424242424242", "600.00");
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->status, TENDER_STATUS_REQUIRES_ACTION);
     auto seen = gw.requests();
     ASSERT_EQ(seen.size(), 1u);
-    EXPECT_EQ(seen[0].form.at("payment_method_options[card][request_three_d_secure]"), "challenge");
+    EXPECT_EQ(seen[0].form.at("payment_method_options[card][request_three_d_secure]"),
+              "challenge");
 }
 
 TEST_F(CardGateway, PartialCaptureKeepsTheRestThenTheLastCaptureIsFinal)
@@ -570,8 +561,8 @@ TEST_F(CardGateway, SyncReportsLapseAndRefunds)
 {
     TenderPayment *p = authorized();
     ASSERT_NE(p, nullptr);
-    gw.answer(200,
-              intent("pi_auth", "canceled", 1000, 0, 0, "\"cancellation_reason\":\"automatic\""));
+    gw.answer(200, intent("pi_auth", "canceled", 1000, 0, 0,
+                          "\"cancellation_reason\":\"automatic\""));
     TenderPayment *s = sync(p->id);
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(s->status, TENDER_STATUS_EXPIRED);
@@ -581,7 +572,8 @@ TEST_F(CardGateway, SignedWebhookIsAppliedAfterRetrievingTheIntent)
 {
     TenderPayment *p = authorized();
     ASSERT_NE(p, nullptr);
-    std::string object = intent("pi_auth", "succeeded", 1000, 0, 1000, "\"metadata2\":{}");
+    std::string object = intent("pi_auth", "succeeded", 1000, 0, 1000,
+                                "\"metadata2\":{}");
     // The payment's id in the intent's metadata names it.
     std::string meta = std::string("\"metadata\":{\"tender_payment_id\":\"") + p->id + "\"}";
     size_t at = object.find("\"metadata\":{}");
@@ -595,8 +587,8 @@ TEST_F(CardGateway, SignedWebhookIsAppliedAfterRetrievingTheIntent)
     gw.answer(200, intent("pi_auth", "succeeded", 1000, 0, 1000));
     TenderNotifyReply *reply = nullptr;
     GError *error = nullptr;
-    EXPECT_TRUE(
-        tender_host_notify(host, "card", headers, 2, body.c_str(), body.size(), &reply, &error))
+    EXPECT_TRUE(tender_host_notify(host, "card", headers, 2, body.c_str(), body.size(), &reply,
+                                   &error))
         << (error ? error->message : "");
     g_clear_error(&error);
     ASSERT_NE(reply, nullptr);
@@ -618,8 +610,8 @@ TEST_F(CardGateway, SignedWebhookIsAppliedAfterRetrievingTheIntent)
     for (const auto &b : bad) {
         tender_param h[] = {{"Stripe-Signature", b.sig->c_str()}};
         TenderNotifyReply *r = nullptr;
-        EXPECT_FALSE(
-            tender_host_notify(host, "card", h, 1, b.body->c_str(), b.body->size(), &r, &error));
+        EXPECT_FALSE(tender_host_notify(host, "card", h, 1, b.body->c_str(), b.body->size(), &r,
+                                        &error));
         EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_REJECTED))
             << (error ? error->message : "no error");
         g_clear_error(&error);
@@ -730,8 +722,7 @@ TEST_F(CardGateway, StepUpByIssuerCountryAsksForAChallenge)
     // BIN data: 222300 is DE) differs from the buyer's region.
     gw.answer(200, intent("pi_de", "requires_action", 1000, 0, 0,
                           "\"next_action\":{\"type\":\"redirect_to_url\",\"redirect_to_url\":{"
-                          "\"url\":\"" +
-                              gw.base() + "/card/3ds/pi_de\"}}"));
+                          "\"url\":\"" + gw.base() + "/card/3ds/pi_de\"}}"));
     TenderPayment *abroad = pay("2223003122003222", "10.00", FALSE, "US");
     ASSERT_NE(abroad, nullptr);
     EXPECT_EQ(abroad->status, TENDER_STATUS_REQUIRES_ACTION);
@@ -741,7 +732,8 @@ TEST_F(CardGateway, StepUpByIssuerCountryAsksForAChallenge)
     EXPECT_EQ(home->status, TENDER_STATUS_AUTHORIZED);
     auto seen = gw.requests();
     ASSERT_EQ(seen.size(), 2u);
-    EXPECT_EQ(seen[0].form.at("payment_method_options[card][request_three_d_secure]"), "challenge");
+    EXPECT_EQ(seen[0].form.at("payment_method_options[card][request_three_d_secure]"),
+              "challenge");
     EXPECT_EQ(seen[1].form.count("payment_method_options[card][request_three_d_secure]"), 0u);
 }
 
