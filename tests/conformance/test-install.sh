@@ -189,6 +189,17 @@ for _ in $(seq 100); do [ -s "$tmp/sandbox-url.txt" ] && break; sleep 0.1; done
     { kill "$sandbox_pid"; fail "tender-example-host"; }
 kill -TERM "$sandbox_pid"; wait "$sandbox_pid" || true
 
+step "the installed tender-sandbox, started by the installed tender demo"
+[ -x "$root/bin/tender-sandbox" ] || fail "not installed: $prefix/bin/tender-sandbox"
+"$root/bin/tender-sandbox" --help >"$tmp/sandbox-help.txt" || fail "tender-sandbox --help"
+grep -q -- "--config-out" "$tmp/sandbox-help.txt" || fail "tender-sandbox --help lacks --config-out"
+# PATH without the build tree's programs: the demo must find the sandbox
+# beside the installed tender.
+(cd "$tmp" && env -u TENDER_SANDBOX "$root/bin/tender" --plugin-dir "$plugindir" demo \
+    >"$tmp/demo.txt" 2>&1) || { cat "$tmp/demo.txt"; fail "the installed tender demo"; }
+grep -q "against tender-sandbox at http://127.0.0.1:" "$tmp/demo.txt" ||
+    { head -3 "$tmp/demo.txt"; fail "the installed tender demo did not start the installed sandbox"; }
+
 step "tender-plugin-new, built and checked"
 (cd "$tmp" && tender-plugin-new voucher_demo) || fail "tender-plugin-new"
 "${sdk_env[@]}" meson setup "$tmp/voucher_demo/build" "$tmp/voucher_demo" >"$tmp/new-setup.log" 2>&1 ||
