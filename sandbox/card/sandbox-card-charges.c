@@ -127,3 +127,12 @@ JsonObject *card_intent_charge(CardCall *call, JsonObject *intent)
     return id && json_object_has_member(charges, id) ? json_object_get_object_member(charges, id)
                                                      : NULL;
 }
+
+CardAnswer card_charge_retrieve(CardCall *call, const char *id)
+{
+    JsonObject *charges = card_collection(call->state, "charges");
+    if (!json_object_has_member(charges, id))
+        return card_error(SOUP_STATUS_NOT_FOUND, "invalid_request_error", "resource_missing", "id",
+                          "No such charge: '%s'", id);
+    return card_ok(json_object_ref(json_object_get_object_member(charges, id)));
+}

@@ -18,6 +18,11 @@
  * the first, then daily until 72 hours have passed. */
 static const double retry_delays[] = {300, 1500, 5400, 7200, 14400, 28800, 86400, 86400, 28800};
 
+/* How many recent events GET /v1/events can still show: enough for a test
+ * or a reconciliation run, small enough that a --state file saved after
+ * every request stays small. */
+#define EVENTS_KEPT 250
+
 static gboolean accepted_2xx(guint status, const char *body, gsize len)
 {
     (void)body;
@@ -52,6 +57,23 @@ static gboolean endpoint_wants(JsonObject *endpoint, const char *type)
     return FALSE;
 }
 
+/* Keep event for GET /v1/events (the newest EVENTS_KEPT, oldest dropped
+ * first): Stripe's way for a merchant to find events it missed. */
+static void events_keep(CardCall *call, JsonObject *event)
+{
+    JsonObject *events = card_collection(call->state, "events");
+    if (!json_object_has_member(call->state, "event_order"))
+        json_object_set_array_member(call->state, "event_order", json_array_new());
+    JsonArray *order = json_object_get_array_member(call->state, "event_order");
+    const char *id = json_object_get_string_member(event, "id");
+    json_object_set_object_member(events, id, json_object_ref(event));
+    json_array_add_string_element(order, id);
+    while (json_array_get_length(order) > EVENTS_KEPT) {
+        json_object_remove_member(events, json_array_get_string_element(order, 0));
+        json_array_remove_element(order, 0);
+    }
+}
+
 void card_event_emit(CardCall *call, const char *type, JsonObject *object)
 {
     JsonObject *endpoints = card_collection(call->state, "webhook_endpoints");
@@ -63,11 +85,6 @@ void card_event_emit(CardCall *call, const char *type, JsonObject *object)
             g_ptr_array_add(targets, endpoint);
     }
     g_list_free(ids);
-    if (targets->len == 0) {
-        g_ptr_array_free(targets, TRUE);
-        return;
-    }
-
     JsonObject *event = json_object_new();
     char *id = sandbox_new_id("evt_");
     json_object_set_string_member(event, "id", id);
@@ -99,6 +116,7 @@ void card_event_emit(CardCall *call, const char *type, JsonObject *object)
     JsonNode *event_node = json_node_init_object(json_node_alloc(), event);
     char *body = json_to_string(event_node, FALSE);
     json_node_unref(event_node);
+    events_keep(call, event);
     json_object_unref(event);
 
     gint64 t = card_seconds(call->now_ms);
@@ -121,7 +139,8 @@ void card_event_emit(CardCall *call, const char *type, JsonObject *object)
         sandbox_notify(call->sb, &n);
         g_free(signature);
     }
-    sandbox_log("card", "event %s %s to %u endpoint(s)", id, type, targets->len);
+    if (targets->len > 0)
+        sandbox_log("card", "event %s %s to %u endpoint(s)", id, type, targets->len);
     g_ptr_array_free(targets, TRUE);
     g_free(body);
     g_free(id);
@@ -280,4 +299,59 @@ void card_webhook_endpoint_ensure(SandboxServer *sb, const char *url)
     endpoint_new(&call, url, all, "Registered by tender-sandbox --webhook-base");
     sandbox_state_changed(sb);
     sandbox_log("card", "webhook endpoint registered for %s", url);
+}
+
+/* ---- Events --------------------------------------------------------------- */
+
+CardAnswer card_event_retrieve(CardCall *call, const char *id)
+{
+    JsonObject *events = card_collection(call->state, "events");
+    if (!json_object_has_member(events, id))
+        return card_error(SOUP_STATUS_NOT_FOUND, "invalid_request_error", "resource_missing", "id",
+                          "No such event: '%s'", id);
+    return card_ok(json_object_ref(json_object_get_object_member(events, id)));
+}
+
+CardAnswer card_event_list(CardCall *call)
+{
+    const char *type = card_param(call->params, "type");
+    const char *starting_after = card_param(call->params, "starting_after");
+    const char *limit_text = card_param(call->params, "limit");
+    gint64 limit = 10;
+    if (limit_text != NULL) {
+        char *end = NULL;
+        limit = g_ascii_strtoll(limit_text, &end, 10);
+        if (*end != '\0' || limit < 1 || limit > 100)
+            return card_error(SOUP_STATUS_BAD_REQUEST, "invalid_request_error", NULL, "limit",
+                              "Invalid limit: must be an integer between 1 and 100");
+    }
+    JsonObject *events = card_collection(call->state, "events");
+    JsonArray *order = json_object_has_member(call->state, "event_order")
+                           ? json_object_get_array_member(call->state, "event_order")
+                           : NULL;
+    JsonArray *data = json_array_new();
+    gboolean has_more = FALSE;
+    /* Newest first, as Stripe lists. */
+    gboolean skipping = starting_after != NULL;
+    for (gint i = order ? (gint)json_array_get_length(order) - 1 : -1; i >= 0; i--) {
+        const char *id = json_array_get_string_element(order, i);
+        if (skipping) {
+            skipping = strcmp(id, starting_after) != 0;
+            continue;
+        }
+        JsonObject *event = json_object_get_object_member(events, id);
+        if (type != NULL && strcmp(json_object_get_string_member(event, "type"), type) != 0)
+            continue;
+        if ((gint64)json_array_get_length(data) == limit) {
+            has_more = TRUE;
+            break;
+        }
+        json_array_add_object_element(data, json_object_ref(event));
+    }
+    JsonObject *list = json_object_new();
+    json_object_set_string_member(list, "object", "list");
+    json_object_set_array_member(list, "data", data);
+    json_object_set_boolean_member(list, "has_more", has_more);
+    json_object_set_string_member(list, "url", "/v1/events");
+    return card_ok(list);
 }

@@ -189,6 +189,14 @@ static CardAnswer route(CardCall *call, const char *method, const char *api_path
             answer = card_intent_capture(call, id);
         else if (n == 4 && id && post && strcmp(action, "cancel") == 0)
             answer = card_intent_cancel(call, id);
+    } else if (strcmp(resource, "events") == 0) {
+        if (n == 2 && get)
+            answer = card_event_list(call);
+        else if (n == 3 && id && get)
+            answer = card_event_retrieve(call, id);
+    } else if (strcmp(resource, "charges") == 0) {
+        if (n == 3 && id && get)
+            answer = card_charge_retrieve(call, id);
     } else if (strcmp(resource, "refunds") == 0) {
         if (n == 2 && post)
             answer = card_refund_create(call);
@@ -266,8 +274,9 @@ static void serve_api(SandboxServer *sb, SoupServerMessage *msg, const char *api
         sandbox_state_changed(sb);
 
 done:
-    sandbox_log("card", "%s %s -> %u%s", method, api_path, answer.status,
-                replayed ? " (idempotent replay)" : "");
+    /* The frame logs every request; only what it cannot see is added. */
+    if (replayed)
+        sandbox_log("card", "%s %s answered from its Idempotency-Key record", method, api_path);
     respond(msg, &answer, request_id, replayed);
     json_node_unref(answer.body);
     if (params != NULL)

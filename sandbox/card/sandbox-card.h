@@ -17,6 +17,7 @@
  *   refunds            id -> Refund
  *   webhook_endpoints  id -> WebhookEndpoint (secret included)
  *   idempotency        key -> the first answer given for that key
+ *   events, event_order the most recent Events, and their ids oldest first
  *
  * No full card number or security code is kept: a card is reduced to its
  * brand, last four digits, expiry and the test scenario it selects as soon
@@ -159,6 +160,9 @@ JsonObject *card_intent_public(CardCall *call, JsonObject *intent, char **expand
 JsonObject *card_charge_new(CardCall *call, JsonObject *intent, const char *code,
                             const char *decline_code, const char *three_d_secure);
 
+/* GET /v1/charges/{id}. */
+CardAnswer card_charge_retrieve(CardCall *call, const char *id);
+
 /* The intent's latest charge (borrowed), or NULL. */
 JsonObject *card_intent_charge(CardCall *call, JsonObject *intent);
 
@@ -193,6 +197,11 @@ void card_webhook_endpoint_ensure(SandboxServer *sb, const char *url);
 /* Post an event of type about object (copied) to every enabled endpoint
  * that subscribed to it, signed with the endpoint's secret. */
 void card_event_emit(CardCall *call, const char *type, JsonObject *object);
+
+/* GET /v1/events/{id} and GET /v1/events (type, limit, starting_after;
+ * newest first) over the most recent events, kept in the state. */
+CardAnswer card_event_retrieve(CardCall *call, const char *id);
+CardAnswer card_event_list(CardCall *call);
 
 /* Stripe-Signature value for body at unix time t with secret (new). */
 char *card_signature_header(const char *secret, gint64 t, const char *body, gsize len);
