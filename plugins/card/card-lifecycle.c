@@ -184,14 +184,26 @@ void card_sync(void *instance, const tender_request *req, tender_result *res)
 {
     const card_config *config = instance;
     card_state st;
-    if (!card_state_load(req->plugin_state, &st)) {
-        /* No state at all: the authorization was in flight when its answer
-         * was lost (the host died, the call ran past its deadline), so the
-         * gateway may hold an intent this plugin never heard of. Never a
-         * decline on a guess. */
+    int have_state = card_state_load(req->plugin_state, &st);
+    if (!have_state)
+        memset(&st, 0, sizeof st);
+    if (st.intent[0] == '\0' && st.status != CARD_STATUS_DECLINED &&
+        card_find_intent_of_payment(config, req->payment_id, st.intent, sizeof st.intent)) {
+        /* The authorization's answer was lost (the host died, the call ran
+         * past its deadline, the gateway failed after acting), but the
+         * gateway's events name the intent: ask it. */
+        if (st.op[0] == '\0')
+            tender_copy_string(st.op, sizeof st.op, "authorize");
+        if (st.authorized == 0)
+            st.authorized = req->authorized_amount ? req->authorized_amount : req->amount;
+        card_retrieve_and_report(config, req, res, &st, "sync");
+        return;
+    }
+    if (!have_state) {
+        /* No state and no intent found: never a decline on a guess. */
         tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "no_state",
-                              "the answer to this payment's authorization never reached Tender; "
-                              "find its intent at the gateway by metadata tender_payment_id");
+                              "the answer to this payment's authorization never reached Tender, "
+                              "and the gateway's recent events name no intent for it");
         return;
     }
     if (st.intent[0] == '\0') {
@@ -206,8 +218,8 @@ void card_sync(void *instance, const tender_request *req, tender_result *res)
              * intent id the gateway cannot be asked (docs/methods/card.md,
              * "Unknown outcomes"). */
             tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "no_intent",
-                                  "the gateway's answer to the authorization was lost; find "
-                                  "the intent by metadata tender_payment_id at the gateway");
+                                  "the gateway's answer to the authorization was lost, and its "
+                                  "recent events name no intent for this payment");
         }
         card_result_state(res, &st);
         return;

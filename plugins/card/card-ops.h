@@ -41,6 +41,12 @@ const tender_fixture *card_fixtures(size_t *n);
 void card_retrieve_and_report(const card_config *config, const tender_request *req,
                               tender_result *res, card_state *st, const char *what);
 
+/* The intent the gateway created for payment_id, found among its recent
+ * Events by metadata tender_payment_id (card-events.c): 1 with its id in
+ * intent, or 0 when none is found (or the gateway cannot be asked). */
+int card_find_intent_of_payment(const card_config *config, const char *payment_id,
+                                char *intent, size_t intent_size);
+
 /* ABI 1.0 notifications: the gateway's signed events (card-notify.c). */
 void card_identify_notification(void *instance, const tender_request *req, tender_result *res);
 void card_notification(void *instance, const tender_request *req, tender_result *res);

@@ -301,8 +301,9 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
     unknown.status = TENDER_STATUS_UNKNOWN;
     GPtrArray *left = tender_host_list(host, &unknown, &error);
     ASSERT_NE(left, nullptr) << error->message;
-    // What stays unknown is an authorization killed before its answer: the
-    // plugin never learnt its intent (docs/methods/card.md).
+    // What stays unknown is an authorization killed before its answer whose
+    // intent the gateway's events do not name (it never got that far): the
+    // plugin never learnt an intent (docs/methods/card.md).
     for (guint i = 0; i < left->len; i++) {
         auto *q = (TenderPayment *)g_ptr_array_index(left, i);
         EXPECT_TRUE(q->processor_ref == nullptr || q->processor_ref[0] == '\0')

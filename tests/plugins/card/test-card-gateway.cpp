@@ -557,6 +557,52 @@ TEST_F(CardGateway, UnknownCaptureIsSettledBySyncAndReconcile)
     EXPECT_EQ(seen.back().method, "GET");
 }
 
+TEST_F(CardGateway, LostAuthorizationAnswerIsFoundAmongTheGatewaysEvents)
+{
+    gw.answer(503, "{\"error\":{\"type\":\"api_error\",\"message\":\"unavailable\"}}");
+    TenderPayment *p = pay("4242424242424242");
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->status, TENDER_STATUS_UNKNOWN);
+    // The gateway did create the intent: its event names the payment. The
+    // first page holds another payment's event and says there is more.
+    std::string other = intent("pi_other", "requires_capture", 500, 500, 0,
+                               "\"metadata2\":{}");
+    std::string mine = intent("pi_lost", "requires_capture", 1000, 1000, 0);
+    mine.replace(mine.find("\"metadata\":{}"), std::strlen("\"metadata\":{}"),
+                 std::string("\"metadata\":{\"tender_payment_id\":\"") + p->id + "\"}");
+    gw.answer(200, "{\"object\":\"list\",\"has_more\":true,\"data\":[{\"id\":\"evt_9\","
+                   "\"object\":\"event\",\"type\":\"payment_intent.amount_capturable_updated\","
+                   "\"data\":{\"object\":" + other + "}}]}");
+    gw.answer(200, "{\"object\":\"list\",\"has_more\":false,\"data\":[{\"id\":\"evt_8\","
+                   "\"object\":\"event\",\"type\":\"payment_intent.amount_capturable_updated\","
+                   "\"data\":{\"object\":" + mine + "}}]}");
+    gw.answer(200, intent("pi_lost", "requires_capture", 1000, 1000, 0));
+    TenderReconcileReport report = {};
+    GError *error = nullptr;
+    ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << (error ? error->message : "");
+    TenderPayment *settled = get(p->id);
+    ASSERT_NE(settled, nullptr);
+    EXPECT_EQ(settled->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_STREQ(settled->processor_ref, "pi_lost");
+    auto seen = gw.requests();
+    ASSERT_EQ(seen.size(), 4u);
+    EXPECT_EQ(seen[1].path, "/card/v1/events");
+    EXPECT_EQ(seen[2].query, "limit=100&starting_after=evt_9");
+    EXPECT_EQ(seen[3].path, "/card/v1/payment_intents/pi_lost");
+}
+
+TEST_F(CardGateway, LostAuthorizationWithNoEventStaysUnknown)
+{
+    gw.drop();
+    TenderPayment *p = pay("4242424242424242");
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->status, TENDER_STATUS_UNKNOWN);
+    gw.answer(200, "{\"object\":\"list\",\"has_more\":false,\"data\":[]}");
+    TenderPayment *s = sync(p->id);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->status, TENDER_STATUS_UNKNOWN) << "never a decline on a guess";
+}
+
 TEST_F(CardGateway, SyncReportsLapseAndRefunds)
 {
     TenderPayment *p = authorized();
