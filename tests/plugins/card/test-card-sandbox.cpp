@@ -231,11 +231,20 @@ protected:
         test_sandbox_stop(sb);
     }
 
-    void start(const std::string &settings)
+    // (Re)start the host with the card method's settings, and its deadline
+    // in ms when given (the default config's 10 s otherwise).
+    void start(const std::string &settings, int deadline_ms = 0)
     {
         stop();
         std::string config = config_with_card_settings(settings);
         ASSERT_FALSE(config.empty());
+        if (deadline_ms > 0) {
+            const std::string key = "\"deadline_ms\": ";
+            size_t at = config.find(key, config.find("\"card\""));
+            ASSERT_NE(at, std::string::npos);
+            size_t end = config.find_first_of(",}", at);
+            config.replace(at, end - at, key + std::to_string(deadline_ms));
+        }
         TenderHostOptions *options = tender_host_options_new();
         tender_host_options_add_plugin_dir(options, CARD_PLUGIN_DIR);
         tender_host_options_set_ledger(options, ":memory:");
@@ -582,6 +591,33 @@ TEST_F(CardSandbox, ServerErrorOnCaptureIsUnknownThenReconciled)
     TenderPayment *again = capture(p->id, nullptr);
     ASSERT_NE(again, nullptr);
     EXPECT_EQ(again->status, TENDER_STATUS_CAPTURED);
+}
+
+TEST_F(CardSandboxNoWebhooks, TimedOutAuthorizationIsFoundByReconcile)
+{
+    // The gateway answers after the host's deadline: the authorization is
+    // UNKNOWN, though the gateway went on and created the intent.
+    start(card_settings, 300);
+    faults("{\"provider\":\"card\",\"latency_ms\":1200}");
+    TenderPayment *p = pay("4242424242424242");
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->status, TENDER_STATUS_UNKNOWN) << "never a guess";
+    GError *error = nullptr;
+    ASSERT_TRUE(test_sandbox_set_faults(sb, "{\"provider\":\"card\",\"latency_ms\":0}", &error))
+        << (error ? error->message : "");
+    // Reconcile (after the gateway has acted) finds the intent among the
+    // gateway's events and settles the payment from it.
+    TenderStatus status = TENDER_STATUS_UNKNOWN;
+    for (int i = 0; i < 40 && status == TENDER_STATUS_UNKNOWN; i++) {
+        g_usleep(100 * 1000);
+        TenderReconcileReport report = {};
+        ASSERT_TRUE(tender_host_reconcile(host, &report, &error))
+            << (error ? error->message : "");
+        TenderPayment *now = get(p->id);
+        ASSERT_NE(now, nullptr);
+        status = now->status;
+    }
+    EXPECT_EQ(status, TENDER_STATUS_AUTHORIZED);
 }
 
 TEST_F(CardSandbox, DroppedRequestNeverGuessed)
