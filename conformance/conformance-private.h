@@ -154,8 +154,8 @@ const char *tc_result_field_with(const tender_result *res, const char *value);
 /* ---- real hosts ---------------------------------------------------------- */
 
 /* A libtender host that loads only this plugin, enables only method m with
- * no limits, the given settings JSON object text (NULL: {}), on the kit's
- * fixed clock. ledger: ":memory:" or a path. NULL with *error on failure. */
+ * no limits and the context's base settings for m, on the kit's fixed
+ * clock. ledger: ":memory:" or a path. NULL with *error on failure. */
 TenderHost *tc_host_new(tc_context *ctx, const tender_method *m, const char *ledger,
                         GError **error);
 /* tc_host_new with the method's NOT_SENT retries set (retries >= 0; -1: the

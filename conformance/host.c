@@ -1,5 +1,6 @@
 /* Real libtender hosts for the flow cases: the plugin alone in a private
- * directory, one method enabled with no limits, a fixed clock. */
+ * directory, one method enabled with no limits and the base settings, a
+ * fixed clock. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>

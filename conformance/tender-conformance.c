@@ -1,7 +1,7 @@
 /* tender-conformance: run the conformance kit's cases on one plugin .so.
  *
  *   tender-conformance PLUGIN.so [--json] [--case NAME]... [--method ID]
- *                      [--setting METHOD.KEY=VALUE]...
+ *                      [--setting METHOD.KEY=VALUE]... [--sandbox PATH | --no-sandbox]
  *   tender-conformance --list
  *
  * Exit status: 0 when every case passed (or did not apply), 1 when one
@@ -20,8 +20,14 @@
 #include <json-glib/json-glib.h>
 
 #include "conformance.h"
+#include "runner-sandbox.h"
 
 #define EXIT_USAGE 64
+
+/* The cases main runs, reachable from a global so that a case's child
+ * process, which exits from inside main's loop with the list still
+ * allocated, is not charged with a leak by the checker it may run under. */
+static GPtrArray *cases_to_run;
 
 static void print_human(const char *name, tc_status status, const char *message)
 {
@@ -142,10 +148,9 @@ static int list_cases(gboolean json)
 
 int main(int argc, char **argv)
 {
-    gboolean json = FALSE, list = FALSE, no_fork = FALSE;
-    char **only = NULL;
-    char **settings = NULL;
-    char *method = NULL;
+    gboolean json = FALSE, list = FALSE, no_fork = FALSE, no_sandbox = FALSE;
+    char **only = NULL, **settings = NULL;
+    char *method = NULL, *sandbox_program = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL},
         {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only this case (repeatable)",
@@ -157,6 +162,16 @@ int main(int argc, char **argv)
          "card.endpoint=http://127.0.0.1:8080 to point it at a provider simulator",
          "METHOD.KEY=VALUE"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the cases and exit", NULL},
+        {"setting", 0, 0, G_OPTION_ARG_STRING_ARRAY, &settings,
+         "A setting the method gets wherever a case uses an empty config, as the operator's "
+         "config would give it (credentials, endpoint; repeatable)",
+         "METHOD.KEY=VALUE"},
+        {"sandbox", 0, 0, G_OPTION_ARG_FILENAME, &sandbox_program,
+         "Without --setting, the tender-sandbox whose settings the providers' clients get "
+         "(default: $TENDER_SANDBOX, next to this program, in the build tree, or on PATH)",
+         "PATH"},
+        {"no-sandbox", 0, 0, G_OPTION_ARG_NONE, &no_sandbox,
+         "Start no tender-sandbox: every method gets an empty config", NULL},
         {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
          "Run the cases in this process (a crash then ends the run)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -177,6 +192,7 @@ int main(int argc, char **argv)
     if (list) {
         g_option_context_free(oc);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return list_cases(json);
     }
@@ -186,6 +202,7 @@ int main(int argc, char **argv)
         g_free(help);
         g_option_context_free(oc);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return EXIT_USAGE;
     }
@@ -193,7 +210,7 @@ int main(int argc, char **argv)
 
     size_t n = 0;
     const tc_case *cases = tc_cases(&n);
-    GPtrArray *run = g_ptr_array_new();
+    GPtrArray *run = cases_to_run = g_ptr_array_new();
     if (only != NULL) {
         for (char **p = only; *p != NULL; p++) {
             const tc_case *c = tc_case_find(*p);
@@ -201,6 +218,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "tender-conformance: no case named \"%s\" (see --list)\n", *p);
                 g_ptr_array_unref(run);
                 g_strfreev(only);
+                g_strfreev(settings);
                 g_free(method);
                 return EXIT_USAGE;
             }
@@ -216,6 +234,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tender-conformance: %s is not a file\n", path);
         g_ptr_array_unref(run);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return EXIT_USAGE;
     }
@@ -231,6 +250,22 @@ int main(int argc, char **argv)
             g_free(method);
             return EXIT_USAGE;
         }
+    /* A gateway client cannot even be created without its provider's
+     * settings: with none given, a tender-sandbox stands in for the
+     * providers it serves, as in the project's own tests. */
+    RunnerSandbox *sandbox = NULL;
+    if (settings == NULL && !no_sandbox && tc_context_load_error(ctx) == NULL) {
+        char *program = runner_sandbox_find(sandbox_program, argv[0]);
+        char why[512] = "";
+        if (program != NULL)
+            sandbox = runner_sandbox_start(program, why, sizeof why);
+        if (sandbox != NULL)
+            runner_sandbox_apply(sandbox, ctx);
+        else if (program != NULL)
+            fprintf(stderr, "tender-conformance: no sandbox: %s\n", why);
+        g_free(program);
+    }
+    g_free(sandbox_program);
     g_strfreev(settings);
     int counts[3] = {0, 0, 0};
     JsonBuilder *b = json_builder_new();
@@ -293,7 +328,9 @@ int main(int argc, char **argv)
     }
     g_object_unref(b);
     tc_context_free(ctx);
-    g_ptr_array_unref(run);
+    runner_sandbox_stop(sandbox);
+    g_ptr_array_unref(cases_to_run);
+    cases_to_run = NULL;
     g_strfreev(only);
     g_free(method);
     return counts[TC_FAIL] == 0 ? 0 : 1;

@@ -38,6 +38,7 @@ struct TenderTestHost {
     guint64 random_counter;
     TenderHttpTransport *transport; /* borrowed; NULL: no network */
     GHashTable *held;               /* HeldResponse* the plugins have not released */
+    guint http_requests;            /* read and written with atomics */
 };
 
 /* A response lent to a plugin: the transport's and the header array in the
@@ -220,6 +221,8 @@ static uint32_t testhost_http(const tender_host_services *self, const char *meth
                               const tender_http_request *req, tender_http_response *res)
 {
     TenderTestHost *host = host_of(self);
+    if (host != NULL)
+        g_atomic_int_inc(&host->http_requests);
     if (res == NULL || !TENDER_HAS_FIELD(res, tender_http_response, host_private))
         return TENDER_HTTP_NOT_SENT;
     uint32_t size = res->struct_size;
@@ -605,4 +608,9 @@ gboolean tender_test_sandbox_notification(const tender_method *method, void *ins
         return FALSE;
     fn(instance, req, event, res);
     return TRUE;
+}
+
+guint tender_test_host_http_requests(TenderTestHost *host)
+{
+    return host != NULL ? (guint)g_atomic_int_get(&host->http_requests) : 0;
 }

@@ -1,11 +1,12 @@
 /* limit-scale: the cost of a limit check with 1 thousand and with 1 million
- * payments in the ledger. The config gives the card a daily limit per
- * account (far too high to refuse anything), so a quote must read the
+ * payments in the ledger, on the no-op fixture method bench_noop (what is
+ * measured is the engine and the ledger, not a provider). The config gives
+ * the method a daily limit per account (far too high to refuse anything), so a quote must read the
  * account's usage counter and an authorization must also write it.
  *
  * The ledgers are filled with direct SQLite inserts that match
  * core/ledger.c's schema (the host creates the file first, so the schema is
- * its own): per payment one `payments` row (authorized card payment), one
+ * its own): per payment one `payments` row (an authorized payment), one
  * `operations` row, one `payment_usage` row, and the `usage` totals summed
  * from them. Payment i belongs to account acct-(i mod 1000), all on the
  * benchmark's day, so the measured account acct-0 holds 1 payment in the
@@ -18,7 +19,7 @@
 
 static const char limit_config[] =
     "{\"exchange\": {\"base\": \"USD\", \"rates\": {}},"
-    " \"methods\": {\"card\": {\"limits\": ["
+    " \"methods\": {\"bench_noop\": {\"limits\": ["
     "  {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"100000000000.00\"}]}}}";
 
 #define ACCOUNTS 1000
@@ -40,7 +41,7 @@ static gboolean sql_ok(sqlite3 *db, int rc, const char *what)
     return FALSE;
 }
 
-/* Fill an existing (host-created) ledger with n authorized card payments. */
+/* Fill an existing (host-created) ledger with n authorized payments. */
 static gboolean populate(const char *path, gint64 n)
 {
     sqlite3 *db = NULL;
@@ -51,7 +52,7 @@ static gboolean populate(const char *path, gint64 n)
             "INSERT INTO payments (id, method, account, tier, region, currency, exponent, status,"
             " amount, order_currency, order_amount, processor_ref, brand, first6, last4,"
             " created_ms, updated_ms, authorized_ms, hold_expires_ms)"
-            " VALUES (?1, 'card', ?2, '', 'US', 'USD', 2, 'authorized', ?3, 'USD', ?3, ?4,"
+            " VALUES (?1, 'bench_noop', ?2, '', 'US', 'USD', 2, 'authorized', ?3, 'USD', ?3, ?4,"
             " 'visa', '424242', '4242', ?5, ?5, ?5, ?5 + 604800000)", -1, &pay, NULL), "prepare") &&
         sql_ok(db, sqlite3_prepare_v2(db,
             "INSERT INTO operations (payment_id, kind, request_id, amount, outcome, raw_code,"
@@ -68,7 +69,7 @@ static gboolean populate(const char *path, gint64 n)
         g_snprintf(req, sizeof req, "req_%016" G_GINT64_MODIFIER "x%08x", h2, (guint)(h1 >> 32));
         g_snprintf(ref, sizeof ref, "ch_%016" G_GINT64_MODIFIER "x", h2);
         g_snprintf(account, sizeof account, "acct-%d", (int)(i % ACCOUNTS));
-        g_snprintf(key, sizeof key, "amt|card|%s|day|2026-11-25|USD", account);
+        g_snprintf(key, sizeof key, "amt|bench_noop|%s|day|2026-11-25|USD", account);
         gint64 amount = 1000 + (gint64)(h1 % 9000);
         gint64 when = BENCH_NOW_MS - 3600000 + i % 3600000;
         sqlite3_bind_text(pay, 1, id, -1, SQLITE_TRANSIENT);
@@ -126,8 +127,8 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
     (void)thread;
     (void)index;
     LimitCtx *ctx = data;
-    TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", "25.00", "acct-0", NULL, NULL, bench_card_params,
-                          G_N_ELEMENTS(bench_card_params), FALSE};
+    TenderPayRequest r = {sizeof(TenderPayRequest), "bench_noop", "US", "USD", "25.00", "acct-0",
+                          NULL, NULL, NULL, 0, FALSE};
     TenderPayment *p = tender_host_pay(ctx->host, &r, NULL);
     gboolean ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;
     tender_payment_free(p);
@@ -143,7 +144,7 @@ static gboolean verify_counter(const char *const *dirs, const char *path)
     gint64 used = -1;
     if (sqlite3_open(path, &db) == SQLITE_OK &&
         sqlite3_prepare_v2(db, "SELECT amount FROM usage WHERE key ="
-                           " 'amt|card|acct-0|day|2026-11-25|USD'", -1, &s, NULL) == SQLITE_OK &&
+                           " 'amt|bench_noop|acct-0|day|2026-11-25|USD'", -1, &s, NULL) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW)
         used = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
@@ -153,7 +154,7 @@ static gboolean verify_counter(const char *const *dirs, const char *path)
     g_autofree char *max = tender_money_format(used + 1000, "USD", 2);
     g_autofree char *config = g_strdup_printf(
         "{\"exchange\": {\"base\": \"USD\", \"rates\": {}},"
-        " \"methods\": {\"card\": {\"limits\": ["
+        " \"methods\": {\"bench_noop\": {\"limits\": ["
         "  {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"%s\"}]}}}", max);
     TenderHost *host = bench_host_new(dirs, config, path);
     if (host == NULL)
@@ -177,8 +178,7 @@ typedef struct {
 
 static gboolean measure(BenchOptions *opts, gint64 payments, ScaleResult *out)
 {
-    g_autofree char *card_dir = g_build_filename(opts->plugin_dir, "card", NULL);
-    const char *dirs[] = {card_dir, NULL};
+    const char *dirs[] = {opts->noop_dir, NULL};
     g_autofree char *path = bench_tmp_path(opts, "limit");
     /* Let the host create the schema, then fill it behind its back. */
     TenderHost *host = bench_host_new(dirs, limit_config, path);

@@ -151,6 +151,12 @@ gboolean tender_test_sandbox_notification(const tender_method *method, void *ins
                                           const tender_request *req, const char *event,
                                           tender_result *res);
 
+/* How many requests plugins handed to the test host's http service, which
+ * has no network and answers every one NOT_SENT: a plugin that speaks to a
+ * provider reaches it only through a real host. Thread-safe. Since the
+ * provider-protocols issue (13). */
+guint tender_test_host_http_requests(TenderTestHost *host);
+
 G_END_DECLS
 
 #endif /* TENDER_TESTHOST_H */
