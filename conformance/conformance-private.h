@@ -31,6 +31,7 @@ struct tc_context {
     const tender_plugin_descriptor *descriptor;
     char *tmpdir;              /* a private directory holding a link to the plugin */
     guint64 seq;               /* for unique payment and request ids */
+    guint32 run_tag;           /* random, set at the first request: ids unique per run */
     TcFaultTransport *transport; /* every host's transport: healthy unless armed */
     GPtrArray *settings;         /* TcSetting*: --setting METHOD.KEY=VALUE, in order */
 };
@@ -40,6 +41,7 @@ typedef struct {
     char *method_id;
     char *key;
     char *value;
+    gboolean is_string; /* always a JSON string in a config, never a number */
 } TcSetting;
 
 struct tc_report {

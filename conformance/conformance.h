@@ -65,6 +65,10 @@ const char *tc_context_path(const tc_context *ctx);
  * "http://127.0.0.1:8080"). */
 void tc_context_set_setting(tc_context *ctx, const char *method_id, const char *key,
                             const char *value);
+/* The same, for a value that is text whatever it looks like (an app id
+ * made of digits, taken from a config where it is a JSON string). */
+void tc_context_set_setting_string(tc_context *ctx, const char *method_id, const char *key,
+                                   const char *value);
 /* "METHOD.KEY=VALUE" (the runner's --setting): FALSE when it is not of that
  * shape. */
 int tc_context_parse_setting(tc_context *ctx, const char *assignment);

@@ -46,16 +46,29 @@ static void setting_free(gpointer data)
     g_free(s);
 }
 
-void tc_context_set_setting(tc_context *ctx, const char *method_id, const char *key,
-                            const char *value)
+static void add_setting(tc_context *ctx, const char *method_id, const char *key,
+                        const char *value, gboolean is_string)
 {
     TcSetting *s = g_new0(TcSetting, 1);
     s->method_id = g_strdup(method_id);
     s->key = g_strdup(key);
     s->value = g_strdup(value);
+    s->is_string = is_string;
     g_ptr_array_add(ctx->settings, s);
     if (setting_applies(ctx, s))
         tender_test_host_set_setting(ctx->host, s->key, s->value);
+}
+
+void tc_context_set_setting(tc_context *ctx, const char *method_id, const char *key,
+                            const char *value)
+{
+    add_setting(ctx, method_id, key, value, FALSE);
+}
+
+void tc_context_set_setting_string(tc_context *ctx, const char *method_id, const char *key,
+                                   const char *value)
+{
+    add_setting(ctx, method_id, key, value, TRUE);
 }
 
 int tc_context_parse_setting(tc_context *ctx, const char *assignment)

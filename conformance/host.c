@@ -110,7 +110,7 @@ TenderHost *tc_host_new_with_retries(tc_context *ctx, const tender_method *m, co
         g_string_append(json, ": ");
         /* As the runner's text reads in a JSON config: an integer or a
          * boolean as itself, anything else as a string. */
-        if (is_json_scalar(s->value))
+        if (!s->is_string && is_json_scalar(s->value))
             g_string_append(json, s->value);
         else
             append_json_string(json, s->value);

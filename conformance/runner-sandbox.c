@@ -132,7 +132,7 @@ int runner_sandbox_apply(RunnerSandbox *sb, tc_context *ctx)
             for (GList *k = keys; k; k = k->next) {
                 JsonNode *node = json_object_get_member(settings, k->data);
                 if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
-                    tc_context_set_setting(ctx, id->data, k->data, json_node_get_string(node));
+                    tc_context_set_setting_string(ctx, id->data, k->data, json_node_get_string(node));
             }
             g_list_free(keys);
             methods++;

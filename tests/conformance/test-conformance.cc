@@ -63,7 +63,7 @@ void UseSandboxSettings(tc_context *ctx, const std::string &id)
         const char *key = (const char *)m->data;
         JsonNode *node = json_object_get_member(settings, key);
         if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
-            tc_context_set_setting(ctx, id.c_str(), key, json_node_get_string(node));
+            tc_context_set_setting_string(ctx, id.c_str(), key, json_node_get_string(node));
     }
     g_list_free(members);
 }
