@@ -22,6 +22,7 @@ struct TenderHostOptions {
     char *config_data;
     char *ledger_path;
     gboolean ledger_no_create;
+    gboolean ledger_no_flush;
     gboolean fixed_clock;
     gint64 now_ms;
     gboolean trace_http;

@@ -50,6 +50,11 @@ void tender_host_options_set_ledger(TenderHostOptions *o, const char *path)
     o->ledger_path = g_strdup(path);
 }
 
+void tender_host_options_set_ledger_flush(TenderHostOptions *o, gboolean flush)
+{
+    o->ledger_no_flush = !flush;
+}
+
 void tender_host_options_set_ledger_no_create(TenderHostOptions *o, gboolean no_create)
 {
     o->ledger_no_create = no_create;
@@ -194,6 +199,8 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
         tender_host_free(host);
         return NULL;
     }
+    if (o->ledger_no_flush)
+        ledger_set_flush(host->ledger, FALSE);
     return host;
 }
 

@@ -47,6 +47,7 @@ struct TenderLedger {
     char *failure;          /* why it failed */
     gint active;            /* members between begin() and commit()/rollback() */
     gboolean memory;        /* ":memory:": nothing to sync */
+    gboolean no_flush;      /* bulk load: commits are never flushed (ledger_set_flush) */
     char *missing_path;     /* a stand-in for this file, which does not exist: no commits */
     int exec_rc;            /* result code of the last exec(), kept past a ROLLBACK */
 };
@@ -366,6 +367,16 @@ TenderLedger *ledger_open_no_create(const char *path, GError **error)
     return open_ledger(path, FALSE, error);
 }
 
+void ledger_set_flush(TenderLedger *ledger, gboolean flush)
+{
+    g_mutex_lock(&ledger->lock);
+    ledger->no_flush = !flush;
+    /* Not even the WAL writes wait for the disk: the load is written by
+     * the operating system when it pleases. */
+    run(ledger, flush ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
+    g_mutex_unlock(&ledger->lock);
+}
+
 void ledger_close(TenderLedger *ledger)
 {
     if (ledger == NULL)
@@ -530,7 +541,7 @@ static gboolean commit_member(TenderLedger *ledger, gboolean durable, GError **e
 
 gboolean ledger_commit(TenderLedger *ledger, GError **error)
 {
-    return commit_member(ledger, !ledger->memory, error);
+    return commit_member(ledger, !ledger->memory && !ledger->no_flush, error);
 }
 
 gboolean ledger_commit_intent(TenderLedger *ledger, GError **error)

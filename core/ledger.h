@@ -47,6 +47,9 @@ TenderLedger *ledger_open(const char *path, GError **error);
  * with TENDER_ERROR_LEDGER, so nothing is written anywhere, not even a
  * -wal or -shm file. A missing directory is an error either way. */
 TenderLedger *ledger_open_no_create(const char *path, GError **error);
+/* FALSE: commits return without flushing anything to disk (for bulk loads of
+ * test data; see tender_host_options_set_ledger_flush). Default TRUE. */
+void ledger_set_flush(TenderLedger *ledger, gboolean flush);
 void ledger_close(TenderLedger *ledger);
 
 /* Start a unit of work: a savepoint inside the current batch (an IMMEDIATE

@@ -104,6 +104,12 @@ void tender_host_options_set_ledger(TenderHostOptions *options, const char *path
  * TENDER_ERROR_LEDGER instead of being lost. A ledger whose directory does
  * not exist is an error (TENDER_ERROR_LEDGER) either way. */
 void tender_host_options_set_ledger_no_create(TenderHostOptions *options, gboolean no_create);
+/* FALSE: the ledger never waits for the disk (no flush at commit,
+ * synchronous=OFF). A process crash still loses nothing the host
+ * acknowledged, but an operating-system crash or a power cut may lose the
+ * last payments. Only for loading test or benchmark data; never for real
+ * payments. Default TRUE. */
+void tender_host_options_set_ledger_flush(TenderHostOptions *options, gboolean flush);
 /* Log every exchange plugins make through the host's `http` service (ABI
  * 1.1): request line, headers and body, then the answer or the failure, as
  * one message at G_LOG_LEVEL_MESSAGE in the "tender" log domain (field
