@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tenderd under load (issue 14, "Benchmark"): card authorizations through
+# tenderd under load (issue 14, "Benchmark"): no-op authorizations through
 # POST /v1/payments with wrk at 1, 8 and 64 connections, durable SQLite
 # ledger, against the in-process durable rate (tender-bench
 # authorize-durable) measured in the same run with as many threads.
@@ -18,9 +18,9 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 echo '{"methods": {}}' > "$tmp/config.json"
-export TENDER_API_KEY=$("$build/tools/tender" --plugin-dir "$build/plugins/card" \
+export TENDER_API_KEY=$("$build/tools/tender" --plugin-dir "$build/tools/bench" \
   --ledger "$tmp/ledger.db" --json api-key create bench 2>/dev/null | sed -n 's/.*"secret" : "\(.*\)".*/\1/p')
-"$build/service/tenderd" --plugin-dir "$build/plugins/card" --config "$tmp/config.json" \
+"$build/service/tenderd" --plugin-dir "$build/tools/bench" --config "$tmp/config.json" \
   --ledger "$tmp/ledger.db" --listen 127.0.0.1:0 > "$tmp/url" 2> "$tmp/log" &
 pid=$!
 for _ in $(seq 100); do [ -s "$tmp/url" ] && break; sleep 0.1; done
