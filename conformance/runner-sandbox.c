@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +50,16 @@ char *runner_sandbox_find(const char *explicit_path, const char *argv0)
     return found ? found : g_find_program_in_path("tender-sandbox");
 }
 
+/* A runner that dies (killed, or by SIGPIPE when its output is piped into
+ * `head`) must not leave its sandbox running: the kernel sends the sandbox
+ * SIGTERM then, which it answers by stopping cleanly. The shell execs the
+ * sandbox, which keeps the setting. */
+static void die_with_runner(gpointer data)
+{
+    (void)data;
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 RunnerSandbox *runner_sandbox_start(const char *program, char *why, size_t why_size)
 {
     GError *error = NULL;
@@ -68,8 +79,8 @@ RunnerSandbox *runner_sandbox_start(const char *program, char *why, size_t why_s
     char *command = g_strdup_printf("exec %s --listen 127.0.0.1:0 --config-out %s >%s 2>&1",
                                     q_program, q_config, q_log);
     const char *argv[] = {"/bin/sh", "-c", command, NULL};
-    gboolean started = g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-                                     NULL, &sb->pid, &error);
+    gboolean started = g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                     die_with_runner, NULL, &sb->pid, &error);
     g_free(command);
     g_free(q_program);
     g_free(q_config);
