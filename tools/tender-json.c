@@ -346,3 +346,29 @@ JsonNode *tender_json_plugins(TenderHost *host, const char *no_plugins_message)
     g_object_unref(b);
     return node;
 }
+
+const char *tender_json_error_code(const GError *error)
+{
+    static const char *const names[] = {
+        [TENDER_ERROR_INVALID_ARGUMENT] = "invalid_argument",
+        [TENDER_ERROR_CONFIG] = "config_error",
+        [TENDER_ERROR_LEDGER] = "ledger_error",
+        [TENDER_ERROR_NOT_FOUND] = "not_found",
+        [TENDER_ERROR_IDEMPOTENCY_CONFLICT] = "idempotency_conflict",
+        [TENDER_ERROR_INVALID_STATE] = "invalid_state",
+        [TENDER_ERROR_AMOUNT_EXCEEDED] = "amount_exceeded",
+        [TENDER_ERROR_NOT_SUPPORTED] = "not_supported",
+        [TENDER_ERROR_UNKNOWN_METHOD] = "unknown_method",
+        [TENDER_ERROR_PLUGIN] = "plugin_error",
+        [TENDER_ERROR_INTERNAL] = "internal_error",
+        [TENDER_ERROR_AUTHORIZATION_EXPIRED] = "authorization_expired",
+        [TENDER_ERROR_NOTIFICATION_REJECTED] = "notification_rejected",
+        [TENDER_ERROR_DECLINED] = "declined",
+        [TENDER_ERROR_BUSY] = "busy",
+        [TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT] = "notification_unknown_payment",
+    };
+    if (error == NULL || error->domain != TENDER_ERROR || error->code <= 0 ||
+        (gsize)error->code >= G_N_ELEMENTS(names))
+        return NULL;
+    return names[error->code];
+}

@@ -28,6 +28,10 @@ JsonNode *tender_json_method(const TenderMethodInfo *m);
 JsonNode *tender_json_plugins(TenderHost *host, const char *no_plugins_message);
 
 /* Pieces the human output shares. */
+/* The stable code of a TENDER_ERROR (`invalid_argument`, `not_found`, …),
+ * as `tender --json` and tenderd's error envelope name it; NULL for another
+ * domain or an unknown code (the caller picks its fallback). */
+const char *tender_json_error_code(const GError *error);
 char *tender_json_iso_time(gint64 ms); /* NULL for ms <= 0 */
 const char *tender_json_action_kind_name(guint32 kind);
 char *tender_json_masked_number(const TenderPayment *p); /* NULL without first6/last4 */
