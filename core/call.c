@@ -156,6 +156,8 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
         host_set_call_secrets(NULL);
         if (!m->thread_safe)
             g_mutex_unlock(&m->call_lock);
+        if (m->isolated != NULL)
+            host_isolation_after_call(host, m);
         gint64 elapsed_ms = (g_get_monotonic_time() - first_started) / 1000;
         sanitize_result(host, m->info->id, res, secrets);
         report->attempts = attempt;

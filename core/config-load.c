@@ -179,7 +179,7 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
     static const char *const keys[] = {
         "plugin_dirs", "ledger",        "merchant", "reconcile",
         "exchange",    "bin_countries", "methods",  "user_assigned_regions",
-        "transport",   "service",       NULL,
+        "transport",   "service",       "plugins",  NULL,
     };
     TenderConfig *c = ctx->config;
     JsonObject *obj = config_json_object(&ctx->json, "$", root);
@@ -247,6 +247,8 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
                               &c->trace_http))
             return FALSE;
     }
+    if (HAS("plugins") && !config_load_plugins(ctx, "$.plugins", MEMBER("plugins")))
+        return FALSE;
     if (HAS("service") && !load_service(ctx, MEMBER("service")))
         return FALSE;
     if (HAS("bin_countries") && !load_bins(ctx, "$.bin_countries", MEMBER("bin_countries")))

@@ -42,6 +42,7 @@ struct TenderConfig {
     GHashTable *by_id;        /* id -> TenderMethodPolicy* */
     GHashTable *settings;     /* id -> JsonObject* (ref) */
     TenderServiceConfig service; /* $.service; listen owned (char *) */
+    GHashTable *plugins;      /* plugin id -> its $.plugins entry (config-plugins.c) */
 };
 
 /* An empty config: every default, no method (config.c). */
@@ -72,6 +73,9 @@ G_GNUC_INTERNAL gboolean config_load_need_rate(ConfigLoad *ctx, const char *path
  * config. */
 G_GNUC_INTERNAL gboolean config_load_method(ConfigLoad *ctx, const char *path, const char *id,
                                             JsonNode *node);
+
+/* $.plugins (config-plugins.c). */
+G_GNUC_INTERNAL gboolean config_load_plugins(ConfigLoad *ctx, const char *path, JsonNode *node);
 
 G_END_DECLS
 

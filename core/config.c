@@ -66,6 +66,7 @@ TenderConfig *config_alloc(const char *origin)
     c->exchange = policy_exchange_new();
     c->bins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->methods = g_ptr_array_new_with_free_func(method_policy_free);
+    c->plugins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->by_id = g_hash_table_new(g_str_hash, g_str_equal);
     c->settings =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
@@ -86,6 +87,7 @@ void config_free(TenderConfig *config)
     g_hash_table_unref(config->by_id);
     g_ptr_array_unref(config->methods);
     g_hash_table_unref(config->settings);
+    g_hash_table_unref(config->plugins);
     g_free(config);
 }
 

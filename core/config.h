@@ -8,6 +8,7 @@
 
 #include <tender/tender.h>
 
+#include "isolation.h"
 #include "policy-exchange.h"
 #include "policy-windows.h"
 
@@ -35,6 +36,12 @@ const char *const *config_plugin_dirs(const TenderConfig *config);
 const char *config_ledger_path(const TenderConfig *config);
 /* $.service (tender_host_service_config). */
 const TenderServiceConfig *config_service(const TenderConfig *config);
+
+/* Whether plugin_id runs in a worker process (plugins.<id>.isolation; by
+ * default TRUE unless bundled: shipped with Tender), and its worker's
+ * limits (the defaults of isolation.h where not configured). */
+gboolean config_plugin_isolated(const TenderConfig *config, const char *plugin_id,
+                                gboolean bundled, IsolationLimits *limits);
 
 /* FALSE when the config disables the method ("enabled": false). */
 gboolean config_method_enabled(const TenderConfig *config, const char *method_id);

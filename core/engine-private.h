@@ -38,6 +38,20 @@ G_GNUC_INTERNAL void host_call_plugin_with(TenderHost *host, HostMethod *m, Host
                                            gpointer data, tender_request *req, tender_result *res,
                                            const char *const *secrets, CallReport *report);
 
+/* ---- isolation-host.c ------------------------------------------------------ */
+
+/* Let the loader ask the config which plugins run in a worker. */
+G_GNUC_INTERNAL void host_isolation_attach(TenderHost *host, TenderLoader *loader);
+/* Read every isolated plugin's crashes from the ledger (inside the
+ * caller's transaction): the quarantine other processes started holds
+ * here too. */
+G_GNUC_INTERNAL gboolean host_isolation_refresh(TenderHost *host, GError **error);
+/* After a call into m (isolated): write the crashes it saw to the ledger. */
+G_GNUC_INTERNAL void host_isolation_after_call(TenderHost *host, HostMethod *m);
+/* Why the method's plugin is quarantined (newly allocated), or NULL. */
+G_GNUC_INTERNAL char *host_isolation_quarantine_reason(TenderHost *host,
+                                                       const TenderMethodInfo *info);
+
 /* ---- lease.c ---------------------------------------------------------------- */
 
 /* Wall-clock milliseconds: leases are shared between processes, so they

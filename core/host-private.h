@@ -36,6 +36,7 @@ typedef struct {
     void *instance;
     gboolean thread_safe;
     GMutex call_lock; /* serializes calls when the method is not thread-safe */
+    IsolatedPlugin *isolated; /* its plugin's worker; NULL: in-process */
 } HostMethod;
 
 typedef struct {

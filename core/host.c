@@ -4,7 +4,7 @@
 
 #include <tender/decline.h>
 
-#include "host-private.h"
+#include "engine-private.h"
 #include "policy.h"
 
 /* ---- options ------------------------------------------------------------ */
@@ -110,6 +110,7 @@ static void create_instances(TenderHost *host)
         m->info = info;
         m->abi = loader_method_abi(host->loader, info->id);
         m->thread_safe = (info->capabilities & TENDER_CAP_THREAD_SAFE) != 0;
+        m->isolated = loader_isolated_plugin(host->loader, info->plugin_id);
         char message[512] = "";
         if (m->abi->ops->create(host_services_for_method(host, info->id), info->id,
                                 &m->instance, message, sizeof message) != 0) {
@@ -168,6 +169,7 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
 
     host->loader = loader_new(HOST_SERVICES(host));
     host_services_attach(host, host->loader);
+    host_isolation_attach(host, host->loader);
     GStrvBuilder *scanned = g_strv_builder_new();
     for (guint i = 0; i < o->plugin_dirs->len; i++) {
         loader_scan_dir(host->loader, g_ptr_array_index(o->plugin_dirs, i));
@@ -201,6 +203,11 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
     }
     if (o->ledger_no_flush)
         ledger_set_flush(host->ledger, FALSE);
+    /* Quarantines other processes started (crashes are in the ledger). */
+    if (ledger_begin(host->ledger, NULL)) {
+        host_isolation_refresh(host, NULL);
+        ledger_rollback(host->ledger);
+    }
     return host;
 }
 
@@ -456,6 +463,8 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
         g_ptr_array_unref(quotes);
         return NULL;
     }
+    /* A quarantine another process started or cleared shows here at once. */
+    host_isolation_refresh(host, NULL);
     for (guint i = 0; i < methods->len; i++) {
         const TenderMethodInfo *info = g_ptr_array_index(methods, i);
         TenderPolicyDecision d;
@@ -466,6 +475,13 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
             ledger_rollback(host->ledger);
             g_ptr_array_unref(quotes);
             return NULL;
+        }
+        char *quarantined = d.offered ? host_isolation_quarantine_reason(host, info) : NULL;
+        if (quarantined != NULL) {
+            d.offered = FALSE;
+            d.code = TENDER_DECLINE_PROCESSOR_UNAVAILABLE;
+            g_free(d.reason);
+            d.reason = quarantined;
         }
         if (d.offered && host_method_get(host, info->id) == NULL) {
             d.offered = FALSE;

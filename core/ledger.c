@@ -142,6 +142,11 @@ static const char *const migrations[] = {
     "  headers TEXT NOT NULL, created_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (scope, key)) WITHOUT ROWID;"
     "CREATE INDEX idempotent_responses_age ON idempotent_responses(created_ms);",
+    /* 5 -> 6: the crashes of isolated plugins, which decide their
+     * quarantine across processes (ledger-quarantine.c). */
+    "CREATE TABLE plugin_crashes ("
+    "  plugin_id TEXT NOT NULL, at_ms INTEGER NOT NULL, reason TEXT NOT NULL);"
+    "CREATE INDEX plugin_crashes_by_plugin ON plugin_crashes(plugin_id, at_ms);",
 };
 
 sqlite3 *ledger_sqlite(TenderLedger *ledger)

@@ -145,6 +145,18 @@ sqlite3 *ledger_sqlite(TenderLedger *ledger);
 typedef struct sqlite3_stmt sqlite3_stmt;
 sqlite3_stmt *ledger_statement(TenderLedger *ledger, const char *sql);
 
+/* ---- ledger-quarantine.c: isolated plugins' crashes (in a transaction) ---- */
+
+/* Record one crash of plugin_id at at_ms (wall clock). */
+gboolean ledger_crash_add(TenderLedger *ledger, const char *plugin_id, gint64 at_ms,
+                          const char *reason, GError **error);
+/* Append to at_ms (gint64) the plugin's crash times from since_ms on,
+ * oldest first; *last_reason (replaced) is the latest one's reason. */
+gboolean ledger_crash_history(TenderLedger *ledger, const char *plugin_id, gint64 since_ms,
+                              GArray *at_ms, char **last_reason, GError **error);
+/* Forget the plugin's crashes: its quarantine ends. */
+gboolean ledger_crash_clear(TenderLedger *ledger, const char *plugin_id, GError **error);
+
 G_END_DECLS
 
 #endif

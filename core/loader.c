@@ -5,6 +5,7 @@
  * dlclose()d at once; a loaded one stays open until loader_free(),
  * because the registry points into its plugin-static descriptor. */
 #include "loader.h"
+#include "isolation.h"
 #include "loader-filesafety.h"
 
 #include <dirent.h>
@@ -36,6 +37,9 @@ struct TenderLoader {
     GPtrArray *methods;   /* TenderMethodInfo*, owned */
     GPtrArray *refusals;  /* TenderRefusal*, owned */
     GPtrArray *handles;   /* dlopen handles of loaded plugins */
+    TenderLoaderIsolationFn isolation_for; /* NULL: every plugin in-process */
+    gpointer isolation_data;
+    GPtrArray *isolated;  /* IsolatedPlugin* of the plugins loaded isolated */
     GHashTable *by_id;    /* method id -> Registered* (owned) */
 };
 
@@ -110,6 +114,7 @@ TenderLoader *loader_new(const tender_host_services *services)
     loader->refusals = g_ptr_array_new_with_free_func((GDestroyNotify)refusal_free);
     loader->handles = g_ptr_array_new();
     loader->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    loader->isolated = g_ptr_array_new();
     return loader;
 }
 
@@ -132,10 +137,31 @@ void loader_free(TenderLoader *loader)
     g_ptr_array_unref(loader->plugins);
     g_ptr_array_unref(loader->methods);
     g_ptr_array_unref(loader->refusals);
+    for (guint i = 0; i < loader->isolated->len; i++)
+        isolation_free(g_ptr_array_index(loader->isolated, i));
+    g_ptr_array_unref(loader->isolated);
     for (guint i = 0; i < loader->handles->len; i++)
-        dlclose(g_ptr_array_index(loader->handles, i));
+        if (g_ptr_array_index(loader->handles, i) != NULL)
+            dlclose(g_ptr_array_index(loader->handles, i));
     g_ptr_array_unref(loader->handles);
     g_free(loader);
+}
+
+void loader_set_isolation(TenderLoader *loader, TenderLoaderIsolationFn isolation_for,
+                          gpointer data)
+{
+    loader->isolation_for = isolation_for;
+    loader->isolation_data = data;
+}
+
+IsolatedPlugin *loader_isolated_plugin(const TenderLoader *loader, const char *plugin_id)
+{
+    for (guint i = 0; plugin_id && i < loader->isolated->len; i++) {
+        IsolatedPlugin *p = g_ptr_array_index(loader->isolated, i);
+        if (g_strcmp0(isolation_plugin_id(p), plugin_id) == 0)
+            return p;
+    }
+    return NULL;
 }
 
 const GPtrArray *loader_plugins(const TenderLoader *loader)
@@ -442,6 +468,50 @@ static void *open_plugin(TenderLoader *loader, const char *path, const char *rea
     return NULL;
 }
 
+/* Plugins shipped with Tender: the installed plugin directory's, and, for
+ * a host running from its build tree, whatever that build made (the
+ * bundled plugins and the project's own test fixtures). */
+static gboolean is_bundled(const char *real)
+{
+    return g_str_has_prefix(real, TENDER_INSTALLED_PLUGIN_DIR "/") ||
+           g_str_has_prefix(real, TENDER_BUILD_ROOT "/");
+}
+
+/* Register a plugin whose worker answered the handshake, after the same
+ * checks as one loaded in-process (the worker ran them too, on the
+ * plugin's own memory). Takes ip. */
+static gboolean register_isolated(TenderLoader *loader, const char *path, IsolatedPlugin *ip,
+                                  const tender_host_services *services)
+{
+    const tender_plugin_descriptor *d = isolation_descriptor(ip);
+    char *reason = NULL;
+    if (!abi_check_descriptor(d, &reason) || (reason = find_duplicate(loader, d)) != NULL) {
+        refuse(loader, path, isolation_plugin_id(ip), reason);
+        isolation_free(ip);
+        return FALSE;
+    }
+    register_plugin(loader, path, NULL, d);
+    g_ptr_array_add(loader->isolated, ip);
+    if (loader->bind)
+        loader->bind(loader->services_data, services, d);
+    return TRUE;
+}
+
+/* Load path in a worker; FALSE (and a refusal) when that fails. */
+static gboolean load_isolated(TenderLoader *loader, const char *path, const char *real,
+                              const tender_host_services *services,
+                              const IsolationLimits *limits)
+{
+    char *plugin_id = NULL, *reason = NULL;
+    IsolatedPlugin *ip = isolation_start(real, services, limits, &plugin_id, &reason);
+    if (ip == NULL) {
+        refuse(loader, path, plugin_id, reason);
+        g_free(plugin_id);
+        return FALSE;
+    }
+    return register_isolated(loader, path, ip, services);
+}
+
 gboolean loader_load_file(TenderLoader *loader, const char *path)
 {
     g_return_val_if_fail(loader != NULL && path != NULL, FALSE);
@@ -451,16 +521,43 @@ gboolean loader_load_file(TenderLoader *loader, const char *path)
     int fd = open_safe_file(loader, path, &real, &st);
     if (fd < 0)
         return FALSE;
-    void *handle = NULL;
     char *bad_elf = check_elf_fd(fd, &st);
-    if (bad_elf != NULL)
-        refuse(loader, path, NULL, bad_elf);
-    else
-        handle = open_plugin(loader, path, real);
     close(fd);
-    free(real);
-    if (handle == NULL)
+    if (bad_elf != NULL) {
+        refuse(loader, path, NULL, bad_elf);
+        free(real);
         return FALSE;
+    }
+    const tender_host_services *services =
+        loader->services_for ? loader->services_for(loader->services_data) : loader->services;
+    gboolean bundled = is_bundled(real);
+    IsolationLimits limits;
+    isolation_limits_default(&limits);
+    if (loader->isolation_for != NULL && !bundled) {
+        /* Not shipped with Tender: even discovery runs in a worker, so a
+         * plugin that crashes while loading is refused, never fatal. Its
+         * id, known only now, says whether it stays there. */
+        char *plugin_id = NULL, *reason = NULL;
+        IsolatedPlugin *ip = isolation_start(real, services, &limits, &plugin_id, &reason);
+        if (ip == NULL) {
+            refuse(loader, path, plugin_id, reason);
+            g_free(plugin_id);
+            free(real);
+            return FALSE;
+        }
+        if (loader->isolation_for(loader->isolation_data, isolation_plugin_id(ip), FALSE,
+                                  &limits)) {
+            isolation_set_limits(ip, &limits);
+            free(real);
+            return register_isolated(loader, path, ip, services);
+        }
+        isolation_free(ip);
+    }
+    void *handle = open_plugin(loader, path, real);
+    if (handle == NULL) {
+        free(real);
+        return FALSE;
+    }
 
     tender_plugin_entry_fn entry;
     void *sym = dlsym(handle, TENDER_PLUGIN_ENTRY_SYMBOL);
@@ -468,13 +565,12 @@ gboolean loader_load_file(TenderLoader *loader, const char *path)
         refuse(loader, path, NULL,
                g_strdup("does not export " TENDER_PLUGIN_ENTRY_SYMBOL "(); not a Tender plugin"));
         dlclose(handle);
+        free(real);
         return FALSE;
     }
     /* POSIX guarantees a data pointer from dlsym() converts to a function. */
     memcpy(&entry, &sym, sizeof entry);
 
-    const tender_host_services *services =
-        loader->services_for ? loader->services_for(loader->services_data) : loader->services;
     const tender_plugin_descriptor *d = entry(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, services);
     if (d == NULL) {
         refuse(loader, path, NULL,
@@ -482,6 +578,7 @@ gboolean loader_load_file(TenderLoader *loader, const char *path)
                                "refused this host (Tender ABI %u.%u)",
                                TENDER_ABI_MAJOR, TENDER_ABI_MINOR));
         dlclose(handle);
+        free(real);
         return FALSE;
     }
 
@@ -491,9 +588,19 @@ gboolean loader_load_file(TenderLoader *loader, const char *path)
         refuse(loader, path, plugin_id, reason);
         g_free(plugin_id);
         dlclose(handle);
+        free(real);
         return FALSE;
     }
     g_free(plugin_id);
+    if (loader->isolation_for != NULL && bundled &&
+        loader->isolation_for(loader->isolation_data, d->id, TRUE, &limits)) {
+        /* A bundled plugin the config sends to a worker. */
+        dlclose(handle);
+        gboolean ok = load_isolated(loader, path, real, services, &limits);
+        free(real);
+        return ok;
+    }
+    free(real);
     register_plugin(loader, path, handle, d);
     if (loader->bind)
         loader->bind(loader->services_data, services, d);

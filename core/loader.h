@@ -14,6 +14,8 @@
 #include <tender/plugin.h>
 #include <tender/tender.h>
 
+#include "isolation.h"
+
 G_BEGIN_DECLS
 
 typedef struct TenderLoader TenderLoader;
@@ -34,6 +36,19 @@ typedef void (*TenderLoaderBindFn)(gpointer data, const tender_host_services *se
 void loader_set_services_per_plugin(TenderLoader *loader,
                                            TenderLoaderServicesFn services_for,
                                            TenderLoaderBindFn bind, gpointer data);
+
+/* Where each plugin runs (isolation.h). Asked with a plugin's id once its
+ * descriptor is known (bundled: the file is one shipped with Tender); TRUE
+ * when it runs in a worker process, with limits filled. A plugin not
+ * bundled is discovered in a worker whatever the answer, so one that
+ * crashes while loading is refused with the reason. Without this call
+ * every plugin runs in-process. */
+typedef gboolean (*TenderLoaderIsolationFn)(gpointer data, const char *plugin_id,
+                                            gboolean bundled, IsolationLimits *limits);
+void loader_set_isolation(TenderLoader *loader, TenderLoaderIsolationFn isolation_for,
+                          gpointer data);
+/* The worker-side plugin with that id, or NULL when it runs in-process. */
+IsolatedPlugin *loader_isolated_plugin(const TenderLoader *loader, const char *plugin_id);
 
 /* dlclose() every plugin. Destroy method instances before calling this. */
 void loader_free(TenderLoader *loader);

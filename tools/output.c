@@ -215,6 +215,13 @@ void cli_print_plugins(TenderHost *host)
         const TenderPluginInfo *p = g_ptr_array_index(plugins, i);
         printf("\n%s %s (ABI %u.%u) — %s\n  file: %s\n", p->id, p->version, p->abi_major,
                p->abi_minor, p->name, p->file);
+        const char *isolation = tender_host_plugin_isolation(host, p->id);
+        printf("  isolation: %s\n", g_strcmp0(isolation, "process") == 0
+                                         ? "process (a worker process of its own)"
+                                         : "in-process");
+        g_autofree char *quarantine = NULL;
+        if (tender_host_plugin_quarantined(host, p->id, NULL, &quarantine))
+            printf("  QUARANTINED: %s\n", quarantine);
         for (guint k = 0; p->methods && k < p->methods->len; k++) {
             const TenderMethodInfo *m = g_ptr_array_index(p->methods, k);
             g_auto(GStrv) caps = tender_json_capability_names(m->capabilities);

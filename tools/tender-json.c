@@ -322,6 +322,18 @@ JsonNode *tender_json_plugins(TenderHost *host, const char *no_plugins_message)
         tender_json_add_string(b, "version", p->version);
         g_autofree char *abi = g_strdup_printf("%u.%u", p->abi_major, p->abi_minor);
         tender_json_add_string(b, "abi", abi);
+        tender_json_add_string(b, "isolation", tender_host_plugin_isolation(host, p->id));
+        gint64 until = 0;
+        g_autofree char *quarantine = NULL;
+        gboolean quarantined = tender_host_plugin_quarantined(host, p->id, &until, &quarantine);
+        json_builder_set_member_name(b, "quarantined");
+        json_builder_add_boolean_value(b, quarantined);
+        if (quarantined) {
+            g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(until / 1000);
+            g_autofree char *when = g_date_time_format_iso8601(t);
+            tender_json_add_string(b, "quarantined_until", when);
+            tender_json_add_string(b, "quarantine_reason", quarantine);
+        }
         json_builder_set_member_name(b, "methods");
         json_builder_begin_array(b);
         for (guint k = 0; p->methods && k < p->methods->len; k++)

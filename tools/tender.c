@@ -45,7 +45,7 @@ static const GOptionEntry main_entries[] = {
 
 static const char summary[] =
     "Commands:\n"
-    "  plugins                         list loaded plugins and refused files\n"
+    "  plugins [--clear-quarantine ID] list loaded plugins and refused files\n"
     "  methods --region R --currency C --amount X [--account A] [--tier T]\n"
     "                                  quote every method for a buyer\n"
     "  check-config FILE               validate a policy config\n"
@@ -284,14 +284,28 @@ gboolean cli_parse_command(GOptionContext *ctx, int *argc, char ***argv, int *co
 static int run_plugins(int argc, char **argv)
 {
     int code = 0;
-    GOptionContext *ctx = cli_command_context("plugins", NULL, NULL);
+    g_autofree char *clear = NULL;
+    GOptionEntry entries[] = {
+        {"clear-quarantine", 0, 0, G_OPTION_ARG_STRING, &clear,
+         "Lift an isolated plugin's quarantine (in the ledger) before listing", "ID"},
+        {NULL}};
+    GOptionContext *ctx = cli_command_context("plugins", NULL, entries);
     gboolean ok = cli_parse_command(ctx, &argc, &argv, &code);
     g_option_context_free(ctx);
     if (!ok)
         return code;
-    TenderHost *host = cli_host_open(":memory:", CLI_LEDGER_READ, &code);
+    /* Listing needs no ledger (a quarantine shows with --ledger); lifting
+     * a quarantine writes the one the other commands use, but never
+     * creates one: where there is none, there is no quarantine either. */
+    TenderHost *host = cli_host_open(clear ? NULL : ":memory:", CLI_LEDGER_READ, &code);
     if (host == NULL)
         return code;
+    GError *error = NULL;
+    if (clear != NULL && !tender_host_clear_quarantine(host, clear, &error)) {
+        code = cli_fail(error);
+        cli_host_close(host);
+        return code;
+    }
     cli_print_plugins(host);
     code = tender_host_refusals(host)->len > 0 || tender_host_plugins(host)->len == 0
                ? EXIT_NEGATIVE

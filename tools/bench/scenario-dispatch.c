@@ -11,6 +11,9 @@
 #include "bench-direct.h"
 
 static const char plain_config[] = "{\"methods\": {}}";
+/* The same plugin in a worker process (docs/isolation.md). */
+static const char isolated_config[] =
+    "{\"methods\": {}, \"plugins\": {\"bench_noop\": {\"isolation\": \"process\"}}}";
 
 /* Direct calls are a few nanoseconds: time them in batches so the clock
  * reads do not dominate. */
@@ -73,6 +76,19 @@ int bench_dispatch(BenchOptions *opts)
     BenchStats s = bench_run(opts, 1, host_step, host);
     tender_host_free(host);
 
+    /* The isolated variant, in the same run: the same payments, each
+     * plugin call a round trip to the worker. */
+    host = bench_host_new(dirs, isolated_config, ":memory:");
+    if (host == NULL)
+        return 1;
+    if (g_strcmp0(tender_host_plugin_isolation(host, "bench_noop"), "process") != 0) {
+        fprintf(stderr, "tender-bench: dispatch: bench_noop did not load isolated\n");
+        tender_host_free(host);
+        return 1;
+    }
+    BenchStats iso = bench_run(opts, 1, host_step, host);
+    tender_host_free(host);
+
     g_autofree char *so = g_build_filename(opts->noop_dir, "bench_noop.so", NULL);
     DirectCtx direct = {bench_direct_open(so, "bench_noop"), g_new0(tender_result, 1)};
     if (direct.noop == NULL) {
@@ -89,10 +105,15 @@ int bench_dispatch(BenchOptions *opts)
     bench_report_double(r, "direct_ns_per_call", direct_ns);
     bench_report_int(r, "direct_calls", d.operations * DIRECT_BATCH);
     bench_report_double(r, "host_overhead_p50_us", s.p50_us - direct_ns / 1000.0);
+    bench_report_double(r, "isolated_p50_us", iso.p50_us);
+    bench_report_double(r, "isolated_p99_us", iso.p99_us);
+    bench_report_double(r, "isolation_overhead_p50_us", iso.p50_us - s.p50_us);
     bench_report_finish(r, opts,
                         "dispatch: through the host (in-memory ledger) p50 %.2f us per no-op "
                         "payment; a direct call through the method table %.1f ns (zeroing the "
-                        "%zu-byte result included)",
-                        s.p50_us, direct_ns, sizeof(tender_result));
-    return s.failures || d.failures ? 1 : 0;
+                        "%zu-byte result included); isolated in a worker process p50 %.2f us "
+                        "(+%.2f us)",
+                        s.p50_us, direct_ns, sizeof(tender_result), iso.p50_us,
+                        iso.p50_us - s.p50_us);
+    return s.failures || d.failures || iso.failures ? 1 : 0;
 }

@@ -205,6 +205,25 @@ const char *const *tender_host_plugin_dirs(TenderHost *host);
 /* The method with this id, or NULL. */
 const TenderMethodInfo *tender_host_method(TenderHost *host, const char *method_id);
 
+/* ---- isolation (docs/isolation.md) ----------------------------------------- */
+
+/* Where a loaded plugin's code runs: "process" (a tender-plugin-worker of
+ * its own) or "in-process"; NULL when no plugin has that id. Static string;
+ * safe from any thread. */
+const char *tender_host_plugin_isolation(TenderHost *host, const char *plugin_id);
+/* TRUE when the isolated plugin is quarantined (it crashed too often; its
+ * methods are not offered), with when it ends (*until_ms, wall clock ms)
+ * and why (*reason, newly allocated) for the pointers that are not NULL. */
+gboolean tender_host_plugin_quarantined(TenderHost *host, const char *plugin_id,
+                                        gint64 *until_ms, char **reason);
+/* End a quarantine: forget the plugin's crashes in the ledger (so for every
+ * process sharing it) and in this host. FALSE with error when the plugin
+ * does not run isolated or the ledger cannot be written. */
+gboolean tender_host_clear_quarantine(TenderHost *host, const char *plugin_id, GError **error);
+/* How many worker processes this host started for the plugin (0 when it
+ * runs in-process): a restart count for monitoring and tests. */
+guint tender_host_plugin_worker_starts(TenderHost *host, const char *plugin_id);
+
 /* Capability bit names ("authorize", "partial_capture", …) for display. */
 const char *tender_capability_name(guint64 bit);
 

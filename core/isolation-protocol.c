@@ -1,0 +1,362 @@
+/* The host <-> worker wire format (isolation-protocol.h). */
+#include "isolation-protocol.h"
+#include "loader.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define MESSAGE_TYPE G_VARIANT_TYPE("(uuv)")
+
+gboolean isolation_send(int fd, guint32 kind, guint32 call_id, GVariant *body)
+{
+    GVariant *msg = g_variant_ref_sink(g_variant_new("(uuv)", kind, call_id, body));
+    gsize size = g_variant_get_size(msg);
+    gboolean ok = FALSE;
+    if (size <= ISOLATION_MAX_MESSAGE) {
+        const void *data = g_variant_get_data(msg);
+        ssize_t n;
+        do
+            n = send(fd, data, size, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        ok = n == (ssize_t)size;
+    }
+    g_variant_unref(msg);
+    return ok;
+}
+
+IsolationRecv isolation_recv(int fd, guint32 *kind, guint32 *call_id, GVariant **body)
+{
+    /* One byte more than the limit: a packet that fills it was too big. */
+    guint8 *buf = g_malloc(ISOLATION_MAX_MESSAGE + 1);
+    ssize_t n;
+    do
+        n = recv(fd, buf, ISOLATION_MAX_MESSAGE + 1, MSG_TRUNC);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        g_free(buf);
+        return ISO_RECV_CLOSED;
+    }
+    if (n > ISOLATION_MAX_MESSAGE) {
+        g_free(buf);
+        return ISO_RECV_MALFORMED;
+    }
+    GBytes *bytes = g_bytes_new_take(buf, (gsize)n);
+    GVariant *msg = g_variant_ref_sink(g_variant_new_from_bytes(MESSAGE_TYPE, bytes, FALSE));
+    g_bytes_unref(bytes);
+    /* Untrusted data: only a message in normal form is taken at its word
+     * (a non-normal one is what a hand-made packet looks like). */
+    if (!g_variant_is_normal_form(msg)) {
+        g_variant_unref(msg);
+        return ISO_RECV_MALFORMED;
+    }
+    g_variant_get(msg, "(uuv)", kind, call_id, body);
+    g_variant_unref(msg);
+    return ISO_RECV_OK;
+}
+
+/* ---- strings ---- */
+
+GVariant *isolation_maybe_bytes(const char *s)
+{
+    return g_variant_new_maybe(G_VARIANT_TYPE_BYTESTRING,
+                               s ? g_variant_new_bytestring(s) : NULL);
+}
+
+char *isolation_dup_bytes(GVariant *ay)
+{
+    gsize n = 0;
+    const char *p = g_variant_get_fixed_array(ay, &n, 1);
+    return g_strndup(p, n);
+}
+
+char *isolation_dup_maybe_bytes(GVariant *v)
+{
+    GVariant *inner = g_variant_get_maybe(v);
+    if (inner == NULL)
+        return NULL;
+    char *s = isolation_dup_bytes(inner);
+    g_variant_unref(inner);
+    return s;
+}
+
+GVariant *isolation_array_bytes(const char *field, gsize size)
+{
+    return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, field, strnlen(field, size), 1);
+}
+
+static GVariant *bytes_or_empty(const char *s)
+{
+    return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, s ? s : "", s ? strlen(s) : 0, 1);
+}
+
+/* ---- request ---- */
+
+#define PARAMS_TYPE "a(maymay)"
+#define REQUEST_TYPE "(uuuumaymayxmayimaymaymayxxxmaymay" PARAMS_TYPE PARAMS_TYPE "ayx)"
+
+static GVariant *params_encode(const tender_param *params, size_t n)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(maymay)"));
+    for (size_t i = 0; params && i < n; i++)
+        g_variant_builder_add(&b, "(@may@may)", isolation_maybe_bytes(params[i].key),
+                              isolation_maybe_bytes(params[i].value));
+    return g_variant_builder_end(&b);
+}
+
+GVariant *isolation_request_encode(const tender_request *req)
+{
+    return g_variant_new(
+        "(uuuu@may@mayx@mayi@may@may@mayxxx@may@may@" PARAMS_TYPE "@" PARAMS_TYPE "@ayx)",
+        req->struct_size, req->operation, req->flags, req->attempt,
+        isolation_maybe_bytes(req->payment_id), isolation_maybe_bytes(req->request_id),
+        (gint64)req->amount, isolation_maybe_bytes(req->currency), (gint32)req->exponent,
+        isolation_maybe_bytes(req->region), isolation_maybe_bytes(req->account),
+        isolation_maybe_bytes(req->tier), (gint64)req->authorized_amount,
+        (gint64)req->captured_amount, (gint64)req->refunded_amount,
+        isolation_maybe_bytes(req->plugin_state), isolation_maybe_bytes(req->processor_ref),
+        params_encode(req->params, req->n_params), params_encode(req->headers, req->n_headers),
+        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, req->body ? req->body : "",
+                                  req->body ? req->body_len : 0, 1),
+        (gint64)req->deadline_ms);
+}
+
+static const char *keep(IsolationRequest *r, GVariant *maybe)
+{
+    char *s = isolation_dup_maybe_bytes(maybe);
+    if (s != NULL)
+        g_ptr_array_add(r->strings, s);
+    return s;
+}
+
+static tender_param *params_decode(IsolationRequest *r, GVariant *array, size_t *n)
+{
+    *n = g_variant_n_children(array);
+    tender_param *out = g_new0(tender_param, *n + 1);
+    for (size_t i = 0; i < *n; i++) {
+        GVariant *pair = g_variant_get_child_value(array, i);
+        GVariant *k = g_variant_get_child_value(pair, 0), *v = g_variant_get_child_value(pair, 1);
+        out[i].key = keep(r, k);
+        out[i].value = keep(r, v);
+        g_variant_unref(k);
+        g_variant_unref(v);
+        g_variant_unref(pair);
+    }
+    return out;
+}
+
+gboolean isolation_request_decode(GVariant *v, IsolationRequest *r)
+{
+    memset(r, 0, sizeof *r);
+    r->strings = g_ptr_array_new_with_free_func(g_free);
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE(REQUEST_TYPE)))
+        return FALSE;
+    GVariant *m[16];
+    guint32 struct_size, operation, flags, attempt;
+    gint64 amount, authorized, captured, refunded, deadline;
+    gint32 exponent;
+    g_variant_get(v, "(uuuu@may@mayx@mayi@may@may@mayxxx@may@may@" PARAMS_TYPE "@" PARAMS_TYPE
+                     "@ayx)",
+                  &struct_size, &operation, &flags, &attempt, &m[0], &m[1], &amount, &m[2],
+                  &exponent, &m[3], &m[4], &m[5], &authorized, &captured, &refunded, &m[6],
+                  &m[7], &m[8], &m[9], &m[10], &deadline);
+    tender_request *q = &r->req;
+    q->struct_size = sizeof *q;
+    q->operation = operation;
+    q->flags = flags;
+    q->attempt = attempt;
+    q->payment_id = keep(r, m[0]);
+    q->request_id = keep(r, m[1]);
+    q->amount = amount;
+    q->currency = keep(r, m[2]);
+    q->exponent = exponent;
+    q->region = keep(r, m[3]);
+    q->account = keep(r, m[4]);
+    q->tier = keep(r, m[5]);
+    q->authorized_amount = authorized;
+    q->captured_amount = captured;
+    q->refunded_amount = refunded;
+    q->plugin_state = keep(r, m[6]);
+    q->processor_ref = keep(r, m[7]);
+    r->params = params_decode(r, m[8], &q->n_params);
+    q->params = r->params;
+    r->headers = params_decode(r, m[9], &q->n_headers);
+    q->headers = r->headers;
+    gsize body_len = 0;
+    const char *body = g_variant_get_fixed_array(m[10], &body_len, 1);
+    /* The body keeps its length (it may hold NULs) and gets a NUL after. */
+    char *copy = g_malloc(body_len + 1);
+    memcpy(copy, body, body_len);
+    copy[body_len] = '\0';
+    g_ptr_array_add(r->strings, copy);
+    q->body = copy;
+    q->body_len = body_len;
+    q->deadline_ms = deadline;
+    for (int i = 0; i <= 10; i++)
+        g_variant_unref(m[i]);
+    (void)struct_size;
+    return TRUE;
+}
+
+void isolation_request_clear(IsolationRequest *r)
+{
+    if (r->strings)
+        g_ptr_array_unref(r->strings);
+    g_free(r->params);
+    g_free(r->headers);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- result ---- */
+
+/* Every char array of tender_result, in the order it travels. */
+#define RESULT_STRINGS(X)                                                                          \
+    X(raw_code) X(message) X(processor_ref) X(plugin_state) X(action_data) X(action_hint)          \
+        X(display_brand) X(display_first6) X(display_last4) X(display_account) X(display_country) \
+            X(details) X(notify_payment_id) X(notify_id) X(reply_content_type) X(reply_body)      \
+                X(notify_headers) X(notify_body)
+#define RESULT_N_STRINGS 18
+
+GVariant *isolation_result_encode(const tender_result *res)
+{
+    GVariantBuilder strings;
+    g_variant_builder_init(&strings, G_VARIANT_TYPE("aay"));
+#define ADD(f) g_variant_builder_add_value(&strings, isolation_array_bytes(res->f, sizeof res->f));
+    RESULT_STRINGS(ADD)
+#undef ADD
+    return g_variant_new("(uuuuxuxu@aay)", res->outcome, res->decline_code, res->event,
+                         res->action_kind, (gint64)res->amount, res->reply_status,
+                         (gint64)res->action_expires_ms, (guint32)RESULT_N_STRINGS,
+                         g_variant_builder_end(&strings));
+}
+
+gboolean isolation_result_decode(GVariant *v, tender_result *res)
+{
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE("(uuuuxuxuaay)")))
+        return FALSE;
+    GVariant *strings = g_variant_get_child_value(v, 8);
+    if (g_variant_n_children(strings) != RESULT_N_STRINGS) {
+        g_variant_unref(strings);
+        return FALSE;
+    }
+    guint32 n_strings;
+    gint64 amount, expires;
+    g_variant_get(v, "(uuuuxuxu@aay)", &res->outcome, &res->decline_code, &res->event,
+                  &res->action_kind, &amount, &res->reply_status, &expires, &n_strings, NULL);
+    res->amount = amount;
+    res->action_expires_ms = expires;
+    gsize i = 0;
+#define GET(f)                                                                                     \
+    {                                                                                              \
+        GVariant *s = g_variant_get_child_value(strings, i++);                                     \
+        gsize n = 0;                                                                               \
+        const char *p = g_variant_get_fixed_array(s, &n, 1);                                       \
+        n = MIN(n, sizeof res->f - 1);                                                             \
+        memcpy(res->f, p, n);                                                                      \
+        res->f[n] = '\0';                                                                          \
+        g_variant_unref(s);                                                                        \
+    }
+    RESULT_STRINGS(GET)
+#undef GET
+    g_variant_unref(strings);
+    return TRUE;
+}
+
+/* ---- descriptor ---- */
+
+static const void *nth(const void *base, uint32_t stride, size_t i)
+{
+    return (const char *)base + (size_t)stride * i;
+}
+
+static GVariant *strv_encode(const char *const *list)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("aay"));
+    for (size_t i = 0; list && list[i] && i < 1024; i++)
+        g_variant_builder_add_value(&b, bytes_or_empty(list[i]));
+    return g_variant_builder_end(&b);
+}
+
+static GVariant *specs_encode(const tender_param_spec *specs, size_t n)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(mayumay)"));
+    for (size_t i = 0; specs && i < n; i++) {
+        const tender_param_spec *s = nth(specs, specs[0].struct_size, i);
+        g_variant_builder_add(&b, "(@mayu@may)", isolation_maybe_bytes(s->name), s->flags,
+                              isolation_maybe_bytes(s->description));
+    }
+    return g_variant_builder_end(&b);
+}
+
+tender_operation_fn isolation_slot_fn(const tender_method *m, IsolationSlot slot)
+{
+    static const tender_operation ops[] = {
+        [ISO_SLOT_AUTHORIZE] = TENDER_OP_AUTHORIZE,
+        [ISO_SLOT_PURCHASE] = TENDER_OP_PURCHASE,
+        [ISO_SLOT_CAPTURE] = TENDER_OP_CAPTURE,
+        [ISO_SLOT_VOID] = TENDER_OP_VOID,
+        [ISO_SLOT_REFUND] = TENDER_OP_REFUND,
+        [ISO_SLOT_SYNC] = TENDER_OP_SYNC,
+        [ISO_SLOT_COMPLETE_ACTION] = TENDER_OP_COMPLETE_ACTION,
+        [ISO_SLOT_NOTIFICATION] = TENDER_OP_NOTIFICATION,
+    };
+    switch (slot) {
+    case ISO_SLOT_IDENTIFY_NOTIFICATION:
+        return abi_identify_fn(m);
+    case ISO_SLOT_DESCRIBE_INSTRUMENT:
+        return abi_describe_instrument_fn(m);
+    case ISO_SLOT_SANDBOX_NOTIFICATION:
+    case ISO_SLOT_COUNT_:
+        return NULL;
+    default:
+        return abi_operation_fn(m, ops[slot]);
+    }
+}
+
+guint32 isolation_method_slots(const tender_method *m)
+{
+    guint32 slots = 0;
+    for (guint s = 0; s < ISO_SLOT_COUNT_; s++)
+        if (isolation_slot_fn(m, s) != NULL)
+            slots |= 1u << s;
+    if (abi_sandbox_notification_fn(m) != NULL)
+        slots |= 1u << ISO_SLOT_SANDBOX_NOTIFICATION;
+    return slots;
+}
+
+static GVariant *method_encode(const tender_method *m)
+{
+    GVariantBuilder cur;
+    g_variant_builder_init(&cur, G_VARIANT_TYPE("a(mayixxmay)"));
+    for (size_t i = 0; m->currencies && i < m->n_currencies; i++) {
+        const tender_currency_fact *f = nth(m->currencies, m->currencies[0].struct_size, i);
+        g_variant_builder_add(&cur, "(@mayixx@may)", isolation_maybe_bytes(f->code), f->exponent,
+                              (gint64)f->min_amount, (gint64)f->max_amount,
+                              isolation_maybe_bytes(f->home_region));
+    }
+    return g_variant_new("(@may@mayt@aay@a(mayixxmay)@a(mayumay)@a(mayumay)xxux@maybu@aayu)",
+                         isolation_maybe_bytes(m->id), isolation_maybe_bytes(m->name),
+                         (guint64)m->capabilities, strv_encode(m->regions),
+                         g_variant_builder_end(&cur), specs_encode(m->params, m->n_params),
+                         specs_encode(m->action_params, m->n_action_params),
+                         (gint64)m->hold_seconds, (gint64)m->action_timeout_seconds,
+                         m->over_capture_bps, (gint64)m->over_capture_max_extra,
+                         isolation_maybe_bytes(m->over_capture_currency), m->tiers != NULL,
+                         (guint32)m->struct_size, strv_encode(m->tiers),
+                         isolation_method_slots(m));
+}
+
+GVariant *isolation_descriptor_encode(const tender_plugin_descriptor *d)
+{
+    GVariantBuilder methods;
+    g_variant_builder_init(&methods, G_VARIANT_TYPE("av"));
+    for (size_t i = 0; i < d->n_methods; i++)
+        g_variant_builder_add(&methods, "v", method_encode(d->methods[i]));
+    return g_variant_new("(uu@may@may@may@may@av)", d->abi_major, d->abi_minor,
+                         isolation_maybe_bytes(d->id), isolation_maybe_bytes(d->name),
+                         isolation_maybe_bytes(d->version), isolation_maybe_bytes(d->description),
+                         g_variant_builder_end(&methods));
+}

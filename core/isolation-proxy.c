@@ -1,0 +1,524 @@
+/* The host-side face of an isolated plugin (isolation.h): a descriptor the
+ * host owns, rebuilt from the worker's handshake, whose ops tables point at
+ * the proxy functions below; and the host services the worker forwards,
+ * served with the plugin's own services table so that redaction, the
+ * allow-list, the per-method settings and the call's deadline stay the
+ * host's.
+ *
+ * A proxy function never returns before the worker answered, died or
+ * passed the deadline. The outcome it reports when the worker did not
+ * answer is UNKNOWN once the request was handed over (the plugin may have
+ * reached its provider), NOT_SENT only when it provably never was: the
+ * worker was restarting, quarantined, or gone before the request went out. */
+#include "isolation-private.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "loader.h"
+
+#define CREATE_TIMEOUT_MS 10000
+#define DESTROY_TIMEOUT_MS 2000
+/* Room a packet keeps for everything but an HTTP answer's headers and body. */
+#define PACKET_OVERHEAD 4096
+
+/* services table -> IsolatedPlugin: create() is handed only the table. */
+static GMutex registry_lock;
+static GHashTable *registry;
+
+static IsolatedPlugin *registry_lookup(const tender_host_services *services)
+{
+    g_mutex_lock(&registry_lock);
+    IsolatedPlugin *p = registry ? g_hash_table_lookup(registry, services) : NULL;
+    g_mutex_unlock(&registry_lock);
+    return p;
+}
+
+typedef struct {
+    IsolatedPlugin *plugin;
+    char *method_id;
+    guint64 handle;
+    guint generation; /* of the worker the handle belongs to (0: none) */
+} ProxyInstance;
+
+/* ---- the worker, ready for a call ---- */
+
+/* A worker running this plugin, started when there is none and the backoff
+ * and quarantine allow. FALSE (nothing sent) with *why otherwise. Lock
+ * held. */
+static gboolean ensure_worker(IsolatedPlugin *p, char **why)
+{
+    if (p->pid > 0) {
+        /* Between calls the worker has nothing to say: a packet waiting
+         * now is a late second answer or noise. */
+        char probe;
+        if (recv(p->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+            char *ended = isolation_kill(p);
+            g_autofree char *reason = g_strdup_printf(
+                "worker %s: it sent a message between calls", ended ? ended : "gone");
+            g_free(ended);
+            isolation_record_crash(p, reason);
+        }
+    }
+    if (p->pid > 0) {
+        int status;
+        if (waitpid(p->pid, &status, WNOHANG) != p->pid)
+            return TRUE;
+        /* It ended between calls: nothing was in flight, so nothing is
+         * lost; it is started again below. */
+        p->pid = 0;
+        g_free(isolation_kill(p));
+    }
+    gint64 now = isolation_wall_ms();
+    g_mutex_lock(&p->state_lock);
+    gint64 quarantined_until = p->quarantined_until, respawn_at = p->respawn_at;
+    g_mutex_unlock(&p->state_lock);
+    if (quarantined_until > now) {
+        *why = g_strdup_printf("plugin '%s' is quarantined after %u crashes", p->plugin_id,
+                               p->limits.crash_limit);
+        return FALSE;
+    }
+    if (now < respawn_at) {
+        *why = g_strdup_printf("plugin '%s' is restarting after a crash (next attempt in "
+                               "%" G_GINT64_FORMAT " ms)",
+                               p->plugin_id, respawn_at - now);
+        return FALSE;
+    }
+    GVariant *descriptor = NULL;
+    char *id = NULL;
+    IsolationWait w = isolation_handshake(p, &descriptor, &id, why);
+    g_free(id);
+    if (w != ISO_WAIT_OK) {
+        isolation_record_crash(p, *why);
+        return FALSE;
+    }
+    GBytes *bytes = g_variant_get_data_as_bytes(descriptor);
+    gboolean same = g_bytes_equal(bytes, p->descriptor_bytes);
+    g_bytes_unref(bytes);
+    g_variant_unref(descriptor);
+    if (!same) {
+        g_free(isolation_kill(p));
+        *why = g_strdup("the plugin file changed since it was loaded; restart the host");
+        isolation_record_crash(p, *why);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The worker failed during call `what`: stop it and count the crash. */
+static char *worker_failed(IsolatedPlugin *p, const char *what, const char *why)
+{
+    char *ended = isolation_kill(p);
+    char *reason = g_strdup_printf("worker %s during %s: %s", ended ? ended : "gone", what, why);
+    g_free(ended);
+    isolation_record_crash(p, reason);
+    return reason;
+}
+
+/* An instance of pi's method in the current worker. Lock held. */
+static gboolean ensure_instance(ProxyInstance *pi, char **why)
+{
+    IsolatedPlugin *p = pi->plugin;
+    if (!ensure_worker(p, why))
+        return FALSE;
+    if (pi->generation == p->generation)
+        return TRUE;
+    guint32 id = ++p->next_call;
+    if (!isolation_send(p->fd, ISO_CREATE, id,
+                        g_variant_new("(@ay)", g_variant_new_bytestring(pi->method_id)))) {
+        g_free(isolation_kill(p));
+        *why = g_strdup("the worker was gone before create");
+        return FALSE;
+    }
+    GVariant *body = NULL;
+    char *wait_why = NULL;
+    IsolationWait w = isolation_wait(p, id, ISO_CREATED,
+                                     g_get_monotonic_time() + CREATE_TIMEOUT_MS * 1000, &body,
+                                     &wait_why);
+    if (w == ISO_WAIT_OK && !g_variant_is_of_type(body, G_VARIANT_TYPE("(itay)"))) {
+        w = ISO_WAIT_VIOLATION;
+        g_free(wait_why);
+        wait_why = g_strdup("the worker sent a malformed create answer");
+        g_variant_unref(body);
+    }
+    if (w != ISO_WAIT_OK) {
+        *why = worker_failed(p, "create", wait_why);
+        g_free(wait_why);
+        return FALSE;
+    }
+    gint32 rc;
+    guint64 handle;
+    char *error = NULL;
+    g_variant_get(body, "(it^ay)", &rc, &handle, &error);
+    g_variant_unref(body);
+    if (rc != 0) {
+        *why = error;
+        return FALSE;
+    }
+    g_free(error);
+    pi->handle = handle;
+    pi->generation = p->generation;
+    return TRUE;
+}
+
+/* ---- the proxy ops ---- */
+
+static int proxy_create(const tender_host_services *host, const char *method_id,
+                        void **instance, char *error, size_t error_size)
+{
+    IsolatedPlugin *p = registry_lookup(host);
+    if (p == NULL) {
+        g_strlcpy(error, "no worker for this plugin", error_size);
+        return 1;
+    }
+    ProxyInstance *pi = g_new0(ProxyInstance, 1);
+    pi->plugin = p;
+    pi->method_id = g_strdup(method_id);
+    char *why = NULL;
+    g_mutex_lock(&p->lock);
+    gboolean ok = ensure_instance(pi, &why);
+    g_mutex_unlock(&p->lock);
+    if (!ok) {
+        g_strlcpy(error, why ? why : "create failed", error_size);
+        g_free(why);
+        g_free(pi->method_id);
+        g_free(pi);
+        return 1;
+    }
+    *instance = pi;
+    return 0;
+}
+
+static void proxy_destroy(void *instance)
+{
+    ProxyInstance *pi = instance;
+    if (pi == NULL)
+        return;
+    IsolatedPlugin *p = pi->plugin;
+    g_mutex_lock(&p->lock);
+    if (p->pid > 0 && pi->generation == p->generation) {
+        guint32 id = ++p->next_call;
+        GVariant *body = NULL;
+        char *why = NULL;
+        if (!isolation_send(p->fd, ISO_DESTROY, id, g_variant_new("(t)", pi->handle)))
+            g_free(isolation_kill(p));
+        else if (isolation_wait(p, id, ISO_DONE,
+                                g_get_monotonic_time() + DESTROY_TIMEOUT_MS * 1000, &body,
+                                &why) == ISO_WAIT_OK)
+            g_variant_unref(body);
+        else
+            g_free(worker_failed(p, "destroy", why));
+        g_free(why);
+    }
+    g_mutex_unlock(&p->lock);
+    g_free(pi->method_id);
+    g_free(pi);
+}
+
+static const char *const slot_names[ISO_SLOT_COUNT_] = {
+    "authorize", "purchase", "capture", "void", "refund", "sync", "complete_action",
+    "identify_notification", "notification", "sandbox_notification", "describe_instrument"};
+
+static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
+                       const tender_request *req, tender_result *res)
+{
+    IsolatedPlugin *p = pi->plugin;
+    g_mutex_lock(&p->lock);
+    gint64 left_ms = req->deadline_ms - p->services->now_ms(p->services);
+    gint64 deadline_us = g_get_monotonic_time() + MAX(left_ms, 1) * 1000;
+    char *why = NULL;
+    if (!ensure_instance(pi, &why)) {
+        res->outcome = TENDER_OUTCOME_NOT_SENT;
+        g_snprintf(res->message, sizeof res->message, "not sent: %s", why);
+        g_free(why);
+        g_mutex_unlock(&p->lock);
+        return;
+    }
+    guint32 id = ++p->next_call;
+    GVariant *call = g_variant_new("(tu@mayv)", pi->handle, (guint32)slot,
+                                   isolation_maybe_bytes(event), isolation_request_encode(req));
+    if (!isolation_send(p->fd, ISO_CALL, id, call)) {
+        /* Not handed over: the worker never saw it. */
+        g_free(isolation_kill(p));
+        res->outcome = TENDER_OUTCOME_NOT_SENT;
+        g_snprintf(res->message, sizeof res->message,
+                   "not sent: the plugin's worker was gone before the request went out");
+        g_mutex_unlock(&p->lock);
+        return;
+    }
+    GVariant *body = NULL;
+    IsolationWait w = isolation_wait(p, id, ISO_RESULT, deadline_us, &body, &why);
+    tender_result *answer = NULL;
+    if (w == ISO_WAIT_OK) {
+        answer = g_new0(tender_result, 1);
+        answer->struct_size = sizeof *answer;
+        if (!isolation_result_decode(body, answer)) {
+            w = ISO_WAIT_VIOLATION;
+            why = g_strdup("the worker sent a malformed result");
+        }
+        g_variant_unref(body);
+    }
+    if (w == ISO_WAIT_OK) {
+        memcpy(res, answer, sizeof *res);
+        g_mutex_lock(&p->state_lock);
+        p->consecutive = 0;
+        g_mutex_unlock(&p->state_lock);
+    } else {
+        char *reason = worker_failed(p, slot_names[slot], why);
+        memset(res, 0, sizeof *res);
+        res->struct_size = sizeof *res;
+        res->outcome = TENDER_OUTCOME_UNKNOWN;
+        g_snprintf(res->message, sizeof res->message, "outcome unknown: plugin %s",
+                   reason);
+        g_free(reason);
+    }
+    g_free(answer);
+    g_free(why);
+    g_mutex_unlock(&p->lock);
+}
+
+#define PROXY_SLOT(name, slot)                                                                     \
+    static void proxy_##name(void *instance, const tender_request *req, tender_result *res)      \
+    {                                                                                              \
+        proxy_call(instance, slot, NULL, req, res);                                                \
+    }
+PROXY_SLOT(authorize, ISO_SLOT_AUTHORIZE)
+PROXY_SLOT(purchase, ISO_SLOT_PURCHASE)
+PROXY_SLOT(capture, ISO_SLOT_CAPTURE)
+PROXY_SLOT(void_payment, ISO_SLOT_VOID)
+PROXY_SLOT(refund, ISO_SLOT_REFUND)
+PROXY_SLOT(sync, ISO_SLOT_SYNC)
+PROXY_SLOT(complete_action, ISO_SLOT_COMPLETE_ACTION)
+PROXY_SLOT(identify_notification, ISO_SLOT_IDENTIFY_NOTIFICATION)
+PROXY_SLOT(notification, ISO_SLOT_NOTIFICATION)
+PROXY_SLOT(describe_instrument, ISO_SLOT_DESCRIBE_INSTRUMENT)
+#undef PROXY_SLOT
+
+static void proxy_sandbox_notification(void *instance, const tender_request *req,
+                                       const char *event, tender_result *res)
+{
+    proxy_call(instance, ISO_SLOT_SANDBOX_NOTIFICATION, event, req, res);
+}
+
+/* ---- the descriptor ---- */
+
+static gpointer keep(IsolatedPlugin *p, gpointer allocation)
+{
+    g_ptr_array_add(p->allocations, allocation);
+    return allocation;
+}
+
+static const char *keep_maybe(IsolatedPlugin *p, GVariant *maybe)
+{
+    char *s = isolation_dup_maybe_bytes(maybe);
+    return s ? keep(p, s) : NULL;
+}
+
+static const char *const *keep_strv(IsolatedPlugin *p, GVariant *aay)
+{
+    gsize n = g_variant_n_children(aay);
+    const char **v = keep(p, g_new0(const char *, n + 1));
+    for (gsize i = 0; i < n; i++) {
+        GVariant *s = g_variant_get_child_value(aay, i);
+        v[i] = keep(p, isolation_dup_bytes(s));
+        g_variant_unref(s);
+    }
+    return v;
+}
+
+static const tender_param_spec *keep_specs(IsolatedPlugin *p, GVariant *a, size_t *n)
+{
+    *n = g_variant_n_children(a);
+    tender_param_spec *specs = keep(p, g_new0(tender_param_spec, *n + 1));
+    for (gsize i = 0; i < *n; i++) {
+        GVariant *e = g_variant_get_child_value(a, i);
+        GVariant *name = g_variant_get_child_value(e, 0), *desc = g_variant_get_child_value(e, 2);
+        specs[i].struct_size = sizeof specs[i];
+        specs[i].name = keep_maybe(p, name);
+        g_variant_get_child(e, 1, "u", &specs[i].flags);
+        specs[i].description = keep_maybe(p, desc);
+        g_variant_unref(name);
+        g_variant_unref(desc);
+        g_variant_unref(e);
+    }
+    return *n ? specs : NULL;
+}
+
+#define METHOD_TYPE "(maymayt" "aay" "a(mayixxmay)" "a(mayumay)" "a(mayumay)" "xxuxmay" "bu" "aayu)"
+
+static tender_method *method_decode(IsolatedPlugin *p, GVariant *v)
+{
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE(METHOD_TYPE)))
+        return NULL;
+    tender_method *m = keep(p, g_new0(tender_method, 1));
+    GVariant *id, *name, *regions, *currencies, *params, *action_params, *over_currency, *tiers;
+    guint64 caps;
+    gint64 hold, action_timeout, over_extra;
+    guint32 over_bps, plugin_size, slots;
+    gboolean has_tiers;
+    g_variant_get(v, "(@may@mayt@aay@a(mayixxmay)@a(mayumay)@a(mayumay)xxux@maybu@aayu)", &id,
+                  &name, &caps, &regions, &currencies, &params, &action_params, &hold,
+                  &action_timeout, &over_bps, &over_extra, &over_currency, &has_tiers,
+                  &plugin_size, &tiers, &slots);
+    (void)plugin_size;
+    m->struct_size = sizeof *m;
+    m->id = keep_maybe(p, id);
+    m->name = keep_maybe(p, name);
+    m->capabilities = caps;
+    m->regions = keep_strv(p, regions);
+    m->n_currencies = g_variant_n_children(currencies);
+    tender_currency_fact *facts = keep(p, g_new0(tender_currency_fact, m->n_currencies + 1));
+    for (gsize i = 0; i < m->n_currencies; i++) {
+        GVariant *c = g_variant_get_child_value(currencies, i);
+        GVariant *code, *home;
+        gint64 min, max;
+        g_variant_get(c, "(@mayixx@may)", &code, &facts[i].exponent, &min, &max, &home);
+        facts[i].struct_size = sizeof facts[i];
+        facts[i].code = keep_maybe(p, code);
+        facts[i].min_amount = min;
+        facts[i].max_amount = max;
+        facts[i].home_region = keep_maybe(p, home);
+        g_variant_unref(code);
+        g_variant_unref(home);
+        g_variant_unref(c);
+    }
+    m->currencies = m->n_currencies ? facts : NULL;
+    m->params = keep_specs(p, params, &m->n_params);
+    m->action_params = keep_specs(p, action_params, &m->n_action_params);
+    m->hold_seconds = hold;
+    m->action_timeout_seconds = action_timeout;
+    m->over_capture_bps = over_bps;
+    m->over_capture_max_extra = over_extra;
+    m->over_capture_currency = keep_maybe(p, over_currency);
+    m->tiers = has_tiers ? keep_strv(p, tiers) : NULL;
+    tender_method_ops *ops = keep(p, g_new0(tender_method_ops, 1));
+    ops->struct_size = sizeof *ops;
+    ops->create = proxy_create;
+    ops->destroy = proxy_destroy;
+#define SET(slot, field, fn)                                                                       \
+    if (slots & (1u << slot))                                                                      \
+        ops->field = fn;
+    SET(ISO_SLOT_AUTHORIZE, authorize, proxy_authorize)
+    SET(ISO_SLOT_PURCHASE, purchase, proxy_purchase)
+    SET(ISO_SLOT_CAPTURE, capture, proxy_capture)
+    SET(ISO_SLOT_VOID, void_payment, proxy_void_payment)
+    SET(ISO_SLOT_REFUND, refund, proxy_refund)
+    SET(ISO_SLOT_SYNC, sync, proxy_sync)
+    SET(ISO_SLOT_COMPLETE_ACTION, complete_action, proxy_complete_action)
+    SET(ISO_SLOT_IDENTIFY_NOTIFICATION, identify_notification, proxy_identify_notification)
+    SET(ISO_SLOT_NOTIFICATION, notification, proxy_notification)
+    SET(ISO_SLOT_SANDBOX_NOTIFICATION, sandbox_notification, proxy_sandbox_notification)
+    SET(ISO_SLOT_DESCRIBE_INSTRUMENT, describe_instrument, proxy_describe_instrument)
+#undef SET
+    m->ops = ops;
+    GVariant *all[] = {id, name, regions, currencies, params, action_params, over_currency, tiers};
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
+        g_variant_unref(all[i]);
+    return m;
+}
+
+static gboolean descriptor_decode(IsolatedPlugin *p, GVariant *v)
+{
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE("(uumaymaymaymayav)")))
+        return FALSE;
+    tender_plugin_descriptor *d = &p->descriptor;
+    GVariant *id, *name, *version, *description, *methods;
+    g_variant_get(v, "(uu@may@may@may@may@av)", &d->abi_major, &d->abi_minor, &id, &name,
+                  &version, &description, &methods);
+    d->struct_size = sizeof *d;
+    d->id = keep_maybe(p, id);
+    d->name = keep_maybe(p, name);
+    d->version = keep_maybe(p, version);
+    d->description = keep_maybe(p, description);
+    d->n_methods = g_variant_n_children(methods);
+    const tender_method **list = keep(p, g_new0(const tender_method *, d->n_methods + 1));
+    gboolean ok = TRUE;
+    for (gsize i = 0; ok && i < d->n_methods; i++) {
+        GVariant *boxed = g_variant_get_child_value(methods, i);
+        GVariant *m = g_variant_get_variant(boxed);
+        list[i] = method_decode(p, m);
+        ok = list[i] != NULL;
+        g_variant_unref(m);
+        g_variant_unref(boxed);
+    }
+    d->methods = list;
+    GVariant *all[] = {id, name, version, description, methods};
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
+        g_variant_unref(all[i]);
+    return ok;
+}
+
+/* ---- life ---- */
+
+static void plugin_free(IsolatedPlugin *p)
+{
+    g_free(isolation_kill(p));
+    g_free(p->path);
+    g_free(p->plugin_id);
+    if (p->descriptor_bytes)
+        g_bytes_unref(p->descriptor_bytes);
+    g_ptr_array_unref(p->allocations);
+    g_array_unref(p->crashes);
+    g_ptr_array_unref(p->unsaved);
+    g_free(p->last_crash);
+    g_mutex_clear(&p->lock);
+    g_mutex_clear(&p->state_lock);
+    g_free(p);
+}
+
+IsolatedPlugin *isolation_start(const char *path, const tender_host_services *services,
+                                const IsolationLimits *limits, char **plugin_id, char **reason)
+{
+    IsolatedPlugin *p = g_new0(IsolatedPlugin, 1);
+    g_mutex_init(&p->lock);
+    g_mutex_init(&p->state_lock);
+    p->path = g_strdup(path);
+    p->services = services;
+    p->limits = *limits;
+    p->fd = -1;
+    p->allocations = g_ptr_array_new_with_free_func(g_free);
+    p->crashes = g_array_new(FALSE, FALSE, sizeof(gint64));
+    p->unsaved = g_ptr_array_new_with_free_func(isolation_crash_free);
+    GVariant *descriptor = NULL;
+    if (isolation_handshake(p, &descriptor, plugin_id, reason) != ISO_WAIT_OK) {
+        plugin_free(p);
+        return NULL;
+    }
+    if (!descriptor_decode(p, descriptor)) {
+        g_variant_unref(descriptor);
+        *reason = g_strdup("its worker sent a malformed descriptor");
+        plugin_free(p);
+        return NULL;
+    }
+    p->descriptor_bytes = g_variant_get_data_as_bytes(descriptor);
+    g_variant_unref(descriptor);
+    p->plugin_id = g_strdup(p->descriptor.id);
+    g_mutex_lock(&registry_lock);
+    if (registry == NULL)
+        registry = g_hash_table_new(NULL, NULL);
+    g_hash_table_insert(registry, (gpointer)services, p);
+    g_mutex_unlock(&registry_lock);
+    return p;
+}
+
+const tender_plugin_descriptor *isolation_descriptor(IsolatedPlugin *p)
+{
+    return &p->descriptor;
+}
+
+const char *isolation_plugin_id(IsolatedPlugin *p)
+{
+    return p->plugin_id;
+}
+
+void isolation_free(IsolatedPlugin *p)
+{
+    if (p == NULL)
+        return;
+    g_mutex_lock(&registry_lock);
+    if (registry && g_hash_table_lookup(registry, p->services) == p)
+        g_hash_table_remove(registry, p->services);
+    g_mutex_unlock(&registry_lock);
+    plugin_free(p);
+}

@@ -1,0 +1,181 @@
+/* The host services an isolated plugin calls, served in the host
+ * (isolation-private.h): each forwarded request is checked for its type and
+ * bounds, then answered by the plugin's own services table, on the thread
+ * of the call that is waiting for the worker, so the call's secrets and
+ * HTTP deadline (thread-local in services.c and services-http.c) apply
+ * exactly as they do to a plugin in the host's process. */
+#include "isolation-private.h"
+
+#include <string.h>
+
+/* The biggest buffer a worker may ask for at once. */
+#define MAX_SERVICE_BYTES (64 * 1024)
+#define PACKET_OVERHEAD 4096
+
+static gboolean reply(IsolatedPlugin *p, guint32 call_id, GVariant *body)
+{
+    /* A worker that died meanwhile is found by the next read. */
+    isolation_send(p->fd, ISO_SERVICE_REPLY, call_id, body);
+    return TRUE;
+}
+
+/* An "ay" argument as a string; "" reads as NULL where nullable. */
+static char *arg_string(GVariant *args, gsize i, gboolean empty_is_null)
+{
+    GVariant *ay = g_variant_get_child_value(args, i);
+    gsize n = 0;
+    const char *p = g_variant_get_fixed_array(ay, &n, 1);
+    char *s = g_strndup(p, n);
+    g_variant_unref(ay);
+    if (empty_is_null && s[0] == '\0') {
+        g_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static GVariant *bytes(const void *data, gsize n)
+{
+    return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data ? data : "", data ? n : 0, 1);
+}
+
+static gboolean serve_http(IsolatedPlugin *p, guint32 call_id, GVariant *args)
+{
+    const tender_host_services *s = p->services;
+    g_autofree char *method_id = arg_string(args, 0, TRUE);
+    g_autofree char *verb = arg_string(args, 1, TRUE);
+    g_autofree char *url = arg_string(args, 2, TRUE);
+    GVariant *hv = g_variant_get_child_value(args, 3);
+    GVariant *body = g_variant_get_child_value(args, 4);
+    gsize nh = g_variant_n_children(hv);
+    tender_http_header *headers = g_new0(tender_http_header, nh + 1);
+    GPtrArray *strings = g_ptr_array_new_with_free_func(g_free);
+    for (gsize i = 0; i < nh; i++) {
+        char *name = NULL, *value = NULL;
+        g_variant_get_child(hv, i, "(^ay^ay)", &name, &value);
+        g_ptr_array_add(strings, name);
+        g_ptr_array_add(strings, value);
+        headers[i].name = name;
+        headers[i].value = value;
+    }
+    gsize body_len = 0;
+    const void *body_data = g_variant_get_fixed_array(body, &body_len, 1);
+    tender_http_request req = {
+        .struct_size = sizeof req,
+        .method = verb,
+        .url = url,
+        .headers = headers,
+        .n_headers = nh,
+        .body = body_len ? body_data : NULL,
+        .body_len = body_len,
+    };
+    tender_http_response res = {.struct_size = sizeof res};
+    s->http(s, method_id, &req, &res);
+    GVariantBuilder out_headers;
+    g_variant_builder_init(&out_headers, G_VARIANT_TYPE("a(ayay)"));
+    gsize size = res.body_len;
+    for (gsize i = 0; i < res.n_headers; i++) {
+        const char *n = res.headers[i].name ? res.headers[i].name : "";
+        const char *v = res.headers[i].value ? res.headers[i].value : "";
+        size += strlen(n) + strlen(v) + 16;
+        g_variant_builder_add(&out_headers, "(@ay@ay)", g_variant_new_bytestring(n),
+                              g_variant_new_bytestring(v));
+    }
+    GVariant *answer;
+    if (size + PACKET_OVERHEAD > ISOLATION_MAX_MESSAGE) {
+        /* The provider answered, but more than a packet holds: the plugin
+         * cannot read it, so for the plugin it is an answer lost. */
+        g_variant_builder_clear(&out_headers);
+        g_autofree char *why = g_strdup_printf(
+            "the provider's answer (%zu bytes) is larger than an isolated plugin can receive",
+            size);
+        answer = g_variant_new("(ui@a(ayay)@ay@ay)", (guint32)TENDER_HTTP_UNKNOWN, 0,
+                               g_variant_new_array(G_VARIANT_TYPE("(ayay)"), NULL, 0),
+                               bytes(NULL, 0), bytes(why, strlen(why)));
+    } else {
+        answer = g_variant_new("(ui@a(ayay)@ay@ay)", res.outcome, (gint32)res.status,
+                               g_variant_builder_end(&out_headers), bytes(res.body, res.body_len),
+                               bytes(res.message, strnlen(res.message, sizeof res.message)));
+    }
+    s->http_release(s, &res);
+    g_free(headers);
+    g_ptr_array_unref(strings);
+    g_variant_unref(hv);
+    g_variant_unref(body);
+    return reply(p, call_id, answer);
+}
+
+gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
+{
+    if (!g_variant_is_of_type(request, G_VARIANT_TYPE("(uv)")))
+        return FALSE;
+    guint32 service;
+    GVariant *args = NULL;
+    g_variant_get(request, "(uv)", &service, &args);
+    const tender_host_services *s = p->services;
+    gboolean ok = FALSE;
+    switch (service) {
+    case ISO_SVC_LOG:
+        if ((ok = g_variant_is_of_type(args, G_VARIANT_TYPE("(uayay)")))) {
+            guint32 level;
+            g_variant_get_child(args, 0, "u", &level);
+            g_autofree char *method_id = arg_string(args, 1, TRUE);
+            g_autofree char *message = arg_string(args, 2, FALSE);
+            s->log(s, (tender_log_level)level, method_id, message);
+        }
+        break;
+    case ISO_SVC_NOW:
+        if ((ok = g_variant_is_of_type(args, G_VARIANT_TYPE("()"))))
+            ok = reply(p, call_id, g_variant_new("(x)", (gint64)s->now_ms(s)));
+        break;
+    case ISO_SVC_RANDOM: {
+        guint64 len = 0;
+        if (g_variant_is_of_type(args, G_VARIANT_TYPE("(t)")))
+            g_variant_get(args, "(t)", &len);
+        if ((ok = len > 0 && len <= MAX_SERVICE_BYTES)) {
+            g_autofree guint8 *buf = g_malloc(len);
+            s->random_bytes(s, buf, len);
+            ok = reply(p, call_id, g_variant_new("(@ay)", bytes(buf, len)));
+        }
+        break;
+    }
+    case ISO_SVC_CONFIG_STRING: {
+        guint64 size = 0;
+        if (g_variant_is_of_type(args, G_VARIANT_TYPE("(ayayt)")))
+            g_variant_get_child(args, 2, "t", &size);
+        if ((ok = size > 0 && size <= MAX_SERVICE_BYTES)) {
+            g_autofree char *method_id = arg_string(args, 0, TRUE);
+            g_autofree char *key = arg_string(args, 1, FALSE);
+            g_autofree char *out = g_malloc0(size);
+            int rc = s->config_string(s, method_id, key, out, size);
+            ok = reply(p, call_id,
+                       g_variant_new("(i@ay)", rc, bytes(out, rc == 1 ? strnlen(out, size) : 0)));
+        }
+        break;
+    }
+    case ISO_SVC_CONFIG_INT64:
+    case ISO_SVC_CONFIG_BOOL:
+        if ((ok = g_variant_is_of_type(args, G_VARIANT_TYPE("(ayay)")))) {
+            g_autofree char *method_id = arg_string(args, 0, TRUE);
+            g_autofree char *key = arg_string(args, 1, FALSE);
+            if (service == ISO_SVC_CONFIG_INT64) {
+                int64_t v = 0;
+                int rc = s->config_int64(s, method_id, key, &v);
+                ok = reply(p, call_id, g_variant_new("(ix)", rc, (gint64)v));
+            } else {
+                int v = 0;
+                int rc = s->config_bool(s, method_id, key, &v);
+                ok = reply(p, call_id, g_variant_new("(ii)", rc, v));
+            }
+        }
+        break;
+    case ISO_SVC_HTTP:
+        if ((ok = g_variant_is_of_type(args, G_VARIANT_TYPE("(ayayaya(ayay)ay)"))))
+            ok = serve_http(p, call_id, args);
+        break;
+    default:
+        ok = FALSE;
+    }
+    g_variant_unref(args);
+    return ok;
+}

@@ -1,0 +1,344 @@
+// Plugin isolation (issue 16), through a real TenderHost: a plugin in a
+// worker process that crashes, hangs, floods memory or breaks the protocol
+// costs the payment it was serving an UNKNOWN and nothing else. The host
+// keeps serving its healthy neighbour (fx_count, in-process), restarts the
+// worker, quarantines a plugin that keeps crashing, and reconcile settles
+// the UNKNOWN payments once the plugin behaves.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include <tender/tender.h>
+
+namespace {
+
+struct TempDir {
+    std::string path;
+    TempDir()
+    {
+        char *p = g_dir_make_tmp("tender-iso-XXXXXX", nullptr);
+        path = p;
+        g_free(p);
+    }
+    ~TempDir()
+    {
+        GDir *d = g_dir_open(path.c_str(), 0, nullptr);
+        const char *name;
+        while (d && (name = g_dir_read_name(d)) != nullptr)
+            g_remove((path + "/" + name).c_str());
+        if (d)
+            g_dir_close(d);
+        g_rmdir(path.c_str());
+    }
+};
+
+struct Conf {
+    gint64 deadline_ms = 1500;
+    int crash_limit = 100;
+    int window_s = 600;
+    const char *counting_isolation = nullptr; // fx-counting: default (bundled: in-process)
+    gint64 address_space_mb = 256;
+};
+
+class Isolation : public ::testing::Test {
+protected:
+    TempDir tmp;
+    std::string ledger = tmp.path + "/ledger.db";
+    std::string mode_file = tmp.path + "/mode";
+    TenderHost *host = nullptr;
+
+    void TearDown() override { tender_host_free(host); }
+
+    std::string config(const Conf &c)
+    {
+        std::string counting =
+            c.counting_isolation
+                ? std::string(", \"fx-counting\": {\"isolation\": \"") + c.counting_isolation +
+                      "\"}"
+                : "";
+        return "{\"plugins\": {\"fx-misbehave\": {\"isolation\": \"process\", \"crash_limit\": " +
+               std::to_string(c.crash_limit) +
+               ", \"crash_window_seconds\": " + std::to_string(c.window_s) +
+               ", \"limits\": {\"address_space_mb\": " + std::to_string(c.address_space_mb) +
+               ", \"cpu_seconds\": 30, \"open_files\": 64}}" + counting +
+               "}, \"methods\": {\"fx_bad\": {\"deadline_ms\": " + std::to_string(c.deadline_ms) +
+               ", \"retries\": {\"max\": 0, \"backoff_ms\": 5}, \"settings\": {\"mode_file\": \"" +
+               mode_file + "\"}}, \"fx_count\": {\"deadline_ms\": 5000}}}";
+    }
+
+    TenderHost *open(const Conf &c = Conf())
+    {
+        TenderHostOptions *o = tender_host_options_new();
+        tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
+        std::string json = config(c);
+        tender_host_options_set_config_data(o, json.c_str());
+        tender_host_options_set_ledger(o, ledger.c_str());
+        GError *error = nullptr;
+        TenderHost *h = tender_host_new(o, &error);
+        tender_host_options_free(o);
+        EXPECT_NE(h, nullptr) << (error ? error->message : "") << "\n" << json;
+        g_clear_error(&error);
+        const GPtrArray *refusals = h ? tender_host_refusals(h) : nullptr;
+        for (guint i = 0; refusals && i < refusals->len; i++)
+            ADD_FAILURE() << static_cast<TenderRefusal *>(g_ptr_array_index(refusals, i))->reason;
+        return h;
+    }
+
+    void set_mode(const char *mode) { std::ofstream(mode_file) << mode << "\n"; }
+
+    // A payment on method; its status (TENDER_STATUS_*), -1 on an error.
+    int pay(const char *method, const char *mode = nullptr, std::string *id = nullptr)
+    {
+        tender_param params[] = {{"mode", mode}};
+        TenderPayRequest r = {};
+        r.struct_size = sizeof r;
+        r.method = method;
+        r.region = "US";
+        r.currency = "USD";
+        r.amount = "10.00";
+        r.params = mode ? params : nullptr;
+        r.n_params = mode ? 1 : 0;
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_pay(host, &r, &error);
+        if (p == nullptr) {
+            ADD_FAILURE() << "pay " << method << ": " << (error ? error->message : "?");
+            g_clear_error(&error);
+            return -1;
+        }
+        int status = p->status;
+        if (id)
+            *id = p->id;
+        tender_payment_free(p);
+        return status;
+    }
+
+    // Payments on the healthy neighbour all go through.
+    void neighbour_serves(int n = 5)
+    {
+        for (int i = 0; i < n; i++)
+            ASSERT_EQ(pay("fx_count"), TENDER_STATUS_AUTHORIZED);
+    }
+
+    int status_of(const std::string &id)
+    {
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_get(host, id.c_str(), &error);
+        g_clear_error(&error);
+        int status = p ? p->status : -1;
+        tender_payment_free(p);
+        return status;
+    }
+
+    // The quote entry of method: offered, and the reason when not.
+    bool offered(const char *method, std::string *reason = nullptr)
+    {
+        TenderBuyer b = {};
+        b.struct_size = sizeof b;
+        b.region = "US";
+        b.currency = "USD";
+        b.amount = "10.00";
+        GPtrArray *quotes = tender_host_quote(host, &b, nullptr);
+        bool result = false;
+        for (guint i = 0; quotes && i < quotes->len; i++) {
+            auto *q = static_cast<TenderQuote *>(g_ptr_array_index(quotes, i));
+            if (g_strcmp0(q->method, method) == 0) {
+                result = q->offered;
+                if (reason && q->reason)
+                    *reason = q->reason;
+            }
+        }
+        if (quotes)
+            g_ptr_array_unref(quotes);
+        return result;
+    }
+
+    // Let the worker's restart backoff pass.
+    static void after_backoff() { g_usleep(400 * 1000); }
+};
+
+TEST_F(Isolation, HealthyIsolatedPluginGivesTheSameResultsAsInProcess)
+{
+    Conf c;
+    c.counting_isolation = "process";
+    host = open(c);
+    ASSERT_NE(host, nullptr);
+    EXPECT_STREQ(tender_host_plugin_isolation(host, "fx-counting"), "process");
+    EXPECT_STREQ(tender_host_plugin_isolation(host, "fx-misbehave"), "process");
+    EXPECT_EQ(tender_host_plugin_isolation(host, "nobody"), nullptr);
+    for (int i = 0; i < 40; i++) {
+        std::string id;
+        ASSERT_EQ(pay("fx_count", nullptr, &id), TENDER_STATUS_AUTHORIZED);
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_capture(host, id.c_str(), nullptr, nullptr, &error);
+        ASSERT_NE(p, nullptr) << (error ? error->message : "");
+        EXPECT_EQ(p->status, TENDER_STATUS_CAPTURED);
+        tender_payment_free(p);
+    }
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-counting"), 1u);
+}
+
+TEST_F(Isolation, BundledPluginsRunInProcessByDefault)
+{
+    host = open();
+    ASSERT_NE(host, nullptr);
+    EXPECT_STREQ(tender_host_plugin_isolation(host, "fx-counting"), "in-process");
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-counting"), 0u);
+}
+
+// Every misbehaviour: the payment is UNKNOWN, the neighbour keeps serving,
+// the worker is restarted, and reconcile settles the payment once the
+// plugin behaves.
+class Misbehaviour : public Isolation, public ::testing::WithParamInterface<const char *> {};
+
+TEST_P(Misbehaviour, CostsOnePaymentAnUnknownAndNothingElse)
+{
+    host = open();
+    ASSERT_NE(host, nullptr);
+    set_mode("ok");
+    ASSERT_EQ(pay("fx_bad"), TENDER_STATUS_AUTHORIZED);
+    neighbour_serves();
+
+    std::string bad;
+    gint64 started = g_get_monotonic_time();
+    EXPECT_EQ(pay("fx_bad", GetParam(), &bad), TENDER_STATUS_UNKNOWN) << GetParam();
+    // Deadlines are enforced: never much more than the method's 1.5 s.
+    EXPECT_LT(g_get_monotonic_time() - started, 5 * G_USEC_PER_SEC);
+    neighbour_serves();
+
+    after_backoff();
+    ASSERT_EQ(pay("fx_bad"), TENDER_STATUS_AUTHORIZED) << "the worker was not restarted";
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 2u);
+    EXPECT_EQ(status_of(bad), TENDER_STATUS_UNKNOWN);
+
+    TenderReconcileReport report = {};
+    ASSERT_TRUE(tender_host_reconcile(host, &report, nullptr));
+    EXPECT_NE(status_of(bad), TENDER_STATUS_UNKNOWN) << "reconcile did not settle it";
+    neighbour_serves();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Misbehaviour,
+                         ::testing::Values("segfault", "abort", "exit", "loop", "sleep", "alloc",
+                                           "malformed", "oversized", "unknown_id", "double"));
+
+TEST_F(Isolation, GarbageOnStdoutCorruptsNothing)
+{
+    host = open();
+    ASSERT_NE(host, nullptr);
+    for (int i = 0; i < 3; i++)
+        EXPECT_EQ(pay("fx_bad", "stdout"), TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 1u);
+    neighbour_serves();
+}
+
+TEST_F(Isolation, RepeatedCrashesQuarantineThePluginAcrossHosts)
+{
+    Conf c;
+    c.crash_limit = 2;
+    host = open(c);
+    ASSERT_NE(host, nullptr);
+    EXPECT_TRUE(offered("fx_bad"));
+    EXPECT_EQ(pay("fx_bad", "segfault"), TENDER_STATUS_UNKNOWN);
+    EXPECT_TRUE(offered("fx_bad"));
+    after_backoff();
+    EXPECT_EQ(pay("fx_bad", "abort"), TENDER_STATUS_UNKNOWN);
+
+    std::string reason;
+    EXPECT_FALSE(offered("fx_bad", &reason));
+    EXPECT_NE(reason.find("quarantined"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("--clear-quarantine fx-misbehave"), std::string::npos) << reason;
+    EXPECT_TRUE(offered("fx_count"));
+    neighbour_serves();
+    EXPECT_TRUE(tender_host_plugin_quarantined(host, "fx-misbehave", nullptr, nullptr));
+
+    // Another host on the same ledger (another `tender` command) sees it.
+    tender_host_free(host);
+    host = open(c);
+    ASSERT_NE(host, nullptr);
+    EXPECT_FALSE(offered("fx_bad"));
+    gint64 until = 0;
+    EXPECT_TRUE(tender_host_plugin_quarantined(host, "fx-misbehave", &until, nullptr));
+    EXPECT_GT(until, g_get_real_time() / 1000);
+
+    GError *error = nullptr;
+    ASSERT_TRUE(tender_host_clear_quarantine(host, "fx-misbehave", &error))
+        << (error ? error->message : "");
+    EXPECT_TRUE(offered("fx_bad"));
+    set_mode("ok");
+    EXPECT_EQ(pay("fx_bad"), TENDER_STATUS_AUTHORIZED);
+    EXPECT_FALSE(tender_host_clear_quarantine(host, "fx-counting", &error));
+    g_clear_error(&error);
+}
+
+TEST_F(Isolation, QuarantineEndsWhenTheWindowPasses)
+{
+    Conf c;
+    c.crash_limit = 1;
+    c.window_s = 1;
+    host = open(c);
+    ASSERT_NE(host, nullptr);
+    EXPECT_EQ(pay("fx_bad", "exit"), TENDER_STATUS_UNKNOWN);
+    EXPECT_FALSE(offered("fx_bad"));
+    g_usleep(1200 * 1000);
+    EXPECT_TRUE(offered("fx_bad"));
+    set_mode("ok");
+    EXPECT_EQ(pay("fx_bad"), TENDER_STATUS_AUTHORIZED);
+}
+
+TEST_F(Isolation, APluginCrashingInItsEntryPointIsRefusedNotFatal)
+{
+    // Outside the build tree: not shipped with Tender, so discovered in a
+    // worker by default.
+    std::string dir = tmp.path + "/plugins";
+    ASSERT_EQ(g_mkdir(dir.c_str(), 0755), 0);
+    gchar *data = nullptr;
+    gsize len = 0;
+    ASSERT_TRUE(g_file_get_contents(ISO_ENTRY_CRASH, &data, &len, nullptr));
+    std::string copy = dir + "/fx-entry-crash.so";
+    ASSERT_TRUE(g_file_set_contents(copy.c_str(), data, (gssize)len, nullptr));
+    g_free(data);
+    ASSERT_EQ(g_chmod(copy.c_str(), 0755), 0);
+
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, dir.c_str());
+    tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
+    std::string json = config(Conf());
+    tender_host_options_set_config_data(o, json.c_str());
+    tender_host_options_set_ledger(o, ledger.c_str());
+    host = tender_host_new(o, nullptr);
+    tender_host_options_free(o);
+    ASSERT_NE(host, nullptr);
+    const GPtrArray *refusals = tender_host_refusals(host);
+    ASSERT_EQ(refusals->len, 1u);
+    std::string reason = static_cast<TenderRefusal *>(g_ptr_array_index(refusals, 0))->reason;
+    EXPECT_NE(reason.find("fx-entry-crash.so"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("while loading the plugin"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("signal 11"), std::string::npos) << reason;
+    neighbour_serves();
+    g_remove(copy.c_str());
+    g_rmdir(dir.c_str());
+}
+
+TEST_F(Isolation, AnUnknownIsolationModeIsAConfigError)
+{
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_set_config_data(
+        o, "{\"plugins\": {\"fx-misbehave\": {\"isolation\": \"sandboxed\"}}}");
+    tender_host_options_set_ledger(o, ledger.c_str());
+    GError *error = nullptr;
+    host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    ASSERT_EQ(host, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(error->code, TENDER_ERROR_CONFIG);
+    EXPECT_NE(std::string(error->message).find("$.plugins.fx-misbehave.isolation"),
+              std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+}
+
+} // namespace

@@ -1,0 +1,501 @@
+/* tender-plugin-worker: runs one plugin's code in a process of its own.
+ *
+ * The host (core/isolation-host.c) checks the plugin file, makes a
+ * SOCK_SEQPACKET socket pair, and starts this program with its end as
+ * descriptor 3, stdout and stderr on /dev/null and every other descriptor
+ * closed. Usage (by the host only):
+ *
+ *     tender-plugin-worker [--as-mb N] [--cpu-seconds N] [--open-files N] PLUGIN.so
+ *
+ * After the handshake (ISO_HELLO; the worker runs the entry point and the
+ * host's own descriptor checks, and answers ISO_DESCRIPTOR or ISO_REFUSED)
+ * it serves create, destroy and operation calls, one at a time, until the
+ * host closes the socket. Every host service the plugin calls is forwarded
+ * to the host over the same socket, so its rules stay the host's. Anything
+ * the worker cannot understand ends it: the host reads that as a crash. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "isolation-protocol.h"
+#include "loader.h"
+
+/* The call being served (0: the handshake). Exported for the test
+ * fixtures that forge messages; nothing else reads it. */
+__attribute__((visibility("default"))) volatile guint32 tender_worker_current_call_id;
+
+static const tender_plugin_descriptor *descriptor;
+static GPtrArray *instances;           /* index + 1 is the handle */
+static GPtrArray *instance_methods;    /* const tender_method*, same index */
+static GMutex service_lock;            /* one service exchange at a time */
+static GSList *open_responses;         /* WorkerResponse*, released after each call */
+
+static G_NORETURN void die(const char *why)
+{
+    (void)why;
+    _exit(2);
+}
+
+/* ---- forwarded services ---- */
+
+/* Send a service request and wait for its answer (NULL: none expected). */
+static GVariant *service_call(guint32 service, GVariant *args, gboolean want_reply)
+{
+    g_mutex_lock(&service_lock);
+    guint32 call_id = tender_worker_current_call_id;
+    if (!isolation_send(ISOLATION_WORKER_FD, ISO_SERVICE, call_id,
+                        g_variant_new("(uv)", service, args)))
+        die("host gone");
+    GVariant *reply = NULL;
+    if (want_reply) {
+        guint32 kind, id;
+        if (isolation_recv(ISOLATION_WORKER_FD, &kind, &id, &reply) != ISO_RECV_OK ||
+            kind != ISO_SERVICE_REPLY || id != call_id)
+            die("bad service reply");
+    }
+    g_mutex_unlock(&service_lock);
+    return reply;
+}
+
+static GVariant *bytes_of(const char *s)
+{
+    return g_variant_new_bytestring(s ? s : "");
+}
+
+static void svc_log(const tender_host_services *self, tender_log_level level,
+                    const char *method_id, const char *message)
+{
+    (void)self;
+    service_call(ISO_SVC_LOG,
+                 g_variant_new("(u@ay@ay)", (guint32)level, bytes_of(method_id), bytes_of(message)),
+                 FALSE);
+}
+
+static int64_t svc_now(const tender_host_services *self)
+{
+    (void)self;
+    GVariant *r = service_call(ISO_SVC_NOW, g_variant_new("()"), TRUE);
+    gint64 now = 0;
+    if (g_variant_is_of_type(r, G_VARIANT_TYPE("(x)")))
+        g_variant_get(r, "(x)", &now);
+    g_variant_unref(r);
+    return now;
+}
+
+static void svc_random(const tender_host_services *self, void *buf, size_t len)
+{
+    (void)self;
+    /* In pieces: an answer must fit in one packet. */
+    for (size_t done = 0; done < len;) {
+        size_t piece = MIN(len - done, 64 * 1024);
+        GVariant *r = service_call(ISO_SVC_RANDOM, g_variant_new("(t)", (guint64)piece), TRUE);
+        gsize n = 0;
+        GVariant *ay = g_variant_is_of_type(r, G_VARIANT_TYPE("(ay)"))
+                           ? g_variant_get_child_value(r, 0)
+                           : NULL;
+        const void *p = ay ? g_variant_get_fixed_array(ay, &n, 1) : NULL;
+        if (n != piece)
+            die("short random");
+        memcpy((char *)buf + done, p, piece);
+        g_variant_unref(ay);
+        g_variant_unref(r);
+        done += piece;
+    }
+}
+
+static int svc_config_string(const tender_host_services *self, const char *method_id,
+                             const char *key, char *out, size_t out_size)
+{
+    (void)self;
+    GVariant *r = service_call(
+        ISO_SVC_CONFIG_STRING,
+        g_variant_new("(@ay@ayt)", bytes_of(method_id), bytes_of(key), (guint64)out_size), TRUE);
+    gint32 rc = -1;
+    if (g_variant_is_of_type(r, G_VARIANT_TYPE("(iay)"))) {
+        GVariant *ay = g_variant_get_child_value(r, 1);
+        gsize n = 0;
+        const char *p = g_variant_get_fixed_array(ay, &n, 1);
+        g_variant_get_child(r, 0, "i", &rc);
+        if (rc == 1 && out != NULL && n < out_size) {
+            memcpy(out, p, n);
+            out[n] = '\0';
+        } else if (rc == 1) {
+            rc = -1;
+        }
+        g_variant_unref(ay);
+    }
+    g_variant_unref(r);
+    return rc;
+}
+
+static int svc_config_int64(const tender_host_services *self, const char *method_id,
+                            const char *key, int64_t *out)
+{
+    (void)self;
+    GVariant *r = service_call(ISO_SVC_CONFIG_INT64,
+                               g_variant_new("(@ay@ay)", bytes_of(method_id), bytes_of(key)), TRUE);
+    gint32 rc = -1;
+    gint64 value = 0;
+    if (g_variant_is_of_type(r, G_VARIANT_TYPE("(ix)")))
+        g_variant_get(r, "(ix)", &rc, &value);
+    if (rc == 1 && out != NULL)
+        *out = value;
+    g_variant_unref(r);
+    return rc;
+}
+
+static int svc_config_bool(const tender_host_services *self, const char *method_id,
+                           const char *key, int *out)
+{
+    (void)self;
+    GVariant *r = service_call(ISO_SVC_CONFIG_BOOL,
+                               g_variant_new("(@ay@ay)", bytes_of(method_id), bytes_of(key)), TRUE);
+    gint32 rc = -1, value = 0;
+    if (g_variant_is_of_type(r, G_VARIANT_TYPE("(ii)")))
+        g_variant_get(r, "(ii)", &rc, &value);
+    if (rc == 1 && out != NULL)
+        *out = value != 0;
+    g_variant_unref(r);
+    return rc;
+}
+
+/* What a response's host-owned parts point at, in the worker. */
+typedef struct {
+    tender_http_header *headers;
+    GPtrArray *strings;
+    char *body;
+} WorkerResponse;
+
+static void response_free(WorkerResponse *w)
+{
+    g_free(w->headers);
+    g_ptr_array_unref(w->strings);
+    g_free(w->body);
+    g_free(w);
+}
+
+static void svc_http_release(const tender_host_services *self, tender_http_response *res)
+{
+    (void)self;
+    if (res == NULL || !TENDER_HAS_FIELD(res, tender_http_response, host_private) ||
+        res->host_private == NULL)
+        return;
+    WorkerResponse *w = res->host_private;
+    if (g_slist_find(open_responses, w) != NULL) {
+        open_responses = g_slist_remove(open_responses, w);
+        response_free(w);
+    }
+    res->host_private = NULL;
+    res->headers = NULL;
+    res->n_headers = 0;
+    res->body = NULL;
+    res->body_len = 0;
+}
+
+static uint32_t svc_http(const tender_host_services *self, const char *method_id,
+                         const tender_http_request *req, tender_http_response *res)
+{
+    (void)self;
+    if (res == NULL || !TENDER_HAS_FIELD(res, tender_http_response, host_private))
+        return TENDER_HTTP_NOT_SENT;
+    GVariantBuilder headers;
+    g_variant_builder_init(&headers, G_VARIANT_TYPE("a(ayay)"));
+    for (size_t i = 0; req && req->headers && i < req->n_headers; i++)
+        g_variant_builder_add(&headers, "(@ay@ay)", bytes_of(req->headers[i].name),
+                              bytes_of(req->headers[i].value));
+    GVariant *args = g_variant_new(
+        "(@ay@ay@ay@a(ayay)@ay)", bytes_of(method_id), bytes_of(req ? req->method : NULL),
+        bytes_of(req ? req->url : NULL), g_variant_builder_end(&headers),
+        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, req && req->body ? req->body : "",
+                                  req && req->body ? req->body_len : 0, 1));
+    GVariant *r = service_call(ISO_SVC_HTTP, args, TRUE);
+    if (!g_variant_is_of_type(r, G_VARIANT_TYPE("(uia(ayay)ayay)")))
+        die("bad http reply");
+    WorkerResponse *w = g_new0(WorkerResponse, 1);
+    w->strings = g_ptr_array_new_with_free_func(g_free);
+    GVariant *hv, *body, *message;
+    guint32 outcome;
+    gint32 status;
+    g_variant_get(r, "(ui@a(ayay)@ay@ay)", &outcome, &status, &hv, &body, &message);
+    gsize nh = g_variant_n_children(hv);
+    w->headers = g_new0(tender_http_header, nh + 1);
+    for (gsize i = 0; i < nh; i++) {
+        char *name = NULL, *value = NULL;
+        g_variant_get_child(hv, i, "(^ay^ay)", &name, &value);
+        g_ptr_array_add(w->strings, name);
+        g_ptr_array_add(w->strings, value);
+        w->headers[i].name = name;
+        w->headers[i].value = value;
+    }
+    gsize body_len = 0;
+    const char *b = g_variant_get_fixed_array(body, &body_len, 1);
+    w->body = g_malloc(body_len + 1);
+    memcpy(w->body, b, body_len);
+    w->body[body_len] = '\0';
+    gsize mlen = 0;
+    const char *m = g_variant_get_fixed_array(message, &mlen, 1);
+    mlen = MIN(mlen, sizeof res->message - 1);
+    memcpy(res->message, m, mlen);
+    res->message[mlen] = '\0';
+    res->outcome = outcome;
+    res->status = status;
+    res->headers = w->headers;
+    res->n_headers = nh;
+    res->body = w->body;
+    res->body_len = body_len;
+    res->host_private = w;
+    open_responses = g_slist_prepend(open_responses, w);
+    g_variant_unref(hv);
+    g_variant_unref(body);
+    g_variant_unref(message);
+    g_variant_unref(r);
+    return outcome;
+}
+
+static const tender_host_services services = {
+    .struct_size = sizeof(tender_host_services),
+    .abi_major = TENDER_ABI_MAJOR,
+    .abi_minor = TENDER_ABI_MINOR,
+    .log = svc_log,
+    .now_ms = svc_now,
+    .random_bytes = svc_random,
+    .config_string = svc_config_string,
+    .config_int64 = svc_config_int64,
+    .config_bool = svc_config_bool,
+    .http = svc_http,
+    .http_release = svc_http_release,
+};
+
+/* ---- loading ---- */
+
+static void refuse(const char *plugin_id, char *reason)
+{
+    isolation_send(ISOLATION_WORKER_FD, ISO_REFUSED, 0,
+                   g_variant_new("(@may@ay)", isolation_maybe_bytes(plugin_id),
+                                 g_variant_new_bytestring(reason)));
+    g_free(reason);
+    _exit(0);
+}
+
+/* The plugin id when it is printable, for the refusal. */
+static char *readable_id(const tender_plugin_descriptor *d)
+{
+    if (!TENDER_HAS_FIELD(d, tender_plugin_descriptor, id) || d->id == NULL)
+        return NULL;
+    size_t n = strnlen(d->id, 65);
+    for (size_t i = 0; i < n; i++)
+        if (d->id[i] < 0x20 || d->id[i] > 0x7e || d->id[i] == '\'')
+            return NULL;
+    return n > 0 && n <= 64 ? g_strndup(d->id, n) : NULL;
+}
+
+static void load(const char *path, guint32 host_major, guint32 host_minor)
+{
+    dlerror();
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) {
+        const char *why = dlerror();
+        why = why ? why : "unknown dlopen error";
+        if (g_str_has_prefix(why, path) && g_str_has_prefix(why + strlen(path), ": "))
+            why += strlen(path) + 2;
+        refuse(NULL, strstr(why, "undefined symbol")
+                         ? g_strdup_printf("has unresolved symbols (dlopen: %s)", why)
+                         : g_strdup_printf("not a loadable shared object (dlopen: %s)", why));
+    }
+    void *sym = dlsym(handle, TENDER_PLUGIN_ENTRY_SYMBOL);
+    if (sym == NULL)
+        refuse(NULL,
+               g_strdup("does not export " TENDER_PLUGIN_ENTRY_SYMBOL "(); not a Tender plugin"));
+    tender_plugin_entry_fn entry;
+    memcpy(&entry, &sym, sizeof entry);
+    const tender_plugin_descriptor *d = entry(host_major, host_minor, &services);
+    if (d == NULL)
+        refuse(NULL, g_strdup_printf(TENDER_PLUGIN_ENTRY_SYMBOL "() returned NULL: the plugin "
+                                     "refused this host (Tender ABI %u.%u)",
+                                     host_major, host_minor));
+    char *reason = NULL;
+    if (!abi_check_descriptor(d, &reason))
+        refuse(readable_id(d), reason);
+    descriptor = d;
+}
+
+/* ---- serving ---- */
+
+static const tender_method *find_method(const char *id)
+{
+    for (size_t i = 0; i < descriptor->n_methods; i++)
+        if (strcmp(descriptor->methods[i]->id, id) == 0)
+            return descriptor->methods[i];
+    return NULL;
+}
+
+static void serve_create(guint32 call_id, GVariant *body)
+{
+    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(ay)")))
+        die("bad create");
+    char *id = NULL;
+    g_variant_get(body, "(^ay)", &id);
+    const tender_method *m = find_method(id);
+    char error[512] = "";
+    void *instance = NULL;
+    gint32 rc = -1;
+    if (m == NULL)
+        g_snprintf(error, sizeof error, "no method '%s' in this plugin", id);
+    else
+        rc = m->ops->create(&services, m->id, &instance, error, sizeof error);
+    error[sizeof error - 1] = '\0';
+    guint64 handle = 0;
+    if (rc == 0) {
+        g_ptr_array_add(instances, instance);
+        g_ptr_array_add(instance_methods, (gpointer)m);
+        handle = instances->len;
+    }
+    g_free(id);
+    if (!isolation_send(ISOLATION_WORKER_FD, ISO_CREATED, call_id,
+                        g_variant_new("(it@ay)", rc, handle, g_variant_new_bytestring(error))))
+        die("host gone");
+}
+
+static const tender_method *instance_of(guint64 handle, void **instance)
+{
+    if (handle == 0 || handle > instances->len)
+        die("unknown instance");
+    *instance = g_ptr_array_index(instances, handle - 1);
+    return g_ptr_array_index(instance_methods, handle - 1);
+}
+
+static void serve_destroy(guint32 call_id, GVariant *body)
+{
+    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(t)")))
+        die("bad destroy");
+    guint64 handle;
+    g_variant_get(body, "(t)", &handle);
+    void *instance;
+    const tender_method *m = instance_of(handle, &instance);
+    if (instance != NULL)
+        m->ops->destroy(instance);
+    g_ptr_array_index(instances, handle - 1) = NULL;
+    if (!isolation_send(ISOLATION_WORKER_FD, ISO_DONE, call_id, g_variant_new("()")))
+        die("host gone");
+}
+
+static void serve_call(guint32 call_id, GVariant *body)
+{
+    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(tumayv)")))
+        die("bad call");
+    guint64 handle;
+    guint32 slot;
+    GVariant *event_v, *req_v;
+    g_variant_get(body, "(tu@mayv)", &handle, &slot, &event_v, &req_v);
+    void *instance;
+    const tender_method *m = instance_of(handle, &instance);
+    IsolationRequest req;
+    if (!isolation_request_decode(req_v, &req) || slot >= ISO_SLOT_COUNT_)
+        die("bad request");
+    tender_result *res = g_new0(tender_result, 1);
+    res->struct_size = sizeof *res;
+    char *event = isolation_dup_maybe_bytes(event_v);
+    if (slot == ISO_SLOT_SANDBOX_NOTIFICATION) {
+        void (*fn)(void *, const tender_request *, const char *, tender_result *) =
+            abi_sandbox_notification_fn(m);
+        if (fn == NULL)
+            die("no such slot");
+        fn(instance, &req.req, event, res);
+    } else {
+        tender_operation_fn fn = isolation_slot_fn(m, slot);
+        if (fn == NULL)
+            die("no such slot");
+        fn(instance, &req.req, res);
+    }
+    /* Responses the plugin did not release end with the call, as the
+     * host's do. */
+    g_slist_free_full(open_responses, (GDestroyNotify)response_free);
+    open_responses = NULL;
+    if (!isolation_send(ISOLATION_WORKER_FD, ISO_RESULT, call_id, isolation_result_encode(res)))
+        die("host gone");
+    g_free(event);
+    g_free(res);
+    isolation_request_clear(&req);
+    g_variant_unref(event_v);
+    g_variant_unref(req_v);
+}
+
+static void set_limit(int resource, guint64 value)
+{
+    if (value == 0)
+        return;
+    struct rlimit rl = {value, value};
+    if (resource == RLIMIT_CPU)
+        rl.rlim_max = value + 1; /* SIGXCPU first, then SIGKILL a second later */
+    setrlimit(resource, &rl);
+}
+
+int main(int argc, char **argv)
+{
+    guint64 as_mb = 0, cpu = 0, nofile = 0;
+    int i = 1;
+    for (; i + 1 < argc && g_str_has_prefix(argv[i], "--"); i += 2) {
+        guint64 v = g_ascii_strtoull(argv[i + 1], NULL, 10);
+        if (strcmp(argv[i], "--as-mb") == 0)
+            as_mb = v;
+        else if (strcmp(argv[i], "--cpu-seconds") == 0)
+            cpu = v;
+        else if (strcmp(argv[i], "--open-files") == 0)
+            nofile = v;
+    }
+    if (i != argc - 1) {
+        fprintf(stderr, "tender-plugin-worker is started by the Tender host only\n");
+        return 64;
+    }
+#ifndef __SANITIZE_ADDRESS__
+    /* AddressSanitizer reserves terabytes of shadow address space: an
+     * address-space limit would stop it before main. */
+    set_limit(RLIMIT_AS, as_mb * 1024 * 1024);
+#else
+    (void)as_mb;
+#endif
+    set_limit(RLIMIT_CPU, cpu);
+    set_limit(RLIMIT_NOFILE, nofile);
+    instances = g_ptr_array_new();
+    instance_methods = g_ptr_array_new();
+
+    guint32 kind, call_id;
+    GVariant *body = NULL;
+    if (isolation_recv(ISOLATION_WORKER_FD, &kind, &call_id, &body) != ISO_RECV_OK ||
+        kind != ISO_HELLO || !g_variant_is_of_type(body, G_VARIANT_TYPE("(uuu)")))
+        die("no hello");
+    guint32 protocol, major, minor;
+    g_variant_get(body, "(uuu)", &protocol, &major, &minor);
+    g_variant_unref(body);
+    if (protocol != ISOLATION_PROTOCOL_VERSION)
+        refuse(NULL, g_strdup_printf("tender-plugin-worker speaks protocol %u, the host %u",
+                                     ISOLATION_PROTOCOL_VERSION, protocol));
+    load(argv[i], major, minor);
+    if (!isolation_send(ISOLATION_WORKER_FD, ISO_DESCRIPTOR, 0,
+                        isolation_descriptor_encode(descriptor)))
+        die("host gone");
+
+    for (;;) {
+        IsolationRecv r = isolation_recv(ISOLATION_WORKER_FD, &kind, &call_id, &body);
+        if (r == ISO_RECV_CLOSED)
+            break;
+        if (r != ISO_RECV_OK)
+            die("malformed");
+        tender_worker_current_call_id = call_id;
+        if (kind == ISO_CREATE)
+            serve_create(call_id, body);
+        else if (kind == ISO_DESTROY)
+            serve_destroy(call_id, body);
+        else if (kind == ISO_CALL)
+            serve_call(call_id, body);
+        else
+            die("unexpected message");
+        g_variant_unref(body);
+    }
+    /* Plugins are not unloaded: _exit skips their destructors, as a
+     * crash would, and the host expects nothing more. */
+    _exit(0);
+}
