@@ -34,6 +34,7 @@ struct tc_context {
     guint32 run_tag;           /* random, set at the first request: ids unique per run */
     TcFaultTransport *transport; /* every host's transport: healthy unless armed */
     GPtrArray *settings;         /* TcSetting*: --setting METHOD.KEY=VALUE, in order */
+    int isolated;                /* --isolation: the hosts run the plugin in a worker */
 };
 
 /* One operator setting for the kit's hosts. */

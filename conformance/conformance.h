@@ -51,6 +51,11 @@ const tc_case *tc_case_find(const char *name);
  * memory. method_id, when not NULL, limits the method cases to that method. */
 tc_context *tc_context_new(const char *path, const char *method_id);
 void tc_context_free(tc_context *ctx);
+/* Have every real host of the kit (the flow cases') run the plugin in a
+ * worker process (config plugins.<id>.isolation "process",
+ * docs/isolation.md) instead of in-process. The cases that call the
+ * plugin through the test host are not affected. */
+void tc_context_set_isolation(tc_context *ctx, int isolated);
 /* The reason the plugin could not be loaded, or NULL when it loaded. */
 const char *tc_context_load_error(const tc_context *ctx);
 /* The plugin's file path as given. */

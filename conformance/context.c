@@ -147,6 +147,11 @@ static void remove_tree(const char *dir)
     g_rmdir(dir);
 }
 
+void tc_context_set_isolation(tc_context *ctx, int isolated)
+{
+    ctx->isolated = isolated;
+}
+
 void tc_context_free(tc_context *ctx)
 {
     if (ctx == NULL)

@@ -163,7 +163,7 @@ static int list_cases(gboolean json)
 
 int main(int argc, char **argv)
 {
-    gboolean json = FALSE, list = FALSE, no_fork = FALSE, no_sandbox = FALSE;
+    gboolean json = FALSE, list = FALSE, no_fork = FALSE, no_sandbox = FALSE, isolation = FALSE;
     char **only = NULL, **settings = NULL;
     char *method = NULL, *sandbox_program = NULL;
     GOptionEntry entries[] = {
@@ -183,6 +183,10 @@ int main(int argc, char **argv)
          "PATH"},
         {"no-sandbox", 0, 0, G_OPTION_ARG_NONE, &no_sandbox,
          "Start no tender-sandbox: every method gets an empty config", NULL},
+        {"isolation", 0, 0, G_OPTION_ARG_NONE, &isolation,
+         "Run the plugin in a worker process in every real host the cases start "
+         "(docs/isolation.md)",
+         NULL},
         {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
          "Run the cases in this process (a crash then ends the run)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -251,6 +255,7 @@ int main(int argc, char **argv)
     }
 
     tc_context *ctx = tc_context_new(path, method);
+    tc_context_set_isolation(ctx, isolation);
     for (char **s = settings; s != NULL && *s != NULL; s++)
         if (!tc_context_parse_setting(ctx, *s)) {
             fprintf(stderr, "tender-conformance: --setting %s: expected METHOD.KEY=VALUE\n", *s);

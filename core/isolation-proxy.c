@@ -49,6 +49,9 @@ typedef struct {
  * held. */
 static gboolean ensure_worker(IsolatedPlugin *p, char **why)
 {
+    /* A worker stopped here, between calls, broke no call: the one at
+     * hand gets a new worker at once (the crash still counts). */
+    gboolean restart_now = FALSE;
     if (p->pid > 0) {
         /* Between calls the worker has nothing to say: a packet waiting
          * now is a late second answer or noise. */
@@ -59,6 +62,7 @@ static gboolean ensure_worker(IsolatedPlugin *p, char **why)
                 "worker %s: it sent a message between calls", ended ? ended : "gone");
             g_free(ended);
             isolation_record_crash(p, reason);
+            restart_now = TRUE;
         }
     }
     if (p->pid > 0) {
@@ -79,7 +83,7 @@ static gboolean ensure_worker(IsolatedPlugin *p, char **why)
                                p->limits.crash_limit);
         return FALSE;
     }
-    if (now < respawn_at) {
+    if (now < respawn_at && !restart_now) {
         *why = g_strdup_printf("plugin '%s' is restarting after a crash (next attempt in "
                                "%" G_GINT64_FORMAT " ms)",
                                p->plugin_id, respawn_at - now);

@@ -235,6 +235,14 @@ TEST_F(Isolation, GarbageOnStdoutCorruptsNothing)
     neighbour_serves();
 }
 
+TEST_F(Isolation, TheWorkerInheritsNoDescriptorButItsSocket)
+{
+    host = open();
+    ASSERT_NE(host, nullptr);
+    // The host holds the ledger, the fixture directory scan and more open.
+    EXPECT_EQ(pay("fx_bad", "fds"), TENDER_STATUS_AUTHORIZED);
+}
+
 TEST_F(Isolation, RepeatedCrashesQuarantineThePluginAcrossHosts)
 {
     Conf c;
