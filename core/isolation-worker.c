@@ -37,18 +37,32 @@ gint64 isolation_wall_ms(void)
     return g_get_real_time() / 1000;
 }
 
-/* The worker program: $TENDER_PLUGIN_WORKER, else the build tree's when
- * libtender itself runs from the build tree, else the installed one. */
-static const char *worker_path(void)
+/* The worker program: $TENDER_PLUGIN_WORKER; else the build tree's when
+ * libtender itself runs from its build tree; else the one installed beside
+ * this libtender (its libexec directory relative to the library's own, so a
+ * staged or moved installation finds its own worker); else the configured
+ * install path. Returns a newly allocated path. */
+static char *worker_path(void)
 {
     const char *env = g_getenv("TENDER_PLUGIN_WORKER");
     if (env != NULL && env[0] != '\0')
-        return env;
+        return g_strdup(env);
     Dl_info info;
-    if (dladdr((void *)worker_path, &info) != 0 && info.dli_fname != NULL &&
-        g_str_has_prefix(info.dli_fname, TENDER_BUILD_ROOT "/"))
-        return TENDER_BUILD_ROOT "/tools/tender-plugin-worker";
-    return TENDER_INSTALLED_WORKER;
+    if (dladdr((void *)worker_path, &info) == 0 || info.dli_fname == NULL)
+        return g_strdup(TENDER_INSTALLED_WORKER);
+    if (g_str_has_prefix(info.dli_fname, TENDER_BUILD_ROOT "/"))
+        return g_strdup(TENDER_BUILD_ROOT "/core/tender-plugin-worker");
+    g_autofree char *libdir = g_path_get_dirname(info.dli_fname);
+    if (g_str_has_suffix(libdir, "/" TENDER_LIBDIR_REL)) {
+        g_autofree char *prefix =
+            g_strndup(libdir, strlen(libdir) - strlen("/" TENDER_LIBDIR_REL));
+        char *beside = g_build_filename(prefix, TENDER_LIBEXECDIR_REL, "tender-plugin-worker",
+                                        NULL);
+        if (g_file_test(beside, G_FILE_TEST_IS_EXECUTABLE))
+            return beside;
+        g_free(beside);
+    }
+    return g_strdup(TENDER_INSTALLED_WORKER);
 }
 
 static void apply_limit(pid_t pid, int resource, guint64 value)
@@ -72,7 +86,7 @@ static gboolean spawn(IsolatedPlugin *p, char **reason)
         *reason = g_strdup_printf("cannot make the worker's socket: %s", g_strerror(errno));
         return FALSE;
     }
-    const char *program = worker_path();
+    g_autofree char *program = worker_path();
     char as[32], cpu[32], files[32];
     g_snprintf(as, sizeof as, "%" G_GUINT64_FORMAT, p->limits.address_space_mb);
     g_snprintf(cpu, sizeof cpu, "%" G_GUINT64_FORMAT, p->limits.cpu_seconds);
@@ -81,10 +95,13 @@ static gboolean spawn(IsolatedPlugin *p, char **reason)
                     (char *)"--cpu-seconds", cpu, (char *)"--open-files", files, p->path, NULL};
     char **envp = g_get_environ();
 #ifdef __SANITIZE_ADDRESS__
-    /* A worker crashes on purpose at times: no leak report, and an
-     * allocation past the limit fails instead of taking the machine. */
+    /* A worker crashes on purpose at times: no leak report, a crash
+     * ends it by its signal as in any other build (the host reports the
+     * signal), and memory past the limit ends it instead of taking the
+     * machine. */
     g_autofree char *asan = g_strdup_printf(
-        "detect_leaks=0:allocator_may_return_null=1:hard_rss_limit_mb=%" G_GUINT64_FORMAT,
+        "detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:"
+        "allocator_may_return_null=1:hard_rss_limit_mb=%" G_GUINT64_FORMAT,
         p->limits.address_space_mb ? p->limits.address_space_mb : 4096);
     envp = g_environ_setenv(envp, "ASAN_OPTIONS", asan, TRUE);
 #endif

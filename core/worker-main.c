@@ -1,4 +1,5 @@
-/* tender-plugin-worker: runs one plugin's code in a process of its own.
+/* tender-plugin-worker (built from core/worker-main.c): runs one plugin's
+ * code in a process of its own.
  *
  * The host (core/isolation-host.c) checks the plugin file, makes a
  * SOCK_SEQPACKET socket pair, and starts this program with its end as
