@@ -550,6 +550,27 @@ TEST_F(TenderCli, UsageErrorsPrintTheErrorEnvelopeWithJson)
     EXPECT_EQ(text.out, "") << "no JSON without --json";
 }
 
+// Every plugin says where it runs (the bundled ones in-process by default,
+// docs/isolation.md); lifting a quarantine of a plugin that is not isolated
+// is bad input, and creates no ledger.
+TEST_F(TenderCli, PluginsShowIsolationAndClearQuarantineNeedsAnIsolatedPlugin)
+{
+    Result r;
+    run(r, {"plugins"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    JsonArray *plugins = json_object_get_array_member(r.object(), "plugins");
+    ASSERT_GT(json_array_get_length(plugins), 0u);
+    for (guint i = 0; i < json_array_get_length(plugins); i++) {
+        JsonObject *p = json_array_get_object_element(plugins, i);
+        EXPECT_STREQ(json_object_get_string_member(p, "isolation"), "in-process");
+        EXPECT_FALSE(json_object_get_boolean_member(p, "quarantined"));
+    }
+    Result clear;
+    run(clear, {"plugins", "--clear-quarantine", "card"});
+    EXPECT_EQ(clear.code, 65) << clear.out;
+    EXPECT_FALSE(file_exists(ledger)) << "a ledger was created";
+}
+
 TEST_F(TenderCli, ReadOnlyCommandsNeverCreateTheLedger)
 {
     Result list, show, methods, plugins;
