@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <libsoup/soup.h>
 #include <tender/decline.h>
 
 #include "checkout.h"
@@ -289,4 +290,26 @@ void checkout_respond_message(ServiceResponse *resp, guint status, const char *l
                          checkout_text(lang, text_key));
     checkout_html_end(html);
     checkout_respond_html(resp, status, html);
+}
+
+GHashTable *checkout_form_decode(const ServiceRequest *req)
+{
+    gsize len = 0;
+    const char *data = req->body ? g_bytes_get_data(req->body, &len) : "";
+    g_autofree char *text = g_strndup(data, len);
+    GHashTable *form = soup_form_decode(text);
+    /* The body may hold a card number or an API key. */
+    explicit_bzero(text, len);
+    return form;
+}
+
+void checkout_form_free(GHashTable *form)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, form);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (value)
+            explicit_bzero(value, strlen(value));
+    g_hash_table_unref(form);
 }

@@ -14,7 +14,6 @@
  * twice reaches the host with one key and is charged once. */
 #include <string.h>
 
-#include <libsoup/soup.h>
 #include <tender/decline.h>
 
 #include "checkout.h"
@@ -312,17 +311,6 @@ void routes_checkout_page(Service *svc, ServiceRequest *req, ServiceResponse *re
 
 /* ---- paying by card ------------------------------------------------------------------------- */
 
-static void form_wipe_free(GHashTable *form)
-{
-    GHashTableIter it;
-    gpointer value;
-    g_hash_table_iter_init(&it, form);
-    while (g_hash_table_iter_next(&it, NULL, &value))
-        if (value)
-            explicit_bzero(value, strlen(value));
-    g_hash_table_unref(form);
-}
-
 /* The hidden fields must say what the session says: the amount charged is
  * the session's whatever they say, but a page that sends another amount
  * was tampered with and the buyer must not believe it paid that. */
@@ -406,19 +394,15 @@ void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *re
     if (s == NULL)
         return;
     const char *lang = checkout_page_lang(req, s);
-    gsize len = 0;
-    const char *data = req->body ? g_bytes_get_data(req->body, &len) : "";
-    g_autofree char *text = g_strndup(data, len);
-    GHashTable *form = soup_form_decode(text);
-    explicit_bzero(text, len);
+    GHashTable *form = checkout_form_decode(req);
     if (!form_matches_session(form, s)) {
-        form_wipe_free(form);
+        checkout_form_free(form);
         checkout_respond_message(resp, 400, lang, "title_tampered", "tampered");
         return;
     }
     CardForm card;
     gboolean ok = card_form_check(&card, form, g_get_real_time() / 1000);
-    form_wipe_free(form);
+    checkout_form_free(form);
     if (ok)
         pay_by_card(svc, req, resp, s, &card);
     else

@@ -10,6 +10,7 @@
  * created, and an attempt number names one payment forever. The ledger
  * drops kept responses after a day; a session expires well before. */
 #include <string.h>
+#include <sys/random.h>
 
 #include <tender/sdk.h>
 
@@ -143,6 +144,21 @@ static gboolean put_text(Service *svc, const char *scope, const char *key, const
     gboolean ok = tender_host_stored_response_put(svc->host, scope, key, &r, KEEP_MS, error);
     g_bytes_unref(r.body);
     return ok;
+}
+
+char *checkout_random_hex(gsize n_bytes)
+{
+    guchar bytes[64];
+    g_assert(n_bytes <= sizeof bytes);
+    /* The kernel's CSPRNG: GLib's g_random (and so g_uuid_string_random)
+     * is not meant for secrets, and these ids and tokens are. */
+    if (getrandom(bytes, n_bytes, 0) != (ssize_t)n_bytes)
+        g_error("getrandom failed");
+    GString *s = g_string_new(NULL);
+    for (gsize i = 0; i < n_bytes; i++)
+        g_string_append_printf(s, "%02x", bytes[i]);
+    explicit_bzero(bytes, sizeof bytes);
+    return g_string_free(s, FALSE);
 }
 
 char *checkout_attempt_key(const CheckoutSession *s, int attempt)
@@ -300,12 +316,8 @@ void routes_checkout_session_create(Service *svc, ServiceRequest *req, ServiceRe
     g_ptr_array_unref(quotes);
 
     CheckoutSession s = {0};
-    g_autofree char *uuid = g_uuid_string_random();
-    GString *id = g_string_new("cs_");
-    for (const char *c = uuid; *c; c++)
-        if (*c != '-')
-            g_string_append_c(id, *c);
-    s.id = g_string_free(id, FALSE);
+    g_autofree char *random = checkout_random_hex(16);
+    s.id = g_strconcat("cs_", random, NULL);
     s.amount = (char *)buyer.amount;
     s.currency = (char *)buyer.currency;
     s.region = (char *)buyer.region;

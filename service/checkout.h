@@ -60,6 +60,9 @@ char *checkout_attempt_key(const CheckoutSession *s, int attempt);
  * failure (an open action, a pending answer, money taken). */
 gboolean checkout_payment_is_final_or_open(const TenderPayment *p);
 
+/* n_bytes (at most 64) from the kernel's CSPRNG as hex; newly allocated. */
+char *checkout_random_hex(gsize n_bytes);
+
 /* Amount in minor units as a decimal string ("12.50"); newly allocated. */
 char *checkout_format_minor(gint64 minor, int exponent);
 
@@ -115,6 +118,11 @@ void checkout_html_end(GString *out);
  * (Content-Security-Policy without inline script, no framing, no cache). */
 void checkout_respond_html(ServiceResponse *resp, guint status, GString *html);
 void checkout_respond_redirect(ServiceResponse *resp, const char *location);
+/* A form post's fields (application/x-www-form-urlencoded) as name ->
+ * value; the copy of the body is wiped. Free with checkout_form_free,
+ * which wipes the values too (card numbers, API keys). */
+GHashTable *checkout_form_decode(const ServiceRequest *req);
+void checkout_form_free(GHashTable *form);
 /* A page with a heading and one paragraph (404 unknown session…). */
 void checkout_respond_message(ServiceResponse *resp, guint status, const char *lang,
                               const char *title_key, const char *text_key);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "checkout.h"
+#include "console.h"
 #include "service.h"
 
 const Route service_routes[] = {
@@ -32,6 +33,14 @@ const Route service_routes[] = {
     {"POST", "/checkout/{id}/card", ROUTE_PUBLIC, FALSE, routes_checkout_card},
     {"GET", "/checkout/{id}/return", ROUTE_PUBLIC, FALSE, routes_checkout_return},
     {"GET", "/checkout-assets/{file}", ROUTE_PUBLIC, FALSE, routes_checkout_asset},
+    /* The operator console signs in with an API key of its own (a cookie),
+     * checked by its pages. */
+    {"GET", "/console", ROUTE_PUBLIC, FALSE, routes_console_home},
+    {"POST", "/console/login", ROUTE_PUBLIC, FALSE, routes_console_login},
+    {"POST", "/console/logout", ROUTE_PUBLIC, FALSE, routes_console_logout},
+    {"GET", "/console/reconcile", ROUTE_PUBLIC, FALSE, routes_console_reconcile},
+    {"GET", "/console/payments/{id}", ROUTE_PUBLIC, FALSE, routes_console_payment},
+    {"POST", "/console/payments/{id}/operate", ROUTE_PUBLIC, FALSE, routes_console_operate},
     {NULL, NULL, ROUTE_PUBLIC, FALSE, NULL},
 };
 

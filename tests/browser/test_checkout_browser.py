@@ -147,6 +147,37 @@ class CheckoutBrowser(unittest.TestCase):
         read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
         self.assertEqual(read["attempts"], 0)
 
+    def test_operator_finds_a_payment_and_refunds_part_of_it(self):
+        # A paid session for one account, found in the console by it.
+        s = self.env.session(amount="60.00", account="acct_operator")
+        d = self.driver
+        d.get(s["url"])
+        self.fill_card("4242424242424242")
+        d.find_element(By.ID, "pay").click()
+        self.wait(EC.presence_of_element_located((By.ID, "paid")))
+        payment_id = d.find_element(By.ID, "payment-id").text
+        d.get(self.env.url + "/console")
+        d.find_element(By.ID, "api-key").send_keys(self.env.write_key)
+        d.find_element(By.ID, "sign-in").click()
+        account = self.wait(EC.presence_of_element_located((By.ID, "f-account")))
+        account.send_keys("acct_operator")
+        d.find_element(By.ID, "filter").click()
+        self.wait(EC.presence_of_element_located((By.LINK_TEXT, payment_id))).click()
+        amount = self.wait(EC.presence_of_element_located((By.ID, "refund-amount")))
+        amount.send_keys("15.00")
+        # Without the confirmation the browser does not send the form.
+        d.find_element(By.ID, "refund-submit").click()
+        self.assertEqual(d.find_element(By.ID, "refunded").text, "0.00")
+        d.find_element(By.ID, "refund-confirm").click()
+        self.shot("console-refund")
+        d.find_element(By.ID, "refund-submit").click()
+        self.wait(EC.presence_of_element_located((By.CLASS_NAME, "done")))
+        self.assertEqual(d.find_element(By.ID, "refunded").text, "15.00")
+        self.assertEqual(d.find_element(By.ID, "status").text, "partially_refunded")
+        self.shot("console-refunded")
+        got = self.env.request(f"/v1/payments/{payment_id}", key=self.env.read_key).json()
+        self.assertEqual(got["refunded"], "15.00")
+
 
 def main():
     missing = [name for name, found in (("chromium", CHROMIUM), ("chromedriver", DRIVER),
