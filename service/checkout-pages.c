@@ -141,6 +141,42 @@ static const char *method_name(Service *svc, const char *lang, const char *id)
     return m && m->name ? m->name : id;
 }
 
+/* The parameters the page can give a method by itself: where the payer
+ * comes back to. */
+static gboolean page_supplies(const char *param)
+{
+    return strcmp(param, "return_url") == 0 || strcmp(param, "cancel_url") == 0;
+}
+
+/* A method other than the card the page can pay: it needs no parameter
+ * the buyer would have to type (WebMoney's purse, for one). */
+static gboolean payable_by_button(Service *svc, const char *method_id)
+{
+    const TenderMethodInfo *m = tender_host_method(svc->host, method_id);
+    if (m == NULL || strcmp(method_id, "card") == 0)
+        return FALSE;
+    for (guint i = 0; m->params && i < m->params->len; i++) {
+        const TenderParamInfo *param = g_ptr_array_index(m->params, i);
+        if ((param->flags & TENDER_PARAM_REQUIRED) && !page_supplies(param->name))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void render_pay_button(Service *svc, GString *html, const CheckoutSession *s,
+                              const char *lang, const char *method)
+{
+    g_autofree char *action = page_url(s, "/pay", lang);
+    checkout_html_printf(html,
+                         "<form class=\"pay-method\" method=\"post\" action=\"%s\">\n"
+                         "<input type=\"hidden\" name=\"method\" value=\"%s\">\n"
+                         "<input type=\"hidden\" name=\"amount\" value=\"%s\">\n"
+                         "<input type=\"hidden\" name=\"currency\" value=\"%s\">\n"
+                         "<button type=\"submit\" id=\"pay-%s\">%s %s</button>\n</form>\n",
+                         action, method, s->amount, s->currency, method,
+                         checkout_text(lang, "pay_with"), method_name(svc, lang, method));
+}
+
 /* The quote: offered methods cheapest first (the host's order) with fee
  * and total, the card form under the card; then the others with why. */
 static void render_methods(Service *svc, GString *html, const CheckoutSession *s, const char *lang,
@@ -175,6 +211,8 @@ static void render_methods(Service *svc, GString *html, const CheckoutSession *s
                                  checkout_text(lang, "exchange"), q->exchange);
         if (strcmp(q->method, "card") == 0)
             render_card_form(html, s, lang, form);
+        else if (payable_by_button(svc, q->method))
+            render_pay_button(svc, html, s, lang, q->method);
         else
             checkout_html_printf(html, "<p class=\"unavailable\">%s</p>\n",
                                  checkout_text(lang, "method_not_on_page"));
@@ -250,16 +288,51 @@ static void respond_success(ServiceResponse *resp, const CheckoutSession *s, con
     checkout_respond_html(resp, 200, html);
 }
 
-static void respond_action(ServiceResponse *resp, const TenderPayment *p, const char *lang)
+/* An http(s) link the payer can open instead of scanning: the action's
+ * data when it is one, else a "redirect_url=" line of the details. */
+static char *qr_alternative(const TenderPayment *p)
+{
+    if (p->action_data && (g_str_has_prefix(p->action_data, "https://") ||
+                           g_str_has_prefix(p->action_data, "http://")))
+        return g_strdup(p->action_data);
+    g_auto(GStrv) lines = g_strsplit(p->details ? p->details : "", "\n", -1);
+    for (gsize i = 0; lines[i]; i++)
+        if (g_str_has_prefix(lines[i], "redirect_url=http"))
+            return g_strdup(lines[i] + strlen("redirect_url="));
+    return NULL;
+}
+
+static void respond_action(ServiceResponse *resp, const CheckoutSession *s, const TenderPayment *p,
+                           const char *lang)
 {
     GString *html = g_string_new(NULL);
-    const char *title = checkout_text(lang, "title_action");
+    gboolean qr = p->action_kind == TENDER_ACTION_QR_CODE && p->action_data;
+    const char *title = checkout_text(lang, qr ? "title_qr" : "title_action");
     checkout_html_begin(html, lang, title);
-    checkout_html_printf(html, "<h1>%s</h1>\n<p>%s</p>\n", title, checkout_text(lang, "action"));
+    checkout_html_printf(html, "<h1>%s</h1>\n<p>%s</p>\n", title,
+                         checkout_text(lang, qr ? "qr" : "action"));
     if (p->action_kind == TENDER_ACTION_REDIRECT && p->action_data)
         checkout_html_printf(html,
                              "<p><a class=\"button\" id=\"continue\" href=\"%s\">%s</a></p>\n",
                              p->action_data, checkout_text(lang, "action_continue"));
+    if (qr && checkout_qr_svg(html, p->action_data, checkout_text(lang, "qr_label"))) {
+        if (p->action_hint)
+            checkout_html_printf(html, "<p class=\"hint\">%s</p>\n", p->action_hint);
+        g_autofree char *alternative = qr_alternative(p);
+        if (alternative)
+            checkout_html_printf(html,
+                                 "<p><a class=\"button\" id=\"continue\" href=\"%s\">%s</a></p>\n",
+                                 alternative, checkout_text(lang, "qr_open"));
+    }
+    /* The script asks the status route and reloads once the payment has
+     * moved on (the provider's notification landed); without script, the
+     * link does the same. */
+    g_autofree char *status_url = page_url(s, "/status", lang);
+    g_autofree char *page = page_url(s, "", lang);
+    checkout_html_printf(html,
+                         "<p id=\"poll\" data-status-url=\"%s\" aria-live=\"polite\">"
+                         "<a href=\"%s\">%s</a></p>\n",
+                         status_url, page, checkout_text(lang, "check_again"));
     checkout_html_end(html);
     checkout_respond_html(resp, 200, html);
 }
@@ -281,7 +354,7 @@ static void respond_page(Service *svc, ServiceRequest *req, ServiceResponse *res
     g_autoptr(TenderPayment) p = payment_id ? tender_host_get(svc->host, payment_id, NULL) : NULL;
     if (p && checkout_payment_is_final_or_open(p)) {
         if (p->status == TENDER_STATUS_REQUIRES_ACTION)
-            respond_action(resp, p, lang);
+            respond_action(resp, s, p, lang);
         else if (p->status == TENDER_STATUS_PENDING || p->status == TENDER_STATUS_UNKNOWN)
             checkout_respond_message(resp, 200, lang, "title_pending", "pending");
         else
@@ -314,17 +387,22 @@ void routes_checkout_page(Service *svc, ServiceRequest *req, ServiceResponse *re
 /* The hidden fields must say what the session says: the amount charged is
  * the session's whatever they say, but a page that sends another amount
  * was tampered with and the buyer must not believe it paid that. */
-static gboolean form_matches_session(GHashTable *form, const CheckoutSession *s)
+static gboolean form_matches_session(GHashTable *form, const CheckoutSession *s,
+                                     const char *expected_method)
 {
     const char *method = g_hash_table_lookup(form, "method");
     const char *amount = g_hash_table_lookup(form, "amount");
     const char *currency = g_hash_table_lookup(form, "currency");
-    return method && strcmp(method, "card") == 0 && amount && strcmp(amount, s->amount) == 0 &&
-           currency && strcmp(currency, s->currency) == 0;
+    return method && (expected_method == NULL || strcmp(method, expected_method) == 0) && amount &&
+           strcmp(amount, s->amount) == 0 && currency && strcmp(currency, s->currency) == 0;
 }
 
-static void pay_by_card(Service *svc, ServiceRequest *req, ServiceResponse *resp,
-                        const CheckoutSession *s, CardForm *card)
+/* Pay the session with method as the next attempt (see the file's
+ * comment), then send the browser on: to the provider's page when the
+ * payer must act there, else back to the page. */
+static void pay_attempt(Service *svc, ServiceRequest *req, ServiceResponse *resp,
+                        const CheckoutSession *s, const char *method, const tender_param *params,
+                        gsize n_params)
 {
     const char *lang = checkout_page_lang(req, s);
     g_autofree char *page = page_url(s, "", lang);
@@ -345,13 +423,8 @@ static void pay_by_card(Service *svc, ServiceRequest *req, ServiceResponse *resp
     }
     int next = attempt + 1;
     g_autofree char *key = checkout_attempt_key(s, next);
-    g_autofree char *base = checkout_base_url(req);
-    g_autofree char *back = g_strdup_printf("%s/checkout/%s/return", base, s->id);
-    tender_param params[] = {{"number", card->number},     {"exp_month", card->exp_month},
-                             {"exp_year", card->exp_year}, {"cvc", card->cvc},
-                             {"holder", card->holder},     {"return_url", back}};
     TenderPayRequest r = {.struct_size = sizeof r,
-                          .method = "card",
+                          .method = method,
                           .region = s->region,
                           .currency = s->currency,
                           .amount = s->amount,
@@ -359,7 +432,7 @@ static void pay_by_card(Service *svc, ServiceRequest *req, ServiceResponse *resp
                           .tier = s->tier,
                           .idempotency_key = key,
                           .params = params,
-                          .n_params = G_N_ELEMENTS(params),
+                          .n_params = n_params,
                           .capture = s->capture};
     g_autoptr(TenderPayment) p = tender_host_pay(svc->host, &r, &error);
     if (p == NULL) {
@@ -373,7 +446,7 @@ static void pay_by_card(Service *svc, ServiceRequest *req, ServiceResponse *resp
             checkout_respond_message(resp, 500, lang, "title_error", "error");
         return;
     }
-    metrics_count_payment(svc->metrics, "card", tender_status_to_string(p->status));
+    metrics_count_payment(svc->metrics, method, tender_status_to_string(p->status));
     if (!checkout_record_payment(svc, s, next, p->id, &error)) {
         /* The payment stands; a retry of the form pays under the same key
          * and finds it, so nothing is charged twice. */
@@ -388,6 +461,22 @@ static void pay_by_card(Service *svc, ServiceRequest *req, ServiceResponse *resp
         checkout_respond_redirect(resp, page);
 }
 
+static char *return_url(const ServiceRequest *req, const CheckoutSession *s)
+{
+    g_autofree char *base = checkout_base_url(req);
+    return g_strdup_printf("%s/checkout/%s/return", base, s->id);
+}
+
+static void pay_by_card(Service *svc, ServiceRequest *req, ServiceResponse *resp,
+                        const CheckoutSession *s, CardForm *card)
+{
+    g_autofree char *back = return_url(req, s);
+    tender_param params[] = {{"number", card->number},     {"exp_month", card->exp_month},
+                             {"exp_year", card->exp_year}, {"cvc", card->cvc},
+                             {"holder", card->holder},     {"return_url", back}};
+    pay_attempt(svc, req, resp, s, "card", params, G_N_ELEMENTS(params));
+}
+
 void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
     g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp);
@@ -395,7 +484,7 @@ void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *re
         return;
     const char *lang = checkout_page_lang(req, s);
     GHashTable *form = checkout_form_decode(req);
-    if (!form_matches_session(form, s)) {
+    if (!form_matches_session(form, s, "card")) {
         checkout_form_free(form);
         checkout_respond_message(resp, 400, lang, "title_tampered", "tampered");
         return;
@@ -408,6 +497,66 @@ void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *re
     else
         respond_page(svc, req, resp, s, &card);
     card_form_clear(&card);
+}
+
+/* Pay with a method that needs nothing typed (Alipay, PayPal…): the
+ * provider's redirect or QR action follows. */
+void routes_checkout_pay(Service *svc, ServiceRequest *req, ServiceResponse *resp)
+{
+    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp);
+    if (s == NULL)
+        return;
+    const char *lang = checkout_page_lang(req, s);
+    GHashTable *form = checkout_form_decode(req);
+    g_autofree char *method = g_strdup(g_hash_table_lookup(form, "method"));
+    gboolean matches = form_matches_session(form, s, NULL);
+    checkout_form_free(form);
+    if (!matches || method == NULL || !payable_by_button(svc, method)) {
+        checkout_respond_message(resp, 400, lang, "title_tampered", "tampered");
+        return;
+    }
+    g_autofree char *back = return_url(req, s);
+    g_autofree char *page = g_strdup_printf("%s%s", back, "?cancelled=1");
+    const TenderMethodInfo *m = tender_host_method(svc->host, method);
+    GArray *params = g_array_new(FALSE, TRUE, sizeof(tender_param));
+    for (guint i = 0; m->params && i < m->params->len; i++) {
+        const TenderParamInfo *info = g_ptr_array_index(m->params, i);
+        tender_param p = {info->name, NULL};
+        if (strcmp(info->name, "return_url") == 0)
+            p.value = back;
+        else if (strcmp(info->name, "cancel_url") == 0)
+            p.value = page;
+        if (p.value)
+            g_array_append_val(params, p);
+    }
+    pay_attempt(svc, req, resp, s, method, (const tender_param *)params->data, params->len);
+    g_array_unref(params);
+}
+
+/* What the page's script polls while the payer acts elsewhere (a QR code
+ * scanned on a phone): the latest payment's status. */
+void routes_checkout_status(Service *svc, ServiceRequest *req, ServiceResponse *resp)
+{
+    GError *error = NULL;
+    g_autoptr(CheckoutSession) s = checkout_session_load(svc, req->path_arg, &error);
+    if (s == NULL) {
+        if (error)
+            service_error_from_gerror(resp, error, NULL);
+        else
+            service_error(resp, 404, "invalid_request_error", "resource_missing",
+                          "no such checkout session", "id", NULL);
+        g_clear_error(&error);
+        return;
+    }
+    int attempt = -1;
+    g_autofree char *payment_id = checkout_latest_payment(svc, s, &attempt, NULL);
+    g_autoptr(TenderPayment) p = payment_id ? tender_host_get(svc->host, payment_id, NULL) : NULL;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "status", p ? tender_status_to_string(p->status) : "open");
+    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(node, o);
+    service_response_json(resp, 200, node);
+    service_response_add_header(resp, "Cache-Control", "no-store");
 }
 
 /* The gateway's page sends the buyer back here: ask the plugin what came of

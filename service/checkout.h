@@ -127,12 +127,20 @@ void checkout_form_free(GHashTable *form);
 void checkout_respond_message(ServiceResponse *resp, guint status, const char *lang,
                               const char *title_key, const char *text_key);
 
+/* ---- QR codes (checkout-qr.c) ------------------------------------------------------------------ */
+
+/* Append payload as an SVG QR code (an image labelled label). FALSE when
+ * it cannot be encoded (too long). */
+gboolean checkout_qr_svg(GString *html, const char *payload, const char *label);
+
 /* ---- routes (checkout-sessions.c, checkout-pages.c) ------------------------------------------ */
 
 void routes_checkout_session_create(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_checkout_session_get(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_checkout_page(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *resp);
+void routes_checkout_pay(Service *svc, ServiceRequest *req, ServiceResponse *resp);
+void routes_checkout_status(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_checkout_return(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_checkout_asset(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 

@@ -31,6 +31,8 @@ const Route service_routes[] = {
     /* The buyer's pages: the session id in the path is their only key. */
     {"GET", "/checkout/{id}", ROUTE_PUBLIC, FALSE, routes_checkout_page},
     {"POST", "/checkout/{id}/card", ROUTE_PUBLIC, FALSE, routes_checkout_card},
+    {"POST", "/checkout/{id}/pay", ROUTE_PUBLIC, FALSE, routes_checkout_pay},
+    {"GET", "/checkout/{id}/status", ROUTE_PUBLIC, FALSE, routes_checkout_status},
     {"GET", "/checkout/{id}/return", ROUTE_PUBLIC, FALSE, routes_checkout_return},
     {"GET", "/checkout-assets/{file}", ROUTE_PUBLIC, FALSE, routes_checkout_asset},
     /* The operator console signs in with an API key of its own (a cookie),

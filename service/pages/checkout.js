@@ -106,3 +106,21 @@
     document.getElementById("pay").disabled = true;
   });
 })();
+
+// While the payer acts elsewhere (a QR code scanned on a phone), ask the
+// status route every two seconds and reload once the payment has moved on.
+(function () {
+  const poll = document.getElementById("poll");
+  if (!poll) return;
+  const url = poll.dataset.statusUrl;
+  function ask() {
+    fetch(url, { cache: "no-store", credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((body) => {
+        if (body && body.status !== "requires_action") window.location.reload();
+        else setTimeout(ask, 2000);
+      })
+      .catch(() => setTimeout(ask, 5000));
+  }
+  setTimeout(ask, 2000);
+})();

@@ -95,8 +95,8 @@ class Checkout:
         return json.loads(out.stdout)
 
     def request(self, path, method="GET", body=None, form=None, key=None, headers=None,
-                follow=False):
-        data = None
+                follow=False, raw=None):
+        data = raw
         req_headers = dict(headers or {})
         if body is not None:
             data = json.dumps(body).encode()
@@ -124,6 +124,24 @@ class Checkout:
                          headers={"Idempotency-Key": key} if key else None)
         assert r.status == 200, (r.status, r.body)
         return r.json()
+
+    def deliver_sandbox_notification(self, method, payment_id, event):
+        """The provider's notification of event about payment_id, as the
+        sandbox would send it (`tender sandbox-notification`), posted to
+        tenderd's webhook route; the answer."""
+        message = subprocess.run(
+            [TENDER, "--plugin-dir", PLUGIN_DIR, "--config", self.config, "--ledger",
+             self.ledger, "sandbox-notification", payment_id, event],
+            capture_output=True, timeout=30, check=True).stdout
+        head, _, body = message.partition(b"\r\n\r\n")
+        if not body:
+            head, _, body = message.partition(b"\n\n")
+        headers = {}
+        for line in head.decode().splitlines():
+            name, _, value = line.partition(":")
+            if value and name.lower() not in ("content-length", "host"):
+                headers[name.strip()] = value.strip()
+        return self.request(f"/v1/webhooks/{method}", "POST", headers=headers, raw=body)
 
     def logs(self):
         with open(self.tenderd_log) as f:

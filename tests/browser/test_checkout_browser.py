@@ -178,6 +178,24 @@ class CheckoutBrowser(unittest.TestCase):
         got = self.env.request(f"/v1/payments/{payment_id}", key=self.env.read_key).json()
         self.assertEqual(got["refunded"], "15.00")
 
+    def test_alipay_qr_page_updates_itself_when_the_notification_lands(self):
+        # In English: the test machine has no CJK font for the screenshot
+        # (the Chinese pages are checked in test_checkout_http.py).
+        s = self.env.session(amount="88.00", currency="CNY", region="CN")
+        d = self.driver
+        d.get(s["url"])
+        d.find_element(By.ID, "pay-alipay").click()
+        self.wait(EC.presence_of_element_located((By.ID, "qr")))
+        self.assertIn("Scan to pay", d.find_element(By.TAG_NAME, "h1").text)
+        self.shot("checkout-alipay-qr")
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        r = self.env.deliver_sandbox_notification("alipay", read["payment"]["id"], "paid")
+        self.assertEqual(r.status, 200, r.body)
+        # No reload by the test: the page's script sees the new status.
+        paid = self.wait(EC.presence_of_element_located((By.ID, "paid")))
+        self.assertEqual(paid.text, "88.00 CNY")
+        self.shot("checkout-alipay-paid")
+
 
 def main():
     missing = [name for name, found in (("chromium", CHROMIUM), ("chromedriver", DRIVER),

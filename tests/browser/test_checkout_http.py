@@ -251,6 +251,37 @@ class CheckoutHttp(unittest.TestCase):
         read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
         self.assertEqual((read["attempts"], read["payment"]["status"]), (1, "captured"))
 
+    def test_qr_action_is_drawn_and_the_page_follows_the_notification(self):
+        # Alipay (a CN buyer paying CNY) answers with a QR action: the page
+        # draws it as SVG with the link alternative, and the status route
+        # reports the payment once the provider's notification lands.
+        s = self.env.session(amount="88.00", currency="CNY", region="CN", locale="zh")
+        page = self.env.request(page_path(s))
+        self.assertIn('id="pay-alipay"', page.body)
+        # The buyer cannot pick a method the page does not offer this way.
+        r = self.env.request(page_path(s) + "/pay", "POST",
+                             form={"method": "card", "amount": "88.00", "currency": "CNY"})
+        self.assertEqual(r.status, 400)
+        r = self.env.request(page_path(s) + "/pay", "POST",
+                             form={"method": "alipay", "amount": "88.00", "currency": "CNY"})
+        self.assertEqual(r.status, 303, r.body)
+        page = self.env.request(r.headers["Location"])
+        self.assertIn('<svg class="qr" id="qr"', page.body)
+        self.assertRegex(page.body, r'<path fill="#000" d="(M\d+ \d+h1v1h-1z)+"')
+        self.assertIn("扫码支付", page.body)
+        self.assertIn('id="poll" data-status-url=', page.body)
+        self.assertRegex(page.body, r'id="continue" href="https?://')  # the link alternative
+        status = self.env.request(page_path(s) + "/status")
+        check_response(self.doc, "GET", "/checkout/{id}/status", status)
+        self.assertEqual(status.json()["status"], "requires_action")
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        delivered = self.env.deliver_sandbox_notification("alipay", read["payment"]["id"], "paid")
+        self.assertEqual(delivered.status, 200, delivered.body)
+        status = self.env.request(page_path(s) + "/status").json()["status"]
+        self.assertIn(status, ("captured", "authorized"))
+        page = self.env.request(page_path(s))
+        self.assertIn("支付成功", page.body)
+
     def test_zz_card_number_reaches_no_log_and_not_the_ledger(self):
         # Runs last (zz): after every payment above.
         s = self.env.session(amount="5.00")
