@@ -18,9 +18,21 @@
 
 #include "checkout.h"
 
+/* A session past its time takes no new payment, but the payment it has
+ * (waiting on the bank, paid) can still be followed and finished. */
+static gboolean expired_but_followed(Service *svc, const CheckoutSession *s)
+{
+    int attempt = -1;
+    g_autofree char *payment_id = checkout_latest_payment(svc, s, &attempt, NULL);
+    g_autoptr(TenderPayment) p = payment_id ? tender_host_get(svc->host, payment_id, NULL) : NULL;
+    return p && checkout_payment_is_final_or_open(p);
+}
+
 /* The session of the request, or NULL with the 404 page (or the error
- * page when the ledger fails) written. */
-static CheckoutSession *session_or_page(Service *svc, ServiceRequest *req, ServiceResponse *resp)
+ * page when the ledger fails) written. paying: the request would start a
+ * payment, which an expired session refuses. */
+static CheckoutSession *session_or_page(Service *svc, ServiceRequest *req, ServiceResponse *resp,
+                                        gboolean paying)
 {
     GError *error = NULL;
     CheckoutSession *s = checkout_session_load(svc, req->path_arg, &error);
@@ -29,7 +41,7 @@ static CheckoutSession *session_or_page(Service *svc, ServiceRequest *req, Servi
         g_error_free(error);
         return NULL;
     }
-    if (s == NULL || checkout_session_expired(s)) {
+    if (s == NULL || (checkout_session_expired(s) && (paying || !expired_but_followed(svc, s)))) {
         checkout_respond_message(resp, 404, checkout_page_lang(req, s), "title_not_found",
                                  "not_found");
         checkout_session_free(s);
@@ -307,14 +319,21 @@ static void respond_action(ServiceResponse *resp, const CheckoutSession *s, cons
 {
     GString *html = g_string_new(NULL);
     gboolean qr = p->action_kind == TENDER_ACTION_QR_CODE && p->action_data;
-    const char *title = checkout_text(lang, qr ? "title_qr" : "title_action");
+    /* A card's action is the issuer's check; another method's, its
+     * provider's page (PayPal's approval…). */
+    gboolean bank = strcmp(p->method, "card") == 0;
+    const char *title = checkout_text(lang, qr     ? "title_qr"
+                                            : bank ? "title_action"
+                                                   : "title_action_provider");
     checkout_html_begin(html, lang, title);
     checkout_html_printf(html, "<h1>%s</h1>\n<p>%s</p>\n", title,
-                         checkout_text(lang, qr ? "qr" : "action"));
+                         checkout_text(lang, qr     ? "qr"
+                                             : bank ? "action"
+                                                    : "action_provider"));
     if (p->action_kind == TENDER_ACTION_REDIRECT && p->action_data)
-        checkout_html_printf(html,
-                             "<p><a class=\"button\" id=\"continue\" href=\"%s\">%s</a></p>\n",
-                             p->action_data, checkout_text(lang, "action_continue"));
+        checkout_html_printf(
+            html, "<p><a class=\"button\" id=\"continue\" href=\"%s\">%s</a></p>\n", p->action_data,
+            checkout_text(lang, bank ? "action_continue" : "action_continue_provider"));
     if (qr && checkout_qr_svg(html, p->action_data, checkout_text(lang, "qr_label"))) {
         if (p->action_hint)
             checkout_html_printf(html, "<p class=\"hint\">%s</p>\n", p->action_hint);
@@ -377,7 +396,7 @@ static void respond_page(Service *svc, ServiceRequest *req, ServiceResponse *res
 
 void routes_checkout_page(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
-    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp);
+    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp, FALSE);
     if (s)
         respond_page(svc, req, resp, s, NULL);
 }
@@ -479,7 +498,7 @@ static void pay_by_card(Service *svc, ServiceRequest *req, ServiceResponse *resp
 
 void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
-    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp);
+    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp, TRUE);
     if (s == NULL)
         return;
     const char *lang = checkout_page_lang(req, s);
@@ -503,7 +522,7 @@ void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *re
  * provider's redirect or QR action follows. */
 void routes_checkout_pay(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
-    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp);
+    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp, TRUE);
     if (s == NULL)
         return;
     const char *lang = checkout_page_lang(req, s);
@@ -563,7 +582,7 @@ void routes_checkout_status(Service *svc, ServiceRequest *req, ServiceResponse *
  * the action, then show the page (303, so a reload asks nothing twice). */
 void routes_checkout_return(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
-    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp);
+    g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp, FALSE);
     if (s == NULL)
         return;
     const char *lang = checkout_page_lang(req, s);

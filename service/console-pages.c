@@ -74,11 +74,16 @@ static void respond_login(ServiceResponse *resp, gboolean failed)
 
 /* ---- the payments list ---------------------------------------------------------------------------- */
 
-static void render_payment_rows(GString *html, GPtrArray *payments)
+/* The payments as a table; with id (the reconcile queue), each row has a
+ * sync button: CSRF token, its own idempotency key, and the write key
+ * field when the signed-in key only reads. */
+static void render_payment_rows(GString *html, GPtrArray *payments, const ConsoleIdentity *id)
 {
     g_string_append(html, "<table class=\"payments\">\n<thead><tr><th>Payment</th><th>Created"
                           "</th><th>Method</th><th>Status</th><th>Amount</th><th>Captured</th>"
-                          "<th>Refunded</th><th>Account</th></tr></thead>\n<tbody>\n");
+                          "<th>Refunded</th><th>Account</th>");
+    g_string_append(html,
+                    id ? "<th>Sync</th></tr></thead>\n<tbody>\n" : "</tr></thead>\n<tbody>\n");
     for (guint i = 0; i < payments->len; i++) {
         const TenderPayment *p = g_ptr_array_index(payments, i);
         g_autofree char *created = tender_json_iso_time(p->created_ms);
@@ -88,10 +93,31 @@ static void render_payment_rows(GString *html, GPtrArray *payments)
         checkout_html_printf(html,
                              "<tr><td><a href=\"/console/payments/%s\">%s</a></td><td>%s</td>"
                              "<td>%s</td><td class=\"status\">%s</td><td>%s %s</td><td>%s</td>"
-                             "<td>%s</td><td>%s</td></tr>\n",
+                             "<td>%s</td><td>%s</td>",
                              p->id, p->id, created ? created : "", p->method,
                              tender_status_to_string(p->status), amount, p->currency, captured,
                              refunded, p->account ? p->account : "");
+        if (id) {
+            g_autofree char *key = console_new_operation_key();
+            checkout_html_printf(html,
+                                 "<td><form class=\"inline\" method=\"post\" "
+                                 "action=\"/console/payments/%s/operate\"><input type=\"hidden\" "
+                                 "name=\"csrf\" value=\"%s\"><input type=\"hidden\" name=\"op\" "
+                                 "value=\"sync\"><input type=\"hidden\" name=\"op_key\" "
+                                 "value=\"%s\">",
+                                 p->id, id->csrf, key);
+            if (id->key->scope != TENDER_API_SCOPE_WRITE)
+                checkout_html_printf(html,
+                                     "<input name=\"write_key\" type=\"password\" "
+                                     "autocomplete=\"off\" required aria-label=\"Write API key "
+                                     "to sync %s\" placeholder=\"write key\"> ",
+                                     p->id);
+            checkout_html_printf(html,
+                                 "<button type=\"submit\" id=\"sync-%s\">Sync</button>"
+                                 "</form></td>",
+                                 p->id);
+        }
+        g_string_append(html, "</tr>\n");
     }
     g_string_append(html, "</tbody>\n</table>\n");
 }
@@ -151,7 +177,7 @@ void routes_console_home(Service *svc, ServiceRequest *req, ServiceResponse *res
     render_filters(html, account, status, method);
     checkout_html_printf(html, "<p>%d payment(s), newest first (at most %d).</p>\n",
                          (int)payments->len, LIST_LIMIT);
-    render_payment_rows(html, payments);
+    render_payment_rows(html, payments, NULL);
     checkout_html_end(html);
     checkout_respond_html(resp, 200, html);
     console_identity_clear(&id);
@@ -230,7 +256,7 @@ static void render_timeline(Service *svc, GString *html, const TenderPayment *p)
         TimelineRow r = {e->created_ms, g_string_new(NULL)};
         checkout_html_printf(r.row,
                              "<tr class=\"event\"><td>%s</td><td>event %s</td><td></td>"
-                             "<td>%s</td><td></td><td>%s</td></tr>\n",
+                             "<td></td><td></td><td>%s · %s</td></tr>\n",
                              at ? at : "", e->type, e->id, deliveries);
         g_array_append_val(rows, r);
     }
@@ -408,7 +434,7 @@ void routes_console_reconcile(Service *svc, ServiceRequest *req, ServiceResponse
     GString *html = g_string_new(NULL);
     page_begin(html, "Reconcile queue", &id);
     g_string_append(html, "<p>Payments whose outcome is not known yet, or that wait on the "
-                          "provider. Open one to sync it with the provider.</p>\n");
+                          "provider: sync one to ask its provider for the truth.</p>\n");
     static const TenderStatus queue[] = {TENDER_STATUS_UNKNOWN, TENDER_STATUS_PENDING};
     for (gsize i = 0; i < G_N_ELEMENTS(queue); i++) {
         TenderListFilter filter = {.struct_size = sizeof filter,
@@ -418,7 +444,7 @@ void routes_console_reconcile(Service *svc, ServiceRequest *req, ServiceResponse
         g_autoptr(GPtrArray) payments = tender_host_list(svc->host, &filter, NULL);
         checkout_html_printf(html, "<h2>%s</h2>\n", tender_status_to_string(queue[i]));
         if (payments)
-            render_payment_rows(html, payments);
+            render_payment_rows(html, payments, &id);
     }
     checkout_html_end(html);
     checkout_respond_html(resp, 200, html);

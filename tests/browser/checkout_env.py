@@ -52,8 +52,11 @@ class Checkout:
     """A sandbox and a tenderd on one ledger in tmp; use as a context
     manager so both are stopped whatever happens."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, fixtures=False):
+        """fixtures: load the core fixture plugins too (fx_notify answers
+        pending, and its sync settles it as captured)."""
         self.tmp = tmp
+        self.fixtures = fixtures
         self.ledger = os.path.join(tmp, "ledger.db")
         self.config = os.path.join(tmp, "config.json")
         self.sandbox_log = os.path.join(tmp, "sandbox.log")
@@ -66,10 +69,16 @@ class Checkout:
                                   stdout=subprocess.PIPE, stderr=log, text=True)
         self.procs.append(sb)
         self.sandbox_url = _first_line(sb, "tender-sandbox")
+        if self.fixtures:
+            with open(self.config) as f:
+                conf = json.load(f)
+            conf.setdefault("methods", {})["fx_notify"] = {"settings": {"sync_event": "captured"}}
+            with open(self.config, "w") as f:
+                json.dump(conf, f)
         self.write_key = self.cli("api-key", "create", "shop")["secret"]
         self.read_key = self.cli("api-key", "create", "reader", "--scope", "read")["secret"]
         with open(self.tenderd_log, "w") as log:
-            td = subprocess.Popen([TENDERD, "--plugin-dir", PLUGIN_DIR, "--config", self.config,
+            td = subprocess.Popen([TENDERD, *self.plugin_args(), "--config", self.config,
                                    "--ledger", self.ledger, "--listen", "127.0.0.1:0"],
                                   stdout=subprocess.PIPE, stderr=log, text=True)
         self.procs.append(td)
@@ -88,8 +97,12 @@ class Checkout:
             proc.stdout.close()
         return False
 
+    def plugin_args(self):
+        dirs = [PLUGIN_DIR] + ([os.environ["FIXTURE_DIR"]] if self.fixtures else [])
+        return [arg for d in dirs for arg in ("--plugin-dir", d)]
+
     def cli(self, *args):
-        out = subprocess.run([TENDER, "--plugin-dir", PLUGIN_DIR, "--config", self.config,
+        out = subprocess.run([TENDER, *self.plugin_args(), "--config", self.config,
                               "--ledger", self.ledger, "--json", *args],
                              capture_output=True, text=True, timeout=30, check=True)
         return json.loads(out.stdout)
@@ -130,7 +143,7 @@ class Checkout:
         sandbox would send it (`tender sandbox-notification`), posted to
         tenderd's webhook route; the answer."""
         message = subprocess.run(
-            [TENDER, "--plugin-dir", PLUGIN_DIR, "--config", self.config, "--ledger",
+            [TENDER, *self.plugin_args(), "--config", self.config, "--ledger",
              self.ledger, "sandbox-notification", payment_id, event],
             capture_output=True, timeout=30, check=True).stdout
         head, _, body = message.partition(b"\r\n\r\n")

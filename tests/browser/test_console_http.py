@@ -48,7 +48,7 @@ class ConsoleHttp(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="console-http-")
-        cls.env = Checkout(cls.tmp.name).__enter__()
+        cls.env = Checkout(cls.tmp.name, fixtures=True).__enter__()
         # A captured card payment of 50.00 for account acct_9.
         s = cls.env.session(amount="50.00", account="acct_9")
         form = {"method": "card", "amount": "50.00", "currency": "USD",
@@ -109,7 +109,26 @@ class ConsoleHttp(unittest.TestCase):
         self.assertIn("purchase", timeline)
         self.assertIn("event payment.captured", timeline)
         self.assertIn("webhooks:", timeline)
-        self.assertIn("Reconcile queue", b.go("/console/reconcile").body)
+
+    def test_reconcile_queue_syncs_a_pending_payment(self):
+        r = self.env.request("/v1/payments", "POST", key=self.env.write_key,
+                             body={"method": "fx_notify", "amount": "7.00", "currency": "USD",
+                                   "region": "US", "capture": True})
+        pending = r.json()
+        self.assertEqual(pending["status"], "pending", r.body)
+        b = self.signed_in(self.env.read_key)
+        queue = b.go("/console/reconcile")
+        self.assertIn(f'id="sync-{pending["id"]}"', queue.body)
+        form_html = queue.body.split(f'/console/payments/{pending["id"]}/operate"')[1]
+        form = dict(re.findall(r'name="(csrf|op|op_key)" value="([^"]*)"',
+                               form_html.split("</form>")[0]))
+        target = f"/console/payments/{pending['id']}/operate"
+        self.assertEqual(b.go(target, form).status, 403)  # a read key alone may not sync
+        r = b.go(target, {**form, "write_key": self.env.write_key})
+        self.assertEqual(r.status, 303, r.body)
+        got = self.env.request(f"/v1/payments/{pending['id']}", key=self.env.read_key).json()
+        self.assertEqual(got["status"], "captured")
+        self.assertNotIn(f'id="sync-{pending["id"]}"', b.go("/console/reconcile").body)
 
     def test_partial_refund_needs_write_key_confirmation_and_csrf_and_runs_once(self):
         b = self.signed_in(self.env.read_key)
