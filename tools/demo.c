@@ -9,7 +9,9 @@
  *  - an Alipay QR payment confirmed by its signed notification (and the
  *    provider's repeat of it, which changes nothing);
  *  - a PayPal authorization, approved, captured in part and refunded;
- *  - a WebMoney protected transfer released by its protection code;
+ *  - a WebMoney payment on the payment page (the demo plays the payer),
+ *    confirmed with X18, and a protected transfer the payer sends,
+ *    released by its protection code;
  *  - a payment refused by a passport limit.
  * The ledger is in memory unless --ledger names one. */
 #include <stdio.h>
@@ -21,6 +23,7 @@
 
 #include "cli.h"
 #include "demo-sandbox.h"
+#include "demo-webmoney.h"
 #include "http-message.h"
 
 typedef struct {
@@ -300,9 +303,37 @@ static void paypal_flow(Demo *demo)
 
 static void webmoney_flows(Demo *demo)
 {
+    heading("WebMoney: paid on the payment page, confirmed with X18");
+    tender_param page_params[] = {{"purse", DEMO_WM_PAYER_PURSE},
+                                  {"wmid", DEMO_WM_PAYER_WMID},
+                                  {"description", "Demo order"}};
+    TenderPayRequest page = {sizeof(TenderPayRequest),
+                             "webmoney",
+                             "US",
+                             "USD",
+                             "10.50",
+                             "buyer-wm",
+                             "personal",
+                             NULL,
+                             page_params,
+                             G_N_ELEMENTS(page_params),
+                             TRUE};
+    g_autoptr(TenderPayment) p = pay(demo, "payment page", &page, TENDER_STATUS_REQUIRES_ACTION);
+    g_autofree char *page_url = p && p->action_data ? g_strdup(p->action_data) : NULL;
+    if (p) {
+        GError *error = NULL;
+        say("the payer pays from purse %s on WebMoney's page and returns", DEMO_WM_PAYER_PURSE);
+        if (!demo_webmoney_pay_on_page(page_url, DEMO_WM_PAYER_WMID, DEMO_WM_PAYER_PURSE, NULL)) {
+            printf("   !! the payment page did not take the payment\n");
+            demo->failures++;
+        }
+        tender_payment_free(step(demo, "sync", tender_host_sync(demo->host, p->id, &error), error,
+                                 TENDER_STATUS_CAPTURED));
+    }
+
     heading("WebMoney: protected transfer released by its protection code");
-    tender_param params[] = {{"purse", "Z123456789012"},
-                             {"wmid", "123456789012"},
+    tender_param params[] = {{"purse", DEMO_WM_PAYER_PURSE},
+                             {"wmid", DEMO_WM_PAYER_WMID},
                              {"protection_days", "3"},
                              {"protection_code", "orchid-7731"}};
     TenderPayRequest r = {sizeof(TenderPayRequest),
@@ -316,18 +347,26 @@ static void webmoney_flows(Demo *demo)
                           params,
                           G_N_ELEMENTS(params),
                           TRUE};
-    g_autoptr(TenderPayment) p = pay(demo, "protected transfer", &r, TENDER_STATUS_REQUIRES_ACTION);
-    if (p) {
+    g_autoptr(TenderPayment) t = pay(demo, "protected transfer", &r, TENDER_STATUS_REQUIRES_ACTION);
+    if (t) {
         GError *error = NULL;
+        g_autofree char *desc = g_strdup_printf("Payment %s", t->id);
+        say("the payer sends 25 WMZ to purse %s, protected for 3 days", t->action_data);
+        g_autofree char *endpoint = demo_webmoney_endpoint(page_url);
+        if (!demo_webmoney_send_protected(endpoint, t->action_data, "25", 3, "orchid-7731",
+                                          desc)) {
+            printf("   !! WebMoney did not take the payer's transfer\n");
+            demo->failures++;
+        }
         say("the merchant types a wrong code first");
         tender_param wrong[] = {{"protection_code", "orchid-0000"}};
         tender_payment_free(step(demo, "wrong code",
-                                 tender_host_complete(demo->host, p->id, wrong, 1, &error), error,
+                                 tender_host_complete(demo->host, t->id, wrong, 1, &error), error,
                                  TENDER_STATUS_REQUIRES_ACTION));
         say("then the code the payer gave");
         tender_param right[] = {{"protection_code", "orchid-7731"}};
         tender_payment_free(step(demo, "right code",
-                                 tender_host_complete(demo->host, p->id, right, 1, &error), error,
+                                 tender_host_complete(demo->host, t->id, right, 1, &error), error,
                                  TENDER_STATUS_CAPTURED));
     }
 

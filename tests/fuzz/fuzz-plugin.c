@@ -18,7 +18,8 @@
 /* One test host for every plugin, made on first use and kept for the
  * process, like the plugins: a fixed clock, a test-mode key for the card
  * plugin (a gateway client; the test host has no network, so a card that
- * passes its checks ends NOT_SENT) and otherwise every plugin's defaults,
+ * passes its checks ends NOT_SENT), the WebMoney merchant's WMID and purses
+ * (its secret key is the same setting) and otherwise every plugin's defaults,
  * counter randomness, and a log that is read to its end and dropped (a
  * captured log would grow with every input). */
 static TenderTestHost *fuzz_host(void)
@@ -27,6 +28,8 @@ static TenderTestHost *fuzz_host(void)
     if (host == NULL) {
         host = tender_test_host_new();
         tender_test_host_set_setting(host, "secret_key", "sk_test_fuzz");
+        tender_test_host_set_setting(host, "merchant_wmid", "100000000001");
+        tender_test_host_set_setting(host, "purse", "Z100000000001,E100000000001");
         tender_test_host_set_now(host, FUZZ_NOW_MS);
         tender_test_host_set_log_capture(host, FALSE);
     }

@@ -31,10 +31,26 @@
 #include "stress-util.h"
 
 extern "C" {
+#include "demo-webmoney.h"
 #include "sandbox-process.h"
 }
 
 namespace {
+
+// Where the simulated WebMoney is: its `endpoint` setting.
+std::string webmoney_endpoint()
+{
+    static const std::string endpoint = [] {
+        std::string settings = stress::sandbox_settings("webmoney");
+        const std::string key = "\"endpoint\"";
+        size_t at = settings.find(key);
+        at = at == std::string::npos ? at : settings.find('"', settings.find(':', at) + 1);
+        return at == std::string::npos
+                   ? std::string()
+                   : settings.substr(at + 1, settings.find('"', at + 1) - at - 1);
+    }();
+    return endpoint;
+}
 
 // The card method's gateway is a tender-sandbox started for the run.
 std::string mixed_config()
@@ -46,7 +62,8 @@ std::string mixed_config()
              "settings": )" + stress::card_sandbox_settings() + R"(},
     "alipay": {"limits": [{"window": "day", "currency": "CNY", "max": "3000.00"}]},
     "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}]},
-    "webmoney": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}]}
+    "webmoney": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}],
+                 "settings": )" + stress::sandbox_settings("webmoney") + R"(}
   }
 })";
 }
@@ -321,8 +338,8 @@ private:
 
     void webmoney()
     {
-        static const tender_param params[] = {{"purse", "Z123456789012"},
-                                              {"wmid", "123456789012"},
+        static const tender_param params[] = {{"purse", DEMO_WM_PAYER_PURSE},
+                                              {"wmid", DEMO_WM_PAYER_WMID},
                                               {"protection_days", "3"},
                                               {"protection_code", "orchid-7731"}};
         std::string amt = amount(5, 120), acct = account("webmoney");
@@ -331,8 +348,19 @@ private:
         TenderPayment *p = start(r, TENDER_STATUS_REQUIRES_ACTION);
         if (p == nullptr)
             return;
-        std::string id = p->id;
+        std::string id = p->id, payee = p->action_data ? p->action_data : "";
         tender_payment_free(p);
+        // The payer sends the protected transfer from their own purse (X2),
+        // as the demo's payer does.
+        std::string desc = "Payment " + id, wire = amt;
+        while (wire.find('.') != std::string::npos && (wire.back() == '0' || wire.back() == '.'))
+            wire.pop_back();
+        if (!demo_webmoney_send_protected(webmoney_endpoint().c_str(), payee.c_str(), wire.c_str(),
+                                          3, "orchid-7731", desc.c_str())) {
+            seen_->problems.push_back("webmoney payment " + id +
+                                      ": the payer's protected transfer was refused");
+            return;
+        }
         static const tender_param code[] = {{"protection_code", "orchid-7731"}};
         GError *error = nullptr;
         p = note("complete", tender_host_complete(host_, id.c_str(), code, 1, &error), error);
