@@ -69,7 +69,7 @@ struct TenderHttpClient {
     CURLSH *share;
     GMutex share_locks[CURL_LOCK_DATA_LAST];
     GMutex pool_lock;
-    GPtrArray *idle; /* CURL *, idle easy handles */
+    GPtrArray *idle; /* HttpHandle *, idle */
     GMutex sockets_lock;
     GHashTable *sockets; /* int fd as pointer -> HttpSocket: the sockets libcurl has open */
     char *ca_file;
@@ -78,6 +78,17 @@ struct TenderHttpClient {
     guint connect_timeout_ms;
     gboolean guard_sigpipe; /* libcurl may raise SIGPIPE: see http_sigpipe_block() */
 };
+
+/* A pooled easy handle and the buffers its calls receive into, kept with it
+ * so that a call allocates only what it hands out. */
+typedef struct {
+    CURL *easy;
+    GArray *headers; /* TenderHttpClientHeader; empty between calls */
+    GByteArray *body;
+} HttpHandle;
+
+/* A body buffer larger than this is not kept for the handle's next call. */
+#define HTTP_CLIENT_KEPT_BODY_BYTES (64 * 1024)
 
 /* One of libcurl's sockets: its ports, looked up once it is connected (a
  * TCP socket connects once, so they do not change while it is open). */
@@ -98,9 +109,11 @@ typedef struct {
     curl_off_t request_bytes; /* request bytes written after it */
     gsize received;           /* header and body bytes received */
     gboolean over_cap;
-    GArray *headers; /* TenderHttpClientHeader, owned strings */
-    GByteArray *body;
+    GArray *headers; /* TenderHttpClientHeader, owned strings: the handle's */
+    GByteArray *body;  /* the handle's */
 } HttpCall;
+
+static void http_handle_free(HttpHandle *handle);
 
 static void http_share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *user)
 {
@@ -182,7 +195,7 @@ void http_client_free(TenderHttpClient *client)
         return;
     /* Easy handles first: the share may not go while a handle uses it. */
     for (guint i = 0; i < client->idle->len; i++)
-        curl_easy_cleanup(g_ptr_array_index(client->idle, i));
+        http_handle_free(g_ptr_array_index(client->idle, i));
     g_ptr_array_free(client->idle, TRUE);
     if (client->share != NULL)
         curl_share_cleanup(client->share);
@@ -198,36 +211,58 @@ void http_client_free(TenderHttpClient *client)
 
 static void http_configure_handle(TenderHttpClient *client, CURL *easy);
 
+static void http_handle_free(HttpHandle *handle)
+{
+    if (handle == NULL)
+        return;
+    curl_easy_cleanup(handle->easy);
+    g_array_free(handle->headers, TRUE); /* empty: its strings were handed out or freed */
+    g_byte_array_unref(handle->body);
+    g_free(handle);
+}
+
 /* An idle handle, or a new one. A handle is configured once, when made,
  * with every option that is the same for all the client's calls; a call
  * sets only what is its own (http_configure_call) and takes it off again
  * before the handle goes back. Resetting and configuring a handle anew on
  * every call cost about 6 k instructions (bench/README.md). */
-static CURL *http_take_handle(TenderHttpClient *client)
+static HttpHandle *http_take_handle(TenderHttpClient *client)
 {
-    CURL *easy = NULL;
+    HttpHandle *handle = NULL;
     g_mutex_lock(&client->pool_lock);
     if (client->idle->len > 0)
-        easy = g_ptr_array_steal_index_fast(client->idle, client->idle->len - 1);
+        handle = g_ptr_array_steal_index_fast(client->idle, client->idle->len - 1);
     g_mutex_unlock(&client->pool_lock);
-    if (easy == NULL) {
-        easy = curl_easy_init();
-        if (easy != NULL)
-            http_configure_handle(client, easy);
-    }
-    return easy;
+    if (handle != NULL)
+        return handle;
+    CURL *easy = curl_easy_init();
+    if (easy == NULL)
+        return NULL;
+    http_configure_handle(client, easy);
+    handle = g_new0(HttpHandle, 1);
+    handle->easy = easy;
+    handle->headers = g_array_new(FALSE, FALSE, sizeof(TenderHttpClientHeader));
+    handle->body = g_byte_array_new();
+    return handle;
 }
 
-static void http_return_handle(TenderHttpClient *client, CURL *easy)
+/* Back to the pool, its buffers empty (what they held was handed out or
+ * freed). */
+static void http_return_handle(TenderHttpClient *client, HttpHandle *handle)
 {
+    g_array_set_size(handle->headers, 0);
+    if (handle->body->len > HTTP_CLIENT_KEPT_BODY_BYTES) {
+        g_byte_array_unref(handle->body);
+        handle->body = g_byte_array_new();
+    }
+    g_byte_array_set_size(handle->body, 0);
     g_mutex_lock(&client->pool_lock);
     if (client->idle->len < HTTP_CLIENT_IDLE_HANDLES) {
-        g_ptr_array_add(client->idle, easy);
-        easy = NULL;
+        g_ptr_array_add(client->idle, handle);
+        handle = NULL;
     }
     g_mutex_unlock(&client->pool_lock);
-    if (easy != NULL)
-        curl_easy_cleanup(easy);
+    http_handle_free(handle);
 }
 
 /* The client's open sockets, for http_reused_connection_is_stale(): libcurl
@@ -417,8 +452,10 @@ static struct curl_slist *http_header_list(const TenderHttpClientRequest *reques
         g_free(line);
     }
     /* No "Expect: 100-continue": it costs a round trip (or a second's wait)
-     * on every larger POST, and providers answer the request anyway. */
-    list = curl_slist_append(list, "Expect:");
+     * on every larger POST, and providers answer the request anyway. Only a
+     * request with a body could have it. */
+    if (request->body_len > 0)
+        list = curl_slist_append(list, "Expect:");
     return list;
 }
 
@@ -612,19 +649,20 @@ TenderHttpClientResponse *http_client_send(TenderHttpClient *client,
                     "request not sent: %s", bad);
         return NULL;
     }
-    CURL *easy = http_take_handle(client);
-    if (easy == NULL) {
+    HttpHandle *handle = http_take_handle(client);
+    if (handle == NULL) {
         g_set_error(error, TENDER_HTTP_CLIENT_ERROR, TENDER_HTTP_CLIENT_NOT_SENT,
                     "request not sent: libcurl handle could not be created");
         return NULL;
     }
+    CURL *easy = handle->easy;
     HttpCall call = {
         .client = client,
         .easy = easy,
         .max_response = client->max_response,
         .check_reused = TRUE,
-        .headers = g_array_new(FALSE, FALSE, sizeof(TenderHttpClientHeader)),
-        .body = g_byte_array_new(),
+        .headers = handle->headers,
+        .body = handle->body,
     };
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = http_header_list(request);
@@ -663,26 +701,30 @@ TenderHttpClientResponse *http_client_send(TenderHttpClient *client,
 
     /* Nothing of this call may outlive it in the pooled handle. */
     http_unconfigure_call(easy, request);
-    http_return_handle(client, easy);
     curl_slist_free_all(headers);
 
+    TenderHttpClientResponse *response = NULL;
     if (code != CURLE_OK || status < 100 || status > 599) {
         if (code == CURLE_OK) /* cannot happen with HTTP/1.1, but cheap to check */
             code = CURLE_WEIRD_SERVER_REPLY;
         http_set_failure(error, &call, code, errbuf);
         http_clear_headers(call.headers);
-        g_array_free(call.headers, TRUE);
-        g_byte_array_free(call.body, TRUE);
-        return NULL;
+    } else {
+        /* Copied out of the handle's buffers, exactly sized; the header
+         * strings change owner. */
+        response = g_new0(TenderHttpClientResponse, 1);
+        response->struct_size = sizeof *response;
+        response->status = (int)status;
+        response->n_headers = call.headers->len;
+        response->headers = g_memdup2(call.headers->data,
+                                      call.headers->len * sizeof(TenderHttpClientHeader));
+        response->body_len = call.body->len;
+        response->body = g_malloc(call.body->len + 1);
+        if (call.body->len > 0)
+            memcpy(response->body, call.body->data, call.body->len);
+        response->body[call.body->len] = '\0';
     }
-    TenderHttpClientResponse *response = g_new0(TenderHttpClientResponse, 1);
-    response->struct_size = sizeof *response;
-    response->status = (int)status;
-    response->n_headers = call.headers->len;
-    response->headers = (TenderHttpClientHeader *)g_array_free(call.headers, FALSE);
-    response->body_len = call.body->len;
-    g_byte_array_append(call.body, (const guint8 *)"", 1);
-    response->body = (char *)g_byte_array_free(call.body, FALSE);
+    http_return_handle(client, handle);
     return response;
 }
 
