@@ -33,8 +33,7 @@ static void held_free(gpointer data)
 {
     HeldResponse *h = data;
     http_client_response_free(h->response);
-    g_free(h->headers);
-    g_free(h);
+    g_free(h); /* and its header array, allocated with it */
 }
 
 /* What the service needs of a method's settings, read and parsed on its
@@ -45,6 +44,7 @@ typedef struct {
     HttpAllowList *allow;
     char *ca_file; /* NULL: none */
     char *proxy;   /* NULL: none */
+    HostHttpMethodMetrics *metrics; /* the host's, as long as it lives */
 } HostHttpMethod;
 
 static void method_free(gpointer data)
@@ -111,6 +111,7 @@ static const HostHttpMethod *method_settings(TenderHost *host, const char *metho
         m->allow = http_allow_list_new(endpoint, (const char *const *)allowed_hosts);
         m->ca_file = setting(host, method_id, "ca_file");
         m->proxy = setting(host, method_id, "proxy");
+        m->metrics = host_http_metrics_of(host, method_id);
         g_hash_table_insert(host->http_methods, g_strdup(method_id), m);
     }
     g_mutex_unlock(&host->http_methods_lock);
@@ -160,7 +161,7 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
     if (!http_allow_list_check(settings->allow, req->url, &reason)) {
         g_autofree char *line = g_strdup_printf("request not sent: %s", reason);
         host_log(host, TENDER_LOG_WARNING, method_id, "%s", line);
-        host_http_metrics_record(host, method_id, HOST_HTTP_REFUSED, 0, 0);
+        host_http_metrics_record_to(settings->metrics, HOST_HTTP_REFUSED, 0, 0);
         return fail(res, TENDER_HTTP_NOT_SENT, line);
     }
     /* The plugin's header array is passed on as it is: the ABI's header and
@@ -182,7 +183,7 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
     if (malformed != NULL) {
         g_autofree char *line = g_strdup_printf("request not sent: %s", malformed);
         host_log(host, TENDER_LOG_WARNING, method_id, "%s", line);
-        host_http_metrics_record(host, method_id, HOST_HTTP_REFUSED, 0, 0);
+        host_http_metrics_record_to(settings->metrics, HOST_HTTP_REFUSED, 0, 0);
         return fail(res, TENDER_HTTP_NOT_SENT, line);
     }
     TenderHttpTransportRequest sent = {
@@ -216,19 +217,23 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
                                            TENDER_HTTP_TRANSPORT_NOT_SENT)
                                ? TENDER_HTTP_NOT_SENT
                                : TENDER_HTTP_UNKNOWN;
-        host_http_metrics_record(host, method_id,
-                                 outcome == TENDER_HTTP_NOT_SENT ? HOST_HTTP_NOT_SENT
-                                                                 : HOST_HTTP_UNKNOWN,
-                                 0, latency_us);
+        host_http_metrics_record_to(settings->metrics,
+                                    outcome == TENDER_HTTP_NOT_SENT ? HOST_HTTP_NOT_SENT
+                                                                    : HOST_HTTP_UNKNOWN,
+                                    0, latency_us);
         fail(res, outcome, error->message);
         g_error_free(error);
         return outcome;
     }
 
-    host_http_metrics_record(host, method_id, HOST_HTTP_ANSWERED, response->status, latency_us);
-    HeldResponse *held = g_new0(HeldResponse, 1);
+    host_http_metrics_record_to(settings->metrics, HOST_HTTP_ANSWERED, response->status,
+                                latency_us);
+    /* One allocation: the holder and the header array lent to the plugin
+     * (with a zeroed entry after the last). */
+    HeldResponse *held =
+        g_malloc0(sizeof(HeldResponse) + (response->n_headers + 1) * sizeof(tender_http_header));
     held->response = response;
-    held->headers = g_new0(tender_http_header, response->n_headers + 1);
+    held->headers = (tender_http_header *)(held + 1);
     for (gsize i = 0; i < response->n_headers; i++) {
         held->headers[i].name = response->headers[i].name;
         held->headers[i].value = response->headers[i].value;
