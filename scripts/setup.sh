@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   meson ninja-build pkg-config gcc g++ binutils
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libgtest-dev libssl-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libsoup-3.0-dev
   python3 valgrind clang libclang-rt-14-dev
 )
 

@@ -1,5 +1,8 @@
-/* `tender demo`: a buyer walks through every bundled method end to end on
- * the embedded default config, through the same host API any host uses:
+/* `tender demo`: a buyer walks through every bundled method end to end,
+ * through the same host API any host uses, against a tender-sandbox it
+ * starts on an ephemeral loopback port and stops at the end (with the config
+ * that sandbox wrote; an explicit --config is used as it is, with no
+ * sandbox started, since it says where the providers are):
  *  - quotes for a buyer in the US and one in China;
  *  - a card payment with a 3-D Secure challenge, captured;
  *  - a declined card, with the advice the buyer sees;
@@ -15,6 +18,7 @@
 #include <tender/decline.h>
 
 #include "cli.h"
+#include "demo-sandbox.h"
 #include "http-message.h"
 
 typedef struct {
@@ -315,10 +319,45 @@ static void webmoney_flows(Demo *demo)
     tender_payment_free(pay(demo, "second payment", &second, TENDER_STATUS_DECLINED));
 }
 
+/* Start the sandbox the demo runs against, unless the user chose a config
+ * (then it says where the providers are). No sandbox program found, or
+ * one that does not come up, is said and the demo goes on with the config
+ * it has. */
+static DemoSandbox *start_sandbox(const char *explicit_program)
+{
+    if (cli_globals.config)
+        return NULL;
+    g_autofree char *program = demo_sandbox_find(explicit_program);
+    if (program == NULL) {
+        printf("No tender-sandbox program found (next to tender, in the build tree, or on PATH;\n"
+               "--sandbox PATH or $TENDER_SANDBOX name one): running on the embedded default "
+               "config.\n");
+        return NULL;
+    }
+    g_autoptr(GError) error = NULL;
+    DemoSandbox *sb = demo_sandbox_start(program, &error);
+    if (sb == NULL) {
+        printf("tender-sandbox did not start (%s): running on the embedded default config.\n",
+               error->message);
+        return NULL;
+    }
+    g_free(cli_globals.config);
+    cli_globals.config = g_strdup(demo_sandbox_config(sb));
+    return sb;
+}
+
 int cli_demo(int argc, char **argv)
 {
     int code = 0;
+    char *sandbox_program = NULL;
+    const GOptionEntry entries[] = {
+        {"sandbox", 0, 0, G_OPTION_ARG_FILENAME, &sandbox_program,
+         "The tender-sandbox program to start (default: $TENDER_SANDBOX, next to tender, the "
+         "build tree, PATH)",
+         "PATH"},
+        {NULL}};
     GOptionContext *ctx = g_option_context_new("demo");
+    g_option_context_add_main_entries(ctx, entries, NULL);
     GOptionGroup *global =
         g_option_group_new("global", "Global options", "Show global options", NULL, NULL);
     g_option_group_add_entries(global, cli_global_entries());
@@ -329,17 +368,29 @@ int cli_demo(int argc, char **argv)
     if (!ok) {
         fprintf(stderr, "tender: %s\n", error->message);
         g_error_free(error);
+        g_free(sandbox_program);
         return EXIT_USAGE;
     }
+    gboolean user_config = cli_globals.config != NULL;
+    DemoSandbox *sandbox = start_sandbox(sandbox_program);
+    g_free(sandbox_program);
     Demo demo = {0};
     demo.host = cli_host_new(":memory:", &code);
-    if (demo.host == NULL)
+    if (demo.host == NULL) {
+        demo_sandbox_stop(sandbox);
         return code;
+    }
     GDateTime *now = g_date_time_new_from_unix_utc(tender_host_now(demo.host) / 1000);
     g_snprintf(demo.exp_year, sizeof demo.exp_year, "%d", g_date_time_get_year(now) + 3);
     g_date_time_unref(now);
 
-    printf("Tender demo: every bundled method, on the embedded default config.\n");
+    if (sandbox)
+        printf("Tender demo: every bundled method, against tender-sandbox at %s.\n",
+               demo_sandbox_url(sandbox));
+    else if (user_config)
+        printf("Tender demo: every bundled method, on the config %s.\n", cli_globals.config);
+    else
+        printf("Tender demo: every bundled method, on the embedded default config.\n");
     heading("Loaded payment methods");
     const GPtrArray *methods = tender_host_methods(demo.host);
     for (guint i = 0; i < methods->len; i++) {
@@ -363,5 +414,6 @@ int cli_demo(int argc, char **argv)
         printf("   every step went as expected; `tender --ledger FILE demo` keeps the ledger for "
                "`tender list` and `tender show`\n");
     tender_host_free(demo.host);
+    demo_sandbox_stop(sandbox);
     return demo.failures ? EXIT_INTERNAL : EXIT_OK;
 }
