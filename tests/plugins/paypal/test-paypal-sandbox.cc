@@ -109,6 +109,15 @@ protected:
         return out;
     }
 
+  public:
+    TenderHost *Host() { return host; }
+    TenderPayment *PayPublic(const char *region, const char *currency, const char *amount,
+                             std::vector<tender_param> params, GError **error)
+    {
+        return Pay(region, currency, amount, params, error);
+    }
+
+  protected:
     TenderPayment *Pay(const char *region, const char *currency, const char *amount,
                        std::vector<tender_param> params, GError **error)
     {
@@ -379,6 +388,167 @@ TEST_F(PaypalSandbox, UnreachableEndpointIsNotSent)
     TenderPayment *p = Pay("US", "USD", "10.00", {}, &error);
     ASSERT_NE(p, nullptr) << error->message;
     EXPECT_EQ(p->status, TENDER_STATUS_FAILED);
+    tender_payment_free(p);
+}
+
+// Authorize and approve: an authorized payment's id.
+static std::string Authorized(PaypalSandbox *t, const char *currency, const char *amount,
+                              const char *region = "US")
+{
+    GError *error = nullptr;
+    TenderPayment *p = t->PayPublic(region, currency, amount, {{"intent", "AUTHORIZE"}}, &error);
+    EXPECT_NE(p, nullptr) << (error ? error->message : "");
+    if (p == nullptr)
+        return "";
+    std::string id = p->id;
+    tender_payment_free(p);
+    tender_param approve[] = {{"payer_action", "approve"}};
+    p = tender_host_complete(t->Host(), id.c_str(), approve, 1, &error);
+    EXPECT_NE(p, nullptr) << (error ? error->message : "");
+    if (p != nullptr) {
+        EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED) << (p->decline_message ? p->decline_message : "");
+    }
+    tender_payment_free(p);
+    return id;
+}
+
+// The plugin's decline for a capture PayPal refuses (the host's own checks
+// may refuse first: either way no money moves and the payment is unchanged).
+static void ExpectCaptureRefused(TenderHost *host, const std::string &id, const char *amount,
+                                 gint64 captured_before)
+{
+    GError *error = nullptr;
+    TenderPayment *p = tender_host_capture(host, id.c_str(), amount, nullptr, &error);
+    if (p != nullptr) {
+        EXPECT_EQ(p->captured, captured_before);
+        tender_payment_free(p);
+    } else {
+        g_clear_error(&error);
+    }
+    p = tender_host_get(host, id.c_str(), &error);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->captured, captured_before);
+    tender_payment_free(p);
+}
+
+TEST_F(PaypalSandbox, OverCaptureCeilingsFollowPayPal)
+{
+    StartHost(settings);
+    GError *error = nullptr;
+    // 1,000.00 USD: +75.00 is less than 15%.
+    std::string big = Authorized(this, "USD", "1000.00");
+    ExpectCaptureRefused(host, big, "1075.01", 0);
+    TenderPayment *p = tender_host_capture(host, big.c_str(), "1075.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->captured, 107500);
+    tender_payment_free(p);
+    // EUR: 115% alone.
+    std::string eur = Authorized(this, "EUR", "1000.00", "DE");
+    p = tender_host_capture(host, eur.c_str(), "1150.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->captured, 115000);
+    tender_payment_free(p);
+}
+
+TEST_F(PaypalSandbox, AuthorizationExpiresAtPayPalAfter29Days)
+{
+    StartHost(settings);
+    GError *error = nullptr;
+    std::string id = Authorized(this, "USD", "20.00");
+    Advance(30 * 86400 / 1000); // the providers' clock, at --time-scale 1000
+    TenderPayment *p = tender_host_capture(host, id.c_str(), "20.00", nullptr, &error);
+    // A refused capture is an error of the call; the payment keeps its
+    // authorization and names PayPal's reason.
+    ASSERT_EQ(p, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("AUTHORIZATION_EXPIRED"), std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+    p = tender_host_get(host, id.c_str(), &error);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->captured, 0);
+    tender_payment_free(p);
+}
+
+TEST_F(PaypalSandbox, OrderNotCompletedInThreeHoursExpires)
+{
+    StartHost(settings);
+    GError *error = nullptr;
+    TenderPayment *p = Pay("US", "USD", "10.00", {}, &error);
+    std::string id = p->id;
+    tender_payment_free(p);
+    Advance(3 * 3600 / 1000 + 5);
+    tender_param approve[] = {{"payer_action", "approve"}};
+    p = tender_host_complete(host, id.c_str(), approve, 1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->status, TENDER_STATUS_DECLINED);
+    tender_payment_free(p);
+}
+
+TEST_F(PaypalSandbox, RefundsDrawOnCapturesAndStopAtWhatWasCaptured)
+{
+    StartHost(settings);
+    GError *error = nullptr;
+    std::string id = Authorized(this, "USD", "100.00");
+    tender_payment_free(tender_host_capture(host, id.c_str(), "60.00", nullptr, &error));
+    tender_payment_free(tender_host_capture(host, id.c_str(), "40.00", nullptr, &error));
+    TenderPayment *p = tender_host_refund(host, id.c_str(), "50.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->refunded, 5000);
+    tender_payment_free(p);
+    p = tender_host_refund(host, id.c_str(), "40.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->refunded, 9000);
+    tender_payment_free(p);
+    p = tender_host_refund(host, id.c_str(), "20.00", nullptr, &error);
+    if (p != nullptr) {
+        EXPECT_EQ(p->refunded, 9000);
+        tender_payment_free(p);
+    }
+    g_clear_error(&error);
+}
+
+TEST_F(PaypalSandbox, SameIdempotencyKeySameCapture)
+{
+    StartHost(settings);
+    GError *error = nullptr;
+    std::string id = Authorized(this, "USD", "50.00");
+    TenderPayment *a = tender_host_capture(host, id.c_str(), "10.00", "cap-key-1", &error);
+    ASSERT_NE(a, nullptr) << error->message;
+    TenderPayment *b = tender_host_capture(host, id.c_str(), "10.00", "cap-key-1", &error);
+    ASSERT_NE(b, nullptr) << error->message;
+    EXPECT_EQ(b->captured, 1000);
+    tender_payment_free(a);
+    tender_payment_free(b);
+}
+
+TEST_F(PaypalSandbox, A503IsUnknownAndSyncSettlesIt)
+{
+    StartHost(settings);
+    GError *error = nullptr;
+    std::string id = Authorized(this, "USD", "30.00"); // the token is cached by now
+    ASSERT_TRUE(test_sandbox_set_faults(sandbox, "{\"provider\":\"paypal\",\"fail_5xx\":1}", &error))
+        << error->message;
+    TenderPayment *p = tender_host_capture(host, id.c_str(), "30.00", nullptr, &error);
+    if (p != nullptr) {
+        EXPECT_EQ(p->captured, 0);
+        tender_payment_free(p);
+    }
+    g_clear_error(&error);
+    p = tender_host_get(host, id.c_str(), &error);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
+    tender_payment_free(p);
+    TenderReconcileReport report = {};
+    ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
+    p = tender_host_get(host, id.c_str(), &error);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED); // PayPal never captured
+    tender_payment_free(p);
+    // and the capture goes through now
+    p = tender_host_capture(host, id.c_str(), "30.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->captured, 3000);
     tender_payment_free(p);
 }
 
