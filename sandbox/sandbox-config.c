@@ -27,8 +27,8 @@ static JsonObject *ensure_object_member(JsonObject *parent, const char *name)
 static char *default_config_text(gsize *len, GError **error)
 {
     sandbox_resources_register_resource();
-    GBytes *data = g_resource_lookup_data(sandbox_resources_get_resource(), DEFAULT_CONFIG_PATH,
-                                          0, error);
+    GBytes *data =
+        g_resource_lookup_data(sandbox_resources_get_resource(), DEFAULT_CONFIG_PATH, 0, error);
     char *text = NULL;
     if (data) {
         gconstpointer bytes = g_bytes_get_data(data, len);

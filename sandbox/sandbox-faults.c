@@ -18,7 +18,8 @@ SandboxFaultTable *sandbox_fault_table_new(const SandboxFaults *everyone)
     table->by_provider = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     if (everyone && (everyone->latency_ms || everyone->drop || everyone->fail_5xx ||
                      everyone->duplicate_notifications || everyone->reorder_notifications))
-        g_hash_table_insert(table->by_provider, g_strdup("*"), g_memdup2(everyone, sizeof *everyone));
+        g_hash_table_insert(table->by_provider, g_strdup("*"),
+                            g_memdup2(everyone, sizeof *everyone));
     return table;
 }
 
@@ -84,8 +85,7 @@ void sandbox_fault_respond_5xx(SoupServerMessage *msg)
         "try again later\"}}";
     sandbox_respond(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "application/json", body,
                     sizeof body - 1);
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
-                                 "1");
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After", "1");
 }
 
 /* ---- The control endpoint ----------------------------------------------- */
@@ -219,9 +219,9 @@ static void set_faults(SandboxServer *sb, SandboxFaultTable *table, SoupServerMe
     }
     g_hash_table_insert(table->by_provider, g_strdup(provider), g_memdup2(&f, sizeof f));
     sandbox_log("sandbox",
-                "faults for %s: latency %u ms, drop %u, 5xx %u, duplicate %s, reorder %s",
-                provider, f.latency_ms, f.drop, f.fail_5xx,
-                f.duplicate_notifications ? "on" : "off", f.reorder_notifications ? "on" : "off");
+                "faults for %s: latency %u ms, drop %u, 5xx %u, duplicate %s, reorder %s", provider,
+                f.latency_ms, f.drop, f.fail_5xx, f.duplicate_notifications ? "on" : "off",
+                f.reorder_notifications ? "on" : "off");
     respond_table(msg, table);
 }
 

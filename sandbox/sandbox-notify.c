@@ -26,9 +26,9 @@ struct SandboxNotifier {
     SandboxServer *sb;
     SandboxFaultTable *faults;
     SoupSession *session;
-    GList *live;        /* of Delivery*: every delivery not finished */
-    GHashTable *held;   /* provider -> Delivery* held by the reorder fault */
-    gboolean closing;   /* being freed: no new attempt starts */
+    GList *live;      /* of Delivery*: every delivery not finished */
+    GHashTable *held; /* provider -> Delivery* held by the reorder fault */
+    gboolean closing; /* being freed: no new attempt starts */
 };
 
 struct Delivery {
@@ -41,13 +41,13 @@ struct Delivery {
     SandboxAcceptFn accepted;
     double *delays;
     guint n_delays;
-    guint attempts;           /* made so far, the duplicate included */
-    gboolean is_duplicate;    /* the attempt under way is the duplicate */
-    guint timer;              /* a retry or the end of a hold */
+    guint attempts;        /* made so far, the duplicate included */
+    gboolean is_duplicate; /* the attempt under way is the duplicate */
+    guint timer;           /* a retry or the end of a hold */
     GCancellable *cancellable;
-    Delivery *then;           /* held notification to start after this one */
-    gboolean is_successor;    /* some delivery's `then` */
-    gboolean in_flight;       /* an attempt is under way */
+    Delivery *then;        /* held notification to start after this one */
+    gboolean is_successor; /* some delivery's `then` */
+    gboolean in_flight;    /* an attempt is under way */
 };
 
 static void attempt(Delivery *d);
@@ -125,7 +125,8 @@ static void attempt_done(GObject *source, GAsyncResult *result, gpointer data)
     SoupMessage *msg = soup_session_get_async_result_message(SOUP_SESSION(source), result);
     guint status = msg ? soup_message_get_status(msg) : 0;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) answer = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
+    g_autoptr(GBytes) answer =
+        soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
     d->in_flight = FALSE;
     if (d->notifier == NULL || d->notifier->closing) { /* the attempt was cancelled */
         release_successor(d);
@@ -169,7 +170,9 @@ static void attempt_done(GObject *source, GAsyncResult *result, gpointer data)
         return;
     }
     double seconds = d->delays[d->attempts - 1] / sandbox_time_scale(d->notifier->sb);
-    guint ms = seconds <= 0 ? 0 : seconds >= G_MAXUINT / 1000.0 ? G_MAXUINT : (guint)(seconds * 1000);
+    guint ms = seconds <= 0                    ? 0
+               : seconds >= G_MAXUINT / 1000.0 ? G_MAXUINT
+                                               : (guint)(seconds * 1000);
     sandbox_log(d->provider, "next attempt in %.3f s", ms / 1000.0);
     d->timer = g_timeout_add(ms, retry_due, d);
 }
@@ -189,8 +192,8 @@ static void attempt(Delivery *d)
     for (guint i = 0; d->headers[i] && d->headers[i + 1]; i += 2)
         soup_message_headers_replace(h, d->headers[i], d->headers[i + 1]);
     d->in_flight = TRUE;
-    soup_session_send_and_read_async(d->notifier->session, msg, G_PRIORITY_DEFAULT,
-                                     d->cancellable, attempt_done, d);
+    soup_session_send_and_read_async(d->notifier->session, msg, G_PRIORITY_DEFAULT, d->cancellable,
+                                     attempt_done, d);
     g_object_unref(msg);
 }
 
@@ -225,9 +228,10 @@ void sandbox_notifier_queue(SandboxNotifier *notifier, const SandboxNotification
         return;
     }
     if (!sandbox_server_allow_remote(notifier->sb) && !sandbox_url_is_loopback(n->url)) {
-        sandbox_log(provider,
-                    "notification to %s not sent: not a loopback address (--allow-remote permits it)",
-                    n->url);
+        sandbox_log(
+            provider,
+            "notification to %s not sent: not a loopback address (--allow-remote permits it)",
+            n->url);
         return;
     }
     Delivery *d = delivery_new(notifier, n);
@@ -261,9 +265,9 @@ SandboxNotifier *sandbox_notifier_new(SandboxServer *sb, SandboxFaultTable *faul
     notifier->faults = faults;
     /* No proxy: a notification goes to the merchant's loopback receiver,
      * whatever http_proxy the environment sets. */
-    notifier->session = soup_session_new_with_options("timeout", ATTEMPT_TIMEOUT_SECONDS,
-                                                      "proxy-resolver", NULL, "user-agent",
-                                                      "tender-sandbox", NULL);
+    notifier->session =
+        soup_session_new_with_options("timeout", ATTEMPT_TIMEOUT_SECONDS, "proxy-resolver", NULL,
+                                      "user-agent", "tender-sandbox", NULL);
     notifier->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return notifier;
 }

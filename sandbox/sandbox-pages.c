@@ -29,7 +29,8 @@ void sandbox_page_respond(SoupServerMessage *msg, guint status, const char *titl
         "<main>\n"
         "<h1>%s</h1>\n"
         "%s\n"
-        "<p><small>tender-sandbox: a simulated provider for tests; no real money moves.</small></p>\n"
+        "<p><small>tender-sandbox: a simulated provider for tests; no real money "
+        "moves.</small></p>\n"
         "</main>\n"
         "</body>\n"
         "</html>\n",

@@ -130,7 +130,8 @@ static Route *route_find(SandboxServer *sb, const char *path)
     Route *best = NULL;
     for (guint i = 0; i < sb->routes->len; i++) {
         Route *route = g_ptr_array_index(sb->routes, i);
-        if (route_matches(route, path) && (best == NULL || strlen(route->path) > strlen(best->path)))
+        if (route_matches(route, path) &&
+            (best == NULL || strlen(route->path) > strlen(best->path)))
             best = route;
     }
     return best;
@@ -221,8 +222,8 @@ static JsonNode *clock_node(SandboxServer *sb)
     json_builder_set_member_name(b, "now_ms");
     json_builder_add_int_value(b, sandbox_now_ms(sb));
     json_builder_set_member_name(b, "offset_seconds");
-    json_builder_add_double_value(
-        b, (double)sandbox_state_store_clock_offset_ms(sb->state) / 1000.0);
+    json_builder_add_double_value(b,
+                                  (double)sandbox_state_store_clock_offset_ms(sb->state) / 1000.0);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
@@ -288,7 +289,8 @@ static void serve(SoupServer *server, SoupServerMessage *msg, const char *path, 
     }
     Route *route = route_find(sb, path);
     if (route == NULL) {
-        respond_error(msg, SOUP_STATUS_NOT_FOUND, "not_found", "no simulated provider serves this path");
+        respond_error(msg, SOUP_STATUS_NOT_FOUND, "not_found",
+                      "no simulated provider serves this path");
         return;
     }
     dispatch_provider(sb, msg, route);
@@ -301,7 +303,7 @@ static void request_finished(SoupServer *server, SoupServerMessage *msg, gpointe
     (void)user_data;
     GUri *uri = soup_server_message_get_uri(msg);
     sandbox_log("http", "%s %s -> %u", soup_server_message_get_method(msg),
-            uri ? g_uri_get_path(uri) : "?", soup_server_message_get_status(msg));
+                uri ? g_uri_get_path(uri) : "?", soup_server_message_get_status(msg));
 }
 
 static void request_aborted(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
@@ -310,7 +312,7 @@ static void request_aborted(SoupServer *server, SoupServerMessage *msg, gpointer
     (void)user_data;
     GUri *uri = soup_server_message_get_uri(msg);
     sandbox_log("http", "%s %s -> no answer (connection closed)",
-            soup_server_message_get_method(msg), uri ? g_uri_get_path(uri) : "?");
+                soup_server_message_get_method(msg), uri ? g_uri_get_path(uri) : "?");
 }
 
 /* ---- State, clock and options for providers ----------------------------- */
@@ -447,8 +449,7 @@ static gboolean parse_listen(const char *listen, char **host, guint16 *port, GEr
     if (h == NULL || !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &p, NULL)) {
         g_free(h);
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                    "--listen %s: expected HOST:PORT (an IP address; [::1]:PORT for IPv6)",
-                    listen);
+                    "--listen %s: expected HOST:PORT (an IP address; [::1]:PORT for IPv6)", listen);
         return FALSE;
     }
     *host = h;

@@ -46,8 +46,8 @@ static gboolean load(SandboxStateStore *store, GError **error)
     }
     JsonNode *root = json_parser_get_root(parser);
     if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                    "state file %s: not a JSON object", store->path);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "state file %s: not a JSON object",
+                    store->path);
         return FALSE;
     }
     JsonObject *o = json_node_get_object(root);
@@ -69,6 +69,17 @@ SandboxStateStore *sandbox_state_store_new(const char *path, GError **error)
     SandboxStateStore *store = g_new0(SandboxStateStore, 1);
     store->root = json_object_new();
     store->path = g_strdup(path);
+    if (path) {
+        /* Refused now rather than at the first save, which would only be
+         * logged while the test that relied on it went on. */
+        g_autofree char *dir = g_path_get_dirname(path);
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                        "state file %s: the directory %s does not exist", path, dir);
+            sandbox_state_store_free(store);
+            return NULL;
+        }
+    }
     if (path && !load(store, error)) {
         sandbox_state_store_free(store);
         return NULL;

@@ -107,8 +107,7 @@ DemoSandbox *demo_sandbox_start(const char *program, GError **error)
         if (exited(sb->process) || g_get_monotonic_time() >= deadline) {
             g_autofree char *tail = log_tail(sb);
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s: %s", program,
-                        exited(sb->process) ? "exited" : "did not print its URL within 10 s",
-                        tail);
+                        exited(sb->process) ? "exited" : "did not print its URL within 10 s", tail);
             demo_sandbox_stop(sb);
             return NULL;
         }

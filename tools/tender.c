@@ -53,7 +53,8 @@ static const char summary[] =
     "  sandbox-notification ID EVENT   print the notification the sandbox provider would send\n"
     "  show ID | sync ID | reconcile\n"
     "  list [--account A] [--status S] [--method M] [--from T] [--to T] [--limit N]\n"
-    "  demo                            walk a buyer through every bundled method\n"
+    "  demo [--sandbox PATH]           walk a buyer through every bundled method, against a\n"
+    "                                  tender-sandbox it starts and stops\n"
     "  help [COMMAND]                  the command list, or one command's usage\n";
 
 static const char cli_exit_codes_text[] =

@@ -108,6 +108,12 @@ gint64 paypal_period_ms(SandboxServer *sb, gint64 seconds);
 /* A PayPal-style resource id: 17 upper-case letters and digits. */
 char *paypal_new_resource_id(void);
 
+/* A member of a merchant's JSON, read without trusting its type: the
+ * string (or boolean) when the member is one, else NULL (or fallback).
+ * object may be NULL. */
+const char *paypal_json_text(JsonObject *object, const char *name);
+gboolean paypal_json_flag(JsonObject *object, const char *name, gboolean fallback);
+
 /* A HATEOAS link object. */
 JsonNode *paypal_link(const char *href, const char *rel, const char *method);
 

@@ -21,16 +21,6 @@ static JsonObject *paypal_member_object(JsonObject *object, const char *name)
     return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 }
 
-static const char *paypal_member_string(JsonObject *object, const char *name)
-{
-    if (object == NULL || !json_object_has_member(object, name))
-        return NULL;
-    JsonNode *node = json_object_get_member(object, name);
-    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(node);
-}
-
 static const char *paypal_first_string(const char *a, const char *b)
 {
     return a != NULL ? a : b;
@@ -236,8 +226,8 @@ static gboolean paypal_order_amount(SoupServerMessage *msg, JsonObject *unit,
                                     const PaypalCurrency **currency_out, gint64 *minor_out)
 {
     JsonObject *amount = paypal_member_object(unit, "amount");
-    const char *code = paypal_member_string(amount, "currency_code");
-    const char *value = paypal_member_string(amount, "value");
+    const char *code = paypal_json_text(amount, "currency_code");
+    const char *value = paypal_json_text(amount, "value");
     if (amount == NULL || code == NULL || value == NULL) {
         paypal_respond_invalid(msg, "MISSING_REQUIRED_PARAMETER",
                                "A required field / parameter is missing.",
@@ -285,7 +275,7 @@ static void paypal_order_create(SandboxServer *sb, SoupServerMessage *msg)
     JsonObject *request = paypal_request_object(msg);
     if (request == NULL)
         return;
-    const char *intent = paypal_member_string(request, "intent");
+    const char *intent = paypal_json_text(request, "intent");
     JsonArray *units = json_object_has_member(request, "purchase_units") &&
                                JSON_NODE_HOLDS_ARRAY(json_object_get_member(request, "purchase_units"))
                            ? json_object_get_array_member(request, "purchase_units")
@@ -327,10 +317,10 @@ static void paypal_order_create(SandboxServer *sb, SoupServerMessage *msg)
     JsonObject *experience = paypal_member_object(paypal_source, "experience_context");
     JsonObject *application = paypal_member_object(request, "application_context");
     const char *country = paypal_first_string(
-        paypal_member_string(paypal_member_object(paypal_source, "address"), "country_code"),
-        paypal_member_string(paypal_member_object(payer, "address"), "country_code"));
-    const char *email = paypal_first_string(paypal_member_string(paypal_source, "email_address"),
-                                            paypal_member_string(payer, "email_address"));
+        paypal_json_text(paypal_member_object(paypal_source, "address"), "country_code"),
+        paypal_json_text(paypal_member_object(payer, "address"), "country_code"));
+    const char *email = paypal_first_string(paypal_json_text(paypal_source, "email_address"),
+                                            paypal_json_text(payer, "email_address"));
     /* BRL, MYR and CNY are for in-country accounts: the payer must be in
      * Brazil, Malaysia or China ("C2" at PayPal, never "CN"). */
     if (currency->home_country != NULL &&
@@ -352,15 +342,16 @@ static void paypal_order_create(SandboxServer *sb, SoupServerMessage *msg)
     json_object_set_int_member(order, "amount_minor", minor);
     json_object_set_string_member(
         order, "reference_id",
-        json_object_get_string_member_with_default(unit, "reference_id", "default"));
+        paypal_json_text(unit, "reference_id") != NULL ? paypal_json_text(unit, "reference_id")
+                                                       : "default");
     const char *copied[] = {"custom_id", "invoice_id", "description"};
     for (gsize i = 0; i < G_N_ELEMENTS(copied); i++)
-        if (paypal_member_string(unit, copied[i]) != NULL)
-            json_object_set_string_member(order, copied[i], paypal_member_string(unit, copied[i]));
-    const char *return_url = paypal_first_string(paypal_member_string(experience, "return_url"),
-                                                 paypal_member_string(application, "return_url"));
-    const char *cancel_url = paypal_first_string(paypal_member_string(experience, "cancel_url"),
-                                                 paypal_member_string(application, "cancel_url"));
+        if (paypal_json_text(unit, copied[i]) != NULL)
+            json_object_set_string_member(order, copied[i], paypal_json_text(unit, copied[i]));
+    const char *return_url = paypal_first_string(paypal_json_text(experience, "return_url"),
+                                                 paypal_json_text(application, "return_url"));
+    const char *cancel_url = paypal_first_string(paypal_json_text(experience, "cancel_url"),
+                                                 paypal_json_text(application, "cancel_url"));
     if (return_url != NULL)
         json_object_set_string_member(order, "return_url", return_url);
     if (cancel_url != NULL)

@@ -323,8 +323,8 @@ static gboolean paypal_request_amount(SoupServerMessage *msg, JsonObject *reques
         return TRUE;
     JsonNode *node = json_object_get_member(request, "amount");
     JsonObject *amount = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-    const char *code = amount != NULL ? paypal_str(amount, "currency_code") : NULL;
-    const char *value = amount != NULL ? paypal_str(amount, "value") : NULL;
+    const char *code = paypal_json_text(amount, "currency_code");
+    const char *value = paypal_json_text(amount, "value");
     if (code == NULL || value == NULL) {
         paypal_respond_invalid(msg, "MISSING_REQUIRED_PARAMETER",
                                "A required field / parameter is missing.", "/amount");
@@ -417,13 +417,12 @@ static void paypal_authorization_capture(SandboxServer *sb, SoupServerMessage *m
                                      "75.00, whichever is less.");
         return;
     }
-    gboolean final_capture = json_object_get_boolean_member_with_default(request, "final_capture",
-                                                                          FALSE);
+    gboolean final_capture = paypal_json_flag(request, "final_capture", FALSE);
     JsonObject *order = paypal_order_find(sb, paypal_str(authorization, "order_id"));
     JsonObject *capture =
         paypal_capture_create(sb, order, paypal_str(authorization, "id"), minor, final_capture);
-    if (paypal_str(request, "invoice_id") != NULL)
-        json_object_set_string_member(capture, "invoice_id", paypal_str(request, "invoice_id"));
+    if (paypal_json_text(request, "invoice_id") != NULL)
+        json_object_set_string_member(capture, "invoice_id", paypal_json_text(request, "invoice_id"));
     captured += minor;
     json_object_set_int_member(authorization, "captured_minor", captured);
     json_object_set_string_member(authorization, "status",
@@ -566,8 +565,11 @@ static void paypal_capture_refund(SandboxServer *sb, SoupServerMessage *msg, Jso
     json_object_set_string_member(refund, "capture_id", paypal_str(capture, "id"));
     paypal_copy_string(refund, capture, "order_id");
     paypal_copy_string(refund, capture, "custom_id");
-    paypal_copy_string(refund, request, "invoice_id");
-    paypal_copy_string(refund, request, "note_to_payer");
+    static const char *const from_request[] = {"invoice_id", "note_to_payer"};
+    for (gsize i = 0; i < G_N_ELEMENTS(from_request); i++)
+        if (paypal_json_text(request, from_request[i]) != NULL)
+            json_object_set_string_member(refund, from_request[i],
+                                          paypal_json_text(request, from_request[i]));
     gint64 refunded = json_object_get_int_member(capture, "refunded_minor") + minor;
     json_object_set_int_member(capture, "refunded_minor", refunded);
     json_object_set_string_member(capture, "status",

@@ -144,7 +144,7 @@ static void paypal_webhook_create(SandboxServer *sb, SoupServerMessage *msg)
     JsonObject *request = paypal_request_object(msg);
     if (request == NULL)
         return;
-    const char *url = json_object_get_string_member_with_default(request, "url", NULL);
+    const char *url = paypal_json_text(request, "url");
     JsonArray *types = json_object_has_member(request, "event_types") &&
                                JSON_NODE_HOLDS_ARRAY(json_object_get_member(request, "event_types"))
                            ? json_object_get_array_member(request, "event_types")
@@ -166,14 +166,21 @@ static void paypal_webhook_create(SandboxServer *sb, SoupServerMessage *msg)
         for (guint i = 0; i < json_array_get_length(types); i++) {
             JsonNode *element = json_array_get_element(types, i);
             JsonObject *type = JSON_NODE_HOLDS_OBJECT(element) ? json_node_get_object(element) : NULL;
-            const char *name = json_object_get_string_member_with_default(type, "name", NULL);
-            if (type != NULL && name != NULL)
+            const char *name = paypal_json_text(type, "name");
+            if (name != NULL)
                 json_array_add_string_element(names, name);
         }
-        JsonObject *webhook = paypal_webhook_add(sb, url, names);
-        JsonNode *node = paypal_webhook_render(sb, webhook);
-        paypal_respond_object(msg, 201, json_node_get_object(node));
-        json_node_unref(node);
+        if (json_array_get_length(names) == 0) {
+            json_array_unref(names);
+            paypal_respond_invalid(msg, "INVALID_PARAMETER_SYNTAX",
+                                   "The value of a field does not conform to the expected format.",
+                                   "/event_types");
+        } else {
+            JsonObject *webhook = paypal_webhook_add(sb, url, names);
+            JsonNode *node = paypal_webhook_render(sb, webhook);
+            paypal_respond_object(msg, 201, json_node_get_object(node));
+            json_node_unref(node);
+        }
     }
     json_object_unref(request);
 }
@@ -236,7 +243,7 @@ static void paypal_verify_signature(SandboxServer *sb, SoupServerMessage *msg)
                                            "transmission_id",    "transmission_sig",
                                            "transmission_time",  "webhook_id"};
     for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {
-        if (json_object_get_string_member_with_default(request, required[i], NULL) == NULL) {
+        if (paypal_json_text(request, required[i]) == NULL) {
             char *field = g_strconcat("/", required[i], NULL);
             paypal_respond_invalid(msg, "MISSING_REQUIRED_PARAMETER",
                                    "A required field / parameter is missing.", field);
@@ -249,7 +256,7 @@ static void paypal_verify_signature(SandboxServer *sb, SoupServerMessage *msg)
                                 JSON_NODE_HOLDS_OBJECT(json_object_get_member(request, "webhook_event"))
                             ? json_object_get_object_member(request, "webhook_event")
                             : NULL;
-    const char *event_id = json_object_get_string_member_with_default(event, "id", NULL);
+    const char *event_id = paypal_json_text(event, "id");
     JsonObject *events = paypal_table(sb, "events");
     char *cert_url = g_strconcat(sandbox_base_url(sb), "/paypal/v1/notifications/certs/",
                                  PAYPAL_CERT_NAME, NULL);

@@ -54,6 +54,26 @@ char *paypal_new_resource_id(void)
     return id;
 }
 
+const char *paypal_json_text(JsonObject *object, const char *name)
+{
+    if (object == NULL || !json_object_has_member(object, name))
+        return NULL;
+    JsonNode *node = json_object_get_member(object, name);
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(node);
+}
+
+gboolean paypal_json_flag(JsonObject *object, const char *name, gboolean fallback)
+{
+    if (object == NULL || !json_object_has_member(object, name))
+        return fallback;
+    JsonNode *node = json_object_get_member(object, name);
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+        return fallback;
+    return json_node_get_boolean(node);
+}
+
 JsonNode *paypal_link(const char *href, const char *rel, const char *method)
 {
     JsonObject *link = json_object_new();

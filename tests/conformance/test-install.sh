@@ -180,6 +180,17 @@ cc -o "$tmp/unit" "$tmp/unit.c" $(pkg-config --cflags --libs tender-conformance 
 step "the example host on the installed bundled plugins"
 "$tmp/host-build/tender-example-host" --plugin-dir "$plugindir" || fail "tender-example-host"
 
+step "the installed tender-sandbox, started by the installed tender demo"
+[ -x "$root/bin/tender-sandbox" ] || fail "not installed: $prefix/bin/tender-sandbox"
+"$root/bin/tender-sandbox" --help >"$tmp/sandbox-help.txt" || fail "tender-sandbox --help"
+grep -q -- "--config-out" "$tmp/sandbox-help.txt" || fail "tender-sandbox --help lacks --config-out"
+# PATH without the build tree's programs: the demo must find the sandbox
+# beside the installed tender.
+(cd "$tmp" && env -u TENDER_SANDBOX "$root/bin/tender" --plugin-dir "$plugindir" demo \
+    >"$tmp/demo.txt" 2>&1) || { cat "$tmp/demo.txt"; fail "the installed tender demo"; }
+grep -q "against tender-sandbox at http://127.0.0.1:" "$tmp/demo.txt" ||
+    { head -3 "$tmp/demo.txt"; fail "the installed tender demo did not start the installed sandbox"; }
+
 step "tender-plugin-new, built and checked"
 (cd "$tmp" && tender-plugin-new voucher_demo) || fail "tender-plugin-new"
 "${sdk_env[@]}" meson setup "$tmp/voucher_demo/build" "$tmp/voucher_demo" >"$tmp/new-setup.log" 2>&1 ||

@@ -64,9 +64,8 @@ static void notify(SandboxServer *sb, SoupServerMessage *msg)
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     JsonArray *delays = json_object_get_array_member(o, "delays");
-    JsonArray *headers = json_object_has_member(o, "headers")
-                             ? json_object_get_array_member(o, "headers")
-                             : NULL;
+    JsonArray *headers =
+        json_object_has_member(o, "headers") ? json_object_get_array_member(o, "headers") : NULL;
     guint n_delays = delays ? json_array_get_length(delays) : 0;
     g_autofree double *d = g_new0(double, n_delays + 1);
     for (guint i = 0; i < n_delays; i++)
@@ -187,8 +186,8 @@ static void echo_print_keys(FILE *out)
     fprintf(out, "api_key: echo_test_key\n");
 }
 
-static const SandboxProvider echo_provider = {"echo", "/echo", echo_install,
-                                              echo_write_settings, echo_print_keys};
+static const SandboxProvider echo_provider = {"echo", "/echo", echo_install, echo_write_settings,
+                                              echo_print_keys};
 
 static void stand_in_card_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
                                   GHashTable *query, gpointer user_data)
@@ -217,8 +216,7 @@ static void stand_in_card_print_keys(FILE *out)
 }
 
 static const SandboxProvider stand_in_card_provider = {
-    "card", "/card", stand_in_card_install, stand_in_card_write_settings,
-    stand_in_card_print_keys};
+    "card", "/card", stand_in_card_install, stand_in_card_write_settings, stand_in_card_print_keys};
 
 static const SandboxProvider *const test_providers[] = {&echo_provider, &stand_in_card_provider};
 

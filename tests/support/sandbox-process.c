@@ -190,7 +190,8 @@ void test_sandbox_stop(TestSandbox *sb)
             g_autofree char *log = read_log(sb);
             gsize n = strlen(log);
             g_printerr("test_sandbox_stop: tender-sandbox %s; the end of its standard error:\n%s\n",
-                       was_running ? "did not stop cleanly on SIGTERM" : "had exited before the test ended",
+                       was_running ? "did not stop cleanly on SIGTERM"
+                                   : "had exited before the test ended",
                        n > 4000 ? log + n - 4000 : log);
         }
         g_object_unref(sb->process);

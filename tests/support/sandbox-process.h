@@ -2,7 +2,10 @@
  * port, stopped (SIGTERM, then SIGKILL after 5 s) when freed.
  *
  * The program is $TENDER_BUILD_ROOT/sandbox/tender-sandbox (meson's test
- * environment sets TENDER_BUILD_ROOT). Not thread-safe: start and stop it
+ * environment sets TENDER_BUILD_ROOT), or $TENDER_SANDBOX_PROGRAM when set
+ * (the frame's own tests run a build with test-only providers). Its
+ * standard output and error go to files in its directory; the error's end
+ * is printed when it did not stop cleanly. Not thread-safe: start and stop it
  * from the test's main thread; the URL and config may be read anywhere. */
 #ifndef TENDER_TEST_SANDBOX_PROCESS_H
 #define TENDER_TEST_SANDBOX_PROCESS_H

@@ -542,6 +542,40 @@ TEST_F(PaypalSandboxTest, PayPalRequestIdReplaysTheOriginalAnswer)
               "AUTHORIZATION_ALREADY_CAPTURED");
 }
 
+TEST_F(PaypalSandboxTest, MalformedMerchantJsonIsRefusedAndTheSandboxCarriesOn)
+{
+    // Members of the wrong type are refused like missing ones (the sandbox
+    // runs with G_DEBUG=fatal-criticals from the test environment: a
+    // careless read would stop it).
+    EXPECT_EQ(Api("POST", "/v2/checkout/orders",
+                  "{\"intent\":\"CAPTURE\",\"purchase_units\":[{\"reference_id\":7,\"amount\":"
+                  "{\"currency_code\":5,\"value\":{}}}]}")
+                  .issue(),
+              "MISSING_REQUIRED_PARAMETER");
+    EXPECT_EQ(Api("POST", "/v2/checkout/orders", "{\"intent\":1,\"purchase_units\":{}}").issue(),
+              "MISSING_REQUIRED_PARAMETER");
+    EXPECT_EQ(Api("POST", "/v2/checkout/orders", "[1,2]").issue(), "MALFORMED_REQUEST_JSON");
+    EXPECT_EQ(Api("POST", "/v1/notifications/webhooks",
+                  "{\"url\":\"http://127.0.0.1:9/x\",\"event_types\":[1,{\"name\":2}]}")
+                  .issue(),
+              "INVALID_PARAMETER_SYNTAX");
+    EXPECT_EQ(Api("POST", "/v1/notifications/verify-webhook-signature",
+                  "{\"auth_algo\":\"SHA256withRSA\",\"cert_url\":\"x\",\"transmission_id\":\"x\","
+                  "\"transmission_sig\":\"x\",\"transmission_time\":\"x\",\"webhook_id\":\"x\","
+                  "\"webhook_event\":[]}")
+                  .str("verification_status"),
+              "FAILURE");
+    std::string auth = Authorization("USD", "10.00");
+    EXPECT_EQ(Api("POST", "/v2/payments/authorizations/" + auth + "/capture",
+                  "{\"final_capture\":\"yes\",\"amount\":{\"currency_code\":[],\"value\":1}}")
+                  .issue(),
+              "MISSING_REQUIRED_PARAMETER");
+    EXPECT_EQ(Api("POST", "/v2/payments/authorizations/" + auth + "/capture",
+                  "{\"final_capture\":\"yes\",\"invoice_id\":3}")
+                  .status,
+              201u);
+}
+
 // ---- Webhooks -----------------------------------------------------------
 
 struct Delivery {
