@@ -324,23 +324,21 @@ static void paypal_install(SandboxServer *sb)
 
 /* ---- Settings and keys ---------------------------------------------------- */
 
-/* The test CA the plugin needs to check the webhook certificate's chain:
- * written once next to where the sandbox runs (its private directory
- * under tests), else in the temporary directory. */
+/* The test CA the plugin needs to check the webhook certificate's chain,
+ * as a file: in the temporary directory, named by a digest of its content
+ * so every sandbox writes the same file and none writes where it runs
+ * (g_file_set_contents replaces it atomically). */
 static char *paypal_write_ca_file(void)
 {
     const char *pem = paypal_key_ca_pem();
-    char *cwd = g_get_current_dir();
-    char *path = g_build_filename(cwd, "paypal-sandbox-ca.pem", NULL);
-    g_free(cwd);
-    if (g_file_set_contents(path, pem, -1, NULL))
-        return path;
-    g_free(path);
-    path = g_build_filename(g_get_tmp_dir(), "tender-sandbox-paypal-ca.pem", NULL);
-    if (g_file_set_contents(path, pem, -1, NULL))
-        return path;
-    g_free(path);
-    return NULL;
+    char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, pem, -1);
+    char *name = g_strdup_printf("tender-sandbox-paypal-ca-%.16s.pem", digest);
+    char *path = g_build_filename(g_get_tmp_dir(), name, NULL);
+    g_free(name);
+    g_free(digest);
+    if (!g_file_set_contents(path, pem, -1, NULL))
+        g_clear_pointer(&path, g_free);
+    return path;
 }
 
 static void paypal_write_settings(SandboxServer *sb, JsonObject *settings)

@@ -805,6 +805,15 @@ TEST_F(PaypalSandboxTest, ConfigOutWithAWebhookBaseRegistersTheWebhook)
     EXPECT_EQ(hook.str("url"), "http://127.0.0.1:9/merchant/v1/webhooks/paypal");
     EXPECT_EQ(Setting("endpoint"), base);
     EXPECT_EQ(Setting("mode"), "sandbox");
+    // The CA file lives in the temporary directory, never where the
+    // sandbox runs.
+    std::string ca = Setting("webhook_ca_file");
+    char *dir = g_path_get_dirname(ca.c_str());
+    char *tmp = g_canonicalize_filename(g_get_tmp_dir(), nullptr);
+    EXPECT_STREQ(dir, tmp);
+    g_free(dir);
+    g_free(tmp);
+    EXPECT_TRUE(g_file_test(ca.c_str(), G_FILE_TEST_IS_REGULAR)) << ca;
 }
 
 TEST_F(PaypalSandboxTest, StateSurvivesARestartWithStateFile)
