@@ -2,6 +2,7 @@
  * slot lookups, host-owned zeroed results, requests built from fixtures,
  * and the ABI range checks every result must pass. */
 #include <string.h>
+#include <unistd.h>
 
 #include <tender/decline.h>
 #include <tender/money.h>
@@ -92,8 +93,16 @@ static void request_init(tc_context *ctx, TcRequest *r, tender_operation op)
 {
     memset(r, 0, sizeof *r);
     guint64 n = ++ctx->seq;
-    g_snprintf(r->payment_id, sizeof r->payment_id, "pay_conformance_%" G_GUINT64_FORMAT, n);
-    g_snprintf(r->request_id, sizeof r->request_id, "req_conformance_%" G_GUINT64_FORMAT, n);
+    /* Unique across the cases' child processes (each forks with the same
+     * seq) and across runs: a provider simulator that outlives one run
+     * remembers idempotency keys, and a repeated key with other parameters
+     * is refused as a conflict. */
+    if (ctx->run_tag == 0)
+        ctx->run_tag = g_random_int() | 1;
+    g_snprintf(r->payment_id, sizeof r->payment_id,
+               "pay_conformance_%08x_%d_%" G_GUINT64_FORMAT, ctx->run_tag, (int)getpid(), n);
+    g_snprintf(r->request_id, sizeof r->request_id,
+               "req_conformance_%08x_%d_%" G_GUINT64_FORMAT, ctx->run_tag, (int)getpid(), n);
     r->params = g_array_new(FALSE, TRUE, sizeof(tender_param));
     r->plugin_state = g_strdup("");
     r->processor_ref = g_strdup("");

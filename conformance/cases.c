@@ -19,6 +19,13 @@ tc_status tc_case_amounts(tc_context *ctx, tc_report *report);
 tc_status tc_case_sensitive(tc_context *ctx, tc_report *report);
 tc_status tc_case_thread_safety(tc_context *ctx, tc_report *report);
 tc_status tc_case_fixture_flows(tc_context *ctx, tc_report *report);
+tc_status tc_case_transport_refuse(tc_context *ctx, tc_report *report);
+tc_status tc_case_transport_delay(tc_context *ctx, tc_report *report);
+tc_status tc_case_transport_timeout(tc_context *ctx, tc_report *report);
+tc_status tc_case_transport_5xx(tc_context *ctx, tc_report *report);
+tc_status tc_case_transport_garbage(tc_context *ctx, tc_report *report);
+tc_status tc_case_transport_truncate(tc_context *ctx, tc_report *report);
+tc_status tc_case_transport_duplicate(tc_context *ctx, tc_report *report);
 
 static const tc_case cases[] = {
     {"exports", "the shared object exports exactly tender_plugin_entry", tc_case_exports},
@@ -47,6 +54,20 @@ static const tc_case cases[] = {
      tc_case_thread_safety},
     {"fixture_flows", "every fixture end to end through libtender: pay, action, capture, sync, "
                       "refund, void, notification replay", tc_case_fixture_flows},
+    {"transport_refuse", "a connection refused before sending is reported NOT_SENT",
+     tc_case_transport_refuse},
+    {"transport_delay", "a late answer gives the same result as a prompt one",
+     tc_case_transport_delay},
+    {"transport_timeout", "a timeout after sending is UNKNOWN (never declined or approved on a "
+                          "guess), and a sync on a healthy transport settles it",
+     tc_case_transport_timeout},
+    {"transport_5xx", "a 5xx answer is UNKNOWN, and a sync settles it", tc_case_transport_5xx},
+    {"transport_garbage", "a garbage answer is UNKNOWN, and a sync settles it",
+     tc_case_transport_garbage},
+    {"transport_truncate", "a truncated answer is UNKNOWN, and a sync settles it",
+     tc_case_transport_truncate},
+    {"transport_duplicate", "a request delivered twice gives the same result as once",
+     tc_case_transport_duplicate},
 };
 
 const tc_case *tc_cases(size_t *n)

@@ -11,6 +11,7 @@
 #include <tender/testhost.h>
 
 #include "conformance.h"
+#include "fault-transport.h"
 
 G_BEGIN_DECLS
 
@@ -30,7 +31,18 @@ struct tc_context {
     const tender_plugin_descriptor *descriptor;
     char *tmpdir;              /* a private directory holding a link to the plugin */
     guint64 seq;               /* for unique payment and request ids */
+    guint32 run_tag;           /* random, set at the first request: ids unique per run */
+    TcFaultTransport *transport; /* every host's transport: healthy unless armed */
+    GPtrArray *settings;         /* TcSetting*: --setting METHOD.KEY=VALUE, in order */
 };
+
+/* One operator setting for the kit's hosts. */
+typedef struct {
+    char *method_id;
+    char *key;
+    char *value;
+    gboolean is_string; /* always a JSON string in a config, never a number */
+} TcSetting;
 
 struct tc_report {
     GString *failures;
@@ -40,6 +52,8 @@ struct tc_report {
 
 /* ---- the context's test host (libtender-testhost) ------------------------ */
 
+/* Clear the test host's settings, then put back the operator's
+ * (tc_context_set_setting) for the methods checked. */
 void tc_settings_clear(tc_context *ctx);
 void tc_settings_set_string(tc_context *ctx, const char *key, const char *value);
 void tc_settings_set_int(tc_context *ctx, const char *key, gint64 value);
@@ -142,10 +156,15 @@ const char *tc_result_field_with(const tender_result *res, const char *value);
 /* ---- real hosts ---------------------------------------------------------- */
 
 /* A libtender host that loads only this plugin, enables only method m with
- * no limits, the given settings JSON object text (NULL: {}), on the kit's
- * fixed clock. ledger: ":memory:" or a path. NULL with *error on failure. */
+ * no limits and the context's base settings for m, on the kit's fixed
+ * clock. ledger: ":memory:" or a path. NULL with *error on failure. */
 TenderHost *tc_host_new(tc_context *ctx, const tender_method *m, const char *ledger,
                         GError **error);
+/* tc_host_new with the method's NOT_SENT retries set (retries >= 0; -1: the
+ * config's default), for the transport cases, which want to see the
+ * plugin's own outcome rather than a retry's. */
+TenderHost *tc_host_new_with_retries(tc_context *ctx, const tender_method *m, const char *ledger,
+                                     int retries, GError **error);
 /* The kit's private temporary directory (created on first use). */
 const char *tc_tmpdir(tc_context *ctx);
 

@@ -55,6 +55,23 @@ void tc_context_free(tc_context *ctx);
 const char *tc_context_load_error(const tc_context *ctx);
 /* The plugin's file path as given. */
 const char *tc_context_path(const tc_context *ctx);
+/* A setting every host of the kit gives method_id (copied): the real hosts
+ * of the flow cases put it in the method's config `settings`, the test host
+ * answers it to the plugin's reads (the test host does not tell methods
+ * apart: with several of the plugin's methods given the same key, the last
+ * value wins there; a setting for a method the plugin does not have is
+ * ignored). For
+ * pointing a plugin at a provider simulator: ("card", "endpoint",
+ * "http://127.0.0.1:8080"). */
+void tc_context_set_setting(tc_context *ctx, const char *method_id, const char *key,
+                            const char *value);
+/* The same, for a value that is text whatever it looks like (an app id
+ * made of digits, taken from a config where it is a JSON string). */
+void tc_context_set_setting_string(tc_context *ctx, const char *method_id, const char *key,
+                                   const char *value);
+/* "METHOD.KEY=VALUE" (the runner's --setting): FALSE when it is not of that
+ * shape. */
+int tc_context_parse_setting(tc_context *ctx, const char *assignment);
 
 /* Run one case. *message receives a newly allocated text (free() it): for a
  * failure, every problem found, one per line, each naming what was expected

@@ -12,9 +12,77 @@
 
 /* ---- the context's test host ------------------------------------------------ */
 
+/* Whether the test host answers s: it is for the method checked, or for
+ * one of the plugin's methods when all are checked (a setting for a method
+ * the plugin does not have must not shadow one that it has). */
+static gboolean setting_applies(const tc_context *ctx, const TcSetting *s)
+{
+    if (ctx->method_filter != NULL)
+        return g_strcmp0(ctx->method_filter, s->method_id) == 0;
+    for (size_t i = 0; ctx->descriptor != NULL && i < ctx->descriptor->n_methods; i++) {
+        const tender_method *m = ctx->descriptor->methods[i];
+        if (m != NULL && g_strcmp0(m->id, s->method_id) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 void tc_settings_clear(tc_context *ctx)
 {
     tender_test_host_clear_settings(ctx->host);
+    for (guint i = 0; i < ctx->settings->len; i++) {
+        const TcSetting *s = g_ptr_array_index(ctx->settings, i);
+        if (setting_applies(ctx, s))
+            tender_test_host_set_setting(ctx->host, s->key, s->value);
+    }
+}
+
+static void setting_free(gpointer data)
+{
+    TcSetting *s = data;
+    g_free(s->method_id);
+    g_free(s->key);
+    g_free(s->value);
+    g_free(s);
+}
+
+static void add_setting(tc_context *ctx, const char *method_id, const char *key,
+                        const char *value, gboolean is_string)
+{
+    TcSetting *s = g_new0(TcSetting, 1);
+    s->method_id = g_strdup(method_id);
+    s->key = g_strdup(key);
+    s->value = g_strdup(value);
+    s->is_string = is_string;
+    g_ptr_array_add(ctx->settings, s);
+    if (setting_applies(ctx, s))
+        tender_test_host_set_setting(ctx->host, s->key, s->value);
+}
+
+void tc_context_set_setting(tc_context *ctx, const char *method_id, const char *key,
+                            const char *value)
+{
+    add_setting(ctx, method_id, key, value, FALSE);
+}
+
+void tc_context_set_setting_string(tc_context *ctx, const char *method_id, const char *key,
+                                   const char *value)
+{
+    add_setting(ctx, method_id, key, value, TRUE);
+}
+
+int tc_context_parse_setting(tc_context *ctx, const char *assignment)
+{
+    const char *dot = strchr(assignment, '.');
+    const char *eq = dot ? strchr(dot, '=') : NULL;
+    if (dot == NULL || eq == NULL || dot == assignment || eq == dot + 1)
+        return FALSE;
+    char *method = g_strndup(assignment, (gsize)(dot - assignment));
+    char *key = g_strndup(dot + 1, (gsize)(eq - dot - 1));
+    tc_context_set_setting(ctx, method, key, eq + 1);
+    g_free(method);
+    g_free(key);
+    return TRUE;
 }
 
 void tc_settings_set_string(tc_context *ctx, const char *key, const char *value)
@@ -45,6 +113,11 @@ tc_context *tc_context_new(const char *path, const char *method_id)
     ctx->path = g_strdup(path ? path : "");
     ctx->method_filter = method_id ? g_strdup(method_id) : NULL;
     ctx->host = tender_test_host_new();
+    ctx->settings = g_ptr_array_new_with_free_func(setting_free);
+    /* Healthy until a transport case arms it: direct calls reach whatever
+     * the operator's settings point the plugin at. */
+    ctx->transport = tc_fault_transport_new();
+    tender_test_host_set_http_transport(ctx->host, tc_fault_transport_table(ctx->transport));
     ctx->plugin = tender_test_plugin_load(ctx->host, ctx->path, &ctx->load_error);
     if (ctx->plugin != NULL) {
         ctx->descriptor = tender_test_plugin_descriptor(ctx->plugin);
@@ -84,6 +157,8 @@ void tc_context_free(tc_context *ctx)
     }
     tender_test_plugin_free(ctx->plugin);
     tender_test_host_free(ctx->host);
+    tc_fault_transport_free(ctx->transport);
+    g_ptr_array_unref(ctx->settings);
     g_free(ctx->path);
     g_free(ctx->method_filter);
     g_free(ctx->load_error);

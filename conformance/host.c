@@ -1,5 +1,6 @@
 /* Real libtender hosts for the flow cases: the plugin alone in a private
- * directory, one method enabled with no limits, a fixed clock. */
+ * directory, one method enabled with no limits and the base settings, a
+ * fixed clock. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,17 +39,86 @@ static char *plugin_dir(tc_context *ctx, GError **error)
     return dir;
 }
 
+/* value as a JSON string literal. */
+static void append_json_string(GString *out, const char *value)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_printf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            g_string_append_printf(out, "\\u%04x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    g_string_append_c(out, '"');
+}
+
+/* TRUE when a later setting gives the same method the same key: the last
+ * one wins, and a JSON object must not name a key twice. */
+static gboolean overridden(const tc_context *ctx, guint i)
+{
+    const TcSetting *s = g_ptr_array_index(ctx->settings, i);
+    for (guint j = i + 1; j < ctx->settings->len; j++) {
+        const TcSetting *later = g_ptr_array_index(ctx->settings, j);
+        if (g_strcmp0(later->method_id, s->method_id) == 0 && g_strcmp0(later->key, s->key) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean is_json_scalar(const char *value)
+{
+    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+        return TRUE;
+    const char *p = value[0] == '-' ? value + 1 : value;
+    if (*p == '\0' || strlen(p) > 18)
+        return FALSE;
+    for (; *p; p++)
+        if (!g_ascii_isdigit(*p))
+            return FALSE;
+    return TRUE;
+}
+
 TenderHost *tc_host_new(tc_context *ctx, const tender_method *m, const char *ledger,
                         GError **error)
+{
+    return tc_host_new_with_retries(ctx, m, ledger, -1, error);
+}
+
+TenderHost *tc_host_new_with_retries(tc_context *ctx, const tender_method *m, const char *ledger,
+                                     int retries, GError **error)
 {
     char *dir = plugin_dir(ctx, error);
     if (dir == NULL)
         return NULL;
     /* Method ids are [a-z0-9_] (the loader refuses others), safe in JSON. */
-    char *config = g_strdup_printf("{\"methods\": {\"%s\": {\"enabled\": true, "
-                                   "\"settings\": {}}}}",
-                                   m->id);
+    GString *json = g_string_new(NULL);
+    g_string_append_printf(json, "{\"methods\": {\"%s\": {\"enabled\": true, ", m->id);
+    if (retries >= 0)
+        g_string_append_printf(json, "\"retries\": {\"max\": %d}, ", retries);
+    g_string_append(json, "\"settings\": {");
+    gboolean first = TRUE;
+    for (guint i = 0; i < ctx->settings->len; i++) {
+        const TcSetting *s = g_ptr_array_index(ctx->settings, i);
+        if (g_strcmp0(s->method_id, m->id) != 0 || overridden(ctx, i))
+            continue;
+        if (!first)
+            g_string_append(json, ", ");
+        first = FALSE;
+        append_json_string(json, s->key);
+        g_string_append(json, ": ");
+        /* As the runner's text reads in a JSON config: an integer or a
+         * boolean as itself, anything else as a string. */
+        if (!s->is_string && is_json_scalar(s->value))
+            g_string_append(json, s->value);
+        else
+            append_json_string(json, s->value);
+    }
+    g_string_append(json, "}}}}");
+    char *config = g_string_free(json, FALSE);
     TenderHostOptions *options = tender_host_options_new();
+    tender_host_options_set_http_transport(options, tc_fault_transport_table(ctx->transport));
     tender_host_options_add_plugin_dir(options, dir);
     tender_host_options_set_config_data(options, config);
     tender_host_options_set_ledger(options, ledger ? ledger : ":memory:");

@@ -1,6 +1,7 @@
 /* tender-conformance: run the conformance kit's cases on one plugin .so.
  *
  *   tender-conformance PLUGIN.so [--json] [--case NAME]... [--method ID]
+ *                      [--setting METHOD.KEY=VALUE]... [--sandbox PATH | --no-sandbox]
  *   tender-conformance --list
  *
  * Exit status: 0 when every case passed (or did not apply), 1 when one
@@ -19,8 +20,14 @@
 #include <json-glib/json-glib.h>
 
 #include "conformance.h"
+#include "runner-sandbox.h"
 
 #define EXIT_USAGE 64
+
+/* The cases main runs, reachable from a global so that a case's child
+ * process, which exits from inside main's loop with the list still
+ * allocated, is not charged with a leak by the checker it may run under. */
+static GPtrArray *cases_to_run;
 
 static void print_human(const char *name, tc_status status, const char *message)
 {
@@ -35,6 +42,21 @@ static void print_human(const char *name, tc_status status, const char *message)
         }
     }
     putchar('\n');
+}
+
+/* One case's outcome, kept for the JSON report. */
+typedef struct {
+    const char *name; /* borrowed from the case table */
+    tc_status status;
+    char *message;
+    gint64 ms;
+} CaseResult;
+
+static void case_result_free(gpointer data)
+{
+    CaseResult *r = data;
+    g_free(r->message);
+    g_free(r);
 }
 
 /* Run one case in a child process, so a plugin that crashes fails the case
@@ -141,9 +163,9 @@ static int list_cases(gboolean json)
 
 int main(int argc, char **argv)
 {
-    gboolean json = FALSE, list = FALSE, no_fork = FALSE;
-    char **only = NULL;
-    char *method = NULL;
+    gboolean json = FALSE, list = FALSE, no_fork = FALSE, no_sandbox = FALSE;
+    char **only = NULL, **settings = NULL;
+    char *method = NULL, *sandbox_program = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL},
         {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only this case (repeatable)",
@@ -151,6 +173,16 @@ int main(int argc, char **argv)
         {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Check only this method of the plugin",
          "ID"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the cases and exit", NULL},
+        {"setting", 0, 0, G_OPTION_ARG_STRING_ARRAY, &settings,
+         "A setting the method gets wherever a case uses an empty config, as the operator's "
+         "config would give it (credentials, endpoint; repeatable)",
+         "METHOD.KEY=VALUE"},
+        {"sandbox", 0, 0, G_OPTION_ARG_FILENAME, &sandbox_program,
+         "Without --setting, the tender-sandbox whose settings the providers' clients get "
+         "(default: $TENDER_SANDBOX, next to this program, in the build tree, or on PATH)",
+         "PATH"},
+        {"no-sandbox", 0, 0, G_OPTION_ARG_NONE, &no_sandbox,
+         "Start no tender-sandbox: every method gets an empty config", NULL},
         {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
          "Run the cases in this process (a crash then ends the run)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -171,6 +203,7 @@ int main(int argc, char **argv)
     if (list) {
         g_option_context_free(oc);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return list_cases(json);
     }
@@ -180,6 +213,7 @@ int main(int argc, char **argv)
         g_free(help);
         g_option_context_free(oc);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return EXIT_USAGE;
     }
@@ -187,7 +221,7 @@ int main(int argc, char **argv)
 
     size_t n = 0;
     const tc_case *cases = tc_cases(&n);
-    GPtrArray *run = g_ptr_array_new();
+    GPtrArray *run = cases_to_run = g_ptr_array_new();
     if (only != NULL) {
         for (char **p = only; *p != NULL; p++) {
             const tc_case *c = tc_case_find(*p);
@@ -195,6 +229,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "tender-conformance: no case named \"%s\" (see --list)\n", *p);
                 g_ptr_array_unref(run);
                 g_strfreev(only);
+                g_strfreev(settings);
                 g_free(method);
                 return EXIT_USAGE;
             }
@@ -210,12 +245,63 @@ int main(int argc, char **argv)
         fprintf(stderr, "tender-conformance: %s is not a file\n", path);
         g_ptr_array_unref(run);
         g_strfreev(only);
+        g_strfreev(settings);
         g_free(method);
         return EXIT_USAGE;
     }
 
     tc_context *ctx = tc_context_new(path, method);
+    for (char **s = settings; s != NULL && *s != NULL; s++)
+        if (!tc_context_parse_setting(ctx, *s)) {
+            fprintf(stderr, "tender-conformance: --setting %s: expected METHOD.KEY=VALUE\n", *s);
+            tc_context_free(ctx);
+            g_ptr_array_unref(run);
+            g_strfreev(only);
+            g_strfreev(settings);
+            g_free(method);
+            return EXIT_USAGE;
+        }
+    /* A gateway client cannot even be created without its provider's
+     * settings: with none given, a tender-sandbox stands in for the
+     * providers it serves, as in the project's own tests. */
+    RunnerSandbox *sandbox = NULL;
+    if (settings == NULL && !no_sandbox && tc_context_load_error(ctx) == NULL) {
+        char *program = runner_sandbox_find(sandbox_program, argv[0]);
+        char why[512] = "";
+        if (program != NULL)
+            sandbox = runner_sandbox_start(program, why, sizeof why);
+        if (sandbox != NULL)
+            runner_sandbox_apply(sandbox, ctx);
+        else if (program != NULL)
+            fprintf(stderr, "tender-conformance: no sandbox: %s\n", why);
+        g_free(program);
+    }
+    g_free(sandbox_program);
+    g_strfreev(settings);
     int counts[3] = {0, 0, 0};
+    /* The report is built after the loop: a GObject made before it would
+     * be charged as a leak to every case's child process under Valgrind
+     * (its pointer is an interior one). */
+    GPtrArray *results = g_ptr_array_new_with_free_func(case_result_free);
+    for (guint i = 0; i < run->len; i++) {
+        const tc_case *c = g_ptr_array_index(run, i);
+        char *message = NULL;
+        gint64 start = g_get_monotonic_time();
+        tc_status status = no_fork ? tc_run_case(ctx, c, &message)
+                                   : run_isolated(ctx, c, &message);
+        CaseResult *r = g_new0(CaseResult, 1);
+        r->name = c->name;
+        r->status = status;
+        r->message = g_strdup(message ? message : "");
+        r->ms = (g_get_monotonic_time() - start) / 1000;
+        g_ptr_array_add(results, r);
+        counts[status]++;
+        if (!json) {
+            print_human(c->name, status, message);
+            fflush(stdout);
+        }
+        free(message);
+    }
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "plugin");
@@ -227,33 +313,22 @@ int main(int argc, char **argv)
         json_builder_add_null_value(b);
     json_builder_set_member_name(b, "cases");
     json_builder_begin_array(b);
-    for (guint i = 0; i < run->len; i++) {
-        const tc_case *c = g_ptr_array_index(run, i);
-        char *message = NULL;
-        gint64 start = g_get_monotonic_time();
-        tc_status status = no_fork ? tc_run_case(ctx, c, &message)
-                                   : run_isolated(ctx, c, &message);
-        gint64 ms = (g_get_monotonic_time() - start) / 1000;
-        counts[status]++;
-        if (json) {
-            json_builder_begin_object(b);
-            json_builder_set_member_name(b, "name");
-            json_builder_add_string_value(b, c->name);
-            json_builder_set_member_name(b, "status");
-            json_builder_add_string_value(b, status == TC_PASS   ? "pass"
-                                             : status == TC_SKIP ? "skip"
-                                                                 : "fail");
-            json_builder_set_member_name(b, "message");
-            json_builder_add_string_value(b, message ? message : "");
-            json_builder_set_member_name(b, "ms");
-            json_builder_add_int_value(b, ms);
-            json_builder_end_object(b);
-        } else {
-            print_human(c->name, status, message);
-            fflush(stdout);
-        }
-        free(message);
+    for (guint i = 0; i < results->len; i++) {
+        const CaseResult *r = g_ptr_array_index(results, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "name");
+        json_builder_add_string_value(b, r->name);
+        json_builder_set_member_name(b, "status");
+        json_builder_add_string_value(b, r->status == TC_PASS   ? "pass"
+                                         : r->status == TC_SKIP ? "skip"
+                                                                : "fail");
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, r->message);
+        json_builder_set_member_name(b, "ms");
+        json_builder_add_int_value(b, r->ms);
+        json_builder_end_object(b);
     }
+    g_ptr_array_unref(results);
     json_builder_end_array(b);
     json_builder_set_member_name(b, "passed");
     json_builder_add_int_value(b, counts[TC_PASS]);
@@ -276,7 +351,9 @@ int main(int argc, char **argv)
     }
     g_object_unref(b);
     tc_context_free(ctx);
-    g_ptr_array_unref(run);
+    runner_sandbox_stop(sandbox);
+    g_ptr_array_unref(cases_to_run);
+    cases_to_run = NULL;
     g_strfreev(only);
     g_free(method);
     return counts[TC_FAIL] == 0 ? 0 : 1;

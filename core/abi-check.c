@@ -25,7 +25,7 @@
 #define MAX_PLUGIN_ID 63
 #define MAX_EXPONENT 9
 
-gboolean tender_abi_check_version(guint32 plugin_major, guint32 plugin_minor, char **reason)
+gboolean abi_check_version(guint32 plugin_major, guint32 plugin_minor, char **reason)
 {
     if (plugin_major != TENDER_ABI_MAJOR) {
         if (reason != NULL)
@@ -162,7 +162,7 @@ static guint64 method_caps(const tender_method *method)
     return method->capabilities;
 }
 
-tender_operation_fn tender_abi_operation_fn(const tender_method *method, tender_operation op)
+tender_operation_fn abi_operation_fn(const tender_method *method, tender_operation op)
 {
     guint64 bit;
     size_t offset;
@@ -199,14 +199,14 @@ tender_operation_fn tender_abi_operation_fn(const tender_method *method, tender_
     return ops_operation(method_ops(method), offset);
 }
 
-tender_operation_fn tender_abi_identify_fn(const tender_method *method)
+tender_operation_fn abi_identify_fn(const tender_method *method)
 {
     if ((method_caps(method) & TENDER_CAP_NOTIFICATION) == 0)
         return NULL;
     return ops_operation(method_ops(method), offsetof(tender_method_ops, identify_notification));
 }
 
-const tender_fixture *(*tender_abi_fixtures_fn(const tender_method *method))(size_t *n)
+const tender_fixture *(*abi_fixtures_fn(const tender_method *method))(size_t *n)
 {
     const tender_method_ops *ops = method_ops(method);
     if (!TENDER_HAS_FIELD(ops, tender_method_ops, sandbox_fixtures))
@@ -214,7 +214,7 @@ const tender_fixture *(*tender_abi_fixtures_fn(const tender_method *method))(siz
     return ops->sandbox_fixtures;
 }
 
-void (*tender_abi_sandbox_notification_fn(const tender_method *method))(
+void (*abi_sandbox_notification_fn(const tender_method *method))(
     void *, const tender_request *, const char *, tender_result *)
 {
     const tender_method_ops *ops = method_ops(method);
@@ -223,7 +223,7 @@ void (*tender_abi_sandbox_notification_fn(const tender_method *method))(
     return ops->sandbox_notification;
 }
 
-tender_operation_fn tender_abi_describe_instrument_fn(const tender_method *method)
+tender_operation_fn abi_describe_instrument_fn(const tender_method *method)
 {
     /* Appended in 1.1: a 1.0 plugin's ops end before it. */
     const tender_method_ops *ops = method_ops(method);
@@ -451,7 +451,7 @@ static char *check_method(const tender_method *m, size_t index)
     return NULL;
 }
 
-gboolean tender_abi_check_descriptor(const tender_plugin_descriptor *d, char **reason)
+gboolean abi_check_descriptor(const tender_plugin_descriptor *d, char **reason)
 {
     char *err = NULL;
     g_return_val_if_fail(reason != NULL, FALSE);
@@ -464,7 +464,7 @@ gboolean tender_abi_check_descriptor(const tender_plugin_descriptor *d, char **r
      * may have another layout altogether, and the version is what its
      * author needs to hear about. */
     if (TENDER_HAS_FIELD(d, tender_plugin_descriptor, abi_minor) &&
-        !tender_abi_check_version(d->abi_major, d->abi_minor, reason))
+        !abi_check_version(d->abi_major, d->abi_minor, reason))
         return FALSE;
     if ((err = check_size("descriptor", d->struct_size, TENDER_ABI_1_0_DESCRIPTOR_SIZE))) {
         *reason = err;

@@ -21,7 +21,7 @@ void host_log(TenderHost *host, tender_log_level level, const char *method_id, c
     HOST_SERVICES(host)->log(HOST_SERVICES(host), level, method_id, msg);
 }
 
-char *tender_host_new_id(TenderHost *host, const char *prefix)
+char *host_new_id(TenderHost *host, const char *prefix)
 {
     static const char hex[] = "0123456789abcdef";
     guint8 bytes[12];
@@ -91,7 +91,7 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
     TERMINATE(notify_headers);
     TERMINATE(notify_body);
 #undef TERMINATE
-#define SCRUB(f) tender_redact_in_place(res->f, sizeof res->f, secrets)
+#define SCRUB(f) redact_in_place(res->f, sizeof res->f, secrets)
     SCRUB(raw_code);
     SCRUB(message);
     SCRUB(action_hint);
@@ -102,13 +102,13 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
     /* A reference or an action payload goes back to the processor or the
      * payer, so nothing that merely looks like a card number is masked
      * there; the request's sensitive values never stay. */
-    tender_redact_secrets_in_place(res->processor_ref, sizeof res->processor_ref, secrets);
-    tender_redact_secrets_in_place(res->action_data, sizeof res->action_data, secrets);
+    redact_secrets_in_place(res->processor_ref, sizeof res->processor_ref, secrets);
+    redact_secrets_in_place(res->action_data, sizeof res->action_data, secrets);
     /* The state is opaque and must round-trip unchanged, so it is checked,
      * not scrubbed: a state holding a sensitive value (as a whole token, the
      * rule every redaction path shares) is dropped rather than stored. */
     for (gsize i = 0; secrets && secrets[i]; i++)
-        if (tender_redact_contains(res->plugin_state, strlen(res->plugin_state), secrets[i])) {
+        if (redact_contains(res->plugin_state, strlen(res->plugin_state), secrets[i])) {
             host_log(host, TENDER_LOG_ERROR, method_id,
                      "plugin returned a sensitive value in its state; state dropped");
             res->plugin_state[0] = '\0';
@@ -123,31 +123,40 @@ static void sanitize_result(TenderHost *host, const char *method_id, tender_resu
 /* Call the method's instance on this thread (no hand-off: the
  * deadline is measured, and a plugin is expected to give up by
  * req->deadline_ms itself). NOT_SENT is retried with exponential backoff,
- * with the same request_id so the processor can deduplicate. */
+ * with the same request_id so the processor can deduplicate.
+ *
+ * The method's deadline covers the whole operation, retries and backoff
+ * included: the caller was promised an answer within it, and a provider
+ * that refuses connections must not stretch one payment to (retries + 1)
+ * deadlines. Each attempt gets what is left; a retry whose backoff would
+ * end past the deadline is not made, and the NOT_SENT stands (nothing was
+ * sent, so the payment fails cleanly rather than becoming unknown). */
 void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke, gpointer data,
                            tender_request *req, tender_result *res, const char *const *secrets,
                            CallReport *report)
 {
-    gint64 deadline = tender_config_deadline_ms(host->config, m->info->id);
-    guint retries = tender_config_max_retries(host->config, m->info->id);
-    gint64 backoff = tender_config_retry_backoff_ms(host->config, m->info->id);
+    gint64 deadline = config_deadline_ms(host->config, m->info->id);
+    guint retries = config_max_retries(host->config, m->info->id);
+    gint64 backoff = config_retry_backoff_ms(host->config, m->info->id);
     memset(report, 0, sizeof *report);
+    gint64 first_started = g_get_monotonic_time();
     for (guint attempt = 1;; attempt++) {
+        gint64 spent_ms = (g_get_monotonic_time() - first_started) / 1000;
+        gint64 left_ms = MAX(deadline - spent_ms, 1);
         memset(res, 0, sizeof *res);
         res->struct_size = sizeof *res;
         req->attempt = attempt;
-        req->deadline_ms = tender_host_now(host) + deadline;
-        gint64 started = g_get_monotonic_time();
+        req->deadline_ms = tender_host_now(host) + left_ms;
         if (!m->thread_safe)
             g_mutex_lock(&m->call_lock);
-        tender_host_set_call_secrets(secrets);
-        host_http_call_begin(deadline);
+        host_set_call_secrets(secrets);
+        host_http_call_begin(left_ms);
         invoke(m, req, res, data);
         host_http_call_end();
-        tender_host_set_call_secrets(NULL);
+        host_set_call_secrets(NULL);
         if (!m->thread_safe)
             g_mutex_unlock(&m->call_lock);
-        gint64 elapsed_ms = (g_get_monotonic_time() - started) / 1000;
+        gint64 elapsed_ms = (g_get_monotonic_time() - first_started) / 1000;
         sanitize_result(host, m->info->id, res, secrets);
         report->attempts = attempt;
         if (elapsed_ms > deadline) {
@@ -163,6 +172,13 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
         }
         if (res->outcome != TENDER_OUTCOME_NOT_SENT || attempt > retries)
             return;
+        if (elapsed_ms + backoff >= deadline) {
+            host_log(host, TENDER_LOG_WARNING, m->info->id,
+                     "not sent after %u attempt(s); no time left in the %" G_GINT64_FORMAT
+                     " ms deadline for another",
+                     attempt, deadline);
+            return;
+        }
         g_usleep((gulong)(backoff * 1000));
         backoff *= 2;
     }
@@ -174,7 +190,7 @@ static void invoke_operation(HostMethod *m, const tender_request *req, tender_re
     ((tender_operation_fn)fn)(m->instance, req, res);
 }
 
-void tender_host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
+void host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
                              tender_request *req, tender_result *res, const char *const *secrets,
                              CallReport *report)
 {

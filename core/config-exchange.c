@@ -80,6 +80,30 @@ static gboolean exchange_read_rate(ConfigLoad *ctx, const char *path, JsonNode *
     return TRUE;
 }
 
+/* What the rate visitor needs beside each rate. */
+typedef struct {
+    ConfigLoad *ctx;
+    const char *base;
+} ExchangeFill;
+
+static gboolean exchange_rate_entry(const char *path, const char *code, JsonNode *value,
+                                    gpointer data)
+{
+    ExchangeFill *fill = data;
+    gint64 mantissa = 0;
+    int scale = 0;
+    if (!config_json_currency_key(&fill->ctx->json, path, code) ||
+        !exchange_read_rate(fill->ctx, path, value, &mantissa, &scale))
+        return FALSE;
+    if (strcmp(code, fill->base) == 0) {
+        if (mantissa != 1 || scale != 0)
+            return config_json_fail(&fill->ctx->json, path, "the base currency's rate must be 1");
+        return TRUE;
+    }
+    policy_exchange_add_rate(fill->ctx->config->exchange, code, mantissa, scale);
+    return TRUE;
+}
+
 gboolean config_load_exchange(ConfigLoad *ctx, const char *path, JsonNode *node)
 {
     static const char *const keys[] = {"base", "as_of", "rates", NULL};
@@ -111,31 +135,10 @@ gboolean config_load_exchange(ConfigLoad *ctx, const char *path, JsonNode *node)
     }
     if (json_object_has_member(obj, "rates")) {
         g_autofree char *p = config_json_member_path(path, "rates");
-        JsonObject *rates = config_json_object(&ctx->json, p, json_object_get_member(obj, "rates"));
-        if (rates == NULL)
+        ExchangeFill fill = {ctx, base};
+        if (!config_json_each_member(&ctx->json, p, json_object_get_member(obj, "rates"),
+                                     exchange_rate_entry, &fill))
             return FALSE;
-        GList *members = json_object_get_members(rates);
-        for (GList *l = members; l != NULL; l = l->next) {
-            const char *code = l->data;
-            g_autofree char *rp = config_json_member_path(p, code);
-            gint64 mantissa = 0;
-            int scale = 0;
-            if (!config_json_currency_key(&ctx->json, rp, code) ||
-                !exchange_read_rate(ctx, rp, json_object_get_member(rates, code), &mantissa,
-                                    &scale)) {
-                g_list_free(members);
-                return FALSE;
-            }
-            if (strcmp(code, base) == 0) {
-                if (mantissa != 1 || scale != 0) {
-                    g_list_free(members);
-                    return config_json_fail(&ctx->json, rp, "the base currency's rate must be 1");
-                }
-                continue;
-            }
-            policy_exchange_add_rate(c->exchange, code, mantissa, scale);
-        }
-        g_list_free(members);
     }
     return TRUE;
 }

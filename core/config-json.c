@@ -490,6 +490,42 @@ gboolean config_json_strv(ConfigJsonReader *reader, const char *path, JsonNode *
     return TRUE;
 }
 
+gboolean config_json_each_member(ConfigJsonReader *reader, const char *path, JsonNode *node,
+                                 ConfigJsonVisitMember visit, gpointer data)
+{
+    JsonObject *obj = config_json_object(reader, path, node);
+    if (obj == NULL)
+        return FALSE;
+    GList *members = json_object_get_members(obj);
+    gboolean ok = TRUE;
+    for (GList *l = members; l != NULL && ok; l = l->next) {
+        char *child = config_json_member_path(path, l->data);
+        ok = visit(child, l->data, json_object_get_member(obj, l->data), data);
+        g_free(child);
+    }
+    g_list_free(members);
+    return ok;
+}
+
+gboolean config_json_each_object(ConfigJsonReader *reader, const char *path, JsonNode *node,
+                                 const char *const *known, ConfigJsonVisitObject visit,
+                                 gpointer data)
+{
+    JsonArray *arr = config_json_array(reader, path, node);
+    if (arr == NULL)
+        return FALSE;
+    guint n = json_array_get_length(arr);
+    gboolean ok = TRUE;
+    for (guint i = 0; i < n && ok; i++) {
+        char *child = config_json_index_path(path, i);
+        JsonObject *obj = config_json_object(reader, child, json_array_get_element(arr, i));
+        ok = obj != NULL && config_json_check_keys(reader, child, obj, known) &&
+             visit(child, obj, data);
+        g_free(child);
+    }
+    return ok;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The document                                                              */
 /* ------------------------------------------------------------------------ */

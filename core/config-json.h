@@ -75,6 +75,25 @@ G_GNUC_INTERNAL gboolean config_json_strv(ConfigJsonReader *reader, const char *
                                           JsonNode *node, ConfigJsonItemCheck item,
                                           gpointer data, GStrv *out);
 
+/* Visit the members of the object at path in document order: visit gets
+ * the member's path, its name and its value, and returns FALSE (having
+ * failed the reader) to stop. FALSE when node is not an object or a visit
+ * failed. */
+typedef gboolean (*ConfigJsonVisitMember)(const char *path, const char *name, JsonNode *value,
+                                          gpointer data);
+G_GNUC_INTERNAL gboolean config_json_each_member(ConfigJsonReader *reader, const char *path,
+                                                 JsonNode *node, ConfigJsonVisitMember visit,
+                                                 gpointer data);
+
+/* Visit the elements of the array at path, each required to be an object
+ * whose keys are among known (NULL-terminated): visit gets the element's
+ * path and the object. FALSE when node is not such an array or a visit
+ * failed. */
+typedef gboolean (*ConfigJsonVisitObject)(const char *path, JsonObject *obj, gpointer data);
+G_GNUC_INTERNAL gboolean config_json_each_object(ConfigJsonReader *reader, const char *path,
+                                                 JsonNode *node, const char *const *known,
+                                                 ConfigJsonVisitObject visit, gpointer data);
+
 /* An ISO 4217 code as a value (copied into out) or as a member key. */
 G_GNUC_INTERNAL gboolean config_json_currency(ConfigJsonReader *reader, const char *path,
                                               JsonNode *node, char out[4]);

@@ -30,7 +30,7 @@ gboolean config_load_region(ConfigLoad *ctx, const char *path, JsonNode *node, g
                                 "unknown region \"%s\" (expected an ISO 3166-1 alpha-2 code "
                                 "such as US%s)",
                                 region, star_ok ? ", or \"*\"" : "");
-    if (!tender_config_region_declared(ctx->config, region))
+    if (!config_region_declared(ctx->config, region))
         return config_json_fail(&ctx->json, path,
                                 "region \"%s\" is user-assigned (ISO 3166-1 leaves it to private "
                                 "use): list it in $.user_assigned_regions to use it",
@@ -55,7 +55,7 @@ static gboolean user_assigned_item(ConfigJsonReader *reader, const char *path, J
                                 "\"%s\" is not an ISO 3166-1 alpha-2 code (expected a "
                                 "user-assigned one: AA, QM to QZ, XA to XZ or ZZ)",
                                 region);
-    if (!tender_region_is_user_assigned(region))
+    if (!region_is_user_assigned(region))
         return config_json_fail(&ctx->json, path,
                                 "\"%s\" is an assigned ISO 3166-1 code and needs no declaration "
                                 "(only AA, QM to QZ, XA to XZ and ZZ go here)",
@@ -83,33 +83,95 @@ static gboolean string_item(ConfigJsonReader *reader, const char *path, JsonNode
     return *out != NULL;
 }
 
+static gboolean bin_entry(const char *path, const char *prefix, JsonNode *value, gpointer data)
+{
+    ConfigLoad *ctx = data;
+    gsize len = strlen(prefix);
+    if (len < 1 || len > 8 || strspn(prefix, "0123456789") != len)
+        return config_json_fail(&ctx->json, path,
+                                "a BIN prefix is 1 to 8 digits (the card's first digits), "
+                                "found \"%s\"",
+                                prefix);
+    const char *region = NULL;
+    if (!config_load_region(ctx, path, value, FALSE, &region))
+        return FALSE;
+    g_hash_table_replace(ctx->config->bins, g_strdup(prefix), g_strdup(region));
+    ctx->config->max_bin_len = MAX(ctx->config->max_bin_len, (guint)len);
+    return TRUE;
+}
+
 static gboolean load_bins(ConfigLoad *ctx, const char *path, JsonNode *node)
 {
-    JsonObject *obj = config_json_object(&ctx->json, path, node);
-    if (obj == NULL)
+    return config_json_each_member(&ctx->json, path, node, bin_entry, ctx);
+}
+
+static gboolean method_entry(const char *path, const char *id, JsonNode *value, gpointer data)
+{
+    return config_load_method(data, path, id, value);
+}
+
+/* "ADDR:PORT" with a numeric port (0: ephemeral) and a non-empty address
+ * ("[::1]:8080" for IPv6). */
+static gboolean valid_listen(const char *text)
+{
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL || colon == text || colon[1] == '\0')
         return FALSE;
-    GList *members = json_object_get_members(obj);
-    gboolean ok = TRUE;
-    for (GList *l = members; l != NULL && ok; l = l->next) {
-        const char *prefix = l->data;
-        g_autofree char *p = config_json_member_path(path, prefix);
-        gsize len = strlen(prefix);
-        if (len < 1 || len > 8 || strspn(prefix, "0123456789") != len) {
-            ok = config_json_fail(&ctx->json, p,
-                                  "a BIN prefix is 1 to 8 digits (the card's first digits), "
-                                  "found \"%s\"",
-                                  prefix);
-            break;
-        }
-        const char *region = NULL;
-        ok = config_load_region(ctx, p, json_object_get_member(obj, prefix), FALSE, &region);
-        if (ok) {
-            g_hash_table_replace(ctx->config->bins, g_strdup(prefix), g_strdup(region));
-            ctx->config->max_bin_len = MAX(ctx->config->max_bin_len, (guint)len);
-        }
+    char *end = NULL;
+    guint64 port = g_ascii_strtoull(colon + 1, &end, 10);
+    if (*end != '\0' || port > 65535)
+        return FALSE;
+    if (text[0] == '[')
+        return colon[-1] == ']' && colon - text > 2;
+    return TRUE;
+}
+
+/* $.service: the payments service's own settings (tenderd). */
+static gboolean load_service(ConfigLoad *ctx, JsonNode *node)
+{
+    static const char *const keys[] = {
+        "listen", "max_body_bytes", "max_headers", "client_timeout_ms", "max_in_flight", NULL};
+    static const struct {
+        const char *key;
+        const char *path;
+        gint64 min, max;
+        gsize offset;
+    } limits[] = {
+        {"max_body_bytes", "$.service.max_body_bytes", 1024, 64 * 1024 * 1024,
+         G_STRUCT_OFFSET(TenderServiceConfig, max_body_bytes)},
+        {"max_headers", "$.service.max_headers", 8, 1000,
+         G_STRUCT_OFFSET(TenderServiceConfig, max_headers)},
+        {"client_timeout_ms", "$.service.client_timeout_ms", 100, 3600 * 1000,
+         G_STRUCT_OFFSET(TenderServiceConfig, client_timeout_ms)},
+        {"max_in_flight", "$.service.max_in_flight", 1, 100000,
+         G_STRUCT_OFFSET(TenderServiceConfig, max_in_flight)},
+    };
+    TenderServiceConfig *service = &ctx->config->service;
+    JsonObject *obj = config_json_object(&ctx->json, "$.service", node);
+    if (obj == NULL || !config_json_check_keys(&ctx->json, "$.service", obj, keys))
+        return FALSE;
+    if (json_object_has_member(obj, "listen")) {
+        const char *listen = config_json_string(&ctx->json, "$.service.listen",
+                                                json_object_get_member(obj, "listen"));
+        if (listen == NULL)
+            return FALSE;
+        if (!valid_listen(listen))
+            return config_json_fail(&ctx->json, "$.service.listen",
+                                    "expected ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:0), "
+                                    "found \"%s\"",
+                                    listen);
+        g_free((char *)service->listen);
+        service->listen = g_strdup(listen);
     }
-    g_list_free(members);
-    return ok;
+    for (gsize i = 0; i < G_N_ELEMENTS(limits); i++) {
+        if (!json_object_has_member(obj, limits[i].key))
+            continue;
+        gint64 *field = G_STRUCT_MEMBER_P(service, limits[i].offset);
+        if (!config_json_int(&ctx->json, limits[i].path, json_object_get_member(obj, limits[i].key),
+                             limits[i].min, limits[i].max, field))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
@@ -117,7 +179,7 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
     static const char *const keys[] = {
         "plugin_dirs", "ledger",        "merchant", "reconcile",
         "exchange",    "bin_countries", "methods",  "user_assigned_regions",
-        NULL,
+        "transport",   "service",       NULL,
     };
     TenderConfig *c = ctx->config;
     JsonObject *obj = config_json_object(&ctx->json, "$", root);
@@ -175,22 +237,23 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
             c->reconcile_age_ms = secs * 1000;
         }
     }
-    if (HAS("bin_countries") && !load_bins(ctx, "$.bin_countries", MEMBER("bin_countries")))
-        return FALSE;
-    if (HAS("methods")) {
-        JsonObject *methods = config_json_object(&ctx->json, "$.methods", MEMBER("methods"));
-        if (methods == NULL)
+    if (HAS("transport")) {
+        static const char *const tkeys[] = {"trace", NULL};
+        JsonObject *t = config_json_object(&ctx->json, "$.transport", MEMBER("transport"));
+        if (t == NULL || !config_json_check_keys(&ctx->json, "$.transport", t, tkeys))
             return FALSE;
-        GList *members = json_object_get_members(methods);
-        gboolean ok = TRUE;
-        for (GList *l = members; l != NULL && ok; l = l->next) {
-            g_autofree char *p = config_json_member_path("$.methods", l->data);
-            ok = config_load_method(ctx, p, l->data, json_object_get_member(methods, l->data));
-        }
-        g_list_free(members);
-        if (!ok)
+        if (json_object_has_member(t, "trace") &&
+            !config_json_bool(&ctx->json, "$.transport.trace", json_object_get_member(t, "trace"),
+                              &c->trace_http))
             return FALSE;
     }
+    if (HAS("service") && !load_service(ctx, MEMBER("service")))
+        return FALSE;
+    if (HAS("bin_countries") && !load_bins(ctx, "$.bin_countries", MEMBER("bin_countries")))
+        return FALSE;
+    if (HAS("methods") &&
+        !config_json_each_member(&ctx->json, "$.methods", MEMBER("methods"), method_entry, ctx))
+        return FALSE;
 #undef MEMBER
 #undef HAS
     return TRUE;
@@ -200,7 +263,7 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
 /* Loading                                                                   */
 /* ------------------------------------------------------------------------ */
 
-TenderConfig *tender_config_load_data(const char *json, gssize length, const char *origin,
+TenderConfig *config_load_data(const char *json, gssize length, const char *origin,
                                       GPtrArray *warnings, GError **error)
 {
     (void)warnings; /* nothing non-fatal is found without the plugins */
@@ -216,13 +279,13 @@ TenderConfig *tender_config_load_data(const char *json, gssize length, const cha
         json_node_unref(root);
     config_json_reader_clear(&ctx.json);
     if (!ok) {
-        tender_config_free(config);
+        config_free(config);
         return NULL;
     }
     return config;
 }
 
-TenderConfig *tender_config_load_file(const char *path, GPtrArray *warnings, GError **error)
+TenderConfig *config_load_file(const char *path, GPtrArray *warnings, GError **error)
 {
     g_return_val_if_fail(path != NULL, NULL);
     char *text = NULL;
@@ -234,16 +297,16 @@ TenderConfig *tender_config_load_file(const char *path, GPtrArray *warnings, GEr
         g_error_free(ferr);
         return NULL;
     }
-    TenderConfig *config = tender_config_load_data(text, (gssize)len, path, warnings, error);
+    TenderConfig *config = config_load_data(text, (gssize)len, path, warnings, error);
     g_free(text);
     return config;
 }
 
 gboolean tender_config_check_file(const char *path, GPtrArray *warnings, GError **error)
 {
-    TenderConfig *config = tender_config_load_file(path, warnings, error);
+    TenderConfig *config = config_load_file(path, warnings, error);
     if (config == NULL)
         return FALSE;
-    tender_config_free(config);
+    config_free(config);
     return TRUE;
 }

@@ -45,206 +45,195 @@ static gboolean currency_item(ConfigJsonReader *reader, const char *path, JsonNo
     return TRUE;
 }
 
+/* What a section's visitors fill: the load and the array the section
+ * builds. */
+typedef struct {
+    ConfigLoad *ctx;
+    GArray *out;
+} SectionFill;
+
+static gboolean money_entry(const char *path, const char *code, JsonNode *value, gpointer data)
+{
+    SectionFill *fill = data;
+    TenderMoneyEntry e = {{0}, 0};
+    if (!config_json_currency_key(&fill->ctx->json, path, code) ||
+        !config_json_money(&fill->ctx->json, path, value, code, &e.value) ||
+        !config_load_need_rate(fill->ctx, path, code))
+        return FALSE;
+    g_strlcpy(e.currency, code, sizeof e.currency);
+    g_array_append_val(fill->out, e);
+    return TRUE;
+}
+
 /* {"CODE": amount, …}: money keyed by currency, each with a rate. */
 static gboolean load_money_map(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
 {
-    JsonObject *obj = config_json_object(&ctx->json, path, node);
-    if (obj == NULL)
+    SectionFill fill = {ctx, out};
+    return config_json_each_member(&ctx->json, path, node, money_entry, &fill);
+}
+
+/* One bound of an amounts entry, when given. */
+static gboolean amount_bound(ConfigLoad *ctx, const char *path, JsonObject *bounds,
+                             const char *name, const char *code, gint64 *value, gboolean *given)
+{
+    if (!json_object_has_member(bounds, name))
+        return TRUE;
+    g_autofree char *p = config_json_member_path(path, name);
+    *given = TRUE;
+    return config_json_money(&ctx->json, p, json_object_get_member(bounds, name), code, value);
+}
+
+static gboolean amounts_entry(const char *path, const char *code, JsonNode *value, gpointer data)
+{
+    static const char *const keys[] = {"min", "max", NULL};
+    SectionFill *fill = data;
+    ConfigLoad *ctx = fill->ctx;
+    TenderAmountBounds b;
+    memset(&b, 0, sizeof b);
+    JsonObject *bounds = NULL;
+    if (!config_json_currency_key(&ctx->json, path, code) ||
+        (bounds = config_json_object(&ctx->json, path, value)) == NULL ||
+        !config_json_check_keys(&ctx->json, path, bounds, keys) ||
+        !amount_bound(ctx, path, bounds, "min", code, &b.min, &b.has_min) ||
+        !amount_bound(ctx, path, bounds, "max", code, &b.max, &b.has_max))
         return FALSE;
-    GList *members = json_object_get_members(obj);
-    gboolean ok = TRUE;
-    for (GList *l = members; l != NULL && ok; l = l->next) {
-        const char *code = l->data;
-        g_autofree char *p = config_json_member_path(path, code);
-        TenderMoneyEntry e = {{0}, 0};
-        ok = config_json_currency_key(&ctx->json, p, code) &&
-             config_json_money(&ctx->json, p, json_object_get_member(obj, code), code, &e.value) &&
-             config_load_need_rate(ctx, p, code);
-        if (ok) {
-            g_strlcpy(e.currency, code, sizeof e.currency);
-            g_array_append_val(out, e);
-        }
+    if (!b.has_min && !b.has_max)
+        return config_json_fail(&ctx->json, path, "give \"min\", \"max\" or both");
+    if (b.has_min && b.has_max && b.min > b.max) {
+        g_autofree char *pmin = config_json_member_path(path, "min");
+        g_autofree char *min = tender_money_format(b.min, code, -1);
+        g_autofree char *max = tender_money_format(b.max, code, -1);
+        return config_json_fail(&ctx->json, pmin, "minimum %s %s is above the maximum %s %s", min,
+                                code, max, code);
     }
-    g_list_free(members);
-    return ok;
+    if (!config_load_need_rate(ctx, path, code))
+        return FALSE;
+    g_strlcpy(b.currency, code, sizeof b.currency);
+    g_array_append_val(fill->out, b);
+    return TRUE;
 }
 
 static gboolean load_amounts(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
 {
-    static const char *const keys[] = {"min", "max", NULL};
-    JsonObject *obj = config_json_object(&ctx->json, path, node);
-    if (obj == NULL)
-        return FALSE;
-    GList *members = json_object_get_members(obj);
-    gboolean ok = TRUE;
-    for (GList *l = members; l != NULL && ok; l = l->next) {
-        const char *code = l->data;
-        g_autofree char *p = config_json_member_path(path, code);
-        TenderAmountBounds b;
-        memset(&b, 0, sizeof b);
-        JsonObject *bounds = NULL;
-        ok = config_json_currency_key(&ctx->json, p, code) &&
-             (bounds = config_json_object(&ctx->json, p, json_object_get_member(obj, code))) !=
-                 NULL &&
-             config_json_check_keys(&ctx->json, p, bounds, keys);
-        if (!ok)
-            break;
-        g_autofree char *pmin = config_json_member_path(p, "min");
-        g_autofree char *pmax = config_json_member_path(p, "max");
-        if (json_object_has_member(bounds, "min")) {
-            ok = config_json_money(&ctx->json, pmin, json_object_get_member(bounds, "min"), code,
-                                   &b.min);
-            b.has_min = TRUE;
-        }
-        if (ok && json_object_has_member(bounds, "max")) {
-            ok = config_json_money(&ctx->json, pmax, json_object_get_member(bounds, "max"), code,
-                                   &b.max);
-            b.has_max = TRUE;
-        }
-        if (!ok)
-            break;
-        if (!b.has_min && !b.has_max) {
-            ok = config_json_fail(&ctx->json, p, "give \"min\", \"max\" or both");
-            break;
-        }
-        if (b.has_min && b.has_max && b.min > b.max) {
-            g_autofree char *min = tender_money_format(b.min, code, -1);
-            g_autofree char *max = tender_money_format(b.max, code, -1);
-            ok = config_json_fail(&ctx->json, pmin, "minimum %s %s is above the maximum %s %s", min,
-                                  code, max, code);
-            break;
-        }
-        ok = config_load_need_rate(ctx, p, code);
-        if (ok) {
-            g_strlcpy(b.currency, code, sizeof b.currency);
-            g_array_append_val(out, b);
+    SectionFill fill = {ctx, out};
+    return config_json_each_member(&ctx->json, path, node, amounts_entry, &fill);
+}
+
+static gboolean limit_rule(const char *path, JsonObject *obj, gpointer data)
+{
+    SectionFill *fill = data;
+    ConfigLoad *ctx = fill->ctx;
+    TenderLimitRule rule;
+    memset(&rule, 0, sizeof rule);
+    static const char *const required[] = {"window", "currency", "max"};
+    for (guint k = 0; k < G_N_ELEMENTS(required); k++) {
+        if (!json_object_has_member(obj, required[k])) {
+            g_autofree char *pk = config_json_member_path(path, required[k]);
+            return config_json_fail(&ctx->json, pk,
+                                    "missing (a limit needs window, currency and max)");
         }
     }
-    g_list_free(members);
-    return ok;
+    g_autofree char *pw = config_json_member_path(path, "window");
+    g_autofree char *pc = config_json_member_path(path, "currency");
+    g_autofree char *pm = config_json_member_path(path, "max");
+    const char *w = config_json_string(&ctx->json, pw, json_object_get_member(obj, "window"));
+    if (w == NULL)
+        return FALSE;
+    if (!window_from_name(w, &rule.window) || rule.window < TENDER_WINDOW_DAY)
+        return config_json_fail(&ctx->json, pw,
+                                "unknown window \"%s\" (expected day, week, month, year or "
+                                "lifetime)",
+                                w);
+    if (!config_json_currency(&ctx->json, pc, json_object_get_member(obj, "currency"),
+                              rule.currency) ||
+        !config_json_money(&ctx->json, pm, json_object_get_member(obj, "max"), rule.currency,
+                           &rule.max) ||
+        !config_load_need_rate(ctx, pc, rule.currency))
+        return FALSE;
+    g_array_append_val(fill->out, rule);
+    return TRUE;
 }
 
 static gboolean load_limits(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
 {
     static const char *const keys[] = {"window", "currency", "max", NULL};
-    JsonArray *arr = config_json_array(&ctx->json, path, node);
-    if (arr == NULL)
+    SectionFill fill = {ctx, out};
+    return config_json_each_object(&ctx->json, path, node, keys, limit_rule, &fill);
+}
+
+typedef struct {
+    ConfigLoad *ctx;
+    GPtrArray *out;
+} TierFill;
+
+static gboolean tier_entry(const char *path, const char *name, JsonNode *value, gpointer data)
+{
+    static const char *const keys[] = {"limits", NULL};
+    TierFill *fill = data;
+    ConfigLoad *ctx = fill->ctx;
+    if (*name == '\0' || strchr(name, '|') != NULL)
+        return config_json_fail(&ctx->json, path,
+                                "a tier name must be non-empty and must not contain '|'");
+    JsonObject *tobj = config_json_object(&ctx->json, path, value);
+    if (tobj == NULL || !config_json_check_keys(&ctx->json, path, tobj, keys))
         return FALSE;
-    guint n = json_array_get_length(arr);
-    for (guint i = 0; i < n; i++) {
-        g_autofree char *p = config_json_index_path(path, i);
-        JsonObject *obj = config_json_object(&ctx->json, p, json_array_get_element(arr, i));
-        if (obj == NULL || !config_json_check_keys(&ctx->json, p, obj, keys))
-            return FALSE;
-        TenderLimitRule rule;
-        memset(&rule, 0, sizeof rule);
-        g_autofree char *pw = config_json_member_path(p, "window");
-        g_autofree char *pc = config_json_member_path(p, "currency");
-        g_autofree char *pm = config_json_member_path(p, "max");
-        const char *required[] = {"window", "currency", "max"};
-        for (guint k = 0; k < G_N_ELEMENTS(required); k++) {
-            if (!json_object_has_member(obj, required[k])) {
-                g_autofree char *pk = config_json_member_path(p, required[k]);
-                return config_json_fail(&ctx->json, pk,
-                                        "missing (a limit needs window, currency and max)");
-            }
-        }
-        const char *w = config_json_string(&ctx->json, pw, json_object_get_member(obj, "window"));
-        if (w == NULL)
-            return FALSE;
-        if (!tender_window_from_name(w, &rule.window) || rule.window < TENDER_WINDOW_DAY)
-            return config_json_fail(&ctx->json, pw,
-                                    "unknown window \"%s\" (expected day, week, month, year or "
-                                    "lifetime)",
-                                    w);
-        if (!config_json_currency(&ctx->json, pc, json_object_get_member(obj, "currency"),
-                                  rule.currency) ||
-            !config_json_money(&ctx->json, pm, json_object_get_member(obj, "max"), rule.currency,
-                               &rule.max) ||
-            !config_load_need_rate(ctx, pc, rule.currency))
-            return FALSE;
-        g_array_append_val(out, rule);
-    }
-    return TRUE;
+    TenderTierPolicy *tier = g_new0(TenderTierPolicy, 1);
+    tier->name = g_strdup(name);
+    tier->limits = g_array_new(FALSE, TRUE, sizeof(TenderLimitRule));
+    g_ptr_array_add(fill->out, tier);
+    if (!json_object_has_member(tobj, "limits"))
+        return TRUE;
+    g_autofree char *pl = config_json_member_path(path, "limits");
+    return load_limits(ctx, pl, json_object_get_member(tobj, "limits"), tier->limits);
 }
 
 static gboolean load_tiers(ConfigLoad *ctx, const char *path, JsonNode *node, GPtrArray *out)
 {
-    static const char *const keys[] = {"limits", NULL};
-    JsonObject *obj = config_json_object(&ctx->json, path, node);
-    if (obj == NULL)
+    TierFill fill = {ctx, out};
+    return config_json_each_member(&ctx->json, path, node, tier_entry, &fill);
+}
+
+/* An optional positive count of a velocity rule. */
+static gboolean velocity_count(ConfigLoad *ctx, const char *path, JsonObject *obj,
+                               const char *name, gint64 *out)
+{
+    if (!json_object_has_member(obj, name))
+        return TRUE;
+    g_autofree char *p = config_json_member_path(path, name);
+    return config_json_int(&ctx->json, p, json_object_get_member(obj, name), 1, G_MAXINT32, out);
+}
+
+static gboolean velocity_rule(const char *path, JsonObject *obj, gpointer data)
+{
+    SectionFill *fill = data;
+    ConfigLoad *ctx = fill->ctx;
+    TenderVelocityRule rule;
+    memset(&rule, 0, sizeof rule);
+    g_autofree char *pw = config_json_member_path(path, "window");
+    if (!json_object_has_member(obj, "window"))
+        return config_json_fail(&ctx->json, pw, "missing (minute, hour or day)");
+    const char *w = config_json_string(&ctx->json, pw, json_object_get_member(obj, "window"));
+    if (w == NULL)
         return FALSE;
-    GList *members = json_object_get_members(obj);
-    gboolean ok = TRUE;
-    for (GList *l = members; l != NULL && ok; l = l->next) {
-        const char *name = l->data;
-        g_autofree char *p = config_json_member_path(path, name);
-        if (*name == '\0' || strchr(name, '|') != NULL) {
-            ok = config_json_fail(&ctx->json, p,
-                                  "a tier name must be non-empty and must not contain '|'");
-            break;
-        }
-        JsonObject *tobj = config_json_object(&ctx->json, p, json_object_get_member(obj, name));
-        if (tobj == NULL || !config_json_check_keys(&ctx->json, p, tobj, keys)) {
-            ok = FALSE;
-            break;
-        }
-        TenderTierPolicy *tier = g_new0(TenderTierPolicy, 1);
-        tier->name = g_strdup(name);
-        tier->limits = g_array_new(FALSE, TRUE, sizeof(TenderLimitRule));
-        g_ptr_array_add(out, tier);
-        if (json_object_has_member(tobj, "limits")) {
-            g_autofree char *pl = config_json_member_path(p, "limits");
-            ok = load_limits(ctx, pl, json_object_get_member(tobj, "limits"), tier->limits);
-        }
-    }
-    g_list_free(members);
-    return ok;
+    if (!window_from_name(w, &rule.window) || rule.window > TENDER_WINDOW_DAY)
+        return config_json_fail(&ctx->json, pw,
+                                "unknown velocity window \"%s\" (expected minute, hour or "
+                                "day)",
+                                w);
+    if (!velocity_count(ctx, path, obj, "max_attempts", &rule.max_attempts) ||
+        !velocity_count(ctx, path, obj, "max_declines", &rule.max_declines))
+        return FALSE;
+    if (rule.max_attempts == 0 && rule.max_declines == 0)
+        return config_json_fail(&ctx->json, path, "give \"max_attempts\", \"max_declines\" or both");
+    g_array_append_val(fill->out, rule);
+    return TRUE;
 }
 
 static gboolean load_velocity(ConfigLoad *ctx, const char *path, JsonNode *node, GArray *out)
 {
     static const char *const keys[] = {"window", "max_attempts", "max_declines", NULL};
-    JsonArray *arr = config_json_array(&ctx->json, path, node);
-    if (arr == NULL)
-        return FALSE;
-    guint n = json_array_get_length(arr);
-    for (guint i = 0; i < n; i++) {
-        g_autofree char *p = config_json_index_path(path, i);
-        JsonObject *obj = config_json_object(&ctx->json, p, json_array_get_element(arr, i));
-        if (obj == NULL || !config_json_check_keys(&ctx->json, p, obj, keys))
-            return FALSE;
-        TenderVelocityRule rule;
-        memset(&rule, 0, sizeof rule);
-        g_autofree char *pw = config_json_member_path(p, "window");
-        if (!json_object_has_member(obj, "window"))
-            return config_json_fail(&ctx->json, pw, "missing (minute, hour or day)");
-        const char *w = config_json_string(&ctx->json, pw, json_object_get_member(obj, "window"));
-        if (w == NULL)
-            return FALSE;
-        if (!tender_window_from_name(w, &rule.window) || rule.window > TENDER_WINDOW_DAY)
-            return config_json_fail(&ctx->json, pw,
-                                    "unknown velocity window \"%s\" (expected minute, hour or "
-                                    "day)",
-                                    w);
-        if (json_object_has_member(obj, "max_attempts")) {
-            g_autofree char *pa = config_json_member_path(p, "max_attempts");
-            if (!config_json_int(&ctx->json, pa, json_object_get_member(obj, "max_attempts"), 1,
-                                 G_MAXINT32, &rule.max_attempts))
-                return FALSE;
-        }
-        if (json_object_has_member(obj, "max_declines")) {
-            g_autofree char *pd = config_json_member_path(p, "max_declines");
-            if (!config_json_int(&ctx->json, pd, json_object_get_member(obj, "max_declines"), 1,
-                                 G_MAXINT32, &rule.max_declines))
-                return FALSE;
-        }
-        if (rule.max_attempts == 0 && rule.max_declines == 0)
-            return config_json_fail(&ctx->json, p,
-                                    "give \"max_attempts\", \"max_declines\" or both");
-        g_array_append_val(out, rule);
-    }
-    return TRUE;
+    SectionFill fill = {ctx, out};
+    return config_json_each_object(&ctx->json, path, node, keys, velocity_rule, &fill);
 }
 
 static gboolean load_fees(ConfigLoad *ctx, const char *path, JsonNode *node, TenderMethodPolicy *m)
@@ -357,11 +346,11 @@ static gboolean check_transport_settings(ConfigLoad *ctx, const char *path, Json
         GError *error = NULL;
         gboolean ok = TRUE;
         if (k == 0) {
-            ok = tender_http_endpoint_validate(value, &error);
+            ok = http_endpoint_validate(value, &error);
         } else if (k == 1) {
             g_auto(GStrv) hosts = g_strsplit(value, ",", -1);
             for (gsize i = 0; ok && hosts[i]; i++)
-                ok = tender_http_allowed_host_validate(g_strstrip(hosts[i]), &error);
+                ok = http_allowed_host_validate(g_strstrip(hosts[i]), &error);
         } else if (k == 2 && access(value, R_OK) != 0) {
             return config_json_fail(&ctx->json, p, "cannot read the CA file '%s': %s", value,
                                     g_strerror(errno));
@@ -434,7 +423,7 @@ gboolean config_load_method(ConfigLoad *ctx, const char *path, const char *id, J
         const char *t = config_json_string(&ctx->json, p_default, MEMBER("default_tier"));
         if (t == NULL)
             return FALSE;
-        if (tender_method_policy_tier(m, t) == NULL) {
+        if (method_policy_tier(m, t) == NULL) {
             /* Name what would be accepted, so the fix is one edit away. */
             g_autoptr(GString) names = g_string_new(NULL);
             for (guint i = 0; i < m->tiers->len; i++) {

@@ -34,12 +34,14 @@ struct TenderConfig {
     char merchant_region[3];
     GStrv user_assigned;      /* user-assigned regions the operator declared; NULL: none */
     gint64 reconcile_age_ms;
+    gboolean trace_http;      /* transport.trace */
     PolicyExchange *exchange; /* never NULL; empty without an exchange section */
     GHashTable *bins;         /* digit prefix -> region */
     guint max_bin_len;
     GPtrArray *methods;       /* TenderMethodPolicy*, config order */
     GHashTable *by_id;        /* id -> TenderMethodPolicy* */
     GHashTable *settings;     /* id -> JsonObject* (ref) */
+    TenderServiceConfig service; /* $.service; listen owned (char *) */
 };
 
 /* An empty config: every default, no method (config.c). */

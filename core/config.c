@@ -72,13 +72,14 @@ TenderConfig *config_alloc(const char *origin)
     return c;
 }
 
-void tender_config_free(TenderConfig *config)
+void config_free(TenderConfig *config)
 {
     if (config == NULL)
         return;
     g_free(config->origin);
     g_strfreev(config->plugin_dirs);
     g_free(config->ledger);
+    g_free((char *)config->service.listen);
     g_strfreev(config->user_assigned);
     policy_exchange_free(config->exchange);
     g_hash_table_unref(config->bins);
@@ -115,7 +116,7 @@ static gboolean info_serves_region(const TenderMethodInfo *info, const char *reg
            g_strv_contains((const char *const *)info->regions, region);
 }
 
-void tender_config_warn_unprovided(const TenderConfig *config, const GPtrArray *methods,
+void config_warn_unprovided(const TenderConfig *config, const GPtrArray *methods,
                                    GPtrArray *warnings)
 {
     if (config == NULL || warnings == NULL)
@@ -160,24 +161,29 @@ void tender_config_warn_unprovided(const TenderConfig *config, const GPtrArray *
 /* Accessors                                                                 */
 /* ------------------------------------------------------------------------ */
 
-const char *const *tender_config_plugin_dirs(const TenderConfig *config)
+const char *const *config_plugin_dirs(const TenderConfig *config)
 {
     return (const char *const *)config->plugin_dirs;
 }
 
-const char *tender_config_ledger_path(const TenderConfig *config)
+const TenderServiceConfig *config_service(const TenderConfig *config)
+{
+    return &config->service;
+}
+
+const char *config_ledger_path(const TenderConfig *config)
 {
     return config->ledger;
 }
 
-const TenderMethodPolicy *tender_config_method(const TenderConfig *config, const char *method_id)
+const TenderMethodPolicy *config_method(const TenderConfig *config, const char *method_id)
 {
     if (config == NULL || method_id == NULL)
         return NULL;
     return g_hash_table_lookup(config->by_id, method_id);
 }
 
-const TenderTierPolicy *tender_method_policy_tier(const TenderMethodPolicy *policy,
+const TenderTierPolicy *method_policy_tier(const TenderMethodPolicy *policy,
                                                   const char *name)
 {
     if (policy == NULL || name == NULL)
@@ -190,44 +196,49 @@ const TenderTierPolicy *tender_method_policy_tier(const TenderMethodPolicy *poli
     return NULL;
 }
 
-gboolean tender_config_method_enabled(const TenderConfig *config, const char *method_id)
+gboolean config_method_enabled(const TenderConfig *config, const char *method_id)
 {
-    const TenderMethodPolicy *m = tender_config_method(config, method_id);
+    const TenderMethodPolicy *m = config_method(config, method_id);
     return m == NULL || m->enabled;
 }
 
-gint64 tender_config_deadline_ms(const TenderConfig *config, const char *method_id)
+gint64 config_deadline_ms(const TenderConfig *config, const char *method_id)
 {
-    const TenderMethodPolicy *m = tender_config_method(config, method_id);
+    const TenderMethodPolicy *m = config_method(config, method_id);
     return m != NULL ? m->deadline_ms : CONFIG_DEFAULT_DEADLINE_MS;
 }
 
-guint tender_config_max_retries(const TenderConfig *config, const char *method_id)
+guint config_max_retries(const TenderConfig *config, const char *method_id)
 {
-    const TenderMethodPolicy *m = tender_config_method(config, method_id);
+    const TenderMethodPolicy *m = config_method(config, method_id);
     return m != NULL ? m->max_retries : CONFIG_DEFAULT_MAX_RETRIES;
 }
 
-gint64 tender_config_retry_backoff_ms(const TenderConfig *config, const char *method_id)
+gint64 config_retry_backoff_ms(const TenderConfig *config, const char *method_id)
 {
-    const TenderMethodPolicy *m = tender_config_method(config, method_id);
+    const TenderMethodPolicy *m = config_method(config, method_id);
     return m != NULL ? m->backoff_ms : CONFIG_DEFAULT_BACKOFF_MS;
 }
 
-gint64 tender_config_reconcile_age_ms(const TenderConfig *config)
+gboolean config_trace_http(const TenderConfig *config)
+{
+    return config->trace_http;
+}
+
+gint64 config_reconcile_age_ms(const TenderConfig *config)
 {
     return config->reconcile_age_ms;
 }
 
-gboolean tender_config_region_declared(const TenderConfig *config, const char *region)
+gboolean config_region_declared(const TenderConfig *config, const char *region)
 {
-    if (!tender_region_is_user_assigned(region))
+    if (!region_is_user_assigned(region))
         return TRUE;
     return config->user_assigned != NULL &&
            g_strv_contains((const char *const *)config->user_assigned, region);
 }
 
-gboolean tender_config_check_buyer_region(const TenderConfig *config, const char *region,
+gboolean config_check_buyer_region(const TenderConfig *config, const char *region,
                                           GError **error)
 {
     if (region == NULL || !tender_region_is_valid(region)) {
@@ -236,7 +247,7 @@ gboolean tender_config_check_buyer_region(const TenderConfig *config, const char
                     region != NULL ? region : "");
         return FALSE;
     }
-    if (!tender_config_region_declared(config, region)) {
+    if (!config_region_declared(config, region)) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
                     "region '%s' is user-assigned (ISO 3166-1 leaves it to private use) and the "
                     "config does not declare it: list it in user_assigned_regions to accept it",
@@ -246,12 +257,12 @@ gboolean tender_config_check_buyer_region(const TenderConfig *config, const char
     return TRUE;
 }
 
-const char *tender_config_merchant_region(const TenderConfig *config)
+const char *config_merchant_region(const TenderConfig *config)
 {
     return config->merchant_region;
 }
 
-const char *tender_config_bin_country(const TenderConfig *config, const char *digits)
+const char *config_bin_country(const TenderConfig *config, const char *digits)
 {
     if (config == NULL || digits == NULL)
         return NULL;
@@ -267,7 +278,7 @@ const char *tender_config_bin_country(const TenderConfig *config, const char *di
     return NULL;
 }
 
-const char *tender_config_exchange_as_of(const TenderConfig *config)
+const char *config_exchange_as_of(const TenderConfig *config)
 {
     return policy_exchange_as_of(config->exchange);
 }
@@ -283,7 +294,7 @@ static JsonNode *config_setting_node(const TenderConfig *config, const char *met
     return json_object_get_member(settings, key);
 }
 
-int tender_config_setting_string(const TenderConfig *config, const char *method_id, const char *key,
+int config_setting_string(const TenderConfig *config, const char *method_id, const char *key,
                                  char *out, gsize out_size)
 {
     JsonNode *node = config_setting_node(config, method_id, key);
@@ -298,7 +309,7 @@ int tender_config_setting_string(const TenderConfig *config, const char *method_
     return 1;
 }
 
-int tender_config_setting_int64(const TenderConfig *config, const char *method_id, const char *key,
+int config_setting_int64(const TenderConfig *config, const char *method_id, const char *key,
                                 gint64 *out)
 {
     JsonNode *node = config_setting_node(config, method_id, key);
@@ -311,7 +322,7 @@ int tender_config_setting_int64(const TenderConfig *config, const char *method_i
     return 1;
 }
 
-int tender_config_setting_bool(const TenderConfig *config, const char *method_id, const char *key,
+int config_setting_bool(const TenderConfig *config, const char *method_id, const char *key,
                                int *out)
 {
     JsonNode *node = config_setting_node(config, method_id, key);
@@ -328,7 +339,7 @@ int tender_config_setting_bool(const TenderConfig *config, const char *method_id
 /* The exchange table                                                        */
 /* ------------------------------------------------------------------------ */
 
-const PolicyExchange *tender_config_exchange(const TenderConfig *config)
+const PolicyExchange *config_exchange(const TenderConfig *config)
 {
     return config != NULL ? config->exchange : NULL;
 }
@@ -336,24 +347,24 @@ const PolicyExchange *tender_config_exchange(const TenderConfig *config)
 /* Forwarders to policy-exchange.c, which alone converts; kept for the
  * callers that name the config (host.c's quote sorting, the fuzz target). */
 
-gboolean tender_config_has_rate(const TenderConfig *config, const char *currency)
+gboolean config_has_rate(const TenderConfig *config, const char *currency)
 {
-    return policy_exchange_has_rate(tender_config_exchange(config), currency);
+    return policy_exchange_has_rate(config_exchange(config), currency);
 }
 
-gboolean tender_config_convert(const TenderConfig *config, gint64 amount, const char *from,
+gboolean config_convert(const TenderConfig *config, gint64 amount, const char *from,
                                int from_exponent, const char *to, int to_exponent, gint64 *out)
 {
-    return policy_exchange_convert(tender_config_exchange(config), amount, from, from_exponent, to,
+    return policy_exchange_convert(config_exchange(config), amount, from, from_exponent, to,
                                    to_exponent, out);
 }
 
-char *tender_config_rate_text(const TenderConfig *config, const char *from, const char *to)
+char *config_rate_text(const TenderConfig *config, const char *from, const char *to)
 {
-    return policy_exchange_rate_text(tender_config_exchange(config), from, to);
+    return policy_exchange_rate_text(config_exchange(config), from, to);
 }
 
-char *tender_config_rate_quote(const TenderConfig *config, const char *from, const char *to)
+char *config_rate_quote(const TenderConfig *config, const char *from, const char *to)
 {
-    return policy_exchange_rate_quote(tender_config_exchange(config), from, to);
+    return policy_exchange_rate_quote(config_exchange(config), from, to);
 }

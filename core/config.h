@@ -20,41 +20,47 @@ typedef struct TenderConfig TenderConfig;
  * TENDER_ERROR_CONFIG whose message names the JSON path ("$.methods.card.
  * limits[0].currency") and the line when known. Non-fatal findings are
  * appended to warnings (strings) when it is not NULL. */
-TenderConfig *tender_config_load_data(const char *json, gssize length, const char *origin,
+TenderConfig *config_load_data(const char *json, gssize length, const char *origin,
                                       GPtrArray *warnings, GError **error);
-TenderConfig *tender_config_load_file(const char *path, GPtrArray *warnings, GError **error);
-void tender_config_free(TenderConfig *config);
+TenderConfig *config_load_file(const char *path, GPtrArray *warnings, GError **error);
+void config_free(TenderConfig *config);
 
 /* Warn (append to warnings) about every configured method that no plugin
  * provides. methods: TenderMethodInfo*. */
-void tender_config_warn_unprovided(const TenderConfig *config, const GPtrArray *methods,
+void config_warn_unprovided(const TenderConfig *config, const GPtrArray *methods,
                                    GPtrArray *warnings);
 
 /* Plugin directories and ledger path from the config; NULL when not set. */
-const char *const *tender_config_plugin_dirs(const TenderConfig *config);
-const char *tender_config_ledger_path(const TenderConfig *config);
+const char *const *config_plugin_dirs(const TenderConfig *config);
+const char *config_ledger_path(const TenderConfig *config);
+/* $.service (tender_host_service_config). */
+const TenderServiceConfig *config_service(const TenderConfig *config);
 
 /* FALSE when the config disables the method ("enabled": false). */
-gboolean tender_config_method_enabled(const TenderConfig *config, const char *method_id);
+gboolean config_method_enabled(const TenderConfig *config, const char *method_id);
 
 /* Per-method call deadline in ms (default 10000), NOT_SENT retry count
  * (default 2) and first backoff in ms (default 100, doubling). */
-gint64 tender_config_deadline_ms(const TenderConfig *config, const char *method_id);
-guint tender_config_max_retries(const TenderConfig *config, const char *method_id);
-gint64 tender_config_retry_backoff_ms(const TenderConfig *config, const char *method_id);
+gint64 config_deadline_ms(const TenderConfig *config, const char *method_id);
+guint config_max_retries(const TenderConfig *config, const char *method_id);
+gint64 config_retry_backoff_ms(const TenderConfig *config, const char *method_id);
 
 /* Age after which a pending payment is re-synced by reconcile (default 15
  * minutes). */
-gint64 tender_config_reconcile_age_ms(const TenderConfig *config);
+gint64 config_reconcile_age_ms(const TenderConfig *config);
+
+/* transport.trace: log every exchange through the `http` service, as
+ * tender_host_options_set_trace_http(TRUE) does (default FALSE). */
+gboolean config_trace_http(const TenderConfig *config);
 
 /* Typed reads of methods.<id>.settings, with the semantics of the ABI's
  * tender_host_services config_* slots: 1 found, 0 absent, -1 other type or
  * (strings) too long for out_size. */
-int tender_config_setting_string(const TenderConfig *config, const char *method_id,
+int config_setting_string(const TenderConfig *config, const char *method_id,
                                  const char *key, char *out, gsize out_size);
-int tender_config_setting_int64(const TenderConfig *config, const char *method_id,
+int config_setting_int64(const TenderConfig *config, const char *method_id,
                                 const char *key, gint64 *out);
-int tender_config_setting_bool(const TenderConfig *config, const char *method_id,
+int config_setting_bool(const TenderConfig *config, const char *method_id,
                                const char *key, int *out);
 
 /* ---- Added by the policy work: the parsed policy, read by policy.c -------
@@ -118,46 +124,46 @@ typedef struct {
 
 /* The policy of method_id, or NULL when the config does not mention it (the
  * method then runs on its plugin's facts alone). */
-const TenderMethodPolicy *tender_config_method(const TenderConfig *config,
+const TenderMethodPolicy *config_method(const TenderConfig *config,
                                                const char *method_id);
 /* The tier policy called name, or NULL. */
-const TenderTierPolicy *tender_method_policy_tier(const TenderMethodPolicy *policy,
+const TenderTierPolicy *method_policy_tier(const TenderMethodPolicy *policy,
                                                   const char *name);
 
 /* FALSE for a user-assigned region (AA, QM-QZ, XA-XZ, ZZ) that the config's
  * user_assigned_regions does not list; TRUE for any other region. */
-gboolean tender_config_region_declared(const TenderConfig *config, const char *region);
+gboolean config_region_declared(const TenderConfig *config, const char *region);
 /* A buyer's region the config accepts: a valid ISO 3166-1 alpha-2 code and,
  * when it is user-assigned, declared. Else FALSE with
  * TENDER_ERROR_INVALID_ARGUMENT saying which and what to do. */
-gboolean tender_config_check_buyer_region(const TenderConfig *config, const char *region,
+gboolean config_check_buyer_region(const TenderConfig *config, const char *region,
                                           GError **error);
 
 /* The merchant's region ("" when not configured: no cross-border fees). */
-const char *tender_config_merchant_region(const TenderConfig *config);
+const char *config_merchant_region(const TenderConfig *config);
 
 /* The config's exchange table (never NULL for a loaded config; empty without
  * an "exchange" section). Money conversion is policy-exchange.c's alone: the
  * policy calls it on this table. Borrowed, lives as long as the config. */
-const PolicyExchange *tender_config_exchange(const TenderConfig *config);
+const PolicyExchange *config_exchange(const TenderConfig *config);
 
 /* The same four reads of the exchange table by way of the config, for callers
  * that hold a config (quote sorting in host.c, the fuzz target); each one
  * forwards to policy_exchange_has_rate, _convert, _rate_text and _rate_quote
  * (policy-exchange.h documents them). */
-gboolean tender_config_has_rate(const TenderConfig *config, const char *currency);
-gboolean tender_config_convert(const TenderConfig *config, gint64 amount, const char *from,
+gboolean config_has_rate(const TenderConfig *config, const char *currency);
+gboolean config_convert(const TenderConfig *config, gint64 amount, const char *from,
                                int from_exponent, const char *to, int to_exponent,
                                gint64 *out);
-char *tender_config_rate_text(const TenderConfig *config, const char *from, const char *to);
-char *tender_config_rate_quote(const TenderConfig *config, const char *from, const char *to);
+char *config_rate_text(const TenderConfig *config, const char *from, const char *to);
+char *config_rate_quote(const TenderConfig *config, const char *from, const char *to);
 
 /* The issuing country of a card from the config's BIN-country table (the
  * longest configured prefix of digits that matches), or NULL. */
-const char *tender_config_bin_country(const TenderConfig *config, const char *digits);
+const char *config_bin_country(const TenderConfig *config, const char *digits);
 
 /* The exchange rates' as-of date ("" when none). */
-const char *tender_config_exchange_as_of(const TenderConfig *config);
+const char *config_exchange_as_of(const TenderConfig *config);
 
 G_END_DECLS
 

@@ -31,7 +31,7 @@ G_GNUC_INTERNAL gboolean host_param_is_sensitive(const TenderMethodInfo *info, c
 /* One call into a plugin entry point whose signature is not the common
  * tender_operation_fn (the sandbox's notification maker): invoke calls it
  * with data. host_call_plugin_with gives it the same deadline, retries and
- * sanitising as tender_host_call_plugin. */
+ * sanitising as host_call_plugin. */
 typedef void (*HostInvokeFn)(HostMethod *m, const tender_request *req, tender_result *res,
                              gpointer data);
 G_GNUC_INTERNAL void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,

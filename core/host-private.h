@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include <tender/http-transport.h>
 #include <tender/tender.h>
 
 #include "config.h"
@@ -21,9 +22,11 @@ struct TenderHostOptions {
     char *config_data;
     char *ledger_path;
     gboolean ledger_no_create;
+    gboolean ledger_no_flush;
     gboolean fixed_clock;
     gint64 now_ms;
     gboolean trace_http;
+    TenderHttpTransport *http_transport; /* borrowed; NULL: the host's own */
 };
 
 /* One method's live instance. */
@@ -72,42 +75,47 @@ struct TenderHost {
      * within this process; other processes poll. */
     GMutex busy_lock;
     GCond busy_cond;
-    /* The `http` service's clients, one per method (services-http.c). */
+    /* The `http` service (services-http.c): what it sends through, the
+     * given transport or the default one the host made (owned when
+     * owns_http_transport). */
     gboolean trace_http;
-    GMutex http_lock;
-    GHashTable *http_clients; /* method id -> TenderHttpClient* */
+    TenderHttpTransport *http_transport;
+    gboolean owns_http_transport;
+    /* Its metrics, per method (http-metrics.c). */
+    GMutex http_metrics_lock;
+    GHashTable *http_metrics; /* method id -> its counters */
 };
 
 /* TRUE when an input struct's struct_size covers its first version (up to
  * and including last_field); else sets TENDER_ERROR_INVALID_ARGUMENT. */
 #define TENDER_INPUT_OK(ptr, type, last_field, error)                                              \
-    tender_host_check_input_size((ptr)->struct_size,                                               \
+    host_check_input_size((ptr)->struct_size,                                               \
                                  offsetof(type, last_field) + sizeof((ptr)->last_field), #type,    \
                                  (error))
-gboolean tender_host_check_input_size(guint32 struct_size, gsize minimum, const char *type,
+gboolean host_check_input_size(guint32 struct_size, gsize minimum, const char *type,
                                       GError **error);
 
 /* services.c: set up the host's own table and the per-plugin tables. */
-void tender_host_services_init(TenderHost *host);
+void host_services_init(TenderHost *host);
 /* Have loader lend each plugin its own table, bound to its methods. */
-void tender_host_services_attach(TenderHost *host, TenderLoader *loader);
+void host_services_attach(TenderHost *host, TenderLoader *loader);
 /* The table of the plugin providing method_id (the one its entry point
  * got), for create(). */
-const tender_host_services *tender_host_services_for_method(TenderHost *host,
+const tender_host_services *host_services_for_method(TenderHost *host,
                                                             const char *method_id);
 /* Free the per-plugin tables: after the plugins are unloaded. */
-void tender_host_services_clear(TenderHost *host);
+void host_services_clear(TenderHost *host);
 /* The host's own table. */
 #define HOST_SERVICES(host) (&(host)->own_services.table)
 /* The sensitive values of the plugin call running on this thread (NULL
  * when none): the log service scrubs them from whatever the plugin logs. */
-void tender_host_set_call_secrets(const char *const *secrets);
+void host_set_call_secrets(const char *const *secrets);
 /* Those values, for the http trace (NULL when none). */
-const char *const *tender_host_call_secrets(void);
+const char *const *host_call_secrets(void);
 
 /* host.c */
-HostMethod *tender_host_method_get(TenderHost *host, const char *method_id);
-void tender_host_emit(TenderHost *host, const char *payment_id, TenderStatus old_status,
+HostMethod *host_method_get(TenderHost *host, const char *method_id);
+void host_emit(TenderHost *host, const char *payment_id, TenderStatus old_status,
                       TenderStatus new_status);
 
 /* operations.c: shared by notify.c and reconcile.c. */
@@ -119,22 +127,22 @@ typedef struct {
 /* Call fn on m's instance on the calling thread: serialized when the method
  * is not thread-safe, with its deadline measured and NOT_SENT retried with
  * backoff; the result is sanitized (terminated, secrets scrubbed). */
-void tender_host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
+void host_call_plugin(TenderHost *host, HostMethod *m, tender_operation_fn fn,
                              tender_request *req, tender_result *res, const char *const *secrets,
                              CallReport *report);
 /* Apply a verified notification to payment_id through the method's
  * notification step; *duplicate when notify_id was applied before. */
-TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
+TenderPayment *host_apply_notification(TenderHost *host, HostMethod *m,
                                               const char *payment_id, const tender_param *headers,
                                               gsize n_headers, const char *body, gsize body_len,
                                               const char *notify_id, tender_result *res,
                                               gboolean *duplicate, GError **error);
 /* A new random id with prefix ("pay_", "req_"). */
-char *tender_host_new_id(TenderHost *host, const char *prefix);
-TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
+char *host_new_id(TenderHost *host, const char *prefix);
+TenderPayment *host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
                                     GError **error);
 /* Load a payment with its operations as the public struct. */
-TenderPayment *tender_host_load_public(TenderHost *host, const char *payment_id, GError **error);
+TenderPayment *host_load_public(TenderHost *host, const char *payment_id, GError **error);
 
 G_END_DECLS
 

@@ -50,9 +50,19 @@ void tender_host_options_set_ledger(TenderHostOptions *o, const char *path)
     o->ledger_path = g_strdup(path);
 }
 
+void tender_host_options_set_ledger_flush(TenderHostOptions *o, gboolean flush)
+{
+    o->ledger_no_flush = !flush;
+}
+
 void tender_host_options_set_ledger_no_create(TenderHostOptions *o, gboolean no_create)
 {
     o->ledger_no_create = no_create;
+}
+
+void tender_host_options_set_http_transport(TenderHostOptions *o, TenderHttpTransport *transport)
+{
+    o->http_transport = transport;
 }
 
 void tender_host_options_set_trace_http(TenderHostOptions *o, gboolean trace)
@@ -90,18 +100,18 @@ static TenderRefusal *refusal_new(const char *file, const char *plugin_id, const
  * out: one broken method never stops the others. */
 static void create_instances(TenderHost *host)
 {
-    const GPtrArray *methods = tender_loader_methods(host->loader);
+    const GPtrArray *methods = loader_methods(host->loader);
     for (guint i = 0; i < methods->len; i++) {
         const TenderMethodInfo *info = g_ptr_array_index(methods, i);
-        if (!tender_config_method_enabled(host->config, info->id))
+        if (!config_method_enabled(host->config, info->id))
             continue;
         HostMethod *m = g_new0(HostMethod, 1);
         g_mutex_init(&m->call_lock);
         m->info = info;
-        m->abi = tender_loader_method_abi(host->loader, info->id);
+        m->abi = loader_method_abi(host->loader, info->id);
         m->thread_safe = (info->capabilities & TENDER_CAP_THREAD_SAFE) != 0;
         char message[512] = "";
-        if (m->abi->ops->create(tender_host_services_for_method(host, info->id), info->id,
+        if (m->abi->ops->create(host_services_for_method(host, info->id), info->id,
                                 &m->instance, message, sizeof message) != 0) {
             g_autofree char *reason = g_strdup_printf(
                 "%s (plugin '%s'): method '%s' failed to start: %s", info->plugin_file,
@@ -119,27 +129,32 @@ static void create_instances(TenderHost *host)
 static TenderConfig *load_config(const TenderHostOptions *o, GPtrArray *warnings, GError **error)
 {
     if (o->config_data)
-        return tender_config_load_data(o->config_data, -1, "config", warnings, error);
+        return config_load_data(o->config_data, -1, "config", warnings, error);
     if (o->config_file)
-        return tender_config_load_file(o->config_file, warnings, error);
-    return tender_config_load_data(tender_config_default_json(), -1, "embedded default config",
+        return config_load_file(o->config_file, warnings, error);
+    return config_load_data(tender_config_default_json(), -1, "embedded default config",
                                    warnings, error);
 }
 
 TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
 {
     TenderHost *host = g_new0(TenderHost, 1);
-    tender_host_services_init(host);
+    host_services_init(host);
     g_mutex_init(&host->listeners_lock);
     g_mutex_init(&host->busy_lock);
     g_cond_init(&host->busy_cond);
     host->listeners = g_array_new(FALSE, FALSE, sizeof(HostListener));
     host->warnings = g_ptr_array_new_with_free_func(g_free);
-    host->refusals = g_ptr_array_new_with_free_func((GDestroyNotify)tender_refusal_free);
+    host->refusals = g_ptr_array_new_with_free_func((GDestroyNotify)refusal_free);
     host->methods =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)host_method_free);
     host->fixed_clock = o->fixed_clock;
     host->trace_http = o->trace_http;
+    host->http_transport = o->http_transport;
+    if (host->http_transport == NULL) {
+        host->http_transport = tender_http_transport_new_default();
+        host->owns_http_transport = TRUE;
+    }
     host->now_ms = o->now_ms;
 
     host->config = load_config(o, host->warnings, error);
@@ -147,40 +162,45 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
         tender_host_free(host);
         return NULL;
     }
+    /* The config's switch and the option are the same trace: either turns
+     * it on (an operator cannot turn off a trace the caller asked for). */
+    host->trace_http = host->trace_http || config_trace_http(host->config);
 
-    host->loader = tender_loader_new(HOST_SERVICES(host));
-    tender_host_services_attach(host, host->loader);
+    host->loader = loader_new(HOST_SERVICES(host));
+    host_services_attach(host, host->loader);
     GStrvBuilder *scanned = g_strv_builder_new();
     for (guint i = 0; i < o->plugin_dirs->len; i++) {
-        tender_loader_scan_dir(host->loader, g_ptr_array_index(o->plugin_dirs, i));
+        loader_scan_dir(host->loader, g_ptr_array_index(o->plugin_dirs, i));
         g_strv_builder_add(scanned, g_ptr_array_index(o->plugin_dirs, i));
     }
-    const char *const *config_dirs = tender_config_plugin_dirs(host->config);
+    const char *const *config_dirs = config_plugin_dirs(host->config);
     for (gsize i = 0; config_dirs && config_dirs[i]; i++) {
-        tender_loader_scan_dir(host->loader, config_dirs[i]);
+        loader_scan_dir(host->loader, config_dirs[i]);
         g_strv_builder_add(scanned, config_dirs[i]);
     }
     host->plugin_dirs = g_strv_builder_end(scanned);
     g_strv_builder_unref(scanned);
-    const GPtrArray *refused = tender_loader_refusals(host->loader);
+    const GPtrArray *refused = loader_refusals(host->loader);
     for (guint i = 0; i < refused->len; i++) {
         const TenderRefusal *r = g_ptr_array_index(refused, i);
         g_ptr_array_add(host->refusals, refusal_new(r->file, r->plugin_id, r->reason));
     }
-    tender_config_warn_unprovided(host->config, tender_loader_methods(host->loader),
+    config_warn_unprovided(host->config, loader_methods(host->loader),
                                   host->warnings);
     create_instances(host);
 
     const char *ledger_path = o->ledger_path ? o->ledger_path
-                              : tender_config_ledger_path(host->config)
-                                  ? tender_config_ledger_path(host->config)
+                              : config_ledger_path(host->config)
+                                  ? config_ledger_path(host->config)
                                   : "tender-ledger.db";
-    host->ledger = o->ledger_no_create ? tender_ledger_open_no_create(ledger_path, error)
-                                       : tender_ledger_open(ledger_path, error);
+    host->ledger = o->ledger_no_create ? ledger_open_no_create(ledger_path, error)
+                                       : ledger_open(ledger_path, error);
     if (host->ledger == NULL) {
         tender_host_free(host);
         return NULL;
     }
+    if (o->ledger_no_flush)
+        ledger_set_flush(host->ledger, FALSE);
     return host;
 }
 
@@ -190,10 +210,10 @@ void tender_host_free(TenderHost *host)
         return;
     /* Instances before the loader: destroy runs plugin code. */
     g_hash_table_destroy(host->methods);
-    tender_ledger_close(host->ledger);
-    tender_loader_free(host->loader);
-    tender_host_services_clear(host);
-    tender_config_free(host->config);
+    ledger_close(host->ledger);
+    loader_free(host->loader);
+    host_services_clear(host);
+    config_free(host->config);
     g_ptr_array_unref(host->warnings);
     g_ptr_array_unref(host->refusals);
     g_strfreev(host->plugin_dirs);
@@ -224,12 +244,12 @@ const GPtrArray *tender_host_config_warnings(TenderHost *host)
 
 const GPtrArray *tender_host_plugins(TenderHost *host)
 {
-    return tender_loader_plugins(host->loader);
+    return loader_plugins(host->loader);
 }
 
 const GPtrArray *tender_host_methods(TenderHost *host)
 {
-    return tender_loader_methods(host->loader);
+    return loader_methods(host->loader);
 }
 
 const GPtrArray *tender_host_refusals(TenderHost *host)
@@ -244,10 +264,10 @@ const char *const *tender_host_plugin_dirs(TenderHost *host)
 
 const TenderMethodInfo *tender_host_method(TenderHost *host, const char *method_id)
 {
-    return tender_loader_method_info(host->loader, method_id);
+    return loader_method_info(host->loader, method_id);
 }
 
-HostMethod *tender_host_method_get(TenderHost *host, const char *method_id)
+HostMethod *host_method_get(TenderHost *host, const char *method_id)
 {
     return method_id ? g_hash_table_lookup(host->methods, method_id) : NULL;
 }
@@ -310,7 +330,7 @@ void tender_host_remove_listener(TenderHost *host, guint listener_id)
     g_mutex_unlock(&host->listeners_lock);
 }
 
-void tender_host_emit(TenderHost *host, const char *payment_id, TenderStatus old_status,
+void host_emit(TenderHost *host, const char *payment_id, TenderStatus old_status,
                       TenderStatus new_status)
 {
     if (old_status == new_status)
@@ -326,7 +346,7 @@ void tender_host_emit(TenderHost *host, const char *payment_id, TenderStatus old
     g_array_unref(copy);
 }
 
-gboolean tender_host_check_input_size(guint32 struct_size, gsize minimum, const char *type,
+gboolean host_check_input_size(guint32 struct_size, gsize minimum, const char *type,
                                       GError **error)
 {
     if (struct_size >= minimum)
@@ -342,7 +362,7 @@ gboolean tender_host_check_input_size(guint32 struct_size, gsize minimum, const 
 
 static gint64 usage_lookup(const char *key, gpointer ledger)
 {
-    return tender_ledger_usage_get(ledger, key);
+    return ledger_usage_get(ledger, key);
 }
 
 /* A quote with what it costs in the order's currency, for sorting. */
@@ -373,7 +393,7 @@ static void sort_quotes(const TenderConfig *config, GPtrArray *quotes, const cha
     for (guint i = 0; i < quotes->len; i++) {
         RankedQuote r = {g_ptr_array_index(quotes, i), FALSE, 0};
         if (r.quote->offered && r.quote->currency)
-            r.comparable = tender_config_convert(config, r.quote->total, r.quote->currency,
+            r.comparable = config_convert(config, r.quote->total, r.quote->currency,
                                                  r.quote->exponent, order_currency, -1, &r.cost);
         g_array_append_val(ranked, r);
     }
@@ -431,23 +451,23 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
         .now_ms = tender_host_now(host),
     };
     GPtrArray *quotes = g_ptr_array_new_with_free_func((GDestroyNotify)tender_quote_free);
-    const GPtrArray *methods = tender_loader_methods(host->loader);
-    if (!tender_ledger_begin(host->ledger, error)) {
+    const GPtrArray *methods = loader_methods(host->loader);
+    if (!ledger_begin(host->ledger, error)) {
         g_ptr_array_unref(quotes);
         return NULL;
     }
     for (guint i = 0; i < methods->len; i++) {
         const TenderMethodInfo *info = g_ptr_array_index(methods, i);
         TenderPolicyDecision d;
-        tender_policy_decision_init(&d);
-        if (!tender_policy_evaluate(host->config, info, &pb, usage_lookup, host->ledger, &d,
+        policy_decision_init(&d);
+        if (!policy_evaluate(host->config, info, &pb, usage_lookup, host->ledger, &d,
                                     error)) {
-            tender_policy_decision_clear(&d);
-            tender_ledger_rollback(host->ledger);
+            policy_decision_clear(&d);
+            ledger_rollback(host->ledger);
             g_ptr_array_unref(quotes);
             return NULL;
         }
-        if (d.offered && tender_host_method_get(host, info->id) == NULL) {
+        if (d.offered && host_method_get(host, info->id) == NULL) {
             d.offered = FALSE;
             d.code = TENDER_DECLINE_PROCESSOR_UNAVAILABLE;
             g_free(d.reason);
@@ -456,9 +476,14 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
                                        info->id);
         }
         g_ptr_array_add(quotes, quote_from_decision(info, &d));
-        tender_policy_decision_clear(&d);
+        policy_decision_clear(&d);
     }
-    tender_ledger_rollback(host->ledger);
+    ledger_rollback(host->ledger);
     sort_quotes(host->config, quotes, buyer->currency);
     return quotes;
+}
+
+const TenderServiceConfig *tender_host_service_config(TenderHost *host)
+{
+    return config_service(host->config);
 }

@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-GQuark tender_http_allow_error_quark(void)
+GQuark http_allow_error_quark(void)
 {
     return g_quark_from_static_string("tender-http-allow-error");
 }
@@ -92,7 +92,7 @@ static char *allow_parse(const char *url, AllowTarget *target)
     return NULL;
 }
 
-gboolean tender_http_host_is_loopback(const char *host)
+gboolean http_host_is_loopback(const char *host)
 {
     if (host == NULL)
         return FALSE;
@@ -130,7 +130,7 @@ static gboolean allow_parse_entry(const char *entry, char **host, int *port)
     return ok;
 }
 
-gboolean tender_http_allow_url(const char *url, const char *endpoint,
+gboolean http_allow_url(const char *url, const char *endpoint,
                                const char *const *allowed_hosts, char **reason)
 {
     AllowTarget target;
@@ -142,7 +142,7 @@ gboolean tender_http_allow_url(const char *url, const char *endpoint,
             g_free(why);
         return FALSE;
     }
-    gboolean loopback = tender_http_host_is_loopback(target.host);
+    gboolean loopback = http_host_is_loopback(target.host);
     gboolean allowed = FALSE;
     if (strcmp(target.scheme, "http") == 0 && !loopback) {
         why = g_strdup_printf("plain http to %s, which is not loopback", target.host);
@@ -180,14 +180,14 @@ done:
     return allowed;
 }
 
-gboolean tender_http_endpoint_validate(const char *endpoint, GError **error)
+gboolean http_endpoint_validate(const char *endpoint, GError **error)
 {
     AllowTarget target;
     char *why = allow_parse(endpoint, &target);
     if (why == NULL) {
         if (target.has_query_or_fragment)
             why = g_strdup("an endpoint is a base URL, without query or fragment");
-        else if (strcmp(target.scheme, "https") != 0 && !tender_http_host_is_loopback(target.host))
+        else if (strcmp(target.scheme, "https") != 0 && !http_host_is_loopback(target.host))
             why =
                 g_strdup_printf("plain http to %s, which is not loopback: use https", target.host);
         allow_target_clear(&target);
@@ -199,7 +199,7 @@ gboolean tender_http_endpoint_validate(const char *endpoint, GError **error)
     return FALSE;
 }
 
-gboolean tender_http_allowed_host_validate(const char *entry, GError **error)
+gboolean http_allowed_host_validate(const char *entry, GError **error)
 {
     char *host = NULL;
     int port = -1;

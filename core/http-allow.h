@@ -22,11 +22,11 @@
 G_BEGIN_DECLS
 
 /* The GError domain of the validators; the only code is 1, invalid. */
-#define TENDER_HTTP_ALLOW_ERROR (tender_http_allow_error_quark())
-GQuark tender_http_allow_error_quark(void);
+#define TENDER_HTTP_ALLOW_ERROR (http_allow_error_quark())
+GQuark http_allow_error_quark(void);
 
 /* Whether a method whose endpoint setting is endpoint (a URL validated by
- * tender_http_endpoint_validate(); NULL: the method has none) and whose
+ * http_endpoint_validate(); NULL: the method has none) and whose
  * operator allowed allowed_hosts (NULL-terminated, may be NULL) may send a
  * request to url.
  *
@@ -38,21 +38,21 @@ GQuark tender_http_allow_error_quark(void);
  * On refusal returns FALSE and, when reason is not NULL, sets it to a newly
  * allocated sentence for the log. The reason names the host and port, never
  * the path or query (which may carry parameters). */
-gboolean tender_http_allow_url(const char *url, const char *endpoint,
+gboolean http_allow_url(const char *url, const char *endpoint,
                                const char *const *allowed_hosts, char **reason);
 
 /* Checks an `endpoint` setting: an absolute http or https URL with a host,
  * without credentials, query or fragment, https unless the host is
  * loopback. Returns FALSE with error set (TENDER_HTTP_ALLOW_ERROR, a
  * message without the JSON path, which the config loader adds) when not. */
-gboolean tender_http_endpoint_validate(const char *endpoint, GError **error);
+gboolean http_endpoint_validate(const char *endpoint, GError **error);
 
 /* Checks one `allowed_hosts` entry ("host" or "host:port"), as above. */
-gboolean tender_http_allowed_host_validate(const char *entry, GError **error);
+gboolean http_allowed_host_validate(const char *entry, GError **error);
 
 /* Whether host (as in a URL, without brackets) is a loopback address or
  * "localhost". */
-gboolean tender_http_host_is_loopback(const char *host);
+gboolean http_host_is_loopback(const char *host);
 
 G_END_DECLS
 

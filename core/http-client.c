@@ -44,9 +44,9 @@
 #include <unistd.h>
 #include <string.h>
 
-GQuark tender_http_client_error_quark(void)
+GQuark tender_http_transport_error_quark(void)
 {
-    return g_quark_from_static_string("tender-http-client-error");
+    return g_quark_from_static_string("tender-http-transport-error");
 }
 
 /* Idle easy handles kept for reuse; more may be in use at once, the extra
@@ -112,7 +112,7 @@ static gboolean http_global_init(void)
     return ok;
 }
 
-TenderHttpClient *tender_http_client_new(const TenderHttpClientOptions *options, GError **error)
+TenderHttpClient *http_client_new(const TenderHttpClientOptions *options, GError **error)
 {
     TenderHttpClientOptions none = {0};
     if (options == NULL)
@@ -143,7 +143,7 @@ TenderHttpClient *tender_http_client_new(const TenderHttpClientOptions *options,
                                      : TENDER_HTTP_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS;
     client->share = curl_share_init();
     if (client->share == NULL) {
-        tender_http_client_free(client);
+        http_client_free(client);
         g_set_error(error, TENDER_HTTP_CLIENT_ERROR, TENDER_HTTP_CLIENT_SETUP_FAILED,
                     "libcurl share could not be created");
         return NULL;
@@ -157,7 +157,7 @@ TenderHttpClient *tender_http_client_new(const TenderHttpClientOptions *options,
     return client;
 }
 
-void tender_http_client_free(TenderHttpClient *client)
+void http_client_free(TenderHttpClient *client)
 {
     if (client == NULL)
         return;
@@ -497,7 +497,7 @@ static gboolean http_is_token(const char *text)
 /* Why the request cannot be sent as given, or NULL. libcurl writes the
  * method and headers as they are: a line break in a value (say, from a
  * payer's input a plugin copied) would add headers or a second request. */
-static const char *http_request_malformed(const TenderHttpClientRequest *request)
+const char *http_client_request_malformed(const TenderHttpClientRequest *request)
 {
     if (request->method != NULL && !http_is_token(request->method))
         return "the method is not an HTTP token";
@@ -515,7 +515,7 @@ static const char *http_request_malformed(const TenderHttpClientRequest *request
     return NULL;
 }
 
-TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
+TenderHttpClientResponse *http_client_send(TenderHttpClient *client,
                                                   const TenderHttpClientRequest *request,
                                                   GError **error)
 {
@@ -529,7 +529,7 @@ TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
             return NULL;
         }
     }
-    const char *bad = http_request_malformed(request);
+    const char *bad = http_client_request_malformed(request);
     if (bad != NULL) {
         g_set_error(error, TENDER_HTTP_CLIENT_ERROR, TENDER_HTTP_CLIENT_NOT_SENT,
                     "request not sent: %s", bad);
@@ -597,6 +597,7 @@ TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
         return NULL;
     }
     TenderHttpClientResponse *response = g_new0(TenderHttpClientResponse, 1);
+    response->struct_size = sizeof *response;
     response->status = (int)status;
     response->n_headers = call.headers->len;
     response->headers = (TenderHttpClientHeader *)g_array_free(call.headers, FALSE);
@@ -606,7 +607,7 @@ TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
     return response;
 }
 
-const char *tender_http_client_response_header(const TenderHttpClientResponse *response,
+const char *http_client_response_header(const TenderHttpClientResponse *response,
                                                const char *name)
 {
     for (gsize i = 0; i < response->n_headers; i++)
@@ -615,7 +616,7 @@ const char *tender_http_client_response_header(const TenderHttpClientResponse *r
     return NULL;
 }
 
-void tender_http_client_response_free(TenderHttpClientResponse *response)
+void http_client_response_free(TenderHttpClientResponse *response)
 {
     if (response == NULL)
         return;

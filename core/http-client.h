@@ -5,7 +5,7 @@
  * and TLS session cache between all its calls and keeps a few idle easy
  * handles for reuse, so that consecutive calls to the same provider reuse the
  * connection. It is thread-safe: any number of threads may call
- * tender_http_client_send() on the same client at once.
+ * http_client_send() on the same client at once.
  *
  * A call either gets a response (any status, 5xx included: the provider
  * answered) or fails in exactly one of two ways, which is all a payment
@@ -29,17 +29,20 @@
 
 #include <glib.h>
 
+#include <tender/http-transport.h>
+
 G_BEGIN_DECLS
 
-/* The GError domain of tender_http_client_send() failures; the code is a
- * TenderHttpClientFailure. */
-#define TENDER_HTTP_CLIENT_ERROR (tender_http_client_error_quark())
-GQuark tender_http_client_error_quark(void);
+/* The GError domain of http_client_send() failures; the code is a
+ * TenderHttpClientFailure. The public transport's domain, with the same
+ * codes, so that the default transport passes the client's errors on as
+ * they are. */
+#define TENDER_HTTP_CLIENT_ERROR TENDER_HTTP_TRANSPORT_ERROR
 
 typedef enum {
     TENDER_HTTP_CLIENT_NOT_SENT = 1,
     TENDER_HTTP_CLIENT_UNKNOWN = 2,
-    /* Only from tender_http_client_new(): the client could not be set up. */
+    /* Only from http_client_new(): the client could not be set up. */
     TENDER_HTTP_CLIENT_SETUP_FAILED = 3,
 } TenderHttpClientFailure;
 
@@ -53,7 +56,7 @@ typedef enum {
 typedef struct {
     /* A PEM file of the CA certificates to trust instead of the system's
      * store (for providers or sandboxes behind a private CA). NULL: the
-     * system store. Copied by tender_http_client_new(). */
+     * system store. Copied by http_client_new(). */
     const char *ca_file;
     /* The outbound proxy, as a URL ("http://proxy.example:3128"). NULL: no
      * proxy; the http_proxy/https_proxy environment variables are ignored
@@ -66,11 +69,9 @@ typedef struct {
     guint connect_timeout_ms;
 } TenderHttpClientOptions;
 
-/* One header: a name and a value, both NUL-terminated. */
-typedef struct {
-    const char *name;
-    const char *value;
-} TenderHttpClientHeader;
+/* One header: a name and a value, both NUL-terminated (the public
+ * transport's type). */
+typedef TenderHttpHeader TenderHttpClientHeader;
 
 /* A request. Everything is borrowed for the duration of the call. A method
  * or header name that is not an HTTP token, or a header value with a line
@@ -87,55 +88,53 @@ typedef struct {
     const void *body;
     gsize body_len;
     /* Absolute deadline in ms since the epoch on the wall clock
-     * (g_get_real_time() / 1000), the clock of tender_op_context.deadline_ms,
+     * (g_get_real_time() / 1000), the clock of op_context.deadline_ms,
      * so that the host service can pass the operation's deadline through.
      * It is turned once into a relative timeout, which libcurl enforces on
      * the monotonic clock. 0: no deadline (tests and tools only). */
     gint64 deadline_ms;
 } TenderHttpClientRequest;
 
-/* A response. Owned by the caller; free it with
- * tender_http_client_response_free(). */
-typedef struct {
-    /* The HTTP status, 100 to 599. */
-    int status;
-    /* The headers of the final response, in the order received, names and
-     * values as sent (values trimmed of surrounding blanks). */
-    TenderHttpClientHeader *headers;
-    gsize n_headers;
-    /* The body, body_len bytes, followed by a NUL that body_len does not
-     * count (so that a text body can be read as a string). */
-    char *body;
-    gsize body_len;
-} TenderHttpClientResponse;
+/* A response: the public transport's (<tender/http-transport.h>), so that
+ * the default transport hands it on without a copy. The headers are those
+ * of the final response, in the order received, names and values as sent
+ * (values trimmed of surrounding blanks). Owned by the caller; free it with
+ * http_client_response_free(). */
+typedef TenderHttpTransportResponse TenderHttpClientResponse;
 
 typedef struct TenderHttpClient TenderHttpClient;
+
+/* Why request cannot be sent as given (a method or header name that is not
+ * an HTTP token, a header value with a line break, a missing body or
+ * header array), or NULL when it can. http_client_send() checks it
+ * too; the host service checks it before any transport. */
+const char *http_client_request_malformed(const TenderHttpClientRequest *request);
 
 /* A new client; options may be NULL for all defaults. Returns NULL with
  * error set (TENDER_HTTP_CLIENT_SETUP_FAILED) when libcurl cannot be
  * initialised or ca_file is not readable. */
-TenderHttpClient *tender_http_client_new(const TenderHttpClientOptions *options, GError **error);
+TenderHttpClient *http_client_new(const TenderHttpClientOptions *options, GError **error);
 
 /* Frees the client and closes its connections. No call may be in flight on
  * it. NULL is allowed. */
-void tender_http_client_free(TenderHttpClient *client);
+void http_client_free(TenderHttpClient *client);
 
 /* Sends request and waits for the whole response, at most until the
  * request's deadline. Returns the response, or NULL with error set in the
  * TENDER_HTTP_CLIENT_ERROR domain, code NOT_SENT or UNKNOWN as described
  * above, and a message fit for a log (it names the failure, never the
  * request's headers or body). Thread-safe. */
-TenderHttpClientResponse *tender_http_client_send(TenderHttpClient *client,
+TenderHttpClientResponse *http_client_send(TenderHttpClient *client,
                                                   const TenderHttpClientRequest *request,
                                                   GError **error);
 
 /* The value of the first response header called name (ASCII case is
  * ignored), or NULL. Borrowed from response. */
-const char *tender_http_client_response_header(const TenderHttpClientResponse *response,
+const char *http_client_response_header(const TenderHttpClientResponse *response,
                                                const char *name);
 
 /* NULL is allowed. */
-void tender_http_client_response_free(TenderHttpClientResponse *response);
+void http_client_response_free(TenderHttpClientResponse *response);
 
 G_END_DECLS
 

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-gboolean tender_http_trace_header_is_secret(const char *name)
+gboolean http_trace_header_is_secret(const char *name)
 {
     static const char *const whole[] = {"cookie", "set-cookie", NULL};
     /* Keys that identify a request rather than unlock anything: kept, they
@@ -32,7 +32,7 @@ gboolean tender_http_trace_header_is_secret(const char *name)
 static void trace_append_redacted(GString *out, const char *prefix, const char *text,
                                   const char *const *secrets)
 {
-    char *clean = tender_redact(text, secrets);
+    char *clean = redact(text, secrets);
     char **lines = g_strsplit(clean, "\n", -1);
     for (int i = 0; lines[i] != NULL; i++) {
         gsize len = strlen(lines[i]);
@@ -49,7 +49,7 @@ static void trace_append_headers(GString *out, const char *prefix,
                                  const char *const *secrets)
 {
     for (gsize i = 0; i < n; i++) {
-        if (tender_http_trace_header_is_secret(headers[i].name)) {
+        if (http_trace_header_is_secret(headers[i].name)) {
             g_string_append_printf(out, "%s%s: %s\n", prefix, headers[i].name, TENDER_REDACTED);
         } else {
             char *line = g_strdup_printf("%s: %s", headers[i].name, headers[i].value);
@@ -68,7 +68,7 @@ static void trace_append_body(GString *out, const char *prefix, const void *body
         return;
     g_string_append_printf(out, "%s\n", prefix);
     char *text = g_utf8_make_valid(body, (gssize)len);
-    char *clean = tender_redact(text, secrets);
+    char *clean = redact(text, secrets);
     gsize clean_len = strlen(clean);
     if (clean_len > TENDER_HTTP_TRACE_MAX_BODY) {
         const char *cut = g_utf8_find_prev_char(clean, clean + TENDER_HTTP_TRACE_MAX_BODY + 1);
@@ -84,7 +84,7 @@ static void trace_append_body(GString *out, const char *prefix, const void *body
     g_free(text);
 }
 
-gchar *tender_http_trace_format(const TenderHttpClientRequest *request,
+gchar *http_trace_format(const TenderHttpClientRequest *request,
                                 const TenderHttpClientResponse *response, const GError *failure,
                                 gint64 elapsed_ms, const char *const *secrets)
 {

@@ -6,7 +6,7 @@
  * Set-Cookie headers and of every header whose name contains "key",
  * "secret", "signature", "token", "password" or "auth" (ASCII case
  * ignored). Everything else (request line, other header values, bodies,
- * the failure message) goes through tender_redact() (redact.h), the one
+ * the failure message) goes through redact() (redact.h), the one
  * redaction routine: card-number-like digit runs masked, and the call's
  * sensitive values replaced by TENDER_REDACTED wherever they stand.
  *
@@ -23,15 +23,15 @@ G_BEGIN_DECLS
 #define TENDER_HTTP_TRACE_MAX_BODY (64 * 1024)
 
 /* Whether a header called name has its value removed from the trace. */
-gboolean tender_http_trace_header_is_secret(const char *name);
+gboolean http_trace_header_is_secret(const char *name);
 
 /* A newly allocated, multi-line text for one exchange: lines of the request
  * start with "> ", of the response with "< ", and a failure is one line
  * "! " and its message. response and failure may both be NULL (a request
  * refused before sending: the caller adds why). secrets is the call's
- * sensitive values (NULL-terminated, may be NULL), as for tender_redact().
+ * sensitive values (NULL-terminated, may be NULL), as for redact().
  * elapsed_ms < 0 leaves the time out. */
-gchar *tender_http_trace_format(const TenderHttpClientRequest *request,
+gchar *http_trace_format(const TenderHttpClientRequest *request,
                                 const TenderHttpClientResponse *response, const GError *failure,
                                 gint64 elapsed_ms, const char *const *secrets);
 

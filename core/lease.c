@@ -11,6 +11,7 @@
  * which); it is applied and recorded as an "expire" operation the next time
  * the payment, or a new payment of the same account, is touched. */
 #include "engine-private.h"
+#include "ledger-service.h"
 
 gint64 host_wall_ms(void)
 {
@@ -19,9 +20,9 @@ gint64 host_wall_ms(void)
 
 gint64 host_lease_ms(TenderHost *host, const char *method_id)
 {
-    gint64 deadline = tender_config_deadline_ms(host->config, method_id);
-    guint retries = tender_config_max_retries(host->config, method_id);
-    gint64 backoff = tender_config_retry_backoff_ms(host->config, method_id);
+    gint64 deadline = config_deadline_ms(host->config, method_id);
+    guint retries = config_max_retries(host->config, method_id);
+    gint64 backoff = config_retry_backoff_ms(host->config, method_id);
     return deadline * (retries + 1) + backoff * ((1 << MIN(retries, 16u)) - 1) + 30000;
 }
 
@@ -49,7 +50,7 @@ static gboolean take_over_lease(TenderHost *host, LedgerPayment *row, GError **e
                           .message = "the process running this operation stopped before it "
                                      "finished; outcome unknown until a sync",
                           .status_after = "unknown"};
-    if (row->busy_seq && !tender_ledger_operation_update(host->ledger, &op, NULL, error))
+    if (row->busy_seq && !ledger_operation_update(host->ledger, &op, NULL, error))
         return FALSE;
     if (!tender_status_is_terminal(row->pub.status))
         row->pub.status = TENDER_STATUS_UNKNOWN;
@@ -65,11 +66,11 @@ gboolean host_begin_on_payment(TenderHost *host, const char *payment_id, LedgerP
 {
     gint64 give_up = g_get_monotonic_time() + G_TIME_SPAN_MINUTE * 5;
     for (;;) {
-        if (!tender_ledger_begin(host->ledger, error))
+        if (!ledger_begin(host->ledger, error))
             return FALSE;
-        LedgerPayment *row = tender_ledger_payment_get(host->ledger, payment_id, error);
+        LedgerPayment *row = ledger_payment_get(host->ledger, payment_id, error);
         if (row == NULL) {
-            tender_ledger_rollback(host->ledger);
+            ledger_rollback(host->ledger);
             return FALSE;
         }
         if (row->busy_until_ms == 0) {
@@ -81,21 +82,23 @@ gboolean host_begin_on_payment(TenderHost *host, const char *payment_id, LedgerP
              * it stands whatever the caller does next (a read rolls back),
              * then start again on the released payment. */
             TenderStatus old = row->pub.status;
-            gboolean ok = take_over_lease(host, row, error) &&
-                          tender_ledger_payment_update(host->ledger, row, error);
+            gboolean ok =
+                take_over_lease(host, row, error) &&
+                ledger_payment_update(host->ledger, row, error) &&
+                ledger_event_add(host->ledger, &row->pub, old, tender_host_now(host), error);
             TenderStatus taken = row->pub.status;
             ledger_payment_free(row);
             if (!ok) {
-                tender_ledger_rollback(host->ledger);
+                ledger_rollback(host->ledger);
                 return FALSE;
             }
-            if (!tender_ledger_commit(host->ledger, error))
+            if (!ledger_commit(host->ledger, error))
                 return FALSE;
-            tender_host_emit(host, payment_id, old, taken);
+            host_emit(host, payment_id, old, taken);
             continue;
         }
         ledger_payment_free(row);
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         if (g_get_monotonic_time() > give_up) {
             g_set_error(error, TENDER_ERROR, TENDER_ERROR_BUSY,
                         "payment '%s' is busy with another operation", payment_id);
@@ -110,10 +113,11 @@ gboolean host_begin_on_payment(TenderHost *host, const char *payment_id, LedgerP
 static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, gint64 now, GError **error)
 {
     TenderPayment *p = &row->pub;
+    TenderStatus before = p->status;
     const char *why = lifecycle_apply_lapse(p, now);
     if (why == NULL)
         return FALSE;
-    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    g_autofree char *request_id = host_new_id(host, "req_");
     TenderOperation op = {.kind = "expire",
                           .request_id = request_id,
                           .outcome = "approved",
@@ -121,9 +125,10 @@ static gboolean apply_lapse(TenderHost *host, LedgerPayment *row, gint64 now, GE
                           .status_after = (char *)tender_status_to_string(p->status),
                           .created_ms = now};
     p->updated_ms = now;
-    return tender_ledger_operation_insert(host->ledger, p->id, &op, error) &&
-           tender_ledger_payment_update(host->ledger, row, error) &&
-           tender_ledger_payment_usage_hold(host->ledger, p->id, lifecycle_held_amount(p),
+    return ledger_operation_insert(host->ledger, p->id, &op, error) &&
+           ledger_payment_update(host->ledger, row, error) &&
+           ledger_event_add(host->ledger, p, before, now, error) &&
+           ledger_payment_usage_hold(host->ledger, p->id, lifecycle_held_amount(p),
                                             p->amount, error);
 }
 
@@ -141,12 +146,12 @@ gboolean host_lapse_account(TenderHost *host, const char *account, gint64 now, G
 {
     if (account == NULL || account[0] == '\0')
         return TRUE;
-    g_autoptr(GPtrArray) ids = tender_ledger_lapsed_for_account(host->ledger, account, now, error);
+    g_autoptr(GPtrArray) ids = ledger_lapsed_for_account(host->ledger, account, now, error);
     if (ids == NULL)
         return FALSE;
     for (guint i = 0; i < ids->len; i++) {
         g_autoptr(LedgerPayment) row =
-            tender_ledger_payment_get(host->ledger, g_ptr_array_index(ids, i), error);
+            ledger_payment_get(host->ledger, g_ptr_array_index(ids, i), error);
         if (row == NULL)
             return FALSE;
         const TenderMethodInfo *info = tender_host_method(host, row->pub.method);
@@ -187,7 +192,7 @@ gboolean host_begin_and_lapse(TenderHost *host, const char *payment_id, LedgerPa
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_UNKNOWN_METHOD,
                     "payment '%s' belongs to method '%s', which no loaded plugin provides",
                     payment_id, row->pub.method);
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         return FALSE;
     }
@@ -196,16 +201,16 @@ gboolean host_begin_and_lapse(TenderHost *host, const char *payment_id, LedgerPa
     if (apply_lapse(host, row, tender_host_now(host), error)) {
         /* Commit the lapse on its own: it stands whatever the caller does
          * next, then reopen for the caller. */
-        if (!tender_ledger_commit(host->ledger, error)) {
+        if (!ledger_commit(host->ledger, error)) {
             ledger_payment_free(row);
             return FALSE;
         }
-        tender_host_emit(host, payment_id, before, row->pub.status);
+        host_emit(host, payment_id, before, row->pub.status);
         ledger_payment_free(row);
         return host_begin_and_lapse(host, payment_id, row_out, info_out, error);
     }
     if (error && *error) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         return FALSE;
     }
@@ -216,10 +221,10 @@ gboolean host_begin_and_lapse(TenderHost *host, const char *payment_id, LedgerPa
  * shows the payment as it stands instead of waiting for the operation. */
 gboolean host_leased_by_another(TenderHost *host, const char *payment_id)
 {
-    if (!check_payment_id(payment_id, NULL) || !tender_ledger_begin(host->ledger, NULL))
+    if (!check_payment_id(payment_id, NULL) || !ledger_begin(host->ledger, NULL))
         return FALSE;
-    LedgerPayment *row = tender_ledger_payment_get(host->ledger, payment_id, NULL);
-    tender_ledger_rollback(host->ledger);
+    LedgerPayment *row = ledger_payment_get(host->ledger, payment_id, NULL);
+    ledger_rollback(host->ledger);
     gboolean leased = row && row->busy_until_ms > host_wall_ms();
     ledger_payment_free(row);
     return leased;

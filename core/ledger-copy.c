@@ -14,5 +14,5 @@ gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **er
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "the host has no ledger to copy");
         return FALSE;
     }
-    return tender_ledger_copy_to(host->ledger, path, error);
+    return ledger_copy_to(host->ledger, path, error);
 }

@@ -47,6 +47,7 @@ struct TenderLedger {
     char *failure;          /* why it failed */
     gint active;            /* members between begin() and commit()/rollback() */
     gboolean memory;        /* ":memory:": nothing to sync */
+    gboolean no_flush;      /* bulk load: commits are never flushed (ledger_set_flush) */
     char *missing_path;     /* a stand-in for this file, which does not exist: no commits */
     int exec_rc;            /* result code of the last exec(), kept past a ROLLBACK */
 };
@@ -112,7 +113,48 @@ static const char *const migrations[] = {
     "ALTER TABLE payments ADD COLUMN effective_tier TEXT;"
     "ALTER TABLE payments ADD COLUMN exchange_rate TEXT;"
     "UPDATE payments SET effective_tier = tier WHERE tier <> '';",
+    /* 4 -> 5: what the payments service (tenderd) keeps: API keys (only a
+     * SHA-256 of each secret), merchant webhook endpoints, and the outbox:
+     * one event per payment state change, written in the transaction of
+     * the change, and one delivery row per event and endpoint. The
+     * endpoint's signing secret is kept as is: signing needs it. And the
+     * first response to each Idempotency-Key, replayed to a retry. */
+    "CREATE TABLE api_keys ("
+    "  id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL,"
+    "  secret_sha256 TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE webhook_endpoints ("
+    "  id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, removed_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
+    "  payment_id TEXT NOT NULL, body TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE deliveries ("
+    "  event_seq INTEGER NOT NULL, endpoint_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_ms INTEGER NOT NULL, last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+    "  done_ms INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (event_seq, endpoint_id)) WITHOUT ROWID;"
+    "CREATE INDEX deliveries_due ON deliveries(next_ms) WHERE state = 'pending';"
+    "CREATE TABLE idempotent_responses ("
+    "  scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL,"
+    "  headers TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, key)) WITHOUT ROWID;"
+    "CREATE INDEX idempotent_responses_age ON idempotent_responses(created_ms);",
 };
+
+sqlite3 *ledger_sqlite(TenderLedger *ledger)
+{
+    return ledger->db;
+}
+
+static sqlite3_stmt *stmt(TenderLedger *ledger, const char *sql);
+
+sqlite3_stmt *ledger_statement(TenderLedger *ledger, const char *sql)
+{
+    return stmt(ledger, sql);
+}
 
 static gboolean ledger_fail(TenderLedger *ledger, GError **error, const char *what)
 {
@@ -254,7 +296,7 @@ static TenderLedger *open_ledger(const char *path, gboolean create, GError **err
         return NULL;
     /* A reader must not leave a ledger behind where there was none: stand
      * in for the missing file with an empty ledger in memory, and refuse
-     * every commit on it (tender_ledger_commit) so nothing is silently lost.
+     * every commit on it (ledger_commit) so nothing is silently lost.
      * Should another process create the file right after this test, this
      * reader simply saw the moment before. */
     gboolean missing = !memory && !create && !g_file_test(path, G_FILE_TEST_EXISTS);
@@ -278,14 +320,14 @@ static TenderLedger *open_ledger(const char *path, gboolean create, GError **err
     if (sqlite3_open_v2(missing ? ":memory:" : path, &ledger->db, flags, NULL) != SQLITE_OK) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot open '%s': %s", path,
                     ledger->db ? sqlite3_errmsg(ledger->db) : "out of memory");
-        tender_ledger_close(ledger);
+        ledger_close(ledger);
         return NULL;
     }
     /* Another process may hold the write lock for a moment: wait for it
      * rather than failing the payment. */
     sqlite3_busy_timeout(ledger->db, 10000);
     /* WAL, readers never block the writer. synchronous=NORMAL writes each
-     * commit to the WAL without flushing it; tender_ledger_commit() flushes
+     * commit to the WAL without flushing it; ledger_commit() flushes
      * once per batch (see sync_wal), which makes it as durable as FULL. */
     /* Processes opening a new ledger at the same moment race to switch it
      * to WAL and to create the schema; SQLite can then answer "locked"
@@ -307,7 +349,7 @@ static TenderLedger *open_ledger(const char *path, gboolean create, GError **err
         gboolean transient = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
         if (!transient || g_get_monotonic_time() > give_up) {
             g_propagate_prefixed_error(error, local, "'%s': ", path);
-            tender_ledger_close(ledger);
+            ledger_close(ledger);
             return NULL;
         }
         g_error_free(local);
@@ -315,17 +357,27 @@ static TenderLedger *open_ledger(const char *path, gboolean create, GError **err
     }
 }
 
-TenderLedger *tender_ledger_open(const char *path, GError **error)
+TenderLedger *ledger_open(const char *path, GError **error)
 {
     return open_ledger(path, TRUE, error);
 }
 
-TenderLedger *tender_ledger_open_no_create(const char *path, GError **error)
+TenderLedger *ledger_open_no_create(const char *path, GError **error)
 {
     return open_ledger(path, FALSE, error);
 }
 
-void tender_ledger_close(TenderLedger *ledger)
+void ledger_set_flush(TenderLedger *ledger, gboolean flush)
+{
+    g_mutex_lock(&ledger->lock);
+    ledger->no_flush = !flush;
+    /* Not even the WAL writes wait for the disk: the load is written by
+     * the operating system when it pleases. */
+    run(ledger, flush ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
+    g_mutex_unlock(&ledger->lock);
+}
+
+void ledger_close(TenderLedger *ledger)
 {
     if (ledger == NULL)
         return;
@@ -342,7 +394,7 @@ void tender_ledger_close(TenderLedger *ledger)
     g_free(ledger);
 }
 
-gboolean tender_ledger_begin(TenderLedger *ledger, GError **error)
+gboolean ledger_begin(TenderLedger *ledger, GError **error)
 {
     /* Count ourselves before taking the lock, so a leader waiting for
      * members to join knows we are on our way. */
@@ -460,12 +512,12 @@ static gboolean commit_member(TenderLedger *ledger, gboolean durable, GError **e
                     "ledger: '%s' does not exist and was opened without creating it: "
                     "nothing can be recorded",
                     ledger->missing_path);
-        tender_ledger_rollback(ledger);
+        ledger_rollback(ledger);
         return FALSE;
     }
     if (run(ledger, "RELEASE member") != SQLITE_OK) {
         ledger_fail(ledger, error, "commit failed");
-        tender_ledger_rollback(ledger);
+        ledger_rollback(ledger);
         return FALSE;
     }
     ledger->has_writes = TRUE;
@@ -487,17 +539,17 @@ static gboolean commit_member(TenderLedger *ledger, gboolean durable, GError **e
     return ok;
 }
 
-gboolean tender_ledger_commit(TenderLedger *ledger, GError **error)
+gboolean ledger_commit(TenderLedger *ledger, GError **error)
 {
-    return commit_member(ledger, !ledger->memory, error);
+    return commit_member(ledger, !ledger->memory && !ledger->no_flush, error);
 }
 
-gboolean tender_ledger_commit_intent(TenderLedger *ledger, GError **error)
+gboolean ledger_commit_intent(TenderLedger *ledger, GError **error)
 {
     return commit_member(ledger, FALSE, error);
 }
 
-void tender_ledger_rollback(TenderLedger *ledger)
+void ledger_rollback(TenderLedger *ledger)
 {
     run(ledger, "ROLLBACK TO member");
     run(ledger, "RELEASE member");
@@ -655,7 +707,7 @@ static void bind_payment(sqlite3_stmt *s, const LedgerPayment *p)
     bind_text(s, i++, pub->exchange_rate);
 }
 
-LedgerPayment *tender_ledger_payment_get(TenderLedger *ledger, const char *id, GError **error)
+LedgerPayment *ledger_payment_get(TenderLedger *ledger, const char *id, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "SELECT " PAYMENT_COLUMNS " FROM payments WHERE id = ?1");
     if (s == NULL) {
@@ -680,7 +732,7 @@ static gboolean step_done(TenderLedger *ledger, sqlite3_stmt *s, GError **error,
     return TRUE;
 }
 
-gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment *p, GError **error)
+gboolean ledger_payment_insert(TenderLedger *ledger, const LedgerPayment *p, GError **error)
 {
     sqlite3_stmt *s = stmt(
         ledger,
@@ -692,7 +744,7 @@ gboolean tender_ledger_payment_insert(TenderLedger *ledger, const LedgerPayment 
     return step_done(ledger, s, error, "inserting a payment");
 }
 
-gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error)
+gboolean ledger_payment_update(TenderLedger *ledger, const LedgerPayment *p, GError **error)
 {
     sqlite3_stmt *s = stmt(
         ledger,
@@ -714,7 +766,7 @@ gboolean tender_ledger_payment_update(TenderLedger *ledger, const LedgerPayment 
     return step_done(ledger, s, error, "updating a payment");
 }
 
-gboolean tender_ledger_payment_set_lease(TenderLedger *ledger, const char *id, gint64 busy_until_ms,
+gboolean ledger_payment_set_lease(TenderLedger *ledger, const char *id, gint64 busy_until_ms,
                                          gint64 busy_seq, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "UPDATE payments SET busy_until_ms = ?2, busy_seq = ?3"
@@ -755,7 +807,7 @@ static TenderOperation *operation_from_row(sqlite3_stmt *s)
     return op;
 }
 
-gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *payment_id,
+gboolean ledger_operation_insert(TenderLedger *ledger, const char *payment_id,
                                         TenderOperation *op, GError **error)
 {
     sqlite3_stmt *s = stmt(
@@ -783,7 +835,7 @@ gboolean tender_ledger_operation_insert(TenderLedger *ledger, const char *paymen
     return TRUE;
 }
 
-gboolean tender_ledger_operation_update(TenderLedger *ledger, const TenderOperation *op,
+gboolean ledger_operation_update(TenderLedger *ledger, const TenderOperation *op,
                                         const char *plugin_state, GError **error)
 {
     sqlite3_stmt *s = stmt(
@@ -805,7 +857,7 @@ gboolean tender_ledger_operation_update(TenderLedger *ledger, const TenderOperat
     return step_done(ledger, s, error, "updating an operation");
 }
 
-gboolean tender_ledger_operation_set_hash(TenderLedger *ledger, gint64 seq, const char *hash,
+gboolean ledger_operation_set_hash(TenderLedger *ledger, gint64 seq, const char *hash,
                                           GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "UPDATE operations SET request_hash = ?2 WHERE seq = ?1");
@@ -816,7 +868,7 @@ gboolean tender_ledger_operation_set_hash(TenderLedger *ledger, gint64 seq, cons
     return step_done(ledger, s, error, "updating an operation");
 }
 
-GPtrArray *tender_ledger_operations(TenderLedger *ledger, const char *payment_id, GError **error)
+GPtrArray *ledger_operations(TenderLedger *ledger, const char *payment_id, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "SELECT " OPERATION_COLUMNS
                                    " FROM operations WHERE payment_id = ?1 ORDER BY seq");
@@ -837,7 +889,7 @@ GPtrArray *tender_ledger_operations(TenderLedger *ledger, const char *payment_id
     return ops;
 }
 
-TenderOperation *tender_ledger_operation_by_key(TenderLedger *ledger, const char *payment_id,
+TenderOperation *ledger_operation_by_key(TenderLedger *ledger, const char *payment_id,
                                                 const char *kind, const char *key,
                                                 char **request_hash_out, GError **error)
 {
@@ -858,7 +910,7 @@ TenderOperation *tender_ledger_operation_by_key(TenderLedger *ledger, const char
     return op;
 }
 
-char *tender_ledger_key_lookup(TenderLedger *ledger, const char *key, char **request_hash_out,
+char *ledger_key_lookup(TenderLedger *ledger, const char *key, char **request_hash_out,
                                GError **error)
 {
     sqlite3_stmt *s =
@@ -877,7 +929,7 @@ char *tender_ledger_key_lookup(TenderLedger *ledger, const char *key, char **req
 
 /* ---- usage counters ----------------------------------------------------- */
 
-gint64 tender_ledger_usage_get(TenderLedger *ledger, const char *key)
+gint64 ledger_usage_get(TenderLedger *ledger, const char *key)
 {
     sqlite3_stmt *s = stmt(ledger, "SELECT amount FROM usage WHERE key = ?1");
     if (s == NULL)
@@ -886,7 +938,7 @@ gint64 tender_ledger_usage_get(TenderLedger *ledger, const char *key)
     return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 }
 
-gboolean tender_ledger_usage_add(TenderLedger *ledger, const char *key, gint64 delta,
+gboolean ledger_usage_add(TenderLedger *ledger, const char *key, gint64 delta,
                                  GError **error)
 {
     if (delta == 0)
@@ -900,7 +952,7 @@ gboolean tender_ledger_usage_add(TenderLedger *ledger, const char *key, gint64 d
     return step_done(ledger, s, error, "updating usage");
 }
 
-gboolean tender_ledger_payment_usage_add(TenderLedger *ledger, const char *payment_id,
+gboolean ledger_payment_usage_add(TenderLedger *ledger, const char *payment_id,
                                          const char *key, gint64 full_amount, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "INSERT OR REPLACE INTO payment_usage (payment_id, key,"
@@ -911,10 +963,10 @@ gboolean tender_ledger_payment_usage_add(TenderLedger *ledger, const char *payme
         sqlite3_bind_int64(s, 3, full_amount);
     }
     return step_done(ledger, s, error, "recording usage") &&
-           tender_ledger_usage_add(ledger, key, full_amount, error);
+           ledger_usage_add(ledger, key, full_amount, error);
 }
 
-gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id, gint64 held,
+gboolean ledger_payment_usage_hold(TenderLedger *ledger, const char *payment_id, gint64 held,
                                           gint64 amount, GError **error)
 {
     sqlite3_stmt *s = stmt(ledger, "SELECT key, full_amount, counted FROM payment_usage"
@@ -952,7 +1004,7 @@ gboolean tender_ledger_payment_usage_hold(TenderLedger *ledger, const char *paym
                 sqlite3_bind_int64(u, 3, now_counted);
             }
             ok = step_done(ledger, u, error, "updating usage") &&
-                 tender_ledger_usage_add(ledger, r->key, now_counted - r->counted, error);
+                 ledger_usage_add(ledger, r->key, now_counted - r->counted, error);
         }
         g_free(r->key);
     }
@@ -982,13 +1034,15 @@ static GPtrArray *collect_payments(TenderLedger *ledger, sqlite3_stmt *s, GError
     return out;
 }
 
-GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *f, GError **error)
+GPtrArray *ledger_list(TenderLedger *ledger, const TenderListFilter *f,
+                              const char *after_id, gint64 after_created_ms, GError **error)
 {
     sqlite3_stmt *s =
         stmt(ledger, "SELECT " PAYMENT_COLUMNS " FROM payments"
                      " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR method = ?2)"
                      " AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR created_ms >= ?4)"
                      " AND (?5 = 0 OR created_ms < ?5)"
+                     " AND (?7 IS NULL OR created_ms < ?8 OR (created_ms = ?8 AND id < ?7))"
                      " ORDER BY created_ms DESC, id DESC LIMIT ?6");
     if (s == NULL) {
         ledger_fail(ledger, error, "listing payments");
@@ -1006,6 +1060,8 @@ GPtrArray *tender_ledger_list(TenderLedger *ledger, const TenderListFilter *f, G
         sqlite3_bind_int64(s, 5, 0);
         sqlite3_bind_int64(s, 6, -1);
     }
+    bind_text(s, 7, after_id);
+    sqlite3_bind_int64(s, 8, after_created_ms);
     return collect_payments(ledger, s, error);
 }
 
@@ -1019,7 +1075,7 @@ static GPtrArray *collect_ids(sqlite3_stmt *s)
     return ids;
 }
 
-GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
+GPtrArray *ledger_lapsed_for_account(TenderLedger *ledger, const char *account,
                                             gint64 now_ms, GError **error)
 {
     sqlite3_stmt *s = stmt(
@@ -1037,7 +1093,7 @@ GPtrArray *tender_ledger_lapsed_for_account(TenderLedger *ledger, const char *ac
     return collect_ids(s);
 }
 
-GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
+GPtrArray *ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_ms,
                                               gint64 pending_before_ms, gint64 wall_now_ms,
                                               GError **error)
 {
@@ -1062,7 +1118,7 @@ GPtrArray *tender_ledger_reconcile_candidates(TenderLedger *ledger, gint64 now_m
 
 /* ---- copies -------------------------------------------------------------- */
 
-gboolean tender_ledger_copy_to(TenderLedger *ledger, const char *path, GError **error)
+gboolean ledger_copy_to(TenderLedger *ledger, const char *path, GError **error)
 {
     /* Never over a file: the path could be a live ledger of another host. */
     if (g_file_test(path, G_FILE_TEST_EXISTS)) {

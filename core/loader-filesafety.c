@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-gboolean tender_filesafety_trusted_owner(uid_t uid)
+gboolean filesafety_trusted_owner(uid_t uid)
 {
     return uid == 0 || uid == geteuid();
 }
@@ -37,13 +37,13 @@ static char *writable_reason(mode_t mode)
                            (unsigned)(mode & 07777));
 }
 
-char *tender_filesafety_check_owner_mode(const struct stat *st)
+char *filesafety_check_owner_mode(const struct stat *st)
 {
     /* The mode first: a writable file is the more direct danger, and the
      * reason a reader is likelier to fix with chmod. */
     if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
         return writable_reason(st->st_mode);
-    if (!tender_filesafety_trusted_owner(st->st_uid))
+    if (!filesafety_trusted_owner(st->st_uid))
         return untrusted_owner_reason(st->st_uid);
     return NULL;
 }
@@ -58,13 +58,13 @@ char *tender_filesafety_check_owner_mode(const struct stat *st)
  * StrictModes does, would refuse every plugin under /tmp (1777, root's),
  * where tests, CI jobs and package builds stage theirs; see
  * docs/decisions.md. */
-char *tender_filesafety_check_ancestor_mode(const struct stat *st)
+char *filesafety_check_ancestor_mode(const struct stat *st)
 {
     if (!S_ISDIR(st->st_mode))
         return g_strdup("not a directory");
     if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st->st_mode & S_ISVTX) == 0)
         return writable_reason(st->st_mode);
-    if (!tender_filesafety_trusted_owner(st->st_uid))
+    if (!filesafety_trusted_owner(st->st_uid))
         return untrusted_owner_reason(st->st_uid);
     return NULL;
 }
@@ -78,7 +78,7 @@ static char *check_ancestor(const char *dir)
     if (lstat(dir, &st) != 0)
         why = g_strdup_printf("cannot be checked: %s", g_strerror(errno));
     else
-        why = tender_filesafety_check_ancestor_mode(&st);
+        why = filesafety_check_ancestor_mode(&st);
     if (why == NULL)
         return NULL;
     char *reason = g_strdup_printf("%s, which is %s", dir, why);
@@ -86,7 +86,7 @@ static char *check_ancestor(const char *dir)
     return reason;
 }
 
-char *tender_filesafety_check_ancestors(const char *resolved)
+char *filesafety_check_ancestors(const char *resolved)
 {
     g_return_val_if_fail(resolved != NULL && resolved[0] == '/', g_strdup("not an absolute path"));
 

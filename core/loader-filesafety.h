@@ -21,14 +21,14 @@ G_BEGIN_DECLS
 
 /* TRUE when uid is root or the effective uid of this process: the only
  * owners a plugin file or a directory above one may have. */
-gboolean tender_filesafety_trusted_owner(uid_t uid);
+gboolean filesafety_trusted_owner(uid_t uid);
 
 /* Check the owner and mode of a plugin file or plugin directory (st from
  * fstat() of the very descriptor that will be used). NULL when it is owned
  * by a trusted owner and writable by neither its group nor others; else
  * "writable by its group (mode 0664)", "writable by others (mode 0646)" or
  * "owned by uid 65534 (nobody), not by root or the running user (uid 0)". */
-char *tender_filesafety_check_owner_mode(const struct stat *st);
+char *filesafety_check_owner_mode(const struct stat *st);
 
 /* Check one directory above a plugin file or plugin directory (st from
  * lstat()). NULL when it is a directory owned by a trusted owner and either
@@ -36,14 +36,14 @@ char *tender_filesafety_check_owner_mode(const struct stat *st);
  * remove what a trusted owner put in a sticky directory, so /tmp (1777,
  * root's) is accepted (docs/decisions.md, "Where plugins may be loaded
  * from"). Else "not a directory" or a reason as above. */
-char *tender_filesafety_check_ancestor_mode(const struct stat *st);
+char *filesafety_check_ancestor_mode(const struct stat *st);
 
 /* Check every directory above resolved with
- * tender_filesafety_check_ancestor_mode(), from "/" down. resolved must be
+ * filesafety_check_ancestor_mode(), from "/" down. resolved must be
  * absolute and free of symlinks, "." and ".." (what realpath() returns).
  * NULL when all pass; else "<dir>, which is <reason>" for the topmost one
  * that fails. */
-char *tender_filesafety_check_ancestors(const char *resolved);
+char *filesafety_check_ancestors(const char *resolved);
 
 G_END_DECLS
 

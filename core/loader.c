@@ -2,7 +2,7 @@
  *
  * Every way a file can be wrong ends in a recorded refusal, never in a stop:
  * the host keeps running with the plugins that were good. A refused file is
- * dlclose()d at once; a loaded one stays open until tender_loader_free(),
+ * dlclose()d at once; a loaded one stays open until loader_free(),
  * because the registry points into its plugin-static descriptor. */
 #include "loader.h"
 #include "loader-filesafety.h"
@@ -41,7 +41,7 @@ struct TenderLoader {
 
 /* ---- freeing ---------------------------------------------------------------- */
 
-void tender_method_info_free(TenderMethodInfo *info)
+void method_info_free(TenderMethodInfo *info)
 {
     if (info == NULL)
         return;
@@ -61,7 +61,7 @@ void tender_method_info_free(TenderMethodInfo *info)
     g_free(info);
 }
 
-void tender_plugin_info_free(TenderPluginInfo *info)
+void plugin_info_free(TenderPluginInfo *info)
 {
     if (info == NULL)
         return;
@@ -75,7 +75,7 @@ void tender_plugin_info_free(TenderPluginInfo *info)
     g_free(info);
 }
 
-void tender_refusal_free(TenderRefusal *refusal)
+void refusal_free(TenderRefusal *refusal)
 {
     if (refusal == NULL)
         return;
@@ -101,19 +101,19 @@ static void currency_info_clear(gpointer p)
 
 /* ---- loader ----------------------------------------------------------------- */
 
-TenderLoader *tender_loader_new(const tender_host_services *services)
+TenderLoader *loader_new(const tender_host_services *services)
 {
     TenderLoader *loader = g_new0(TenderLoader, 1);
     loader->services = services;
-    loader->plugins = g_ptr_array_new_with_free_func((GDestroyNotify)tender_plugin_info_free);
-    loader->methods = g_ptr_array_new_with_free_func((GDestroyNotify)tender_method_info_free);
-    loader->refusals = g_ptr_array_new_with_free_func((GDestroyNotify)tender_refusal_free);
+    loader->plugins = g_ptr_array_new_with_free_func((GDestroyNotify)plugin_info_free);
+    loader->methods = g_ptr_array_new_with_free_func((GDestroyNotify)method_info_free);
+    loader->refusals = g_ptr_array_new_with_free_func((GDestroyNotify)refusal_free);
     loader->handles = g_ptr_array_new();
     loader->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     return loader;
 }
 
-void tender_loader_set_services_per_plugin(TenderLoader *loader,
+void loader_set_services_per_plugin(TenderLoader *loader,
                                            TenderLoaderServicesFn services_for,
                                            TenderLoaderBindFn bind, gpointer data)
 {
@@ -122,7 +122,7 @@ void tender_loader_set_services_per_plugin(TenderLoader *loader,
     loader->services_data = data;
 }
 
-void tender_loader_free(TenderLoader *loader)
+void loader_free(TenderLoader *loader)
 {
     if (loader == NULL)
         return;
@@ -138,28 +138,28 @@ void tender_loader_free(TenderLoader *loader)
     g_free(loader);
 }
 
-const GPtrArray *tender_loader_plugins(const TenderLoader *loader)
+const GPtrArray *loader_plugins(const TenderLoader *loader)
 {
     return loader->plugins;
 }
 
-const GPtrArray *tender_loader_methods(const TenderLoader *loader)
+const GPtrArray *loader_methods(const TenderLoader *loader)
 {
     return loader->methods;
 }
 
-const GPtrArray *tender_loader_refusals(const TenderLoader *loader)
+const GPtrArray *loader_refusals(const TenderLoader *loader)
 {
     return loader->refusals;
 }
 
-const tender_method *tender_loader_method_abi(const TenderLoader *loader, const char *method_id)
+const tender_method *loader_method_abi(const TenderLoader *loader, const char *method_id)
 {
     const Registered *r = method_id ? g_hash_table_lookup(loader->by_id, method_id) : NULL;
     return r ? r->abi : NULL;
 }
 
-const TenderMethodInfo *tender_loader_method_info(const TenderLoader *loader,
+const TenderMethodInfo *loader_method_info(const TenderLoader *loader,
                                                   const char *method_id)
 {
     const Registered *r = method_id ? g_hash_table_lookup(loader->by_id, method_id) : NULL;
@@ -196,7 +196,7 @@ static char *readable_plugin_id(const tender_plugin_descriptor *d)
 }
 
 /* Entries of an array laid out with the plugin's own struct size (checked
- * by tender_abi_check_descriptor: at least ABI 1.0's, aligned). */
+ * by abi_check_descriptor: at least ABI 1.0's, aligned). */
 static const void *nth(const void *base, uint32_t stride, size_t i)
 {
     return (const char *)base + (size_t)stride * i;
@@ -255,7 +255,7 @@ static TenderMethodInfo *copy_method(const tender_method *m, const TenderPluginI
     info->over_capture_max_extra = m->over_capture_max_extra;
     info->over_capture_currency = g_strdup(m->over_capture_currency);
     info->tiers = copy_strv(m->tiers);
-    info->has_fixtures = tender_abi_fixtures_fn(m) != NULL;
+    info->has_fixtures = abi_fixtures_fn(m) != NULL;
     return info;
 }
 
@@ -348,7 +348,7 @@ out:
 }
 
 /* The refusal for a file whose place is unsafe (why from
- * tender_filesafety_check_ancestors); names where a link led, if one did. */
+ * filesafety_check_ancestors); names where a link led, if one did. */
 static char *unsafe_place_reason(const char *path, const char *real, const char *why)
 {
     if (strcmp(path, real) == 0)
@@ -371,7 +371,7 @@ static int open_safe_file(TenderLoader *loader, const char *path, char **real, s
         refuse(loader, path, NULL, g_strdup_printf("cannot read: %s", g_strerror(errno)));
         return -1;
     }
-    char *why = tender_filesafety_check_ancestors(*real);
+    char *why = filesafety_check_ancestors(*real);
     if (why != NULL) {
         refuse(loader, path, NULL, unsafe_place_reason(path, *real, why));
         g_free(why);
@@ -396,7 +396,7 @@ static int open_safe_file(TenderLoader *loader, const char *path, char **real, s
         goto refused;
     }
     /* Whoever can write the file can make the host run their code. */
-    if ((why = tender_filesafety_check_owner_mode(st)) != NULL) {
+    if ((why = filesafety_check_owner_mode(st)) != NULL) {
         refuse(loader, path, NULL, g_strdup_printf("plugin file is %s; not loaded", why));
         g_free(why);
         goto refused;
@@ -442,7 +442,7 @@ static void *open_plugin(TenderLoader *loader, const char *path, const char *rea
     return NULL;
 }
 
-gboolean tender_loader_load_file(TenderLoader *loader, const char *path)
+gboolean loader_load_file(TenderLoader *loader, const char *path)
 {
     g_return_val_if_fail(loader != NULL && path != NULL, FALSE);
 
@@ -487,7 +487,7 @@ gboolean tender_loader_load_file(TenderLoader *loader, const char *path)
 
     char *plugin_id = readable_plugin_id(d);
     char *reason = NULL;
-    if (!tender_abi_check_descriptor(d, &reason) || (reason = find_duplicate(loader, d)) != NULL) {
+    if (!abi_check_descriptor(d, &reason) || (reason = find_duplicate(loader, d)) != NULL) {
         refuse(loader, path, plugin_id, reason);
         g_free(plugin_id);
         dlclose(handle);
@@ -526,7 +526,7 @@ static GPtrArray *open_safe_dir(TenderLoader *loader, const char *dir)
                g_strdup_printf("cannot read plugin directory: %s", g_strerror(errno)));
         return NULL;
     }
-    char *why = tender_filesafety_check_ancestors(real);
+    char *why = filesafety_check_ancestors(real);
     if (why != NULL) {
         if (strcmp(dir, real) == 0)
             refuse(loader, dir, NULL,
@@ -558,7 +558,7 @@ static GPtrArray *open_safe_dir(TenderLoader *loader, const char *dir)
         return NULL;
     }
     /* Whoever can write here can make the host run their code. */
-    if ((why = tender_filesafety_check_owner_mode(&st)) != NULL) {
+    if ((why = filesafety_check_owner_mode(&st)) != NULL) {
         refuse(loader, dir, NULL,
                g_strdup_printf("plugin directory is %s; no plugin in it is loaded", why));
         g_free(why);
@@ -594,9 +594,9 @@ static void scan(TenderLoader *loader, const char *dir, int depth)
         if (stat(path, &st) != 0) {
             /* A dangling link named like a plugin: say so. */
             if (has_suffix_so(name))
-                tender_loader_load_file(loader, path);
+                loader_load_file(loader, path);
         } else if (S_ISREG(st.st_mode) && has_suffix_so(name)) {
-            tender_loader_load_file(loader, path);
+            loader_load_file(loader, path);
         } else if (S_ISDIR(st.st_mode) && depth == 0) {
             scan(loader, path, depth + 1);
         }
@@ -605,7 +605,7 @@ static void scan(TenderLoader *loader, const char *dir, int depth)
     g_ptr_array_unref(names);
 }
 
-void tender_loader_scan_dir(TenderLoader *loader, const char *dir)
+void loader_scan_dir(TenderLoader *loader, const char *dir)
 {
     g_return_if_fail(loader != NULL && dir != NULL);
     scan(loader, dir, 0);

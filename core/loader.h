@@ -20,9 +20,9 @@ typedef struct TenderLoader TenderLoader;
 
 /* services is lent to every plugin's entry point and must outlive the
  * loader. */
-TenderLoader *tender_loader_new(const tender_host_services *services);
+TenderLoader *loader_new(const tender_host_services *services);
 /* A table of services for each plugin instead of the one given to
- * tender_loader_new(): services_for is asked for a fresh table just before
+ * loader_new(): services_for is asked for a fresh table just before
  * a plugin's entry point runs (the caller owns it and keeps it alive as
  * long as the loader), and bind is told, once the plugin passed every
  * check, which plugin that table belongs to (d->methods are the methods it
@@ -31,12 +31,12 @@ TenderLoader *tender_loader_new(const tender_host_services *services);
 typedef const tender_host_services *(*TenderLoaderServicesFn)(gpointer data);
 typedef void (*TenderLoaderBindFn)(gpointer data, const tender_host_services *services,
                                    const tender_plugin_descriptor *d);
-void tender_loader_set_services_per_plugin(TenderLoader *loader,
+void loader_set_services_per_plugin(TenderLoader *loader,
                                            TenderLoaderServicesFn services_for,
                                            TenderLoaderBindFn bind, gpointer data);
 
 /* dlclose() every plugin. Destroy method instances before calling this. */
-void tender_loader_free(TenderLoader *loader);
+void loader_free(TenderLoader *loader);
 
 /* Load every "*.so" file in dir (and in its immediate subdirectories, so a
  * build tree's plugins/<id>/<id>.so is found), in name order. dir is
@@ -45,20 +45,20 @@ void tender_loader_free(TenderLoader *loader);
  * the running user, or when a directory above it (where its links lead) is
  * either of these; above it, a sticky directory such as /tmp may be
  * writable by others. A missing directory is recorded too. */
-void tender_loader_scan_dir(TenderLoader *loader, const char *dir);
+void loader_scan_dir(TenderLoader *loader, const char *dir);
 /* Load one file; FALSE (and a recorded refusal) when refused. The file, and
  * every directory above where its links lead, must pass the same owner and
  * mode rules as a plugin directory (loader-filesafety.h) before it is
  * opened. */
-gboolean tender_loader_load_file(TenderLoader *loader, const char *path);
+gboolean loader_load_file(TenderLoader *loader, const char *path);
 
-const GPtrArray *tender_loader_plugins(const TenderLoader *loader);  /* TenderPluginInfo* */
-const GPtrArray *tender_loader_methods(const TenderLoader *loader);  /* TenderMethodInfo* */
-const GPtrArray *tender_loader_refusals(const TenderLoader *loader); /* TenderRefusal* */
+const GPtrArray *loader_plugins(const TenderLoader *loader);  /* TenderPluginInfo* */
+const GPtrArray *loader_methods(const TenderLoader *loader);  /* TenderMethodInfo* */
+const GPtrArray *loader_refusals(const TenderLoader *loader); /* TenderRefusal* */
 
 /* The ABI method struct behind a registered method id, or NULL. */
-const tender_method *tender_loader_method_abi(const TenderLoader *loader, const char *method_id);
-const TenderMethodInfo *tender_loader_method_info(const TenderLoader *loader,
+const tender_method *loader_method_abi(const TenderLoader *loader, const char *method_id);
+const TenderMethodInfo *loader_method_info(const TenderLoader *loader,
                                                   const char *method_id);
 
 /* ---- ABI checks (abi-check.c): the one place that knows the sizes ------- */
@@ -68,30 +68,30 @@ const TenderMethodInfo *tender_loader_method_info(const TenderLoader *loader,
 
 /* Version check: FALSE with a reason naming both versions when a plugin
  * built for abi_major.abi_minor cannot load into this host. */
-gboolean tender_abi_check_version(guint32 plugin_major, guint32 plugin_minor, char **reason);
+gboolean abi_check_version(guint32 plugin_major, guint32 plugin_minor, char **reason);
 
 /* Full check of a descriptor (sizes, version, ids, names, mandatory
  * functions, capabilities with their functions, facts). FALSE with a
  * newly allocated reason on the first problem. */
-gboolean tender_abi_check_descriptor(const tender_plugin_descriptor *descriptor, char **reason);
+gboolean abi_check_descriptor(const tender_plugin_descriptor *descriptor, char **reason);
 
 /* The function slot for op (TENDER_OP_*) of method, reached through the
  * size-checked table: NULL when the table is too short, the slot is empty or
  * the capability is not declared. For TENDER_OP_NOTIFICATION this is the
- * apply step; tender_abi_identify_fn gives the identify step. */
-tender_operation_fn tender_abi_operation_fn(const tender_method *method, tender_operation op);
-tender_operation_fn tender_abi_identify_fn(const tender_method *method);
+ * apply step; abi_identify_fn gives the identify step. */
+tender_operation_fn abi_operation_fn(const tender_method *method, tender_operation op);
+tender_operation_fn abi_identify_fn(const tender_method *method);
 /* Sandbox slots, NULL when absent. */
-const tender_fixture *(*tender_abi_fixtures_fn(const tender_method *method))(size_t *n);
-void (*tender_abi_sandbox_notification_fn(const tender_method *method))(
+const tender_fixture *(*abi_fixtures_fn(const tender_method *method))(size_t *n);
+void (*abi_sandbox_notification_fn(const tender_method *method))(
     void *, const tender_request *, const char *, tender_result *);
 /* describe_instrument (ABI 1.1), or NULL when the plugin predates it or
  * does not provide it. */
-tender_operation_fn tender_abi_describe_instrument_fn(const tender_method *method);
+tender_operation_fn abi_describe_instrument_fn(const tender_method *method);
 
-void tender_method_info_free(TenderMethodInfo *info);
-void tender_plugin_info_free(TenderPluginInfo *info);
-void tender_refusal_free(TenderRefusal *refusal);
+void method_info_free(TenderMethodInfo *info);
+void plugin_info_free(TenderPluginInfo *info);
+void refusal_free(TenderRefusal *refusal);
 
 G_END_DECLS
 

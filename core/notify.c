@@ -8,14 +8,14 @@
 
 static HostMethod *notifiable_method(TenderHost *host, const char *method_id, GError **error)
 {
-    HostMethod *m = tender_host_method_get(host, method_id);
+    HostMethod *m = host_method_get(host, method_id);
     if (m == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_UNKNOWN_METHOD,
                     "unknown or disabled method '%s'", method_id ? method_id : "");
         return NULL;
     }
     if (!(m->info->capabilities & TENDER_CAP_NOTIFICATION) ||
-        tender_abi_identify_fn(m->abi) == NULL) {
+        abi_identify_fn(m->abi) == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
                     "%s does not take notifications", method_id);
         return NULL;
@@ -46,7 +46,7 @@ static void identify_notification(TenderHost *host, HostMethod *m, const tender_
                                   gsize n_headers, const char *body, gsize body_len,
                                   tender_result *identify, CallReport *report)
 {
-    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    g_autofree char *request_id = host_new_id(host, "req_");
     tender_request req;
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;
@@ -57,7 +57,7 @@ static void identify_notification(TenderHost *host, HostMethod *m, const tender_
     req.n_headers = n_headers;
     req.body = body;
     req.body_len = body_len;
-    tender_host_call_plugin(host, m, tender_abi_identify_fn(m->abi), &req, identify, NULL, report);
+    host_call_plugin(host, m, abi_identify_fn(m->abi), &req, identify, NULL, report);
 }
 
 gboolean tender_host_notify(TenderHost *host, const char *method_id, const tender_param *headers,
@@ -95,7 +95,7 @@ gboolean tender_host_notify(TenderHost *host, const char *method_id, const tende
     g_autofree tender_result *apply = g_new0(tender_result, 1);
     gboolean duplicate = FALSE;
     GError *local = NULL;
-    TenderPayment *payment = tender_host_apply_notification(
+    TenderPayment *payment = host_apply_notification(
         host, m, identify->notify_payment_id, headers, n_headers, body, body_len,
         identify->notify_id, apply, &duplicate, &local);
     if (payment == NULL) {
@@ -127,7 +127,7 @@ gboolean tender_host_notify(TenderHost *host, const char *method_id, const tende
 static void invoke_sandbox_notification(HostMethod *m, const tender_request *req,
                                         tender_result *res, gpointer event)
 {
-    tender_abi_sandbox_notification_fn(m->abi)(m->instance, req, event, res);
+    abi_sandbox_notification_fn(m->abi)(m->instance, req, event, res);
 }
 
 gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_id,
@@ -139,19 +139,19 @@ gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_
         return FALSE;
     g_autofree char *method_id = g_strdup(pub->method);
     tender_payment_free(pub);
-    HostMethod *m = tender_host_method_get(host, method_id);
-    if (m == NULL || tender_abi_sandbox_notification_fn(m->abi) == NULL) {
+    HostMethod *m = host_method_get(host, method_id);
+    if (m == NULL || abi_sandbox_notification_fn(m->abi) == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
                     "%s has no sandbox notifications", method_id);
         return FALSE;
     }
-    if (!tender_ledger_begin(host->ledger, error))
+    if (!ledger_begin(host->ledger, error))
         return FALSE;
-    g_autoptr(LedgerPayment) row = tender_ledger_payment_get(host->ledger, payment_id, error);
-    tender_ledger_rollback(host->ledger);
+    g_autoptr(LedgerPayment) row = ledger_payment_get(host->ledger, payment_id, error);
+    ledger_rollback(host->ledger);
     if (row == NULL)
         return FALSE;
-    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    g_autofree char *request_id = host_new_id(host, "req_");
     tender_request req;
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;

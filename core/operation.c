@@ -25,6 +25,7 @@
 #include <tender/decline.h>
 
 #include "engine-private.h"
+#include "ledger-service.h"
 
 void host_operation_clear(TenderOperation *op)
 {
@@ -192,11 +193,11 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
 {
     LedgerPayment *row = NULL;
     GError *refusal = NULL;
-    if (!tender_ledger_begin(host->ledger, error))
+    if (!ledger_begin(host->ledger, error))
         return NULL;
-    row = tender_ledger_payment_get(host->ledger, payment_id, error);
+    row = ledger_payment_get(host->ledger, payment_id, error);
     if (row == NULL) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         return NULL;
     }
     gint64 now = tender_host_now(host);
@@ -209,27 +210,31 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     fill_operation_from_result(op, res, report->late, &row->pub);
     op->attempts = report->attempts;
     gboolean ok =
-        tender_ledger_operation_update(host->ledger, op, res->plugin_state, error) &&
-        tender_ledger_payment_update(host->ledger, row, error) &&
-        tender_ledger_payment_usage_hold(host->ledger, payment_id, lifecycle_held_amount(&row->pub),
+        ledger_operation_update(host->ledger, op, res->plugin_state, error) &&
+        ledger_payment_update(host->ledger, row, error) &&
+        ledger_payment_usage_hold(host->ledger, payment_id, lifecycle_held_amount(&row->pub),
                                          row->pub.amount, error);
+    /* The outbox event of the change, in the same transaction (tenderd
+     * delivers it). */
+    if (ok)
+        ok = ledger_event_add(host->ledger, &row->pub, old_status, now, error);
     if (ok && decision && row->pub.status == TENDER_STATUS_DECLINED)
         for (guint i = 0; ok && i < decision->decline_charges->len; i++)
-            ok = tender_ledger_usage_add(
+            ok = ledger_usage_add(
                 host->ledger, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1,
                 error);
     /* Read the operations back inside the transaction: the answer is built
      * from what is being committed, without reading the payment again. */
     GPtrArray *ops =
-        ok && !refusal ? tender_ledger_operations(host->ledger, payment_id, error) : NULL;
+        ok && !refusal ? ledger_operations(host->ledger, payment_id, error) : NULL;
     if (!ok || (!refusal && ops == NULL)) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         g_clear_error(&refusal);
         host_wake_waiters(host);
         return NULL;
     }
-    if (!tender_ledger_commit(host->ledger, error)) {
+    if (!ledger_commit(host->ledger, error)) {
         ledger_payment_free(row);
         if (ops)
             g_ptr_array_unref(ops);
@@ -239,7 +244,7 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     }
     TenderStatus new_status = row->pub.status;
     host_wake_waiters(host);
-    tender_host_emit(host, payment_id, old_status, new_status);
+    host_emit(host, payment_id, old_status, new_status);
     if (refusal) {
         ledger_payment_free(row);
         g_propagate_error(error, refusal);
@@ -259,25 +264,25 @@ void host_op_clear(HostOp *op)
 gboolean host_op_record_intent(TenderHost *host, LedgerPayment *row, HostOp *op, GError **error)
 {
     const char *payment_id = row->pub.id;
-    op->request_id = tender_host_new_id(host, "req_");
+    op->request_id = host_new_id(host, "req_");
     op->record = (TenderOperation){.kind = g_strdup(lifecycle_kind_name(op->kind)),
                                    .request_id = g_strdup(op->request_id),
                                    .idempotency_key = g_strdup(op->idempotency_key),
                                    .amount = op->amount,
                                    .created_ms = tender_host_now(host)};
     row->busy_until_ms = host_wall_ms() + host_lease_ms(host, row->pub.method);
-    gboolean ok = tender_ledger_operation_insert(host->ledger, payment_id, &op->record, error) &&
+    gboolean ok = ledger_operation_insert(host->ledger, payment_id, &op->record, error) &&
                   (op->hash == NULL ||
-                   tender_ledger_operation_set_hash(host->ledger, op->record.seq, op->hash, error));
+                   ledger_operation_set_hash(host->ledger, op->record.seq, op->hash, error));
     row->busy_seq = op->record.seq;
-    ok = ok && tender_ledger_payment_set_lease(host->ledger, payment_id, row->busy_until_ms,
+    ok = ok && ledger_payment_set_lease(host->ledger, payment_id, row->busy_until_ms,
                                                row->busy_seq, error);
     if (!ok) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         return FALSE;
     }
     /* The intent: safe from a process crash now, flushed with step 3. */
-    return tender_ledger_commit_intent(host->ledger, error);
+    return ledger_commit_intent(host->ledger, error);
 }
 
 TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m, const LedgerPayment *row,
@@ -297,7 +302,7 @@ TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m, const Le
     g_autofree tender_result *own = res_out ? NULL : g_new(tender_result, 1);
     tender_result *res = res_out ? res_out : own; /* zeroed by the call */
     CallReport report;
-    tender_host_call_plugin(host, m, tender_abi_operation_fn(m->abi, req.operation), &req, res,
+    host_call_plugin(host, m, abi_operation_fn(m->abi, req.operation), &req, res,
                             secrets, &report);
     return finish_operation(host, m, row->pub.id, &op->record, op->kind, res, &report, op->amount,
                             op->decision, error);
@@ -305,13 +310,13 @@ TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m, const Le
 
 /* ---- reading ----------------------------------------------------------- */
 
-TenderPayment *tender_host_load_public(TenderHost *host, const char *payment_id, GError **error)
+TenderPayment *host_load_public(TenderHost *host, const char *payment_id, GError **error)
 {
-    if (!tender_ledger_begin(host->ledger, error))
+    if (!ledger_begin(host->ledger, error))
         return NULL;
-    LedgerPayment *row = tender_ledger_payment_get(host->ledger, payment_id, error);
-    GPtrArray *ops = row ? tender_ledger_operations(host->ledger, payment_id, error) : NULL;
-    tender_ledger_rollback(host->ledger);
+    LedgerPayment *row = ledger_payment_get(host->ledger, payment_id, error);
+    GPtrArray *ops = row ? ledger_operations(host->ledger, payment_id, error) : NULL;
+    ledger_rollback(host->ledger);
     if (row == NULL || ops == NULL) {
         ledger_payment_free(row);
         return NULL;
@@ -324,28 +329,45 @@ TenderPayment *tender_host_get(TenderHost *host, const char *payment_id, GError 
     LedgerPayment *row;
     const TenderMethodInfo *info;
     if (host_leased_by_another(host, payment_id))
-        return tender_host_load_public(host, payment_id, error);
+        return host_load_public(host, payment_id, error);
     if (!host_begin_and_lapse(host, payment_id, &row, &info, error)) {
         /* A payment of a method no longer loaded can still be read. */
         if (error && *error && (*error)->code == TENDER_ERROR_UNKNOWN_METHOD) {
             g_clear_error(error);
-            return tender_host_load_public(host, payment_id, error);
+            return host_load_public(host, payment_id, error);
         }
         return NULL;
     }
-    tender_ledger_rollback(host->ledger);
+    ledger_rollback(host->ledger);
     ledger_payment_free(row);
-    return tender_host_load_public(host, payment_id, error);
+    return host_load_public(host, payment_id, error);
 }
 
 GPtrArray *tender_host_list(TenderHost *host, const TenderListFilter *filter, GError **error)
 {
     if (filter != NULL && !TENDER_INPUT_OK(filter, TenderListFilter, limit, error))
         return NULL;
-    if (!tender_ledger_begin(host->ledger, error))
+    /* after_id is read only when the caller's struct has it. */
+    const char *after_id =
+        filter != NULL && filter->struct_size >=
+                              offsetof(TenderListFilter, after_id) + sizeof filter->after_id
+            ? filter->after_id
+            : NULL;
+    if (!ledger_begin(host->ledger, error))
         return NULL;
-    GPtrArray *list = tender_ledger_list(host->ledger, filter, error);
-    tender_ledger_rollback(host->ledger);
+    gint64 after_ms = 0;
+    if (after_id != NULL) {
+        g_autoptr(LedgerPayment) after = ledger_payment_get(host->ledger, after_id, error);
+        if (after == NULL) {
+            ledger_rollback(host->ledger);
+            if (error && *error == NULL)
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_FOUND, "no payment %s", after_id);
+            return NULL;
+        }
+        after_ms = after->pub.created_ms;
+    }
+    GPtrArray *list = ledger_list(host->ledger, filter, after_id, after_ms, error);
+    ledger_rollback(host->ledger);
     return list;
 }
 
@@ -366,7 +388,7 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
     const TenderMethodInfo *info;
     if (!host_begin_and_lapse(host, payment_id, &row, &info, error))
         return NULL;
-    HostMethod *m = tender_host_method_get(host, info->id);
+    HostMethod *m = host_method_get(host, info->id);
     const char *fields[] = {lifecycle_kind_name(r->kind), r->amount ? r->amount : "",
                             (const char *)-1};
     g_autofree char *hash = host_fingerprint(info, fields, r->params, r->n_params);
@@ -374,10 +396,10 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
     if (r->idempotency_key) {
         g_autofree char *stored_hash = NULL;
         TenderOperation *seen =
-            tender_ledger_operation_by_key(host->ledger, payment_id, lifecycle_kind_name(r->kind),
+            ledger_operation_by_key(host->ledger, payment_id, lifecycle_kind_name(r->kind),
                                            r->idempotency_key, &stored_hash, NULL);
         if (seen) {
-            tender_ledger_rollback(host->ledger);
+            ledger_rollback(host->ledger);
             ledger_payment_free(row);
             gboolean conflict = g_strcmp0(stored_hash, hash) != 0;
             gboolean refused = g_strcmp0(seen->outcome, "declined") == 0 ||
@@ -395,26 +417,26 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
                             lifecycle_kind_name(r->kind), r->idempotency_key);
                 return NULL;
             }
-            return tender_host_load_public(host, payment_id, error);
+            return host_load_public(host, payment_id, error);
         }
     }
 
     gint64 amount = 0;
     if (m == NULL) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
                     "method '%s' is disabled or its plugin failed to start", info->id);
         return NULL;
     }
     if (!lifecycle_check(&row->pub, info, r->kind, r->amount, &amount, error)) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         return NULL;
     }
-    tender_operation_fn fn = tender_abi_operation_fn(m->abi, lifecycle_kind_operation(r->kind));
+    tender_operation_fn fn = abi_operation_fn(m->abi, lifecycle_kind_operation(r->kind));
     if (fn == NULL) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s",
                     info->id, lifecycle_kind_name(r->kind));
@@ -463,7 +485,7 @@ TenderPayment *tender_host_complete(TenderHost *host, const char *payment_id,
     return run_operation(host, payment_id, &r, error);
 }
 
-TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
+TenderPayment *host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
                                     GError **error)
 {
     (void)reconciling;
@@ -473,12 +495,12 @@ TenderPayment *tender_host_run_sync(TenderHost *host, const char *payment_id, gb
 
 TenderPayment *tender_host_sync(TenderHost *host, const char *payment_id, GError **error)
 {
-    return tender_host_run_sync(host, payment_id, FALSE, error);
+    return host_run_sync(host, payment_id, FALSE, error);
 }
 
 /* ---- used by notify.c ------------------------------------------------------ */
 
-TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
+TenderPayment *host_apply_notification(TenderHost *host, HostMethod *m,
                                               const char *payment_id, const tender_param *headers,
                                               gsize n_headers, const char *body, gsize body_len,
                                               const char *notify_id, tender_result *res,
@@ -493,18 +515,18 @@ TenderPayment *tender_host_apply_notification(TenderHost *host, HostMethod *m,
      * hold across processes too. */
     TenderOperation *seen =
         notify_id && notify_id[0]
-            ? tender_ledger_operation_by_key(host->ledger, payment_id, "notification", notify_id,
+            ? ledger_operation_by_key(host->ledger, payment_id, "notification", notify_id,
                                              NULL, NULL)
             : NULL;
     if (seen) {
         tender_operation_free(seen);
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         *duplicate = TRUE;
-        return tender_host_load_public(host, payment_id, error);
+        return host_load_public(host, payment_id, error);
     }
     if (g_strcmp0(row->pub.method, m->info->id) != 0) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT,
                     "payment %s is of method %s, not %s", payment_id, row->pub.method, m->info->id);
         ledger_payment_free(row);

@@ -12,10 +12,11 @@
 #include <tender/decline.h>
 
 #include "engine-private.h"
+#include "ledger-service.h"
 
 static gint64 usage_lookup(const char *key, gpointer ledger)
 {
-    return tender_ledger_usage_get(ledger, key);
+    return ledger_usage_get(ledger, key);
 }
 
 /* The method's own TENDER_PARAM_REQUIRED specs, enforced by the host too:
@@ -60,7 +61,7 @@ static gboolean validate_pay(TenderHost *host, const TenderPayRequest *r, HostMe
                     "unknown method '%s' (see `tender plugins`)", r->method);
         return FALSE;
     }
-    HostMethod *m = tender_host_method_get(host, r->method);
+    HostMethod *m = host_method_get(host, r->method);
     if (m == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
                     "method '%s' is disabled or its plugin failed to start", r->method);
@@ -99,15 +100,15 @@ static TenderPayment *replay_payment(TenderHost *host, const char *payment_id, G
     if (!host_begin_on_payment(host, payment_id, &row, error))
         return NULL;
     gboolean changed = row->pub.status == TENDER_STATUS_UNKNOWN && row->busy_seq == 0;
-    if (changed && !tender_ledger_payment_update(host->ledger, row, error)) {
-        tender_ledger_rollback(host->ledger);
+    if (changed && !ledger_payment_update(host->ledger, row, error)) {
+        ledger_rollback(host->ledger);
         ledger_payment_free(row);
         return NULL;
     }
     ledger_payment_free(row);
-    if (!tender_ledger_commit(host->ledger, error))
+    if (!ledger_commit(host->ledger, error))
         return NULL;
-    return tender_host_load_public(host, payment_id, error);
+    return host_load_public(host, payment_id, error);
 }
 
 /* What the policy needs of the payer's instrument: the display facts a
@@ -126,10 +127,10 @@ static void describe_instrument(TenderHost *host, HostMethod *m, const TenderPay
                                 InstrumentFacts *facts)
 {
     memset(facts, 0, sizeof *facts);
-    tender_operation_fn fn = tender_abi_describe_instrument_fn(m->abi);
+    tender_operation_fn fn = abi_describe_instrument_fn(m->abi);
     if (fn == NULL)
         return;
-    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    g_autofree char *request_id = host_new_id(host, "req_");
     tender_request req;
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;
@@ -142,11 +143,11 @@ static void describe_instrument(TenderHost *host, HostMethod *m, const TenderPay
     req.tier = r->tier ? r->tier : "";
     req.params = r->params;
     req.n_params = r->n_params;
-    req.deadline_ms = tender_host_now(host) + tender_config_deadline_ms(host->config, m->info->id);
+    req.deadline_ms = tender_host_now(host) + config_deadline_ms(host->config, m->info->id);
     g_autofree const char **secrets = host_sensitive_values(m->info, r->params, r->n_params);
     g_autofree tender_result *res = g_new(tender_result, 1); /* zeroed by the call */
     CallReport report;
-    tender_host_call_plugin(host, m, fn, &req, res, secrets, &report);
+    host_call_plugin(host, m, fn, &req, res, secrets, &report);
     if (report.late || res->outcome != TENDER_OUTCOME_APPROVED)
         return;
     g_strlcpy(facts->brand, res->display_brand, sizeof facts->brand);
@@ -159,7 +160,7 @@ static void describe_instrument(TenderHost *host, HostMethod *m, const TenderPay
 static const char *issuer_country_of(TenderHost *host, const InstrumentFacts *facts)
 {
     const char *configured =
-        facts->first6[0] ? tender_policy_bin_country(host->config, facts->first6) : NULL;
+        facts->first6[0] ? policy_bin_country(host->config, facts->first6) : NULL;
     return configured ? configured : facts->country;
 }
 
@@ -167,7 +168,7 @@ static void emit_changes(TenderHost *host, GArray *changes)
 {
     for (guint i = 0; i < changes->len; i++) {
         HostStatusChange *c = &g_array_index(changes, HostStatusChange, i);
-        tender_host_emit(host, c->payment_id, c->old_status, c->new_status);
+        host_emit(host, c->payment_id, c->old_status, c->new_status);
     }
 }
 
@@ -180,7 +181,7 @@ static TenderPayment *record_policy_decline(TenderHost *host, LedgerPayment *row
                                             const TenderPolicyDecision *decision, GError **error)
 {
     TenderPayment *p = &row->pub;
-    g_autofree char *request_id = tender_host_new_id(host, "req_");
+    g_autofree char *request_id = host_new_id(host, "req_");
     TenderOperation op = {.kind = (char *)lifecycle_kind_name(kind),
                           .request_id = request_id,
                           .idempotency_key = p->idempotency_key,
@@ -191,18 +192,20 @@ static TenderPayment *record_policy_decline(TenderHost *host, LedgerPayment *row
                           .message = decision->reason,
                           .status_after = "declined",
                           .created_ms = p->created_ms};
-    gboolean ok = tender_ledger_operation_insert(host->ledger, p->id, &op, error);
+    gboolean ok =
+        ledger_operation_insert(host->ledger, p->id, &op, error) &&
+        ledger_event_add(host->ledger, p, TENDER_STATUS_UNKNOWN, p->created_ms, error);
     for (guint i = 0; ok && i < decision->decline_charges->len; i++)
-        ok = tender_ledger_usage_add(
+        ok = ledger_usage_add(
             host->ledger, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1,
             error);
     if (!ok) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         return NULL;
     }
-    if (!tender_ledger_commit(host->ledger, error))
+    if (!ledger_commit(host->ledger, error))
         return NULL;
-    return tender_host_load_public(host, p->id, error);
+    return host_load_public(host, p->id, error);
 }
 
 TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GError **error)
@@ -229,20 +232,20 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     InstrumentFacts instrument;
     describe_instrument(host, m, r, &instrument);
 
-    if (!tender_ledger_begin(host->ledger, error))
+    if (!ledger_begin(host->ledger, error))
         return NULL;
     if (r->idempotency_key) {
         g_autofree char *stored_hash = NULL;
         GError *local = NULL;
         g_autofree char *existing =
-            tender_ledger_key_lookup(host->ledger, r->idempotency_key, &stored_hash, &local);
+            ledger_key_lookup(host->ledger, r->idempotency_key, &stored_hash, &local);
         if (local) {
-            tender_ledger_rollback(host->ledger);
+            ledger_rollback(host->ledger);
             g_propagate_error(error, local);
             return NULL;
         }
         if (existing) {
-            tender_ledger_rollback(host->ledger);
+            ledger_rollback(host->ledger);
             if (g_strcmp0(stored_hash, hash) != 0) {
                 g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
                             "idempotency_conflict: key '%s' was used for a different payment "
@@ -258,7 +261,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     g_autoptr(GArray) lapsed = g_array_new(FALSE, FALSE, sizeof(HostStatusChange));
     g_array_set_clear_func(lapsed, host_status_change_clear);
     if (!host_lapse_account(host, r->account, now, lapsed, error)) {
-        tender_ledger_rollback(host->ledger);
+        ledger_rollback(host->ledger);
         return NULL;
     }
     TenderPolicyBuyer buyer = {.region = r->region,
@@ -270,17 +273,17 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                                .issuer_country = issuer_country_of(host, &instrument),
                                .brand = instrument.brand};
     TenderPolicyDecision decision;
-    tender_policy_decision_init(&decision);
-    if (!tender_policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
+    policy_decision_init(&decision);
+    if (!policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
                                 error)) {
-        tender_ledger_rollback(host->ledger);
-        tender_policy_decision_clear(&decision);
+        ledger_rollback(host->ledger);
+        policy_decision_clear(&decision);
         return NULL;
     }
 
     g_autoptr(LedgerPayment) row = g_new0(LedgerPayment, 1);
     TenderPayment *p = &row->pub;
-    p->id = tender_host_new_id(host, "pay_");
+    p->id = host_new_id(host, "pay_");
     p->method = g_strdup(info->id);
     p->account = g_strdup(r->account ? r->account : "");
     p->tier = g_strdup(r->tier ? r->tier : "");
@@ -310,28 +313,28 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         p->status = TENDER_STATUS_DECLINED;
         lifecycle_set_decline(p, decision.code, "policy", decision.reason);
     }
-    gboolean ok = tender_ledger_payment_insert(host->ledger, row, error);
+    gboolean ok = ledger_payment_insert(host->ledger, row, error);
     for (guint i = 0; ok && i < decision.attempt_charges->len; i++)
-        ok = tender_ledger_usage_add(
+        ok = ledger_usage_add(
             host->ledger, g_array_index(decision.attempt_charges, TenderUsageCharge, i).key, 1,
             error);
     if (!decision.offered) {
         TenderPayment *refused = ok ? record_policy_decline(host, row, kind, &decision, error)
-                                    : (tender_ledger_rollback(host->ledger), NULL);
+                                    : (ledger_rollback(host->ledger), NULL);
         if (refused)
             emit_changes(host, lapsed);
         if (refused)
-            tender_host_emit(host, p->id, TENDER_STATUS_UNKNOWN, TENDER_STATUS_DECLINED);
-        tender_policy_decision_clear(&decision);
+            host_emit(host, p->id, TENDER_STATUS_UNKNOWN, TENDER_STATUS_DECLINED);
+        policy_decision_clear(&decision);
         return refused;
     }
     for (guint i = 0; ok && i < decision.amount_charges->len; i++) {
         TenderUsageCharge *c = &g_array_index(decision.amount_charges, TenderUsageCharge, i);
-        ok = tender_ledger_payment_usage_add(host->ledger, p->id, c->key, c->amount, error);
+        ok = ledger_payment_usage_add(host->ledger, p->id, c->key, c->amount, error);
     }
     if (!ok) {
-        tender_ledger_rollback(host->ledger);
-        tender_policy_decision_clear(&decision);
+        ledger_rollback(host->ledger);
+        policy_decision_clear(&decision);
         return NULL;
     }
     /* From here the skeleton's steps, as for any other operation. */
@@ -348,7 +351,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         emit_changes(host, lapsed);
         result = host_op_call_and_finish(host, m, row, &op, NULL, error);
     }
-    tender_policy_decision_clear(&decision);
+    policy_decision_clear(&decision);
     host_op_clear(&op);
     return result;
 }

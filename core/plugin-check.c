@@ -11,7 +11,7 @@ gboolean tender_plugin_check_descriptor(const tender_plugin_descriptor *descript
                                         char **reason)
 {
     char *why = NULL;
-    gboolean ok = tender_abi_check_descriptor(descriptor, &why);
+    gboolean ok = abi_check_descriptor(descriptor, &why);
     if (reason != NULL)
         *reason = why;
     else
@@ -21,12 +21,12 @@ gboolean tender_plugin_check_descriptor(const tender_plugin_descriptor *descript
 
 tender_operation_fn tender_method_operation_fn(const tender_method *method, tender_operation op)
 {
-    return method != NULL ? tender_abi_operation_fn(method, op) : NULL;
+    return method != NULL ? abi_operation_fn(method, op) : NULL;
 }
 
 tender_operation_fn tender_method_identify_fn(const tender_method *method)
 {
-    return method != NULL ? tender_abi_identify_fn(method) : NULL;
+    return method != NULL ? abi_identify_fn(method) : NULL;
 }
 
 const tender_fixture *tender_method_fixtures(const tender_method *method, size_t *n)
@@ -34,7 +34,7 @@ const tender_fixture *tender_method_fixtures(const tender_method *method, size_t
     if (n != NULL)
         *n = 0;
     const tender_fixture *(*fixtures)(size_t *) =
-        method != NULL ? tender_abi_fixtures_fn(method) : NULL;
+        method != NULL ? abi_fixtures_fn(method) : NULL;
     if (fixtures == NULL)
         return NULL;
     size_t count = 0;
@@ -48,7 +48,7 @@ const tender_fixture *tender_method_fixtures(const tender_method *method, size_t
 
 TenderSandboxNotificationFn tender_method_sandbox_notification_fn(const tender_method *method)
 {
-    return method != NULL ? tender_abi_sandbox_notification_fn(method) : NULL;
+    return method != NULL ? abi_sandbox_notification_fn(method) : NULL;
 }
 
 /* ---- one file, as the loader judges it -------------------------------------- */
@@ -117,8 +117,8 @@ static const tender_host_services check_services = {
 TenderPluginCheck *tender_plugin_check_file(const char *path)
 {
     TenderPluginCheck *check = g_new0(TenderPluginCheck, 1);
-    check->loader = tender_loader_new(&check_services);
-    tender_loader_load_file(check->loader, path ? path : "");
+    check->loader = loader_new(&check_services);
+    loader_load_file(check->loader, path ? path : "");
     return check;
 }
 
@@ -126,18 +126,18 @@ void tender_plugin_check_free(TenderPluginCheck *check)
 {
     if (check == NULL)
         return;
-    tender_loader_free(check->loader);
+    loader_free(check->loader);
     g_free(check);
 }
 
 gboolean tender_plugin_check_ok(const TenderPluginCheck *check)
 {
-    return tender_loader_plugins(check->loader)->len == 1;
+    return loader_plugins(check->loader)->len == 1;
 }
 
 const char *tender_plugin_check_reason(const TenderPluginCheck *check)
 {
-    const GPtrArray *refusals = tender_loader_refusals(check->loader);
+    const GPtrArray *refusals = loader_refusals(check->loader);
     if (refusals->len == 0)
         return NULL;
     return ((const TenderRefusal *)g_ptr_array_index(refusals, 0))->reason;
@@ -145,6 +145,6 @@ const char *tender_plugin_check_reason(const TenderPluginCheck *check)
 
 const TenderPluginInfo *tender_plugin_check_info(const TenderPluginCheck *check)
 {
-    const GPtrArray *plugins = tender_loader_plugins(check->loader);
+    const GPtrArray *plugins = loader_plugins(check->loader);
     return plugins->len == 1 ? g_ptr_array_index(plugins, 0) : NULL;
 }

@@ -12,14 +12,14 @@ static const char *const window_names[] = {
     NULL, "minute", "hour", "day", "week", "month", "year", "lifetime",
 };
 
-const char *tender_window_name(TenderWindow window)
+const char *window_name(TenderWindow window)
 {
     if ((int)window < TENDER_WINDOW_MINUTE || window > TENDER_WINDOW_LIFETIME)
         return NULL;
     return window_names[window];
 }
 
-gboolean tender_window_from_name(const char *name, TenderWindow *out)
+gboolean window_from_name(const char *name, TenderWindow *out)
 {
     for (int w = TENDER_WINDOW_MINUTE; name != NULL && w <= TENDER_WINDOW_LIFETIME; w++) {
         if (strcmp(window_names[w], name) == 0) {
@@ -30,7 +30,7 @@ gboolean tender_window_from_name(const char *name, TenderWindow *out)
     return FALSE;
 }
 
-char *tender_window_start(TenderWindow window, gint64 now_ms)
+char *window_start(TenderWindow window, gint64 now_ms)
 {
     /* Floor division, so instants before the epoch land in the right window. */
     gint64 secs = now_ms / 1000;

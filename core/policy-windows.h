@@ -22,16 +22,16 @@ typedef enum {
 } TenderWindow;
 
 /* "day", "week", …; NULL for an invalid value. Static string. */
-const char *tender_window_name(TenderWindow window);
+const char *window_name(TenderWindow window);
 
 /* The window called name ("minute" … "lifetime"); FALSE for any other text. */
-gboolean tender_window_from_name(const char *name, TenderWindow *out);
+gboolean window_from_name(const char *name, TenderWindow *out);
 
 /* The start of the window holding now_ms, as text for counter keys:
  * "2026-11-25T14:05" (minute), "2026-11-25T14" (hour), "2026-11-25" (day,
  * week: its Monday, month: its 1st, year: 1 January), "all" (lifetime).
  * Newly allocated (g_free). */
-char *tender_window_start(TenderWindow window, gint64 now_ms);
+char *window_start(TenderWindow window, gint64 now_ms);
 
 G_END_DECLS
 

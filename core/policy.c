@@ -14,7 +14,7 @@
 #include <tender/decline.h>
 #include <tender/money.h>
 
-void tender_policy_decision_init(TenderPolicyDecision *decision)
+void policy_decision_init(TenderPolicyDecision *decision)
 {
     memset(decision, 0, sizeof *decision);
 }
@@ -32,7 +32,7 @@ static GArray *charges_new(void)
     return a;
 }
 
-void tender_policy_decision_clear(TenderPolicyDecision *decision)
+void policy_decision_clear(TenderPolicyDecision *decision)
 {
     if (decision == NULL)
         return;
@@ -83,8 +83,8 @@ static char *amount_key(const char *method, const char *account, TenderWindow wi
                         gint64 now_ms, const char *currency)
 {
     char *acct = escape_account(account);
-    char *start = tender_window_start(window, now_ms);
-    char *key = g_strdup_printf("amt|%s|%s|%s|%s|%s", method, acct, tender_window_name(window),
+    char *start = window_start(window, now_ms);
+    char *key = g_strdup_printf("amt|%s|%s|%s|%s|%s", method, acct, window_name(window),
                                 start, currency);
     g_free(start);
     g_free(acct);
@@ -96,9 +96,9 @@ static char *velocity_key(const char *kind, const char *method, const char *acco
                           TenderWindow window, gint64 now_ms)
 {
     char *acct = escape_account(account);
-    char *start = tender_window_start(window, now_ms);
+    char *start = window_start(window, now_ms);
     char *key = g_strdup_printf("%s|%s|%s|%s|%s", kind, method, acct,
-                                tender_window_name(window), start);
+                                window_name(window), start);
     g_free(start);
     g_free(acct);
     return key;
@@ -207,7 +207,7 @@ static gboolean method_knows_tier(const TenderMethodInfo *method,
 {
     if (method->tiers != NULL && method->tiers[0] != NULL)
         return g_strv_contains((const char *const *)method->tiers, tier);
-    return tender_method_policy_tier(policy, tier) != NULL;
+    return method_policy_tier(policy, tier) != NULL;
 }
 
 static char *known_tiers_text(const TenderMethodInfo *method, const TenderMethodPolicy *policy)
@@ -321,16 +321,16 @@ static gboolean choose_currency(const TenderConfig *config, const TenderMethodIn
         if (usable == NULL)
             usable = code;
         gint64 amount = 0;
-        if (!policy_exchange_convert(tender_config_exchange(config), buyer->amount, buyer->currency,
+        if (!policy_exchange_convert(config_exchange(config), buyer->amount, buyer->currency,
                                      order_exp, code, fact_exponent(c), &amount))
             continue;
         d->pay_currency = g_strdup(code);
         d->pay_exponent = fact_exponent(c);
         d->pay_amount = amount;
         d->exchange =
-            policy_exchange_rate_text(tender_config_exchange(config), buyer->currency, code);
+            policy_exchange_rate_text(config_exchange(config), buyer->currency, code);
         d->exchange_rate =
-            policy_exchange_rate_quote(tender_config_exchange(config), buyer->currency, code);
+            policy_exchange_rate_quote(config_exchange(config), buyer->currency, code);
         g_ptr_array_unref(candidates);
         return TRUE;
     }
@@ -355,7 +355,7 @@ static gboolean compute_fee(const TenderConfig *config, const TenderMethodPolicy
     if (policy == NULL)
         return TRUE;
     gint64 bps = policy->fee_bps;
-    const char *merchant = tender_config_merchant_region(config);
+    const char *merchant = config_merchant_region(config);
     if (merchant[0] != '\0' && strcmp(merchant, buyer->region) != 0)
         bps += policy->cross_border_bps;
     gint64 pct = 0;
@@ -373,7 +373,7 @@ static gboolean compute_fee(const TenderConfig *config, const TenderMethodPolicy
     if (entry == NULL && policy->fee_fixed->len > 0)
         entry = &g_array_index(policy->fee_fixed, TenderMoneyEntry, 0);
     if (entry != NULL &&
-        !policy_exchange_convert(tender_config_exchange(config), entry->value, entry->currency, -1,
+        !policy_exchange_convert(config_exchange(config), entry->value, entry->currency, -1,
                                  d->pay_currency, d->pay_exponent, &fixed))
         return FALSE;
     return tender_money_add(pct, fixed, &d->fee);
@@ -417,7 +417,7 @@ static gboolean check_bounds(const TenderConfig *config, const TenderMethodInfo 
         b = &g_array_index(policy->amounts, TenderAmountBounds, 0);
     char *amount = money_text(d->pay_amount, d->pay_currency, d->pay_exponent);
     gint64 value = 0;
-    if (!policy_exchange_convert(tender_config_exchange(config), d->pay_amount, d->pay_currency,
+    if (!policy_exchange_convert(config_exchange(config), d->pay_amount, d->pay_currency,
                                  d->pay_exponent, b->currency, -1, &value)) {
         refuse(d, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED,
                "%s cannot check %s against its bounds: there is no exchange rate from %s "
@@ -460,7 +460,7 @@ static gboolean check_limits(const TenderConfig *config, const TenderMethodInfo 
                              const char *tier, TenderUsageLookup lookup, gpointer lookup_data,
                              TenderPolicyDecision *d)
 {
-    const TenderTierPolicy *tp = tier != NULL ? tender_method_policy_tier(policy, tier) : NULL;
+    const TenderTierPolicy *tp = tier != NULL ? method_policy_tier(policy, tier) : NULL;
     guint n_groups = 1 + policy->tiers->len;
     gboolean ok = TRUE;
     for (guint g = 0; g < n_groups; g++) {
@@ -471,7 +471,7 @@ static gboolean check_limits(const TenderConfig *config, const TenderMethodInfo 
             const TenderLimitRule *rule = &g_array_index(rules, TenderLimitRule, i);
             gint64 requested = 0;
             gboolean converted = policy_exchange_convert(
-                tender_config_exchange(config), d->pay_amount, d->pay_currency, d->pay_exponent,
+                config_exchange(config), d->pay_amount, d->pay_currency, d->pay_exponent,
                 rule->currency, -1, &requested);
             if (!converted) {
                 if (applies && ok) {
@@ -519,7 +519,7 @@ static gboolean check_velocity(const TenderMethodInfo *method, const TenderMetho
     gboolean ok = TRUE;
     for (guint i = 0; i < policy->velocity->len; i++) {
         const TenderVelocityRule *rule = &g_array_index(policy->velocity, TenderVelocityRule, i);
-        const char *wname = tender_window_name(rule->window);
+        const char *wname = window_name(rule->window);
         char *att = velocity_key("att", method->id, buyer->account, rule->window, buyer->now_ms);
         char *dec = velocity_key("dec", method->id, buyer->account, rule->window, buyer->now_ms);
         gint64 attempts = lookup != NULL ? lookup(att, lookup_data) : 0;
@@ -574,13 +574,13 @@ static gboolean wants_step_up(const TenderConfig *config, const TenderMethodInfo
     if (entry == NULL)
         entry = &g_array_index(policy->step_up_above, TenderMoneyEntry, 0);
     gint64 value = 0;
-    if (!policy_exchange_convert(tender_config_exchange(config), d->pay_amount, d->pay_currency,
+    if (!policy_exchange_convert(config_exchange(config), d->pay_amount, d->pay_currency,
                                  d->pay_exponent, entry->currency, -1, &value))
         return TRUE; /* cannot tell: the safe side */
     return value > entry->value;
 }
 
-gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodInfo *method,
+gboolean policy_evaluate(const TenderConfig *config, const TenderMethodInfo *method,
                                 const TenderPolicyBuyer *buyer, TenderUsageLookup lookup,
                                 gpointer lookup_data, TenderPolicyDecision *decision,
                                 GError **error)
@@ -588,7 +588,7 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
     g_return_val_if_fail(config != NULL && method != NULL && buyer != NULL &&
                          decision != NULL, FALSE);
     TenderPolicyDecision *d = decision;
-    tender_policy_decision_clear(d);
+    policy_decision_clear(d);
     d->amount_charges = charges_new();
     d->attempt_charges = charges_new();
     d->decline_charges = charges_new();
@@ -608,7 +608,7 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
                     buyer->region != NULL ? buyer->region : "");
         return FALSE;
     }
-    if (!tender_config_check_buyer_region(config, buyer->region, error)) {
+    if (!config_check_buyer_region(config, buyer->region, error)) {
         refuse(d, TENDER_DECLINE_INVALID_REQUEST, "undeclared user-assigned region");
         return FALSE;
     }
@@ -620,7 +620,7 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
     }
     const char *account = buyer->account != NULL ? buyer->account : "";
     const char *buyer_tier = buyer->tier != NULL ? buyer->tier : "";
-    const TenderMethodPolicy *policy = tender_config_method(config, method->id);
+    const TenderMethodPolicy *policy = config_method(config, method->id);
     const char *label = method_label(method);
 
     TenderPolicyBuyer b = *buyer;
@@ -687,7 +687,7 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
     return TRUE;
 }
 
-const char *tender_policy_bin_country(const TenderConfig *config, const char *first6)
+const char *policy_bin_country(const TenderConfig *config, const char *first6)
 {
-    return tender_config_bin_country(config, first6);
+    return config_bin_country(config, first6);
 }

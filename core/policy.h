@@ -54,7 +54,7 @@ typedef struct {
     gint64 total;               /* pay_amount + fee */
     char *exchange;             /* description of the conversion, or NULL */
     /* The configured rates the conversion used, exact ("1 USD = 7.1 CNY as
-     * of 2026-11-01", tender_config_rate_quote), or NULL when the method
+     * of 2026-11-01", config_rate_quote), or NULL when the method
      * takes the order currency. Recorded with the payment. */
     char *exchange_rate;
     /* The tier whose limits the buyer is held to: the buyer's, else the
@@ -72,13 +72,13 @@ typedef struct {
     GArray *decline_charges;    /* TenderUsageCharge, amount 1 */
 } TenderPolicyDecision;
 
-void tender_policy_decision_init(TenderPolicyDecision *decision);
-void tender_policy_decision_clear(TenderPolicyDecision *decision);
+void policy_decision_init(TenderPolicyDecision *decision);
+void policy_decision_clear(TenderPolicyDecision *decision);
 
 /* Evaluate method for buyer. Always fills decision (offered or not, with a
  * code and reason). Returns FALSE with TENDER_ERROR_INVALID_ARGUMENT only
  * for malformed input (unknown currency or region). */
-gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodInfo *method,
+gboolean policy_evaluate(const TenderConfig *config, const TenderMethodInfo *method,
                                 const TenderPolicyBuyer *buyer, TenderUsageLookup lookup,
                                 gpointer lookup_data, TenderPolicyDecision *decision,
                                 GError **error);
@@ -86,7 +86,7 @@ gboolean tender_policy_evaluate(const TenderConfig *config, const TenderMethodIn
 /* The issuing country of a card's first six digits from the config's
  * BIN-country table, or NULL. The operator's table wins over the plugin's
  * own knowledge. */
-const char *tender_policy_bin_country(const TenderConfig *config, const char *first6);
+const char *policy_bin_country(const TenderConfig *config, const char *first6);
 
 G_END_DECLS
 

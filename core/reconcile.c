@@ -8,12 +8,12 @@ gboolean tender_host_reconcile(TenderHost *host, TenderReconcileReport *report, 
 {
     TenderReconcileReport local = {0};
     gint64 now = tender_host_now(host);
-    if (!tender_ledger_begin(host->ledger, error))
+    if (!ledger_begin(host->ledger, error))
         return FALSE;
-    GPtrArray *ids = tender_ledger_reconcile_candidates(
-        host->ledger, now, now - tender_config_reconcile_age_ms(host->config),
+    GPtrArray *ids = ledger_reconcile_candidates(
+        host->ledger, now, now - config_reconcile_age_ms(host->config),
         g_get_real_time() / 1000, error);
-    tender_ledger_rollback(host->ledger);
+    ledger_rollback(host->ledger);
     if (ids == NULL)
         return FALSE;
     for (guint i = 0; i < ids->len; i++) {
@@ -34,7 +34,7 @@ gboolean tender_host_reconcile(TenderHost *host, TenderReconcileReport *report, 
             local.expired++;
         gboolean open = status == TENDER_STATUS_UNKNOWN || status == TENDER_STATUS_PENDING;
         if (open && info && (info->capabilities & TENDER_CAP_SYNC)) {
-            TenderPayment *after = tender_host_run_sync(host, id, TRUE, &local_error);
+            TenderPayment *after = host_run_sync(host, id, TRUE, &local_error);
             if (after == NULL) {
                 local.errors++;
                 g_warning("reconcile: sync %s: %s", id, local_error->message);

@@ -7,5 +7,5 @@
 
 gboolean tender_text_contains_value(const char *text, gsize len, const char *value)
 {
-    return tender_redact_contains(text, len, value);
+    return redact_contains(text, len, value);
 }

@@ -31,7 +31,7 @@ static gssize find_value(const char *text, gsize len, gsize from, const char *va
     return -1;
 }
 
-gboolean tender_redact_contains(const char *text, gsize len, const char *value)
+gboolean redact_contains(const char *text, gsize len, const char *value)
 {
     if (text == NULL || value == NULL || value[0] == '\0')
         return FALSE;
@@ -95,7 +95,7 @@ static void mask_card_numbers(GString *out, const char *text)
     }
 }
 
-static gchar *redact(const char *text, const char *const *secrets, gboolean mask_numbers)
+static gchar *redact_text(const char *text, const char *const *secrets, gboolean mask_numbers)
 {
     if (text == NULL)
         return NULL;
@@ -109,14 +109,14 @@ static gchar *redact(const char *text, const char *const *secrets, gboolean mask
     return g_string_free(out, FALSE);
 }
 
-gchar *tender_redact(const char *text, const char *const *secrets)
+gchar *redact(const char *text, const char *const *secrets)
 {
-    return redact(text, secrets, TRUE);
+    return redact_text(text, secrets, TRUE);
 }
 
-gchar *tender_redact_secrets(const char *text, const char *const *secrets)
+gchar *redact_secrets(const char *text, const char *const *secrets)
 {
-    return redact(text, secrets, FALSE);
+    return redact_text(text, secrets, FALSE);
 }
 
 static void redact_field(char *field, gsize field_size, const char *const *secrets,
@@ -124,16 +124,16 @@ static void redact_field(char *field, gsize field_size, const char *const *secre
 {
     if (field == NULL || field[0] == '\0')
         return;
-    g_autofree gchar *clean = redact(field, secrets, mask_numbers);
+    g_autofree gchar *clean = redact_text(field, secrets, mask_numbers);
     g_strlcpy(field, clean, field_size);
 }
 
-void tender_redact_in_place(char *field, gsize field_size, const char *const *secrets)
+void redact_in_place(char *field, gsize field_size, const char *const *secrets)
 {
     redact_field(field, field_size, secrets, TRUE);
 }
 
-void tender_redact_secrets_in_place(char *field, gsize field_size, const char *const *secrets)
+void redact_secrets_in_place(char *field, gsize field_size, const char *const *secrets)
 {
     redact_field(field, field_size, secrets, FALSE);
 }

@@ -29,7 +29,7 @@ G_BEGIN_DECLS
 /* Whether value occurs in text[0, len) as a whole token (or anywhere, when
  * it is TENDER_REDACT_ANYWHERE_LEN long or longer). An empty value never
  * occurs. text need not be NUL-terminated. */
-gboolean tender_redact_contains(const char *text, gsize len, const char *value);
+gboolean redact_contains(const char *text, gsize len, const char *value);
 
 /* A newly allocated copy of text in which every whole-token run of 12 to 19
  * digits (single spaces or dashes allowed between groups) is masked to its
@@ -37,18 +37,18 @@ gboolean tender_redact_contains(const char *text, gsize len, const char *value);
  * secrets (NULL-terminated array, may be NULL; empty strings ignored)
  * becomes TENDER_REDACTED. For what is shown or stored: messages, hints,
  * details, logs. NULL text gives NULL. */
-gchar *tender_redact(const char *text, const char *const *secrets);
+gchar *redact(const char *text, const char *const *secrets);
 
-/* As tender_redact, but without masking card-number-like runs: for values
+/* As redact, but without masking card-number-like runs: for values
  * that go back to the processor or the payer (references, action payloads),
  * where a long number is a legitimate identifier. */
-gchar *tender_redact_secrets(const char *text, const char *const *secrets);
+gchar *redact_secrets(const char *text, const char *const *secrets);
 
 /* In place, for the fixed-size string fields of tender_result: field holds
  * a NUL-terminated string of at most field_size - 1 bytes, and the result
  * is truncated to fit. */
-void tender_redact_in_place(char *field, gsize field_size, const char *const *secrets);
-void tender_redact_secrets_in_place(char *field, gsize field_size, const char *const *secrets);
+void redact_in_place(char *field, gsize field_size, const char *const *secrets);
+void redact_secrets_in_place(char *field, gsize field_size, const char *const *secrets);
 
 G_END_DECLS
 

@@ -45,7 +45,7 @@ gboolean tender_region_is_valid(const char *region)
     return FALSE;
 }
 
-gboolean tender_region_is_user_assigned(const char *region)
+gboolean region_is_user_assigned(const char *region)
 {
     return is_user_assigned(region);
 }

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 /* TRUE for the codes ISO 3166-1 leaves to private use (AA, QM-QZ, XA-XZ,
  * ZZ): they name a region only when an operator says which, so the policy
  * accepts one only when the config declares it. Thread-safe. */
-gboolean tender_region_is_user_assigned(const char *region);
+gboolean region_is_user_assigned(const char *region);
 
 G_END_DECLS
 

@@ -6,6 +6,7 @@
 #include "engine-private.h"
 #include "http-allow.h"
 #include "http-client.h"
+#include "http-metrics.h"
 #include "http-trace.h"
 
 /* A call outside any plugin operation (create) gets this much time. */
@@ -26,23 +27,21 @@ static __thread GPtrArray *call_held;    /* HeldResponse*, released at call end 
 static void held_free(gpointer data)
 {
     HeldResponse *h = data;
-    tender_http_client_response_free(h->response);
+    http_client_response_free(h->response);
     g_free(h->headers);
     g_free(h);
 }
 
 void host_http_init(TenderHost *host)
 {
-    g_mutex_init(&host->http_lock);
-    host->http_clients =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                              (GDestroyNotify)tender_http_client_free);
+    host_http_metrics_init(host);
 }
 
 void host_http_clear(TenderHost *host)
 {
-    g_clear_pointer(&host->http_clients, g_hash_table_destroy);
-    g_mutex_clear(&host->http_lock);
+    if (host->owns_http_transport)
+        g_clear_pointer(&host->http_transport, tender_http_transport_free);
+    host_http_metrics_clear(host);
 }
 
 void host_http_call_begin(gint64 budget_ms)
@@ -61,32 +60,10 @@ void host_http_call_end(void)
 static char *setting(TenderHost *host, const char *method_id, const char *key)
 {
     char value[1024];
-    if (tender_config_setting_string(host->config, method_id, key, value, sizeof value) != 1 ||
+    if (config_setting_string(host->config, method_id, key, value, sizeof value) != 1 ||
         value[0] == '\0')
         return NULL;
     return g_strdup(value);
-}
-
-/* The method's client, created on first use with its ca_file and proxy
- * settings; NULL with a message when it cannot be (an unreadable ca_file). */
-static TenderHttpClient *client_for(TenderHost *host, const char *method_id, char **why)
-{
-    g_mutex_lock(&host->http_lock);
-    TenderHttpClient *client = g_hash_table_lookup(host->http_clients, method_id);
-    if (client == NULL) {
-        g_autofree char *ca_file = setting(host, method_id, "ca_file");
-        g_autofree char *proxy = setting(host, method_id, "proxy");
-        TenderHttpClientOptions options = {.ca_file = ca_file, .proxy = proxy};
-        GError *error = NULL;
-        client = tender_http_client_new(&options, &error);
-        if (client)
-            g_hash_table_insert(host->http_clients, g_strdup(method_id), client);
-        else
-            *why = g_strdup_printf("the HTTP client cannot start: %s", error->message);
-        g_clear_error(&error);
-    }
-    g_mutex_unlock(&host->http_lock);
-    return client;
 }
 
 /* One exchange into the log, redacted (http-trace.c), when tracing is on. */
@@ -94,8 +71,8 @@ static void trace_exchange(const char *method_id, const TenderHttpClientRequest 
                            const TenderHttpClientResponse *response, const GError *error,
                            gint64 elapsed_ms)
 {
-    g_autofree gchar *text = tender_http_trace_format(request, response, error, elapsed_ms,
-                                                      tender_host_call_secrets());
+    g_autofree gchar *text = http_trace_format(request, response, error, elapsed_ms,
+                                                      host_call_secrets());
     g_log_structured("tender", G_LOG_LEVEL_MESSAGE, "TENDER_METHOD", method_id, "MESSAGE",
                      "%s: http\n%s", method_id, text);
 }
@@ -122,8 +99,10 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
     uint32_t size = res->struct_size;
     memset(res, 0, size < sizeof *res ? size : sizeof *res);
     res->struct_size = size;
-    if (req == NULL || !TENDER_HAS_FIELD(req, tender_http_request, body_len) || req->url == NULL)
+    if (req == NULL || !TENDER_HAS_FIELD(req, tender_http_request, body_len) || req->url == NULL) {
+        host_http_metrics_record(host, method_id, HOST_HTTP_REFUSED, 0, 0);
         return fail(res, TENDER_HTTP_NOT_SENT, "request not sent: no URL");
+    }
 
     g_autofree char *endpoint = setting(host, method_id, "endpoint");
     g_autofree char *allowed = setting(host, method_id, "allowed_hosts");
@@ -131,18 +110,12 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
     for (gsize i = 0; allowed_hosts && allowed_hosts[i]; i++)
         g_strstrip(allowed_hosts[i]);
     g_autofree char *reason = NULL;
-    if (!tender_http_allow_url(req->url, endpoint, (const char *const *)allowed_hosts, &reason)) {
+    if (!http_allow_url(req->url, endpoint, (const char *const *)allowed_hosts, &reason)) {
         g_autofree char *line = g_strdup_printf("request not sent: %s", reason);
         host_log(host, TENDER_LOG_WARNING, method_id, "%s", line);
+        host_http_metrics_record(host, method_id, HOST_HTTP_REFUSED, 0, 0);
         return fail(res, TENDER_HTTP_NOT_SENT, line);
     }
-    g_autofree char *why = NULL;
-    TenderHttpClient *client = client_for(host, method_id, &why);
-    if (client == NULL) {
-        host_log(host, TENDER_LOG_ERROR, method_id, "%s", why);
-        return fail(res, TENDER_HTTP_NOT_SENT, why);
-    }
-
     g_autofree TenderHttpClientHeader *headers = g_new0(TenderHttpClientHeader, req->n_headers + 1);
     for (gsize i = 0; i < req->n_headers; i++) {
         headers[i].name = req->headers[i].name;
@@ -158,22 +131,59 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
         .deadline_ms = call_deadline_ms ? call_deadline_ms
                                         : g_get_real_time() / 1000 + HTTP_BUDGET_OUTSIDE_CALL_MS,
     };
+    /* Checked here, not only by libcurl's client: a transport the
+     * application gave must never see a header a plugin could use to smuggle
+     * another one in. */
+    const char *malformed = http_client_request_malformed(&request);
+    if (malformed != NULL) {
+        g_autofree char *line = g_strdup_printf("request not sent: %s", malformed);
+        host_log(host, TENDER_LOG_WARNING, method_id, "%s", line);
+        host_http_metrics_record(host, method_id, HOST_HTTP_REFUSED, 0, 0);
+        return fail(res, TENDER_HTTP_NOT_SENT, line);
+    }
+    g_autofree char *ca_file = setting(host, method_id, "ca_file");
+    g_autofree char *proxy = setting(host, method_id, "proxy");
+    TenderHttpTransportRequest sent = {
+        .struct_size = sizeof sent,
+        .method_id = method_id,
+        .method = request.method ? request.method : "GET",
+        .url = request.url,
+        .headers = request.headers,
+        .n_headers = request.n_headers,
+        .body = request.body,
+        .body_len = request.body_len,
+        .deadline_ms = request.deadline_ms,
+        .ca_file = ca_file,
+        .proxy = proxy,
+    };
     GError *error = NULL;
     gint64 started = g_get_monotonic_time();
-    TenderHttpClientResponse *response = tender_http_client_send(client, &request, &error);
+    TenderHttpClientResponse *response =
+        tender_http_transport_send(host->http_transport, &sent, &error);
+    gint64 latency_us = g_get_monotonic_time() - started;
     if (host->trace_http)
-        trace_exchange(method_id, &request, response, error,
-                       (g_get_monotonic_time() - started) / 1000);
+        trace_exchange(method_id, &request, response, error, latency_us / 1000);
+    if (response != NULL && (response->status < 100 || response->status > 599)) {
+        /* A transport's answer no HTTP server could give: unreadable. */
+        g_set_error(&error, TENDER_HTTP_TRANSPORT_ERROR, TENDER_HTTP_TRANSPORT_UNKNOWN,
+                    "the transport answered an impossible status %d", response->status);
+        g_clear_pointer(&response, http_client_response_free);
+    }
     if (response == NULL) {
-        uint32_t outcome = g_error_matches(error, TENDER_HTTP_CLIENT_ERROR,
-                                           TENDER_HTTP_CLIENT_NOT_SENT)
+        uint32_t outcome = g_error_matches(error, TENDER_HTTP_TRANSPORT_ERROR,
+                                           TENDER_HTTP_TRANSPORT_NOT_SENT)
                                ? TENDER_HTTP_NOT_SENT
                                : TENDER_HTTP_UNKNOWN;
+        host_http_metrics_record(host, method_id,
+                                 outcome == TENDER_HTTP_NOT_SENT ? HOST_HTTP_NOT_SENT
+                                                                 : HOST_HTTP_UNKNOWN,
+                                 0, latency_us);
         fail(res, outcome, error->message);
         g_error_free(error);
         return outcome;
     }
 
+    host_http_metrics_record(host, method_id, HOST_HTTP_ANSWERED, response->status, latency_us);
     HeldResponse *held = g_new0(HeldResponse, 1);
     held->response = response;
     held->headers = g_new0(tender_http_header, response->n_headers + 1);

@@ -1,8 +1,9 @@
 /* The `http` host service (ABI 1.1), private to libtender: a plugin's
- * request checked against its method's allow-list, sent through one shared
- * libcurl client per method (connections reused), under the deadline of the
- * plugin call running on this thread; the response held by the host until
- * the plugin releases it or the call returns. */
+ * request checked against its method's allow-list, traced and counted, then
+ * sent through the host's transport (<tender/http-transport.h>: the one the
+ * application gave, else libcurl's default, which reuses connections) under
+ * the deadline of the plugin call running on this thread; the response held
+ * by the host until the plugin releases it or the call returns. */
 #ifndef TENDER_CORE_SERVICES_HTTP_H
 #define TENDER_CORE_SERVICES_HTTP_H
 
@@ -10,8 +11,8 @@
 
 G_BEGIN_DECLS
 
-/* Set up and tear down the host's HTTP clients (one per method, created on
- * first use with the method's ca_file and proxy settings). */
+/* Set up and tear down the service's metrics and (when the host made it)
+ * its default transport. */
 G_GNUC_INTERNAL void host_http_init(TenderHost *host);
 G_GNUC_INTERNAL void host_http_clear(TenderHost *host);
 

@@ -21,12 +21,12 @@ static HostServices *binding_of(const tender_host_services *s)
 /* Thread-local: a plugin logs from the thread the host called it on. */
 static __thread const char *const *call_secrets;
 
-void tender_host_set_call_secrets(const char *const *secrets)
+void host_set_call_secrets(const char *const *secrets)
 {
     call_secrets = secrets;
 }
 
-const char *const *tender_host_call_secrets(void)
+const char *const *host_call_secrets(void)
 {
     return call_secrets;
 }
@@ -69,7 +69,7 @@ static void service_log(const tender_host_services *s, tender_log_level level,
     /* A plugin should never log a card number or a code; mask anything that
      * looks like a card number, and the values of the current call's
      * sensitive parameters, before it can reach a journal. */
-    g_autofree gchar *clean = tender_redact(message ? message : "", call_secrets);
+    g_autofree gchar *clean = redact(message ? message : "", call_secrets);
     GLogLevelFlags flags = level == TENDER_LOG_ERROR     ? G_LOG_LEVEL_CRITICAL
                            : level == TENDER_LOG_WARNING ? G_LOG_LEVEL_WARNING
                            : level == TENDER_LOG_INFO    ? G_LOG_LEVEL_INFO
@@ -115,7 +115,7 @@ static int service_string(const tender_host_services *s, const char *method_id, 
     g_autofree char *what = g_strdup_printf("setting '%s'", key ? key : "");
     if (refuse_foreign(b, method_id, what))
         return 0;
-    return tender_config_setting_string(b->host->config, method_id, key, out, out_size);
+    return config_setting_string(b->host->config, method_id, key, out, out_size);
 }
 
 static int service_int64(const tender_host_services *s, const char *method_id, const char *key,
@@ -126,7 +126,7 @@ static int service_int64(const tender_host_services *s, const char *method_id, c
     if (refuse_foreign(b, method_id, what))
         return 0;
     gint64 v;
-    int rc = tender_config_setting_int64(b->host->config, method_id, key, &v);
+    int rc = config_setting_int64(b->host->config, method_id, key, &v);
     if (rc == 1)
         *out = v;
     return rc;
@@ -139,7 +139,7 @@ static int service_bool(const tender_host_services *s, const char *method_id, co
     g_autofree char *what = g_strdup_printf("setting '%s'", key ? key : "");
     if (refuse_foreign(b, method_id, what))
         return 0;
-    return tender_config_setting_bool(b->host->config, method_id, key, out);
+    return config_setting_bool(b->host->config, method_id, key, out);
 }
 
 static uint32_t service_http(const tender_host_services *s, const char *method_id,
@@ -189,7 +189,7 @@ static void services_free(gpointer p)
     g_free(b);
 }
 
-void tender_host_services_init(TenderHost *host)
+void host_services_init(TenderHost *host)
 {
     services_fill(&host->own_services, host);
     host->own_services.is_host = TRUE;
@@ -222,12 +222,12 @@ static void bind_to_plugin(gpointer data, const tender_host_services *services,
         g_hash_table_insert(host->services_by_method, b->method_ids[i], b);
 }
 
-void tender_host_services_attach(TenderHost *host, TenderLoader *loader)
+void host_services_attach(TenderHost *host, TenderLoader *loader)
 {
-    tender_loader_set_services_per_plugin(loader, services_for_next_plugin, bind_to_plugin, host);
+    loader_set_services_per_plugin(loader, services_for_next_plugin, bind_to_plugin, host);
 }
 
-const tender_host_services *tender_host_services_for_method(TenderHost *host, const char *method_id)
+const tender_host_services *host_services_for_method(TenderHost *host, const char *method_id)
 {
     HostServices *b = g_hash_table_lookup(host->services_by_method, method_id);
     /* Every registered method was bound with its plugin. Should one not be,
@@ -235,10 +235,10 @@ const tender_host_services *tender_host_services_for_method(TenderHost *host, co
     return b ? &b->table : services_for_next_plugin(host);
 }
 
-void tender_host_services_clear(TenderHost *host)
+void host_services_clear(TenderHost *host)
 {
     g_clear_pointer(&host->services_by_method, g_hash_table_destroy);
     g_clear_pointer(&host->plugin_services, g_ptr_array_unref);
-    if (host->http_clients)
+    if (host->http_metrics)
         host_http_clear(host);
 }

@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tender/http-transport.h>
 #include <tender/tender.h>
+
+/* How long a request may take when a transport is set: the test host runs
+ * no operation, so it has no operation deadline to pass on. */
+#define TESTHOST_HTTP_BUDGET_MS 10000
 
 typedef enum {
     SETTING_TEXT,   /* answers every kind, parsed as a JSON config would */
@@ -31,7 +36,25 @@ struct TenderTestHost {
     gboolean capture_logs;
     gint64 now_ms;         /* read with atomics: plugins may read it from any thread */
     guint64 random_counter;
+    TenderHttpTransport *transport; /* borrowed; NULL: no network */
+    GHashTable *held;               /* HeldResponse* the plugins have not released */
+    guint http_requests;            /* read and written with atomics */
 };
+
+/* A response lent to a plugin: the transport's and the header array in the
+ * ABI's shape. */
+typedef struct {
+    TenderHttpTransportResponse *response;
+    tender_http_header *headers;
+} HeldResponse;
+
+static void held_free(gpointer data)
+{
+    HeldResponse *h = data;
+    tender_http_transport_response_free(h->response);
+    g_free(h->headers);
+    g_free(h);
+}
 
 struct TenderTestPlugin {
     void *handle;
@@ -171,26 +194,115 @@ static void setting_free(gpointer p)
     g_free(s);
 }
 
-/* The test host has no network: every request is refused before sending,
- * which is what a plugin must report as NOT_SENT. */
+static uint32_t http_fail(tender_http_response *res, uint32_t outcome, const char *message)
+{
+    res->outcome = outcome;
+    g_strlcpy(res->message, message, sizeof res->message);
+    return outcome;
+}
+
+/* A text or string setting, copied (NULL when unset or empty). */
+static char *setting_text(TenderTestHost *host, const char *key)
+{
+    g_mutex_lock(&host->lock);
+    const Setting *s = g_hash_table_lookup(host->settings, key);
+    char *text = s && (s->kind == SETTING_TEXT || s->kind == SETTING_STRING) && s->text[0]
+                     ? g_strdup(s->text)
+                     : NULL;
+    g_mutex_unlock(&host->lock);
+    return text;
+}
+
+/* Without a transport the test host has no network: every request is
+ * refused before sending, which is what a plugin must report as NOT_SENT.
+ * With one, the request goes through it as the real host would send it
+ * (there is no allow-list here: that is the engine's, tested there). */
 static uint32_t testhost_http(const tender_host_services *self, const char *method_id,
                               const tender_http_request *req, tender_http_response *res)
 {
-    (void)self;
-    (void)method_id;
-    (void)req;
-    if (res != NULL && TENDER_HAS_FIELD(res, tender_http_response, message)) {
-        res->outcome = TENDER_HTTP_NOT_SENT;
-        g_strlcpy(res->message, "request not sent: the test host has no network",
-                  sizeof res->message);
+    TenderTestHost *host = host_of(self);
+    if (host != NULL)
+        g_atomic_int_inc(&host->http_requests);
+    if (res == NULL || !TENDER_HAS_FIELD(res, tender_http_response, host_private))
+        return TENDER_HTTP_NOT_SENT;
+    uint32_t size = res->struct_size;
+    memset(res, 0, MIN(size, (uint32_t)sizeof *res));
+    res->struct_size = size;
+    if (host == NULL || host->transport == NULL)
+        return http_fail(res, TENDER_HTTP_NOT_SENT,
+                         "request not sent: the test host has no network");
+    if (req == NULL || !TENDER_HAS_FIELD(req, tender_http_request, body_len) || req->url == NULL)
+        return http_fail(res, TENDER_HTTP_NOT_SENT, "request not sent: no URL");
+    g_autofree TenderHttpHeader *headers = g_new0(TenderHttpHeader, req->n_headers + 1);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        headers[i].name = req->headers[i].name;
+        headers[i].value = req->headers[i].value;
     }
-    return TENDER_HTTP_NOT_SENT;
+    g_autofree char *ca_file = setting_text(host, "ca_file");
+    g_autofree char *proxy = setting_text(host, "proxy");
+    TenderHttpTransportRequest sent = {
+        .struct_size = sizeof sent,
+        .method_id = method_id ? method_id : "",
+        .method = req->method ? req->method : "GET",
+        .url = req->url,
+        .headers = headers,
+        .n_headers = req->n_headers,
+        .body = req->body,
+        .body_len = req->body_len,
+        .deadline_ms = g_get_real_time() / 1000 + TESTHOST_HTTP_BUDGET_MS,
+        .ca_file = ca_file,
+        .proxy = proxy,
+    };
+    GError *error = NULL;
+    TenderHttpTransportResponse *response =
+        tender_http_transport_send(host->transport, &sent, &error);
+    if (response == NULL) {
+        uint32_t outcome = error->code == TENDER_HTTP_TRANSPORT_NOT_SENT ? TENDER_HTTP_NOT_SENT
+                                                                         : TENDER_HTTP_UNKNOWN;
+        http_fail(res, outcome, error->message);
+        g_error_free(error);
+        return outcome;
+    }
+    HeldResponse *held = g_new0(HeldResponse, 1);
+    held->response = response;
+    held->headers = g_new0(tender_http_header, response->n_headers + 1);
+    for (gsize i = 0; i < response->n_headers; i++) {
+        held->headers[i].name = response->headers[i].name;
+        held->headers[i].value = response->headers[i].value;
+    }
+    g_mutex_lock(&host->lock);
+    g_hash_table_add(host->held, held);
+    g_mutex_unlock(&host->lock);
+    res->outcome = TENDER_HTTP_RESPONSE;
+    res->status = response->status;
+    res->headers = held->headers;
+    res->n_headers = response->n_headers;
+    res->body = response->body;
+    res->body_len = response->body_len;
+    res->host_private = held;
+    return TENDER_HTTP_RESPONSE;
 }
 
 static void testhost_http_release(const tender_host_services *self, tender_http_response *res)
 {
-    (void)self;
-    (void)res;
+    TenderTestHost *host = host_of(self);
+    if (host == NULL || res == NULL || !TENDER_HAS_FIELD(res, tender_http_response, host_private) ||
+        res->host_private == NULL)
+        return;
+    g_mutex_lock(&host->lock);
+    /* Only what this host still holds: a second release finds nothing. */
+    g_hash_table_remove(host->held, res->host_private);
+    g_mutex_unlock(&host->lock);
+    res->host_private = NULL;
+    res->headers = NULL;
+    res->n_headers = 0;
+    res->body = NULL;
+    res->body_len = 0;
+}
+
+void tender_test_host_set_http_transport(TenderTestHost *host, TenderHttpTransport *transport)
+{
+    host->transport = transport;
 }
 
 TenderTestHost *tender_test_host_new(void)
@@ -212,6 +324,7 @@ TenderTestHost *tender_test_host_new(void)
     host->settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, setting_free);
     host->reads = g_ptr_array_new_with_free_func(g_free);
     host->logs = g_ptr_array_new_with_free_func(g_free);
+    host->held = g_hash_table_new_full(g_direct_hash, g_direct_equal, held_free, NULL);
     host->capture_logs = TRUE;
     host->now_ms = TENDER_TEST_HOST_DEFAULT_NOW_MS;
     return host;
@@ -224,6 +337,7 @@ void tender_test_host_free(TenderTestHost *host)
     g_hash_table_unref(host->settings);
     g_ptr_array_unref(host->reads);
     g_ptr_array_unref(host->logs);
+    g_hash_table_unref(host->held);
     g_mutex_clear(&host->lock);
     g_free(host);
 }
@@ -494,4 +608,9 @@ gboolean tender_test_sandbox_notification(const tender_method *method, void *ins
         return FALSE;
     fn(instance, req, event, res);
     return TRUE;
+}
+
+guint tender_test_host_http_requests(TenderTestHost *host)
+{
+    return host != NULL ? (guint)g_atomic_int_get(&host->http_requests) : 0;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "tender-json.h"
 
 int cli_exit_code_for(const GError *error)
 {
@@ -33,28 +34,8 @@ int cli_exit_code_for(const GError *error)
 
 const char *cli_error_code_name(const GError *error)
 {
-    static const char *const names[] = {
-        [TENDER_ERROR_INVALID_ARGUMENT] = "invalid_argument",
-        [TENDER_ERROR_CONFIG] = "config_error",
-        [TENDER_ERROR_LEDGER] = "ledger_error",
-        [TENDER_ERROR_NOT_FOUND] = "not_found",
-        [TENDER_ERROR_IDEMPOTENCY_CONFLICT] = "idempotency_conflict",
-        [TENDER_ERROR_INVALID_STATE] = "invalid_state",
-        [TENDER_ERROR_AMOUNT_EXCEEDED] = "amount_exceeded",
-        [TENDER_ERROR_NOT_SUPPORTED] = "not_supported",
-        [TENDER_ERROR_UNKNOWN_METHOD] = "unknown_method",
-        [TENDER_ERROR_PLUGIN] = "plugin_error",
-        [TENDER_ERROR_INTERNAL] = "internal_error",
-        [TENDER_ERROR_AUTHORIZATION_EXPIRED] = "authorization_expired",
-        [TENDER_ERROR_NOTIFICATION_REJECTED] = "notification_rejected",
-        [TENDER_ERROR_DECLINED] = "declined",
-        [TENDER_ERROR_BUSY] = "busy",
-        [TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT] = "notification_unknown_payment",
-    };
-    if (error->domain == TENDER_ERROR && error->code > 0 &&
-        (gsize)error->code < G_N_ELEMENTS(names) && names[error->code])
-        return names[error->code];
-    return "error";
+    const char *name = tender_json_error_code(error);
+    return name ? name : "error";
 }
 
 int cli_fail(GError *error)

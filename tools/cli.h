@@ -27,6 +27,7 @@ typedef struct {
     char *now;
     gboolean json;
     gboolean trace_http; /* --trace-http */
+    gboolean http_metrics; /* --http-metrics */
     /* --json was among the arguments, even if parsing them failed: a usage
      * error then still prints the JSON envelope. */
     gboolean json_requested;
@@ -42,6 +43,10 @@ const GOptionEntry *cli_global_entries(void);
  * --ledger or config ledger is given. On failure prints the error and sets
  * *exit_code. */
 TenderHost *cli_host_new(const char *ledger_fallback, int *exit_code);
+
+/* Free a host from cli_host_open(), printing its HTTP metrics first when
+ * --http-metrics was given. NULL is fine. */
+void cli_host_close(TenderHost *host);
 
 typedef enum {
     CLI_LEDGER_WRITE, /* create the ledger when it does not exist */
@@ -78,6 +83,9 @@ gboolean cli_parse_command(GOptionContext *ctx, int *argc, char ***argv, int *co
 /* Subcommands living in their own files. */
 int cli_run_notify(int argc, char **argv);
 int cli_run_sandbox_notification(int argc, char **argv);
+int cli_run_api_key(int argc, char **argv);          /* command-api-key.c */
+int cli_run_webhook_endpoint(int argc, char **argv); /* command-webhooks.c */
+int cli_run_events(int argc, char **argv);           /* command-webhooks.c */
 
 /* Print a payment (human or JSON). */
 void cli_print_payment(const TenderPayment *p);
@@ -102,7 +110,6 @@ int cli_demo(int argc, char **argv);
 void cli_print_json(JsonNode *node);
 /* Print the builder's document and free the builder. */
 void cli_print_builder(JsonBuilder *b);
-JsonNode *cli_payment_to_json(const TenderPayment *p);
 
 G_END_DECLS
 

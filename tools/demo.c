@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libsoup/soup.h>
+
 #include <tender/decline.h>
 
 #include "cli.h"
@@ -116,6 +118,31 @@ static void quote(Demo *demo, const char *region, const char *currency, const ch
     g_ptr_array_unref(quotes);
 }
 
+/* The buyer's browser on the gateway's 3-D Secure page: POST the one-time
+ * code to the page the action names, as its form does. TRUE when the page
+ * took it (a redirect back, or its "done" page). */
+static gboolean submit_challenge_code(const char *page_url, const char *code)
+{
+    SoupSession *session = soup_session_new_with_options("timeout", 10, NULL);
+    SoupMessage *msg = soup_message_new("POST", page_url);
+    if (msg == NULL) {
+        g_object_unref(session);
+        return FALSE;
+    }
+    soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+    g_autofree char *form = soup_form_encode("code", code, NULL);
+    GBytes *bytes = g_bytes_new(form, strlen(form));
+    soup_message_set_request_body_from_bytes(msg, "application/x-www-form-urlencoded", bytes);
+    g_bytes_unref(bytes);
+    GBytes *reply = soup_session_send_and_read(session, msg, NULL, NULL);
+    guint status = soup_message_get_status(msg);
+    if (reply)
+        g_bytes_unref(reply);
+    g_object_unref(msg);
+    g_object_unref(session);
+    return status == 303 || status == 302 || status == 200;
+}
+
 static void card_flows(Demo *demo)
 {
     heading("Card: 3-D Secure challenge, then capture");
@@ -129,10 +156,15 @@ static void card_flows(Demo *demo)
         G_N_ELEMENTS(params),     FALSE};
     g_autoptr(TenderPayment) p = pay(demo, "card authorize", &r, TENDER_STATUS_REQUIRES_ACTION);
     if (p) {
-        say("the buyer enters the one-time code 123456 (the sandbox's code)");
-        tender_param otp[] = {{"otp", "123456"}};
+        say("the buyer's bank page asks for a one-time code; the buyer enters 123456 (the "
+            "sandbox's code)");
+        if (!p->action_data || !submit_challenge_code(p->action_data, "123456")) {
+            printf("   !! the 3-D Secure page %s did not take the code\n",
+                   p->action_data ? p->action_data : "(none)");
+            demo->failures++;
+        }
         GError *error = NULL;
-        TenderPayment *done = tender_host_complete(demo->host, p->id, otp, 1, &error);
+        TenderPayment *done = tender_host_complete(demo->host, p->id, NULL, 0, &error);
         g_autoptr(TenderPayment) authorized =
             step(demo, "3-D Secure", done, error, TENDER_STATUS_AUTHORIZED);
         if (authorized) {

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <tender/http-metrics.h>
+
 #include "cli.h"
 
 CliGlobals cli_globals;
@@ -22,6 +24,10 @@ static const GOptionEntry global_entries[] = {
     {"json", 0, 0, G_OPTION_ARG_NONE, &cli_globals.json, "Print one JSON document", NULL},
     {"trace-http", 0, 0, G_OPTION_ARG_NONE, &cli_globals.trace_http,
      "Log every HTTP exchange plugins make, redacted, on stderr", NULL},
+    {"http-metrics", 0, 0, G_OPTION_ARG_NONE, &cli_globals.http_metrics,
+     "After the command, print the HTTP service's metrics per method on stderr "
+     "(Prometheus text)",
+     NULL},
     {NULL}};
 
 const GOptionEntry *cli_global_entries(void)
@@ -55,6 +61,9 @@ static const char summary[] =
     "  list [--account A] [--status S] [--method M] [--from T] [--to T] [--limit N]\n"
     "  demo [--sandbox PATH]           walk a buyer through every bundled method, against a\n"
     "                                  tender-sandbox it starts and stops\n"
+    "  api-key create NAME [--scope read|write] | list | revoke ID   keys for tenderd\n"
+    "  webhook-endpoint add URL [--events LIST] | list | remove ID   merchant webhooks\n"
+    "  events list [--limit N] | resend ID   the outbox tenderd delivers\n"
     "  help [COMMAND]                  the command list, or one command's usage\n";
 
 static const char cli_exit_codes_text[] =
@@ -73,6 +82,56 @@ static const char *default_plugin_dir(void)
     if (exe && g_str_has_prefix(exe, TENDER_BUILD_ROOT "/"))
         return TENDER_BUILD_PLUGIN_DIR;
     return TENDER_INSTALLED_PLUGIN_DIR;
+}
+
+/* One sample line of the Prometheus text format. */
+static void print_metric(const char *name, const char *method, const char *labels, double value)
+{
+    fprintf(stderr, "%s{method=\"%s\"%s} %.17g\n", name, method, labels, value);
+}
+
+/* --http-metrics: the counters of every method that made a request, in the
+ * Prometheus text format (what tenderd will serve), on stderr so that a
+ * command's --json document stays alone on stdout. */
+static void print_http_metrics(TenderHost *host)
+{
+    const GPtrArray *methods = tender_host_methods(host);
+    const guint32 *bounds = tender_http_latency_bounds_ms();
+    for (guint i = 0; i < methods->len; i++) {
+        const TenderMethodInfo *info = g_ptr_array_index(methods, i);
+        TenderHttpMetrics m = {.struct_size = sizeof m};
+        if (!tender_host_http_metrics(host, info->id, &m, NULL) || m.calls == 0)
+            continue;
+        print_metric("tender_http_requests_total", info->id, "", (double)m.calls);
+        const struct {
+            const char *labels;
+            guint64 value;
+        } ends[] = {
+            {",class=\"1xx\"", m.responses_1xx},       {",class=\"2xx\"", m.responses_2xx},
+            {",class=\"3xx\"", m.responses_3xx},       {",class=\"4xx\"", m.responses_4xx},
+            {",class=\"5xx\"", m.responses_5xx},       {",class=\"refused\"", m.refused},
+            {",class=\"not_sent\"", m.not_sent},       {",class=\"unknown\"", m.unknown},
+        };
+        for (gsize k = 0; k < G_N_ELEMENTS(ends); k++)
+            print_metric("tender_http_requests_by_end_total", info->id, ends[k].labels,
+                         (double)ends[k].value);
+        for (int b = 0; b < TENDER_HTTP_LATENCY_N_BUCKETS; b++) {
+            g_autofree char *le =
+                b < TENDER_HTTP_LATENCY_N_BOUNDS ? g_strdup_printf(",le=\"%u\"", bounds[b])
+                                                 : g_strdup(",le=\"+Inf\"");
+            print_metric("tender_http_latency_ms_bucket", info->id, le,
+                         (double)m.latency_buckets[b]);
+        }
+        print_metric("tender_http_latency_ms_sum", info->id, "", m.latency_sum_ms);
+        print_metric("tender_http_latency_ms_count", info->id, "", (double)m.latency_count);
+    }
+}
+
+void cli_host_close(TenderHost *host)
+{
+    if (host != NULL && cli_globals.http_metrics)
+        print_http_metrics(host);
+    tender_host_free(host);
 }
 
 static gboolean parse_now(const char *text, gint64 *ms)
@@ -149,7 +208,7 @@ static TenderHost *host_with_plugins(CliLedgerMode mode, int *exit_code)
     if (host == NULL || tender_host_plugins(host)->len > 0)
         return host;
     g_autofree char *why = cli_no_plugins_message(host);
-    tender_host_free(host);
+    cli_host_close(host);
     *exit_code = cli_fail(g_error_new(TENDER_ERROR, TENDER_ERROR_CONFIG, "%s", why));
     return NULL;
 }
@@ -237,7 +296,7 @@ static int run_plugins(int argc, char **argv)
     code = tender_host_refusals(host)->len > 0 || tender_host_plugins(host)->len == 0
                ? EXIT_NEGATIVE
                : EXIT_OK;
-    tender_host_free(host);
+    cli_host_close(host);
     return code;
 }
 
@@ -265,7 +324,7 @@ static int run_check_config(int argc, char **argv)
     if (host == NULL)
         return code;
     guint n_warnings = warnings->len + tender_host_config_warnings(host)->len;
-    tender_host_free(host);
+    cli_host_close(host);
     if (cli_globals.json) {
         printf("{ \"valid\": true, \"warnings\": %u }\n", n_warnings);
     } else {
@@ -304,7 +363,7 @@ static int run_methods(int argc, char **argv)
                        : EXIT_NEGATIVE;
             g_ptr_array_unref(quotes);
         }
-        tender_host_free(host);
+        cli_host_close(host);
     }
     g_free((char *)buyer.region);
     g_free((char *)buyer.currency);
@@ -368,7 +427,7 @@ static int run_pay(int argc, char **argv)
                               capture};
         TenderPayment *p = tender_host_pay(host, &r, &error);
         code = finish_with_payment(p, error);
-        tender_host_free(host);
+        cli_host_close(host);
     }
     cli_params_free(params);
     if (param_pairs)
@@ -452,7 +511,7 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
             break;
         }
         code = finish_with_payment(p, error);
-        tender_host_free(host);
+        cli_host_close(host);
     }
     cli_params_free(params);
     g_strfreev(param_pairs);
@@ -524,7 +583,7 @@ static int run_list(int argc, char **argv)
             cli_print_payments(list);
             g_ptr_array_unref(list);
         }
-        tender_host_free(host);
+        cli_host_close(host);
     }
     g_free(account);
     g_free(status);
@@ -557,7 +616,7 @@ static int run_reconcile(int argc, char **argv)
     }
     if (code == 0 && report.errors)
         code = EXIT_INTERNAL;
-    tender_host_free(host);
+    cli_host_close(host);
     return code;
 }
 
@@ -580,6 +639,9 @@ static const Command commands[] = {
     {"notify", cli_run_notify},
     {"sandbox-notification", cli_run_sandbox_notification},
     {"demo", cli_demo},
+    {"api-key", cli_run_api_key},
+    {"webhook-endpoint", cli_run_webhook_endpoint},
+    {"events", cli_run_events},
 };
 
 static const Command *find_command(const char *name)

@@ -70,21 +70,29 @@ int main(int argc, char **argv)
 {
     const char *plugin_dir = EXAMPLE_PLUGIN_DIR;
     const char *ledger = ":memory:";
+    const char *config = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc)
             plugin_dir = argv[++i];
         else if (strcmp(argv[i], "--ledger") == 0 && i + 1 < argc)
             ledger = argv[++i];
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config = argv[++i];
         else {
-            fprintf(stderr, "usage: tender-example-host [--plugin-dir DIR] [--ledger PATH]\n");
+            fprintf(stderr, "usage: tender-example-host [--plugin-dir DIR] [--ledger PATH] "
+                            "[--config FILE]\n");
             return 64;
         }
     }
 
-    /* 1. A host: the plugins, the embedded default policy, a ledger, and a
-     *    fixed clock so the example prints the same thing every run. */
+    /* 1. A host: the plugins, the policy (the embedded default, or --config:
+     *    e.g. the one `tender-sandbox --config-out` writes, which points the
+     *    card method at its gateway), a ledger, and a fixed clock so the
+     *    example prints the same thing every run. */
     TenderHostOptions *options = tender_host_options_new();
     tender_host_options_add_plugin_dir(options, plugin_dir);
+    if (config != NULL)
+        tender_host_options_set_config_file(options, config);
     tender_host_options_set_ledger(options, ledger);
     tender_host_options_set_fixed_now(options, G_GINT64_CONSTANT(1772359200000)); /* 2026-03-01 */
     GError *error = NULL;

@@ -1,44 +1,65 @@
-/* After authorization: captures, void, refunds and sync, checked against
- * the amounts the plugin recorded itself. The host enforces the same money
- * rules; the plugin refuses on its own too, as a processor would. */
+/* After authorization: captures, void, refunds and sync, each one call to
+ * the gateway. The host enforces the money rules before calling; the
+ * gateway enforces its own and its refusals come back as declines with
+ * its raw code. What the plugin records is what the gateway answered. */
 #include "card-ops.h"
 
 #include <string.h>
 
 #include <tender/sdk.h>
 
-#define RAW_INVALID_TRANSACTION "12"
-#define RAW_INVALID_AMOUNT "13"
+#include "card-gateway.h"
+#include "card-intent.h"
 
-/* Load the payment's state or decline res. */
+#define RAW_INVALID_TRANSACTION "12"
+
+/* Load the payment's state with its intent id, or decline res. */
 static int load(const tender_request *req, tender_result *res, card_state *st)
 {
-    if (card_state_load(req->plugin_state, st))
+    if (card_state_load(req->plugin_state, st) && st->intent[0] != '\0')
         return 1;
     tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, RAW_INVALID_TRANSACTION,
-                          "this payment has no card authorization to act on");
+                          "this payment has no card authorization at the gateway to act on");
     return 0;
 }
 
-static int hold_lapsed(const card_state *st, int64_t now_ms)
+/* Whether the gateway keeps the rest of a partial capture capturable: what
+ * the charge said (payment_method_details.card.multicapture.status), else
+ * its documented rule — Visa, Mastercard, American Express and Discover
+ * only. */
+static int multicapture_available(const card_state *st)
 {
-    return now_ms >= st->auth_ms + CARD_HOLD_SECONDS * 1000;
+    if (st->multicapture != 0)
+        return st->multicapture > 0;
+    static const char *const brands[] = {"visa", "mastercard", "amex", "discover"};
+    for (size_t i = 0; i < TENDER_N_ELEMENTS(brands); i++)
+        if (strcmp(st->brand, brands[i]) == 0)
+            return 1;
+    return 0;
 }
 
-/* The operation's amount: the request's, or all that remains when it is
- * 0. -1 when negative. */
-static int64_t wanted(const tender_request *req, int64_t remaining)
+/* POST form to path and report the intent the gateway answers with. The
+ * operation's own amount (captured or released now) is res->amount. */
+static void post_and_report(const card_config *config, const tender_request *req,
+                            tender_result *res, card_state *st, const char *path, card_form *form,
+                            const char *what)
 {
-    if (req->amount < 0)
-        return -1;
-    return req->amount == 0 ? remaining : req->amount;
-}
-
-static void not_allowed(tender_result *res, const char *what, const card_state *st)
-{
-    tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, RAW_INVALID_TRANSACTION,
-                          "%s is not allowed: the card payment is %s", what,
-                          card_status_name(st->status));
+    card_reply reply;
+    card_gateway_call(config, "POST", path, form, req->request_id, &reply);
+    card_intent intent;
+    if (reply.kind == CARD_REPLY_ANSWER && reply.status >= 200 && reply.status < 300 &&
+        card_intent_read(reply.object, &intent) && strcmp(intent.id, st->intent) == 0) {
+        card_report_intent(config, req, res, st, &intent, CARD_REPORT_START);
+    } else if (reply.kind == CARD_REPLY_ANSWER && reply.status >= 200 && reply.status < 300) {
+        card_report_failure(config, req, res, st,
+                            &(card_reply){.kind = CARD_REPLY_UNKNOWN,
+                                          .status = reply.status,
+                                          .message = "the answer is not this payment intent"},
+                            what);
+    } else {
+        card_report_failure(config, req, res, st, &reply, what);
+    }
+    card_reply_clear(&reply);
 }
 
 void card_capture(void *instance, const tender_request *req, tender_result *res)
@@ -47,44 +68,31 @@ void card_capture(void *instance, const tender_request *req, tender_result *res)
     card_state st;
     if (!load(req, res, &st))
         return;
-    card_result_display(res, &st);
-    if (st.status != CARD_STATUS_AUTHORIZED) {
-        not_allowed(res, "capture", &st);
-        return;
-    }
+    int64_t before = st.captured;
     int64_t remaining = st.authorized - st.captured;
-    if (remaining <= 0) {
-        tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, RAW_INVALID_TRANSACTION,
-                              "capture is not allowed: the authorization is fully captured");
-        return;
+    int64_t amount = req->amount > 0 ? req->amount : remaining;
+
+    char path[128];
+    tender_format_string(path, sizeof path, "/v1/payment_intents/%s/capture", st.intent);
+    card_form *form = card_form_new();
+    card_form_add_int(form, "amount_to_capture", card_amount_to_gateway(req, amount));
+    /* Multicapture: while a rest stays authorized, keep it capturable —
+     * where the gateway granted multicapture for this card. Elsewhere a
+     * partial capture is the last one and the gateway releases the rest. */
+    if (amount < remaining && multicapture_available(&st))
+        card_form_add(form, "final_capture", "false");
+    card_form_add(form, "expand[]", "latest_charge");
+    post_and_report(config, req, res, &st, path, form, "capture");
+    card_form_free_secure(form);
+
+    if (res->outcome == TENDER_OUTCOME_APPROVED) {
+        int64_t taken = st.captured - before;
+        res->amount = taken > 0 ? taken : amount;
+        TENDER_SET(res, message, "captured");
+        tender_log(config->host, TENDER_LOG_INFO, config->method_id,
+                   "capture %lld of %lld (%lld captured)", (long long)res->amount,
+                   (long long)st.authorized, (long long)st.captured);
     }
-    if (hold_lapsed(&st, tender_now_ms(config->host))) {
-        tender_result_decline(res, TENDER_DECLINE_AUTHORIZATION_EXPIRED, RAW_INVALID_TRANSACTION,
-                              "capture refused: the authorization lapsed %lld days after "
-                              "approval",
-                              (long long)(CARD_HOLD_SECONDS / 86400));
-        return;
-    }
-    int64_t amount = wanted(req, remaining);
-    if (amount <= 0 || amount > remaining) {
-        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, RAW_INVALID_AMOUNT,
-                              "amount: a capture must be more than zero and at most the %lld "
-                              "minor units still authorized",
-                              (long long)remaining);
-        return;
-    }
-    st.captured += amount;
-    st.captures++;
-    char ref[TENDER_RESULT_REF_MAX], extra[TENDER_RESULT_REF_MAX + 16];
-    card_reference("cp_", card_request_seed(req), ref, sizeof ref);
-    tender_format_string(extra, sizeof extra, "capture_id=%s", ref);
-    tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "00", "captured");
-    res->amount = amount;
-    card_result_details(res, &st, extra);
-    card_result_state(res, &st);
-    tender_log(config->host, TENDER_LOG_INFO, config->method_id,
-               "capture %lld of %lld (capture %d, %lld captured)", (long long)amount,
-               (long long)st.authorized, st.captures, (long long)st.captured);
 }
 
 void card_void(void *instance, const tender_request *req, tender_result *res)
@@ -93,26 +101,61 @@ void card_void(void *instance, const tender_request *req, tender_result *res)
     card_state st;
     if (!load(req, res, &st))
         return;
-    card_result_display(res, &st);
-    /* Only an uncaptured authorization (or an unfinished challenge) can be
-     * released; money already taken comes back by refund. */
-    if ((st.status != CARD_STATUS_AUTHORIZED && st.status != CARD_STATUS_REQUIRES_ACTION) ||
-        st.captured > 0) {
-        if (st.captured > 0)
-            tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED,
-                                  RAW_INVALID_TRANSACTION,
-                                  "void is not allowed: the payment was captured; refund it");
-        else
-            not_allowed(res, "void", &st);
-        return;
+    char path[128];
+    tender_format_string(path, sizeof path, "/v1/payment_intents/%s/cancel", st.intent);
+    card_form *form = card_form_new();
+    card_form_add(form, "cancellation_reason", "requested_by_customer");
+    card_form_add(form, "expand[]", "latest_charge");
+    post_and_report(config, req, res, &st, path, form, "void");
+    card_form_free_secure(form);
+
+    if (res->outcome == TENDER_OUTCOME_APPROVED) {
+        res->event = 0;
+        res->amount = st.authorized - st.captured;
+        TENDER_SET(res, message, "authorization released");
+        /* The payment may have been captured in part: it stays so. */
+        if (st.captured == 0)
+            st.status = CARD_STATUS_VOIDED;
+        card_result_state(res, &st);
+        tender_log(config->host, TENDER_LOG_INFO, config->method_id, "void of %lld",
+                   (long long)res->amount);
     }
-    st.status = CARD_STATUS_VOIDED;
-    tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "00", "authorization released");
-    res->amount = st.authorized;
-    card_result_details(res, &st, NULL);
-    card_result_state(res, &st);
-    tender_log(config->host, TENDER_LOG_INFO, config->method_id, "void of %lld",
-               (long long)st.authorized);
+}
+
+/* The refund object's status: "succeeded" and "pending" count, "failed"
+ * and "canceled" do not. */
+static void report_refund(const card_config *config, const tender_request *req, tender_result *res,
+                          card_state *st, JsonObject *refund, int64_t amount)
+{
+    const char *id = card_json_string(refund, "id");
+    const char *status = card_json_string(refund, "status");
+    int64_t refunded = card_amount_from_gateway(req, card_json_int(refund, "amount", 0));
+    card_result_display(res, st);
+    if (id == NULL || strncmp(id, "re_", 3) != 0 || status == NULL) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "unreadable_refund",
+                              "refund: the gateway's answer is not a refund");
+    } else if (strcmp(status, "succeeded") == 0 || strcmp(status, "pending") == 0) {
+        st->refunded += refunded > 0 ? refunded : amount;
+        st->refunds++;
+        tender_result_outcome(res,
+                              strcmp(status, "succeeded") == 0 ? TENDER_OUTCOME_APPROVED
+                                                               : TENDER_OUTCOME_PENDING,
+                              status, "refunded");
+        res->amount = refunded > 0 ? refunded : amount;
+        TENDER_SET(res, processor_ref, id);
+        tender_log(config->host, TENDER_LOG_INFO, config->method_id,
+                   "refund %lld (%s, refund %d, %lld of %lld refunded)", (long long)res->amount, id,
+                   st->refunds, (long long)st->refunded, (long long)st->captured);
+    } else {
+        const char *reason = card_json_string(refund, "failure_reason");
+        tender_result_decline(res, TENDER_DECLINE_PROCESSING_ERROR, status, "refund %s: %s", status,
+                              reason ? reason : "no reason given");
+    }
+    char extra[TENDER_RESULT_REF_MAX + 16] = "";
+    if (id)
+        tender_format_string(extra, sizeof extra, "refund_id=%s", id);
+    card_result_details(res, st, extra);
+    card_result_state(res, st);
 }
 
 void card_refund(void *instance, const tender_request *req, tender_result *res)
@@ -121,101 +164,65 @@ void card_refund(void *instance, const tender_request *req, tender_result *res)
     card_state st;
     if (!load(req, res, &st))
         return;
-    card_result_display(res, &st);
-    if (st.status != CARD_STATUS_AUTHORIZED || st.captured <= 0) {
-        if (st.status == CARD_STATUS_AUTHORIZED)
-            tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED,
-                                  RAW_INVALID_TRANSACTION,
-                                  "refund is not allowed: nothing was captured; void instead");
-        else
-            not_allowed(res, "refund", &st);
-        return;
-    }
-    int64_t remaining = st.captured - st.refunded;
-    if (remaining <= 0) {
-        tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, RAW_INVALID_TRANSACTION,
-                              "refund is not allowed: the payment is fully refunded");
-        return;
-    }
-    int64_t amount = wanted(req, remaining);
-    if (amount <= 0 || amount > remaining) {
-        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, RAW_INVALID_AMOUNT,
-                              "amount: a refund must be more than zero and at most the %lld "
-                              "minor units captured and not yet refunded",
-                              (long long)remaining);
-        return;
-    }
-    st.refunded += amount;
-    st.refunds++;
-    char ref[TENDER_RESULT_REF_MAX], extra[TENDER_RESULT_REF_MAX + 16];
-    card_reference("re_", card_request_seed(req), ref, sizeof ref);
-    tender_format_string(extra, sizeof extra, "refund_id=%s", ref);
-    tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "00", "refunded");
-    res->amount = amount;
-    card_result_details(res, &st, extra);
-    card_result_state(res, &st);
-    tender_log(config->host, TENDER_LOG_INFO, config->method_id,
-               "refund %lld (refund %d, %lld of %lld refunded)", (long long)amount, st.refunds,
-               (long long)st.refunded, (long long)st.captured);
+    int64_t amount = req->amount > 0 ? req->amount : st.captured - st.refunded;
+    card_form *form = card_form_new();
+    card_form_add(form, "payment_intent", st.intent);
+    card_form_add_int(form, "amount", card_amount_to_gateway(req, amount));
+    if (req->payment_id && *req->payment_id)
+        card_form_add(form, "metadata[tender_payment_id]", req->payment_id);
+    card_reply reply;
+    card_gateway_call(config, "POST", "/v1/refunds", form, req->request_id, &reply);
+    card_form_free_secure(form);
+    if (reply.kind == CARD_REPLY_ANSWER && reply.status >= 200 && reply.status < 300)
+        report_refund(config, req, res, &st, reply.object, amount);
+    else
+        card_report_failure(config, req, res, &st, &reply, "refund");
+    card_reply_clear(&reply);
 }
 
 void card_sync(void *instance, const tender_request *req, tender_result *res)
 {
     const card_config *config = instance;
-    int64_t now_ms = tender_now_ms(config->host);
     card_state st;
-    if (!load(req, res, &st))
+    int have_state = card_state_load(req->plugin_state, &st);
+    if (!have_state)
+        memset(&st, 0, sizeof st);
+    if (st.intent[0] == '\0' && st.status != CARD_STATUS_DECLINED &&
+        card_find_intent_of_payment(config, req->payment_id, st.intent, sizeof st.intent)) {
+        /* The authorization's answer was lost (the host died, the call ran
+         * past its deadline, the gateway failed after acting), but the
+         * gateway's events name the intent: ask it. */
+        if (st.op[0] == '\0')
+            tender_copy_string(st.op, sizeof st.op, "authorize");
+        if (st.authorized == 0)
+            st.authorized = req->authorized_amount ? req->authorized_amount : req->amount;
+        card_retrieve_and_report(config, req, res, &st, "sync");
         return;
-    card_result_display(res, &st);
-    card_result_details(res, &st, NULL);
-
-    switch (st.status) {
-    case CARD_STATUS_REQUIRES_ACTION:
-        if (now_ms >= st.action_ms + CARD_ACTION_TIMEOUT_SECONDS * 1000) {
-            /* The challenge was never answered: the ACS gave up. */
-            st.status = CARD_STATUS_DECLINED;
-            st.decline_code = TENDER_DECLINE_ACTION_EXPIRED;
-            tender_copy_string(st.decline_raw, sizeof st.decline_raw, "3DS-U");
-            tender_result_decline(res, TENDER_DECLINE_ACTION_EXPIRED, "3DS-U",
-                                  "3-D Secure: the challenge expired unanswered");
-            res->event = TENDER_EVENT_EXPIRED;
-            break;
-        }
-        card_result_challenge(config, res, &st, req->processor_ref);
-        res->event = TENDER_EVENT_ACTION_REQUIRED;
-        break;
-    case CARD_STATUS_DECLINED:
-        tender_result_decline(res, (tender_decline_code)st.decline_code, st.decline_raw,
-                              "the payment was declined (%s)", st.decline_raw);
-        res->event = TENDER_EVENT_DECLINED;
-        break;
-    case CARD_STATUS_VOIDED:
-        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "00", "authorization released");
-        res->event = TENDER_EVENT_VOIDED;
-        res->amount = st.authorized;
-        break;
-    case CARD_STATUS_AUTHORIZED:
-        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "00", NULL);
-        if (st.refunded > 0) {
-            res->event = TENDER_EVENT_REFUNDED;
-            res->amount = st.refunded;
-            TENDER_SET(res, message, "refunded");
-        } else if (st.captured > 0) {
-            res->event = TENDER_EVENT_CAPTURED;
-            res->amount = st.captured;
-            TENDER_SET(res, message, "captured");
-        } else if (hold_lapsed(&st, now_ms)) {
-            res->event = TENDER_EVENT_EXPIRED;
-            res->amount = st.authorized;
-            TENDER_SET(res, message, "the authorization lapsed uncaptured");
-        } else {
-            res->event = TENDER_EVENT_AUTHORIZED;
-            res->amount = st.authorized;
-            TENDER_SET(res, message, "authorized");
-        }
-        break;
-    case CARD_STATUS_NONE:
-        break;
     }
-    card_result_state(res, &st);
+    if (!have_state) {
+        /* No state and no intent found: never a decline on a guess. */
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "no_state",
+                              "the answer to this payment's authorization never reached Tender, "
+                              "and the gateway's recent events name no intent for it");
+        return;
+    }
+    if (st.intent[0] == '\0') {
+        card_result_display(res, &st);
+        if (st.status == CARD_STATUS_DECLINED) {
+            /* Refused before or by the gateway without an intent. */
+            tender_result_decline(res, (tender_decline_code)st.decline_code, st.decline_raw,
+                                  "the payment was declined (%s)", st.decline_raw);
+            res->event = TENDER_EVENT_DECLINED;
+        } else {
+            /* The authorization was sent and its answer lost: without the
+             * intent id the gateway cannot be asked (docs/methods/card.md,
+             * "Unknown outcomes"). */
+            tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "no_intent",
+                                  "the gateway's answer to the authorization was lost, and its "
+                                  "recent events name no intent for this payment");
+        }
+        card_result_state(res, &st);
+        return;
+    }
+    card_retrieve_and_report(config, req, res, &st, "sync");
 }

@@ -1,6 +1,7 @@
 /* The card method's operations (the tender_method_ops slots) and the
  * helpers they share. Every function reads only its arguments and the
- * immutable instance, so the method is thread-safe. */
+ * immutable instance, and talks to the gateway through the host's
+ * thread-safe http service, so the method is thread-safe. */
 #ifndef CARD_OPS_H
 #define CARD_OPS_H
 
@@ -35,14 +36,22 @@ void card_describe_instrument(void *instance, const tender_request *req, tender_
 /* The documented sandbox fixtures (card-fixtures.c). */
 const tender_fixture *card_fixtures(size_t *n);
 
+/* GET the intent st names and report it as a settlement (res->event set);
+ * what names the operation for messages (card-authorize.c). */
+void card_retrieve_and_report(const card_config *config, const tender_request *req,
+                              tender_result *res, card_state *st, const char *what);
+
+/* The intent the gateway created for payment_id, found among its recent
+ * Events by metadata tender_payment_id (card-events.c): 1 with its id in
+ * intent, or 0 when none is found (or the gateway cannot be asked). */
+int card_find_intent_of_payment(const card_config *config, const char *payment_id,
+                                char *intent, size_t intent_size);
+
+/* ABI 1.0 notifications: the gateway's signed events (card-notify.c). */
+void card_identify_notification(void *instance, const tender_request *req, tender_result *res);
+void card_notification(void *instance, const tender_request *req, tender_result *res);
+
 /* ---- shared helpers (card-result.c) ----------------------------------- */
-
-/* A deterministic reference: prefix + the first 24 hex digits of the
- * SHA-256 of seed, so a retried request id yields the same reference. */
-void card_reference(const char *prefix, const char *seed, char *out, size_t out_size);
-
-/* A six-character approval code derived from seed the same way. */
-void card_approval_code(const char *seed, char *out, size_t out_size);
 
 /* Copy st's display data (brand, first six, last four, country) into res. */
 void card_result_display(tender_result *res, const card_state *st);
@@ -54,15 +63,8 @@ void card_result_state(tender_result *res, const card_state *st);
  * (may be NULL). */
 void card_result_details(tender_result *res, const card_state *st, const char *extra);
 
-/* Fill res as ACTION_REQUIRED for st's pending challenge (ACS URL built
- * from ref, the hint naming the sandbox code, the expiry time). */
-void card_result_challenge(const card_config *config, tender_result *res, const card_state *st,
-                           const char *ref);
-
-/* Finish res as DECLINED with the decline of ISO 8583 code raw. */
-void card_result_issuer_decline(tender_result *res, const char *raw);
-
-/* The request id to derive references from (request_id, else payment_id). */
-const char *card_request_seed(const tender_request *req);
+/* Set st's 3-D Secure status letter (0: not run) and the ECI its brand
+ * reports for it (none while a challenge is open). */
+void card_state_set_three_ds(card_state *st, char status);
 
 #endif

@@ -1,7 +1,11 @@
 /* The card plugin: its one method's facts, its function table, create and
  * destroy, and the exported entry point. */
 #include <stdlib.h>
+#include <string.h>
 
+#include <json-glib/json-glib.h>
+
+#include <tender/sdk-glib.h>
 #include <tender/sdk.h>
 
 #include "card-config.h"
@@ -38,7 +42,8 @@ const tender_param_spec card_params[] = {
 
 static const tender_param_spec card_action_params[] = {
     {sizeof(tender_param_spec), "otp", TENDER_PARAM_SENSITIVE,
-     "3-D Secure one-time code sent by the issuer"},
+     "Sandbox mode only: the 3-D Secure code, submitted to the gateway's page as the payer's "
+     "browser would; without it, complete asks the gateway how the payer's challenge went"},
 };
 
 static int card_create(const tender_host_services *host, const char *method_id, void **instance,
@@ -53,16 +58,24 @@ static int card_create(const tender_host_services *host, const char *method_id, 
         free(config);
         return -1;
     }
+    /* json-glib registers GObject types, which must outlive an unload. */
+    tender_keep_library_resident((const void *)json_parser_new);
     tender_log(host, TENDER_LOG_INFO, method_id,
-               "card sandbox processor ready (unionpay_luhn_exempt=%s)",
-               config->unionpay_luhn_exempt ? "true" : "false");
+               "card gateway client ready (%s mode, %s, unionpay_luhn_exempt=%s%s)",
+               config->live ? "live" : "sandbox", config->endpoint,
+               config->unionpay_luhn_exempt ? "true" : "false",
+               config->webhook_secret[0] ? ", webhooks verified" : ", no webhook secret");
     *instance = config;
     return 0;
 }
 
 static void card_destroy(void *instance)
 {
-    free(instance);
+    if (instance) {
+        /* The secrets do not outlive the instance in freed memory. */
+        memset(instance, 0, sizeof(card_config));
+        free(instance);
+    }
 }
 
 static const tender_method_ops card_ops = {
@@ -76,10 +89,11 @@ static const tender_method_ops card_ops = {
     .refund = card_refund,
     .sync = card_sync,
     .complete_action = card_complete_action,
-    .identify_notification = NULL,
-    .notification = NULL,
+    .identify_notification = card_identify_notification,
+    .notification = card_notification,
     .sandbox_fixtures = card_fixtures,
-    /* Cards confirm synchronously: there is no notification to simulate. */
+    /* The gateway's events are sent by the gateway (tender-sandbox in test
+     * mode): the plugin does not make them up. */
     .sandbox_notification = NULL,
     .describe_instrument = card_describe_instrument,
 };
@@ -91,14 +105,15 @@ static const tender_method card_method = {
     .capabilities = TENDER_CAP_AUTHORIZE | TENDER_CAP_PURCHASE | TENDER_CAP_CAPTURE |
                     TENDER_CAP_PARTIAL_CAPTURE | TENDER_CAP_MULTI_CAPTURE | TENDER_CAP_VOID |
                     TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND | TENDER_CAP_SYNC |
-                    TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_THREAD_SAFE | TENDER_CAP_STEP_UP,
+                    TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_NOTIFICATION |
+                    TENDER_CAP_THREAD_SAFE | TENDER_CAP_STEP_UP,
     .regions = card_regions,
     .currencies = card_currencies,
     .n_currencies = sizeof card_currencies / sizeof card_currencies[0],
     .params = card_params,
     .n_params = CARD_N_PARAMS,
     .action_params = card_action_params,
-    .n_action_params = sizeof card_action_params / sizeof card_action_params[0],
+    .n_action_params = TENDER_N_ELEMENTS(card_action_params),
     .hold_seconds = CARD_HOLD_SECONDS,
     .action_timeout_seconds = CARD_ACTION_TIMEOUT_SECONDS,
     .over_capture_bps = 0,
@@ -111,5 +126,6 @@ static const tender_method card_method = {
 TENDER_PLUGIN_DEFINE_ONE_METHOD(
     "card", "Bank card", "1.0.0",
     "Bundled bank-card method: IIN brand detection, Luhn, expiry and security "
-    "code checks, 3-D Secure 2, and an offline sandbox processor",
+    "code checks, then a PaymentIntents card gateway client (3-D Secure, "
+    "multicapture, refunds, signed webhooks)",
     card_method)

@@ -1,12 +1,13 @@
 /* Encoding of card_state as plugin_state, through the SDK's table-driven
  * codec. The version key lets a later plugin tell states written by this
- * one apart; the key names and order are those the plugin has always
- * written. */
+ * one apart. */
 #include "card-state.h"
 
 #include <tender/sdk.h>
 
-#define CARD_STATE_VERSION "1"
+/* 2: the gateway client (intent and charge ids); a version-1 state was
+ * written by the in-plugin simulator and names no gateway object. */
+#define CARD_STATE_VERSION "2"
 
 static const char *const status_names[] = {
     [CARD_STATUS_NONE] = "none",
@@ -14,6 +15,7 @@ static const char *const status_names[] = {
     [CARD_STATUS_AUTHORIZED] = "authorized",
     [CARD_STATUS_VOIDED] = "voided",
     [CARD_STATUS_DECLINED] = "declined",
+    [CARD_STATUS_SENT] = "sent",
     NULL,
 };
 
@@ -23,12 +25,14 @@ static const char *const status_names[] = {
 static const tender_state_field card_state_fields[] = {
     /* A state without a known status is not a card payment of ours. */
     TENDER_STATE_ENUM_FIELD(card_state, "status", status, TENDER_STATE_REQUIRED, status_names),
+    TEXT("intent", intent),
+    TEXT("charge", charge),
     TEXT("brand", brand),
     TEXT("first6", first6),
     TEXT("last4", last4),
     TEXT("country", country),
     TEXT("op", op),
-    TEXT("after", after),
+    TEXT("action_url", action_url),
     TEXT("three_ds", three_ds),
     TEXT("eci", eci),
     INT("authorized", authorized),
@@ -36,6 +40,7 @@ static const tender_state_field card_state_fields[] = {
     INT("refunded", refunded),
     INT("captures", captures),
     INT("refunds", refunds),
+    INT("multicapture", multicapture),
     INT("auth_ms", auth_ms),
     INT("action_ms", action_ms),
     TENDER_STATE_UINT_FIELD(card_state, "decline", decline_code, 0),

@@ -212,7 +212,6 @@ static void refuse(tender_result *res, int pre, const char *raw, const char *mes
 void wm_notification(void *instance, const tender_request *req, tender_result *res)
 {
     const wm_instance *wm = instance;
-    const char *state = req->plugin_state ? req->plugin_state : "";
     GHashTable *form = wm_form_parse(req->body, req->body_len);
     if (form == NULL) {
         refuse(res, 0, "bad_form", "notification: the body is not a form");
@@ -227,13 +226,8 @@ void wm_notification(void *instance, const tender_request *req, tender_result *r
         return;
     }
 
-    char flow[16] = "", payee[WM_PURSE_LEN + 1] = "", status[16] = "", trans[32] = "";
-    tender_kv_get(state, "flow", flow, sizeof flow);
-    tender_kv_get(state, "payee", payee, sizeof payee);
-    tender_kv_get(state, "status", status, sizeof status);
-    tender_kv_get(state, "trans", trans, sizeof trans);
-    int64_t want_amount = tender_kv_get_int(state, "amount", -1);
-    int64_t want_no = tender_kv_get_int(state, "pno", -1);
+    wm_state st;
+    int have_state = wm_state_load(req->plugin_state, &st);
 
     int64_t amount = -1;
     const char *amount_text = field(form, "LMI_PAYMENT_AMOUNT");
@@ -242,16 +236,16 @@ void wm_notification(void *instance, const tender_request *req, tender_result *r
     const char *no = field(form, "LMI_PAYMENT_NO");
     const char *form_trans = field(form, "LMI_SYS_TRANS_NO");
 
-    if (strcmp(flow, "merchant") != 0) {
+    if (!have_state || st.flow != WM_FLOW_MERCHANT) {
         refuse(res, pre, "wrong_payment",
                "notification: this payment was not made on the merchant payment page");
-    } else if (g_ascii_strtoll(no, NULL, 10) != want_no) {
+    } else if (g_ascii_strtoll(no, NULL, 10) != (gint64)st.pno) {
         refuse(res, pre, "wrong_payment_no",
                "notification: LMI_PAYMENT_NO is not this payment's number");
-    } else if (strcmp(field(form, "LMI_PAYEE_PURSE"), payee) != 0) {
+    } else if (strcmp(field(form, "LMI_PAYEE_PURSE"), st.payee) != 0) {
         refuse(res, pre, "wrong_payee",
                "notification: LMI_PAYEE_PURSE is not the purse this payment was sent to");
-    } else if (amount != want_amount) {
+    } else if (amount != st.amount) {
         refuse(res, pre, "wrong_amount",
                "notification: LMI_PAYMENT_AMOUNT differs from the payment's amount");
     } else if (pre) {
@@ -259,32 +253,32 @@ void wm_notification(void *instance, const tender_request *req, tender_result *r
         res->event = TENDER_EVENT_NONE;
         set_reply(res, 1, NULL);
         tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", "pre-request accepted");
-    } else if (strcmp(status, "paid") == 0 && strcmp(trans, form_trans) == 0) {
+    } else if (st.status == WM_STATUS_PAID && strcmp(st.trans, form_trans) == 0) {
         /* WebMoney repeats a notification it thinks was lost: same transfer. */
         res->event = TENDER_EVENT_NONE;
         set_reply(res, 0, NULL);
         tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0",
                               "repeated payment notification: already applied");
-    } else if (strcmp(status, "waiting") != 0) {
+    } else if (st.status != WM_STATUS_WAITING) {
         tender_result_decline(res, TENDER_DECLINE_DUPLICATE_TRANSACTION, "already_paid",
                               "notification: the payment is already %s by another transfer",
-                              status[0] ? status : "settled");
+                              wm_status_name(st.status));
         res->event = TENDER_EVENT_NONE;
         set_reply(res, 0, NULL);
     } else {
-        char next[TENDER_RESULT_STATE_MAX];
-        tender_copy_string(next, sizeof next, state);
-        tender_kv_set(next, sizeof next, "status", "paid");
-        tender_kv_set(next, sizeof next, "trans", form_trans);
-        tender_kv_set(next, sizeof next, "invs", field(form, "LMI_SYS_INVS_NO"));
-        tender_kv_set(next, sizeof next, "paid_from", field(form, "LMI_PAYER_PURSE"));
-        tender_kv_set(next, sizeof next, "paid_date", field(form, "LMI_SYS_TRANS_DATE"));
-        TENDER_SET(res, plugin_state, next);
+        wm_state next = st;
+        next.status = WM_STATUS_PAID;
+        tender_copy_string(next.trans, sizeof next.trans, form_trans);
+        tender_copy_string(next.invs, sizeof next.invs, field(form, "LMI_SYS_INVS_NO"));
+        tender_copy_string(next.paid_from, sizeof next.paid_from, field(form, "LMI_PAYER_PURSE"));
+        tender_copy_string(next.paid_date, sizeof next.paid_date,
+                           field(form, "LMI_SYS_TRANS_DATE"));
+        wm_state_store(&next, res);
         TENDER_SET(res, processor_ref, form_trans);
         TENDER_SETF(res, details, "lmi_sys_invs_no=%s\nlmi_sys_trans_no=%s\nlmi_mode=%s\n",
                     field(form, "LMI_SYS_INVS_NO"), form_trans, field(form, "LMI_MODE"));
         res->event = TENDER_EVENT_CAPTURED;
-        res->amount = want_amount;
+        res->amount = st.amount;
         set_reply(res, 0, NULL);
         tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", "paid");
         tender_log(wm->host, TENDER_LOG_INFO, wm->method_id,

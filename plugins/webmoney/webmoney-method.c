@@ -239,38 +239,37 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
     if (!wm_sandbox_check_payer(purse, wmid, res))
         return;
 
-    char state[TENDER_RESULT_STATE_MAX] = "";
-    tender_kv_set(state, sizeof state, "payer", purse);
-    tender_kv_set(state, sizeof state, "wmid", wmid);
-    tender_kv_set(state, sizeof state, "payee", payee);
-    tender_kv_set_int(state, sizeof state, "amount", req->amount);
-    tender_kv_set(state, sizeof state, "currency", req->currency);
-    tender_kv_set_int(state, sizeof state, "created", tender_now_ms(wm->host));
+    wm_state st = {0};
+    tender_copy_string(st.payer, sizeof st.payer, purse);
+    tender_copy_string(st.wmid, sizeof st.wmid, wmid);
+    tender_copy_string(st.payee, sizeof st.payee, payee);
+    tender_copy_string(st.currency, sizeof st.currency, req->currency);
+    st.amount = req->amount;
+    st.created = tender_now_ms(wm->host);
 
     if (days > 0) {
-        wm_protected_start(wm, req, days, code, state, sizeof state, res);
+        wm_protected_start(wm, req, days, code, &st, res);
         return;
     }
 
-    char desc[WM_DESCRIPTION_MAX + 64];
     if (description && description[0])
-        tender_copy_string(desc, sizeof desc, description);
+        tender_copy_string(st.desc, sizeof st.desc, description);
     else
-        g_snprintf(desc, sizeof desc, "Payment %s", req->payment_id ? req->payment_id : "");
+        g_snprintf(st.desc, sizeof st.desc, "Payment %s", req->payment_id ? req->payment_id : "");
     uint32_t no = wm_payment_number(req->payment_id);
-    tender_kv_set(state, sizeof state, "flow", "merchant");
-    tender_kv_set(state, sizeof state, "status", "waiting");
-    tender_kv_set_int(state, sizeof state, "pno", no);
-    tender_kv_set(state, sizeof state, "desc", desc);
+    st.flow = WM_FLOW_MERCHANT;
+    st.status = WM_STATUS_WAITING;
+    st.pno = no;
 
-    if (!wm_payment_page_url(wm, payee, amount_wire, no, desc, req->payment_id,
-                             res->action_data, sizeof res->action_data)) {
+    if (!wm_payment_page_url(wm, payee, amount_wire, no, st.desc, req->payment_id,
+                             res->action_data, sizeof res->action_data) ||
+        !wm_state_store(&st, res)) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-7",
                               "description is too long for the payment page address");
         res->action_data[0] = '\0';
+        res->plugin_state[0] = '\0';
         return;
     }
-    TENDER_SET(res, plugin_state, state);
     res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
     res->action_kind = TENDER_ACTION_REDIRECT;
     TENDER_SETF(res, action_hint, "Pay %s %s from your %s purse on the WebMoney payment page.",
@@ -287,25 +286,21 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
 
 /* ---- sync ---------------------------------------------------------------- */
 
-static void merchant_sync(const wm_instance *wm, const tender_request *req, tender_result *res)
+static void merchant_sync(const wm_instance *wm, const tender_request *req, const wm_state *st,
+                          tender_result *res)
 {
-    const char *state = req->plugin_state;
-    char status[16] = "", trans[24] = "";
-    tender_kv_get(state, "status", status, sizeof status);
-    tender_kv_get(state, "trans", trans, sizeof trans);
-    if (strcmp(status, "paid") == 0) {
+    if (st->status == WM_STATUS_PAID) {
         res->event = TENDER_EVENT_CAPTURED;
-        res->amount = tender_kv_get_int(state, "amount", 0);
+        res->amount = st->amount;
         tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", "paid");
         return;
     }
-    if (strcmp(status, "waiting") != 0) {
+    if (st->status != WM_STATUS_WAITING) {
         tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
                               "unreadable plugin state for a payment-page payment");
         return;
     }
-    int64_t expires = tender_kv_get_int(state, "created", 0) +
-                      (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
+    int64_t expires = st->created + (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
     if (tender_now_ms(wm->host) >= expires) {
         tender_result_decline(res, TENDER_DECLINE_ACTION_EXPIRED, "page_expired",
                               "the payer did not pay on the WebMoney payment page in time");
@@ -313,13 +308,9 @@ static void merchant_sync(const wm_instance *wm, const tender_request *req, tend
         return;
     }
     /* Still waiting: WebMoney has reported nothing for this payment number. */
-    char payee[WM_PURSE_LEN + 1] = "", desc[WM_DESCRIPTION_MAX * 3 + 1] = "", amount_wire[32];
-    tender_kv_get(state, "payee", payee, sizeof payee);
-    tender_kv_get(state, "desc", desc, sizeof desc);
-    tender_money_to_wire(tender_kv_get_int(state, "amount", 0), req->exponent, 1, amount_wire,
-                         sizeof amount_wire);
-    wm_payment_page_url(wm, payee, amount_wire,
-                        (uint32_t)tender_kv_get_int(state, "pno", 0), desc, req->payment_id,
+    char amount_wire[32];
+    tender_money_to_wire(st->amount, req->exponent, 1, amount_wire, sizeof amount_wire);
+    wm_payment_page_url(wm, st->payee, amount_wire, st->pno, st->desc, req->payment_id,
                         res->action_data, sizeof res->action_data);
     res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
     res->action_kind = TENDER_ACTION_REDIRECT;
@@ -332,20 +323,20 @@ static void merchant_sync(const wm_instance *wm, const tender_request *req, tend
 static void wm_sync(void *instance, const tender_request *req, tender_result *res)
 {
     const wm_instance *wm = instance;
-    char flow[16] = "";
-    tender_kv_get(req->plugin_state, "flow", flow, sizeof flow);
-    if (strcmp(flow, "protected") == 0)
-        wm_protected_sync(wm, req, res);
-    else if (strcmp(flow, "merchant") == 0)
-        merchant_sync(wm, req, res);
-    else
+    wm_state st;
+    if (!wm_state_load(req->plugin_state, &st)) {
         tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
                               "no WebMoney state for this payment");
+        return;
+    }
+    if (st.flow == WM_FLOW_PROTECTED)
+        wm_protected_sync(wm, req, &st, res);
+    else
+        merchant_sync(wm, req, &st, res);
     /* Money sent back since: report the refunded total instead. */
-    int64_t refunded = tender_kv_get_int(req->plugin_state, "refunded", 0);
-    if (res->event == TENDER_EVENT_CAPTURED && refunded > 0) {
+    if (res->event == TENDER_EVENT_CAPTURED && st.refunded > 0) {
         res->event = TENDER_EVENT_REFUNDED;
-        res->amount = refunded;
+        res->amount = st.refunded;
         TENDER_SET(res, message, "paid, then refunded in part or in full");
     }
 }
@@ -357,25 +348,21 @@ static void wm_sync(void *instance, const tender_request *req, tender_result *re
 static void wm_refund(void *instance, const tender_request *req, tender_result *res)
 {
     const wm_instance *wm = instance;
-    const char *state = req->plugin_state ? req->plugin_state : "";
-    char status[16] = "", payer[WM_PURSE_LEN + 1] = "", list[TENDER_RESULT_STATE_MAX] = "";
-    tender_kv_get(state, "status", status, sizeof status);
-    tender_kv_get(state, "payer", payer, sizeof payer);
-    if (tender_kv_get(state, "paid_from", payer, sizeof payer) != 1)
-        tender_kv_get(state, "payer", payer, sizeof payer);
-    tender_kv_get(state, "refunds", list, sizeof list);
-    int64_t paid = tender_kv_get_int(state, "amount", 0);
-    int64_t refunded = tender_kv_get_int(state, "refunded", 0);
+    wm_state st;
+    int have_state = wm_state_load(req->plugin_state, &st);
+    /* The purse that paid (the result notification names it), else the one
+     * the payer gave (a protected transfer). */
+    const char *payer = st.paid_from[0] ? st.paid_from : st.payer;
 
-    if (strcmp(status, "paid") != 0 && strcmp(status, "released") != 0) {
+    if (!have_state || (st.status != WM_STATUS_PAID && st.status != WM_STATUS_RELEASED)) {
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "not_paid",
                               "only a paid WebMoney payment can be refunded (it is %s)",
-                              status[0] ? status : "unknown");
+                              have_state ? wm_status_name(st.status) : "unknown");
         return;
     }
     char no[24];
     g_snprintf(no, sizeof no, "%" G_GUINT64_FORMAT, wm_sandbox_refund_no(req->request_id));
-    int64_t earlier = tender_id_list_amount(list, ';', ':', no);
+    int64_t earlier = tender_id_list_amount(st.refunds, ';', ':', no);
     if (earlier >= 0) {
         /* X2 refuses a repeated tranid: the transfer was already made. */
         res->amount = earlier;
@@ -390,27 +377,27 @@ static void wm_refund(void *instance, const tender_request *req, tender_result *
                               "refund amount must be above zero");
         return;
     }
-    if (req->amount > paid - refunded) {
+    if (req->amount > st.amount - st.refunded) {
         char left[32];
-        tender_money_to_wire(paid - refunded, req->exponent, 1, left, sizeof left);
+        tender_money_to_wire(st.amount - st.refunded, req->exponent, 1, left, sizeof left);
         tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "refund_exceeds_paid",
                               "amount: a refund may not exceed what remains of the payment "
                               "(%s %s)", left, req->currency ? req->currency : "");
         return;
     }
 
-    char next[TENDER_RESULT_STATE_MAX];
-    tender_copy_string(next, sizeof next, state);
-    if (tender_id_list_add_amount(list, sizeof list, ';', ':', SIZE_MAX, no, req->amount) != 1 ||
-        !tender_kv_set(next, sizeof next, "refunds", list) ||
-        !tender_kv_set_int(next, sizeof next, "refunded", refunded + req->amount)) {
+    wm_state next = st;
+    next.refunded = st.refunded + req->amount;
+    if (tender_id_list_add_amount(next.refunds, sizeof next.refunds, ';', ':', SIZE_MAX, no,
+                                  req->amount) != 1 ||
+        !wm_state_store(&next, res)) {
+        res->plugin_state[0] = '\0';
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "too_many_refunds",
                               "this payment has too many refunds to record another");
         return;
     }
     char amount_wire[32];
     tender_money_to_wire(req->amount, req->exponent, 1, amount_wire, sizeof amount_wire);
-    TENDER_SET(res, plugin_state, next);
     TENDER_SET(res, processor_ref, no);
     TENDER_SETF(res, details, "refund_transfer=%s\nto_purse=%s\namount=%s\n", no, payer,
                 amount_wire);

@@ -62,26 +62,27 @@ static void set_code_action(tender_result *res, const char *trans, int64_t expir
 }
 
 void wm_protected_start(const wm_instance *wm, const tender_request *req, int days,
-                        const char *code, char *state, size_t state_size,
-                        tender_result *res)
+                        const char *code, wm_state *st, tender_result *res)
 {
-    char salt[33], digest[65], trans[24];
-    make_salt(wm, req, salt);
-    wm_protection_digest(salt, req->payment_id, code, digest);
+    char trans[24];
+    make_salt(wm, req, st->salt);
+    wm_protection_digest(st->salt, req->payment_id, code, st->digest);
     g_snprintf(trans, sizeof trans, "%" G_GUINT64_FORMAT,
                wm_sandbox_transfer_no(req->payment_id));
     int64_t expires = tender_now_ms(wm->host) + (int64_t)days * DAY_MS;
 
-    tender_kv_set(state, state_size, "flow", "protected");
-    tender_kv_set(state, state_size, "status", "locked");
-    tender_kv_set(state, state_size, "trans", trans);
-    tender_kv_set_int(state, state_size, "days", days);
-    tender_kv_set_int(state, state_size, "expires", expires);
-    tender_kv_set_int(state, state_size, "tries", 0);
-    tender_kv_set(state, state_size, "salt", salt);
-    tender_kv_set(state, state_size, "digest", digest);
+    st->flow = WM_FLOW_PROTECTED;
+    st->status = WM_STATUS_LOCKED;
+    tender_copy_string(st->trans, sizeof st->trans, trans);
+    st->days = days;
+    st->expires = expires;
+    st->tries = 0;
+    if (!wm_state_store(st, res)) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
+                              "the protected transfer's state does not fit");
+        return;
+    }
 
-    TENDER_SET(res, plugin_state, state);
     TENDER_SET(res, processor_ref, trans);
     TENDER_SETF(res, details, "transfer=%s\nprotection_days=%d\nattempts_left=%d\n", trans,
                 days, WM_PROTECTION_ATTEMPTS);
@@ -96,46 +97,42 @@ void wm_protected_start(const wm_instance *wm, const tender_request *req, int da
 
 /* The period ended with the funds still locked: WebMoney returns them to the
  * payer. Written into res (and its state) as an expiry. */
-static void settle_expired(const tender_request *req, const char *trans, tender_result *res)
+static void settle_expired(const wm_state *st, tender_result *res)
 {
-    char next[TENDER_RESULT_STATE_MAX];
-    tender_copy_string(next, sizeof next, req->plugin_state);
-    tender_kv_set(next, sizeof next, "status", "expired");
-    TENDER_SET(res, plugin_state, next);
+    wm_state next = *st;
+    next.status = WM_STATUS_EXPIRED;
+    wm_state_store(&next, res);
     tender_result_decline(res, TENDER_DECLINE_ACTION_EXPIRED, "protection_expired",
                           "the protection period of transfer %s ended before the code was "
-                          "entered: the funds went back to the payer's purse", trans);
+                          "entered: the funds went back to the payer's purse", st->trans);
     res->event = TENDER_EVENT_EXPIRED;
 }
 
-void wm_protected_sync(const wm_instance *wm, const tender_request *req, tender_result *res)
+void wm_protected_sync(const wm_instance *wm, const tender_request *req, const wm_state *st,
+                       tender_result *res)
 {
-    const char *state = req->plugin_state;
-    char status[16] = "", trans[24] = "";
-    tender_kv_get(state, "status", status, sizeof status);
-    tender_kv_get(state, "trans", trans, sizeof trans);
-    int64_t expires = tender_kv_get_int(state, "expires", 0);
-    int left = WM_PROTECTION_ATTEMPTS - (int)tender_kv_get_int(state, "tries", 0);
+    (void)req;
+    int left = WM_PROTECTION_ATTEMPTS - st->tries;
 
-    if (strcmp(status, "locked") == 0) {
-        if (tender_now_ms(wm->host) >= expires) {
-            settle_expired(req, trans, res);
+    if (st->status == WM_STATUS_LOCKED) {
+        if (tender_now_ms(wm->host) >= st->expires) {
+            settle_expired(st, res);
             return;
         }
-        set_code_action(res, trans, expires, left);
+        set_code_action(res, st->trans, st->expires, left);
         res->event = TENDER_EVENT_ACTION_REQUIRED;
         TENDER_SET(res, raw_code, "0");
         TENDER_SET(res, message, "protected transfer still locked: waiting for the code");
-    } else if (strcmp(status, "released") == 0 || strcmp(status, "paid") == 0) {
+    } else if (st->status == WM_STATUS_RELEASED || st->status == WM_STATUS_PAID) {
         res->event = TENDER_EVENT_CAPTURED;
-        res->amount = tender_kv_get_int(state, "amount", 0);
+        res->amount = st->amount;
         tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", "protected transfer released");
-    } else if (strcmp(status, "returned") == 0) {
+    } else if (st->status == WM_STATUS_RETURNED) {
         tender_result_decline(res, TENDER_DECLINE_SECURITY_CHECK_FAILED, "wrong_code_limit",
                               "the protection code was wrong %d times: the funds went back "
                               "to the payer", WM_PROTECTION_ATTEMPTS);
         res->event = TENDER_EVENT_DECLINED;
-    } else if (strcmp(status, "expired") == 0) {
+    } else if (st->status == WM_STATUS_EXPIRED) {
         tender_result_decline(res, TENDER_DECLINE_ACTION_EXPIRED, "protection_expired",
                               "the protection period ended: the funds went back to the payer");
         res->event = TENDER_EVENT_EXPIRED;
@@ -148,39 +145,32 @@ void wm_protected_sync(const wm_instance *wm, const tender_request *req, tender_
 void wm_complete_action(void *instance, const tender_request *req, tender_result *res)
 {
     const wm_instance *wm = instance;
-    const char *state = req->plugin_state ? req->plugin_state : "";
-    char flow[16] = "", status[16] = "", trans[24] = "", salt[40] = "", digest[72] = "";
-    tender_kv_get(state, "flow", flow, sizeof flow);
-    tender_kv_get(state, "status", status, sizeof status);
-    tender_kv_get(state, "trans", trans, sizeof trans);
-    tender_kv_get(state, "salt", salt, sizeof salt);
-    tender_kv_get(state, "digest", digest, sizeof digest);
-    int64_t expires = tender_kv_get_int(state, "expires", 0);
-    int tries = (int)tender_kv_get_int(state, "tries", 0);
+    wm_state st;
+    int have_state = wm_state_load(req->plugin_state, &st);
 
-    if (strcmp(flow, "protected") != 0) {
+    if (!have_state || st.flow != WM_FLOW_PROTECTED) {
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "not_protected",
                               "this payment is finished on the WebMoney payment page, "
                               "not with a protection code");
         res->event = TENDER_EVENT_NONE;
         return;
     }
-    if (strcmp(status, "locked") != 0) {
+    if (st.status != WM_STATUS_LOCKED) {
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "not_locked",
                               "protected transfer %s is no longer waiting for its code (%s)",
-                              trans, status);
+                              st.trans, wm_status_name(st.status));
         res->event = TENDER_EVENT_NONE;
         return;
     }
-    if (tender_now_ms(wm->host) >= expires) {
-        settle_expired(req, trans, res);
+    if (tender_now_ms(wm->host) >= st.expires) {
+        settle_expired(&st, res);
         return;
     }
 
     const char *code = tender_request_param(req, "protection_code");
     if (code == NULL || code[0] == '\0') {
         /* Nothing was tried: no attempt is used up. */
-        set_code_action(res, trans, expires, WM_PROTECTION_ATTEMPTS - tries);
+        set_code_action(res, st.trans, st.expires, WM_PROTECTION_ATTEMPTS - st.tries);
         TENDER_SET(res, raw_code, "-9");
         TENDER_SET(res, message, "protection_code is required to release the transfer");
         res->event = TENDER_EVENT_ACTION_REQUIRED;
@@ -188,45 +178,43 @@ void wm_complete_action(void *instance, const tender_request *req, tender_result
     }
 
     char given[65];
-    wm_protection_digest(salt, req->payment_id, code, given);
-    char next[TENDER_RESULT_STATE_MAX];
-    tender_copy_string(next, sizeof next, state);
+    wm_protection_digest(st.salt, req->payment_id, code, given);
+    wm_state next = st;
 
-    if (tender_secure_streq(given, digest)) {
-        tender_kv_set(next, sizeof next, "status", "released");
-        TENDER_SET(res, plugin_state, next);
+    if (tender_secure_streq(given, st.digest)) {
+        next.status = WM_STATUS_RELEASED;
+        wm_state_store(&next, res);
         res->event = TENDER_EVENT_CAPTURED;
-        res->amount = tender_kv_get_int(state, "amount", 0);
-        TENDER_SETF(res, details, "transfer=%s\n", trans);
+        res->amount = st.amount;
+        TENDER_SETF(res, details, "transfer=%s\n", st.trans);
         tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0",
                               "protection code accepted: the transfer is released");
         tender_log(wm->host, TENDER_LOG_INFO, wm->method_id,
-                   "payment %s: protected transfer %s released", req->payment_id, trans);
+                   "payment %s: protected transfer %s released", req->payment_id, st.trans);
         return;
     }
 
-    tries++;
-    int left = WM_PROTECTION_ATTEMPTS - tries;
-    tender_kv_set_int(next, sizeof next, "tries", tries);
+    next.tries = st.tries + 1;
+    int left = WM_PROTECTION_ATTEMPTS - next.tries;
     if (left <= 0) {
-        tender_kv_set(next, sizeof next, "status", "returned");
-        TENDER_SET(res, plugin_state, next);
+        next.status = WM_STATUS_RETURNED;
+        wm_state_store(&next, res);
         tender_result_decline(res, TENDER_DECLINE_SECURITY_CHECK_FAILED, "wrong_code_limit",
                               "the protection code was wrong %d times: transfer %s went back "
-                              "to the payer's purse", WM_PROTECTION_ATTEMPTS, trans);
-        TENDER_SETF(res, details, "transfer=%s\nattempts_left=0\n", trans);
+                              "to the payer's purse", WM_PROTECTION_ATTEMPTS, st.trans);
+        TENDER_SETF(res, details, "transfer=%s\nattempts_left=0\n", st.trans);
         res->event = TENDER_EVENT_DECLINED;
         tender_log(wm->host, TENDER_LOG_WARNING, wm->method_id,
                    "payment %s: %d wrong protection codes, transfer %s returned",
-                   req->payment_id, WM_PROTECTION_ATTEMPTS, trans);
+                   req->payment_id, WM_PROTECTION_ATTEMPTS, st.trans);
         return;
     }
-    TENDER_SET(res, plugin_state, next);
-    set_code_action(res, trans, expires, left);
+    wm_state_store(&next, res);
+    set_code_action(res, st.trans, st.expires, left);
     TENDER_SET(res, raw_code, "wrong_code");
     TENDER_SETF(res, message, "wrong protection code: %d attempt%s left", left,
                 left == 1 ? "" : "s");
-    TENDER_SETF(res, details, "transfer=%s\nattempts_left=%d\n", trans, left);
+    TENDER_SETF(res, details, "transfer=%s\nattempts_left=%d\n", st.trans, left);
     res->event = TENDER_EVENT_ACTION_REQUIRED;
     tender_log(wm->host, TENDER_LOG_INFO, wm->method_id,
                "payment %s: wrong protection code, %d attempts left", req->payment_id, left);

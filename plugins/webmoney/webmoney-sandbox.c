@@ -74,25 +74,19 @@ void wm_sandbox_notification(void *instance, const tender_request *req, const ch
                              tender_result *res)
 {
     const wm_instance *wm = instance;
-    const char *state = req->plugin_state ? req->plugin_state : "";
-    char flow[16] = "", payee[WM_PURSE_LEN + 1] = "", payer[WM_PURSE_LEN + 1] = "",
-         wmid[WM_WMID_LEN + 1] = "", desc[WM_DESCRIPTION_MAX * 3 + 1] = "";
-    tender_kv_get(state, "flow", flow, sizeof flow);
-    tender_kv_get(state, "payee", payee, sizeof payee);
-    tender_kv_get(state, "payer", payer, sizeof payer);
-    tender_kv_get(state, "wmid", wmid, sizeof wmid);
-    tender_kv_get(state, "desc", desc, sizeof desc);
-    int64_t amount = tender_kv_get_int(state, "amount", -1);
-    int64_t no = tender_kv_get_int(state, "pno", -1);
+    wm_state st;
+    int have_state = wm_state_load(req->plugin_state, &st);
+    const char *payee = st.payee, *payer = st.payer, *wmid = st.wmid, *desc = st.desc;
+    int64_t amount = st.amount, no = st.pno;
 
-    if (strcmp(flow, "merchant") != 0) {
+    if (!have_state || st.flow != WM_FLOW_MERCHANT) {
         tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "no_notification",
                               "WebMoney sends merchant notifications only for payments made "
                               "on the merchant payment page");
         return;
     }
     char amount_wire[32], no_text[16], invs[24], trans[24], date[24];
-    if (amount < 0 || no < 0 ||
+    if (amount <= 0 || no <= 0 ||
         !tender_money_to_wire(amount, req->exponent, 1, amount_wire, sizeof amount_wire)) {
         tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
                               "unreadable plugin state: cannot build the notification");

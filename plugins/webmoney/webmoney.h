@@ -7,6 +7,7 @@
  *   webmoney-protect.c   code-protected transfers and complete_action
  *   webmoney-sandbox.c   the offline sandbox processor: test inputs, the
  *                        notifications WebMoney would send, fixtures
+ *   webmoney-state.c     the payment's plugin_state, through the SDK's codec
  *   webmoney-method.c    settings, the method table, purchase, sync, refund
  *
  * An instance holds only its settings, read once in create and never written
@@ -83,6 +84,66 @@ int wm_wmid_well_formed(const char *wmid);
  * problem finish res as DECLINED (naming the parameter) and return 0. */
 int wm_check_payer_purse(const char *purse, const char *currency, tender_result *res);
 
+/* ---- plugin_state (webmoney-state.c) -------------------------------------- */
+
+/* How the payment is made. */
+typedef enum { WM_FLOW_NONE = 0, WM_FLOW_MERCHANT, WM_FLOW_PROTECTED } wm_flow;
+
+/* Where it stands: a payment-page payment is WAITING then PAID; a protected
+ * transfer is LOCKED, then RELEASED, RETURNED (wrong codes) or EXPIRED. */
+typedef enum {
+    WM_STATUS_NONE = 0,
+    WM_STATUS_WAITING,
+    WM_STATUS_PAID,
+    WM_STATUS_LOCKED,
+    WM_STATUS_RELEASED,
+    WM_STATUS_RETURNED,
+    WM_STATUS_EXPIRED
+} wm_status;
+
+/* Refund transfers kept per payment ("no:amount;no:amount"). */
+#define WM_REFUNDS_MAX 512
+
+/* Everything the plugin keeps about one payment between calls. */
+typedef struct {
+    wm_flow flow;
+    wm_status status;
+    char payer[WM_PURSE_LEN + 1]; /* the purse the payer named */
+    char wmid[WM_WMID_LEN + 1];
+    char payee[WM_PURSE_LEN + 1];
+    char currency[4];
+    int64_t amount;
+    int64_t created; /* host clock, ms */
+    /* payment page */
+    uint32_t pno;                       /* LMI_PAYMENT_NO */
+    char desc[WM_DESCRIPTION_MAX + 64]; /* LMI_PAYMENT_DESC */
+    char trans[24];                     /* LMI_SYS_TRANS_NO, or the protected transfer's number */
+    char invs[24];                      /* LMI_SYS_INVS_NO */
+    char paid_from[WM_PURSE_LEN + 1];   /* LMI_PAYER_PURSE */
+    char paid_date[24];                 /* LMI_SYS_TRANS_DATE */
+    /* protected transfer */
+    int days;
+    int64_t expires; /* host clock, ms */
+    int tries;       /* wrong codes so far */
+    char salt[33];
+    char digest[65];
+    /* refunds */
+    char refunds[WM_REFUNDS_MAX];
+    int64_t refunded;
+} wm_state;
+
+/* Read a payment's plugin_state. Returns 1 when it is a state this plugin
+ * wrote (st filled), 0 otherwise (st zeroed: no state, another version's,
+ * or unreadable). */
+int wm_state_load(const char *text, wm_state *st);
+
+/* The word a status is written as ("paid"). */
+const char *wm_status_name(wm_status status);
+
+/* Write st as plugin_state into res. Returns 1, or 0 when it does not fit
+ * (res's state is then left as it was). */
+int wm_state_store(const wm_state *st, tender_result *res);
+
 /* ---- the instance (webmoney-method.c) ------------------------------------- */
 
 typedef struct {
@@ -129,8 +190,7 @@ void wm_notification(void *instance, const tender_request *req, tender_result *r
  * payer purse: lock the funds, keep only a salted digest of the code, and
  * answer ACTION_REQUIRED / PROTECTION_CODE. state holds the common fields. */
 void wm_protected_start(const wm_instance *wm, const tender_request *req, int days,
-                        const char *code, char *state, size_t state_size,
-                        tender_result *res);
+                        const char *code, wm_state *st, tender_result *res);
 
 /* The digest kept instead of the code: hex SHA-256 of salt, payment id and
  * code. out: 65 bytes. */
@@ -138,7 +198,8 @@ void wm_protection_digest(const char *salt_hex, const char *payment_id, const ch
                           char out[65]);
 
 /* Report a protected transfer's current state (sync). */
-void wm_protected_sync(const wm_instance *wm, const tender_request *req, tender_result *res);
+void wm_protected_sync(const wm_instance *wm, const tender_request *req, const wm_state *st,
+                       tender_result *res);
 
 void wm_complete_action(void *instance, const tender_request *req, tender_result *res);
 

@@ -17,11 +17,12 @@ TEST(AbiHeaders, EachHeaderAloneInCAndCxx)
         EXPECT_EQ(call.fn(), 1) << call.name;
         seen.insert(call.name);
     }
-    const char *headers[] = {"plugin", "decline", "sdk",    "sdk_names",
-                             "sdk_state", "tender", "money", "testhost"};
+    const char *headers[] = {"plugin", "decline",  "sdk",          "sdk_names",
+                             "sdk_state", "tender", "money", "testhost",
+                             "http_metrics", "http_transport"};
     for (const char *h : headers) {
         EXPECT_TRUE(seen.count(std::string("tender_header_alone_c_") + h)) << h << " as C99";
         EXPECT_TRUE(seen.count(std::string("tender_header_alone_cc_") + h)) << h << " as C++";
     }
-    EXPECT_EQ(seen.size(), 16u);
+    EXPECT_EQ(seen.size(), 20u);
 }

@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "conformance.h"
+#include "sandbox-process.h"
 }
 
 namespace {
@@ -32,6 +33,41 @@ std::map<std::string, tc_context *> &Contexts()
     return contexts;
 }
 
+// The providers the bundled plugins speak to: one tender-sandbox for the run,
+// started on first use (the card plugin is a gateway client and needs its
+// gateway's settings even to start).
+TestSandbox *&Sandbox()
+{
+    static TestSandbox *sb = nullptr;
+    return sb;
+}
+
+// Give ctx the settings the sandbox wrote for method id, as the runner's
+// --setting would.
+void UseSandboxSettings(tc_context *ctx, const std::string &id)
+{
+    if (Sandbox() == nullptr) {
+        GError *error = nullptr;
+        Sandbox() = test_sandbox_start(1.0, nullptr, &error);
+        if (Sandbox() == nullptr) {
+            ADD_FAILURE() << "tender-sandbox did not start: " << (error ? error->message : "");
+            g_clear_error(&error);
+            return;
+        }
+    }
+    JsonObject *settings = test_sandbox_settings(Sandbox(), id.c_str());
+    if (settings == nullptr)
+        return;
+    GList *members = json_object_get_members(settings);
+    for (GList *m = members; m; m = m->next) {
+        const char *key = (const char *)m->data;
+        JsonNode *node = json_object_get_member(settings, key);
+        if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+            tc_context_set_setting_string(ctx, id.c_str(), key, json_node_get_string(node));
+    }
+    g_list_free(members);
+}
+
 tc_context *ContextFor(const std::string &id)
 {
     auto &contexts = Contexts();
@@ -39,6 +75,8 @@ tc_context *ContextFor(const std::string &id)
     if (it != contexts.end())
         return it->second;
     tc_context *ctx = tc_context_new(PluginPath(id).c_str(), nullptr);
+    if (id == "card")
+        UseSandboxSettings(ctx, id);
     contexts[id] = ctx;
     return ctx;
 }
@@ -50,6 +88,8 @@ public:
         for (auto &entry : Contexts())
             tc_context_free(entry.second);
         Contexts().clear();
+        test_sandbox_stop(Sandbox());
+        Sandbox() = nullptr;
     }
 };
 

@@ -177,8 +177,17 @@ cc -o "$tmp/unit" "$tmp/unit.c" $(pkg-config --cflags --libs tender-conformance 
     fail "compiling a unit test with pkg-config tender-conformance tender-testhost"
 "$tmp/unit" "$tmp/plugins/giftcard.so" || fail "the unit test on the installed test host"
 
-step "the example host on the installed bundled plugins"
-"$tmp/host-build/tender-example-host" --plugin-dir "$plugindir" || fail "tender-example-host"
+step "the example host on the installed bundled plugins, against the installed tender-sandbox"
+# The card method is a gateway client: its gateway is a tender-sandbox, and
+# the config it writes points the method at it.
+"$root/bin/tender-sandbox" --listen 127.0.0.1:0 --config-out "$tmp/sandbox-config.json" \
+    >"$tmp/sandbox-url.txt" 2>"$tmp/sandbox-log.txt" &
+sandbox_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/sandbox-url.txt" ] && break; sleep 0.1; done
+[ -s "$tmp/sandbox-config.json" ] || { kill "$sandbox_pid"; cat "$tmp/sandbox-log.txt"; fail "tender-sandbox did not start"; }
+"$tmp/host-build/tender-example-host" --plugin-dir "$plugindir" --config "$tmp/sandbox-config.json" ||
+    { kill "$sandbox_pid"; fail "tender-example-host"; }
+kill -TERM "$sandbox_pid"; wait "$sandbox_pid" || true
 
 step "the installed tender-sandbox, started by the installed tender demo"
 [ -x "$root/bin/tender-sandbox" ] || fail "not installed: $prefix/bin/tender-sandbox"

@@ -15,6 +15,10 @@
 #include <utility>
 #include <vector>
 
+extern "C" {
+#include "sandbox-process.h"
+}
+
 namespace {
 
 struct RunResult {
@@ -23,15 +27,20 @@ struct RunResult {
     std::string err;
 };
 
-RunResult RunConformance(const std::string &plugin)
+RunResult RunConformance(const std::string &plugin,
+                         const std::vector<std::string> &extra = std::vector<std::string>())
 {
     RunResult run;
-    const gchar *argv[] = {CONFORMANCE_RUNNER, "--json", plugin.c_str(), nullptr};
+    std::vector<const gchar *> argv = {CONFORMANCE_RUNNER, "--json"};
+    for (const auto &e : extra)
+        argv.push_back(e.c_str());
+    argv.push_back(plugin.c_str());
+    argv.push_back(nullptr);
     gchar *out = nullptr, *err = nullptr;
     gint wait = 0;
     GError *error = nullptr;
-    if (!g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_DEFAULT, nullptr,
-                      nullptr, &out, &err, &wait, &error)) {
+    if (!g_spawn_sync(nullptr, const_cast<gchar **>(argv.data()), nullptr, G_SPAWN_DEFAULT,
+                      nullptr, nullptr, &out, &err, &wait, &error)) {
         run.err = error->message;
         g_error_free(error);
         return run;
@@ -126,7 +135,28 @@ TEST_P(Bundled, PassesAsAProgram)
     const char *root = std::getenv("TENDER_BUILD_ROOT");
     ASSERT_NE(root, nullptr);
     std::string id = GetParam();
-    RunResult run = RunConformance(std::string(root) + "/plugins/" + id + "/" + id + ".so");
+    // A gateway client is run as its operator runs it: with the settings of
+    // its provider, here a tender-sandbox (--setting METHOD.KEY=VALUE).
+    std::vector<std::string> settings;
+    TestSandbox *sb = nullptr;
+    if (id == "card") {
+        GError *error = nullptr;
+        sb = test_sandbox_start(1.0, nullptr, &error);
+        ASSERT_NE(sb, nullptr) << (error ? error->message : "");
+        JsonObject *object = test_sandbox_settings(sb, id.c_str());
+        GList *members = object ? json_object_get_members(object) : nullptr;
+        for (GList *m = members; m; m = m->next) {
+            const char *key = (const char *)m->data;
+            JsonNode *node = json_object_get_member(object, key);
+            if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+                settings.push_back("--setting=" + id + "." + key + "=" +
+                                   json_node_get_string(node));
+        }
+        g_list_free(members);
+    }
+    RunResult run =
+        RunConformance(std::string(root) + "/plugins/" + id + "/" + id + ".so", settings);
+    test_sandbox_stop(sb);
     EXPECT_EQ(run.exit_status, 0) << run.out << run.err;
 }
 

@@ -7,11 +7,12 @@
  *     acknowledged it) prints "<payment id> <status>" and flushes, so the
  *     parent knows exactly what was acknowledged when it sends SIGKILL.
  *
- *   core-child card LEDGER CARD_PLUGIN_DIR
+ *   core-child card LEDGER CARD_PLUGIN_DIR CONFIG_FILE
  *     Runs a fixed set of card payments (approved, declined, 3-D Secure,
- *     captured, refunded) through the bundled card plugin with the embedded
- *     default config, printing every payment's fields; exits 0 when every
- *     call behaved as the sandbox documents. */
+ *     captured, refunded) through the bundled card plugin with CONFIG_FILE
+ *     (a tender-sandbox's config: the card gateway is the sandbox), printing
+ *     every payment's fields; exits 0 when every call behaved as the gateway's
+ *     test mode documents. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,9 +106,9 @@ static TenderPayment *card_pay(TenderHost *host, const char *number, const char 
     return p;
 }
 
-static int card_run(const char *ledger, const char *plugin_dir)
+static int card_run(const char *ledger, const char *plugin_dir, const char *config_file)
 {
-    TenderHost *host = open_host(ledger, plugin_dir, NULL);
+    TenderHost *host = open_host(ledger, plugin_dir, config_file);
     if (host == NULL)
         return 2;
     int failures = 0;
@@ -141,8 +142,9 @@ static int card_run(const char *ledger, const char *plugin_dir)
                 next = tender_host_refund(host, p->id, "2.00", NULL, &error);
             }
         } else if (p->status == TENDER_STATUS_REQUIRES_ACTION) {
-            tender_param otp = {"otp", "123456"};
-            next = tender_host_complete(host, p->id, &otp, 1, &error);
+            /* The payer has not been to the 3-D Secure page: the gateway
+             * still waits for the challenge. */
+            next = tender_host_sync(host, p->id, &error);
         }
         if (next) {
             describe(next);
@@ -162,9 +164,9 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "crash") == 0)
         return crash_loop(argv[2], argv[3], argv[4]);
-    if (argc == 4 && strcmp(argv[1], "card") == 0)
-        return card_run(argv[2], argv[3]);
+    if (argc == 5 && strcmp(argv[1], "card") == 0)
+        return card_run(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: core-child crash LEDGER PLUGIN_DIR CONFIG_FILE\n"
-                    "       core-child card LEDGER CARD_PLUGIN_DIR\n");
+                    "       core-child card LEDGER CARD_PLUGIN_DIR CONFIG_FILE\n");
     return 2;
 }

@@ -161,6 +161,15 @@ TEST_F(HttpService, ConnectionRefusedIsNotSentAndRetried)
 std::mutex trace_lock;
 std::string trace_text;
 
+GLogWriterOutput trace_writer(GLogLevelFlags, const GLogField *fields, gsize n, gpointer);
+
+// GLib takes a writer once per process.
+void use_trace_writer()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { g_log_set_writer_func(trace_writer, nullptr, nullptr); });
+}
+
 GLogWriterOutput trace_writer(GLogLevelFlags, const GLogField *fields, gsize n, gpointer)
 {
     std::lock_guard<std::mutex> guard(trace_lock);
@@ -174,7 +183,7 @@ GLogWriterOutput trace_writer(GLogLevelFlags, const GLogField *fields, gsize n, 
 // card numbers kept out of the log.
 TEST_F(HttpService, TraceLogsTheExchangeRedacted)
 {
-    g_log_set_writer_func(trace_writer, nullptr, nullptr);
+    use_trace_writer();
     MethodConf conf;
     conf.string_settings["endpoint"] = endpoint();
     std::string config = make_config({{"fx_http", conf}});
@@ -200,6 +209,40 @@ TEST_F(HttpService, TraceLogsTheExchangeRedacted)
     EXPECT_EQ(text.find("sk_fixture_secret_key"), std::string::npos) << text;
     EXPECT_EQ(text.find("4242424242424242"), std::string::npos) << text;
     EXPECT_NE(text.find("Idempotency-Key: req_"), std::string::npos) << text;
+}
+
+// The config's switch ("transport": {"trace": true}) is the same trace as
+// the option, with no option set.
+TEST_F(HttpService, TheConfigSwitchTracesLikeTheOption)
+{
+    use_trace_writer();
+    {
+        std::lock_guard<std::mutex> guard(trace_lock);
+        trace_text.clear();
+    }
+    MethodConf conf;
+    conf.string_settings["endpoint"] = endpoint();
+    std::string config = make_config({{"fx_http", conf}});
+    config = config.substr(0, config.rfind('}')) + ", \"transport\": {\"trace\": true}}";
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, fixture_dir());
+    tender_host_options_set_ledger(o, ":memory:");
+    tender_host_options_set_config_data(o, config.c_str());
+    GError *error = nullptr;
+    host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    ASSERT_NE(host, nullptr) << error->message;
+    TenderPayment *p = pay_path("path", "/ok?pan=4242424242424242");
+    ASSERT_NE(p, nullptr);
+    std::string text;
+    {
+        std::lock_guard<std::mutex> guard(trace_lock);
+        text = trace_text;
+    }
+    EXPECT_NE(text.find("fx_http: http"), std::string::npos) << text;
+    EXPECT_NE(text.find("> GET"), std::string::npos) << text;
+    EXPECT_EQ(text.find("sk_fixture_secret_key"), std::string::npos) << text;
+    EXPECT_EQ(text.find("4242424242424242"), std::string::npos) << text;
 }
 
 } // namespace

@@ -39,7 +39,7 @@ struct Outcome {
     Outcome &operator=(const Outcome &) = delete;
     ~Outcome()
     {
-        tender_http_client_response_free(response);
+        http_client_response_free(response);
     }
 };
 
@@ -57,7 +57,7 @@ void send(TenderHttpClient *client, const std::string &url, Outcome &out,
     request.deadline_ms = now_ms() + budget_ms;
     GError *error = nullptr;
     gint64 started = g_get_monotonic_time();
-    out.response = tender_http_client_send(client, &request, &error);
+    out.response = http_client_send(client, &request, &error);
     out.elapsed_ms = (g_get_monotonic_time() - started) / 1000;
     if (error != nullptr) {
         EXPECT_EQ(error->domain, TENDER_HTTP_CLIENT_ERROR);
@@ -76,12 +76,12 @@ class HttpClientTest : public ::testing::Test {
     {
         server = http_misbehave_start(0, nullptr, nullptr);
         ASSERT_NE(server, nullptr);
-        client = tender_http_client_new(nullptr, nullptr);
+        client = http_client_new(nullptr, nullptr);
         ASSERT_NE(client, nullptr);
     }
     void TearDown() override
     {
-        tender_http_client_free(client);
+        http_client_free(client);
         http_misbehave_stop(server);
     }
     std::string url(const char *path) const
@@ -100,8 +100,8 @@ TEST_F(HttpClientTest, OkGivesStatusHeadersAndBody)
     EXPECT_EQ(out.response->status, 200);
     EXPECT_STREQ(out.response->body, "reply 1");
     EXPECT_EQ(out.response->body_len, 7u);
-    EXPECT_STREQ(tender_http_client_response_header(out.response, "content-type"), "text/plain");
-    EXPECT_STREQ(tender_http_client_response_header(out.response, "X-Request"), "1");
+    EXPECT_STREQ(http_client_response_header(out.response, "content-type"), "text/plain");
+    EXPECT_STREQ(http_client_response_header(out.response, "X-Request"), "1");
     char *seen = http_misbehave_last_request(server);
     ASSERT_NE(seen, nullptr);
     EXPECT_NE(strstr(seen, "GET /ok HTTP/1.1\r\n"), nullptr) << seen;
@@ -143,7 +143,7 @@ TEST_F(HttpClientTest, HeaderOrMethodInjectionIsNotSent)
         request.n_headers = c.headers != nullptr ? 1 : 0;
         request.deadline_ms = now_ms() + 2000;
         GError *error = nullptr;
-        EXPECT_EQ(tender_http_client_send(client, &request, &error), nullptr);
+        EXPECT_EQ(http_client_send(client, &request, &error), nullptr);
         ASSERT_NE(error, nullptr);
         EXPECT_EQ(error->code, TENDER_HTTP_CLIENT_NOT_SENT) << error->message;
         g_error_free(error);
@@ -254,7 +254,7 @@ TEST_F(HttpClientTest, AnswerOverTheCapIsUnknownWithoutBufferingIt)
 {
     TenderHttpClientOptions options = {};
     options.max_response_bytes = 256 * 1024;
-    TenderHttpClient *capped = tender_http_client_new(&options, nullptr);
+    TenderHttpClient *capped = http_client_new(&options, nullptr);
     ASSERT_NE(capped, nullptr);
     long rss_before = max_rss_kib();
     for (const char *path : {"/huge", "/huge-length"}) {
@@ -266,7 +266,7 @@ TEST_F(HttpClientTest, AnswerOverTheCapIsUnknownWithoutBufferingIt)
     // 64 MiB each were on offer; the client kept at most its cap.
     EXPECT_LT(max_rss_kib() - rss_before, 32 * 1024);
     EXPECT_LT(http_misbehave_huge_bytes_sent(server), 2u * 64 * 1024 * 1024);
-    tender_http_client_free(capped);
+    http_client_free(capped);
 }
 
 TEST_F(HttpClientTest, DuplicateAnswerIsNotTakenForTheNextOne)
@@ -283,8 +283,8 @@ TEST_F(HttpClientTest, DuplicateAnswerIsNotTakenForTheNextOne)
     Outcome second;
     send(client, url("/ok"), second);
     ASSERT_NE(second.response, nullptr) << second.message;
-    EXPECT_STRNE(tender_http_client_response_header(first.response, "X-Request"),
-                 tender_http_client_response_header(second.response, "X-Request"));
+    EXPECT_STRNE(http_client_response_header(first.response, "X-Request"),
+                 http_client_response_header(second.response, "X-Request"));
     EXPECT_STREQ(second.response->body, "reply 2");
     // The stray answer was seen before sending: the call went on a new
     // connection, and the server got exactly two requests.
@@ -330,7 +330,7 @@ TEST_F(HttpClientTest, RequestsGoThroughTheConfiguredProxy)
     std::string proxy = "http://127.0.0.1:" + std::to_string(http_misbehave_port(server));
     TenderHttpClientOptions options = {};
     options.proxy = proxy.c_str();
-    TenderHttpClient *proxied = tender_http_client_new(&options, nullptr);
+    TenderHttpClient *proxied = http_client_new(&options, nullptr);
     Outcome out;
     send(proxied, "http://localhost:9/ok", out);
     ASSERT_NE(out.response, nullptr) << out.message;
@@ -338,18 +338,18 @@ TEST_F(HttpClientTest, RequestsGoThroughTheConfiguredProxy)
     char *seen = http_misbehave_last_request(server);
     EXPECT_EQ(strncmp(seen, "GET http://localhost:9/ok HTTP/1.1", 34), 0) << seen;
     free(seen);
-    tender_http_client_free(proxied);
+    http_client_free(proxied);
 
     // A proxy that cannot be reached: nothing was sent.
     int fd = -1;
     int port = http_misbehave_refused_port(&fd);
     std::string dead = "http://127.0.0.1:" + std::to_string(port);
     options.proxy = dead.c_str();
-    proxied = tender_http_client_new(&options, nullptr);
+    proxied = http_client_new(&options, nullptr);
     Outcome refused;
     send(proxied, "http://localhost:9/ok", refused);
     EXPECT_EQ(refused.failure, TENDER_HTTP_CLIENT_NOT_SENT) << refused.message;
-    tender_http_client_free(proxied);
+    http_client_free(proxied);
     close(fd);
 }
 
@@ -357,12 +357,12 @@ TEST(HttpClientIpv6, LoopbackV6Works)
 {
     HttpMisbehave *server = http_misbehave_start(1, nullptr, nullptr);
     ASSERT_NE(server, nullptr) << "no IPv6 loopback (::1) on this machine";
-    TenderHttpClient *client = tender_http_client_new(nullptr, nullptr);
+    TenderHttpClient *client = http_client_new(nullptr, nullptr);
     Outcome out;
     send(client, "http://[::1]:" + std::to_string(http_misbehave_port(server)) + "/ok", out);
     ASSERT_NE(out.response, nullptr) << out.message;
     EXPECT_EQ(out.response->status, 200);
-    tender_http_client_free(client);
+    http_client_free(client);
     http_misbehave_stop(server);
 }
 
@@ -371,7 +371,7 @@ TEST(HttpClientSetup, UnreadableCaFileIsRefused)
     TenderHttpClientOptions options = {};
     options.ca_file = "/nonexistent/ca.pem";
     GError *error = nullptr;
-    EXPECT_EQ(tender_http_client_new(&options, &error), nullptr);
+    EXPECT_EQ(http_client_new(&options, &error), nullptr);
     ASSERT_NE(error, nullptr);
     EXPECT_EQ(error->code, TENDER_HTTP_CLIENT_SETUP_FAILED);
     g_error_free(error);
@@ -409,19 +409,19 @@ class HttpsClientTest : public ::testing::Test {
 
 TEST_F(HttpsClientTest, UntrustedCertificateIsNotSent)
 {
-    TenderHttpClient *client = tender_http_client_new(nullptr, nullptr);
+    TenderHttpClient *client = http_client_new(nullptr, nullptr);
     Outcome out;
     send(client, url("127.0.0.1", "/ok"), out);
     EXPECT_EQ(out.failure, TENDER_HTTP_CLIENT_NOT_SENT) << out.message;
     EXPECT_EQ(http_misbehave_requests(server), 0);
-    tender_http_client_free(client);
+    http_client_free(client);
 }
 
 TEST_F(HttpsClientTest, PrivateCaIsTrustedThroughCaFile)
 {
     TenderHttpClientOptions options = {};
     options.ca_file = cert.c_str();
-    TenderHttpClient *client = tender_http_client_new(&options, nullptr);
+    TenderHttpClient *client = http_client_new(&options, nullptr);
     ASSERT_NE(client, nullptr);
     for (const char *host : {"127.0.0.1", "localhost", "127.0.0.1"}) {
         Outcome out;
@@ -436,7 +436,7 @@ TEST_F(HttpsClientTest, PrivateCaIsTrustedThroughCaFile)
     Outcome silent;
     send(client, url("127.0.0.1", "/silent"), silent, 500);
     EXPECT_EQ(silent.failure, TENDER_HTTP_CLIENT_UNKNOWN) << silent.message;
-    tender_http_client_free(client);
+    http_client_free(client);
 }
 
 TEST_F(HttpsClientTest, CertificateForAnotherNameIsNotSent)
@@ -451,12 +451,12 @@ TEST_F(HttpsClientTest, CertificateForAnotherNameIsNotSent)
     ASSERT_NE(other, nullptr);
     TenderHttpClientOptions options = {};
     options.ca_file = other_cert.c_str();
-    TenderHttpClient *client = tender_http_client_new(&options, nullptr);
+    TenderHttpClient *client = http_client_new(&options, nullptr);
     Outcome out;
     send(client, "https://127.0.0.1:" + std::to_string(http_misbehave_port(other)) + "/ok", out);
     EXPECT_EQ(out.failure, TENDER_HTTP_CLIENT_NOT_SENT) << out.message;
     EXPECT_EQ(http_misbehave_requests(other), 0);
-    tender_http_client_free(client);
+    http_client_free(client);
     http_misbehave_stop(other);
     g_unlink(other_cert.c_str());
     g_unlink(other_key.c_str());
@@ -469,12 +469,12 @@ TEST_F(HttpsClientTest, PeerGoneWhileWritingIsUnknown)
     // (the test runs with its default disposition, which kills).
     TenderHttpClientOptions options = {};
     options.ca_file = cert.c_str();
-    TenderHttpClient *client = tender_http_client_new(&options, nullptr);
+    TenderHttpClient *client = http_client_new(&options, nullptr);
     std::string big(8 * 1024 * 1024, 'x');
     Outcome out;
     send(client, url("127.0.0.1", "/close-early"), out, 3000, "POST", big);
     EXPECT_EQ(out.failure, TENDER_HTTP_CLIENT_UNKNOWN) << out.message;
-    tender_http_client_free(client);
+    http_client_free(client);
 }
 
 // --- The allow-list -------------------------------------------------------
@@ -482,7 +482,7 @@ TEST_F(HttpsClientTest, PeerGoneWhileWritingIsUnknown)
 bool allowed(const char *url, const char *endpoint, const char *const *hosts = nullptr)
 {
     char *reason = nullptr;
-    gboolean ok = tender_http_allow_url(url, endpoint, hosts, &reason);
+    gboolean ok = http_allow_url(url, endpoint, hosts, &reason);
     EXPECT_EQ(ok == FALSE, reason != nullptr) << url;
     if (reason != nullptr) {
         // The reason never carries the path or query.
@@ -532,8 +532,8 @@ TEST(HttpAllow, PlainHttpOnlyToLoopback)
     EXPECT_FALSE(allowed("http://127.1:8080/x", "http://127.1:8080"));
     EXPECT_FALSE(allowed("http://127.0.0.1.evil.example/x", "http://127.0.0.1.evil.example"));
     EXPECT_FALSE(allowed("http://[::ffff:10.0.0.1]/x", "http://[::ffff:10.0.0.1]"));
-    EXPECT_TRUE(tender_http_host_is_loopback("::1"));
-    EXPECT_FALSE(tender_http_host_is_loopback("::2"));
+    EXPECT_TRUE(http_host_is_loopback("::1"));
+    EXPECT_FALSE(http_host_is_loopback("::2"));
 }
 
 TEST(HttpAllow, OddUrlsAreRefusedCleanly)
@@ -558,7 +558,7 @@ TEST(HttpAllow, EndpointValidation)
                              "https://10.1.2.3:8443/api", "http://127.0.0.1:8080",
                              "http://localhost:9000/sandbox", "http://[::1]:1234"}) {
         GError *error = nullptr;
-        EXPECT_TRUE(tender_http_endpoint_validate(good, &error)) << good;
+        EXPECT_TRUE(http_endpoint_validate(good, &error)) << good;
         g_clear_error(&error);
     }
     for (const char *bad :
@@ -566,16 +566,16 @@ TEST(HttpAllow, EndpointValidation)
           "https://user@api.provider.example", "https://api.provider.example/?a=b",
           "https://api.provider.example/#x", "ftp://api.provider.example", "https://"}) {
         GError *error = nullptr;
-        EXPECT_FALSE(tender_http_endpoint_validate(bad, &error)) << bad;
+        EXPECT_FALSE(http_endpoint_validate(bad, &error)) << bad;
         ASSERT_NE(error, nullptr) << bad;
         EXPECT_EQ(error->domain, TENDER_HTTP_ALLOW_ERROR);
         g_error_free(error);
     }
     GError *error = nullptr;
-    EXPECT_TRUE(tender_http_allowed_host_validate("oauth.example:8443", &error));
-    EXPECT_FALSE(tender_http_allowed_host_validate("https://oauth.example", &error));
+    EXPECT_TRUE(http_allowed_host_validate("oauth.example:8443", &error));
+    EXPECT_FALSE(http_allowed_host_validate("https://oauth.example", &error));
     g_clear_error(&error);
-    EXPECT_FALSE(tender_http_allowed_host_validate("user@oauth.example", &error));
+    EXPECT_FALSE(http_allowed_host_validate("user@oauth.example", &error));
     g_clear_error(&error);
 }
 
@@ -605,7 +605,7 @@ TEST(HttpTrace, RedactsHeadersCardNumbersAndSensitiveValues)
     response.body = answer.data();
     response.body_len = answer.size();
     const char *secrets[] = {"737", "9876", nullptr};
-    char *trace = tender_http_trace_format(&request, &response, nullptr, 42, secrets);
+    char *trace = http_trace_format(&request, &response, nullptr, 42, secrets);
     std::string text(trace);
     g_free(trace);
     for (const char *gone : {"sk_live_abcdef123456", "k-123", "c2lnbmF0dXJl", "session=abc",
@@ -627,7 +627,7 @@ TEST(HttpTrace, FailureAndBinaryBody)
     request.body_len = body.size();
     GError *failure = g_error_new(TENDER_HTTP_CLIENT_ERROR, TENDER_HTTP_CLIENT_UNKNOWN,
                                   "request may have been sent: timed out");
-    char *trace = tender_http_trace_format(&request, nullptr, failure, -1, nullptr);
+    char *trace = http_trace_format(&request, nullptr, failure, -1, nullptr);
     std::string text(trace);
     g_free(trace);
     g_error_free(failure);

@@ -147,3 +147,44 @@ TEST(LedgerOpen, PluginDirsNamesEveryDirectorySearchedInOrder)
 }
 
 }  // namespace
+
+namespace {
+
+// The bulk-load switch (tender_host_options_set_ledger_flush): commits that
+// do not wait for the disk still record every payment, and a host opened
+// later (flushing as usual) reads them all.
+TEST(LedgerOpen, BulkLoadWithoutFlushKeepsEveryPayment)
+{
+    TempDir tmp;
+    std::string ledger = tmp.file("bulk.db");
+    GError *error = nullptr;
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, fixture_dir());
+    tender_host_options_set_config_data(o, "{}");
+    tender_host_options_set_ledger(o, ledger.c_str());
+    tender_host_options_set_ledger_flush(o, FALSE);
+    tender_host_options_set_fixed_now(o, kNow);
+    TenderHost *bulk = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    ASSERT_NE(bulk, nullptr) << error->message;
+    for (int i = 0; i < 25; i++) {
+        TenderPayment *p = pay_echo(bulk, &error);
+        ASSERT_NE(p, nullptr) << error->message;
+        tender_payment_free(p);
+    }
+    tender_host_free(bulk);
+
+    TenderHost *host = open_host(ledger, FALSE, &error);
+    ASSERT_NE(host, nullptr) << error->message;
+    GPtrArray *list = tender_host_list(host, nullptr, &error);
+    ASSERT_NE(list, nullptr) << error->message;
+    EXPECT_EQ(list->len, 25u);
+    g_ptr_array_unref(list);
+    // And the flushing host goes on recording on the same file.
+    TenderPayment *p = pay_echo(host, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    tender_payment_free(p);
+    tender_host_free(host);
+}
+
+} // namespace

@@ -111,7 +111,7 @@ protected:
 TEST_F(Migrate, Schema3LedgerOpensAndShowsOrderRateAndTier)
 {
     make_host({}, ledger);
-    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), "4");
+    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), "5");
 
     TenderPayment *converted = get("pay_old_converted");
     ASSERT_NE(converted, nullptr);
@@ -175,7 +175,7 @@ TEST_F(Migrate, ReopeningAMigratedLedgerChangesNothing)
     tender_host_free(host);
     host = nullptr;
     make_host({}, ledger);
-    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), "4");
+    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), "5");
     TenderPayment *converted = get("pay_old_converted");
     ASSERT_NE(converted, nullptr);
     EXPECT_STREQ(converted->effective_tier, "gold");

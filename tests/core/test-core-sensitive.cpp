@@ -7,10 +7,15 @@
 #include <glib/gstdio.h>
 
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 
 #include "core-test-util.h"
+
+extern "C" {
+#include "sandbox-process.h"
+}
 
 using namespace coretest;
 
@@ -322,20 +327,38 @@ std::vector<Secret> card_secrets()
         out.push_back({c.number, "number"});
         out.push_back({c.cvc, "cvc"});
     }
-    out.push_back({"123456", "otp"});
     return out;
+}
+
+// The card plugin is a gateway client: its gateway is a tender-sandbox the
+// test starts (and its config names it).
+struct SandboxFree {
+    void operator()(TestSandbox *sb) const { test_sandbox_stop(sb); }
+};
+using Sandbox = std::unique_ptr<TestSandbox, SandboxFree>;
+
+Sandbox start_sandbox()
+{
+    GError *error = nullptr;
+    Sandbox sb(test_sandbox_start(1.0, nullptr, &error));
+    EXPECT_NE(sb.get(), nullptr) << (error ? error->message : "");
+    g_clear_error(&error);
+    return sb;
 }
 
 TEST(CardAtRest, InProcessLedgerWalAndLogsHoldNoCardData)
 {
     if (!g_file_test(card_plugin_dir(), G_FILE_TEST_IS_DIR))
         GTEST_SKIP() << "the card plugin is not built";
+    Sandbox sb = start_sandbox();
+    ASSERT_NE(sb.get(), nullptr);
     capture_logs();
     TempDir tmp;
     std::string ledger = tmp.file("ledger.db");
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, card_plugin_dir());
     tender_host_options_set_ledger(o, ledger.c_str());
+    tender_host_options_set_config_file(o, test_sandbox_config_path(sb.get()));
     GError *error = nullptr;
     TenderHost *host = tender_host_new(o, &error);
     tender_host_options_free(o);
@@ -361,10 +384,8 @@ TEST(CardAtRest, InProcessLedgerWalAndLogsHoldNoCardData)
         TenderPayment *next = nullptr;
         if (status == TENDER_STATUS_AUTHORIZED)
             next = tender_host_capture(host, id.c_str(), nullptr, nullptr, &error);
-        else if (status == TENDER_STATUS_REQUIRES_ACTION) {
-            tender_param otp = {"otp", "123456"};
-            next = tender_host_complete(host, id.c_str(), &otp, 1, &error);
-        }
+        else if (status == TENDER_STATUS_REQUIRES_ACTION)
+            next = tender_host_sync(host, id.c_str(), &error);
         if (next)
             expect_payment_clean(next, card_secrets());
         g_clear_error(&error);
@@ -380,12 +401,15 @@ TEST(CardAtRest, ChildRunWithDebugLogsLeavesNoCardData)
 {
     if (!g_file_test(card_plugin_dir(), G_FILE_TEST_IS_DIR))
         GTEST_SKIP() << "the card plugin is not built";
+    Sandbox sb = start_sandbox();
+    ASSERT_NE(sb.get(), nullptr);
     TempDir tmp;
     std::string ledger = tmp.file("ledger.db");
     std::string out_file = tmp.file("out.txt"), err_file = tmp.file("err.txt");
     char **envp = g_get_environ();
     envp = g_environ_setenv(envp, "G_MESSAGES_DEBUG", "all", TRUE);
-    const char *argv[] = {CORE_CHILD, "card", ledger.c_str(), card_plugin_dir(), nullptr};
+    const char *argv[] = {CORE_CHILD, "card", ledger.c_str(), card_plugin_dir(),
+                          test_sandbox_config_path(sb.get()), nullptr};
     char *out = nullptr, *err = nullptr;
     int status = 0;
     GError *error = nullptr;

@@ -18,7 +18,7 @@ extern "C" {
  * format and parse back to itself. */
 int tender_fuzz_money(const uint8_t *data, size_t size);
 
-/* tender_config_load_data over the whole input; a config that loads is
+/* config_load_data over the whole input; a config that loads is
  * then read through its accessors. */
 int tender_fuzz_config(const uint8_t *data, size_t size);
 

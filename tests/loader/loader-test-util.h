@@ -16,23 +16,23 @@ const tender_host_services *test_services();
 std::string fixture_path(const std::string &name);
 
 struct LoaderFree {
-    void operator()(TenderLoader *l) const { tender_loader_free(l); }
+    void operator()(TenderLoader *l) const { loader_free(l); }
 };
 using LoaderPtr = std::unique_ptr<TenderLoader, LoaderFree>;
 
 inline LoaderPtr new_loader()
 {
-    return LoaderPtr(tender_loader_new(test_services()));
+    return LoaderPtr(loader_new(test_services()));
 }
 
 inline const TenderRefusal *refusal_at(const TenderLoader *l, guint i)
 {
-    return static_cast<const TenderRefusal *>(g_ptr_array_index(tender_loader_refusals(l), i));
+    return static_cast<const TenderRefusal *>(g_ptr_array_index(loader_refusals(l), i));
 }
 
 inline const TenderPluginInfo *plugin_at(const TenderLoader *l, guint i)
 {
-    return static_cast<const TenderPluginInfo *>(g_ptr_array_index(tender_loader_plugins(l), i));
+    return static_cast<const TenderPluginInfo *>(g_ptr_array_index(loader_plugins(l), i));
 }
 
 /* A private (0700) temporary directory, removed with its contents: in the

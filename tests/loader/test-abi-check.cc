@@ -15,7 +15,7 @@ void op_b(void *, const tender_request *, tender_result *) {}
 std::string version_reason(guint32 major, guint32 minor, gboolean *ok)
 {
     char *reason = nullptr;
-    *ok = tender_abi_check_version(major, minor, &reason);
+    *ok = abi_check_version(major, minor, &reason);
     std::string r = reason ? reason : "";
     g_free(reason);
     return r;
@@ -40,7 +40,7 @@ TEST(AbiCheck, SameMajorOlderOrEqualMinorLoads)
         EXPECT_TRUE(ok) << "1." << minor << ": " << r;
         EXPECT_EQ(r, "");
     }
-    EXPECT_TRUE(tender_abi_check_version(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, nullptr));
+    EXPECT_TRUE(abi_check_version(TENDER_ABI_MAJOR, TENDER_ABI_MINOR, nullptr));
 }
 
 TEST(AbiCheck, NewerMinorIsRefusedNamingBothVersions)
@@ -70,7 +70,7 @@ TEST(AbiCheck, OtherMajorIsRefusedNamingBothVersions)
     r = version_reason(0, 9, &ok);
     EXPECT_FALSE(ok);
     EXPECT_NE(r.find("0.9"), std::string::npos) << r;
-    EXPECT_FALSE(tender_abi_check_version(2, 0, nullptr));
+    EXPECT_FALSE(abi_check_version(2, 0, nullptr));
 }
 
 class OperationFn : public ::testing::Test {
@@ -102,17 +102,17 @@ protected:
 TEST_F(OperationFn, DeclaredOperationsAreReached)
 {
     for (int op = TENDER_OP_AUTHORIZE; op <= TENDER_OP_NOTIFICATION; op++)
-        EXPECT_EQ(tender_abi_operation_fn(&method, (tender_operation)op), &op_a) << op;
-    EXPECT_EQ(tender_abi_identify_fn(&method), &op_b);
+        EXPECT_EQ(abi_operation_fn(&method, (tender_operation)op), &op_a) << op;
+    EXPECT_EQ(abi_identify_fn(&method), &op_b);
 }
 
 TEST_F(OperationFn, UndeclaredCapabilityGivesNull)
 {
     method.capabilities = TENDER_CAP_AUTHORIZE;
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_AUTHORIZE), &op_a);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_AUTHORIZE), &op_a);
     for (int op = TENDER_OP_PURCHASE; op <= TENDER_OP_NOTIFICATION; op++)
-        EXPECT_EQ(tender_abi_operation_fn(&method, (tender_operation)op), nullptr) << op;
-    EXPECT_EQ(tender_abi_identify_fn(&method), nullptr);
+        EXPECT_EQ(abi_operation_fn(&method, (tender_operation)op), nullptr) << op;
+    EXPECT_EQ(abi_identify_fn(&method), nullptr);
 }
 
 TEST_F(OperationFn, ShortOpsTableGivesNullBeyondItsEnd)
@@ -120,47 +120,47 @@ TEST_F(OperationFn, ShortOpsTableGivesNullBeyondItsEnd)
     /* An older plugin's table ending after capture: the slots past its end
      * hold something (here a valid function), but must not be read. */
     ops.struct_size = (uint32_t)(offsetof(tender_method_ops, capture) + sizeof(void *));
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_CAPTURE), &op_a);
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_VOID), nullptr);
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_REFUND), nullptr);
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_NOTIFICATION), nullptr);
-    EXPECT_EQ(tender_abi_identify_fn(&method), nullptr);
-    EXPECT_EQ(tender_abi_fixtures_fn(&method), nullptr);
-    EXPECT_EQ(tender_abi_sandbox_notification_fn(&method), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_CAPTURE), &op_a);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_VOID), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_REFUND), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_NOTIFICATION), nullptr);
+    EXPECT_EQ(abi_identify_fn(&method), nullptr);
+    EXPECT_EQ(abi_fixtures_fn(&method), nullptr);
+    EXPECT_EQ(abi_sandbox_notification_fn(&method), nullptr);
 }
 
 TEST_F(OperationFn, EmptySlotGivesNull)
 {
     ops.refund = nullptr;
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_REFUND), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_REFUND), nullptr);
 }
 
 TEST_F(OperationFn, ShortMethodOrNoOpsGivesNull)
 {
     method.struct_size = (uint32_t)offsetof(tender_method, ops);
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_AUTHORIZE), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_AUTHORIZE), nullptr);
     method.struct_size = sizeof method;
     method.ops = nullptr;
-    EXPECT_EQ(tender_abi_operation_fn(&method, TENDER_OP_AUTHORIZE), nullptr);
-    EXPECT_EQ(tender_abi_operation_fn(nullptr, TENDER_OP_AUTHORIZE), nullptr);
-    EXPECT_EQ(tender_abi_fixtures_fn(nullptr), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_AUTHORIZE), nullptr);
+    EXPECT_EQ(abi_operation_fn(nullptr, TENDER_OP_AUTHORIZE), nullptr);
+    EXPECT_EQ(abi_fixtures_fn(nullptr), nullptr);
 }
 
 TEST_F(OperationFn, UnknownOperationGivesNull)
 {
-    EXPECT_EQ(tender_abi_operation_fn(&method, (tender_operation)0), nullptr);
-    EXPECT_EQ(tender_abi_operation_fn(&method, (tender_operation)99), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, (tender_operation)0), nullptr);
+    EXPECT_EQ(abi_operation_fn(&method, (tender_operation)99), nullptr);
 }
 
 TEST_F(OperationFn, SandboxSlotsNeedNoCapability)
 {
-    EXPECT_EQ(tender_abi_fixtures_fn(&method), nullptr);
+    EXPECT_EQ(abi_fixtures_fn(&method), nullptr);
     auto fixtures = [](size_t *n) -> const tender_fixture * {
         *n = 0;
         return nullptr;
     };
     ops.sandbox_fixtures = fixtures;
-    EXPECT_NE(tender_abi_fixtures_fn(&method), nullptr);
+    EXPECT_NE(abi_fixtures_fn(&method), nullptr);
 }
 
 // describe_instrument (1.1) is reached only when the plugin's ops are long
@@ -170,10 +170,10 @@ TEST_F(OperationFn, DescribeInstrumentOnlyWithinStructSize)
 {
     auto describe = [](void *, const tender_request *, tender_result *) {};
     ops.describe_instrument = describe;
-    EXPECT_NE(tender_abi_describe_instrument_fn(&method), nullptr);
+    EXPECT_NE(abi_describe_instrument_fn(&method), nullptr);
     ops.struct_size = (uint32_t)(offsetof(tender_method_ops, sandbox_notification) + sizeof(void *));
-    EXPECT_EQ(tender_abi_describe_instrument_fn(&method), nullptr);
+    EXPECT_EQ(abi_describe_instrument_fn(&method), nullptr);
     ops.struct_size = sizeof ops;
     ops.describe_instrument = nullptr;
-    EXPECT_EQ(tender_abi_describe_instrument_fn(&method), nullptr);
+    EXPECT_EQ(abi_describe_instrument_fn(&method), nullptr);
 }

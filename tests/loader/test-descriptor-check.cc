@@ -1,4 +1,4 @@
-/* tender_abi_check_descriptor() on descriptors built in memory: a good one
+/* abi_check_descriptor() on descriptors built in memory: a good one
  * passes, and each test breaks exactly one rule and expects its reason. */
 #include <gtest/gtest.h>
 
@@ -67,7 +67,7 @@ struct Plugin {
     std::string check() const
     {
         char *reason = nullptr;
-        gboolean ok = tender_abi_check_descriptor(&d, &reason);
+        gboolean ok = abi_check_descriptor(&d, &reason);
         std::string r = reason ? reason : "";
         g_free(reason);
         if (ok && !r.empty())
@@ -95,7 +95,7 @@ TEST(DescriptorCheck, GoodPasses)
 TEST(DescriptorCheck, NullDescriptor)
 {
     char *reason = nullptr;
-    EXPECT_FALSE(tender_abi_check_descriptor(nullptr, &reason));
+    EXPECT_FALSE(abi_check_descriptor(nullptr, &reason));
     EXPECT_NE(reason, nullptr);
     g_free(reason);
 }

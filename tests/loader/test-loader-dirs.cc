@@ -37,7 +37,7 @@ std::vector<std::string> all_fixture_names()
 std::string loaded_list(const TenderLoader *l)
 {
     std::string s;
-    for (guint i = 0; i < tender_loader_plugins(l)->len; i++)
+    for (guint i = 0; i < loader_plugins(l)->len; i++)
         s += std::string(i ? ", " : "") + plugin_at(l, i)->file + " (" + plugin_at(l, i)->id + ")";
     return s;
 }
@@ -55,9 +55,9 @@ TEST(LoaderDirs, PrivateDirectoryLoads)
     copy_file(fixture_path("fixture_good"), dir.at("good.so"));
     ASSERT_EQ(g_chmod(dir.path().c_str(), 0755), 0);
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    EXPECT_EQ(tender_loader_refusals(loader.get())->len, 0u);
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    EXPECT_EQ(loader_refusals(loader.get())->len, 0u);
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
     EXPECT_EQ(std::string(plugin_at(loader.get(), 0)->file), dir.at("good.so"));
 }
 
@@ -67,9 +67,9 @@ TEST(LoaderDirs, WorldWritableDirectoryIsRefused)
     copy_file(fixture_path("fixture_good"), dir.at("good.so"));
     ASSERT_EQ(g_chmod(dir.path().c_str(), 0777), 0);
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    EXPECT_EQ(tender_loader_plugins(loader.get())->len, 0u);
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    EXPECT_EQ(loader_plugins(loader.get())->len, 0u);
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
     const TenderRefusal *r = refusal_at(loader.get(), 0);
     EXPECT_EQ(std::string(r->file), dir.path());
     EXPECT_EQ(r->plugin_id, nullptr);
@@ -83,9 +83,9 @@ TEST(LoaderDirs, GroupWritableDirectoryIsRefused)
     copy_file(fixture_path("fixture_good"), dir.at("good.so"));
     ASSERT_EQ(g_chmod(dir.path().c_str(), 0775), 0);
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    EXPECT_EQ(tender_loader_plugins(loader.get())->len, 0u);
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    EXPECT_EQ(loader_plugins(loader.get())->len, 0u);
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
     EXPECT_TRUE(reason_has(refusal_at(loader.get(), 0), "writable by its group (mode 0775)"))
         << refusal_at(loader.get(), 0)->reason;
 }
@@ -98,18 +98,18 @@ TEST(LoaderDirs, WritableSubdirectoryIsRefusedAndTheRestLoads)
     ASSERT_EQ(g_chmod(sub.c_str(), 0777), 0);
     copy_file(fixture_path("fixture_good"), dir.at("top.so"));
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
     EXPECT_EQ(std::string(plugin_at(loader.get(), 0)->file), dir.at("top.so"));
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
     EXPECT_EQ(std::string(refusal_at(loader.get(), 0)->file), sub);
 }
 
 TEST(LoaderDirs, MissingDirectoryIsRecorded)
 {
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), "/nonexistent/tender-plugins");
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    loader_scan_dir(loader.get(), "/nonexistent/tender-plugins");
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
     const TenderRefusal *r = refusal_at(loader.get(), 0);
     EXPECT_STREQ(r->file, "/nonexistent/tender-plugins");
     EXPECT_TRUE(reason_has(r, "cannot read plugin directory")) << r->reason;
@@ -130,8 +130,8 @@ TEST(LoaderDirs, ScansOneLevelDeepInNameOrder)
     copy_file(fixture_path("fixture_no_destroy"), dir.at("plugin.so.disabled"));
     copy_file(fixture_path("fixture_no_destroy"), dir.at(".hidden.so"));
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 3u);
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    ASSERT_EQ(loader_refusals(loader.get())->len, 3u);
     EXPECT_EQ(std::string(refusal_at(loader.get(), 0)->file), a + "/a.so");
     EXPECT_EQ(std::string(refusal_at(loader.get(), 1)->file), b + "/b.so");
     EXPECT_EQ(std::string(refusal_at(loader.get(), 2)->file), dir.at("c.so"));
@@ -146,14 +146,14 @@ TEST(LoaderDirs, DirectoryOfEveryFixtureYieldsTheGoodOneAndRefusesTheRest)
         copy_file(std::string(FIXTURE_DIR) + "/" + n, dir.at(n));
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
+    loader_scan_dir(loader.get(), dir.path().c_str());
 
     /* The good plugin, and the one built for ABI 1.0 (name order). */
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 2u) << loaded_list(loader.get());
+    ASSERT_EQ(loader_plugins(loader.get())->len, 2u) << loaded_list(loader.get());
     EXPECT_STREQ(plugin_at(loader.get(), 0)->id, "fixture_abi_1_0");
     EXPECT_STREQ(plugin_at(loader.get(), 1)->id, "fixture_good");
-    EXPECT_EQ(tender_loader_methods(loader.get())->len, 3u);
-    const GPtrArray *refusals = tender_loader_refusals(loader.get());
+    EXPECT_EQ(loader_methods(loader.get())->len, 3u);
+    const GPtrArray *refusals = loader_refusals(loader.get());
     ASSERT_EQ(refusals->len, names.size() - 2);
     std::set<std::string> refused;
     for (guint i = 0; i < refusals->len; i++) {
@@ -196,18 +196,18 @@ TEST(LoaderDirs, DirectoryOfOddThingsNeverCrashes)
     ASSERT_EQ(symlink(fixture_path("fixture_null_entry").c_str(), dir.at("link.so").c_str()), 0);
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    tender_loader_scan_dir(loader.get(), dir.path().c_str()); /* twice: all duplicates */
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    loader_scan_dir(loader.get(), dir.path().c_str()); /* twice: all duplicates */
 
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 2u) << loaded_list(loader.get());
+    ASSERT_EQ(loader_plugins(loader.get())->len, 2u) << loaded_list(loader.get());
     EXPECT_STREQ(plugin_at(loader.get(), 0)->id, "fixture_abi_1_0");
     EXPECT_STREQ(plugin_at(loader.get(), 1)->id, "fixture_good");
     std::set<std::string> refused;
-    for (guint i = 0; i < tender_loader_refusals(loader.get())->len; i++)
+    for (guint i = 0; i < loader_refusals(loader.get())->len; i++)
         refused.insert(refusal_at(loader.get(), i)->file);
     for (const char *n : {"empty.so", "truncated.so", "half.so", "link.so", "dangling.so", "sub/again.so"})
         EXPECT_TRUE(refused.count(dir.at(n))) << n;
-    for (guint i = 0; i < tender_loader_refusals(loader.get())->len; i++) {
+    for (guint i = 0; i < loader_refusals(loader.get())->len; i++) {
         const TenderRefusal *r = refusal_at(loader.get(), i);
         if (std::string(r->file) == dir.at("half.so")) {
             EXPECT_TRUE(reason_has(r, "truncated")) << r->reason;

@@ -66,10 +66,10 @@ std::string stranger_owner_text()
 /* The one refusal of a loader that loaded nothing. */
 const TenderRefusal *only_refusal(const TenderLoader *l)
 {
-    EXPECT_EQ(tender_loader_plugins(l)->len, 0u);
-    EXPECT_EQ(tender_loader_methods(l)->len, 0u);
-    EXPECT_EQ(tender_loader_refusals(l)->len, 1u);
-    return tender_loader_refusals(l)->len == 1 ? refusal_at(l, 0) : nullptr;
+    EXPECT_EQ(loader_plugins(l)->len, 0u);
+    EXPECT_EQ(loader_methods(l)->len, 0u);
+    EXPECT_EQ(loader_refusals(l)->len, 1u);
+    return loader_refusals(l)->len == 1 ? refusal_at(l, 0) : nullptr;
 }
 
 /* True when the dynamic linker never mapped the file: a refusal must come
@@ -99,10 +99,10 @@ TEST(LoaderFileSafety, GoodPluginInASafePlaceLoads)
     std::string path = good_plugin(dir, "good.so");
     ASSERT_EQ(g_chmod(dir.path().c_str(), 0755), 0);
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    EXPECT_EQ(tender_loader_refusals(loader.get())->len, 0u)
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    EXPECT_EQ(loader_refusals(loader.get())->len, 0u)
         << refusal_at(loader.get(), 0)->reason;
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
     EXPECT_EQ(std::string(plugin_at(loader.get(), 0)->file), path);
 }
 
@@ -113,7 +113,7 @@ TEST(LoaderFileSafety, GroupWritableFileIsRefused)
     ASSERT_EQ(g_chmod(path.c_str(), 0664), 0);
 
     LoaderPtr loader = new_loader();
-    EXPECT_FALSE(tender_loader_load_file(loader.get(), path.c_str()));
+    EXPECT_FALSE(loader_load_file(loader.get(), path.c_str()));
     const TenderRefusal *r = only_refusal(loader.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), path);
@@ -124,7 +124,7 @@ TEST(LoaderFileSafety, GroupWritableFileIsRefused)
 
     /* Found by a scan, the same. */
     LoaderPtr scanned = new_loader();
-    tender_loader_scan_dir(scanned.get(), dir.path().c_str());
+    loader_scan_dir(scanned.get(), dir.path().c_str());
     r = only_refusal(scanned.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), path);
@@ -137,7 +137,7 @@ TEST(LoaderFileSafety, OthersWritableFileIsRefused)
     ASSERT_EQ(g_chmod(path.c_str(), 0646), 0);
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
+    loader_scan_dir(loader.get(), dir.path().c_str());
     const TenderRefusal *r = only_refusal(loader.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), path);
@@ -155,9 +155,9 @@ TEST(LoaderFileSafety, FileOfAnotherUserIsRefused)
          * would see. */
         struct stat st;
         ASSERT_EQ(stat(path.c_str(), &st), 0);
-        EXPECT_EQ(tender_filesafety_check_owner_mode(&st), nullptr);
+        EXPECT_EQ(filesafety_check_owner_mode(&st), nullptr);
         st.st_uid = stranger_uid();
-        char *why = tender_filesafety_check_owner_mode(&st);
+        char *why = filesafety_check_owner_mode(&st);
         ASSERT_NE(why, nullptr);
         EXPECT_EQ(std::string(why), stranger_owner_text());
         g_free(why);
@@ -166,7 +166,7 @@ TEST(LoaderFileSafety, FileOfAnotherUserIsRefused)
     ASSERT_EQ(chown(path.c_str(), stranger_uid(), (gid_t)-1), 0) << g_strerror(errno);
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
+    loader_scan_dir(loader.get(), dir.path().c_str());
     const TenderRefusal *r = only_refusal(loader.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), path);
@@ -189,7 +189,7 @@ TEST(LoaderFileSafety, SymlinkIntoWorldWritableDirectoryIsRefused)
     ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), plugins.c_str());
+    loader_scan_dir(loader.get(), plugins.c_str());
     const TenderRefusal *r = only_refusal(loader.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), link);
@@ -202,7 +202,7 @@ TEST(LoaderFileSafety, SymlinkIntoWorldWritableDirectoryIsRefused)
     std::string via = dir.at("via");
     ASSERT_EQ(symlink(open_dir.c_str(), via.c_str()), 0);
     LoaderPtr direct = new_loader();
-    EXPECT_FALSE(tender_loader_load_file(direct.get(), (via + "/good.so").c_str()));
+    EXPECT_FALSE(loader_load_file(direct.get(), (via + "/good.so").c_str()));
     r = only_refusal(direct.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), via + "/good.so");
@@ -221,7 +221,7 @@ TEST(LoaderFileSafety, PluginDirectoryBelowGroupWritableDirectoryIsRefused)
     ASSERT_EQ(g_chmod(parent.c_str(), 0775), 0);
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), plugins.c_str());
+    loader_scan_dir(loader.get(), plugins.c_str());
     const TenderRefusal *r = only_refusal(loader.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), plugins);
@@ -236,7 +236,7 @@ TEST(LoaderFileSafety, PluginDirectoryBelowGroupWritableDirectoryIsRefused)
     std::string deeper = dir.mkdir("parent/plugins/deeper");
     ASSERT_EQ(g_chmod(dir.path().c_str(), 0770), 0);
     LoaderPtr again = new_loader();
-    tender_loader_scan_dir(again.get(), deeper.c_str());
+    loader_scan_dir(again.get(), deeper.c_str());
     r = only_refusal(again.get());
     ASSERT_NE(r, nullptr);
     EXPECT_NE(std::string(r->reason).find("sits under " + real_path(dir.path()) +
@@ -255,9 +255,9 @@ TEST(LoaderFileSafety, PluginDirectoryBelowAnotherUsersDirectoryIsRefused)
     if (!running_as_root()) {
         struct stat st;
         ASSERT_EQ(lstat(parent.c_str(), &st), 0);
-        EXPECT_EQ(tender_filesafety_check_ancestor_mode(&st), nullptr);
+        EXPECT_EQ(filesafety_check_ancestor_mode(&st), nullptr);
         st.st_uid = stranger_uid();
-        char *why = tender_filesafety_check_ancestor_mode(&st);
+        char *why = filesafety_check_ancestor_mode(&st);
         ASSERT_NE(why, nullptr);
         EXPECT_EQ(std::string(why), stranger_owner_text());
         g_free(why);
@@ -266,7 +266,7 @@ TEST(LoaderFileSafety, PluginDirectoryBelowAnotherUsersDirectoryIsRefused)
     ASSERT_EQ(chown(parent.c_str(), stranger_uid(), (gid_t)-1), 0) << g_strerror(errno);
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), plugins.c_str());
+    loader_scan_dir(loader.get(), plugins.c_str());
     const TenderRefusal *r = only_refusal(loader.get());
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(std::string(r->file), plugins);
@@ -290,9 +290,9 @@ TEST(LoaderFileSafety, StickyDirectoryAboveIsAllowedOnlyWhenItsOwnerIsTrusted)
         TempDir in_tmp("/tmp");
         std::string path = good_plugin(in_tmp, "good.so");
         LoaderPtr loader = new_loader();
-        tender_loader_scan_dir(loader.get(), in_tmp.path().c_str());
-        EXPECT_EQ(tender_loader_refusals(loader.get())->len, 0u);
-        ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+        loader_scan_dir(loader.get(), in_tmp.path().c_str());
+        EXPECT_EQ(loader_refusals(loader.get())->len, 0u);
+        ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
         EXPECT_EQ(std::string(plugin_at(loader.get(), 0)->file), path);
     }
 
@@ -304,16 +304,16 @@ TEST(LoaderFileSafety, StickyDirectoryAboveIsAllowedOnlyWhenItsOwnerIsTrusted)
     ASSERT_EQ(g_chmod(shared.c_str(), 01777), 0);
     {
         LoaderPtr loader = new_loader();
-        tender_loader_scan_dir(loader.get(), plugins.c_str());
-        EXPECT_EQ(tender_loader_refusals(loader.get())->len, 0u)
+        loader_scan_dir(loader.get(), plugins.c_str());
+        EXPECT_EQ(loader_refusals(loader.get())->len, 0u)
             << refusal_at(loader.get(), 0)->reason;
-        EXPECT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+        EXPECT_EQ(loader_plugins(loader.get())->len, 1u);
     }
     /* Not sticky: anyone could rename plugins/ and put theirs in its place. */
     ASSERT_EQ(g_chmod(shared.c_str(), 0777), 0);
     {
         LoaderPtr loader = new_loader();
-        tender_loader_scan_dir(loader.get(), plugins.c_str());
+        loader_scan_dir(loader.get(), plugins.c_str());
         const TenderRefusal *r = only_refusal(loader.get());
         ASSERT_NE(r, nullptr);
         EXPECT_EQ(std::string(r->reason),
@@ -325,7 +325,7 @@ TEST(LoaderFileSafety, StickyDirectoryAboveIsAllowedOnlyWhenItsOwnerIsTrusted)
     ASSERT_EQ(g_chmod(plugins.c_str(), 01777), 0);
     {
         LoaderPtr loader = new_loader();
-        tender_loader_scan_dir(loader.get(), plugins.c_str());
+        loader_scan_dir(loader.get(), plugins.c_str());
         const TenderRefusal *r = only_refusal(loader.get());
         ASSERT_NE(r, nullptr);
         EXPECT_EQ(std::string(r->reason),
@@ -338,7 +338,7 @@ TEST(LoaderFileSafety, StickyDirectoryAboveIsAllowedOnlyWhenItsOwnerIsTrusted)
         struct stat st;
         ASSERT_EQ(lstat(shared.c_str(), &st), 0);
         st.st_uid = stranger_uid();
-        char *why = tender_filesafety_check_ancestor_mode(&st);
+        char *why = filesafety_check_ancestor_mode(&st);
         ASSERT_NE(why, nullptr);
         EXPECT_EQ(std::string(why), stranger_owner_text());
         g_free(why);
@@ -347,7 +347,7 @@ TEST(LoaderFileSafety, StickyDirectoryAboveIsAllowedOnlyWhenItsOwnerIsTrusted)
     ASSERT_EQ(chown(shared.c_str(), stranger_uid(), (gid_t)-1), 0) << g_strerror(errno);
     {
         LoaderPtr loader = new_loader();
-        tender_loader_scan_dir(loader.get(), plugins.c_str());
+        loader_scan_dir(loader.get(), plugins.c_str());
         const TenderRefusal *r = only_refusal(loader.get());
         ASSERT_NE(r, nullptr);
         EXPECT_EQ(std::string(r->reason), plugins + ": plugin directory sits under " +
@@ -366,10 +366,10 @@ TEST(LoaderFileSafety, RefusedFileLeavesTheRestOfTheDirectoryLoading)
     ASSERT_EQ(g_chmod(bad.c_str(), 0666), 0);
 
     LoaderPtr loader = new_loader();
-    tender_loader_scan_dir(loader.get(), dir.path().c_str());
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    loader_scan_dir(loader.get(), dir.path().c_str());
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
     EXPECT_EQ(std::string(plugin_at(loader.get(), 0)->file), good);
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
     const TenderRefusal *r = refusal_at(loader.get(), 0);
     EXPECT_EQ(std::string(r->file), bad);
     EXPECT_EQ(std::string(r->reason).rfind(bad + ": plugin file is writable by others", 0), 0u)

@@ -59,10 +59,10 @@ TEST_P(Refused, RecordsFilePluginAndReason)
     ASSERT_TRUE(g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) << path;
 
     LoaderPtr loader = new_loader();
-    EXPECT_FALSE(tender_loader_load_file(loader.get(), path.c_str()));
-    EXPECT_EQ(tender_loader_plugins(loader.get())->len, 0u);
-    EXPECT_EQ(tender_loader_methods(loader.get())->len, 0u);
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    EXPECT_FALSE(loader_load_file(loader.get(), path.c_str()));
+    EXPECT_EQ(loader_plugins(loader.get())->len, 0u);
+    EXPECT_EQ(loader_methods(loader.get())->len, 0u);
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
 
     const TenderRefusal *r = refusal_at(loader.get(), 0);
     EXPECT_EQ(std::string(r->file), path);
@@ -90,25 +90,25 @@ TEST(Loader, Abi10PluginLoadsWithoutItsMissingSlots)
 {
     LoaderPtr loader = new_loader();
     std::string path = fixture_path("fixture_abi_1_0");
-    ASSERT_TRUE(tender_loader_load_file(loader.get(), path.c_str()));
-    EXPECT_EQ(tender_loader_refusals(loader.get())->len, 0u);
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    ASSERT_TRUE(loader_load_file(loader.get(), path.c_str()));
+    EXPECT_EQ(loader_refusals(loader.get())->len, 0u);
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
     EXPECT_EQ(plugin_at(loader.get(), 0)->abi_minor, 0u);
-    const TenderMethodInfo *m = tender_loader_method_info(loader.get(), "fixture_abi_1_0");
+    const TenderMethodInfo *m = loader_method_info(loader.get(), "fixture_abi_1_0");
     ASSERT_NE(m, nullptr);
-    const tender_method *abi = tender_loader_method_abi(loader.get(), "fixture_abi_1_0");
+    const tender_method *abi = loader_method_abi(loader.get(), "fixture_abi_1_0");
     ASSERT_NE(abi, nullptr);
-    EXPECT_EQ(tender_abi_describe_instrument_fn(abi), nullptr);
-    EXPECT_NE(tender_abi_operation_fn(abi, TENDER_OP_AUTHORIZE), nullptr);
+    EXPECT_EQ(abi_describe_instrument_fn(abi), nullptr);
+    EXPECT_NE(abi_operation_fn(abi, TENDER_OP_AUTHORIZE), nullptr);
 }
 
 TEST(Loader, GoodFixtureLoadsWithEveryFactCopied)
 {
     LoaderPtr loader = new_loader();
     std::string path = fixture_path("fixture_good");
-    ASSERT_TRUE(tender_loader_load_file(loader.get(), path.c_str()));
-    EXPECT_EQ(tender_loader_refusals(loader.get())->len, 0u);
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    ASSERT_TRUE(loader_load_file(loader.get(), path.c_str()));
+    EXPECT_EQ(loader_refusals(loader.get())->len, 0u);
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
 
     const TenderPluginInfo *p = plugin_at(loader.get(), 0);
     EXPECT_EQ(std::string(p->file), path);
@@ -119,9 +119,9 @@ TEST(Loader, GoodFixtureLoadsWithEveryFactCopied)
     EXPECT_EQ(p->abi_major, 1u);
     EXPECT_EQ(p->abi_minor, (guint32)TENDER_ABI_MINOR);
     ASSERT_EQ(p->methods->len, 2u);
-    ASSERT_EQ(tender_loader_methods(loader.get())->len, 2u);
+    ASSERT_EQ(loader_methods(loader.get())->len, 2u);
 
-    const TenderMethodInfo *m = tender_loader_method_info(loader.get(), "fixture_good");
+    const TenderMethodInfo *m = loader_method_info(loader.get(), "fixture_good");
     ASSERT_NE(m, nullptr);
     EXPECT_EQ(m, g_ptr_array_index(p->methods, 0));
     EXPECT_STREQ(m->name, "Good fixture");
@@ -161,7 +161,7 @@ TEST(Loader, GoodFixtureLoadsWithEveryFactCopied)
     EXPECT_EQ(m->over_capture_currency, nullptr);
     EXPECT_FALSE(m->has_fixtures);
 
-    const TenderMethodInfo *w = tender_loader_method_info(loader.get(), "fixture_good_wallet");
+    const TenderMethodInfo *w = loader_method_info(loader.get(), "fixture_good_wallet");
     ASSERT_NE(w, nullptr);
     ASSERT_EQ(g_strv_length(w->regions), 1u);
     EXPECT_STREQ(w->regions[0], "*");
@@ -182,17 +182,17 @@ TEST(Loader, GoodFixtureLoadsWithEveryFactCopied)
 TEST(Loader, RegisteredMethodIsCallableThroughTheChecks)
 {
     LoaderPtr loader = new_loader();
-    ASSERT_TRUE(tender_loader_load_file(loader.get(), fixture_path("fixture_good").c_str()));
-    const tender_method *m = tender_loader_method_abi(loader.get(), "fixture_good");
+    ASSERT_TRUE(loader_load_file(loader.get(), fixture_path("fixture_good").c_str()));
+    const tender_method *m = loader_method_abi(loader.get(), "fixture_good");
     ASSERT_NE(m, nullptr);
     EXPECT_STREQ(m->id, "fixture_good");
-    EXPECT_EQ(tender_loader_method_abi(loader.get(), "nope"), nullptr);
-    EXPECT_EQ(tender_loader_method_info(loader.get(), "nope"), nullptr);
+    EXPECT_EQ(loader_method_abi(loader.get(), "nope"), nullptr);
+    EXPECT_EQ(loader_method_info(loader.get(), "nope"), nullptr);
 
     void *instance = nullptr;
     char error[128] = "";
     ASSERT_EQ(m->ops->create(test_services(), m->id, &instance, error, sizeof error), 0);
-    tender_operation_fn authorize = tender_abi_operation_fn(m, TENDER_OP_AUTHORIZE);
+    tender_operation_fn authorize = abi_operation_fn(m, TENDER_OP_AUTHORIZE);
     ASSERT_NE(authorize, nullptr);
     tender_request req = {};
     req.struct_size = sizeof req;
@@ -201,18 +201,18 @@ TEST(Loader, RegisteredMethodIsCallableThroughTheChecks)
     res.struct_size = sizeof res;
     authorize(instance, &req, &res);
     EXPECT_EQ(res.outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
-    EXPECT_EQ(tender_abi_operation_fn(m, TENDER_OP_PURCHASE), nullptr);
+    EXPECT_EQ(abi_operation_fn(m, TENDER_OP_PURCHASE), nullptr);
     m->ops->destroy(instance);
 
-    const tender_method *w = tender_loader_method_abi(loader.get(), "fixture_good_wallet");
+    const tender_method *w = loader_method_abi(loader.get(), "fixture_good_wallet");
     ASSERT_NE(w, nullptr);
-    auto fixtures = tender_abi_fixtures_fn(w);
+    auto fixtures = abi_fixtures_fn(w);
     ASSERT_NE(fixtures, nullptr);
     size_t n = 0;
     ASSERT_NE(fixtures(&n), nullptr);
     EXPECT_EQ(n, 1u);
-    EXPECT_NE(tender_abi_identify_fn(w), nullptr);
-    EXPECT_NE(tender_abi_operation_fn(w, TENDER_OP_NOTIFICATION), nullptr);
+    EXPECT_NE(abi_identify_fn(w), nullptr);
+    EXPECT_NE(abi_operation_fn(w, TENDER_OP_NOTIFICATION), nullptr);
 }
 
 TEST(Loader, DuplicateMethodIdIsRefusedAndTheFirstStays)
@@ -220,12 +220,12 @@ TEST(Loader, DuplicateMethodIdIsRefusedAndTheFirstStays)
     LoaderPtr loader = new_loader();
     std::string good = fixture_path("fixture_good");
     std::string twin = fixture_path("fixture_good_twin");
-    ASSERT_TRUE(tender_loader_load_file(loader.get(), good.c_str()));
-    EXPECT_FALSE(tender_loader_load_file(loader.get(), twin.c_str()));
+    ASSERT_TRUE(loader_load_file(loader.get(), good.c_str()));
+    EXPECT_FALSE(loader_load_file(loader.get(), twin.c_str()));
 
-    ASSERT_EQ(tender_loader_plugins(loader.get())->len, 1u);
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
     EXPECT_STREQ(plugin_at(loader.get(), 0)->id, "fixture_good");
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
     const TenderRefusal *r = refusal_at(loader.get(), 0);
     EXPECT_EQ(std::string(r->file), twin);
     EXPECT_STREQ(r->plugin_id, "fixture_good_twin");
@@ -236,25 +236,25 @@ TEST(Loader, DuplicateMethodIdIsRefusedAndTheFirstStays)
               std::string::npos)
         << reason;
 
-    const TenderMethodInfo *m = tender_loader_method_info(loader.get(), "fixture_good");
+    const TenderMethodInfo *m = loader_method_info(loader.get(), "fixture_good");
     ASSERT_NE(m, nullptr);
     EXPECT_EQ(std::string(m->plugin_file), good);
-    EXPECT_EQ(tender_loader_methods(loader.get())->len, 2u);
+    EXPECT_EQ(loader_methods(loader.get())->len, 2u);
 }
 
 TEST(Loader, SameFileTwiceIsADuplicate)
 {
     LoaderPtr loader = new_loader();
     std::string good = fixture_path("fixture_good");
-    ASSERT_TRUE(tender_loader_load_file(loader.get(), good.c_str()));
-    EXPECT_FALSE(tender_loader_load_file(loader.get(), good.c_str()));
-    EXPECT_EQ(tender_loader_plugins(loader.get())->len, 1u);
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 1u);
+    ASSERT_TRUE(loader_load_file(loader.get(), good.c_str()));
+    EXPECT_FALSE(loader_load_file(loader.get(), good.c_str()));
+    EXPECT_EQ(loader_plugins(loader.get())->len, 1u);
+    ASSERT_EQ(loader_refusals(loader.get())->len, 1u);
     EXPECT_NE(std::string(refusal_at(loader.get(), 0)->reason).find("already registered"),
               std::string::npos);
     /* The refused second dlopen() must not have closed the first: the
      * registered method is still readable. */
-    const tender_method *m = tender_loader_method_abi(loader.get(), "fixture_good");
+    const tender_method *m = loader_method_abi(loader.get(), "fixture_good");
     ASSERT_NE(m, nullptr);
     EXPECT_STREQ(m->name, "Good fixture");
 }
@@ -262,9 +262,9 @@ TEST(Loader, SameFileTwiceIsADuplicate)
 TEST(Loader, MissingFileAndDirectoryAreRefusedAsFiles)
 {
     LoaderPtr loader = new_loader();
-    EXPECT_FALSE(tender_loader_load_file(loader.get(), "/nonexistent/tender/x.so"));
-    EXPECT_FALSE(tender_loader_load_file(loader.get(), FIXTURE_DIR));
-    ASSERT_EQ(tender_loader_refusals(loader.get())->len, 2u);
+    EXPECT_FALSE(loader_load_file(loader.get(), "/nonexistent/tender/x.so"));
+    EXPECT_FALSE(loader_load_file(loader.get(), FIXTURE_DIR));
+    ASSERT_EQ(loader_refusals(loader.get())->len, 2u);
     EXPECT_NE(std::string(refusal_at(loader.get(), 0)->reason).find("/nonexistent/tender/x.so: "),
               std::string::npos);
     EXPECT_NE(std::string(refusal_at(loader.get(), 1)->reason).find("not a regular file"),
@@ -273,7 +273,7 @@ TEST(Loader, MissingFileAndDirectoryAreRefusedAsFiles)
 
 TEST(Loader, FreeingAnEmptyOrNullLoaderIsFine)
 {
-    tender_loader_free(nullptr);
+    loader_free(nullptr);
     LoaderPtr loader = new_loader();
-    EXPECT_EQ(tender_loader_plugins(loader.get())->len, 0u);
+    EXPECT_EQ(loader_plugins(loader.get())->len, 0u);
 }

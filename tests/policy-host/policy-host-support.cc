@@ -4,7 +4,12 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <map>
+
+extern "C" {
+#include "sandbox-process.h"
+}
 
 namespace ph {
 
@@ -37,6 +42,41 @@ std::string card_dir()
     return plugins_dir() + "/card";
 }
 
+// One sandbox per test process: hosts, threads and the child processes of
+// the race suite (which get the config file) all meet the same gateway.
+static TestSandbox *suite_sandbox()
+{
+    static TestSandbox *sb = nullptr;
+    static bool tried = false;
+    if (!tried) {
+        tried = true;
+        GError *error = nullptr;
+        sb = test_sandbox_start(1.0, nullptr, &error);
+        if (sb == nullptr) {
+            ADD_FAILURE() << "tender-sandbox did not start: " << (error ? error->message : "");
+            g_clear_error(&error);
+        } else {
+            std::atexit([] { test_sandbox_stop(sb); });
+        }
+    }
+    return sb;
+}
+
+std::string card_settings()
+{
+    TestSandbox *sb = suite_sandbox();
+    char *json = sb ? test_sandbox_settings_json(sb, "card") : nullptr;
+    std::string settings = json ? json : "{\"mode\": \"sandbox\"}";
+    g_free(json);
+    return settings;
+}
+
+std::string sandbox_default_config()
+{
+    TestSandbox *sb = suite_sandbox();
+    return sb ? test_sandbox_config_path(sb) : "";
+}
+
 std::string card_config(const std::string &card_policy)
 {
     std::string members = card_policy.empty() ? "" : card_policy + ", ";
@@ -44,7 +84,7 @@ std::string card_config(const std::string &card_policy)
            "  \"exchange\": {\"base\": \"USD\", \"as_of\": \"2026-11-01\","
            " \"rates\": {\"EUR\": \"0.92\"}},\n"
            "  \"methods\": {\"card\": {" +
-           members + "\"settings\": {\"mode\": \"sandbox\"}}}\n}\n";
+           members + "\"settings\": " + card_settings() + "}}\n}\n";
 }
 
 TempDir::TempDir()
@@ -82,6 +122,8 @@ TenderHost *make_host(const char *config, const std::string &ledger, gint64 now,
     tender_host_options_set_fixed_now(options, now);
     if (config != nullptr)
         tender_host_options_set_config_data(options, config);
+    else if (!sandbox_default_config().empty())
+        tender_host_options_set_config_file(options, sandbox_default_config().c_str());
     GError *error = nullptr;
     TenderHost *host = tender_host_new(options, &error);
     tender_host_options_free(options);

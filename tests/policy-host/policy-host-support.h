@@ -24,9 +24,18 @@ gint64 utc_ms(const char *iso);
 std::string plugins_dir();
 std::string card_dir();
 
+// The card method's settings (JSON object text) pointing at the suite's
+// tender-sandbox, started on first use and stopped when the process exits
+// (the card plugin is a gateway client: its payments need a gateway).
+std::string card_settings();
+
+// The tender-sandbox's config file: the embedded default's policies with
+// every bundled method pointed at the sandbox.
+std::string sandbox_default_config();
+
 // A config with USD as the exchange base (EUR at 0.92) and one method,
 // `card`, whose policy object is card_policy (JSON text of the object's
-// members, without braces), plus the sandbox settings.
+// members, without braces), plus the sandbox's card settings.
 std::string card_config(const std::string &card_policy);
 
 // A fresh directory under the system temp dir, removed with its contents.
@@ -43,7 +52,8 @@ private:
     std::string path_;
 };
 
-// Create a host. config: JSON text, or nullptr for the embedded default.
+// Create a host. config: JSON text, or nullptr for the embedded default's
+// policies with the methods pointed at the suite's tender-sandbox.
 // NULL with *why set when the host could not start.
 TenderHost *make_host(const char *config, const std::string &ledger, gint64 now,
                       const std::string &plugin_dir, std::string *why);

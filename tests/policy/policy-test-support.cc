@@ -4,7 +4,7 @@ Loaded::Loaded(const std::string &json, const char *origin)
 {
     GPtrArray *w = g_ptr_array_new_with_free_func(g_free);
     GError *err = nullptr;
-    config = tender_config_load_data(json.c_str(), (gssize)json.size(), origin, w, &err);
+    config = config_load_data(json.c_str(), (gssize)json.size(), origin, w, &err);
     if (err != nullptr) {
         error = err->message;
         g_error_free(err);
@@ -16,7 +16,7 @@ Loaded::Loaded(const std::string &json, const char *origin)
 
 Loaded::~Loaded()
 {
-    tender_config_free(config);
+    config_free(config);
 }
 
 static GStrv make_strv(const std::vector<std::string> &items)
@@ -111,7 +111,7 @@ Eval::Eval(const TenderConfig *config, const Method &method, const char *region,
            const char *currency, gint64 amount, const char *account, const char *tier,
            gint64 now_ms, Usage *usage)
 {
-    tender_policy_decision_init(&d);
+    policy_decision_init(&d);
     TenderPolicyBuyer b{};
     b.region = region;
     b.currency = currency;
@@ -120,7 +120,7 @@ Eval::Eval(const TenderConfig *config, const Method &method, const char *region,
     b.tier = tier;
     b.now_ms = now_ms;
     GError *err = nullptr;
-    ok = tender_policy_evaluate(config, method.info(), &b, usage ? usage_lookup : nullptr,
+    ok = policy_evaluate(config, method.info(), &b, usage ? usage_lookup : nullptr,
                                 usage, &d, &err);
     if (err != nullptr) {
         error = err->message;
@@ -130,7 +130,7 @@ Eval::Eval(const TenderConfig *config, const Method &method, const char *region,
 
 Eval::~Eval()
 {
-    tender_policy_decision_clear(&d);
+    policy_decision_clear(&d);
 }
 
 std::vector<std::string> Eval::amount_keys() const

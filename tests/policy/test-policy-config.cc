@@ -55,11 +55,11 @@ TEST(PolicyConfig, BaseIsValid)
 {
     Loaded l(kBase);
     ASSERT_NE(l.config, nullptr) << l.error;
-    EXPECT_TRUE(tender_config_has_rate(l.config, "USD"));
-    EXPECT_TRUE(tender_config_has_rate(l.config, "CNY"));
-    EXPECT_FALSE(tender_config_has_rate(l.config, "GBP"));
-    EXPECT_STREQ(tender_config_merchant_region(l.config), "US");
-    const TenderMethodPolicy *m = tender_config_method(l.config, "card");
+    EXPECT_TRUE(config_has_rate(l.config, "USD"));
+    EXPECT_TRUE(config_has_rate(l.config, "CNY"));
+    EXPECT_FALSE(config_has_rate(l.config, "GBP"));
+    EXPECT_STREQ(config_merchant_region(l.config), "US");
+    const TenderMethodPolicy *m = config_method(l.config, "card");
     ASSERT_NE(m, nullptr);
     ASSERT_EQ(m->limits->len, 2u);
     const TenderLimitRule &r0 = g_array_index(m->limits, TenderLimitRule, 0);
@@ -231,10 +231,10 @@ TEST(PolicyConfig, DefaultTierMustBeOneOfTheMethodsTiers)
     Loaded good(replaced("\"currencies\": [\"USD\", \"EUR\"]",
                          tiers + ", \"default_tier\": \"silver\""));
     ASSERT_NE(good.config, nullptr) << good.error;
-    EXPECT_STREQ(tender_config_method(good.config, "card")->default_tier, "silver");
+    EXPECT_STREQ(config_method(good.config, "card")->default_tier, "silver");
     Loaded none(kBase);
     ASSERT_NE(none.config, nullptr) << none.error;
-    EXPECT_EQ(tender_config_method(none.config, "card")->default_tier, nullptr);
+    EXPECT_EQ(config_method(none.config, "card")->default_tier, nullptr);
 
     std::string unknown = error_of(replaced("\"currencies\": [\"USD\", \"EUR\"]",
                                             tiers + ", \"default_tier\": \"platinum\""));
@@ -264,9 +264,9 @@ TEST(PolicyConfig, RatesAsNumbersAreExact)
     ASSERT_NE(l.config, nullptr) << l.error;
     gint64 out = 0;
     // 7.1 (a JSON number) must read as exactly 7.1: 100.00 USD -> 710.00 CNY.
-    ASSERT_TRUE(tender_config_convert(l.config, 10000, "USD", -1, "CNY", -1, &out));
+    ASSERT_TRUE(config_convert(l.config, 10000, "USD", -1, "CNY", -1, &out));
     EXPECT_EQ(out, 71000);
-    char *text = tender_config_rate_text(l.config, "USD", "CNY");
+    char *text = config_rate_text(l.config, "USD", "CNY");
     EXPECT_STREQ(text, "1 USD = 7.1 CNY as of 2026-11-01");
     g_free(text);
 }
@@ -280,7 +280,7 @@ TEST(PolicyConfig, WarnsAboutMethodsNoPluginProvides)
     GPtrArray *methods = g_ptr_array_new();
     g_ptr_array_add(methods, (gpointer)card->info());
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
-    tender_config_warn_unprovided(l.config, methods, warnings);
+    config_warn_unprovided(l.config, methods, warnings);
     ASSERT_EQ(warnings->len, 1u);
     EXPECT_HAS((const char *)g_ptr_array_index(warnings, 0), "$.methods.bitcoin: method \"bitcoin\" is configured but no loaded "
                           "plugin provides it");
@@ -299,7 +299,7 @@ TEST(PolicyConfig, WarnsAboutWhatThePluginIgnores)
     GPtrArray *methods = g_ptr_array_new();
     g_ptr_array_add(methods, (gpointer)only_cny.info());
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
-    tender_config_warn_unprovided(l.config, methods, warnings);
+    config_warn_unprovided(l.config, methods, warnings);
     ASSERT_EQ(warnings->len, 3u);
     EXPECT_HAS((const char *)g_ptr_array_index(warnings, 0), "$.methods.card.currencies[0]: the plugin does not take USD");
     g_ptr_array_unref(warnings);
@@ -317,25 +317,25 @@ TEST(PolicyConfig, DefaultConfigValidatesWithoutWarnings)
     for (Method *m : {card.get(), alipay.get(), paypal.get(), webmoney.get()})
         g_ptr_array_add(methods, (gpointer)m->info());
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
-    tender_config_warn_unprovided(l.config, methods, warnings);
+    config_warn_unprovided(l.config, methods, warnings);
     for (guint i = 0; i < warnings->len; i++)
         ADD_FAILURE() << (const char *)g_ptr_array_index(warnings, i);
     g_ptr_array_unref(warnings);
     g_ptr_array_unref(methods);
 
     for (const char *id : {"card", "alipay", "paypal", "webmoney"}) {
-        EXPECT_TRUE(tender_config_method_enabled(l.config, id)) << id;
+        EXPECT_TRUE(config_method_enabled(l.config, id)) << id;
         char mode[16];
-        EXPECT_EQ(tender_config_setting_string(l.config, id, "mode", mode, sizeof mode), 1);
+        EXPECT_EQ(config_setting_string(l.config, id, "mode", mode, sizeof mode), 1);
         EXPECT_STREQ(mode, "sandbox");
     }
-    EXPECT_STREQ(tender_config_exchange_as_of(l.config), "2026-11-01");
-    EXPECT_STREQ(tender_config_bin_country(l.config, "4242424242424242"), "US");
-    EXPECT_STREQ(tender_policy_bin_country(l.config, "620000"), "CN");
-    EXPECT_EQ(tender_policy_bin_country(l.config, "999999"), nullptr);
-    const TenderMethodPolicy *wm = tender_config_method(l.config, "webmoney");
+    EXPECT_STREQ(config_exchange_as_of(l.config), "2026-11-01");
+    EXPECT_STREQ(config_bin_country(l.config, "4242424242424242"), "US");
+    EXPECT_STREQ(policy_bin_country(l.config, "620000"), "CN");
+    EXPECT_EQ(policy_bin_country(l.config, "999999"), nullptr);
+    const TenderMethodPolicy *wm = config_method(l.config, "webmoney");
     ASSERT_NE(wm, nullptr);
-    const TenderTierPolicy *alias = tender_method_policy_tier(wm, "alias");
+    const TenderTierPolicy *alias = method_policy_tier(wm, "alias");
     ASSERT_NE(alias, nullptr);
     ASSERT_EQ(alias->limits->len, 3u);
     EXPECT_EQ(g_array_index(alias->limits, TenderLimitRule, 0).max, 10000);
@@ -353,17 +353,17 @@ TEST(PolicyConfig, AccessorsAndDefaults)
            " \"reconcile\": {\"pending_age_seconds\": 60}}";
     Loaded l(json);
     ASSERT_NE(l.config, nullptr) << l.error;
-    EXPECT_FALSE(tender_config_method_enabled(l.config, "card"));
-    EXPECT_TRUE(tender_config_method_enabled(l.config, "paypal"));
-    EXPECT_EQ(tender_config_deadline_ms(l.config, "card"), 2500);
-    EXPECT_EQ(tender_config_deadline_ms(l.config, "paypal"), 10000);
-    EXPECT_EQ(tender_config_max_retries(l.config, "card"), 4u);
-    EXPECT_EQ(tender_config_max_retries(l.config, "paypal"), 2u);
-    EXPECT_EQ(tender_config_retry_backoff_ms(l.config, "card"), 50);
-    EXPECT_EQ(tender_config_retry_backoff_ms(l.config, "paypal"), 100);
-    EXPECT_EQ(tender_config_reconcile_age_ms(l.config), 60000);
-    EXPECT_STREQ(tender_config_ledger_path(l.config), "/tmp/l.db");
-    const char *const *dirs = tender_config_plugin_dirs(l.config);
+    EXPECT_FALSE(config_method_enabled(l.config, "card"));
+    EXPECT_TRUE(config_method_enabled(l.config, "paypal"));
+    EXPECT_EQ(config_deadline_ms(l.config, "card"), 2500);
+    EXPECT_EQ(config_deadline_ms(l.config, "paypal"), 10000);
+    EXPECT_EQ(config_max_retries(l.config, "card"), 4u);
+    EXPECT_EQ(config_max_retries(l.config, "paypal"), 2u);
+    EXPECT_EQ(config_retry_backoff_ms(l.config, "card"), 50);
+    EXPECT_EQ(config_retry_backoff_ms(l.config, "paypal"), 100);
+    EXPECT_EQ(config_reconcile_age_ms(l.config), 60000);
+    EXPECT_STREQ(config_ledger_path(l.config), "/tmp/l.db");
+    const char *const *dirs = config_plugin_dirs(l.config);
     ASSERT_NE(dirs, nullptr);
     EXPECT_STREQ(dirs[0], "/opt/p");
     EXPECT_STREQ(dirs[1], "/opt/q");
@@ -372,24 +372,24 @@ TEST(PolicyConfig, AccessorsAndDefaults)
     char buf[8];
     gint64 n = 0;
     int b = 0;
-    EXPECT_EQ(tender_config_setting_string(l.config, "card", "mode", buf, sizeof buf), 1);
+    EXPECT_EQ(config_setting_string(l.config, "card", "mode", buf, sizeof buf), 1);
     EXPECT_STREQ(buf, "sandbox");
-    EXPECT_EQ(tender_config_setting_string(l.config, "card", "long", buf, sizeof buf), -1);
-    EXPECT_EQ(tender_config_setting_string(l.config, "card", "n", buf, sizeof buf), -1);
-    EXPECT_EQ(tender_config_setting_string(l.config, "card", "absent", buf, sizeof buf), 0);
-    EXPECT_EQ(tender_config_setting_int64(l.config, "card", "n", &n), 1);
+    EXPECT_EQ(config_setting_string(l.config, "card", "long", buf, sizeof buf), -1);
+    EXPECT_EQ(config_setting_string(l.config, "card", "n", buf, sizeof buf), -1);
+    EXPECT_EQ(config_setting_string(l.config, "card", "absent", buf, sizeof buf), 0);
+    EXPECT_EQ(config_setting_int64(l.config, "card", "n", &n), 1);
     EXPECT_EQ(n, 7);
-    EXPECT_EQ(tender_config_setting_int64(l.config, "card", "mode", &n), -1);
-    EXPECT_EQ(tender_config_setting_bool(l.config, "card", "b", &b), 1);
+    EXPECT_EQ(config_setting_int64(l.config, "card", "mode", &n), -1);
+    EXPECT_EQ(config_setting_bool(l.config, "card", "b", &b), 1);
     EXPECT_EQ(b, 1);
-    EXPECT_EQ(tender_config_setting_bool(l.config, "paypal", "b", &b), 0);
+    EXPECT_EQ(config_setting_bool(l.config, "paypal", "b", &b), 0);
 
     Loaded empty("{}");
     ASSERT_NE(empty.config, nullptr) << empty.error;
-    EXPECT_EQ(tender_config_plugin_dirs(empty.config), nullptr);
-    EXPECT_EQ(tender_config_ledger_path(empty.config), nullptr);
-    EXPECT_EQ(tender_config_reconcile_age_ms(empty.config), 15 * 60 * 1000);
-    EXPECT_STREQ(tender_config_merchant_region(empty.config), "");
+    EXPECT_EQ(config_plugin_dirs(empty.config), nullptr);
+    EXPECT_EQ(config_ledger_path(empty.config), nullptr);
+    EXPECT_EQ(config_reconcile_age_ms(empty.config), 15 * 60 * 1000);
+    EXPECT_STREQ(config_merchant_region(empty.config), "");
 }
 
 TEST(PolicyConfig, CheckFile)
@@ -439,8 +439,8 @@ TEST(PolicyConfig, Windows)
         {TENDER_WINDOW_DAY, -1, "1969-12-31"},
     };
     for (const auto &c : cases) {
-        char *s = tender_window_start(c.w, c.now);
-        EXPECT_STREQ(s, c.start) << tender_window_name(c.w) << " " << c.now;
+        char *s = window_start(c.w, c.now);
+        EXPECT_STREQ(s, c.start) << window_name(c.w) << " " << c.now;
         g_free(s);
     }
 }
@@ -470,4 +470,34 @@ TEST(PolicyConfig, TransportSettingsAreChecked)
                "$.methods.card.settings.allowed_hosts: ");
     EXPECT_HAS(error_of(with_settings("{\"ca_file\": \"/nonexistent/ca.pem\"}")),
                "$.methods.card.settings.ca_file: cannot read the CA file '/nonexistent/ca.pem'");
+}
+
+// transport.trace (issue 12, item 4): the config's switch for the http
+// trace, checked like every other key.
+TEST(PolicyConfig, TransportTraceSwitchIsChecked)
+{
+    auto with_transport = [](const std::string &transport) {
+        std::string json = kBase;
+        return json.substr(0, json.rfind('}')) + ", \"transport\": " + transport + "}";
+    };
+    Loaded on(with_transport("{\"trace\": true}"));
+    ASSERT_NE(on.config, nullptr) << on.error;
+    EXPECT_TRUE(config_trace_http(on.config));
+    Loaded off(with_transport("{\"trace\": false}"));
+    ASSERT_NE(off.config, nullptr) << off.error;
+    EXPECT_FALSE(config_trace_http(off.config));
+    Loaded empty(with_transport("{}"));
+    ASSERT_NE(empty.config, nullptr) << empty.error;
+    EXPECT_FALSE(config_trace_http(empty.config));
+    Loaded absent(kBase);
+    ASSERT_NE(absent.config, nullptr) << absent.error;
+    EXPECT_FALSE(config_trace_http(absent.config)) << "off by default";
+
+    EXPECT_HAS(error_of(with_transport("{\"trace\": \"yes\"}")),
+               "$.transport.trace: expected a boolean (true or false), found a string");
+    EXPECT_HAS(error_of(with_transport("{\"trace\": 1}")),
+               "$.transport.trace: expected a boolean");
+    EXPECT_HAS(error_of(with_transport("true")), "$.transport: expected an object");
+    EXPECT_HAS(error_of(with_transport("{\"trace\": true, \"tracing\": true}")),
+               "$.transport.tracing");
 }

@@ -44,7 +44,7 @@ TEST(PolicyDefaultConfig, ResourceParsesAsJsonAndLoads)
     Loaded l(embedded, "embedded default");
     ASSERT_NE(l.config, nullptr) << l.error;
     for (const char *id : {"card", "alipay", "paypal", "webmoney"})
-        EXPECT_NE(tender_config_method(l.config, id), nullptr) << id;
+        EXPECT_NE(config_method(l.config, id), nullptr) << id;
 }
 
 TEST(PolicyDefaultConfig, RegisteredUnderTheLibrarysOwnPrefix)

@@ -162,20 +162,20 @@ static gboolean step_up_for_issuer(const TenderConfig *config, const TenderMetho
     b.tier = "";
     b.issuer_country = issuer_country;
     TenderPolicyDecision d;
-    tender_policy_decision_init(&d);
-    EXPECT_TRUE(tender_policy_evaluate(config, method, &b, nullptr, nullptr, &d, nullptr));
+    policy_decision_init(&d);
+    EXPECT_TRUE(policy_evaluate(config, method, &b, nullptr, nullptr, &d, nullptr));
     EXPECT_TRUE(d.offered) << (d.reason ? d.reason : "");
     gboolean step_up = d.step_up;
-    tender_policy_decision_clear(&d);
+    policy_decision_clear(&d);
     return step_up;
 }
 
 TEST_F(Policy, CardStepUpForIssuerCountry)
 {
-    const char *us_card = tender_policy_bin_country(def(), "424242");
+    const char *us_card = policy_bin_country(def(), "424242");
     ASSERT_NE(us_card, nullptr);
     EXPECT_STREQ(us_card, "US");
-    EXPECT_STREQ(tender_policy_bin_country(def(), "35660020"), "JP");  // longest prefix
+    EXPECT_STREQ(policy_bin_country(def(), "35660020"), "JP");  // longest prefix
     EXPECT_TRUE(step_up_for_issuer(def(), card_->info(), us_card, "DE"));
     EXPECT_FALSE(step_up_for_issuer(def(), card_->info(), us_card, "US"));
     EXPECT_FALSE(step_up_for_issuer(def(), card_->info(), "", "DE"));
@@ -516,8 +516,8 @@ TEST_F(Policy, DefaultTierApplies)
 // the buyer gives still wins over the default.
 TEST_F(Policy, DefaultConfigHoldsBuyersWithoutTierToTheLowestTier)
 {
-    const TenderMethodPolicy *wm = tender_config_method(def(), "webmoney");
-    const TenderMethodPolicy *ali = tender_config_method(def(), "alipay");
+    const TenderMethodPolicy *wm = config_method(def(), "webmoney");
+    const TenderMethodPolicy *ali = config_method(def(), "alipay");
     ASSERT_NE(wm, nullptr);
     ASSERT_NE(ali, nullptr);
     EXPECT_STREQ(wm->default_tier, "alias");
@@ -582,12 +582,12 @@ TEST_F(Policy, ConversionRecordsTheConfiguredRatesExactly)
 
     Loaded tiny(R"({"exchange": {"base": "EUR", "rates": {"JPY": 0.0071, "USD": "1.0800"}}})");
     ASSERT_NE(tiny.config, nullptr) << tiny.error;
-    g_autofree char *jpy = tender_config_rate_quote(tiny.config, "JPY", "EUR");
+    g_autofree char *jpy = config_rate_quote(tiny.config, "JPY", "EUR");
     EXPECT_STREQ(jpy, "1 EUR = 0.0071 JPY");
-    g_autofree char *usd = tender_config_rate_quote(tiny.config, "EUR", "USD");
+    g_autofree char *usd = config_rate_quote(tiny.config, "EUR", "USD");
     EXPECT_STREQ(usd, "1 EUR = 1.08 USD");
-    EXPECT_EQ(tender_config_rate_quote(tiny.config, "USD", "USD"), nullptr);
-    EXPECT_EQ(tender_config_rate_quote(tiny.config, "USD", "GBP"), nullptr);
+    EXPECT_EQ(config_rate_quote(tiny.config, "USD", "USD"), nullptr);
+    EXPECT_EQ(config_rate_quote(tiny.config, "USD", "GBP"), nullptr);
 }
 
 // ---- velocity ------------------------------------------------------------------
@@ -674,25 +674,25 @@ TEST_F(Policy, ExchangeArithmetic)
 {
     gint64 out = 0;
     // 1 JPY = 0.00667 USD -> 0.01; 0.03 USD = 4.5 JPY -> 5 (half up).
-    ASSERT_TRUE(tender_config_convert(def(), 1, "JPY", -1, "USD", -1, &out));
+    ASSERT_TRUE(config_convert(def(), 1, "JPY", -1, "USD", -1, &out));
     EXPECT_EQ(out, 1);
-    ASSERT_TRUE(tender_config_convert(def(), 3, "USD", -1, "JPY", -1, &out));
+    ASSERT_TRUE(config_convert(def(), 3, "USD", -1, "JPY", -1, &out));
     EXPECT_EQ(out, 5);
     // Cross rate through the base: 100.00 EUR at 0.92 and 7.1 -> 771.74 CNY.
-    ASSERT_TRUE(tender_config_convert(def(), 10000, "EUR", -1, "CNY", -1, &out));
+    ASSERT_TRUE(config_convert(def(), 10000, "EUR", -1, "CNY", -1, &out));
     EXPECT_EQ(out, 77174);
     // Three-decimal currency: 1.000 KWD at 0.307 -> 3.26 USD (3.2573 -> 3.26).
-    ASSERT_TRUE(tender_config_convert(def(), 1000, "KWD", -1, "USD", -1, &out));
+    ASSERT_TRUE(config_convert(def(), 1000, "KWD", -1, "USD", -1, &out));
     EXPECT_EQ(out, 326);
     // Same currency rescales without a rate (HUF ISO 2 -> PayPal 0, rounded).
-    ASSERT_TRUE(tender_config_convert(def(), 123450, "HUF", 2, "HUF", 0, &out));
+    ASSERT_TRUE(config_convert(def(), 123450, "HUF", 2, "HUF", 0, &out));
     EXPECT_EQ(out, 1235);
-    EXPECT_FALSE(tender_config_convert(def(), 100, "USD", -1, "XAU", -1, &out));
-    EXPECT_FALSE(tender_config_convert(def(), G_MAXINT64, "USD", -1, "VND", -1, &out));
-    char *text = tender_config_rate_text(def(), "EUR", "USD");
+    EXPECT_FALSE(config_convert(def(), 100, "USD", -1, "XAU", -1, &out));
+    EXPECT_FALSE(config_convert(def(), G_MAXINT64, "USD", -1, "VND", -1, &out));
+    char *text = config_rate_text(def(), "EUR", "USD");
     EXPECT_STREQ(text, "1 EUR = 1.086957 USD as of 2026-11-01");
     g_free(text);
-    EXPECT_EQ(tender_config_rate_text(def(), "EUR", "XAU"), nullptr);
+    EXPECT_EQ(config_rate_text(def(), "EUR", "XAU"), nullptr);
 }
 
 TEST_F(Policy, MalformedBuyerIsAnError)
@@ -711,8 +711,8 @@ TEST_F(Policy, MalformedBuyerIsAnError)
 TEST_F(Policy, DecisionClearIsIdempotent)
 {
     TenderPolicyDecision d;
-    tender_policy_decision_init(&d);
-    tender_policy_decision_clear(&d);
-    tender_policy_decision_clear(&d);
+    policy_decision_init(&d);
+    policy_decision_clear(&d);
+    policy_decision_clear(&d);
     EXPECT_EQ(d.reason, nullptr);
 }

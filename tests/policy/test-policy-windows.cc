@@ -13,7 +13,7 @@ namespace {
 
 std::string start(TenderWindow w, gint64 now_ms)
 {
-    char *text = tender_window_start(w, now_ms);
+    char *text = window_start(w, now_ms);
     std::string s = text;
     g_free(text);
     return s;
@@ -33,19 +33,19 @@ constexpr gint64 kMon04First = 1799020800000; // 2027-01-04T00:00:00.000Z
 TEST(PolicyWindows, NamesRoundTrip)
 {
     for (int w = TENDER_WINDOW_MINUTE; w <= TENDER_WINDOW_LIFETIME; w++) {
-        const char *name = tender_window_name((TenderWindow)w);
+        const char *name = window_name((TenderWindow)w);
         ASSERT_NE(name, nullptr) << w;
         TenderWindow back = (TenderWindow)0;
-        EXPECT_TRUE(tender_window_from_name(name, &back)) << name;
+        EXPECT_TRUE(window_from_name(name, &back)) << name;
         EXPECT_EQ(back, (TenderWindow)w);
     }
-    EXPECT_EQ(tender_window_name((TenderWindow)0), nullptr);
-    EXPECT_EQ(tender_window_name((TenderWindow)(TENDER_WINDOW_LIFETIME + 1)), nullptr);
+    EXPECT_EQ(window_name((TenderWindow)0), nullptr);
+    EXPECT_EQ(window_name((TenderWindow)(TENDER_WINDOW_LIFETIME + 1)), nullptr);
     TenderWindow w = TENDER_WINDOW_DAY;
-    EXPECT_FALSE(tender_window_from_name("daily", &w));
-    EXPECT_FALSE(tender_window_from_name("Day", &w));
-    EXPECT_FALSE(tender_window_from_name("", &w));
-    EXPECT_FALSE(tender_window_from_name(nullptr, &w));
+    EXPECT_FALSE(window_from_name("daily", &w));
+    EXPECT_FALSE(window_from_name("Day", &w));
+    EXPECT_FALSE(window_from_name("", &w));
+    EXPECT_FALSE(window_from_name(nullptr, &w));
     EXPECT_EQ(w, TENDER_WINDOW_DAY);
 }
 

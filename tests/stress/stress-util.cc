@@ -7,7 +7,33 @@
 
 #include <cstdlib>
 
+extern "C" {
+#include "sandbox-process.h"
+}
+
 namespace stress {
+
+std::string card_sandbox_settings()
+{
+    static TestSandbox *sb = nullptr;
+    static bool tried = false;
+    if (!tried) {
+        tried = true;
+        GError *error = nullptr;
+        sb = test_sandbox_start(1.0, nullptr, &error);
+        if (sb == nullptr) {
+            ADD_FAILURE() << "tender-sandbox did not start: " << (error ? error->message : "");
+            g_clear_error(&error);
+        } else {
+            std::atexit([] { test_sandbox_stop(sb); });
+        }
+    }
+    char *json = sb ? test_sandbox_settings_json(sb, "card") : nullptr;
+    std::string settings = json ? json : "{}";
+    g_free(json);
+    return settings;
+}
+
 
 int scale()
 {

@@ -30,17 +30,26 @@
 #include "ledger-check.h"
 #include "stress-util.h"
 
+extern "C" {
+#include "sandbox-process.h"
+}
+
 namespace {
 
-const char mixed_config[] = R"({
+// The card method's gateway is a tender-sandbox started for the run.
+std::string mixed_config()
+{
+    return R"({
   "exchange": {"base": "USD", "as_of": "2026-11-01", "rates": {"EUR": "0.92", "CNY": "7.1"}},
   "methods": {
-    "card": {"limits": [{"window": "day", "currency": "USD", "max": "600.00"}]},
+    "card": {"limits": [{"window": "day", "currency": "USD", "max": "600.00"}],
+             "settings": )" + stress::card_sandbox_settings() + R"(},
     "alipay": {"limits": [{"window": "day", "currency": "CNY", "max": "3000.00"}]},
     "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}]},
     "webmoney": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}]}
   }
 })";
+}
 
 // The limits above in minor units, by counter key prefix.
 const std::map<std::string, int64_t> limit_max = {
@@ -346,7 +355,7 @@ TEST(StressMixed, EightThreadsAllMethodsKeepEveryInvariant)
 
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, STRESS_PLUGIN_DIR);
-    tender_host_options_set_config_data(o, mixed_config);
+    tender_host_options_set_config_data(o, mixed_config().c_str());
     tender_host_options_set_ledger(o, ledger_path.c_str());
     GError *error = nullptr;
     TenderHost *host = tender_host_new(o, &error);

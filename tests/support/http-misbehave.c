@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -41,6 +42,7 @@ struct HttpMisbehave {
     pthread_t workers[MISBEHAVE_MAX_CONNECTIONS];
     int n_workers;
     char *last_request;
+    long listen_after_ms; /* > 0: bound now, listening only after this long */
 };
 
 typedef struct {
@@ -285,6 +287,12 @@ static void *misbehave_accept(void *data)
     sigemptyset(&pipe_only);
     sigaddset(&pipe_only, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_only, NULL);
+    /* Until listen(), the bound socket refuses every connection, as a
+     * provider that is down does; then it comes up on the same port. */
+    if (server->listen_after_ms > 0) {
+        misbehave_sleep(server, server->listen_after_ms);
+        listen(server->listen_fd, 64);
+    }
     while (!atomic_load(&server->stopping)) {
         struct pollfd p = {.fd = server->listen_fd, .events = POLLIN};
         if (poll(&p, 1, MISBEHAVE_TICK_MS) <= 0)
@@ -292,6 +300,10 @@ static void *misbehave_accept(void *data)
         int fd = accept(server->listen_fd, NULL, NULL);
         if (fd < 0)
             continue;
+        /* An answer is written head then body: without this, Nagle holds the
+         * body until the client's delayed ACK (~40 ms a request). */
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         pthread_mutex_lock(&server->lock);
         if (server->n_workers == MISBEHAVE_MAX_CONNECTIONS) {
             pthread_mutex_unlock(&server->lock);
@@ -308,7 +320,8 @@ static void *misbehave_accept(void *data)
     return NULL;
 }
 
-HttpMisbehave *http_misbehave_start(int ipv6, const char *cert_file, const char *key_file)
+static HttpMisbehave *misbehave_start(int ipv6, const char *cert_file, const char *key_file,
+                                      long listen_after_ms)
 {
     HttpMisbehave *server = calloc(1, sizeof *server);
     pthread_mutex_init(&server->lock, NULL);
@@ -336,7 +349,7 @@ HttpMisbehave *http_misbehave_start(int ipv6, const char *cert_file, const char 
     }
     server->listen_fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (server->listen_fd < 0 || bind(server->listen_fd, (struct sockaddr *)&addr, len) != 0 ||
-        listen(server->listen_fd, 64) != 0 ||
+        (listen_after_ms <= 0 && listen(server->listen_fd, 64) != 0) ||
         getsockname(server->listen_fd, (struct sockaddr *)&addr, &len) != 0) {
         if (server->listen_fd >= 0)
             close(server->listen_fd);
@@ -346,8 +359,19 @@ HttpMisbehave *http_misbehave_start(int ipv6, const char *cert_file, const char 
     }
     server->port = ntohs(ipv6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
                               : ((struct sockaddr_in *)&addr)->sin_port);
+    server->listen_after_ms = listen_after_ms;
     pthread_create(&server->acceptor, NULL, misbehave_accept, server);
     return server;
+}
+
+HttpMisbehave *http_misbehave_start(int ipv6, const char *cert_file, const char *key_file)
+{
+    return misbehave_start(ipv6, cert_file, key_file, 0);
+}
+
+HttpMisbehave *http_misbehave_start_listening_after(long ms)
+{
+    return misbehave_start(0, NULL, NULL, ms);
 }
 
 void http_misbehave_stop(HttpMisbehave *server)

@@ -38,6 +38,11 @@ typedef struct HttpMisbehave HttpMisbehave;
  * Returns NULL when it cannot listen. */
 HttpMisbehave *http_misbehave_start(int ipv6, const char *cert_file, const char *key_file);
 
+/* Like http_misbehave_start() on 127.0.0.1 in plain HTTP, but the port
+ * refuses connections (bound, not listening) for the first ms
+ * milliseconds, then serves: a provider that comes back up. */
+HttpMisbehave *http_misbehave_start_listening_after(long ms);
+
 /* Stops the server, closes every connection and frees it. */
 void http_misbehave_stop(HttpMisbehave *server);
 

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+extern "C" {
+#include "sandbox-process.h"
+}
+
 namespace {
 
 struct Result {
@@ -39,6 +43,33 @@ protected:
     std::string dir;
     std::string ledger;
 
+    // The providers are a tender-sandbox started for the suite: the card
+    // plugin is a gateway client. Every run without its own --config gets
+    // the config the sandbox wrote (the embedded default's policies, the
+    // methods pointed at the sandbox).
+    static TestSandbox *sandbox;
+
+    static void SetUpTestSuite()
+    {
+        GError *error = nullptr;
+        sandbox = test_sandbox_start(1.0, nullptr, &error);
+        ASSERT_NE(sandbox, nullptr) << (error ? error->message : "");
+    }
+    static void TearDownTestSuite()
+    {
+        test_sandbox_stop(sandbox);
+        sandbox = nullptr;
+    }
+
+    // The card method's settings at the sandbox (JSON object text).
+    static std::string card_settings()
+    {
+        char *json = sandbox ? test_sandbox_settings_json(sandbox, "card") : nullptr;
+        std::string text = json ? json : "{}";
+        g_free(json);
+        return text;
+    }
+
     void SetUp() override
     {
         char *d = g_dir_make_tmp("tender-cli-XXXXXX", nullptr);
@@ -61,6 +92,11 @@ protected:
     void run(Result &r, std::vector<std::string> args, bool json = true, const std::string &input = "")
     {
         std::vector<std::string> argv = {"--ledger", ledger};
+        if (sandbox && std::find(args.begin(), args.end(), "--config") == args.end() &&
+            (args.empty() || args[0] != "check-config")) {
+            argv.push_back("--config");
+            argv.push_back(test_sandbox_config_path(sandbox));
+        }
         if (json)
             argv.push_back("--json");
         argv.insert(argv.end(), args.begin(), args.end());
@@ -116,6 +152,8 @@ protected:
         return r.str("id");
     }
 };
+
+TestSandbox *TenderCli::sandbox = nullptr;
 
 TEST_F(TenderCli, UsageErrorsExit64)
 {
@@ -596,8 +634,9 @@ TEST_F(TenderCli, AUserAssignedRegionNeedsTheConfigToDeclareIt)
     run(quote, {"methods", "--region", "ZZ", "--currency", "USD", "--amount", "1.00"});
     EXPECT_EQ(quote.code, 65);
 
-    g_file_set_contents((dir + "/regions.json").c_str(), "{ \"user_assigned_regions\": [\"XA\"] }",
-                        -1, nullptr);
+    std::string regions = "{ \"user_assigned_regions\": [\"XA\"], \"methods\": { \"card\": {"
+                          " \"settings\": " + card_settings() + " } } }";
+    g_file_set_contents((dir + "/regions.json").c_str(), regions.c_str(), -1, nullptr);
     Result declared;
     run(declared, {"--config", dir + "/regions.json", "pay", "--method", "card", "--region", "XA",
                    "--currency", "USD", "--amount", "1.00", "--param", "number=4242424242424242",

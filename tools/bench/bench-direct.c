@@ -21,8 +21,11 @@ BenchDirect *bench_direct_open(const char *so_path, const char *method_id)
     BenchDirect *d = g_new0(BenchDirect, 1);
     d->host = tender_test_host_new();
     tender_test_host_set_now(d->host, BENCH_NOW_MS);
-    /* No settings: every plugin falls back to its sandbox defaults. And no
+    /* A test-mode key for the card plugin (which requires one; the others
+     * ignore it): every plugin otherwise falls back to its defaults. No
+     * http service: a direct call never reaches a provider. And no
      * captured log, which would grow with every measured call. */
+    tender_test_host_set_setting(d->host, "secret_key", "sk_test_bench");
     tender_test_host_set_log_capture(d->host, FALSE);
     char *error = NULL;
     d->plugin = tender_test_plugin_load(d->host, so_path, &error);

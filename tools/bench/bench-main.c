@@ -36,6 +36,8 @@ static const Scenario scenarios[] = {
     {"dispatch", bench_dispatch, "no-op plugin: through the host vs a direct call"},
     {"limit-scale", bench_limit_scale, "limit check at 1 thousand vs 1 million payments"},
     {"startup", bench_startup, "create a host (config, 4 plugins, ledger) and quote once"},
+    {"http-roundtrip", bench_http_roundtrip,
+     "a loopback GET through the host's http service vs libcurl directly"},
 };
 
 /* Remove the scratch folder and what the scenarios left in it. */

@@ -81,6 +81,7 @@ int bench_card_validate(BenchOptions *opts);
 int bench_dispatch(BenchOptions *opts);
 int bench_limit_scale(BenchOptions *opts);
 int bench_startup(BenchOptions *opts);
+int bench_http_roundtrip(BenchOptions *opts);
 
 G_END_DECLS
 

@@ -1,8 +1,11 @@
-/* authorize-durable and authorize-memory: card authorizations through the
- * whole host (validation, policy, ledger transactions, plugin call). The
- * config names no method, so the card runs on its plugin's facts alone: no
- * limits or velocity rules can refuse a benchmark payment, and no
- * idempotency keys are sent (each payment is new). */
+/* authorize-durable and authorize-memory: authorizations through the whole
+ * host (validation, policy, ledger transactions, plugin call) on the no-op
+ * fixture method bench_noop, so what is measured is the engine and the
+ * ledger, not a payment provider (the card method now talks to a gateway
+ * over HTTP; its own cost is card-validate's). The config names no method,
+ * so the method runs on its plugin's facts alone: no limits or velocity
+ * rules can refuse a benchmark payment, and no idempotency keys are sent
+ * (each payment is new). */
 #include "bench.h"
 
 #include <stdio.h>
@@ -22,8 +25,8 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
     AuthorizeCtx *ctx = data;
     char account[32];
     g_snprintf(account, sizeof account, "bench-%d", thread);
-    TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", "10.00", account, NULL, NULL,
-                          bench_card_params, G_N_ELEMENTS(bench_card_params), FALSE};
+    TenderPayRequest r = {sizeof(TenderPayRequest), "bench_noop", "US", "USD", "10.00", account,
+                          NULL, NULL, NULL, 0, FALSE};
     GError *error = NULL;
     TenderPayment *p = tender_host_pay(ctx->host, &r, &error);
     gboolean ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;
@@ -40,7 +43,7 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
 static int run_durable(BenchOptions *opts, int threads)
 {
     g_autofree char *ledger = bench_tmp_path(opts, "durable");
-    const char *dirs[] = {opts->plugin_dir, NULL};
+    const char *dirs[] = {opts->noop_dir, NULL};
     AuthorizeCtx ctx = {bench_host_new(dirs, plain_config, ledger)};
     if (ctx.host == NULL)
         return 1;
@@ -76,43 +79,43 @@ int bench_authorize_durable(BenchOptions *opts)
     return run_durable(opts, 8) || rc;
 }
 
-/* The card plugin's authorize alone, called as the host calls it: a zeroed
+/* The method's authorize alone, called as the host calls it: a zeroed
  * result, then the function. */
 typedef struct {
-    BenchDirect *card;
+    BenchDirect *method;
     tender_result *res;
 } DirectCtx;
 
-static gboolean direct_card_step(gpointer data, int thread, gint64 index)
+static gboolean direct_step(gpointer data, int thread, gint64 index)
 {
     (void)thread;
     (void)index;
     DirectCtx *ctx = data;
-    tender_request req = bench_direct_request(TENDER_OP_AUTHORIZE, 1000, bench_card_params,
-                                              G_N_ELEMENTS(bench_card_params));
+    tender_request req = bench_direct_request(TENDER_OP_AUTHORIZE, 1000, NULL, 0);
     memset(ctx->res, 0, sizeof *ctx->res);
     ctx->res->struct_size = sizeof *ctx->res;
-    bench_direct_ops(ctx->card)->authorize(bench_direct_instance(ctx->card), &req, ctx->res);
+    bench_direct_ops(ctx->method)->authorize(bench_direct_instance(ctx->method), &req,
+                                             ctx->res);
     return ctx->res->outcome == TENDER_OUTCOME_APPROVED;
 }
 
 int bench_authorize_memory(BenchOptions *opts)
 {
-    const char *dirs[] = {opts->plugin_dir, NULL};
+    const char *dirs[] = {opts->noop_dir, NULL};
     AuthorizeCtx ctx = {bench_host_new(dirs, plain_config, ":memory:")};
     if (ctx.host == NULL)
         return 1;
     BenchStats s = bench_run(opts, 1, authorize_step, &ctx);
     tender_host_free(ctx.host);
 
-    g_autofree char *so = g_build_filename(opts->plugin_dir, "card", "card.so", NULL);
-    DirectCtx direct = {bench_direct_open(so, "card"), g_new0(tender_result, 1)};
-    if (direct.card == NULL) {
+    g_autofree char *so = g_build_filename(opts->noop_dir, "bench_noop.so", NULL);
+    DirectCtx direct = {bench_direct_open(so, "bench_noop"), g_new0(tender_result, 1)};
+    if (direct.method == NULL) {
         g_free(direct.res);
         return 1;
     }
-    BenchStats d = bench_run(opts, 1, direct_card_step, &direct);
-    bench_direct_close(direct.card);
+    BenchStats d = bench_run(opts, 1, direct_step, &direct);
+    bench_direct_close(direct.method);
     g_free(direct.res);
 
     BenchReport *r = bench_report_new("authorize-memory", &s);
@@ -122,7 +125,7 @@ int bench_authorize_memory(BenchOptions *opts)
     bench_report_double(r, "host_overhead_mean_us", s.mean_us - d.mean_us);
     bench_report_int(r, "plugin_failures", d.failures);
     bench_report_finish(r, opts,
-                        "authorize-memory: %.0f authorizations/s (p50 %.1f us); the card plugin "
+                        "authorize-memory: %.0f authorizations/s (p50 %.1f us); the method "
                         "alone p50 %.1f us, so the host adds %.1f us (p50), %.1f us (mean)",
                         s.ops_per_second, s.p50_us, d.p50_us, s.p50_us - d.p50_us,
                         s.mean_us - d.mean_us);

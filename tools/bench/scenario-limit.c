@@ -1,104 +1,68 @@
 /* limit-scale: the cost of a limit check with 1 thousand and with 1 million
- * payments in the ledger. The config gives the card a daily limit per
- * account (far too high to refuse anything), so a quote must read the
+ * payments in the ledger, on the no-op fixture method bench_noop (what is
+ * measured is the engine and the ledger, not a provider). The config gives
+ * the method a daily limit per account (far too high to refuse anything), so a quote must read the
  * account's usage counter and an authorization must also write it.
  *
- * The ledgers are filled with direct SQLite inserts that match
- * core/ledger.c's schema (the host creates the file first, so the schema is
- * its own): per payment one `payments` row (authorized card payment), one
- * `operations` row, one `payment_usage` row, and the `usage` totals summed
- * from them. Payment i belongs to account acct-(i mod 1000), all on the
+ * The ledgers are filled through the host API (tender_host_pay on a host
+ * whose ledger does not flush: tender_host_options_set_ledger_flush), so
+ * the schema stays the ledger's own business. Payment i belongs to account
+ * acct-(i mod 1000) and is for 10.00 + (i mod 90) USD, all on the
  * benchmark's day, so the measured account acct-0 holds 1 payment in the
  * small ledger and 1000 in the large one: a check that scanned the
  * account's payments would show it. */
 #include "bench.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 
 static const char limit_config[] =
     "{\"exchange\": {\"base\": \"USD\", \"rates\": {}},"
-    " \"methods\": {\"card\": {\"limits\": ["
+    " \"methods\": {\"bench_noop\": {\"limits\": ["
     "  {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"100000000000.00\"}]}}}";
 
 #define ACCOUNTS 1000
 
-/* splitmix64: spreads payment ids over the key space as random ids do. */
-static guint64 mix(guint64 x)
+/* Payment i's amount in cents. */
+static gint64 fill_amount(gint64 i)
 {
-    x += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
-    x = (x ^ (x >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
-    x = (x ^ (x >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
-    return x ^ (x >> 31);
+    return 1000 + (i % 90) * 100;
 }
 
-static gboolean sql_ok(sqlite3 *db, int rc, const char *what)
+/* Fill the ledger at path with n authorized payments through the host API,
+ * on a host whose commits do not wait for the disk. */
+static gboolean populate(const char *const *dirs, const char *path, gint64 n)
 {
-    if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return TRUE;
-    fprintf(stderr, "tender-bench: limit-scale: %s: %s\n", what, sqlite3_errmsg(db));
-    return FALSE;
-}
-
-/* Fill an existing (host-created) ledger with n authorized card payments. */
-static gboolean populate(const char *path, gint64 n)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *pay = NULL, *op = NULL, *use = NULL;
-    gboolean ok = sql_ok(db, sqlite3_open(path, &db), "open") &&
-        sql_ok(db, sqlite3_exec(db, "PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL), "begin") &&
-        sql_ok(db, sqlite3_prepare_v2(db,
-            "INSERT INTO payments (id, method, account, tier, region, currency, exponent, status,"
-            " amount, order_currency, order_amount, processor_ref, brand, first6, last4,"
-            " created_ms, updated_ms, authorized_ms, hold_expires_ms)"
-            " VALUES (?1, 'card', ?2, '', 'US', 'USD', 2, 'authorized', ?3, 'USD', ?3, ?4,"
-            " 'visa', '424242', '4242', ?5, ?5, ?5, ?5 + 604800000)", -1, &pay, NULL), "prepare") &&
-        sql_ok(db, sqlite3_prepare_v2(db,
-            "INSERT INTO operations (payment_id, kind, request_id, amount, outcome, raw_code,"
-            " processor_ref, status_after, created_ms)"
-            " VALUES (?1, 'authorize', ?2, ?3, 'approved', '00', ?4, 'authorized', ?5)", -1, &op,
-            NULL), "prepare") &&
-        sql_ok(db, sqlite3_prepare_v2(db,
-            "INSERT INTO payment_usage (payment_id, key, full_amount, counted)"
-            " VALUES (?1, ?2, ?3, ?3)", -1, &use, NULL), "prepare");
-    for (gint64 i = 0; ok && i < n; i++) {
-        guint64 h1 = mix((guint64)i), h2 = mix(h1);
-        char id[32], req[32], ref[32], account[16], key[96];
-        g_snprintf(id, sizeof id, "pay_%016" G_GINT64_MODIFIER "x%08x", h1, (guint)(h2 >> 32));
-        g_snprintf(req, sizeof req, "req_%016" G_GINT64_MODIFIER "x%08x", h2, (guint)(h1 >> 32));
-        g_snprintf(ref, sizeof ref, "ch_%016" G_GINT64_MODIFIER "x", h2);
-        g_snprintf(account, sizeof account, "acct-%d", (int)(i % ACCOUNTS));
-        g_snprintf(key, sizeof key, "amt|card|%s|day|2026-11-25|USD", account);
-        gint64 amount = 1000 + (gint64)(h1 % 9000);
-        gint64 when = BENCH_NOW_MS - 3600000 + i % 3600000;
-        sqlite3_bind_text(pay, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(pay, 2, account, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(pay, 3, amount);
-        sqlite3_bind_text(pay, 4, ref, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(pay, 5, when);
-        sqlite3_bind_text(op, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(op, 2, req, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(op, 3, amount);
-        sqlite3_bind_text(op, 4, ref, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(op, 5, when);
-        sqlite3_bind_text(use, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(use, 2, key, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(use, 3, amount);
-        ok = sql_ok(db, sqlite3_step(pay), "insert payment") &&
-             sql_ok(db, sqlite3_step(op), "insert operation") &&
-             sql_ok(db, sqlite3_step(use), "insert usage");
-        sqlite3_reset(pay);
-        sqlite3_reset(op);
-        sqlite3_reset(use);
+    TenderHostOptions *o = tender_host_options_new();
+    for (gsize i = 0; dirs[i]; i++)
+        tender_host_options_add_plugin_dir(o, dirs[i]);
+    tender_host_options_set_config_data(o, limit_config);
+    tender_host_options_set_ledger(o, path);
+    tender_host_options_set_ledger_flush(o, FALSE);
+    tender_host_options_set_fixed_now(o, BENCH_NOW_MS);
+    GError *error = NULL;
+    TenderHost *host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    if (host == NULL) {
+        fprintf(stderr, "tender-bench: limit-scale: %s\n", error->message);
+        g_error_free(error);
+        return FALSE;
     }
-    sqlite3_finalize(pay);
-    sqlite3_finalize(op);
-    sqlite3_finalize(use);
-    ok = ok && sql_ok(db, sqlite3_exec(db,
-        "INSERT INTO usage (key, amount) SELECT key, SUM(counted) FROM payment_usage GROUP BY key"
-        " ON CONFLICT(key) DO UPDATE SET amount = excluded.amount;"
-        "COMMIT; PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL), "usage totals");
-    sqlite3_close(db);
+    gboolean ok = TRUE;
+    for (gint64 i = 0; ok && i < n; i++) {
+        char account[16];
+        g_snprintf(account, sizeof account, "acct-%d", (int)(i % ACCOUNTS));
+        g_autofree char *amount = tender_money_format(fill_amount(i), "USD", 2);
+        TenderPayRequest r = {sizeof(TenderPayRequest), "bench_noop", "US", "USD", amount,
+                              account, NULL, NULL, NULL, 0, FALSE};
+        TenderPayment *p = tender_host_pay(host, &r, &error);
+        ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;
+        if (!ok)
+            fprintf(stderr, "tender-bench: limit-scale: filling payment %" G_GINT64_FORMAT
+                    ": %s\n", i, error ? error->message : "not authorized");
+        g_clear_error(&error);
+        tender_payment_free(p);
+    }
+    tender_host_free(host);
     return ok;
 }
 
@@ -108,14 +72,25 @@ typedef struct {
 
 static const TenderBuyer limit_buyer = {sizeof(TenderBuyer), "US", "USD", "25.00", "acct-0", NULL};
 
+/* bench_noop's quote among the plugin's methods (bench_http is there too). */
+static const TenderQuote *noop_quote(GPtrArray *quotes)
+{
+    for (guint i = 0; quotes != NULL && i < quotes->len; i++) {
+        const TenderQuote *q = g_ptr_array_index(quotes, i);
+        if (g_strcmp0(q->method, "bench_noop") == 0)
+            return q;
+    }
+    return NULL;
+}
+
 static gboolean quote_step(gpointer data, int thread, gint64 index)
 {
     (void)thread;
     (void)index;
     LimitCtx *ctx = data;
     GPtrArray *quotes = tender_host_quote(ctx->host, &limit_buyer, NULL);
-    gboolean ok = quotes != NULL && quotes->len == 1 &&
-                  ((const TenderQuote *)g_ptr_array_index(quotes, 0))->offered;
+    const TenderQuote *q = noop_quote(quotes);
+    gboolean ok = q != NULL && q->offered;
     if (quotes)
         g_ptr_array_unref(quotes);
     return ok;
@@ -126,8 +101,8 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
     (void)thread;
     (void)index;
     LimitCtx *ctx = data;
-    TenderPayRequest r = {sizeof(TenderPayRequest), "card", "US", "USD", "25.00", "acct-0", NULL, NULL, bench_card_params,
-                          G_N_ELEMENTS(bench_card_params), FALSE};
+    TenderPayRequest r = {sizeof(TenderPayRequest), "bench_noop", "US", "USD", "25.00", "acct-0",
+                          NULL, NULL, NULL, 0, FALSE};
     TenderPayment *p = tender_host_pay(ctx->host, &r, NULL);
     gboolean ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;
     tender_payment_free(p);
@@ -136,30 +111,21 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
 
 /* Prove the host reads the filled counters: with a limit 10.00 USD above
  * what acct-0 already holds, a 25.00 quote must be refused for the limit. */
-static gboolean verify_counter(const char *const *dirs, const char *path)
+static gboolean verify_counter(const char *const *dirs, const char *path, gint64 payments)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    gint64 used = -1;
-    if (sqlite3_open(path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT amount FROM usage WHERE key ="
-                           " 'amt|card|acct-0|day|2026-11-25|USD'", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        used = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    if (used < 0)
-        return FALSE;
+    gint64 used = 0; /* what acct-0's payments add up to */
+    for (gint64 i = 0; i < payments; i += ACCOUNTS)
+        used += fill_amount(i);
     g_autofree char *max = tender_money_format(used + 1000, "USD", 2);
     g_autofree char *config = g_strdup_printf(
         "{\"exchange\": {\"base\": \"USD\", \"rates\": {}},"
-        " \"methods\": {\"card\": {\"limits\": ["
+        " \"methods\": {\"bench_noop\": {\"limits\": ["
         "  {\"window\": \"day\", \"currency\": \"USD\", \"max\": \"%s\"}]}}}", max);
     TenderHost *host = bench_host_new(dirs, config, path);
     if (host == NULL)
         return FALSE;
     GPtrArray *quotes = tender_host_quote(host, &limit_buyer, NULL);
-    const TenderQuote *q = quotes && quotes->len == 1 ? g_ptr_array_index(quotes, 0) : NULL;
+    const TenderQuote *q = noop_quote(quotes);
     gboolean ok = q && !q->offered && g_strcmp0(q->reason_code, "limit_exceeded") == 0;
     if (!ok)
         fprintf(stderr, "tender-bench: limit-scale: the host did not see the filled counter "
@@ -177,19 +143,13 @@ typedef struct {
 
 static gboolean measure(BenchOptions *opts, gint64 payments, ScaleResult *out)
 {
-    g_autofree char *card_dir = g_build_filename(opts->plugin_dir, "card", NULL);
-    const char *dirs[] = {card_dir, NULL};
+    const char *dirs[] = {opts->noop_dir, NULL};
     g_autofree char *path = bench_tmp_path(opts, "limit");
-    /* Let the host create the schema, then fill it behind its back. */
-    TenderHost *host = bench_host_new(dirs, limit_config, path);
-    if (host == NULL)
-        return FALSE;
-    tender_host_free(host);
     gint64 t0 = g_get_monotonic_time();
-    if (!populate(path, payments))
+    if (!populate(dirs, path, payments))
         return FALSE;
     out->populate_seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
-    if (!verify_counter(dirs, path))
+    if (!verify_counter(dirs, path, payments))
         return FALSE;
     LimitCtx ctx = {bench_host_new(dirs, limit_config, path)};
     if (ctx.host == NULL)

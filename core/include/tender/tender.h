@@ -104,12 +104,19 @@ void tender_host_options_set_ledger(TenderHostOptions *options, const char *path
  * TENDER_ERROR_LEDGER instead of being lost. A ledger whose directory does
  * not exist is an error (TENDER_ERROR_LEDGER) either way. */
 void tender_host_options_set_ledger_no_create(TenderHostOptions *options, gboolean no_create);
+/* FALSE: the ledger never waits for the disk (no flush at commit,
+ * synchronous=OFF). A process crash still loses nothing the host
+ * acknowledged, but an operating-system crash or a power cut may lose the
+ * last payments. Only for loading test or benchmark data; never for real
+ * payments. Default TRUE. */
+void tender_host_options_set_ledger_flush(TenderHostOptions *options, gboolean flush);
 /* Log every exchange plugins make through the host's `http` service (ABI
  * 1.1): request line, headers and body, then the answer or the failure, as
  * one message at G_LOG_LEVEL_MESSAGE in the "tender" log domain (field
  * TENDER_METHOD). Authorization, cookie and key-like headers are removed,
  * and the bodies go through the redaction every log gets (card numbers
- * masked, the call's sensitive values removed). Off by default. */
+ * masked, the call's sensitive values removed). Off by default; the
+ * config's `"transport": {"trace": true}` turns it on too. */
 void tender_host_options_set_trace_http(TenderHostOptions *options, gboolean trace);
 /* Run on a fixed clock (ms since the epoch, UTC) instead of the system one. */
 void tender_host_options_set_fixed_now(TenderHostOptions *options, gint64 now_ms);
@@ -374,6 +381,11 @@ typedef struct {
     gint64 from_ms;          /* 0: no bound */
     gint64 to_ms;            /* 0: no bound */
     guint limit;             /* 0: no limit */
+    /* Appended for cursor pagination: when set, only the payments after
+     * this one in the list's order (newest first), so that a page's last
+     * id asks for the next page. An unknown id fails with
+     * TENDER_ERROR_NOT_FOUND. */
+    const char *after_id;
 } TenderListFilter;
 
 /* Payments matching filter (NULL: all), newest first, without operations.
@@ -461,6 +473,20 @@ void tender_host_remove_listener(TenderHost *host, guint listener_id);
  * Thread-safe. */
 gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **error);
 
+/* The config's "service" section: the settings of the payments service
+ * (tenderd), checked when the config loads (docs/config.md). Owned by the
+ * host, valid until tender_host_free(); a value is 0 or NULL when the
+ * config does not set it, and the service applies its default. */
+typedef struct {
+    const char *listen;        /* "ADDR:PORT" (port 0: ephemeral) */
+    gint64 max_body_bytes;     /* request bodies above this: 413 */
+    gint64 max_headers;        /* requests with more header lines: 431 */
+    gint64 client_timeout_ms;  /* a client that has not sent its request by then is dropped */
+    gint64 max_in_flight;      /* requests at once; more: 429 */
+} TenderServiceConfig;
+
+const TenderServiceConfig *tender_host_service_config(TenderHost *host);
+
 /* ---- config -------------------------------------------------------------- */
 
 /* Validate a policy config file without creating a host. FALSE with
@@ -538,6 +564,142 @@ TenderSandboxNotificationFn tender_method_sandbox_notification_fn(const tender_m
  * NUL-terminated. A tool that checks a plugin for leaks uses this so that it
  * and the host never disagree about what a leak is. */
 gboolean tender_text_contains_value(const char *text, gsize len, const char *value);
+
+/* ---- the payments service: API keys, webhook endpoints, the outbox ----------
+ *
+ * What tenderd (service/) keeps in the ledger, for any host that serves
+ * the API. Every function here is thread-safe and fails with
+ * TENDER_ERROR_LEDGER when the ledger cannot be read or written. Returned
+ * structs and arrays belong to the caller. */
+
+typedef enum {
+    TENDER_API_SCOPE_READ = 1,  /* reads and quotes: never moves money */
+    TENDER_API_SCOPE_WRITE = 2  /* everything */
+} TenderApiScope;
+
+/* "read", "write"; NULL for an invalid value. */
+const char *tender_api_scope_to_string(TenderApiScope scope);
+gboolean tender_api_scope_from_string(const char *name, TenderApiScope *out);
+
+typedef struct {
+    char *id;          /* "key_…", public: names the key in lists and logs */
+    char *name;
+    TenderApiScope scope;
+    gint64 created_ms;
+    gint64 revoked_ms; /* 0 while valid */
+} TenderApiKey;
+
+void tender_api_key_free(TenderApiKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TenderApiKey, tender_api_key_free)
+
+/* Create an API key. *secret_out (newly allocated; wipe and free it) is the
+ * bearer secret ("tsk_" and 64 hex digits of 32 random bytes): it is shown
+ * this once, the ledger keeps only its SHA-256. */
+TenderApiKey *tender_host_api_key_create(TenderHost *host, const char *name,
+                                         TenderApiScope scope, char **secret_out,
+                                         GError **error);
+/* Every key, revoked ones included, oldest first (TenderApiKey*). */
+GPtrArray *tender_host_api_keys(TenderHost *host, GError **error);
+/* Revoke a key at once; TENDER_ERROR_NOT_FOUND for an unknown id. Revoking
+ * a revoked key is not an error. */
+gboolean tender_host_api_key_revoke(TenderHost *host, const char *key_id, GError **error);
+/* The valid (not revoked) key whose secret this is, or NULL:
+ * TENDER_ERROR_NOT_FOUND when no valid key has it. The stored digest is
+ * compared in constant time. */
+TenderApiKey *tender_host_api_key_verify(TenderHost *host, const char *secret, GError **error);
+
+typedef struct {
+    char *id;          /* "we_…" */
+    char *url;
+    char *events;      /* comma-separated event types, or "*" */
+    gint64 created_ms;
+    gint64 removed_ms; /* 0 while active */
+} TenderWebhookEndpoint;
+
+void tender_webhook_endpoint_free(TenderWebhookEndpoint *endpoint);
+
+/* Add a merchant endpoint that receives the events named in events
+ * (comma-separated "payment.<status>" types; NULL or "*": all). url must
+ * be http or https. *secret_out (newly allocated) is the signing secret
+ * ("whsec_" and 64 hex digits), kept in the ledger to sign with. */
+TenderWebhookEndpoint *tender_host_webhook_endpoint_add(TenderHost *host, const char *url,
+                                                        const char *events, char **secret_out,
+                                                        GError **error);
+GPtrArray *tender_host_webhook_endpoints(TenderHost *host, GError **error);
+/* Stop sending to an endpoint (its pending deliveries are dropped). */
+gboolean tender_host_webhook_endpoint_remove(TenderHost *host, const char *endpoint_id,
+                                             GError **error);
+
+/* An event of the outbox: one payment state change, written in the same
+ * ledger transaction as the change. */
+typedef struct {
+    gint64 seq;
+    char *id;          /* "evt_…", stable: receivers deduplicate by it */
+    char *type;        /* "payment.<status>" */
+    char *payment_id;
+    char *body;        /* the JSON document delivered, fixed when written */
+    gint64 created_ms;
+    guint pending;     /* deliveries still to make */
+    guint delivered;
+    guint failed;      /* given up on */
+} TenderEvent;
+
+void tender_event_free(TenderEvent *event);
+
+/* The newest events first (at most limit; 0: all), TenderEvent*. */
+GPtrArray *tender_host_events(TenderHost *host, guint limit, GError **error);
+/* Deliver an event again to every active endpoint that wants it, from now
+ * (a new attempt count). TENDER_ERROR_NOT_FOUND for an unknown id. */
+gboolean tender_host_event_resend(TenderHost *host, const char *event_id, GError **error);
+
+/* One delivery to make: an event to one endpoint. */
+typedef struct {
+    gint64 event_seq;
+    char *event_id;
+    char *endpoint_id;
+    char *url;
+    char *secret;      /* the endpoint's signing secret */
+    char *body;
+    guint attempts;    /* made so far */
+} TenderDelivery;
+
+void tender_delivery_free(TenderDelivery *delivery);
+
+/* Deliveries due at wall_now_ms (pending, next attempt not after it), the
+ * oldest first, at most limit (TenderDelivery*). */
+GPtrArray *tender_host_deliveries_due(TenderHost *host, gint64 wall_now_ms, guint limit,
+                                      GError **error);
+/* Record an attempt: delivered; or not, with the HTTP status (0: none) and
+ * why, to be tried again at next_ms, or given up when next_ms is 0. */
+gboolean tender_host_delivery_record(TenderHost *host, gint64 event_seq, const char *endpoint_id,
+                                     gboolean delivered, guint http_status, const char *why,
+                                     gint64 wall_now_ms, gint64 next_ms, GError **error);
+/* Deliveries still pending (the outbox depth); -1 when it cannot be read. */
+gint64 tender_host_outbox_depth(TenderHost *host);
+
+/* The first response a service gave to an idempotency key, kept so that a
+ * retry with the key gets it again, after a restart too. */
+typedef struct {
+    char *fingerprint;  /* what identifies the request (the service's digest) */
+    guint status;
+    char *content_type;
+    GBytes *body;
+    char *headers;      /* "Name: value\n" lines to send again; "" for none */
+    gint64 created_ms;
+} TenderStoredResponse;
+
+void tender_stored_response_free(TenderStoredResponse *response);
+
+/* Keep response under (scope, key) unless one is kept already: the first
+ * stays. Responses older than max_age_ms are dropped on the way (0: none
+ * is). Durable when it returns TRUE. */
+gboolean tender_host_stored_response_put(TenderHost *host, const char *scope, const char *key,
+                                         const TenderStoredResponse *response, gint64 max_age_ms,
+                                         GError **error);
+/* The response kept under (scope, key), or NULL: no error when there is
+ * none, TENDER_ERROR_LEDGER when the ledger fails. */
+TenderStoredResponse *tender_host_stored_response_get(TenderHost *host, const char *scope,
+                                                      const char *key, GError **error);
 
 G_END_DECLS
 

@@ -280,7 +280,8 @@ typedef enum tender_http_outcome {
  * before the call. headers and body are HOST-OWNED: valid until the plugin
  * passes the response to http_release, or until the plugin call during which
  * it was made returns, whichever comes first (the host releases what is left
- * then). Since 1.1. */
+ * then; the test host, which cannot tell when a call returns, keeps them
+ * until http_release or until it is freed). Since 1.1. */
 typedef struct tender_http_response {
     /* Since 1.1. Set by the plugin: sizeof(tender_http_response). */
     uint32_t struct_size;
@@ -332,14 +333,19 @@ struct tender_host_services {
                         const char *key, int64_t *out);
     int (*config_bool)(const tender_host_services *self, const char *method_id,
                        const char *key, int *out);
-    /* Since 1.1. Send req for method_id through the host's HTTP client and
-     * fill res (see tender_http_response for who owns what). The host keeps
-     * the deadline of the operation being called (a call outside an
-     * operation gets 10 s), verifies TLS, reuses connections and refuses
-     * URLs outside the method's allow-list (TENDER_HTTP_NOT_SENT, logged).
-     * Returns res->outcome. Thread-safe; call it only from inside a host
-     * call into the plugin (create or an operation). Reach it only through
-     * TENDER_HAS_FIELD(self, tender_host_services, http). */
+    /* Since 1.1. Send req for method_id through the host's HTTP transport
+     * and fill res (see tender_http_response for who owns what). The host
+     * keeps the deadline of the operation being called (what is left of it:
+     * the method's deadline_ms covers the host's NOT_SENT retries too; a
+     * call outside an operation gets 10 s), verifies TLS, reuses
+     * connections and refuses URLs outside the method's allow-list
+     * (TENDER_HTTP_NOT_SENT, logged). Every request is counted in the
+     * host's per-method metrics and, when the operator asks, traced
+     * redacted. Returns res->outcome. Thread-safe; call it only from inside
+     * a host call into the plugin (create or an operation). Reach it only
+     * through TENDER_HAS_FIELD(self, tender_host_services, http). The test
+     * host (<tender/testhost.h>) answers NOT_SENT unless a test gives it a
+     * transport (scripted answers, or a loopback server). */
     uint32_t (*http)(const tender_host_services *self, const char *method_id,
                      const tender_http_request *req, tender_http_response *res);
     /* Since 1.1. Release res's host-owned parts early (NULL-safe; releasing

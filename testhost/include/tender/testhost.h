@@ -23,6 +23,7 @@
 
 #include <glib.h>
 
+#include <tender/http-transport.h>
 #include <tender/plugin.h>
 
 G_BEGIN_DECLS
@@ -45,6 +46,19 @@ void tender_test_host_free(TenderTestHost *host);
 /* The services table handed to plugins (owned by the host): for calling a
  * plugin's entry point or create function yourself. */
 const tender_host_services *tender_test_host_services(TenderTestHost *host);
+
+/* The `http` service (ABI 1.1). By default the test host has no network:
+ * every request answers TENDER_HTTP_NOT_SENT. With a transport
+ * (<tender/http-transport.h>) every request goes through it: a scripted one
+ * for a unit test's canned answers, or tender_http_transport_new_default()
+ * (libtender's real one) to reach a loopback server. The transport gets
+ * the "ca_file" and "proxy" settings, a deadline 10 s away, and no
+ * allow-list check (that is the engine's). A response stays valid until the
+ * plugin releases it or the test host is freed (the test host cannot tell
+ * when a call returns). Borrowed: the transport must outlive the host's use
+ * of it; NULL goes back to no network. Set it before calling the plugin,
+ * not while calls run. */
+void tender_test_host_set_http_transport(TenderTestHost *host, TenderHttpTransport *transport);
 
 /* The fixed clock the plugin reads through now_ms. */
 void tender_test_host_set_now(TenderTestHost *host, gint64 now_ms);
@@ -136,6 +150,12 @@ gboolean tender_test_call(const tender_method *method, void *instance, const ten
 gboolean tender_test_sandbox_notification(const tender_method *method, void *instance,
                                           const tender_request *req, const char *event,
                                           tender_result *res);
+
+/* How many requests plugins handed to the test host's http service, which
+ * has no network and answers every one NOT_SENT: a plugin that speaks to a
+ * provider reaches it only through a real host. Thread-safe. Since the
+ * provider-protocols issue (13). */
+guint tender_test_host_http_requests(TenderTestHost *host);
 
 G_END_DECLS
 

@@ -21,8 +21,15 @@ void CardTest::load(const std::vector<std::string> &settings)
     if (plugin)
         test_plugin_free(plugin);
     std::vector<const char *> argv;
+    bool keyed = false;
+    for (size_t i = 0; i < settings.size(); i += 2)
+        keyed = keyed || settings[i] == "secret_key";
     for (const auto &s : settings)
         argv.push_back(s.c_str());
+    if (!keyed) {
+        argv.push_back("secret_key");
+        argv.push_back(kHarnessKey);
+    }
     argv.push_back(nullptr);
     char *error = nullptr;
     plugin = test_plugin_load(CARD_PLUGIN_SO, "card", argv.data(), &error);

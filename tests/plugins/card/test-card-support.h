@@ -17,6 +17,13 @@ extern "C" {
 
 #include "test-card-numbers.h"
 
+// A test-mode key for the harness (create requires one).
+constexpr const char *kHarnessKey = "sk_test_harnessKey123";
+
+// The outcome of a card that passed every local check: the test host's
+// http service has no network, so the plugin reports that nothing was sent.
+constexpr tender_outcome kLocalChecksPassed = TENDER_OUTCOME_NOT_SENT;
+
 // 2026-03-01T10:00:00Z, the harness's default clock.
 constexpr gint64 kHarnessNow = 1772359200000LL;
 constexpr gint64 kDayMs = 86400000LL;
@@ -41,7 +48,8 @@ protected:
     void SetUp() override;
     void TearDown() override;
 
-    // (Re)load the plugin with these settings (key, value, …).
+    // (Re)load the plugin with these settings (key, value, …); a
+    // secret_key of kHarnessKey is added unless settings give one.
     void load(const std::vector<std::string> &settings = {});
     // Like load, but expect create to fail; returns the error text.
     std::string load_error(const std::vector<std::string> &settings);

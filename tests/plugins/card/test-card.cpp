@@ -1,6 +1,10 @@
 // Direct tests of the card plugin (through the plugin harness): facts,
-// settings, every validation rule of METHODS.md, every test number and brand
-// sample, 3-D Secure and step-up, and the sandbox fixtures.
+// settings, every local check of METHODS.md (brand, length, Luhn, expiry,
+// security code) and the fixtures' shape. The test host lends no http
+// service with a network (its http slot answers NOT_SENT), so a card that
+// passes every local check ends NOT_SENT: it went to the host's http
+// service, and nothing left the machine. What the gateway answers is
+// tested through a host in test-card-gateway.cpp and test-card-sandbox.cpp.
 #include "test-card-support.h"
 
 #include <cstring>
@@ -24,9 +28,9 @@ TEST_F(CardTest, DescriptorFacts)
     guint64 caps = TENDER_CAP_AUTHORIZE | TENDER_CAP_PURCHASE | TENDER_CAP_CAPTURE |
                    TENDER_CAP_PARTIAL_CAPTURE | TENDER_CAP_MULTI_CAPTURE | TENDER_CAP_VOID |
                    TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND | TENDER_CAP_SYNC |
-                   TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_THREAD_SAFE | TENDER_CAP_STEP_UP;
+                   TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_NOTIFICATION |
+                   TENDER_CAP_THREAD_SAFE | TENDER_CAP_STEP_UP;
     EXPECT_EQ(m->capabilities, caps);
-    EXPECT_EQ(m->capabilities & TENDER_CAP_NOTIFICATION, 0u);
     EXPECT_EQ(m->hold_seconds, 7 * 86400);
     EXPECT_EQ(m->action_timeout_seconds, 15 * 60);
     EXPECT_EQ(m->over_capture_bps, 0u);
@@ -60,6 +64,8 @@ TEST_F(CardTest, DescriptorFacts)
     EXPECT_EQ(flags_of(m->params, m->n_params, "exp_year"), TENDER_PARAM_REQUIRED);
     EXPECT_EQ(flags_of(m->params, m->n_params, "cvc"), TENDER_PARAM_SENSITIVE);
     EXPECT_EQ(flags_of(m->params, m->n_params, "holder"), 0);
+    // The payer authenticates on the gateway's page; in sandbox mode the
+    // code may be given to complete, which submits it to that page.
     EXPECT_EQ(m->n_action_params, 1u);
     EXPECT_EQ(flags_of(m->action_params, m->n_action_params, "otp"), TENDER_PARAM_SENSITIVE);
 
@@ -72,41 +78,72 @@ TEST_F(CardTest, DescriptorFacts)
     EXPECT_NE(ops->refund, nullptr);
     EXPECT_NE(ops->sync, nullptr);
     EXPECT_NE(ops->complete_action, nullptr);
-    EXPECT_EQ(ops->identify_notification, nullptr);
-    EXPECT_EQ(ops->notification, nullptr);
+    EXPECT_NE(ops->identify_notification, nullptr);
+    EXPECT_NE(ops->notification, nullptr);
     EXPECT_NE(ops->sandbox_fixtures, nullptr);
     EXPECT_EQ(ops->sandbox_notification, nullptr);
 }
 
 // ---- settings --------------------------------------------------------------
 
-TEST_F(CardTest, SettingsModeSandboxOnly)
+TEST_F(CardTest, SettingsNeedAWellShapedSecretKey)
 {
-    EXPECT_EQ(load_error({"mode", "sandbox"}), "");
-    std::string err = load_error({"mode", "live"});
+    std::string err = load_error({});
+    EXPECT_NE(err.find("secret_key"), std::string::npos) << err;
+    for (const char *bad : {"", "pk_test_abc", "sk_test_", "sk_test_a b", "sk_other_abc"}) {
+        err = load_error({"secret_key", bad});
+        EXPECT_NE(err.find("secret_key"), std::string::npos) << bad << ": " << err;
+    }
+    EXPECT_EQ(load_error({"secret_key", kHarnessKey}), "");
+}
+
+TEST_F(CardTest, SettingsModeMatchesTheKey)
+{
+    EXPECT_EQ(load_error({"secret_key", kHarnessKey, "mode", "sandbox"}), "");
+    EXPECT_EQ(load_error({"secret_key", "sk_live_harness123", "mode", "live"}), "");
+    std::string err = load_error({"secret_key", "sk_live_harness123", "mode", "sandbox"});
+    EXPECT_NE(err.find("secret_key"), std::string::npos) << err;
+    EXPECT_EQ(err.find("harness123"), std::string::npos) << "the key is never shown: " << err;
+    err = load_error({"secret_key", kHarnessKey, "mode", "live"});
     EXPECT_NE(err.find("mode"), std::string::npos) << err;
-    EXPECT_NE(err.find("sandbox"), std::string::npos) << err;
-    EXPECT_NE(load_error({"mode", ""}), "");
+    err = load_error({"secret_key", kHarnessKey, "mode", "production"});
+    EXPECT_NE(err.find("mode"), std::string::npos) << err;
 }
 
 TEST_F(CardTest, SettingsWrongTypesFail)
 {
-    std::string err = load_error({"unionpay_luhn_exempt", "maybe"});
+    std::string err = load_error({"secret_key", kHarnessKey, "unionpay_luhn_exempt", "maybe"});
     EXPECT_NE(err.find("unionpay_luhn_exempt"), std::string::npos) << err;
-    err = load_error({"sandbox_otp", "12ab"});
-    EXPECT_NE(err.find("sandbox_otp"), std::string::npos) << err;
-    EXPECT_NE(load_error({"sandbox_otp", "123"}), "");
-    EXPECT_NE(load_error({"sandbox_otp", "123456789"}), "");
+    err = load_error({"secret_key", kHarnessKey, "endpoint", "ftp://example.com"});
+    EXPECT_NE(err.find("endpoint"), std::string::npos) << err;
+    err = load_error({"secret_key", kHarnessKey, "webhook_secret", "plain"});
+    EXPECT_NE(err.find("webhook_secret"), std::string::npos) << err;
+    EXPECT_EQ(err.find("plain"), std::string::npos) << err;
 }
 
 TEST_F(CardTest, SettingsUnknownKeysIgnored)
 {
-    EXPECT_EQ(load_error({"colour", "blue", "limits", "42"}), "");
+    EXPECT_EQ(load_error({"secret_key", kHarnessKey, "colour", "blue", "limits", "42"}), "");
 }
 
 TEST_F(CardTest, CreateLogsNoSecretsAndUsesHostLog)
 {
-    EXPECT_TRUE(test_plugin_logs_contain(plugin, "sandbox"));
+    EXPECT_TRUE(test_plugin_logs_contain(plugin, "card gateway client ready"));
+    EXPECT_TRUE(test_plugin_logs_contain(plugin, "https://api.stripe.com"))
+        << "with no endpoint, the gateway's documented default";
+    EXPECT_FALSE(test_plugin_logs_contain(plugin, kHarnessKey));
+}
+
+TEST_F(CardTest, AValidCardGoesToTheHostsHttpService)
+{
+    // The test host's http service has no network and answers NOT_SENT:
+    // the card passed the local checks and was handed to it.
+    tender_result *r = pay(card("4242424242424242"));
+    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_NOT_SENT) << r->message;
+    EXPECT_NE(std::strstr(r->message, "not sent"), nullptr) << r->message;
+    // The display data of a card that passed the local checks is kept.
+    EXPECT_STREQ(r->display_brand, "visa");
+    EXPECT_STREQ(r->display_last4, "4242");
 }
 
 // ---- brands ----------------------------------------------------------------
@@ -134,8 +171,8 @@ TEST_F(CardTest, BrandSamplesApproveWithDisplayData)
     };
     for (const auto &c : cases) {
         tender_result *r = pay(card(c.number, c.cvc));
-        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << c.number << " " << r->message;
-        EXPECT_STREQ(r->raw_code, "00");
+        EXPECT_EQ(r->outcome, (guint32)kLocalChecksPassed) << c.number << " " << r->message;
+        EXPECT_STREQ(r->raw_code, "not_sent");
         EXPECT_STREQ(r->display_brand, c.brand) << c.number;
         EXPECT_EQ(std::string(r->display_first6), std::string(c.number, 6));
         EXPECT_EQ(std::string(r->display_last4), std::string(c.number + std::strlen(c.number) - 4));
@@ -147,7 +184,7 @@ TEST_F(CardTest, BrandSamplesApproveWithDisplayData)
 TEST_F(CardTest, UnknownBinHasNoCountry)
 {
     tender_result *r = pay(card("4111111111111111"));
-    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(r->outcome, (guint32)kLocalChecksPassed);
     EXPECT_STREQ(r->display_country, "");
     r = pay(card(make_number("410000", 16)));
     EXPECT_STREQ(r->display_country, "US");
@@ -155,18 +192,11 @@ TEST_F(CardTest, UnknownBinHasNoCountry)
     EXPECT_STREQ(r->display_country, "GB");
 }
 
-// True when the plugin's own checks let the card through: approved, or
-// declined by the sandbox issuer (the zero-padded Visa 4000…0002 is its
-// "do not honor" test number) rather than by validation.
+// True when the plugin's own checks let the card through (it would have
+// gone to the gateway).
 static bool passed_validation(const tender_result *r)
 {
-    if (r->outcome == TENDER_OUTCOME_APPROVED)
-        return true;
-    for (guint32 code : {TENDER_DECLINE_INVALID_NUMBER, TENDER_DECLINE_INVALID_REQUEST,
-                         TENDER_DECLINE_INVALID_SECURITY_CODE, TENDER_DECLINE_INVALID_EXPIRY})
-        if (r->decline_code == code)
-            return false;
-    return r->outcome == TENDER_OUTCOME_DECLINED;
+    return r->outcome == kLocalChecksPassed;
 }
 
 // Every range of the IIN table at both ends, its neighbours outside, and the
@@ -276,16 +306,16 @@ TEST_F(CardTest, UnionPayLuhnExemptionSwitch)
     std::string bad16 = make_number("62", 16, false);
     std::string bad19 = make_number("81", 19, false);
     // Default: exempt.
-    EXPECT_EQ(pay(card(bad16))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
-    EXPECT_EQ(pay(card(bad19))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card(bad16))->outcome, (guint32)kLocalChecksPassed);
+    EXPECT_EQ(pay(card(bad19))->outcome, (guint32)kLocalChecksPassed);
     load({"unionpay_luhn_exempt", "true"});
-    EXPECT_EQ(pay(card(bad16))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card(bad16))->outcome, (guint32)kLocalChecksPassed);
     load({"unionpay_luhn_exempt", "false"});
     EXPECT_EQ(pay(card(bad16))->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
     EXPECT_EQ(pay(card(bad19))->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
     // Valid UnionPay numbers pass either way; other brands are never exempt.
-    EXPECT_EQ(pay(card("6200000000000005"))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
-    EXPECT_EQ(pay(card("6205500000000000004"))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card("6200000000000005"))->outcome, (guint32)kLocalChecksPassed);
+    EXPECT_EQ(pay(card("6205500000000000004"))->outcome, (guint32)kLocalChecksPassed);
     load({"unionpay_luhn_exempt", "true"});
     EXPECT_EQ(pay(card("4242424242424241"))->decline_code, (guint32)TENDER_DECLINE_INVALID_NUMBER);
 }
@@ -295,7 +325,7 @@ TEST_F(CardTest, SpacesAndDashesAreStripped)
     for (const char *n : {"4242 4242 4242 4242", "4242-4242-4242-4242", " 4242424242424242 ",
                           "3782-822463-10005"}) {
         tender_result *r = pay(card(n, std::strncmp(n, "378", 3) == 0 ? "7373" : "737"));
-        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << n << ": " << r->message;
+        EXPECT_EQ(r->outcome, (guint32)kLocalChecksPassed) << n << ": " << r->message;
     }
     tender_result *r = pay(card("4242 4242 4242 4242"));
     EXPECT_STREQ(r->display_first6, "424242");
@@ -342,14 +372,14 @@ TEST_F(CardTest, UnknownParametersAreIgnored)
 {
     Params p = card("4242424242424242");
     p.push_back({"colour", "blue"});
-    EXPECT_EQ(pay(p)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(p)->outcome, (guint32)kLocalChecksPassed);
 }
 
 TEST_F(CardTest, HolderIsOptionalAndChecked)
 {
     Params p = card("4242424242424242");
     p.push_back({"holder", "Jane Q. Public"});
-    EXPECT_EQ(pay(p)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(p)->outcome, (guint32)kLocalChecksPassed);
     Params q = card("4242424242424242");
     q.push_back({"holder", std::string(101, 'x')});
     tender_result *r = pay(q);
@@ -387,7 +417,7 @@ TEST_F(CardTest, SecurityCodeLengthPerBrand)
     for (const auto &c : cases) {
         tender_result *r = pay(card(c.number, c.cvc));
         if (c.ok) {
-            EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << c.number << " " << c.cvc;
+            EXPECT_EQ(r->outcome, (guint32)kLocalChecksPassed) << c.number << " " << c.cvc;
         } else {
             EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_SECURITY_CODE)
                 << c.number << " " << c.cvc;
@@ -405,7 +435,7 @@ TEST_F(CardTest, SecurityCodeSizeOfEveryBrand)
     for (const auto &b : kBrandSpecs) {
         std::string number = make_number(b.iins[0], *b.lengths.begin());
         EXPECT_EQ(pay(card(number, code_of_length(b.code_length)))->outcome,
-                  (guint32)TENDER_OUTCOME_APPROVED)
+                  (guint32)kLocalChecksPassed)
             << number;
         for (size_t wrong : {b.code_length - 1, b.code_length + 1}) {
             tender_result *r = pay(card(number, code_of_length(wrong)));
@@ -416,7 +446,7 @@ TEST_F(CardTest, SecurityCodeSizeOfEveryBrand)
         }
         tender_result *r = pay(card(number, ""));
         if (b.code_optional) {
-            EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << b.name;
+            EXPECT_EQ(r->outcome, (guint32)kLocalChecksPassed) << b.name;
         } else {
             EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_REQUEST) << b.name;
             EXPECT_NE(std::strstr(r->message, "cvc"), nullptr) << r->message;
@@ -429,10 +459,10 @@ TEST_F(CardTest, MaestroSecurityCodeOptional)
     std::string maestro = make_number("6759", 16);
     std::string maestro12 = make_number("50", 12);
     tender_result *r = pay(card(maestro, ""));
-    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << r->message;
+    EXPECT_EQ(r->outcome, (guint32)kLocalChecksPassed) << r->message;
     EXPECT_STREQ(r->display_brand, "maestro");
-    EXPECT_EQ(pay(card(maestro12, ""))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
-    EXPECT_EQ(pay(card(maestro, "737"))->outcome, (guint32)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay(card(maestro12, ""))->outcome, (guint32)kLocalChecksPassed);
+    EXPECT_EQ(pay(card(maestro, "737"))->outcome, (guint32)kLocalChecksPassed);
     EXPECT_EQ(pay(card(maestro, "73"))->decline_code, (guint32)TENDER_DECLINE_INVALID_SECURITY_CODE);
     EXPECT_EQ(pay(card(maestro, "7373"))->decline_code,
               (guint32)TENDER_DECLINE_INVALID_SECURITY_CODE);
@@ -443,11 +473,11 @@ TEST_F(CardTest, MaestroSecurityCodeOptional)
 TEST_F(CardTest, ExpiryFormats)
 {
     EXPECT_EQ(pay(card("4242424242424242", "737", "1", "2030"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     EXPECT_EQ(pay(card("4242424242424242", "737", "01", "30"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     EXPECT_EQ(pay(card("4242424242424242", "737", "12", "2030"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     for (auto my : std::vector<std::pair<std::string, std::string>>{
              {"0", "2030"}, {"13", "2030"}, {"00", "2030"}, {"1a", "2030"}, {"123", "2030"},
              {"-1", "2030"}, {"12", "203"}, {"12", "20301"}, {"12", "3"}, {"12", "year"},
@@ -464,10 +494,10 @@ TEST_F(CardTest, ExpiryThroughLastSecondOfMonthUtc)
     // Valid through 2026-03-31T23:59:59.999Z, not a millisecond later.
     plugin->now_ms = utc_ms(2026, 3, 31, 23, 59, 59, 0);
     EXPECT_EQ(pay(card("4242424242424242", "737", "03", "2026"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     plugin->now_ms = utc_ms(2026, 3, 31, 23, 59, 59, 999);
     EXPECT_EQ(pay(card("4242424242424242", "737", "03", "2026"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     plugin->now_ms = utc_ms(2026, 4, 1, 0, 0, 0, 0);
     tender_result *r = pay(card("4242424242424242", "737", "03", "2026"));
     EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_EXPIRY);
@@ -475,14 +505,14 @@ TEST_F(CardTest, ExpiryThroughLastSecondOfMonthUtc)
     // December rolls into the next year.
     plugin->now_ms = utc_ms(2026, 12, 31, 23, 59, 59, 0);
     EXPECT_EQ(pay(card("4242424242424242", "737", "12", "26"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     plugin->now_ms = utc_ms(2027, 1, 1, 0, 0, 0, 0);
     EXPECT_EQ(pay(card("4242424242424242", "737", "12", "26"))->decline_code,
               (guint32)TENDER_DECLINE_INVALID_EXPIRY);
     // Leap February ends on the 29th.
     plugin->now_ms = utc_ms(2028, 2, 29, 23, 59, 59, 0);
     EXPECT_EQ(pay(card("4242424242424242", "737", "02", "2028"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     plugin->now_ms = utc_ms(2028, 3, 1, 0, 0, 0, 0);
     EXPECT_EQ(pay(card("4242424242424242", "737", "02", "2028"))->decline_code,
               (guint32)TENDER_DECLINE_INVALID_EXPIRY);
@@ -497,14 +527,14 @@ TEST_F(CardTest, ExpiryUsesHostClockNotSystemClock)
               (guint32)TENDER_DECLINE_INVALID_EXPIRY);
     plugin->now_ms = utc_ms(2020, 6, 15);
     EXPECT_EQ(pay(card("4242424242424242", "737", "01", "2021"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
 }
 
 TEST_F(CardTest, ExpiryAtMostTwentyYearsAhead)
 {
     // Now is 2026: 2046 is the last acceptable year.
     EXPECT_EQ(pay(card("4242424242424242", "737", "12", "2046"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     tender_result *r = pay(card("4242424242424242", "737", "01", "2047"));
     EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_INVALID_EXPIRY);
     EXPECT_NE(std::strstr(r->message, "exp_year"), nullptr);
@@ -512,287 +542,18 @@ TEST_F(CardTest, ExpiryAtMostTwentyYearsAhead)
               (guint32)TENDER_DECLINE_INVALID_EXPIRY);
     // Two digits mean 20YY: 46 is fine, 47 too far.
     EXPECT_EQ(pay(card("4242424242424242", "737", "12", "46"))->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
+              (guint32)kLocalChecksPassed);
     EXPECT_EQ(pay(card("4242424242424242", "737", "12", "47"))->decline_code,
               (guint32)TENDER_DECLINE_INVALID_EXPIRY);
 }
 
-// ---- sandbox test numbers ----------------------------------------------------
-
-struct OutcomeCase {
-    const char *number;
-    tender_outcome outcome;
-    tender_decline_code code;
-    const char *raw;
-};
-
-TEST_F(CardTest, SandboxTestNumbers)
-{
-    const OutcomeCase cases[] = {
-        {"4242424242424242", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
-        {"4000000000000002", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_DO_NOT_HONOR, "05"},
-        {"4000000000009995", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INSUFFICIENT_FUNDS, "51"},
-        {"4000000000009987", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LOST_CARD, "41"},
-        {"4000000000009979", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_STOLEN_CARD, "43"},
-        {"4000000000000069", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_EXPIRED_METHOD, "54"},
-        {"4000000000000127", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_SECURITY_CODE, "N7"},
-        {"4000000000000119", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_PROCESSING_ERROR, "96"},
-        {"4242424242424241", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_INVALID_NUMBER, "14"},
-        {"4100000000000019", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_SUSPECTED_FRAUD, "59"},
-        {"4000000000003220", TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, "3DS-C"},
-        {"4000008400001629", TENDER_OUTCOME_ACTION_REQUIRED, TENDER_DECLINE_NONE, "3DS-C"},
-        {"4000000000003055", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
-        // The further ISO 8583 codes of METHODS.md.
-        {"4000000000000572", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_NOT_PERMITTED, "57"},
-        {"4000000000000614", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_LIMIT_EXCEEDED, "61"},
-        {"4000000000000622", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_RESTRICTED, "62"},
-        {"4000000000000655", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_VELOCITY_EXCEEDED, "65"},
-        {"4000000000000911", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_PROCESSOR_UNAVAILABLE, "91"},
-        // Other 3-D Secure results.
-        {"4000000000003063", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
-        {"4000000000003071", TENDER_OUTCOME_APPROVED, TENDER_DECLINE_NONE, "00"},
-        {"4000000000003089", TENDER_OUTCOME_DECLINED, TENDER_DECLINE_AUTHENTICATION_FAILED,
-         "3DS-R"},
-    };
-    for (const auto &c : cases) {
-        for (tender_operation op : {TENDER_OP_AUTHORIZE, TENDER_OP_PURCHASE}) {
-            tender_result *r = pay(card(c.number), 1000, 0, op);
-            EXPECT_EQ(r->outcome, (guint32)c.outcome) << c.number << ": " << r->message;
-            EXPECT_EQ(r->decline_code, (guint32)c.code) << c.number;
-            EXPECT_STREQ(r->raw_code, c.raw) << c.number;
-            EXPECT_NE(r->message[0], '\0');
-            if (c.outcome == TENDER_OUTCOME_DECLINED && c.code != TENDER_DECLINE_INVALID_NUMBER) {
-                // The issuer saw the card: display data is there.
-                EXPECT_STREQ(r->display_brand, "visa");
-                EXPECT_EQ(std::string(r->display_last4), std::string(c.number + 12));
-            }
-        }
-    }
-}
-
-TEST_F(CardTest, ProcessingErrorIsRetryableDecline)
-{
-    tender_result *r = pay(card("4000000000000119"));
-    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED);
-    EXPECT_TRUE(tender_decline_lookup(r->decline_code)->retryable);
-    // The same card answers the same on the host's retry (attempt 2).
-    tender_request req = test_request(TENDER_OP_AUTHORIZE, 1000, "USD", 2);
-    req.attempt = 2;
-    tender_result *again = call(req, card("4000000000000119"));
-    EXPECT_EQ(again->decline_code, (guint32)TENDER_DECLINE_PROCESSING_ERROR);
-}
-
-TEST_F(CardTest, AnyOtherValidCardApproves)
-{
-    for (const char *n : {"4111111111111111", "4012888888881881", "5105105105105100",
-                          "371449635398431", "6011000990139424", "3530111333300000"}) {
-        tender_result *r = pay(card(n, n[0] == '3' && n[1] == '7' ? "7373" : "737"));
-        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED) << n << ": " << r->message;
-        EXPECT_STREQ(r->raw_code, "00");
-        EXPECT_EQ(r->amount, 1000);
-        EXPECT_NE(detail(r, "auth_code"), "");
-    }
-}
-
-// ---- 3-D Secure --------------------------------------------------------------
-
-TEST_F(CardTest, FrictionlessApprovedWithThreeDsY)
-{
-    tender_result *r = pay(card("4000000000003055"));
-    EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_APPROVED);
-    EXPECT_EQ(detail(r, "three_ds"), "Y");
-    EXPECT_EQ(detail(r, "eci"), "05");
-}
-
-TEST_F(CardTest, OtherThreeDsResults)
-{
-    tender_result *r = pay(card("4000000000003063"));
-    EXPECT_EQ(detail(r, "three_ds"), "A");
-    EXPECT_EQ(detail(r, "eci"), "06");
-    r = pay(card("4000000000003071"));
-    EXPECT_EQ(detail(r, "three_ds"), "U");
-    EXPECT_EQ(detail(r, "eci"), "07");
-    r = pay(card("4000000000003089"));
-    EXPECT_EQ(detail(r, "three_ds"), "R");
-    EXPECT_EQ(r->decline_code, (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED);
-    // Without 3-D Secure: no status, the "not authenticated" ECI.
-    r = pay(card("4242424242424242"));
-    EXPECT_EQ(detail(r, "three_ds"), "");
-    EXPECT_EQ(detail(r, "eci"), "07");
-    r = pay(card("5555555555554444"));
-    EXPECT_EQ(detail(r, "eci"), "00");
-}
-
-TEST_F(CardTest, ChallengeThenApproved)
-{
-    tender_result *r = pay(card("4000000000003220"), 2500);
-    ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED);
-    EXPECT_EQ(r->action_kind, (guint32)TENDER_ACTION_ONE_TIME_CODE);
-    EXPECT_EQ(std::strncmp(r->action_data, "https://", 8), 0) << r->action_data;
-    EXPECT_NE(std::strstr(r->action_hint, "123456"), nullptr) << r->action_hint;
-    EXPECT_EQ(r->action_expires_ms, kHarnessNow + 15 * 60 * 1000);
-    EXPECT_EQ(detail(r, "three_ds"), "C");
-    EXPECT_STREQ(r->display_brand, "visa");
-    EXPECT_EQ(std::strncmp(r->processor_ref, "ch_", 3), 0);
-    Payment p = payment_of(r, 2500);
-
-    plugin->now_ms += 60 * 1000;
-    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
-    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_APPROVED) << done->message;
-    EXPECT_EQ(done->event, (guint32)TENDER_EVENT_AUTHORIZED);
-    EXPECT_EQ(done->amount, 2500);
-    EXPECT_EQ(detail(done, "three_ds"), "Y");
-    EXPECT_EQ(detail(done, "eci"), "05");
-    EXPECT_STREQ(done->display_last4, "3220");
-
-    // The authorization can be captured; a second completion is refused.
-    EXPECT_EQ(act(p, TENDER_OP_CAPTURE, 2500)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
-    tender_result *twice = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
-    EXPECT_EQ(twice->decline_code, (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-}
-
-TEST_F(CardTest, ChallengeThenDeclined)
-{
-    tender_result *r = pay(card("4000008400001629"));
-    ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED);
-    Payment p = payment_of(r, 1000);
-    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
-    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(done->decline_code, (guint32)TENDER_DECLINE_DO_NOT_HONOR);
-    EXPECT_STREQ(done->raw_code, "05");
-    EXPECT_EQ(done->event, (guint32)TENDER_EVENT_DECLINED);
-    EXPECT_EQ(detail(done, "three_ds"), "Y");
-    EXPECT_EQ(act(p, TENDER_OP_CAPTURE, 1000)->decline_code,
-              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-}
-
-TEST_F(CardTest, WrongCodeFailsAuthentication)
-{
-    Payment p = payment_of(pay(card("4000000000003220")), 1000);
-    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "654321"}});
-    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(done->decline_code, (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED);
-    EXPECT_EQ(detail(done, "three_ds"), "N");
-    EXPECT_STREQ(done->raw_code, "3DS-N");
-    EXPECT_NE(std::strstr(done->message, "otp"), nullptr);
-    // The right code afterwards cannot revive it.
-    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
-              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-    // Prefixes and longer codes are wrong too.
-    for (const char *code : {"12345", "1234567", "123457"}) {
-        Payment q = payment_of(pay(card("4000000000003220")), 1000);
-        EXPECT_EQ(act(q, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", code}})->decline_code,
-                  (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED)
-            << code;
-    }
-}
-
-TEST_F(CardTest, MissingCodeIsInvalidRequest)
-{
-    Payment p = payment_of(pay(card("4000000000003220")), 1000);
-    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {});
-    EXPECT_EQ(done->decline_code, (guint32)TENDER_DECLINE_INVALID_REQUEST);
-    EXPECT_NE(std::strstr(done->message, "otp"), nullptr);
-}
-
-TEST_F(CardTest, ChallengeExpiresAfterFifteenMinutes)
-{
-    Payment p = payment_of(pay(card("4000000000003220")), 1000);
-    plugin->now_ms = kHarnessNow + 15 * 60 * 1000 - 1;
-    Payment q = p;
-    EXPECT_EQ(act(q, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
-    plugin->now_ms = kHarnessNow + 15 * 60 * 1000;
-    tender_result *late = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
-    EXPECT_EQ(late->outcome, (guint32)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(late->decline_code, (guint32)TENDER_DECLINE_ACTION_EXPIRED);
-    EXPECT_EQ(late->event, (guint32)TENDER_EVENT_EXPIRED);
-}
-
-TEST_F(CardTest, PurchaseChallengeCapturesOnCompletion)
-{
-    tender_result *r = pay(card("4000000000003220"), 1500, 0, TENDER_OP_PURCHASE);
-    ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED);
-    Payment p = payment_of(r, 1500);
-    tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
-    EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_APPROVED);
-    EXPECT_EQ(done->event, (guint32)TENDER_EVENT_CAPTURED);
-    EXPECT_EQ(done->amount, 1500);
-    p.captured = 1500;
-    EXPECT_EQ(act(p, TENDER_OP_REFUND, 1500)->outcome, (guint32)TENDER_OUTCOME_APPROVED);
-}
-
-TEST_F(CardTest, ConfiguredSandboxCode)
-{
-    load({"sandbox_otp", "9876"});
-    tender_result *r = pay(card("4000000000003220"));
-    EXPECT_NE(std::strstr(r->action_hint, "9876"), nullptr);
-    Payment p = payment_of(r, 1000);
-    Payment q = p;
-    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
-              (guint32)TENDER_DECLINE_AUTHENTICATION_FAILED);
-    EXPECT_EQ(act(q, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "9876"}})->outcome,
-              (guint32)TENDER_OUTCOME_APPROVED);
-}
-
-TEST_F(CardTest, StepUpChallengesApprovableCards)
-{
-    struct {
-        const char *number;
-        const char *cvc;
-        const char *eci;
-    } cases[] = {
-        {"4242424242424242", "737", "05"},  {"4000000000003055", "737", "05"},
-        {"4000000000003063", "737", "05"},  {"5555555555554444", "737", "02"},
-        {"378282246310005", "7373", "05"},  {"6011111111111117", "737", "05"},
-        {"3566002020360505", "737", "05"},  {"36227206271667", "737", "05"},
-        {"6200000000000005", "737", "05"},  {"2200000000000004", "737", "05"},
-    };
-    for (const auto &c : cases) {
-        tender_result *r = pay(card(c.number, c.cvc), 1000, TENDER_REQUEST_STEP_UP);
-        ASSERT_EQ(r->outcome, (guint32)TENDER_OUTCOME_ACTION_REQUIRED) << c.number;
-        EXPECT_EQ(r->action_kind, (guint32)TENDER_ACTION_ONE_TIME_CODE);
-        Payment p = payment_of(r, 1000);
-        tender_result *done = act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}});
-        EXPECT_EQ(done->outcome, (guint32)TENDER_OUTCOME_APPROVED) << c.number;
-        EXPECT_EQ(detail(done, "three_ds"), "Y");
-        EXPECT_EQ(detail(done, "eci"), c.eci) << c.number;
-    }
-    // Maestro is in Mastercard's ECI family.
-    std::string maestro = make_number("6759", 16);
-    Payment m = payment_of(pay(card(maestro, ""), 1000, TENDER_REQUEST_STEP_UP), 1000);
-    EXPECT_EQ(detail(act(m, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}}), "eci"), "02");
-}
-
-TEST_F(CardTest, StepUpDoesNotRescueDeclines)
-{
-    for (const char *n : {"4000000000000002", "4000000000009995", "4100000000000019",
-                          "4000000000003089"}) {
-        tender_result *r = pay(card(n), 1000, TENDER_REQUEST_STEP_UP);
-        EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED) << n;
-    }
-    // Validation happens before any authentication.
-    EXPECT_EQ(pay(card("4242424242424241"), 1000, TENDER_REQUEST_STEP_UP)->decline_code,
-              (guint32)TENDER_DECLINE_INVALID_NUMBER);
-    // A challenge card stays a challenge, and 1629 still declines after it.
-    Payment p = payment_of(pay(card("4000008400001629"), 1000, TENDER_REQUEST_STEP_UP), 1000);
-    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
-              (guint32)TENDER_DECLINE_DO_NOT_HONOR);
-}
-
-TEST_F(CardTest, CompleteWithoutChallengeRefused)
-{
-    Payment p = payment_of(pay(card("4242424242424242")), 1000);
-    EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
-              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-    Payment none;
-    EXPECT_EQ(act(none, TENDER_OP_COMPLETE_ACTION, 0, {{"otp", "123456"}})->decline_code,
-              (guint32)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-}
-
 // ---- fixtures ----------------------------------------------------------------
 
-TEST_F(CardTest, FixturesBehaveAsDeclared)
+// Every fixture names a documented test number; those the plugin refuses by
+// itself (a Luhn failure) decline here as declared, every other one passes
+// the local checks and would go to the gateway (tests/conformance runs them
+// against tender-sandbox).
+TEST_F(CardTest, FixturesNameTheDocumentedTestNumbers)
 {
     size_t n = 0;
     const tender_fixture *fx = plugin->method->ops->sandbox_fixtures(&n);
@@ -804,6 +565,11 @@ TEST_F(CardTest, FixturesBehaveAsDeclared)
         EXPECT_TRUE(names.insert(f.name).second) << f.name;
         EXPECT_STREQ(f.currency, "USD");
         EXPECT_EQ(f.sandbox_event, nullptr);
+        if (f.expect_outcome == TENDER_OUTCOME_ACTION_REQUIRED) {
+            ASSERT_EQ(f.n_complete_params, 1u) << f.name;
+            EXPECT_STREQ(f.complete_params[0].key, "otp");
+            EXPECT_STREQ(f.complete_params[0].value, "123456") << "tender-sandbox's code";
+        }
         Params params;
         for (size_t k = 0; k < f.n_params; k++) {
             params.push_back({f.params[k].key, f.params[k].value});
@@ -811,15 +577,12 @@ TEST_F(CardTest, FixturesBehaveAsDeclared)
                 numbers.insert(f.params[k].value);
         }
         tender_result *r = pay(params, 1000);
-        EXPECT_EQ(r->outcome, f.expect_outcome) << f.name << ": " << r->message;
-        EXPECT_EQ(r->decline_code, f.expect_decline) << f.name;
-        if (f.n_complete_params) {
-            Params done;
-            for (size_t k = 0; k < f.n_complete_params; k++)
-                done.push_back({f.complete_params[k].key, f.complete_params[k].value});
-            Payment p = payment_of(r, 1000);
-            EXPECT_EQ(act(p, TENDER_OP_COMPLETE_ACTION, 0, done)->outcome, f.expect_after_action)
-                << f.name;
+        if (f.expect_outcome == TENDER_OUTCOME_DECLINED &&
+            f.expect_decline == TENDER_DECLINE_INVALID_NUMBER) {
+            EXPECT_EQ(r->outcome, (guint32)TENDER_OUTCOME_DECLINED) << f.name;
+            EXPECT_EQ(r->decline_code, f.expect_decline) << f.name;
+        } else {
+            EXPECT_EQ(r->outcome, (guint32)kLocalChecksPassed) << f.name << ": " << r->message;
         }
     }
     // Every test number and brand sample of METHODS.md has its fixture.

@@ -877,6 +877,33 @@ TEST_F(WebMoney, SyncOfAPaymentPagePayment)
     EXPECT_EQ(r->event, (uint32_t)TENDER_EVENT_EXPIRED);
 }
 
+// plugin_state goes through the SDK's codec: versioned, and a state this plugin did
+// not write (another version's, or none) is refused as a whole, never half read.
+TEST_F(WebMoney, StateIsVersionedAndForeignStatesAreRefused)
+{
+    Payment pay(plugin.get(), 1050);
+    pay.purchase(payer());
+    EXPECT_EQ(0u, pay.state.rfind("v=1&", 0)) << pay.state;
+    EXPECT_NE(std::string::npos, pay.state.find("flow=merchant"));
+    EXPECT_NE(std::string::npos, pay.state.find("status=waiting"));
+
+    std::string written = pay.state;
+    // The same fields without the version key, as the plugin once kept them by hand.
+    pay.state = written.substr(strlen("v=1&"));
+    Result r = pay.sync();
+    EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
+    EXPECT_STREQ(r->raw_code, "bad_state");
+    pay.state = "v=2&" + written.substr(strlen("v=1&"));
+    EXPECT_EQ(pay.sync()->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
+    // An unknown status word is not read as "waiting" or anything else.
+    pay.state = written;
+    pay.state.replace(pay.state.find("status=waiting"), strlen("status=waiting"),
+                      "status=settled");
+    EXPECT_EQ(pay.sync()->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
+    pay.state = written;
+    EXPECT_EQ(pay.sync()->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
+}
+
 // ---- protected transfers ---------------------------------------------------------
 
 class Protected : public WebMoney {

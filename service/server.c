@@ -1,0 +1,491 @@
+/* The HTTP side of tenderd on libsoup 3: limits checked as soon as the
+ * headers are in (body size, header count), slow clients dropped, a request
+ * id on every answer, routes answered on worker threads, one JSON log line
+ * per request, and the drain on SIGTERM.
+ *
+ * Threads: libsoup runs on the main thread. A request that reaches a route
+ * is paused, copied into a ServiceRequest and handed to the worker pool,
+ * since the host API blocks (plugins, the ledger). The worker's response
+ * comes back to the main thread through g_main_context_invoke, which sets
+ * it on the message and unpauses it. */
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "service.h"
+
+#define WORKERS 32
+
+struct ServiceServer {
+    Service *svc;
+    SoupServer *soup;
+    GMainContext *context;
+    GThreadPool *pool;
+    guint in_flight; /* requests handed to a worker and not yet sent */
+    gboolean draining;
+    GMainLoop *drain_loop; /* quit when the last request in flight is sent */
+    guint drain_timeout;
+};
+
+/* What the server keeps about one message, as its "tenderd-request" data. */
+typedef struct {
+    ServiceServer *server;
+    char *request_id;
+    const char *route;
+    gint64 start_us;
+    guint slow_timer;    /* drops the client unless its request is read in time */
+    gboolean dispatched; /* counted in in_flight */
+    gint64 body_bytes;   /* read so far; -1 once over the cap */
+    char *key_id;
+    gboolean replayed;
+    char *error_type;
+} MessageState;
+
+typedef struct {
+    ServiceServer *server;
+    SoupServerMessage *msg; /* a reference; touched on the main thread only */
+    const Route *route;
+    ServiceRequest req;
+    ServiceResponse resp;
+} Job;
+
+static void message_state_free(gpointer data)
+{
+    MessageState *st = data;
+    if (st->slow_timer)
+        g_source_remove(st->slow_timer);
+    g_free(st->request_id);
+    g_free(st->key_id);
+    g_free(st->error_type);
+    g_free(st);
+}
+
+static MessageState *state_of(SoupServerMessage *msg)
+{
+    return g_object_get_data(G_OBJECT(msg), "tenderd-request");
+}
+
+/* ---- answering ---------------------------------------------------------------- */
+
+static void send_response(SoupServerMessage *msg, ServiceResponse *resp)
+{
+    MessageState *st = state_of(msg);
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_server_message_set_status(msg, resp->status ? resp->status : 500, NULL);
+    if (st)
+        soup_message_headers_replace(headers, "Request-Id", st->request_id);
+    for (guint i = 0; resp->headers && i + 1 < resp->headers->len; i += 2)
+        soup_message_headers_replace(headers, g_ptr_array_index(resp->headers, i),
+                                     g_ptr_array_index(resp->headers, i + 1));
+    gsize len = 0;
+    const char *data = resp->body ? g_bytes_get_data(resp->body, &len) : "";
+    soup_server_message_set_response(msg,
+                                     resp->content_type ? resp->content_type : "application/json",
+                                     SOUP_MEMORY_COPY, data, len);
+    if (st) {
+        st->replayed = resp->replayed;
+        g_free(st->error_type);
+        st->error_type = g_strdup(resp->error_type);
+    }
+}
+
+/* An answer made on the main thread (limits, unknown routes, draining). */
+static void answer_now(SoupServerMessage *msg, guint status, const char *type, const char *code,
+                       const char *message, const char *param)
+{
+    ServiceResponse resp = {0};
+    service_error(&resp, status, type, code, message, param, NULL);
+    send_response(msg, &resp);
+    service_response_clear(&resp);
+}
+
+/* ---- workers -------------------------------------------------------------------- */
+
+static void job_free(Job *job)
+{
+    ServiceRequest *r = &job->req;
+    g_free(r->method);
+    g_free(r->path);
+    if (r->query)
+        g_hash_table_unref(r->query);
+    if (r->headers)
+        g_ptr_array_unref(r->headers);
+    if (r->body)
+        g_bytes_unref(r->body);
+    g_free(r->request_id);
+    g_free(r->path_arg);
+    tender_api_key_free(r->key);
+    service_response_clear(&job->resp);
+    g_object_unref(job->msg);
+    g_free(job);
+}
+
+/* Back on the main thread: send what the worker answered. */
+static gboolean job_done(gpointer data)
+{
+    Job *job = data;
+    MessageState *st = state_of(job->msg);
+    if (st && job->req.key)
+        st->key_id = g_strdup(job->req.key->id);
+    send_response(job->msg, &job->resp);
+    soup_server_message_unpause(job->msg);
+    job_free(job);
+    return G_SOURCE_REMOVE;
+}
+
+static void work(gpointer data, gpointer user_data)
+{
+    Job *job = data;
+    (void)user_data;
+    Service *svc = job->server->svc;
+    if (service_authenticate(svc, &job->req, job->route->access, &job->resp))
+        idempotency_run(svc, job->route, &job->req, &job->resp);
+    g_main_context_invoke(job->server->context, job_done, job);
+}
+
+static void free_header(gpointer data)
+{
+    tender_param *h = data;
+    g_free((char *)h->key);
+    g_free((char *)h->value);
+    g_free(h);
+}
+
+static void copy_header(const char *name, const char *value, gpointer user_data)
+{
+    tender_param *h = g_new(tender_param, 1);
+    h->key = g_strdup(name);
+    h->value = g_strdup(value);
+    g_ptr_array_add(user_data, h);
+}
+
+/* ---- the request's life --------------------------------------------------------- */
+
+static gboolean drop_slow_client(gpointer data)
+{
+    SoupServerMessage *msg = data;
+    MessageState *st = state_of(msg);
+    if (st)
+        st->slow_timer = 0;
+    /* The request was not read in time: close the connection under it.
+     * libsoup sees the end of the stream and lets the message go. */
+    GSocket *socket = soup_server_message_get_socket(msg);
+    if (socket)
+        g_socket_shutdown(socket, TRUE, TRUE, NULL);
+    service_log("warning", "client too slow: connection closed", "request_id",
+                st ? st->request_id : NULL, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static void body_read(SoupServerMessage *msg, gpointer user_data)
+{
+    (void)user_data;
+    MessageState *st = state_of(msg);
+    if (st && st->slow_timer) {
+        g_source_remove(st->slow_timer);
+        st->slow_timer = 0;
+    }
+}
+
+/* A body without Content-Length (chunked) is refused as it grows past the
+ * cap: the connection is closed under it, so it is never held whole. */
+static void chunk_read(SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+    ServiceServer *server = user_data;
+    MessageState *st = state_of(msg);
+    /* A body with a Content-Length over the cap was answered 413 before it
+     * was read (early_handler); only a chunked one is counted here. */
+    if (st == NULL || st->body_bytes < 0 || soup_server_message_get_status(msg) != 0 ||
+        soup_message_headers_get_encoding(soup_server_message_get_request_headers(msg)) !=
+            SOUP_ENCODING_CHUNKED)
+        return;
+    st->body_bytes += (gint64)g_bytes_get_size(chunk);
+    if (st->body_bytes <= server->svc->max_body_bytes)
+        return;
+    st->body_bytes = -1;
+    GSocket *socket = soup_server_message_get_socket(msg);
+    if (socket)
+        g_socket_shutdown(socket, TRUE, TRUE, NULL);
+    service_log("warning", "request body over the cap: connection closed", "request_id",
+                st->request_id, NULL);
+}
+
+static void request_started(SoupServer *soup, SoupServerMessage *msg, gpointer data)
+{
+    (void)soup;
+    ServiceServer *server = data;
+    MessageState *st = g_new0(MessageState, 1);
+    st->server = server;
+    st->start_us = g_get_monotonic_time();
+    g_autofree char *uuid = g_uuid_string_random();
+    st->request_id = g_strdup_printf("req_%s", uuid);
+    g_object_set_data_full(G_OBJECT(msg), "tenderd-request", st, message_state_free);
+    if (server->svc->client_timeout_ms > 0)
+        st->slow_timer =
+            g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)server->svc->client_timeout_ms,
+                               drop_slow_client, g_object_ref(msg), g_object_unref);
+    g_signal_connect(msg, "got-body", G_CALLBACK(body_read), NULL);
+    g_signal_connect(msg, "got-chunk", G_CALLBACK(chunk_read), server);
+}
+
+static void check_drained(ServiceServer *server)
+{
+    if (server->draining && server->in_flight == 0 && server->drain_loop)
+        g_main_loop_quit(server->drain_loop);
+}
+
+static void request_done(SoupServer *soup, SoupServerMessage *msg, gpointer data, gboolean aborted)
+{
+    (void)soup;
+    ServiceServer *server = data;
+    MessageState *st = state_of(msg);
+    if (st == NULL)
+        return;
+    if (st->slow_timer) {
+        g_source_remove(st->slow_timer);
+        st->slow_timer = 0;
+    }
+    /* A connection that closed before it sent a request is no request. */
+    if (soup_server_message_get_method(msg) != NULL || aborted) {
+        guint status = soup_server_message_get_status(msg);
+        metrics_count_request(server->svc->metrics, st->route, status);
+        JsonObject *fields = json_object_new();
+        json_object_set_string_member(fields, "request_id", st->request_id);
+        const char *method = soup_server_message_get_method(msg);
+        GUri *uri = soup_server_message_get_uri(msg);
+        if (method)
+            json_object_set_string_member(fields, "method", method);
+        if (uri)
+            json_object_set_string_member(fields, "path", g_uri_get_path(uri));
+        if (st->route)
+            json_object_set_string_member(fields, "route", st->route);
+        json_object_set_int_member(fields, "status", status);
+        json_object_set_double_member(fields, "duration_ms",
+                                      (double)(g_get_monotonic_time() - st->start_us) / 1000.0);
+        if (st->key_id)
+            json_object_set_string_member(fields, "api_key", st->key_id);
+        if (st->replayed)
+            json_object_set_boolean_member(fields, "idempotent_replay", TRUE);
+        if (st->error_type)
+            json_object_set_string_member(fields, "error_type", st->error_type);
+        if (aborted)
+            json_object_set_boolean_member(fields, "aborted", TRUE);
+        service_log_object(aborted ? "warning" : "info", "request", fields);
+    }
+    if (st->dispatched) {
+        st->dispatched = FALSE;
+        server->in_flight--;
+        check_drained(server);
+    }
+}
+
+static void request_finished(SoupServer *soup, SoupServerMessage *msg, gpointer data)
+{
+    request_done(soup, msg, data, FALSE);
+}
+
+static void request_aborted(SoupServer *soup, SoupServerMessage *msg, gpointer data)
+{
+    request_done(soup, msg, data, TRUE);
+}
+
+static void count_header(const char *name, const char *value, gpointer user_data)
+{
+    (void)name;
+    (void)value;
+    (*(guint *)user_data)++;
+}
+
+/* After the headers, before the body: refuse what is too big now, so a
+ * huge body is never read. A body sent without Content-Length (chunked) is
+ * checked once read. */
+static void early_handler(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                          GHashTable *query, gpointer data)
+{
+    (void)soup;
+    (void)path;
+    (void)query;
+    ServiceServer *server = data;
+    SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
+    guint count = 0;
+    soup_message_headers_foreach(headers, count_header, &count);
+    if (count > server->svc->max_headers) {
+        g_autofree char *message =
+            g_strdup_printf("the request has %u header lines; at most %u are accepted", count,
+                            server->svc->max_headers);
+        answer_now(msg, 431, "invalid_request_error", "too_many_headers", message, NULL);
+        return;
+    }
+    goffset length = soup_message_headers_get_content_length(headers);
+    if (length > server->svc->max_body_bytes) {
+        g_autofree char *message = g_strdup_printf(
+            "the body is %" G_GOFFSET_FORMAT " bytes; at most %" G_GINT64_FORMAT " are accepted",
+            length, server->svc->max_body_bytes);
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                     "close");
+        answer_now(msg, 413, "invalid_request_error", "body_too_large", message, NULL);
+    }
+}
+
+static void handler(SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+                    gpointer data)
+{
+    (void)soup;
+    ServiceServer *server = data;
+    MessageState *st = state_of(msg);
+    const char *method = soup_server_message_get_method(msg);
+    /* The whole request is in: the client was not too slow, whatever
+     * signals a bodiless request gets. */
+    if (st && st->slow_timer) {
+        g_source_remove(st->slow_timer);
+        st->slow_timer = 0;
+    }
+    if (server->draining) {
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                     "close");
+        answer_now(msg, 503, "api_error", "shutting_down",
+                   "the service is shutting down; try again", NULL);
+        return;
+    }
+    char *path_arg = NULL;
+    gboolean wrong_method = FALSE;
+    const Route *route = service_route_find(method, path, &path_arg, &wrong_method);
+    if (route == NULL) {
+        if (wrong_method)
+            answer_now(msg, 405, "invalid_request_error", "method_not_allowed",
+                       "this path does not take that HTTP method", NULL);
+        else
+            answer_now(msg, 404, "invalid_request_error", "route_unknown",
+                       "no such route (GET /v1/openapi.json lists them)", NULL);
+        return;
+    }
+    if (st)
+        st->route = route->pattern;
+    SoupMessageBody *body = soup_server_message_get_request_body(msg);
+    GBytes *bytes = soup_message_body_flatten(body);
+    if ((gint64)g_bytes_get_size(bytes) > server->svc->max_body_bytes) {
+        g_bytes_unref(bytes);
+        g_free(path_arg);
+        g_autofree char *message = g_strdup_printf(
+            "the body is larger than %" G_GINT64_FORMAT " bytes", server->svc->max_body_bytes);
+        answer_now(msg, 413, "invalid_request_error", "body_too_large", message, NULL);
+        return;
+    }
+    if (server->in_flight >= server->svc->max_in_flight) {
+        g_bytes_unref(bytes);
+        g_free(path_arg);
+        soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                     "1");
+        answer_now(msg, 429, "rate_limit_error", "too_many_requests",
+                   "too many requests in flight; retry shortly", NULL);
+        return;
+    }
+    Job *job = g_new0(Job, 1);
+    job->server = server;
+    job->msg = g_object_ref(msg);
+    job->route = route;
+    job->req.method = g_strdup(method);
+    job->req.path = g_strdup(path);
+    job->req.query = query ? g_hash_table_ref(query) : NULL;
+    job->req.headers = g_ptr_array_new_with_free_func(free_header);
+    soup_message_headers_foreach(soup_server_message_get_request_headers(msg), copy_header,
+                                 job->req.headers);
+    job->req.body = bytes;
+    job->req.request_id = g_strdup(st ? st->request_id : "");
+    job->req.route = route->pattern;
+    job->req.path_arg = path_arg;
+    if (st)
+        st->dispatched = TRUE;
+    server->in_flight++;
+    soup_server_message_pause(msg);
+    g_thread_pool_push(server->pool, job, NULL);
+}
+
+/* ---- the server ----------------------------------------------------------------- */
+
+ServiceServer *service_server_new(Service *svc)
+{
+    ServiceServer *server = g_new0(ServiceServer, 1);
+    server->svc = svc;
+    server->context = g_main_context_ref_thread_default();
+    server->pool = g_thread_pool_new(work, NULL, WORKERS, FALSE, NULL);
+    server->soup = soup_server_new("server-header", "tenderd ", NULL);
+    soup_server_add_early_handler(server->soup, NULL, early_handler, server, NULL);
+    soup_server_add_handler(server->soup, NULL, handler, server, NULL);
+    g_signal_connect(server->soup, "request-started", G_CALLBACK(request_started), server);
+    g_signal_connect(server->soup, "request-finished", G_CALLBACK(request_finished), server);
+    g_signal_connect(server->soup, "request-aborted", G_CALLBACK(request_aborted), server);
+    return server;
+}
+
+gboolean service_server_listen(ServiceServer *server, const char *listen, char **base_url_out,
+                               GError **error)
+{
+    const char *colon = strrchr(listen, ':');
+    guint64 port = 0;
+    if (colon == NULL || !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &port, NULL)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "--listen expects ADDR:PORT, got '%s'", listen);
+        return FALSE;
+    }
+    g_autofree char *host = g_strndup(listen, (gsize)(colon - listen));
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host) - 2);
+        host[strlen(host) - 2] = '\0';
+    }
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string(host, (guint)port);
+    if (address == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "--listen: '%s' is not an IP address", host);
+        return FALSE;
+    }
+    if (!soup_server_listen(server->soup, address, 0, error))
+        return FALSE;
+    GSList *uris = soup_server_get_uris(server->soup);
+    if (uris == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the server listens nowhere");
+        return FALSE;
+    }
+    GUri *uri = uris->data;
+    g_autofree char *shown = g_uri_to_string(uri);
+    /* Without the trailing slash: clients append "/v1/…". */
+    if (g_str_has_suffix(shown, "/"))
+        shown[strlen(shown) - 1] = '\0';
+    *base_url_out = g_steal_pointer(&shown);
+    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+    return TRUE;
+}
+
+static gboolean drain_deadline(gpointer data)
+{
+    ServiceServer *server = data;
+    server->drain_timeout = 0;
+    service_log("warning", "drain deadline passed with requests in flight", NULL);
+    if (server->drain_loop)
+        g_main_loop_quit(server->drain_loop);
+    return G_SOURCE_REMOVE;
+}
+
+void service_server_drain(ServiceServer *server, GMainLoop *loop, gint64 deadline_ms)
+{
+    if (server->draining)
+        return;
+    server->draining = TRUE;
+    server->drain_loop = loop;
+    server->drain_timeout = g_timeout_add((guint)deadline_ms, drain_deadline, server);
+    check_drained(server);
+}
+
+void service_server_free(ServiceServer *server)
+{
+    if (server == NULL)
+        return;
+    if (server->drain_timeout)
+        g_source_remove(server->drain_timeout);
+    /* Workers finish what they hold; their answers are not sent any more. */
+    g_thread_pool_free(server->pool, FALSE, TRUE);
+    soup_server_disconnect(server->soup);
+    g_object_unref(server->soup);
+    g_main_context_unref(server->context);
+    g_free(server);
+}

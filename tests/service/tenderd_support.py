@@ -1,0 +1,300 @@
+"""Support for the tenderd tests: start a tenderd on an ephemeral port,
+talk to it with urllib, and check every answer against the service's own
+OpenAPI document (a small checker for the subset of JSON Schema it uses).
+
+Standard library only. Paths come from the environment meson sets:
+TENDERD, TENDER (the command), FIXTURE_DIR (the core fixture plugins),
+TENDER_SOURCE_ROOT."""
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+TENDERD = os.environ["TENDERD"]
+TENDER = os.environ["TENDER"]
+FIXTURE_DIR = os.environ["FIXTURE_DIR"]
+SOURCE_ROOT = os.environ["TENDER_SOURCE_ROOT"]
+
+
+def test_config(tmp, extra=None):
+    """The config every test starts from: fixture methods with counter
+    files, a slow method for concurrency and drains, small service limits."""
+    conf = {
+        "methods": {
+            "fx_action": {"deadline_ms": 5000},
+            "fx_echo": {"deadline_ms": 5000},
+            "fx_notify": {"deadline_ms": 5000},
+            # A protocol client whose provider refuses connections (port 9 on
+            # loopback has no listener): its failures feed the transport
+            # metrics.
+            "fx_http": {"deadline_ms": 3000, "retries": {"max": 0},
+                        "settings": {"endpoint": "http://127.0.0.1:9"}},
+            "fx_slow": {
+                "deadline_ms": 10000,
+                "settings": {
+                    "sleep_ms": 700,
+                    "counter_file": os.path.join(tmp, "slow-calls"),
+                },
+            },
+        },
+        "service": {
+            "max_body_bytes": 4096,
+            "max_headers": 40,
+            "client_timeout_ms": 1000,
+        },
+    }
+    if extra:
+        conf.update(extra)
+    path = os.path.join(tmp, "config.json")
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    return path
+
+
+def cli(ledger, *args, check=True):
+    """Run `tender --json ARGS` on ledger; the parsed output."""
+    proc = subprocess.run(
+        [TENDER, "--plugin-dir", FIXTURE_DIR, "--ledger", ledger, "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"tender {args} exited {proc.returncode}: {proc.stderr}")
+    return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+
+class Tenderd:
+    """One tenderd process."""
+
+    def __init__(self, tmp, ledger=None, config=None, time_scale=1000.0):
+        self.tmp = tmp
+        self.ledger = ledger or os.path.join(tmp, "ledger.db")
+        self.config = config or test_config(tmp)
+        self.time_scale = time_scale
+        self.proc = None
+        self.url = None
+        self.log_path = None
+
+    def start(self):
+        fd, self.log_path = tempfile.mkstemp(prefix="tenderd-", suffix=".log", dir=self.tmp)
+        self.log = os.fdopen(fd, "w")
+        self.proc = subprocess.Popen(
+            [
+                TENDERD,
+                "--plugin-dir",
+                FIXTURE_DIR,
+                "--config",
+                self.config,
+                "--ledger",
+                self.ledger,
+                "--listen",
+                "127.0.0.1:0",
+                "--time-scale",
+                str(self.time_scale),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
+        if not ready:
+            self.kill()
+            raise AssertionError("tenderd printed no base URL within 20 s")
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("http://127.0.0.1:"):
+            self.kill()
+            raise AssertionError(f"tenderd's first line is not its URL: {line!r}; log: {self.logs()}")
+        self.url = line
+        return self
+
+    def logs(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def log_lines(self):
+        out = []
+        for line in self.logs().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def stop(self):
+        """SIGTERM and wait; the exit code."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.close()
+        return self.proc.returncode if self.proc else None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.close()
+
+    def close(self):
+        if self.proc and self.proc.stdout and not self.proc.stdout.closed:
+            self.proc.stdout.close()
+        if self.log_path and not self.log.closed:
+            self.log.close()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        return self.headers.get(name)
+
+
+def request(url, method="GET", body=None, key=None, headers=None, raw=None, timeout=30):
+    """One HTTP exchange: a Response whatever the status."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None and raw is None:
+        req.add_header("Content-Type", "application/json")
+    if key:
+        req.add_header("Authorization", "Bearer " + key)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return Response(resp.status, resp.headers, resp.read().decode())
+    except urllib.error.HTTPError as e:
+        return Response(e.code, e.headers, e.read().decode())
+
+
+# ---- the OpenAPI checker ---------------------------------------------------
+
+
+class SchemaError(AssertionError):
+    pass
+
+
+def _type_ok(value, name):
+    if name == "null":
+        return value is None
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if name == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if name == "string":
+        return isinstance(value, str)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "object":
+        return isinstance(value, dict)
+    raise SchemaError(f"the checker does not know type {name}")
+
+
+def validate(value, schema, doc, where="$"):
+    """Raise SchemaError when value does not match schema. Supports what
+    service/openapi.json uses: $ref, type (a name or a list), enum,
+    pattern, minimum/maximum, properties, required, additionalProperties
+    (false or a schema), items, oneOf."""
+    if "$ref" in schema:
+        target = doc
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return validate(value, target, doc, where)
+    known = {"type", "enum", "pattern", "minimum", "maximum", "properties", "required",
+             "additionalProperties", "items", "oneOf", "description", "format", "default",
+             "maxLength"}
+    unknown = set(schema) - known
+    if unknown:
+        raise SchemaError(f"{where}: the checker does not support {sorted(unknown)}")
+    if "oneOf" in schema:
+        matches = 0
+        for option in schema["oneOf"]:
+            try:
+                validate(value, option, doc, where)
+                matches += 1
+            except SchemaError:
+                pass
+        if matches != 1:
+            raise SchemaError(f"{where}: {matches} of oneOf match {value!r}")
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_type_ok(value, t) for t in types):
+            raise SchemaError(f"{where}: {value!r} is not {types}")
+    if "enum" in schema and value not in schema["enum"]:
+        raise SchemaError(f"{where}: {value!r} not in {schema['enum']}")
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            raise SchemaError(f"{where}: {value!r} does not match {schema['pattern']}")
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            raise SchemaError(f"{where}: longer than {schema['maxLength']}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            raise SchemaError(f"{where}: {value} < {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            raise SchemaError(f"{where}: {value} > {schema['maximum']}")
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for name in schema.get("required", []):
+            if name not in value:
+                raise SchemaError(f"{where}: missing {name}")
+        extra = schema.get("additionalProperties", True)
+        for name, item in value.items():
+            if name in props:
+                validate(item, props[name], doc, f"{where}.{name}")
+            elif extra is False:
+                raise SchemaError(f"{where}: {name} is not in the schema")
+            elif isinstance(extra, dict):
+                validate(item, extra, doc, f"{where}.{name}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            validate(item, schema["items"], doc, f"{where}[{i}]")
+
+
+def check_response(doc, method, template, resp):
+    """The documented answer for this route and status must exist, and a
+    JSON body must match its schema."""
+    path = doc["paths"].get(template)
+    if path is None:
+        raise SchemaError(f"{template} is not in the document")
+    op = path.get(method.lower())
+    if op is None:
+        raise SchemaError(f"{method} {template} is not in the document")
+    answer = op["responses"].get(str(resp.status)) or op["responses"].get("default")
+    if answer is None:
+        raise SchemaError(f"{method} {template} does not document status {resp.status}: {resp.body}")
+    content = answer.get("content", {})
+    ctype = (resp.header("Content-Type") or "").split(";")[0].strip()
+    if ctype == "application/json" and "application/json" in content:
+        validate(json.loads(resp.body), content["application/json"]["schema"], doc)
+    elif content and ctype not in content and "*/*" not in content:
+        raise SchemaError(f"{method} {template} {resp.status}: undocumented content type {ctype}")
+
+
+def wait_until(predicate, timeout=10.0, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()

@@ -1,0 +1,374 @@
+/* The JSON form of payments, quotes, methods and plugins: one encoder for
+ * what `tender --json` prints and what tenderd answers, so that the two
+ * never drift apart. Field names are part of both contracts (README.md,
+ * docs/service.md): add fields, never rename them. */
+#include "tender-json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <tender/decline.h>
+
+char *tender_json_iso_time(gint64 ms)
+{
+    if (ms <= 0)
+        return NULL;
+    GDateTime *dt = g_date_time_new_from_unix_utc(ms / 1000);
+    char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+    if (dt)
+        g_date_time_unref(dt);
+    return s;
+}
+
+void tender_json_add_string(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void add_money(JsonBuilder *b, const char *name, gint64 minor, const char *currency,
+                      int exponent)
+{
+    g_autofree char *text = tender_money_format(minor, currency, exponent);
+    tender_json_add_string(b, name, text);
+}
+
+static void add_time(JsonBuilder *b, const char *name, gint64 ms)
+{
+    g_autofree char *text = tender_json_iso_time(ms);
+    tender_json_add_string(b, name, text);
+}
+
+const char *tender_json_action_kind_name(guint32 kind)
+{
+    switch (kind) {
+    case TENDER_ACTION_REDIRECT:
+        return "redirect";
+    case TENDER_ACTION_QR_CODE:
+        return "qr_code";
+    case TENDER_ACTION_ONE_TIME_CODE:
+        return "one_time_code";
+    case TENDER_ACTION_APPROVAL:
+        return "approval";
+    case TENDER_ACTION_PROTECTION_CODE:
+        return "protection_code";
+    case TENDER_ACTION_REFERENCE:
+        return "reference";
+    default:
+        return "other";
+    }
+}
+
+char *tender_json_masked_number(const TenderPayment *p)
+{
+    if (!p->first6 || !p->last4)
+        return NULL;
+    return g_strdup_printf("%s******%s", p->first6, p->last4);
+}
+
+JsonNode *tender_json_payment(const TenderPayment *p)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    tender_json_add_string(b, "id", p->id);
+    tender_json_add_string(b, "method", p->method);
+    tender_json_add_string(b, "status", tender_status_to_string(p->status));
+    add_money(b, "amount", p->amount, p->currency, p->exponent);
+    tender_json_add_string(b, "currency", p->currency);
+    add_money(b, "captured", p->captured, p->currency, p->exponent);
+    add_money(b, "refunded", p->refunded, p->currency, p->exponent);
+    add_money(b, "fee", p->fee, p->currency, p->exponent);
+    if (p->order_currency) {
+        add_money(b, "order_amount", p->order_amount, p->order_currency, p->order_exponent);
+        tender_json_add_string(b, "order_currency", p->order_currency);
+    } else {
+        tender_json_add_string(b, "order_amount", NULL);
+        tender_json_add_string(b, "order_currency", NULL);
+    }
+    tender_json_add_string(b, "exchange_rate", p->exchange_rate);
+    tender_json_add_string(b, "region", p->region);
+    tender_json_add_string(b, "account", p->account && p->account[0] ? p->account : NULL);
+    tender_json_add_string(b, "tier", p->tier && p->tier[0] ? p->tier : NULL);
+    /* "" (no tier applied) and NULL (not recorded) both print null; `tier`
+     * says what the buyer gave, this what the limits used. */
+    tender_json_add_string(b, "effective_tier",
+                           p->effective_tier && p->effective_tier[0] ? p->effective_tier : NULL);
+    tender_json_add_string(b, "processor_reference",
+                           p->processor_ref && p->processor_ref[0] ? p->processor_ref : NULL);
+    tender_json_add_string(b, "idempotency_key", p->idempotency_key);
+    add_time(b, "created_at", p->created_ms);
+    add_time(b, "updated_at", p->updated_ms);
+    add_time(b, "hold_expires_at", p->hold_expires_ms);
+
+    json_builder_set_member_name(b, "action");
+    if (p->status == TENDER_STATUS_REQUIRES_ACTION && p->action_kind) {
+        json_builder_begin_object(b);
+        tender_json_add_string(b, "kind", tender_json_action_kind_name(p->action_kind));
+        tender_json_add_string(b, "data", p->action_data);
+        tender_json_add_string(b, "hint", p->action_hint);
+        add_time(b, "expires_at", p->action_expires_ms);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+
+    json_builder_set_member_name(b, "decline");
+    if (p->decline_code) {
+        const tender_decline_info *d = tender_decline_lookup(p->decline_code);
+        json_builder_begin_object(b);
+        tender_json_add_string(b, "code", d->name);
+        json_builder_set_member_name(b, "retryable");
+        json_builder_add_boolean_value(b, d->retryable);
+        tender_json_add_string(b, "advice", d->advice_text);
+        tender_json_add_string(b, "raw_code", p->decline_raw_code);
+        tender_json_add_string(b, "message", p->decline_message);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+
+    json_builder_set_member_name(b, "display");
+    json_builder_begin_object(b);
+    tender_json_add_string(b, "brand", p->brand);
+    g_autofree char *masked = tender_json_masked_number(p);
+    tender_json_add_string(b, "masked_number", masked);
+    tender_json_add_string(b, "first6", p->first6);
+    tender_json_add_string(b, "last4", p->last4);
+    tender_json_add_string(b, "account", p->display_account);
+    tender_json_add_string(b, "issuer_country", p->issuer_country);
+    json_builder_end_object(b);
+    tender_json_add_string(b, "details", p->details);
+
+    /* A listed payment comes without its operations (tender_host_list): say
+     * so rather than print an empty history that would read as "none". */
+    json_builder_set_member_name(b, "operations_included");
+    json_builder_add_boolean_value(b, p->operations != NULL);
+    if (p->operations == NULL) {
+        json_builder_end_object(b);
+        JsonNode *summary = json_builder_get_root(b);
+        g_object_unref(b);
+        return summary;
+    }
+    json_builder_set_member_name(b, "operations");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < p->operations->len; i++) {
+        const TenderOperation *op = g_ptr_array_index(p->operations, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "seq");
+        json_builder_add_int_value(b, op->seq);
+        tender_json_add_string(b, "kind", op->kind);
+        add_money(b, "amount", op->amount, p->currency, p->exponent);
+        tender_json_add_string(b, "outcome", op->outcome);
+        tender_json_add_string(b, "decline_code", op->decline_code);
+        tender_json_add_string(b, "raw_code", op->raw_code);
+        tender_json_add_string(b, "message", op->message);
+        tender_json_add_string(b, "processor_reference", op->processor_ref);
+        tender_json_add_string(b, "idempotency_key", op->idempotency_key);
+        tender_json_add_string(b, "status_after", op->status_after);
+        json_builder_set_member_name(b, "attempts");
+        json_builder_add_int_value(b, op->attempts);
+        add_time(b, "at", op->created_ms);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    JsonNode *node = json_builder_get_root(b);
+    g_object_unref(b);
+    return node;
+}
+
+JsonNode *tender_json_quotes(const TenderBuyer *buyer, GPtrArray *quotes)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "buyer");
+    json_builder_begin_object(b);
+    tender_json_add_string(b, "region", buyer->region);
+    tender_json_add_string(b, "currency", buyer->currency);
+    tender_json_add_string(b, "amount", buyer->amount);
+    tender_json_add_string(b, "account", buyer->account);
+    tender_json_add_string(b, "tier", buyer->tier);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "methods");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < quotes->len; i++) {
+        const TenderQuote *q = g_ptr_array_index(quotes, i);
+        json_builder_begin_object(b);
+        tender_json_add_string(b, "method", q->method);
+        json_builder_set_member_name(b, "offered");
+        json_builder_add_boolean_value(b, q->offered);
+        if (q->offered) {
+            tender_json_add_string(b, "currency", q->currency);
+            add_money(b, "amount", q->amount, q->currency, q->exponent);
+            add_money(b, "fee", q->fee, q->currency, q->exponent);
+            add_money(b, "total", q->total, q->currency, q->exponent);
+            tender_json_add_string(b, "exchange", q->exchange);
+            json_builder_set_member_name(b, "step_up");
+            json_builder_add_boolean_value(b, q->step_up);
+        } else {
+            tender_json_add_string(b, "reason_code", q->reason_code);
+            tender_json_add_string(b, "reason", q->reason);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    JsonNode *node = json_builder_get_root(b);
+    g_object_unref(b);
+    return node;
+}
+
+static void add_strv(JsonBuilder *b, const char *name, char **v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (gsize i = 0; v && v[i]; i++)
+        json_builder_add_string_value(b, v[i]);
+    json_builder_end_array(b);
+}
+
+GStrv tender_json_capability_names(guint64 caps)
+{
+    GStrvBuilder *sb = g_strv_builder_new();
+    for (int bit = 0; bit < 64; bit++)
+        if (caps & (1ull << bit)) {
+            const char *name = tender_capability_name(1ull << bit);
+            if (name)
+                g_strv_builder_add(sb, name);
+        }
+    GStrv out = g_strv_builder_end(sb);
+    g_strv_builder_unref(sb);
+    return out;
+}
+
+static void add_method(JsonBuilder *b, const TenderMethodInfo *m)
+{
+    json_builder_begin_object(b);
+    tender_json_add_string(b, "id", m->id);
+    tender_json_add_string(b, "name", m->name);
+    g_auto(GStrv) caps = tender_json_capability_names(m->capabilities);
+    add_strv(b, "capabilities", caps);
+    add_strv(b, "regions", m->regions);
+    json_builder_set_member_name(b, "currencies");
+    json_builder_begin_array(b);
+    for (guint i = 0; m->currencies && i < m->currencies->len; i++) {
+        const TenderCurrencyInfo *c = &g_array_index(m->currencies, TenderCurrencyInfo, i);
+        json_builder_begin_object(b);
+        tender_json_add_string(b, "code", c->code);
+        json_builder_set_member_name(b, "exponent");
+        json_builder_add_int_value(b, c->exponent);
+        if (c->min_amount)
+            add_money(b, "min", c->min_amount, c->code, c->exponent);
+        if (c->max_amount)
+            add_money(b, "max", c->max_amount, c->code, c->exponent);
+        if (c->home_region)
+            tender_json_add_string(b, "home_region", c->home_region);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "params");
+    json_builder_begin_array(b);
+    for (guint i = 0; m->params && i < m->params->len; i++) {
+        const TenderParamInfo *p = g_ptr_array_index(m->params, i);
+        json_builder_begin_object(b);
+        tender_json_add_string(b, "name", p->name);
+        json_builder_set_member_name(b, "required");
+        json_builder_add_boolean_value(b, (p->flags & TENDER_PARAM_REQUIRED) != 0);
+        json_builder_set_member_name(b, "sensitive");
+        json_builder_add_boolean_value(b, (p->flags & TENDER_PARAM_SENSITIVE) != 0);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "hold_seconds");
+    json_builder_add_int_value(b, m->hold_seconds);
+    json_builder_set_member_name(b, "action_timeout_seconds");
+    json_builder_add_int_value(b, m->action_timeout_seconds);
+    add_strv(b, "tiers", m->tiers);
+    json_builder_end_object(b);
+}
+
+JsonNode *tender_json_method(const TenderMethodInfo *m)
+{
+    JsonBuilder *b = json_builder_new();
+    add_method(b, m);
+    JsonNode *node = json_builder_get_root(b);
+    g_object_unref(b);
+    return node;
+}
+
+JsonNode *tender_json_plugins(TenderHost *host, const char *no_plugins_message)
+{
+    const GPtrArray *plugins = tender_host_plugins(host);
+    const GPtrArray *refusals = tender_host_refusals(host);
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "host_abi");
+    json_builder_add_string_value(b,
+                                  G_STRINGIFY(TENDER_ABI_MAJOR) "." G_STRINGIFY(TENDER_ABI_MINOR));
+    add_strv(b, "plugin_dirs", (char **)tender_host_plugin_dirs(host));
+    if (no_plugins_message)
+        tender_json_add_string(b, "message", no_plugins_message);
+    json_builder_set_member_name(b, "plugins");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < plugins->len; i++) {
+        const TenderPluginInfo *p = g_ptr_array_index(plugins, i);
+        json_builder_begin_object(b);
+        tender_json_add_string(b, "file", p->file);
+        tender_json_add_string(b, "id", p->id);
+        tender_json_add_string(b, "name", p->name);
+        tender_json_add_string(b, "version", p->version);
+        g_autofree char *abi = g_strdup_printf("%u.%u", p->abi_major, p->abi_minor);
+        tender_json_add_string(b, "abi", abi);
+        json_builder_set_member_name(b, "methods");
+        json_builder_begin_array(b);
+        for (guint k = 0; p->methods && k < p->methods->len; k++)
+            add_method(b, g_ptr_array_index(p->methods, k));
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "refused");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < refusals->len; i++) {
+        const TenderRefusal *r = g_ptr_array_index(refusals, i);
+        json_builder_begin_object(b);
+        tender_json_add_string(b, "file", r->file);
+        tender_json_add_string(b, "plugin_id", r->plugin_id);
+        tender_json_add_string(b, "reason", r->reason);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    JsonNode *node = json_builder_get_root(b);
+    g_object_unref(b);
+    return node;
+}
+
+const char *tender_json_error_code(const GError *error)
+{
+    static const char *const names[] = {
+        [TENDER_ERROR_INVALID_ARGUMENT] = "invalid_argument",
+        [TENDER_ERROR_CONFIG] = "config_error",
+        [TENDER_ERROR_LEDGER] = "ledger_error",
+        [TENDER_ERROR_NOT_FOUND] = "not_found",
+        [TENDER_ERROR_IDEMPOTENCY_CONFLICT] = "idempotency_conflict",
+        [TENDER_ERROR_INVALID_STATE] = "invalid_state",
+        [TENDER_ERROR_AMOUNT_EXCEEDED] = "amount_exceeded",
+        [TENDER_ERROR_NOT_SUPPORTED] = "not_supported",
+        [TENDER_ERROR_UNKNOWN_METHOD] = "unknown_method",
+        [TENDER_ERROR_PLUGIN] = "plugin_error",
+        [TENDER_ERROR_INTERNAL] = "internal_error",
+        [TENDER_ERROR_AUTHORIZATION_EXPIRED] = "authorization_expired",
+        [TENDER_ERROR_NOTIFICATION_REJECTED] = "notification_rejected",
+        [TENDER_ERROR_DECLINED] = "declined",
+        [TENDER_ERROR_BUSY] = "busy",
+        [TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT] = "notification_unknown_payment",
+    };
+    if (error == NULL || error->domain != TENDER_ERROR || error->code <= 0 ||
+        (gsize)error->code >= G_N_ELEMENTS(names))
+        return NULL;
+    return names[error->code];
+}
