@@ -162,9 +162,11 @@ static int apply_event(PaypalInstance *inst, const tender_request *req, tender_r
         return 1;
     }
     if (strcmp(type, "PAYMENT.CAPTURE.REFUNDED") == 0) {
-        /* The plugin's own refunds are already counted: only a refund made
-         * elsewhere (PayPal's dashboard) is news, known by its id. */
-        if (strcmp(o->last_refund_id, wh->resource_id) == 0 || o->refunded >= o->captured)
+        /* The plugin's own refunds (every part of a split one) are
+         * already counted: only a refund made elsewhere (PayPal's
+         * dashboard) is news, known by its id. */
+        if (strcmp(o->last_refund_id, wh->resource_id) == 0 ||
+            paypal_ring_contains(o->refund_ids, wh->resource_id) || o->refunded >= o->captured)
             return 0;
         int64_t amount = 0, refunded = 0;
         if (wh->capture_id[0] != '\0' &&
@@ -179,6 +181,7 @@ static int apply_event(PaypalInstance *inst, const tender_request *req, tender_r
             return 0;
         o->refunded += pp;
         tender_copy_string(o->last_refund_id, sizeof o->last_refund_id, wh->resource_id);
+        paypal_ring_add(o->refund_ids, sizeof o->refund_ids, wh->resource_id);
         res->outcome = TENDER_OUTCOME_APPROVED;
         res->event = TENDER_EVENT_REFUNDED;
         res->amount = paypal_to_request_units(cur, o->refunded, req);

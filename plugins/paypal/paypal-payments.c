@@ -270,6 +270,79 @@ void paypal_order_void(PaypalInstance *inst, const tender_request *req, tender_r
     paypal_order_finish(&o, res, NULL);
 }
 
+/* Each part of a refund carries its own PayPal-Request-Id, derived from the
+ * refund's request id and the capture's id: a retry of the same refund (the
+ * host retries with the same request id and the same plugin_state, so the
+ * split is the same) replays every part PayPal already made, and no capture
+ * is refunded twice. PayPal takes at most 108 characters; a longer pair is
+ * sent as its SHA-256. NULL when the request has no id. */
+#define PAYPAL_REQUEST_ID_MAX 108
+
+static const char *part_request_id(const char *request_id, const char *capture_id, char *out,
+                                   size_t out_size)
+{
+    if (request_id == NULL || request_id[0] == '\0')
+        return NULL;
+    if (strlen(request_id) + 1 + strlen(capture_id) <= PAYPAL_REQUEST_ID_MAX) {
+        tender_format_string(out, out_size, "%s-%s", request_id, capture_id);
+        return out;
+    }
+    char *pair = g_strconcat(request_id, "|", capture_id, NULL);
+    char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, pair, -1);
+    tender_copy_string(out, out_size, digest);
+    g_free(digest);
+    g_free(pair);
+    return out;
+}
+
+/* POST one part's refund. Returns the refund's id in id_out, or 0 with
+ * *failed describing the failure (the reply is cleared). */
+static int refund_part(PaypalInstance *inst, const PaypalCurrency *cur, const char *request_id,
+                       const PaypalRefundPart *part, char *id_out, size_t id_size,
+                       char *status_out, size_t status_size, PaypalRestReply *failed)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    paypal_add_money(b, "amount", cur, part->amount);
+    json_builder_end_object(b);
+    char *body = paypal_builder_text(b);
+    char path[128];
+    tender_format_string(path, sizeof path, "/v2/payments/captures/%s/refund", part->capture_id);
+    char rid[PAYPAL_REQUEST_ID_MAX + 1];
+    PaypalRestReply reply;
+    paypal_rest_call(inst, "POST", path, body,
+                     part_request_id(request_id, part->capture_id, rid, sizeof rid), &reply);
+    g_free(body);
+    if (reply.status != PAYPAL_REST_OK) {
+        *failed = reply;
+        return 0;
+    }
+    const char *id = paypal_json_string(reply.json, "id", NULL);
+    if (id == NULL || strlen(id) >= id_size) {
+        /* Sent and answered, but not readably: PayPal may have refunded. */
+        paypal_rest_reply_clear(&reply);
+        memset(failed, 0, sizeof *failed);
+        failed->status = PAYPAL_REST_UNKNOWN;
+        tender_format_string(failed->message, sizeof failed->message,
+                             "PayPal's refund answer for capture %s lacks the refund id",
+                             part->capture_id);
+        return 0;
+    }
+    tender_copy_string(id_out, id_size, id);
+    tender_copy_string(status_out, status_size,
+                       paypal_json_string(reply.json, "status", NULL) ?: "COMPLETED");
+    paypal_rest_reply_clear(&reply);
+    return 1;
+}
+
+/* A payment-level refund is the host's contract, but PayPal refunds one
+ * capture per call: the amount is split over the captures' refundable
+ * remainders, oldest first (paypal_captures_split_refund), one call each.
+ * When a later part fails after an earlier one was made, money has moved
+ * and the refund as a whole is neither done nor declined: UNKNOWN, with the
+ * plugin_state left as it was before the refund (so that a retry with the
+ * same request id splits the same way and replays the parts made); sync
+ * then settles the payment from the refunds PayPal lists on the order. */
 void paypal_order_refund(PaypalInstance *inst, const tender_request *req, tender_result *res)
 {
     PaypalOrder o;
@@ -289,48 +362,52 @@ void paypal_order_refund(PaypalInstance *inst, const tender_request *req, tender
     int64_t pp;
     if (!paypal_request_amount(cur, req, res, &pp))
         return;
-    char capture_id[PAYPAL_ID_MAX];
-    if (!paypal_captures_for_refund(&o, pp, capture_id, sizeof capture_id)) {
-        /* A PayPal refund draws on one capture: none has that much left. */
+    PaypalRefundPart parts[PAYPAL_RING_MAX];
+    size_t n = paypal_captures_split_refund(&o, pp, parts);
+    if (n == 0) {
         char left[32];
         paypal_amount_value(cur, o.captured - o.refunded, left, sizeof left);
         paypal_decline(res, "REFUND_AMOUNT_EXCEEDED",
-                       "amount: no single capture has that much left to refund (%s %s remains "
-                       "in all)",
-                       left, cur->code);
+                       "amount: the captures have %s %s left to refund", left, cur->code);
         return;
     }
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    paypal_add_money(b, "amount", cur, pp);
-    json_builder_end_object(b);
-    char *body = paypal_builder_text(b);
-    char path[128];
-    tender_format_string(path, sizeof path, "/v2/payments/captures/%s/refund", capture_id);
-    PaypalRestReply reply;
-    paypal_rest_call(inst, "POST", path, body, req->request_id, &reply);
-    g_free(body);
-    if (reply.status != PAYPAL_REST_OK) {
-        paypal_result_from_failure(res, &reply);
-        paypal_rest_reply_clear(&reply);
-        paypal_order_finish(&o, res, NULL);
-        return;
+    PaypalOrder done = o;
+    char made[384] = "";
+    char status[32] = "COMPLETED";
+    for (size_t i = 0; i < n; i++) {
+        char id[PAYPAL_ID_MAX];
+        PaypalRestReply failed;
+        if (!refund_part(inst, cur, req->request_id, &parts[i], id, sizeof id, status,
+                         sizeof status, &failed)) {
+            if (i == 0) {
+                /* Nothing was refunded: the failure is the refund's. */
+                paypal_result_from_failure(res, &failed);
+                paypal_rest_reply_clear(&failed);
+                paypal_order_finish(&o, res, NULL);
+                return;
+            }
+            tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "UNKNOWN", NULL);
+            TENDER_SETF(res, message,
+                        "refund split over %zu captures: %s made, capture %s failed (%s%s%s); "
+                        "money moved, sync settles it",
+                        n, made, parts[i].capture_id, failed.issue,
+                        failed.issue[0] ? ": " : "", failed.message);
+            paypal_rest_reply_clear(&failed);
+            paypal_order_finish(&o, res, NULL);
+            return;
+        }
+        paypal_captures_refund(&done, parts[i].capture_id, parts[i].amount);
+        done.refunded += parts[i].amount;
+        tender_copy_string(done.last_refund_id, sizeof done.last_refund_id, id);
+        paypal_ring_add(done.refund_ids, sizeof done.refund_ids, id);
+        size_t used = strlen(made);
+        tender_format_string(made + used, sizeof made - used, "%s%s of %s", used ? ", " : "", id,
+                             parts[i].capture_id);
     }
-    const char *id = paypal_json_string(reply.json, "id", NULL);
-    if (id == NULL || strlen(id) >= PAYPAL_ID_MAX) {
-        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "UNKNOWN",
-                              "PayPal's refund answer lacks the refund id");
-        paypal_rest_reply_clear(&reply);
-        return;
-    }
-    paypal_captures_refund(&o, capture_id, pp);
-    o.refunded += pp;
-    tender_copy_string(o.last_refund_id, sizeof o.last_refund_id, id);
     res->outcome = TENDER_OUTCOME_APPROVED;
     res->amount = req->amount;
-    TENDER_SET(res, processor_ref, id);
-    TENDER_SET(res, raw_code, paypal_json_string(reply.json, "status", NULL) ?: "COMPLETED");
-    TENDER_SETF(res, message, "PayPal refund %s of capture %s", id, capture_id);
-    paypal_rest_reply_clear(&reply);
-    paypal_order_finish(&o, res, NULL);
+    TENDER_SET(res, processor_ref, done.last_refund_id);
+    TENDER_SET(res, raw_code, status);
+    TENDER_SETF(res, message, "PayPal refund%s %s", n > 1 ? "s" : "", made);
+    paypal_order_finish(&done, res, NULL);
 }

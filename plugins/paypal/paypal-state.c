@@ -19,7 +19,8 @@
     X("a", auth_id) X("as", auth_status)                  \
     X("caps", captures) X("pcap", pending_capture_id)     \
     X("lc", last_capture_id) X("lr", last_refund_id)      \
-    X("whs", webhook_ids) X("dn", decline_name)
+    X("whs", webhook_ids) X("dn", decline_name)           \
+    X("rids", refund_ids)
 
 #define INT_FIELDS(X)                                     \
     X("amt", amount) X("cms", created_ms)                 \
@@ -147,14 +148,44 @@ int paypal_captures_refund(PaypalOrder *o, const char *id, int64_t amount)
     return 0;
 }
 
-int paypal_captures_for_refund(const PaypalOrder *o, int64_t amount, char *id, size_t id_size)
+void paypal_captures_reset_refunds(PaypalOrder *o)
 {
     CaptureEntry list[PAYPAL_RING_MAX];
     size_t n = captures_read(o->captures, list, PAYPAL_RING_MAX);
-    for (size_t i = n; i-- > 0;)
-        if (list[i].amount - list[i].refunded >= amount) {
-            tender_copy_string(id, id_size, list[i].id);
+    for (size_t i = 0; i < n; i++)
+        list[i].refunded = 0;
+    captures_write(o, list, n);
+}
+
+int paypal_captures_set_refunded(PaypalOrder *o, const char *id, int64_t refunded)
+{
+    CaptureEntry list[PAYPAL_RING_MAX];
+    size_t n = captures_read(o->captures, list, PAYPAL_RING_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].id, id) == 0) {
+            list[i].refunded = refunded;
+            captures_write(o, list, n);
             return 1;
         }
     return 0;
+}
+
+size_t paypal_captures_split_refund(const PaypalOrder *o, int64_t amount,
+                                    PaypalRefundPart parts[PAYPAL_RING_MAX])
+{
+    CaptureEntry list[PAYPAL_RING_MAX];
+    size_t n = captures_read(o->captures, list, PAYPAL_RING_MAX);
+    size_t used = 0;
+    int64_t left = amount;
+    for (size_t i = 0; i < n && left > 0; i++) {
+        int64_t room = list[i].amount - list[i].refunded;
+        if (room <= 0)
+            continue;
+        int64_t take = room < left ? room : left;
+        tender_copy_string(parts[used].capture_id, sizeof parts[used].capture_id, list[i].id);
+        parts[used].amount = take;
+        used++;
+        left -= take;
+    }
+    return left == 0 && amount > 0 ? used : 0;
 }

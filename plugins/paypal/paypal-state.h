@@ -41,6 +41,7 @@ typedef struct {
     int64_t pending_capture_amount;
     char last_capture_id[PAYPAL_ID_MAX];
     char last_refund_id[PAYPAL_ID_MAX];
+    char refund_ids[PAYPAL_RING_MAX * 48]; /* this plugin's recent refunds */
     char webhook_ids[PAYPAL_RING_MAX * 48];
     /* The last refusal (sync reports it). */
     char decline_name[48];
@@ -65,7 +66,23 @@ int paypal_captures_add(PaypalOrder *o, const char *id, int64_t amount);
 int paypal_captures_find(const PaypalOrder *o, const char *id, int64_t *amount,
                          int64_t *refunded);
 int paypal_captures_refund(PaypalOrder *o, const char *id, int64_t amount);
-/* The newest capture with at least amount left to refund; 0 when none. */
-int paypal_captures_for_refund(const PaypalOrder *o, int64_t amount, char *id, size_t id_size);
+/* Set every capture's refunded total to 0 (sync, before PayPal's list). */
+void paypal_captures_reset_refunds(PaypalOrder *o);
+/* Set a capture's refunded total (sync, from PayPal's list of refunds). */
+int paypal_captures_set_refunded(PaypalOrder *o, const char *id, int64_t refunded);
+
+/* A payment-level refund split over the captures: PayPal refunds one
+ * capture per call, so amount is drawn from the captures' refundable
+ * remainders, oldest first. Fills parts (at most PAYPAL_RING_MAX) and
+ * returns how many; 0 when the captures together have less than amount
+ * left (or amount is not positive). The split depends only on o and
+ * amount, so a retry of the same refund makes the same parts. */
+typedef struct {
+    char capture_id[PAYPAL_ID_MAX];
+    int64_t amount;
+} PaypalRefundPart;
+
+size_t paypal_captures_split_refund(const PaypalOrder *o, int64_t amount,
+                                    PaypalRefundPart parts[PAYPAL_RING_MAX]);
 
 #endif

@@ -14,8 +14,47 @@
 #include "paypal-errors.h"
 #include "paypal-orders-internal.h"
 #include "paypal-rest.h"
+#include "paypal-webhook.h"
 
 #define MS_PER_S 1000LL
+
+/* PayPal lists the order's refunds (payments.refunds), each naming its
+ * capture by its "up" link: when the list is there it is the truth about
+ * what each capture has refunded, including the parts of a split refund
+ * whose answers were lost. Without it the totals recorded here stand. */
+static void read_refunds(PaypalOrder *o, const PaypalCurrency *cur, JsonObject *payments)
+{
+    if (!json_object_has_member(payments, "refunds") ||
+        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(payments, "refunds")))
+        return;
+    JsonArray *list = json_object_get_array_member(payments, "refunds");
+    PaypalOrder counted = *o;
+    /* Every known capture from zero, then PayPal's refunds added. */
+    paypal_captures_reset_refunds(&counted);
+    int64_t amount = 0, refunded = 0;
+    char id[PAYPAL_ID_MAX];
+    int64_t total = 0;
+    char last[PAYPAL_ID_MAX] = "";
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonNode *node = json_array_get_element(list, i);
+        JsonObject *r = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+        const char *status = r != NULL ? paypal_json_string(node, "status", NULL) : NULL;
+        const char *refund_id = r != NULL ? paypal_json_string(node, "id", NULL) : NULL;
+        if (status == NULL || refund_id == NULL || strcmp(status, "COMPLETED") != 0 ||
+            !paypal_refund_capture_id(r, id, sizeof id) ||
+            !paypal_captures_find(&counted, id, &amount, &refunded))
+            continue;
+        int64_t pp = paypal_amount_of(r, cur, 0);
+        paypal_captures_set_refunded(&counted, id, refunded + pp);
+        paypal_ring_add(counted.refund_ids, sizeof counted.refund_ids, refund_id);
+        tender_copy_string(last, sizeof last, refund_id);
+        total += pp;
+    }
+    counted.refunded = total;
+    if (last[0] != '\0')
+        tender_copy_string(counted.last_refund_id, sizeof counted.last_refund_id, last);
+    *o = counted;
+}
 
 /* Read what the order's payments say into o. */
 static void read_payments(PaypalOrder *o, const PaypalCurrency *cur, JsonNode *order)
@@ -69,6 +108,7 @@ static void read_payments(PaypalOrder *o, const PaypalCurrency *cur, JsonNode *o
         }
         o->captured = captured;
     }
+    read_refunds(o, cur, payments);
 }
 
 /* res from what o now says. */

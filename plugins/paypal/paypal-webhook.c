@@ -196,6 +196,26 @@ static void copy(char *dst, size_t size, const char *src)
     tender_copy_string(dst, size, src);
 }
 
+int paypal_refund_capture_id(JsonObject *refund, char *out, size_t out_size)
+{
+    if (refund == NULL || !json_object_has_member(refund, "links") ||
+        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(refund, "links")))
+        return 0;
+    JsonArray *links = json_object_get_array_member(refund, "links");
+    for (guint i = 0; i < json_array_get_length(links); i++) {
+        JsonNode *link = json_array_get_element(links, i);
+        JsonObject *l = JSON_NODE_HOLDS_OBJECT(link) ? json_node_get_object(link) : NULL;
+        const char *rel = member_string(l, "rel");
+        const char *href = member_string(l, "href");
+        const char *at = href != NULL ? strstr(href, "/captures/") : NULL;
+        if (rel != NULL && strcmp(rel, "up") == 0 && at != NULL && at[strlen("/captures/")]) {
+            copy(out, out_size, at + strlen("/captures/"));
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int paypal_webhook_parse(const char *body, size_t body_len, PaypalWebhook *out, char *reason,
                          size_t reason_size)
 {
@@ -252,20 +272,8 @@ int paypal_webhook_parse(const char *body, size_t body_len, PaypalWebhook *out, 
         copy(out->auth_id, sizeof out->auth_id, member_string(related, "authorization_id"));
         copy(out->capture_id, sizeof out->capture_id, member_string(related, "capture_id"));
     }
-    /* A refund names its capture by its "up" link, .../captures/{id}. */
-    if (out->capture_id[0] == '\0' && json_object_has_member(resource, "links") &&
-        JSON_NODE_HOLDS_ARRAY(json_object_get_member(resource, "links"))) {
-        JsonArray *links = json_object_get_array_member(resource, "links");
-        for (guint i = 0; i < json_array_get_length(links); i++) {
-            JsonNode *link = json_array_get_element(links, i);
-            JsonObject *l = JSON_NODE_HOLDS_OBJECT(link) ? json_node_get_object(link) : NULL;
-            const char *rel = member_string(l, "rel");
-            const char *href = member_string(l, "href");
-            const char *at = href != NULL ? strstr(href, "/captures/") : NULL;
-            if (rel != NULL && strcmp(rel, "up") == 0 && at != NULL)
-                copy(out->capture_id, sizeof out->capture_id, at + strlen("/captures/"));
-        }
-    }
+    if (out->capture_id[0] == '\0')
+        paypal_refund_capture_id(resource, out->capture_id, sizeof out->capture_id);
     ok = 1;
 done:
     g_object_unref(parser);

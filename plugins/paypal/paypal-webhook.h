@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-glib/json-glib.h>
+
 #include <tender/plugin.h>
 
 #include "paypal.h"
@@ -48,5 +50,10 @@ typedef struct {
  * PayPal webhook event. */
 int paypal_webhook_parse(const char *body, size_t body_len, PaypalWebhook *out, char *reason,
                          size_t reason_size);
+
+/* The capture a refund resource belongs to, from its "up" link
+ * (.../v2/payments/captures/{id}); webhooks and the order's payments.refunds
+ * name it that way. Returns 0 when the refund names none. */
+int paypal_refund_capture_id(JsonObject *refund, char *out, size_t out_size);
 
 #endif

@@ -15,6 +15,7 @@
 
 extern "C" {
 #include "sandbox-process.h"
+#include "webhook-receiver.h"
 }
 
 namespace {
@@ -44,8 +45,6 @@ std::string ConfigWithSettings(const std::string &settings_json)
     json_node_unref(config);
     return out;
 }
-
-struct Webhooks;
 
 class PaypalSandbox : public ::testing::Test {
 protected:
@@ -554,127 +553,151 @@ TEST_F(PaypalSandbox, A503IsUnknownAndSyncSettlesIt)
 
 // ---- Webhooks ---------------------------------------------------------------
 
-// A loopback receiver that hands each delivery to tender_host_notify and
-// answers with the plugin's reply.
-struct Receiver {
-    SoupServer *server = nullptr;
-    TenderHost **host;
-    std::string url;
-    std::vector<TenderNotifyOutcome> outcomes;
-    std::vector<guint> replies;
+// A sandbox whose config registers a webhook for the shared loopback
+// receiver (tests/support/webhook-receiver.h), which hands each delivery to
+// tender_host_notify on its own thread and answers with the plugin's reply.
+class PaypalWebhooks : public PaypalSandbox {
+protected:
+    TestWebhookReceiver *receiver = nullptr;
 
-    explicit Receiver(TenderHost **h) : host(h)
+    void SetUp() override
     {
-        server = soup_server_new(nullptr, nullptr);
-        soup_server_add_handler(server, "/v1/webhooks/paypal", Handle, this, nullptr);
-        GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-        GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
-        EXPECT_TRUE(soup_server_listen(server, address, (SoupServerListenOptions)0, nullptr));
-        GSList *uris = soup_server_get_uris(server);
-        url = "http://127.0.0.1:" + std::to_string(g_uri_get_port((GUri *)uris->data)) +
-              "/v1/webhooks/paypal";
-        g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-        g_object_unref(address);
-        g_object_unref(loopback);
-    }
-    ~Receiver() { g_object_unref(server); }
-
-    static void Handle(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
-                       gpointer data)
-    {
-        Receiver *self = static_cast<Receiver *>(data);
-        std::vector<std::pair<std::string, std::string>> kept;
-        SoupMessageHeadersIter iter;
-        const char *name;
-        const char *value;
-        soup_message_headers_iter_init(&iter, soup_server_message_get_request_headers(msg));
-        while (soup_message_headers_iter_next(&iter, &name, &value))
-            kept.emplace_back(name, value);
-        std::vector<tender_param> headers;
-        for (auto &h : kept)
-            headers.push_back({h.first.c_str(), h.second.c_str()});
-        SoupMessageBody *body = soup_server_message_get_request_body(msg);
-        GBytes *bytes = soup_message_body_flatten(body);
-        gsize len = 0;
-        const char *data_ptr = static_cast<const char *>(g_bytes_get_data(bytes, &len));
-        TenderNotifyReply *reply = nullptr;
+        PaypalSandbox::SetUp();
+        test_sandbox_stop(sandbox);
+        sandbox = nullptr;
         GError *error = nullptr;
-        tender_host_notify(*self->host, "paypal", headers.data(), headers.size(), data_ptr, len,
-                           &reply, &error);
-        g_clear_error(&error);
-        g_bytes_unref(bytes);
-        guint status = reply != nullptr ? reply->status : 500;
-        self->outcomes.push_back(reply != nullptr ? reply->outcome : TENDER_NOTIFY_REJECTED);
-        self->replies.push_back(status);
-        soup_server_message_set_status(msg, status, nullptr);
-        if (reply != nullptr) {
-            soup_server_message_set_response(msg, reply->content_type, SOUP_MEMORY_COPY,
-                                             reply->body, strlen(reply->body));
-            tender_notify_reply_free(reply);
-        }
+        receiver = test_webhook_receiver_start(&error);
+        ASSERT_NE(receiver, nullptr) << (error ? error->message : "");
+        const char *args[] = {"--webhook-base", test_webhook_receiver_url(receiver), nullptr};
+        sandbox = test_sandbox_start(1000.0, args, &error);
+        ASSERT_NE(sandbox, nullptr) << (error ? error->message : "");
+        char *json = test_sandbox_settings_json(sandbox, "paypal");
+        settings = json;
+        g_free(json);
+        ASSERT_NE(settings.find("webhook_id"), std::string::npos) << settings;
+        StartHost(settings);
+        test_webhook_receiver_attach(receiver, host);
+    }
+    void TearDown() override
+    {
+        // The sandbox first: no delivery may reach a host being freed.
+        test_sandbox_stop(sandbox);
+        sandbox = nullptr;
+        test_webhook_receiver_attach(receiver, nullptr);
+        test_webhook_receiver_stop(receiver);
+        PaypalSandbox::TearDown();
     }
 
-    bool WaitFor(size_t n, gint64 max_ms = 5000)
+    void SetFaults(const char *json)
     {
-        gint64 deadline = g_get_monotonic_time() + max_ms * 1000;
-        while (outcomes.size() < n && g_get_monotonic_time() < deadline)
-            g_main_context_iteration(nullptr, FALSE), g_usleep(2000);
-        return outcomes.size() >= n;
+        GError *error = nullptr;
+        ASSERT_TRUE(test_sandbox_set_faults(sandbox, json, &error)) << error->message;
+    }
+
+    TenderPayment *Get(const std::string &id)
+    {
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_get(host, id.c_str(), &error);
+        EXPECT_NE(p, nullptr) << (error ? error->message : "");
+        g_clear_error(&error);
+        return p;
+    }
+
+    // Poll (the deliveries come on the receiver's thread) until the payment
+    // reaches status, at most 5 s.
+    bool WaitStatus(const std::string &id, TenderStatus status)
+    {
+        for (int i = 0; i < 500; i++) {
+            TenderPayment *p = Get(id);
+            bool there = p != nullptr && p->status == status;
+            tender_payment_free(p);
+            if (there)
+                return true;
+            g_usleep(10000);
+        }
+        return false;
     }
 };
 
-TEST_F(PaypalSandbox, ApprovalWebhookCompletesTheOrderAndLaterEventsAreDeduplicated)
+// The payer approves and the notification arrives before the payer is back
+// at the shop: the plugin authorizes the order from it; the shop's
+// complete call that follows finds it done.
+TEST_F(PaypalWebhooks, ApprovalWebhookBeforeThePayerReturnsAuthorizes)
 {
-    // Restart the sandbox with a webhook base: its config registers our
-    // receiver and names the webhook_id.
-    test_sandbox_stop(sandbox);
-    host = nullptr;
-    Receiver receiver(&host);
-    std::string base = receiver.url.substr(0, receiver.url.find("/v1/webhooks/paypal"));
-    const char *args[] = {"--webhook-base", base.c_str(), nullptr};
     GError *error = nullptr;
-    sandbox = test_sandbox_start(1000.0, args, &error);
-    ASSERT_NE(sandbox, nullptr) << (error ? error->message : "");
-    char *json = test_sandbox_settings_json(sandbox, "paypal");
-    settings = json;
-    g_free(json);
-    ASSERT_NE(settings.find("webhook_id"), std::string::npos) << settings;
-    StartHost(settings);
-
     TenderPayment *p = Pay("US", "USD", "20.00",
                            {{"intent", "AUTHORIZE"}, {"return_url", "https://shop.example/back"}},
                            &error);
     ASSERT_NE(p, nullptr) << error->message;
     std::string id = p->id;
-    PayerApproves(p->action_data);
+    std::string back = PayerApproves(p->action_data);
     tender_payment_free(p);
-    // CHECKOUT.ORDER.APPROVED: the plugin authorizes; then
-    // PAYMENT.AUTHORIZATION.CREATED arrives for news already applied.
-    ASSERT_TRUE(receiver.WaitFor(2));
-    EXPECT_EQ(receiver.replies[0], 200u);
-    EXPECT_EQ(receiver.outcomes[0], TENDER_NOTIFY_ACCEPTED);
-    p = tender_host_get(host, id.c_str(), &error);
-    ASSERT_NE(p, nullptr);
-    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED) << (p->decline_message ? p->decline_message : "");
+    // CHECKOUT.ORDER.APPROVED (the plugin authorizes), then
+    // PAYMENT.AUTHORIZATION.CREATED (news already applied).
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, 2, 5000));
+    ASSERT_TRUE(WaitStatus(id, TENDER_STATUS_AUTHORIZED));
+    // The payer comes back: nothing more happens, the payment stays
+    // authorized whether the host lets the call through or refuses it.
+    tender_param returned[] = {{"PayerID", QueryValue(back, "PayerID").c_str()},
+                               {"token", QueryValue(back, "token").c_str()}};
+    p = tender_host_complete(host, id.c_str(), returned, 2, &error);
+    tender_payment_free(p);
+    g_clear_error(&error);
+    p = Get(id);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
     tender_payment_free(p);
 
     p = tender_host_capture(host, id.c_str(), "20.00", nullptr, &error);
     ASSERT_NE(p, nullptr) << error->message;
     EXPECT_EQ(p->status, TENDER_STATUS_CAPTURED);
     tender_payment_free(p);
-    ASSERT_TRUE(receiver.WaitFor(3));
-    EXPECT_EQ(receiver.replies[2], 200u);
-    p = tender_host_get(host, id.c_str(), &error);
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, 3, 5000));
+    p = Get(id);
     EXPECT_EQ(p->captured, 2000); // the capture webhook did not count twice
     tender_payment_free(p);
+    EXPECT_EQ(test_webhook_receiver_rejected(receiver), 0u);
+}
 
-    // A forged delivery is refused 400 and changes nothing.
+// The payer is back first (complete-action authorizes); the approval and
+// authorization webhooks that follow are news the payment already has.
+// Every delivery comes twice (the sandbox's duplicate fault): still once.
+TEST_F(PaypalWebhooks, WebhooksAfterThePayerReturnsAndDuplicatesChangeNothing)
+{
+    SetFaults("{\"provider\":\"paypal\",\"duplicate_notifications\":true}");
+    std::string id = Authorized(this, "USD", "30.00");
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, 4, 5000));
+    TenderPayment *p = Get(id);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(p->captured, 0);
+    tender_payment_free(p);
+    GError *error = nullptr;
+    p = tender_host_capture(host, id.c_str(), "10.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    tender_payment_free(p);
+    p = tender_host_refund(host, id.c_str(), "4.00", nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    tender_payment_free(p);
+    // PAYMENT.CAPTURE.COMPLETED and PAYMENT.CAPTURE.REFUNDED, twice each.
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, 8, 5000));
+    g_usleep(100000);
+    p = Get(id);
+    EXPECT_EQ(p->status, TENDER_STATUS_PARTIALLY_REFUNDED);
+    EXPECT_EQ(p->captured, 1000);
+    EXPECT_EQ(p->refunded, 400);
+    tender_payment_free(p);
+    EXPECT_EQ(test_webhook_receiver_rejected(receiver), 0u);
+}
+
+// A forged delivery is refused 400 and changes nothing.
+TEST_F(PaypalWebhooks, AForgedDeliveryIsRefused)
+{
     tender_param forged[] = {{"PAYPAL-TRANSMISSION-ID", "x"},
                              {"PAYPAL-TRANSMISSION-TIME", "2026-01-01T00:00:00Z"},
                              {"PAYPAL-TRANSMISSION-SIG", "AAAA"},
                              {"PAYPAL-AUTH-ALGO", "SHA256withRSA"},
                              {"PAYPAL-CERT-URL", "https://evil.example/cert"}};
     TenderNotifyReply *reply = nullptr;
+    GError *error = nullptr;
     const char *body = "{\"id\":\"WH-1\",\"event_type\":\"PAYMENT.CAPTURE.COMPLETED\"}";
     tender_host_notify(host, "paypal", forged, 5, body, strlen(body), &reply, &error);
     g_clear_error(&error);

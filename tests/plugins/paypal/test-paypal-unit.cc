@@ -143,7 +143,7 @@ TEST(PaypalUnit, StateRoundTripAndRing)
     EXPECT_FALSE(paypal_state_load(&back, ""));
 }
 
-TEST(PaypalUnit, CapturesListRefundsDrawOnOneCapture)
+TEST(PaypalUnit, CapturesListRefundsSplitOverTheCapturesOldestFirst)
 {
     PaypalOrder o;
     memset(&o, 0, sizeof o);
@@ -151,13 +151,35 @@ TEST(PaypalUnit, CapturesListRefundsDrawOnOneCapture)
     ASSERT_TRUE(paypal_captures_add(&o, "CAP1", 6000));
     ASSERT_TRUE(paypal_captures_add(&o, "CAP2", 5500));
     ASSERT_TRUE(paypal_captures_add(&o, "CAP2", 5500)); // known: once
-    char id[PAYPAL_ID_MAX];
-    ASSERT_TRUE(paypal_captures_for_refund(&o, 5000, id, sizeof id));
-    EXPECT_STREQ(id, "CAP2"); // the newest with enough left
+    PaypalRefundPart parts[PAYPAL_RING_MAX];
+    // Within the oldest capture: one part.
+    ASSERT_EQ(paypal_captures_split_refund(&o, 1000, parts), 1u);
+    EXPECT_STREQ(parts[0].capture_id, "CAP1");
+    EXPECT_EQ(parts[0].amount, 1000);
+    ASSERT_TRUE(paypal_captures_refund(&o, "CAP1", 1000));
+    // The rest of the oldest, then the next: two parts, the same every time.
+    for (int again = 0; again < 2; again++) {
+        ASSERT_EQ(paypal_captures_split_refund(&o, 10000, parts), 2u);
+        EXPECT_STREQ(parts[0].capture_id, "CAP1");
+        EXPECT_EQ(parts[0].amount, 5000);
+        EXPECT_STREQ(parts[1].capture_id, "CAP2");
+        EXPECT_EQ(parts[1].amount, 5000);
+    }
+    EXPECT_EQ(paypal_captures_split_refund(&o, 10500, parts), 2u); // all that is left
+    EXPECT_EQ(paypal_captures_split_refund(&o, 10501, parts), 0u); // more than is left
+    EXPECT_EQ(paypal_captures_split_refund(&o, 0, parts), 0u);
+    ASSERT_TRUE(paypal_captures_refund(&o, "CAP1", 5000));
     ASSERT_TRUE(paypal_captures_refund(&o, "CAP2", 5000));
-    ASSERT_TRUE(paypal_captures_for_refund(&o, 1000, id, sizeof id));
-    EXPECT_STREQ(id, "CAP1");
-    EXPECT_FALSE(paypal_captures_for_refund(&o, 6001, id, sizeof id));
+    ASSERT_EQ(paypal_captures_split_refund(&o, 500, parts), 1u); // a spent capture is skipped
+    EXPECT_STREQ(parts[0].capture_id, "CAP2");
+    // Sync replaces the refunded totals with PayPal's.
+    paypal_captures_reset_refunds(&o);
+    ASSERT_TRUE(paypal_captures_set_refunded(&o, "CAP2", 700));
+    EXPECT_FALSE(paypal_captures_set_refunded(&o, "CAP7", 1));
+    int64_t amount1 = 0, refunded1 = 0;
+    ASSERT_TRUE(paypal_captures_find(&o, "CAP1", &amount1, &refunded1));
+    EXPECT_EQ(refunded1, 0);
+    ASSERT_TRUE(paypal_captures_refund(&o, "CAP2", 4300));
     int64_t amount = 0, refunded = 0;
     ASSERT_TRUE(paypal_captures_find(&o, "CAP2", &amount, &refunded));
     EXPECT_EQ(amount, 5500);
