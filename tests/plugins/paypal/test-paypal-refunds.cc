@@ -25,7 +25,7 @@ extern "C" {
 namespace {
 
 // How the transport treats the n-th POST .../refund (1-based).
-enum class Break { None, Answer503, LoseAnswer, LoseAnswerAfterSending };
+enum class Break { None, Answer503, LoseAnswer, LoseAnswerAfterSending, TamperAnswer };
 
 struct RefundFaults {
     TenderHttpTransport table = {};
@@ -68,6 +68,16 @@ struct RefundFaults {
             g_set_error(error, TENDER_HTTP_TRANSPORT_ERROR, TENDER_HTTP_TRANSPORT_UNKNOWN,
                         "connection reset after sending (test)");
             return nullptr;
+        }
+        case Break::TamperAnswer: {
+            // PayPal acted; the answer arrives cut short (not JSON).
+            TenderHttpTransportResponse *real = tender_http_transport_send(self->real, r, error);
+            if (real == nullptr)
+                return nullptr;
+            TenderHttpTransportResponse *cut =
+                tender_http_transport_response_new(real->status, real->body, real->body_len / 2);
+            tender_http_transport_response_free(real);
+            return cut;
         }
         case Break::None:
             break;
@@ -247,6 +257,27 @@ TEST_F(PaypalRefunds, ALostAnswerOfTheLastPartIsSettledByReconcile)
     p = Get(id);
     EXPECT_EQ(p->status, TENDER_STATUS_PARTIALLY_REFUNDED);
     EXPECT_EQ(p->refunded, 7000);
+    tender_payment_free(p);
+}
+
+// A refund whose answer does not parse (cut short on the way back) is
+// UNKNOWN, and reconcile finds what PayPal did.
+TEST_F(PaypalRefunds, ATamperedAnswerIsUnknownAndReconcileSettlesIt)
+{
+    std::string id = CapturedTwice();
+    faults.breaks[1] = Break::TamperAnswer;
+    GError *error = nullptr;
+    TenderPayment *p = tender_host_refund(host, id.c_str(), "25.00", nullptr, &error);
+    if (p != nullptr)
+        tender_payment_free(p);
+    g_clear_error(&error);
+    p = Get(id);
+    EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
+    tender_payment_free(p);
+    Reconcile();
+    p = Get(id);
+    EXPECT_EQ(p->status, TENDER_STATUS_PARTIALLY_REFUNDED);
+    EXPECT_EQ(p->refunded, 2500);
     tender_payment_free(p);
 }
 

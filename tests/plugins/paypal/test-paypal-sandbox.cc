@@ -521,34 +521,45 @@ TEST_F(PaypalSandbox, SameIdempotencyKeySameCapture)
     tender_payment_free(b);
 }
 
-TEST_F(PaypalSandbox, A503IsUnknownAndSyncSettlesIt)
+// A 503, or a request PayPal's front end drops after reading it: the
+// capture's outcome is unknown; reconcile asks PayPal, which never captured.
+// Two drops: libcurl silently resends a request once when a reused
+// connection dies before any answer (harmless here: PayPal-Request-Id), so
+// one drop alone may never reach the plugin; what is left is cleared.
+TEST_F(PaypalSandbox, A503OrADroppedRequestIsUnknownAndReconcileSettlesIt)
 {
     StartHost(settings);
-    GError *error = nullptr;
-    std::string id = Authorized(this, "USD", "30.00"); // the token is cached by now
-    ASSERT_TRUE(test_sandbox_set_faults(sandbox, "{\"provider\":\"paypal\",\"fail_5xx\":1}", &error))
-        << error->message;
-    TenderPayment *p = tender_host_capture(host, id.c_str(), "30.00", nullptr, &error);
-    if (p != nullptr) {
-        EXPECT_EQ(p->captured, 0);
+    for (const char *fault : {"{\"provider\":\"paypal\",\"fail_5xx\":1}",
+                              "{\"provider\":\"paypal\",\"drop\":2}"}) {
+        SCOPED_TRACE(fault);
+        GError *error = nullptr;
+        std::string id = Authorized(this, "USD", "30.00"); // the token is cached by now
+        ASSERT_TRUE(test_sandbox_set_faults(sandbox, fault, &error)) << error->message;
+        TenderPayment *p = tender_host_capture(host, id.c_str(), "30.00", nullptr, &error);
+        if (p != nullptr) {
+            EXPECT_EQ(p->captured, 0);
+            tender_payment_free(p);
+        }
+        g_clear_error(&error);
+        ASSERT_TRUE(test_sandbox_set_faults(sandbox, "{\"provider\":\"paypal\",\"drop\":0}",
+                                            &error))
+            << error->message;
+        p = tender_host_get(host, id.c_str(), &error);
+        ASSERT_NE(p, nullptr);
+        EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
+        tender_payment_free(p);
+        TenderReconcileReport report = {};
+        ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
+        p = tender_host_get(host, id.c_str(), &error);
+        ASSERT_NE(p, nullptr);
+        EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED); // PayPal never captured
+        tender_payment_free(p);
+        // and the capture goes through now
+        p = tender_host_capture(host, id.c_str(), "30.00", nullptr, &error);
+        ASSERT_NE(p, nullptr) << error->message;
+        EXPECT_EQ(p->captured, 3000);
         tender_payment_free(p);
     }
-    g_clear_error(&error);
-    p = tender_host_get(host, id.c_str(), &error);
-    ASSERT_NE(p, nullptr);
-    EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
-    tender_payment_free(p);
-    TenderReconcileReport report = {};
-    ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
-    p = tender_host_get(host, id.c_str(), &error);
-    ASSERT_NE(p, nullptr);
-    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED); // PayPal never captured
-    tender_payment_free(p);
-    // and the capture goes through now
-    p = tender_host_capture(host, id.c_str(), "30.00", nullptr, &error);
-    ASSERT_NE(p, nullptr) << error->message;
-    EXPECT_EQ(p->captured, 3000);
-    tender_payment_free(p);
 }
 
 // ---- Webhooks ---------------------------------------------------------------
