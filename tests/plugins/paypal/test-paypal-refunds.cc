@@ -173,6 +173,28 @@ protected:
         TenderReconcileReport report = {};
         ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
     }
+
+    // Refund amount with the transport breaking what the test set: the
+    // payment is UNKNOWN with nothing counted; reconcile settles it at
+    // status with what PayPal really refunded.
+    void RefundUnknownThenSettled(const std::string &id, const char *amount, TenderStatus status,
+                                  gint64 refunded)
+    {
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_refund(host, id.c_str(), amount, nullptr, &error);
+        tender_payment_free(p);
+        g_clear_error(&error);
+        p = Get(id);
+        EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
+        EXPECT_EQ(p->refunded, 0);
+        tender_payment_free(p);
+        Reconcile();
+        p = Get(id);
+        EXPECT_EQ(p->status, status);
+        EXPECT_EQ(p->refunded, refunded);
+        EXPECT_EQ(p->captured, 10000);
+        tender_payment_free(p);
+    }
 };
 
 // The conformance kit's flow: a quarter, then the rest of two captures in
@@ -214,22 +236,10 @@ TEST_F(PaypalRefunds, AFailureBetweenTwoPartsIsUnknownAndReconcileSettlesIt)
 {
     std::string id = CapturedTwice();
     faults.breaks[2] = Break::Answer503;
+    // The first capture's 60.00 was refunded.
+    RefundUnknownThenSettled(id, "80.00", TENDER_STATUS_PARTIALLY_REFUNDED, 6000);
     GError *error = nullptr;
-    TenderPayment *p = tender_host_refund(host, id.c_str(), "80.00", nullptr, &error);
-    if (p != nullptr)
-        tender_payment_free(p);
-    g_clear_error(&error);
-    p = Get(id);
-    EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
-    EXPECT_EQ(p->refunded, 0);
-    tender_payment_free(p);
-    Reconcile();
-    p = Get(id);
-    EXPECT_EQ(p->status, TENDER_STATUS_PARTIALLY_REFUNDED); // the first capture's 60.00
-    EXPECT_EQ(p->refunded, 6000);
-    EXPECT_EQ(p->captured, 10000);
-    tender_payment_free(p);
-    p = tender_host_refund(host, id.c_str(), "20.00", nullptr, &error);
+    TenderPayment *p = tender_host_refund(host, id.c_str(), "20.00", nullptr, &error);
     ASSERT_NE(p, nullptr) << error->message;
     EXPECT_EQ(p->refunded, 8000);
     tender_payment_free(p);
@@ -245,19 +255,7 @@ TEST_F(PaypalRefunds, ALostAnswerOfTheLastPartIsSettledByReconcile)
 {
     std::string id = CapturedTwice();
     faults.breaks[2] = Break::LoseAnswerAfterSending;
-    GError *error = nullptr;
-    TenderPayment *p = tender_host_refund(host, id.c_str(), "70.00", nullptr, &error);
-    if (p != nullptr)
-        tender_payment_free(p);
-    g_clear_error(&error);
-    p = Get(id);
-    EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
-    tender_payment_free(p);
-    Reconcile();
-    p = Get(id);
-    EXPECT_EQ(p->status, TENDER_STATUS_PARTIALLY_REFUNDED);
-    EXPECT_EQ(p->refunded, 7000);
-    tender_payment_free(p);
+    RefundUnknownThenSettled(id, "70.00", TENDER_STATUS_PARTIALLY_REFUNDED, 7000);
 }
 
 // A refund whose answer does not parse (cut short on the way back) is
@@ -266,38 +264,18 @@ TEST_F(PaypalRefunds, ATamperedAnswerIsUnknownAndReconcileSettlesIt)
 {
     std::string id = CapturedTwice();
     faults.breaks[1] = Break::TamperAnswer;
-    GError *error = nullptr;
-    TenderPayment *p = tender_host_refund(host, id.c_str(), "25.00", nullptr, &error);
-    if (p != nullptr)
-        tender_payment_free(p);
-    g_clear_error(&error);
-    p = Get(id);
-    EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN);
-    tender_payment_free(p);
-    Reconcile();
-    p = Get(id);
-    EXPECT_EQ(p->status, TENDER_STATUS_PARTIALLY_REFUNDED);
-    EXPECT_EQ(p->refunded, 2500);
-    tender_payment_free(p);
+    RefundUnknownThenSettled(id, "25.00", TENDER_STATUS_PARTIALLY_REFUNDED, 2500);
 }
 
 // The first part fails before anything moved: the refund takes PayPal's
-// answer (here a 503: UNKNOWN) and reconcile finds nothing refunded.
+// failure (here a lost answer: UNKNOWN) and reconcile finds nothing
+// refunded.
 TEST_F(PaypalRefunds, AFailedFirstPartRefundsNothing)
 {
     std::string id = CapturedTwice();
     faults.breaks[1] = Break::LoseAnswer;
-    GError *error = nullptr;
-    TenderPayment *p = tender_host_refund(host, id.c_str(), "70.00", nullptr, &error);
-    if (p != nullptr)
-        tender_payment_free(p);
-    g_clear_error(&error);
+    RefundUnknownThenSettled(id, "70.00", TENDER_STATUS_CAPTURED, 0);
     EXPECT_EQ(faults.refund_calls, 1); // the second part was never tried
-    Reconcile();
-    p = Get(id);
-    EXPECT_EQ(p->status, TENDER_STATUS_CAPTURED);
-    EXPECT_EQ(p->refunded, 0);
-    tender_payment_free(p);
 }
 
 // A retry of the same refund, as the host makes it (the same request id and
