@@ -13,7 +13,7 @@ extern "C" {
 
 namespace stress {
 
-std::string card_sandbox_settings()
+std::string sandbox_settings(const char *method)
 {
     static TestSandbox *sb = nullptr;
     static bool tried = false;
@@ -28,10 +28,15 @@ std::string card_sandbox_settings()
             std::atexit([] { test_sandbox_stop(sb); });
         }
     }
-    char *json = sb ? test_sandbox_settings_json(sb, "card") : nullptr;
+    char *json = sb ? test_sandbox_settings_json(sb, method) : nullptr;
     std::string settings = json ? json : "{}";
     g_free(json);
     return settings;
+}
+
+std::string card_sandbox_settings()
+{
+    return sandbox_settings("card");
 }
 
 

@@ -36,7 +36,7 @@ extern "C" {
 
 namespace {
 
-// The card method's gateway is a tender-sandbox started for the run.
+// The card gateway and PayPal are a tender-sandbox started for the run.
 std::string mixed_config()
 {
     return R"({
@@ -45,7 +45,8 @@ std::string mixed_config()
     "card": {"limits": [{"window": "day", "currency": "USD", "max": "600.00"}],
              "settings": )" + stress::card_sandbox_settings() + R"(},
     "alipay": {"limits": [{"window": "day", "currency": "CNY", "max": "3000.00"}]},
-    "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}]},
+    "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}],
+               "settings": )" + stress::sandbox_settings("paypal") + R"(},
     "webmoney": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}]}
   }
 })";
