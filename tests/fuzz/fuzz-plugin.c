@@ -16,12 +16,12 @@
 #define FUZZ_NOW_MS INT64_C(1795608000000)
 
 /* One test host for every plugin, made on first use and kept for the
- * process, like the plugins: a fixed clock, a test-mode key for the card
- * plugin (a gateway client; the test host has no network, so a card that
- * passes its checks ends NOT_SENT), the WebMoney merchant's WMID and purses
- * (its secret key is the same setting) and otherwise every plugin's defaults,
- * counter randomness, and a log that is read to its end and dropped (a
- * captured log would grow with every input). */
+ * process, like the plugins: a fixed clock; for the provider clients a
+ * test-mode card key, PayPal app credentials and the WebMoney merchant's WMID
+ * and purses (the test host has no network, so a request that passes their
+ * checks ends NOT_SENT), otherwise every plugin's defaults; counter
+ * randomness; and a log that is read to its end and dropped (a captured log
+ * would grow with every input). */
 static TenderTestHost *fuzz_host(void)
 {
     static TenderTestHost *host;
@@ -30,6 +30,8 @@ static TenderTestHost *fuzz_host(void)
         tender_test_host_set_setting(host, "secret_key", "sk_test_fuzz");
         tender_test_host_set_setting(host, "merchant_wmid", "100000000001");
         tender_test_host_set_setting(host, "purse", "Z100000000001,E100000000001");
+        tender_test_host_set_setting(host, "client_id", "fuzz-client");
+        tender_test_host_set_setting(host, "client_secret", "fuzz-secret");
         tender_test_host_set_now(host, FUZZ_NOW_MS);
         tender_test_host_set_log_capture(host, FALSE);
     }

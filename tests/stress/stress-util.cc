@@ -34,6 +34,11 @@ std::string sandbox_settings(const char *method)
     return settings;
 }
 
+std::string card_sandbox_settings()
+{
+    return sandbox_settings("card");
+}
+
 
 int scale()
 {

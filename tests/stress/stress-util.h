@@ -24,9 +24,9 @@ std::string summarize(const std::vector<std::string> &problems, size_t limit = 1
 
 // A method's settings (JSON object text) pointing at a tender-sandbox
 // started for this process on first use and stopped at exit: the bundled
-// plugins are clients of their providers.
+// plugins are clients of their providers. "{}" when the sandbox has none.
 std::string sandbox_settings(const char *method);
-inline std::string card_sandbox_settings() { return sandbox_settings("card"); }
+std::string card_sandbox_settings();
 
 }  // namespace stress
 

@@ -52,7 +52,7 @@ std::string webmoney_endpoint()
     return endpoint;
 }
 
-// The card method's gateway is a tender-sandbox started for the run.
+// The card gateway, PayPal and WebMoney are a tender-sandbox started for the run.
 std::string mixed_config()
 {
     return R"({
@@ -61,7 +61,8 @@ std::string mixed_config()
     "card": {"limits": [{"window": "day", "currency": "USD", "max": "600.00"}],
              "settings": )" + stress::card_sandbox_settings() + R"(},
     "alipay": {"limits": [{"window": "day", "currency": "CNY", "max": "3000.00"}]},
-    "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}]},
+    "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}],
+               "settings": )" + stress::sandbox_settings("paypal") + R"(},
     "webmoney": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}],
                  "settings": )" + stress::sandbox_settings("webmoney") + R"(}
   }
