@@ -26,6 +26,10 @@ std::string summarize(const std::vector<std::string> &problems, size_t limit = 1
 // started for this process on first use and stopped at exit: the card plugin
 // is a gateway client.
 std::string card_sandbox_settings();
+// The same for any method the sandbox serves ("alipay"), and one string
+// setting of it ("" when absent).
+std::string sandbox_settings(const char *method);
+std::string sandbox_setting(const char *method, const char *key);
 
 }  // namespace stress
 
