@@ -27,6 +27,8 @@ std::string summarize(const std::vector<std::string> &problems, size_t limit = 1
 // plugins are clients of their providers. "{}" when the sandbox has none.
 std::string sandbox_settings(const char *method);
 std::string card_sandbox_settings();
+// One string setting of a method's ("" when absent).
+std::string sandbox_setting(const char *method, const char *key);
 
 }  // namespace stress
 

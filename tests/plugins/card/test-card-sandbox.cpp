@@ -11,10 +11,11 @@
 #include <string>
 #include <vector>
 
-#include <libsoup/soup.h>
 
 #include <tender/decline.h>
 #include <tender/tender.h>
+
+#include "payer-browser.h"
 
 extern "C" {
 #include "sandbox-process.h"
@@ -34,46 +35,15 @@ std::string config_with_card_settings(const std::string &settings)
     return json.replace(at, card_settings.size(), "\"settings\": " + settings);
 }
 
-// One synchronous HTTP exchange (the payer's browser, the test's control
-// calls). Redirects are not followed: the test looks at them.
-struct Exchange {
-    int status = 0;
-    std::string body;
-    std::string location;
-};
+
+// The payer's browser and the test's control calls: redirects are not
+// followed (tests/support/payer-browser.h).
+using Exchange = TestExchange;
 
 Exchange http(const std::string &method, const std::string &url, const std::string &type = "",
               const std::string &body = "")
 {
-    Exchange out;
-    SoupSession *session = soup_session_new();
-    SoupMessage *msg = soup_message_new(method.c_str(), url.c_str());
-    if (msg == nullptr) {
-        g_object_unref(session);
-        return out;
-    }
-    soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
-    if (!type.empty()) {
-        GBytes *bytes = g_bytes_new(body.data(), body.size());
-        soup_message_set_request_body_from_bytes(msg, type.c_str(), bytes);
-        g_bytes_unref(bytes);
-    }
-    GError *error = nullptr;
-    GBytes *reply = soup_session_send_and_read(session, msg, nullptr, &error);
-    if (reply) {
-        gsize len = 0;
-        const char *data = (const char *)g_bytes_get_data(reply, &len);
-        out.body.assign(data ? data : "", len);
-        g_bytes_unref(reply);
-    }
-    g_clear_error(&error);
-    out.status = (int)soup_message_get_status(msg);
-    const char *location =
-        soup_message_headers_get_one(soup_message_get_response_headers(msg), "Location");
-    out.location = location ? location : "";
-    g_object_unref(msg);
-    g_object_unref(session);
-    return out;
+    return test_http(method, url, type, body);
 }
 
 // The merchant's webhook receiver (tests/support/webhook-receiver.h): hands
