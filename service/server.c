@@ -466,11 +466,30 @@ static gboolean drain_deadline(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* Stop listening: a client that connects now is refused by the kernel at
+ * once (and a load balancer moves on), while the connections already open
+ * keep being served. Shutting a listening socket down makes Linux drop it
+ * from the accept queue's users; libsoup's accept then fails and its
+ * listener stops watching. The descriptor is closed with the server. */
+static void server_stop_listening(ServiceServer *server)
+{
+    GSList *listeners = soup_server_get_listeners(server->soup);
+    for (GSList *l = listeners; l; l = l->next) {
+        GError *error = NULL;
+        if (!g_socket_shutdown(l->data, TRUE, TRUE, &error)) {
+            service_log("warning", "cannot stop listening", "error", error->message, NULL);
+            g_error_free(error);
+        }
+    }
+    g_slist_free(listeners);
+}
+
 void service_server_drain(ServiceServer *server, GMainLoop *loop, gint64 deadline_ms)
 {
     if (server->draining)
         return;
     server->draining = TRUE;
+    server_stop_listening(server);
     server->drain_loop = loop;
     server->drain_timeout = g_timeout_add((guint)deadline_ms, drain_deadline, server);
     check_drained(server);

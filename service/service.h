@@ -195,7 +195,8 @@ ServiceServer *service_server_new(Service *svc);
  * answers at ("http://127.0.0.1:40123", newly allocated). */
 gboolean service_server_listen(ServiceServer *server, const char *listen, char **base_url_out,
                                GError **error);
-/* Stop taking requests (each new one gets 503 and Connection: close) and
+/* Stop listening (a new connection is refused), answer each request that
+ * comes on a connection already open 503 with Connection: close, and
  * quit loop once every request in flight is answered, or after
  * deadline_ms at the latest. */
 void service_server_drain(ServiceServer *server, GMainLoop *loop, gint64 deadline_ms);

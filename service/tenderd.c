@@ -5,8 +5,8 @@
  *           [--plugin-dir DIR]... [--time-scale X]
  *
  * The base URL is the first line of standard output, printed once the
- * server accepts connections. SIGTERM (or SIGINT) stops taking requests,
- * lets those in flight finish and exits 0. Exit codes as `tender`'s: 64
+ * server accepts connections. SIGTERM (or SIGINT) stops listening,
+ * lets the requests in flight finish and exits 0. Exit codes as `tender`'s: 64
  * usage, 74 ledger, 78 config (the message names the JSON path), 71 when
  * the address cannot be listened on. */
 #include <glib-unix.h>
