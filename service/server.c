@@ -14,8 +14,6 @@
 
 #include "service.h"
 
-#define WORKERS 32
-
 struct ServiceServer {
     Service *svc;
     SoupServer *soup;
@@ -408,7 +406,12 @@ ServiceServer *service_server_new(Service *svc)
     ServiceServer *server = g_new0(ServiceServer, 1);
     server->svc = svc;
     server->context = g_main_context_ref_thread_default();
-    server->pool = g_thread_pool_new(work, NULL, WORKERS, FALSE, NULL);
+    /* One worker for every request that may be in flight: a worker spends
+     * most of its time blocked (the plugin's answer, the ledger's flush), so
+     * a smaller pool would queue requests behind blocked ones, and the
+     * ledger's group commit batches only the requests that reach it
+     * together. Threads are started as requests come. */
+    server->pool = g_thread_pool_new(work, NULL, (gint)svc->max_in_flight, FALSE, NULL);
     server->soup = soup_server_new("server-header", "tenderd ", NULL);
     soup_server_add_early_handler(server->soup, NULL, early_handler, server, NULL);
     soup_server_add_handler(server->soup, NULL, handler, server, NULL);

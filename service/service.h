@@ -17,12 +17,14 @@ G_BEGIN_DECLS
 
 typedef struct ServiceMetrics ServiceMetrics;
 typedef struct IdempotencyStore IdempotencyStore;
+typedef struct ServiceKeyCache ServiceKeyCache;
 
 /* The process's service: created once in tenderd.c. */
 typedef struct {
     TenderHost *host;
     ServiceMetrics *metrics;
     IdempotencyStore *idempotency;
+    ServiceKeyCache *keys; /* verified API keys, briefly (auth.c) */
     gint64 max_body_bytes;
     guint max_headers;
     gint64 client_timeout_ms;
@@ -148,6 +150,10 @@ void routes_openapi(Service *svc, ServiceRequest *req, ServiceResponse *resp);
  * FALSE with the 401/403 envelope written. */
 gboolean service_authenticate(Service *svc, ServiceRequest *req, RouteAccess access,
                               ServiceResponse *resp);
+/* The keys verified in the last second (thread-safe): a key revoked in the
+ * ledger stops working within that second. */
+ServiceKeyCache *auth_key_cache_new(void);
+void auth_key_cache_free(ServiceKeyCache *cache);
 
 /* ---- idempotency (idempotency.c) ------------------------------------------------------ */
 
