@@ -445,6 +445,32 @@ class Idempotency(ServiceTest):
         replays = request(self.svc.url + "/metrics").body
         self.assertIn("tenderd_idempotent_replays_total 3", replays)
 
+    def test_concurrent_operations_on_one_payment_run_one_after_the_other(self):
+        # Two captures of one payment at once (no idempotency key): the
+        # second waits while the first holds the payment (fx_slow takes
+        # 700 ms), then finds it captured: 409, and the processor was asked
+        # to capture once.
+        p = self.pay(method="fx_slow").json()
+        self.assertEqual(p["status"], "authorized")
+        results = []
+
+        def capture():
+            results.append(self.call("POST", "/v1/payments/{id}/capture",
+                                     f"/v1/payments/{p['id']}/capture", body={}))
+
+        first = threading.Thread(target=capture)
+        first.start()
+        calls = os.path.join(self.tmp, "slow-calls")
+        self.assertTrue(wait_until(lambda: "capture" in open(calls).read()))
+        capture()
+        first.join(30)
+        self.assertEqual(sorted(r.status for r in results), [200, 409],
+                         [r.body for r in results])
+        late = [r for r in results if r.status == 409][0]
+        self.assertEqual(self.error_of(late)["code"], "invalid_state")
+        captures = [c for c in open(calls).read().splitlines() if c.startswith("capture")]
+        self.assertEqual(len(captures), 1, captures)
+
     def test_replay_after_a_restart_is_the_first_response(self):
         first = self.pay(key_header="order-restart")
         self.assertEqual(first.status, 200)
@@ -569,6 +595,9 @@ class WebhooksOut(ServiceTest):
         self.receiver.failing = True
         p = self.pay().json()
         self.assertTrue(wait_until(lambda: self.receiver.received))
+        # The event waits in the outbox, and /metrics says so.
+        metrics = request(self.svc.url + "/metrics").body
+        self.assertIn("tenderd_outbox_depth 1\n", metrics)
         self.svc.kill()  # kill -9: nothing flushed, nothing said
         self.receiver.failing = False
         self.receiver.received.clear()
