@@ -94,31 +94,34 @@ class ProviderNotifications(unittest.TestCase):
     flow = None
 
     def setUp(self):
+        # Cleanups, not tearDown: they run when setUp fails half-way too,
+        # so no sandbox outlives the test (last registered, first run).
         self.tmp = tempfile.mkdtemp(prefix="tenderd-provider-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.ledger = os.path.join(self.tmp, "ledger.db")
         self.key = cli(self.ledger, "api-key", "create", "shop")["secret"]
         self.receiver = Receiver()
+        self.addCleanup(self.receiver.close)
         self.secret = cli(self.ledger, "webhook-endpoint", "add", self.receiver.url)["secret"]
         # tenderd's address is chosen first: the sandbox needs it for its
         # notify URLs, and tenderd needs the sandbox's config.
         self.port = free_port()
         base = f"http://127.0.0.1:{self.port}"
         self.sandbox = Sandbox(self.tmp, webhook_base=base)
+        self.addCleanup(self.sandbox.stop)
+        self.svc = None
+        self.addCleanup(lambda: self.svc and self.svc.kill())
         self.svc = self.start_tenderd()
         self.doc = json.loads(request(self.svc.url + "/v1/openapi.json").body)
 
-    def tearDown(self):
-        self.svc.kill()
-        self.sandbox.stop()
-        self.receiver.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
     def start_tenderd(self):
-        svc = Tenderd(self.tmp, self.ledger, config=self.sandbox.config_path,
-                      plugin_dirs=[os.path.join(PLUGINS_DIR, self.flow.method)],
-                      listen=f"127.0.0.1:{self.port}").start()
-        self.assertEqual(svc.url, f"http://127.0.0.1:{self.port}")
-        return svc
+        """tenderd on self.port, as self.svc (killed at cleanup)."""
+        self.svc = Tenderd(self.tmp, self.ledger, config=self.sandbox.config_path,
+                           plugin_dirs=[os.path.join(PLUGINS_DIR, self.flow.method)],
+                           listen=f"127.0.0.1:{self.port}")
+        self.svc.start()
+        self.assertEqual(self.svc.url, f"http://127.0.0.1:{self.port}")
+        return self.svc
 
     def get(self, pid):
         resp = request(f"{self.svc.url}/v1/payments/{pid}", key=self.key)
