@@ -495,6 +495,19 @@ static GSocket *server_listening_socket(GSocketAddress *address, GError **error)
     return g_steal_pointer(&socket);
 }
 
+/* Whether address can be listened on by this process alone. SO_REUSEPORT
+ * would let our sockets join those of another tenderd (same user) already
+ * on the port, and the two would share its connections; a plain bind,
+ * which a listening socket refuses, finds it first. (Its socket is closed
+ * at once: another process could still take the port in between, as with
+ * any bind.) */
+static gboolean server_port_free(GSocketAddress *address, GError **error)
+{
+    g_autoptr(GSocket) probe = g_socket_new(g_socket_address_get_family(address),
+                                            G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+    return probe != NULL && g_socket_bind(probe, address, TRUE, error);
+}
+
 /* The loop's SoupServer takes socket; its sources belong to the loop's
  * context, so it is made the thread-default while libsoup attaches them. */
 static gboolean server_loop_listen(IoLoop *io, GSocket *socket, GError **error)
@@ -543,6 +556,8 @@ gboolean service_server_listen(ServiceServer *server, const char *listen, char *
                     "--listen: '%s' is not an IP address", host);
         return FALSE;
     }
+    if (port != 0 && !server_port_free(address, error))
+        return FALSE;
     for (guint i = 0; i < server->n_loops; i++) {
         g_autoptr(GSocket) socket = server_listening_socket(address, error);
         if (socket == NULL || !server_loop_listen(&server->loops[i], socket, error))

@@ -748,6 +748,14 @@ class Lifecycle(unittest.TestCase):
                                 stderr=subprocess.DEVNULL, text=True)
         try:
             self.assertEqual(proc.stdout.readline().strip(), f"http://127.0.0.1:{port}")
+            # A second tenderd on that port is refused (71), although each
+            # listens with SO_REUSEPORT for its own I/O threads.
+            other = os.path.join(self.tmp, "other.db")
+            second = subprocess.run([TENDERD, "--plugin-dir", FIXTURE_DIR, "--config", config,
+                                     "--ledger", other], capture_output=True, text=True,
+                                    timeout=30)
+            self.assertEqual(second.returncode, 71, second.stderr)
+            self.assertIn("already in use", second.stderr)
         finally:
             proc.terminate()
             self.assertEqual(proc.wait(timeout=30), 0)
