@@ -70,49 +70,60 @@ static LedgerPayment *payment_from_row(sqlite3_stmt *s)
 }
 
 /* Bind every column but id at positions 2.. in PAYMENT_COLUMNS order. */
+/* Bind a string the statement only reads while the caller holds it: the
+ * payment's strings live until the step that follows, so SQLite need not
+ * copy them (SQLITE_TRANSIENT would: some twenty copies a payment). */
+static void bind_static(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
 static void bind_payment(sqlite3_stmt *s, const LedgerPayment *p)
 {
     const TenderPayment *pub = &p->pub;
     int i = 1;
-    ledger_sqlite_bind_text(s, i++, pub->id);
-    ledger_sqlite_bind_text(s, i++, pub->method);
-    ledger_sqlite_bind_text(s, i++, pub->account ? pub->account : "");
-    ledger_sqlite_bind_text(s, i++, pub->tier ? pub->tier : "");
-    ledger_sqlite_bind_text(s, i++, pub->region);
-    ledger_sqlite_bind_text(s, i++, pub->currency);
+    bind_static(s, i++, pub->id);
+    bind_static(s, i++, pub->method);
+    bind_static(s, i++, pub->account ? pub->account : "");
+    bind_static(s, i++, pub->tier ? pub->tier : "");
+    bind_static(s, i++, pub->region);
+    bind_static(s, i++, pub->currency);
     sqlite3_bind_int(s, i++, pub->exponent);
-    ledger_sqlite_bind_text(s, i++, tender_status_to_string(pub->status));
+    bind_static(s, i++, tender_status_to_string(pub->status));
     sqlite3_bind_int64(s, i++, pub->amount);
     sqlite3_bind_int64(s, i++, pub->captured);
     sqlite3_bind_int64(s, i++, pub->refunded);
     sqlite3_bind_int64(s, i++, pub->fee);
-    ledger_sqlite_bind_text(s, i++, pub->order_currency ? pub->order_currency : pub->currency);
+    bind_static(s, i++, pub->order_currency ? pub->order_currency : pub->currency);
     sqlite3_bind_int64(s, i++, pub->order_currency ? pub->order_amount : pub->amount);
-    ledger_sqlite_bind_text(s, i++, pub->processor_ref ? pub->processor_ref : "");
-    ledger_sqlite_bind_text(s, i++, p->plugin_state ? p->plugin_state : "");
-    ledger_sqlite_bind_text(s, i++, pub->idempotency_key);
-    ledger_sqlite_bind_text(s, i++, p->request_hash ? p->request_hash : "");
+    bind_static(s, i++, pub->processor_ref ? pub->processor_ref : "");
+    bind_static(s, i++, p->plugin_state ? p->plugin_state : "");
+    bind_static(s, i++, pub->idempotency_key);
+    bind_static(s, i++, p->request_hash ? p->request_hash : "");
     sqlite3_bind_int(s, i++, (int)pub->action_kind);
-    ledger_sqlite_bind_text(s, i++, pub->action_data);
-    ledger_sqlite_bind_text(s, i++, pub->action_hint);
+    bind_static(s, i++, pub->action_data);
+    bind_static(s, i++, pub->action_hint);
     sqlite3_bind_int64(s, i++, pub->action_expires_ms);
     sqlite3_bind_int(s, i++, (int)pub->decline_code);
-    ledger_sqlite_bind_text(s, i++, pub->decline_raw_code);
-    ledger_sqlite_bind_text(s, i++, pub->decline_message);
-    ledger_sqlite_bind_text(s, i++, pub->brand);
-    ledger_sqlite_bind_text(s, i++, pub->first6);
-    ledger_sqlite_bind_text(s, i++, pub->last4);
-    ledger_sqlite_bind_text(s, i++, pub->display_account);
-    ledger_sqlite_bind_text(s, i++, pub->issuer_country);
-    ledger_sqlite_bind_text(s, i++, pub->details);
+    bind_static(s, i++, pub->decline_raw_code);
+    bind_static(s, i++, pub->decline_message);
+    bind_static(s, i++, pub->brand);
+    bind_static(s, i++, pub->first6);
+    bind_static(s, i++, pub->last4);
+    bind_static(s, i++, pub->display_account);
+    bind_static(s, i++, pub->issuer_country);
+    bind_static(s, i++, pub->details);
     sqlite3_bind_int64(s, i++, pub->created_ms);
     sqlite3_bind_int64(s, i++, pub->updated_ms);
     sqlite3_bind_int64(s, i++, p->authorized_ms);
     sqlite3_bind_int64(s, i++, pub->hold_expires_ms);
     sqlite3_bind_int64(s, i++, p->busy_until_ms);
     sqlite3_bind_int64(s, i++, p->busy_seq);
-    ledger_sqlite_bind_text(s, i++, pub->effective_tier);
-    ledger_sqlite_bind_text(s, i++, pub->exchange_rate);
+    bind_static(s, i++, pub->effective_tier);
+    bind_static(s, i++, pub->exchange_rate);
 }
 
 static LedgerPayment *sqlite_payment_get(LedgerUnit *unit, const char *id, GError **error)
@@ -145,32 +156,128 @@ static gboolean sqlite_payment_insert(LedgerUnit *unit, const LedgerPayment *p, 
         " ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)");
     if (s)
         bind_payment(s, p);
-    return ledger_sqlite_step_done(ledger, s, error, "inserting a payment");
+    gboolean ok = ledger_sqlite_step_done(ledger, s, error, "inserting a payment");
+    if (s)
+        sqlite3_clear_bindings(s); /* they point into p */
+    return ok;
+}
+
+/* The columns an UPDATE may set, with the parameter bind_payment gives
+ * each, in one bit each of a mask. */
+static const struct {
+    const char *column;
+    int parameter;
+} changeable[] = {
+    {"status", 8},
+    {"amount", 9},
+    {"captured", 10},
+    {"refunded", 11},
+    {"fee", 12},
+    {"processor_ref", 15},
+    {"plugin_state", 16},
+    {"action_kind", 19},
+    {"action_data", 20},
+    {"action_hint", 21},
+    {"action_expires_ms", 22},
+    {"decline_code", 23},
+    {"decline_raw", 24},
+    {"decline_message", 25},
+    {"brand", 26},
+    {"first6", 27},
+    {"last4", 28},
+    {"display_account", 29},
+    {"issuer_country", 30},
+    {"details", 31},
+    {"updated_ms", 33},
+    {"authorized_ms", 34},
+    {"hold_expires_ms", 35},
+    {"busy_until_ms", 36},
+    {"busy_seq", 37},
+};
+
+static gboolean same_text(const char *a, const char *b)
+{
+    return g_strcmp0(a, b) == 0;
+}
+
+/* The changeable columns whose value differs between old and p. */
+static guint32 changed_columns(const LedgerPayment *old, const LedgerPayment *p)
+{
+    const TenderPayment *a = &old->pub, *b = &p->pub;
+    gboolean differs[] = {
+        a->status != b->status,
+        a->amount != b->amount,
+        a->captured != b->captured,
+        a->refunded != b->refunded,
+        a->fee != b->fee,
+        !same_text(a->processor_ref, b->processor_ref),
+        !same_text(old->plugin_state, p->plugin_state),
+        a->action_kind != b->action_kind,
+        !same_text(a->action_data, b->action_data),
+        !same_text(a->action_hint, b->action_hint),
+        a->action_expires_ms != b->action_expires_ms,
+        a->decline_code != b->decline_code,
+        !same_text(a->decline_raw_code, b->decline_raw_code),
+        !same_text(a->decline_message, b->decline_message),
+        !same_text(a->brand, b->brand),
+        !same_text(a->first6, b->first6),
+        !same_text(a->last4, b->last4),
+        !same_text(a->display_account, b->display_account),
+        !same_text(a->issuer_country, b->issuer_country),
+        !same_text(a->details, b->details),
+        a->updated_ms != b->updated_ms,
+        old->authorized_ms != p->authorized_ms,
+        a->hold_expires_ms != b->hold_expires_ms,
+        old->busy_until_ms != p->busy_until_ms,
+        old->busy_seq != p->busy_seq,
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(differs) == G_N_ELEMENTS(changeable));
+    guint32 mask = 0;
+    for (guint i = 0; i < G_N_ELEMENTS(differs); i++)
+        if (differs[i])
+            mask |= 1u << i;
+    return mask;
+}
+
+/* An UPDATE of the columns in mask, prepared once per mask (a payment's
+ * life has few distinct sets: the intent's lease, each outcome's). */
+static sqlite3_stmt *update_statement(SqliteLedger *ledger, guint32 mask)
+{
+    sqlite3_stmt *s = g_hash_table_lookup(ledger->updates, GUINT_TO_POINTER(mask));
+    if (s == NULL) {
+        GString *sql = g_string_new("UPDATE payments SET ");
+        for (guint i = 0; i < G_N_ELEMENTS(changeable); i++)
+            if (mask & (1u << i))
+                g_string_append_printf(sql, "%s%s = ?%d", sql->str[sql->len - 1] == ' ' ? "" : ", ",
+                                       changeable[i].column, changeable[i].parameter);
+        g_string_append(sql, " WHERE id = ?1");
+        int rc = sqlite3_prepare_v3(ledger->db, sql->str, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+        g_string_free(sql, TRUE);
+        if (rc != SQLITE_OK)
+            return NULL;
+        g_hash_table_insert(ledger->updates, GUINT_TO_POINTER(mask), s);
+    }
+    sqlite3_reset(s);
+    return s;
 }
 
 static gboolean sqlite_payment_update(LedgerUnit *unit, const LedgerPayment *old,
                                       const LedgerPayment *p, GError **error)
 {
-    (void)old;
     SqliteLedger *ledger = ledger_sqlite_of(unit);
-    sqlite3_stmt *s = ledger_sqlite_stmt(
-        ledger,
-        /* What a payment was created with (method, account, currency,
-         * idempotency key, …) never changes; leaving those columns out of
-         * the SET spares SQLite rewriting the indexes that hold them. The
-         * unused parameters are bound anyway (bind_payment) and ignored. */
-        "UPDATE payments SET"
-        " status = ?8, amount = ?9, captured = ?10, refunded = ?11, fee = ?12,"
-        " processor_ref = ?15, plugin_state = ?16,"
-        " action_kind = ?19, action_data = ?20,"
-        " action_hint = ?21, action_expires_ms = ?22, decline_code = ?23, decline_raw = ?24,"
-        " decline_message = ?25, brand = ?26, first6 = ?27, last4 = ?28, display_account = ?29,"
-        " issuer_country = ?30, details = ?31, updated_ms = ?33,"
-        " authorized_ms = ?34, hold_expires_ms = ?35, busy_until_ms = ?36, busy_seq = ?37"
-        " WHERE id = ?1");
+    /* Only the columns that changed: SQLite rewrites an index only when
+     * the SET names one of its columns, and encodes only what is set.
+     * Without the row as read, every column that may change. */
+    guint32 mask = old ? changed_columns(old, p) : (1u << G_N_ELEMENTS(changeable)) - 1;
+    if (mask == 0)
+        return TRUE;
+    sqlite3_stmt *s = update_statement(ledger, mask);
     if (s)
         bind_payment(s, p);
-    return ledger_sqlite_step_done(ledger, s, error, "updating a payment");
+    gboolean ok = ledger_sqlite_step_done(ledger, s, error, "updating a payment");
+    if (s)
+        sqlite3_clear_bindings(s); /* they point into p */
+    return ok;
 }
 
 static gboolean sqlite_payment_set_lease(LedgerUnit *unit, const char *id, gint64 busy_until_ms,

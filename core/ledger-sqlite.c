@@ -116,6 +116,11 @@ static const char *const migrations[] = {
     "  headers TEXT NOT NULL, created_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (scope, key)) WITHOUT ROWID;"
     "CREATE INDEX idempotent_responses_age ON idempotent_responses(created_ms);",
+    /* 5 -> 6: no query reads payments by (status, updated_ms) — reconcile
+     * and lists filter in ways this index cannot serve — yet every status
+     * change and every touch of updated_ms rewrote its entry, on the write
+     * path of every payment. */
+    "DROP INDEX IF EXISTS payments_status;",
 };
 
 gboolean ledger_sqlite_fail(SqliteLedger *ledger, GError **error, const char *what)
@@ -265,6 +270,84 @@ static gboolean check_directory(const char *path, GError **error)
     return FALSE;
 }
 
+/* ---- checkpoints, off the hot path ---------------------------------------
+ *
+ * SQLite's automatic checkpoint runs inside the COMMIT that pushes the WAL
+ * past 1000 pages: that commit, and every unit of its batch, then waits for
+ * the whole WAL to be copied into the database file and both flushed (the
+ * p99 of a durable authorization). Instead the ledger's connection never
+ * checkpoints (wal_autocheckpoint=0); its WAL hook tells a thread of the
+ * ledger's own when the WAL has grown past CHECKPOINT_PAGES, and that
+ * thread runs a PASSIVE checkpoint on a second connection: it copies what no
+ * reader needs and never blocks a writer, and the next writer restarts the
+ * WAL from its start once everything was copied. Durability is unchanged: a
+ * commit is durable when its WAL frames are flushed, checkpointed or not. */
+#define CHECKPOINT_PAGES 4000
+
+static int wal_grew(void *data, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    SqliteLedger *ledger = data;
+    if (pages >= CHECKPOINT_PAGES) {
+        g_mutex_lock(&ledger->checkpoint_lock);
+        ledger->checkpoint_wanted = TRUE;
+        g_cond_signal(&ledger->checkpoint_cond);
+        g_mutex_unlock(&ledger->checkpoint_lock);
+    }
+    return SQLITE_OK;
+}
+
+static gpointer checkpoint_thread(gpointer data)
+{
+    SqliteLedger *ledger = data;
+    g_mutex_lock(&ledger->checkpoint_lock);
+    for (;;) {
+        while (!ledger->checkpoint_wanted && !ledger->checkpoint_stop)
+            g_cond_wait(&ledger->checkpoint_cond, &ledger->checkpoint_lock);
+        if (ledger->checkpoint_stop)
+            break;
+        ledger->checkpoint_wanted = FALSE;
+        g_mutex_unlock(&ledger->checkpoint_lock);
+        sqlite3_wal_checkpoint_v2(ledger->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                  NULL);
+        g_mutex_lock(&ledger->checkpoint_lock);
+    }
+    g_mutex_unlock(&ledger->checkpoint_lock);
+    return NULL;
+}
+
+/* Start the checkpointer of a file ledger; without it (no second
+ * connection), SQLite's own automatic checkpoint stays on. */
+static void start_checkpointer(SqliteLedger *ledger, const char *path)
+{
+    if (sqlite3_open_v2(path, &ledger->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(ledger->checkpoint_db);
+        ledger->checkpoint_db = NULL;
+        return;
+    }
+    sqlite3_busy_timeout(ledger->checkpoint_db, 1000);
+    ledger->checkpointer = g_thread_new("tender-checkpoint", checkpoint_thread, ledger);
+    sqlite3_exec(ledger->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+    sqlite3_wal_hook(ledger->db, wal_grew, ledger);
+}
+
+static void stop_checkpointer(SqliteLedger *ledger)
+{
+    if (ledger->checkpointer) {
+        g_mutex_lock(&ledger->checkpoint_lock);
+        ledger->checkpoint_stop = TRUE;
+        g_cond_signal(&ledger->checkpoint_cond);
+        g_mutex_unlock(&ledger->checkpoint_lock);
+        g_thread_join(ledger->checkpointer);
+        ledger->checkpointer = NULL;
+    }
+    if (ledger->checkpoint_db)
+        sqlite3_close(ledger->checkpoint_db);
+    ledger->checkpoint_db = NULL;
+}
+
 static void sqlite_close(TenderLedger *base);
 static const LedgerBackend *sqlite_backend(void);
 
@@ -285,6 +368,8 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
     ledger->base.backend = sqlite_backend();
     g_mutex_init(&ledger->lock);
     g_cond_init(&ledger->changed);
+    g_mutex_init(&ledger->checkpoint_lock);
+    g_cond_init(&ledger->checkpoint_cond);
     ledger->wal_fd = -1;
     ledger->memory = memory;
     ledger->missing_path = missing ? g_strdup(path) : NULL;
@@ -292,6 +377,8 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
      * at its call site, so the pointer identifies it without hashing the
      * text on every call. */
     ledger->statements =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_statement);
+    ledger->updates =
         g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_statement);
     /* Without SQLITE_OPEN_CREATE a file removed since the test above is an
      * error, never a new empty file. */
@@ -323,6 +410,8 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
             migrate(ledger, &local)) {
             const char *file = sqlite3_db_filename(ledger->db, "main");
             ledger->wal_path = g_strconcat(file ? file : "", "-wal", NULL);
+            if (!memory)
+                start_checkpointer(ledger, path);
             return &ledger->base;
         }
         int rc = ledger->exec_rc & 0xff; /* primary code of an extended one */
@@ -353,10 +442,14 @@ static void sqlite_close(TenderLedger *base)
     SqliteLedger *ledger = (SqliteLedger *)base;
     if (ledger == NULL)
         return;
+    stop_checkpointer(ledger);
     g_hash_table_destroy(ledger->statements);
+    g_hash_table_destroy(ledger->updates);
     if (ledger->db)
         sqlite3_close(ledger->db);
     g_mutex_clear(&ledger->lock);
+    g_mutex_clear(&ledger->checkpoint_lock);
+    g_cond_clear(&ledger->checkpoint_cond);
     g_cond_clear(&ledger->changed);
     g_free(ledger->failure);
     if (ledger->wal_fd >= 0)

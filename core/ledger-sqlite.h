@@ -30,13 +30,22 @@ typedef struct {
     guint64 synced;         /* last batch flushed to disk */
     int wal_fd;             /* our own descriptor of the WAL file, for flushes; -1 until needed */
     char *wal_path;
-    guint64 failed;     /* last batch whose commit failed (0: none) */
-    char *failure;      /* why it failed */
-    gint active;        /* members between begin() and commit()/rollback() */
-    gboolean memory;    /* ":memory:": nothing to sync */
-    gboolean no_flush;  /* bulk load: commits are never flushed */
-    char *missing_path; /* a stand-in for this file, which does not exist: no commits */
-    int exec_rc;        /* result code of the last exec(), kept past a ROLLBACK */
+    guint64 failed;      /* last batch whose commit failed (0: none) */
+    char *failure;       /* why it failed */
+    gint active;         /* members between begin() and commit()/rollback() */
+    gboolean memory;     /* ":memory:": nothing to sync */
+    gboolean no_flush;   /* bulk load: commits are never flushed */
+    char *missing_path;  /* a stand-in for this file, which does not exist: no commits */
+    int exec_rc;         /* result code of the last exec(), kept past a ROLLBACK */
+    GHashTable *updates; /* changed-column mask -> its UPDATE of payments */
+    /* The checkpointer (ledger-sqlite.c): a thread with a connection of
+     * its own, woken by the WAL hook. */
+    sqlite3 *checkpoint_db;
+    GThread *checkpointer;
+    GMutex checkpoint_lock;
+    GCond checkpoint_cond;
+    gboolean checkpoint_wanted;
+    gboolean checkpoint_stop;
 } SqliteLedger;
 
 /* A unit: the connection is the ledger's, held (its mutex) from begin to

@@ -170,6 +170,26 @@ static void fill_operation_from_result(TenderOperation *op, const tender_result 
     op->status_after = g_strdup(tender_status_to_string(p->status));
 }
 
+/* A new payment's operations: only the one the skeleton holds, as it is
+ * being stored, so the answer needs no read of the operations table. */
+static GPtrArray *only_operation(const TenderOperation *op)
+{
+    TenderOperation *c = g_new(TenderOperation, 1);
+    *c = *op;
+    c->kind = g_strdup(op->kind);
+    c->request_id = g_strdup(op->request_id);
+    c->idempotency_key = g_strdup(op->idempotency_key);
+    c->outcome = g_strdup(op->outcome);
+    c->decline_code = g_strdup(op->decline_code);
+    c->raw_code = g_strdup(op->raw_code);
+    c->message = g_strdup(op->message);
+    c->processor_ref = g_strdup(op->processor_ref);
+    c->status_after = g_strdup(op->status_after);
+    GPtrArray *ops = g_ptr_array_new_with_free_func((GDestroyNotify)tender_operation_free);
+    g_ptr_array_add(ops, c);
+    return ops;
+}
+
 /* The public payment: the row's public part with its operations; takes
  * both. */
 static TenderPayment *public_from_row(LedgerPayment *row, GPtrArray *ops)
@@ -204,6 +224,7 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     gint64 now = tender_host_now(host);
     TenderStatus old_status =
         op->seq && kind <= LIFECYCLE_PURCHASE ? TENDER_STATUS_UNKNOWN : row->pub.status;
+    g_autoptr(LedgerPayment) as_read = ledger_payment_copy(row);
     apply_result(row, m->info, kind, res, requested, report->late, now, &refusal);
     row->pub.updated_ms = now;
     row->busy_until_ms = 0;
@@ -211,7 +232,7 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
     fill_operation_from_result(op, res, report->late, &row->pub);
     op->attempts = report->attempts;
     gboolean ok = ledger_operation_update(unit, op, res->plugin_state, error) &&
-                  ledger_payment_update(unit, NULL, row, error) &&
+                  ledger_payment_update(unit, as_read, row, error) &&
                   ledger_payment_usage_hold(unit, payment_id, lifecycle_held_amount(&row->pub),
                                             row->pub.amount, error);
     /* The outbox event of the change, in the same transaction (tenderd
@@ -222,9 +243,13 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
         for (guint i = 0; ok && i < decision->decline_charges->len; i++)
             ok = ledger_usage_add(
                 unit, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1, error);
-    /* Read the operations back inside the transaction: the answer is built
-     * from what is being committed, without reading the payment again. */
-    GPtrArray *ops = ok && !refusal ? ledger_operations(unit, payment_id, error) : NULL;
+    /* The answer is built from what is being committed: a new payment's
+     * one operation is the one in hand; an older payment's are read back
+     * inside the unit. */
+    GPtrArray *ops = NULL;
+    if (ok && !refusal)
+        ops = kind <= LIFECYCLE_PURCHASE ? only_operation(op)
+                                         : ledger_operations(unit, payment_id, error);
     if (!ok || (!refusal && ops == NULL)) {
         ledger_rollback(unit);
         ledger_payment_free(row);
