@@ -131,7 +131,9 @@ static void append_member(GString *out, const char *name, const char *value)
 {
     if (out->str[out->len - 1] != '{')
         g_string_append_c(out, ',');
-    g_string_append_printf(out, "\"%s\":", name);
+    g_string_append_c(out, '"');
+    g_string_append(out, name);
+    g_string_append(out, "\":");
     append_json_string(out, value);
 }
 

@@ -608,11 +608,15 @@ static GPtrArray *sqlite_lapsed_for_account(LedgerUnit *unit, const char *accoun
                                             GError **error)
 {
     SqliteLedger *ledger = ledger_sqlite_of(unit);
+    /* UNION ALL: a payment is in one status, so the two halves never
+     * share a row, and SQLite need not build a temporary table to drop
+     * duplicates on every new payment. */
     sqlite3_stmt *s = ledger_sqlite_stmt(
         ledger, "SELECT id FROM payments WHERE account = ?1"
                 " AND status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0"
                 " AND hold_expires_ms <= ?2"
-                " UNION SELECT id FROM payments WHERE account = ?1 AND status = 'requires_action'"
+                " UNION ALL SELECT id FROM payments WHERE account = ?1"
+                " AND status = 'requires_action'"
                 " AND action_expires_ms > 0 AND action_expires_ms <= ?2");
     if (s == NULL) {
         ledger_sqlite_fail(ledger, error, "finding lapsed payments");
