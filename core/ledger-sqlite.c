@@ -328,6 +328,15 @@ static void start_checkpointer(SqliteLedger *ledger, const char *path)
         return;
     }
     sqlite3_busy_timeout(ledger->checkpoint_db, 1000);
+    /* A connection knows the file is in WAL mode only once it has read
+     * it; until then a checkpoint on it does nothing (and says so with a
+     * WAL size of -1). */
+    if (sqlite3_exec(ledger->checkpoint_db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        sqlite3_close(ledger->checkpoint_db);
+        ledger->checkpoint_db = NULL;
+        return;
+    }
     ledger->checkpointer = g_thread_new("tender-checkpoint", checkpoint_thread, ledger);
     sqlite3_exec(ledger->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
     sqlite3_wal_hook(ledger->db, wal_grew, ledger);
