@@ -284,11 +284,23 @@ static gboolean check_directory(const char *path, GError **error)
  * commit is durable when its WAL frames are flushed, checkpointed or not. */
 #define CHECKPOINT_PAGES 4000
 
+/* A PASSIVE checkpoint that runs while commits keep coming never catches
+ * up with the last frame, and SQLite restarts the WAL from its start only
+ * after a checkpoint that did: under a steady stream of writes the WAL would
+ * grow without bound. Past CHECKPOINT_BACKSTOP pages the committing thread
+ * therefore checkpoints itself, as SQLite's automatic checkpoint would: it
+ * holds the ledger's lock, so no commit of this process lands meanwhile and
+ * the checkpoint completes (unless the checkpointer holds the checkpoint
+ * lock at that moment; then the next commit tries again). */
+#define CHECKPOINT_BACKSTOP (4 * CHECKPOINT_PAGES)
+
 static int wal_grew(void *data, sqlite3 *db, const char *name, int pages)
 {
-    (void)db;
-    (void)name;
     SqliteLedger *ledger = data;
+    if (pages >= CHECKPOINT_BACKSTOP) {
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
     if (pages >= CHECKPOINT_PAGES) {
         g_mutex_lock(&ledger->checkpoint_lock);
         ledger->checkpoint_wanted = TRUE;
@@ -338,7 +350,10 @@ static void start_checkpointer(SqliteLedger *ledger, const char *path)
         return;
     }
     ledger->checkpointer = g_thread_new("tender-checkpoint", checkpoint_thread, ledger);
-    sqlite3_exec(ledger->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+    /* A WAL restarted from its start keeps its size on disk unless told:
+     * give back what a burst made it grow beyond 64 MiB. */
+    sqlite3_exec(ledger->db, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864",
+                 NULL, NULL, NULL);
     sqlite3_wal_hook(ledger->db, wal_grew, ledger);
 }
 
