@@ -45,7 +45,8 @@ G_GNUC_INTERNAL void host_isolation_attach(TenderHost *host, TenderLoader *loade
 /* Read every isolated plugin's crashes from the ledger (inside the
  * caller's transaction): the quarantine other processes started holds
  * here too. */
-G_GNUC_INTERNAL gboolean host_isolation_refresh(TenderHost *host, GError **error);
+G_GNUC_INTERNAL gboolean host_isolation_refresh(TenderHost *host, LedgerUnit *unit,
+                                                GError **error);
 /* After a call into m (isolated): write the crashes it saw to the ledger. */
 G_GNUC_INTERNAL void host_isolation_after_call(TenderHost *host, HostMethod *m);
 /* Why the method's plugin is quarantined (newly allocated), or NULL. */
@@ -61,16 +62,16 @@ G_GNUC_INTERNAL gint64 host_wall_ms(void);
 G_GNUC_INTERNAL gint64 host_lease_ms(TenderHost *host, const char *method_id);
 /* Wake this process's callers waiting for a payment's lease. */
 G_GNUC_INTERNAL void host_wake_waiters(TenderHost *host);
-/* Begin a transaction holding payment_id, not leased by anyone else (a
- * lease whose holder stopped is taken over). On success the transaction is
- * open and *row_out is set. */
-G_GNUC_INTERNAL gboolean host_begin_on_payment(TenderHost *host, const char *payment_id,
-                                               LedgerPayment **row_out, GError **error);
+/* Begin a unit of work holding payment_id, not leased by anyone else (a
+ * lease whose holder stopped is taken over). On success the unit is
+ * returned open and *row_out is set; NULL with error otherwise. */
+G_GNUC_INTERNAL LedgerUnit *host_begin_on_payment(TenderHost *host, const char *payment_id,
+                                                  LedgerPayment **row_out, GError **error);
 /* host_begin_on_payment, with any lapse that is due applied and committed
  * first; *info_out is the payment's method. */
-G_GNUC_INTERNAL gboolean host_begin_and_lapse(TenderHost *host, const char *payment_id,
-                                              LedgerPayment **row_out,
-                                              const TenderMethodInfo **info_out, GError **error);
+G_GNUC_INTERNAL LedgerUnit *host_begin_and_lapse(TenderHost *host, const char *payment_id,
+                                                 LedgerPayment **row_out,
+                                                 const TenderMethodInfo **info_out, GError **error);
 /* TRUE when another caller holds a live lease on the payment. */
 G_GNUC_INTERNAL gboolean host_leased_by_another(TenderHost *host, const char *payment_id);
 
@@ -82,9 +83,9 @@ typedef struct {
 } HostStatusChange;
 G_GNUC_INTERNAL void host_status_change_clear(gpointer change);
 /* Apply the lapses that are due on an account's payments, inside the
- * caller's transaction, appending each change to changes. */
-G_GNUC_INTERNAL gboolean host_lapse_account(TenderHost *host, const char *account, gint64 now,
-                                            GArray *changes, GError **error);
+ * caller's unit, appending each change to changes. */
+G_GNUC_INTERNAL gboolean host_lapse_account(TenderHost *host, LedgerUnit *unit, const char *account,
+                                            gint64 now, GArray *changes, GError **error);
 
 /* ---- operation.c: the skeleton -------------------------------------------- */
 
@@ -112,11 +113,11 @@ G_GNUC_INTERNAL void host_op_clear(HostOp *op);
 G_GNUC_INTERNAL void host_operation_clear(TenderOperation *op);
 
 /* Step 1's end, the same for every operation: inside the caller's open
- * transaction on row, record the operation as in flight, lease the payment
- * to it and commit the intent. The transaction is closed on return
- * (committed on success, rolled back on failure). */
-G_GNUC_INTERNAL gboolean host_op_record_intent(TenderHost *host, LedgerPayment *row, HostOp *op,
-                                               GError **error);
+ * unit on row, record the operation as in flight, lease the payment to it
+ * and commit the intent. The unit is ended on return (committed on
+ * success, rolled back on failure). */
+G_GNUC_INTERNAL gboolean host_op_record_intent(TenderHost *host, LedgerUnit *unit,
+                                               LedgerPayment *row, HostOp *op, GError **error);
 
 /* Steps 2 and 3: call the method's plugin for op (deadline, NOT_SENT
  * retries, sanitised result), then apply the result, store it, release the

@@ -85,6 +85,10 @@ struct TenderHost {
     /* Its metrics, per method (http-metrics.c). */
     GMutex http_metrics_lock;
     GHashTable *http_metrics; /* method id -> its counters */
+    /* Each method's settings for the service, read once (services-http.c):
+     * the config does not change while the host lives. */
+    GMutex http_methods_lock;
+    GHashTable *http_methods; /* method id -> HostHttpMethod */
 };
 
 /* TRUE when an input struct's struct_size covers its first version (up to

@@ -204,9 +204,10 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
     if (o->ledger_no_flush)
         ledger_set_flush(host->ledger, FALSE);
     /* Quarantines other processes started (crashes are in the ledger). */
-    if (ledger_begin(host->ledger, NULL)) {
-        host_isolation_refresh(host, NULL);
-        ledger_rollback(host->ledger);
+    LedgerUnit *unit = ledger_begin_read(host->ledger, NULL);
+    if (unit != NULL) {
+        host_isolation_refresh(host, unit, NULL);
+        ledger_rollback(unit);
     }
     return host;
 }
@@ -367,9 +368,9 @@ gboolean host_check_input_size(guint32 struct_size, gsize minimum, const char *t
 
 /* ---- quotes ------------------------------------------------------------- */
 
-static gint64 usage_lookup(const char *key, gpointer ledger)
+static gint64 usage_lookup(const char *key, gpointer unit)
 {
-    return ledger_usage_get(ledger, key);
+    return ledger_usage_get(unit, key);
 }
 
 /* A quote with what it costs in the order's currency, for sorting. */
@@ -459,20 +460,20 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
     };
     GPtrArray *quotes = g_ptr_array_new_with_free_func((GDestroyNotify)tender_quote_free);
     const GPtrArray *methods = loader_methods(host->loader);
-    if (!ledger_begin(host->ledger, error)) {
+    LedgerUnit *unit = ledger_begin_read(host->ledger, error);
+    if (unit == NULL) {
         g_ptr_array_unref(quotes);
         return NULL;
     }
     /* A quarantine another process started or cleared shows here at once. */
-    host_isolation_refresh(host, NULL);
+    host_isolation_refresh(host, unit, NULL);
     for (guint i = 0; i < methods->len; i++) {
         const TenderMethodInfo *info = g_ptr_array_index(methods, i);
         TenderPolicyDecision d;
         policy_decision_init(&d);
-        if (!policy_evaluate(host->config, info, &pb, usage_lookup, host->ledger, &d,
-                                    error)) {
+        if (!policy_evaluate(host->config, info, &pb, usage_lookup, unit, &d, error)) {
             policy_decision_clear(&d);
-            ledger_rollback(host->ledger);
+            ledger_rollback(unit);
             g_ptr_array_unref(quotes);
             return NULL;
         }
@@ -494,7 +495,7 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
         g_ptr_array_add(quotes, quote_from_decision(info, &d));
         policy_decision_clear(&d);
     }
-    ledger_rollback(host->ledger);
+    ledger_rollback(unit);
     sort_quotes(host->config, quotes, buyer->currency);
     return quotes;
 }

@@ -41,6 +41,17 @@ GQuark http_allow_error_quark(void);
 gboolean http_allow_url(const char *url, const char *endpoint,
                                const char *const *allowed_hosts, char **reason);
 
+/* The same rule with the endpoint and allowed_hosts parsed once, for a
+ * method whose settings do not change (the host keeps one per method):
+ * http_allow_url() parses both on every call. The list copies what it
+ * needs; entries that do not parse allow nothing, as in http_allow_url().
+ * A list is immutable once made: any number of threads may check URLs
+ * against it at once. */
+typedef struct HttpAllowList HttpAllowList;
+HttpAllowList *http_allow_list_new(const char *endpoint, const char *const *allowed_hosts);
+gboolean http_allow_list_check(const HttpAllowList *list, const char *url, char **reason);
+void http_allow_list_free(HttpAllowList *list);
+
 /* Checks an `endpoint` setting: an absolute http or https URL with a host,
  * without credentials, query or fragment, https unless the host is
  * loopback. Returns FALSE with error set (TENDER_HTTP_ALLOW_ERROR, a

@@ -9,11 +9,18 @@
  *     the certificate verified. Before it, nothing the provider could act on
  *     has been sent (a CONNECT to the proxy or a TLS ClientHello are not the
  *     request).
- *   - The debug callback (CURLOPT_VERBOSE with CURLOPT_DEBUGFUNCTION) reports
- *     CURLINFO_HEADER_OUT and CURLINFO_DATA_OUT only after a write to the
- *     socket (or into TLS) succeeded, with the number of bytes written.
- *     Counted only once the prerequest callback has run, they are the bytes
- *     of the request that were written.
+ *   - libcurl counts what it wrote: CURLINFO_REQUEST_SIZE grows by the
+ *     bytes of the request head (and of a small body sent with it) that a
+ *     write to the socket (or into TLS) accepted, CURLINFO_SIZE_UPLOAD_T by
+ *     the body bytes written after it. Their sum is read when the
+ *     prerequest callback runs and again when the transfer ends: the
+ *     difference is the bytes of the request that were written (a proxy's
+ *     CONNECT, counted in REQUEST_SIZE too, comes before the callback).
+ *
+ * Counting through the debug callback (CURLOPT_VERBOSE) would see the same
+ * bytes, but verbose mode makes libcurl format every informational line
+ * for the callback to drop: about a seventh of a loopback call's
+ * instructions (bench/README.md, http-roundtrip).
  *
  * A failure with none of them written is NOT_SENT, whatever libcurl's error
  * code; with one or more it is UNKNOWN, even when the code would suggest
@@ -62,14 +69,33 @@ struct TenderHttpClient {
     CURLSH *share;
     GMutex share_locks[CURL_LOCK_DATA_LAST];
     GMutex pool_lock;
-    GPtrArray *idle; /* CURL *, idle easy handles */
+    GPtrArray *idle; /* HttpHandle *, idle */
     GMutex sockets_lock;
-    GHashTable *sockets; /* int fd as pointer: the sockets libcurl has open */
+    GHashTable *sockets; /* int fd as pointer -> HttpSocket: the sockets libcurl has open */
     char *ca_file;
     char *proxy;
     gsize max_response;
     guint connect_timeout_ms;
+    gboolean guard_sigpipe; /* libcurl may raise SIGPIPE: see http_sigpipe_block() */
 };
+
+/* A pooled easy handle and the buffers its calls receive into, kept with it
+ * so that a call allocates only what it hands out. */
+typedef struct {
+    CURL *easy;
+    GArray *headers; /* TenderHttpClientHeader; empty between calls */
+    GByteArray *body;
+} HttpHandle;
+
+/* A body buffer larger than this is not kept for the handle's next call. */
+#define HTTP_CLIENT_KEPT_BODY_BYTES (64 * 1024)
+
+/* One of libcurl's sockets: its ports, looked up once it is connected (a
+ * TCP socket connects once, so they do not change while it is open). */
+typedef struct {
+    int local_port; /* 0: not known yet */
+    int peer_port;
+} HttpSocket;
 
 /* The state of one call, shared with the callbacks. */
 typedef struct {
@@ -79,12 +105,15 @@ typedef struct {
     gboolean check_reused;    /* look for stale bytes on a reused connection */
     gboolean stale;           /* found some, and stopped before sending */
     gboolean request_started; /* the prerequest callback ran */
-    gsize request_bytes;      /* request bytes written after it */
+    curl_off_t written_base;  /* libcurl's written count when it last ran */
+    curl_off_t request_bytes; /* request bytes written after it */
     gsize received;           /* header and body bytes received */
     gboolean over_cap;
-    GArray *headers; /* TenderHttpClientHeader, owned strings */
-    GByteArray *body;
+    GArray *headers; /* TenderHttpClientHeader, owned strings: the handle's */
+    GByteArray *body;  /* the handle's */
 } HttpCall;
+
+static void http_handle_free(HttpHandle *handle);
 
 static void http_share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *user)
 {
@@ -133,7 +162,7 @@ TenderHttpClient *http_client_new(const TenderHttpClientOptions *options, GError
     g_mutex_init(&client->pool_lock);
     client->idle = g_ptr_array_new();
     g_mutex_init(&client->sockets_lock);
-    client->sockets = g_hash_table_new(NULL, NULL);
+    client->sockets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     client->ca_file = g_strdup(options->ca_file);
     client->proxy = g_strdup(options->proxy);
     client->max_response = options->max_response_bytes ? options->max_response_bytes
@@ -141,6 +170,9 @@ TenderHttpClient *http_client_new(const TenderHttpClientOptions *options, GError
     client->connect_timeout_ms = options->connect_timeout_ms
                                      ? options->connect_timeout_ms
                                      : TENDER_HTTP_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS;
+    /* Four system calls a request (two each way), a fifth of what a
+     * loopback request makes, for libcurl versions that need them only. */
+    client->guard_sigpipe = curl_version_info(CURLVERSION_NOW)->version_num < 0x075800;
     client->share = curl_share_init();
     if (client->share == NULL) {
         http_client_free(client);
@@ -163,7 +195,7 @@ void http_client_free(TenderHttpClient *client)
         return;
     /* Easy handles first: the share may not go while a handle uses it. */
     for (guint i = 0; i < client->idle->len; i++)
-        curl_easy_cleanup(g_ptr_array_index(client->idle, i));
+        http_handle_free(g_ptr_array_index(client->idle, i));
     g_ptr_array_free(client->idle, TRUE);
     if (client->share != NULL)
         curl_share_cleanup(client->share);
@@ -177,30 +209,60 @@ void http_client_free(TenderHttpClient *client)
     g_free(client);
 }
 
-static CURL *http_take_handle(TenderHttpClient *client)
+static void http_configure_handle(TenderHttpClient *client, CURL *easy);
+
+static void http_handle_free(HttpHandle *handle)
 {
-    CURL *easy = NULL;
-    g_mutex_lock(&client->pool_lock);
-    if (client->idle->len > 0)
-        easy = g_ptr_array_steal_index_fast(client->idle, client->idle->len - 1);
-    g_mutex_unlock(&client->pool_lock);
-    if (easy != NULL)
-        curl_easy_reset(easy);
-    else
-        easy = curl_easy_init();
-    return easy;
+    if (handle == NULL)
+        return;
+    curl_easy_cleanup(handle->easy);
+    g_array_free(handle->headers, TRUE); /* empty: its strings were handed out or freed */
+    g_byte_array_unref(handle->body);
+    g_free(handle);
 }
 
-static void http_return_handle(TenderHttpClient *client, CURL *easy)
+/* An idle handle, or a new one. A handle is configured once, when made,
+ * with every option that is the same for all the client's calls; a call
+ * sets only what is its own (http_configure_call) and takes it off again
+ * before the handle goes back. Resetting and configuring a handle anew on
+ * every call cost about 6 k instructions (bench/README.md). */
+static HttpHandle *http_take_handle(TenderHttpClient *client)
 {
+    HttpHandle *handle = NULL;
+    g_mutex_lock(&client->pool_lock);
+    if (client->idle->len > 0)
+        handle = g_ptr_array_steal_index_fast(client->idle, client->idle->len - 1);
+    g_mutex_unlock(&client->pool_lock);
+    if (handle != NULL)
+        return handle;
+    CURL *easy = curl_easy_init();
+    if (easy == NULL)
+        return NULL;
+    http_configure_handle(client, easy);
+    handle = g_new0(HttpHandle, 1);
+    handle->easy = easy;
+    handle->headers = g_array_new(FALSE, FALSE, sizeof(TenderHttpClientHeader));
+    handle->body = g_byte_array_new();
+    return handle;
+}
+
+/* Back to the pool, its buffers empty (what they held was handed out or
+ * freed). */
+static void http_return_handle(TenderHttpClient *client, HttpHandle *handle)
+{
+    g_array_set_size(handle->headers, 0);
+    if (handle->body->len > HTTP_CLIENT_KEPT_BODY_BYTES) {
+        g_byte_array_unref(handle->body);
+        handle->body = g_byte_array_new();
+    }
+    g_byte_array_set_size(handle->body, 0);
     g_mutex_lock(&client->pool_lock);
     if (client->idle->len < HTTP_CLIENT_IDLE_HANDLES) {
-        g_ptr_array_add(client->idle, easy);
-        easy = NULL;
+        g_ptr_array_add(client->idle, handle);
+        handle = NULL;
     }
     g_mutex_unlock(&client->pool_lock);
-    if (easy != NULL)
-        curl_easy_cleanup(easy);
+    http_handle_free(handle);
 }
 
 /* The client's open sockets, for http_reused_connection_is_stale(): libcurl
@@ -215,7 +277,7 @@ static curl_socket_t http_open_socket(void *user, curlsocktype purpose,
     if (fd < 0)
         return CURL_SOCKET_BAD;
     g_mutex_lock(&client->sockets_lock);
-    g_hash_table_add(client->sockets, GINT_TO_POINTER(fd));
+    g_hash_table_insert(client->sockets, GINT_TO_POINTER(fd), g_new0(HttpSocket, 1));
     g_mutex_unlock(&client->sockets_lock);
     return fd;
 }
@@ -261,11 +323,17 @@ static gboolean http_reused_connection_is_stale(TenderHttpClient *client, CURL *
     gboolean stale = FALSE;
     g_mutex_lock(&client->sockets_lock);
     GHashTableIter iter;
-    gpointer key;
+    gpointer key, value;
     g_hash_table_iter_init(&iter, client->sockets);
-    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
         int fd = GPOINTER_TO_INT(key);
-        if (http_socket_port(fd, FALSE) != local_port || http_socket_port(fd, TRUE) != peer_port)
+        HttpSocket *ports = value;
+        if (ports->local_port <= 0 || ports->peer_port <= 0) {
+            /* Two system calls, once per connection rather than per call. */
+            ports->local_port = http_socket_port(fd, FALSE);
+            ports->peer_port = http_socket_port(fd, TRUE);
+        }
+        if (ports->local_port != local_port || ports->peer_port != peer_port)
             continue;
         struct pollfd ready = {.fd = fd, .events = POLLIN};
         stale = poll(&ready, 1, 0) > 0;
@@ -273,6 +341,29 @@ static gboolean http_reused_connection_is_stale(TenderHttpClient *client, CURL *
     }
     g_mutex_unlock(&client->sockets_lock);
     return stale;
+}
+
+/* What libcurl has written in this transfer so far: the request head (and
+ * a body small enough to go with it) plus the body written after it. */
+static curl_off_t http_written_so_far(CURL *easy)
+{
+    long head = 0;
+    curl_off_t body = 0;
+    curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &head);
+    curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &body);
+    return (curl_off_t)head + body;
+}
+
+/* Adds what was written since the prerequest callback last ran. libcurl
+ * counts on across its own retry on a new connection (see above); should
+ * it start again from zero, everything counted is new. */
+static void http_count_written(HttpCall *call)
+{
+    if (!call->request_started)
+        return;
+    curl_off_t now = http_written_so_far(call->easy);
+    call->request_bytes += now >= call->written_base ? now - call->written_base : now;
+    call->written_base = now;
 }
 
 static int http_on_prereq(void *user, char *conn_primary_ip, char *conn_local_ip,
@@ -286,18 +377,12 @@ static int http_on_prereq(void *user, char *conn_primary_ip, char *conn_local_ip
         call->stale = TRUE;
         return CURL_PREREQFUNC_ABORT;
     }
+    /* libcurl's own retry on a new connection runs this again: what the
+     * earlier attempt wrote is counted first. */
+    http_count_written(call);
+    call->written_base = http_written_so_far(call->easy);
     call->request_started = TRUE;
     return CURL_PREREQFUNC_OK;
-}
-
-static int http_on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *user)
-{
-    (void)easy;
-    (void)data;
-    HttpCall *call = user;
-    if (call->request_started && (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT))
-        call->request_bytes += size;
-    return 0;
 }
 
 static void http_clear_headers(GArray *headers)
@@ -361,24 +446,23 @@ static struct curl_slist *http_header_list(const TenderHttpClientRequest *reques
         const TenderHttpClientHeader *h = &request->headers[i];
         /* "Name;" is libcurl's way of sending a header with an empty value
          * ("Name:" would remove it). */
-        char *line = h->value[0] != '\0' ? g_strdup_printf("%s: %s", h->name, h->value)
-                                         : g_strdup_printf("%s;", h->name);
+        char *line = h->value[0] != '\0' ? g_strconcat(h->name, ": ", h->value, NULL)
+                                         : g_strconcat(h->name, ";", NULL);
         list = curl_slist_append(list, line);
         g_free(line);
     }
     /* No "Expect: 100-continue": it costs a round trip (or a second's wait)
-     * on every larger POST, and providers answer the request anyway. */
-    list = curl_slist_append(list, "Expect:");
+     * on every larger POST, and providers answer the request anyway. Only a
+     * request with a body could have it. */
+    if (request->body_len > 0)
+        list = curl_slist_append(list, "Expect:");
     return list;
 }
 
-static void http_configure(TenderHttpClient *client, CURL *easy,
-                           const TenderHttpClientRequest *request, HttpCall *call,
-                           struct curl_slist *headers, char *errbuf, gint64 remaining_ms)
+/* The options every call of the client shares, set once per handle. */
+static void http_configure_handle(TenderHttpClient *client, CURL *easy)
 {
-    const char *method = request->method != NULL ? request->method : "GET";
     curl_easy_setopt(easy, CURLOPT_SHARE, client->share);
-    curl_easy_setopt(easy, CURLOPT_URL, request->url);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -389,18 +473,41 @@ static void http_configure(TenderHttpClient *client, CURL *easy,
         curl_easy_setopt(easy, CURLOPT_CAINFO, client->ca_file);
     /* "" rather than unset: no proxy from the environment either. */
     curl_easy_setopt(easy, CURLOPT_PROXY, client->proxy != NULL ? client->proxy : "");
+    curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, (long)HTTP_CLIENT_MAX_CONNECTIONS);
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)client->max_response);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, client);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, client);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, http_on_prereq);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, http_on_header);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_on_body);
+}
+
+/* The options that are this call's own. Each is set on every call, so that
+ * nothing of the handle's previous call (its method, body, timeouts, a
+ * fresh connection asked for) carries over. */
+static void http_configure_call(TenderHttpClient *client, CURL *easy,
+                                const TenderHttpClientRequest *request, HttpCall *call,
+                                struct curl_slist *headers, char *errbuf, gint64 remaining_ms)
+{
+    const char *method = request->method != NULL ? request->method : "GET";
+    curl_easy_setopt(easy, CURLOPT_URL, request->url);
     if (remaining_ms > 0) {
         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)remaining_ms);
         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                          (long)MIN(remaining_ms, (gint64)client->connect_timeout_ms));
     } else {
+        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 0L);
         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)client->connect_timeout_ms);
     }
-    curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, (long)HTTP_CLIENT_MAX_CONNECTIONS);
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)client->max_response);
+    curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 0L);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
 
+    /* Back to a plain GET first: NOBODY off, no custom method. */
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
     if (g_ascii_strcasecmp(method, "GET") == 0 && request->body_len == 0) {
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     } else if (g_ascii_strcasecmp(method, "HEAD") == 0) {
@@ -414,19 +521,23 @@ static void http_configure(TenderHttpClient *client, CURL *easy,
             curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
     }
 
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, client);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, client);
-    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, http_on_prereq);
     curl_easy_setopt(easy, CURLOPT_PREREQDATA, call);
-    curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
-    curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, http_on_debug);
-    curl_easy_setopt(easy, CURLOPT_DEBUGDATA, call);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, http_on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, call);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, call);
+}
+
+/* Takes off the handle what points into the call that ended: the header
+ * list, the error buffer and the body are freed or go out of scope. */
+static void http_unconfigure_call(CURL *easy, const TenderHttpClientRequest *request)
+{
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+    if (request->body_len > 0 || (request->method != NULL &&
+                                  g_ascii_strcasecmp(request->method, "GET") != 0 &&
+                                  g_ascii_strcasecmp(request->method, "HEAD") != 0)) {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    }
 }
 
 /* The failure message: what went wrong, in libcurl's words when it has
@@ -453,7 +564,10 @@ static void http_set_failure(GError **error, const HttpCall *call, CURLcode code
  * kills the process. Changing the process's disposition is not a library's
  * business, so the calling thread blocks SIGPIPE for the call, and a
  * SIGPIPE raised meanwhile (directed at this thread) is taken off before
- * unblocking, as libpq does. */
+ * unblocking, as libpq does. With libcurl 7.88 or later (checked when the
+ * client is made) nothing is blocked: every write, plain or TLS, goes
+ * through send() with MSG_NOSIGNAL, which test-core-http's
+ * PeerGoneWhileWritingIsUnknown checks under the default disposition. */
 typedef struct {
     sigset_t old_mask;
     gboolean was_pending;
@@ -535,26 +649,28 @@ TenderHttpClientResponse *http_client_send(TenderHttpClient *client,
                     "request not sent: %s", bad);
         return NULL;
     }
-    CURL *easy = http_take_handle(client);
-    if (easy == NULL) {
+    HttpHandle *handle = http_take_handle(client);
+    if (handle == NULL) {
         g_set_error(error, TENDER_HTTP_CLIENT_ERROR, TENDER_HTTP_CLIENT_NOT_SENT,
                     "request not sent: libcurl handle could not be created");
         return NULL;
     }
+    CURL *easy = handle->easy;
     HttpCall call = {
         .client = client,
         .easy = easy,
         .max_response = client->max_response,
         .check_reused = TRUE,
-        .headers = g_array_new(FALSE, FALSE, sizeof(TenderHttpClientHeader)),
-        .body = g_byte_array_new(),
+        .headers = handle->headers,
+        .body = handle->body,
     };
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = http_header_list(request);
-    http_configure(client, easy, request, &call, headers, errbuf, remaining_ms);
+    http_configure_call(client, easy, request, &call, headers, errbuf, remaining_ms);
 
     HttpSigpipeGuard guard;
-    http_sigpipe_block(&guard);
+    if (client->guard_sigpipe)
+        http_sigpipe_block(&guard);
     CURLcode code = curl_easy_perform(easy);
     if (call.stale) {
         /* Nothing was sent: go again on a new connection, within what is
@@ -576,34 +692,39 @@ TenderHttpClientResponse *http_client_send(TenderHttpClient *client,
             code = CURLE_OPERATION_TIMEDOUT;
         }
     }
-    http_sigpipe_restore(&guard);
+    if (client->guard_sigpipe)
+        http_sigpipe_restore(&guard);
+    http_count_written(&call);
     long status = 0;
     if (code == CURLE_OK)
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 
     /* Nothing of this call may outlive it in the pooled handle. */
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
-    http_return_handle(client, easy);
+    http_unconfigure_call(easy, request);
     curl_slist_free_all(headers);
 
+    TenderHttpClientResponse *response = NULL;
     if (code != CURLE_OK || status < 100 || status > 599) {
         if (code == CURLE_OK) /* cannot happen with HTTP/1.1, but cheap to check */
             code = CURLE_WEIRD_SERVER_REPLY;
         http_set_failure(error, &call, code, errbuf);
         http_clear_headers(call.headers);
-        g_array_free(call.headers, TRUE);
-        g_byte_array_free(call.body, TRUE);
-        return NULL;
+    } else {
+        /* Copied out of the handle's buffers, exactly sized; the header
+         * strings change owner. */
+        response = g_new0(TenderHttpClientResponse, 1);
+        response->struct_size = sizeof *response;
+        response->status = (int)status;
+        response->n_headers = call.headers->len;
+        response->headers = g_memdup2(call.headers->data,
+                                      call.headers->len * sizeof(TenderHttpClientHeader));
+        response->body_len = call.body->len;
+        response->body = g_malloc(call.body->len + 1);
+        if (call.body->len > 0)
+            memcpy(response->body, call.body->data, call.body->len);
+        response->body[call.body->len] = '\0';
     }
-    TenderHttpClientResponse *response = g_new0(TenderHttpClientResponse, 1);
-    response->struct_size = sizeof *response;
-    response->status = (int)status;
-    response->n_headers = call.headers->len;
-    response->headers = (TenderHttpClientHeader *)g_array_free(call.headers, FALSE);
-    response->body_len = call.body->len;
-    g_byte_array_append(call.body, (const guint8 *)"", 1);
-    response->body = (char *)g_byte_array_free(call.body, FALSE);
+    http_return_handle(client, handle);
     return response;
 }
 

@@ -9,10 +9,11 @@
 
 #include <string.h>
 
-typedef struct {
+struct HostHttpMethodMetrics {
     GMutex lock;
     TenderHttpMetrics counters;
-} MethodMetrics;
+};
+typedef HostHttpMethodMetrics MethodMetrics;
 
 static const guint32 latency_bounds_ms[TENDER_HTTP_LATENCY_N_BOUNDS] =
     TENDER_HTTP_LATENCY_BOUNDS_MS_INIT;
@@ -57,10 +58,20 @@ static MethodMetrics *method_metrics(TenderHost *host, const char *method_id, gb
     return m;
 }
 
+HostHttpMethodMetrics *host_http_metrics_of(TenderHost *host, const char *method_id)
+{
+    return method_metrics(host, method_id, TRUE);
+}
+
 void host_http_metrics_record(TenderHost *host, const char *method_id, HostHttpEnd end,
                               int status, gint64 latency_us)
 {
-    MethodMetrics *m = method_metrics(host, method_id, TRUE);
+    host_http_metrics_record_to(method_metrics(host, method_id, TRUE), end, status, latency_us);
+}
+
+void host_http_metrics_record_to(HostHttpMethodMetrics *m, HostHttpEnd end, int status,
+                                 gint64 latency_us)
+{
     g_mutex_lock(&m->lock);
     TenderHttpMetrics *c = &m->counters;
     c->calls++;

@@ -28,6 +28,15 @@ G_GNUC_INTERNAL void host_http_metrics_clear(TenderHost *host);
 G_GNUC_INTERNAL void host_http_metrics_record(TenderHost *host, const char *method_id,
                                               HostHttpEnd end, int status, gint64 latency_us);
 
+/* The same, into a method's record found once (host_http_metrics_of()),
+ * which lives as long as the host: the service keeps it with the method's
+ * settings and skips the lookup under the table's lock on every request. */
+typedef struct HostHttpMethodMetrics HostHttpMethodMetrics;
+G_GNUC_INTERNAL HostHttpMethodMetrics *host_http_metrics_of(TenderHost *host,
+                                                            const char *method_id);
+G_GNUC_INTERNAL void host_http_metrics_record_to(HostHttpMethodMetrics *m, HostHttpEnd end,
+                                                 int status, gint64 latency_us);
+
 G_END_DECLS
 
 #endif

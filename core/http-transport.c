@@ -99,6 +99,9 @@ typedef struct {
     TenderHttpTransport base; /* first: the public table */
     GMutex lock;
     GHashTable *clients; /* "ca_file\nproxy" -> TenderHttpClient* */
+    /* The client of methods with neither setting, the usual case, found
+     * without building the key (set once, under lock, then only read). */
+    TenderHttpClient *plain;
 } DefaultTransport;
 
 /* The client for these settings, made on first use. NULL with error
@@ -107,6 +110,12 @@ typedef struct {
 static TenderHttpClient *default_client(DefaultTransport *t, const char *ca_file,
                                         const char *proxy, GError **error)
 {
+    gboolean plain = ca_file == NULL && proxy == NULL;
+    if (plain) {
+        TenderHttpClient *known = g_atomic_pointer_get(&t->plain);
+        if (known != NULL)
+            return known;
+    }
     g_autofree char *key = g_strdup_printf("%s\n%s", ca_file ? ca_file : "", proxy ? proxy : "");
     g_mutex_lock(&t->lock);
     TenderHttpClient *client = g_hash_table_lookup(t->clients, key);
@@ -116,6 +125,8 @@ static TenderHttpClient *default_client(DefaultTransport *t, const char *ca_file
         client = http_client_new(&options, &local);
         if (client != NULL) {
             g_hash_table_insert(t->clients, g_steal_pointer(&key), client);
+            if (plain)
+                g_atomic_pointer_set(&t->plain, client);
         } else {
             g_set_error(error, TENDER_HTTP_TRANSPORT_ERROR, TENDER_HTTP_TRANSPORT_NOT_SENT,
                         "the HTTP client cannot start: %s", local->message);

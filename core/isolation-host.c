@@ -22,7 +22,7 @@ IsolatedPlugin *host_isolated_plugin(TenderHost *host, const char *plugin_id)
     return loader_isolated_plugin(host->loader, plugin_id);
 }
 
-gboolean host_isolation_refresh(TenderHost *host, GError **error)
+gboolean host_isolation_refresh(TenderHost *host, LedgerUnit *unit, GError **error)
 {
     const GPtrArray *plugins = loader_plugins(host->loader);
     for (guint i = 0; i < plugins->len; i++) {
@@ -37,7 +37,7 @@ gboolean host_isolation_refresh(TenderHost *host, GError **error)
         gint64 since = g_get_real_time() / 1000 - 2 * limits.crash_window_ms;
         g_autoptr(GArray) at = g_array_new(FALSE, FALSE, sizeof(gint64));
         g_autofree char *last = NULL;
-        if (!ledger_crash_history(host->ledger, info->id, since, at, &last, error))
+        if (!LEDGER_OP(unit)->crash_history(unit, info->id, since, at, &last, error))
             return FALSE;
         isolation_set_history(ip, (const gint64 *)(gpointer)at->data, at->len, last);
     }
@@ -50,15 +50,16 @@ void host_isolation_after_call(TenderHost *host, HostMethod *m)
     if (crashes == NULL)
         return;
     GError *error = NULL;
-    gboolean ok = ledger_begin(host->ledger, &error);
+    LedgerUnit *unit = ledger_begin(host->ledger, &error);
+    gboolean ok = unit != NULL;
     for (guint i = 0; ok && i < crashes->len; i++) {
         const IsolationCrash *c = g_ptr_array_index(crashes, i);
-        ok = ledger_crash_add(host->ledger, m->info->plugin_id, c->at_ms, c->reason, &error);
+        ok = LEDGER_OP(unit)->crash_add(unit, m->info->plugin_id, c->at_ms, c->reason, &error);
     }
     if (ok)
-        ok = ledger_commit(host->ledger, &error);
-    else if (error != NULL && crashes->len > 0)
-        ledger_rollback(host->ledger);
+        ok = ledger_commit(unit, &error);
+    else if (unit != NULL)
+        ledger_rollback(unit);
     if (!ok) {
         /* The quarantine still holds in this process; other processes
          * will not count these crashes. */
@@ -108,13 +109,14 @@ gboolean tender_host_clear_quarantine(TenderHost *host, const char *plugin_id, G
                     plugin_id ? plugin_id : "");
         return FALSE;
     }
-    if (!ledger_begin(host->ledger, error))
+    LedgerUnit *unit = ledger_begin(host->ledger, error);
+    if (unit == NULL)
         return FALSE;
-    if (!ledger_crash_clear(host->ledger, plugin_id, error)) {
-        ledger_rollback(host->ledger);
+    if (!LEDGER_OP(unit)->crash_clear(unit, plugin_id, error)) {
+        ledger_rollback(unit);
         return FALSE;
     }
-    if (!ledger_commit(host->ledger, error))
+    if (!ledger_commit(unit, error))
         return FALSE;
     isolation_set_history(ip, NULL, 0, NULL);
     return TRUE;

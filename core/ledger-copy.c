@@ -1,5 +1,5 @@
 /* tender_host_copy_ledger (tender.h): a consistent copy of a host's ledger
- * in a new file, through SQLite's online backup (ledger.c). What lets a
+ * in a new file, through SQLite's online backup (ledger-sqlite.c). What lets a
  * tool fill a ledger fast on ":memory:" through the host API and keep it on
  * disk, instead of writing the ledger's private schema itself. */
 #include <tender/tender.h>

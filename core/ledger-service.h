@@ -13,14 +13,14 @@
 
 G_BEGIN_DECLS
 
-/* Inside a ledger transaction: record that payment p went from old_status
+/* Inside a unit of work: record that payment p went from old_status
  * to its status (an event "payment.<status>" with a stable id and a body
  * fixed now), and one pending delivery for every webhook endpoint that
  * wants it. Nothing is written when the status did not change. Writing the
  * event in the transaction of the change is what makes the outbox exact: a
  * change is committed with its event or not at all. */
-gboolean ledger_event_add(TenderLedger *ledger, const TenderPayment *p,
-                                 TenderStatus old_status, gint64 now_ms, GError **error);
+gboolean ledger_event_add(LedgerUnit *unit, const TenderPayment *p, TenderStatus old_status,
+                          gint64 now_ms, GError **error);
 
 G_END_DECLS
 

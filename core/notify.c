@@ -14,8 +14,7 @@ static HostMethod *notifiable_method(TenderHost *host, const char *method_id, GE
                     "unknown or disabled method '%s'", method_id ? method_id : "");
         return NULL;
     }
-    if (!(m->info->capabilities & TENDER_CAP_NOTIFICATION) ||
-        abi_identify_fn(m->abi) == NULL) {
+    if (!(m->info->capabilities & TENDER_CAP_NOTIFICATION) || abi_identify_fn(m->abi) == NULL) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
                     "%s does not take notifications", method_id);
         return NULL;
@@ -95,9 +94,9 @@ gboolean tender_host_notify(TenderHost *host, const char *method_id, const tende
     g_autofree tender_result *apply = g_new0(tender_result, 1);
     gboolean duplicate = FALSE;
     GError *local = NULL;
-    TenderPayment *payment = host_apply_notification(
-        host, m, identify->notify_payment_id, headers, n_headers, body, body_len,
-        identify->notify_id, apply, &duplicate, &local);
+    TenderPayment *payment =
+        host_apply_notification(host, m, identify->notify_payment_id, headers, n_headers, body,
+                                body_len, identify->notify_id, apply, &duplicate, &local);
     if (payment == NULL) {
         if (g_error_matches(local, TENDER_ERROR, TENDER_ERROR_NOT_FOUND) ||
             g_error_matches(local, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT)) {
@@ -145,10 +144,11 @@ gboolean tender_host_sandbox_notification(TenderHost *host, const char *payment_
                     "%s has no sandbox notifications", method_id);
         return FALSE;
     }
-    if (!ledger_begin(host->ledger, error))
+    LedgerUnit *unit = ledger_begin_read(host->ledger, error);
+    if (unit == NULL)
         return FALSE;
-    g_autoptr(LedgerPayment) row = ledger_payment_get(host->ledger, payment_id, error);
-    ledger_rollback(host->ledger);
+    g_autoptr(LedgerPayment) row = ledger_payment_get(unit, payment_id, error);
+    ledger_rollback(unit);
     if (row == NULL)
         return FALSE;
     g_autofree char *request_id = host_new_id(host, "req_");

@@ -170,6 +170,26 @@ static void fill_operation_from_result(TenderOperation *op, const tender_result 
     op->status_after = g_strdup(tender_status_to_string(p->status));
 }
 
+/* A new payment's operations: only the one the skeleton holds, as it is
+ * being stored, so the answer needs no read of the operations table. */
+static GPtrArray *only_operation(const TenderOperation *op)
+{
+    TenderOperation *c = g_new(TenderOperation, 1);
+    *c = *op;
+    c->kind = g_strdup(op->kind);
+    c->request_id = g_strdup(op->request_id);
+    c->idempotency_key = g_strdup(op->idempotency_key);
+    c->outcome = g_strdup(op->outcome);
+    c->decline_code = g_strdup(op->decline_code);
+    c->raw_code = g_strdup(op->raw_code);
+    c->message = g_strdup(op->message);
+    c->processor_ref = g_strdup(op->processor_ref);
+    c->status_after = g_strdup(op->status_after);
+    GPtrArray *ops = g_ptr_array_new_with_free_func((GDestroyNotify)tender_operation_free);
+    g_ptr_array_add(ops, c);
+    return ops;
+}
+
 /* The public payment: the row's public part with its operations; takes
  * both. */
 static TenderPayment *public_from_row(LedgerPayment *row, GPtrArray *ops)
@@ -193,48 +213,51 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
 {
     LedgerPayment *row = NULL;
     GError *refusal = NULL;
-    if (!ledger_begin(host->ledger, error))
+    LedgerUnit *unit = ledger_begin(host->ledger, error);
+    if (unit == NULL)
         return NULL;
-    row = ledger_payment_get(host->ledger, payment_id, error);
+    row = ledger_payment_get(unit, payment_id, error);
     if (row == NULL) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         return NULL;
     }
     gint64 now = tender_host_now(host);
     TenderStatus old_status =
         op->seq && kind <= LIFECYCLE_PURCHASE ? TENDER_STATUS_UNKNOWN : row->pub.status;
+    g_autoptr(LedgerPayment) as_read = ledger_payment_copy(row);
     apply_result(row, m->info, kind, res, requested, report->late, now, &refusal);
     row->pub.updated_ms = now;
     row->busy_until_ms = 0;
     row->busy_seq = 0;
     fill_operation_from_result(op, res, report->late, &row->pub);
     op->attempts = report->attempts;
-    gboolean ok =
-        ledger_operation_update(host->ledger, op, res->plugin_state, error) &&
-        ledger_payment_update(host->ledger, row, error) &&
-        ledger_payment_usage_hold(host->ledger, payment_id, lifecycle_held_amount(&row->pub),
-                                         row->pub.amount, error);
+    gboolean ok = ledger_operation_update(unit, op, res->plugin_state, error) &&
+                  ledger_payment_update(unit, as_read, row, error) &&
+                  ledger_payment_usage_hold(unit, payment_id, lifecycle_held_amount(&row->pub),
+                                            row->pub.amount, error);
     /* The outbox event of the change, in the same transaction (tenderd
      * delivers it). */
     if (ok)
-        ok = ledger_event_add(host->ledger, &row->pub, old_status, now, error);
+        ok = ledger_event_add(unit, &row->pub, old_status, now, error);
     if (ok && decision && row->pub.status == TENDER_STATUS_DECLINED)
         for (guint i = 0; ok && i < decision->decline_charges->len; i++)
             ok = ledger_usage_add(
-                host->ledger, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1,
-                error);
-    /* Read the operations back inside the transaction: the answer is built
-     * from what is being committed, without reading the payment again. */
-    GPtrArray *ops =
-        ok && !refusal ? ledger_operations(host->ledger, payment_id, error) : NULL;
+                unit, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1, error);
+    /* The answer is built from what is being committed: a new payment's
+     * one operation is the one in hand; an older payment's are read back
+     * inside the unit. */
+    GPtrArray *ops = NULL;
+    if (ok && !refusal)
+        ops = kind <= LIFECYCLE_PURCHASE ? only_operation(op)
+                                         : ledger_operations(unit, payment_id, error);
     if (!ok || (!refusal && ops == NULL)) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         ledger_payment_free(row);
         g_clear_error(&refusal);
         host_wake_waiters(host);
         return NULL;
     }
-    if (!ledger_commit(host->ledger, error)) {
+    if (!ledger_commit(unit, error)) {
         ledger_payment_free(row);
         if (ops)
             g_ptr_array_unref(ops);
@@ -261,7 +284,8 @@ void host_op_clear(HostOp *op)
     host_operation_clear(&op->record);
 }
 
-gboolean host_op_record_intent(TenderHost *host, LedgerPayment *row, HostOp *op, GError **error)
+gboolean host_op_record_intent(TenderHost *host, LedgerUnit *unit, LedgerPayment *row, HostOp *op,
+                               GError **error)
 {
     const char *payment_id = row->pub.id;
     op->request_id = host_new_id(host, "req_");
@@ -271,18 +295,15 @@ gboolean host_op_record_intent(TenderHost *host, LedgerPayment *row, HostOp *op,
                                    .amount = op->amount,
                                    .created_ms = tender_host_now(host)};
     row->busy_until_ms = host_wall_ms() + host_lease_ms(host, row->pub.method);
-    gboolean ok = ledger_operation_insert(host->ledger, payment_id, &op->record, error) &&
-                  (op->hash == NULL ||
-                   ledger_operation_set_hash(host->ledger, op->record.seq, op->hash, error));
+    gboolean ok = ledger_operation_insert(unit, payment_id, &op->record, op->hash, error);
     row->busy_seq = op->record.seq;
-    ok = ok && ledger_payment_set_lease(host->ledger, payment_id, row->busy_until_ms,
-                                               row->busy_seq, error);
+    ok = ok && ledger_payment_set_lease(unit, payment_id, row->busy_until_ms, row->busy_seq, error);
     if (!ok) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         return FALSE;
     }
     /* The intent: safe from a process crash now, flushed with step 3. */
-    return ledger_commit_intent(host->ledger, error);
+    return ledger_commit_intent(unit, error);
 }
 
 TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m, const LedgerPayment *row,
@@ -302,8 +323,7 @@ TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m, const Le
     g_autofree tender_result *own = res_out ? NULL : g_new(tender_result, 1);
     tender_result *res = res_out ? res_out : own; /* zeroed by the call */
     CallReport report;
-    host_call_plugin(host, m, abi_operation_fn(m->abi, req.operation), &req, res,
-                            secrets, &report);
+    host_call_plugin(host, m, abi_operation_fn(m->abi, req.operation), &req, res, secrets, &report);
     return finish_operation(host, m, row->pub.id, &op->record, op->kind, res, &report, op->amount,
                             op->decision, error);
 }
@@ -312,11 +332,12 @@ TenderPayment *host_op_call_and_finish(TenderHost *host, HostMethod *m, const Le
 
 TenderPayment *host_load_public(TenderHost *host, const char *payment_id, GError **error)
 {
-    if (!ledger_begin(host->ledger, error))
+    LedgerUnit *unit = ledger_begin_read(host->ledger, error);
+    if (unit == NULL)
         return NULL;
-    LedgerPayment *row = ledger_payment_get(host->ledger, payment_id, error);
-    GPtrArray *ops = row ? ledger_operations(host->ledger, payment_id, error) : NULL;
-    ledger_rollback(host->ledger);
+    LedgerPayment *row = ledger_payment_get(unit, payment_id, error);
+    GPtrArray *ops = row ? ledger_operations(unit, payment_id, error) : NULL;
+    ledger_rollback(unit);
     if (row == NULL || ops == NULL) {
         ledger_payment_free(row);
         return NULL;
@@ -330,7 +351,8 @@ TenderPayment *tender_host_get(TenderHost *host, const char *payment_id, GError 
     const TenderMethodInfo *info;
     if (host_leased_by_another(host, payment_id))
         return host_load_public(host, payment_id, error);
-    if (!host_begin_and_lapse(host, payment_id, &row, &info, error)) {
+    LedgerUnit *unit = host_begin_and_lapse(host, payment_id, &row, &info, error);
+    if (unit == NULL) {
         /* A payment of a method no longer loaded can still be read. */
         if (error && *error && (*error)->code == TENDER_ERROR_UNKNOWN_METHOD) {
             g_clear_error(error);
@@ -338,7 +360,7 @@ TenderPayment *tender_host_get(TenderHost *host, const char *payment_id, GError 
         }
         return NULL;
     }
-    ledger_rollback(host->ledger);
+    ledger_rollback(unit);
     ledger_payment_free(row);
     return host_load_public(host, payment_id, error);
 }
@@ -353,21 +375,22 @@ GPtrArray *tender_host_list(TenderHost *host, const TenderListFilter *filter, GE
                               offsetof(TenderListFilter, after_id) + sizeof filter->after_id
             ? filter->after_id
             : NULL;
-    if (!ledger_begin(host->ledger, error))
+    LedgerUnit *unit = ledger_begin_read(host->ledger, error);
+    if (unit == NULL)
         return NULL;
     gint64 after_ms = 0;
     if (after_id != NULL) {
-        g_autoptr(LedgerPayment) after = ledger_payment_get(host->ledger, after_id, error);
+        g_autoptr(LedgerPayment) after = ledger_payment_get(unit, after_id, error);
         if (after == NULL) {
-            ledger_rollback(host->ledger);
+            ledger_rollback(unit);
             if (error && *error == NULL)
                 g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_FOUND, "no payment %s", after_id);
             return NULL;
         }
         after_ms = after->pub.created_ms;
     }
-    GPtrArray *list = ledger_list(host->ledger, filter, after_id, after_ms, error);
-    ledger_rollback(host->ledger);
+    GPtrArray *list = ledger_list(unit, filter, after_id, after_ms, error);
+    ledger_rollback(unit);
     return list;
 }
 
@@ -386,7 +409,8 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
 {
     LedgerPayment *row;
     const TenderMethodInfo *info;
-    if (!host_begin_and_lapse(host, payment_id, &row, &info, error))
+    LedgerUnit *unit = host_begin_and_lapse(host, payment_id, &row, &info, error);
+    if (unit == NULL)
         return NULL;
     HostMethod *m = host_method_get(host, info->id);
     const char *fields[] = {lifecycle_kind_name(r->kind), r->amount ? r->amount : "",
@@ -395,11 +419,10 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
 
     if (r->idempotency_key) {
         g_autofree char *stored_hash = NULL;
-        TenderOperation *seen =
-            ledger_operation_by_key(host->ledger, payment_id, lifecycle_kind_name(r->kind),
-                                           r->idempotency_key, &stored_hash, NULL);
+        TenderOperation *seen = ledger_operation_by_key(
+            unit, payment_id, lifecycle_kind_name(r->kind), r->idempotency_key, &stored_hash, NULL);
         if (seen) {
-            ledger_rollback(host->ledger);
+            ledger_rollback(unit);
             ledger_payment_free(row);
             gboolean conflict = g_strcmp0(stored_hash, hash) != 0;
             gboolean refused = g_strcmp0(seen->outcome, "declined") == 0 ||
@@ -423,20 +446,20 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
 
     gint64 amount = 0;
     if (m == NULL) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         ledger_payment_free(row);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_PLUGIN,
                     "method '%s' is disabled or its plugin failed to start", info->id);
         return NULL;
     }
     if (!lifecycle_check(&row->pub, info, r->kind, r->amount, &amount, error)) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         ledger_payment_free(row);
         return NULL;
     }
     tender_operation_fn fn = abi_operation_fn(m->abi, lifecycle_kind_operation(r->kind));
     if (fn == NULL) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         ledger_payment_free(row);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED, "%s does not support %s",
                     info->id, lifecycle_kind_name(r->kind));
@@ -450,7 +473,7 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
                  .params = r->params,
                  .n_params = r->n_params};
     TenderPayment *result = NULL;
-    if (host_op_record_intent(host, row, &op, error))
+    if (host_op_record_intent(host, unit, row, &op, error))
         result = host_op_call_and_finish(host, m, row, &op, NULL, error);
     ledger_payment_free(row);
     host_op_clear(&op);
@@ -486,7 +509,7 @@ TenderPayment *tender_host_complete(TenderHost *host, const char *payment_id,
 }
 
 TenderPayment *host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
-                                    GError **error)
+                             GError **error)
 {
     (void)reconciling;
     OpRequest r = {.kind = LIFECYCLE_SYNC};
@@ -500,33 +523,32 @@ TenderPayment *tender_host_sync(TenderHost *host, const char *payment_id, GError
 
 /* ---- used by notify.c ------------------------------------------------------ */
 
-TenderPayment *host_apply_notification(TenderHost *host, HostMethod *m,
-                                              const char *payment_id, const tender_param *headers,
-                                              gsize n_headers, const char *body, gsize body_len,
-                                              const char *notify_id, tender_result *res,
-                                              gboolean *duplicate, GError **error)
+TenderPayment *host_apply_notification(TenderHost *host, HostMethod *m, const char *payment_id,
+                                       const tender_param *headers, gsize n_headers,
+                                       const char *body, gsize body_len, const char *notify_id,
+                                       tender_result *res, gboolean *duplicate, GError **error)
 {
     LedgerPayment *row;
     *duplicate = FALSE;
-    if (!host_begin_on_payment(host, payment_id, &row, error))
+    LedgerUnit *unit = host_begin_on_payment(host, payment_id, &row, error);
+    if (unit == NULL)
         return NULL;
     /* Providers repeat notifications: one already applied changes nothing.
      * The operations table's unique key (payment, kind, key) makes this
      * hold across processes too. */
     TenderOperation *seen =
         notify_id && notify_id[0]
-            ? ledger_operation_by_key(host->ledger, payment_id, "notification", notify_id,
-                                             NULL, NULL)
+            ? ledger_operation_by_key(unit, payment_id, "notification", notify_id, NULL, NULL)
             : NULL;
     if (seen) {
         tender_operation_free(seen);
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         ledger_payment_free(row);
         *duplicate = TRUE;
         return host_load_public(host, payment_id, error);
     }
     if (g_strcmp0(row->pub.method, m->info->id) != 0) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOTIFICATION_UNKNOWN_PAYMENT,
                     "payment %s is of method %s, not %s", payment_id, row->pub.method, m->info->id);
         ledger_payment_free(row);
@@ -539,7 +561,7 @@ TenderPayment *host_apply_notification(TenderHost *host, HostMethod *m,
                  .body = body,
                  .body_len = body_len};
     TenderPayment *result = NULL;
-    if (host_op_record_intent(host, row, &op, error))
+    if (host_op_record_intent(host, unit, row, &op, error))
         result = host_op_call_and_finish(host, m, row, &op, res, error);
     ledger_payment_free(row);
     host_op_clear(&op);

@@ -14,9 +14,9 @@
 #include "engine-private.h"
 #include "ledger-service.h"
 
-static gint64 usage_lookup(const char *key, gpointer ledger)
+static gint64 usage_lookup(const char *key, gpointer unit)
 {
-    return ledger_usage_get(ledger, key);
+    return ledger_usage_get(unit, key);
 }
 
 /* The method's own TENDER_PARAM_REQUIRED specs, enforced by the host too:
@@ -97,16 +97,17 @@ static gboolean validate_pay(TenderHost *host, const TenderPayRequest *r, HostMe
 static TenderPayment *replay_payment(TenderHost *host, const char *payment_id, GError **error)
 {
     LedgerPayment *row;
-    if (!host_begin_on_payment(host, payment_id, &row, error))
+    LedgerUnit *unit = host_begin_on_payment(host, payment_id, &row, error);
+    if (unit == NULL)
         return NULL;
     gboolean changed = row->pub.status == TENDER_STATUS_UNKNOWN && row->busy_seq == 0;
-    if (changed && !ledger_payment_update(host->ledger, row, error)) {
-        ledger_rollback(host->ledger);
+    if (changed && !ledger_payment_update(unit, NULL, row, error)) {
+        ledger_rollback(unit);
         ledger_payment_free(row);
         return NULL;
     }
     ledger_payment_free(row);
-    if (!ledger_commit(host->ledger, error))
+    if (!ledger_commit(unit, error))
         return NULL;
     return host_load_public(host, payment_id, error);
 }
@@ -176,7 +177,7 @@ static void emit_changes(TenderHost *host, GArray *changes)
  * operation, the plugin never called, and this is the answer, so it is
  * committed (durable) before it is returned. Inside the caller's
  * transaction, which is closed on return. */
-static TenderPayment *record_policy_decline(TenderHost *host, LedgerPayment *row,
+static TenderPayment *record_policy_decline(TenderHost *host, LedgerUnit *unit, LedgerPayment *row,
                                             LifecycleKind kind,
                                             const TenderPolicyDecision *decision, GError **error)
 {
@@ -192,18 +193,16 @@ static TenderPayment *record_policy_decline(TenderHost *host, LedgerPayment *row
                           .message = decision->reason,
                           .status_after = "declined",
                           .created_ms = p->created_ms};
-    gboolean ok =
-        ledger_operation_insert(host->ledger, p->id, &op, error) &&
-        ledger_event_add(host->ledger, p, TENDER_STATUS_UNKNOWN, p->created_ms, error);
+    gboolean ok = ledger_operation_insert(unit, p->id, &op, NULL, error) &&
+                  ledger_event_add(unit, p, TENDER_STATUS_UNKNOWN, p->created_ms, error);
     for (guint i = 0; ok && i < decision->decline_charges->len; i++)
         ok = ledger_usage_add(
-            host->ledger, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1,
-            error);
+            unit, g_array_index(decision->decline_charges, TenderUsageCharge, i).key, 1, error);
     if (!ok) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         return NULL;
     }
-    if (!ledger_commit(host->ledger, error))
+    if (!ledger_commit(unit, error))
         return NULL;
     return host_load_public(host, p->id, error);
 }
@@ -232,20 +231,21 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     InstrumentFacts instrument;
     describe_instrument(host, m, r, &instrument);
 
-    if (!ledger_begin(host->ledger, error))
+    LedgerUnit *unit = ledger_begin(host->ledger, error);
+    if (unit == NULL)
         return NULL;
     if (r->idempotency_key) {
         g_autofree char *stored_hash = NULL;
         GError *local = NULL;
         g_autofree char *existing =
-            ledger_key_lookup(host->ledger, r->idempotency_key, &stored_hash, &local);
+            ledger_key_lookup(unit, r->idempotency_key, &stored_hash, &local);
         if (local) {
-            ledger_rollback(host->ledger);
+            ledger_rollback(unit);
             g_propagate_error(error, local);
             return NULL;
         }
         if (existing) {
-            ledger_rollback(host->ledger);
+            ledger_rollback(unit);
             if (g_strcmp0(stored_hash, hash) != 0) {
                 g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
                             "idempotency_conflict: key '%s' was used for a different payment "
@@ -260,8 +260,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     gint64 now = tender_host_now(host);
     g_autoptr(GArray) lapsed = g_array_new(FALSE, FALSE, sizeof(HostStatusChange));
     g_array_set_clear_func(lapsed, host_status_change_clear);
-    if (!host_lapse_account(host, r->account, now, lapsed, error)) {
-        ledger_rollback(host->ledger);
+    if (!host_lapse_account(host, unit, r->account, now, lapsed, error)) {
+        ledger_rollback(unit);
         return NULL;
     }
     TenderPolicyBuyer buyer = {.region = r->region,
@@ -274,9 +274,8 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                                .brand = instrument.brand};
     TenderPolicyDecision decision;
     policy_decision_init(&decision);
-    if (!policy_evaluate(host->config, info, &buyer, usage_lookup, host->ledger, &decision,
-                                error)) {
-        ledger_rollback(host->ledger);
+    if (!policy_evaluate(host->config, info, &buyer, usage_lookup, unit, &decision, error)) {
+        ledger_rollback(unit);
         policy_decision_clear(&decision);
         return NULL;
     }
@@ -313,14 +312,13 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
         p->status = TENDER_STATUS_DECLINED;
         lifecycle_set_decline(p, decision.code, "policy", decision.reason);
     }
-    gboolean ok = ledger_payment_insert(host->ledger, row, error);
+    gboolean ok = ledger_payment_insert(unit, row, error);
     for (guint i = 0; ok && i < decision.attempt_charges->len; i++)
         ok = ledger_usage_add(
-            host->ledger, g_array_index(decision.attempt_charges, TenderUsageCharge, i).key, 1,
-            error);
+            unit, g_array_index(decision.attempt_charges, TenderUsageCharge, i).key, 1, error);
     if (!decision.offered) {
-        TenderPayment *refused = ok ? record_policy_decline(host, row, kind, &decision, error)
-                                    : (ledger_rollback(host->ledger), NULL);
+        TenderPayment *refused = ok ? record_policy_decline(host, unit, row, kind, &decision, error)
+                                    : (ledger_rollback(unit), NULL);
         if (refused)
             emit_changes(host, lapsed);
         if (refused)
@@ -330,10 +328,10 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     }
     for (guint i = 0; ok && i < decision.amount_charges->len; i++) {
         TenderUsageCharge *c = &g_array_index(decision.amount_charges, TenderUsageCharge, i);
-        ok = ledger_payment_usage_add(host->ledger, p->id, c->key, c->amount, error);
+        ok = ledger_payment_usage_add(unit, p->id, c->key, c->amount, error);
     }
     if (!ok) {
-        ledger_rollback(host->ledger);
+        ledger_rollback(unit);
         policy_decision_clear(&decision);
         return NULL;
     }
@@ -347,7 +345,7 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
                      decision.step_up && (caps & TENDER_CAP_STEP_UP) ? TENDER_REQUEST_STEP_UP : 0,
                  .decision = &decision};
     TenderPayment *result = NULL;
-    if (host_op_record_intent(host, row, &op, error)) {
+    if (host_op_record_intent(host, unit, row, &op, error)) {
         emit_changes(host, lapsed);
         result = host_op_call_and_finish(host, m, row, &op, NULL, error);
     }

@@ -8,12 +8,12 @@ gboolean tender_host_reconcile(TenderHost *host, TenderReconcileReport *report, 
 {
     TenderReconcileReport local = {0};
     gint64 now = tender_host_now(host);
-    if (!ledger_begin(host->ledger, error))
+    LedgerUnit *unit = ledger_begin_read(host->ledger, error);
+    if (unit == NULL)
         return FALSE;
     GPtrArray *ids = ledger_reconcile_candidates(
-        host->ledger, now, now - config_reconcile_age_ms(host->config),
-        g_get_real_time() / 1000, error);
-    ledger_rollback(host->ledger);
+        unit, now, now - config_reconcile_age_ms(host->config), g_get_real_time() / 1000, error);
+    ledger_rollback(unit);
     if (ids == NULL)
         return FALSE;
     for (guint i = 0; i < ids->len; i++) {

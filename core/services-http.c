@@ -1,6 +1,7 @@
 /* See services-http.h. */
 #include "services-http.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "engine-private.h"
@@ -24,17 +25,42 @@ typedef struct {
 static __thread gint64 call_deadline_ms; /* wall clock; 0: no call running */
 static __thread GPtrArray *call_held;    /* HeldResponse*, released at call end */
 
+G_STATIC_ASSERT(sizeof(tender_http_header) == sizeof(TenderHttpClientHeader));
+G_STATIC_ASSERT(offsetof(tender_http_header, name) == offsetof(TenderHttpClientHeader, name));
+G_STATIC_ASSERT(offsetof(tender_http_header, value) == offsetof(TenderHttpClientHeader, value));
+
 static void held_free(gpointer data)
 {
     HeldResponse *h = data;
     http_client_response_free(h->response);
-    g_free(h->headers);
-    g_free(h);
+    g_free(h); /* and its header array, allocated with it */
+}
+
+/* What the service needs of a method's settings, read and parsed on its
+ * first request and kept as long as the host: reading four settings and
+ * parsing the endpoint and allowed_hosts on every request cost more than
+ * the rest of the service together (bench/README.md, http-roundtrip). */
+typedef struct {
+    HttpAllowList *allow;
+    char *ca_file; /* NULL: none */
+    char *proxy;   /* NULL: none */
+    HostHttpMethodMetrics *metrics; /* the host's, as long as it lives */
+} HostHttpMethod;
+
+static void method_free(gpointer data)
+{
+    HostHttpMethod *m = data;
+    http_allow_list_free(m->allow);
+    g_free(m->ca_file);
+    g_free(m->proxy);
+    g_free(m);
 }
 
 void host_http_init(TenderHost *host)
 {
     host_http_metrics_init(host);
+    g_mutex_init(&host->http_methods_lock);
+    host->http_methods = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, method_free);
 }
 
 void host_http_clear(TenderHost *host)
@@ -42,6 +68,8 @@ void host_http_clear(TenderHost *host)
     if (host->owns_http_transport)
         g_clear_pointer(&host->http_transport, tender_http_transport_free);
     host_http_metrics_clear(host);
+    g_clear_pointer(&host->http_methods, g_hash_table_destroy);
+    g_mutex_clear(&host->http_methods_lock);
 }
 
 void host_http_call_begin(gint64 budget_ms)
@@ -64,6 +92,30 @@ static char *setting(TenderHost *host, const char *method_id, const char *key)
         value[0] == '\0')
         return NULL;
     return g_strdup(value);
+}
+
+/* The method's settings, read on its first request. Entries are never
+ * removed while the host lives, so one found under the lock may be used
+ * after dropping it. */
+static const HostHttpMethod *method_settings(TenderHost *host, const char *method_id)
+{
+    g_mutex_lock(&host->http_methods_lock);
+    HostHttpMethod *m = g_hash_table_lookup(host->http_methods, method_id);
+    if (m == NULL) {
+        g_autofree char *endpoint = setting(host, method_id, "endpoint");
+        g_autofree char *allowed = setting(host, method_id, "allowed_hosts");
+        g_auto(GStrv) allowed_hosts = allowed ? g_strsplit(allowed, ",", -1) : NULL;
+        for (gsize i = 0; allowed_hosts && allowed_hosts[i]; i++)
+            g_strstrip(allowed_hosts[i]);
+        m = g_new0(HostHttpMethod, 1);
+        m->allow = http_allow_list_new(endpoint, (const char *const *)allowed_hosts);
+        m->ca_file = setting(host, method_id, "ca_file");
+        m->proxy = setting(host, method_id, "proxy");
+        m->metrics = host_http_metrics_of(host, method_id);
+        g_hash_table_insert(host->http_methods, g_strdup(method_id), m);
+    }
+    g_mutex_unlock(&host->http_methods_lock);
+    return m;
 }
 
 /* One exchange into the log, redacted (http-trace.c), when tracing is on. */
@@ -104,27 +156,20 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
         return fail(res, TENDER_HTTP_NOT_SENT, "request not sent: no URL");
     }
 
-    g_autofree char *endpoint = setting(host, method_id, "endpoint");
-    g_autofree char *allowed = setting(host, method_id, "allowed_hosts");
-    g_auto(GStrv) allowed_hosts = allowed ? g_strsplit(allowed, ",", -1) : NULL;
-    for (gsize i = 0; allowed_hosts && allowed_hosts[i]; i++)
-        g_strstrip(allowed_hosts[i]);
+    const HostHttpMethod *settings = method_settings(host, method_id);
     g_autofree char *reason = NULL;
-    if (!http_allow_url(req->url, endpoint, (const char *const *)allowed_hosts, &reason)) {
+    if (!http_allow_list_check(settings->allow, req->url, &reason)) {
         g_autofree char *line = g_strdup_printf("request not sent: %s", reason);
         host_log(host, TENDER_LOG_WARNING, method_id, "%s", line);
-        host_http_metrics_record(host, method_id, HOST_HTTP_REFUSED, 0, 0);
+        host_http_metrics_record_to(settings->metrics, HOST_HTTP_REFUSED, 0, 0);
         return fail(res, TENDER_HTTP_NOT_SENT, line);
     }
-    g_autofree TenderHttpClientHeader *headers = g_new0(TenderHttpClientHeader, req->n_headers + 1);
-    for (gsize i = 0; i < req->n_headers; i++) {
-        headers[i].name = req->headers[i].name;
-        headers[i].value = req->headers[i].value;
-    }
+    /* The plugin's header array is passed on as it is: the ABI's header and
+     * the transport's have the same members (checked below). */
     TenderHttpClientRequest request = {
         .method = req->method,
         .url = req->url,
-        .headers = headers,
+        .headers = (const TenderHttpClientHeader *)req->headers,
         .n_headers = req->n_headers,
         .body = req->body,
         .body_len = req->body_len,
@@ -138,11 +183,9 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
     if (malformed != NULL) {
         g_autofree char *line = g_strdup_printf("request not sent: %s", malformed);
         host_log(host, TENDER_LOG_WARNING, method_id, "%s", line);
-        host_http_metrics_record(host, method_id, HOST_HTTP_REFUSED, 0, 0);
+        host_http_metrics_record_to(settings->metrics, HOST_HTTP_REFUSED, 0, 0);
         return fail(res, TENDER_HTTP_NOT_SENT, line);
     }
-    g_autofree char *ca_file = setting(host, method_id, "ca_file");
-    g_autofree char *proxy = setting(host, method_id, "proxy");
     TenderHttpTransportRequest sent = {
         .struct_size = sizeof sent,
         .method_id = method_id,
@@ -153,8 +196,8 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
         .body = request.body,
         .body_len = request.body_len,
         .deadline_ms = request.deadline_ms,
-        .ca_file = ca_file,
-        .proxy = proxy,
+        .ca_file = settings->ca_file,
+        .proxy = settings->proxy,
     };
     GError *error = NULL;
     gint64 started = g_get_monotonic_time();
@@ -174,19 +217,23 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
                                            TENDER_HTTP_TRANSPORT_NOT_SENT)
                                ? TENDER_HTTP_NOT_SENT
                                : TENDER_HTTP_UNKNOWN;
-        host_http_metrics_record(host, method_id,
-                                 outcome == TENDER_HTTP_NOT_SENT ? HOST_HTTP_NOT_SENT
-                                                                 : HOST_HTTP_UNKNOWN,
-                                 0, latency_us);
+        host_http_metrics_record_to(settings->metrics,
+                                    outcome == TENDER_HTTP_NOT_SENT ? HOST_HTTP_NOT_SENT
+                                                                    : HOST_HTTP_UNKNOWN,
+                                    0, latency_us);
         fail(res, outcome, error->message);
         g_error_free(error);
         return outcome;
     }
 
-    host_http_metrics_record(host, method_id, HOST_HTTP_ANSWERED, response->status, latency_us);
-    HeldResponse *held = g_new0(HeldResponse, 1);
+    host_http_metrics_record_to(settings->metrics, HOST_HTTP_ANSWERED, response->status,
+                                latency_us);
+    /* One allocation: the holder and the header array lent to the plugin
+     * (with a zeroed entry after the last). */
+    HeldResponse *held =
+        g_malloc0(sizeof(HeldResponse) + (response->n_headers + 1) * sizeof(tender_http_header));
     held->response = response;
-    held->headers = g_new0(tender_http_header, response->n_headers + 1);
+    held->headers = (tender_http_header *)(held + 1);
     for (gsize i = 0; i < response->n_headers; i++) {
         held->headers[i].name = response->headers[i].name;
         held->headers[i].value = response->headers[i].value;

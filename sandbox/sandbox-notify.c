@@ -39,6 +39,9 @@ struct Delivery {
     GBytes *body;
     char **headers; /* name, value, ..., NULL */
     SandboxAcceptFn accepted;
+    SandboxAttemptHeadersFn attempt_headers; /* NULL: the fixed headers only */
+    gpointer attempt_data;                   /* owned */
+    GDestroyNotify attempt_data_free;
     double *delays;
     guint n_delays;
     guint attempts;        /* made so far, the duplicate included */
@@ -79,6 +82,8 @@ static void delivery_free(Delivery *d)
     g_free(d->content_type);
     g_bytes_unref(d->body);
     g_strfreev(d->headers);
+    if (d->attempt_data_free != NULL)
+        d->attempt_data_free(d->attempt_data);
     g_free(d->delays);
     g_free(d);
 }
@@ -191,6 +196,14 @@ static void attempt(Delivery *d)
     SoupMessageHeaders *h = soup_message_get_request_headers(msg);
     for (guint i = 0; d->headers[i] && d->headers[i + 1]; i += 2)
         soup_message_headers_replace(h, d->headers[i], d->headers[i + 1]);
+    /* After the fixed ones, so that a header computed for this attempt
+     * replaces a fixed one of the same name. */
+    if (d->attempt_headers != NULL) {
+        gsize len = 0;
+        const char *body = g_bytes_get_data(d->body, &len);
+        d->attempt_headers(d->notifier->sb, d->attempts, body ? body : "", len, h,
+                           d->attempt_data);
+    }
     d->in_flight = TRUE;
     soup_session_send_and_read_async(d->notifier->session, msg, G_PRIORITY_DEFAULT, d->cancellable,
                                      attempt_done, d);
@@ -213,6 +226,9 @@ static Delivery *delivery_new(SandboxNotifier *notifier, const SandboxNotificati
     g_ptr_array_add(headers, NULL);
     d->headers = (char **)g_ptr_array_free(headers, FALSE);
     d->accepted = n->accepted;
+    d->attempt_headers = n->attempt_headers;
+    d->attempt_data = n->attempt_data;
+    d->attempt_data_free = n->attempt_data_free;
     d->n_delays = n->delays ? n->n_delays : 0;
     d->delays = g_memdup2(n->delays, sizeof(double) * d->n_delays);
     d->cancellable = g_cancellable_new();
@@ -225,6 +241,8 @@ void sandbox_notifier_queue(SandboxNotifier *notifier, const SandboxNotification
     const char *provider = n->provider ? n->provider : "sandbox";
     if (n->url == NULL || !g_uri_is_valid(n->url, G_URI_FLAGS_NONE, NULL)) {
         sandbox_log(provider, "notification not sent: no valid URL");
+        if (n->attempt_data_free != NULL)
+            n->attempt_data_free(n->attempt_data);
         return;
     }
     if (!sandbox_server_allow_remote(notifier->sb) && !sandbox_url_is_loopback(n->url)) {
@@ -232,6 +250,8 @@ void sandbox_notifier_queue(SandboxNotifier *notifier, const SandboxNotification
             provider,
             "notification to %s not sent: not a loopback address (--allow-remote permits it)",
             n->url);
+        if (n->attempt_data_free != NULL)
+            n->attempt_data_free(n->attempt_data);
         return;
     }
     Delivery *d = delivery_new(notifier, n);

@@ -103,6 +103,20 @@ char *sandbox_new_id(const char *prefix);
  * body "success", PayPal and the card gateway any 2xx, ...) */
 typedef gboolean (*SandboxAcceptFn)(guint status, const char *body, gsize len);
 
+/* Sets the headers one attempt of a notification carries that the
+ * provider computes per attempt, such as a signature over a timestamp
+ * (Stripe-Signature "t=<now>,v1=..."; a PayPal transmission's id, time and
+ * signature; a provider that signs a nonce). Called just before every
+ * attempt is posted: the first, each retry and a duplicate, attempt
+ * counting from 1. The body is the notification's, unchanged between
+ * attempts. The function replaces what it sets in headers
+ * (soup_message_headers_replace), which already hold the notification's
+ * fixed headers; a header it sets wins over a fixed one of the same name.
+ * Runs on the main loop, like everything in the sandbox. */
+typedef void (*SandboxAttemptHeadersFn)(SandboxServer *sb, guint attempt, const char *body,
+                                        gsize body_len, SoupMessageHeaders *headers,
+                                        gpointer data);
+
 typedef struct SandboxNotification {
     const char *provider;     /* for the log and the fault settings */
     const char *url;          /* where the merchant asked to be told */
@@ -118,6 +132,25 @@ typedef struct SandboxNotification {
      * frame divides them by --time-scale. */
     const double *delays;
     guint n_delays;
+    /* Appended (the members above are unchanged). Optional: headers to
+     * compute afresh for every attempt (see SandboxAttemptHeadersFn); NULL
+     * sends the fixed headers alone on every attempt, as before. A provider
+     * that signs each attempt must use it: a retry that resent the first
+     * attempt's signature would carry a stale timestamp, which a merchant
+     * checking the tolerance rightly refuses.
+     *
+     * attempt_data is handed to attempt_headers and, unlike the members
+     * above, not copied: the frame takes it over, and frees it with
+     * attempt_data_free (may be NULL) when the delivery ends, also when
+     * the notification is not sent at all. card (sandbox-card-events.c)
+     * signs its events this way; alipay, paypal and webmoney sign once
+     * per notification today, and their providers' documents say which
+     * fields a retry changes (PayPal's transmission id and time, Alipay's
+     * notify_time and notify_id): each moves them into the callback when
+     * its simulation follows that rule. */
+    SandboxAttemptHeadersFn attempt_headers;
+    gpointer attempt_data;
+    GDestroyNotify attempt_data_free;
 } SandboxNotification;
 
 /* Queue a notification: the frame copies everything, posts it at once

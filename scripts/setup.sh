@@ -8,6 +8,7 @@ packages=(
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libgtest-dev libssl-dev
   libcurl4-openssl-dev libsoup-3.0-dev
   python3 valgrind clang libclang-rt-14-dev
+  libqrencode-dev chromium chromium-driver python3-selenium
 )
 
 missing=()

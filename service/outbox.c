@@ -18,6 +18,9 @@
 
 #include "service.h"
 
+/* How long a poke waits for others before the outbox is read. */
+#define OUTBOX_GATHER_US 10000
+
 /* Seconds after each failed attempt, about three days in all. */
 static const gint64 retry_after_s[] = {60,    300,   1800,  7200,  18000, 36000,
                                        43200, 43200, 43200, 43200, 43200};
@@ -146,6 +149,12 @@ static gpointer run(gpointer data)
         while (!o->poked && !o->stopping)
             if (!g_cond_wait_until(&o->wake, &o->lock, until))
                 break;
+        /* Let a burst of state changes gather, so that a busy service reads
+         * the outbox once for many payments rather than once for each (each
+         * read is a ledger transaction the payments wait for). */
+        gint64 gather = g_get_monotonic_time() + OUTBOX_GATHER_US;
+        while (o->poked && !o->stopping && g_cond_wait_until(&o->wake, &o->lock, gather))
+            ;
         g_mutex_unlock(&o->lock);
     }
     g_object_unref(session);

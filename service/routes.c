@@ -2,6 +2,8 @@
  * matching of a request's method and path against it. */
 #include <string.h>
 
+#include "checkout.h"
+#include "console.h"
 #include "service.h"
 
 const Route service_routes[] = {
@@ -24,6 +26,23 @@ const Route service_routes[] = {
     {"POST", "/v1/payments/{id}/refund", ROUTE_WRITE, TRUE, routes_payment_refund},
     {"POST", "/v1/payments/{id}/complete", ROUTE_WRITE, TRUE, routes_payment_complete},
     {"POST", "/v1/payments/{id}/sync", ROUTE_WRITE, TRUE, routes_payment_sync},
+    {"POST", "/v1/checkout-sessions", ROUTE_WRITE, TRUE, routes_checkout_session_create},
+    {"GET", "/v1/checkout-sessions/{id}", ROUTE_READ, FALSE, routes_checkout_session_get},
+    /* The buyer's pages: the session id in the path is their only key. */
+    {"GET", "/checkout/{id}", ROUTE_PUBLIC, FALSE, routes_checkout_page},
+    {"POST", "/checkout/{id}/card", ROUTE_PUBLIC, FALSE, routes_checkout_card},
+    {"POST", "/checkout/{id}/pay", ROUTE_PUBLIC, FALSE, routes_checkout_pay},
+    {"GET", "/checkout/{id}/status", ROUTE_PUBLIC, FALSE, routes_checkout_status},
+    {"GET", "/checkout/{id}/return", ROUTE_PUBLIC, FALSE, routes_checkout_return},
+    {"GET", "/checkout-assets/{file}", ROUTE_PUBLIC, FALSE, routes_checkout_asset},
+    /* The operator console signs in with an API key of its own (a cookie),
+     * checked by its pages. */
+    {"GET", "/console", ROUTE_PUBLIC, FALSE, routes_console_home},
+    {"POST", "/console/login", ROUTE_PUBLIC, FALSE, routes_console_login},
+    {"POST", "/console/logout", ROUTE_PUBLIC, FALSE, routes_console_logout},
+    {"GET", "/console/reconcile", ROUTE_PUBLIC, FALSE, routes_console_reconcile},
+    {"GET", "/console/payments/{id}", ROUTE_PUBLIC, FALSE, routes_console_payment},
+    {"POST", "/console/payments/{id}/operate", ROUTE_PUBLIC, FALSE, routes_console_operate},
     {NULL, NULL, ROUTE_PUBLIC, FALSE, NULL},
 };
 

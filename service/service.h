@@ -1,10 +1,11 @@
 /* tenderd, the payments service: what its modules share.
  *
- * One SoupServer on the main thread reads requests; each request that
- * reaches a route is answered on a worker thread (the host API blocks on
- * plugins and the ledger), then handed back to the main thread to be sent.
- * A ServiceRequest is built on the main thread and then belongs to the
- * worker; it never touches the SoupServerMessage. */
+ * A few I/O threads, each with its own SoupServer on the same address,
+ * read requests; each request that reaches a route is answered on a worker
+ * thread (the host API blocks on plugins and the ledger), then handed back
+ * to its I/O thread to be sent. A ServiceRequest is built on the I/O thread
+ * and then belongs to the worker; it never touches the SoupServerMessage.
+ * The main thread handles signals and the drain. */
 #ifndef TENDER_SERVICE_SERVICE_H
 #define TENDER_SERVICE_SERVICE_H
 
@@ -17,12 +18,14 @@ G_BEGIN_DECLS
 
 typedef struct ServiceMetrics ServiceMetrics;
 typedef struct IdempotencyStore IdempotencyStore;
+typedef struct ServiceKeyCache ServiceKeyCache;
 
 /* The process's service: created once in tenderd.c. */
 typedef struct {
     TenderHost *host;
     ServiceMetrics *metrics;
     IdempotencyStore *idempotency;
+    ServiceKeyCache *keys; /* verified API keys, briefly (auth.c) */
     gint64 max_body_bytes;
     guint max_headers;
     gint64 client_timeout_ms;
@@ -148,6 +151,10 @@ void routes_openapi(Service *svc, ServiceRequest *req, ServiceResponse *resp);
  * FALSE with the 401/403 envelope written. */
 gboolean service_authenticate(Service *svc, ServiceRequest *req, RouteAccess access,
                               ServiceResponse *resp);
+/* The keys verified in the last second (thread-safe): a key revoked in the
+ * ledger stops working within that second. */
+ServiceKeyCache *auth_key_cache_new(void);
+void auth_key_cache_free(ServiceKeyCache *cache);
 
 /* ---- idempotency (idempotency.c) ------------------------------------------------------ */
 
@@ -188,16 +195,18 @@ void outbox_poke(Outbox *outbox);
 
 typedef struct ServiceServer ServiceServer;
 
-/* A server for svc, answering on the thread-default main context of the
- * caller (the main thread). */
+/* A server for svc. Its I/O threads start once it listens. */
 ServiceServer *service_server_new(Service *svc);
-/* Listen on "ADDR:PORT" (port 0: ephemeral); *base_url_out is the URL it
- * answers at ("http://127.0.0.1:40123", newly allocated). */
+/* Listen on "ADDR:PORT" (port 0: ephemeral), one socket per I/O thread
+ * sharing the port (SO_REUSEPORT), and start the I/O threads;
+ * *base_url_out is the URL it answers at ("http://127.0.0.1:40123", newly
+ * allocated). */
 gboolean service_server_listen(ServiceServer *server, const char *listen, char **base_url_out,
                                GError **error);
-/* Stop taking requests (each new one gets 503 and Connection: close) and
- * quit loop once every request in flight is answered, or after
- * deadline_ms at the latest. */
+/* From the main thread: stop listening (a new connection is refused),
+ * answer each request that comes on a connection already open 503 with
+ * Connection: close, and quit loop once every request in flight is
+ * answered, or after deadline_ms at the latest. */
 void service_server_drain(ServiceServer *server, GMainLoop *loop, gint64 deadline_ms);
 void service_server_free(ServiceServer *server);
 

@@ -5,8 +5,8 @@
  *           [--plugin-dir DIR]... [--time-scale X]
  *
  * The base URL is the first line of standard output, printed once the
- * server accepts connections. SIGTERM (or SIGINT) stops taking requests,
- * lets those in flight finish and exits 0. Exit codes as `tender`'s: 64
+ * server accepts connections. SIGTERM (or SIGINT) stops listening,
+ * lets the requests in flight finish and exits 0. Exit codes as `tender`'s: 64
  * usage, 74 ledger, 78 config (the message names the JSON path), 71 when
  * the address cannot be listened on. */
 #include <glib-unix.h>
@@ -128,6 +128,7 @@ int main(int argc, char **argv)
         .host = host,
         .metrics = metrics_new(),
         .idempotency = idempotency_store_new(),
+        .keys = auth_key_cache_new(),
         .max_body_bytes = conf->max_body_bytes ? conf->max_body_bytes : DEFAULT_MAX_BODY_BYTES,
         .max_headers = (guint)(conf->max_headers ? conf->max_headers : DEFAULT_MAX_HEADERS),
         .client_timeout_ms =
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
     service_server_free(server);
     g_main_loop_unref(loop);
     idempotency_store_free(svc.idempotency);
+    auth_key_cache_free(svc.keys);
     metrics_free(svc.metrics);
     tender_host_free(host);
     return code;

@@ -6,10 +6,12 @@
  *  - quotes for a buyer in the US and one in China;
  *  - a card payment with a 3-D Secure challenge, captured;
  *  - a declined card, with the advice the buyer sees;
- *  - an Alipay QR payment confirmed by its signed notification (and the
- *    provider's repeat of it, which changes nothing);
+ *  - an Alipay QR payment paid at the sandbox's cashier by a test buyer,
+ *    confirmed by a trade query, refunded in part;
  *  - a PayPal authorization, approved, captured in part and refunded;
- *  - a WebMoney protected transfer released by its protection code;
+ *  - a WebMoney payment on the payment page (the demo plays the payer),
+ *    confirmed with X18, and a protected transfer the payer sends,
+ *    released by its protection code;
  *  - a payment refused by a passport limit.
  * The ledger is in memory unless --ledger names one. */
 #include <stdio.h>
@@ -21,6 +23,7 @@
 
 #include "cli.h"
 #include "demo-sandbox.h"
+#include "demo-webmoney.h"
 #include "http-message.h"
 
 typedef struct {
@@ -118,19 +121,17 @@ static void quote(Demo *demo, const char *region, const char *currency, const ch
     g_ptr_array_unref(quotes);
 }
 
-/* The buyer's browser on the gateway's 3-D Secure page: POST the one-time
- * code to the page the action names, as its form does. TRUE when the page
- * took it (a redirect back, or its "done" page). */
-static gboolean submit_challenge_code(const char *page_url, const char *code)
+/* POST a form to a provider's page as the payer's browser does (redirects
+ * not followed); the HTTP status, 0 when none came. */
+static guint post_page_form(const char *page_url, const char *form)
 {
     SoupSession *session = soup_session_new_with_options("timeout", 10, NULL);
     SoupMessage *msg = soup_message_new("POST", page_url);
     if (msg == NULL) {
         g_object_unref(session);
-        return FALSE;
+        return 0;
     }
     soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
-    g_autofree char *form = soup_form_encode("code", code, NULL);
     GBytes *bytes = g_bytes_new(form, strlen(form));
     soup_message_set_request_body_from_bytes(msg, "application/x-www-form-urlencoded", bytes);
     g_bytes_unref(bytes);
@@ -140,6 +141,16 @@ static gboolean submit_challenge_code(const char *page_url, const char *code)
         g_bytes_unref(reply);
     g_object_unref(msg);
     g_object_unref(session);
+    return status;
+}
+
+/* The buyer's browser on the gateway's 3-D Secure page: POST the one-time
+ * code to the page the action names, as its form does. TRUE when the page
+ * took it (a redirect back, or its "done" page). */
+static gboolean submit_challenge_code(const char *page_url, const char *code)
+{
+    g_autofree char *form = soup_form_encode("code", code, NULL);
+    guint status = post_page_form(page_url, form);
     return status == 303 || status == 302 || status == 200;
 }
 
@@ -185,41 +196,19 @@ static void card_flows(Demo *demo)
     tender_payment_free(pay(demo, "declined card", &d, TENDER_STATUS_DECLINED));
 }
 
-/* Deliver a notification, as a webhook server would: header lines and a
- * body, through tender_host_notify. */
-static gboolean deliver(Demo *demo, const char *headers, const char *body, const char *event,
-                        const char *method, TenderNotifyReply **reply_out)
+/* The buyer at Alipay's cashier (tender-sandbox's page that the QR code
+ * opens): log in as a sandbox test buyer and pay from the wallet, as the
+ * page's form does. TRUE when the cashier took the payment. */
+static gboolean pay_at_cashier(const char *cashier_url, const char *logon_id)
 {
-    GError *error = NULL;
-    g_autofree char *message = http_message_format(headers, body);
-    GArray *params = g_array_new(FALSE, TRUE, sizeof(tender_param));
-    const char *payload = NULL;
-    gsize payload_len = 0;
-    TenderNotifyReply *reply = NULL;
-    gboolean ok =
-        http_message_parse(message, strlen(message), params, &payload, &payload_len, &error) &&
-        tender_host_notify(demo->host, method, (tender_param *)params->data, params->len, payload,
-                           payload_len, &reply, &error);
-    cli_params_free(params);
-    if (!ok) {
-        printf("   !! notification not accepted: %s%s%s\n", error->message,
-               reply ? "; replied " : "", reply ? reply->body : "");
-        g_error_free(error);
-        tender_notify_reply_free(reply);
-        demo->failures++;
-        return FALSE;
-    }
-    say("%s sent its signed '%s' notification (%zu bytes); Tender verified it and replied %u "
-        "\"%s\"%s",
-        method, event, payload_len, reply->status, reply->body,
-        reply->duplicate ? " (a repeat: nothing changed)" : "");
-    *reply_out = reply;
-    return TRUE;
+    g_autofree char *form = soup_form_encode("logon_id", logon_id, "password", "111111", NULL);
+    guint status = post_page_form(cashier_url, form);
+    return status == 200 || status == 303;
 }
 
 static void alipay_flow(Demo *demo)
 {
-    heading("Alipay: QR code, confirmed by Alipay's signed notification");
+    heading("Alipay: QR code, paid at Alipay's cashier, confirmed by a query, refunded in part");
     tender_param params[] = {{"subject", "Tea set"}};
     TenderPayRequest r = {sizeof(TenderPayRequest),
                           "alipay",
@@ -236,28 +225,24 @@ static void alipay_flow(Demo *demo)
     if (p == NULL)
         return;
     say("QR payload for the buyer's Alipay app: %s", p->action_data ? p->action_data : "");
-    g_autofree char *headers = NULL, *body = NULL;
-    GError *error = NULL;
-    if (!tender_host_sandbox_notification(demo->host, p->id, "paid", &headers, &body, &error)) {
-        printf("   !! sandbox notification failed: %s\n", error->message);
-        g_error_free(error);
+    say("the buyer scans it and pays as buyer-ii@sandbox.alipay.test (a sandbox test buyer)");
+    if (!p->action_data || !pay_at_cashier(p->action_data, "buyer-ii@sandbox.alipay.test")) {
+        printf("   !! the cashier %s did not take the payment\n",
+               p->action_data ? p->action_data : "(none)");
         demo->failures++;
         return;
     }
-    TenderNotifyReply *reply = NULL;
-    if (!deliver(demo, headers, body, "paid", "alipay", &reply))
+    say("the shop asks Alipay (alipay.trade.query) rather than wait for the notification");
+    GError *error = NULL;
+    g_autoptr(TenderPayment) paid = step(demo, "alipay paid",
+                                         tender_host_sync(demo->host, p->id, &error), error,
+                                         TENDER_STATUS_CAPTURED);
+    if (paid == NULL)
         return;
-    tender_notify_reply_free(reply);
-    tender_payment_free(step(demo, "alipay paid", tender_host_get(demo->host, p->id, &error), error,
-                             TENDER_STATUS_CAPTURED));
-    say("Alipay repeats the notification, as it does until it reads \"success\":");
-    if (deliver(demo, headers, body, "paid", "alipay", &reply)) {
-        if (!reply->duplicate) {
-            printf("   !! the repeat was applied again\n");
-            demo->failures++;
-        }
-        tender_notify_reply_free(reply);
-    }
+    say("the buyer returns a cup: refund 88.00 (alipay.trade.refund, its own out_request_no)");
+    tender_payment_free(step(demo, "alipay refund",
+                             tender_host_refund(demo->host, p->id, "88.00", NULL, &error), error,
+                             TENDER_STATUS_PARTIALLY_REFUNDED));
 }
 
 static void paypal_flow(Demo *demo)
@@ -300,9 +285,37 @@ static void paypal_flow(Demo *demo)
 
 static void webmoney_flows(Demo *demo)
 {
+    heading("WebMoney: paid on the payment page, confirmed with X18");
+    tender_param page_params[] = {{"purse", DEMO_WM_PAYER_PURSE},
+                                  {"wmid", DEMO_WM_PAYER_WMID},
+                                  {"description", "Demo order"}};
+    TenderPayRequest page = {sizeof(TenderPayRequest),
+                             "webmoney",
+                             "US",
+                             "USD",
+                             "10.50",
+                             "buyer-wm",
+                             "personal",
+                             NULL,
+                             page_params,
+                             G_N_ELEMENTS(page_params),
+                             TRUE};
+    g_autoptr(TenderPayment) p = pay(demo, "payment page", &page, TENDER_STATUS_REQUIRES_ACTION);
+    g_autofree char *page_url = p && p->action_data ? g_strdup(p->action_data) : NULL;
+    if (p) {
+        GError *error = NULL;
+        say("the payer pays from purse %s on WebMoney's page and returns", DEMO_WM_PAYER_PURSE);
+        if (!demo_webmoney_pay_on_page(page_url, DEMO_WM_PAYER_WMID, DEMO_WM_PAYER_PURSE, NULL)) {
+            printf("   !! the payment page did not take the payment\n");
+            demo->failures++;
+        }
+        tender_payment_free(step(demo, "sync", tender_host_sync(demo->host, p->id, &error), error,
+                                 TENDER_STATUS_CAPTURED));
+    }
+
     heading("WebMoney: protected transfer released by its protection code");
-    tender_param params[] = {{"purse", "Z123456789012"},
-                             {"wmid", "123456789012"},
+    tender_param params[] = {{"purse", DEMO_WM_PAYER_PURSE},
+                             {"wmid", DEMO_WM_PAYER_WMID},
                              {"protection_days", "3"},
                              {"protection_code", "orchid-7731"}};
     TenderPayRequest r = {sizeof(TenderPayRequest),
@@ -316,18 +329,26 @@ static void webmoney_flows(Demo *demo)
                           params,
                           G_N_ELEMENTS(params),
                           TRUE};
-    g_autoptr(TenderPayment) p = pay(demo, "protected transfer", &r, TENDER_STATUS_REQUIRES_ACTION);
-    if (p) {
+    g_autoptr(TenderPayment) t = pay(demo, "protected transfer", &r, TENDER_STATUS_REQUIRES_ACTION);
+    if (t) {
         GError *error = NULL;
+        g_autofree char *desc = g_strdup_printf("Payment %s", t->id);
+        say("the payer sends 25 WMZ to purse %s, protected for 3 days", t->action_data);
+        g_autofree char *endpoint = demo_webmoney_endpoint(page_url);
+        if (!demo_webmoney_send_protected(endpoint, t->action_data, "25", 3, "orchid-7731",
+                                          desc)) {
+            printf("   !! WebMoney did not take the payer's transfer\n");
+            demo->failures++;
+        }
         say("the merchant types a wrong code first");
         tender_param wrong[] = {{"protection_code", "orchid-0000"}};
         tender_payment_free(step(demo, "wrong code",
-                                 tender_host_complete(demo->host, p->id, wrong, 1, &error), error,
+                                 tender_host_complete(demo->host, t->id, wrong, 1, &error), error,
                                  TENDER_STATUS_REQUIRES_ACTION));
         say("then the code the payer gave");
         tender_param right[] = {{"protection_code", "orchid-7731"}};
         tender_payment_free(step(demo, "right code",
-                                 tender_host_complete(demo->host, p->id, right, 1, &error), error,
+                                 tender_host_complete(demo->host, t->id, right, 1, &error), error,
                                  TENDER_STATUS_CAPTURED));
     }
 

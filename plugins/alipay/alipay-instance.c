@@ -9,14 +9,11 @@
 #include <tender/sdk.h>
 
 #include "alipay-rsa2.h"
-#include "alipay-sandbox-keys.h"
 #include "alipay-time.h"
 
 /* A PEM text of an RSA-4096 private key is about 3.3 KB; leave room. */
 #define KEY_TEXT_MAX 16384
 
-#define DEFAULT_APP_ID "9021000100000001"
-#define DEFAULT_SELLER_ID "2088721000000001"
 #define DEFAULT_TIMEOUT "15m"
 
 static const char *const settle_currencies[] = {
@@ -38,36 +35,52 @@ static int all_digits_len(const char *s, size_t len)
     return strlen(s) == len && tender_all_digits(s);
 }
 
-/* Load a key setting, or the built-in sandbox key when it is absent and the
- * mode allows it. */
+/* Load a required key setting. */
 static EVP_PKEY *load_key(const tender_host_services *host, const char *method_id,
-                          const char *key, int is_private, const char *fallback,
-                          char *error, size_t error_size, int *failed)
+                          const char *key, int is_private, char *error, size_t error_size)
 {
     char *text = g_malloc(KEY_TEXT_MAX);
     EVP_PKEY *pkey = NULL;
     int rc = read_string(host, method_id, key, text, KEY_TEXT_MAX, error, error_size);
-    if (rc < 0) {
-        *failed = 1;
-    } else if (rc == 1 && text[0] != '\0') {
+    if (rc == 0 || (rc == 1 && text[0] == '\0')) {
+        snprintf(error, error_size, "setting '%s' is required (%s)", key,
+                 is_private ? "the app's RSA2 private key, PEM"
+                            : "Alipay's public key from the open platform console, PEM");
+    } else if (rc == 1) {
         char what[64];
         snprintf(what, sizeof what, "setting '%s'", key);
         pkey = is_private ? alipay_rsa2_load_private(text, what, error, error_size)
                           : alipay_rsa2_load_public(text, what, error, error_size);
-        if (pkey == NULL)
-            *failed = 1;
-    } else if (fallback) {
-        pkey = is_private ? alipay_rsa2_load_private(fallback, "built-in sandbox key", error,
-                                                     error_size)
-                          : alipay_rsa2_load_public(fallback, "built-in sandbox key", error,
-                                                    error_size);
-        if (pkey == NULL)
-            *failed = 1;
     }
     /* Key material never stays in memory longer than needed. */
     memset(text, 0, KEY_TEXT_MAX);
     g_free(text);
     return pkey;
+}
+
+/* "mode" and "endpoint": mode picks Alipay's documented gateway, endpoint
+ * (a test sandbox's, a proxy's) overrides it. */
+static int read_endpoint(AlipayInstance *inst, char *error, size_t error_size)
+{
+    char mode[16];
+    if (tender_setting_string(inst->host, inst->method_id, "mode", "sandbox", mode, sizeof mode,
+                              NULL, 0) < 0 ||
+        (strcmp(mode, "sandbox") != 0 && strcmp(mode, "live") != 0)) {
+        snprintf(error, error_size, "setting 'mode' must be \"sandbox\" or \"live\"");
+        return -1;
+    }
+    inst->live = strcmp(mode, "live") == 0;
+    if (tender_setting_string(inst->host, inst->method_id, "endpoint",
+                              inst->live ? ALIPAY_LIVE_ENDPOINT : ALIPAY_SANDBOX_ENDPOINT,
+                              inst->endpoint, sizeof inst->endpoint, error, error_size) < 0)
+        return -1;
+    if (!g_str_has_prefix(inst->endpoint, "https://") &&
+        !g_str_has_prefix(inst->endpoint, "http://")) {
+        snprintf(error, error_size, "setting 'endpoint' must be the http(s) URL of gateway.do, "
+                 "e.g. \"%s\"", ALIPAY_LIVE_ENDPOINT);
+        return -1;
+    }
+    return 0;
 }
 
 int alipay_instance_create(const tender_host_services *host, const char *method_id,
@@ -84,14 +97,20 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
     inst->host = host;
     tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);
 
-    if (tender_setting_require_sandbox(host, method_id, "alipay", error, error_size) != 0)
+    /* Without the http service (ABI 1.0) every gateway call is NOT_SENT. */
+    inst->has_http = TENDER_HAS_FIELD(host, tender_host_services, http_release) &&
+                     host->http != NULL && host->http_release != NULL;
+    if (read_endpoint(inst, error, error_size) != 0)
         goto fail;
 
     if (read_string(host, method_id, "app_id", inst->app_id, sizeof inst->app_id, error,
                     error_size) < 0)
         goto fail;
-    if (inst->app_id[0] == '\0')
-        snprintf(inst->app_id, sizeof inst->app_id, DEFAULT_APP_ID);
+    if (inst->app_id[0] == '\0') {
+        snprintf(error, error_size, "setting 'app_id' is required (the app's numeric id from "
+                 "Alipay's open platform)");
+        goto fail;
+    }
     if (!tender_all_digits(inst->app_id)) {
         snprintf(error, error_size, "setting 'app_id' must be Alipay's numeric application id");
         goto fail;
@@ -100,9 +119,8 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
     if (read_string(host, method_id, "seller_id", inst->seller_id, sizeof inst->seller_id,
                     error, error_size) < 0)
         goto fail;
-    if (inst->seller_id[0] == '\0')
-        snprintf(inst->seller_id, sizeof inst->seller_id, DEFAULT_SELLER_ID);
-    if (!all_digits_len(inst->seller_id, 16) || strncmp(inst->seller_id, "2088", 4) != 0) {
+    if (inst->seller_id[0] != '\0' &&
+        (!all_digits_len(inst->seller_id, 16) || strncmp(inst->seller_id, "2088", 4) != 0)) {
         snprintf(error, error_size, "setting 'seller_id' must be an Alipay user id: 2088 and "
                  "12 more digits");
         goto fail;
@@ -144,51 +162,21 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
                     error, error_size) < 0)
         goto fail;
 
-    /* Keys. In sandbox mode each one falls back to the built-in test key. */
-    int failed = 0;
-    inst->alipay_public = load_key(host, method_id, "alipay_public_key", 0,
-                                   alipay_sandbox_platform_public_pem, error, error_size,
-                                   &failed);
-    if (failed)
+    if (read_string(host, method_id, "return_url", inst->return_url, sizeof inst->return_url,
+                    error, error_size) < 0)
         goto fail;
-    int own_app_key = 0;
-    {
-        char probe[8];
-        int rc = tender_setting_string(host, method_id, "app_private_key", "", probe,
-                                       sizeof probe, NULL, 0);
-        own_app_key = rc != 0; /* present (fitting or not) */
-    }
-    inst->app_private = load_key(host, method_id, "app_private_key", 1,
-                                 alipay_sandbox_app_private_pem, error, error_size, &failed);
-    if (failed)
+
+    inst->app_private = load_key(host, method_id, "app_private_key", 1, error, error_size);
+    if (inst->app_private == NULL)
         goto fail;
-    /* The sandbox gateway verifies requests with app_public_key; an operator
-     * who brings their own private key but no public key gets the public half
-     * of that private key. */
-    inst->app_public = load_key(host, method_id, "app_public_key", 0,
-                                own_app_key ? NULL : alipay_sandbox_app_public_pem, error,
-                                error_size, &failed);
-    if (failed)
+    inst->alipay_public = load_key(host, method_id, "alipay_public_key", 0, error, error_size);
+    if (inst->alipay_public == NULL)
         goto fail;
-    if (inst->app_public == NULL) {
-        inst->app_public = inst->app_private;
-        EVP_PKEY_up_ref(inst->app_public);
-    }
-    if (!alipay_rsa2_same_public(inst->app_public, inst->app_private)) {
-        snprintf(error, error_size, "setting 'app_public_key' is not the public half of "
-                 "'app_private_key': every request would fail Alipay's signature check");
+    if (alipay_rsa2_same_public(inst->alipay_public, inst->app_private)) {
+        snprintf(error, error_size, "setting 'alipay_public_key' is the app's own public key: "
+                 "it must be Alipay's (the platform's) public key");
         goto fail;
     }
-    inst->platform_private = alipay_rsa2_load_private(alipay_sandbox_platform_private_pem,
-                                                      "built-in sandbox platform key", error,
-                                                      error_size);
-    if (inst->platform_private == NULL)
-        goto fail;
-    if (!alipay_rsa2_same_public(inst->alipay_public, inst->platform_private))
-        tender_log(host, TENDER_LOG_WARNING, method_id,
-                   "alipay_public_key is not the sandbox platform key: the sandbox signs its "
-                   "notifications with tests/keys/alipay-platform-private.pem, so they will "
-                   "fail verification");
 
     *instance = inst;
     return 0;
@@ -204,7 +192,5 @@ void alipay_instance_destroy(void *instance)
         return;
     EVP_PKEY_free(inst->alipay_public);
     EVP_PKEY_free(inst->app_private);
-    EVP_PKEY_free(inst->app_public);
-    EVP_PKEY_free(inst->platform_private);
     g_free(inst);
 }

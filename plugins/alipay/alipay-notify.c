@@ -108,8 +108,14 @@ void alipay_op_notification(void *instance, const tender_request *req, tender_re
         refuse(res, "out_trade_no is not this payment");
         goto done;
     }
-    if (trade_no && trade_no[0] && strcmp(trade_no, trade.trade_no) != 0) {
+    /* Alipay's trade number is known once the trade was paid (or queried). */
+    if (trade_no && trade_no[0] && trade.trade_no[0] && strcmp(trade_no, trade.trade_no) != 0) {
         refuse(res, "trade_no is not this trade's");
+        goto done;
+    }
+    if (inst->seller_id[0] &&
+        g_strcmp0(alipay_params_get(p, "seller_id"), inst->seller_id) != 0) {
+        refuse(res, "seller_id is not the configured seller's");
         goto done;
     }
     if (total_text == NULL || !tender_money_from_wire(total_text, 2, &total) ||
@@ -129,6 +135,8 @@ void alipay_op_notification(void *instance, const tender_request *req, tender_re
         if (waiting) {
             snprintf(trade.status, sizeof trade.status, "%s", status);
             trade.paid_ms = now;
+            if (trade_no && trade_no[0] && strlen(trade_no) < sizeof trade.trade_no)
+                snprintf(trade.trade_no, sizeof trade.trade_no, "%s", trade_no);
             res->outcome = TENDER_OUTCOME_APPROVED;
             res->event = TENDER_EVENT_CAPTURED;
             res->amount = trade.total;
@@ -148,10 +156,11 @@ void alipay_op_notification(void *instance, const tender_request *req, tender_re
             snprintf(trade.status, sizeof trade.status, ALIPAY_TRADE_CLOSED);
             trade.closed_ms = now;
             res->outcome = TENDER_OUTCOME_APPROVED;
-            res->event = now >= trade.deadline_ms ? TENDER_EVENT_EXPIRED : TENDER_EVENT_VOIDED;
-            TENDER_SET(res, message, now >= trade.deadline_ms
-                                         ? "the trade closed unpaid at its timeout"
-                                         : "the trade was closed unpaid");
+            /* The merchant's own close answered for itself (void): a close
+             * Alipay reports of a waiting trade is its timeout, on Alipay's
+             * clock. */
+            res->event = TENDER_EVENT_EXPIRED;
+            TENDER_SET(res, message, "the trade closed unpaid at its timeout");
         } else {
             /* A paid trade closes when fully refunded; the refunds were
              * answered synchronously and are already applied. */

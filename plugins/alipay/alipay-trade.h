@@ -2,11 +2,13 @@
  * lives in the payment's plugin_state (the plugin keeps nothing else), a
  * percent-encoded "k=v&k=v" string bounded by TENDER_RESULT_STATE_MAX (4096).
  *
- * The bound is kept by construction: the subject is cut to 64 bytes, refund
+ * The bound is kept by construction: the subject is at most 256 bytes, refund
  * request numbers are kept as 12-hex-digit SHA-256 prefixes with their
  * amounts (at most ALIPAY_MAX_REFUNDS of them), and only the last
  * ALIPAY_MAX_NOTIFY_IDS notification ids are kept (as 12-digit prefixes).
- * The worst case is well under 2,000 bytes. */
+ * The action URL is bounded at 400 bytes and the pending refund number at
+ * 64 (each encoded at most three times that). The worst case is under
+ * 3,800 bytes. */
 #ifndef ALIPAY_TRADE_H
 #define ALIPAY_TRADE_H
 
@@ -15,7 +17,8 @@
 
 #define ALIPAY_MAX_REFUNDS 50
 #define ALIPAY_MAX_NOTIFY_IDS 16
-#define ALIPAY_SUBJECT_KEEP 64
+#define ALIPAY_SUBJECT_KEEP 256
+#define ALIPAY_ACTION_MAX 400
 
 /* Alipay's trade statuses. */
 #define ALIPAY_WAIT_BUYER_PAY "WAIT_BUYER_PAY"
@@ -34,7 +37,12 @@ typedef struct {
     int64_t paid_ms;         /* gmt_payment, 0 when unpaid */
     int64_t closed_ms;       /* gmt_close, 0 while open */
     char timeout[8];         /* the timeout_express sent */
-    char buyer_id[17];       /* sandbox test input: who pays */
+    char product[8];         /* "qr" (precreate), "page" or "wap" (page/wap pay) */
+    char action[ALIPAY_ACTION_MAX]; /* the qr_code, or the cashier URL */
+    /* A refund whose answer was lost: its out_request_no and amount (fen),
+     * looked up by sync with alipay.trade.fastpay.refund.query. */
+    char pending_refund[65];
+    int64_t pending_amount;
     char subject[ALIPAY_SUBJECT_KEEP + 1];
     /* "<12 hex>.<fen>" entries joined by '_' (unreserved characters, so the
      * state encoding does not grow them). */

@@ -1,13 +1,16 @@
-/* Helpers shared by the sandbox's payment operations (paypal-orders.c) and
- * its webhook handling (paypal-notify.c). Private to the plugin. */
+/* Helpers shared by the operations (paypal-orders.c, paypal-payments.c)
+ * and the webhooks (paypal-notify.c). Private to the plugin. */
 #ifndef PAYPAL_ORDERS_INTERNAL_H
 #define PAYPAL_ORDERS_INTERNAL_H
 
 #include <stdint.h>
 
+#include <json-glib/json-glib.h>
+
 #include <tender/plugin.h>
 
 #include "paypal-currency.h"
+#include "paypal-rest.h"
 #include "paypal-state.h"
 #include "paypal.h"
 
@@ -19,6 +22,10 @@ const PaypalCurrency *paypal_order_load(const tender_request *req, PaypalOrder *
 /* PayPal minor units -> the request's minor units (0 when impossible). */
 int64_t paypal_to_request_units(const PaypalCurrency *cur, int64_t pp, const tender_request *req);
 
+/* The request's amount in PayPal minor units; 0 after declining. */
+int paypal_request_amount(const PaypalCurrency *cur, const tender_request *req, tender_result *res,
+                          int64_t *pp);
+
 /* Save o into res->plugin_state and describe it in res->details (extra:
  * more "key=value" lines, may be NULL) and the display fields. */
 void paypal_order_finish(const PaypalOrder *o, tender_result *res, const char *extra);
@@ -26,13 +33,25 @@ void paypal_order_finish(const PaypalOrder *o, tender_result *res, const char *e
 /* True when the authorization's 29 days are over at now. */
 int paypal_auth_expired(const PaypalOrder *o, int64_t now);
 
-/* The approval URL the payer is sent to. */
-void paypal_approve_url(const PaypalOrder *o, char *out, size_t out_size);
+/* A failed REST call as the result: NOT_SENT, UNKNOWN, or DECLINED with
+ * PayPal's issue and the plugin's decline mapping. */
+void paypal_result_from_failure(tender_result *res, const PaypalRestReply *reply);
 
-/* After the payer approved (complete_action or CHECKOUT.ORDER.APPROVED):
- * authorize or capture the order by its intent and fill res (event
- * AUTHORIZED, CAPTURED, PENDING or DECLINED). */
-void paypal_order_after_approval(const PaypalInstance *inst, const tender_request *req,
+/* ACTION_REQUIRED: the payer goes (again) to o->approve_url. */
+void paypal_ask_payer(const PaypalOrder *o, tender_result *res, const char *hint);
+
+/* JSON money member and the builder's text (the builder is consumed). */
+void paypal_add_money(JsonBuilder *b, const char *member, const PaypalCurrency *cur, int64_t pp);
+char *paypal_builder_text(JsonBuilder *b);
+
+/* The PayPal minor units of object's "amount", or fallback. */
+int64_t paypal_amount_of(JsonObject *object, const PaypalCurrency *cur, int64_t fallback);
+
+/* After the payer approved (complete_action, CHECKOUT.ORDER.APPROVED, or
+ * sync finding the order APPROVED): authorize or capture the order by its
+ * intent (PayPal-Request-Id "complete-<order>") and fill res (event
+ * AUTHORIZED, CAPTURED, PENDING or DECLINED, or ACTION_REQUIRED again). */
+void paypal_order_after_approval(PaypalInstance *inst, const tender_request *req,
                                  tender_result *res, PaypalOrder *o, const PaypalCurrency *cur);
 
 #endif

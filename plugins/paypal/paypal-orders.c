@@ -1,11 +1,12 @@
-/* The sandbox processor's payment operations: Orders v2 (create, approve,
- * authorize, capture) and Payments v2 (capture, void, refund an
- * authorization or capture), with PayPal's statuses and error names.
+/* The payment operations as PayPal REST calls: Orders v2 (create, then
+ * authorize or capture once the payer approved) and Payments v2 (capture,
+ * void, refund), and sync from GET /v2/checkout/orders/{id}.
  *
- * Idempotency works like the PayPal-Request-Id header: every id is derived
- * from the request id, and the last request applied to the payment is
- * remembered with its result, so a repeated request returns the original
- * result and changes nothing. */
+ * Every write carries PayPal-Request-Id: the host's request id for the
+ * merchant's own calls, so a retried call is answered with the original
+ * result and nothing happens twice; and "complete-<order id>" for the one
+ * call that completes an order, which complete_action, the
+ * CHECKOUT.ORDER.APPROVED webhook and sync may each make. */
 #include "paypal-orders.h"
 
 #include <stdio.h>
@@ -15,11 +16,12 @@
 #include <tender/sdk.h>
 
 #include "paypal-errors.h"
-#include "paypal-ids.h"
 #include "paypal-orders-internal.h"
+#include "paypal-rest.h"
 
 #define MS_PER_S 1000LL
-#define APPROVE_URL "https://www.sandbox.paypal.com/checkoutnow?token="
+
+/* ---- shared ----------------------------------------------------------------- */
 
 const PaypalCurrency *paypal_order_load(const tender_request *req, PaypalOrder *o,
                                         tender_result *res)
@@ -47,12 +49,6 @@ int paypal_auth_expired(const PaypalOrder *o, int64_t now)
     return o->auth_id[0] != '\0' && now > o->auth_ms + PAYPAL_HOLD_SECONDS * MS_PER_S;
 }
 
-void paypal_approve_url(const PaypalOrder *o, char *out, size_t out_size)
-{
-    snprintf(out, out_size, APPROVE_URL "%s", o->order_id);
-}
-
-/* Append "key=value\n" to details when value is set. */
 static void detail(char *details, size_t size, const char *key, const char *value)
 {
     if (value == NULL || value[0] == '\0')
@@ -65,7 +61,6 @@ void paypal_order_finish(const PaypalOrder *o, tender_result *res, const char *e
 {
     char details[TENDER_RESULT_DETAILS_MAX] = "";
     if (!paypal_state_save(o, res->plugin_state, sizeof res->plugin_state)) {
-        /* Cannot happen with bounded fields; never leave a stale state. */
         tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "STATE_TOO_LARGE",
                               "the PayPal order state does not fit in plugin_state");
         return;
@@ -90,71 +85,71 @@ void paypal_order_finish(const PaypalOrder *o, tender_result *res, const char *e
     TENDER_SET(res, display_country, o->region);
 }
 
-/* ---- idempotent replay -------------------------------------------------- */
-
-/* Remember res as the result of req (PayPal-Request-Id). */
-static void remember(PaypalOrder *o, const tender_request *req, const tender_result *res)
+void paypal_result_from_failure(tender_result *res, const PaypalRestReply *reply)
 {
-    if (req->request_id == NULL || req->request_id[0] == '\0')
-        return;
-    tender_copy_string(o->last_request, sizeof o->last_request, req->request_id);
-    o->last_op = req->operation;
-    o->last_outcome = res->outcome;
-    o->last_decline = res->decline_code;
-    o->last_amount = res->amount;
-    tender_copy_string(o->last_raw, sizeof o->last_raw, res->raw_code);
-    tender_copy_string(o->last_ref, sizeof o->last_ref, res->processor_ref);
-}
-
-/* When req repeats the last request applied, write its original result and
- * return 1: nothing happens twice. */
-static int replay(const PaypalOrder *o, const tender_request *req, tender_result *res)
-{
-    if (req->request_id == NULL || req->request_id[0] == '\0' ||
-        strcmp(o->last_request, req->request_id) != 0 || o->last_op != req->operation)
-        return 0;
-    res->outcome = o->last_outcome;
-    res->decline_code = o->last_decline;
-    res->amount = o->last_amount;
-    TENDER_SET(res, raw_code, o->last_raw);
-    TENDER_SET(res, processor_ref, o->last_ref);
-    TENDER_SET(res, message, "repeated request: the original result (PayPal-Request-Id)");
-    if (res->outcome == TENDER_OUTCOME_ACTION_REQUIRED) {
-        res->action_kind = TENDER_ACTION_REDIRECT;
-        paypal_approve_url(o, res->action_data, sizeof res->action_data);
-        res->action_expires_ms = o->created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S;
+    switch (reply->status) {
+    case PAYPAL_REST_NOT_SENT:
+        tender_result_outcome(res, TENDER_OUTCOME_NOT_SENT, "NOT_SENT", NULL);
+        TENDER_SETF(res, message, "%s", reply->message);
+        break;
+    case PAYPAL_REST_REFUSED:
+        paypal_decline(res, reply->issue, "%s", reply->message);
+        break;
+    default:
+        /* Sent, and no answer the plugin can trust: sync settles it. */
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "UNKNOWN", NULL);
+        TENDER_SETF(res, message, "%s", reply->message);
+        break;
     }
-    paypal_order_finish(o, res, "replayed=true\n");
-    return 1;
 }
 
-/* Remember and save: the common end of an operation that changed o. */
-static void conclude(PaypalOrder *o, const tender_request *req, tender_result *res,
-                     const char *extra)
+/* The payer must (again) go to PayPal: ACTION_REQUIRED with the link. */
+void paypal_ask_payer(const PaypalOrder *o, tender_result *res, const char *hint)
 {
-    remember(o, req, res);
-    paypal_order_finish(o, res, extra);
+    res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
+    res->event = TENDER_EVENT_ACTION_REQUIRED;
+    res->action_kind = TENDER_ACTION_REDIRECT;
+    TENDER_SET(res, action_data, o->approve_url);
+    TENDER_SET(res, action_hint, hint);
+    res->action_expires_ms = o->created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S;
+    TENDER_SET(res, raw_code, "PAYER_ACTION_REQUIRED");
 }
 
-/* ---- create ------------------------------------------------------------- */
-
-/* Which sandbox test payer an e-mail names (its local part), "" for any
- * other payer. */
-static const char *payer_class(const char *email)
+/* JSON {"currency_code": …, "value": …} for pp minor units. */
+void paypal_add_money(JsonBuilder *b, const char *member, const PaypalCurrency *cur, int64_t pp)
 {
-    static const char *const classes[][2] = {
-        {"declined", "declined"},
-        {"refused", "refused"},
-        {"payer-action", "payer_action"},
-        {"pending", "pending"},
-    };
-    const char *at = strchr(email, '@');
-    size_t local = at ? (size_t)(at - email) : 0;
-    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
-        if (strlen(classes[i][0]) == local && strncasecmp(email, classes[i][0], local) == 0)
-            return classes[i][1];
-    return "";
+    char value[40];
+    paypal_amount_value(cur, pp, value, sizeof value);
+    json_builder_set_member_name(b, member);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "currency_code");
+    json_builder_add_string_value(b, cur->code);
+    json_builder_set_member_name(b, "value");
+    json_builder_add_string_value(b, value);
+    json_builder_end_object(b);
 }
+
+char *paypal_builder_text(JsonBuilder *b)
+{
+    JsonNode *root = json_builder_get_root(b);
+    char *text = json_to_string(root, FALSE);
+    json_node_unref(root);
+    g_object_unref(b);
+    return text;
+}
+
+/* The pp amount of an object's "amount", or fallback. */
+int64_t paypal_amount_of(JsonObject *object, const PaypalCurrency *cur, int64_t fallback)
+{
+    if (object == NULL || !json_object_has_member(object, "amount"))
+        return fallback;
+    JsonNode *node = json_object_get_member(object, "amount");
+    const char *value = paypal_json_string(node, "value", NULL);
+    int64_t pp = 0;
+    return value != NULL && paypal_amount_parse(cur, value, &pp) ? pp : fallback;
+}
+
+/* ---- create ------------------------------------------------------------------ */
 
 /* A plausible e-mail address: one '@', something on both sides, a dot in
  * the domain, no spaces, at most 254 characters (RFC 5321). */
@@ -204,270 +199,9 @@ static const char *choose_intent(const PaypalInstance *inst, const tender_reques
     return purchase ? "CAPTURE" : "AUTHORIZE";
 }
 
-void paypal_order_create(PaypalInstance *inst, const tender_request *req, tender_result *res,
-                         int purchase)
-{
-    const PaypalCurrency *cur = paypal_currency_find(req->currency);
-    if (cur == NULL) {
-        paypal_decline(res, "CURRENCY_NOT_SUPPORTED",
-                       "currency %.8s is not supported by PayPal", req->currency ? req->currency : "");
-        return;
-    }
-    int64_t pp = 0;
-    switch (paypal_amount_to_paypal(cur, req->amount, req->exponent, &pp)) {
-    case PAYPAL_AMOUNT_OK:
-        break;
-    case PAYPAL_AMOUNT_PRECISION:
-        paypal_decline(res, "DECIMAL_PRECISION",
-                       "amount: PayPal takes %d decimals in %s; this amount has more", cur->decimals,
-                       cur->code);
-        return;
-    case PAYPAL_AMOUNT_NOT_POSITIVE:
-        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "INVALID_PARAMETER_VALUE",
-                              "amount must be greater than zero");
-        return;
-    default:
-        paypal_decline(res, "INVALID_PARAMETER_VALUE", "amount: exponent %d is not usable",
-                       (int)req->exponent);
-        return;
-    }
-    if (cur->max_amount > 0 && pp > cur->max_amount) {
-        char max[32];
-        paypal_amount_value(cur, cur->max_amount, max, sizeof max);
-        paypal_decline(res, "TRANSACTION_LIMIT_EXCEEDED",
-                       "amount is above PayPal's per-transaction maximum of %s %s", max, cur->code);
-        return;
-    }
-    if (cur->home_region != NULL &&
-        (req->region == NULL || strcmp(req->region, cur->home_region) != 0)) {
-        paypal_decline(res, "CURRENCY_NOT_SUPPORTED",
-                       "%s is for PayPal accounts in %s only; the buyer is in %s", cur->code,
-                       paypal_country_code(cur->home_region),
-                       req->region && req->region[0] ? paypal_country_code(req->region) : "an unknown region");
-        return;
-    }
-    const char *intent = choose_intent(inst, req, purchase);
-    if (intent == NULL) {
-        paypal_decline(res, "INVALID_PARAMETER_VALUE", "parameter intent must be CAPTURE or AUTHORIZE");
-        return;
-    }
-    const char *email = tender_request_param(req, "payer_email");
-    if (email != NULL && email[0] != '\0' && !email_valid(email)) {
-        paypal_decline(res, "INVALID_PARAMETER_SYNTAX",
-                       "parameter payer_email is not a valid e-mail address");
-        return;
-    }
-    static const char *const url_params[] = {"return_url", "cancel_url"};
-    for (size_t i = 0; i < 2; i++) {
-        const char *url = tender_request_param(req, url_params[i]);
-        if (url != NULL && url[0] != '\0' && !url_valid(url)) {
-            paypal_decline(res, "INVALID_PARAMETER_SYNTAX",
-                           "parameter %s must be an http(s) URL", url_params[i]);
-            res->decline_code = TENDER_DECLINE_INVALID_REQUEST;
-            return;
-        }
-    }
-
-    PaypalOrder o;
-    memset(&o, 0, sizeof o);
-    /* PayPal-Request-Id: the same request creates the same order. */
-    paypal_derive_id2(o.order_id, PAYPAL_ID_LEN,
-                      req->request_id && req->request_id[0] ? req->request_id : req->payment_id,
-                      "order");
-    tender_copy_string(o.intent, sizeof o.intent, intent);
-    tender_copy_string(o.status, sizeof o.status, "PAYER_ACTION_REQUIRED");
-    tender_copy_string(o.currency, sizeof o.currency, cur->code);
-    o.amount = pp;
-    tender_copy_string(o.region, sizeof o.region, req->region);
-    if (email != NULL && email[0] != '\0') {
-        tender_copy_string(o.payer_class, sizeof o.payer_class, payer_class(email));
-        mask_email(email, o.payer_display, sizeof o.payer_display);
-    }
-    o.created_ms = tender_now_ms(inst->host);
-
-    res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
-    res->action_kind = TENDER_ACTION_REDIRECT;
-    paypal_approve_url(&o, res->action_data, sizeof res->action_data);
-    TENDER_SET(res, action_hint, "Log in to PayPal and approve the payment.");
-    res->action_expires_ms = o.created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S;
-    res->amount = req->amount;
-    TENDER_SET(res, raw_code, "PAYER_ACTION_REQUIRED");
-    TENDER_SETF(res, message, "PayPal order %s created (intent %s): the payer must approve it",
-                o.order_id, o.intent);
-    TENDER_SET(res, processor_ref, o.order_id);
-    conclude(&o, req, res, NULL);
-}
-
-/* ---- approval ----------------------------------------------------------- */
-
-/* Refuse by the sandbox payer's class; returns 1 when refused. */
-static int payer_refuses(PaypalOrder *o, tender_result *res, const char *step)
-{
-    const char *name = NULL;
-    if (strcmp(o->payer_class, "declined") == 0)
-        name = "INSTRUMENT_DECLINED";
-    else if (strcmp(o->payer_class, "refused") == 0)
-        name = "TRANSACTION_REFUSED";
-    if (name == NULL)
-        return 0;
-    tender_copy_string(o->decline_name, sizeof o->decline_name, name);
-    paypal_decline(res, name, "PayPal refused the %s: %s", step,
-                   strcmp(name, "INSTRUMENT_DECLINED") == 0
-                       ? "the payer's funding instrument was declined"
-                       : "the transaction was refused");
-    res->event = TENDER_EVENT_DECLINED;
-    return 1;
-}
-
-void paypal_order_after_approval(const PaypalInstance *inst, const tender_request *req,
-                                 tender_result *res, PaypalOrder *o, const PaypalCurrency *cur)
-{
-    int64_t now = tender_now_ms(inst->host);
-    if (strcmp(o->intent, "AUTHORIZE") == 0) {
-        if (payer_refuses(o, res, "authorization"))
-            return;
-        paypal_derive_id2(o->auth_id, PAYPAL_ID_LEN, o->order_id, "authorization");
-        tender_copy_string(o->auth_status, sizeof o->auth_status, "CREATED");
-        o->auth_amount = o->amount;
-        o->auth_ms = now;
-        tender_copy_string(o->status, sizeof o->status, "COMPLETED");
-        o->decline_name[0] = '\0';
-        res->outcome = TENDER_OUTCOME_APPROVED;
-        res->event = TENDER_EVENT_AUTHORIZED;
-        res->amount = paypal_to_request_units(cur, o->auth_amount, req);
-        TENDER_SET(res, raw_code, "CREATED");
-        TENDER_SETF(res, message, "PayPal authorization %s created; valid 29 days, honored 3",
-                    o->auth_id);
-        return;
-    }
-    if (payer_refuses(o, res, "capture"))
-        return;
-    char capture_id[PAYPAL_ID_LEN + 1];
-    paypal_derive_id2(capture_id, PAYPAL_ID_LEN, o->order_id, "capture");
-    tender_copy_string(o->status, sizeof o->status, "COMPLETED");
-    o->decline_name[0] = '\0';
-    if (strcmp(o->payer_class, "pending") == 0) {
-        tender_copy_string(o->pending_capture_id, sizeof o->pending_capture_id, capture_id);
-        o->pending_capture_amount = o->amount;
-        res->outcome = TENDER_OUTCOME_PENDING;
-        res->event = TENDER_EVENT_PENDING;
-        res->amount = 0;
-        TENDER_SET(res, raw_code, "PENDING");
-        TENDER_SETF(res, message, "PayPal capture %s is PENDING (PENDING_REVIEW)", capture_id);
-        return;
-    }
-    tender_copy_string(o->last_capture_id, sizeof o->last_capture_id, capture_id);
-    o->last_capture_amount = o->amount;
-    o->captured = o->amount;
-    o->first_capture_ms = now;
-    paypal_ring_add(o->capture_ids, sizeof o->capture_ids, capture_id);
-    res->outcome = TENDER_OUTCOME_APPROVED;
-    res->event = TENDER_EVENT_CAPTURED;
-    res->amount = paypal_to_request_units(cur, o->captured, req);
-    TENDER_SET(res, raw_code, "COMPLETED");
-    TENDER_SETF(res, message, "PayPal capture %s COMPLETED", capture_id);
-}
-
-/* PayerID: 13 upper-case letters and digits. */
-static int payer_id_valid(const char *s)
-{
-    if (strlen(s) != PAYPAL_PAYER_ID_LEN)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-            return 0;
-    return 1;
-}
-
-void paypal_order_complete(PaypalInstance *inst, const tender_request *req, tender_result *res)
-{
-    PaypalOrder o;
-    const PaypalCurrency *cur = paypal_order_load(req, &o, res);
-    if (cur == NULL || replay(&o, req, res))
-        return;
-    int64_t now = tender_now_ms(inst->host);
-    const char *action = tender_request_param(req, "payer_action");
-    const char *payer_id = tender_request_param(req, "PayerID");
-    const char *token = tender_request_param(req, "token");
-    if (action != NULL && action[0] != '\0' && strcasecmp(action, "approve") != 0 &&
-        strcasecmp(action, "cancel") != 0) {
-        paypal_decline(res, "INVALID_PARAMETER_VALUE",
-                       "parameter payer_action must be approve or cancel");
-        return;
-    }
-    if ((action == NULL || action[0] == '\0') && (payer_id == NULL || payer_id[0] == '\0')) {
-        paypal_decline(res, "MISSING_REQUIRED_PARAMETER",
-                       "parameter payer_action (approve or cancel) or PayerID is required");
-        return;
-    }
-    if (payer_id != NULL && payer_id[0] != '\0' && !payer_id_valid(payer_id)) {
-        paypal_decline(res, "INVALID_PARAMETER_VALUE",
-                       "parameter PayerID must be 13 upper-case letters or digits");
-        return;
-    }
-    if (token != NULL && token[0] != '\0' && strcmp(token, o.order_id) != 0) {
-        paypal_decline(res, "INVALID_PARAMETER_VALUE",
-                       "parameter token does not name this payment's order %s", o.order_id);
-        return;
-    }
-    if (strcmp(o.status, "COMPLETED") == 0) {
-        int authorize = strcmp(o.intent, "AUTHORIZE") == 0;
-        paypal_decline(res, authorize ? "ORDER_ALREADY_AUTHORIZED" : "ORDER_ALREADY_CAPTURED",
-                       "order %s is already %s", o.order_id, authorize ? "authorized" : "captured");
-        return;
-    }
-    if (strcmp(o.status, "VOIDED") == 0) {
-        paypal_decline(res, o.decline_name[0] ? o.decline_name : "ORDER_NOT_APPROVED",
-                       "order %s was cancelled or voided", o.order_id);
-        return;
-    }
-    if (strcmp(o.status, "PAYER_ACTION_REQUIRED") == 0 &&
-        now > o.created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S) {
-        tender_copy_string(o.status, sizeof o.status, "VOIDED");
-        tender_copy_string(o.decline_name, sizeof o.decline_name, "ORDER_EXPIRED");
-        paypal_decline(res, "ORDER_EXPIRED",
-                       "order %s was not approved within 3 hours and has expired", o.order_id);
-        res->event = TENDER_EVENT_EXPIRED;
-        conclude(&o, req, res, NULL);
-        return;
-    }
-    if (action != NULL && strcasecmp(action, "cancel") == 0) {
-        tender_copy_string(o.status, sizeof o.status, "VOIDED");
-        tender_copy_string(o.decline_name, sizeof o.decline_name, "PAYER_CANCELLED");
-        paypal_decline(res, "PAYER_CANCELLED", "the payer cancelled at PayPal (cancel_url)");
-        res->event = TENDER_EVENT_DECLINED;
-        conclude(&o, req, res, NULL);
-        return;
-    }
-    /* Sandbox payer "payer-action@…": PayPal asks for one more step first. */
-    if (strcmp(o.payer_class, "payer_action") == 0 && !o.extra_step_done) {
-        o.extra_step_done = 1;
-        res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
-        res->event = TENDER_EVENT_ACTION_REQUIRED;
-        res->action_kind = TENDER_ACTION_REDIRECT;
-        paypal_approve_url(&o, res->action_data, sizeof res->action_data);
-        TENDER_SET(res, action_hint, "PayPal needs one more step from the payer: approve again.");
-        res->action_expires_ms = o.created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S;
-        TENDER_SET(res, raw_code, "PAYER_ACTION_REQUIRED");
-        TENDER_SET(res, message, "PAYER_ACTION_REQUIRED: the payer must complete an extra step");
-        conclude(&o, req, res, NULL);
-        return;
-    }
-    tender_copy_string(o.status, sizeof o.status, "APPROVED");
-    o.approved_ms = now;
-    if (payer_id != NULL && payer_id[0] != '\0')
-        tender_copy_string(o.payer_id, sizeof o.payer_id, payer_id);
-    else
-        paypal_derive_id2(o.payer_id, PAYPAL_PAYER_ID_LEN, o.order_id, "payer");
-    paypal_order_after_approval(inst, req, res, &o, cur);
-    conclude(&o, req, res, NULL);
-}
-
-/* ---- capture, void, refund ---------------------------------------------- */
-
-/* Convert the operation's amount, declining when it cannot be taken. */
-static int operation_amount(const PaypalCurrency *cur, const tender_request *req,
-                            tender_result *res, int64_t *pp)
+/* Convert the request's amount, declining when PayPal cannot take it. */
+int paypal_request_amount(const PaypalCurrency *cur, const tender_request *req, tender_result *res,
+                          int64_t *pp)
 {
     switch (paypal_amount_to_paypal(cur, req->amount, req->exponent, pp)) {
     case PAYPAL_AMOUNT_OK:
@@ -477,276 +211,274 @@ static int operation_amount(const PaypalCurrency *cur, const tender_request *req
                        "amount: PayPal takes %d decimals in %s; this amount has more", cur->decimals,
                        cur->code);
         return 0;
-    default:
+    case PAYPAL_AMOUNT_NOT_POSITIVE:
         tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "INVALID_PARAMETER_VALUE",
                               "amount must be greater than zero");
+        return 0;
+    default:
+        paypal_decline(res, "INVALID_PARAMETER_VALUE", "amount: exponent %d is not usable",
+                       (int)req->exponent);
         return 0;
     }
 }
 
-/* The most captures may total: 115% of the authorization, and for USD at
- * most 75.00 USD above it. Other currencies get the 115% rule alone: the
- * plugin has no exchange rate to convert the 75 USD cap. */
-static int64_t capture_ceiling(const PaypalCurrency *cur, int64_t authorized)
+/* The checks PayPal would make anyway, made first so a request that cannot
+ * succeed never leaves the machine; 0 after declining. */
+static int order_request_valid(const tender_request *req, tender_result *res,
+                               const PaypalCurrency *cur, int64_t pp)
 {
-    int64_t ceiling = authorized / 10000 * PAYPAL_OVER_CAPTURE_BPS +
-                      authorized % 10000 * PAYPAL_OVER_CAPTURE_BPS / 10000;
-    if (strcmp(cur->code, "USD") == 0 && ceiling > authorized + PAYPAL_OVER_CAPTURE_MAX_EXTRA_USD)
-        ceiling = authorized + PAYPAL_OVER_CAPTURE_MAX_EXTRA_USD;
-    return ceiling;
+    if (cur->max_amount > 0 && pp > cur->max_amount) {
+        char max[32];
+        paypal_amount_value(cur, cur->max_amount, max, sizeof max);
+        paypal_decline(res, "TRANSACTION_LIMIT_EXCEEDED",
+                       "amount is above PayPal's per-transaction maximum of %s %s", max, cur->code);
+        return 0;
+    }
+    if (cur->home_region != NULL &&
+        (req->region == NULL || strcmp(req->region, cur->home_region) != 0)) {
+        paypal_decline(res, "CURRENCY_NOT_SUPPORTED",
+                       "%s is for PayPal accounts in %s only; the buyer is in %s", cur->code,
+                       paypal_country_code(cur->home_region),
+                       req->region && req->region[0] ? paypal_country_code(req->region)
+                                                     : "an unknown region");
+        return 0;
+    }
+    const char *email = tender_request_param(req, "payer_email");
+    if (email != NULL && email[0] != '\0' && !email_valid(email)) {
+        paypal_decline(res, "INVALID_PARAMETER_SYNTAX",
+                       "parameter payer_email is not a valid e-mail address");
+        return 0;
+    }
+    static const char *const url_params[] = {"return_url", "cancel_url"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *url = tender_request_param(req, url_params[i]);
+        if (url != NULL && url[0] != '\0' && !url_valid(url)) {
+            paypal_decline(res, "INVALID_PARAMETER_SYNTAX", "parameter %s must be an http(s) URL",
+                           url_params[i]);
+            res->decline_code = TENDER_DECLINE_INVALID_REQUEST;
+            return 0;
+        }
+    }
+    return 1;
 }
 
-void paypal_order_capture(PaypalInstance *inst, const tender_request *req, tender_result *res)
+static char *order_body(const tender_request *req, const char *intent, const PaypalCurrency *cur,
+                        int64_t pp)
 {
-    PaypalOrder o;
-    const PaypalCurrency *cur = paypal_order_load(req, &o, res);
-    if (cur == NULL || replay(&o, req, res))
-        return;
-    int64_t now = tender_now_ms(inst->host);
-    if (strcmp(o.status, "PAYER_ACTION_REQUIRED") == 0 || strcmp(o.status, "CREATED") == 0) {
-        paypal_decline(res, "ORDER_NOT_APPROVED", "the payer has not approved order %s yet",
-                       o.order_id);
-        return;
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "intent");
+    json_builder_add_string_value(b, intent);
+    json_builder_set_member_name(b, "purchase_units");
+    json_builder_begin_array(b);
+    json_builder_begin_object(b);
+    if (req->payment_id != NULL && req->payment_id[0] != '\0') {
+        /* custom_id comes back in every webhook: it names the payment. */
+        json_builder_set_member_name(b, "custom_id");
+        json_builder_add_string_value(b, req->payment_id);
     }
-    if (strcmp(o.intent, "CAPTURE") == 0) {
-        /* A CAPTURE order is captured once, whole, right after approval. */
-        if (o.captured > 0 || o.pending_capture_id[0] != '\0') {
-            paypal_decline(res, "ORDER_ALREADY_CAPTURED", "order %s is already captured",
-                           o.order_id);
-            return;
-        }
-        paypal_decline(res, o.decline_name[0] ? o.decline_name : "ORDER_NOT_APPROVED",
-                       "order %s has no authorization to capture", o.order_id);
-        return;
-    }
-    if (o.auth_id[0] == '\0') {
-        paypal_decline(res, o.decline_name[0] ? o.decline_name : "ORDER_NOT_APPROVED",
-                       "order %s has no authorization to capture", o.order_id);
-        return;
-    }
-    if (strcmp(o.auth_status, "VOIDED") == 0) {
-        paypal_decline(res, "PREVIOUSLY_VOIDED", "authorization %s was voided", o.auth_id);
-        return;
-    }
-    if (paypal_auth_expired(&o, now)) {
-        paypal_decline(res, "AUTHORIZATION_EXPIRED",
-                       "authorization %s is older than 29 days and has expired", o.auth_id);
-        res->event = TENDER_EVENT_EXPIRED;
-        return;
-    }
-    if (strcmp(o.auth_status, "CAPTURED") == 0) {
-        paypal_decline(res, "AUTHORIZATION_ALREADY_CAPTURED",
-                       "authorization %s is already fully captured", o.auth_id);
-        return;
-    }
-    int64_t pp;
-    if (!operation_amount(cur, req, res, &pp))
-        return;
-    int64_t ceiling = capture_ceiling(cur, o.auth_amount);
-    int64_t taken = o.captured + o.pending_capture_amount;
-    if (pp > ceiling - taken) {
-        char left[32];
-        paypal_amount_value(cur, ceiling - taken > 0 ? ceiling - taken : 0, left, sizeof left);
-        paypal_decline(res, "MAX_CAPTURE_AMOUNT_EXCEEDED",
-                       "amount: captures may total 115%% of the authorization%s; at most %s %s "
-                       "remains",
-                       strcmp(cur->code, "USD") == 0 ? " and at most 75.00 USD above it" : "",
-                       left, cur->code);
-        return;
-    }
-    /* Past the 3-day honor period PayPal reauthorizes before capturing; the
-     * sandbox's payers always have the funds, so the capture goes through. */
-    int honor_over = now > o.auth_ms + PAYPAL_HONOR_SECONDS * MS_PER_S;
-    const char *extra = honor_over ? "honor_period=expired\nreauthorized=true\n"
-                                   : "honor_period=valid\n";
+    paypal_add_money(b, "amount", cur, pp);
+    json_builder_end_object(b);
+    json_builder_end_array(b);
 
-    char capture_id[PAYPAL_ID_LEN + 1];
-    paypal_derive_id2(capture_id, PAYPAL_ID_LEN, req->request_id, "capture");
-    TENDER_SET(res, processor_ref, capture_id);
+    json_builder_set_member_name(b, "payment_source");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "paypal");
+    json_builder_begin_object(b);
+    const char *email = tender_request_param(req, "payer_email");
+    if (email != NULL && email[0] != '\0') {
+        json_builder_set_member_name(b, "email_address");
+        json_builder_add_string_value(b, email);
+    }
+    if (req->region != NULL && req->region[0] != '\0') {
+        json_builder_set_member_name(b, "address");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "country_code");
+        json_builder_add_string_value(b, paypal_country_code(req->region));
+        json_builder_end_object(b);
+    }
+    json_builder_set_member_name(b, "experience_context");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "user_action");
+    json_builder_add_string_value(b, "PAY_NOW");
+    static const char *const urls[] = {"return_url", "cancel_url"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *url = tender_request_param(req, urls[i]);
+        if (url != NULL && url[0] != '\0') {
+            json_builder_set_member_name(b, urls[i]);
+            json_builder_add_string_value(b, url);
+        }
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    return paypal_builder_text(b);
+}
+
+/* The link the payer follows: rel "payer-action" (an order created with a
+ * PayPal payment source) or "approve". */
+static const char *payer_link(JsonNode *order)
+{
+    JsonArray *links = NULL;
+    JsonObject *object = order != NULL && JSON_NODE_HOLDS_OBJECT(order) ? json_node_get_object(order)
+                                                                        : NULL;
+    if (object != NULL && json_object_has_member(object, "links") &&
+        JSON_NODE_HOLDS_ARRAY(json_object_get_member(object, "links")))
+        links = json_object_get_array_member(object, "links");
+    for (guint i = 0; links != NULL && i < json_array_get_length(links); i++) {
+        JsonNode *link = json_array_get_element(links, i);
+        const char *rel = paypal_json_string(link, "rel", NULL);
+        if (rel != NULL && (strcmp(rel, "payer-action") == 0 || strcmp(rel, "approve") == 0))
+            return paypal_json_string(link, "href", NULL);
+    }
+    return NULL;
+}
+
+void paypal_order_create(PaypalInstance *inst, const tender_request *req, tender_result *res,
+                         int purchase)
+{
+    const PaypalCurrency *cur = paypal_currency_find(req->currency);
+    if (cur == NULL) {
+        paypal_decline(res, "CURRENCY_NOT_SUPPORTED", "currency %.8s is not supported by PayPal",
+                       req->currency ? req->currency : "");
+        return;
+    }
+    int64_t pp = 0;
+    if (!paypal_request_amount(cur, req, res, &pp) || !order_request_valid(req, res, cur, pp))
+        return;
+    const char *intent = choose_intent(inst, req, purchase);
+    if (intent == NULL) {
+        paypal_decline(res, "INVALID_PARAMETER_VALUE",
+                       "parameter intent must be CAPTURE or AUTHORIZE");
+        return;
+    }
+    char *body = order_body(req, intent, cur, pp);
+    PaypalRestReply reply;
+    paypal_rest_call(inst, "POST", "/v2/checkout/orders", body, req->request_id, &reply);
+    g_free(body);
+    if (reply.status != PAYPAL_REST_OK) {
+        paypal_result_from_failure(res, &reply);
+        paypal_rest_reply_clear(&reply);
+        return;
+    }
+    const char *id = paypal_json_string(reply.json, "id", NULL);
+    const char *link = payer_link(reply.json);
+    PaypalOrder o;
+    memset(&o, 0, sizeof o);
+    if (id == NULL || link == NULL || strlen(id) >= sizeof o.order_id ||
+        strlen(link) >= sizeof o.approve_url) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "UNKNOWN",
+                              "PayPal created an order but its answer lacks the id or the "
+                              "payer's link");
+        paypal_rest_reply_clear(&reply);
+        return;
+    }
+    tender_copy_string(o.order_id, sizeof o.order_id, id);
+    tender_copy_string(o.approve_url, sizeof o.approve_url, link);
+    tender_copy_string(o.intent, sizeof o.intent, intent);
+    tender_copy_string(o.status, sizeof o.status, "PAYER_ACTION_REQUIRED");
+    tender_copy_string(o.currency, sizeof o.currency, cur->code);
+    o.amount = pp;
+    tender_copy_string(o.region, sizeof o.region, req->region);
+    const char *email = tender_request_param(req, "payer_email");
+    if (email != NULL && email[0] != '\0')
+        mask_email(email, o.payer_display, sizeof o.payer_display);
+    o.created_ms = tender_now_ms(inst->host);
+    paypal_rest_reply_clear(&reply);
+
+    paypal_ask_payer(&o, res, "Log in to PayPal and approve the payment.");
+    res->event = TENDER_EVENT_NONE;
     res->amount = req->amount;
-    if (strcmp(o.payer_class, "pending") == 0 && o.pending_capture_id[0] == '\0') {
-        tender_copy_string(o.pending_capture_id, sizeof o.pending_capture_id, capture_id);
-        o.pending_capture_amount = pp;
+    TENDER_SETF(res, message, "PayPal order %s created (intent %s): the payer must approve it",
+                o.order_id, o.intent);
+    TENDER_SET(res, processor_ref, o.order_id);
+    paypal_order_finish(&o, res, NULL);
+}
+
+/* ---- completing an approved order -------------------------------------------- */
+
+void paypal_order_after_approval(PaypalInstance *inst, const tender_request *req,
+                                 tender_result *res, PaypalOrder *o, const PaypalCurrency *cur)
+{
+    int authorize = strcmp(o->intent, "AUTHORIZE") == 0;
+    char path[128], request_id[96];
+    tender_format_string(path, sizeof path, "/v2/checkout/orders/%s/%s", o->order_id,
+                         authorize ? "authorize" : "capture");
+    tender_format_string(request_id, sizeof request_id, "complete-%s", o->order_id);
+    PaypalRestReply reply;
+    paypal_rest_call(inst, "POST", path, "{}", request_id, &reply);
+    if (reply.status == PAYPAL_REST_REFUSED && strcmp(reply.issue, "PAYER_ACTION_REQUIRED") == 0) {
+        tender_copy_string(o->status, sizeof o->status, "PAYER_ACTION_REQUIRED");
+        paypal_ask_payer(o, res, "PayPal needs one more step from the payer: approve again.");
+        TENDER_SET(res, message, "PAYER_ACTION_REQUIRED: the payer must return to PayPal");
+        paypal_rest_reply_clear(&reply);
+        return;
+    }
+    if (reply.status != PAYPAL_REST_OK) {
+        paypal_result_from_failure(res, &reply);
+        if (reply.status == PAYPAL_REST_REFUSED) {
+            tender_copy_string(o->decline_name, sizeof o->decline_name, reply.issue);
+            res->event = TENDER_EVENT_DECLINED;
+        }
+        paypal_rest_reply_clear(&reply);
+        return;
+    }
+    tender_copy_string(o->status, sizeof o->status, "COMPLETED");
+    o->decline_name[0] = '\0';
+    const char *payer_id = paypal_json_string(reply.json, "payer", "payer_id", NULL);
+    if (payer_id != NULL && o->payer_id[0] == '\0')
+        tender_copy_string(o->payer_id, sizeof o->payer_id, payer_id);
+    JsonObject *payment = paypal_json_object(reply.json, "purchase_units", "0", "payments",
+                                             authorize ? "authorizations" : "captures", "0", NULL);
+    const char *id = payment != NULL
+                         ? json_object_get_string_member_with_default(payment, "id", NULL)
+                         : NULL;
+    const char *status = payment != NULL
+                             ? json_object_get_string_member_with_default(payment, "status", "")
+                             : "";
+    if (id == NULL || strlen(id) >= PAYPAL_ID_MAX) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "UNKNOWN", NULL);
+        TENDER_SETF(res, message, "PayPal completed order %s without naming its %s", o->order_id, authorize ? "authorization" : "capture");
+        paypal_rest_reply_clear(&reply);
+        return;
+    }
+    int64_t pp = paypal_amount_of(payment, cur, o->amount);
+    int64_t now = tender_now_ms(inst->host);
+    if (authorize) {
+        tender_copy_string(o->auth_id, sizeof o->auth_id, id);
+        tender_copy_string(o->auth_status, sizeof o->auth_status, status[0] ? status : "CREATED");
+        o->auth_amount = pp;
+        o->auth_ms = now;
+        res->outcome = TENDER_OUTCOME_APPROVED;
+        res->event = TENDER_EVENT_AUTHORIZED;
+        res->amount = paypal_to_request_units(cur, pp, req);
+        TENDER_SET(res, raw_code, status[0] ? status : "CREATED");
+        TENDER_SETF(res, message, "PayPal authorization %s %s; valid 29 days, honored 3", id,
+                    status);
+    } else if (strcmp(status, "PENDING") == 0) {
+        tender_copy_string(o->pending_capture_id, sizeof o->pending_capture_id, id);
+        o->pending_capture_amount = pp;
         res->outcome = TENDER_OUTCOME_PENDING;
-        TENDER_SET(res, raw_code, "PENDING");
-        TENDER_SETF(res, message, "PayPal capture %s is PENDING (PENDING_REVIEW)", capture_id);
-        conclude(&o, req, res, extra);
-        return;
-    }
-    o.captured += pp;
-    if (o.first_capture_ms == 0)
-        o.first_capture_ms = now;
-    tender_copy_string(o.last_capture_id, sizeof o.last_capture_id, capture_id);
-    o.last_capture_amount = pp;
-    paypal_ring_add(o.capture_ids, sizeof o.capture_ids, capture_id);
-    tender_copy_string(o.auth_status, sizeof o.auth_status,
-                       o.captured >= o.auth_amount ? "CAPTURED" : "PARTIALLY_CAPTURED");
-    res->outcome = TENDER_OUTCOME_APPROVED;
-    TENDER_SET(res, raw_code, "COMPLETED");
-    TENDER_SETF(res, message, "PayPal capture %s COMPLETED%s", capture_id,
-                honor_over ? " after the 3-day honor period (PayPal reauthorized)" : "");
-    conclude(&o, req, res, extra);
-}
-
-void paypal_order_void(PaypalInstance *inst, const tender_request *req, tender_result *res)
-{
-    PaypalOrder o;
-    const PaypalCurrency *cur = paypal_order_load(req, &o, res);
-    if (cur == NULL || replay(&o, req, res))
-        return;
-    int64_t now = tender_now_ms(inst->host);
-    if (o.auth_id[0] != '\0') {
-        if (strcmp(o.auth_status, "VOIDED") == 0) {
-            paypal_decline(res, "PREVIOUSLY_VOIDED", "authorization %s was already voided",
-                           o.auth_id);
-            return;
-        }
-        if (strcmp(o.auth_status, "CAPTURED") == 0) {
-            paypal_decline(res, "AUTHORIZATION_ALREADY_CAPTURED",
-                           "authorization %s is fully captured and cannot be voided", o.auth_id);
-            return;
-        }
-        if (paypal_auth_expired(&o, now)) {
-            paypal_decline(res, "AUTHORIZATION_EXPIRED", "authorization %s has expired",
-                           o.auth_id);
-            res->event = TENDER_EVENT_EXPIRED;
-            return;
-        }
-        /* A partly captured authorization can be voided: the rest is released. */
-        tender_copy_string(o.auth_status, sizeof o.auth_status, "VOIDED");
-        TENDER_SET(res, processor_ref, o.auth_id);
-        TENDER_SETF(res, message, "PayPal authorization %s VOIDED", o.auth_id);
-    } else {
-        if (o.captured > 0 || o.pending_capture_id[0] != '\0') {
-            paypal_decline(res, "ORDER_ALREADY_CAPTURED",
-                           "order %s is captured: refund it instead", o.order_id);
-            return;
-        }
-        if (strcmp(o.status, "VOIDED") == 0) {
-            paypal_decline(res, "PREVIOUSLY_VOIDED", "order %s was already voided", o.order_id);
-            return;
-        }
-        /* An order nobody captured is simply abandoned: it expires at PayPal. */
-        tender_copy_string(o.status, sizeof o.status, "VOIDED");
-        TENDER_SETF(res, message, "PayPal order %s VOIDED (abandoned before capture)",
-                    o.order_id);
-    }
-    res->outcome = TENDER_OUTCOME_APPROVED;
-    res->amount = 0;
-    TENDER_SET(res, raw_code, "VOIDED");
-    conclude(&o, req, res, NULL);
-}
-
-void paypal_order_refund(PaypalInstance *inst, const tender_request *req, tender_result *res)
-{
-    PaypalOrder o;
-    const PaypalCurrency *cur = paypal_order_load(req, &o, res);
-    if (cur == NULL || replay(&o, req, res))
-        return;
-    int64_t now = tender_now_ms(inst->host);
-    if (o.captured <= 0) {
-        paypal_decline(res, "INVALID_RESOURCE_ID", "order %s has no completed capture to refund",
-                       o.order_id);
-        return;
-    }
-    if (o.refunded >= o.captured) {
-        paypal_decline(res, "CAPTURE_FULLY_REFUNDED", "the captures of order %s are fully refunded",
-                       o.order_id);
-        return;
-    }
-    if (now > o.first_capture_ms + PAYPAL_REFUND_WINDOW_SECONDS * MS_PER_S) {
-        paypal_decline(res, "REFUND_TIME_LIMIT_EXCEEDED",
-                       "the capture is older than 180 days and can no longer be refunded");
-        return;
-    }
-    int64_t pp;
-    if (!operation_amount(cur, req, res, &pp))
-        return;
-    if (pp > o.captured - o.refunded) {
-        char left[32];
-        paypal_amount_value(cur, o.captured - o.refunded, left, sizeof left);
-        paypal_decline(res, "REFUND_AMOUNT_EXCEEDED",
-                       "amount: at most %s %s remains to refund", left, cur->code);
-        return;
-    }
-    char refund_id[PAYPAL_ID_LEN + 1];
-    paypal_derive_id2(refund_id, PAYPAL_ID_LEN, req->request_id, "refund");
-    o.refunded += pp;
-    tender_copy_string(o.last_refund_id, sizeof o.last_refund_id, refund_id);
-    o.last_refund_amount = pp;
-    paypal_ring_add(o.refund_ids, sizeof o.refund_ids, refund_id);
-    res->outcome = TENDER_OUTCOME_APPROVED;
-    res->amount = req->amount;
-    TENDER_SET(res, processor_ref, refund_id);
-    TENDER_SET(res, raw_code, "COMPLETED");
-    TENDER_SETF(res, message, "PayPal refund %s COMPLETED", refund_id);
-    conclude(&o, req, res, NULL);
-}
-
-/* ---- sync ----------------------------------------------------------------- */
-
-void paypal_order_sync(PaypalInstance *inst, const tender_request *req, tender_result *res)
-{
-    PaypalOrder o;
-    const PaypalCurrency *cur = paypal_order_load(req, &o, res);
-    if (cur == NULL)
-        return;
-    int64_t now = tender_now_ms(inst->host);
-    if (strcmp(o.status, "PAYER_ACTION_REQUIRED") == 0) {
-        if (now > o.created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S) {
-            tender_copy_string(o.status, sizeof o.status, "VOIDED");
-            tender_copy_string(o.decline_name, sizeof o.decline_name, "ORDER_EXPIRED");
-            paypal_decline(res, "ORDER_EXPIRED", "order %s was never approved and has expired",
-                           o.order_id);
-            res->event = TENDER_EVENT_EXPIRED;
-        } else {
-            res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
-            res->event = TENDER_EVENT_ACTION_REQUIRED;
-            res->action_kind = TENDER_ACTION_REDIRECT;
-            paypal_approve_url(&o, res->action_data, sizeof res->action_data);
-            TENDER_SET(res, action_hint, "Log in to PayPal and approve the payment.");
-            res->action_expires_ms = o.created_ms + PAYPAL_ACTION_TIMEOUT_SECONDS * MS_PER_S;
-            TENDER_SET(res, raw_code, "PAYER_ACTION_REQUIRED");
-            TENDER_SETF(res, message, "order %s waits for the payer's approval", o.order_id);
-        }
-    } else if (strcmp(o.status, "VOIDED") == 0 && o.auth_id[0] == '\0') {
-        if (o.decline_name[0] != '\0') {
-            paypal_decline(res, o.decline_name, "order %s: %s", o.order_id, o.decline_name);
-            res->event = strcmp(o.decline_name, "ORDER_EXPIRED") == 0 ? TENDER_EVENT_EXPIRED
-                                                                       : TENDER_EVENT_DECLINED;
-        } else {
-            tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "VOIDED", "the order was voided");
-            res->event = TENDER_EVENT_VOIDED;
-        }
-    } else if (o.pending_capture_id[0] != '\0') {
-        tender_result_outcome(res, TENDER_OUTCOME_PENDING, "PENDING",
-                              "a capture is PENDING at PayPal");
         res->event = TENDER_EVENT_PENDING;
-    } else if (o.refunded > 0) {
-        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "REFUNDED", "refunds COMPLETED");
-        res->event = TENDER_EVENT_REFUNDED;
-        res->amount = paypal_to_request_units(cur, o.refunded, req);
-    } else if (o.captured > 0) {
-        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "COMPLETED", "captures COMPLETED");
+        res->amount = 0;
+        TENDER_SET(res, raw_code, "PENDING");
+        TENDER_SETF(res, message, "PayPal capture %s is PENDING (%s)", id,
+                    paypal_json_string(json_object_get_member(payment, "status_details"), "reason",
+                                       NULL) ?: "review");
+    } else if (strcmp(status, "COMPLETED") == 0) {
+        paypal_captures_add(o, id, pp);
+        tender_copy_string(o->last_capture_id, sizeof o->last_capture_id, id);
+        o->captured += pp;
+        res->outcome = TENDER_OUTCOME_APPROVED;
         res->event = TENDER_EVENT_CAPTURED;
-        res->amount = paypal_to_request_units(cur, o.captured, req);
-    } else if (o.auth_id[0] != '\0' && strcmp(o.auth_status, "VOIDED") == 0) {
-        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "VOIDED", "the authorization was voided");
-        res->event = TENDER_EVENT_VOIDED;
-    } else if (o.auth_id[0] != '\0') {
-        if (paypal_auth_expired(&o, now)) {
-            paypal_decline(res, "AUTHORIZATION_EXPIRED", "authorization %s has expired", o.auth_id);
-            res->event = TENDER_EVENT_EXPIRED;
-        } else {
-            tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "CREATED", "authorization CREATED");
-            res->event = TENDER_EVENT_AUTHORIZED;
-            res->amount = paypal_to_request_units(cur, o.auth_amount, req);
-        }
+        res->amount = paypal_to_request_units(cur, o->captured, req);
+        TENDER_SET(res, raw_code, "COMPLETED");
+        TENDER_SETF(res, message, "PayPal capture %s COMPLETED", id);
     } else {
-        /* Approved, but the authorization or capture was refused or denied. */
-        paypal_decline(res, o.decline_name[0] ? o.decline_name : "ORDER_NOT_APPROVED",
-                       "order %s was approved but not paid", o.order_id);
+        tender_copy_string(o->decline_name, sizeof o->decline_name, "DENIED");
+        paypal_decline(res, "DENIED", "PayPal capture %s is %s", id, status);
         res->event = TENDER_EVENT_DECLINED;
     }
-    paypal_order_finish(&o, res, NULL);
+    paypal_rest_reply_clear(&reply);
 }

@@ -1,6 +1,6 @@
-/* The built-in sandbox processor: PayPal Orders v2 and Payments v2 as the
- * sandbox simulates them, offline and deterministic. Every function reads
- * the payment from req->plugin_state and writes the new state into res. */
+/* The payment operations as PayPal REST calls (Orders v2, Payments v2)
+ * through the host's http service. Every function reads the payment from
+ * req->plugin_state and writes the new state into res. */
 #ifndef PAYPAL_ORDERS_H
 #define PAYPAL_ORDERS_H
 
@@ -24,14 +24,12 @@ void paypal_order_capture(PaypalInstance *inst, const tender_request *req, tende
 void paypal_order_void(PaypalInstance *inst, const tender_request *req, tender_result *res);
 void paypal_order_refund(PaypalInstance *inst, const tender_request *req, tender_result *res);
 
-/* The truth about the payment, from its state. */
+/* The truth about the payment, from PayPal (GET the order). */
 void paypal_order_sync(PaypalInstance *inst, const tender_request *req, tender_result *res);
 
 /* Webhooks: verify and identify (no payment context), then apply with the
- * payment's context; and the sandbox's webhook for `event`. */
+ * payment's context. */
 void paypal_webhook_identify(PaypalInstance *inst, const tender_request *req, tender_result *res);
 void paypal_webhook_apply(PaypalInstance *inst, const tender_request *req, tender_result *res);
-void paypal_webhook_simulate(PaypalInstance *inst, const tender_request *req, const char *event,
-                             tender_result *res);
 
 #endif

@@ -9,14 +9,14 @@
 
 #include <json-glib/json-glib.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <tender/sdk-glib.h>
 #include <tender/sdk.h>
 
 #include "paypal-currency.h"
-#include "paypal-keys.h"
 #include "paypal-orders.h"
-#include "paypal-signature.h"
 #include "paypal.h"
 
 /* ---- settings and instances --------------------------------------------- */
@@ -32,7 +32,7 @@ static int read_setting(const tender_host_services *host, const char *method_id,
     int rc = tender_setting_string(host, method_id, key, "", out, out_size, why, sizeof why);
     if (rc < 0)
         snprintf(error, error_size, "PayPal %s", why);
-    *present = rc == 1;
+    *present = rc == 1 && out[0] != '\0';
     return rc >= 0;
 }
 
@@ -41,17 +41,43 @@ static void paypal_destroy(void *instance)
     PaypalInstance *inst = instance;
     if (inst == NULL)
         return;
-    EVP_PKEY_free(inst->verify_key);
-    EVP_PKEY_free(inst->sandbox_key);
+    X509_STORE_free(inst->webhook_trust);
+    EVP_PKEY_free(inst->cert_key);
+    g_mutex_clear(&inst->lock);
+    memset(inst->client_secret, 0, sizeof inst->client_secret);
+    memset(inst->token, 0, sizeof inst->token);
     free(inst);
 }
 
-/* Settings (all optional): mode ("sandbox"), intent (CAPTURE | AUTHORIZE),
- * webhook_id, webhook_public_key (PEM), client_id. */
+/* The trust store for webhook certificates: webhook_ca_file, or the
+ * system's CAs. */
+static int load_trust(PaypalInstance *inst, const char *ca_file, char *error, size_t error_size)
+{
+    inst->webhook_trust = X509_STORE_new();
+    if (inst->webhook_trust == NULL) {
+        snprintf(error, error_size, "out of memory");
+        return 0;
+    }
+    if (ca_file[0] == '\0')
+        return X509_STORE_set_default_paths(inst->webhook_trust) == 1 ||
+               (snprintf(error, error_size, "PayPal: the system CA store cannot be loaded"), 0);
+    if (X509_STORE_load_file(inst->webhook_trust, ca_file) != 1) {
+        snprintf(error, error_size,
+                 "PayPal setting \"webhook_ca_file\" is not a readable PEM file of CA "
+                 "certificates: %.200s",
+                 ca_file);
+        return 0;
+    }
+    return 1;
+}
+
+/* Settings: client_id and client_secret (required), mode (sandbox | live),
+ * endpoint (default: PayPal's for the mode), webhook_id, webhook_ca_file,
+ * intent (CAPTURE | AUTHORIZE). */
 static int paypal_create(const tender_host_services *host, const char *method_id,
                          void **instance, char *error, size_t error_size)
 {
-    char intent[32], pem[16384], why[200];
+    char intent[32], mode[16], ca_file[1024];
     int present = 0;
     if (!tender_host_services_complete(host)) {
         snprintf(error, error_size, "the host lacks the services PayPal needs (clock, settings)");
@@ -65,10 +91,55 @@ static int paypal_create(const tender_host_services *host, const char *method_id
         snprintf(error, error_size, "out of memory");
         return 1;
     }
+    g_mutex_init(&inst->lock);
     inst->host = host;
     tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);
 
-    if (tender_setting_require_sandbox(host, method_id, "PayPal", error, error_size) != 0)
+    if (!read_setting(host, method_id, "mode", mode, sizeof mode, &present, error, error_size))
+        goto fail;
+    if (present && strcmp(mode, "live") == 0)
+        inst->live = 1;
+    else if (present && strcmp(mode, "sandbox") != 0) {
+        snprintf(error, error_size, "PayPal setting \"mode\" must be sandbox or live, not \"%.20s\"",
+                 mode);
+        goto fail;
+    }
+    if (!read_setting(host, method_id, "endpoint", inst->endpoint, sizeof inst->endpoint,
+                      &present, error, error_size))
+        goto fail;
+    if (!present)
+        tender_copy_string(inst->endpoint, sizeof inst->endpoint,
+                           inst->live ? PAYPAL_LIVE_ENDPOINT : PAYPAL_SANDBOX_ENDPOINT);
+    else if (strncmp(inst->endpoint, "https://", 8) != 0 &&
+             strncmp(inst->endpoint, "http://", 7) != 0) {
+        snprintf(error, error_size, "PayPal setting \"endpoint\" must be an http(s) URL");
+        goto fail;
+    }
+    size_t len = strlen(inst->endpoint);
+    while (len > 0 && inst->endpoint[len - 1] == '/')
+        inst->endpoint[--len] = '\0';
+    if (!read_setting(host, method_id, "client_id", inst->client_id, sizeof inst->client_id,
+                      &present, error, error_size))
+        goto fail;
+    if (!present) {
+        snprintf(error, error_size, "PayPal setting \"client_id\" is required (the REST app's "
+                                    "client id)");
+        goto fail;
+    }
+    if (!read_setting(host, method_id, "client_secret", inst->client_secret,
+                      sizeof inst->client_secret, &present, error, error_size))
+        goto fail;
+    if (!present) {
+        snprintf(error, error_size, "PayPal setting \"client_secret\" is required (the REST "
+                                    "app's secret)");
+        goto fail;
+    }
+    if (!read_setting(host, method_id, "webhook_id", inst->webhook_id, sizeof inst->webhook_id,
+                      &present, error, error_size))
+        goto fail;
+    if (!read_setting(host, method_id, "webhook_ca_file", ca_file, sizeof ca_file, &present,
+                      error, error_size) ||
+        !load_trust(inst, ca_file, error, error_size))
         goto fail;
     if (!read_setting(host, method_id, "intent", intent, sizeof intent, &present, error,
                       error_size))
@@ -83,29 +154,6 @@ static int paypal_create(const tender_host_services *host, const char *method_id
                      "PayPal setting \"intent\" must be CAPTURE or AUTHORIZE, not \"%.40s\"", intent);
             goto fail;
         }
-    }
-    if (!read_setting(host, method_id, "webhook_id", inst->webhook_id, sizeof inst->webhook_id,
-                      &present, error, error_size))
-        goto fail;
-    if (!present || inst->webhook_id[0] == '\0')
-        tender_copy_string(inst->webhook_id, sizeof inst->webhook_id, PAYPAL_SANDBOX_WEBHOOK_ID);
-    if (!read_setting(host, method_id, "client_id", inst->client_id, sizeof inst->client_id,
-                      &present, error, error_size))
-        goto fail;
-    if (!read_setting(host, method_id, "webhook_public_key", pem, sizeof pem, &present, error,
-                      error_size))
-        goto fail;
-    inst->verify_key = paypal_load_public_key(present ? pem : paypal_sandbox_webhook_public_pem,
-                                              why, sizeof why);
-    if (inst->verify_key == NULL) {
-        snprintf(error, error_size, "PayPal setting \"webhook_public_key\" is not a usable PEM key: %s",
-                 why);
-        goto fail;
-    }
-    inst->sandbox_key = paypal_load_private_key(paypal_sandbox_webhook_private_pem, why, sizeof why);
-    if (inst->sandbox_key == NULL) {
-        snprintf(error, error_size, "the PayPal sandbox signing key is unusable: %s", why);
-        goto fail;
     }
     *instance = inst;
     return 0;
@@ -161,12 +209,6 @@ static void op_notification(void *instance, const tender_request *req, tender_re
     paypal_webhook_apply(instance, req, res);
 }
 
-static void op_sandbox_notification(void *instance, const tender_request *req, const char *event,
-                                    tender_result *res)
-{
-    paypal_webhook_simulate(instance, req, event, res);
-}
-
 /* ---- sandbox fixtures ------------------------------------------------------ */
 
 #define PARAM(k, v) {k, v}
@@ -198,8 +240,6 @@ static const tender_fixture fixtures[] = {
             TENDER_OUTCOME_DECLINED),
     APPROVE("transaction_refused", "US", "USD", "25.00", payer_refused, TENDER_OUTCOME_DECLINED),
     APPROVE("capture_pending", "US", "USD", "25.00", payer_pending, TENDER_OUTCOME_PENDING),
-    TENDER_FIXTURE_EVENT("approved_by_webhook", "DE", "EUR", "40.00", "", intent_authorize,
-                         "CHECKOUT.ORDER.APPROVED", TENDER_OUTCOME_APPROVED),
     NO_PARAMS_("huf_whole_forints", "HU", "HUF", "1000", TENDER_OUTCOME_ACTION_REQUIRED, 0,
                approve, N(approve), NULL, TENDER_OUTCOME_APPROVED),
     NO_PARAMS_("cny_in_china", "CN", "CNY", "88.00", TENDER_OUTCOME_ACTION_REQUIRED, 0, approve,
@@ -227,7 +267,8 @@ static const tender_param_spec params[] = {
 };
 
 static const tender_param_spec action_params[] = {
-    {sizeof(tender_param_spec), "payer_action", 0, "sandbox: approve or cancel"},
+    {sizeof(tender_param_spec), "payer_action", 0,
+     "approve (sandbox mode: the plugin acts as the payer) or cancel"},
     {sizeof(tender_param_spec), "PayerID", 0, "from the return URL: the approving payer's id"},
     {sizeof(tender_param_spec), "token", 0, "from the return URL: the order id"},
 };
@@ -246,7 +287,6 @@ static const tender_method_ops ops = {
     .identify_notification = op_identify,
     .notification = op_notification,
     .sandbox_fixtures = paypal_fixtures,
-    .sandbox_notification = op_sandbox_notification,
 };
 
 static const tender_method paypal_method = {
@@ -277,6 +317,6 @@ static const tender_method paypal_method = {
 
 TENDER_PLUGIN_DEFINE_ONE_METHOD(
     "paypal", "PayPal", "1.0.0",
-    "PayPal Checkout (Orders v2): payer approval, authorize and capture, "
-    "refunds, signed webhooks; offline sandbox built in",
+    "PayPal Checkout over PayPal's REST API (OAuth, Orders v2, Payments v2): payer approval, "
+    "authorize and capture, refunds, webhooks verified by certificate",
     paypal_method)

@@ -26,11 +26,6 @@ EVP_PKEY *paypal_load_public_key(const char *pem, char *error, size_t error_size
     return tender_rsa_load_public(pem, "the webhook key", 0, error, error_size);
 }
 
-EVP_PKEY *paypal_load_private_key(const char *pem, char *error, size_t error_size)
-{
-    return tender_rsa_load_private(pem, "the webhook signing key", 0, error, error_size);
-}
-
 int paypal_signed_text(const char *transmission_id, const char *transmission_time,
                        const char *webhook_id, const char *body, size_t body_len,
                        char *out, size_t out_size)
@@ -39,20 +34,6 @@ int paypal_signed_text(const char *transmission_id, const char *transmission_tim
     int n = snprintf(out, out_size, "%s|%s|%s|%lu", transmission_id, transmission_time,
                      webhook_id, (unsigned long)crc);
     return n >= 0 && (size_t)n < out_size;
-}
-
-int paypal_sign_webhook(EVP_PKEY *key, const char *transmission_id,
-                        const char *transmission_time, const char *webhook_id,
-                        const char *body, size_t body_len, char *sig_b64, size_t sig_size)
-{
-    char text[512];
-    if (!paypal_signed_text(transmission_id, transmission_time, webhook_id, body, body_len,
-                            text, sizeof text))
-        return 0;
-    char *sig = tender_rsa_sha256_sign(key, text, strlen(text));
-    int ok = sig != NULL && tender_copy_string(sig_b64, sig_size, sig);
-    g_free(sig);
-    return ok;
 }
 
 int paypal_verify_webhook(EVP_PKEY *key, const char *transmission_id,

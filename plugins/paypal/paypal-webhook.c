@@ -1,263 +1,136 @@
-/* Webhook bodies, headers, verification and parsing (see paypal-webhook.h). */
+/* PayPal webhooks: verifying a delivery as PayPal documents it, and reading
+ * the event (see paypal-webhook.h). */
 #include "paypal-webhook.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
 #include <json-glib/json-glib.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <tender/sdk.h>
 
-#include "paypal-ids.h"
+#include "paypal-rest.h"
 #include "paypal-signature.h"
 
-#define API_BASE "https://api.sandbox.paypal.com"
-
-void paypal_webhook_event_id(const PaypalWebhookEvent *ev, char *out, size_t out_size)
-{
-    /* Two 17-character halves, like PayPal's "WH-2WR32451HC0233532-67976317FL4543714". */
-    char a[PAYPAL_ID_LEN + 1], b[PAYPAL_ID_LEN + 1];
-    const char *parts_a[] = {"webhook", ev->event_type ? ev->event_type : "",
-                             ev->resource_id ? ev->resource_id : "", NULL};
-    const char *parts_b[] = {"webhook-b", ev->resource_id ? ev->resource_id : "",
-                             ev->status ? ev->status : "", ev->value ? ev->value : "", NULL};
-    paypal_derive_id(a, PAYPAL_ID_LEN, parts_a);
-    paypal_derive_id(b, PAYPAL_ID_LEN, parts_b);
-    snprintf(out, out_size, "WH-%s-%s", a, b);
-}
+/* A verified certificate is trusted for an hour before it is fetched and
+ * checked again. */
+#define CERT_CACHE_US (3600LL * G_USEC_PER_SEC)
 
 static int has(const char *s)
 {
     return s != NULL && s[0] != '\0';
 }
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
+static int host_is_paypal(const char *host)
 {
-    if (!has(value))
-        return;
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, value);
+    return g_ascii_strcasecmp(host, "paypal.com") == 0 ||
+           (strlen(host) > 11 && g_ascii_strcasecmp(host + strlen(host) - 11, ".paypal.com") == 0);
 }
 
-static void add_amount(JsonBuilder *b, const PaypalWebhookEvent *ev)
+/* PAYPAL-CERT-URL must be an https URL on a paypal.com host; in sandbox
+ * mode the simulated provider's own host (the endpoint's scheme, host and
+ * port) is accepted too. */
+static int cert_url_allowed(const PaypalInstance *inst, const char *url)
 {
-    json_builder_set_member_name(b, "amount");
-    json_builder_begin_object(b);
-    add_string(b, "currency_code", ev->currency);
-    add_string(b, "value", ev->value);
-    json_builder_end_object(b);
-}
-
-static void add_link(JsonBuilder *b, const char *href, const char *rel, const char *method)
-{
-    json_builder_begin_object(b);
-    add_string(b, "href", href);
-    add_string(b, "rel", rel);
-    add_string(b, "method", method);
-    json_builder_end_object(b);
-}
-
-/* The resource of CHECKOUT.ORDER.APPROVED: an Orders v2 order. */
-static void add_order_resource(JsonBuilder *b, const PaypalWebhookEvent *ev, const char *time)
-{
-    char href[256];
-    add_string(b, "id", ev->resource_id);
-    add_string(b, "intent", ev->intent);
-    add_string(b, "status", ev->status);
-    add_string(b, "create_time", time);
-    json_builder_set_member_name(b, "purchase_units");
-    json_builder_begin_array(b);
-    json_builder_begin_object(b);
-    add_string(b, "reference_id", "default");
-    add_string(b, "custom_id", ev->custom_id);
-    add_amount(b, ev);
-    json_builder_end_object(b);
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "payer");
-    json_builder_begin_object(b);
-    add_string(b, "email_address", ev->payer_email);
-    add_string(b, "payer_id", ev->payer_id);
-    if (has(ev->country_code)) {
-        json_builder_set_member_name(b, "address");
-        json_builder_begin_object(b);
-        add_string(b, "country_code", ev->country_code);
-        json_builder_end_object(b);
+    GUri *cert = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    if (cert == NULL || g_uri_get_host(cert) == NULL) {
+        if (cert != NULL)
+            g_uri_unref(cert);
+        return 0;
     }
-    json_builder_end_object(b);
-    json_builder_set_member_name(b, "links");
-    json_builder_begin_array(b);
-    snprintf(href, sizeof href, API_BASE "/v2/checkout/orders/%s", ev->resource_id);
-    add_link(b, href, "self", "GET");
-    snprintf(href, sizeof href, API_BASE "/v2/checkout/orders/%s/%s", ev->resource_id,
-             ev->intent && strcmp(ev->intent, "AUTHORIZE") == 0 ? "authorize" : "capture");
-    add_link(b, href, ev->intent && strcmp(ev->intent, "AUTHORIZE") == 0 ? "authorize" : "capture",
-             "POST");
-    json_builder_end_array(b);
+    int ok = g_ascii_strcasecmp(g_uri_get_scheme(cert), "https") == 0 &&
+             host_is_paypal(g_uri_get_host(cert));
+    if (!ok && !inst->live) {
+        GUri *endpoint = g_uri_parse(inst->endpoint, G_URI_FLAGS_NONE, NULL);
+        ok = endpoint != NULL && g_uri_get_host(endpoint) != NULL &&
+             g_ascii_strcasecmp(g_uri_get_scheme(cert), g_uri_get_scheme(endpoint)) == 0 &&
+             g_ascii_strcasecmp(g_uri_get_host(cert), g_uri_get_host(endpoint)) == 0 &&
+             g_uri_get_port(cert) == g_uri_get_port(endpoint);
+        if (endpoint != NULL)
+            g_uri_unref(endpoint);
+    }
+    g_uri_unref(cert);
+    return ok;
 }
 
-/* Authorizations, captures and refunds (Payments v2). */
-static void add_payment_resource(JsonBuilder *b, const PaypalWebhookEvent *ev, const char *kind,
-                                 const char *time)
+/* The public key of the certificate PEM (leaf first, then its chain) when
+ * the chain verifies against the trust store; NULL with a reason. */
+static EVP_PKEY *key_from_certificate(const PaypalInstance *inst, const char *pem, char *reason,
+                                      size_t reason_size)
 {
-    char href[256];
-    add_string(b, "id", ev->resource_id);
-    add_string(b, "status", ev->status);
-    if (has(ev->status_reason)) {
-        json_builder_set_member_name(b, "status_details");
-        json_builder_begin_object(b);
-        add_string(b, "reason", ev->status_reason);
-        json_builder_end_object(b);
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    X509 *extra;
+    while (leaf != NULL && (extra = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+        sk_X509_push(chain, extra);
+    BIO_free(bio);
+    EVP_PKEY *key = NULL;
+    if (leaf == NULL) {
+        snprintf(reason, reason_size, "the certificate at PAYPAL-CERT-URL does not parse");
+    } else if (inst->webhook_trust == NULL) {
+        snprintf(reason, reason_size, "no trust store for webhook certificates (webhook_ca_file)");
+    } else {
+        X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+        if (ctx != NULL && X509_STORE_CTX_init(ctx, inst->webhook_trust, leaf, chain) == 1 &&
+            X509_verify_cert(ctx) == 1)
+            key = X509_get_pubkey(leaf);
+        else
+            snprintf(reason, reason_size, "the webhook certificate does not chain to a trusted CA: %s",
+                     ctx != NULL ? X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx))
+                                 : "out of memory");
+        X509_STORE_CTX_free(ctx);
     }
-    add_amount(b, ev);
-    if (strcmp(kind, "capture") == 0) {
-        json_builder_set_member_name(b, "final_capture");
-        json_builder_add_boolean_value(b, ev->final_capture != 0);
-        json_builder_set_member_name(b, "seller_protection");
-        json_builder_begin_object(b);
-        add_string(b, "status", "ELIGIBLE");
-        json_builder_end_object(b);
-    }
-    add_string(b, "custom_id", ev->custom_id);
-    add_string(b, "expiration_time", ev->expiration_time);
-    add_string(b, "create_time", time);
-    add_string(b, "update_time", time);
-    if (strcmp(kind, "refund") != 0) {
-        json_builder_set_member_name(b, "supplementary_data");
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "related_ids");
-        json_builder_begin_object(b);
-        add_string(b, "order_id", ev->order_id);
-        add_string(b, "authorization_id", ev->auth_id);
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-    }
-    json_builder_set_member_name(b, "links");
-    json_builder_begin_array(b);
-    const char *path = strcmp(kind, "authorization") == 0 ? "authorizations"
-                       : strcmp(kind, "capture") == 0     ? "captures"
-                                                          : "refunds";
-    snprintf(href, sizeof href, API_BASE "/v2/payments/%s/%s", path, ev->resource_id);
-    add_link(b, href, "self", "GET");
-    if (strcmp(kind, "refund") == 0 && has(ev->capture_id)) {
-        snprintf(href, sizeof href, API_BASE "/v2/payments/captures/%s", ev->capture_id);
-        add_link(b, href, "up", "GET");
-    } else if (strcmp(kind, "capture") == 0 && has(ev->auth_id)) {
-        snprintf(href, sizeof href, API_BASE "/v2/payments/authorizations/%s", ev->auth_id);
-        add_link(b, href, "up", "GET");
-    }
-    json_builder_end_array(b);
+    X509_free(leaf);
+    sk_X509_pop_free(chain, X509_free);
+    return key;
 }
 
-/* resource_type and a summary line for each event type built here. */
-static int describe(const char *event_type, const char **resource_type, const char **kind,
-                    const char **summary)
+/* The verified key for url: from the cache, or fetched through the host's
+ * http service and checked. *transport set when the fetch failed in
+ * transit (the delivery is then refused for now, and PayPal retries). */
+static EVP_PKEY *certificate_key(PaypalInstance *inst, const char *url, int *transport,
+                                 char *reason, size_t reason_size)
 {
-    static const struct {
-        const char *event, *resource_type, *kind, *summary;
-    } table[] = {
-        {"CHECKOUT.ORDER.APPROVED", "checkout-order", "order", "An order has been approved by buyer"},
-        {"PAYMENT.AUTHORIZATION.CREATED", "authorization", "authorization",
-         "A payment authorization was created"},
-        {"PAYMENT.AUTHORIZATION.VOIDED", "authorization", "authorization",
-         "A payment authorization was voided"},
-        {"PAYMENT.CAPTURE.COMPLETED", "capture", "capture", "Payment completed"},
-        {"PAYMENT.CAPTURE.PENDING", "capture", "capture", "Payment pending"},
-        {"PAYMENT.CAPTURE.DENIED", "capture", "capture", "A payment capture was denied"},
-        {"PAYMENT.CAPTURE.REFUNDED", "refund", "refund", "A payment capture was refunded"},
-    };
-    for (size_t i = 0; event_type && i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(table[i].event, event_type) == 0) {
-            *resource_type = table[i].resource_type;
-            *kind = table[i].kind;
-            *summary = table[i].summary;
-            return 1;
-        }
-    return 0;
-}
-
-char *paypal_webhook_body(const PaypalWebhookEvent *ev, const char *event_id)
-{
-    const char *resource_type, *kind, *summary;
-    char time[32], href[256];
-    if (!describe(ev->event_type, &resource_type, &kind, &summary))
+    *transport = 0;
+    g_mutex_lock(&inst->lock);
+    if (inst->cert_key != NULL && strcmp(inst->cert_url, url) == 0 &&
+        g_get_monotonic_time() < inst->cert_expires_us) {
+        EVP_PKEY *key = inst->cert_key;
+        EVP_PKEY_up_ref(key);
+        g_mutex_unlock(&inst->lock);
+        return key;
+    }
+    g_mutex_unlock(&inst->lock);
+    char *pem = NULL;
+    char message[256] = "";
+    PaypalRestStatus status = paypal_rest_get_url(inst, url, &pem, message, sizeof message);
+    if (status != PAYPAL_REST_OK) {
+        *transport = status != PAYPAL_REST_REFUSED;
+        snprintf(reason, reason_size, "the webhook certificate could not be fetched: %s", message);
         return NULL;
-    paypal_format_time(ev->now_ms, 1, time, sizeof time);
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    add_string(b, "id", event_id);
-    add_string(b, "event_version", "1.0");
-    add_string(b, "create_time", time);
-    add_string(b, "resource_type", resource_type);
-    add_string(b, "resource_version", "2.0");
-    add_string(b, "event_type", ev->event_type);
-    add_string(b, "summary", summary);
-    json_builder_set_member_name(b, "resource");
-    json_builder_begin_object(b);
-    if (strcmp(kind, "order") == 0)
-        add_order_resource(b, ev, time);
-    else
-        add_payment_resource(b, ev, kind, time);
-    json_builder_end_object(b);
-    json_builder_set_member_name(b, "links");
-    json_builder_begin_array(b);
-    snprintf(href, sizeof href, API_BASE "/v1/notifications/webhooks-events/%s", event_id);
-    add_link(b, href, "self", "GET");
-    snprintf(href, sizeof href, API_BASE "/v1/notifications/webhooks-events/%s/resend", event_id);
-    add_link(b, href, "resend", "POST");
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-
-    JsonNode *root = json_builder_get_root(b);
-    JsonGenerator *gen = json_generator_new();
-    json_generator_set_root(gen, root);
-    char *text = json_generator_to_data(gen, NULL);
-    g_object_unref(gen);
-    json_node_unref(root);
-    g_object_unref(b);
-    return text;
+    }
+    EVP_PKEY *key = key_from_certificate(inst, pem, reason, reason_size);
+    g_free(pem);
+    if (key != NULL && strlen(url) < sizeof inst->cert_url) {
+        g_mutex_lock(&inst->lock);
+        EVP_PKEY_free(inst->cert_key);
+        EVP_PKEY_up_ref(key);
+        inst->cert_key = key;
+        tender_copy_string(inst->cert_url, sizeof inst->cert_url, url);
+        inst->cert_expires_us = g_get_monotonic_time() + CERT_CACHE_US;
+        g_mutex_unlock(&inst->lock);
+    }
+    return key;
 }
 
-int paypal_webhook_headers(EVP_PKEY *key, const char *webhook_id, const char *event_id,
-                           const char *body, int64_t now_ms, char *headers, size_t headers_size)
-{
-    char transmission_id[40], time[32], sig[1024];
-    paypal_format_time(now_ms, 0, time, sizeof time);
-    /* One delivery of one event: derived from the event id and the time, as
-     * PayPal gives each (re)transmission its own id. */
-    paypal_derive_uuid(transmission_id, event_id, time);
-    if (!paypal_sign_webhook(key, transmission_id, time, webhook_id, body, strlen(body), sig,
-                             sizeof sig))
-        return 0;
-    int n = snprintf(headers, headers_size,
-                     "Content-Type: application/json\n"
-                     "PAYPAL-TRANSMISSION-ID: %s\n"
-                     "PAYPAL-TRANSMISSION-TIME: %s\n"
-                     "PAYPAL-TRANSMISSION-SIG: %s\n"
-                     "PAYPAL-AUTH-ALGO: SHA256withRSA\n"
-                     "PAYPAL-CERT-URL: %s\n",
-                     transmission_id, time, sig, PAYPAL_SANDBOX_CERT_URL);
-    return n > 0 && (size_t)n < headers_size;
-}
-
-/* The certificate must come from PayPal over https; a live verifier would
- * fetch it from there (the sandbox uses the configured key). */
-static int cert_url_trusted(const char *url)
-{
-    static const char prefix[] = "https://";
-    if (url == NULL || strncmp(url, prefix, sizeof prefix - 1) != 0)
-        return 0;
-    const char *host = url + sizeof prefix - 1;
-    const char *slash = strchr(host, '/');
-    size_t len = slash ? (size_t)(slash - host) : strlen(host);
-    static const char domain[] = ".paypal.com";
-    size_t dlen = sizeof domain - 1;
-    return len > dlen && strncasecmp(host + len - dlen, domain, dlen) == 0 &&
-           memchr(host, '@', len) == NULL && memchr(host, ':', len) == NULL;
-}
-
-int paypal_webhook_verify(EVP_PKEY *key, const char *webhook_id, const tender_request *req,
-                          char *reason, size_t reason_size)
+PaypalVerify paypal_webhook_verify(PaypalInstance *inst, const tender_request *req, char *reason,
+                                   size_t reason_size)
 {
     const char *id = tender_request_header(req, "PAYPAL-TRANSMISSION-ID");
     const char *time = tender_request_header(req, "PAYPAL-TRANSMISSION-TIME");
@@ -267,26 +140,37 @@ int paypal_webhook_verify(EVP_PKEY *key, const char *webhook_id, const tender_re
     if (!has(id) || !has(time) || !has(sig) || !has(algo) || !has(cert)) {
         snprintf(reason, reason_size,
                  "missing PAYPAL-TRANSMISSION-ID, -TIME, -SIG, PAYPAL-AUTH-ALGO or PAYPAL-CERT-URL header");
-        return 0;
+        return PAYPAL_VERIFY_FAILED;
     }
     if (strcasecmp(algo, "SHA256withRSA") != 0) {
         snprintf(reason, reason_size, "PAYPAL-AUTH-ALGO %.40s is not SHA256withRSA", algo);
-        return 0;
+        return PAYPAL_VERIFY_FAILED;
     }
-    if (!cert_url_trusted(cert)) {
-        snprintf(reason, reason_size, "PAYPAL-CERT-URL is not an https URL at paypal.com");
-        return 0;
+    if (!has(inst->webhook_id)) {
+        snprintf(reason, reason_size, "the webhook_id setting is not set: webhooks cannot be verified");
+        return PAYPAL_VERIFY_FAILED;
+    }
+    if (!cert_url_allowed(inst, cert)) {
+        snprintf(reason, reason_size, "PAYPAL-CERT-URL is not an https URL at paypal.com%s",
+                 inst->live ? "" : " nor at the sandbox endpoint's host");
+        return PAYPAL_VERIFY_FAILED;
     }
     if (req->body == NULL) {
         snprintf(reason, reason_size, "the webhook has no body");
-        return 0;
+        return PAYPAL_VERIFY_FAILED;
     }
-    if (!paypal_verify_webhook(key, id, time, webhook_id, req->body, req->body_len, sig)) {
+    int transport = 0;
+    EVP_PKEY *key = certificate_key(inst, cert, &transport, reason, reason_size);
+    if (key == NULL)
+        return transport ? PAYPAL_VERIFY_UNREACHABLE : PAYPAL_VERIFY_FAILED;
+    int ok = paypal_verify_webhook(key, id, time, inst->webhook_id, req->body, req->body_len, sig);
+    EVP_PKEY_free(key);
+    if (!ok) {
         snprintf(reason, reason_size,
                  "the PAYPAL-TRANSMISSION-SIG does not verify for this webhook id and body");
-        return 0;
+        return PAYPAL_VERIFY_FAILED;
     }
-    return 1;
+    return PAYPAL_VERIFY_OK;
 }
 
 static const char *member_string(JsonObject *o, const char *name)
@@ -310,6 +194,26 @@ static JsonObject *member_object(JsonObject *o, const char *name)
 static void copy(char *dst, size_t size, const char *src)
 {
     tender_copy_string(dst, size, src);
+}
+
+int paypal_refund_capture_id(JsonObject *refund, char *out, size_t out_size)
+{
+    if (refund == NULL || !json_object_has_member(refund, "links") ||
+        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(refund, "links")))
+        return 0;
+    JsonArray *links = json_object_get_array_member(refund, "links");
+    for (guint i = 0; i < json_array_get_length(links); i++) {
+        JsonNode *link = json_array_get_element(links, i);
+        JsonObject *l = JSON_NODE_HOLDS_OBJECT(link) ? json_node_get_object(link) : NULL;
+        const char *rel = member_string(l, "rel");
+        const char *href = member_string(l, "href");
+        const char *at = href != NULL ? strstr(href, "/captures/") : NULL;
+        if (rel != NULL && strcmp(rel, "up") == 0 && at != NULL && at[strlen("/captures/")]) {
+            copy(out, out_size, at + strlen("/captures/"));
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int paypal_webhook_parse(const char *body, size_t body_len, PaypalWebhook *out, char *reason,
@@ -366,7 +270,10 @@ int paypal_webhook_parse(const char *body, size_t body_len, PaypalWebhook *out, 
         if (has(member_string(related, "order_id")))
             copy(out->order_id, sizeof out->order_id, member_string(related, "order_id"));
         copy(out->auth_id, sizeof out->auth_id, member_string(related, "authorization_id"));
+        copy(out->capture_id, sizeof out->capture_id, member_string(related, "capture_id"));
     }
+    if (out->capture_id[0] == '\0')
+        paypal_refund_capture_id(resource, out->capture_id, sizeof out->capture_id);
     ok = 1;
 done:
     g_object_unref(parser);

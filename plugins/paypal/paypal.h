@@ -5,7 +5,9 @@
 
 #include <stdint.h>
 
+#include <glib.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <tender/plugin.h>
 
@@ -22,10 +24,12 @@
 /* Refunds are possible for 180 days after a capture. */
 #define PAYPAL_REFUND_WINDOW_SECONDS (180LL * 86400)
 
-/* The sandbox's webhook id when none is configured. */
-#define PAYPAL_SANDBOX_WEBHOOK_ID "1TENDER0SANDBOX0WH"
+/* PayPal's documented base URLs, chosen by `mode` when `endpoint` is unset. */
+#define PAYPAL_SANDBOX_ENDPOINT "https://api-m.sandbox.paypal.com"
+#define PAYPAL_LIVE_ENDPOINT "https://api-m.paypal.com"
 
-/* One configured PayPal method. Immutable after create, so operations may
+/* One configured PayPal method. The settings are immutable after create;
+ * the token and certificate caches change under `lock`, so operations may
  * run concurrently (the method declares THREAD_SAFE). */
 typedef struct {
     const tender_host_services *host;
@@ -33,10 +37,19 @@ typedef struct {
     /* "CAPTURE" or "AUTHORIZE" when the operator set "intent"; "" when the
      * operation decides (see docs/methods/paypal.md). */
     char configured_intent[16];
-    char webhook_id[128];
-    char client_id[128];
-    EVP_PKEY *verify_key;    /* verifies webhooks ("webhook_public_key") */
-    EVP_PKEY *sandbox_key;   /* the sandbox's signing key (built-in, test only) */
+    int live;                      /* mode "live" */
+    char endpoint[512];            /* no trailing slash */
+    char client_id[256];
+    char client_secret[256];
+    char webhook_id[128];          /* "" : webhooks are refused */
+    X509_STORE *webhook_trust;     /* webhook_ca_file, or the system CAs when live */
+
+    GMutex lock;
+    char token[1024];              /* "" when none */
+    int64_t token_expires_us;      /* monotonic clock */
+    char cert_url[512];            /* the last certificate fetched, verified */
+    EVP_PKEY *cert_key;
+    int64_t cert_expires_us;
 } PaypalInstance;
 
 #endif

@@ -70,8 +70,11 @@ int wm_payment_page_url(const wm_instance *wm, const char *payee, const char *am
     tender_form_append_pair(url, "LMI_PAYMENT_DESC", description, 0);
     if (wm->test_mode)
         tender_form_append_pair(url, "LMI_SIM_MODE", "0", 0); /* test mode: simulate success */
+    if (wm->result_url[0])
+        tender_form_append_pair(url, "LMI_RESULT_URL", wm->result_url, 0);
     tender_form_append_pair(url, WM_FIELD_PAYMENT_ID, payment_id, 0);
-    g_string_prepend(url, "https://merchant.web.money/lmi/payment_utf.asp?");
+    g_string_prepend(url, "/lmi/payment_utf.asp?");
+    g_string_prepend(url, wm->endpoint);
     int ok = tender_copy_string(out, out_size, url->str);
     g_string_free(url, TRUE);
     return ok;

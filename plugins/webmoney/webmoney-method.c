@@ -13,13 +13,6 @@
 
 #include "webmoney.h"
 
-/* Sandbox defaults: one merchant purse per supported type, and a secret key
- * that is public on purpose (docs/methods/webmoney.md). */
-#define DEFAULT_PAYEES "Z100000000001,E100000000001,K100000000001,B100000000001," \
-                       "V100000000001,Y100000000001"
-#define DEFAULT_SECRET "tender-sandbox-webmoney-secret"
-#define SECRET_KEY_MAX 50 /* WebMoney's limit for the merchant secret key */
-
 /* ---- small shared helpers ------------------------------------------------ */
 
 void wm_set_display(tender_result *res, const char *purse, const char *wmid)
@@ -32,101 +25,25 @@ void wm_set_display(tender_result *res, const char *purse, const char *wmid)
     (void)wmid;
 }
 
-const char *wm_payee_for_letter(const wm_instance *wm, char letter)
-{
-    for (size_t i = 0; i < wm->n_payees; i++)
-        if (wm->payees[i][0] == letter)
-            return wm->payees[i];
-    return NULL;
-}
-
-/* ---- settings ------------------------------------------------------------ */
-
-static int fail(char *error, size_t error_size, const char *message)
-{
-    tender_copy_string(error, error_size, message);
-    return 1;
-}
-
-/* Parse "Z…,E…" into wm->payees: well formed, a supported type, one purse
- * per type (a transfer only goes between purses of one type). */
-static int read_payees(wm_instance *wm, const char *list, char *error, size_t error_size)
-{
-    char **items = g_strsplit(list, ",", -1);
-    int rc = 0;
-    wm->n_payees = 0;
-    for (size_t i = 0; items[i] && rc == 0; i++) {
-        char *purse = g_strstrip(items[i]);
-        const wm_purse_type *type = wm_purse_well_formed(purse) ? wm_purse_type_of(purse[0]) : NULL;
-        char message[256];
-        if (type == NULL || type->kind != WM_PURSE_SUPPORTED) {
-            g_snprintf(message, sizeof message,
-                       "webmoney settings: payee_purse \"%s\" must be a Z, E, K, B, V or Y "
-                       "purse: one type letter and 12 digits", purse);
-            rc = fail(error, error_size, message);
-        } else if (wm_payee_for_letter(wm, purse[0]) != NULL) {
-            g_snprintf(message, sizeof message,
-                       "webmoney settings: payee_purse lists two %s purses; give one per type",
-                       type->title);
-            rc = fail(error, error_size, message);
-        } else {
-            tender_copy_string(wm->payees[wm->n_payees++], sizeof wm->payees[0], purse);
-        }
-    }
-    if (rc == 0 && wm->n_payees == 0)
-        rc = fail(error, error_size, "webmoney settings: payee_purse is empty");
-    g_strfreev(items);
-    return rc;
-}
+/* ---- create -------------------------------------------------------------- */
 
 static int wm_create(const tender_host_services *host, const char *method_id, void **instance,
                      char *error, size_t error_size)
 {
-    if (!tender_host_services_complete(host))
-        return fail(error, error_size, "webmoney: the host lacks clock or config services");
-    wm_instance *wm = g_new0(wm_instance, 1);
-    wm->host = host;
-    tender_copy_string(wm->method_id, sizeof wm->method_id, method_id);
-
-    char text[256];
-    int rc = tender_setting_require_sandbox(host, method_id, "webmoney settings", error,
-                                            error_size);
-    if (rc == 0) {
-        int got = tender_setting_string(host, method_id, "payee_purse", DEFAULT_PAYEES, text,
-                                        sizeof text, NULL, 0);
-        if (got < 0)
-            rc = fail(error, error_size,
-                      "webmoney settings: payee_purse must be a string of purses, "
-                      "e.g. \"Z100000000001,E100000000001\"");
-        else
-            rc = read_payees(wm, text, error, error_size);
+    if (!tender_host_services_complete(host)) {
+        tender_copy_string(error, error_size, "webmoney: the host lacks clock or config services");
+        return 1;
     }
-
-    if (rc == 0) {
-        int got = tender_setting_string(host, method_id, "secret_key", DEFAULT_SECRET, text,
-                                        sizeof text, NULL, 0);
-        if (got < 0 || (got == 1 && (text[0] == '\0' || strlen(text) > SECRET_KEY_MAX)))
-            rc = fail(error, error_size,
-                      "webmoney settings: secret_key must be a string of 1 to 50 characters");
-        else
-            tender_copy_string(wm->secret_key, sizeof wm->secret_key, text);
-    }
-
-    if (rc == 0 && tender_setting_bool(host, method_id, "test_mode", 0, &wm->test_mode, NULL,
-                                       0) < 0)
-        rc = fail(error, error_size, "webmoney settings: test_mode must be true or false");
-
-    if (rc != 0) {
-        g_free(wm);
-        return rc;
-    }
+    wm_instance *wm = wm_config_read(host, method_id, error, error_size);
+    if (wm == NULL)
+        return 1;
     *instance = wm;
     return 0;
 }
 
 static void wm_destroy(void *instance)
 {
-    g_free(instance);
+    wm_config_free(instance);
 }
 
 /* ---- purchase ------------------------------------------------------------ */
@@ -225,7 +142,7 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
     if (payee == NULL) {
         tender_result_decline(res, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED, "no_payee_purse",
                               "this merchant has no %s purse to receive %s (settings: "
-                              "payee_purse)", type->title, req->currency);
+                              "purse)", type->title, req->currency);
         return;
     }
     char amount_wire[32];
@@ -235,9 +152,9 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
         return;
     }
 
+    /* Whether the payer can pay (funds, passport, limits) is WebMoney's to
+     * say, on the payment page or when the payer sends the transfer. */
     wm_set_display(res, purse, wmid);
-    if (!wm_sandbox_check_payer(purse, wmid, res))
-        return;
 
     wm_state st = {0};
     tender_copy_string(st.payer, sizeof st.payer, purse);
@@ -248,7 +165,7 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
     st.created = tender_now_ms(wm->host);
 
     if (days > 0) {
-        wm_protected_start(wm, req, days, code, &st, res);
+        wm_protected_start(wm, req, days, &st, res);
         return;
     }
 
@@ -286,12 +203,40 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
 
 /* ---- sync ---------------------------------------------------------------- */
 
-static void merchant_sync(const wm_instance *wm, const tender_request *req, const wm_state *st,
-                          tender_result *res)
+/* Record what X18 reports of a paid payment into next and res. Returns 0
+ * when the report does not fit the payment (finishes res as UNKNOWN). */
+static int apply_x18(const wm_instance *wm, const tender_request *req, const wm_state *st,
+                     wm_x_element *op, wm_state *next, tender_result *res)
+{
+    int64_t amount = -1;
+    const char *trans = wm_x_get(op, "@wmtransid");
+    if (!tender_money_from_wire(wm_x_get(op, "amount"), req->exponent, &amount) ||
+        amount != st->amount || !tender_all_digits(trans)) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "x18_mismatch",
+                              "X18 reports a payment with this number that does not match "
+                              "(amount or transfer)");
+        tender_log(wm->host, TENDER_LOG_WARNING, wm->method_id,
+                   "payment %s: X18 answer does not match the payment", req->payment_id);
+        return 0;
+    }
+    *next = *st;
+    next->status = WM_STATUS_PAID;
+    tender_copy_string(next->trans, sizeof next->trans, trans);
+    tender_copy_string(next->invs, sizeof next->invs, wm_x_get(op, "@wminvoiceid"));
+    tender_copy_string(next->paid_from, sizeof next->paid_from, wm_x_get(op, "pursefrom"));
+    tender_copy_string(next->paid_date, sizeof next->paid_date, wm_x_get(op, "operdate"));
+    wm_state_store(next, res);
+    TENDER_SET(res, processor_ref, trans);
+    return 1;
+}
+
+void wm_merchant_sync(wm_instance *wm, const tender_request *req, const wm_state *st,
+                      tender_result *res)
 {
     if (st->status == WM_STATUS_PAID) {
         res->event = TENDER_EVENT_CAPTURED;
         res->amount = st->amount;
+        TENDER_SET(res, processor_ref, st->trans);
         tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", "paid");
         return;
     }
@@ -300,6 +245,44 @@ static void merchant_sync(const wm_instance *wm, const tender_request *req, cons
                               "unreadable plugin state for a payment-page payment");
         return;
     }
+    /* Ask WebMoney (X18) whether the payment number was paid. */
+    wm_x_reply reply;
+    wm_x18_payment(wm, st->payee, st->pno, &reply);
+    if (reply.kind != WM_X_ANSWER) {
+        wm_x_unknown(wm, "X18 payment status", &reply, res);
+        wm_x_reply_clear(&reply);
+        return;
+    }
+    if (reply.retval == 0 && reply.operations && reply.operations->len > 0) {
+        wm_state next;
+        if (apply_x18(wm, req, st, g_ptr_array_index(reply.operations, 0), &next, res)) {
+            res->event = TENDER_EVENT_CAPTURED;
+            res->amount = st->amount;
+            tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0", "paid (X18)");
+            tender_log(wm->host, TENDER_LOG_INFO, wm->method_id,
+                       "payment %s paid by WebMoney transfer %s (X18)", req->payment_id,
+                       next.trans);
+        }
+        wm_x_reply_clear(&reply);
+        return;
+    }
+    if (reply.retval != 8) {
+        /* A refusal (-8: the hash, so the secret key; -4: the purse is not
+         * the WMID's) says nothing about the payment. */
+        char raw[16];
+        g_snprintf(raw, sizeof raw, "%d", reply.retval);
+        char why[TENDER_RESULT_MESSAGE_MAX];
+        g_snprintf(why, sizeof why,
+                   "X18 refused the status request (retval %d: %s); check the settings "
+                   "merchant_wmid, purse and secret_key", reply.retval, reply.retdesc);
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, raw, why);
+        tender_log(wm->host, TENDER_LOG_WARNING, wm->method_id, "payment %s: X18 retval %d",
+                   req->payment_id, reply.retval);
+        wm_x_reply_clear(&reply);
+        return;
+    }
+    wm_x_reply_clear(&reply);
+    /* retval 8: not paid (yet). */
     int64_t expires = st->created + (int64_t)WM_PAGE_TIMEOUT_SECONDS * 1000;
     if (tender_now_ms(wm->host) >= expires) {
         tender_result_decline(res, TENDER_DECLINE_ACTION_EXPIRED, "page_expired",
@@ -307,7 +290,6 @@ static void merchant_sync(const wm_instance *wm, const tender_request *req, cons
         res->event = TENDER_EVENT_EXPIRED;
         return;
     }
-    /* Still waiting: WebMoney has reported nothing for this payment number. */
     char amount_wire[32];
     tender_money_to_wire(st->amount, req->exponent, 1, amount_wire, sizeof amount_wire);
     wm_payment_page_url(wm, st->payee, amount_wire, st->pno, st->desc, req->payment_id,
@@ -316,13 +298,13 @@ static void merchant_sync(const wm_instance *wm, const tender_request *req, cons
     res->action_kind = TENDER_ACTION_REDIRECT;
     res->action_expires_ms = expires;
     res->event = TENDER_EVENT_ACTION_REQUIRED;
-    TENDER_SET(res, raw_code, "0");
+    TENDER_SET(res, raw_code, "8");
     TENDER_SET(res, message, "waiting for the payer on the WebMoney payment page");
 }
 
 static void wm_sync(void *instance, const tender_request *req, tender_result *res)
 {
-    const wm_instance *wm = instance;
+    wm_instance *wm = instance;
     wm_state st;
     if (!wm_state_load(req->plugin_state, &st)) {
         tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "bad_state",
@@ -332,81 +314,31 @@ static void wm_sync(void *instance, const tender_request *req, tender_result *re
     if (st.flow == WM_FLOW_PROTECTED)
         wm_protected_sync(wm, req, &st, res);
     else
-        merchant_sync(wm, req, &st, res);
-    /* Money sent back since: report the refunded total instead. */
-    if (res->event == TENDER_EVENT_CAPTURED && st.refunded > 0) {
+        wm_merchant_sync(wm, req, &st, res);
+    if (res->event != TENDER_EVENT_CAPTURED || st.trans[0] == '\0')
+        return;
+    /* Money sent back since (X14, seen with X3): report the refunded total. */
+    wm_state now;
+    if (!wm_state_load(res->plugin_state[0] ? res->plugin_state : req->plugin_state, &now))
+        now = st;
+    int64_t refunded = 0;
+    tender_result probe;
+    memset(&probe, 0, sizeof probe);
+    if (wm_refunded_total(wm, now.payee, now.trans, req->exponent, &refunded, &probe) != 1) {
+        /* Paid is known; the refunds are not: keep the answer, say so. */
+        tender_log(wm->host, TENDER_LOG_WARNING, wm->method_id,
+                   "payment %s: refunds not checked: %s", req->payment_id, probe.message);
+        refunded = now.refunded;
+    }
+    if (refunded > 0) {
+        if (refunded != now.refunded) {
+            now.refunded = refunded;
+            wm_state_store(&now, res);
+        }
         res->event = TENDER_EVENT_REFUNDED;
-        res->amount = st.refunded;
+        res->amount = refunded;
         TENDER_SET(res, message, "paid, then refunded in part or in full");
     }
-}
-
-/* ---- refund -------------------------------------------------------------- */
-
-/* The amount an earlier refund with this transfer number moved, or -1. The
- * list is "no:amount;no:amount". */
-static void wm_refund(void *instance, const tender_request *req, tender_result *res)
-{
-    const wm_instance *wm = instance;
-    wm_state st;
-    int have_state = wm_state_load(req->plugin_state, &st);
-    /* The purse that paid (the result notification names it), else the one
-     * the payer gave (a protected transfer). */
-    const char *payer = st.paid_from[0] ? st.paid_from : st.payer;
-
-    if (!have_state || (st.status != WM_STATUS_PAID && st.status != WM_STATUS_RELEASED)) {
-        tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "not_paid",
-                              "only a paid WebMoney payment can be refunded (it is %s)",
-                              have_state ? wm_status_name(st.status) : "unknown");
-        return;
-    }
-    char no[24];
-    g_snprintf(no, sizeof no, "%" G_GUINT64_FORMAT, wm_sandbox_refund_no(req->request_id));
-    int64_t earlier = tender_id_list_amount(st.refunds, ';', ':', no);
-    if (earlier >= 0) {
-        /* X2 refuses a repeated tranid: the transfer was already made. */
-        res->amount = earlier;
-        TENDER_SET(res, processor_ref, no);
-        TENDER_SETF(res, details, "refund_transfer=%s\nreplayed=1\n", no);
-        tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "103",
-                              "this refund transfer was already made; nothing sent twice");
-        return;
-    }
-    if (req->amount <= 0) {
-        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "13",
-                              "refund amount must be above zero");
-        return;
-    }
-    if (req->amount > st.amount - st.refunded) {
-        char left[32];
-        tender_money_to_wire(st.amount - st.refunded, req->exponent, 1, left, sizeof left);
-        tender_result_decline(res, TENDER_DECLINE_INVALID_AMOUNT, "refund_exceeds_paid",
-                              "amount: a refund may not exceed what remains of the payment "
-                              "(%s %s)", left, req->currency ? req->currency : "");
-        return;
-    }
-
-    wm_state next = st;
-    next.refunded = st.refunded + req->amount;
-    if (tender_id_list_add_amount(next.refunds, sizeof next.refunds, ';', ':', SIZE_MAX, no,
-                                  req->amount) != 1 ||
-        !wm_state_store(&next, res)) {
-        res->plugin_state[0] = '\0';
-        tender_result_decline(res, TENDER_DECLINE_OPERATION_NOT_ALLOWED, "too_many_refunds",
-                              "this payment has too many refunds to record another");
-        return;
-    }
-    char amount_wire[32];
-    tender_money_to_wire(req->amount, req->exponent, 1, amount_wire, sizeof amount_wire);
-    TENDER_SET(res, processor_ref, no);
-    TENDER_SETF(res, details, "refund_transfer=%s\nto_purse=%s\namount=%s\n", no, payer,
-                amount_wire);
-    res->amount = req->amount;
-    tender_result_outcome(res, TENDER_OUTCOME_APPROVED, "0",
-                          "refunded by a transfer back to the payer's purse");
-    tender_log(wm->host, TENDER_LOG_INFO, wm->method_id,
-               "payment %s: refund transfer %s of %s to %s", req->payment_id, no, amount_wire,
-               payer);
 }
 
 /* ---- the method table ---------------------------------------------------- */
@@ -426,6 +358,8 @@ static const tender_currency_fact currencies[] = {
 static const tender_param_spec action_params[] = {
     {sizeof(tender_param_spec), "protection_code", TENDER_PARAM_SENSITIVE,
      "the protection code that releases the transfer"},
+    {sizeof(tender_param_spec), "payer_action", 0,
+     "sandbox mode: \"pay\" pays a payment-page payment on tender-sandbox's page as the payer"},
 };
 
 /* Passports, lowest first; their spending limits live in the host's policy. */
@@ -441,8 +375,7 @@ static const tender_method_ops ops = {
     .complete_action = wm_complete_action,
     .identify_notification = wm_identify_notification,
     .notification = wm_notification,
-    .sandbox_fixtures = wm_sandbox_fixtures,
-    .sandbox_notification = wm_sandbox_notification,
+    .sandbox_fixtures = wm_fixtures,
 };
 
 static const tender_method method = {
@@ -468,5 +401,5 @@ static const tender_method method = {
 TENDER_PLUGIN_DEFINE_ONE_METHOD(
     "webmoney", "WebMoney", "1.0.0",
     "WebMoney purses: merchant payment page with LMI_HASH-signed notifications, "
-    "code-protected transfers, refunds; offline sandbox",
+    "code-protected transfers, X18 status, X14 refunds",
     method)

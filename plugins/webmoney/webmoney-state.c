@@ -9,7 +9,7 @@
 
 #include "webmoney.h"
 
-#define WM_STATE_VERSION "1"
+#define WM_STATE_VERSION "2" /* 2: WebMoney is reached over HTTP; no code digest */
 
 static const char *const flow_names[] = {
     [WM_FLOW_NONE] = "none",
@@ -46,8 +46,6 @@ static const tender_state_field wm_state_fields[] = {
     INT("days", days),
     INT("expires", expires),
     INT("tries", tries),
-    TEXT("salt", salt),
-    TEXT("digest", digest),
     TEXT("refunds", refunds),
     INT("refunded", refunded),
 };

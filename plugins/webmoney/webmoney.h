@@ -5,13 +5,17 @@
  *   webmoney-merchant.c  LMI_HASH, merchant forms, the payment page,
  *                        identify_notification and notification
  *   webmoney-protect.c   code-protected transfers and complete_action
- *   webmoney-sandbox.c   the offline sandbox processor: test inputs, the
- *                        notifications WebMoney would send, fixtures
+ *   webmoney-config.c    the settings, read once in create
+ *   webmoney-x.c         the XML X-interfaces (X3, X5, X14, X18) over the
+ *                        host's http service
+ *   webmoney-fixtures.c  the conformance kit's fixtures
  *   webmoney-state.c     the payment's plugin_state, through the SDK's codec
- *   webmoney-method.c    settings, the method table, purchase, sync, refund
+ *   webmoney-method.c    the method table, purchase, sync
+ *   webmoney-refund.c    refunds (X14, checked with X3)
  *
- * An instance holds only its settings, read once in create and never written
- * afterwards, so every operation may run concurrently (TENDER_CAP_THREAD_SAFE).
+ * An instance holds its settings, read once in create and never written
+ * afterwards, and one atomic request counter (X-interface reqn), so every
+ * operation may run concurrently (TENDER_CAP_THREAD_SAFE).
  */
 #ifndef TENDER_WEBMONEY_H
 #define TENDER_WEBMONEY_H
@@ -125,8 +129,6 @@ typedef struct {
     int days;
     int64_t expires; /* host clock, ms */
     int tries;       /* wrong codes so far */
-    char salt[33];
-    char digest[65];
     /* refunds */
     char refunds[WM_REFUNDS_MAX];
     int64_t refunded;
@@ -144,19 +146,101 @@ const char *wm_status_name(wm_status status);
  * (res's state is then left as it was). */
 int wm_state_store(const wm_state *st, tender_result *res);
 
-/* ---- the instance (webmoney-method.c) ------------------------------------- */
+/* ---- the instance (webmoney-config.c) ------------------------------------- */
+
+/* WebMoney's documented hosts: the Merchant Interface (payment page) and
+ * X18 live on merchant.web.money, the WMID-signed X-interfaces on
+ * w3s.webmoney.ru. WebMoney's test mode is a flag on the same hosts. */
+#define WM_LIVE_MERCHANT_ENDPOINT "https://merchant.web.money"
+#define WM_LIVE_X_ENDPOINT "https://w3s.webmoney.ru"
+#define WM_ENDPOINT_MAX 256
+#define WM_SECRET_KEY_MAX 50 /* WebMoney's limit for the merchant secret key */
 
 typedef struct {
     const tender_host_services *host;
     char method_id[32];
+    int has_http;  /* the host lends the http service */
+    int test_mode; /* mode "sandbox": LMI_SIM_MODE=0 on the page, LMI_MODE=1 expected */
+    char endpoint[WM_ENDPOINT_MAX];   /* Merchant Interface and X18 */
+    char x_endpoint[WM_ENDPOINT_MAX]; /* X3, X5, X14 */
+    char merchant_wmid[WM_WMID_LEN + 1];
     char payees[WM_MAX_PAYEES][WM_PURSE_LEN + 1];
     size_t n_payees;
     char secret_key[64];
-    int test_mode;
+    char result_url[512]; /* LMI_RESULT_URL; empty: the one set in the merchant's account */
+    gint64 last_reqn;     /* X-interface reqn: must grow per WMID (under x_lock) */
+    GMutex x_lock;        /* X3/X5/X14 go one at a time, so reqn reaches WebMoney in order */
 } wm_instance;
+
+/* Read and check the settings into a new instance. Returns it, or NULL
+ * with error naming the setting (never its value when it is a secret). */
+wm_instance *wm_config_read(const tender_host_services *host, const char *method_id,
+                            char *error, size_t error_size);
+
+/* Wipe the secret and free the instance. */
+void wm_config_free(wm_instance *wm);
 
 /* The configured payee purse of the given type letter, or NULL. */
 const char *wm_payee_for_letter(const wm_instance *wm, char letter);
+
+/* ---- X-interfaces (webmoney-x.c) ----------------------------------------- */
+
+typedef enum {
+    WM_X_ANSWER = 0,   /* WebMoney answered: retval says what happened */
+    WM_X_NOT_SENT = 1, /* nothing left: the request certainly did nothing */
+    WM_X_UNKNOWN = 2   /* no readable answer: it may or may not have acted */
+} wm_x_kind;
+
+/* One element of an answer: its leaf elements by name, plus its attributes
+ * as "@name". */
+typedef GHashTable wm_x_element;
+
+typedef struct {
+    wm_x_kind kind;
+    int retval;
+    char retdesc[256];
+    GPtrArray *operations; /* wm_x_element per <operation>, in order */
+    char message[256];     /* why, when not an answer */
+} wm_x_reply;
+
+void wm_x_reply_clear(wm_x_reply *reply);
+
+/* A field of an element, or "" when absent. */
+const char *wm_x_get(wm_x_element *element, const char *name);
+
+/* X18: the completed payment with this LMI_PAYMENT_NO to the payee purse. */
+void wm_x18_payment(wm_instance *wm, const char *payee, uint32_t payment_no, wm_x_reply *reply);
+
+/* X3: the operations of a merchant purse, optionally one transfer only
+ * (wmtranid, NULL for all). */
+void wm_x3_operations(wm_instance *wm, const char *purse, const char *wmtranid,
+                      wm_x_reply *reply);
+
+/* X5: finish a protected transfer to a merchant purse with its code. */
+void wm_x5_finish(wm_instance *wm, const char *wmtranid, const char *code, wm_x_reply *reply);
+
+/* X14: refund amount_wire of an incoming transfer. */
+void wm_x14_refund(wm_instance *wm, const char *inwmtranid, const char *amount_wire,
+                   wm_x_reply *reply);
+
+/* In sandbox mode only: play the payer on tender-sandbox's payment page
+ * (page_url, the purchase's redirect), paying from purse as wmid, as
+ * `tender complete ID --param payer_action=pay` and the conformance
+ * fixtures ask. Returns 1 when the page took the payment, else 0 with why. */
+int wm_page_pay_as_payer(const wm_instance *wm, const char *page_url, const char *wmid,
+                         const char *purse, char *why, size_t why_size);
+
+/* Finish res as UNKNOWN (logged) for a call that has no answer. */
+void wm_x_unknown(const wm_instance *wm, const char *what, const wm_x_reply *reply,
+                  tender_result *res);
+
+/* What X3 says was refunded of transfer wmtranid to purse (minor units of
+ * the given exponent). Returns 1 with *total set when answered; 0 with res
+ * finished as UNKNOWN when there was no answer; -1 with res DECLINED
+ * (authentication_failed, WebMoney's retval as the raw code) when WebMoney
+ * refused the merchant. */
+int wm_refunded_total(wm_instance *wm, const char *purse, const char *wmtranid, int exponent,
+                      int64_t *total, tender_result *res);
 
 /* ---- merchant interface (webmoney-merchant.c) ---------------------------- */
 
@@ -186,41 +270,27 @@ void wm_notification(void *instance, const tender_request *req, tender_result *r
 
 /* ---- protected transfers (webmoney-protect.c) ---------------------------- */
 
-/* Start a code-protected transfer of req->amount from the (already checked)
- * payer purse: lock the funds, keep only a salted digest of the code, and
- * answer ACTION_REQUIRED / PROTECTION_CODE. state holds the common fields. */
+/* Start waiting for the payer's code-protected transfer of req->amount from
+ * the (already checked) payer purse: ACTION_REQUIRED / PROTECTION_CODE.
+ * state holds the common fields. */
 void wm_protected_start(const wm_instance *wm, const tender_request *req, int days,
-                        const char *code, wm_state *st, tender_result *res);
+                        wm_state *st, tender_result *res);
 
-/* The digest kept instead of the code: hex SHA-256 of salt, payment id and
- * code. out: 65 bytes. */
-void wm_protection_digest(const char *salt_hex, const char *payment_id, const char *code,
-                          char out[65]);
-
-/* Report a protected transfer's current state (sync). */
-void wm_protected_sync(const wm_instance *wm, const tender_request *req, const wm_state *st,
+/* Report a protected transfer's current state (sync), from X3. */
+void wm_protected_sync(wm_instance *wm, const tender_request *req, const wm_state *st,
                        tender_result *res);
 
 void wm_complete_action(void *instance, const tender_request *req, tender_result *res);
 
-/* ---- sandbox processor (webmoney-sandbox.c) ------------------------------- */
+/* ---- sync and refund (webmoney-method.c, webmoney-refund.c) --------------- */
 
-/* Apply the documented sandbox test inputs to a payer. Returns 1 when the
- * payer can pay; otherwise finishes res as DECLINED and returns 0. */
-int wm_sandbox_check_payer(const char *purse, const char *wmid, tender_result *res);
+void wm_refund(void *instance, const tender_request *req, tender_result *res);
 
-/* WebMoney's invoice and transfer numbers for a payment (deterministic, so a
- * repeated notification carries the same numbers). */
-uint64_t wm_sandbox_invoice_no(const char *payment_id);
-uint64_t wm_sandbox_transfer_no(const char *payment_id);
+/* The status of a payment-page payment (X18), as sync reports it. */
+void wm_merchant_sync(wm_instance *wm, const tender_request *req, const wm_state *st,
+                      tender_result *res);
 
-/* A refund transfer's number, derived from the host's request id so a retried
- * refund is recognised (X2's tranid). */
-uint64_t wm_sandbox_refund_no(const char *request_id);
-
-void wm_sandbox_notification(void *instance, const tender_request *req, const char *event,
-                             tender_result *res);
-const tender_fixture *wm_sandbox_fixtures(size_t *n);
+const tender_fixture *wm_fixtures(size_t *n);
 
 /* ---- small shared helpers (webmoney-method.c) ----------------------------- */
 

@@ -91,12 +91,13 @@ static void sandbox_alipay_write_settings(SandboxServer *sb, JsonObject *setting
     json_object_set_string_member(settings, "endpoint", endpoint);
     json_object_set_string_member(settings, "app_id", SANDBOX_ALIPAY_APP_ID);
     json_object_set_string_member(settings, "seller_id", SANDBOX_ALIPAY_SELLER_ID);
-    /* Not yet the keys (app_private_key, alipay_public_key: `keys` prints
-     * them). The bundled alipay plugin still simulates Alipay in-process and
-     * verifies its own simulation's notifications with its built-in platform
-     * key; handed this sandbox's keys it would refuse them, and `tender
-     * demo` with it. The port that makes the plugin a client of this
-     * gateway adds them here (inline PEM, as print_keys shows them). */
+    /* The keys inline (PEM, as `keys` prints them): the app's private key
+     * signs the merchant's requests, the platform's public key verifies
+     * this gateway's answers and notifications. */
+    json_object_set_string_member(settings, "app_private_key",
+                                  sandbox_alipay_key_pem("app-private.pem"));
+    json_object_set_string_member(settings, "alipay_public_key",
+                                  sandbox_alipay_key_pem("platform-public.pem"));
     const char *webhook_base = sandbox_webhook_base(sb);
     if (webhook_base != NULL) {
         char *notify_url = g_strconcat(webhook_base, "/v1/webhooks/alipay", NULL);

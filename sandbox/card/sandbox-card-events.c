@@ -43,6 +43,19 @@ char *card_signature_header(const char *secret, gint64 t, const char *body, gsiz
     return header;
 }
 
+/* Stripe signs every delivery attempt anew: t is the time of the attempt,
+ * so that a merchant checking the timestamp's tolerance (five minutes by
+ * default) accepts a retry hours later. data is the endpoint's secret. */
+static void sign_attempt(SandboxServer *sb, guint attempt, const char *body, gsize len,
+                         SoupMessageHeaders *headers, gpointer data)
+{
+    (void)attempt;
+    const char *secret = data;
+    char *signature = card_signature_header(secret, card_seconds(sandbox_now_ms(sb)), body, len);
+    soup_message_headers_replace(headers, "Stripe-Signature", signature);
+    g_free(signature);
+}
+
 /* Does the endpoint want events of type? */
 static gboolean endpoint_wants(JsonObject *endpoint, const char *type)
 {
@@ -119,25 +132,22 @@ void card_event_emit(CardCall *call, const char *type, JsonObject *object)
     events_keep(call, event);
     json_object_unref(event);
 
-    gint64 t = card_seconds(call->now_ms);
     for (guint i = 0; i < targets->len; i++) {
         JsonObject *endpoint = targets->pdata[i];
-        char *signature = card_signature_header(json_object_get_string_member(endpoint, "secret"),
-                                                t, body, strlen(body));
-        const char *headers[] = {"Stripe-Signature", signature, NULL};
         SandboxNotification n = {
             .provider = "card",
             .url = json_object_get_string_member(endpoint, "url"),
             .content_type = "application/json; charset=utf-8",
             .body = body,
             .body_len = strlen(body),
-            .headers = headers,
             .accepted = accepted_2xx,
             .delays = retry_delays,
             .n_delays = G_N_ELEMENTS(retry_delays),
+            .attempt_headers = sign_attempt,
+            .attempt_data = g_strdup(json_object_get_string_member(endpoint, "secret")),
+            .attempt_data_free = g_free,
         };
         sandbox_notify(call->sb, &n);
-        g_free(signature);
     }
     if (targets->len > 0)
         sandbox_log("card", "event %s %s to %u endpoint(s)", id, type, targets->len);

@@ -90,6 +90,33 @@ static void paypal_add_member_string(JsonBuilder *b, JsonObject *from, const cha
     }
 }
 
+/* The refunds of the order's captures, oldest first. PayPal lists them in
+ * the order's payment collection (payments.refunds, each with an "up" link
+ * to its capture): a client that lost a refund's answer finds it there.
+ * The refunds table keeps insertion order. */
+static void paypal_add_refunds(SandboxServer *sb, JsonBuilder *b, JsonObject *order)
+{
+    JsonObject *refunds = paypal_table(sb, "refunds");
+    const char *order_id = json_object_get_string_member(order, "id");
+    GList *ids = json_object_get_members(refunds);
+    gboolean any = FALSE;
+    for (GList *l = ids; l != NULL; l = l->next) {
+        JsonObject *refund = json_object_get_object_member(refunds, l->data);
+        const char *of = json_object_get_string_member_with_default(refund, "order_id", "");
+        if (strcmp(of, order_id) != 0)
+            continue;
+        if (!any) {
+            json_builder_set_member_name(b, "refunds");
+            json_builder_begin_array(b);
+            any = TRUE;
+        }
+        json_builder_add_value(b, paypal_refund_render(sb, refund));
+    }
+    if (any)
+        json_builder_end_array(b);
+    g_list_free(ids);
+}
+
 static void paypal_add_payments(SandboxServer *sb, JsonBuilder *b, JsonObject *order)
 {
     JsonArray *authorizations = json_object_get_array_member(order, "authorizations");
@@ -98,6 +125,7 @@ static void paypal_add_payments(SandboxServer *sb, JsonBuilder *b, JsonObject *o
         return;
     json_builder_set_member_name(b, "payments");
     json_builder_begin_object(b);
+    paypal_add_refunds(sb, b, order);
     const char *kinds[] = {"authorizations", "captures"};
     JsonArray *lists[] = {authorizations, captures};
     for (int k = 0; k < 2; k++) {

@@ -34,8 +34,8 @@ std::map<std::string, tc_context *> &Contexts()
 }
 
 // The providers the bundled plugins speak to: one tender-sandbox for the run,
-// started on first use (the card plugin is a gateway client and needs its
-// gateway's settings even to start).
+// started on first use (the bundled plugins are clients of their providers
+// and need their settings even to start).
 TestSandbox *&Sandbox()
 {
     static TestSandbox *sb = nullptr;
@@ -75,7 +75,8 @@ tc_context *ContextFor(const std::string &id)
     if (it != contexts.end())
         return it->second;
     tc_context *ctx = tc_context_new(PluginPath(id).c_str(), nullptr);
-    if (id == "card")
+    // The clients of a provider need its settings.
+    if (id == "card" || id == "alipay" || id == "paypal" || id == "webmoney")
         UseSandboxSettings(ctx, id);
     contexts[id] = ctx;
     return ctx;

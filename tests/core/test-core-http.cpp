@@ -552,6 +552,50 @@ TEST(HttpAllow, OddUrlsAreRefusedCleanly)
     EXPECT_FALSE(allowed(nullptr, endpoint));
 }
 
+// A list made once (as the host keeps per method) takes URLs under the
+// endpoint without parsing them; the verdicts must be the parser's.
+TEST(HttpAllow, ListMadeOnceGivesTheParsersVerdicts)
+{
+    const char *hosts[] = {"oauth.provider.example", nullptr};
+    HttpAllowList *list = http_allow_list_new("http://127.0.0.1:8080/base", hosts);
+    struct {
+        const char *url;
+        bool ok;
+    } cases[] = {
+        {"http://127.0.0.1:8080/base/payments?secret=1#f", true},
+        {"http://127.0.0.1:8080", true},
+        {"http://127.0.0.1:8080/a%20b", true},
+        {"https://oauth.provider.example/token", true},
+        {"http://127.0.0.1:8080@evil.example/", false},
+        {"http://127.0.0.1:80800/", false},
+        {"http://127.0.0.1:8080.evil.example/", false},
+        {"http://127.0.0.1:8080/a b", false},
+        {"http://127.0.0.1:8080/a\\b", false},
+        {"http://127.0.0.1:8080/\xc3\xa9", false},
+        {"http://127.0.0.1:8081/", false},
+        {"", false},
+    };
+    for (const auto &c : cases) {
+        char *reason = nullptr;
+        EXPECT_EQ(http_allow_list_check(list, c.url, &reason) != FALSE, c.ok) << c.url;
+        EXPECT_EQ(reason == nullptr, c.ok) << c.url;
+        g_free(reason);
+        // The same as a list made for this one URL.
+        EXPECT_EQ(allowed(c.url, "http://127.0.0.1:8080/base", hosts), c.ok) << c.url;
+    }
+    // What the parser refuses under the endpoint (a malformed escape, a
+    // character outside RFC 3986) is refused the same way through the list.
+    for (const char *odd : {"http://127.0.0.1:8080/%zz", "http://127.0.0.1:8080/a%2",
+                            "http://127.0.0.1:8080/a^b", "http://127.0.0.1:8080/{x}"}) {
+        GUri *uri = g_uri_parse(odd, (GUriFlags)(G_URI_FLAGS_ENCODED | G_URI_FLAGS_NON_DNS), nullptr);
+        bool parser_ok = uri != nullptr;
+        if (uri != nullptr)
+            g_uri_unref(uri);
+        EXPECT_EQ(http_allow_list_check(list, odd, nullptr) != FALSE, parser_ok) << odd;
+    }
+    http_allow_list_free(list);
+}
+
 TEST(HttpAllow, EndpointValidation)
 {
     for (const char *good : {"https://api.provider.example", "https://api.provider.example/v2/",

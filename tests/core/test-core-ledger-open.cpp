@@ -146,6 +146,65 @@ TEST(LedgerOpen, PluginDirsNamesEveryDirectorySearchedInOrder)
     tender_host_free(host);
 }
 
+// The ledger checkpoints on a thread of its own (ledger-sqlite.c), never
+// inside a commit: after enough payments to fill the WAL past its
+// threshold, the rows reach the database file itself (with no checkpoint at
+// all they would stay in the -wal file, and the database file at its first
+// page), the WAL does not grow without bound, and everything is still read
+// back after a reopen.
+TEST(LedgerOpen, CheckpointsReachTheDatabaseFileOffTheCommitPath)
+{
+    TempDir tmp;
+    std::string ledger = tmp.file("ledger.db");
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, fixture_dir());
+    tender_host_options_set_config_data(o, "{}");
+    tender_host_options_set_ledger(o, ledger.c_str());
+    tender_host_options_set_fixed_now(o, kNow);
+    tender_host_options_set_ledger_flush(o, FALSE); // a bulk load: no fsync to wait for
+    GError *error = nullptr;
+    TenderHost *host = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    ASSERT_NE(host, nullptr) << (error ? error->message : "");
+    std::string last;
+    // Enough for about 160 MB of WAL frames: past the point where the
+    // committing thread must checkpoint itself because the checkpointer
+    // cannot catch up with a steady stream of commits.
+    for (int i = 0; i < 3000; i++) {
+        TenderPayment *p = pay_echo(host, &error);
+        ASSERT_NE(p, nullptr) << (error ? error->message : "");
+        last = p->id;
+        tender_payment_free(p);
+    }
+    // The checkpointer runs when it is scheduled: wait for it, boundedly.
+    GStatBuf st = {};
+    for (int waited = 0; waited < 100; waited++) {
+        ASSERT_EQ(g_stat(ledger.c_str(), &st), 0);
+        if (st.st_size > 256 * 1024)
+            break;
+        g_usleep(100 * 1000);
+    }
+    GStatBuf wal = {};
+    g_stat((ledger + "-wal").c_str(), &wal);
+    EXPECT_GT(st.st_size, 256 * 1024) << "no checkpoint copied the WAL into the database file ("
+                                      << wal.st_size << " bytes of WAL)";
+    // The WAL was restarted along the way, not left to grow (16,000 pages of
+    // 4 KiB before the committing thread steps in, 64 MiB kept on disk).
+    EXPECT_LT(wal.st_size, 96 * 1024 * 1024);
+    tender_host_free(host);
+
+    host = open_host(ledger, FALSE, &error);
+    ASSERT_NE(host, nullptr) << (error ? error->message : "");
+    TenderPayment *again = tender_host_get(host, last.c_str(), &error);
+    ASSERT_NE(again, nullptr) << (error ? error->message : "");
+    tender_payment_free(again);
+    GPtrArray *all = tender_host_list(host, nullptr, &error);
+    ASSERT_NE(all, nullptr);
+    EXPECT_EQ(all->len, 3000u);
+    g_ptr_array_unref(all);
+    tender_host_free(host);
+}
+
 }  // namespace
 
 namespace {

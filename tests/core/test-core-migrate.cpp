@@ -75,6 +75,9 @@ const char *kRows =
     "  created_ms, attempts) VALUES ('pay_old_converted', 'purchase', 'req_1', 12658,"
     "  'approved', 'captured', 1772359100000, 1);";
 
+// The schema version this Tender writes.
+const char *kLatest = "7";
+
 std::string query_text(const std::string &path, const char *sql)
 {
     sqlite3 *db = nullptr;
@@ -111,7 +114,7 @@ protected:
 TEST_F(Migrate, Schema3LedgerOpensAndShowsOrderRateAndTier)
 {
     make_host({}, ledger);
-    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), "6");
+    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), kLatest);
 
     TenderPayment *converted = get("pay_old_converted");
     ASSERT_NE(converted, nullptr);
@@ -175,10 +178,45 @@ TEST_F(Migrate, ReopeningAMigratedLedgerChangesNothing)
     tender_host_free(host);
     host = nullptr;
     make_host({}, ledger);
-    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), "6");
+    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), kLatest);
     TenderPayment *converted = get("pay_old_converted");
     ASSERT_NE(converted, nullptr);
     EXPECT_STREQ(converted->effective_tier, "gold");
+}
+
+// Schema 6 drops the (status, updated_ms) index no query used: a ledger
+// left at schema 5, with that index and payments in it, moves to the latest
+// schema in place, keeps its payments, and takes new ones.
+TEST_F(Migrate, Schema5LedgerLosesTheStatusIndexAndKeepsItsPayments)
+{
+    make_host({}, ledger);
+    tender_host_free(host);
+    host = nullptr;
+    // Put the ledger back as schema 5 left it.
+    sqlite3 *db = nullptr;
+    ASSERT_EQ(sqlite3_open(ledger.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE INDEX payments_status ON payments(status, updated_ms);"
+                           "DROP TABLE plugin_crashes;"
+                           "PRAGMA user_version = 5;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    ASSERT_EQ(query_text(ledger, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                 "'payments_status'"),
+              "1");
+
+    make_host({}, ledger);
+    EXPECT_EQ(query_text(ledger, "PRAGMA user_version"), kLatest);
+    EXPECT_EQ(query_text(ledger, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                 "'payments_status'"),
+              "0");
+    TenderPayment *converted = get("pay_old_converted");
+    ASSERT_NE(converted, nullptr);
+    EXPECT_EQ(converted->amount, 12658);
+    TenderPayment *p = pay("fx_count", "12.34");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(query_text(ledger, "SELECT count(*) FROM payments"), "3");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // a digest stored, revocation at once), webhook endpoints, the outbox (an
 // event per state change, written with the change, a pending delivery per
 // endpoint that wants it), and list pagination by cursor.
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
 #include <set>
@@ -195,6 +196,79 @@ TEST_F(ServiceTables, EveryStateChangeWritesOneEventAndItsDeliveries)
     g_clear_error(&error);
     tender_webhook_endpoint_free(all_events);
     tender_webhook_endpoint_free(captures);
+}
+
+// The event body is JSON written by hand on the hot path (ledger-service.c):
+// what a buyer or a plugin put in a string — quotes, backslashes, control
+// characters, non-ASCII — comes back exactly when the body is parsed.
+TEST_F(ServiceTables, EventBodiesAreJsonWhateverTheStrings)
+{
+    const char *account = "acct \"q\" \\ back\nline\ttab\x01 caf\xc3\xa9";
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
+    req.method = "fx_count";
+    req.region = "US";
+    req.currency = "USD";
+    req.amount = "12.34";
+    req.account = account;
+    GError *error = nullptr;
+    TenderPayment *p = keep(tender_host_pay(host, &req, &error));
+    ASSERT_NE(p, nullptr) << (error ? error->message : "");
+
+    auto evs = events();
+    ASSERT_GE(evs.size(), 1u);
+    JsonParser *parser = json_parser_new();
+    ASSERT_TRUE(json_parser_load_from_data(parser, evs[0]->body, -1, &error))
+        << evs[0]->body << ": " << (error ? error->message : "");
+    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    EXPECT_STREQ(json_object_get_string_member(root, "id"), evs[0]->id);
+    EXPECT_STREQ(json_object_get_string_member(root, "type"), evs[0]->type);
+    EXPECT_EQ(json_object_get_int_member(root, "created"), evs[0]->created_ms / 1000);
+    JsonObject *payment = json_object_get_object_member(
+        json_object_get_object_member(root, "data"), "payment");
+    EXPECT_STREQ(json_object_get_string_member(payment, "account"), account);
+    EXPECT_STREQ(json_object_get_string_member(payment, "id"), p->id);
+    EXPECT_STREQ(json_object_get_string_member(payment, "status"),
+                 tender_status_to_string(p->status));
+    EXPECT_STREQ(json_object_get_string_member(payment, "amount"), "12.34");
+    EXPECT_STREQ(json_object_get_string_member(payment, "currency"), "USD");
+    // An empty value is null, never "".
+    EXPECT_TRUE(json_object_has_member(payment, "processor_reference"));
+    g_object_unref(parser);
+}
+
+// A new payment's answer is built from what the host holds, not read back
+// (operation.c): it must be what a read of the ledger gives afterwards.
+TEST_F(ServiceTables, APaymentsAnswerIsWhatTheLedgerHolds)
+{
+    TenderPayment *answer = pay("fx_count", "10.00", "USD", "key-answer");
+    ASSERT_NE(answer, nullptr);
+    TenderPayment *read = get(answer->id);
+    ASSERT_NE(read, nullptr);
+    EXPECT_EQ(answer->status, read->status);
+    EXPECT_EQ(answer->amount, read->amount);
+    EXPECT_EQ(answer->updated_ms, read->updated_ms);
+    EXPECT_EQ(answer->hold_expires_ms, read->hold_expires_ms);
+    EXPECT_STREQ(answer->processor_ref, read->processor_ref);
+    ASSERT_NE(answer->operations, nullptr);
+    ASSERT_NE(read->operations, nullptr);
+    ASSERT_EQ(answer->operations->len, read->operations->len);
+    ASSERT_EQ(answer->operations->len, 1u);
+    auto *a = static_cast<TenderOperation *>(g_ptr_array_index(answer->operations, 0));
+    auto *b = static_cast<TenderOperation *>(g_ptr_array_index(read->operations, 0));
+    EXPECT_EQ(a->seq, b->seq);
+    EXPECT_STREQ(a->kind, b->kind);
+    EXPECT_STREQ(a->request_id, b->request_id);
+    EXPECT_STREQ(a->idempotency_key, b->idempotency_key);
+    EXPECT_STREQ(a->idempotency_key, "key-answer");
+    EXPECT_EQ(a->amount, b->amount);
+    EXPECT_STREQ(a->outcome, b->outcome);
+    EXPECT_STREQ(a->decline_code, b->decline_code);
+    EXPECT_STREQ(a->raw_code, b->raw_code);
+    EXPECT_STREQ(a->message, b->message);
+    EXPECT_STREQ(a->processor_ref, b->processor_ref);
+    EXPECT_STREQ(a->status_after, b->status_after);
+    EXPECT_EQ(a->created_ms, b->created_ms);
+    EXPECT_EQ(a->attempts, b->attempts);
 }
 
 TEST_F(ServiceTables, APolicyDeclineIsAnEventToo)

@@ -11,22 +11,45 @@
 #ifndef FUZZ_PLUGIN_DIR
 #define FUZZ_PLUGIN_DIR ""
 #endif
+#ifndef FUZZ_KEYS_DIR
+#define FUZZ_KEYS_DIR ""
+#endif
 
 /* 2026-11-25T12:00:00Z: inside every sandbox's validity windows. */
 #define FUZZ_NOW_MS INT64_C(1795608000000)
 
 /* One test host for every plugin, made on first use and kept for the
- * process, like the plugins: a fixed clock, a test-mode key for the card
- * plugin (a gateway client; the test host has no network, so a card that
- * passes its checks ends NOT_SENT) and otherwise every plugin's defaults,
- * counter randomness, and a log that is read to its end and dropped (a
- * captured log would grow with every input). */
+ * process, like the plugins: a fixed clock; for the provider clients a
+ * test-mode card key, the alipay test keys, PayPal app credentials and the
+ * WebMoney merchant's WMID and purses (the test host has no network, so a
+ * request that passes their checks ends NOT_SENT), otherwise every plugin's
+ * defaults; counter randomness; and a log that is read to its end and
+ * dropped (a captured log would grow with every input). */
 static TenderTestHost *fuzz_host(void)
 {
     static TenderTestHost *host;
     if (host == NULL) {
         host = tender_test_host_new();
         tender_test_host_set_setting(host, "secret_key", "sk_test_fuzz");
+        tender_test_host_set_setting(host, "merchant_wmid", "100000000001");
+        tender_test_host_set_setting(host, "purse", "Z100000000001,E100000000001");
+        tender_test_host_set_setting(host, "client_id", "fuzz-client");
+        tender_test_host_set_setting(host, "client_secret", "fuzz-secret");
+        /* The alipay plugin's credentials: the test keys the corpus's
+         * notifications were signed for (tests/keys, TEST ONLY). */
+        tender_test_host_set_setting(host, "app_id", "9021000100000001");
+        static const char *const alipay_keys[][2] = {
+            {"app_private_key", "alipay-app-private.pem"},
+            {"alipay_public_key", "alipay-platform-public.pem"},
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(alipay_keys); i++) {
+            char *path = g_build_filename(FUZZ_KEYS_DIR, alipay_keys[i][1], NULL);
+            char *pem = NULL;
+            if (g_file_get_contents(path, &pem, NULL, NULL))
+                tender_test_host_set_setting(host, alipay_keys[i][0], pem);
+            g_free(pem);
+            g_free(path);
+        }
         tender_test_host_set_now(host, FUZZ_NOW_MS);
         tender_test_host_set_log_capture(host, FALSE);
     }

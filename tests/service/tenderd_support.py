@@ -6,13 +6,18 @@ Standard library only. Paths come from the environment meson sets:
 TENDERD, TENDER (the command), FIXTURE_DIR (the core fixture plugins),
 TENDER_SOURCE_ROOT."""
 
+import hashlib
+import hmac
+import http.server
 import json
 import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -74,11 +79,15 @@ def cli(ledger, *args, check=True):
 class Tenderd:
     """One tenderd process."""
 
-    def __init__(self, tmp, ledger=None, config=None, time_scale=1000.0):
+    def __init__(self, tmp, ledger=None, config=None, time_scale=1000.0, plugin_dirs=None,
+                 listen="127.0.0.1:0", preexec_fn=None):
         self.tmp = tmp
         self.ledger = ledger or os.path.join(tmp, "ledger.db")
         self.config = config or test_config(tmp)
         self.time_scale = time_scale
+        self.plugin_dirs = plugin_dirs or [FIXTURE_DIR]
+        self.listen = listen
+        self.preexec_fn = preexec_fn  # run in the child before exec (limits)
         self.proc = None
         self.url = None
         self.log_path = None
@@ -87,22 +96,14 @@ class Tenderd:
         fd, self.log_path = tempfile.mkstemp(prefix="tenderd-", suffix=".log", dir=self.tmp)
         self.log = os.fdopen(fd, "w")
         self.proc = subprocess.Popen(
-            [
-                TENDERD,
-                "--plugin-dir",
-                FIXTURE_DIR,
-                "--config",
-                self.config,
-                "--ledger",
-                self.ledger,
-                "--listen",
-                "127.0.0.1:0",
-                "--time-scale",
-                str(self.time_scale),
-            ],
+            [TENDERD]
+            + [arg for d in self.plugin_dirs for arg in ("--plugin-dir", d)]
+            + ["--config", self.config, "--ledger", self.ledger, "--listen", self.listen,
+               "--time-scale", str(self.time_scale)],
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
+            preexec_fn=self.preexec_fn,
         )
         ready, _, _ = select.select([self.proc.stdout], [], [], 20)
         if not ready:
@@ -298,3 +299,102 @@ def wait_until(predicate, timeout=10.0, step=0.05):
             return value
         time.sleep(step)
     return predicate()
+
+
+class Receiver:
+    """A merchant's webhook endpoint on loopback: records what it gets;
+    answers 503 while `failing` (or for the first `fail_first` requests)."""
+
+    def __init__(self):
+        self.received = []
+        self.failing = False
+        self.fail_first = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                outer.received.append((dict(self.headers), body))
+                fail = outer.failing or len(outer.received) <= outer.fail_first
+                self.send_response(503 if fail else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def delivered_ok(self, secret):
+        """Bodies whose signature verifies, by event id."""
+        out = {}
+        for headers, body in self.received:
+            sig = dict(part.split("=", 1) for part in headers["Tender-Signature"].split(","))
+            expected = hmac.new(secret.encode(), f"{sig['t']}.{body}".encode(),
+                                hashlib.sha256).hexdigest()
+            if hmac.compare_digest(expected, sig["v1"]):
+                out.setdefault(json.loads(body)["id"], []).append(body)
+        return out
+
+
+class Sandbox:
+    """A tender-sandbox process ($TENDER_SANDBOX) on an ephemeral loopback
+    port, as tests/support/sandbox-process.h starts one for C tests: it
+    writes a Tender config pointed at itself (config_path) and, with
+    webhook_base, posts its providers' notifications to
+    webhook_base/v1/webhooks/<method>. Its log (one line per notification
+    attempt) is kept for the test to read."""
+
+    def __init__(self, tmp, webhook_base=None, time_scale=1000.0):
+        self.config_path = os.path.join(tmp, "sandbox-config.json")
+        fd, self.log_path = tempfile.mkstemp(prefix="sandbox-", suffix=".log", dir=tmp)
+        self.log = os.fdopen(fd, "w")
+        args = [os.environ["TENDER_SANDBOX"], "--listen", "127.0.0.1:0", "--config-out",
+                self.config_path, "--time-scale", str(time_scale)]
+        if webhook_base:
+            args += ["--webhook-base", webhook_base]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 10)
+        line = self.proc.stdout.readline().strip() if ready else ""
+        if not line.startswith("http://127.0.0.1:"):
+            self.stop()
+            raise AssertionError(f"tender-sandbox did not come up: {line!r}; {self.logs()}")
+        self.url = line
+
+    def logs(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def set_faults(self, faults):
+        resp = request(self.url + "/_sandbox/faults", "POST", faults)
+        if resp.status != 200:
+            raise AssertionError(f"the sandbox refused faults {faults}: {resp.body}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout and not self.proc.stdout.closed:
+            self.proc.stdout.close()
+        if not self.log.closed:
+            self.log.close()
+
+
+def free_port():
+    """A loopback port nothing listens on now (a service started on it
+    right after gets it, barring a race with another process)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -9,10 +9,12 @@ GROUP` runs one group (a TestCase class)."""
 
 import hashlib
 import hmac
-import http.server
+import http.client
 import json
 import os
+import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from tenderd_support import (  # noqa: E402
     FIXTURE_DIR,
     TENDER,
     TENDERD,
+    Receiver,
     Tenderd,
     check_response,
     cli,
@@ -234,10 +237,16 @@ class Errors(ServiceTest):
                                ("/v1/payments/{id}/refund", "/v1/payments/x/refund")):
             denied = self.call("POST", template, path, body={}, key="read", status=403)
             self.assertEqual(self.error_of(denied)["type"], "permission_error")
-        # Revoked: 401 at once, without a restart.
+        # Revoked: 401 within the second tenderd may keep a verified key,
+        # without a restart. (The read key was verified just above.)
         keys = cli(self.ledger, "api-key", "list")["api_keys"]
         read_id = [k["id"] for k in keys if k["name"] == "reports"][0]
         cli(self.ledger, "api-key", "revoke", read_id)
+        revoked_at = time.monotonic()
+        self.assertTrue(wait_until(lambda: request(self.svc.url + "/v1/payments",
+                                                   key=self.read_key).status == 401,
+                                   timeout=5, step=0.05))
+        self.assertLess(time.monotonic() - revoked_at, 2.5, "revocation took effect in time")
         self.call("GET", "/v1/payments", key="read", status=401)
         listed = cli(self.ledger, "api-key", "list")["api_keys"]
         self.assertTrue([k for k in listed if k["id"] == read_id][0]["revoked_at"])
@@ -325,6 +334,60 @@ class Errors(ServiceTest):
         self.assertEqual(resp.status, 431)
         self.assertEqual(resp.json()["error"]["code"], "too_many_headers")
 
+    def test_a_plugin_fault_is_500(self):
+        # fx_bad's sync claims twice the authorization captured: the host
+        # refuses a number that breaks the payment's invariants (a plugin
+        # fault), leaves the payment for an operator, and tenderd says 500.
+        p = self.pay(method="fx_bad", params={"mode": "overcapture"}).json()
+        self.assertEqual(p["status"], "authorized")
+        resp = self.call("POST", "/v1/payments/{id}/sync", f"/v1/payments/{p['id']}/sync",
+                         headers={"Idempotency-Key": "sync-500"}, status=500)
+        err = self.error_of(resp)
+        self.assertEqual((err["type"], err["code"], err["param"]),
+                         ("api_error", "plugin_error", None))
+        self.assertIn("invariants", err["message"])
+        after = self.call("GET", "/v1/payments/{id}", f"/v1/payments/{p['id']}",
+                          status=200).json()
+        self.assertEqual(after["captured"], "0.00", "nothing the plugin claimed was counted")
+        # A 5xx is not kept under its idempotency key: a retry runs again.
+        again = self.call("POST", "/v1/payments/{id}/sync", f"/v1/payments/{p['id']}/sync",
+                          headers={"Idempotency-Key": "sync-500"})
+        self.assertNotEqual(again.header("Idempotent-Replayed"), "true")
+
+    def test_a_ledger_that_cannot_be_written_is_503(self):
+        # The ledger's files may not grow past a few hundred kilobytes (as on
+        # a full disk): once the WAL reaches that, SQLite's writes fail with
+        # EFBIG and each payment is refused 503, to be retried, with nothing
+        # acknowledged.
+        self.svc.kill()
+        limit = os.path.getsize(self.ledger) + 256 * 1024
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a kill
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        self.svc = Tenderd(self.tmp, self.ledger, preexec_fn=small_files).start()
+        accepted = []
+        refused = None
+        for i in range(400):
+            resp = self.pay(key_header=f"full-{i}")
+            if resp.status == 200:
+                accepted.append(resp.json()["id"])
+                continue
+            refused = resp
+            break
+        self.assertIsNotNone(refused, "the ledger never filled up")
+        self.assertEqual(refused.status, 503, refused.body)
+        err = self.error_of(refused)
+        self.assertEqual((err["type"], err["code"]), ("api_error", "ledger_error"))
+        self.assertEqual(refused.header("Retry-After"), "1")
+        self.assertEqual(self.svc.proc.poll(), None, "tenderd is still running")
+        # Every payment acknowledged before is in the ledger, as `tender`
+        # reads it with no limit.
+        self.svc.kill()
+        for pid in accepted[-3:]:
+            self.assertEqual(cli(self.ledger, "show", pid)["status"], "authorized")
+
     def test_slow_client_is_dropped(self):
         host, port = self.svc.url[len("http://"):].split(":")
         with socket.create_connection((host, int(port)), timeout=10) as s:
@@ -381,6 +444,32 @@ class Idempotency(ServiceTest):
         self.assertEqual(d1.body, d2.body)
         replays = request(self.svc.url + "/metrics").body
         self.assertIn("tenderd_idempotent_replays_total 3", replays)
+
+    def test_concurrent_operations_on_one_payment_run_one_after_the_other(self):
+        # Two captures of one payment at once (no idempotency key): the
+        # second waits while the first holds the payment (fx_slow takes
+        # 700 ms), then finds it captured: 409, and the processor was asked
+        # to capture once.
+        p = self.pay(method="fx_slow").json()
+        self.assertEqual(p["status"], "authorized")
+        results = []
+
+        def capture():
+            results.append(self.call("POST", "/v1/payments/{id}/capture",
+                                     f"/v1/payments/{p['id']}/capture", body={}))
+
+        first = threading.Thread(target=capture)
+        first.start()
+        calls = os.path.join(self.tmp, "slow-calls")
+        self.assertTrue(wait_until(lambda: "capture" in open(calls).read()))
+        capture()
+        first.join(30)
+        self.assertEqual(sorted(r.status for r in results), [200, 409],
+                         [r.body for r in results])
+        late = [r for r in results if r.status == 409][0]
+        self.assertEqual(self.error_of(late)["code"], "invalid_state")
+        captures = [c for c in open(calls).read().splitlines() if c.startswith("capture")]
+        self.assertEqual(len(captures), 1, captures)
 
     def test_replay_after_a_restart_is_the_first_response(self):
         first = self.pay(key_header="order-restart")
@@ -450,48 +539,6 @@ class WebhooksIn(ServiceTest):
         self.assertEqual(self.error_of(nobody)["param"], "method")
 
 
-class Receiver:
-    """A merchant's webhook endpoint on loopback: records what it gets;
-    answers 503 while `failing` (or for the first `fail_first` requests)."""
-
-    def __init__(self):
-        self.received = []
-        self.failing = False
-        self.fail_first = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                outer.received.append((dict(self.headers), body))
-                fail = outer.failing or len(outer.received) <= outer.fail_first
-                self.send_response(503 if fail else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def delivered_ok(self, secret):
-        """Bodies whose signature verifies, by event id."""
-        out = {}
-        for headers, body in self.received:
-            sig = dict(part.split("=", 1) for part in headers["Tender-Signature"].split(","))
-            expected = hmac.new(secret.encode(), f"{sig['t']}.{body}".encode(),
-                                hashlib.sha256).hexdigest()
-            if hmac.compare_digest(expected, sig["v1"]):
-                out.setdefault(json.loads(body)["id"], []).append(body)
-        return out
-
-
 class WebhooksOut(ServiceTest):
     def setUp(self):
         super().setUp()
@@ -548,6 +595,9 @@ class WebhooksOut(ServiceTest):
         self.receiver.failing = True
         p = self.pay().json()
         self.assertTrue(wait_until(lambda: self.receiver.received))
+        # The event waits in the outbox, and /metrics says so.
+        metrics = request(self.svc.url + "/metrics").body
+        self.assertIn("tenderd_outbox_depth 1\n", metrics)
         self.svc.kill()  # kill -9: nothing flushed, nothing said
         self.receiver.failing = False
         self.receiver.received.clear()
@@ -569,7 +619,17 @@ class Lifecycle(unittest.TestCase):
 
     def test_sigterm_drains_in_flight_requests_and_exits_0(self):
         key = cli(self.ledger, "api-key", "create", "shop")["secret"]
-        svc = Tenderd(self.tmp, self.ledger).start()
+        # A slow method that stays in flight for 3 s, and keep-alive
+        # connections that outlive the test's steps.
+        config = test_config(self.tmp)
+        with open(config) as f:
+            conf = json.load(f)
+        conf["methods"]["fx_slow"]["settings"]["sleep_ms"] = 3000
+        conf["service"]["client_timeout_ms"] = 10000
+        with open(config, "w") as f:
+            json.dump(conf, f)
+        svc = Tenderd(self.tmp, self.ledger, config=config).start()
+        host, port = svc.url[len("http://"):].split(":")
         try:
             result = {}
 
@@ -582,16 +642,37 @@ class Lifecycle(unittest.TestCase):
             t.start()
             calls = os.path.join(self.tmp, "slow-calls")
             self.assertTrue(wait_until(lambda: os.path.exists(calls)))
+            # A client with a connection open before the signal.
+            kept = http.client.HTTPConnection(host, int(port), timeout=10)
+            kept.request("GET", "/healthz")
+            self.assertEqual(kept.getresponse().read(), b'{\n  "status" : "ok"\n}')
             svc.proc.send_signal(15)
-            time.sleep(0.1)
-            # A new request while draining: refused, and told why.
-            late = request(svc.url + "/healthz", timeout=5)
+            # The listening socket is closed first: a new connection is
+            # refused while the slow request is still in flight.
+            def refused():
+                try:
+                    socket.create_connection((host, int(port)), timeout=2).close()
+                    return False
+                except ConnectionRefusedError:
+                    return True
+
+            self.assertTrue(wait_until(refused, timeout=2.5))
+            self.assertTrue(t.is_alive(), "the slow request is still in flight")
+            # A request on a connection already open: refused, and told why.
+            kept.request("GET", "/healthz")
+            late = kept.getresponse()
             self.assertEqual(late.status, 503)
-            self.assertEqual(late.json()["error"]["code"], "shutting_down")
-            self.assertEqual(late.header("Connection"), "close")
+            self.assertEqual(json.loads(late.read())["error"]["code"], "shutting_down")
+            self.assertEqual(late.getheader("Connection"), "close")
+            kept.close()
             t.join(30)
+            # The request in flight completed, and its payment is recorded.
             self.assertEqual(result["resp"].status, 200, result["resp"].body)
             self.assertEqual(svc.proc.wait(timeout=30), 0)
+            paid = result["resp"].json()
+            self.assertEqual(paid["status"], "authorized")
+            shown = cli(self.ledger, "show", paid["id"])
+            self.assertEqual(shown["status"], "authorized")
         finally:
             svc.kill()
 
@@ -667,6 +748,14 @@ class Lifecycle(unittest.TestCase):
                                 stderr=subprocess.DEVNULL, text=True)
         try:
             self.assertEqual(proc.stdout.readline().strip(), f"http://127.0.0.1:{port}")
+            # A second tenderd on that port is refused (71), although each
+            # listens with SO_REUSEPORT for its own I/O threads.
+            other = os.path.join(self.tmp, "other.db")
+            second = subprocess.run([TENDERD, "--plugin-dir", FIXTURE_DIR, "--config", config,
+                                     "--ledger", other], capture_output=True, text=True,
+                                    timeout=30)
+            self.assertEqual(second.returncode, 71, second.stderr)
+            self.assertIn("already in use", second.stderr)
         finally:
             proc.terminate()
             self.assertEqual(proc.wait(timeout=30), 0)

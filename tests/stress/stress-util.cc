@@ -13,7 +13,8 @@ extern "C" {
 
 namespace stress {
 
-std::string card_sandbox_settings()
+// The tender-sandbox of this process, started on first use.
+static TestSandbox *the_sandbox()
 {
     static TestSandbox *sb = nullptr;
     static bool tried = false;
@@ -28,10 +29,30 @@ std::string card_sandbox_settings()
             std::atexit([] { test_sandbox_stop(sb); });
         }
     }
-    char *json = sb ? test_sandbox_settings_json(sb, "card") : nullptr;
+    return sb;
+}
+
+std::string sandbox_settings(const char *method)
+{
+    TestSandbox *sb = the_sandbox();
+    char *json = sb ? test_sandbox_settings_json(sb, method) : nullptr;
     std::string settings = json ? json : "{}";
     g_free(json);
     return settings;
+}
+
+std::string card_sandbox_settings()
+{
+    return sandbox_settings("card");
+}
+
+std::string sandbox_setting(const char *method, const char *key)
+{
+    TestSandbox *sb = the_sandbox();
+    JsonObject *settings = sb ? test_sandbox_settings(sb, method) : nullptr;
+    return settings && json_object_has_member(settings, key)
+               ? json_object_get_string_member(settings, key)
+               : "";
 }
 
 

@@ -22,10 +22,13 @@ void write_file(const std::string &path, const std::string &text);
 // At most `limit` problems joined by new lines, and how many more.
 std::string summarize(const std::vector<std::string> &problems, size_t limit = 10);
 
-// The card method's settings (JSON object text) pointing at a tender-sandbox
-// started for this process on first use and stopped at exit: the card plugin
-// is a gateway client.
+// A method's settings (JSON object text) pointing at a tender-sandbox
+// started for this process on first use and stopped at exit: the bundled
+// plugins are clients of their providers. "{}" when the sandbox has none.
+std::string sandbox_settings(const char *method);
 std::string card_sandbox_settings();
+// One string setting of a method's ("" when absent).
+std::string sandbox_setting(const char *method, const char *key);
 
 }  // namespace stress
 

@@ -1,8 +1,10 @@
 // Mixed stress (issue 7, item 4): 8 threads share one host on a ledger file
 // and run a fixed number of payment flows on all four bundled methods:
 //  - card: authorize, then void, or capture (full or part) and refunds;
-//  - alipay: QR purchase, the sandbox "paid" notification delivered through
-//    tender_host_notify, then a partial refund;
+//  - alipay: QR purchase at tender-sandbox's gateway, paid by a test buyer
+//    at its cashier, the "paid" notification (signed with the sandbox's
+//    platform key by the test) delivered through tender_host_notify, then a
+//    partial refund;
 //  - paypal: AUTHORIZE order, payer approval (complete), capture (full or
 //    part), partial refund;
 //  - webmoney: protected transfer released by its code (complete), partial
@@ -17,8 +19,10 @@
 #include <glib.h>
 #include <gtest/gtest.h>
 
+#include <libsoup/soup.h>
 #include <tender/tender.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -27,16 +31,25 @@
 #include <thread>
 #include <vector>
 
+#include "alipay-test-util.h"
 #include "ledger-check.h"
 #include "stress-util.h"
 
 extern "C" {
+#include "demo-webmoney.h"
 #include "sandbox-process.h"
 }
 
 namespace {
 
-// The card method's gateway is a tender-sandbox started for the run.
+// Where the simulated WebMoney is: its `endpoint` setting.
+std::string webmoney_endpoint()
+{
+    static const std::string endpoint = stress::sandbox_setting("webmoney", "endpoint");
+    return endpoint;
+}
+
+// The bundled methods' providers are a tender-sandbox started for the run.
 std::string mixed_config()
 {
     return R"({
@@ -44,11 +57,68 @@ std::string mixed_config()
   "methods": {
     "card": {"limits": [{"window": "day", "currency": "USD", "max": "600.00"}],
              "settings": )" + stress::card_sandbox_settings() + R"(},
-    "alipay": {"limits": [{"window": "day", "currency": "CNY", "max": "3000.00"}]},
-    "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}]},
-    "webmoney": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}]}
+    "alipay": {"limits": [{"window": "day", "currency": "CNY", "max": "3000.00"}],
+               "settings": )" + stress::sandbox_settings("alipay") + R"(},
+    "paypal": {"limits": [{"window": "day", "currency": "USD", "max": "700.00"}],
+               "settings": )" + stress::sandbox_settings("paypal") + R"(},
+    "webmoney": {"limits": [{"window": "day", "currency": "USD", "max": "500.00"}],
+                 "settings": )" + stress::sandbox_settings("webmoney") + R"(}
   }
 })";
+}
+
+// The trade_status_sync notification tender-sandbox's Alipay sends once
+// payment id is paid, signed with its platform key by the test's own code.
+std::string alipay_paid_notification(const std::string &id, const std::string &total)
+{
+    static std::string pem;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        char *text = nullptr;
+        g_file_get_contents(SANDBOX_ALIPAY_KEYS_DIR "/platform-private.pem", &text, nullptr,
+                            nullptr);
+        pem = text ? text : "";
+        g_free(text);
+    });
+    Form f = {{"notify_time", "2026-03-01 18:03:00"},
+              {"notify_type", "trade_status_sync"},
+              {"notify_id", "notify-" + id},
+              {"app_id", stress::sandbox_setting("alipay", "app_id")},
+              {"seller_id", stress::sandbox_setting("alipay", "seller_id")},
+              {"charset", "utf-8"},
+              {"version", "1.0"},
+              {"out_trade_no", id},
+              {"trade_status", "TRADE_SUCCESS"},
+              {"total_amount", total}};
+    form_resign(f, pem);
+    return form_build(f);
+}
+
+// A sandbox test buyer pays at the cashier page a QR code opens (buyers
+// alternate to stay within their real-name class limits).
+bool pay_at_cashier(const std::string &url)
+{
+    static std::atomic<unsigned> turn{0};
+    const char *buyer = turn++ % 2 ? "buyer-iii%40sandbox.alipay.test"
+                                   : "buyer-ii%40sandbox.alipay.test";
+    SoupSession *session = soup_session_new_with_options("timeout", 10, nullptr);
+    SoupMessage *msg = soup_message_new("POST", url.c_str());
+    if (msg == nullptr) {
+        g_object_unref(session);
+        return false;
+    }
+    soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+    std::string form = std::string("logon_id=") + buyer + "&password=111111";
+    GBytes *bytes = g_bytes_new(form.data(), form.size());
+    soup_message_set_request_body_from_bytes(msg, "application/x-www-form-urlencoded", bytes);
+    g_bytes_unref(bytes);
+    GBytes *reply = soup_session_send_and_read(session, msg, nullptr, nullptr);
+    guint status = soup_message_get_status(msg);
+    if (reply)
+        g_bytes_unref(reply);
+    g_object_unref(msg);
+    g_object_unref(session);
+    return status == 200;
 }
 
 // The limits above in minor units, by counter key prefix.
@@ -237,12 +307,19 @@ private:
             refunds(id, captured, currency);
     }
 
-    // Deliver a sandbox notification as a webhook server would.
-    bool deliver(const char *method, const std::string &id, const char *event)
+    // Deliver a sandbox notification as a webhook server would. Alipay's
+    // comes from the gateway's platform key (signed here: the plugin has no
+    // simulation), the others' from the plugin's sandbox_notification.
+    bool deliver(const char *method, const std::string &id, const char *event,
+                 const std::string &total = "")
     {
         char *headers = nullptr, *body = nullptr;
         GError *error = nullptr;
-        if (!tender_host_sandbox_notification(host_, id.c_str(), event, &headers, &body, &error)) {
+        if (strcmp(method, "alipay") == 0) {
+            headers = g_strdup("Content-Type: application/x-www-form-urlencoded");
+            body = g_strdup(alipay_paid_notification(id, total).c_str());
+        } else if (!tender_host_sandbox_notification(host_, id.c_str(), event, &headers, &body,
+                                                     &error)) {
             seen_->problems.push_back(std::string("sandbox notification: ") + error->message);
             g_error_free(error);
             return false;
@@ -281,8 +358,15 @@ private:
         if (p == nullptr)
             return;
         std::string id = p->id;
+        std::string cashier = p->action_data ? p->action_data : "";
         tender_payment_free(p);
-        if (!deliver("alipay", id, "paid"))
+        // The buyer pays at the sandbox's cashier; its notification (which
+        // this sandbox has nowhere to send) is delivered here.
+        if (!pay_at_cashier(cashier)) {
+            seen_->problems.push_back("alipay cashier refused " + cashier);
+            return;
+        }
+        if (!deliver("alipay", id, "paid", amt))
             return;
         GError *error = nullptr;
         p = note("alipay get", tender_host_get(host_, id.c_str(), &error), error);
@@ -321,8 +405,8 @@ private:
 
     void webmoney()
     {
-        static const tender_param params[] = {{"purse", "Z123456789012"},
-                                              {"wmid", "123456789012"},
+        static const tender_param params[] = {{"purse", DEMO_WM_PAYER_PURSE},
+                                              {"wmid", DEMO_WM_PAYER_WMID},
                                               {"protection_days", "3"},
                                               {"protection_code", "orchid-7731"}};
         std::string amt = amount(5, 120), acct = account("webmoney");
@@ -331,8 +415,19 @@ private:
         TenderPayment *p = start(r, TENDER_STATUS_REQUIRES_ACTION);
         if (p == nullptr)
             return;
-        std::string id = p->id;
+        std::string id = p->id, payee = p->action_data ? p->action_data : "";
         tender_payment_free(p);
+        // The payer sends the protected transfer from their own purse (X2),
+        // as the demo's payer does.
+        std::string desc = "Payment " + id, wire = amt;
+        while (wire.find('.') != std::string::npos && (wire.back() == '0' || wire.back() == '.'))
+            wire.pop_back();
+        if (!demo_webmoney_send_protected(webmoney_endpoint().c_str(), payee.c_str(), wire.c_str(),
+                                          3, "orchid-7731", desc.c_str())) {
+            seen_->problems.push_back("webmoney payment " + id +
+                                      ": the payer's protected transfer was refused");
+            return;
+        }
         static const tender_param code[] = {{"protection_code", "orchid-7731"}};
         GError *error = nullptr;
         p = note("complete", tender_host_complete(host_, id.c_str(), code, 1, &error), error);

@@ -1,7 +1,7 @@
 /* tender-bench: how much Tender carries, measured against the limits of
  * the machine it runs on. See bench/README.md.
  *
- *   tender-bench [--scenario NAME] [--seconds S | --operations N]
+ *   tender-bench [--scenario NAME[,NAME...]] [--seconds S | --operations N]
  *                [--threads N] [--json] [--plugin-dir DIR] [--noop-dir DIR]
  */
 #include <errno.h>
@@ -64,7 +64,8 @@ int main(int argc, char **argv)
     int threads = 0;
     gboolean json_only = FALSE, list = FALSE;
     GOptionEntry entries[] = {
-        {"scenario", 0, 0, G_OPTION_ARG_STRING, &scenario, "Scenario to run (default: all)", "NAME"},
+        {"scenario", 0, 0, G_OPTION_ARG_STRING, &scenario,
+         "Scenario to run, or several separated by commas (default: all)", "NAME[,NAME...]"},
         {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &opts.seconds, "Run each measurement S seconds (default 2)", "S"},
         {"operations", 0, 0, G_OPTION_ARG_INT64, &operations, "Run exactly N operations per measurement", "N"},
         {"threads", 0, 0, G_OPTION_ARG_INT, &threads, "authorize-durable: N threads (default: 1, then 8)", "N"},
@@ -101,14 +102,18 @@ int main(int argc, char **argv)
     if (opts.noop_dir == NULL)
         opts.noop_dir = g_strdup(TENDER_BENCH_NOOP_DIR);
 
+    /* A comma-separated list runs those scenarios, in the list's order
+     * (sqlite-baseline first gives the others their ratio). */
     gboolean all = scenario == NULL || strcmp(scenario, "all") == 0;
-    const Scenario *only = NULL;
-    for (gsize i = 0; !all && i < G_N_ELEMENTS(scenarios); i++)
-        if (strcmp(scenarios[i].name, scenario) == 0)
-            only = &scenarios[i];
-    if (!all && only == NULL) {
-        fprintf(stderr, "tender-bench: no scenario '%s' (see --list)\n", scenario);
-        return 64;
+    g_auto(GStrv) wanted = g_strsplit(all ? "" : scenario, ",", -1);
+    for (gsize w = 0; wanted[w]; w++) {
+        gboolean known = FALSE;
+        for (gsize i = 0; i < G_N_ELEMENTS(scenarios) && !known; i++)
+            known = strcmp(scenarios[i].name, wanted[w]) == 0;
+        if (!known) {
+            fprintf(stderr, "tender-bench: no scenario '%s' (see --list)\n", wanted[w]);
+            return 64;
+        }
     }
 
     /* Ledger files go to a scratch folder on the same file system as the
@@ -120,11 +125,14 @@ int main(int argc, char **argv)
         return 1;
     }
     int failed = 0;
-    for (gsize i = 0; i < G_N_ELEMENTS(scenarios); i++) {
-        if (!all && only != &scenarios[i])
-            continue;
-        if (scenarios[i].run(&opts) != 0) {
-            fprintf(stderr, "tender-bench: scenario %s reported failures\n", scenarios[i].name);
+    gsize runs = all ? G_N_ELEMENTS(scenarios) : g_strv_length(wanted);
+    for (gsize r = 0; r < runs; r++) {
+        const Scenario *sc = &scenarios[r];
+        for (gsize i = 0; !all && i < G_N_ELEMENTS(scenarios); i++)
+            if (strcmp(scenarios[i].name, wanted[r]) == 0)
+                sc = &scenarios[i];
+        if (sc->run(&opts) != 0) {
+            fprintf(stderr, "tender-bench: scenario %s reported failures\n", sc->name);
             failed++;
         }
     }

@@ -209,3 +209,20 @@ void form_resign(Form &form, const std::string &private_pem)
     form_set(form, "sign_type", "RSA2");
     form_set(form, "sign", rsa2_sign(private_pem, notification_signing_string(form, false)));
 }
+
+std::string alipay_test_trade_state(const char *out_trade_no, long long total,
+                                    long long created_ms, const char *status)
+{
+    Form f = {{"v", "1"},
+              {"otn", out_trade_no},
+              {"st", status},
+              {"tot", std::to_string(total)},
+              {"ref", "0"},
+              {"gc", std::to_string(created_ms)},
+              {"exp", std::to_string(created_ms + 15 * 60 * 1000)},
+              {"te", "15m"},
+              {"pd", "qr"},
+              {"act", "https://qr.alipay.com/bax08888888888888888888"},
+              {"subj", "Green tea"}};
+    return form_build(f);
+}

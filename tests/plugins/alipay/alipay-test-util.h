@@ -38,4 +38,10 @@ bool rsa2_verify(const std::string &public_pem, const std::string &data, const s
 // sign_type=RSA2, signs notification_signing_string(form, false).
 void form_resign(Form &form, const std::string &private_pem);
 
+// The plugin_state purchase leaves for a waiting QR trade created at
+// created_ms with timeout_express 15m (the documented state keys of
+// docs/methods/alipay.md), for notification tests that need no gateway.
+std::string alipay_test_trade_state(const char *out_trade_no, long long total,
+                                    long long created_ms, const char *status = "WAIT_BUYER_PAY");
+
 #endif

@@ -6,6 +6,7 @@
 #include <string>
 
 extern "C" {
+#include "alipay-gateway.h"
 #include "alipay-json.h"
 #include "alipay-params.h"
 #include "alipay-rsa2.h"
@@ -392,7 +393,11 @@ TEST(AlipayTrade, StateRoundTripAndBound)
     t.deadline_ms = t.created_ms + 1296000000;
     t.paid_ms = t.created_ms + 1;
     snprintf(t.timeout, sizeof t.timeout, "21600m");
-    snprintf(t.buyer_id, sizeof t.buyer_id, "2088102177846880");
+    snprintf(t.product, sizeof t.product, "page");
+    // The worst action URL and pending refund number: every byte encoded.
+    snprintf(t.action, sizeof t.action, "%s", std::string(ALIPAY_ACTION_MAX - 1, '/').c_str());
+    snprintf(t.pending_refund, sizeof t.pending_refund, "%s", std::string(64, '&').c_str());
+    t.pending_amount = 29999999;
     // The worst subject: every byte percent-encoded in the state.
     std::string subject;
     for (int i = 0; i < ALIPAY_SUBJECT_KEEP / 3; i++)
@@ -410,12 +415,15 @@ TEST(AlipayTrade, StateRoundTripAndBound)
 
     char state[TENDER_RESULT_STATE_MAX];
     ASSERT_TRUE(alipay_trade_save(&t, state, sizeof state));
-    EXPECT_LT(strlen(state), 2000u) << "worst-case state size";
+    EXPECT_LT(strlen(state), 3800u) << "worst-case state size";
 
     AlipayTrade u;
     ASSERT_TRUE(alipay_trade_load(&u, state));
     EXPECT_STREQ(u.out_trade_no, t.out_trade_no);
     EXPECT_STREQ(u.subject, t.subject);
+    EXPECT_STREQ(u.action, t.action);
+    EXPECT_STREQ(u.pending_refund, t.pending_refund);
+    EXPECT_EQ(u.pending_amount, t.pending_amount);
     EXPECT_EQ(u.total, t.total);
     EXPECT_EQ(u.refunded, t.refunded);
     EXPECT_EQ(alipay_trade_refund_lookup(&u, "refund-request-7"), 10000007);
@@ -457,4 +465,113 @@ TEST(AlipayJson, ExactTextOfNonStringsAcrossLines)
     q = alipay_json_to_params("{\"a\":[{\"b\":1},{\"b\":2}]}");
     EXPECT_NE(q, nullptr);
     alipay_params_free(q);
+}
+
+// ---- gateway answers -----------------------------------------------------------
+
+namespace {
+
+// An answer body as Alipay writes it: the member's text, then the platform
+// key's signature over exactly that text.
+std::string signed_answer(const std::string &name, const std::string &member,
+                          const char *key_file = "alipay-platform-private.pem",
+                          const std::string &between = ",")
+{
+    std::string sign = rsa2_sign(alipay_test_key(key_file), member);
+    return "{\"" + name + "\":" + member + between + "\"sign\":\"" + sign + "\"}";
+}
+
+struct Answer {
+    AlipayReply reply = {};
+    Answer(const char *method, const std::string &body)
+    {
+        Keys keys;
+        alipay_gateway_read_answer(method, body.c_str(), body.size(), keys.platform_public,
+                                   &reply);
+    }
+    ~Answer() { alipay_reply_clear(&reply); }
+};
+
+const std::string QR_MEMBER = "{\"code\":\"10000\",\"msg\":\"Success\",\"out_trade_no\":\"o-1\","
+                              "\"qr_code\":\"https:\\/\\/qr.alipay.com\\/bax01\"}";
+
+} // namespace
+
+TEST(AlipayGateway, VerifiesTheExactTextOfTheResponseMember)
+{
+    Answer a("alipay.trade.precreate",
+             signed_answer("alipay_trade_precreate_response", QR_MEMBER));
+    ASSERT_EQ(a.reply.kind, ALIPAY_REPLY_ANSWER) << a.reply.message;
+    EXPECT_TRUE(alipay_reply_ok(&a.reply));
+    EXPECT_STREQ(alipay_reply_field(&a.reply, "qr_code"), "https://qr.alipay.com/bax01");
+    // Whitespace around the member, as a pretty-printing gateway might send.
+    Answer spaced("alipay.trade.precreate",
+                  signed_answer("alipay_trade_precreate_response", QR_MEMBER,
+                                "alipay-platform-private.pem", " ,\n "));
+    EXPECT_EQ(spaced.reply.kind, ALIPAY_REPLY_ANSWER) << spaced.reply.message;
+}
+
+TEST(AlipayGateway, ReserialisedTamperedUnsignedOrForeignAnswersAreNotBelieved)
+{
+    // Signed over the unescaped text: what a re-serialising client would
+    // check, and not what was sent.
+    std::string unescaped = QR_MEMBER;
+    for (size_t at; (at = unescaped.find("\\/")) != std::string::npos;)
+        unescaped.erase(at, 1);
+    std::string sign = rsa2_sign(alipay_test_key("alipay-platform-private.pem"), unescaped);
+    Answer reser("alipay.trade.precreate",
+                 "{\"alipay_trade_precreate_response\":" + QR_MEMBER + ",\"sign\":\"" + sign +
+                     "\"}");
+    EXPECT_EQ(reser.reply.kind, ALIPAY_REPLY_UNKNOWN);
+    std::string body = signed_answer("alipay_trade_precreate_response", QR_MEMBER);
+    std::string tampered = body;
+    tampered.replace(tampered.find("o-1"), 3, "o-2");
+    Answer t("alipay.trade.precreate", tampered);
+    EXPECT_EQ(t.reply.kind, ALIPAY_REPLY_UNKNOWN);
+    EXPECT_EQ(alipay_reply_field(&t.reply, "qr_code"), nullptr);
+    Answer unsigned_ok("alipay.trade.precreate",
+                       "{\"alipay_trade_precreate_response\":" + QR_MEMBER + "}");
+    EXPECT_EQ(unsigned_ok.reply.kind, ALIPAY_REPLY_UNKNOWN);
+    EXPECT_NE(std::string(unsigned_ok.reply.message).find("not signed"), std::string::npos);
+    Answer foreign("alipay.trade.precreate",
+                   signed_answer("alipay_trade_precreate_response", QR_MEMBER,
+                                 "alipay-app-private.pem"));
+    EXPECT_EQ(foreign.reply.kind, ALIPAY_REPLY_UNKNOWN);
+    // Another method's member, garbage, an empty body.
+    Answer other("alipay.trade.query", body);
+    EXPECT_EQ(other.reply.kind, ALIPAY_REPLY_UNKNOWN);
+    Answer garbage("alipay.trade.query", "<html>busy</html>");
+    EXPECT_EQ(garbage.reply.kind, ALIPAY_REPLY_UNKNOWN);
+    Answer empty("alipay.trade.query", "");
+    EXPECT_EQ(empty.reply.kind, ALIPAY_REPLY_UNKNOWN);
+}
+
+TEST(AlipayGateway, RefusalsAreReadWithTheirCodes)
+{
+    Answer refused("alipay.trade.refund",
+                   signed_answer("alipay_trade_refund_response",
+                                 "{\"code\":\"40004\",\"msg\":\"Business Failed\",\"sub_code\":"
+                                 "\"ACQ.REFUND_AMT_NOT_EQUAL_TOTAL\",\"sub_msg\":\"too much\"}"));
+    ASSERT_EQ(refused.reply.kind, ALIPAY_REPLY_ANSWER) << refused.reply.message;
+    EXPECT_FALSE(alipay_reply_ok(&refused.reply));
+    EXPECT_STREQ(refused.reply.code, "40004");
+    EXPECT_STREQ(refused.reply.sub_code, "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL");
+    // The gateway cannot sign for an app it does not know: that refusal
+    // alone is believed unsigned.
+    Answer app("alipay.trade.query",
+               "{\"alipay_trade_query_response\":{\"code\":\"40002\",\"msg\":\"Invalid "
+               "Arguments\",\"sub_code\":\"isv.invalid-app-id\",\"sub_msg\":\"no such app\"}}");
+    ASSERT_EQ(app.reply.kind, ALIPAY_REPLY_ANSWER) << app.reply.message;
+    EXPECT_STREQ(app.reply.sub_code, "isv.invalid-app-id");
+    Answer other("alipay.trade.query",
+                 "{\"alipay_trade_query_response\":{\"code\":\"40004\",\"msg\":\"Business "
+                 "Failed\",\"sub_code\":\"ACQ.TRADE_NOT_EXIST\"}}");
+    EXPECT_EQ(other.reply.kind, ALIPAY_REPLY_UNKNOWN);
+    // error_response, signed.
+    Answer error("alipay.trade.query",
+                 signed_answer("error_response",
+                               "{\"code\":\"40002\",\"msg\":\"Invalid Arguments\",\"sub_code\":"
+                               "\"isv.invalid-signature\"}"));
+    ASSERT_EQ(error.reply.kind, ALIPAY_REPLY_ANSWER) << error.reply.message;
+    EXPECT_STREQ(error.reply.sub_code, "isv.invalid-signature");
 }

@@ -7,18 +7,19 @@
 // wrong secret key. The host runs on the real clock, as the gateway does.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include <libsoup/soup.h>
 
 #include <tender/decline.h>
 #include <tender/tender.h>
 
+#include "payer-browser.h"
+
 extern "C" {
 #include "sandbox-process.h"
+#include "webhook-receiver.h"
 }
 
 namespace {
@@ -34,174 +35,39 @@ std::string config_with_card_settings(const std::string &settings)
     return json.replace(at, card_settings.size(), "\"settings\": " + settings);
 }
 
-// One synchronous HTTP exchange (the payer's browser, the test's control
-// calls). Redirects are not followed: the test looks at them.
-struct Exchange {
-    int status = 0;
-    std::string body;
-    std::string location;
-};
+
+// The payer's browser and the test's control calls: redirects are not
+// followed (tests/support/payer-browser.h).
+using Exchange = TestExchange;
 
 Exchange http(const std::string &method, const std::string &url, const std::string &type = "",
               const std::string &body = "")
 {
-    Exchange out;
-    SoupSession *session = soup_session_new();
-    SoupMessage *msg = soup_message_new(method.c_str(), url.c_str());
-    if (msg == nullptr) {
-        g_object_unref(session);
-        return out;
-    }
-    soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
-    if (!type.empty()) {
-        GBytes *bytes = g_bytes_new(body.data(), body.size());
-        soup_message_set_request_body_from_bytes(msg, type.c_str(), bytes);
-        g_bytes_unref(bytes);
-    }
-    GError *error = nullptr;
-    GBytes *reply = soup_session_send_and_read(session, msg, nullptr, &error);
-    if (reply) {
-        gsize len = 0;
-        const char *data = (const char *)g_bytes_get_data(reply, &len);
-        out.body.assign(data ? data : "", len);
-        g_bytes_unref(reply);
-    }
-    g_clear_error(&error);
-    out.status = (int)soup_message_get_status(msg);
-    const char *location =
-        soup_message_headers_get_one(soup_message_get_response_headers(msg), "Location");
-    out.location = location ? location : "";
-    g_object_unref(msg);
-    g_object_unref(session);
-    return out;
+    return test_http(method, url, type, body);
 }
 
-// The merchant's webhook receiver: a loopback libsoup server in its own
-// thread that hands each delivery to tender_host_notify and answers with the
-// host's reply, as tenderd will.
+// The merchant's webhook receiver (tests/support/webhook-receiver.h): hands
+// the sandbox's deliveries to tender_host_notify, as tenderd will.
 class WebhookReceiver {
 public:
     WebhookReceiver()
     {
-        g_mutex_init(&lock_);
-        context_ = g_main_context_new();
-        loop_ = g_main_loop_new(context_, FALSE);
-        g_main_context_push_thread_default(context_);
-        server_ = soup_server_new(nullptr, nullptr);
-        soup_server_add_handler(server_, "/v1/webhooks/card", (SoupServerCallback)handle, this,
-                                nullptr);
         GError *error = nullptr;
-        if (!soup_server_listen_local(server_, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
+        receiver_ = test_webhook_receiver_start(&error);
+        if (receiver_ == nullptr)
             g_error("receiver cannot listen: %s", error->message);
-        GSList *uris = soup_server_get_uris(server_);
-        base_ = "http://127.0.0.1:" + std::to_string(g_uri_get_port((GUri *)uris->data));
-        g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-        g_main_context_pop_thread_default(context_);
-        thread_ = g_thread_new("webhook-receiver", run, this);
     }
+    ~WebhookReceiver() { test_webhook_receiver_stop(receiver_); }
 
-    ~WebhookReceiver()
-    {
-        GSource *quit = g_idle_source_new();
-        g_source_set_callback(
-            quit,
-            [](gpointer loop) -> gboolean {
-                g_main_loop_quit((GMainLoop *)loop);
-                return G_SOURCE_REMOVE;
-            },
-            loop_, nullptr);
-        g_source_attach(quit, context_);
-        g_source_unref(quit);
-        g_thread_join(thread_);
-        g_main_context_push_thread_default(context_);
-        soup_server_disconnect(server_);
-        g_object_unref(server_);
-        while (g_main_context_iteration(context_, FALSE))
-            ;
-        g_main_context_pop_thread_default(context_);
-        g_main_loop_unref(loop_);
-        g_main_context_unref(context_);
-        g_mutex_clear(&lock_);
-    }
-
-    const std::string &base() const { return base_; }
+    std::string base() const { return test_webhook_receiver_url(receiver_); }
     // Hand deliveries to host (nullptr: answer 503). Returns once no
     // delivery is using the previous host, so it may be freed.
-    void attach(TenderHost *host)
-    {
-        g_mutex_lock(&lock_);
-        host_ = host;
-        g_mutex_unlock(&lock_);
-    }
-    int accepted() const { return accepted_.load(); }
-    int rejected() const { return rejected_.load(); }
+    void attach(TenderHost *host) { test_webhook_receiver_attach(receiver_, host); }
+    int accepted() const { return (int)test_webhook_receiver_accepted(receiver_); }
+    int rejected() const { return (int)test_webhook_receiver_rejected(receiver_); }
 
 private:
-    static gpointer run(gpointer data)
-    {
-        auto *self = (WebhookReceiver *)data;
-        g_main_context_push_thread_default(self->context_);
-        g_main_loop_run(self->loop_);
-        g_main_context_pop_thread_default(self->context_);
-        return nullptr;
-    }
-
-    static void handle(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
-                       gpointer data)
-    {
-        auto *self = (WebhookReceiver *)data;
-        // Held for the whole delivery: the test frees a host only after
-        // attach() has waited for it.
-        g_mutex_lock(&self->lock_);
-        TenderHost *host = self->host_;
-        if (host == nullptr) {
-            g_mutex_unlock(&self->lock_);
-            soup_server_message_set_status(msg, 503, nullptr);
-            return;
-        }
-        std::vector<std::string> storage;
-        SoupMessageHeadersIter iter;
-        const char *name, *value;
-        soup_message_headers_iter_init(&iter, soup_server_message_get_request_headers(msg));
-        while (soup_message_headers_iter_next(&iter, &name, &value)) {
-            storage.push_back(name);
-            storage.push_back(value);
-        }
-        std::vector<tender_param> headers;
-        for (size_t i = 0; i < storage.size(); i += 2)
-            headers.push_back({storage[i].c_str(), storage[i + 1].c_str()});
-        GBytes *body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
-        gsize len = 0;
-        const char *text = (const char *)g_bytes_get_data(body, &len);
-        TenderNotifyReply *reply = nullptr;
-        GError *error = nullptr;
-        gboolean ok = tender_host_notify(host, "card", headers.data(), headers.size(),
-                                         text ? text : "", len, &reply, &error);
-        g_mutex_unlock(&self->lock_);
-        (ok ? self->accepted_ : self->rejected_)++;
-        g_clear_error(&error);
-        g_bytes_unref(body);
-        if (reply == nullptr) {
-            soup_server_message_set_status(msg, 500, nullptr);
-            return;
-        }
-        soup_server_message_set_status(msg, reply->status, nullptr);
-        const char *type = reply->content_type && *reply->content_type ? reply->content_type
-                                                                       : "text/plain";
-        const char *rbody = reply->body ? reply->body : "";
-        soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, rbody, strlen(rbody));
-        tender_notify_reply_free(reply);
-    }
-
-    GMainContext *context_ = nullptr;
-    GMainLoop *loop_ = nullptr;
-    GThread *thread_ = nullptr;
-    SoupServer *server_ = nullptr;
-    std::string base_;
-    GMutex lock_ = {};
-    TenderHost *host_ = nullptr; // guarded by lock_
-    std::atomic<int> accepted_{0};
-    std::atomic<int> rejected_{0};
+    TestWebhookReceiver *receiver_ = nullptr;
 };
 
 class CardSandbox : public ::testing::Test {

@@ -56,15 +56,6 @@ struct Flow {
             state = res->plugin_state;
         return res;
     }
-
-    Result sandbox(const char *event)
-    {
-        tender_request req = test_request(TENDER_OP_NOTIFICATION, 0, currency.c_str(), exponent);
-        req.payment_id = payment_id.c_str();
-        req.region = region.c_str();
-        req.plugin_state = state.c_str();
-        return Result(test_plugin_sandbox_notification(plugin, &req, event));
-    }
 };
 
 // "Name: value\n" lines -> pairs.

@@ -1,17 +1,18 @@
 // Unit tests of the PayPal plugin's internals (linked from its static
-// library): CRC32, the signed text, amounts, the state store, parsing.
+// library): CRC32, the signed text, amounts, the state store and its
+// captures list, parsing.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 
 #include <glib.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <zlib.h>
 
 extern "C" {
 #include "paypal-currency.h"
-#include "paypal-ids.h"
-#include "paypal-keys.h"
 #include "paypal-signature.h"
 #include "paypal-state.h"
 #include "paypal-webhook.h"
@@ -34,23 +35,48 @@ TEST(PaypalUnit, SignedText)
     EXPECT_STREQ(out, "tid|2026-03-01T10:00:00Z|WHID|3421780262");
 }
 
-TEST(PaypalUnit, SignVerifyRoundTrip)
+static std::string KeyText(const char *name)
 {
-    char why[200], sig[1024];
-    EVP_PKEY *priv = paypal_load_private_key(paypal_sandbox_webhook_private_pem, why, sizeof why);
-    EVP_PKEY *pub = paypal_load_public_key(paypal_sandbox_webhook_public_pem, why, sizeof why);
-    ASSERT_NE(priv, nullptr) << why;
+    gchar *text = nullptr;
+    std::string path = std::string(PAYPAL_KEYS_DIR) + "/" + name;
+    EXPECT_TRUE(g_file_get_contents(path.c_str(), &text, nullptr, nullptr)) << path;
+    std::string out = text != nullptr ? text : "";
+    g_free(text);
+    return out;
+}
+
+// The test signs with OpenSSL directly (the plugin no longer signs); the
+// plugin verifies.
+TEST(PaypalUnit, VerifiesPayPalsSignature)
+{
+    char why[200];
+    std::string priv_pem = KeyText("paypal-webhook-private.pem");
+    BIO *bio = BIO_new_mem_buf(priv_pem.data(), (int)priv_pem.size());
+    EVP_PKEY *priv = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    EVP_PKEY *pub = paypal_load_public_key(KeyText("paypal-webhook-public.pem").c_str(), why,
+                                           sizeof why);
+    ASSERT_NE(priv, nullptr);
     ASSERT_NE(pub, nullptr) << why;
     const char *body = "{\"a\":1}";
-    ASSERT_TRUE(paypal_sign_webhook(priv, "t", "time", "wh", body, strlen(body), sig, sizeof sig));
-    EXPECT_EQ(strlen(sig), 344u); // 256 bytes in base64
+    char text[256];
+    ASSERT_TRUE(paypal_signed_text("t", "time", "wh", body, strlen(body), text, sizeof text));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t len = 0;
+    ASSERT_EQ(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, priv), 1);
+    ASSERT_EQ(EVP_DigestSign(ctx, nullptr, &len, (const unsigned char *)text, strlen(text)), 1);
+    std::string raw(len, '\0');
+    ASSERT_EQ(EVP_DigestSign(ctx, (unsigned char *)&raw[0], &len, (const unsigned char *)text,
+                             strlen(text)),
+              1);
+    EVP_MD_CTX_free(ctx);
+    gchar *sig = g_base64_encode((const guchar *)raw.data(), len);
     EXPECT_TRUE(paypal_verify_webhook(pub, "t", "time", "wh", body, strlen(body), sig));
     EXPECT_FALSE(paypal_verify_webhook(pub, "t", "time", "wh2", body, strlen(body), sig));
     EXPECT_FALSE(paypal_verify_webhook(pub, "t", "time", "wh", "{\"a\":2}", 7, sig));
     EXPECT_FALSE(paypal_verify_webhook(pub, "t", "time", "wh", body, strlen(body), "!!!!"));
     EXPECT_EQ(paypal_load_public_key("garbage", why, sizeof why), nullptr);
-    EXPECT_EQ(paypal_load_private_key("-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n",
-                                      why, sizeof why), nullptr);
+    g_free(sig);
     EVP_PKEY_free(priv);
     EVP_PKEY_free(pub);
 }
@@ -101,7 +127,7 @@ TEST(PaypalUnit, StateRoundTripAndRing)
     strcpy(o.payer_display, "b***@sandbox.example");
     o.amount = 12345;
     o.created_ms = 1772359200000;
-    o.last_op = 3;
+    strcpy(o.approve_url, "http://127.0.0.1:1/paypal/checkoutnow?token=5O190127TN364715T");
     for (int i = 0; i < 12; i++)
         paypal_ring_add(o.webhook_ids, sizeof o.webhook_ids, ("WH-" + std::to_string(i)).c_str());
     EXPECT_FALSE(paypal_ring_contains(o.webhook_ids, "WH-3")); // fell out
@@ -115,6 +141,57 @@ TEST(PaypalUnit, StateRoundTripAndRing)
     EXPECT_EQ(memcmp(&o, &back, sizeof o), 0) << text;
     EXPECT_FALSE(paypal_state_load(&back, "v=other&o=X"));
     EXPECT_FALSE(paypal_state_load(&back, ""));
+}
+
+TEST(PaypalUnit, CapturesListRefundsSplitOverTheCapturesOldestFirst)
+{
+    PaypalOrder o;
+    memset(&o, 0, sizeof o);
+    strcpy(o.order_id, "ORDER");
+    ASSERT_TRUE(paypal_captures_add(&o, "CAP1", 6000));
+    ASSERT_TRUE(paypal_captures_add(&o, "CAP2", 5500));
+    ASSERT_TRUE(paypal_captures_add(&o, "CAP2", 5500)); // known: once
+    PaypalRefundPart parts[PAYPAL_RING_MAX];
+    // Within the oldest capture: one part.
+    ASSERT_EQ(paypal_captures_split_refund(&o, 1000, parts), 1u);
+    EXPECT_STREQ(parts[0].capture_id, "CAP1");
+    EXPECT_EQ(parts[0].amount, 1000);
+    ASSERT_TRUE(paypal_captures_refund(&o, "CAP1", 1000));
+    // The rest of the oldest, then the next: two parts, the same every time.
+    for (int again = 0; again < 2; again++) {
+        ASSERT_EQ(paypal_captures_split_refund(&o, 10000, parts), 2u);
+        EXPECT_STREQ(parts[0].capture_id, "CAP1");
+        EXPECT_EQ(parts[0].amount, 5000);
+        EXPECT_STREQ(parts[1].capture_id, "CAP2");
+        EXPECT_EQ(parts[1].amount, 5000);
+    }
+    EXPECT_EQ(paypal_captures_split_refund(&o, 10500, parts), 2u); // all that is left
+    EXPECT_EQ(paypal_captures_split_refund(&o, 10501, parts), 0u); // more than is left
+    EXPECT_EQ(paypal_captures_split_refund(&o, 0, parts), 0u);
+    ASSERT_TRUE(paypal_captures_refund(&o, "CAP1", 5000));
+    ASSERT_TRUE(paypal_captures_refund(&o, "CAP2", 5000));
+    ASSERT_EQ(paypal_captures_split_refund(&o, 500, parts), 1u); // a spent capture is skipped
+    EXPECT_STREQ(parts[0].capture_id, "CAP2");
+    // Sync replaces the refunded totals with PayPal's.
+    paypal_captures_reset_refunds(&o);
+    ASSERT_TRUE(paypal_captures_set_refunded(&o, "CAP2", 700));
+    EXPECT_FALSE(paypal_captures_set_refunded(&o, "CAP7", 1));
+    int64_t amount1 = 0, refunded1 = 0;
+    ASSERT_TRUE(paypal_captures_find(&o, "CAP1", &amount1, &refunded1));
+    EXPECT_EQ(refunded1, 0);
+    ASSERT_TRUE(paypal_captures_refund(&o, "CAP2", 4300));
+    int64_t amount = 0, refunded = 0;
+    ASSERT_TRUE(paypal_captures_find(&o, "CAP2", &amount, &refunded));
+    EXPECT_EQ(amount, 5500);
+    EXPECT_EQ(refunded, 5000);
+    char text[TENDER_RESULT_STATE_MAX];
+    ASSERT_TRUE(paypal_state_save(&o, text, sizeof text));
+    PaypalOrder back;
+    ASSERT_TRUE(paypal_state_load(&back, text));
+    EXPECT_STREQ(back.captures, o.captures);
+    for (int i = 3; i <= 8; i++)
+        EXPECT_TRUE(paypal_captures_add(&o, ("CAP" + std::to_string(i)).c_str(), 1));
+    EXPECT_FALSE(paypal_captures_add(&o, "CAP9", 1)); // full: 8 captures
 }
 
 TEST(PaypalUnit, ParsesPayPalSampleWebhook)
@@ -140,22 +217,13 @@ TEST(PaypalUnit, ParsesPayPalSampleWebhook)
     EXPECT_STREQ(wh.custom_id, "pay_x");
     EXPECT_STREQ(wh.order_id, "1AB234567A1234567");
     EXPECT_STREQ(wh.auth_id, "3C679366HH908993F");
+    // A refund names its capture by its "up" link.
+    const char *refund =
+        "{\"id\":\"WH-2\",\"event_type\":\"PAYMENT.CAPTURE.REFUNDED\",\"resource\":{\"id\":\"1R\","
+        "\"status\":\"COMPLETED\",\"amount\":{\"currency_code\":\"USD\",\"value\":\"1.00\"},"
+        "\"links\":[{\"rel\":\"up\",\"href\":\"https://api-m.paypal.com/v2/payments/captures/27M4\"}]}}";
+    ASSERT_TRUE(paypal_webhook_parse(refund, strlen(refund), &wh, why, sizeof why)) << why;
+    EXPECT_STREQ(wh.capture_id, "27M4");
     EXPECT_FALSE(paypal_webhook_parse("not json", 8, &wh, why, sizeof why));
     EXPECT_FALSE(paypal_webhook_parse("{\"id\":\"x\"}", 10, &wh, why, sizeof why));
-}
-
-TEST(PaypalUnit, DerivedIdsAreStableAndShaped)
-{
-    char a[PAYPAL_ID_LEN + 1], b[PAYPAL_ID_LEN + 1], c[PAYPAL_ID_LEN + 1];
-    paypal_derive_id2(a, PAYPAL_ID_LEN, "req-1", "order");
-    paypal_derive_id2(b, PAYPAL_ID_LEN, "req-1", "order");
-    paypal_derive_id2(c, PAYPAL_ID_LEN, "req-1", "capture");
-    EXPECT_STREQ(a, b);
-    EXPECT_STRNE(a, c);
-    EXPECT_EQ(strlen(a), 17u);
-    for (char ch : std::string(a))
-        EXPECT_TRUE(g_ascii_isdigit(ch) || g_ascii_isupper(ch));
-    char t[32];
-    paypal_format_time(1772359200123, 1, t, sizeof t);
-    EXPECT_STREQ(t, "2026-03-01T10:00:00.123Z");
 }

@@ -1,6 +1,8 @@
 // Direct tests of the WebMoney plugin through the plugin harness (fake host,
-// fixed clock): every rule of docs/methods/webmoney.md and every WebMoney
-// fact of METHODS.md.
+// fixed clock, no http service): its facts, settings, local checks, the
+// payment page, and the notifications it verifies (the test signs them as
+// WebMoney does). What needs WebMoney itself (X18, X3, X5, X14, the payment
+// page's outcomes) runs end to end in test-webmoney-sandbox.cpp.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -30,8 +32,15 @@ struct PluginFree {
 };
 using Plugin = std::unique_ptr<TestPlugin, PluginFree>;
 
-Plugin load(std::vector<const char *> settings = {}, std::string *error_out = nullptr)
+// The merchant's settings (a live merchant unless a test says otherwise),
+// the test's own after them: the harness keeps the last value of a key.
+Plugin load(std::vector<const char *> overrides = {}, std::string *error_out = nullptr)
 {
+    std::vector<const char *> settings = {
+        "mode", "live", "merchant_wmid", "100000000001", "purse",
+        "Z100000000001,E100000000001,K100000000001,B100000000001,V100000000001,Y100000000001",
+        "secret_key", kSecret};
+    settings.insert(settings.end(), overrides.begin(), overrides.end());
     settings.push_back(nullptr);
     char *error = nullptr;
     TestPlugin *p = test_plugin_load(WEBMONEY_PLUGIN_SO, "webmoney", settings.data(), &error);
@@ -96,6 +105,17 @@ struct Payment {
         return res;
     }
 
+    Result payer_action(const char *action)
+    {
+        tender_param p[] = {{"payer_action", action}};
+        tender_request r = request(TENDER_OP_COMPLETE_ACTION);
+        r.params = p;
+        r.n_params = 1;
+        Result res(test_plugin_call(plugin, &r));
+        keep(res.get());
+        return res;
+    }
+
     Result sync()
     {
         tender_request r = request(TENDER_OP_SYNC);
@@ -114,11 +134,10 @@ struct Payment {
         return res;
     }
 
-    Result sandbox(const char *event)
-    {
-        tender_request r = request(TENDER_OP_NOTIFICATION);
-        return Result(test_plugin_sandbox_notification(plugin, &r, event));
-    }
+    // The form WebMoney posts for this payment ("prerequest" or "paid"),
+    // built and signed by the test from the payment page's fields.
+    std::string webmoney(const char *event, const std::string &secret = kSecret,
+                         const std::string &mode = "0");
 
     // The host's two notification steps.
     Result identify(const std::string &body)
@@ -238,6 +257,25 @@ std::string signed_result(const std::string &payee, const std::string &amount,
                       {"TENDER_PAYMENT_ID", payment_id}});
 }
 
+std::string Payment::webmoney(const char *event, const std::string &secret,
+                              const std::string &mode)
+{
+    char amount_wire[32];
+    tender_money_to_wire(amount, exponent, 1, amount_wire, sizeof amount_wire);
+    std::string payee = state_get(state, "payee"), no = state_get(state, "pno");
+    std::string purse = state_get(state, "payer"), wmid = state_get(state, "wmid");
+    if (strcmp(event, "prerequest") == 0)
+        return form_body({{"LMI_PREREQUEST", "1"},
+                          {"LMI_PAYEE_PURSE", payee},
+                          {"LMI_PAYMENT_AMOUNT", amount_wire},
+                          {"LMI_PAYMENT_NO", no},
+                          {"LMI_MODE", mode},
+                          {"LMI_PAYER_WM", wmid},
+                          {"LMI_PAYER_PURSE", purse},
+                          {"TENDER_PAYMENT_ID", id}});
+    return signed_result(payee, amount_wire, no, id, secret, mode);
+}
+
 // True when needle occurs anywhere in the bytes of a result.
 bool result_contains(const tender_result *res, const char *needle)
 {
@@ -305,7 +343,8 @@ TEST_F(WebMoney, DeclaresItsFacts)
     EXPECT_NE(ops->identify_notification, nullptr);
     EXPECT_NE(ops->notification, nullptr);
     EXPECT_NE(ops->sandbox_fixtures, nullptr);
-    EXPECT_NE(ops->sandbox_notification, nullptr);
+    // tender-sandbox sends WebMoney's notifications now; the plugin makes none.
+    EXPECT_EQ(ops->sandbox_notification, nullptr);
 }
 
 TEST_F(WebMoney, DeclaresItsParameters)
@@ -324,9 +363,12 @@ TEST_F(WebMoney, DeclaresItsParameters)
         EXPECT_STREQ(m->params[i].name, want[i].name);
         EXPECT_EQ(m->params[i].flags, want[i].flags) << want[i].name;
     }
-    ASSERT_EQ(m->n_action_params, 1u);
+    ASSERT_EQ(m->n_action_params, 2u);
     EXPECT_STREQ(m->action_params[0].name, "protection_code");
     EXPECT_EQ(m->action_params[0].flags, (uint32_t)TENDER_PARAM_SENSITIVE);
+    // Sandbox mode only: the payer's "Pay" on tender-sandbox's page.
+    EXPECT_STREQ(m->action_params[1].name, "payer_action");
+    EXPECT_EQ(m->action_params[1].flags, 0u);
 }
 
 // ---- settings ----------------------------------------------------------------
@@ -337,42 +379,55 @@ TEST(WebMoneySettings, BadSettingsFailCreateClearly)
         std::vector<const char *> settings;
         const char *needle;
     } cases[] = {
-        {{"mode", "live"}, "mode"},
-        {{"payee_purse", "Z12345"}, "payee_purse"},
-        {{"payee_purse", "G100000000001"}, "payee_purse"},
-        {{"payee_purse", "R100000000001"}, "payee_purse"},
-        {{"payee_purse", "Z100000000001,Z100000000002"}, "two WMZ"},
-        {{"payee_purse", ""}, "payee_purse"},
+        {{"mode", "test"}, "mode"},
+        {{"endpoint", "ftp://merchant.web.money"}, "endpoint"},
+        {{"merchant_wmid", ""}, "merchant_wmid"},
+        {{"merchant_wmid", "12345"}, "merchant_wmid"},
+        {{"purse", "Z12345"}, "purse"},
+        {{"purse", "G100000000001"}, "purse"},
+        {{"purse", "R100000000001"}, "purse"},
+        {{"purse", "Z100000000001,Z100000000002"}, "two WMZ"},
+        {{"purse", ""}, "purse"},
         {{"secret_key", ""}, "secret_key"},
         {{"secret_key", "012345678901234567890123456789012345678901234567890"}, "secret_key"},
-        {{"test_mode", "maybe"}, "test_mode"},
+        {{"result_url", "not a url"}, "result_url"},
     };
     for (auto &c : cases) {
         std::string error;
         Plugin p = load(c.settings, &error);
         EXPECT_EQ(p, nullptr) << c.settings[0] << "=" << c.settings[1];
         EXPECT_NE(error.find(c.needle), std::string::npos) << error;
+        // A secret never appears in the message.
+        if (strcmp(c.settings[0], "secret_key") == 0 && c.settings[1][0]) {
+            EXPECT_EQ(error.find(c.settings[1]), std::string::npos) << error;
+        }
     }
 }
 
 TEST(WebMoneySettings, GoodSettingsAreUsed)
 {
-    Plugin p = load({"mode", "sandbox", "payee_purse", "Z555555555555, E555555555555",
-                     "secret_key", "merchant-secret", "test_mode", "true"});
+    Plugin p = load({"mode", "sandbox", "purse", "Z555555555555, E555555555555", "secret_key",
+                     "merchant-secret", "endpoint", "http://127.0.0.1:9/webmoney/",
+                     "result_url", "https://shop.example/v1/webhooks/webmoney"});
     ASSERT_NE(p, nullptr);
     Payment pay(p.get(), 1000);
     Result r = pay.purchase(payer());
     ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
+    EXPECT_EQ(std::string(r->action_data)
+                  .rfind("http://127.0.0.1:9/webmoney/lmi/payment_utf.asp?", 0),
+              0u)
+        << r->action_data;
     Form url(r->action_data);
     EXPECT_EQ(url["LMI_PAYEE_PURSE"], "Z555555555555");
-    EXPECT_EQ(url["LMI_SIM_MODE"], "0");
+    EXPECT_EQ(url["LMI_SIM_MODE"], "0"); // mode sandbox: WebMoney's test mode
+    EXPECT_EQ(url["LMI_RESULT_URL"], "https://shop.example/v1/webhooks/webmoney");
 
     // Only the configured types can be received: no K purse configured.
     Payment kzt(p.get(), 500000, "KZT", 2, "pay_wm_kzt");
     Result k = kzt.purchase(payer("K123456789012"));
     EXPECT_EQ(k->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
     EXPECT_EQ(k->decline_code, (uint32_t)TENDER_DECLINE_CURRENCY_NOT_SUPPORTED);
-    EXPECT_NE(std::string(k->message).find("payee_purse"), std::string::npos);
+    EXPECT_NE(std::string(k->message).find("settings: purse"), std::string::npos) << k->message;
 }
 
 // ---- purses and WMIDs --------------------------------------------------------
@@ -544,8 +599,8 @@ TEST_F(WebMoney, AmountsOnTheWireHaveNoTrailingZeros)
         Result r = pay.purchase(payer(c.purse));
         ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
         EXPECT_EQ(Form(r->action_data)["LMI_PAYMENT_AMOUNT"], c.wire);
-        Result n = pay.sandbox("paid");
-        EXPECT_EQ(Form(n->notify_body)["LMI_PAYMENT_AMOUNT"], c.wire);
+        std::string n = pay.webmoney("paid");
+        EXPECT_EQ(Form(n)["LMI_PAYMENT_AMOUNT"], c.wire);
     }
 }
 
@@ -577,49 +632,19 @@ TEST_F(WebMoney, LmiHashKnownVector)
     EXPECT_STREQ(r->notify_id, "9000000001");
 }
 
-TEST_F(WebMoney, SandboxResultIsSignedAsWebMoneySignsIt)
-{
-    Payment pay(plugin.get(), 1050);
-    pay.purchase(payer());
-    Result n = pay.sandbox("paid");
-    ASSERT_EQ(n->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
-    EXPECT_NE(std::string(n->notify_headers).find("application/x-www-form-urlencoded"),
-              std::string::npos);
-    Form f(n->notify_body);
-    for (const char *key : {"LMI_PAYEE_PURSE", "LMI_PAYMENT_AMOUNT", "LMI_PAYMENT_NO", "LMI_MODE",
-                            "LMI_SYS_INVS_NO", "LMI_SYS_TRANS_NO", "LMI_SYS_TRANS_DATE",
-                            "LMI_PAYER_PURSE", "LMI_PAYER_WM", "LMI_HASH", "TENDER_PAYMENT_ID"})
-        EXPECT_TRUE(f.has(key)) << key;
-    EXPECT_FALSE(f.has("LMI_PREREQUEST"));
-    EXPECT_EQ(f["LMI_PAYER_PURSE"], "Z123456789012");
-    EXPECT_EQ(f["LMI_PAYER_WM"], "123456789012");
-    EXPECT_EQ(f["LMI_MODE"], "0");
-    EXPECT_EQ(f["LMI_PAYMENT_NO"], state_get(pay.state, "pno"));
-    // 2026-03-01T10:00:00Z on the harness clock, written in Moscow time.
-    EXPECT_EQ(f["LMI_SYS_TRANS_DATE"], "20260301 13:00:00");
-    EXPECT_TRUE(g_regex_match_simple("^[0-9]{8} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
-                                     f["LMI_SYS_TRANS_DATE"].c_str(), (GRegexCompileFlags)0,
-                                     (GRegexMatchFlags)0));
-    std::string hash = lmi_hash({f["LMI_PAYEE_PURSE"], f["LMI_PAYMENT_AMOUNT"],
-                                 f["LMI_PAYMENT_NO"], f["LMI_MODE"], f["LMI_SYS_INVS_NO"],
-                                 f["LMI_SYS_TRANS_NO"], f["LMI_SYS_TRANS_DATE"], kSecret,
-                                 f["LMI_PAYER_PURSE"], f["LMI_PAYER_WM"]});
-    EXPECT_EQ(f["LMI_HASH"], hash);
-}
-
 TEST_F(WebMoney, PreRequestIsAnsweredYes)
 {
     Payment pay(plugin.get(), 1050);
     pay.purchase(payer());
-    Result n = pay.sandbox("prerequest");
-    Form f(n->notify_body);
+    std::string n = pay.webmoney("prerequest");
+    Form f(n);
     EXPECT_EQ(f["LMI_PREREQUEST"], "1");
     EXPECT_EQ(f["LMI_PAYEE_PURSE"], "Z100000000001");
     EXPECT_EQ(f["LMI_PAYMENT_AMOUNT"], "10.5");
     EXPECT_EQ(f["LMI_PAYMENT_NO"], state_get(pay.state, "pno"));
     EXPECT_FALSE(f.has("LMI_HASH"));
 
-    Result id = pay.identify(n->notify_body);
+    Result id = pay.identify(n);
     ASSERT_EQ(id->outcome, (uint32_t)TENDER_OUTCOME_APPROVED) << id->message;
     EXPECT_EQ(id->event, (uint32_t)TENDER_EVENT_NONE);
     EXPECT_STREQ(id->notify_payment_id, "pay_wm_0001");
@@ -628,7 +653,7 @@ TEST_F(WebMoney, PreRequestIsAnsweredYes)
     EXPECT_STREQ(id->reply_content_type, "text/plain");
 
     std::string before = pay.state;
-    Result r = pay.notify(n->notify_body);
+    Result r = pay.notify(n);
     EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
     EXPECT_EQ(r->event, (uint32_t)TENDER_EVENT_NONE);
     EXPECT_STREQ(r->reply_body, "YES");
@@ -639,7 +664,7 @@ TEST_F(WebMoney, PreRequestForAnotherPurseOrAmountIsNotYes)
 {
     Payment pay(plugin.get(), 1050);
     pay.purchase(payer());
-    Form f(pay.sandbox("prerequest")->notify_body);
+    Form f(pay.webmoney("prerequest"));
 
     std::string wrong_purse = form_body({{"LMI_PREREQUEST", "1"},
                                          {"LMI_PAYEE_PURSE", "Z999999999999"},
@@ -671,17 +696,17 @@ TEST_F(WebMoney, PaidNotificationCapturesOnceAndRepeatsChangeNothing)
 {
     Payment pay(plugin.get(), 1050);
     pay.purchase(payer());
-    Result n = pay.sandbox("paid");
-    Form f(n->notify_body);
+    std::string n = pay.webmoney("paid");
+    Form f(n);
 
-    Result id = pay.identify(n->notify_body);
+    Result id = pay.identify(n);
     ASSERT_EQ(id->outcome, (uint32_t)TENDER_OUTCOME_APPROVED) << id->message;
     EXPECT_STREQ(id->notify_payment_id, "pay_wm_0001");
     EXPECT_EQ(std::string(id->notify_id), f["LMI_SYS_TRANS_NO"]);
     EXPECT_EQ(id->reply_status, 200u);
     EXPECT_STREQ(id->reply_body, "OK");
 
-    Result r = pay.notify(n->notify_body);
+    Result r = pay.notify(n);
     ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_APPROVED) << r->message;
     EXPECT_EQ(r->event, (uint32_t)TENDER_EVENT_CAPTURED);
     EXPECT_EQ(r->amount, 1050);
@@ -690,11 +715,11 @@ TEST_F(WebMoney, PaidNotificationCapturesOnceAndRepeatsChangeNothing)
     EXPECT_EQ(state_get(pay.state, "trans"), f["LMI_SYS_TRANS_NO"]);
 
     // WebMoney repeats: same transfer number, same id, nothing applied again.
-    Result n2 = pay.sandbox("paid");
-    EXPECT_STREQ(n2->notify_body, n->notify_body);
-    EXPECT_STREQ(pay.identify(n2->notify_body)->notify_id, id->notify_id);
+    std::string n2 = pay.webmoney("paid");
+    EXPECT_EQ(n2, n);
+    EXPECT_STREQ(pay.identify(n2)->notify_id, id->notify_id);
     std::string before = pay.state;
-    Result again = pay.notify(n2->notify_body);
+    Result again = pay.notify(n2);
     EXPECT_EQ(again->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
     EXPECT_EQ(again->event, (uint32_t)TENDER_EVENT_NONE);
     EXPECT_EQ(pay.state, before);
@@ -704,7 +729,7 @@ TEST_F(WebMoney, ForgedNotificationsAreRefused)
 {
     Payment pay(plugin.get(), 1050);
     pay.purchase(payer());
-    std::string body = pay.sandbox("paid")->notify_body;
+    std::string body = pay.webmoney("paid");
     Form f(body);
 
     // The amount changed after signing.
@@ -789,7 +814,7 @@ TEST_F(WebMoney, SignedButWrongForThePaymentAppliesNothing)
     EXPECT_EQ(pay.state, before);
 
     // Once paid, a different transfer for the same order is not applied.
-    Result ok = pay.notify(pay.sandbox("paid")->notify_body);
+    Result ok = pay.notify(pay.webmoney("paid"));
     ASSERT_EQ(ok->event, (uint32_t)TENDER_EVENT_CAPTURED);
     std::string second = signed_result("Z100000000001", "10.5", no, "pay_wm_0001", kSecret, "0",
                                        "9000000777");
@@ -801,15 +826,15 @@ TEST_F(WebMoney, SignedButWrongForThePaymentAppliesNothing)
 
 TEST(WebMoneyTestMode, TestModeSendsAndExpectsLmiMode1)
 {
-    Plugin p = load({"test_mode", "true"});
+    Plugin p = load({"mode", "sandbox"}); // WebMoney's test mode
     ASSERT_NE(p, nullptr);
     Payment pay(p.get(), 1000);
     Result r = pay.purchase(payer());
     EXPECT_EQ(Form(r->action_data)["LMI_SIM_MODE"], "0");
-    Result n = pay.sandbox("paid");
-    EXPECT_EQ(Form(n->notify_body)["LMI_MODE"], "1");
-    EXPECT_EQ(pay.identify(n->notify_body)->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
-    EXPECT_EQ(pay.notify(n->notify_body)->event, (uint32_t)TENDER_EVENT_CAPTURED);
+    std::string n = pay.webmoney("paid", kSecret, "1");
+    EXPECT_EQ(Form(n)["LMI_MODE"], "1");
+    EXPECT_EQ(pay.identify(n)->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
+    EXPECT_EQ(pay.notify(n)->event, (uint32_t)TENDER_EVENT_CAPTURED);
     std::string live = signed_result("Z100000000001", "10", state_get(pay.state, "pno"),
                                      "pay_wm_0001", kSecret, "0");
     EXPECT_EQ(pay.identify(live)->decline_code, (uint32_t)TENDER_DECLINE_SECURITY_CHECK_FAILED);
@@ -821,60 +846,51 @@ TEST(WebMoneySecret, ConfiguredSecretSignsAndVerifies)
     ASSERT_NE(p, nullptr);
     Payment pay(p.get(), 1000);
     pay.purchase(payer());
-    Form f(pay.sandbox("paid")->notify_body);
+    Form f(pay.webmoney("paid", "My-Merchant-Key"));
+    EXPECT_EQ(pay.identify(pay.webmoney("paid", "My-Merchant-Key"))->outcome,
+              (uint32_t)TENDER_OUTCOME_APPROVED);
     EXPECT_EQ(f["LMI_HASH"],
               lmi_hash({f["LMI_PAYEE_PURSE"], f["LMI_PAYMENT_AMOUNT"], f["LMI_PAYMENT_NO"],
                         f["LMI_MODE"], f["LMI_SYS_INVS_NO"], f["LMI_SYS_TRANS_NO"],
                         f["LMI_SYS_TRANS_DATE"], "My-Merchant-Key", f["LMI_PAYER_PURSE"],
                         f["LMI_PAYER_WM"]}));
-    // The default sandbox secret no longer verifies.
+    // Another secret key does not verify.
     std::string with_default = signed_result("Z100000000001", "10", f["LMI_PAYMENT_NO"],
                                              "pay_wm_0001");
     EXPECT_EQ(pay.identify(with_default)->decline_code,
               (uint32_t)TENDER_DECLINE_SECURITY_CHECK_FAILED);
 }
 
-TEST_F(WebMoney, SandboxNotificationRules)
+TEST_F(WebMoney, ResultNamingAProtectedTransferIsNotApplied)
 {
-    Payment pay(plugin.get(), 1000);
-    pay.purchase(payer());
-    EXPECT_EQ(pay.sandbox("refunded")->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
-
+    // WebMoney sends merchant notifications for payment-page payments only.
     Payment prot(plugin.get(), 1000, "USD", 2, "pay_wm_prot");
     auto params = payer();
     params.push_back({"protection_days", "3"});
     params.push_back({"protection_code", "secret-42"});
     prot.purchase(params);
-    Result r = prot.sandbox("paid");
-    EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(r->notify_body[0], '\0');
-    // A result naming a protected transfer is not applied to it.
+    std::string before = prot.state;
     std::string body = signed_result("Z100000000001", "10", "1", "pay_wm_prot");
     EXPECT_EQ(prot.notify(body)->event, (uint32_t)TENDER_EVENT_NONE);
+    EXPECT_EQ(prot.state, before);
 }
 
+// Without WebMoney (no http service here) a waiting payment's status is
+// unknown, never guessed; a paid one is known from its notification. X18
+// itself runs in test-webmoney-sandbox.cpp.
 TEST_F(WebMoney, SyncOfAPaymentPagePayment)
 {
     Payment pay(plugin.get(), 1000);
     pay.purchase(payer());
     Result r = pay.sync();
-    EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
-    EXPECT_EQ(r->action_kind, (uint32_t)TENDER_ACTION_REDIRECT);
-    pay.notify(pay.sandbox("paid")->notify_body);
+    EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
+    EXPECT_STREQ(r->raw_code, "not_sent");
+    pay.notify(pay.webmoney("paid"));
     r = pay.sync();
     EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
     EXPECT_EQ(r->event, (uint32_t)TENDER_EVENT_CAPTURED);
     EXPECT_EQ(r->amount, 1000);
-
-    Payment late(plugin.get(), 1000, "USD", 2, "pay_wm_late");
-    late.purchase(payer());
-    plugin->now_ms += kDayMs - 1;
-    EXPECT_EQ(late.sync()->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
-    plugin->now_ms += 1;
-    r = late.sync();
-    EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(r->decline_code, (uint32_t)TENDER_DECLINE_ACTION_EXPIRED);
-    EXPECT_EQ(r->event, (uint32_t)TENDER_EVENT_EXPIRED);
+    EXPECT_STREQ(r->processor_ref, "9000000001");
 }
 
 // plugin_state goes through the SDK's codec: versioned, and a state this plugin did
@@ -883,17 +899,18 @@ TEST_F(WebMoney, StateIsVersionedAndForeignStatesAreRefused)
 {
     Payment pay(plugin.get(), 1050);
     pay.purchase(payer());
-    EXPECT_EQ(0u, pay.state.rfind("v=1&", 0)) << pay.state;
+    EXPECT_EQ(0u, pay.state.rfind("v=2&", 0)) << pay.state;
     EXPECT_NE(std::string::npos, pay.state.find("flow=merchant"));
     EXPECT_NE(std::string::npos, pay.state.find("status=waiting"));
 
     std::string written = pay.state;
     // The same fields without the version key, as the plugin once kept them by hand.
-    pay.state = written.substr(strlen("v=1&"));
+    pay.state = written.substr(strlen("v=2&"));
     Result r = pay.sync();
     EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
     EXPECT_STREQ(r->raw_code, "bad_state");
-    pay.state = "v=2&" + written.substr(strlen("v=1&"));
+    // The in-process simulator's states (version 1) are not read either.
+    pay.state = "v=1&" + written.substr(strlen("v=2&"));
     EXPECT_EQ(pay.sync()->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
     // An unknown status word is not read as "waiting" or anything else.
     pay.state = written;
@@ -901,7 +918,9 @@ TEST_F(WebMoney, StateIsVersionedAndForeignStatesAreRefused)
                       "status=settled");
     EXPECT_EQ(pay.sync()->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
     pay.state = written;
-    EXPECT_EQ(pay.sync()->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
+    Result read = pay.sync(); // read, then WebMoney is asked (not reachable here)
+    EXPECT_EQ(read->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
+    EXPECT_STREQ(read->raw_code, "not_sent");
 }
 
 // ---- protected transfers ---------------------------------------------------------
@@ -916,105 +935,6 @@ protected:
         return pay.purchase(params);
     }
 };
-
-TEST_F(Protected, LocksTheFundsUntilTheCode)
-{
-    Payment pay(plugin.get(), 2500);
-    Result r = start(pay, "3");
-    ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED) << r->message;
-    EXPECT_EQ(r->action_kind, (uint32_t)TENDER_ACTION_PROTECTION_CODE);
-    EXPECT_EQ(r->action_expires_ms, plugin->now_ms + 3 * kDayMs);
-    EXPECT_NE(std::string(r->action_hint).find("8 attempts"), std::string::npos);
-    EXPECT_NE(r->processor_ref[0], '\0');
-    EXPECT_EQ(state_get(pay.state, "status"), "locked");
-
-    Result s = pay.sync();
-    EXPECT_EQ(s->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
-    EXPECT_EQ(s->action_kind, (uint32_t)TENDER_ACTION_PROTECTION_CODE);
-
-    Result c = pay.complete("open-sesame-7");
-    EXPECT_EQ(c->outcome, (uint32_t)TENDER_OUTCOME_APPROVED) << c->message;
-    EXPECT_EQ(c->event, (uint32_t)TENDER_EVENT_CAPTURED);
-    EXPECT_EQ(c->amount, 2500);
-    EXPECT_EQ(state_get(pay.state, "status"), "released");
-    EXPECT_EQ(pay.sync()->event, (uint32_t)TENDER_EVENT_CAPTURED);
-
-    // Released once: the code does nothing more.
-    Result again = pay.complete("open-sesame-7");
-    EXPECT_EQ(again->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(again->decline_code, (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-    EXPECT_EQ(again->event, (uint32_t)TENDER_EVENT_NONE);
-}
-
-TEST_F(Protected, WrongCodeAsksAgainWithTheAttemptsLeft)
-{
-    Payment pay(plugin.get(), 2500);
-    start(pay);
-    Result r = pay.complete("wrong");
-    EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
-    EXPECT_EQ(r->decline_code, (uint32_t)TENDER_DECLINE_NONE);
-    EXPECT_EQ(r->action_kind, (uint32_t)TENDER_ACTION_PROTECTION_CODE);
-    EXPECT_NE(std::string(r->message).find("7 attempts left"), std::string::npos) << r->message;
-    EXPECT_NE(std::string(r->details).find("attempts_left=7"), std::string::npos);
-
-    // An empty answer uses up no attempt.
-    r = pay.complete(nullptr);
-    EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
-    EXPECT_NE(std::string(r->message).find("protection_code"), std::string::npos);
-    r = pay.complete("wrong again");
-    EXPECT_NE(std::string(r->message).find("6 attempts left"), std::string::npos);
-
-    // The right code still works after wrong ones.
-    EXPECT_EQ(pay.complete("open-sesame-7")->event, (uint32_t)TENDER_EVENT_CAPTURED);
-}
-
-TEST_F(Protected, EightWrongCodesReturnTheFunds)
-{
-    Payment pay(plugin.get(), 2500);
-    start(pay);
-    for (int i = 1; i < 8; i++) {
-        Result r = pay.complete("nope");
-        ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED) << i;
-        std::string want = std::to_string(8 - i) + " attempt";
-        EXPECT_NE(std::string(r->message).find(want), std::string::npos) << r->message;
-    }
-    Result last = pay.complete("nope");
-    EXPECT_EQ(last->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(last->decline_code, (uint32_t)TENDER_DECLINE_SECURITY_CHECK_FAILED);
-    EXPECT_EQ(last->event, (uint32_t)TENDER_EVENT_DECLINED);
-    EXPECT_NE(std::string(last->message).find("back to the payer"), std::string::npos);
-    EXPECT_EQ(state_get(pay.state, "status"), "returned");
-
-    // Too late now, even with the right code.
-    EXPECT_EQ(pay.complete("open-sesame-7")->decline_code,
-              (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-    Result s = pay.sync();
-    EXPECT_EQ(s->event, (uint32_t)TENDER_EVENT_DECLINED);
-    EXPECT_EQ(s->decline_code, (uint32_t)TENDER_DECLINE_SECURITY_CHECK_FAILED);
-}
-
-TEST_F(Protected, AnExpiredPeriodReturnsTheFunds)
-{
-    Payment pay(plugin.get(), 2500);
-    start(pay, "2");
-    plugin->now_ms += 2 * kDayMs - 1;
-    EXPECT_EQ(pay.sync()->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
-    plugin->now_ms += 1;
-    Result s = pay.sync();
-    EXPECT_EQ(s->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(s->decline_code, (uint32_t)TENDER_DECLINE_ACTION_EXPIRED);
-    EXPECT_EQ(s->event, (uint32_t)TENDER_EVENT_EXPIRED);
-    EXPECT_EQ(state_get(pay.state, "status"), "expired");
-    EXPECT_EQ(pay.sync()->event, (uint32_t)TENDER_EVENT_EXPIRED);
-
-    // The code after the period is refused the same way.
-    Payment late(plugin.get(), 2500, "USD", 2, "pay_wm_late");
-    start(late, "1");
-    plugin->now_ms += kDayMs;
-    Result c = late.complete("open-sesame-7");
-    EXPECT_EQ(c->event, (uint32_t)TENDER_EVENT_EXPIRED);
-    EXPECT_EQ(c->decline_code, (uint32_t)TENDER_DECLINE_ACTION_EXPIRED);
-}
 
 TEST_F(Protected, PeriodAndCodeAreValidated)
 {
@@ -1043,10 +963,49 @@ TEST_F(Protected, PeriodAndCodeAreValidated)
     EXPECT_EQ(r->decline_code, (uint32_t)TENDER_DECLINE_INVALID_REQUEST);
     EXPECT_NE(std::string(r->message).find("protection_code"), std::string::npos);
 
-    // complete_action belongs to protected transfers only.
+    // complete_action belongs to protected transfers only (but for the
+    // sandbox's payer on the page, below).
     Payment page(plugin.get(), 1000);
     page.purchase(payer());
     EXPECT_EQ(page.complete("x")->decline_code, (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+    EXPECT_EQ(page.payer_action("pay")->decline_code,
+              (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED); // live: WebMoney's own page
+
+    Plugin sandbox = load({"mode", "sandbox"});
+    Payment test_page(sandbox.get(), 1000);
+    test_page.purchase(payer());
+    EXPECT_EQ(test_page.payer_action("refuse")->decline_code,
+              (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+    // Sandbox mode: the page is opened, then X18 asked; no http here.
+    EXPECT_EQ(test_page.payer_action("pay")->outcome, (uint32_t)TENDER_OUTCOME_UNKNOWN);
+}
+
+// At the end of the period WebMoney has returned the funds: complete_action
+// says so on the host's clock without asking (X3/X5 run end to end in
+// test-webmoney-sandbox.cpp).
+TEST_F(Protected, AnExpiredPeriodEndsTheTransfer)
+{
+    Payment pay(plugin.get(), 1000);
+    Result r = start(pay, "1");
+    ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
+    EXPECT_EQ(r->action_kind, (uint32_t)TENDER_ACTION_PROTECTION_CODE);
+    EXPECT_STREQ(r->action_data, "Z100000000001"); // where the payer sends it
+    plugin->now_ms += kDayMs;
+    Result c = pay.complete("open-sesame-7");
+    EXPECT_EQ(c->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
+    EXPECT_EQ(c->decline_code, (uint32_t)TENDER_DECLINE_ACTION_EXPIRED);
+    EXPECT_EQ(c->event, (uint32_t)TENDER_EVENT_EXPIRED);
+    EXPECT_STREQ(c->raw_code, "protection_expired");
+    EXPECT_EQ(state_get(pay.state, "status"), "expired");
+    // Finished: no more codes.
+    EXPECT_EQ(pay.complete("open-sesame-7")->decline_code,
+              (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
+    // An empty code uses no attempt and sends nothing.
+    Payment other(plugin.get(), 1000, "USD", 2, "pay_wm_other");
+    start(other, "3");
+    Result empty = other.complete("");
+    EXPECT_EQ(empty->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
+    EXPECT_EQ(state_get(other.state, "tries"), "");
 }
 
 TEST_F(Protected, TheCodeIsNeverKeptShownOrLogged)
@@ -1054,19 +1013,17 @@ TEST_F(Protected, TheCodeIsNeverKeptShownOrLogged)
     const char *code = "Very-Secret-Code-913";
     Payment pay(plugin.get(), 2500);
     Result r = start(pay, "3", code);
+    ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED) << r->message;
+    EXPECT_EQ(r->action_kind, (uint32_t)TENDER_ACTION_PROTECTION_CODE);
+    EXPECT_EQ(r->action_expires_ms, plugin->now_ms + 3 * kDayMs);
     EXPECT_FALSE(result_contains(r.get(), code));
+    // WebMoney keeps the code; the plugin keeps nothing derived from it.
     EXPECT_EQ(pay.state.find(code), std::string::npos);
-    std::string digest = state_get(pay.state, "digest");
-    ASSERT_EQ(digest.size(), 64u);
-    // The digest is salted: the plain SHA-256 of the code is not it.
+    EXPECT_EQ(state_get(pay.state, "digest"), "");
+    EXPECT_EQ(state_get(pay.state, "salt"), "");
     char *plain = g_compute_checksum_for_string(G_CHECKSUM_SHA256, code, -1);
-    EXPECT_NE(digest, plain);
+    EXPECT_EQ(pay.state.find(plain), std::string::npos);
     g_free(plain);
-
-    // The same code on another payment gets another digest.
-    Payment other(plugin.get(), 2500, "USD", 2, "pay_wm_other");
-    start(other, "3", code);
-    EXPECT_NE(state_get(other.state, "digest"), digest);
 
     for (const char *attempt : {"Very-Secret-Code-914", code}) {
         Result c = pay.complete(attempt);
@@ -1080,46 +1037,11 @@ TEST_F(Protected, TheCodeIsNeverKeptShownOrLogged)
 
 // ---- sandbox test inputs -----------------------------------------------------------
 
-TEST_F(WebMoney, SandboxTestInputs)
-{
-    struct {
-        const char *purse;
-        const char *wmid;
-        tender_decline_code decline;
-        const char *raw;
-    } cases[] = {
-        {"Z000000000051", "123456789012", TENDER_DECLINE_INSUFFICIENT_FUNDS, "17"},
-        {"E000000000051", "123456789012", TENDER_DECLINE_INSUFFICIENT_FUNDS, "17"},
-        {"Z123456789012", "000000000062", TENDER_DECLINE_RESTRICTED, "35"},
-        {"Z123456789012", "000000000057", TENDER_DECLINE_INVALID_ACCOUNT, "111"},
-        {"Z000000000096", "123456789012", TENDER_DECLINE_PROCESSING_ERROR, "-100"},
-    };
-    for (auto &c : cases) {
-        const char *currency = c.purse[0] == 'E' ? "EUR" : "USD";
-        for (bool protect : {false, true}) {
-            Payment pay(plugin.get(), 1000, currency);
-            auto params = payer(c.purse, c.wmid);
-            if (protect) {
-                params.push_back({"protection_days", "3"});
-                params.push_back({"protection_code", "abc"});
-            }
-            Result r = pay.purchase(params);
-            EXPECT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_DECLINED) << c.purse << c.wmid;
-            EXPECT_EQ(r->decline_code, (uint32_t)c.decline) << c.purse << c.wmid;
-            EXPECT_STREQ(r->raw_code, c.raw);
-        }
-    }
-    // Any other well-formed payer pays.
-    Payment ok(plugin.get(), 1000);
-    EXPECT_EQ(ok.purchase(payer("Z000000000052", "000000000063"))->outcome,
-              (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
-}
-
 TEST_F(WebMoney, FixturesBehaveAsDocumented)
 {
     size_t n = 0;
     const tender_fixture *fx = plugin->method->ops->sandbox_fixtures(&n);
-    ASSERT_GE(n, 8u);
+    ASSERT_GE(n, 5u);
     for (size_t i = 0; i < n; i++) {
         const tender_fixture &f = fx[i];
         SCOPED_TRACE(f.name);
@@ -1133,68 +1055,25 @@ TEST_F(WebMoney, FixturesBehaveAsDocumented)
         EXPECT_EQ(r->decline_code, f.expect_decline);
         if (f.expect_outcome != TENDER_OUTCOME_ACTION_REQUIRED)
             continue;
-        if (f.n_complete_params) {
-            Result c = pay.complete(f.complete_params[0].value);
-            EXPECT_EQ(c->outcome, f.expect_after_action);
+        ASSERT_EQ(f.n_complete_params, 1u);
+        EXPECT_EQ(f.sandbox_event, nullptr);
+        if (strcmp(f.complete_params[0].key, "protection_code") == 0) {
+            // The payer's transfer has not arrived: the code alone releases
+            // nothing (WebMoney is asked with X3, not reachable here).
+            EXPECT_EQ(f.expect_after_action, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED);
+            EXPECT_EQ(pay.complete(f.complete_params[0].value)->outcome,
+                      (uint32_t)TENDER_OUTCOME_UNKNOWN);
         } else {
-            ASSERT_NE(f.sandbox_event, nullptr);
-            std::string body = pay.sandbox(f.sandbox_event)->notify_body;
-            EXPECT_EQ(pay.identify(body)->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
-            EXPECT_EQ(pay.notify(body)->outcome, f.expect_after_action);
+            // The payer on the page: sandbox mode only (this merchant is live).
+            EXPECT_STREQ(f.complete_params[0].key, "payer_action");
+            EXPECT_STREQ(f.complete_params[0].value, "pay");
+            Result c = pay.payer_action("pay");
+            EXPECT_EQ(c->decline_code, (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
         }
     }
 }
 
 // ---- refunds ------------------------------------------------------------------
 
-TEST_F(WebMoney, RefundsAreTransfersBackFullOrPartial)
-{
-    Payment pay(plugin.get(), 1050);
-    pay.purchase(payer());
-    Result early = pay.refund(100, "req_r0");
-    EXPECT_EQ(early->decline_code, (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-
-    pay.notify(pay.sandbox("paid")->notify_body);
-    Result r1 = pay.refund(300, "req_r1");
-    ASSERT_EQ(r1->outcome, (uint32_t)TENDER_OUTCOME_APPROVED) << r1->message;
-    EXPECT_EQ(r1->amount, 300);
-    EXPECT_NE(r1->processor_ref[0], '\0');
-    EXPECT_NE(std::string(r1->details).find("amount=3\n"), std::string::npos) << r1->details;
-    EXPECT_NE(std::string(r1->details).find("to_purse=Z123456789012"), std::string::npos);
-
-    // A retried refund (same request id) sends nothing twice.
-    Result replay = pay.refund(300, "req_r1");
-    EXPECT_EQ(replay->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
-    EXPECT_STREQ(replay->processor_ref, r1->processor_ref);
-    EXPECT_EQ(state_get(pay.state, "refunded"), "300");
-
-    Result too_much = pay.refund(751, "req_r2");
-    EXPECT_EQ(too_much->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
-    EXPECT_EQ(too_much->decline_code, (uint32_t)TENDER_DECLINE_INVALID_AMOUNT);
-    EXPECT_NE(std::string(too_much->message).find("7.5"), std::string::npos);
-
-    Result r2 = pay.refund(750, "req_r3");
-    EXPECT_EQ(r2->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
-    EXPECT_STRNE(r2->processor_ref, r1->processor_ref);
-    EXPECT_EQ(state_get(pay.state, "refunded"), "1050");
-    EXPECT_EQ(pay.refund(1, "req_r4")->decline_code, (uint32_t)TENDER_DECLINE_INVALID_AMOUNT);
-
-    Result s = pay.sync();
-    EXPECT_EQ(s->event, (uint32_t)TENDER_EVENT_REFUNDED);
-    EXPECT_EQ(s->amount, 1050);
-}
-
-TEST_F(WebMoney, ReleasedProtectedTransferCanBeRefunded)
-{
-    Payment pay(plugin.get(), 2000);
-    auto params = payer();
-    params.push_back({"protection_days", "3"});
-    params.push_back({"protection_code", "c0de"});
-    pay.purchase(params);
-    EXPECT_EQ(pay.refund(2000, "req_p0")->decline_code,
-              (uint32_t)TENDER_DECLINE_OPERATION_NOT_ALLOWED);
-    pay.complete("c0de");
-    EXPECT_EQ(pay.refund(2000, "req_p1")->outcome, (uint32_t)TENDER_OUTCOME_APPROVED);
-}
 
 } // namespace

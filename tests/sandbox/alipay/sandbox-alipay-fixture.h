@@ -243,8 +243,15 @@ class SandboxAlipay : public ::testing::Test
         ASSERT_NE(settings, nullptr);
         endpoint_ = json_object_get_string_member(settings, "endpoint");
         app_id_ = json_object_get_string_member(settings, "app_id");
-        app_key_ = sandbox_key("app-private.pem");
-        platform_key_ = sandbox_key("platform-public.pem");
+        // The keys come from the config --config-out wrote (inline PEM), as
+        // a Tender config pointed at the sandbox has them; they are the
+        // compiled-in test keys.
+        ASSERT_TRUE(json_object_has_member(settings, "app_private_key"));
+        ASSERT_TRUE(json_object_has_member(settings, "alipay_public_key"));
+        app_key_ = json_object_get_string_member(settings, "app_private_key");
+        platform_key_ = json_object_get_string_member(settings, "alipay_public_key");
+        EXPECT_EQ(app_key_, sandbox_key("app-private.pem"));
+        EXPECT_EQ(platform_key_, sandbox_key("platform-public.pem"));
         EXPECT_EQ(json_object_get_string_member(settings, "mode"), std::string("sandbox"));
         EXPECT_EQ(endpoint_, std::string(test_sandbox_url(sb_)) + "/alipay/gateway.do");
     }

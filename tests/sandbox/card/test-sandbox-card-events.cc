@@ -145,6 +145,35 @@ TEST_F(SandboxCard, FailedDeliveriesAreRetriedUntilAnswered2xx)
     EXPECT_EQ(receiver.answered_ok(), 1);
 }
 
+// Stripe signs every attempt anew: a retry hours later carries that hour's
+// timestamp (a merchant checks it against a five-minute tolerance), signed
+// validly over the same body. The sandbox runs at a time scale that puts
+// the first retry 3 s after the failed attempt, and its clock moves an hour
+// in between.
+TEST_F(SandboxCard, ARetriedEventIsSignedAfreshForItsAttempt)
+{
+    test_sandbox_stop(sb_);
+    sb_ = nullptr;
+    start(nullptr, 100.0); // first retry 300 s / 100 after the first attempt
+    Receiver receiver(1);  // 500, then 200
+    register_webhook(receiver.url());
+    Json failed(pay("4000000000000002").body);
+    ASSERT_TRUE(receiver.wait_for(1));
+    advance_clock(3600);
+    ASSERT_TRUE(receiver.wait_for(2));
+    auto deliveries = receiver.deliveries();
+    const std::string &first = deliveries[0].headers["stripe-signature"];
+    const std::string &retry = deliveries[1].headers["stripe-signature"];
+    EXPECT_EQ(deliveries[0].body, deliveries[1].body);
+    EXPECT_TRUE(signature_valid(first, deliveries[0].body, webhook_secret_));
+    EXPECT_TRUE(signature_valid(retry, deliveries[1].body, webhook_secret_));
+    gint64 t_first = g_ascii_strtoll(first.c_str() + 2, nullptr, 10);
+    gint64 t_retry = g_ascii_strtoll(retry.c_str() + 2, nullptr, 10);
+    EXPECT_GE(t_retry - t_first, 3600) << first << " then " << retry;
+    EXPECT_NE(first, retry);
+    EXPECT_EQ(receiver.answered_ok(), 1);
+}
+
 TEST_F(SandboxCard, WebhookEndpointsCanBeListedAndDeleted)
 {
     std::string id = register_webhook("http://127.0.0.1:9/hooks");

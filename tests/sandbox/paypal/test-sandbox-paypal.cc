@@ -374,6 +374,65 @@ TEST_F(PaypalSandboxTest, IntentMustMatchAndOrdersExpireAfterThreeHours)
               "ORDER_EXPIRED");
 }
 
+// PayPal's order lists the refunds of its captures (payments.refunds), each
+// with an "up" link to its capture: a client that lost a refund's answer
+// reads it back there.
+TEST_F(PaypalSandboxTest, TheOrderListsTheRefundsOfItsCapturesWithTheirCaptures)
+{
+    std::string order = ApprovedOrder("AUTHORIZE", "USD", "100.00");
+    Reply authorized = Api("POST", "/v2/checkout/orders/" + order + "/authorize", "{}");
+    ASSERT_EQ(authorized.status, 201u) << authorized.body;
+    std::string auth = path_of(authorized.obj(),
+                               {"purchase_units", "0", "payments", "authorizations", "0", "id"});
+    std::string path = "/v2/payments/authorizations/" + auth;
+    Reply first = Api("POST", path + "/capture", Amount("USD", "60.00"));
+    Reply second = Api("POST", path + "/capture", Amount("USD", "40.00"));
+    ASSERT_EQ(first.status, 201u) << first.body;
+    ASSERT_EQ(second.status, 201u) << second.body;
+    Reply unrefunded = Api("GET", "/v2/checkout/orders/" + order);
+    EXPECT_EQ(path_of(unrefunded.obj(), {"purchase_units", "0", "payments", "refunds"}),
+              "<missing refunds>");
+
+    Reply r1 = Api("POST", "/v2/payments/captures/" + first.str("id") + "/refund",
+                   Amount("USD", "60.00"));
+    Reply r2 = Api("POST", "/v2/payments/captures/" + second.str("id") + "/refund",
+                   Amount("USD", "15.00"));
+    ASSERT_EQ(r1.status, 201u) << r1.body;
+    ASSERT_EQ(r2.status, 201u) << r2.body;
+    Reply read = Api("GET", "/v2/checkout/orders/" + order);
+    JsonObject *o = read.obj();
+    JsonObject *payments = json_object_get_object_member(
+        json_array_get_object_element(json_object_get_array_member(o, "purchase_units"), 0),
+        "payments");
+    ASSERT_TRUE(json_object_has_member(payments, "refunds")) << read.body;
+    JsonArray *refunds = json_object_get_array_member(payments, "refunds");
+    ASSERT_EQ(json_array_get_length(refunds), 2u);
+    const std::string ids[] = {r1.str("id"), r2.str("id")};
+    const std::string captures[] = {first.str("id"), second.str("id")};
+    const char *values[] = {"60.00", "15.00"};
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *refund = json_array_get_object_element(refunds, i);
+        EXPECT_EQ(path_of(refund, {"id"}), ids[i]);
+        EXPECT_EQ(path_of(refund, {"amount", "value"}), values[i]);
+        EXPECT_EQ(path_of(refund, {"status"}), "COMPLETED");
+        JsonArray *links = json_object_get_array_member(refund, "links");
+        std::string up;
+        for (guint k = 0; k < json_array_get_length(links); k++) {
+            JsonObject *l = json_array_get_object_element(links, k);
+            if (std::string(json_object_get_string_member(l, "rel")) == "up")
+                up = json_object_get_string_member(l, "href");
+        }
+        EXPECT_EQ(up, base + "/v2/payments/captures/" + captures[i]);
+    }
+    // Another order's refunds are not listed.
+    std::string other = ApprovedOrder("CAPTURE", "USD", "5.00");
+    Reply paid = Api("POST", "/v2/checkout/orders/" + other + "/capture", "{}");
+    ASSERT_EQ(paid.status, 201u) << paid.body;
+    EXPECT_EQ(path_of(Api("GET", "/v2/checkout/orders/" + other).obj(),
+                      {"purchase_units", "0", "payments", "refunds"}),
+              "<missing refunds>");
+}
+
 TEST_F(PaypalSandboxTest, PartialAndOverCapturesFollowThe115PercentAnd75UsdRule)
 {
     std::string auth = Authorization("USD", "100.00");

@@ -1,0 +1,735 @@
+/* The SQLite backend of the ledger (ledger-backend.h): opening,
+ * migrations, the unit of work with group commit, and copies. The SQL of
+ * payments is in ledger-sqlite-payments.c, that of the service's tables in
+ * ledger-sqlite-service.c. */
+#include "ledger-sqlite.h"
+
+#include <tender/money.h>
+
+#include <glib/gstdio.h>
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Group commit. Every caller's work happens inside one outer SQLite
+ * transaction (a "batch"), each caller in its own savepoint. The first
+ * caller to commit becomes the batch's leader: it waits, briefly, for the
+ * other callers already inside begin()..commit() to join, then commits the
+ * batch and, when any member asked for durability, flushes the WAL once for
+ * all of them. Members return only after their batch is committed (and
+ * flushed), so nothing is acknowledged before it is on disk, and N
+ * concurrent operations cost one flush instead of N.
+ *
+ * The flush runs outside the lock, so the next batch is already being
+ * written while this one reaches the disk. A flush makes durable every WAL
+ * frame written before it, so batches become durable in order: "synced"
+ * is a high-water mark like "committed". */
+
+/* Each migration moves the schema from user_version N to N+1. Append only:
+ * a released migration is never edited, so every ledger upgrades the same
+ * way. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE payments ("
+    "  id TEXT PRIMARY KEY,"
+    "  method TEXT NOT NULL, account TEXT NOT NULL, tier TEXT NOT NULL,"
+    "  region TEXT NOT NULL, currency TEXT NOT NULL, exponent INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL, captured INTEGER NOT NULL DEFAULT 0,"
+    "  refunded INTEGER NOT NULL DEFAULT 0, fee INTEGER NOT NULL DEFAULT 0,"
+    "  order_currency TEXT NOT NULL, order_amount INTEGER NOT NULL,"
+    "  processor_ref TEXT NOT NULL DEFAULT '', plugin_state TEXT NOT NULL DEFAULT '',"
+    "  idempotency_key TEXT UNIQUE, request_hash TEXT NOT NULL DEFAULT '',"
+    "  action_kind INTEGER NOT NULL DEFAULT 0, action_data TEXT, action_hint TEXT,"
+    "  action_expires_ms INTEGER NOT NULL DEFAULT 0,"
+    "  decline_code INTEGER NOT NULL DEFAULT 0, decline_raw TEXT, decline_message TEXT,"
+    "  brand TEXT, first6 TEXT, last4 TEXT, display_account TEXT, issuer_country TEXT,"
+    "  details TEXT,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  authorized_ms INTEGER NOT NULL DEFAULT 0, hold_expires_ms INTEGER NOT NULL DEFAULT 0,"
+    "  busy_until_ms INTEGER NOT NULL DEFAULT 0, busy_seq INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX payments_account ON payments(account, created_ms);"
+    "CREATE INDEX payments_status ON payments(status, updated_ms);"
+    "CREATE TABLE operations ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  payment_id TEXT NOT NULL REFERENCES payments(id),"
+    "  kind TEXT NOT NULL, request_id TEXT NOT NULL, idempotency_key TEXT,"
+    "  request_hash TEXT NOT NULL DEFAULT '',"
+    "  amount INTEGER NOT NULL, outcome TEXT, decline_code TEXT, raw_code TEXT,"
+    "  message TEXT, processor_ref TEXT, status_after TEXT, created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX operations_payment ON operations(payment_id, seq);"
+    "CREATE UNIQUE INDEX operations_key ON operations(payment_id, kind, idempotency_key)"
+    "  WHERE idempotency_key IS NOT NULL;"
+    "CREATE TABLE usage (key TEXT PRIMARY KEY, amount INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE payment_usage ("
+    "  payment_id TEXT NOT NULL, key TEXT NOT NULL,"
+    "  full_amount INTEGER NOT NULL, counted INTEGER NOT NULL,"
+    "  PRIMARY KEY (payment_id, key)) WITHOUT ROWID;",
+    /* 1 -> 2: find an account's lapsed holds and actions without a scan,
+     * so a limit check can release them first. */
+    "CREATE INDEX payments_account_holds ON payments(account, hold_expires_ms)"
+    "  WHERE status IN ('authorized', 'partially_captured') AND hold_expires_ms > 0;"
+    "CREATE INDEX payments_account_actions ON payments(account, action_expires_ms)"
+    "  WHERE status = 'requires_action' AND action_expires_ms > 0;",
+    /* 2 -> 3: each operation keeps how many calls the plugin got and the
+     * state the plugin returned, for audits and reconciliation by hand. */
+    "ALTER TABLE operations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE operations ADD COLUMN plugin_state TEXT;",
+    /* 3 -> 4: a payment keeps the tier whose limits it was held to (the
+     * buyer's, or the method's default_tier when the buyer named none) and
+     * the configured rates of its conversion, so a converted payment can
+     * be traced back to its order. A row written before knew only the tier
+     * the buyer gave: that one was the tier held to; with none given it is
+     * not known (NULL), and neither is an old conversion's rate. */
+    "ALTER TABLE payments ADD COLUMN effective_tier TEXT;"
+    "ALTER TABLE payments ADD COLUMN exchange_rate TEXT;"
+    "UPDATE payments SET effective_tier = tier WHERE tier <> '';",
+    /* 4 -> 5: what the payments service (tenderd) keeps: API keys (only a
+     * SHA-256 of each secret), merchant webhook endpoints, and the outbox:
+     * one event per payment state change, written in the transaction of
+     * the change, and one delivery row per event and endpoint. The
+     * endpoint's signing secret is kept as is: signing needs it. And the
+     * first response to each Idempotency-Key, replayed to a retry. */
+    "CREATE TABLE api_keys ("
+    "  id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL,"
+    "  secret_sha256 TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE webhook_endpoints ("
+    "  id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, removed_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
+    "  payment_id TEXT NOT NULL, body TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE deliveries ("
+    "  event_seq INTEGER NOT NULL, endpoint_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_ms INTEGER NOT NULL, last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+    "  done_ms INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (event_seq, endpoint_id)) WITHOUT ROWID;"
+    "CREATE INDEX deliveries_due ON deliveries(next_ms) WHERE state = 'pending';"
+    "CREATE TABLE idempotent_responses ("
+    "  scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL,"
+    "  headers TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (scope, key)) WITHOUT ROWID;"
+    "CREATE INDEX idempotent_responses_age ON idempotent_responses(created_ms);",
+    /* 5 -> 6: no query reads payments by (status, updated_ms) — reconcile
+     * and lists filter in ways this index cannot serve — yet every status
+     * change and every touch of updated_ms rewrote its entry, on the write
+     * path of every payment. */
+    "DROP INDEX IF EXISTS payments_status;",
+    /* 6 -> 7: the crashes of isolated plugins, which decide their
+     * quarantine across processes (ledger-sqlite-quarantine.c). */
+    "CREATE TABLE plugin_crashes ("
+    "  plugin_id TEXT NOT NULL, at_ms INTEGER NOT NULL, reason TEXT NOT NULL);"
+    "CREATE INDEX plugin_crashes_by_plugin ON plugin_crashes(plugin_id, at_ms);",
+};
+
+gboolean ledger_sqlite_fail(SqliteLedger *ledger, GError **error, const char *what)
+{
+    g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s: %s", what,
+                ledger->db ? sqlite3_errmsg(ledger->db) : "not open");
+    return FALSE;
+}
+
+sqlite3_stmt *ledger_sqlite_stmt(SqliteLedger *ledger, const char *sql)
+{
+    sqlite3_stmt *s = g_hash_table_lookup(ledger->statements, sql);
+    if (s == NULL) {
+        if (sqlite3_prepare_v3(ledger->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+            SQLITE_OK) {
+            g_warning("ledger: cannot prepare %s: %s", sql, sqlite3_errmsg(ledger->db));
+            return NULL;
+        }
+        g_hash_table_insert(ledger->statements, (gpointer)sql, s);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+gboolean ledger_sqlite_step_done(SqliteLedger *ledger, sqlite3_stmt *s, GError **error,
+                                 const char *what)
+{
+    if (s == NULL)
+        return ledger_sqlite_fail(ledger, error, what);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        ledger_sqlite_fail(ledger, error, what);
+        sqlite3_reset(s);
+        return FALSE;
+    }
+    sqlite3_reset(s);
+    return TRUE;
+}
+
+void ledger_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+char *ledger_sqlite_column_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? g_strdup((const char *)t) : NULL;
+}
+
+/* Run a cached statement without results (transaction control): parsing
+ * BEGIN/SAVEPOINT/RELEASE anew on every operation costs more than the
+ * writes of a small payment. */
+static int run(SqliteLedger *ledger, const char *sql)
+{
+    sqlite3_stmt *s = ledger_sqlite_stmt(ledger, sql);
+    if (s == NULL)
+        return sqlite3_errcode(ledger->db);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static gboolean exec(SqliteLedger *ledger, const char *sql, GError **error)
+{
+    char *msg = NULL;
+    ledger->exec_rc = sqlite3_exec(ledger->db, sql, NULL, NULL, &msg);
+    if (ledger->exec_rc != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* PRAGMA user_version, or -1 when it cannot be read. */
+static int schema_version(SqliteLedger *ledger)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(ledger->db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        ledger->exec_rc = rc;
+        return -1;
+    }
+    rc = sqlite3_step(s);
+    int version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (version < 0)
+        ledger->exec_rc = rc;
+    return version;
+}
+
+static gboolean migrate(SqliteLedger *ledger, GError **error)
+{
+    int latest = (int)G_N_ELEMENTS(migrations);
+    for (;;) {
+        int version = schema_version(ledger);
+        if (version < 0)
+            return ledger_sqlite_fail(ledger, error, "reading schema version");
+        if (version > latest) {
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                        "ledger: schema version %d is newer than this Tender (%d)", version,
+                        latest);
+            return FALSE;
+        }
+        if (version == latest)
+            return TRUE;
+        /* Several processes may open a new ledger at once: read the version
+         * again under the write lock, so only one of them runs each step. */
+        if (!exec(ledger, "BEGIN IMMEDIATE", error))
+            return FALSE;
+        if (schema_version(ledger) != version) {
+            sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+            continue;
+        }
+        g_autofree char *sql = g_strdup_printf("%s PRAGMA user_version = %d; COMMIT;",
+                                               migrations[version], version + 1);
+        if (!exec(ledger, sql, error)) {
+            sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+            return FALSE;
+        }
+    }
+}
+
+static void finalize_statement(gpointer s)
+{
+    sqlite3_finalize(s);
+}
+
+/* SQLite's own message for a file in a missing directory is "unable to
+ * open database file"; a person needs to hear which directory is missing.
+ * FALSE with the error set when the ledger's directory is not there. */
+static gboolean check_directory(const char *path, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+        return TRUE;
+    g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                g_file_test(dir, G_FILE_TEST_EXISTS)
+                    ? "ledger directory '%s' is not a directory (ledger '%s')"
+                    : "ledger directory '%s' does not exist (ledger '%s')",
+                dir, path);
+    return FALSE;
+}
+
+/* ---- checkpoints, off the hot path ---------------------------------------
+ *
+ * SQLite's automatic checkpoint runs inside the COMMIT that pushes the WAL
+ * past 1000 pages: that commit, and every unit of its batch, then waits for
+ * the whole WAL to be copied into the database file and both flushed (the
+ * p99 of a durable authorization). Instead the ledger's connection never
+ * checkpoints (wal_autocheckpoint=0); its WAL hook tells a thread of the
+ * ledger's own when the WAL has grown past CHECKPOINT_PAGES, and that
+ * thread runs a PASSIVE checkpoint on a second connection: it copies what no
+ * reader needs and never blocks a writer, and the next writer restarts the
+ * WAL from its start once everything was copied. Durability is unchanged: a
+ * commit is durable when its WAL frames are flushed, checkpointed or not. */
+#define CHECKPOINT_PAGES 4000
+
+/* A PASSIVE checkpoint that runs while commits keep coming never catches
+ * up with the last frame, and SQLite restarts the WAL from its start only
+ * after a checkpoint that did: under a steady stream of writes the WAL would
+ * grow without bound. Past CHECKPOINT_BACKSTOP pages the committing thread
+ * therefore checkpoints itself, as SQLite's automatic checkpoint would: it
+ * holds the ledger's lock, so no commit of this process lands meanwhile and
+ * the checkpoint completes (unless the checkpointer holds the checkpoint
+ * lock at that moment; then the next commit tries again). */
+#define CHECKPOINT_BACKSTOP (4 * CHECKPOINT_PAGES)
+
+static int wal_grew(void *data, sqlite3 *db, const char *name, int pages)
+{
+    SqliteLedger *ledger = data;
+    if (pages >= CHECKPOINT_BACKSTOP) {
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
+    if (pages >= CHECKPOINT_PAGES) {
+        g_mutex_lock(&ledger->checkpoint_lock);
+        ledger->checkpoint_wanted = TRUE;
+        g_cond_signal(&ledger->checkpoint_cond);
+        g_mutex_unlock(&ledger->checkpoint_lock);
+    }
+    return SQLITE_OK;
+}
+
+static gpointer checkpoint_thread(gpointer data)
+{
+    SqliteLedger *ledger = data;
+    g_mutex_lock(&ledger->checkpoint_lock);
+    for (;;) {
+        while (!ledger->checkpoint_wanted && !ledger->checkpoint_stop)
+            g_cond_wait(&ledger->checkpoint_cond, &ledger->checkpoint_lock);
+        if (ledger->checkpoint_stop)
+            break;
+        ledger->checkpoint_wanted = FALSE;
+        g_mutex_unlock(&ledger->checkpoint_lock);
+        sqlite3_wal_checkpoint_v2(ledger->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                  NULL);
+        g_mutex_lock(&ledger->checkpoint_lock);
+    }
+    g_mutex_unlock(&ledger->checkpoint_lock);
+    return NULL;
+}
+
+/* Start the checkpointer of a file ledger; without it (no second
+ * connection), SQLite's own automatic checkpoint stays on. */
+static void start_checkpointer(SqliteLedger *ledger, const char *path)
+{
+    if (sqlite3_open_v2(path, &ledger->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(ledger->checkpoint_db);
+        ledger->checkpoint_db = NULL;
+        return;
+    }
+    sqlite3_busy_timeout(ledger->checkpoint_db, 1000);
+    /* A connection knows the file is in WAL mode only once it has read
+     * it; until then a checkpoint on it does nothing (and says so with a
+     * WAL size of -1). */
+    if (sqlite3_exec(ledger->checkpoint_db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        sqlite3_close(ledger->checkpoint_db);
+        ledger->checkpoint_db = NULL;
+        return;
+    }
+    ledger->checkpointer = g_thread_new("tender-checkpoint", checkpoint_thread, ledger);
+    /* A WAL restarted from its start keeps its size on disk unless told:
+     * give back what a burst made it grow beyond 64 MiB. */
+    sqlite3_exec(ledger->db, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864",
+                 NULL, NULL, NULL);
+    sqlite3_wal_hook(ledger->db, wal_grew, ledger);
+}
+
+static void stop_checkpointer(SqliteLedger *ledger)
+{
+    if (ledger->checkpointer) {
+        g_mutex_lock(&ledger->checkpoint_lock);
+        ledger->checkpoint_stop = TRUE;
+        g_cond_signal(&ledger->checkpoint_cond);
+        g_mutex_unlock(&ledger->checkpoint_lock);
+        g_thread_join(ledger->checkpointer);
+        ledger->checkpointer = NULL;
+    }
+    if (ledger->checkpoint_db)
+        sqlite3_close(ledger->checkpoint_db);
+    ledger->checkpoint_db = NULL;
+}
+
+static void sqlite_close(TenderLedger *base);
+static const LedgerBackend *sqlite_backend(void);
+
+TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **error)
+{
+    gboolean memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
+    if (!memory && !check_directory(path, error))
+        return NULL;
+    /* A reader must not leave a ledger behind where there was none: stand
+     * in for the missing file with an empty ledger in memory, and refuse
+     * every commit on it (ledger_commit) so nothing is silently lost.
+     * Should another process create the file right after this test, this
+     * reader simply saw the moment before. */
+    gboolean missing = !memory && !create && !g_file_test(path, G_FILE_TEST_EXISTS);
+    if (missing)
+        memory = TRUE;
+    SqliteLedger *ledger = g_new0(SqliteLedger, 1);
+    ledger->base.backend = sqlite_backend();
+    g_mutex_init(&ledger->lock);
+    g_cond_init(&ledger->changed);
+    g_mutex_init(&ledger->checkpoint_lock);
+    g_cond_init(&ledger->checkpoint_cond);
+    ledger->wal_fd = -1;
+    ledger->memory = memory;
+    ledger->missing_path = missing ? g_strdup(path) : NULL;
+    /* Keyed by the SQL text's address: every statement is a string literal
+     * at its call site, so the pointer identifies it without hashing the
+     * text on every call. */
+    ledger->statements =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_statement);
+    ledger->updates =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_statement);
+    /* Without SQLITE_OPEN_CREATE a file removed since the test above is an
+     * error, never a new empty file. */
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create || missing ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(missing ? ":memory:" : path, &ledger->db, flags, NULL) != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot open '%s': %s", path,
+                    ledger->db ? sqlite3_errmsg(ledger->db) : "out of memory");
+        sqlite_close(&ledger->base);
+        return NULL;
+    }
+    /* Another process may hold the write lock for a moment: wait for it
+     * rather than failing the payment. */
+    sqlite3_busy_timeout(ledger->db, 10000);
+    /* WAL, readers never block the writer. synchronous=NORMAL writes each
+     * commit to the WAL without flushing it; ledger_commit() flushes
+     * once per batch (see sync_wal), which makes it as durable as FULL. */
+    /* Processes opening a new ledger at the same moment race to switch it
+     * to WAL and to create the schema; SQLite can then answer "locked"
+     * without waiting in its busy handler (the WAL index is being built).
+     * Such a refusal is transient: try again for a while. */
+    gint64 give_up = g_get_monotonic_time() + 10 * G_TIME_SPAN_SECOND;
+    for (;;) {
+        GError *local = NULL;
+        if (exec(ledger,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                 "PRAGMA foreign_keys=ON;",
+                 &local) &&
+            migrate(ledger, &local)) {
+            const char *file = sqlite3_db_filename(ledger->db, "main");
+            ledger->wal_path = g_strconcat(file ? file : "", "-wal", NULL);
+            if (!memory)
+                start_checkpointer(ledger, path);
+            return &ledger->base;
+        }
+        int rc = ledger->exec_rc & 0xff; /* primary code of an extended one */
+        gboolean transient = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+        if (!transient || g_get_monotonic_time() > give_up) {
+            g_propagate_prefixed_error(error, local, "'%s': ", path);
+            sqlite_close(&ledger->base);
+            return NULL;
+        }
+        g_error_free(local);
+        g_usleep(5000);
+    }
+}
+
+static void sqlite_set_flush(TenderLedger *base, gboolean flush)
+{
+    SqliteLedger *ledger = (SqliteLedger *)base;
+    g_mutex_lock(&ledger->lock);
+    ledger->no_flush = !flush;
+    /* Not even the WAL writes wait for the disk: the load is written by
+     * the operating system when it pleases. */
+    run(ledger, flush ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
+    g_mutex_unlock(&ledger->lock);
+}
+
+static void sqlite_close(TenderLedger *base)
+{
+    SqliteLedger *ledger = (SqliteLedger *)base;
+    if (ledger == NULL)
+        return;
+    stop_checkpointer(ledger);
+    g_hash_table_destroy(ledger->statements);
+    g_hash_table_destroy(ledger->updates);
+    if (ledger->db)
+        sqlite3_close(ledger->db);
+    g_mutex_clear(&ledger->lock);
+    g_mutex_clear(&ledger->checkpoint_lock);
+    g_cond_clear(&ledger->checkpoint_cond);
+    g_cond_clear(&ledger->changed);
+    g_free(ledger->failure);
+    if (ledger->wal_fd >= 0)
+        close(ledger->wal_fd);
+    g_free(ledger->wal_path);
+    g_free(ledger->missing_path);
+    g_free(ledger);
+}
+
+/* Every unit, read or write, is a savepoint in the batch: SQLite has one
+ * writer per file, so a unit that holds the connection holds every row it
+ * reads (the locks ledger-backend.h asks for), across processes too, since
+ * the batch is an IMMEDIATE transaction. */
+static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError **error)
+{
+    SqliteLedger *ledger = (SqliteLedger *)base;
+    /* Count ourselves before taking the lock, so a leader waiting for
+     * members to join knows we are on our way. */
+    g_atomic_int_inc(&ledger->active);
+    g_mutex_lock(&ledger->lock);
+    if (!ledger->in_batch) {
+        /* busy_timeout covers most waits for other processes; loop for the
+         * rare SQLITE_BUSY that BEGIN IMMEDIATE can still return. */
+        int rc = SQLITE_BUSY;
+        for (int attempt = 0; attempt < 50 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+             attempt++) {
+            rc = run(ledger, "BEGIN IMMEDIATE");
+            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                g_usleep(2000);
+        }
+        if (rc != SQLITE_OK) {
+            ledger_sqlite_fail(ledger, error, "cannot start a transaction");
+            g_atomic_int_dec_and_test(&ledger->active);
+            g_cond_broadcast(&ledger->changed);
+            g_mutex_unlock(&ledger->lock);
+            return NULL;
+        }
+        ledger->in_batch = TRUE;
+        ledger->has_writes = FALSE;
+        ledger->wants_sync = FALSE;
+        ledger->batch++;
+    }
+    if (run(ledger, "SAVEPOINT member") != SQLITE_OK) {
+        ledger_sqlite_fail(ledger, error, "cannot start a transaction");
+        g_atomic_int_dec_and_test(&ledger->active);
+        g_cond_broadcast(&ledger->changed);
+        g_mutex_unlock(&ledger->lock);
+        return NULL;
+    }
+    SqliteUnit *unit = g_new0(SqliteUnit, 1);
+    unit->base.ledger = base;
+    unit->base.mode = mode;
+    return &unit->base;
+}
+
+/* Flush the WAL: the connection runs with synchronous=NORMAL (a commit is
+ * written to the WAL but not flushed), and a durable batch flushes it here,
+ * which is what synchronous=FULL does at every commit. The flush goes
+ * through a descriptor of our own, so it needs no SQLite object and can run
+ * while another thread writes the next batch: fdatasync() flushes the
+ * file's data whichever descriptor wrote it. Called without the lock;
+ * wal_fd is opened under it (see commit_batch). */
+static int flush_wal(int wal_fd)
+{
+    return fdatasync(wal_fd) == 0 ? SQLITE_OK : SQLITE_IOERR_FSYNC;
+}
+
+static int open_wal(SqliteLedger *ledger)
+{
+    if (ledger->wal_fd < 0)
+        ledger->wal_fd = open(ledger->wal_path, O_RDWR | O_CLOEXEC);
+    return ledger->wal_fd;
+}
+
+/* Reset every statement still positioned on a row (a lookup that read
+ * one row and returned). Such a statement keeps its read transaction open
+ * past COMMIT, pinning an old snapshot: the next BEGIN IMMEDIATE then fails
+ * with SQLITE_BUSY at once, without the busy handler, as soon as another
+ * connection (process) has written. */
+static void reset_statements(SqliteLedger *ledger)
+{
+    for (sqlite3_stmt *s = sqlite3_next_stmt(ledger->db, NULL); s != NULL;
+         s = sqlite3_next_stmt(ledger->db, s))
+        if (sqlite3_stmt_busy(s))
+            sqlite3_reset(s);
+}
+
+static void record_failure(SqliteLedger *ledger, guint64 batch, const char *what)
+{
+    g_free(ledger->failure);
+    ledger->failure = g_strdup_printf("%s: %s", what, sqlite3_errmsg(ledger->db));
+    ledger->failed = batch;
+}
+
+/* The leader's part: let the members already inside join, commit, then
+ * (for a durable batch) flush without the lock. Called and returns with the
+ * lock held. */
+static void commit_batch(SqliteLedger *ledger)
+{
+    gint64 deadline = g_get_monotonic_time() + 2000;
+    while (g_atomic_int_get(&ledger->active) > 0 && g_get_monotonic_time() < deadline)
+        g_cond_wait_until(&ledger->changed, &ledger->lock, deadline);
+    guint64 mine = ledger->batch;
+    gboolean flush = ledger->wants_sync;
+    reset_statements(ledger);
+    int rc = run(ledger, "COMMIT");
+    if (rc != SQLITE_OK) {
+        record_failure(ledger, mine, "commit failed");
+        if (sqlite3_get_autocommit(ledger->db) == 0)
+            sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+        flush = FALSE;
+    }
+    ledger->in_batch = FALSE;
+    ledger->leader = FALSE;
+    ledger->committed = mine;
+    int fd = flush ? open_wal(ledger) : -1;
+    g_cond_broadcast(&ledger->changed);
+    if (!flush)
+        return;
+    g_mutex_unlock(&ledger->lock);
+    rc = fd >= 0 ? flush_wal(fd) : SQLITE_CANTOPEN;
+    g_mutex_lock(&ledger->lock);
+    if (rc != SQLITE_OK)
+        record_failure(ledger, mine, "flushing the WAL failed");
+    ledger->synced = MAX(ledger->synced, mine);
+    g_cond_broadcast(&ledger->changed);
+}
+
+static void sqlite_rollback(LedgerUnit *unit);
+
+static gboolean sqlite_commit(LedgerUnit *unit, LedgerCommitKind kind, GError **error)
+{
+    SqliteLedger *ledger = ledger_sqlite_of(unit);
+    if (ledger->missing_path) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "ledger: '%s' does not exist and was opened without creating it: "
+                    "nothing can be recorded",
+                    ledger->missing_path);
+        sqlite_rollback(unit);
+        return FALSE;
+    }
+    if (run(ledger, "RELEASE member") != SQLITE_OK) {
+        ledger_sqlite_fail(ledger, error, "commit failed");
+        sqlite_rollback(unit);
+        return FALSE;
+    }
+    g_free(unit);
+    gboolean durable = kind == LEDGER_COMMIT_DURABLE && !ledger->memory && !ledger->no_flush;
+    ledger->has_writes = TRUE;
+    ledger->wants_sync |= durable;
+    guint64 mine = ledger->batch;
+    g_atomic_int_dec_and_test(&ledger->active);
+    if (ledger->leader) {
+        g_cond_broadcast(&ledger->changed); /* tell the leader we joined */
+        while ((durable ? ledger->synced : ledger->committed) < mine)
+            g_cond_wait(&ledger->changed, &ledger->lock);
+    } else {
+        ledger->leader = TRUE;
+        commit_batch(ledger);
+    }
+    gboolean ok = ledger->failed != mine;
+    if (!ok)
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", ledger->failure);
+    g_mutex_unlock(&ledger->lock);
+    return ok;
+}
+
+static void sqlite_rollback(LedgerUnit *unit)
+{
+    SqliteLedger *ledger = ledger_sqlite_of(unit);
+    g_free(unit);
+    run(ledger, "ROLLBACK TO member");
+    run(ledger, "RELEASE member");
+    g_atomic_int_dec_and_test(&ledger->active);
+    /* The last member out of a batch nobody wrote to closes it, so the
+     * process does not keep the database's write lock while idle. With
+     * writes in it, a leader is committing it already. */
+    if (ledger->in_batch && !ledger->has_writes && g_atomic_int_get(&ledger->active) == 0) {
+        reset_statements(ledger);
+        sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+        ledger->in_batch = FALSE;
+        ledger->committed = ledger->batch;
+    }
+    g_cond_broadcast(&ledger->changed);
+    g_mutex_unlock(&ledger->lock);
+}
+
+/* ---- copies -------------------------------------------------------------- */
+
+static gboolean sqlite_copy_to(TenderLedger *base, const char *path, GError **error)
+{
+    SqliteLedger *ledger = (SqliteLedger *)base;
+    /* Never over a file: the path could be a live ledger of another host. */
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "cannot copy the ledger to %s: the file exists", path);
+        return FALSE;
+    }
+    sqlite3 *dest = NULL;
+    int rc = sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "cannot create %s: %s", path,
+                    dest ? sqlite3_errmsg(dest) : sqlite3_errstr(rc));
+        sqlite3_close(dest);
+        return FALSE;
+    }
+    g_mutex_lock(&ledger->lock);
+    /* An open batch holds writes not yet committed: copy what is. */
+    while (ledger->in_batch)
+        g_cond_wait(&ledger->changed, &ledger->lock);
+    sqlite3_backup *backup = sqlite3_backup_init(dest, "main", ledger->db, "main");
+    if (backup == NULL) {
+        rc = sqlite3_errcode(dest);
+    } else {
+        int step = sqlite3_backup_step(backup, -1);
+        rc = sqlite3_backup_finish(backup);
+        if (rc == SQLITE_OK && step != SQLITE_DONE)
+            rc = step;
+    }
+    g_mutex_unlock(&ledger->lock);
+    if (rc != SQLITE_OK) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "cannot copy the ledger to %s: %s",
+                    path, sqlite3_errmsg(dest));
+        sqlite3_close(dest);
+        g_unlink(path);
+        return FALSE;
+    }
+    sqlite3_close(dest);
+    return TRUE;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+static const LedgerBackend *sqlite_backend(void)
+{
+    static LedgerBackend table;
+    static gsize ready = 0;
+    if (g_once_init_enter(&ready)) {
+        table.struct_size = sizeof table;
+        table.version = 1;
+        table.name = "sqlite";
+        table.close = sqlite_close;
+        table.set_flush = sqlite_set_flush;
+        table.copy_to = sqlite_copy_to;
+        table.begin = sqlite_begin;
+        table.commit = sqlite_commit;
+        table.rollback = sqlite_rollback;
+        ledger_sqlite_payments_fill(&table);
+        ledger_sqlite_service_fill(&table);
+        ledger_sqlite_quarantine_fill(&table);
+        g_once_init_leave(&ready, 1);
+    }
+    return &table;
+}

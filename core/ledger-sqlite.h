@@ -1,0 +1,85 @@
+/* The SQLite backend of the ledger, shared by its files (private to them):
+ * ledger-sqlite.c (opening, migrations, the unit of work and group
+ * commit), ledger-sqlite-payments.c (payments, operations, counters,
+ * queries) and ledger-sqlite-service.c (the outbox and the service's
+ * tables). Nothing else includes this. */
+#ifndef TENDER_CORE_LEDGER_SQLITE_H
+#define TENDER_CORE_LEDGER_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "ledger.h"
+
+G_BEGIN_DECLS
+
+/* Group commit (ledger-sqlite.c has the whole story): every unit of the
+ * process runs in one outer SQLite transaction, the "batch", each in its
+ * own savepoint; one commit and one flush serve every unit of a batch. */
+typedef struct {
+    TenderLedger base;
+    sqlite3 *db;
+    GMutex lock;            /* the connection and every field below */
+    GCond changed;          /* a batch finished, or a member joined or left */
+    GHashTable *statements; /* SQL text -> sqlite3_stmt*, prepared once */
+    gboolean in_batch;      /* the outer transaction is open */
+    gboolean has_writes;    /* a member released writes into it */
+    gboolean wants_sync;    /* a member needs the batch on disk */
+    gboolean leader;        /* a member is committing the batch */
+    guint64 batch;          /* number of the open batch */
+    guint64 committed;      /* last batch committed (written to the WAL) */
+    guint64 synced;         /* last batch flushed to disk */
+    int wal_fd;             /* our own descriptor of the WAL file, for flushes; -1 until needed */
+    char *wal_path;
+    guint64 failed;      /* last batch whose commit failed (0: none) */
+    char *failure;       /* why it failed */
+    gint active;         /* members between begin() and commit()/rollback() */
+    gboolean memory;     /* ":memory:": nothing to sync */
+    gboolean no_flush;   /* bulk load: commits are never flushed */
+    char *missing_path;  /* a stand-in for this file, which does not exist: no commits */
+    int exec_rc;         /* result code of the last exec(), kept past a ROLLBACK */
+    GHashTable *updates; /* changed-column mask -> its UPDATE of payments */
+    /* The checkpointer (ledger-sqlite.c): a thread with a connection of
+     * its own, woken by the WAL hook. */
+    sqlite3 *checkpoint_db;
+    GThread *checkpointer;
+    GMutex checkpoint_lock;
+    GCond checkpoint_cond;
+    gboolean checkpoint_wanted;
+    gboolean checkpoint_stop;
+} SqliteLedger;
+
+/* A unit: the connection is the ledger's, held (its mutex) from begin to
+ * end, so the unit needs nothing of its own. */
+typedef struct {
+    LedgerUnit base;
+} SqliteUnit;
+
+static inline SqliteLedger *ledger_sqlite_of(LedgerUnit *unit)
+{
+    return (SqliteLedger *)unit->ledger;
+}
+
+/* A statement prepared once and kept (sql must be a string constant: its
+ * address is the cache key), reset with its bindings cleared; NULL when it
+ * does not prepare. Reset after use; never finalize. */
+sqlite3_stmt *ledger_sqlite_stmt(SqliteLedger *ledger, const char *sql);
+/* FALSE, with TENDER_ERROR_LEDGER "ledger: what: <SQLite's message>". */
+gboolean ledger_sqlite_fail(SqliteLedger *ledger, GError **error, const char *what);
+/* Step s to its end and reset it; FALSE with the error otherwise (or when
+ * s is NULL: it did not prepare). */
+gboolean ledger_sqlite_step_done(SqliteLedger *ledger, sqlite3_stmt *s, GError **error,
+                                 const char *what);
+void ledger_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
+char *ledger_sqlite_column_text(sqlite3_stmt *s, int i);
+
+/* Fill the payment, operation and counter operations of the table
+ * (ledger-sqlite-payments.c), and the outbox and service ones
+ * (ledger-sqlite-service.c). */
+void ledger_sqlite_payments_fill(LedgerBackend *backend);
+void ledger_sqlite_service_fill(LedgerBackend *backend);
+/* ledger-sqlite-quarantine.c: the crash_* operations. */
+void ledger_sqlite_quarantine_fill(LedgerBackend *backend);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,300 @@
+"""The checkout pages over plain HTTP, as a browser without JavaScript
+uses them: sessions, the methods page, the card form's checks, tampered
+fields, one charge per submission, 3-D Secure by redirect, the outcome
+pages, and that the card number reaches neither a log nor the ledger.
+Every JSON answer is checked against the OpenAPI document.
+
+Runs against a tender-sandbox and a tenderd it starts (checkout_env)."""
+
+import json
+import os
+import re
+import sys
+import tempfile
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.environ["TENDER_SOURCE_ROOT"], "tests", "service"))
+from checkout_env import Checkout  # noqa: E402
+from tenderd_support import check_response  # noqa: E402
+
+GOOD_CARD = "4242424242424242"
+NO_FUNDS_CARD = "4000000000009995"
+THREE_DS_CARD = "4000000000003220"
+
+
+def card_form(session, number=GOOD_CARD, exp_month="12", exp_year="2034", cvc="123",
+              holder="Ada Lovelace", **override):
+    form = {"method": "card", "amount": session["amount"], "currency": session["currency"],
+            "number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc,
+            "holder": holder}
+    form.update(override)
+    return form
+
+
+def page_path(session):
+    return urllib.parse.urlparse(session["url"]).path
+
+
+class CheckoutHttp(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="checkout-http-")
+        cls.env = Checkout(cls.tmp.name).__enter__()
+        cls.doc = json.loads(cls.env.request("/v1/openapi.json").body)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.__exit__(None, None, None)
+        cls.tmp.cleanup()
+
+    def api(self, method, path, template, body=None, key=None, headers=None):
+        r = self.env.request(path, method, body=body, key=key or self.env.write_key,
+                             headers=headers)
+        check_response(self.doc, method, template, r)
+        return r
+
+    def pay(self, session, **fields):
+        return self.env.request(page_path(session) + "/card", "POST",
+                                form=card_form(session, **fields))
+
+    def sandbox_intents(self):
+        """How many payment intents the gateway was asked to create."""
+        with open(self.env.sandbox_log) as f:
+            return len(re.findall(r"POST /card/v1/payment_intents\b(?!/)", f.read()))
+
+    # ---- sessions -------------------------------------------------------------------
+
+    def test_session_is_created_replayed_and_read(self):
+        r = self.api("POST", "/v1/checkout-sessions", "/v1/checkout-sessions",
+                     body={"amount": "25.00", "currency": "USD", "region": "US",
+                           "return_url": "https://shop.example/done"},
+                     headers={"Idempotency-Key": "order-7"})
+        self.assertEqual(r.status, 200, r.body)
+        s = r.json()
+        self.assertRegex(s["id"], r"^cs_[0-9a-f]{32}$")
+        self.assertEqual(s["url"], self.env.url + "/checkout/" + s["id"])
+        self.assertEqual((s["status"], s["payment"], s["attempts"]), ("open", None, 0))
+        again = self.api("POST", "/v1/checkout-sessions", "/v1/checkout-sessions",
+                         body={"amount": "25.00", "currency": "USD", "region": "US",
+                               "return_url": "https://shop.example/done"},
+                         headers={"Idempotency-Key": "order-7"})
+        self.assertEqual(again.json()["id"], s["id"])
+        read = self.api("GET", "/v1/checkout-sessions/" + s["id"], "/v1/checkout-sessions/{id}",
+                        key=self.env.read_key)
+        self.assertEqual(read.json()["amount"], "25.00")
+        missing = self.api("GET", "/v1/checkout-sessions/cs_" + "0" * 32,
+                           "/v1/checkout-sessions/{id}")
+        self.assertEqual(missing.status, 404)
+
+    def test_bad_sessions_are_refused(self):
+        base = {"amount": "25.00", "currency": "USD", "region": "US",
+                "return_url": "https://shop.example/done"}
+        for change, param in (({"return_url": "javascript:alert(1)"}, "return_url"),
+                              ({"return_url": "/relative"}, "return_url"),
+                              ({"locale": "fr"}, "locale"),
+                              ({"amount": 25}, "amount")):
+            r = self.api("POST", "/v1/checkout-sessions", "/v1/checkout-sessions",
+                         body={**base, **change})
+            self.assertEqual(r.status, 400, (change, r.body))
+            self.assertEqual(r.json()["error"]["param"], param)
+        r = self.api("POST", "/v1/checkout-sessions", "/v1/checkout-sessions",
+                     body={**base, "currency": "XYZ"})
+        self.assertEqual(r.status, 400, r.body)
+        r = self.api("POST", "/v1/checkout-sessions", "/v1/checkout-sessions", body=base,
+                     key=self.env.read_key)
+        self.assertEqual(r.status, 403)
+
+    # ---- the page -------------------------------------------------------------------
+
+    def test_page_lists_methods_cheapest_first_and_why_others_are_not_offered(self):
+        s = self.env.session()
+        r = self.env.request(page_path(s))
+        self.assertEqual(r.status, 200)
+        self.assertIn('<html lang="en">', r.body)
+        csp = r.headers["Content-Security-Policy"]
+        self.assertIn("script-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertNotIn("<script>", r.body)  # no inline script
+        offered = r.body.split('class="methods"')[1].split("</ol>")[0]
+        totals = [float(t) for t in re.findall(r'class="total">([0-9.]+) ', offered)]
+        self.assertTrue(totals, offered)
+        self.assertEqual(totals, sorted(totals))
+        self.assertIn('data-method="card"', offered)
+        # Alipay takes no USD from a US buyer: listed with the reason.
+        self.assertIn("not-offered", r.body)
+        quote = self.env.request("/v1/quotes", "POST", key=self.env.read_key,
+                                 body={"region": "US", "currency": "USD", "amount": "25.00"})
+        for q in quote.json()["methods"]:
+            if not q["offered"]:
+                self.assertIn(q["reason"].replace("'", "&#39;").replace('"', "&quot;"), r.body)
+        for token in ("cc-number", "cc-exp-month", "cc-exp-year", "cc-csc", "cc-name"):
+            self.assertIn(f'autocomplete="{token}"', r.body)
+        self.assertIn('<label for="card-number">', r.body)
+        self.assertIn('aria-describedby="card-number-error"', r.body)
+
+    def test_page_in_chinese(self):
+        s = self.env.session(locale="zh")
+        r = self.env.request(page_path(s))
+        self.assertIn('<html lang="zh-CN">', r.body)
+        self.assertIn("选择付款方式", r.body)
+        en = self.env.request(page_path(s) + "?lang=en")
+        self.assertIn("Choose how to pay", en.body)
+
+    def test_unknown_or_malformed_session_is_a_404_page(self):
+        for path in ("/checkout/cs_" + "a" * 32, "/checkout/nothing", "/checkout/cs_%3Cb%3E"):
+            r = self.env.request(path)
+            self.assertEqual(r.status, 404, path)
+            self.assertTrue(r.headers["Content-Type"].startswith("text/html"))
+            self.assertIn("does not exist or has expired", r.body)
+            self.assertNotIn("<b>", r.body)
+
+    def test_assets_are_served_and_nothing_else(self):
+        js = self.env.request("/checkout-assets/checkout.js")
+        self.assertEqual(js.status, 200)
+        self.assertTrue(js.headers["Content-Type"].startswith("text/javascript"))
+        self.assertIn("luhnOk", js.body)
+        self.assertEqual(self.env.request("/checkout-assets/openapi.json").status, 404)
+
+    # ---- the card form ----------------------------------------------------------------
+
+    def test_bad_fields_get_their_error_and_no_gateway_request(self):
+        s = self.env.session()
+        before = self.sandbox_intents()
+        cases = (({"number": "4242424242424241"}, "number", "not valid"),
+                 ({"number": "4242"}, "number", "too few or too many digits"),
+                 ({"exp_year": "2020"}, "exp_month", "has expired"),
+                 ({"exp_month": "13"}, "exp_month", "not valid"),
+                 ({"cvc": "12"}, "cvc", "3 digits"))
+        for change, name, words in cases:
+            r = self.pay(s, **change)
+            self.assertEqual(r.status, 400, change)
+            err = re.search(rf'<p class="error" id="card-{name}-error">([^<]*)</p>', r.body)
+            self.assertIsNotNone(err, r.body)
+            self.assertIn(words, err.group(1), change)
+            self.assertRegex(r.body, rf'id="card-{name}"[^>]*aria-invalid="true"')
+            # The number and the code are never sent back into the page.
+            self.assertNotIn(change.get("number", GOOD_CARD), r.body)
+        self.assertEqual(self.sandbox_intents(), before)
+        self.assertEqual(self.env.request(f"/v1/checkout-sessions/{s['id']}",
+                                          key=self.env.read_key).json()["attempts"], 0)
+
+    def test_tampered_hidden_fields_are_refused(self):
+        s = self.env.session()
+        before = self.sandbox_intents()
+        for change in ({"amount": "0.01"}, {"currency": "EUR"}, {"method": "alipay"}):
+            r = self.pay(s, **change)
+            self.assertEqual(r.status, 400)
+            self.assertIn("do not match this order", r.body)
+        self.assertEqual(self.sandbox_intents(), before)
+
+    def test_card_payment_charges_once_however_often_the_form_is_sent(self):
+        s = self.env.session(amount="19.99")
+        first = self.pay(s)
+        self.assertEqual(first.status, 303)
+        second = self.pay(s)
+        self.assertEqual(second.status, 303)
+        page = self.env.request(first.headers["Location"])
+        self.assertIn("Payment successful", page.body)
+        self.assertRegex(page.body, r'id="paid">19\.99 USD<')
+        self.assertIn(f"https://shop.example/orders/42?checkout_session={s['id']}", page.body)
+        read = self.api("GET", f"/v1/checkout-sessions/{s['id']}", "/v1/checkout-sessions/{id}",
+                        key=self.env.read_key).json()
+        self.assertEqual((read["status"], read["attempts"]), ("complete", 1))
+        self.assertEqual(read["payment"]["status"], "captured")
+        payments = self.env.request("/v1/payments?limit=100", key=self.env.read_key).json()
+        self.assertEqual(sum(1 for p in payments["payments"]
+                             if p["id"] == read["payment"]["id"]), 1)
+        self.assertEqual(sum(1 for p in payments["payments"]
+                             if p["amount"] == "19.99"), 1)
+
+    def test_decline_shows_advice_then_another_card_pays(self):
+        s = self.env.session(amount="31.00")
+        r = self.pay(s, number=NO_FUNDS_CARD)
+        self.assertEqual(r.status, 303)
+        page = self.env.request(r.headers["Location"])
+        self.assertIn("Payment declined", page.body)
+        self.assertIn('data-code="insufficient_funds"', page.body)
+        self.assertIn("There are not enough funds: add funds or use another method.", page.body)
+        self.assertIn("Use another card or another payment method below.", page.body)
+        self.assertIn('id="card-form"', page.body)  # the way forward is on the page
+        zh = self.env.request(page_path(s) + "?lang=zh")
+        self.assertIn("余额不足", zh.body)
+        r = self.pay(s)
+        page = self.env.request(r.headers["Location"])
+        self.assertIn("Payment successful", page.body)
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual(read["attempts"], 2)
+
+    def test_three_d_secure_by_redirect_and_back(self):
+        s = self.env.session(amount="42.00")
+        r = self.pay(s, number=THREE_DS_CARD)
+        self.assertEqual(r.status, 303)
+        challenge = r.headers["Location"]
+        self.assertTrue(challenge.startswith(self.env.sandbox_url + "/card/3ds/"), challenge)
+        # While the bank waits, the page says so and links to it; a second
+        # form does not pay again.
+        waiting = self.env.request(page_path(s))
+        self.assertIn("Confirm with your bank", waiting.body)
+        self.assertEqual(self.pay(s).status, 303)
+        # The payer types the code on the gateway's page.
+        done = self.env.request(challenge, "POST", form={"code": "123456"})
+        self.assertEqual(done.status, 303, done.body)
+        back = done.headers["Location"]
+        self.assertTrue(back.startswith(f"{self.env.url}/checkout/{s['id']}/return"), back)
+        r = self.env.request(back)
+        self.assertEqual(r.status, 303)
+        page = self.env.request(r.headers["Location"])
+        self.assertIn("Payment successful", page.body)
+        self.assertRegex(page.body, r'id="paid">42\.00 USD<')
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]["status"]), (1, "captured"))
+
+    def test_qr_action_is_drawn_and_the_page_follows_the_notification(self):
+        # Alipay (a CN buyer paying CNY) answers with a QR action: the page
+        # draws it as SVG with the link alternative, and the status route
+        # reports the payment once the provider's notification lands.
+        s = self.env.session(amount="88.00", currency="CNY", region="CN", locale="zh")
+        page = self.env.request(page_path(s))
+        self.assertIn('id="pay-alipay"', page.body)
+        # The buyer cannot pick a method the page does not offer this way.
+        r = self.env.request(page_path(s) + "/pay", "POST",
+                             form={"method": "card", "amount": "88.00", "currency": "CNY"})
+        self.assertEqual(r.status, 400)
+        r = self.env.request(page_path(s) + "/pay", "POST",
+                             form={"method": "alipay", "amount": "88.00", "currency": "CNY"})
+        self.assertEqual(r.status, 303, r.body)
+        page = self.env.request(r.headers["Location"])
+        self.assertIn('<svg class="qr" id="qr"', page.body)
+        self.assertRegex(page.body, r'<path fill="#000" d="(M\d+ \d+h1v1h-1z)+"')
+        self.assertIn("扫码支付", page.body)
+        self.assertIn('id="poll" data-status-url=', page.body)
+        self.assertRegex(page.body, r'id="continue" href="https?://')  # the link alternative
+        status = self.env.request(page_path(s) + "/status")
+        check_response(self.doc, "GET", "/checkout/{id}/status", status)
+        self.assertEqual(status.json()["status"], "requires_action")
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        delivered = self.env.deliver_sandbox_notification("alipay", read["payment"]["id"], "paid")
+        self.assertEqual(delivered.status, 200, delivered.body)
+        status = self.env.request(page_path(s) + "/status").json()["status"]
+        self.assertIn(status, ("captured", "authorized"))
+        page = self.env.request(page_path(s))
+        self.assertIn("支付成功", page.body)
+
+    def test_zz_card_number_reaches_no_log_and_not_the_ledger(self):
+        # Runs last (zz): after every payment above.
+        s = self.env.session(amount="5.00")
+        self.pay(s, number="5555 5555 5555 4444")
+        self.env.cli("list")  # the ledger is readable: the file is complete
+        text = self.env.logs()
+        for number in (GOOD_CARD, NO_FUNDS_CARD, THREE_DS_CARD, "5555555555554444"):
+            self.assertNotIn(number, text)
+            for path in (self.env.ledger, self.env.ledger + "-wal"):
+                if os.path.exists(path):
+                    with open(path, "rb") as f:
+                        self.assertNotIn(number.encode(), f.read(), path)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
