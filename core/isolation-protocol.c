@@ -187,7 +187,8 @@ gboolean isolation_request_decode(GVariant *v, IsolationRequest *r)
     const char *body = g_variant_get_fixed_array(m[10], &body_len, 1);
     /* The body keeps its length (it may hold NULs) and gets a NUL after. */
     char *copy = g_malloc(body_len + 1);
-    memcpy(copy, body, body_len);
+    if (body_len > 0) /* an empty array may come back as NULL */
+        memcpy(copy, body, body_len);
     copy[body_len] = '\0';
     g_ptr_array_add(r->strings, copy);
     q->body = copy;
@@ -253,7 +254,8 @@ gboolean isolation_result_decode(GVariant *v, tender_result *res)
         gsize n = 0;                                                                               \
         const char *p = g_variant_get_fixed_array(s, &n, 1);                                       \
         n = MIN(n, sizeof res->f - 1);                                                             \
-        memcpy(res->f, p, n);                                                                      \
+        if (n > 0) /* an empty array may come back as NULL */                                      \
+            memcpy(res->f, p, n);                                                                  \
         res->f[n] = '\0';                                                                          \
         g_variant_unref(s);                                                                        \
     }

@@ -121,7 +121,8 @@ static int svc_config_string(const tender_host_services *self, const char *metho
         const char *p = g_variant_get_fixed_array(ay, &n, 1);
         g_variant_get_child(r, 0, "i", &rc);
         if (rc == 1 && out != NULL && n < out_size) {
-            memcpy(out, p, n);
+            if (n > 0) /* an empty array may come back as NULL */
+                memcpy(out, p, n);
             out[n] = '\0';
         } else if (rc == 1) {
             rc = -1;
@@ -234,12 +235,14 @@ static uint32_t svc_http(const tender_host_services *self, const char *method_id
     gsize body_len = 0;
     const char *b = g_variant_get_fixed_array(body, &body_len, 1);
     w->body = g_malloc(body_len + 1);
-    memcpy(w->body, b, body_len);
+    if (body_len > 0) /* an empty array may come back as NULL */
+        memcpy(w->body, b, body_len);
     w->body[body_len] = '\0';
     gsize mlen = 0;
     const char *m = g_variant_get_fixed_array(message, &mlen, 1);
     mlen = MIN(mlen, sizeof res->message - 1);
-    memcpy(res->message, m, mlen);
+    if (mlen > 0)
+        memcpy(res->message, m, mlen);
     res->message[mlen] = '\0';
     res->outcome = outcome;
     res->status = status;
