@@ -22,7 +22,7 @@ G_BEGIN_DECLS
 
 /* Bumped whenever a body's type changes; the handshake refuses a worker of
  * another version. */
-#define ISOLATION_PROTOCOL_VERSION 1
+#define ISOLATION_PROTOCOL_VERSION 2
 
 /* The biggest packet either side sends or accepts. A tender_result is about
  * 18 KiB; the rest is room for a provider's HTTP answer. A longer packet is
@@ -121,7 +121,9 @@ void isolation_request_clear(IsolationRequest *r);
 
 GVariant *isolation_result_encode(const tender_result *res);
 /* Fill res (zeroed by the caller, struct_size set) from v; every string is
- * truncated to its array and terminated. FALSE when v has the wrong type. */
+ * truncated to its array and terminated. FALSE when v has the wrong type or
+ * does not hold exactly the 18 NUL-terminated strings (res is then partly
+ * written: the caller wipes it). */
 gboolean isolation_result_decode(GVariant *v, tender_result *res);
 
 /* The descriptor: everything a host reads of it, with which slots each

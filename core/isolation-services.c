@@ -25,7 +25,8 @@ static char *arg_string(GVariant *args, gsize i, gboolean empty_is_null)
     GVariant *ay = g_variant_get_child_value(args, i);
     gsize n = 0;
     const char *p = g_variant_get_fixed_array(ay, &n, 1);
-    char *s = g_strndup(p, n);
+    /* An empty array may come back as NULL; g_strndup would keep it NULL. */
+    char *s = n > 0 ? g_strndup(p, n) : g_strdup("");
     g_variant_unref(ay);
     if (empty_is_null && s[0] == '\0') {
         g_free(s);

@@ -223,7 +223,8 @@ TEST_P(Misbehaviour, CostsOnePaymentAnUnknownAndNothingElse)
 
 INSTANTIATE_TEST_SUITE_P(Modes, Misbehaviour,
                          ::testing::Values("segfault", "abort", "exit", "loop", "sleep", "alloc",
-                                           "malformed", "oversized", "unknown_id", "double"));
+                                           "malformed", "oversized", "unknown_id", "double",
+                                           "few_strings", "extra_bytes"));
 
 TEST_F(Isolation, GarbageOnStdoutCorruptsNothing)
 {
