@@ -161,8 +161,12 @@ class CheckoutBrowser(unittest.TestCase):
         d.find_element(By.ID, "sign-in").click()
         account = self.wait(EC.presence_of_element_located((By.ID, "f-account")))
         account.send_keys("acct_operator")
-        d.find_element(By.ID, "filter").click()
-        self.wait(EC.presence_of_element_located((By.LINK_TEXT, payment_id))).click()
+        # The unfiltered list already links the payment: wait for the
+        # filtered page to replace it, or the link found may go stale.
+        submit = d.find_element(By.ID, "filter")
+        submit.click()
+        self.wait(EC.staleness_of(submit))
+        self.wait(EC.element_to_be_clickable((By.LINK_TEXT, payment_id))).click()
         amount = self.wait(EC.presence_of_element_located((By.ID, "refund-amount")))
         amount.send_keys("15.00")
         # Without the confirmation the browser does not send the form.
