@@ -417,6 +417,29 @@ class CheckoutHttp(unittest.TestCase):
         self.assertEqual(done.status, 302, done.body)
         self.returns_paid(s, done.headers["Location"], "12.00 USD")
 
+    def test_webmoney_cancel_leaves_the_payment_waiting_on_webmoney(self):
+        # WebMoney has no call to cancel a page payment, and its page can be
+        # opened again until it times out: the buyer who cancels there comes
+        # back to the page that links to WebMoney's page, not to a decline
+        # that would let another method charge the order twice.
+        s = self.env.session(amount="13.00")
+        r = self.wm_form(s)
+        self.assertEqual(r.status, 303, r.body)
+        page = self.env.request(r.headers["Location"])
+        invoice = re.search(r'name="invoice" value="(\d+)"', page.body).group(1)
+        done = self.env.request(self.env.sandbox_url + "/webmoney/pay/confirm", "POST",
+                                form={"invoice": invoice, "action": "cancel"})
+        self.assertEqual(done.status, 302, done.body)
+        back = done.headers["Location"]
+        self.assertIn(f"/checkout/{s['id']}/return?cancelled=1&", back)
+        r = self.env.request(back)
+        self.assertEqual(r.status, 303)
+        waiting = self.env.request(r.headers["Location"])
+        self.assertIn("Confirm the payment", waiting.body)
+        self.assertIn(self.env.sandbox_url + "/webmoney/lmi/payment_utf.asp?", waiting.body)
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]["status"]), (1, "requires_action"))
+
     # ---- what is shown is what is charged -------------------------------------------------
 
     def shown_total(self, body, method):
