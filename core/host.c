@@ -500,6 +500,35 @@ GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError 
     return quotes;
 }
 
+/* ---- limit usage -------------------------------------------------------- */
+
+GPtrArray *tender_host_limit_usage(TenderHost *host, const char *account, GError **error)
+{
+    if (account == NULL || account[0] == '\0') {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "limit usage needs an account: cumulative limits count per account");
+        return NULL;
+    }
+    LedgerUnit *unit = ledger_begin_read(host->ledger, error);
+    if (unit == NULL)
+        return NULL;
+    GPtrArray *usage = g_ptr_array_new_with_free_func((GDestroyNotify)tender_limit_usage_free);
+    const GPtrArray *methods = loader_methods(host->loader);
+    gint64 now = tender_host_now(host);
+    for (guint i = 0; i < methods->len; i++)
+        policy_limit_usage(host->config, g_ptr_array_index(methods, i), account, now, usage_lookup,
+                           unit, usage);
+    /* A counter that could not be read would show as 0 used: an error
+     * instead of a number that looks right. */
+    if (unit->failure != NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "limit usage: %s",
+                    unit->failure->message);
+        g_clear_pointer(&usage, g_ptr_array_unref);
+    }
+    ledger_rollback(unit);
+    return usage;
+}
+
 const TenderServiceConfig *tender_host_service_config(TenderHost *host)
 {
     return config_service(host->config);

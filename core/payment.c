@@ -34,6 +34,18 @@ void tender_quote_free(TenderQuote *q)
     g_free(q);
 }
 
+void tender_limit_usage_free(TenderLimitUsage *usage)
+{
+    if (usage == NULL)
+        return;
+    g_free(usage->method);
+    g_free(usage->tier);
+    g_free(usage->window);
+    g_free(usage->window_start);
+    g_free(usage->currency);
+    g_free(usage);
+}
+
 void tender_notify_reply_free(TenderNotifyReply *reply)
 {
     if (reply == NULL)

@@ -511,6 +511,35 @@ static gboolean check_limits(const TenderConfig *config, const TenderMethodInfo 
     return ok;
 }
 
+void policy_limit_usage(const TenderConfig *config, const TenderMethodInfo *method,
+                        const char *account, gint64 now_ms, TenderUsageLookup lookup,
+                        gpointer lookup_data, GPtrArray *out)
+{
+    const TenderMethodPolicy *policy = config_method(config, method->id);
+    if (policy == NULL)
+        return;
+    for (guint g = 0; g < 1 + policy->tiers->len; g++) {
+        const TenderTierPolicy *group = g == 0 ? NULL : g_ptr_array_index(policy->tiers, g - 1);
+        const GArray *rules = group == NULL ? policy->limits : group->limits;
+        for (guint i = 0; i < rules->len; i++) {
+            const TenderLimitRule *rule = &g_array_index(rules, TenderLimitRule, i);
+            char *key = amount_key(method->id, account, rule->window, now_ms, rule->currency);
+            TenderLimitUsage *u = g_new0(TenderLimitUsage, 1);
+            u->method = g_strdup(method->id);
+            u->tier = group ? g_strdup(group->name) : NULL;
+            u->window = g_strdup(window_name(rule->window));
+            u->window_start = window_start(rule->window, now_ms);
+            u->currency = g_strdup(rule->currency);
+            u->exponent = tender_currency_exponent(rule->currency);
+            u->limit = rule->max;
+            u->used = lookup(key, lookup_data);
+            u->remaining = u->used < u->limit ? u->limit - u->used : 0;
+            g_ptr_array_add(out, u);
+            g_free(key);
+        }
+    }
+}
+
 /* Velocity: attempts and declines per account and window. */
 static gboolean check_velocity(const TenderMethodInfo *method, const TenderMethodPolicy *policy,
                                const TenderPolicyBuyer *buyer, TenderUsageLookup lookup,

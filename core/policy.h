@@ -83,6 +83,14 @@ gboolean policy_evaluate(const TenderConfig *config, const TenderMethodInfo *met
                                 gpointer lookup_data, TenderPolicyDecision *decision,
                                 GError **error);
 
+/* Append to out (TenderLimitUsage*) each cumulative limit of method's
+ * policy, every buyer's then each tier's, with what account has used of it
+ * in the window holding now_ms: the counters check_limits reads, read
+ * through lookup. Nothing when the config sets no limit for the method. */
+void policy_limit_usage(const TenderConfig *config, const TenderMethodInfo *method,
+                        const char *account, gint64 now_ms, TenderUsageLookup lookup,
+                        gpointer lookup_data, GPtrArray *out);
+
 /* The issuing country of a card's first six digits from the config's
  * BIN-country table, or NULL. The operator's table wins over the plugin's
  * own knowledge. */

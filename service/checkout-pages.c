@@ -160,39 +160,51 @@ static gboolean page_supplies(const char *param)
     return strcmp(param, "return_url") == 0 || strcmp(param, "cancel_url") == 0;
 }
 
-/* A method other than the card the page can pay: it needs no parameter
- * the buyer would have to type (WebMoney's purse, for one). */
-static gboolean payable_by_button(Service *svc, const char *method_id)
+/* A method other than the card the page can pay: every parameter it
+ * requires is one the page supplies or one the page asks the buyer for
+ * (WebMoney's purse and WMID, checkout-wallet.c). */
+static gboolean payable_on_page(Service *svc, const char *method_id)
 {
     const TenderMethodInfo *m = tender_host_method(svc->host, method_id);
     if (m == NULL || strcmp(method_id, "card") == 0)
         return FALSE;
     for (guint i = 0; m->params && i < m->params->len; i++) {
         const TenderParamInfo *param = g_ptr_array_index(m->params, i);
-        if ((param->flags & TENDER_PARAM_REQUIRED) && !page_supplies(param->name))
+        if ((param->flags & TENDER_PARAM_REQUIRED) && !page_supplies(param->name) &&
+            !checkout_wallet_asks(method_id, param->name))
             return FALSE;
     }
     return TRUE;
 }
 
+/* The method's form: a button, after the fields the buyer must fill in
+ * for a wallet (wallet: what was sent, with its errors, or NULL). */
 static void render_pay_button(Service *svc, GString *html, const CheckoutSession *s,
-                              const char *lang, const char *method)
+                              const char *lang, const char *method, const WalletForm *wallet)
 {
     g_autofree char *action = page_url(s, "/pay", lang);
+    gboolean fields = checkout_wallet_has_fields(method);
     checkout_html_printf(html,
-                         "<form class=\"pay-method\" method=\"post\" action=\"%s\">\n"
+                         "<form class=\"pay-method%s\" id=\"form-%s\" method=\"post\" "
+                         "action=\"%s\" novalidate>\n"
                          "<input type=\"hidden\" name=\"method\" value=\"%s\">\n"
                          "<input type=\"hidden\" name=\"amount\" value=\"%s\">\n"
-                         "<input type=\"hidden\" name=\"currency\" value=\"%s\">\n"
-                         "<button type=\"submit\" id=\"pay-%s\">%s %s</button>\n</form>\n",
-                         action, method, s->amount, s->currency, method,
-                         checkout_text(lang, "pay_with"), method_name(svc, lang, method));
+                         "<input type=\"hidden\" name=\"currency\" value=\"%s\">\n",
+                         fields ? " wallet" : "", method, action, method, s->amount, s->currency);
+    if (fields) {
+        if (wallet && wallet->method && strcmp(wallet->method, method) == 0)
+            checkout_html_printf(html, "<p class=\"errors\" role=\"alert\">%s</p>\n",
+                                 checkout_text(lang, "errors_heading"));
+        checkout_wallet_render_fields(html, lang, method, s->currency, wallet);
+    }
+    checkout_html_printf(html, "<button type=\"submit\" id=\"pay-%s\">%s %s</button>\n</form>\n",
+                         method, checkout_text(lang, "pay_with"), method_name(svc, lang, method));
 }
 
 /* The quote: offered methods cheapest first (the host's order) with fee
  * and total, the card form under the card; then the others with why. */
 static void render_methods(Service *svc, GString *html, const CheckoutSession *s, const char *lang,
-                           const CardForm *form)
+                           const CardForm *form, const WalletForm *wallet)
 {
     TenderBuyer buyer = {.struct_size = sizeof buyer,
                          .region = s->region,
@@ -209,22 +221,26 @@ static void render_methods(Service *svc, GString *html, const CheckoutSession *s
         const TenderQuote *q = g_ptr_array_index(quotes, i);
         if (!q->offered)
             continue;
-        g_autofree char *fee = checkout_format_minor(q->fee, q->exponent);
-        g_autofree char *total = checkout_format_minor(q->total, q->exponent);
+        /* The buyer is charged the order amount (converted when the method
+         * takes another currency), never a surcharge: the policy's fee is
+         * the shop's cost of the method (docs/decisions.md, "The buyer pays
+         * the order amount"). So the total shown is what tender_host_pay
+         * charges, to the cent. */
+        g_autofree char *total = checkout_format_minor(q->amount, q->exponent);
         checkout_html_printf(
             html,
             "<li class=\"method\" data-method=\"%s\">\n<h3 class=\"name\">%s</h3>\n"
-            "<p class=\"cost\">%s: <span class=\"fee\">%s %s</span> · %s: "
+            "<p class=\"cost\">%s: <span class=\"fee\">%s</span> · %s: "
             "<span class=\"total\">%s %s</span></p>\n",
-            q->method, method_name(svc, lang, q->method), checkout_text(lang, "fee"), fee,
-            q->currency, checkout_text(lang, "total"), total, q->currency);
+            q->method, method_name(svc, lang, q->method), checkout_text(lang, "fee"),
+            checkout_text(lang, "fee_none"), checkout_text(lang, "total"), total, q->currency);
         if (q->exchange)
             checkout_html_printf(html, "<p class=\"exchange\">%s: %s</p>\n",
                                  checkout_text(lang, "exchange"), q->exchange);
         if (strcmp(q->method, "card") == 0)
             render_card_form(html, s, lang, form);
-        else if (payable_by_button(svc, q->method))
-            render_pay_button(svc, html, s, lang, q->method);
+        else if (payable_on_page(svc, q->method))
+            render_pay_button(svc, html, s, lang, q->method, wallet);
         else
             checkout_html_printf(html, "<p class=\"unavailable\">%s</p>\n",
                                  checkout_text(lang, "method_not_on_page"));
@@ -359,7 +375,7 @@ static void respond_action(ServiceResponse *resp, const CheckoutSession *s, cons
 /* The page for where the session stands: paid, waiting for the payer's
  * action or the provider, or open (with the last decline, if any). */
 static void respond_page(Service *svc, ServiceRequest *req, ServiceResponse *resp,
-                         const CheckoutSession *s, const CardForm *form)
+                         const CheckoutSession *s, const CardForm *form, const WalletForm *wallet)
 {
     const char *lang = checkout_page_lang(req, s);
     GError *error = NULL;
@@ -387,18 +403,18 @@ static void respond_page(Service *svc, ServiceRequest *req, ServiceResponse *res
     GString *html = g_string_new(NULL);
     checkout_html_begin(html, lang, checkout_text(lang, "title_checkout"));
     render_order(html, s, lang);
-    if (p && p->decline_code && form == NULL)
+    if (p && p->decline_code && form == NULL && wallet == NULL)
         render_decline(html, p, lang);
-    render_methods(svc, html, s, lang, form);
+    render_methods(svc, html, s, lang, form, wallet);
     checkout_html_end(html);
-    checkout_respond_html(resp, form ? 400 : 200, html);
+    checkout_respond_html(resp, form || wallet ? 400 : 200, html);
 }
 
 void routes_checkout_page(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
     g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp, FALSE);
     if (s)
-        respond_page(svc, req, resp, s, NULL);
+        respond_page(svc, req, resp, s, NULL, NULL);
 }
 
 /* ---- paying by card ------------------------------------------------------------------------- */
@@ -514,12 +530,15 @@ void routes_checkout_card(Service *svc, ServiceRequest *req, ServiceResponse *re
     if (ok)
         pay_by_card(svc, req, resp, s, &card);
     else
-        respond_page(svc, req, resp, s, &card);
+        respond_page(svc, req, resp, s, &card, NULL);
     card_form_clear(&card);
 }
 
-/* Pay with a method that needs nothing typed (Alipay, PayPal…): the
- * provider's redirect or QR action follows. */
+/* Pay with a method other than the card: one that needs nothing typed
+ * (Alipay, PayPal…) or a wallet whose account the buyer gave (WebMoney's
+ * purse and WMID, checked first: a mistake is the field's error in the
+ * page, and nothing reaches the plugin). The provider's redirect or QR
+ * action follows. */
 void routes_checkout_pay(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
     g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp, TRUE);
@@ -529,9 +548,17 @@ void routes_checkout_pay(Service *svc, ServiceRequest *req, ServiceResponse *res
     GHashTable *form = checkout_form_decode(req);
     g_autofree char *method = g_strdup(g_hash_table_lookup(form, "method"));
     gboolean matches = form_matches_session(form, s, NULL);
-    checkout_form_free(form);
-    if (!matches || method == NULL || !payable_by_button(svc, method)) {
+    if (!matches || method == NULL || !payable_on_page(svc, method)) {
+        checkout_form_free(form);
         checkout_respond_message(resp, 400, lang, "title_tampered", "tampered");
+        return;
+    }
+    WalletForm wallet = {0};
+    gboolean fields_ok = checkout_wallet_form_check(&wallet, method, form, s->currency);
+    checkout_form_free(form);
+    if (!fields_ok) {
+        respond_page(svc, req, resp, s, NULL, &wallet);
+        checkout_wallet_form_clear(&wallet);
         return;
     }
     g_autofree char *back = return_url(req, s);
@@ -545,11 +572,14 @@ void routes_checkout_pay(Service *svc, ServiceRequest *req, ServiceResponse *res
             p.value = back;
         else if (strcmp(info->name, "cancel_url") == 0)
             p.value = page;
+        else
+            p.value = checkout_wallet_value(&wallet, info->name);
         if (p.value)
             g_array_append_val(params, p);
     }
     pay_attempt(svc, req, resp, s, method, (const tender_param *)params->data, params->len);
     g_array_unref(params);
+    checkout_wallet_form_clear(&wallet);
 }
 
 /* What the page's script polls while the payer acts elsewhere (a QR code
@@ -578,8 +608,42 @@ void routes_checkout_status(Service *svc, ServiceRequest *req, ServiceResponse *
     service_response_add_header(resp, "Cache-Control", "no-store");
 }
 
-/* The gateway's page sends the buyer back here: ask the plugin what came of
- * the action, then show the page (303, so a reload asks nothing twice). */
+/* Methods whose page payment is settled by the provider's signed result
+ * (the notification), never by the buyer's return: WebMoney's
+ * complete_action finishes only a protected transfer, with its code, and
+ * would refuse a page payment. Their return asks the provider (sync). */
+static gboolean settled_by_provider(const char *method)
+{
+    return strcmp(method, "webmoney") == 0;
+}
+
+/* What the return URL tells complete_action: the fields the provider put
+ * in it that the method declares (PayPal's token and PayerID), and
+ * payer_action=cancel when the buyer came back through cancel_url
+ * (?cancelled=1) and the method takes it. Never a sensitive parameter or a
+ * sandbox's stand-in for the payer, whatever the address says. */
+static GArray *return_params(Service *svc, const ServiceRequest *req, const char *method)
+{
+    GArray *params = g_array_new(FALSE, TRUE, sizeof(tender_param));
+    const TenderMethodInfo *m = tender_host_method(svc->host, method);
+    const char *cancelled = req->query ? g_hash_table_lookup(req->query, "cancelled") : NULL;
+    for (guint i = 0; m && m->action_params && i < m->action_params->len; i++) {
+        const TenderParamInfo *info = g_ptr_array_index(m->action_params, i);
+        tender_param p = {info->name, NULL};
+        if (strcmp(info->name, "payer_action") == 0)
+            p.value = cancelled && strcmp(cancelled, "1") == 0 ? "cancel" : NULL;
+        else if (!(info->flags & TENDER_PARAM_SENSITIVE) &&
+                 !g_str_has_prefix(info->name, "sandbox_") && req->query)
+            p.value = g_hash_table_lookup(req->query, info->name);
+        if (p.value)
+            g_array_append_val(params, p);
+    }
+    return params;
+}
+
+/* The provider's page sends the buyer back here: ask the plugin what came
+ * of the action, then show the page (303, so a reload asks nothing
+ * twice). */
 void routes_checkout_return(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
     g_autoptr(CheckoutSession) s = session_or_page(svc, req, resp, FALSE);
@@ -591,12 +655,20 @@ void routes_checkout_return(Service *svc, ServiceRequest *req, ServiceResponse *
     g_autoptr(TenderPayment) p = payment_id ? tender_host_get(svc->host, payment_id, NULL) : NULL;
     if (p && p->status == TENDER_STATUS_REQUIRES_ACTION) {
         GError *error = NULL;
-        TenderPayment *done = tender_host_complete(svc->host, p->id, NULL, 0, &error);
+        TenderPayment *done = NULL;
+        if (settled_by_provider(p->method)) {
+            done = tender_host_sync(svc->host, p->id, &error);
+        } else {
+            GArray *params = return_params(svc, req, p->method);
+            done = tender_host_complete(svc->host, p->id, (const tender_param *)params->data,
+                                        params->len, &error);
+            g_array_unref(params);
+        }
         if (done == NULL) {
             /* Another request finished it first, or the provider did not
              * answer: the page shows whatever the payment is now. */
-            service_log("info", "checkout return: complete failed", "request_id", req->request_id,
-                        "payment", p->id, "error", error->message, NULL);
+            service_log("info", "checkout return: the payment could not be finished", "request_id",
+                        req->request_id, "payment", p->id, "error", error->message, NULL);
             g_error_free(error);
         }
         tender_payment_free(done);

@@ -94,6 +94,33 @@ gboolean card_form_check(CardForm *f, GHashTable *form, gint64 now_ms);
 /* The brand name for display, from the first digits (NULL if none). */
 const char *card_form_brand(const char *digits);
 
+/* ---- a wallet's account fields (checkout-wallet.c) ------------------------------------- */
+
+/* What the buyer typed for a wallet method (WebMoney's purse and WMID),
+ * with each field's error. */
+typedef struct {
+    char *method;
+    GHashTable *values; /* param -> the value as checked (owned) */
+    GHashTable *errors; /* param -> a message key of the translation table */
+} WalletForm;
+
+/* TRUE when the page asks the buyer for some of method's parameters. */
+gboolean checkout_wallet_has_fields(const char *method);
+/* TRUE when param of method is one the page asks the buyer for. */
+gboolean checkout_wallet_asks(const char *method, const char *param);
+/* Read method's fields from the posted form and check them for an order
+ * in currency (the rules of the method's provider): TRUE when all fine.
+ * Clear f with checkout_wallet_form_clear whatever the answer. */
+gboolean checkout_wallet_form_check(WalletForm *f, const char *method, GHashTable *form,
+                                    const char *currency);
+void checkout_wallet_form_clear(WalletForm *f);
+/* The checked value of param, or NULL; borrowed from f. */
+const char *checkout_wallet_value(const WalletForm *f, const char *param);
+/* The labelled inputs of method's fields; sent (may be NULL) is what was
+ * posted, shown again with its errors. */
+void checkout_wallet_render_fields(GString *html, const char *lang, const char *method,
+                                   const char *currency, const WalletForm *sent);
+
 /* ---- pages (checkout-html.c) --------------------------------------------------------------- */
 
 /* The language of a page: ?lang=, else Accept-Language, else the

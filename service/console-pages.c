@@ -5,6 +5,7 @@
  *   GET  /console/payments/{id}       one payment's timeline and its operations
  *   POST /console/payments/{id}/operate  capture, void, refund, sync
  *   GET  /console/reconcile           unknown and pending payments, to sync
+ *   GET  /console/limits?account=A    what A used of each cumulative limit
  *
  * Reading needs any key. Moving money needs a write key (the signed-in
  * one, or one typed into the form), a ticked confirmation and the
@@ -31,7 +32,8 @@ static void page_begin(GString *html, const char *title, const ConsoleIdentity *
         checkout_html_printf(
             html,
             "<nav><a href=\"/console\">Payments</a> · <a "
-            "href=\"/console/reconcile\">Reconcile queue</a> · signed in with "
+            "href=\"/console/reconcile\">Reconcile queue</a> · <a "
+            "href=\"/console/limits\">Limit usage</a> · signed in with "
             "<code>%s</code> (%s) <form class=\"inline\" method=\"post\" "
             "action=\"/console/logout\"><input type=\"hidden\" name=\"csrf\" "
             "value=\"%s\"><button type=\"submit\">Sign out</button></form></nav>\n",
@@ -448,5 +450,72 @@ void routes_console_reconcile(Service *svc, ServiceRequest *req, ServiceResponse
     }
     checkout_html_end(html);
     checkout_respond_html(resp, 200, html);
+    console_identity_clear(&id);
+}
+
+/* ---- limit usage -------------------------------------------------------------------------------------- */
+
+static void render_limit_rows(GString *html, const GPtrArray *usage)
+{
+    g_string_append(html, "<table class=\"limits\">\n<thead><tr><th>Method</th><th>Applies to"
+                          "</th><th>Window</th><th>Since</th><th>Limit</th><th>Used</th>"
+                          "<th>Remaining</th></tr></thead>\n<tbody>\n");
+    for (guint i = 0; i < usage->len; i++) {
+        const TenderLimitUsage *u = g_ptr_array_index(usage, i);
+        g_autofree char *limit = checkout_format_minor(u->limit, u->exponent);
+        g_autofree char *used = checkout_format_minor(u->used, u->exponent);
+        g_autofree char *left = checkout_format_minor(u->remaining, u->exponent);
+        g_autofree char *tier = u->tier ? g_strdup_printf("tier %s", u->tier) : NULL;
+        g_string_append(html, u->remaining == 0 ? "<tr class=\"exhausted\">" : "<tr>");
+        checkout_html_printf(html,
+                             "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s %s</td>"
+                             "<td class=\"used\">%s %s</td><td class=\"remaining\">%s %s</td>"
+                             "</tr>\n",
+                             u->method, tier ? tier : "every buyer", u->window, u->window_start,
+                             limit, u->currency, used, u->currency, left, u->currency);
+    }
+    g_string_append(html, "</tbody>\n</table>\n");
+}
+
+/* What an account has used of every cumulative limit of the policy, in the
+ * window that holds now (tender_host_limit_usage): any key may look. */
+void routes_console_limits(Service *svc, ServiceRequest *req, ServiceResponse *resp)
+{
+    ConsoleIdentity id;
+    if (!console_identify(svc, req, &id)) {
+        checkout_respond_redirect(resp, "/console");
+        return;
+    }
+    const char *account = req->query ? g_hash_table_lookup(req->query, "account") : NULL;
+    GString *html = g_string_new(NULL);
+    page_begin(html, "Limit usage", &id);
+    checkout_html_printf(html,
+                         "<p>Cumulative limits count what an account's payments hold, per "
+                         "method and window (refunds and voids give their share back); a tier's "
+                         "limit applies to buyers of that tier.</p>\n"
+                         "<form class=\"filters\" method=\"get\" action=\"/console/limits\">\n"
+                         "<label for=\"l-account\">Account</label> <input id=\"l-account\" "
+                         "name=\"account\" value=\"%s\" required>\n"
+                         "<button type=\"submit\" id=\"show-limits\">Show</button>\n</form>\n",
+                         account ? account : "");
+    guint status = 200;
+    if (account && account[0]) {
+        GError *error = NULL;
+        g_autoptr(GPtrArray) usage = tender_host_limit_usage(svc->host, account, &error);
+        if (usage == NULL) {
+            status = 503;
+            checkout_html_printf(html, "<p class=\"message\" role=\"alert\">%s</p>\n",
+                                 error->message);
+            g_error_free(error);
+        } else if (usage->len == 0) {
+            g_string_append(html,
+                            "<p class=\"message\">The policy sets no cumulative limit.</p>\n");
+        } else {
+            checkout_html_printf(html, "<h2>Account <code>%s</code></h2>\n", account);
+            render_limit_rows(html, usage);
+        }
+    }
+    checkout_html_end(html);
+    checkout_respond_html(resp, status, html);
     console_identity_clear(&id);
 }

@@ -37,6 +37,7 @@ void routes_console_logout(Service *svc, ServiceRequest *req, ServiceResponse *r
 void routes_console_payment(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_console_operate(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_console_reconcile(Service *svc, ServiceRequest *req, ServiceResponse *resp);
+void routes_console_limits(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 
 G_END_DECLS
 

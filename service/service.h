@@ -131,6 +131,7 @@ const Route *service_route_find(const char *method, const char *path, char **pat
 void routes_quotes(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_methods(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_plugins(Service *svc, ServiceRequest *req, ServiceResponse *resp);
+void routes_limits(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_payment_create(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_payment_get(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_payment_list(Service *svc, ServiceRequest *req, ServiceResponse *resp);

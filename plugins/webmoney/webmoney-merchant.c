@@ -57,21 +57,31 @@ GHashTable *wm_form_parse(const char *body, size_t len)
     return form;
 }
 
-int wm_payment_page_url(const wm_instance *wm, const char *payee, const char *amount_wire,
-                        uint32_t payment_no, const char *description,
+int wm_payment_page_url(const wm_instance *wm, const wm_state *st, const char *amount_wire,
                         const char *payment_id, char *out, size_t out_size)
 {
     char no[16];
-    g_snprintf(no, sizeof no, "%u", payment_no);
+    g_snprintf(no, sizeof no, "%u", st->pno);
     GString *url = g_string_new(NULL);
-    tender_form_append_pair(url, "LMI_PAYEE_PURSE", payee, 0);
+    tender_form_append_pair(url, "LMI_PAYEE_PURSE", st->payee, 0);
     tender_form_append_pair(url, "LMI_PAYMENT_AMOUNT", amount_wire, 0);
     tender_form_append_pair(url, "LMI_PAYMENT_NO", no, 0);
-    tender_form_append_pair(url, "LMI_PAYMENT_DESC", description, 0);
+    tender_form_append_pair(url, "LMI_PAYMENT_DESC", st->desc, 0);
     if (wm->test_mode)
         tender_form_append_pair(url, "LMI_SIM_MODE", "0", 0); /* test mode: simulate success */
     if (wm->result_url[0])
         tender_form_append_pair(url, "LMI_RESULT_URL", wm->result_url, 0);
+    /* Method 0: WebMoney sends the payer back with a GET and the payment's
+     * fields in the query; the payment itself is settled by the signed
+     * result, never by this redirect (anyone can type it). */
+    if (st->back[0]) {
+        tender_form_append_pair(url, "LMI_SUCCESS_URL", st->back, 0);
+        tender_form_append_pair(url, "LMI_SUCCESS_METHOD", "0", 0);
+    }
+    if (st->fail[0]) {
+        tender_form_append_pair(url, "LMI_FAIL_URL", st->fail, 0);
+        tender_form_append_pair(url, "LMI_FAIL_METHOD", "0", 0);
+    }
     tender_form_append_pair(url, WM_FIELD_PAYMENT_ID, payment_id, 0);
     g_string_prepend(url, "/lmi/payment_utf.asp?");
     g_string_prepend(url, wm->endpoint);

@@ -97,7 +97,26 @@ static const tender_param_spec wm_params[] = {
     {sizeof(tender_param_spec), "protection_code", TENDER_PARAM_SENSITIVE,
      "the payer's protection code (with protection_days)"},
     {sizeof(tender_param_spec), "description", 0, "what is paid for (LMI_PAYMENT_DESC)"},
+    {sizeof(tender_param_spec), "return_url", 0,
+     "where the payment page sends the payer after paying (LMI_SUCCESS_URL)"},
+    {sizeof(tender_param_spec), "cancel_url", 0,
+     "where the payment page sends the payer who did not pay (LMI_FAIL_URL)"},
 };
+
+/* return_url and cancel_url: absent, or an absolute http(s) address that
+ * fits the state (WebMoney sends the payer's browser there, nothing more). */
+static int way_back_ok(const char *url, const char *name, tender_result *res)
+{
+    if (url == NULL || url[0] == '\0')
+        return 1;
+    if ((g_str_has_prefix(url, "http://") || g_str_has_prefix(url, "https://")) &&
+        strlen(url) < WM_URL_MAX && g_utf8_validate(url, -1, NULL))
+        return 1;
+    tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-7",
+                          "%s must be an absolute http or https address of at most %d bytes", name,
+                          WM_URL_MAX - 1);
+    return 0;
+}
 
 static void wm_purchase(void *instance, const tender_request *req, tender_result *res)
 {
@@ -138,6 +157,10 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
                               WM_DESCRIPTION_MAX);
         return;
     }
+    const char *back = tender_request_param(req, "return_url");
+    const char *fail = tender_request_param(req, "cancel_url");
+    if (!way_back_ok(back, "return_url", res) || !way_back_ok(fail, "cancel_url", res))
+        return;
     const char *payee = wm_payee_for_letter(wm, type->letter);
     if (payee == NULL) {
         tender_result_decline(res, TENDER_DECLINE_CURRENCY_NOT_SUPPORTED, "no_payee_purse",
@@ -169,6 +192,8 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
         return;
     }
 
+    tender_copy_string(st.back, sizeof st.back, back ? back : "");
+    tender_copy_string(st.fail, sizeof st.fail, fail ? fail : "");
     if (description && description[0])
         tender_copy_string(st.desc, sizeof st.desc, description);
     else
@@ -178,8 +203,8 @@ static void wm_purchase(void *instance, const tender_request *req, tender_result
     st.status = WM_STATUS_WAITING;
     st.pno = no;
 
-    if (!wm_payment_page_url(wm, payee, amount_wire, no, st.desc, req->payment_id,
-                             res->action_data, sizeof res->action_data) ||
+    if (!wm_payment_page_url(wm, &st, amount_wire, req->payment_id, res->action_data,
+                             sizeof res->action_data) ||
         !wm_state_store(&st, res)) {
         tender_result_decline(res, TENDER_DECLINE_INVALID_REQUEST, "-7",
                               "description is too long for the payment page address");
@@ -292,8 +317,8 @@ void wm_merchant_sync(wm_instance *wm, const tender_request *req, const wm_state
     }
     char amount_wire[32];
     tender_money_to_wire(st->amount, req->exponent, 1, amount_wire, sizeof amount_wire);
-    wm_payment_page_url(wm, st->payee, amount_wire, st->pno, st->desc, req->payment_id,
-                        res->action_data, sizeof res->action_data);
+    wm_payment_page_url(wm, st, amount_wire, req->payment_id, res->action_data,
+                        sizeof res->action_data);
     res->outcome = TENDER_OUTCOME_ACTION_REQUIRED;
     res->action_kind = TENDER_ACTION_REDIRECT;
     res->action_expires_ms = expires;

@@ -213,8 +213,7 @@ static void page_payer_action(wm_instance *wm, const tender_request *req, const 
     }
     char amount_wire[32], url[TENDER_RESULT_ACTION_MAX], why[200];
     tender_money_to_wire(st->amount, req->exponent, 1, amount_wire, sizeof amount_wire);
-    wm_payment_page_url(wm, st->payee, amount_wire, st->pno, st->desc, req->payment_id, url,
-                        sizeof url);
+    wm_payment_page_url(wm, st, amount_wire, req->payment_id, url, sizeof url);
     if (!wm_page_pay_as_payer(wm, url, st->wmid, st->payer, why, sizeof why))
         tender_log(wm->host, TENDER_LOG_INFO, wm->method_id, "payment %s: %s", req->payment_id,
                    why);

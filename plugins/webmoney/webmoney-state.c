@@ -43,6 +43,8 @@ static const tender_state_field wm_state_fields[] = {
     TEXT("invs", invs),
     TEXT("paid_from", paid_from),
     TEXT("paid_date", paid_date),
+    TEXT("back", back),
+    TEXT("fail", fail),
     INT("days", days),
     INT("expires", expires),
     INT("tries", tries),

@@ -105,6 +105,9 @@ typedef enum {
     WM_STATUS_EXPIRED
 } wm_status;
 
+/* The payer's way back from the payment page (return_url, cancel_url). */
+#define WM_URL_MAX 512
+
 /* Refund transfers kept per payment ("no:amount;no:amount"). */
 #define WM_REFUNDS_MAX 512
 
@@ -125,6 +128,8 @@ typedef struct {
     char invs[24];                      /* LMI_SYS_INVS_NO */
     char paid_from[WM_PURSE_LEN + 1];   /* LMI_PAYER_PURSE */
     char paid_date[24];                 /* LMI_SYS_TRANS_DATE */
+    char back[WM_URL_MAX];              /* LMI_SUCCESS_URL: the return_url parameter */
+    char fail[WM_URL_MAX];              /* LMI_FAIL_URL: the cancel_url parameter */
     /* protected transfer */
     int days;
     int64_t expires; /* host clock, ms */
@@ -259,10 +264,9 @@ uint32_t wm_payment_number(const char *payment_id);
  * strings (owned). NULL when the body is not a valid form. */
 GHashTable *wm_form_parse(const char *body, size_t len);
 
-/* The merchant payment page URL for a payment; out of out_size bytes.
- * Returns 1 when it fit. */
-int wm_payment_page_url(const wm_instance *wm, const char *payee, const char *amount_wire,
-                        uint32_t payment_no, const char *description,
+/* The merchant payment page URL for the page payment st; out of out_size
+ * bytes. Returns 1 when it fit. */
+int wm_payment_page_url(const wm_instance *wm, const wm_state *st, const char *amount_wire,
                         const char *payment_id, char *out, size_t out_size);
 
 void wm_identify_notification(void *instance, const tender_request *req, tender_result *res);

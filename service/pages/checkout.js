@@ -107,6 +107,35 @@
   });
 })();
 
+// A wallet's account fields (WebMoney's purse and WMID): each input carries
+// the server's rule as a pattern and its messages in the page's language.
+// A mistake is shown at the field, focused, and nothing is sent.
+(function () {
+  for (const form of document.querySelectorAll("form.wallet")) {
+    form.addEventListener("submit", (event) => {
+      let first = null;
+      for (const input of form.querySelectorAll("input.wallet-field")) {
+        const typed = input.value.trim();
+        // The server takes a purse's letter in either case, as here.
+        const value = typed.charAt(0).toUpperCase() + typed.slice(1);
+        let message = "";
+        if (value === "") message = input.dataset.errMissing;
+        else if (!new RegExp(input.dataset.pattern).test(value)) message = input.dataset.errFormat;
+        document.getElementById(input.id + "-error").textContent = message;
+        if (message) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+        if (message && !first) first = input;
+      }
+      if (first) {
+        event.preventDefault();
+        first.focus();
+        return;
+      }
+      form.querySelector("button[type=submit]").disabled = true;
+    });
+  }
+})();
+
 // While the payer acts elsewhere (a QR code scanned on a phone), ask the
 // status route every two seconds and reload once the payment has moved on.
 (function () {

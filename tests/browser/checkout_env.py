@@ -81,6 +81,9 @@ class Checkout:
         methods = conf.setdefault("methods", {})
         alipay = methods.setdefault("alipay", {}).setdefault("settings", {})
         alipay["notify_url"] = f"http://127.0.0.1:{port}/v1/webhooks/alipay"
+        # WebMoney posts its pre-request and signed result there (LMI_RESULT_URL).
+        webmoney = methods.setdefault("webmoney", {}).setdefault("settings", {})
+        webmoney["result_url"] = f"http://127.0.0.1:{port}/v1/webhooks/webmoney"
         if self.fixtures:
             methods["fx_notify"] = {"settings": {"sync_event": "captured"}}
         with open(self.config, "w") as f:

@@ -3,7 +3,10 @@ WebDriver (selenium), against a tender-sandbox and a tenderd started for
 the test. A buyer pays by card through a 3-D Secure challenge (typing the
 code on the sandbox's page); a buyer is declined for insufficient funds
 and reads the advice; the page's script refuses a mistyped number before
-anything is sent. Each test saves a screenshot in SCREENSHOT_DIR.
+anything is sent; a buyer approves with PayPal, and another cancels there
+and reads the advice; a buyer pays with WebMoney from a purse on
+WebMoney's page (the sandbox's). Each test saves a screenshot in
+SCREENSHOT_DIR.
 
 Skipped (exit 77, with the reason printed) only when Chromium or its
 driver is not installed; scripts/setup.sh installs them."""
@@ -79,6 +82,14 @@ class CheckoutBrowser(unittest.TestCase):
         d.find_element(By.ID, "card-cvc").send_keys(cvc)
         d.find_element(By.ID, "card-holder").send_keys("Ada Lovelace")
 
+    def expect_advice(self, advice, forward):
+        """The decline's advice and the way forward, with the card form
+        right under them to try again."""
+        shown = self.wait(EC.presence_of_element_located((By.CLASS_NAME, "advice")))
+        self.assertEqual(shown.text, advice)
+        self.assertEqual(self.driver.find_element(By.CLASS_NAME, "forward").text, forward)
+        self.assertTrue(self.driver.find_element(By.ID, "card-form").is_displayed())
+
     def test_card_with_three_d_secure_challenge(self):
         number = "4000000000003220"
         s = self.env.session(amount="42.00")
@@ -122,12 +133,8 @@ class CheckoutBrowser(unittest.TestCase):
         d.get(s["url"])
         self.fill_card("4000000000009995")
         d.find_element(By.ID, "pay").click()
-        advice = self.wait(EC.presence_of_element_located((By.CLASS_NAME, "advice")))
-        self.assertEqual(advice.text,
-                         "There are not enough funds: add funds or use another method.")
-        self.assertEqual(d.find_element(By.CLASS_NAME, "forward").text,
-                         "Use another card or another payment method below.")
-        self.assertTrue(d.find_element(By.ID, "card-form").is_displayed())
+        self.expect_advice("There are not enough funds: add funds or use another method.",
+                           "Use another card or another payment method below.")
         self.shot("checkout-declined")
 
     def test_script_refuses_a_mistyped_number_before_sending(self):
@@ -181,10 +188,19 @@ class CheckoutBrowser(unittest.TestCase):
         self.shot("console-refunded")
         got = self.env.request(f"/v1/payments/{payment_id}", key=self.env.read_key).json()
         self.assertEqual(got["refunded"], "15.00")
+        # The account's limit usage: the refund gave its share back.
+        d.find_element(By.LINK_TEXT, "Limit usage").click()
+        account = self.wait(EC.presence_of_element_located((By.ID, "l-account")))
+        account.send_keys("acct_operator")
+        d.find_element(By.ID, "show-limits").click()
+        table = self.wait(EC.presence_of_element_located((By.CLASS_NAME, "limits")))
+        used = [row.find_element(By.CLASS_NAME, "used").text
+                for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+                if row.find_elements(By.TAG_NAME, "td")[0].text == "card"]
+        self.assertEqual(used, ["45.00 USD", "45.00 USD"])  # day and month: 60.00 - 15.00
+        self.shot("console-limits")
 
     def test_alipay_qr_page_updates_itself_when_the_notification_lands(self):
-        # In English: the test machine has no CJK font for the screenshot
-        # (the Chinese pages are checked in test_checkout_http.py).
         s = self.env.session(amount="88.00", currency="CNY", region="CN")
         d = self.driver
         d.get(s["url"])
@@ -192,6 +208,12 @@ class CheckoutBrowser(unittest.TestCase):
         self.wait(EC.presence_of_element_located((By.ID, "qr")))
         self.assertIn("Scan to pay", d.find_element(By.TAG_NAME, "h1").text)
         self.shot("checkout-alipay-qr")
+        # The same page for a buyer who reads Chinese (a CJK font is installed:
+        # fonts-wqy-zenhei).
+        d.get(s["url"] + "?lang=zh")
+        self.wait(EC.presence_of_element_located((By.ID, "qr")))
+        self.assertEqual(d.find_element(By.TAG_NAME, "h1").text, "扫码支付")
+        self.shot("checkout-alipay-qr-zh")
         read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
         r = self.env.deliver_sandbox_notification("alipay", read["payment"]["id"], "paid")
         self.assertEqual(r.status, 200, r.body)
@@ -199,6 +221,82 @@ class CheckoutBrowser(unittest.TestCase):
         paid = self.wait(EC.presence_of_element_located((By.ID, "paid")))
         self.assertEqual(paid.text, "88.00 CNY")
         self.shot("checkout-alipay-paid")
+
+
+    # ---- PayPal ------------------------------------------------------------------------
+
+    def paypal_page(self, amount):
+        s = self.env.session(amount=amount)
+        d = self.driver
+        d.get(s["url"])
+        d.find_element(By.ID, "pay-paypal").click()
+        email = self.wait(EC.presence_of_element_located((By.ID, "email")))
+        self.assertTrue(d.current_url.startswith(self.env.sandbox_url + "/paypal/checkoutnow"))
+        return s, email
+
+    def test_paypal_approval_by_redirect_and_back(self):
+        s, email = self.paypal_page("35.00")
+        d = self.driver
+        self.assertIn("35.00 USD", d.find_element(By.TAG_NAME, "body").text)
+        self.shot("checkout-paypal-approve")
+        d.find_element(By.CSS_SELECTOR, 'button[value="approve"]').click()
+        paid = self.wait(EC.presence_of_element_located((By.ID, "paid")))
+        self.assertEqual(paid.text, "35.00 USD")
+        self.assertIn("Payment successful", d.find_element(By.TAG_NAME, "h1").text)
+        self.assertTrue(urllib.parse.urlparse(d.current_url).path.endswith(s["id"]))
+        self.shot("checkout-paypal-paid")
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["payment"]["method"], read["payment"]["status"]),
+                         ("paypal", "captured"))
+
+    def test_paypal_cancel_shows_the_advice_and_the_methods_again(self):
+        s, _ = self.paypal_page("36.00")
+        d = self.driver
+        d.find_element(By.CSS_SELECTOR, 'button[value="cancel"]').click()
+        self.expect_advice("The payment was cancelled: start again if you still want to pay.",
+                           "Start the payment again below.")
+        self.assertTrue(d.find_element(By.ID, "pay-paypal").is_displayed())
+        self.shot("checkout-paypal-cancelled")
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual(read["payment"]["status"], "declined")
+
+    # ---- WebMoney ----------------------------------------------------------------------
+
+    def test_webmoney_purse_checked_in_the_page_then_paid_on_webmoneys_page(self):
+        s = self.env.session(amount="14.50")
+        d = self.driver
+        d.get(s["url"])
+        purse = d.find_element(By.ID, "webmoney-purse")
+        wmid = d.find_element(By.ID, "webmoney-wmid")
+        # A purse of another currency: the script says so at the field and
+        # sends nothing.
+        purse.send_keys("E000000000044")
+        wmid.send_keys("000000000044")
+        d.find_element(By.ID, "pay-webmoney").click()
+        error = self.wait(EC.visibility_of_element_located((By.ID, "webmoney-purse-error")))
+        self.assertIn("Enter a purse of this order's currency", error.text)
+        self.assertEqual(purse.get_attribute("aria-invalid"), "true")
+        self.assertEqual(d.switch_to.active_element, purse)
+        self.shot("checkout-webmoney-purse-error")
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual(read["attempts"], 0)
+        purse.clear()
+        purse.send_keys("Z000000000044")
+        self.shot("checkout-webmoney-form")
+        d.find_element(By.ID, "pay-webmoney").click()
+        # WebMoney's payment page (the sandbox's): the payer pays from the purse.
+        payer = self.wait(EC.presence_of_element_located((By.ID, "payer_wmid")))
+        self.assertTrue(d.current_url.startswith(self.env.sandbox_url + "/webmoney/"))
+        payer.send_keys("000000000044")
+        d.find_element(By.ID, "payer_purse").send_keys("Z000000000044")
+        self.shot("checkout-webmoney-page")
+        d.find_element(By.CSS_SELECTOR, 'button[value="pay"]').click()
+        paid = self.wait(EC.presence_of_element_located((By.ID, "paid")))
+        self.assertEqual(paid.text, "14.50 USD")
+        self.shot("checkout-webmoney-paid")
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["payment"]["method"], read["payment"]["status"]),
+                         ("webmoney", "captured"))
 
 
 def main():

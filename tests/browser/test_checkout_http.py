@@ -64,6 +64,20 @@ class CheckoutHttp(unittest.TestCase):
         with open(self.env.sandbox_log) as f:
             return len(re.findall(r"POST /card/v1/payment_intents\b(?!/)", f.read()))
 
+    def returns_paid(self, session, back, paid):
+        """The provider sent the buyer back to `back`: tenderd finishes the
+        payment (303 to the page, so a reload asks nothing twice) and the
+        page says what was paid, the session's one attempt captured."""
+        self.assertTrue(back.startswith(f"{self.env.url}/checkout/{session['id']}/return"), back)
+        r = self.env.request(back)
+        self.assertEqual(r.status, 303)
+        page = self.env.request(r.headers["Location"])
+        self.assertIn("Payment successful", page.body)
+        self.assertIn(f'id="paid">{paid}<', page.body)
+        read = self.env.request(f"/v1/checkout-sessions/{session['id']}",
+                                key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]["status"]), (1, "captured"))
+
     # ---- sessions -------------------------------------------------------------------
 
     def test_session_is_created_replayed_and_read(self):
@@ -241,15 +255,7 @@ class CheckoutHttp(unittest.TestCase):
         # The payer types the code on the gateway's page.
         done = self.env.request(challenge, "POST", form={"code": "123456"})
         self.assertEqual(done.status, 303, done.body)
-        back = done.headers["Location"]
-        self.assertTrue(back.startswith(f"{self.env.url}/checkout/{s['id']}/return"), back)
-        r = self.env.request(back)
-        self.assertEqual(r.status, 303)
-        page = self.env.request(r.headers["Location"])
-        self.assertIn("Payment successful", page.body)
-        self.assertRegex(page.body, r'id="paid">42\.00 USD<')
-        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
-        self.assertEqual((read["attempts"], read["payment"]["status"]), (1, "captured"))
+        self.returns_paid(s, done.headers["Location"], "42.00 USD")
 
     def test_qr_action_is_drawn_and_the_page_follows_the_notification(self):
         # Alipay (a CN buyer paying CNY) answers with a QR action: the page
@@ -281,6 +287,192 @@ class CheckoutHttp(unittest.TestCase):
         self.assertIn(status, ("captured", "authorized"))
         page = self.env.request(page_path(s))
         self.assertIn("支付成功", page.body)
+
+    # ---- PayPal: approval by redirect and back -----------------------------------------
+
+    def start_paypal(self, session):
+        r = self.env.request(page_path(session) + "/pay", "POST",
+                             form={"method": "paypal", "amount": session["amount"],
+                                   "currency": session["currency"]})
+        self.assertEqual(r.status, 303, r.body)
+        approve = r.headers["Location"]
+        self.assertTrue(approve.startswith(self.env.sandbox_url + "/paypal/checkoutnow?token="),
+                        approve)
+        return approve
+
+    def paypal_answer(self, approve, action, email="buyer@sandbox.example"):
+        """The payer's answer on the sandbox's PayPal page; then the return
+        to tenderd (which finishes the payment) and the page it shows."""
+        token = urllib.parse.parse_qs(urllib.parse.urlparse(approve).query)["token"][0]
+        self.assertEqual(self.env.request(approve).status, 200)
+        back = self.env.request(self.env.sandbox_url + "/paypal/checkoutnow", "POST",
+                                form={"token": token, "action": action, "email": email})
+        self.assertEqual(back.status, 303, back.body)
+        location = back.headers["Location"]
+        self.assertTrue(location.startswith(self.env.url + "/checkout/"), location)
+        r = self.env.request(location)
+        self.assertEqual(r.status, 303, r.body)
+        return location, self.env.request(r.headers["Location"])
+
+    def test_paypal_approval_by_redirect_and_back(self):
+        s = self.env.session(amount="30.00")
+        approve = self.start_paypal(s)
+        location, page = self.paypal_answer(approve, "approve")
+        self.assertIn("PayerID=", location)  # what the plugin completes with
+        self.assertIn("Payment successful", page.body)
+        self.assertRegex(page.body, r'id="paid">30\.00 USD<')
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]["method"], read["payment"]["status"]),
+                         (1, "paypal", "captured"))
+
+    def test_paypal_return_takes_no_payer_stand_in_from_the_address(self):
+        # In sandbox mode payer_action=approve would make the plugin approve
+        # as the payer: the return must not take it from the address.
+        s = self.env.session(amount="32.00")
+        self.start_paypal(s)
+        r = self.env.request(page_path(s) + "/return?payer_action=approve")
+        self.assertEqual(r.status, 303)
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertNotEqual(read["payment"]["status"], "captured")
+
+    def test_paypal_cancel_and_decline_give_the_buyer_advice_and_the_way_forward(self):
+        s = self.env.session(amount="31.00")
+        location, page = self.paypal_answer(self.start_paypal(s), "cancel")
+        self.assertIn("cancelled=1", location)
+        self.assertIn("Payment declined", page.body)
+        self.assertIn('data-code="cancelled_by_payer"', page.body)
+        self.assertIn("The payment was cancelled: start again if you still want to pay.", page.body)
+        self.assertIn('id="pay-paypal"', page.body)  # the methods again, to start again
+        # The payer approves, but PayPal refuses the payer's funding source.
+        location, page = self.paypal_answer(self.start_paypal(s), "approve",
+                                            email="declined@sandbox.example")
+        self.assertIn('data-code="do_not_honor"', page.body)
+        self.assertIn("contact your issuer or use another method", page.body)
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]["status"]), (2, "declined"))
+        # A forged return (a payment that is over, a stand-in for the payer
+        # in the address) changes nothing.
+        again = self.env.request(page_path(s) + "/return?cancelled=1&payer_action=approve")
+        self.assertEqual(again.status, 303)
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]["status"]), (2, "declined"))
+
+    # ---- WebMoney: the buyer's purse and WMID, WebMoney's page and back --------------------
+
+    def wm_form(self, session, **fields):
+        form = {"method": "webmoney", "amount": session["amount"],
+                "currency": session["currency"], "purse": "Z000000000044",
+                "wmid": "000000000044"}
+        form.update(fields)
+        return self.env.request(page_path(session) + "/pay", "POST", form=form)
+
+    def test_webmoney_fields_are_checked_before_anything_is_paid(self):
+        s = self.env.session(amount="12.00")
+        page = self.env.request(page_path(s)).body
+        self.assertIn('<form class="pay-method wallet" id="form-webmoney"', page)
+        self.assertIn('<label for="webmoney-purse">WebMoney purse</label>', page)
+        self.assertIn('<label for="webmoney-wmid">WMID</label>', page)
+        self.assertIn('data-pattern="^Z[0-9]{12}$"', page)  # USD: a Z purse
+        self.assertIn('aria-describedby="webmoney-purse-hint webmoney-purse-error"', page)
+        cases = [({"purse": "E000000000044"}, "purse", "Enter a purse of this order&#39;s currency"),
+                 ({"purse": ""}, "purse", "Enter the purse you pay from."),
+                 ({"wmid": "12345"}, "wmid", "A WMID is 12 digits."),
+                 ({"wmid": ""}, "wmid", "Enter your WMID.")]
+        for fields, name, message in cases:
+            r = self.wm_form(s, **fields)
+            self.assertEqual(r.status, 400, (fields, r.body))
+            self.assertRegex(r.body, f'id="webmoney-{name}"[^>]*aria-invalid="true"')
+            self.assertIn(f'<p class="error" id="webmoney-{name}-error">{message}', r.body)
+        # In Chinese too.
+        r = self.env.request(page_path(s) + "/pay?lang=zh", "POST",
+                             form={"method": "webmoney", "amount": "12.00", "currency": "USD",
+                                   "purse": "Z1", "wmid": "000000000044"})
+        self.assertIn("请输入与订单币种相符的钱包", r.body)
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]), (0, None))  # nothing reached the plugin
+
+    def test_webmoney_payment_page_and_back(self):
+        s = self.env.session(amount="12.00")
+        r = self.wm_form(s, purse=" z000000000044 ")  # a pasted purse, lower-case letter
+        self.assertEqual(r.status, 303, r.body)
+        pay_page = r.headers["Location"]
+        self.assertTrue(pay_page.startswith(self.env.sandbox_url + "/webmoney/lmi/payment_utf.asp?"),
+                        pay_page)
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(pay_page).query)
+        self.assertEqual(query["LMI_PAYMENT_AMOUNT"], ["12"])
+        self.assertEqual(query["LMI_SUCCESS_URL"], [f"{self.env.url}/checkout/{s['id']}/return"])
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual(read["payment"]["status"], "requires_action")
+        self.assertEqual(read["payment"]["display"]["account"], "Z000000000044")
+        # While WebMoney waits, the page links to its payment page.
+        waiting = self.env.request(page_path(s))
+        self.assertIn("Confirm the payment", waiting.body)
+        # The payer pays on WebMoney's page (the sandbox's).
+        page = self.env.request(pay_page)
+        self.assertEqual(page.status, 200, page.body)
+        invoice = re.search(r'name="invoice" value="(\d+)"', page.body).group(1)
+        done = self.env.request(self.env.sandbox_url + "/webmoney/pay/confirm", "POST",
+                                form={"invoice": invoice, "payer_wmid": "000000000044",
+                                      "payer_purse": "Z000000000044", "action": "pay"})
+        self.assertEqual(done.status, 302, done.body)
+        self.returns_paid(s, done.headers["Location"], "12.00 USD")
+
+    def test_webmoney_cancel_leaves_the_payment_waiting_on_webmoney(self):
+        # WebMoney has no call to cancel a page payment, and its page can be
+        # opened again until it times out: the buyer who cancels there comes
+        # back to the page that links to WebMoney's page, not to a decline
+        # that would let another method charge the order twice.
+        s = self.env.session(amount="13.00")
+        r = self.wm_form(s)
+        self.assertEqual(r.status, 303, r.body)
+        page = self.env.request(r.headers["Location"])
+        invoice = re.search(r'name="invoice" value="(\d+)"', page.body).group(1)
+        done = self.env.request(self.env.sandbox_url + "/webmoney/pay/confirm", "POST",
+                                form={"invoice": invoice, "action": "cancel"})
+        self.assertEqual(done.status, 302, done.body)
+        back = done.headers["Location"]
+        self.assertIn(f"/checkout/{s['id']}/return?cancelled=1&", back)
+        r = self.env.request(back)
+        self.assertEqual(r.status, 303)
+        waiting = self.env.request(r.headers["Location"])
+        self.assertIn("Confirm the payment", waiting.body)
+        self.assertIn(self.env.sandbox_url + "/webmoney/lmi/payment_utf.asp?", waiting.body)
+        read = self.env.request(f"/v1/checkout-sessions/{s['id']}", key=self.env.read_key).json()
+        self.assertEqual((read["attempts"], read["payment"]["status"]), (1, "requires_action"))
+
+    # ---- what is shown is what is charged -------------------------------------------------
+
+    def shown_total(self, body, method):
+        item = body.split(f'data-method="{method}"')[1].split("</li>")[0]
+        total = re.search(r'class="total">([0-9.]+) ([A-Z]{3})<', item)
+        self.assertIsNotNone(total, item)
+        return total.group(1), total.group(2)
+
+    def test_the_total_shown_is_what_is_charged(self):
+        # The card has a policy fee (2.90% + 0.30 USD): the shop's cost,
+        # not added to the charge, so the page's total is the order amount.
+        s = self.env.session(amount="25.00")
+        page = self.env.request(page_path(s)).body
+        self.assertEqual(self.shown_total(page, "card"), ("25.00", "USD"))
+        self.assertEqual(self.pay(s).status, 303)
+        payment = self.env.request(f"/v1/checkout-sessions/{s['id']}",
+                                   key=self.env.read_key).json()["payment"]
+        self.assertEqual((payment["amount"], payment["currency"]), ("25.00", "USD"))
+        self.assertNotEqual(payment["fee"], "0.00")  # there is a fee, and it was not charged
+        success = self.env.request(page_path(s)).body
+        self.assertRegex(success, r'id="paid">25\.00 USD<')
+        # Converted: a CN buyer's USD order paid with Alipay in CNY.
+        s = self.env.session(amount="10.00", currency="USD", region="CN")
+        page = self.env.request(page_path(s)).body
+        shown = self.shown_total(page, "alipay")
+        self.assertEqual(shown[1], "CNY")
+        r = self.env.request(page_path(s) + "/pay", "POST",
+                             form={"method": "alipay", "amount": "10.00", "currency": "USD"})
+        self.assertEqual(r.status, 303, r.body)
+        payment = self.env.request(f"/v1/checkout-sessions/{s['id']}",
+                                   key=self.env.read_key).json()["payment"]
+        self.assertEqual((payment["amount"], payment["currency"]), shown)
+        self.assertNotEqual(payment["fee"], "0.00")
 
     def test_zz_card_number_reaches_no_log_and_not_the_ledger(self):
         # Runs last (zz): after every payment above.

@@ -95,6 +95,48 @@ class ConsoleHttp(unittest.TestCase):
             self.assertEqual(e.code, 303)
             self.assertIn("; Secure", e.headers["Set-Cookie"])
 
+    def test_limit_usage_per_account_in_the_api_and_the_console(self):
+        s = self.env.session(amount="40.00", account="acct_limits")
+        form = {"method": "card", "amount": "40.00", "currency": "USD",
+                "number": "4242424242424242", "exp_month": "12", "exp_year": "2034",
+                "cvc": "123", "holder": ""}
+        r = self.env.request(urllib.parse.urlparse(s["url"]).path + "/card", "POST", form=form)
+        self.assertEqual(r.status, 303, r.body)
+        api = self.env.request("/v1/limits?account=acct_limits", key=self.env.read_key)
+        self.assertEqual(api.status, 200, api.body)
+        body = api.json()
+        self.assertEqual(body["account"], "acct_limits")
+        card = [u for u in body["limits"] if u["method"] == "card" and u["tier"] is None]
+        self.assertEqual([u["window"] for u in card], ["day", "month"])  # the default policy's
+        for u in card:
+            self.assertEqual((u["currency"], u["used"]), ("USD", "40.00"))
+            self.assertEqual(float(u["remaining"]), round(float(u["limit"]) - 40.0, 2))
+        # Tiers show as tiers (Alipay's classes, WebMoney's passports).
+        self.assertIn("class_i", {u["tier"] for u in body["limits"] if u["method"] == "alipay"})
+        # Another account has used nothing; no account is a 400; no key a 401.
+        other = self.env.request("/v1/limits?account=acct_nobody", key=self.env.read_key).json()
+        self.assertTrue(all(u["used"] in ("0.00", "0") for u in other["limits"]), other)
+        missing = self.env.request("/v1/limits", key=self.env.read_key)
+        self.assertEqual((missing.status, missing.json()["error"]["param"]), (400, "account"))
+        self.assertEqual(self.env.request("/v1/limits?account=acct_limits").status, 401)
+
+        b = self.signed_in(self.env.read_key)
+        self.assertIn('href="/console/limits"', b.go("/console").body)
+        empty = b.go("/console/limits")
+        self.assertEqual(empty.status, 200)
+        self.assertIn('id="l-account"', empty.body)
+        page = b.go("/console/limits?account=acct_limits")
+        self.assertEqual(page.status, 200)
+        rows = page.body.split('class="limits"')[1].split("</table>")[0]
+        day = [row for row in rows.split("<tr") if "<td>card</td>" in row and "<td>day</td>" in row]
+        self.assertEqual(len(day), 1, rows)
+        self.assertIn('<td class="used">40.00 USD</td>', day[0])
+        self.assertIn("<td>every buyer</td>", day[0])
+        self.assertIn("<td>tier class_i</td>", rows)
+        # Signed out: back to the sign-in.
+        self.assertEqual(Browser(self.env.url).go("/console/limits?account=acct_limits").status,
+                         303)
+
     def test_list_filters_and_timeline(self):
         b = self.signed_in(self.env.read_key)
         home = b.go("/console")

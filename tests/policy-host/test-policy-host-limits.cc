@@ -214,6 +214,94 @@ TEST_F(PolicyHost, TierLimitInAnotherCurrencyNamesTierUsedAndRequested)
     EXPECT_TRUE(ph::usage_mismatches(ledger).empty());
 }
 
+// ---- what the operator reads: tender_host_limit_usage -----------------------
+
+struct UsageRows {
+    GPtrArray *rows = nullptr;
+    ~UsageRows() { g_clear_pointer(&rows, g_ptr_array_unref); }
+    const TenderLimitUsage *at(guint i) const
+    {
+        return static_cast<const TenderLimitUsage *>(g_ptr_array_index(rows, i));
+    }
+};
+
+TEST_F(PolicyHost, LimitUsageShowsEachLimitWithWhatTheAccountUsedAndWhatRemains)
+{
+    start(R"("limits": [{"window": "day", "currency": "USD", "max": "100.00"},
+                        {"window": "month", "currency": "USD", "max": "150.00"}],
+             "tiers": {"gold": {"limits": [{"window": "week", "currency": "EUR", "max": "1000.00"}]}})",
+          "2026-11-25T10:00:00Z");
+    expect_authorized(pay("acct-use", "60.00").get());
+    at("2026-11-26T09:00:00Z");
+    Payment b = pay("acct-use", "30.00");
+    expect_authorized(b.get());
+    expect_authorized(pay("acct-else", "10.00").get());  // another account's
+
+    GError *error = nullptr;
+    UsageRows u;
+    u.rows = tender_host_limit_usage(host, "acct-use", &error);
+    ASSERT_NE(u.rows, nullptr) << error->message;
+    ASSERT_EQ(u.rows->len, 3u);
+    // Every buyer's limits first, in config order; today's window only.
+    EXPECT_STREQ(u.at(0)->method, "card");
+    EXPECT_EQ(u.at(0)->tier, nullptr);
+    EXPECT_STREQ(u.at(0)->window, "day");
+    EXPECT_STREQ(u.at(0)->window_start, "2026-11-26");
+    EXPECT_STREQ(u.at(0)->currency, "USD");
+    EXPECT_EQ(u.at(0)->exponent, 2);
+    EXPECT_EQ(u.at(0)->limit, 10000);
+    EXPECT_EQ(u.at(0)->used, 3000);
+    EXPECT_EQ(u.at(0)->remaining, 7000);
+    EXPECT_STREQ(u.at(1)->window, "month");
+    EXPECT_STREQ(u.at(1)->window_start, "2026-11-01");
+    EXPECT_EQ(u.at(1)->used, 9000);
+    EXPECT_EQ(u.at(1)->remaining, 6000);
+    // A tier's limit counts what the account's payments hold, converted
+    // into its currency (1 USD = 0.92 EUR), whatever tier they were paid in.
+    EXPECT_STREQ(u.at(2)->tier, "gold");
+    EXPECT_STREQ(u.at(2)->window, "week");
+    EXPECT_STREQ(u.at(2)->window_start, "2026-11-23");
+    EXPECT_STREQ(u.at(2)->currency, "EUR");
+    EXPECT_EQ(u.at(2)->used, 8280);
+    EXPECT_EQ(u.at(2)->remaining, 100000 - 8280);
+
+    // What a void gives back shows at once.
+    Payment v = void_payment(b.get());
+    ASSERT_NE(v, nullptr);
+    UsageRows after;
+    after.rows = tender_host_limit_usage(host, "acct-use", nullptr);
+    ASSERT_NE(after.rows, nullptr);
+    EXPECT_EQ(after.at(0)->used, 0);
+    EXPECT_EQ(after.at(0)->remaining, 10000);
+    EXPECT_EQ(after.at(1)->used, 6000);
+
+    // An account that never paid has used nothing of any limit.
+    UsageRows fresh;
+    fresh.rows = tender_host_limit_usage(host, "acct-new", nullptr);
+    ASSERT_NE(fresh.rows, nullptr);
+    ASSERT_EQ(fresh.rows->len, 3u);
+    for (guint i = 0; i < fresh.rows->len; i++) {
+        EXPECT_EQ(fresh.at(i)->used, 0);
+        EXPECT_EQ(fresh.at(i)->remaining, fresh.at(i)->limit);
+    }
+}
+
+TEST_F(PolicyHost, LimitUsageNeedsAnAccountAndIsEmptyWithoutLimits)
+{
+    start(R"("fees": {"bps": 100})", "2026-11-25T10:00:00Z");
+    GError *error = nullptr;
+    EXPECT_EQ(tender_host_limit_usage(host, nullptr, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    EXPECT_EQ(tender_host_limit_usage(host, "", &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    UsageRows none;
+    none.rows = tender_host_limit_usage(host, "acct-1", &error);
+    ASSERT_NE(none.rows, nullptr);
+    EXPECT_EQ(none.rows->len, 0u);
+}
+
 // ---- room given back ------------------------------------------------------
 
 TEST_F(PolicyHost, VoidGivesBackTheRoom)

@@ -89,7 +89,7 @@ class Routes(ServiceTest):
         self.assertGreater(ready["plugins"], 0)
         self.assertEqual(self.doc["openapi"], "3.1.0")
         # Every route of the table is documented.
-        for path in ("/v1/quotes", "/v1/methods", "/v1/plugins", "/v1/payments",
+        for path in ("/v1/quotes", "/v1/methods", "/v1/plugins", "/v1/limits", "/v1/payments",
                      "/v1/payments/{id}", "/v1/payments/{id}/capture", "/v1/payments/{id}/void",
                      "/v1/payments/{id}/refund", "/v1/payments/{id}/complete",
                      "/v1/payments/{id}/sync", "/v1/webhooks/{method}", "/healthz", "/readyz",

@@ -267,6 +267,40 @@ void tender_quote_free(TenderQuote *quote);
  * g_ptr_array_unref(). Errors only for malformed input. */
 GPtrArray *tender_host_quote(TenderHost *host, const TenderBuyer *buyer, GError **error);
 
+/* ---- limit usage ---------------------------------------------------------- */
+
+/* One cumulative limit of the policy config (a method's `limits`, for every
+ * buyer or for one tier; docs/config.md) and what one account has used of
+ * it in the window that holds the host's now. Amounts are in ISO 4217
+ * minor units of `currency`. */
+typedef struct {
+    char *method;
+    char *tier;              /* the tier the limit belongs to; NULL: every buyer's */
+    char *window;            /* "day", "week", "month", … */
+    char *window_start;      /* the window's start as its counter names it:
+                                "2026-11-25" (day; week: its Monday; month:
+                                its 1st), "2026-11-25T14" (hour), "all" */
+    char *currency;
+    int exponent;            /* currency's ISO 4217 exponent */
+    gint64 limit;
+    gint64 used;             /* held by the account's payments (refunds and
+                                voids give back their share) */
+    gint64 remaining;        /* limit - used, never below 0 */
+} TenderLimitUsage;
+
+void tender_limit_usage_free(TenderLimitUsage *usage);
+
+/* Every cumulative limit of every loaded method's policy, in config order
+ * (a method's limits for every buyer first, then each tier's), with what
+ * account has used of it now. account is required (cumulative limits count
+ * per account). Reads the ledger's usage counters in one read unit, so the
+ * numbers are one consistent snapshot; changes nothing. Safe from any
+ * thread. Returns a new array of TenderLimitUsage* (free with
+ * g_ptr_array_unref(), which frees the elements), empty when no method has
+ * a limit; NULL with TENDER_ERROR_INVALID_ARGUMENT for a missing account or
+ * TENDER_ERROR_LEDGER when a counter cannot be read. */
+GPtrArray *tender_host_limit_usage(TenderHost *host, const char *account, GError **error);
+
 /* ---- payments ------------------------------------------------------------ */
 
 /* One operation attempt recorded on a payment. */

@@ -357,9 +357,11 @@ TEST_F(WebMoney, DeclaresItsParameters)
                 {"wmid", TENDER_PARAM_REQUIRED},
                 {"protection_days", 0},
                 {"protection_code", TENDER_PARAM_SENSITIVE},
-                {"description", 0}};
-    ASSERT_EQ(m->n_params, 5u);
-    for (size_t i = 0; i < 5; i++) {
+                {"description", 0},
+                {"return_url", 0},
+                {"cancel_url", 0}};
+    ASSERT_EQ(m->n_params, G_N_ELEMENTS(want));
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
         EXPECT_STREQ(m->params[i].name, want[i].name);
         EXPECT_EQ(m->params[i].flags, want[i].flags) << want[i].name;
     }
@@ -578,6 +580,38 @@ TEST_F(WebMoney, PlainPurchaseRedirectsToThePaymentPage)
     EXPECT_EQ(Form(again.purchase(payer())->action_data)["LMI_PAYMENT_NO"], no);
     Payment other(plugin.get(), 1050, "USD", 2, "pay_wm_0002");
     EXPECT_NE(Form(other.purchase(payer())->action_data)["LMI_PAYMENT_NO"], no);
+}
+
+// The checkout page's way back: LMI_SUCCESS_URL / LMI_FAIL_URL (GET), kept in
+// the state so that a sync that re-renders the page keeps them.
+TEST_F(WebMoney, ReturnAndCancelUrlsReachThePaymentPage)
+{
+    Payment pay(plugin.get(), 1050);
+    auto params = payer();
+    params.push_back({"return_url", "https://shop.example/checkout/cs_1/return"});
+    params.push_back({"cancel_url", "https://shop.example/checkout/cs_1/return?cancelled=1"});
+    Result r = pay.purchase(params);
+    ASSERT_EQ(r->outcome, (uint32_t)TENDER_OUTCOME_ACTION_REQUIRED) << r->message;
+    Form url(r->action_data);
+    EXPECT_EQ(url["LMI_SUCCESS_URL"], "https://shop.example/checkout/cs_1/return");
+    EXPECT_EQ(url["LMI_SUCCESS_METHOD"], "0");
+    EXPECT_EQ(url["LMI_FAIL_URL"], "https://shop.example/checkout/cs_1/return?cancelled=1");
+    EXPECT_EQ(url["LMI_FAIL_METHOD"], "0");
+    EXPECT_EQ(state_get(pay.state, "back"), "https://shop.example/checkout/cs_1/return");
+
+    Payment plain(plugin.get(), 1050);
+    Form none(plain.purchase(payer())->action_data);
+    EXPECT_FALSE(none.has("LMI_SUCCESS_URL"));
+    EXPECT_FALSE(none.has("LMI_FAIL_URL"));
+
+    for (const char *bad : {"javascript:alert(1)", "/relative/path", "ftp://shop.example/"}) {
+        Payment refused(plugin.get(), 1050);
+        auto with_bad = payer();
+        with_bad.push_back({"return_url", bad});
+        Result d = refused.purchase(with_bad);
+        EXPECT_EQ(d->decline_code, (uint32_t)TENDER_DECLINE_INVALID_REQUEST) << bad;
+        EXPECT_NE(std::string(d->message).find("return_url"), std::string::npos);
+    }
 }
 
 TEST_F(WebMoney, AmountsOnTheWireHaveNoTrailingZeros)
