@@ -377,6 +377,43 @@ static void stop_checkpointer(SqliteLedger *ledger)
     ledger->checkpoint_db = NULL;
 }
 
+/* ---- waiting for another process ----------------------------------------
+ *
+ * SQLite has one writer per file: while another process holds the write
+ * lock, BEGIN IMMEDIATE waits in this handler. The wait is bounded as a
+ * whole: begin() fixes when it gives up (begin_give_up) before it even
+ * takes the ledger's mutex, so neither the retries of BEGIN nor the
+ * threads queued behind the one waiting add up to more than the timeout
+ * (the old per-attempt 10 s busy timeout, retried 50 times, could hold a
+ * payment for minutes). Any other statement that meets the lock (opening,
+ * migrations) waits at most the timeout from its first refusal. */
+#define DEFAULT_BUSY_TIMEOUT_US (10 * G_TIME_SPAN_SECOND)
+
+static int busy_wait(void *data, int count)
+{
+    SqliteLedger *ledger = data;
+    gint64 now = g_get_monotonic_time();
+    if (count == 0)
+        ledger->busy_give_up =
+            ledger->begin_give_up ? ledger->begin_give_up : now + ledger->busy_timeout_us;
+    if (now >= ledger->busy_give_up)
+        return 0;
+    /* Short naps first (a commit of another process takes microseconds to
+     * milliseconds), then 10 ms: a lock held for long is not worth a
+     * busier poll. */
+    gint64 nap = MIN((gint64)(count + 1) * 500, 10000);
+    g_usleep((gulong)MIN(nap, ledger->busy_give_up - now));
+    return 1;
+}
+
+static void sqlite_set_busy_timeout(TenderLedger *base, gint64 timeout_ms)
+{
+    SqliteLedger *ledger = (SqliteLedger *)base;
+    g_mutex_lock(&ledger->lock);
+    ledger->busy_timeout_us = MAX(timeout_ms, 0) * 1000;
+    g_mutex_unlock(&ledger->lock);
+}
+
 static void sqlite_close(TenderLedger *base);
 static const LedgerBackend *sqlite_backend(void);
 
@@ -400,6 +437,7 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
     g_mutex_init(&ledger->checkpoint_lock);
     g_cond_init(&ledger->checkpoint_cond);
     ledger->wal_fd = -1;
+    ledger->busy_timeout_us = DEFAULT_BUSY_TIMEOUT_US;
     ledger->memory = memory;
     ledger->missing_path = missing ? g_strdup(path) : NULL;
     /* Keyed by the SQL text's address: every statement is a string literal
@@ -420,8 +458,8 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
         return NULL;
     }
     /* Another process may hold the write lock for a moment: wait for it
-     * rather than failing the payment. */
-    sqlite3_busy_timeout(ledger->db, 10000);
+     * (busy_wait, bounded) rather than failing the payment. */
+    sqlite3_busy_handler(ledger->db, busy_wait, ledger);
     /* WAL, readers never block the writer. synchronous=NORMAL writes each
      * commit to the WAL without flushing it; ledger_commit() flushes
      * once per batch (see sync_wal), which makes it as durable as FULL. */
@@ -495,22 +533,35 @@ static void sqlite_close(TenderLedger *base)
 static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError **error)
 {
     SqliteLedger *ledger = (SqliteLedger *)base;
+    /* The wait for another process counts from here (busy_wait). */
+    gint64 entered = g_get_monotonic_time();
     /* Count ourselves before taking the lock, so a leader waiting for
      * members to join knows we are on our way. */
     g_atomic_int_inc(&ledger->active);
     g_mutex_lock(&ledger->lock);
     if (!ledger->in_batch) {
-        /* busy_timeout covers most waits for other processes; loop for the
-         * rare SQLITE_BUSY that BEGIN IMMEDIATE can still return. */
-        int rc = SQLITE_BUSY;
-        for (int attempt = 0; attempt < 50 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-             attempt++) {
+        /* busy_wait covers most waits for other processes; loop for the
+         * rare SQLITE_BUSY that BEGIN IMMEDIATE returns without calling
+         * it (a WAL index being rebuilt), within the same deadline. */
+        ledger->begin_give_up = entered + ledger->busy_timeout_us;
+        int rc = run(ledger, "BEGIN IMMEDIATE");
+        while ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+            if (g_get_monotonic_time() >= ledger->begin_give_up)
+                break;
+            g_usleep(1000);
             rc = run(ledger, "BEGIN IMMEDIATE");
-            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-                g_usleep(2000);
         }
+        ledger->begin_give_up = 0;
         if (rc != SQLITE_OK) {
-            ledger_sqlite_fail(ledger, error, "cannot start a transaction");
+            /* "database is locked" stays in the message: callers (the
+             * crash test's child) tell a busy ledger by it. */
+            if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                            "ledger: busy: another process held the ledger for more than "
+                            "%" G_GINT64_FORMAT " ms: database is locked",
+                            ledger->busy_timeout_us / 1000);
+            else
+                ledger_sqlite_fail(ledger, error, "cannot start a transaction");
             g_atomic_int_dec_and_test(&ledger->active);
             g_cond_broadcast(&ledger->changed);
             g_mutex_unlock(&ledger->lock);
@@ -718,7 +769,7 @@ static const LedgerBackend *sqlite_backend(void)
     static gsize ready = 0;
     if (g_once_init_enter(&ready)) {
         table.struct_size = sizeof table;
-        table.version = 1;
+        table.version = 2;
         table.name = "sqlite";
         table.close = sqlite_close;
         table.set_flush = sqlite_set_flush;
@@ -726,6 +777,7 @@ static const LedgerBackend *sqlite_backend(void)
         table.begin = sqlite_begin;
         table.commit = sqlite_commit;
         table.rollback = sqlite_rollback;
+        table.set_busy_timeout = sqlite_set_busy_timeout;
         ledger_sqlite_payments_fill(&table);
         ledger_sqlite_service_fill(&table);
         ledger_sqlite_quarantine_fill(&table);

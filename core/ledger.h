@@ -50,6 +50,16 @@ static inline gboolean ledger_copy_to(TenderLedger *ledger, const char *path, GE
     return ledger->backend->copy_to(ledger, path, error);
 }
 
+/* How long ledger_begin() waits for a ledger another process holds
+ * (ledger-backend.h: set_busy_timeout); ignored by a version-1 backend. */
+static inline void ledger_set_busy_timeout(TenderLedger *ledger, gint64 timeout_ms)
+{
+    if (ledger->backend->struct_size >=
+            G_STRUCT_OFFSET(LedgerBackend, set_busy_timeout) + sizeof(void *) &&
+        ledger->backend->set_busy_timeout)
+        ledger->backend->set_busy_timeout(ledger, timeout_ms);
+}
+
 /* ---- the unit of work ---------------------------------------------------- */
 
 /* A unit that writes (and locks what it reads), or NULL with error. */
@@ -79,6 +89,18 @@ static inline gboolean ledger_error_is_retry(const GError *error)
 {
     return error != NULL && error->domain == LEDGER_ERROR && error->code == LEDGER_ERROR_RETRY;
 }
+
+/* How many times the engine runs a unit the backend aborted with
+ * LEDGER_ERROR_RETRY, in all. */
+#define LEDGER_RETRY_ATTEMPTS 6
+
+/* The engine's retry loop, called with the error of a unit that failed and
+ * has ended (nothing of it kept) on its attempt-th run (0 first). TRUE:
+ * the error asked for a retry and attempts remain; it was cleared after a
+ * pause with jitter, and the caller runs the unit again from begin. FALSE:
+ * the error stands; a retry error whose attempts ran out is turned into
+ * TENDER_ERROR_LEDGER, so LEDGER_ERROR never leaves the engine. */
+gboolean ledger_retry_wait(guint attempt, GError **error);
 
 /* ---- inside a unit (ledger-backend.h says what each one does) ------------ */
 
