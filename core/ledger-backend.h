@@ -264,6 +264,16 @@ struct LedgerBackend {
      * (tenderd answers 503). Set once after opening; a backend without a
      * wait of its own may ignore it. */
     void (*set_busy_timeout)(TenderLedger *ledger, gint64 timeout_ms);
+    /* A new payment with its first operation, the payment leased to it
+     * until p->busy_until_ms: what payment_insert, operation_insert (with
+     * request_hash) and payment_set_lease(op->seq) do in this order, in
+     * fewer statements where the backend can (p->busy_seq is not read).
+     * Sets op->seq. The unique idempotency key rule of payment_insert
+     * applies. NULL in a table that has no shorter way: ledger.h then runs
+     * the three. */
+    gboolean (*payment_insert_leased)(LedgerUnit *unit, const LedgerPayment *p,
+                                      TenderOperation *op, const char *request_hash,
+                                      GError **error);
 };
 
 /* The SQLite backend (ledger-sqlite.c): open (creating and migrating) the

@@ -526,10 +526,19 @@ static void sqlite_close(TenderLedger *base)
     g_free(ledger);
 }
 
-/* Every unit, read or write, is a savepoint in the batch: SQLite has one
- * writer per file, so a unit that holds the connection holds every row it
- * reads (the locks ledger-backend.h asks for), across processes too, since
- * the batch is an IMMEDIATE transaction. */
+/* Every unit, read or write, runs in the batch: SQLite has one writer per
+ * file, so a unit that holds the connection holds every row it reads (the
+ * locks ledger-backend.h asks for), across processes too, since the batch
+ * is an IMMEDIATE transaction.
+ *
+ * A unit that joins a batch others have committed into runs in a
+ * savepoint, so that its rollback undoes only its own work. The unit that
+ * begins a batch does not need one: it holds the connection (the mutex)
+ * from begin to end, so the batch holds nothing but its work until it
+ * commits, and its rollback can roll the whole batch back. That spares
+ * the SAVEPOINT and RELEASE statements and the savepoint's journal (8 k of
+ * an in-memory payment's 303 k instructions, callgrind); with one thread
+ * every unit begins its own batch. */
 static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError **error)
 {
     SqliteLedger *ledger = (SqliteLedger *)base;
@@ -571,6 +580,10 @@ static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError 
         ledger->has_writes = FALSE;
         ledger->wants_sync = FALSE;
         ledger->batch++;
+        SqliteUnit *unit = g_new0(SqliteUnit, 1);
+        unit->base.ledger = base;
+        unit->base.mode = mode;
+        return &unit->base;
     }
     if (run(ledger, "SAVEPOINT member") != SQLITE_OK) {
         ledger_sqlite_fail(ledger, error, "cannot start a transaction");
@@ -582,6 +595,7 @@ static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError 
     SqliteUnit *unit = g_new0(SqliteUnit, 1);
     unit->base.ledger = base;
     unit->base.mode = mode;
+    unit->savepoint = TRUE;
     return &unit->base;
 }
 
@@ -671,7 +685,7 @@ static gboolean sqlite_commit(LedgerUnit *unit, LedgerCommitKind kind, GError **
         sqlite_rollback(unit);
         return FALSE;
     }
-    if (run(ledger, "RELEASE member") != SQLITE_OK) {
+    if (((SqliteUnit *)unit)->savepoint && run(ledger, "RELEASE member") != SQLITE_OK) {
         ledger_sqlite_fail(ledger, error, "commit failed");
         sqlite_rollback(unit);
         return FALSE;
@@ -700,9 +714,18 @@ static gboolean sqlite_commit(LedgerUnit *unit, LedgerCommitKind kind, GError **
 static void sqlite_rollback(LedgerUnit *unit)
 {
     SqliteLedger *ledger = ledger_sqlite_of(unit);
+    gboolean savepoint = ((SqliteUnit *)unit)->savepoint;
     g_free(unit);
-    run(ledger, "ROLLBACK TO member");
-    run(ledger, "RELEASE member");
+    if (savepoint) {
+        run(ledger, "ROLLBACK TO member");
+        run(ledger, "RELEASE member");
+    } else {
+        /* The batch holds this unit's work alone (see sqlite_begin). */
+        reset_statements(ledger);
+        sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+        ledger->in_batch = FALSE;
+        ledger->committed = ledger->batch;
+    }
     g_atomic_int_dec_and_test(&ledger->active);
     /* The last member out of a batch nobody wrote to closes it, so the
      * process does not keep the database's write lock while idle. With

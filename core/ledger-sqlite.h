@@ -55,9 +55,12 @@ typedef struct {
 } SqliteLedger;
 
 /* A unit: the connection is the ledger's, held (its mutex) from begin to
- * end, so the unit needs nothing of its own. */
+ * end. */
 typedef struct {
     LedgerUnit base;
+    /* The unit runs in a savepoint of a batch others committed into; FALSE
+     * when it began the batch, which then holds its work alone. */
+    gboolean savepoint;
 } SqliteUnit;
 
 static inline SqliteLedger *ledger_sqlite_of(LedgerUnit *unit)

@@ -116,6 +116,21 @@ static inline gboolean ledger_payment_insert(LedgerUnit *u, const LedgerPayment 
     return LEDGER_OP(u)->payment_insert(u, p, error);
 }
 
+/* A new payment leased to its first operation (ledger-backend.h:
+ * payment_insert_leased); sets op->seq. */
+static inline gboolean ledger_payment_insert_leased(LedgerUnit *u, const LedgerPayment *p,
+                                                    TenderOperation *op, const char *request_hash,
+                                                    GError **error)
+{
+    const LedgerBackend *b = LEDGER_OP(u);
+    if (b->struct_size >= G_STRUCT_OFFSET(LedgerBackend, payment_insert_leased) + sizeof(void *) &&
+        b->payment_insert_leased)
+        return b->payment_insert_leased(u, p, op, request_hash, error);
+    return b->payment_insert(u, p, error) &&
+           b->operation_insert(u, p->pub.id, op, request_hash, error) &&
+           b->payment_set_lease(u, p->pub.id, p->busy_until_ms, op->seq, error);
+}
+
 /* old: the row as read in this unit, or NULL. */
 static inline gboolean ledger_payment_update(LedgerUnit *u, const LedgerPayment *old,
                                              const LedgerPayment *p, GError **error)

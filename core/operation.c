@@ -321,9 +321,18 @@ gboolean host_op_record_intent(TenderHost *host, LedgerUnit *unit, LedgerPayment
                                    .amount = op->amount,
                                    .created_ms = tender_host_now(host)};
     row->busy_until_ms = host_wall_ms() + host_lease_ms(host, row->pub.method);
-    gboolean ok = ledger_operation_insert(unit, payment_id, &op->record, op->hash, error);
-    row->busy_seq = op->record.seq;
-    ok = ok && ledger_payment_set_lease(unit, payment_id, row->busy_until_ms, row->busy_seq, error);
+    gboolean ok;
+    if (op->new_payment) {
+        /* A new payment is written once, already leased to this operation
+         * (the lease's seq exists only once the operation does). */
+        ok = ledger_payment_insert_leased(unit, row, &op->record, op->hash, error);
+        row->busy_seq = op->record.seq;
+    } else {
+        ok = ledger_operation_insert(unit, payment_id, &op->record, op->hash, error);
+        row->busy_seq = op->record.seq;
+        ok = ok && ledger_payment_set_lease(unit, payment_id, row->busy_until_ms, row->busy_seq,
+                                            error);
+    }
     if (!ok) {
         ledger_rollback(unit);
         return FALSE;

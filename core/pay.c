@@ -321,14 +321,15 @@ static PayStep pay_attempt(PayRun *run, TenderPayment **answer, GError **error)
         p->exponent = tender_currency_exponent(r->currency);
         p->amount = run->order_amount;
     }
+    /* An offered payment is inserted with its intent, leased
+     * (host_op_record_intent); a refused one here. */
     if (decision->offered) {
         p->status = TENDER_STATUS_UNKNOWN; /* in flight until step 3 */
-        row->busy_until_ms = host_wall_ms() + host_lease_ms(host, info->id);
     } else {
         p->status = TENDER_STATUS_DECLINED;
         lifecycle_set_decline(p, decision->code, "policy", decision->reason);
     }
-    gboolean ok = ledger_payment_insert(unit, row, error);
+    gboolean ok = decision->offered || ledger_payment_insert(unit, row, error);
     for (guint i = 0; ok && i < decision->attempt_charges->len; i++)
         ok = ledger_usage_add(
             unit, g_array_index(decision->attempt_charges, TenderUsageCharge, i).key, 1, error);
@@ -358,7 +359,8 @@ static PayStep pay_attempt(PayRun *run, TenderPayment **answer, GError **error)
                        .flags = decision->step_up && (caps & TENDER_CAP_STEP_UP)
                                     ? TENDER_REQUEST_STEP_UP
                                     : 0,
-                       .decision = decision};
+                       .decision = decision,
+                       .new_payment = TRUE};
     return host_op_record_intent(host, unit, row, &run->op, error) ? PAY_CALL : PAY_FAILED;
 }
 

@@ -43,14 +43,20 @@ gboolean faulty_commit(LedgerUnit *unit, LedgerCommitKind kind, GError **error)
     return real_backend->commit(unit, kind, error);
 }
 
-gboolean faulty_payment_insert(LedgerUnit *unit, const LedgerPayment *p, GError **error)
+// The new payment's insert, failing after it wrote (the engine must roll
+// the unit back: nothing of it may stay).
+gboolean faulty_payment_insert_leased(LedgerUnit *unit, const LedgerPayment *p,
+                                      TenderOperation *op, const char *request_hash,
+                                      GError **error)
 {
+    if (!real_backend->payment_insert_leased(unit, p, op, request_hash, error))
+        return FALSE;
     if (inserts_to_fail > 0) {
         inserts_to_fail--;
         g_set_error(error, LEDGER_ERROR, LEDGER_ERROR_RETRY, "injected: deadlock detected");
         return FALSE;
     }
-    return real_backend->payment_insert(unit, p, error);
+    return TRUE;
 }
 
 class LedgerRetry : public HostTest {
@@ -62,7 +68,7 @@ protected:
         real_backend = host->ledger->backend;
         faulty_backend = *real_backend;
         faulty_backend.commit = faulty_commit;
-        faulty_backend.payment_insert = faulty_payment_insert;
+        faulty_backend.payment_insert_leased = faulty_payment_insert_leased;
         host->ledger->backend = &faulty_backend;
     }
     void TearDown() override
@@ -128,7 +134,7 @@ TEST_F(LedgerRetry, AnOperationOnAPaymentRunsBothUnitsAgain)
 
 TEST_F(LedgerRetry, AConflictInsideTheUnitRunsItAgain)
 {
-    inserts_to_fail = 1;
+    inserts_to_fail = 2;
     TenderPayment *p = pay("fx_count", "10.00");
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(inserts_to_fail, 0);
@@ -164,6 +170,70 @@ TEST_F(LedgerRetry, OtherErrorsAreNotRetried)
     EXPECT_EQ(error->code, TENDER_ERROR_NOT_FOUND) << error->message;
     g_clear_error(&error);
     EXPECT_EQ(commits_failed, 0);
+}
+
+// payment_insert_leased (ledger-backend.h, version 2): the SQLite
+// backend's short way and ledger.h's three-step fallback for a backend
+// without it leave the same row: inserted, leased to its first operation.
+class InsertLeased : public HostTest {
+protected:
+    void check(bool short_way)
+    {
+        make_host();
+        // Operations before, so the new one's seq is not 1.
+        pay("fx_count", "1.00");
+        pay("fx_count", "2.00");
+        LedgerBackend table = *host->ledger->backend;
+        const LedgerBackend *real = host->ledger->backend;
+        if (!short_way) {
+            ASSERT_NE(table.payment_insert_leased, nullptr);
+            table.payment_insert_leased = nullptr;
+            host->ledger->backend = &table;
+        }
+        GError *error = nullptr;
+        LedgerUnit *unit = ledger_begin(host->ledger, &error);
+        ASSERT_NE(unit, nullptr) << error->message;
+        LedgerPayment row = {};
+        row.pub.id = const_cast<char *>("pay_leasedtest");
+        row.pub.method = const_cast<char *>("fx_count");
+        row.pub.region = const_cast<char *>("US");
+        row.pub.currency = const_cast<char *>("USD");
+        row.pub.exponent = 2;
+        row.pub.amount = 500;
+        row.pub.status = TENDER_STATUS_UNKNOWN;
+        row.busy_until_ms = 1234567;
+        row.busy_seq = 999999;  // not read
+        TenderOperation op = {};
+        op.kind = const_cast<char *>("authorize");
+        op.request_id = const_cast<char *>("req_leasedtest");
+        op.amount = 500;
+        ASSERT_TRUE(ledger_payment_insert_leased(unit, &row, &op, "hash", &error))
+            << error->message;
+        EXPECT_GT(op.seq, 2);
+        LedgerPayment *stored = ledger_payment_get(unit, "pay_leasedtest", &error);
+        ASSERT_NE(stored, nullptr) << error->message;
+        EXPECT_EQ(stored->busy_until_ms, 1234567);
+        EXPECT_EQ(stored->busy_seq, op.seq);
+        EXPECT_EQ(stored->pub.amount, 500);
+        ledger_payment_free(stored);
+        GPtrArray *ops = ledger_operations(unit, "pay_leasedtest", &error);
+        ASSERT_NE(ops, nullptr) << error->message;
+        ASSERT_EQ(ops->len, 1u);
+        EXPECT_EQ(static_cast<TenderOperation *>(g_ptr_array_index(ops, 0))->seq, op.seq);
+        g_ptr_array_unref(ops);
+        ASSERT_TRUE(ledger_commit(unit, &error)) << error->message;
+        host->ledger->backend = real;
+    }
+};
+
+TEST_F(InsertLeased, TheSqliteBackendLeasesTheNewPaymentToItsOperation)
+{
+    check(true);
+}
+
+TEST_F(InsertLeased, TheFallbackForABackendWithoutItDoesTheSame)
+{
+    check(false);
 }
 
 }  // namespace
