@@ -179,7 +179,8 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
     static const char *const keys[] = {
         "plugin_dirs", "ledger",        "merchant", "reconcile",
         "exchange",    "bin_countries", "methods",  "user_assigned_regions",
-        "transport",   "service",       "plugins",  NULL,
+        "transport",   "service",       "plugins",  "ledger_busy_seconds",
+        NULL,
     };
     TenderConfig *c = ctx->config;
     JsonObject *obj = config_json_object(&ctx->json, "$", root);
@@ -209,6 +210,13 @@ static gboolean load_root(ConfigLoad *ctx, JsonNode *root)
                                     "must not be empty (leave the key out for the "
                                     "default)");
         c->ledger = g_strdup(ledger);
+    }
+    if (HAS("ledger_busy_seconds")) {
+        gint64 secs = 0;
+        if (!config_json_int(&ctx->json, "$.ledger_busy_seconds", MEMBER("ledger_busy_seconds"), 1,
+                             3600, &secs))
+            return FALSE;
+        c->ledger_busy_ms = secs * 1000;
     }
     if (HAS("merchant")) {
         static const char *const mkeys[] = {"region", NULL};

@@ -26,6 +26,7 @@ G_BEGIN_DECLS
 #define CONFIG_DEFAULT_MAX_RETRIES 2
 #define CONFIG_DEFAULT_BACKOFF_MS 100
 #define CONFIG_DEFAULT_RECONCILE_AGE_S (15 * 60)
+#define CONFIG_DEFAULT_LEDGER_BUSY_S 10
 
 struct TenderConfig {
     char *origin;
@@ -34,6 +35,7 @@ struct TenderConfig {
     char merchant_region[3];
     GStrv user_assigned;      /* user-assigned regions the operator declared; NULL: none */
     gint64 reconcile_age_ms;
+    gint64 ledger_busy_ms;    /* ledger_busy_seconds, in ms */
     gboolean trace_http;      /* transport.trace */
     PolicyExchange *exchange; /* never NULL; empty without an exchange section */
     GHashTable *bins;         /* digit prefix -> region */

@@ -63,6 +63,7 @@ TenderConfig *config_alloc(const char *origin)
     TenderConfig *c = g_new0(TenderConfig, 1);
     c->origin = g_strdup(origin);
     c->reconcile_age_ms = (gint64)CONFIG_DEFAULT_RECONCILE_AGE_S * 1000;
+    c->ledger_busy_ms = (gint64)CONFIG_DEFAULT_LEDGER_BUSY_S * 1000;
     c->exchange = policy_exchange_new();
     c->bins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->methods = g_ptr_array_new_with_free_func(method_policy_free);
@@ -230,6 +231,11 @@ gboolean config_trace_http(const TenderConfig *config)
 gint64 config_reconcile_age_ms(const TenderConfig *config)
 {
     return config->reconcile_age_ms;
+}
+
+gint64 config_ledger_busy_ms(const TenderConfig *config)
+{
+    return config->ledger_busy_ms;
 }
 
 gboolean config_region_declared(const TenderConfig *config, const char *region)

@@ -56,6 +56,10 @@ gint64 config_retry_backoff_ms(const TenderConfig *config, const char *method_id
  * minutes). */
 gint64 config_reconcile_age_ms(const TenderConfig *config);
 
+/* ledger_busy_seconds: how long starting a unit of work may wait for a
+ * ledger another process holds before it fails (default 10 s). */
+gint64 config_ledger_busy_ms(const TenderConfig *config);
+
 /* transport.trace: log every exchange through the `http` service, as
  * tender_host_options_set_trace_http(TRUE) does (default FALSE). */
 gboolean config_trace_http(const TenderConfig *config);

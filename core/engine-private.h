@@ -105,6 +105,7 @@ typedef struct {
     gsize body_len;
     guint32 flags;                        /* TENDER_REQUEST_* */
     const TenderPolicyDecision *decision; /* pay: charges on a decline */
+    gboolean new_payment; /* pay: the row is not in the ledger yet; the intent inserts it */
     /* Filled by host_op_record_intent. */
     char *request_id;
     TenderOperation record; /* the ledger's operation row */

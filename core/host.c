@@ -203,6 +203,7 @@ TenderHost *tender_host_new(const TenderHostOptions *o, GError **error)
     }
     if (o->ledger_no_flush)
         ledger_set_flush(host->ledger, FALSE);
+    ledger_set_busy_timeout(host->ledger, config_ledger_busy_ms(host->config));
     /* Quarantines other processes started (crashes are in the ledger). */
     LedgerUnit *unit = ledger_begin_read(host->ledger, NULL);
     if (unit != NULL) {

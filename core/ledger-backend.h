@@ -97,7 +97,7 @@ struct TenderLedger {
  * plugin ABI: a caller reads only the operations the version it knows has. */
 struct LedgerBackend {
     guint32 struct_size;
-    guint32 version;  /* 1 */
+    guint32 version;  /* 2 (1 had no set_busy_timeout) */
     const char *name; /* "sqlite" */
 
     /* ---- the ledger ---- */
@@ -257,6 +257,23 @@ struct LedgerBackend {
                               GArray *at_ms, char **last_reason, GError **error);
     /* Forget the plugin's crashes: its quarantine ends. */
     gboolean (*crash_clear)(LedgerUnit *unit, const char *plugin_id, GError **error);
+
+    /* ---- version 2 ---- */
+    /* The longest begin() may wait, in all, for a ledger another process
+     * (or host) holds, before failing with TENDER_ERROR_LEDGER "busy"
+     * (tenderd answers 503). Set once after opening; a backend without a
+     * wait of its own may ignore it. */
+    void (*set_busy_timeout)(TenderLedger *ledger, gint64 timeout_ms);
+    /* A new payment with its first operation, the payment leased to it
+     * until p->busy_until_ms: what payment_insert, operation_insert (with
+     * request_hash) and payment_set_lease(op->seq) do in this order, in
+     * fewer statements where the backend can (p->busy_seq is not read).
+     * Sets op->seq. The unique idempotency key rule of payment_insert
+     * applies. NULL in a table that has no shorter way: ledger.h then runs
+     * the three. */
+    gboolean (*payment_insert_leased)(LedgerUnit *unit, const LedgerPayment *p,
+                                      TenderOperation *op, const char *request_hash,
+                                      GError **error);
 };
 
 /* The SQLite backend (ledger-sqlite.c): open (creating and migrating) the

@@ -354,6 +354,40 @@ static gboolean sqlite_operation_insert(LedgerUnit *unit, const char *payment_id
     return TRUE;
 }
 
+/* The seq the next operation will get: `operations` is AUTOINCREMENT, so
+ * SQLite gives max(sqlite_sequence's entry, largest seq) + 1, and the
+ * entry is never below the largest seq. 0 when it cannot be read. */
+static gint64 next_operation_seq(SqliteLedger *ledger)
+{
+    sqlite3_stmt *s =
+        ledger_sqlite_stmt(ledger, "SELECT seq FROM sqlite_sequence WHERE name = 'operations'");
+    if (s == NULL)
+        return 0;
+    int rc = sqlite3_step(s);
+    gint64 next = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) + 1 : rc == SQLITE_DONE ? 1 : 0;
+    sqlite3_reset(s);
+    return next;
+}
+
+/* A new payment leased to its first operation without the UPDATE that
+ * would lease it afterwards (a rewrite of the whole 39-column row): the
+ * unit holds the only write lock on the file, so the operation's seq is
+ * known before it is inserted, and the payment is inserted with it. Should
+ * the guess ever be wrong, the lease is set the long way. */
+static gboolean sqlite_payment_insert_leased(LedgerUnit *unit, const LedgerPayment *p,
+                                             TenderOperation *op, const char *request_hash,
+                                             GError **error)
+{
+    SqliteLedger *ledger = ledger_sqlite_of(unit);
+    LedgerPayment leased = *p; /* shares p's strings, for the insert only */
+    leased.busy_seq = next_operation_seq(ledger);
+    if (!sqlite_payment_insert(unit, &leased, error) ||
+        !sqlite_operation_insert(unit, p->pub.id, op, request_hash, error))
+        return FALSE;
+    return op->seq == leased.busy_seq ||
+           sqlite_payment_set_lease(unit, p->pub.id, p->busy_until_ms, op->seq, error);
+}
+
 static gboolean sqlite_operation_update(LedgerUnit *unit, const TenderOperation *op,
                                         const char *plugin_state, GError **error)
 {
@@ -657,6 +691,7 @@ void ledger_sqlite_payments_fill(LedgerBackend *b)
     b->payment_insert = sqlite_payment_insert;
     b->payment_update = sqlite_payment_update;
     b->payment_set_lease = sqlite_payment_set_lease;
+    b->payment_insert_leased = sqlite_payment_insert_leased;
     b->operation_insert = sqlite_operation_insert;
     b->operation_update = sqlite_operation_update;
     b->operations = sqlite_operations;

@@ -37,6 +37,12 @@ typedef struct {
     gboolean no_flush;   /* bulk load: commits are never flushed */
     char *missing_path;  /* a stand-in for this file, which does not exist: no commits */
     int exec_rc;         /* result code of the last exec(), kept past a ROLLBACK */
+    /* Waiting for another process's write lock (busy_wait): the whole
+     * wait a unit may spend, and when the current wait gives up
+     * (monotonic µs; 0 outside a wait begin() set). */
+    gint64 busy_timeout_us;
+    gint64 begin_give_up;
+    gint64 busy_give_up;
     GHashTable *updates; /* changed-column mask -> its UPDATE of payments */
     /* The checkpointer (ledger-sqlite.c): a thread with a connection of
      * its own, woken by the WAL hook. */
@@ -49,9 +55,12 @@ typedef struct {
 } SqliteLedger;
 
 /* A unit: the connection is the ledger's, held (its mutex) from begin to
- * end, so the unit needs nothing of its own. */
+ * end. */
 typedef struct {
     LedgerUnit base;
+    /* The unit runs in a savepoint of a batch others committed into; FALSE
+     * when it began the batch, which then holds its work alone. */
+    gboolean savepoint;
 } SqliteUnit;
 
 static inline SqliteLedger *ledger_sqlite_of(LedgerUnit *unit)

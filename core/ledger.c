@@ -68,6 +68,29 @@ void ledger_rollback(LedgerUnit *unit)
     LEDGER_OP(unit)->rollback(unit);
 }
 
+/* A conflict aborted the unit because another unit took what it needed at
+ * the same moment; running again at once tends to meet the same unit
+ * again. A pause doubling from 1 ms, of a random length between half of it
+ * and all of it, spreads the retries of units that collided; six attempts
+ * wait at most 31 ms in all. */
+gboolean ledger_retry_wait(guint attempt, GError **error)
+{
+    if (error == NULL || !ledger_error_is_retry(*error))
+        return FALSE;
+    if (attempt + 1 >= LEDGER_RETRY_ATTEMPTS) {
+        GError *conflict = g_steal_pointer(error);
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "ledger: %s (still conflicting after %d attempts)", conflict->message,
+                    LEDGER_RETRY_ATTEMPTS);
+        g_error_free(conflict);
+        return FALSE;
+    }
+    g_clear_error(error);
+    gint32 ceiling = 1000 << MIN(attempt, 10u);
+    g_usleep((gulong)g_random_int_range(ceiling / 2, ceiling + 1));
+    return TRUE;
+}
+
 gint64 ledger_usage_get(LedgerUnit *unit, const char *key)
 {
     gint64 amount = 0;

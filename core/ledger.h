@@ -50,6 +50,16 @@ static inline gboolean ledger_copy_to(TenderLedger *ledger, const char *path, GE
     return ledger->backend->copy_to(ledger, path, error);
 }
 
+/* How long ledger_begin() waits for a ledger another process holds
+ * (ledger-backend.h: set_busy_timeout); ignored by a version-1 backend. */
+static inline void ledger_set_busy_timeout(TenderLedger *ledger, gint64 timeout_ms)
+{
+    if (ledger->backend->struct_size >=
+            G_STRUCT_OFFSET(LedgerBackend, set_busy_timeout) + sizeof(void *) &&
+        ledger->backend->set_busy_timeout)
+        ledger->backend->set_busy_timeout(ledger, timeout_ms);
+}
+
 /* ---- the unit of work ---------------------------------------------------- */
 
 /* A unit that writes (and locks what it reads), or NULL with error. */
@@ -80,6 +90,18 @@ static inline gboolean ledger_error_is_retry(const GError *error)
     return error != NULL && error->domain == LEDGER_ERROR && error->code == LEDGER_ERROR_RETRY;
 }
 
+/* How many times the engine runs a unit the backend aborted with
+ * LEDGER_ERROR_RETRY, in all. */
+#define LEDGER_RETRY_ATTEMPTS 6
+
+/* The engine's retry loop, called with the error of a unit that failed and
+ * has ended (nothing of it kept) on its attempt-th run (0 first). TRUE:
+ * the error asked for a retry and attempts remain; it was cleared after a
+ * pause with jitter, and the caller runs the unit again from begin. FALSE:
+ * the error stands; a retry error whose attempts ran out is turned into
+ * TENDER_ERROR_LEDGER, so LEDGER_ERROR never leaves the engine. */
+gboolean ledger_retry_wait(guint attempt, GError **error);
+
 /* ---- inside a unit (ledger-backend.h says what each one does) ------------ */
 
 #define LEDGER_OP(unit) ((unit)->ledger->backend)
@@ -92,6 +114,21 @@ static inline LedgerPayment *ledger_payment_get(LedgerUnit *u, const char *id, G
 static inline gboolean ledger_payment_insert(LedgerUnit *u, const LedgerPayment *p, GError **error)
 {
     return LEDGER_OP(u)->payment_insert(u, p, error);
+}
+
+/* A new payment leased to its first operation (ledger-backend.h:
+ * payment_insert_leased); sets op->seq. */
+static inline gboolean ledger_payment_insert_leased(LedgerUnit *u, const LedgerPayment *p,
+                                                    TenderOperation *op, const char *request_hash,
+                                                    GError **error)
+{
+    const LedgerBackend *b = LEDGER_OP(u);
+    if (b->struct_size >= G_STRUCT_OFFSET(LedgerBackend, payment_insert_leased) + sizeof(void *) &&
+        b->payment_insert_leased)
+        return b->payment_insert_leased(u, p, op, request_hash, error);
+    return b->payment_insert(u, p, error) &&
+           b->operation_insert(u, p->pub.id, op, request_hash, error) &&
+           b->payment_set_lease(u, p->pub.id, p->busy_until_ms, op->seq, error);
 }
 
 /* old: the row as read in this unit, or NULL. */

@@ -202,17 +202,17 @@ static TenderPayment *public_from_row(LedgerPayment *row, GPtrArray *ops)
     return pub;
 }
 
-/* Step 3 for every operation: apply, store, release the lease, commit,
- * tell the listeners. Returns the public payment (FALSE/NULL with error
- * when the operation was refused by the processor, after recording it). */
-static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const char *payment_id,
-                                       TenderOperation *op, LifecycleKind kind,
-                                       const tender_result *res, const CallReport *report,
-                                       gint64 requested, const TenderPolicyDecision *decision,
-                                       GError **error)
+/* One run of step 3 (finish_operation); *committed tells whether it got
+ * as far as the commit, after which nothing is run again. */
+static TenderPayment *finish_attempt(TenderHost *host, HostMethod *m, const char *payment_id,
+                                     TenderOperation *op, LifecycleKind kind,
+                                     const tender_result *res, const CallReport *report,
+                                     gint64 requested, const TenderPolicyDecision *decision,
+                                     gboolean *committed, GError **error)
 {
     LedgerPayment *row = NULL;
     GError *refusal = NULL;
+    *committed = FALSE;
     LedgerUnit *unit = ledger_begin(host->ledger, error);
     if (unit == NULL)
         return NULL;
@@ -265,6 +265,7 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
         host_wake_waiters(host);
         return NULL;
     }
+    *committed = TRUE;
     TenderStatus new_status = row->pub.status;
     host_wake_waiters(host);
     host_emit(host, payment_id, old_status, new_status);
@@ -274,6 +275,31 @@ static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const ch
         return NULL;
     }
     return public_from_row(row, ops);
+}
+
+/* Step 3 for every operation: apply, store, release the lease, commit,
+ * tell the listeners. Returns the public payment (FALSE/NULL with error
+ * when the operation was refused by the processor, after recording it).
+ * The plugin has answered by now, so a unit the ledger aborted
+ * (LEDGER_ERROR_RETRY) is run again: it reads the payment afresh and the
+ * lease is still this operation's, since nothing of the unit was kept. */
+static TenderPayment *finish_operation(TenderHost *host, HostMethod *m, const char *payment_id,
+                                       TenderOperation *op, LifecycleKind kind,
+                                       const tender_result *res, const CallReport *report,
+                                       gint64 requested, const TenderPolicyDecision *decision,
+                                       GError **error)
+{
+    for (guint attempt = 0;; attempt++) {
+        gboolean committed;
+        GError *local = NULL;
+        TenderPayment *p = finish_attempt(host, m, payment_id, op, kind, res, report, requested,
+                                          decision, &committed, &local);
+        if (committed || p != NULL || !ledger_retry_wait(attempt, &local)) {
+            if (local)
+                g_propagate_error(error, local);
+            return p;
+        }
+    }
 }
 
 /* ---- the skeleton ---------------------------------------------------------- */
@@ -295,9 +321,18 @@ gboolean host_op_record_intent(TenderHost *host, LedgerUnit *unit, LedgerPayment
                                    .amount = op->amount,
                                    .created_ms = tender_host_now(host)};
     row->busy_until_ms = host_wall_ms() + host_lease_ms(host, row->pub.method);
-    gboolean ok = ledger_operation_insert(unit, payment_id, &op->record, op->hash, error);
-    row->busy_seq = op->record.seq;
-    ok = ok && ledger_payment_set_lease(unit, payment_id, row->busy_until_ms, row->busy_seq, error);
+    gboolean ok;
+    if (op->new_payment) {
+        /* A new payment is written once, already leased to this operation
+         * (the lease's seq exists only once the operation does). */
+        ok = ledger_payment_insert_leased(unit, row, &op->record, op->hash, error);
+        row->busy_seq = op->record.seq;
+    } else {
+        ok = ledger_operation_insert(unit, payment_id, &op->record, op->hash, error);
+        row->busy_seq = op->record.seq;
+        ok = ok && ledger_payment_set_lease(unit, payment_id, row->busy_until_ms, row->busy_seq,
+                                            error);
+    }
     if (!ok) {
         ledger_rollback(unit);
         return FALSE;
@@ -404,8 +439,11 @@ typedef struct {
     gsize n_params;
 } OpRequest;
 
-static TenderPayment *run_operation(TenderHost *host, const char *payment_id, const OpRequest *r,
-                                    GError **error)
+/* One run of an operation on an existing payment; *called tells whether
+ * its intent was committed (and the plugin called), after which it is not
+ * run again. */
+static TenderPayment *operation_attempt(TenderHost *host, const char *payment_id,
+                                        const OpRequest *r, gboolean *called, GError **error)
 {
     LedgerPayment *row;
     const TenderMethodInfo *info;
@@ -473,11 +511,30 @@ static TenderPayment *run_operation(TenderHost *host, const char *payment_id, co
                  .params = r->params,
                  .n_params = r->n_params};
     TenderPayment *result = NULL;
-    if (host_op_record_intent(host, unit, row, &op, error))
+    if (host_op_record_intent(host, unit, row, &op, error)) {
+        *called = TRUE;
         result = host_op_call_and_finish(host, m, row, &op, NULL, error);
+    }
     ledger_payment_free(row);
     host_op_clear(&op);
     return result;
+}
+
+/* Step 1 reads everything it decides on inside its unit, so a unit the
+ * ledger aborted (LEDGER_ERROR_RETRY) is simply run again. */
+static TenderPayment *run_operation(TenderHost *host, const char *payment_id, const OpRequest *r,
+                                    GError **error)
+{
+    for (guint attempt = 0;; attempt++) {
+        gboolean called = FALSE;
+        GError *local = NULL;
+        TenderPayment *p = operation_attempt(host, payment_id, r, &called, &local);
+        if (called || p != NULL || !ledger_retry_wait(attempt, &local)) {
+            if (local)
+                g_propagate_error(error, local);
+            return p;
+        }
+    }
 }
 
 TenderPayment *tender_host_capture(TenderHost *host, const char *payment_id, const char *amount,

@@ -179,7 +179,8 @@ static void emit_changes(TenderHost *host, GArray *changes)
  * transaction, which is closed on return. */
 static TenderPayment *record_policy_decline(TenderHost *host, LedgerUnit *unit, LedgerPayment *row,
                                             LifecycleKind kind,
-                                            const TenderPolicyDecision *decision, GError **error)
+                                            const TenderPolicyDecision *decision,
+                                            gboolean *committed, GError **error)
 {
     TenderPayment *p = &row->pub;
     g_autofree char *request_id = host_new_id(host, "req_");
@@ -204,7 +205,163 @@ static TenderPayment *record_policy_decline(TenderHost *host, LedgerUnit *unit, 
     }
     if (!ledger_commit(unit, error))
         return NULL;
+    *committed = TRUE;
     return host_load_public(host, p->id, error);
+}
+
+/* Pay's step 1, in one unit: what a run needs, and what it leaves for the
+ * plugin call. A run the ledger aborts (LEDGER_ERROR_RETRY) is run again
+ * from the start with everything it made thrown away: it reads the key,
+ * the lapses and the counters afresh, and a new payment gets a new id. */
+typedef struct {
+    TenderHost *host;
+    HostMethod *m;
+    const TenderPayRequest *r;
+    const char *hash;
+    const InstrumentFacts *instrument;
+    LifecycleKind kind;
+    gint64 order_amount;
+    /* made by a run */
+    GArray *lapsed; /* HostStatusChange */
+    TenderPolicyDecision decision;
+    LedgerPayment *row;
+    HostOp op;
+} PayRun;
+
+typedef enum {
+    PAY_FAILED,   /* error set, nothing kept: may be run again */
+    PAY_ANSWERED, /* the answer is final (a replay, a refusal; or NULL with error) */
+    PAY_CALL,     /* the intent is committed: call the plugin */
+} PayStep;
+
+static void pay_run_reset(PayRun *run)
+{
+    g_array_set_size(run->lapsed, 0);
+    policy_decision_clear(&run->decision);
+    policy_decision_init(&run->decision);
+    g_clear_pointer(&run->row, ledger_payment_free);
+    host_op_clear(&run->op);
+    memset(&run->op, 0, sizeof run->op);
+}
+
+static PayStep pay_attempt(PayRun *run, TenderPayment **answer, GError **error)
+{
+    TenderHost *host = run->host;
+    const TenderPayRequest *r = run->r;
+    const TenderMethodInfo *info = run->m->info;
+    guint64 caps = info->capabilities;
+    LedgerUnit *unit = ledger_begin(host->ledger, error);
+    if (unit == NULL)
+        return PAY_FAILED;
+    if (r->idempotency_key) {
+        g_autofree char *stored_hash = NULL;
+        GError *local = NULL;
+        g_autofree char *existing =
+            ledger_key_lookup(unit, r->idempotency_key, &stored_hash, &local);
+        if (local) {
+            ledger_rollback(unit);
+            g_propagate_error(error, local);
+            return PAY_FAILED;
+        }
+        if (existing) {
+            ledger_rollback(unit);
+            if (g_strcmp0(stored_hash, run->hash) != 0) {
+                g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
+                            "idempotency_conflict: key '%s' was used for a different payment "
+                            "request (payment %s)",
+                            r->idempotency_key, existing);
+                return PAY_FAILED;
+            }
+            *answer = replay_payment(host, existing, error);
+            return *answer ? PAY_ANSWERED : PAY_FAILED;
+        }
+    }
+
+    gint64 now = tender_host_now(host);
+    if (!host_lapse_account(host, unit, r->account, now, run->lapsed, error)) {
+        ledger_rollback(unit);
+        return PAY_FAILED;
+    }
+    TenderPolicyBuyer buyer = {.region = r->region,
+                               .currency = r->currency,
+                               .amount = run->order_amount,
+                               .account = r->account ? r->account : "",
+                               .tier = r->tier ? r->tier : "",
+                               .now_ms = now,
+                               .issuer_country = issuer_country_of(host, run->instrument),
+                               .brand = run->instrument->brand};
+    TenderPolicyDecision *decision = &run->decision;
+    if (!policy_evaluate(host->config, info, &buyer, usage_lookup, unit, decision, error)) {
+        ledger_rollback(unit);
+        return PAY_FAILED;
+    }
+
+    LedgerPayment *row = run->row = g_new0(LedgerPayment, 1);
+    TenderPayment *p = &row->pub;
+    p->id = host_new_id(host, "pay_");
+    p->method = g_strdup(info->id);
+    p->account = g_strdup(r->account ? r->account : "");
+    p->tier = g_strdup(r->tier ? r->tier : "");
+    p->region = g_strdup(r->region);
+    p->idempotency_key = g_strdup(r->idempotency_key);
+    row->request_hash = g_strdup(run->hash);
+    p->order_currency = g_strdup(r->currency);
+    p->order_amount = run->order_amount;
+    p->order_exponent = tender_currency_exponent(r->currency);
+    p->exchange_rate = g_strdup(decision->exchange_rate);
+    p->effective_tier = g_strdup(decision->tier ? decision->tier : "");
+    p->created_ms = p->updated_ms = now;
+    if (decision->pay_currency) {
+        p->currency = g_strdup(decision->pay_currency);
+        p->exponent = decision->pay_exponent;
+        p->amount = decision->pay_amount;
+        p->fee = decision->fee;
+    } else {
+        p->currency = g_strdup(r->currency);
+        p->exponent = tender_currency_exponent(r->currency);
+        p->amount = run->order_amount;
+    }
+    /* An offered payment is inserted with its intent, leased
+     * (host_op_record_intent); a refused one here. */
+    if (decision->offered) {
+        p->status = TENDER_STATUS_UNKNOWN; /* in flight until step 3 */
+    } else {
+        p->status = TENDER_STATUS_DECLINED;
+        lifecycle_set_decline(p, decision->code, "policy", decision->reason);
+    }
+    gboolean ok = decision->offered || ledger_payment_insert(unit, row, error);
+    for (guint i = 0; ok && i < decision->attempt_charges->len; i++)
+        ok = ledger_usage_add(
+            unit, g_array_index(decision->attempt_charges, TenderUsageCharge, i).key, 1, error);
+    if (!decision->offered) {
+        if (!ok) {
+            ledger_rollback(unit);
+            return PAY_FAILED;
+        }
+        gboolean committed = FALSE;
+        *answer = record_policy_decline(host, unit, row, run->kind, decision, &committed, error);
+        return committed ? PAY_ANSWERED : PAY_FAILED;
+    }
+    for (guint i = 0; ok && i < decision->amount_charges->len; i++) {
+        TenderUsageCharge *c = &g_array_index(decision->amount_charges, TenderUsageCharge, i);
+        ok = ledger_payment_usage_add(unit, p->id, c->key, c->amount, error);
+    }
+    if (!ok) {
+        ledger_rollback(unit);
+        return PAY_FAILED;
+    }
+    /* From here the skeleton's steps, as for any other operation. */
+    run->op = (HostOp){.kind = run->kind,
+                       .amount = p->amount,
+                       .idempotency_key = r->idempotency_key,
+                       .params = r->params,
+                       .n_params = r->n_params,
+                       .flags = decision->step_up && (caps & TENDER_CAP_STEP_UP)
+                                    ? TENDER_REQUEST_STEP_UP
+                                    : 0,
+                       .decision = decision,
+                       .new_payment = TRUE};
+    return host_op_record_intent(host, unit, row, &run->op, error) ? PAY_CALL : PAY_FAILED;
 }
 
 TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GError **error)
@@ -217,7 +374,6 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     guint64 caps = info->capabilities;
     gboolean use_purchase =
         (r->capture && (caps & TENDER_CAP_PURCHASE)) || !(caps & TENDER_CAP_AUTHORIZE);
-    LifecycleKind kind = use_purchase ? LIFECYCLE_PURCHASE : LIFECYCLE_AUTHORIZE;
 
     const char *fields[] = {r->method,
                             r->region,
@@ -231,125 +387,39 @@ TenderPayment *tender_host_pay(TenderHost *host, const TenderPayRequest *r, GErr
     InstrumentFacts instrument;
     describe_instrument(host, m, r, &instrument);
 
-    LedgerUnit *unit = ledger_begin(host->ledger, error);
-    if (unit == NULL)
-        return NULL;
-    if (r->idempotency_key) {
-        g_autofree char *stored_hash = NULL;
-        GError *local = NULL;
-        g_autofree char *existing =
-            ledger_key_lookup(unit, r->idempotency_key, &stored_hash, &local);
-        if (local) {
-            ledger_rollback(unit);
-            g_propagate_error(error, local);
-            return NULL;
-        }
-        if (existing) {
-            ledger_rollback(unit);
-            if (g_strcmp0(stored_hash, hash) != 0) {
-                g_set_error(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT,
-                            "idempotency_conflict: key '%s' was used for a different payment "
-                            "request (payment %s)",
-                            r->idempotency_key, existing);
-                return NULL;
-            }
-            return replay_payment(host, existing, error);
-        }
-    }
-
-    gint64 now = tender_host_now(host);
-    g_autoptr(GArray) lapsed = g_array_new(FALSE, FALSE, sizeof(HostStatusChange));
-    g_array_set_clear_func(lapsed, host_status_change_clear);
-    if (!host_lapse_account(host, unit, r->account, now, lapsed, error)) {
-        ledger_rollback(unit);
-        return NULL;
-    }
-    TenderPolicyBuyer buyer = {.region = r->region,
-                               .currency = r->currency,
-                               .amount = order_amount,
-                               .account = r->account ? r->account : "",
-                               .tier = r->tier ? r->tier : "",
-                               .now_ms = now,
-                               .issuer_country = issuer_country_of(host, &instrument),
-                               .brand = instrument.brand};
-    TenderPolicyDecision decision;
-    policy_decision_init(&decision);
-    if (!policy_evaluate(host->config, info, &buyer, usage_lookup, unit, &decision, error)) {
-        ledger_rollback(unit);
-        policy_decision_clear(&decision);
-        return NULL;
-    }
-
-    g_autoptr(LedgerPayment) row = g_new0(LedgerPayment, 1);
-    TenderPayment *p = &row->pub;
-    p->id = host_new_id(host, "pay_");
-    p->method = g_strdup(info->id);
-    p->account = g_strdup(r->account ? r->account : "");
-    p->tier = g_strdup(r->tier ? r->tier : "");
-    p->region = g_strdup(r->region);
-    p->idempotency_key = g_strdup(r->idempotency_key);
-    row->request_hash = g_strdup(hash);
-    p->order_currency = g_strdup(r->currency);
-    p->order_amount = order_amount;
-    p->order_exponent = tender_currency_exponent(r->currency);
-    p->exchange_rate = g_strdup(decision.exchange_rate);
-    p->effective_tier = g_strdup(decision.tier ? decision.tier : "");
-    p->created_ms = p->updated_ms = now;
-    if (decision.pay_currency) {
-        p->currency = g_strdup(decision.pay_currency);
-        p->exponent = decision.pay_exponent;
-        p->amount = decision.pay_amount;
-        p->fee = decision.fee;
-    } else {
-        p->currency = g_strdup(r->currency);
-        p->exponent = tender_currency_exponent(r->currency);
-        p->amount = order_amount;
-    }
-    if (decision.offered) {
-        p->status = TENDER_STATUS_UNKNOWN; /* in flight until step 3 */
-        row->busy_until_ms = host_wall_ms() + host_lease_ms(host, info->id);
-    } else {
-        p->status = TENDER_STATUS_DECLINED;
-        lifecycle_set_decline(p, decision.code, "policy", decision.reason);
-    }
-    gboolean ok = ledger_payment_insert(unit, row, error);
-    for (guint i = 0; ok && i < decision.attempt_charges->len; i++)
-        ok = ledger_usage_add(
-            unit, g_array_index(decision.attempt_charges, TenderUsageCharge, i).key, 1, error);
-    if (!decision.offered) {
-        TenderPayment *refused = ok ? record_policy_decline(host, unit, row, kind, &decision, error)
-                                    : (ledger_rollback(unit), NULL);
-        if (refused)
-            emit_changes(host, lapsed);
-        if (refused)
-            host_emit(host, p->id, TENDER_STATUS_UNKNOWN, TENDER_STATUS_DECLINED);
-        policy_decision_clear(&decision);
-        return refused;
-    }
-    for (guint i = 0; ok && i < decision.amount_charges->len; i++) {
-        TenderUsageCharge *c = &g_array_index(decision.amount_charges, TenderUsageCharge, i);
-        ok = ledger_payment_usage_add(unit, p->id, c->key, c->amount, error);
-    }
-    if (!ok) {
-        ledger_rollback(unit);
-        policy_decision_clear(&decision);
-        return NULL;
-    }
-    /* From here the skeleton's steps, as for any other operation. */
-    HostOp op = {.kind = kind,
-                 .amount = p->amount,
-                 .idempotency_key = r->idempotency_key,
-                 .params = r->params,
-                 .n_params = r->n_params,
-                 .flags =
-                     decision.step_up && (caps & TENDER_CAP_STEP_UP) ? TENDER_REQUEST_STEP_UP : 0,
-                 .decision = &decision};
+    PayRun run = {.host = host,
+                  .m = m,
+                  .r = r,
+                  .hash = hash,
+                  .instrument = &instrument,
+                  .kind = use_purchase ? LIFECYCLE_PURCHASE : LIFECYCLE_AUTHORIZE,
+                  .order_amount = order_amount,
+                  .lapsed = g_array_new(FALSE, FALSE, sizeof(HostStatusChange))};
+    g_array_set_clear_func(run.lapsed, host_status_change_clear);
+    policy_decision_init(&run.decision);
     TenderPayment *result = NULL;
-    if (host_op_record_intent(host, unit, row, &op, error)) {
-        emit_changes(host, lapsed);
-        result = host_op_call_and_finish(host, m, row, &op, NULL, error);
+    PayStep step;
+    for (guint attempt = 0;; attempt++) {
+        GError *local = NULL;
+        step = pay_attempt(&run, &result, &local);
+        if (step != PAY_FAILED || !ledger_retry_wait(attempt, &local)) {
+            if (local)
+                g_propagate_error(error, local);
+            break;
+        }
+        pay_run_reset(&run);
     }
-    policy_decision_clear(&decision);
-    host_op_clear(&op);
+    if (step == PAY_CALL) {
+        emit_changes(host, run.lapsed);
+        result = host_op_call_and_finish(host, m, run.row, &run.op, NULL, error);
+    } else if (step == PAY_ANSWERED && result && run.row) {
+        /* The policy's refusal, committed. */
+        emit_changes(host, run.lapsed);
+        host_emit(host, result->id, TENDER_STATUS_UNKNOWN, TENDER_STATUS_DECLINED);
+    }
+    policy_decision_clear(&run.decision);
+    host_op_clear(&run.op);
+    ledger_payment_free(run.row);
+    g_array_unref(run.lapsed);
     return result;
 }

@@ -12,7 +12,13 @@
  *     captured, refunded) through the bundled card plugin with CONFIG_FILE
  *     (a tender-sandbox's config: the card gateway is the sandbox), printing
  *     every payment's fields; exits 0 when every call behaved as the gateway's
- *     test mode documents. */
+ *     test mode documents.
+ *
+ *   core-child hold LEDGER
+ *     Takes the ledger file's write lock (BEGIN IMMEDIATE on a connection of
+ *     its own, as another Tender process in the middle of a batch would),
+ *     prints "held", and keeps it until its standard input closes. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,13 +166,35 @@ static int card_run(const char *ledger, const char *plugin_dir, const char *conf
     return failures == 0 ? 0 : 1;
 }
 
+static int hold_lock(const char *ledger)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(ledger, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "core-child: cannot lock %s: %s\n", ledger, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 2;
+    }
+    printf("held\n");
+    fflush(stdout);
+    char buf[64];
+    while (fread(buf, 1, sizeof buf, stdin) > 0)
+        ;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "hold") == 0)
+        return hold_lock(argv[2]);
     if (argc == 5 && strcmp(argv[1], "crash") == 0)
         return crash_loop(argv[2], argv[3], argv[4]);
     if (argc == 5 && strcmp(argv[1], "card") == 0)
         return card_run(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: core-child crash LEDGER PLUGIN_DIR CONFIG_FILE\n"
-                    "       core-child card LEDGER CARD_PLUGIN_DIR CONFIG_FILE\n");
+                    "       core-child card LEDGER CARD_PLUGIN_DIR CONFIG_FILE\n"
+                    "       core-child hold LEDGER\n");
     return 2;
 }

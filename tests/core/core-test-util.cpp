@@ -159,6 +159,18 @@ std::vector<std::string> counter_lines(const std::string &file, const char *op,
     return lines;
 }
 
+size_t payment_count(TenderHost *host)
+{
+    GError *error = nullptr;
+    GPtrArray *all = tender_host_list(host, nullptr, &error);
+    EXPECT_NE(all, nullptr) << (error ? error->message : "");
+    g_clear_error(&error);
+    size_t n = all ? all->len : 0;
+    if (all)
+        g_ptr_array_unref(all);
+    return n;
+}
+
 void HostTest::TearDown()
 {
     for (TenderPayment *p : kept)

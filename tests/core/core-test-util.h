@@ -60,6 +60,9 @@ std::string snapshot(const TenderPayment *p);
 std::vector<std::string> counter_lines(const std::string &file, const char *op = nullptr,
                                        const char *payment_id = nullptr);
 
+// How many payments tender_host_list finds in the host's ledger.
+size_t payment_count(TenderHost *host);
+
 // A host on the fixtures with a counter file for every method that does
 // not set one.
 class HostTest : public ::testing::Test {

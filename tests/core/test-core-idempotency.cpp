@@ -23,17 +23,7 @@ protected:
         make_host({{"fx_count", slowish}});
     }
 
-    size_t payments()
-    {
-        GError *error = nullptr;
-        GPtrArray *all = tender_host_list(host, nullptr, &error);
-        EXPECT_NE(all, nullptr) << (error ? error->message : "");
-        g_clear_error(&error);
-        size_t n = all ? all->len : 0;
-        if (all)
-            g_ptr_array_unref(all);
-        return n;
-    }
+    size_t payments() { return payment_count(host); }
 };
 
 TEST_F(Idempotency, PayReplaysWithoutCallingThePlugin)
