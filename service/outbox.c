@@ -30,7 +30,7 @@ struct Outbox {
     GThread *thread;
     GMutex lock;
     GCond wake;
-    gboolean poked;
+    gint poked; /* atomic: a state change since the outbox was last read */
     gboolean stopping;
     guint listener;
 };
@@ -121,7 +121,7 @@ static gpointer run(gpointer data)
     for (;;) {
         g_mutex_lock(&o->lock);
         gboolean stop = o->stopping;
-        o->poked = FALSE;
+        g_atomic_int_set(&o->poked, FALSE);
         g_mutex_unlock(&o->lock);
         if (stop)
             break;
@@ -146,14 +146,16 @@ static gpointer run(gpointer data)
             continue; /* maybe more are due */
         g_mutex_lock(&o->lock);
         gint64 until = g_get_monotonic_time() + idle_us;
-        while (!o->poked && !o->stopping)
+        while (!g_atomic_int_get(&o->poked) && !o->stopping)
             if (!g_cond_wait_until(&o->wake, &o->lock, until))
                 break;
         /* Let a burst of state changes gather, so that a busy service reads
          * the outbox once for many payments rather than once for each (each
-         * read is a ledger transaction the payments wait for). */
+         * read is a ledger transaction the payments wait for). Their pokes
+         * do not wake this thread (outbox_poke); only a stop does. */
         gint64 gather = g_get_monotonic_time() + OUTBOX_GATHER_US;
-        while (o->poked && !o->stopping && g_cond_wait_until(&o->wake, &o->lock, gather))
+        while (g_atomic_int_get(&o->poked) && !o->stopping &&
+               g_cond_wait_until(&o->wake, &o->lock, gather))
             ;
         g_mutex_unlock(&o->lock);
     }
@@ -181,11 +183,16 @@ Outbox *outbox_start(Service *svc)
     return o;
 }
 
+/* Only the first state change after a read wakes the outbox thread: the
+ * others of the burst are read with it, and waking the thread (a futex and
+ * a context switch) for each payment was a cost every payment paid. */
 void outbox_poke(Outbox *o)
 {
+    if (g_atomic_int_get(&o->poked))
+        return;
     g_mutex_lock(&o->lock);
-    o->poked = TRUE;
-    g_cond_signal(&o->wake);
+    if (g_atomic_int_compare_and_exchange(&o->poked, FALSE, TRUE))
+        g_cond_signal(&o->wake);
     g_mutex_unlock(&o->lock);
 }
 
