@@ -114,6 +114,13 @@ static gpointer run(gpointer data)
     Outbox *o = data;
     SoupSession *session = soup_session_new_with_options("timeout", 10, "idle-timeout", 30,
                                                          "user-agent", "tenderd", NULL);
+    /* No proxy, as the host's own HTTP has none unless configured
+     * (core/http-client.c). The default resolver would load GIO's desktop
+     * proxy module at the first delivery, which reads GSettings through
+     * dconf: a server's deliveries must not depend on a desktop's settings,
+     * and dconf, failing to write its files on a full disk, raised a
+     * critical there. */
+    soup_session_set_proxy_resolver(session, NULL);
     /* Between rounds, look again at least this often: a retry falls due
      * without anyone poking. */
     gint64 idle_us = MAX((gint64)20000, (gint64)(G_USEC_PER_SEC / o->svc->time_scale));
