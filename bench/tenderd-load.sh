@@ -12,14 +12,7 @@ set -euo pipefail
 build=${1:-build}
 seconds=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)
-command -v wrk >/dev/null || { echo "tenderd-load: wrk is not installed" >&2; exit 69; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenderd-load.XXXXXX")
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-echo '{"methods": {}}' > "$tmp/config.json"
-export TENDER_API_KEY=$("$build/tools/tender" --plugin-dir "$build/tools/bench" \
-  --ledger "$tmp/ledger.db" --json api-key create bench 2>/dev/null | sed -n 's/.*"secret" : "\(.*\)".*/\1/p')
+. "$here/tenderd-setup.sh" tenderd-load
 "$build/service/tenderd" --plugin-dir "$build/tools/bench" --config "$tmp/config.json" \
   --ledger "$tmp/ledger.db" --listen 127.0.0.1:0 > "$tmp/url" 2> "$tmp/log" &
 pid=$!

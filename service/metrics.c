@@ -51,33 +51,53 @@ void metrics_free(ServiceMetrics *m)
     g_free(m);
 }
 
-static void bump(ServiceMetrics *m, GHashTable *table, char *key /* taken */)
+/* Count one more under key. The key is formatted into the caller's
+ * buffer and copied only the first time it is seen: every request counts
+ * here, and most counts are of series that already exist. */
+static void bump(ServiceMetrics *m, GHashTable *table, const char *key)
 {
     g_mutex_lock(&m->lock);
     guint64 *n = g_hash_table_lookup(table, key);
     if (n == NULL) {
         n = g_new0(guint64, 1);
-        g_hash_table_insert(table, key, n);
-    } else {
-        g_free(key);
+        g_hash_table_insert(table, g_strdup(key), n);
     }
     (*n)++;
     g_mutex_unlock(&m->lock);
 }
 
+/* "a\tb" into buf, or a new string when it does not fit (freed by the
+ * caller through *spill). */
+static const char *metrics_pair_key(char *buf, gsize size, const char *a, const char *b,
+                                    char **spill)
+{
+    *spill = NULL;
+    int n = g_snprintf(buf, size, "%s\t%s", a, b);
+    if (n >= 0 && (gsize)n < size)
+        return buf;
+    *spill = g_strdup_printf("%s\t%s", a, b);
+    return *spill;
+}
+
 void metrics_count_request(ServiceMetrics *m, const char *route, guint status)
 {
-    bump(m, m->requests, g_strdup_printf("%s\t%u", route ? route : "unmatched", status));
+    char buf[128], status_text[16];
+    g_snprintf(status_text, sizeof status_text, "%u", status);
+    g_autofree char *spill = NULL;
+    bump(m, m->requests,
+         metrics_pair_key(buf, sizeof buf, route ? route : "unmatched", status_text, &spill));
 }
 
 void metrics_count_payment(ServiceMetrics *m, const char *method, const char *outcome)
 {
-    bump(m, m->payments, g_strdup_printf("%s\t%s", method ? method : "", outcome));
+    char buf[128];
+    g_autofree char *spill = NULL;
+    bump(m, m->payments, metrics_pair_key(buf, sizeof buf, method ? method : "", outcome, &spill));
 }
 
 void metrics_count_delivery(ServiceMetrics *m, const char *outcome)
 {
-    bump(m, m->deliveries, g_strdup(outcome));
+    bump(m, m->deliveries, outcome);
 }
 
 void metrics_count_replay(ServiceMetrics *m)
@@ -90,14 +110,14 @@ void metrics_count_replay(ServiceMetrics *m)
 void metrics_observe_call(ServiceMetrics *m, const char *method, const char *operation,
                           double seconds)
 {
-    char *key = g_strdup_printf("%s\t%s", method ? method : "", operation);
+    char buf[128];
+    g_autofree char *spill = NULL;
+    const char *key = metrics_pair_key(buf, sizeof buf, method ? method : "", operation, &spill);
     g_mutex_lock(&m->lock);
     Histogram *h = g_hash_table_lookup(m->calls, key);
     if (h == NULL) {
         h = g_new0(Histogram, 1);
-        g_hash_table_insert(m->calls, key, h);
-    } else {
-        g_free(key);
+        g_hash_table_insert(m->calls, g_strdup(key), h);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(buckets); i++)
         if (seconds <= buckets[i])

@@ -30,7 +30,7 @@ struct Outbox {
     GThread *thread;
     GMutex lock;
     GCond wake;
-    gboolean poked;
+    gint poked; /* atomic: a state change since the outbox was last read */
     gboolean stopping;
     guint listener;
 };
@@ -114,6 +114,13 @@ static gpointer run(gpointer data)
     Outbox *o = data;
     SoupSession *session = soup_session_new_with_options("timeout", 10, "idle-timeout", 30,
                                                          "user-agent", "tenderd", NULL);
+    /* No proxy, as the host's own HTTP has none unless configured
+     * (core/http-client.c). The default resolver would load GIO's desktop
+     * proxy module at the first delivery, which reads GSettings through
+     * dconf: a server's deliveries must not depend on a desktop's settings,
+     * and dconf, failing to write its files on a full disk, raised a
+     * critical there. */
+    soup_session_set_proxy_resolver(session, NULL);
     /* Between rounds, look again at least this often: a retry falls due
      * without anyone poking. */
     gint64 idle_us = MAX((gint64)20000, (gint64)(G_USEC_PER_SEC / o->svc->time_scale));
@@ -121,7 +128,7 @@ static gpointer run(gpointer data)
     for (;;) {
         g_mutex_lock(&o->lock);
         gboolean stop = o->stopping;
-        o->poked = FALSE;
+        g_atomic_int_set(&o->poked, FALSE);
         g_mutex_unlock(&o->lock);
         if (stop)
             break;
@@ -146,14 +153,16 @@ static gpointer run(gpointer data)
             continue; /* maybe more are due */
         g_mutex_lock(&o->lock);
         gint64 until = g_get_monotonic_time() + idle_us;
-        while (!o->poked && !o->stopping)
+        while (!g_atomic_int_get(&o->poked) && !o->stopping)
             if (!g_cond_wait_until(&o->wake, &o->lock, until))
                 break;
         /* Let a burst of state changes gather, so that a busy service reads
          * the outbox once for many payments rather than once for each (each
-         * read is a ledger transaction the payments wait for). */
+         * read is a ledger transaction the payments wait for). Their pokes
+         * do not wake this thread (outbox_poke); only a stop does. */
         gint64 gather = g_get_monotonic_time() + OUTBOX_GATHER_US;
-        while (o->poked && !o->stopping && g_cond_wait_until(&o->wake, &o->lock, gather))
+        while (g_atomic_int_get(&o->poked) && !o->stopping &&
+               g_cond_wait_until(&o->wake, &o->lock, gather))
             ;
         g_mutex_unlock(&o->lock);
     }
@@ -181,11 +190,16 @@ Outbox *outbox_start(Service *svc)
     return o;
 }
 
+/* Only the first state change after a read wakes the outbox thread: the
+ * others of the burst are read with it, and waking the thread (a futex and
+ * a context switch) for each payment was a cost every payment paid. */
 void outbox_poke(Outbox *o)
 {
+    if (g_atomic_int_get(&o->poked))
+        return;
     g_mutex_lock(&o->lock);
-    o->poked = TRUE;
-    g_cond_signal(&o->wake);
+    if (g_atomic_int_compare_and_exchange(&o->poked, FALSE, TRUE))
+        g_cond_signal(&o->wake);
     g_mutex_unlock(&o->lock);
 }
 

@@ -49,28 +49,36 @@ const Route service_routes[] = {
 };
 
 /* path matches pattern, segment by segment; a "{…}" segment matches one
- * non-empty segment, returned in *arg. */
+ * non-empty segment, returned in *arg (newly allocated). Every request is
+ * matched against the whole table, so this walks both strings in place and
+ * allocates only the argument of the route that matches. */
 static gboolean path_matches(const char *pattern, const char *path, char **arg)
 {
-    g_auto(GStrv) want = g_strsplit(pattern, "/", -1);
-    g_auto(GStrv) got = g_strsplit(path, "/", -1);
-    if (g_strv_length(want) != g_strv_length(got))
-        return FALSE;
-    char *found = NULL;
-    for (gsize i = 0; want[i]; i++) {
-        if (want[i][0] == '{') {
-            if (got[i][0] == '\0') {
-                g_free(found);
+    const char *found = NULL;
+    gsize found_len = 0;
+    for (;;) {
+        const char *want_end = strchrnul(pattern, '/');
+        const char *got_end = strchrnul(path, '/');
+        gsize want_len = (gsize)(want_end - pattern);
+        gsize got_len = (gsize)(got_end - path);
+        if (want_len > 0 && pattern[0] == '{') {
+            if (got_len == 0)
                 return FALSE;
-            }
-            g_free(found);
-            found = g_strdup(got[i]);
-        } else if (strcmp(want[i], got[i]) != 0) {
-            g_free(found);
+            found = path;
+            found_len = got_len;
+        } else if (want_len != got_len || memcmp(pattern, path, want_len) != 0) {
             return FALSE;
         }
+        /* Both end here, or both go on to another segment. */
+        if (*want_end == '\0' || *got_end == '\0') {
+            if (*want_end != *got_end)
+                return FALSE;
+            break;
+        }
+        pattern = want_end + 1;
+        path = got_end + 1;
     }
-    *arg = found;
+    *arg = found ? g_strndup(found, found_len) : NULL;
     return TRUE;
 }
 

@@ -6,12 +6,14 @@ Standard library only. Paths come from the environment meson sets:
 TENDERD, TENDER (the command), FIXTURE_DIR (the core fixture plugins),
 TENDER_SOURCE_ROOT."""
 
+import contextlib
 import hashlib
 import hmac
 import http.server
 import json
 import os
 import re
+import resource
 import select
 import signal
 import socket
@@ -289,6 +291,26 @@ def check_response(doc, method, template, resp):
         validate(json.loads(resp.body), content["application/json"]["schema"], doc)
     elif content and ctype not in content and "*/*" not in content:
         raise SchemaError(f"{method} {template} {resp.status}: undocumented content type {ctype}")
+
+
+def ignore_sigxfsz():
+    """A preexec_fn: a write past RLIMIT_FSIZE fails (EFBIG) instead of
+    killing the process, as a write on a full disk fails."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def disk_full(pid):
+    """While inside, process pid (started with ignore_sigxfsz) cannot grow
+    any file past its first byte (its soft RLIMIT_FSIZE), as on a full
+    disk: its ledger takes no write, reads still work. Restored on the
+    way out, as when space is freed."""
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (1, hard))
+    try:
+        yield
+    finally:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (soft, hard))
 
 
 def wait_until(predicate, timeout=10.0, step=0.05):

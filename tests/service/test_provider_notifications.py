@@ -8,7 +8,9 @@ POST /v1/webhooks/<method>, and tenderd emits its own signed merchant
 webhook for the change. Also: a forged notification gets the plugin's
 failure reply and changes nothing; a duplicate delivery is acknowledged and
 applied once; a delivery tenderd could not take (stopped) is retried by the
-sandbox and arrives after tenderd restarts on the same ledger and port.
+sandbox and arrives after tenderd restarts on the same ledger and port; a
+delivery tenderd answered 503 (its ledger took no write) is retried by the
+sandbox until it is taken.
 
 A method joins by adding a Flow to FLOWS (how to pay, what the provider
 does, how its forged notification looks). Run by meson
@@ -34,7 +36,9 @@ from tenderd_support import (  # noqa: E402
     Tenderd,
     check_response,
     cli,
+    disk_full,
     free_port,
+    ignore_sigxfsz,
     request,
     wait_until,
 )
@@ -118,7 +122,7 @@ class ProviderNotifications(unittest.TestCase):
         """tenderd on self.port, as self.svc (killed at cleanup)."""
         self.svc = Tenderd(self.tmp, self.ledger, config=self.sandbox.config_path,
                            plugin_dirs=[os.path.join(PLUGINS_DIR, self.flow.method)],
-                           listen=f"127.0.0.1:{self.port}")
+                           listen=f"127.0.0.1:{self.port}", preexec_fn=ignore_sigxfsz)
         self.svc.start()
         self.assertEqual(self.svc.url, f"http://127.0.0.1:{self.port}")
         return self.svc
@@ -256,6 +260,32 @@ class ProviderNotifications(unittest.TestCase):
         events = wait_until(lambda: self.merchant_events(p["id"], self.flow.settled_event),
                             timeout=15)
         self.assertEqual(len(events), 1)
+
+    def test_notification_answered_5xx_is_retried_until_it_is_taken(self):
+        p = self.pay()
+        pid = self.svc.proc.pid
+        with disk_full(pid):
+            # The provider's notification comes while tenderd's ledger takes
+            # no write: tenderd cannot record it and says so (503), so the
+            # sandbox keeps it and tries again.
+            self.flow.provider_acts(self, p)
+            refused = wait_until(lambda: [a for a in self.sandbox_attempts()
+                                          if "HTTP 503, not accepted" in a[2]], timeout=15)
+            self.assertTrue(refused, self.sandbox.logs())
+            # Nothing was applied: the payment still waits for its provider.
+            self.assertEqual(self.get(p["id"])["status"], self.flow.waiting_status)
+            ready = request(self.svc.url + "/readyz")
+            self.assertEqual(ready.status, 503, ready.body)
+        # Space is back: a later attempt of the same notification is taken.
+        self.assertTrue(self.settled(p["id"], timeout=30), self.sandbox.logs())
+        taken = wait_until(lambda: [a for a in self.accepted_attempts() if a[0] > 1], timeout=15)
+        self.assertTrue(taken, self.sandbox_attempts())
+        self.assertLess(min(n for n, _, text in self.sandbox_attempts() if "HTTP 503" in text),
+                        taken[0][0], "taken after the refusals")
+        events = wait_until(lambda: self.merchant_events(p["id"], self.flow.settled_event),
+                            timeout=15)
+        self.assertEqual(len(events), 1, self.receiver.received)
+        self.assertEqual(request(self.svc.url + "/readyz").status, 200)
 
 
 def load_tests(loader, tests, pattern):

@@ -32,6 +32,8 @@ from tenderd_support import (  # noqa: E402
     Tenderd,
     check_response,
     cli,
+    disk_full,
+    ignore_sigxfsz,
     request,
     test_config,
     wait_until,
@@ -388,6 +390,33 @@ class Errors(ServiceTest):
         for pid in accepted[-3:]:
             self.assertEqual(cli(self.ledger, "show", pid)["status"], "authorized")
 
+    def test_not_ready_while_the_ledger_takes_no_write_then_ready_again(self):
+        self.svc.kill()
+        self.svc = Tenderd(self.tmp, self.ledger, preexec_fn=ignore_sigxfsz).start()
+        ready = self.call("GET", "/readyz", key=None, status=200).json()
+        self.assertEqual((ready["status"], ready["ledger"], ready["reasons"]),
+                         ("ready", True, []))
+        with disk_full(self.svc.proc.pid):
+            resp = self.call("GET", "/readyz", key=None, status=503)
+            body = resp.json()
+            self.assertEqual((body["status"], body["ledger"]), ("not_ready", False))
+            self.assertGreater(body["plugins"], 0)
+            self.assertEqual(len(body["reasons"]), 1, body)
+            self.assertTrue(body["reasons"][0].startswith("the ledger does not take a write: "),
+                            body)
+            # What readiness says is what a payment meets: refused, to be
+            # retried, nothing acknowledged. The process stays alive.
+            refused = self.pay(key_header="while-full")
+            self.assertEqual(refused.status, 503, refused.body)
+            self.call("GET", "/healthz", key=None, status=200)
+        # Space is back: ready again, and the same request now goes through.
+        ready = self.call("GET", "/readyz", key=None, status=200).json()
+        self.assertEqual((ready["status"], ready["ledger"], ready["reasons"]),
+                         ("ready", True, []))
+        paid = self.pay(key_header="while-full")
+        self.assertEqual(paid.status, 200, paid.body)
+        self.assertEqual(cli(self.ledger, "show", paid.json()["id"])["status"], "authorized")
+
     def test_slow_client_is_dropped(self):
         host, port = self.svc.url[len("http://"):].split(":")
         with socket.create_connection((host, int(port)), timeout=10) as s:
@@ -731,7 +760,8 @@ class Lifecycle(unittest.TestCase):
             url = proc.stdout.readline().strip()
             ready = request(url + "/readyz")
             self.assertEqual(ready.status, 503)
-            self.assertEqual(ready.json(), {"status": "not_ready", "ledger": True, "plugins": 0})
+            self.assertEqual(ready.json(), {"status": "not_ready", "ledger": True, "plugins": 0,
+                                            "reasons": ["no plugin is loaded"]})
             self.assertEqual(request(url + "/healthz").status, 200)
         finally:
             proc.terminate()
