@@ -122,9 +122,9 @@ TEST(DescriptorCheck, Versions)
 {
     Plugin p;
     p.d.abi_major = 0;
-    EXPECT_REFUSED(p, "built for Tender ABI 0.1, this host speaks 1.1");
+    EXPECT_REFUSED(p, "built for Tender ABI 0.2, this host speaks 1.2");
     p.d.abi_major = 2;
-    EXPECT_REFUSED(p, "built for Tender ABI 2.1, this host speaks 1.1");
+    EXPECT_REFUSED(p, "built for Tender ABI 2.2, this host speaks 1.2");
     p.d.abi_major = 1;
     p.d.abi_minor = TENDER_ABI_MINOR + 1;
     EXPECT_REFUSED(p, "newer host");
