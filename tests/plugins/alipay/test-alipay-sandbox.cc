@@ -502,6 +502,58 @@ TEST_F(AlipaySandbox, DroppedRefundIsFoundByTheRefundQuery)
     EXPECT_EQ(end->status, TENDER_STATUS_PARTIALLY_REFUNDED);
 }
 
+// A refund made at Alipay without Tender (the merchant's console, another
+// system): a signed alipay.trade.refund straight to the sandbox's gateway.
+// Alipay's refund notification (refund_fee, out_biz_no) then syncs the
+// payment's refunds; a repeat of it changes nothing.
+TEST_F(AlipaySandbox, RefundNotificationSyncsARefundMadeElsewhere)
+{
+    TenderPayment *p = paid("40.00");
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->status, TENDER_STATUS_CAPTURED);
+    JsonObject *settings = test_sandbox_settings(sb, "alipay");
+    ASSERT_NE(settings, nullptr);
+    GTimeZone *zone = g_time_zone_new_offset(8 * 3600);
+    GDateTime *beijing = g_date_time_new_now(zone);
+    char *timestamp = g_date_time_format(beijing, "%Y-%m-%d %H:%M:%S");
+    g_date_time_unref(beijing);
+    g_time_zone_unref(zone);
+    Form form = {{"app_id", json_object_get_string_member(settings, "app_id")},
+                 {"method", "alipay.trade.refund"},
+                 {"charset", "utf-8"},
+                 {"sign_type", "RSA2"},
+                 {"timestamp", timestamp},
+                 {"version", "1.0"},
+                 {"biz_content", std::string("{\"out_trade_no\":\"") + p->id +
+                                     "\",\"refund_amount\":\"15.00\","
+                                     "\"out_request_no\":\"console-refund-1\"}"}};
+    g_free(timestamp);
+    form_set(form, "sign", rsa2_sign(json_object_get_string_member(settings, "app_private_key"),
+                                     request_signing_string(form)));
+    guint before = test_webhook_receiver_accepted(receiver);
+    Exchange answer = http("POST", json_object_get_string_member(settings, "endpoint"),
+                           "application/x-www-form-urlencoded; charset=utf-8", form_build(form));
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    ASSERT_NE(answer.body.find("\"10000\""), std::string::npos) << answer.body;
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, before + 1, 15000));
+    TenderPayment *now = get(p->id);
+    ASSERT_NE(now, nullptr);
+    EXPECT_EQ(now->refunded, 1500);
+    EXPECT_EQ(now->status, TENDER_STATUS_PARTIALLY_REFUNDED);
+    // Tender's own refund of the rest, then its notification: nothing more.
+    before = test_webhook_receiver_accepted(receiver);
+    TenderPayment *rest = refund(p->id, nullptr, "tender-refund-1");
+    ASSERT_NE(rest, nullptr);
+    EXPECT_EQ(rest->refunded, 4000);
+    EXPECT_EQ(rest->status, TENDER_STATUS_REFUNDED);
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, before + 1, 15000));
+    TenderPayment *end = get(p->id);
+    ASSERT_NE(end, nullptr);
+    EXPECT_EQ(end->refunded, 4000);
+    EXPECT_EQ(end->status, TENDER_STATUS_REFUNDED);
+    EXPECT_EQ(test_webhook_receiver_rejected(receiver), 0u);
+}
+
 TEST_F(AlipaySandbox, AnswerThatDoesNotVerifyIsUnknownUntilTheKeyIsRight)
 {
     char *dir = g_dir_make_tmp("alipay-ledger-XXXXXX", nullptr);
