@@ -288,6 +288,8 @@ const char *tc_operation_name(tender_operation op)
         return "notification";
     case TENDER_OP_DESCRIBE_INSTRUMENT:
         return "describe_instrument";
+    case TENDER_OP_REAUTHORIZE:
+        return "reauthorize";
     }
     return "?";
 }

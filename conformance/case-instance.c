@@ -43,9 +43,11 @@ static const Slot slots[] = {
     SLOT(TENDER_CAP_NOTIFICATION, "notification", identify_notification,
          TENDER_OP_NOTIFICATION),
     SLOT(TENDER_CAP_NOTIFICATION, "notification", notification, TENDER_OP_NOTIFICATION),
+    /* Appended in 1.2: slot_fn reads it only from a table that holds it. */
+    SLOT(TENDER_CAP_REAUTHORIZE, "reauthorize", reauthorize, TENDER_OP_REAUTHORIZE),
 };
 
-#define KNOWN_CAPS ((uint64_t)(TENDER_CAP_VOID_REMAINDER << 1) - 1)
+#define KNOWN_CAPS ((uint64_t)(TENDER_CAP_REAUTHORIZE << 1) - 1)
 
 static tender_operation_fn slot_fn(const tender_method_ops *ops, const Slot *s)
 {
@@ -96,7 +98,7 @@ tc_status tc_case_capabilities(tc_context *ctx, tc_report *report)
         }
         uint64_t caps = m->capabilities;
         if (caps & ~KNOWN_CAPS)
-            tc_report_fail(report, "method %s: expected only ABI 1.1 capability bits, it also "
+            tc_report_fail(report, "method %s: expected only ABI 1.2 capability bits, it also "
                            "sets 0x%" G_GINT64_MODIFIER "x", m->id,
                            (guint64)(caps & ~KNOWN_CAPS));
         if (!(caps & (TENDER_CAP_AUTHORIZE | TENDER_CAP_PURCHASE)))

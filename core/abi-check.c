@@ -133,7 +133,17 @@ static const CapSlot cap_slots[] = {
     SLOT(TENDER_CAP_COMPLETE_ACTION, "complete_action", complete_action),
     SLOT(TENDER_CAP_NOTIFICATION, "notification", identify_notification),
     SLOT(TENDER_CAP_NOTIFICATION, "notification", notification),
+    SLOT(TENDER_CAP_REAUTHORIZE, "reauthorize", reauthorize),
 };
+
+/* Slots appended after 1.0 hold capabilities an older plugin cannot have
+ * meant: with a table too short for the slot, the bit is ignored (as any
+ * unknown bit is), never a reason to refuse the plugin. */
+static gboolean slot_in_table(const tender_method_ops *ops, size_t offset)
+{
+    return offset < TENDER_ABI_1_0_OPS_SIZE ||
+           (ops != NULL && ops->struct_size >= offset + sizeof(tender_operation_fn));
+}
 
 /* The operation in the slot at offset of ops, or NULL when the slot is
  * empty or the table (as the plugin built it) is too short to hold it: an
@@ -190,6 +200,9 @@ tender_operation_fn abi_operation_fn(const tender_method *method, tender_operati
         break;
     case TENDER_OP_NOTIFICATION:
         bit = TENDER_CAP_NOTIFICATION, offset = offsetof(tender_method_ops, notification);
+        break;
+    case TENDER_OP_REAUTHORIZE: /* appended in 1.2 */
+        bit = TENDER_CAP_REAUTHORIZE, offset = offsetof(tender_method_ops, reauthorize);
         break;
     default:
         return NULL;
@@ -376,7 +389,8 @@ static char *check_capabilities(const tender_method *m)
         return g_strdup_printf("method '%s' declares neither authorize nor purchase", mid);
     for (size_t i = 0; i < G_N_ELEMENTS(cap_slots); i++) {
         const CapSlot *s = &cap_slots[i];
-        if ((caps & s->bit) != 0 && ops_operation(m->ops, s->offset) == NULL)
+        if ((caps & s->bit) != 0 && slot_in_table(m->ops, s->offset) &&
+            ops_operation(m->ops, s->offset) == NULL)
             return g_strdup_printf("method '%s' declares capability %s but ops->%s is NULL",
                                    mid, s->cap_name, s->fn_name);
     }

@@ -312,6 +312,8 @@ const char *tender_capability_name(guint64 bit)
         return "step_up";
     case TENDER_CAP_VOID_REMAINDER:
         return "void_remainder";
+    case TENDER_CAP_REAUTHORIZE:
+        return "reauthorize";
     default:
         return NULL;
     }

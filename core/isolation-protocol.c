@@ -413,6 +413,7 @@ tender_operation_fn isolation_slot_fn(const tender_method *m, IsolationSlot slot
         [ISO_SLOT_SYNC] = TENDER_OP_SYNC,
         [ISO_SLOT_COMPLETE_ACTION] = TENDER_OP_COMPLETE_ACTION,
         [ISO_SLOT_NOTIFICATION] = TENDER_OP_NOTIFICATION,
+        [ISO_SLOT_REAUTHORIZE] = TENDER_OP_REAUTHORIZE,
     };
     switch (slot) {
     case ISO_SLOT_IDENTIFY_NOTIFICATION:

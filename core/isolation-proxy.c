@@ -222,7 +222,8 @@ static void proxy_destroy(void *instance)
 
 static const char *const slot_names[ISO_SLOT_COUNT_] = {
     "authorize", "purchase", "capture", "void", "refund", "sync", "complete_action",
-    "identify_notification", "notification", "sandbox_notification", "describe_instrument"};
+    "identify_notification", "notification", "sandbox_notification", "describe_instrument",
+    "reauthorize"};
 
 static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
                        const tender_request *req, tender_result *res)
@@ -296,6 +297,7 @@ PROXY_SLOT(complete_action, ISO_SLOT_COMPLETE_ACTION)
 PROXY_SLOT(identify_notification, ISO_SLOT_IDENTIFY_NOTIFICATION)
 PROXY_SLOT(notification, ISO_SLOT_NOTIFICATION)
 PROXY_SLOT(describe_instrument, ISO_SLOT_DESCRIBE_INSTRUMENT)
+PROXY_SLOT(reauthorize, ISO_SLOT_REAUTHORIZE)
 #undef PROXY_SLOT
 
 static void proxy_sandbox_notification(void *instance, const tender_request *req,
@@ -369,6 +371,10 @@ static tender_method *method_decode(IsolatedPlugin *p, GVariant *v)
     m->id = keep_maybe(p, id);
     m->name = keep_maybe(p, name);
     m->capabilities = caps;
+    /* A bit whose slot the worker's plugin cannot hold (an older plugin)
+     * is dropped here, as the loader drops it in-process. */
+    if (!(slots & (1u << ISO_SLOT_REAUTHORIZE)))
+        m->capabilities &= ~(guint64)TENDER_CAP_REAUTHORIZE;
     m->regions = keep_strv(p, regions);
     m->n_currencies = g_variant_n_children(currencies);
     tender_currency_fact *facts = keep(p, g_new0(tender_currency_fact, m->n_currencies + 1));
@@ -413,6 +419,7 @@ static tender_method *method_decode(IsolatedPlugin *p, GVariant *v)
     SET(ISO_SLOT_NOTIFICATION, notification, proxy_notification)
     SET(ISO_SLOT_SANDBOX_NOTIFICATION, sandbox_notification, proxy_sandbox_notification)
     SET(ISO_SLOT_DESCRIBE_INSTRUMENT, describe_instrument, proxy_describe_instrument)
+    SET(ISO_SLOT_REAUTHORIZE, reauthorize, proxy_reauthorize)
 #undef SET
     m->ops = ops;
     GVariant *all[] = {id, name, regions, currencies, params, action_params, over_currency, tiers};

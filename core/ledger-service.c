@@ -173,11 +173,17 @@ gboolean ledger_event_add(LedgerUnit *unit, const TenderPayment *p, TenderStatus
 {
     if (old_status == p->status)
         return TRUE;
-    g_autofree char *id = random_token("evt_", 12);
     g_autofree char *type = g_strdup_printf("payment.%s", tender_status_to_string(p->status));
+    return ledger_event_add_typed(unit, p, old_status, type, now_ms, error);
+}
+
+gboolean ledger_event_add_typed(LedgerUnit *unit, const TenderPayment *p, TenderStatus old_status,
+                                const char *type, gint64 now_ms, GError **error)
+{
+    g_autofree char *id = random_token("evt_", 12);
     g_autofree char *body = event_body(id, type, p, old_status, now_ms);
     TenderEvent event = {
-        .id = id, .type = type, .payment_id = p->id, .body = body, .created_ms = now_ms};
+        .id = id, .type = (char *)type, .payment_id = p->id, .body = body, .created_ms = now_ms};
     /* Deliveries are due at once: their clock is the wall clock, whatever
      * clock the host runs payments on. */
     return LEDGER_OP(unit)->event_insert(unit, &event, wall_ms(), error);
@@ -317,11 +323,12 @@ static char *normalise_event_types(const char *events, GError **error)
     for (gsize i = 0; parts[i]; i++) {
         char *type = g_strstrip(parts[i]);
         TenderStatus status;
-        if (!g_str_has_prefix(type, "payment.") ||
-            !tender_status_from_string(type + strlen("payment."), &status)) {
+        if (strcmp(type, LEDGER_EVENT_REAUTHORIZED) != 0 &&
+            (!g_str_has_prefix(type, "payment.") ||
+             !tender_status_from_string(type + strlen("payment."), &status))) {
             g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
                         "unknown event type '%s' (expected payment.<status>, e.g. "
-                        "payment.captured, or *)",
+                        "payment.captured, payment.reauthorized, or *)",
                         type);
             g_string_free(out, TRUE);
             return NULL;

@@ -22,6 +22,13 @@ G_BEGIN_DECLS
 gboolean ledger_event_add(LedgerUnit *unit, const TenderPayment *p, TenderStatus old_status,
                           gint64 now_ms, GError **error);
 
+/* The same for an event that is not a status change: type is its name
+ * (LEDGER_EVENT_REAUTHORIZED: the payment's authorization was renewed; its
+ * processor_reference is the new authorization's id). */
+#define LEDGER_EVENT_REAUTHORIZED "payment.reauthorized"
+gboolean ledger_event_add_typed(LedgerUnit *unit, const TenderPayment *p, TenderStatus old_status,
+                                const char *type, gint64 now_ms, GError **error);
+
 G_END_DECLS
 
 #endif

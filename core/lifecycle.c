@@ -7,8 +7,8 @@
 #include "lifecycle.h"
 
 static const char *const kind_names[] = {
-    "authorize", "purchase", "capture",         "void",
-    "refund",    "sync",     "complete_action", "notification"};
+    "authorize", "purchase",        "capture",      "void",       "refund",
+    "sync",      "complete_action", "notification", "reauthorize"};
 
 const char *lifecycle_kind_name(LifecycleKind kind)
 {
@@ -32,6 +32,8 @@ tender_operation lifecycle_kind_operation(LifecycleKind kind)
         return TENDER_OP_SYNC;
     case LIFECYCLE_COMPLETE:
         return TENDER_OP_COMPLETE_ACTION;
+    case LIFECYCLE_REAUTHORIZE:
+        return TENDER_OP_REAUTHORIZE;
     case LIFECYCLE_NOTIFICATION:
     default:
         return TENDER_OP_NOTIFICATION;
@@ -55,6 +57,8 @@ guint64 lifecycle_kind_capability(LifecycleKind kind)
         return TENDER_CAP_SYNC;
     case LIFECYCLE_COMPLETE:
         return TENDER_CAP_COMPLETE_ACTION;
+    case LIFECYCLE_REAUTHORIZE:
+        return TENDER_CAP_REAUTHORIZE;
     case LIFECYCLE_NOTIFICATION:
     default:
         return 0;
@@ -231,8 +235,8 @@ gboolean lifecycle_apply_result(TenderPayment *p, gint64 *authorized_ms,
                                 gint64 now, GError **error)
 {
     guint32 outcome = late ? TENDER_OUTCOME_UNKNOWN : res->outcome;
-    gboolean money_op =
-        kind == LIFECYCLE_CAPTURE || kind == LIFECYCLE_VOID || kind == LIFECYCLE_REFUND;
+    gboolean money_op = kind == LIFECYCLE_CAPTURE || kind == LIFECYCLE_VOID ||
+                        kind == LIFECYCLE_REFUND || kind == LIFECYCLE_REAUTHORIZE;
 
     switch (outcome) {
     case TENDER_OUTCOME_APPROVED:
@@ -268,6 +272,19 @@ gboolean lifecycle_apply_result(TenderPayment *p, gint64 *authorized_ms,
                 p->status = TENDER_STATUS_VOIDED;
             }
             return TRUE;
+        case LIFECYCLE_REAUTHORIZE: {
+            /* A new authorization replaces the uncaptured part of the old
+             * one: the payment now holds what was captured plus what the
+             * new authorization holds. The hold keeps its expiry (PayPal
+             * counts the 29 days from the original authorization). */
+            gint64 held = res->amount > 0 ? res->amount : requested;
+            p->amount = p->captured + held;
+            p->decline_code = 0;
+            g_clear_pointer(&p->decline_raw_code, g_free);
+            g_clear_pointer(&p->decline_message, g_free);
+            p->status = lifecycle_status_from_amounts(p, info);
+            return TRUE;
+        }
         default: {
             guint32 event = res->event;
             if (event == TENDER_EVENT_NONE && kind == LIFECYCLE_COMPLETE)
@@ -369,6 +386,28 @@ static gboolean refuse(GError **error, TenderErrorCode code, const char *fmt, ..
     return FALSE;
 }
 
+/* An operation's amount: the caller's decimal (NULL: fallback), positive
+ * and at most room; else refused, naming the operation (noun, verb) and
+ * what room is ("what remains capturable"). */
+static gboolean amount_within(const TenderPayment *p, const char *requested, gint64 fallback,
+                              gint64 room, const char *noun, const char *verb, const char *room_is,
+                              gint64 *amount, GError **error)
+{
+    if (requested == NULL)
+        *amount = fallback;
+    else if (!tender_money_parse(requested, p->currency, p->exponent, amount, error))
+        return FALSE;
+    if (*amount <= 0)
+        return refuse(error, TENDER_ERROR_INVALID_ARGUMENT, "nothing to %s", verb);
+    if (*amount > room) {
+        g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
+        g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
+        return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED, "%s of %s %s exceeds %s (%s %s)", noun,
+                      a, p->currency, room_is, left, p->currency);
+    }
+    return TRUE;
+}
+
 /* The state machine and money invariants, checked before the plugin is
  * called. Sets *amount to what the operation moves. */
 gboolean lifecycle_check(const TenderPayment *p, const TenderMethodInfo *info, LifecycleKind kind,
@@ -392,22 +431,10 @@ gboolean lifecycle_check(const TenderPayment *p, const TenderMethodInfo *info, L
         if (p->status != TENDER_STATUS_AUTHORIZED && !more)
             return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot capture payment %s: it is %s",
                           p->id, status);
-        gint64 ceiling = lifecycle_capture_ceiling(p, info);
-        gint64 room = ceiling - p->captured;
-        if (requested == NULL) {
-            *amount = MAX(p->amount - p->captured, 0);
-        } else if (!tender_money_parse(requested, p->currency, p->exponent, amount, error)) {
+        gint64 room = lifecycle_capture_ceiling(p, info) - p->captured;
+        if (!amount_within(p, requested, MAX(p->amount - p->captured, 0), room, "capture",
+                           "capture", "what remains capturable", amount, error))
             return FALSE;
-        }
-        if (*amount <= 0)
-            return refuse(error, TENDER_ERROR_INVALID_ARGUMENT, "nothing to capture");
-        if (*amount > room) {
-            g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
-            g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
-            return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED,
-                          "capture of %s %s exceeds what remains capturable (%s %s)", a,
-                          p->currency, left, p->currency);
-        }
         if (*amount < p->amount - p->captured && !(info->capabilities & TENDER_CAP_PARTIAL_CAPTURE))
             return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support partial capture",
                           info->id);
@@ -420,19 +447,9 @@ gboolean lifecycle_check(const TenderPayment *p, const TenderMethodInfo *info, L
             return refuse(error, TENDER_ERROR_INVALID_STATE, "cannot refund payment %s: it is %s%s",
                           p->id, status, p->captured == 0 ? " (nothing captured)" : "");
         gint64 room = p->captured - p->refunded;
-        if (requested == NULL)
-            *amount = room;
-        else if (!tender_money_parse(requested, p->currency, p->exponent, amount, error))
+        if (!amount_within(p, requested, room, room, "refund", "refund", "what remains refundable",
+                           amount, error))
             return FALSE;
-        if (*amount <= 0)
-            return refuse(error, TENDER_ERROR_INVALID_ARGUMENT, "nothing to refund");
-        if (*amount > room) {
-            g_autofree char *a = tender_money_format(*amount, p->currency, p->exponent);
-            g_autofree char *left = tender_money_format(room, p->currency, p->exponent);
-            return refuse(error, TENDER_ERROR_AMOUNT_EXCEEDED,
-                          "refund of %s %s exceeds what remains refundable (%s %s)", a, p->currency,
-                          left, p->currency);
-        }
         if ((*amount < room || p->refunded > 0) &&
             !(info->capabilities & TENDER_CAP_PARTIAL_REFUND))
             return refuse(error, TENDER_ERROR_NOT_SUPPORTED, "%s does not support partial refunds",
@@ -457,6 +474,24 @@ gboolean lifecycle_check(const TenderPayment *p, const TenderMethodInfo *info, L
                           p->id, status);
         *amount = p->amount;
         return TRUE;
+    case LIFECYCLE_REAUTHORIZE: {
+        if (p->status == TENDER_STATUS_EXPIRED)
+            return refuse(error, TENDER_ERROR_AUTHORIZATION_EXPIRED,
+                          "authorization_expired: the authorization of %s lapsed; "
+                          "it cannot be reauthorized (start a new payment)",
+                          p->id);
+        if (p->status != TENDER_STATUS_AUTHORIZED && p->status != TENDER_STATUS_PARTIALLY_CAPTURED)
+            return refuse(error, TENDER_ERROR_INVALID_STATE,
+                          "cannot reauthorize payment %s: it is %s (only an authorization "
+                          "not fully captured can be renewed)",
+                          p->id, status);
+        /* The new authorization holds what remains to capture, by default;
+         * at most what the old one could still capture (the over-capture
+         * ceiling, PayPal's 115%). */
+        gint64 room = lifecycle_capture_ceiling(p, info) - p->captured;
+        return amount_within(p, requested, MAX(p->amount - p->captured, 0), room, "reauthorization",
+                             "reauthorize", "what the authorization allows", amount, error);
+    }
     case LIFECYCLE_COMPLETE:
         if (p->status != TENDER_STATUS_REQUIRES_ACTION)
             return refuse(error, TENDER_ERROR_INVALID_STATE,

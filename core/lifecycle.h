@@ -28,10 +28,12 @@ typedef enum {
     LIFECYCLE_REFUND,
     LIFECYCLE_SYNC,
     LIFECYCLE_COMPLETE,
-    LIFECYCLE_NOTIFICATION
+    LIFECYCLE_NOTIFICATION,
+    LIFECYCLE_REAUTHORIZE /* ABI 1.2 */
 } LifecycleKind;
 
-/* "authorize", "purchase", ..., "complete_action", "notification". */
+/* "authorize", "purchase", ..., "complete_action", "notification",
+ * "reauthorize". */
 const char *lifecycle_kind_name(LifecycleKind kind);
 /* The ABI operation a kind calls. */
 tender_operation lifecycle_kind_operation(LifecycleKind kind);

@@ -257,6 +257,10 @@ static TenderMethodInfo *copy_method(const tender_method *m, const TenderPluginI
     info->plugin_id = g_strdup(plugin->id);
     info->plugin_file = g_strdup(plugin->file);
     info->capabilities = m->capabilities;
+    /* A capability whose slot the plugin's table cannot hold (an older
+     * plugin) is not the method's: the host never calls it. */
+    if (abi_operation_fn(m, TENDER_OP_REAUTHORIZE) == NULL)
+        info->capabilities &= ~(guint64)TENDER_CAP_REAUTHORIZE;
     info->regions = copy_strv(m->regions);
 
     info->currencies = g_array_sized_new(FALSE, TRUE, sizeof(TenderCurrencyInfo),

@@ -239,6 +239,12 @@ static TenderPayment *finish_attempt(TenderHost *host, HostMethod *m, const char
      * delivers it). */
     if (ok)
         ok = ledger_event_add(unit, &row->pub, old_status, now, error);
+    /* A renewed authorization changes no status but is news to the
+     * merchant: its own event, carrying the new authorization's id. */
+    if (ok && kind == LIFECYCLE_REAUTHORIZE && !refusal && !report->late &&
+        res->outcome == TENDER_OUTCOME_APPROVED)
+        ok = ledger_event_add_typed(unit, &row->pub, old_status, LEDGER_EVENT_REAUTHORIZED, now,
+                                    error);
     if (ok && decision && row->pub.status == TENDER_STATUS_DECLINED)
         for (guint i = 0; ok && i < decision->decline_charges->len; i++)
             ok = ledger_usage_add(
@@ -555,6 +561,14 @@ TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id, cons
                                   const char *idempotency_key, GError **error)
 {
     OpRequest r = {.kind = LIFECYCLE_REFUND, .amount = amount, .idempotency_key = idempotency_key};
+    return run_operation(host, payment_id, &r, error);
+}
+
+TenderPayment *tender_host_reauthorize(TenderHost *host, const char *payment_id, const char *amount,
+                                       const char *idempotency_key, GError **error)
+{
+    OpRequest r = {
+        .kind = LIFECYCLE_REAUTHORIZE, .amount = amount, .idempotency_key = idempotency_key};
     return run_operation(host, payment_id, &r, error);
 }
 

@@ -30,6 +30,7 @@ static const char *const operation_names[] = {
     [TENDER_OP_COMPLETE_ACTION] = "complete_action",
     [TENDER_OP_NOTIFICATION] = "notification",
     [TENDER_OP_DESCRIBE_INSTRUMENT] = "describe_instrument",
+    [TENDER_OP_REAUTHORIZE] = "reauthorize",
 };
 
 static const char *const event_names[] = {
@@ -56,7 +57,7 @@ static const char *const log_level_names[] = {
 static const char *const capability_names[] = {
     "authorize", "purchase",       "capture", "partial_capture", "multi_capture", "void",
     "refund",    "partial_refund", "sync",    "complete_action", "notification",  "thread_safe",
-    "step_up",   "void_remainder",
+    "step_up",   "void_remainder", "reauthorize",
 };
 
 typedef struct {

@@ -222,7 +222,7 @@ void routes_payment_list(Service *svc, ServiceRequest *req, ServiceResponse *res
     service_response_json(resp, 200, node);
 }
 
-typedef enum { OP_CAPTURE, OP_VOID, OP_REFUND, OP_COMPLETE, OP_SYNC } PaymentOp;
+typedef enum { OP_CAPTURE, OP_VOID, OP_REFUND, OP_COMPLETE, OP_SYNC, OP_REAUTHORIZE } PaymentOp;
 
 static void run_op(Service *svc, ServiceRequest *req, ServiceResponse *resp, PaymentOp op)
 {
@@ -230,8 +230,10 @@ static void run_op(Service *svc, ServiceRequest *req, ServiceResponse *resp, Pay
     static const FieldSpec complete_fields[] = {{"params", FIELD_STRING_MAP, TRUE},
                                                 {NULL, 0, FALSE}};
     static const FieldSpec no_fields[] = {{NULL, 0, FALSE}};
-    static const char *const names[] = {"capture", "void", "refund", "complete", "sync"};
-    const FieldSpec *fields = op == OP_CAPTURE || op == OP_REFUND ? amount_fields
+    static const char *const names[] = {"capture",  "void", "refund",
+                                        "complete", "sync", "reauthorize"};
+    const FieldSpec *fields = op == OP_CAPTURE || op == OP_REFUND || op == OP_REAUTHORIZE
+                                  ? amount_fields
                               : op == OP_COMPLETE                 ? complete_fields
                                                                   : no_fields;
     JsonObject *body = service_parse_body(req, fields, resp);
@@ -263,6 +265,9 @@ static void run_op(Service *svc, ServiceRequest *req, ServiceResponse *resp, Pay
         break;
     case OP_SYNC:
         p = tender_host_sync(svc->host, id, &error);
+        break;
+    case OP_REAUTHORIZE:
+        p = tender_host_reauthorize(svc->host, id, amount, key, &error);
         break;
     }
     if (p)
@@ -306,4 +311,9 @@ void routes_payment_complete(Service *svc, ServiceRequest *req, ServiceResponse 
 void routes_payment_sync(Service *svc, ServiceRequest *req, ServiceResponse *resp)
 {
     run_op(svc, req, resp, OP_SYNC);
+}
+
+void routes_payment_reauthorize(Service *svc, ServiceRequest *req, ServiceResponse *resp)
+{
+    run_op(svc, req, resp, OP_REAUTHORIZE);
 }

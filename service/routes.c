@@ -25,6 +25,7 @@ const Route service_routes[] = {
     {"POST", "/v1/payments/{id}/capture", ROUTE_WRITE, TRUE, routes_payment_capture},
     {"POST", "/v1/payments/{id}/void", ROUTE_WRITE, TRUE, routes_payment_void},
     {"POST", "/v1/payments/{id}/refund", ROUTE_WRITE, TRUE, routes_payment_refund},
+    {"POST", "/v1/payments/{id}/reauthorize", ROUTE_WRITE, TRUE, routes_payment_reauthorize},
     {"POST", "/v1/payments/{id}/complete", ROUTE_WRITE, TRUE, routes_payment_complete},
     {"POST", "/v1/payments/{id}/sync", ROUTE_WRITE, TRUE, routes_payment_sync},
     {"POST", "/v1/checkout-sessions", ROUTE_WRITE, TRUE, routes_checkout_session_create},

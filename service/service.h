@@ -138,6 +138,7 @@ void routes_payment_list(Service *svc, ServiceRequest *req, ServiceResponse *res
 void routes_payment_capture(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_payment_void(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_payment_refund(Service *svc, ServiceRequest *req, ServiceResponse *resp);
+void routes_payment_reauthorize(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_payment_complete(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_payment_sync(Service *svc, ServiceRequest *req, ServiceResponse *resp);
 void routes_webhook(Service *svc, ServiceRequest *req, ServiceResponse *resp);

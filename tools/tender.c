@@ -55,6 +55,8 @@ static const char summary[] =
     "  capture ID [--amount X] [--idempotency-key K]\n"
     "  void ID [--idempotency-key K]\n"
     "  refund ID [--amount X] [--idempotency-key K]\n"
+    "  reauthorize ID [--amount X] [--idempotency-key K]   renew an authorization (PayPal:\n"
+    "                                  day 4 to 29; the new authorization id is the reference)\n"
     "  notify METHOD [--header 'K: V']... [--body-file F]   (body from stdin without it)\n"
     "  sandbox-notification ID EVENT   print the notification the sandbox provider would send\n"
     "  show ID | sync ID | reconcile\n"
@@ -464,6 +466,7 @@ typedef enum {
     PAYMENT_CAPTURE,
     PAYMENT_VOID,
     PAYMENT_REFUND,
+    PAYMENT_REAUTHORIZE,
     PAYMENT_COMPLETE
 } PaymentCommand;
 
@@ -483,7 +486,8 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
     GOptionEntry complete_entries[] = {
         {"param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &param_pairs, "Action parameter", "key=value"},
         {NULL}};
-    const GOptionEntry *entries = which == PAYMENT_CAPTURE || which == PAYMENT_REFUND
+    const GOptionEntry *entries = which == PAYMENT_CAPTURE || which == PAYMENT_REFUND ||
+                                          which == PAYMENT_REAUTHORIZE
                                       ? amount_entries
                                   : which == PAYMENT_VOID     ? key_entries
                                   : which == PAYMENT_COMPLETE ? complete_entries
@@ -519,6 +523,9 @@ static int run_on_payment(int argc, char **argv, PaymentCommand which)
         case PAYMENT_REFUND:
             p = tender_host_refund(host, id, amount, key, &error);
             break;
+        case PAYMENT_REAUTHORIZE:
+            p = tender_host_reauthorize(host, id, amount, key, &error);
+            break;
         case PAYMENT_COMPLETE:
             p = tender_host_complete(host, id, (const tender_param *)params->data, params->len,
                                      &error);
@@ -553,6 +560,10 @@ static int run_void(int argc, char **argv)
 static int run_refund(int argc, char **argv)
 {
     return run_on_payment(argc, argv, PAYMENT_REFUND);
+}
+static int run_reauthorize(int argc, char **argv)
+{
+    return run_on_payment(argc, argv, PAYMENT_REAUTHORIZE);
 }
 static int run_complete(int argc, char **argv)
 {
@@ -646,6 +657,7 @@ static const Command commands[] = {
     {"capture", run_capture},
     {"void", run_void},
     {"refund", run_refund},
+    {"reauthorize", run_reauthorize},
     {"show", run_show},
     {"sync", run_sync},
     {"list", run_list},

@@ -84,6 +84,42 @@ static void nothing_changed(tender_result *res, const char *status, const char *
     reply(res, 1);
 }
 
+/* A refund notification (refund_fee: the trade's refunded total, out_biz_no:
+ * the refund's request number) on a paid trade. 1 when it says more was
+ * refunded than the trade knows — a refund made at Alipay (the merchant's
+ * console) or one whose answer was lost — and the trade and res now say so
+ * (event REFUNDED with the total); 0 when it brings nothing new; -1 when
+ * refund_fee is not an amount within the trade's total. */
+static int refund_notified(AlipayTrade *trade, const AlipayParams *p, tender_result *res)
+{
+    const char *text = alipay_params_get(p, "refund_fee");
+    int64_t total = 0;
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    if (!tender_money_from_wire(text, 2, &total) || total <= 0 || total > trade->total)
+        return -1;
+    if (total <= trade->refunded)
+        return 0;
+    const char *request_no = alipay_params_get(p, "out_biz_no");
+    int64_t part = total - trade->refunded;
+    if (request_no && request_no[0] && alipay_trade_refund_lookup(trade, request_no) < 0)
+        alipay_trade_refund_add(trade, request_no, part);
+    if (request_no && strcmp(trade->pending_refund, request_no) == 0) {
+        trade->pending_refund[0] = '\0';
+        trade->pending_amount = 0;
+    }
+    trade->refunded = total;
+    if (trade->refunded == trade->total)
+        snprintf(trade->status, sizeof trade->status, ALIPAY_TRADE_CLOSED);
+    res->outcome = TENDER_OUTCOME_APPROVED;
+    res->event = TENDER_EVENT_REFUNDED;
+    res->amount = total;
+    TENDER_SETF(res, message, "Alipay refunded %s in all (refund notification%s%s)", text,
+                request_no && request_no[0] ? ", out_biz_no " : "",
+                request_no && request_no[0] ? request_no : "");
+    return 1;
+}
+
 void alipay_op_notification(void *instance, const tender_request *req, tender_result *res)
 {
     const AlipayInstance *inst = instance;
@@ -130,7 +166,19 @@ void alipay_op_notification(void *instance, const tender_request *req, tender_re
 
     int waiting = strcmp(trade.status, ALIPAY_WAIT_BUYER_PAY) == 0;
     int64_t now = tender_now_ms(inst->host);
-    if (strcmp(status, ALIPAY_TRADE_SUCCESS) == 0 || strcmp(status, ALIPAY_TRADE_FINISHED) == 0) {
+    /* On a paid trade, a refund_fee above what the trade knows syncs the
+     * payment's refunds (a trade still waiting here is captured first; a
+     * sync then finds its refunds). */
+    int refund = waiting ? 0 : refund_notified(&trade, p, res);
+    if (refund < 0) {
+        refuse(res, "refund_fee is not an amount within the trade's total");
+        goto done;
+    }
+    if (refund > 0) {
+        if (strcmp(trade.status, ALIPAY_TRADE_CLOSED) == 0 && trade.closed_ms == 0)
+            trade.closed_ms = now;
+    } else if (strcmp(status, ALIPAY_TRADE_SUCCESS) == 0 ||
+               strcmp(status, ALIPAY_TRADE_FINISHED) == 0) {
         int finished = strcmp(status, ALIPAY_TRADE_FINISHED) == 0;
         if (waiting) {
             snprintf(trade.status, sizeof trade.status, "%s", status);
@@ -163,7 +211,8 @@ void alipay_op_notification(void *instance, const tender_request *req, tender_re
             TENDER_SET(res, message, "the trade closed unpaid at its timeout");
         } else {
             /* A paid trade closes when fully refunded; the refunds were
-             * answered synchronously and are already applied. */
+             * answered synchronously (or by refund_fee above) and are
+             * already applied. */
             nothing_changed(res, status, "status already applied");
             goto done;
         }

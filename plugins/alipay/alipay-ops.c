@@ -17,6 +17,7 @@
 #include "alipay-codes.h"
 #include "alipay-gateway.h"
 #include "alipay-instance.h"
+#include "alipay-return.h"
 #include "alipay-time.h"
 #include "alipay-trade.h"
 
@@ -599,5 +600,33 @@ void alipay_op_complete(void *instance, const tender_request *req, tender_result
             tender_log(inst->host, TENDER_LOG_WARNING, inst->method_id,
                        "the cashier refused the sandbox buyer (HTTP %d)", status);
     }
+    /* The buyer's browser may bring the cashier's signed return along: it
+     * is verified before it is believed (alipay-return.c). A forged one is
+     * logged and ignored; Alipay's query decides either way, and a
+     * verified return settles the payment only when Alipay cannot be asked
+     * (it is Alipay's signed word that this trade, for this amount, was
+     * paid). */
+    char trade_no[sizeof trade.trade_no] = "";
+    char why[160] = "";
+    AlipayReturnCheck check =
+        alipay_return_check(inst, &trade, req, trade_no, sizeof trade_no, why, sizeof why);
+    if (check == ALIPAY_RETURN_FORGED)
+        tender_log(inst->host, TENDER_LOG_WARNING, inst->method_id,
+                   "payment %s: return parameters ignored, they do not verify: %s", req->payment_id,
+                   why);
     alipay_op_sync(instance, req, res);
+    if (check == ALIPAY_RETURN_VERIFIED &&
+        (res->outcome == TENDER_OUTCOME_UNKNOWN || res->outcome == TENDER_OUTCOME_NOT_SENT)) {
+        if (!alipay_trade_was_paid(&trade)) {
+            set_status(&trade, ALIPAY_TRADE_SUCCESS);
+            trade.paid_ms = tender_now_ms(inst->host);
+        }
+        tender_copy_string(trade.trade_no, sizeof trade.trade_no, trade_no);
+        res->decline_code = TENDER_DECLINE_NONE;
+        report_paid(inst, &trade, res);
+        TENDER_SET(res, raw_code, "RETURN_VERIFIED");
+        TENDER_SET(res, message,
+                   "the buyer paid (Alipay's signed return; the query went unanswered)");
+        save_state(&trade, res);
+    }
 }

@@ -102,11 +102,18 @@ static int apply_event(PaypalInstance *inst, const tender_request *req, tender_r
         if (strcmp(o->auth_id, wh->resource_id) == 0 || strcmp(o->intent, "AUTHORIZE") != 0 ||
             (o->auth_id[0] != '\0' && o->captured > 0))
             return 0;
-        /* The first authorization, or a reauthorization replacing it. */
+        /* The first authorization, or a reauthorization replacing it (made
+         * elsewhere: this plugin's own already holds the new id). The 29
+         * days count from the first; a reauthorization starts a new honor
+         * period. */
+        int reauthorization = o->auth_id[0] != '\0';
         tender_copy_string(o->auth_id, sizeof o->auth_id, wh->resource_id);
         tender_copy_string(o->auth_status, sizeof o->auth_status, "CREATED");
         o->auth_amount = pp > 0 ? pp : o->amount;
-        o->auth_ms = tender_now_ms(inst->host);
+        if (reauthorization)
+            o->reauth_ms = tender_now_ms(inst->host);
+        else
+            o->auth_ms = tender_now_ms(inst->host);
         tender_copy_string(o->status, sizeof o->status, "COMPLETED");
         res->outcome = TENDER_OUTCOME_APPROVED;
         res->event = TENDER_EVENT_AUTHORIZED;

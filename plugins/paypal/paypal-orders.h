@@ -23,6 +23,9 @@ void paypal_order_complete(PaypalInstance *inst, const tender_request *req, tend
 void paypal_order_capture(PaypalInstance *inst, const tender_request *req, tender_result *res);
 void paypal_order_void(PaypalInstance *inst, const tender_request *req, tender_result *res);
 void paypal_order_refund(PaypalInstance *inst, const tender_request *req, tender_result *res);
+/* Renew the authorization (Payments v2 reauthorize, ABI 1.2): the new
+ * authorization's id becomes the one later captures use. */
+void paypal_order_reauthorize(PaypalInstance *inst, const tender_request *req, tender_result *res);
 
 /* The truth about the payment, from PayPal (GET the order). */
 void paypal_order_sync(PaypalInstance *inst, const tender_request *req, tender_result *res);

@@ -149,6 +149,41 @@ void paypal_order_complete(PaypalInstance *inst, const tender_request *req, tend
 
 /* ---- capture, void, refund ---------------------------------------------------- */
 
+/* POST action ("capture", "reauthorize") on the order's authorization
+ * (Payments v2) with body and PayPal-Request-Id = the request id. 1 with the
+ * answer in *reply (the caller clears it) and its id and status; else 0 with
+ * res filled: PayPal's refusal, NOT_SENT or UNKNOWN (the order's state
+ * saved; AUTHORIZATION_EXPIRED as event EXPIRED), or UNKNOWN for an answer
+ * without a usable id or status (sent and answered, but not readably:
+ * PayPal may have acted). */
+static int authorization_call(PaypalInstance *inst, const PaypalOrder *o, const char *action,
+                              const char *body, const tender_request *req, tender_result *res,
+                              PaypalRestReply *reply, const char **id, const char **status)
+{
+    char path[128];
+    tender_format_string(path, sizeof path, "/v2/payments/authorizations/%s/%s", o->auth_id,
+                         action);
+    paypal_rest_call(inst, "POST", path, body, req->request_id, reply);
+    if (reply->status != PAYPAL_REST_OK) {
+        paypal_result_from_failure(res, reply);
+        if (reply->status == PAYPAL_REST_REFUSED &&
+            strcmp(reply->issue, "AUTHORIZATION_EXPIRED") == 0)
+            res->event = TENDER_EVENT_EXPIRED;
+        paypal_rest_reply_clear(reply);
+        paypal_order_finish(o, res, NULL);
+        return 0;
+    }
+    *id = paypal_json_string(reply->json, "id", NULL);
+    *status = paypal_json_string(reply->json, "status", NULL);
+    if (*id == NULL || *status == NULL || strlen(*id) >= PAYPAL_ID_MAX) {
+        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "UNKNOWN", NULL);
+        TENDER_SETF(res, message, "PayPal's %s answer lacks the id or status", action);
+        paypal_rest_reply_clear(reply);
+        return 0;
+    }
+    return 1;
+}
+
 void paypal_order_capture(PaypalInstance *inst, const tender_request *req, tender_result *res)
 {
     PaypalOrder o;
@@ -176,29 +211,16 @@ void paypal_order_capture(PaypalInstance *inst, const tender_request *req, tende
     json_builder_add_boolean_value(b, FALSE);
     json_builder_end_object(b);
     char *body = paypal_builder_text(b);
-    char path[128];
-    tender_format_string(path, sizeof path, "/v2/payments/authorizations/%s/capture", o.auth_id);
     PaypalRestReply reply;
-    paypal_rest_call(inst, "POST", path, body, req->request_id, &reply);
+    const char *id, *status;
+    int answered = authorization_call(inst, &o, "capture", body, req, res, &reply, &id, &status);
     g_free(body);
-    if (reply.status != PAYPAL_REST_OK) {
-        paypal_result_from_failure(res, &reply);
-        if (reply.status == PAYPAL_REST_REFUSED && strcmp(reply.issue, "AUTHORIZATION_EXPIRED") == 0)
-            res->event = TENDER_EVENT_EXPIRED;
-        paypal_rest_reply_clear(&reply);
-        paypal_order_finish(&o, res, NULL);
+    if (!answered)
         return;
-    }
-    const char *id = paypal_json_string(reply.json, "id", NULL);
-    const char *status = paypal_json_string(reply.json, "status", NULL);
-    if (id == NULL || status == NULL || strlen(id) >= PAYPAL_ID_MAX) {
-        tender_result_outcome(res, TENDER_OUTCOME_UNKNOWN, "UNKNOWN",
-                              "PayPal's capture answer lacks the id or status");
-        paypal_rest_reply_clear(&reply);
-        return;
-    }
-    /* Past the 3-day honor period PayPal reauthorizes before capturing. */
-    int honor_over = now > o.auth_ms + PAYPAL_HONOR_SECONDS * MS_PER_S;
+    /* Past the 3-day honor period PayPal reauthorizes before capturing; a
+     * merchant's reauthorization starts a new honor period. */
+    int64_t honor_from = o.reauth_ms > 0 ? o.reauth_ms : o.auth_ms;
+    int honor_over = now > honor_from + PAYPAL_HONOR_SECONDS * MS_PER_S;
     const char *extra = honor_over ? "honor_period=expired\n" : "honor_period=valid\n";
     TENDER_SET(res, processor_ref, id);
     res->amount = req->amount;
@@ -268,6 +290,63 @@ void paypal_order_void(PaypalInstance *inst, const tender_request *req, tender_r
     res->amount = 0;
     TENDER_SET(res, processor_ref, o.auth_id);
     paypal_order_finish(&o, res, NULL);
+}
+
+/* Payments v2 reauthorize: PayPal renews the hold from day 4 to day 29 of
+ * the original authorization, once, for up to 115% of it, and answers with
+ * a new authorization (with a new 3-day honor period) that later captures
+ * and voids use. The window is PayPal's to judge, on PayPal's clock: the
+ * plugin does not guess it (a refusal such as REAUTHORIZATION_TOO_SOON or
+ * AUTHORIZATION_EXPIRED comes back as a decline with PayPal's issue). */
+void paypal_order_reauthorize(PaypalInstance *inst, const tender_request *req, tender_result *res)
+{
+    PaypalOrder o;
+    const PaypalCurrency *cur = paypal_order_load(req, &o, res);
+    if (cur == NULL)
+        return;
+    if (o.auth_id[0] == '\0' || strcmp(o.intent, "AUTHORIZE") != 0) {
+        paypal_decline(res, "REAUTHORIZATION_NOT_SUPPORTED",
+                       "order %s has no authorization to reauthorize", o.order_id);
+        return;
+    }
+    int64_t pp;
+    if (!paypal_request_amount(cur, req, res, &pp))
+        return;
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    paypal_add_money(b, "amount", cur, pp);
+    json_builder_end_object(b);
+    char *body = paypal_builder_text(b);
+    PaypalRestReply reply;
+    const char *id, *status;
+    int answered =
+        authorization_call(inst, &o, "reauthorize", body, req, res, &reply, &id, &status);
+    g_free(body);
+    if (!answered)
+        return;
+    if (strcmp(status, "CREATED") != 0 && strcmp(status, "PENDING") != 0) {
+        paypal_decline(res, "DENIED", "PayPal reauthorization %s is %s", id, status);
+        paypal_rest_reply_clear(&reply);
+        paypal_order_finish(&o, res, NULL);
+        return;
+    }
+    int64_t held = json_node_get_node_type(reply.json) == JSON_NODE_OBJECT
+                       ? paypal_amount_of(json_node_get_object(reply.json), cur, pp)
+                       : pp;
+    char previous[PAYPAL_ID_MAX];
+    tender_copy_string(previous, sizeof previous, o.auth_id);
+    tender_copy_string(o.auth_id, sizeof o.auth_id, id);
+    tender_copy_string(o.auth_status, sizeof o.auth_status, "CREATED");
+    o.auth_amount = held;
+    o.reauth_ms = tender_now_ms(inst->host);
+    res->outcome = TENDER_OUTCOME_APPROVED;
+    res->amount = paypal_to_request_units(cur, held, req);
+    TENDER_SET(res, processor_ref, o.auth_id);
+    TENDER_SET(res, raw_code, status);
+    TENDER_SETF(res, message, "PayPal reauthorization %s replaces authorization %s", o.auth_id,
+                previous);
+    paypal_rest_reply_clear(&reply); /* id and status point into it */
+    paypal_order_finish(&o, res, "honor_period=valid\n");
 }
 
 /* Each part of a refund carries its own PayPal-Request-Id, derived from the

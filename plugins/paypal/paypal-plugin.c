@@ -189,6 +189,11 @@ static void op_refund(void *instance, const tender_request *req, tender_result *
     paypal_order_refund(instance, req, res);
 }
 
+static void op_reauthorize(void *instance, const tender_request *req, tender_result *res)
+{
+    paypal_order_reauthorize(instance, req, res);
+}
+
 static void op_sync(void *instance, const tender_request *req, tender_result *res)
 {
     paypal_order_sync(instance, req, res);
@@ -287,6 +292,7 @@ static const tender_method_ops ops = {
     .identify_notification = op_identify,
     .notification = op_notification,
     .sandbox_fixtures = paypal_fixtures,
+    .reauthorize = op_reauthorize,
 };
 
 static const tender_method paypal_method = {
@@ -298,7 +304,7 @@ static const tender_method paypal_method = {
                     TENDER_CAP_VOID_REMAINDER |
                     TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND | TENDER_CAP_SYNC |
                     TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_NOTIFICATION |
-                    TENDER_CAP_THREAD_SAFE,
+                    TENDER_CAP_THREAD_SAFE | TENDER_CAP_REAUTHORIZE,
     .regions = regions,
     .currencies = paypal_currency_facts,
     .n_currencies = PAYPAL_N_CURRENCIES,

@@ -26,7 +26,7 @@
     X("amt", amount) X("cms", created_ms)                 \
     X("aamt", auth_amount) X("ams", auth_ms)              \
     X("cap", captured) X("ref", refunded)                 \
-    X("pcamt", pending_capture_amount)
+    X("pcamt", pending_capture_amount) X("rams", reauth_ms)
 
 #define TEXT_FIELD(key, member) TENDER_STATE_TEXT_FIELD(PaypalOrder, key, member, 0),
 #define INT_FIELD(key, member) TENDER_STATE_INT_FIELD(PaypalOrder, key, member, 0),

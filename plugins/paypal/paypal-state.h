@@ -31,7 +31,8 @@ typedef struct {
     char auth_id[PAYPAL_ID_MAX];
     char auth_status[32];          /* CREATED | PARTIALLY_CAPTURED | CAPTURED | VOIDED */
     int64_t auth_amount;
-    int64_t auth_ms;
+    int64_t auth_ms;               /* the original authorization: its 29 days */
+    int64_t reauth_ms;             /* the merchant's reauthorization (0: none) */
     /* Captures ("ID:amount:refunded", comma-separated, newest last) and
      * the totals. */
     char captures[PAYPAL_RING_MAX * 64];

@@ -485,9 +485,9 @@ static void paypal_authorization_reauthorize(SandboxServer *sb, SoupServerMessag
      * funds are still held and there is nothing to renew. */
     if (sandbox_now_ms(sb) < json_object_get_int_member(authorization, "valid_from_ms") +
                                  paypal_period_ms(sb, PAYPAL_HONOR_PERIOD_S)) {
-        paypal_respond_unprocessable(msg, "REAUTHORIZATION_NOT_SUPPORTED",
-                                     "An authorization can be reauthorized only after its "
-                                     "three-day honor period.");
+        paypal_respond_unprocessable(msg, "REAUTHORIZATION_TOO_SOON",
+                                     "A reauthorization is only allowed once from Day 4 to "
+                                     "Day 29 since the date of the original authorization.");
         return;
     }
     const char *currency_code = paypal_str(authorization, "currency");

@@ -139,7 +139,7 @@ TEST(AbiLayout, tender_fixture)
 
 TEST(AbiLayout, tender_method_ops)
 {
-    EXPECT_EQ(sizeof(struct tender_method_ops), 120u); /* 1.0: 112 */
+    EXPECT_EQ(sizeof(struct tender_method_ops), 128u); /* 1.0: 112, 1.1: 120 */
     EXPECT_EQ(offsetof(struct tender_method_ops, struct_size), 0u);
     EXPECT_EQ(offsetof(struct tender_method_ops, create), 8u);
     EXPECT_EQ(offsetof(struct tender_method_ops, destroy), 16u);
@@ -156,6 +156,8 @@ TEST(AbiLayout, tender_method_ops)
     EXPECT_EQ(offsetof(struct tender_method_ops, sandbox_notification), 104u);
     /* Appended in 1.1. */
     EXPECT_EQ(offsetof(struct tender_method_ops, describe_instrument), 112u);
+    /* Appended in 1.2. */
+    EXPECT_EQ(offsetof(struct tender_method_ops, reauthorize), 120u);
 }
 
 TEST(AbiLayout, tender_method)
@@ -249,6 +251,8 @@ TEST(AbiLayout, EnumNumbersAreFrozen)
     EXPECT_EQ((unsigned long long)TENDER_CAP_NOTIFICATION, 1024ull);
     EXPECT_EQ((unsigned long long)TENDER_CAP_THREAD_SAFE, 2048ull);
     EXPECT_EQ((unsigned long long)TENDER_CAP_STEP_UP, 4096ull);
+    EXPECT_EQ((unsigned long long)TENDER_CAP_VOID_REMAINDER, 8192ull);
+    EXPECT_EQ((unsigned long long)TENDER_CAP_REAUTHORIZE, 16384ull);
     EXPECT_EQ((unsigned long long)TENDER_ACTION_NONE, 0ull);
     EXPECT_EQ((unsigned long long)TENDER_ACTION_REDIRECT, 1ull);
     EXPECT_EQ((unsigned long long)TENDER_ACTION_QR_CODE, 2ull);
@@ -265,6 +269,7 @@ TEST(AbiLayout, EnumNumbersAreFrozen)
     EXPECT_EQ((unsigned long long)TENDER_OP_COMPLETE_ACTION, 7ull);
     EXPECT_EQ((unsigned long long)TENDER_OP_NOTIFICATION, 8ull);
     EXPECT_EQ((unsigned long long)TENDER_OP_DESCRIBE_INSTRUMENT, 9ull);
+    EXPECT_EQ((unsigned long long)TENDER_OP_REAUTHORIZE, 10ull);
     EXPECT_EQ((unsigned long long)TENDER_EVENT_NONE, 0ull);
     EXPECT_EQ((unsigned long long)TENDER_EVENT_AUTHORIZED, 1ull);
     EXPECT_EQ((unsigned long long)TENDER_EVENT_CAPTURED, 2ull);
@@ -331,8 +336,13 @@ TEST(AbiLayout, HasFieldFollowsStructSize)
     ops.struct_size = (uint32_t)(offsetof(tender_method_ops, sandbox_notification) + sizeof(void *));
     EXPECT_TRUE(TENDER_HAS_FIELD(&ops, tender_method_ops, sandbox_notification));
     EXPECT_FALSE(TENDER_HAS_FIELD(&ops, tender_method_ops, describe_instrument));
+    /* A 1.1 plugin's end at describe_instrument: no reauthorize. */
+    ops.struct_size = (uint32_t)(offsetof(tender_method_ops, describe_instrument) + sizeof(void *));
+    EXPECT_TRUE(TENDER_HAS_FIELD(&ops, tender_method_ops, describe_instrument));
+    EXPECT_FALSE(TENDER_HAS_FIELD(&ops, tender_method_ops, reauthorize));
     ops.struct_size = sizeof ops;
     EXPECT_TRUE(TENDER_HAS_FIELD(&ops, tender_method_ops, describe_instrument));
+    EXPECT_TRUE(TENDER_HAS_FIELD(&ops, tender_method_ops, reauthorize));
     const tender_method_ops *none = nullptr;
     EXPECT_FALSE(TENDER_HAS_FIELD(none, tender_method_ops, create));
 }

@@ -190,7 +190,7 @@ TEST_F(LifecyclePure, AnOperationTheMethodLacksIsNotSupported)
 {
     info.capabilities = TENDER_CAP_PURCHASE;
     for (LifecycleKind k : {LIFECYCLE_CAPTURE, LIFECYCLE_VOID, LIFECYCLE_REFUND, LIFECYCLE_SYNC,
-                            LIFECYCLE_COMPLETE})
+                            LIFECYCLE_COMPLETE, LIFECYCLE_REAUTHORIZE})
         EXPECT_EQ(check(k), -TENDER_ERROR_NOT_SUPPORTED) << lifecycle_kind_name(k);
 }
 
@@ -237,6 +237,80 @@ TEST_F(LifecyclePure, VoidRemainderReleasesTheUncapturedRest)
     EXPECT_EQ(amounts(), "captured 4000/4000/0") << "the authorization shrinks to the capture";
     EXPECT_EQ(check(LIFECYCLE_CAPTURE), -TENDER_ERROR_INVALID_STATE);
     EXPECT_EQ(check(LIFECYCLE_REFUND), 4000);
+}
+
+TEST_F(LifecyclePure, ReauthorizeOnlyAnAuthorizationNotFullyCaptured)
+{
+    EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE), -TENDER_ERROR_NOT_SUPPORTED)
+        << "a method without the capability (any plugin before ABI 1.2)";
+    info.capabilities |= TENDER_CAP_REAUTHORIZE;
+    const gint64 S = -TENDER_ERROR_INVALID_STATE;
+    struct Row {
+        TenderStatus status;
+        gint64 captured, refunded, reauthorize;
+    };
+    const Row rows[] = {
+        {TENDER_STATUS_REQUIRES_ACTION, 0, 0, S},
+        {TENDER_STATUS_PENDING, 0, 0, S},
+        {TENDER_STATUS_UNKNOWN, 0, 0, S},
+        {TENDER_STATUS_AUTHORIZED, 0, 0, 10000},
+        {TENDER_STATUS_PARTIALLY_CAPTURED, 4000, 0, 6000},
+        {TENDER_STATUS_CAPTURED, 10000, 0, S},
+        {TENDER_STATUS_PARTIALLY_REFUNDED, 10000, 2500, S},
+        {TENDER_STATUS_REFUNDED, 10000, 10000, S},
+        {TENDER_STATUS_VOIDED, 0, 0, S},
+        {TENDER_STATUS_DECLINED, 0, 0, S},
+        {TENDER_STATUS_FAILED, 0, 0, S},
+        {TENDER_STATUS_EXPIRED, 0, 0, -TENDER_ERROR_AUTHORIZATION_EXPIRED},
+    };
+    for (const Row &r : rows) {
+        set(r.status, r.captured, r.refunded);
+        EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE), r.reauthorize) << "reauthorize at " << amounts();
+    }
+    // At most what the authorization could still capture: 100% here, the
+    // over-capture ceiling (PayPal's 115%) where the method declares one.
+    set(TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE, "100.01"), -TENDER_ERROR_AMOUNT_EXCEEDED);
+    EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE, "80.00"), 8000);
+    EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE, "0"), -TENDER_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE, "1.234"), -TENDER_ERROR_INVALID_ARGUMENT);
+    info.over_capture_bps = 11500;
+    EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE, "115.00"), 11500);
+    EXPECT_EQ(check(LIFECYCLE_REAUTHORIZE, "115.01"), -TENDER_ERROR_AMOUNT_EXCEEDED);
+}
+
+TEST_F(LifecyclePure, AnApprovedReauthorizationRenewsTheAmountNotTheHold)
+{
+    info.capabilities |= TENDER_CAP_REAUTHORIZE;
+    gint64 hold = p->hold_expires_ms;
+    gint64 since = authorized_ms;
+    res.amount = 11500;
+    EXPECT_TRUE(apply(LIFECYCLE_REAUTHORIZE, TENDER_OUTCOME_APPROVED, 11500));
+    EXPECT_EQ(amounts(), "authorized 11500/0/0");
+    EXPECT_EQ(p->hold_expires_ms, hold) << "the validity counts from the first authorization";
+    EXPECT_EQ(authorized_ms, since);
+    EXPECT_EQ(check(LIFECYCLE_CAPTURE), 11500) << "captures draw on the new authorization";
+
+    // After a partial capture the new authorization holds the rest.
+    set(TENDER_STATUS_PARTIALLY_CAPTURED, 4000);
+    p->amount = 10000;
+    res.amount = 0; // "the requested amount"
+    EXPECT_TRUE(apply(LIFECYCLE_REAUTHORIZE, TENDER_OUTCOME_APPROVED, 5000));
+    EXPECT_EQ(amounts(), "partially_captured 9000/4000/0");
+}
+
+TEST_F(LifecyclePure, ARefusedOrDoubtfulReauthorizationChangesNoMoney)
+{
+    info.capabilities |= TENDER_CAP_REAUTHORIZE;
+    res.decline_code = TENDER_DECLINE_OPERATION_NOT_ALLOWED;
+    EXPECT_FALSE(apply(LIFECYCLE_REAUTHORIZE, TENDER_OUTCOME_DECLINED, 10000));
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(error->code, TENDER_ERROR_DECLINED);
+    EXPECT_EQ(amounts(), "authorized 10000/0/0");
+    EXPECT_FALSE(apply(LIFECYCLE_REAUTHORIZE, TENDER_OUTCOME_NOT_SENT, 10000));
+    EXPECT_EQ(amounts(), "authorized 10000/0/0");
+    EXPECT_TRUE(apply(LIFECYCLE_REAUTHORIZE, TENDER_OUTCOME_APPROVED, 10000, TRUE));
+    EXPECT_EQ(amounts(), "unknown 10000/0/0") << "a late approval is not trusted";
 }
 
 // ---- applying results -----------------------------------------------------------

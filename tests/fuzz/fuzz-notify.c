@@ -6,7 +6,7 @@
 #include "fuzz-plugin.h"
 #include "fuzz-targets.h"
 
-static int fuzz_notify(const char *plugin_id, const uint8_t *data, size_t size)
+uint32_t tender_fuzz_notify_outcome(const char *plugin_id, const uint8_t *data, size_t size)
 {
     const FuzzPlugin *plugin = fuzz_plugin(plugin_id);
     /* Headers are text up to the blank line; the body is every byte after
@@ -41,11 +41,18 @@ static int fuzz_notify(const char *plugin_id, const uint8_t *data, size_t size)
     tender_result *res = fuzz_result_new();
     plugin->method->ops->identify_notification(plugin->instance, &req, res);
     fuzz_check_result(res, NULL);
+    uint32_t outcome = res->outcome;
     g_free(res);
     g_array_unref(headers);
     g_ptr_array_unref(kv);
     g_free(body_copy);
     g_free(head);
+    return outcome;
+}
+
+static int fuzz_notify(const char *plugin_id, const uint8_t *data, size_t size)
+{
+    tender_fuzz_notify_outcome(plugin_id, data, size);
     return 0;
 }
 

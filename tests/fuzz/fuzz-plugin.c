@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tender/http-transport.h>
 #include <tender/testhost.h>
 
 #ifndef FUZZ_PLUGIN_DIR
@@ -14,15 +15,53 @@
 #ifndef FUZZ_KEYS_DIR
 #define FUZZ_KEYS_DIR ""
 #endif
+#ifndef FUZZ_PAYPAL_KEYS_DIR
+#define FUZZ_PAYPAL_KEYS_DIR ""
+#endif
 
 /* 2026-11-25T12:00:00Z: inside every sandbox's validity windows. */
 #define FUZZ_NOW_MS INT64_C(1795608000000)
 
+/* The simulated PayPal's webhook certificate and CA (sandbox/paypal/keys,
+ * TEST ONLY) and the webhook id tender-sandbox's --config-out names: the
+ * corpus's PayPal webhooks were recorded from a tender-sandbox, so they
+ * verify, and fuzzing starts from webhooks the plugin accepts. */
+#define FUZZ_PAYPAL_WEBHOOK_ID "AYVEXSOXP2T74O41R"
+#define FUZZ_PAYPAL_CERT_PATH "/v1/notifications/certs/"
+
+/* The fuzz host's network: PayPal's certificate URL answers the sandbox's
+ * webhook certificate; nothing else is reachable (NOT_SENT, as the test
+ * host answers without a transport). */
+static TenderHttpTransportResponse *fuzz_send(TenderHttpTransport *transport,
+                                              const TenderHttpTransportRequest *request,
+                                              GError **error)
+{
+    const char *pem = transport->user_data;
+    if (pem != NULL && g_strcmp0(request->method, "GET") == 0 &&
+        strstr(request->url, FUZZ_PAYPAL_CERT_PATH) != NULL)
+        return tender_http_transport_response_new(200, pem, strlen(pem));
+    g_set_error(error, TENDER_HTTP_TRANSPORT_ERROR, TENDER_HTTP_TRANSPORT_NOT_SENT,
+                "the fuzz host has no network");
+    return NULL;
+}
+
+static TenderHttpTransport *fuzz_transport(void)
+{
+    static TenderHttpTransport transport = {sizeof transport, fuzz_send, NULL, NULL};
+    char *path = g_build_filename(FUZZ_PAYPAL_KEYS_DIR, "webhook-cert.pem", NULL);
+    char *pem = NULL;
+    if (g_file_get_contents(path, &pem, NULL, NULL))
+        transport.user_data = pem; /* kept for the process, like the host */
+    g_free(path);
+    return &transport;
+}
+
 /* One test host for every plugin, made on first use and kept for the
  * process, like the plugins: a fixed clock; for the provider clients a
- * test-mode card key, the alipay test keys, PayPal app credentials and the
- * WebMoney merchant's WMID and purses (the test host has no network, so a
- * request that passes their checks ends NOT_SENT), otherwise every plugin's
+ * test-mode card key, the alipay test keys, PayPal app credentials with
+ * the sandbox's webhook id and CA, and the WebMoney merchant's WMID and
+ * purses (the test host reaches only PayPal's webhook certificate, so
+ * another request that passes their checks ends NOT_SENT), otherwise every plugin's
  * defaults; counter randomness; and a log that is read to its end and
  * dropped (a captured log would grow with every input). */
 static TenderTestHost *fuzz_host(void)
@@ -35,6 +74,11 @@ static TenderTestHost *fuzz_host(void)
         tender_test_host_set_setting(host, "purse", "Z100000000001,E100000000001");
         tender_test_host_set_setting(host, "client_id", "fuzz-client");
         tender_test_host_set_setting(host, "client_secret", "fuzz-secret");
+        tender_test_host_set_setting(host, "webhook_id", FUZZ_PAYPAL_WEBHOOK_ID);
+        char *ca = g_build_filename(FUZZ_PAYPAL_KEYS_DIR, "ca.pem", NULL);
+        tender_test_host_set_setting(host, "webhook_ca_file", ca);
+        g_free(ca);
+        tender_test_host_set_http_transport(host, fuzz_transport());
         /* The alipay plugin's credentials: the test keys the corpus's
          * notifications were signed for (tests/keys, TEST ONLY). */
         tender_test_host_set_setting(host, "app_id", "9021000100000001");

@@ -40,6 +40,11 @@ int tender_fuzz_alipay_notify(const uint8_t *data, size_t size);
 int tender_fuzz_paypal_notify(const uint8_t *data, size_t size);
 int tender_fuzz_webmoney_notify(const uint8_t *data, size_t size);
 
+/* The notify targets' work, with the outcome identify_notification gave
+ * (tender_outcome): the replay test checks that seeds recorded from
+ * tender-sandbox still verify. */
+uint32_t tender_fuzz_notify_outcome(const char *plugin_id, const uint8_t *data, size_t size);
+
 /* Every target by name ("money", "config", "card_params", …), for the
  * replay test; NULL-terminated. */
 typedef int (*tender_fuzz_fn)(const uint8_t *data, size_t size);

@@ -46,6 +46,34 @@ TEST_P(Replay, EveryCorpusInput)
     }
 }
 
+// The PayPal webhook seeds are what tender-sandbox sends today (recorded
+// from one; only PAYPAL-CERT-URL, which the signature does not cover, points
+// at PayPal's host): with the sandbox's webhook id and CA in the fuzz host,
+// every one verifies, so fuzzing starts past the signature check.
+TEST(FuzzSeeds, PaypalWebhooksVerify)
+{
+    auto files = corpus_files("paypal_notify");
+    ASSERT_GE(files.size(), 5u);
+    for (const auto &path : files) {
+        gchar *data = nullptr;
+        gsize size = 0;
+        ASSERT_TRUE(g_file_get_contents(path.c_str(), &data, &size, nullptr)) << path;
+        EXPECT_EQ(tender_fuzz_notify_outcome("paypal", reinterpret_cast<const uint8_t *>(data),
+                                             size),
+                  1u /* TENDER_OUTCOME_APPROVED */)
+            << path;
+        // One byte of the body changed: the signature no longer holds.
+        std::string tampered(data, size);
+        tampered[tampered.size() - 2] ^= 0x01;
+        EXPECT_EQ(tender_fuzz_notify_outcome("paypal",
+                                             reinterpret_cast<const uint8_t *>(tampered.data()),
+                                             tampered.size()),
+                  2u /* TENDER_OUTCOME_DECLINED */)
+            << path;
+        g_free(data);
+    }
+}
+
 std::vector<tender_fuzz_target> all_targets()
 {
     std::vector<tender_fuzz_target> out;

@@ -166,6 +166,21 @@ TEST_F(OperationFn, SandboxSlotsNeedNoCapability)
 // describe_instrument (1.1) is reached only when the plugin's ops are long
 // enough to hold it: a 1.0 plugin's ops end before the slot, and whatever
 // lies past them is never read.
+// reauthorize (1.2) needs its capability and a table that holds its slot.
+TEST_F(OperationFn, ReauthorizeNeedsCapabilityAndStructSize)
+{
+    auto reauthorize = [](void *, const tender_request *, tender_result *) {};
+    ops.reauthorize = reauthorize;
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_REAUTHORIZE), nullptr);
+    method.capabilities |= TENDER_CAP_REAUTHORIZE;
+    EXPECT_NE(abi_operation_fn(&method, TENDER_OP_REAUTHORIZE), nullptr);
+    ops.struct_size = (uint32_t)(offsetof(tender_method_ops, describe_instrument) + sizeof(void *));
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_REAUTHORIZE), nullptr);
+    ops.struct_size = sizeof ops;
+    ops.reauthorize = nullptr;
+    EXPECT_EQ(abi_operation_fn(&method, TENDER_OP_REAUTHORIZE), nullptr);
+}
+
 TEST_F(OperationFn, DescribeInstrumentOnlyWithinStructSize)
 {
     auto describe = [](void *, const tender_request *, tender_result *) {};

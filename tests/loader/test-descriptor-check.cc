@@ -122,9 +122,9 @@ TEST(DescriptorCheck, Versions)
 {
     Plugin p;
     p.d.abi_major = 0;
-    EXPECT_REFUSED(p, "built for Tender ABI 0.1, this host speaks 1.1");
+    EXPECT_REFUSED(p, "built for Tender ABI 0.2, this host speaks 1.2");
     p.d.abi_major = 2;
-    EXPECT_REFUSED(p, "built for Tender ABI 2.1, this host speaks 1.1");
+    EXPECT_REFUSED(p, "built for Tender ABI 2.2, this host speaks 1.2");
     p.d.abi_major = 1;
     p.d.abi_minor = TENDER_ABI_MINOR + 1;
     EXPECT_REFUSED(p, "newer host");
@@ -241,16 +241,30 @@ TEST(DescriptorCheck, EveryCapabilityNeedsItsFunction)
          "capability notification but ops->identify_notification"},
         {TENDER_CAP_NOTIFICATION, &tender_method_ops::notification,
          "capability notification but ops->notification"},
+        {TENDER_CAP_REAUTHORIZE, &tender_method_ops::reauthorize,
+         "capability reauthorize but ops->reauthorize"},
     };
     for (const auto &c : cases) {
         Plugin p;
         p.method.capabilities |= c.bit;
         p.ops.void_payment = p.ops.refund = p.ops.sync = p.ops.complete_action = op;
-        p.ops.identify_notification = p.ops.notification = op;
+        p.ops.identify_notification = p.ops.notification = p.ops.reauthorize = op;
         EXPECT_EQ(p.check(), "") << c.says;
         p.ops.*c.slot = nullptr;
         EXPECT_REFUSED(p, c.says);
     }
+}
+
+// The reauthorize bit (1.2) with a table too short for its slot is an older
+// plugin's unknown bit: ignored, never a refusal.
+TEST(DescriptorCheck, ReauthorizeBitWithAnOlderTableIsIgnored)
+{
+    Plugin p;
+    p.method.capabilities |= TENDER_CAP_REAUTHORIZE;
+    p.ops.struct_size = (uint32_t)(offsetof(tender_method_ops, describe_instrument) + sizeof(void *));
+    EXPECT_EQ(p.check(), "");
+    p.ops.struct_size = sizeof p.ops;
+    EXPECT_REFUSED(p, "capability reauthorize but ops->reauthorize");
 }
 
 TEST(DescriptorCheck, DependentCapabilities)

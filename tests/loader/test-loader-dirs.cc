@@ -148,13 +148,14 @@ TEST(LoaderDirs, DirectoryOfEveryFixtureYieldsTheGoodOneAndRefusesTheRest)
     LoaderPtr loader = new_loader();
     loader_scan_dir(loader.get(), dir.path().c_str());
 
-    /* The good plugin, and the one built for ABI 1.0 (name order). */
-    ASSERT_EQ(loader_plugins(loader.get())->len, 2u) << loaded_list(loader.get());
+    /* The good plugin, and the ones built for ABI 1.0 and 1.1 (name order). */
+    ASSERT_EQ(loader_plugins(loader.get())->len, 3u) << loaded_list(loader.get());
     EXPECT_STREQ(plugin_at(loader.get(), 0)->id, "fixture_abi_1_0");
-    EXPECT_STREQ(plugin_at(loader.get(), 1)->id, "fixture_good");
-    EXPECT_EQ(loader_methods(loader.get())->len, 3u);
+    EXPECT_STREQ(plugin_at(loader.get(), 1)->id, "fixture_abi_1_1");
+    EXPECT_STREQ(plugin_at(loader.get(), 2)->id, "fixture_good");
+    EXPECT_EQ(loader_methods(loader.get())->len, 4u);
     const GPtrArray *refusals = loader_refusals(loader.get());
-    ASSERT_EQ(refusals->len, names.size() - 2);
+    ASSERT_EQ(refusals->len, names.size() - 3);
     std::set<std::string> refused;
     for (guint i = 0; i < refusals->len; i++) {
         const TenderRefusal *r = refusal_at(loader.get(), i);
@@ -162,7 +163,7 @@ TEST(LoaderDirs, DirectoryOfEveryFixtureYieldsTheGoodOneAndRefusesTheRest)
         EXPECT_EQ(std::string(r->reason).rfind(r->file, 0), 0u) << r->reason;
     }
     for (const auto &n : names) {
-        if (n != "fixture_good.so" && n != "fixture_abi_1_0.so") {
+        if (n != "fixture_good.so" && n != "fixture_abi_1_0.so" && n != "fixture_abi_1_1.so") {
             EXPECT_TRUE(refused.count(dir.at(n))) << n << " was not refused";
         }
     }
@@ -199,9 +200,10 @@ TEST(LoaderDirs, DirectoryOfOddThingsNeverCrashes)
     loader_scan_dir(loader.get(), dir.path().c_str());
     loader_scan_dir(loader.get(), dir.path().c_str()); /* twice: all duplicates */
 
-    ASSERT_EQ(loader_plugins(loader.get())->len, 2u) << loaded_list(loader.get());
+    ASSERT_EQ(loader_plugins(loader.get())->len, 3u) << loaded_list(loader.get());
     EXPECT_STREQ(plugin_at(loader.get(), 0)->id, "fixture_abi_1_0");
-    EXPECT_STREQ(plugin_at(loader.get(), 1)->id, "fixture_good");
+    EXPECT_STREQ(plugin_at(loader.get(), 1)->id, "fixture_abi_1_1");
+    EXPECT_STREQ(plugin_at(loader.get(), 2)->id, "fixture_good");
     std::set<std::string> refused;
     for (guint i = 0; i < loader_refusals(loader.get())->len; i++)
         refused.insert(refusal_at(loader.get(), i)->file);

@@ -26,11 +26,11 @@ const RefusalCase refusal_cases[] = {
     {"fixture_unresolved", nullptr,
      {"unresolved symbol", "tender_fixture_symbol_nobody_defines"}},
     {"fixture_no_entry", nullptr, {"does not export tender_plugin_entry"}},
-    {"fixture_null_entry", nullptr, {"tender_plugin_entry() returned NULL", "1.1"}},
+    {"fixture_null_entry", nullptr, {"tender_plugin_entry() returned NULL", "1.2"}},
     {"fixture_abi_major2", "fixture_abi_major2",
-     {"built for Tender ABI 2.0, this host speaks 1.1"}},
+     {"built for Tender ABI 2.0, this host speaks 1.2"}},
     {"fixture_abi_minor_newer", "fixture_abi_minor_newer",
-     {"built for Tender ABI 1.99, this host speaks 1.1", "newer host"}},
+     {"built for Tender ABI 1.99, this host speaks 1.2", "newer host"}},
     {"fixture_small_descriptor", "fixture_small_descriptor",
      {"descriptor struct_size is 48, smaller than ABI 1.0's 64"}},
     {"fixture_small_method", "fixture_small_method",
@@ -84,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, Refused, ::testing::ValuesIn(refusal_cases),
                              return std::string(info.param.fixture);
                          });
 
-// A plugin built for 1.0 keeps loading into a 1.1 host, and the slots 1.1
+// A plugin built for 1.0 keeps loading into a 1.2 host, and the slots 1.1
 // appended are not read from its shorter ops table.
 TEST(Loader, Abi10PluginLoadsWithoutItsMissingSlots)
 {
@@ -100,6 +100,27 @@ TEST(Loader, Abi10PluginLoadsWithoutItsMissingSlots)
     ASSERT_NE(abi, nullptr);
     EXPECT_EQ(abi_describe_instrument_fn(abi), nullptr);
     EXPECT_NE(abi_operation_fn(abi, TENDER_OP_AUTHORIZE), nullptr);
+}
+
+// A plugin built for 1.1 keeps loading into a 1.2 host: the reauthorize
+// bit it sets is not its (its table cannot hold the slot), so the method
+// does not have the capability and the slot past its table is never read.
+TEST(Loader, Abi11PluginLoadsWithoutReauthorize)
+{
+    LoaderPtr loader = new_loader();
+    std::string path = fixture_path("fixture_abi_1_1");
+    ASSERT_TRUE(loader_load_file(loader.get(), path.c_str()));
+    EXPECT_EQ(loader_refusals(loader.get())->len, 0u);
+    ASSERT_EQ(loader_plugins(loader.get())->len, 1u);
+    EXPECT_EQ(plugin_at(loader.get(), 0)->abi_minor, 1u);
+    const TenderMethodInfo *m = loader_method_info(loader.get(), "fixture_abi_1_1");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->capabilities & TENDER_CAP_REAUTHORIZE, 0u);
+    EXPECT_NE(m->capabilities & TENDER_CAP_CAPTURE, 0u);
+    const tender_method *abi = loader_method_abi(loader.get(), "fixture_abi_1_1");
+    ASSERT_NE(abi, nullptr);
+    EXPECT_EQ(abi_operation_fn(abi, TENDER_OP_REAUTHORIZE), nullptr);
+    EXPECT_NE(abi_operation_fn(abi, TENDER_OP_CAPTURE), nullptr);
 }
 
 TEST(Loader, GoodFixtureLoadsWithEveryFactCopied)

@@ -31,7 +31,7 @@ TEST(SdkNames, EveryFrozenValueIsNamed)
     expect_names(TENDER_ENUM_OUTCOME, 0, TENDER_OUTCOME_LAST_);
     expect_names(TENDER_ENUM_DECLINE, 0, TENDER_DECLINE_LAST_);
     expect_names(TENDER_ENUM_ACTION, 0, TENDER_ACTION_REFERENCE);
-    expect_names(TENDER_ENUM_OPERATION, TENDER_OP_AUTHORIZE, TENDER_OP_DESCRIBE_INSTRUMENT);
+    expect_names(TENDER_ENUM_OPERATION, TENDER_OP_AUTHORIZE, TENDER_OP_REAUTHORIZE);
     expect_names(TENDER_ENUM_EVENT, 0, TENDER_EVENT_ACTION_REQUIRED);
     expect_names(TENDER_ENUM_LOG_LEVEL, TENDER_LOG_ERROR, TENDER_LOG_DEBUG);
 }
@@ -56,7 +56,7 @@ TEST(SdkNames, TheWordsTheHostPrints)
 TEST(SdkNames, CapabilitiesOneBitAtATime)
 {
     std::set<std::string> seen;
-    for (unsigned bit = 0; bit <= 13; bit++) {
+    for (unsigned bit = 0; bit <= 14; bit++) {
         uint64_t value = uint64_t{1} << bit;
         const char *name = tender_enum_name(TENDER_ENUM_CAPABILITY, value);
         ASSERT_NE(name, nullptr) << bit;
@@ -67,6 +67,8 @@ TEST(SdkNames, CapabilitiesOneBitAtATime)
     }
     EXPECT_STREQ(tender_enum_name(TENDER_ENUM_CAPABILITY, TENDER_CAP_VOID_REMAINDER),
                  "void_remainder");
+    EXPECT_STREQ(tender_enum_name(TENDER_ENUM_CAPABILITY, TENDER_CAP_REAUTHORIZE), "reauthorize");
+    EXPECT_STREQ(tender_enum_name(TENDER_ENUM_OPERATION, TENDER_OP_REAUTHORIZE), "reauthorize");
     EXPECT_STREQ(tender_enum_name(TENDER_ENUM_CAPABILITY, TENDER_CAP_PARTIAL_REFUND),
                  "partial_refund");
     EXPECT_EQ(tender_enum_name(TENDER_ENUM_CAPABILITY, 0), nullptr);

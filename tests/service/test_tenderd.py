@@ -94,6 +94,7 @@ class Routes(ServiceTest):
         for path in ("/v1/quotes", "/v1/methods", "/v1/plugins", "/v1/limits", "/v1/payments",
                      "/v1/payments/{id}", "/v1/payments/{id}/capture", "/v1/payments/{id}/void",
                      "/v1/payments/{id}/refund", "/v1/payments/{id}/complete",
+                     "/v1/payments/{id}/reauthorize",
                      "/v1/payments/{id}/sync", "/v1/webhooks/{method}", "/healthz", "/readyz",
                      "/metrics", "/v1/openapi.json"):
             self.assertIn(path, self.doc["paths"])
@@ -137,6 +138,27 @@ class Routes(ServiceTest):
         via_cli = cli(self.ledger, "--config", self.svc.config, "methods", "--region", "US",
                       "--currency", "USD", "--amount", "10.00", check=False)
         self.assertEqual(quotes["methods"], via_cli["methods"])
+
+    def test_reauthorize_route(self):
+        # fx_action predates ABI 1.2's reauthorize: a clear refusal, nothing
+        # changed (tests/plugins/paypal covers a reauthorization that succeeds).
+        p = self.pay(amount="10.00").json()
+        path = f"/v1/payments/{p['id']}/reauthorize"
+        resp = self.call("POST", "/v1/payments/{id}/reauthorize", path, body={"amount": "5.00"},
+                         status=400)
+        err = self.error_of(resp)
+        self.assertEqual(err["code"], "not_supported")
+        self.assertIn("reauthorize", err["message"])
+        self.call("POST", "/v1/payments/{id}/reauthorize", path, body={"amount": "5.00"},
+                  key="read", status=403)
+        self.call("POST", "/v1/payments/{id}/reauthorize", path, body={"amount": 5},
+                  status=400)
+        self.call("POST", "/v1/payments/{id}/reauthorize", "/v1/payments/pay_nope/reauthorize",
+                  body={}, status=404)
+        got = self.call("GET", "/v1/payments/{id}", f"/v1/payments/{p['id']}", key="read",
+                        status=200).json()
+        self.assertEqual(got["status"], "authorized")
+        self.assertEqual(got["amount"], "10.00")
 
     def test_payment_lifecycle(self):
         p = self.pay(amount="10.00").json()

@@ -145,13 +145,16 @@ char *test_sandbox_settings_json(TestSandbox *sb, const char *method)
     return json_to_string(node, FALSE);
 }
 
-gboolean test_sandbox_set_faults(TestSandbox *sb, const char *body_json, GError **error)
+/* POST body_json to a control endpoint; FALSE with error unless it is
+ * answered 200. */
+static gboolean control_post(TestSandbox *sb, const char *path, const char *body_json,
+                             GError **error)
 {
     /* A session of its own, without a proxy (an http_proxy in the
      * environment must not divert a loopback request). */
     g_autoptr(SoupSession) session =
         soup_session_new_with_options("timeout", 10, "proxy-resolver", NULL, NULL);
-    g_autofree char *url = g_strconcat(test_sandbox_url(sb), "/_sandbox/faults", NULL);
+    g_autofree char *url = g_strconcat(test_sandbox_url(sb), path, NULL);
     g_autoptr(SoupMessage) msg = soup_message_new(SOUP_METHOD_POST, url);
     g_autoptr(GBytes) body = g_bytes_new(body_json, strlen(body_json));
     soup_message_set_request_body_from_bytes(msg, "application/json", body);
@@ -162,9 +165,22 @@ gboolean test_sandbox_set_faults(TestSandbox *sb, const char *body_json, GError 
     if (status != SOUP_STATUS_OK) {
         gsize len;
         const char *text = g_bytes_get_data(answer, &len);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "POST /_sandbox/faults: %u %.*s", status,
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "POST %s: %u %.*s", path, status,
                     (int)len, text ? text : "");
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean test_sandbox_set_faults(TestSandbox *sb, const char *body_json, GError **error)
+{
+    return control_post(sb, "/_sandbox/faults", body_json, error);
+}
+
+gboolean test_sandbox_advance_clock(TestSandbox *sb, double seconds, GError **error)
+{
+    char number[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(number, sizeof number, "%.3f", seconds);
+    g_autofree char *body = g_strdup_printf("{\"advance_seconds\": %s}", number);
+    return control_post(sb, "/_sandbox/clock", body, error);
 }

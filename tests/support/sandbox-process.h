@@ -45,6 +45,11 @@ char *test_sandbox_settings_json(TestSandbox *sb, const char *method);
  * /_sandbox/faults. FALSE with error when it is refused. */
 gboolean test_sandbox_set_faults(TestSandbox *sb, const char *body_json, GError **error);
 
+/* Move the providers' clock forward by seconds of the sandbox's own time
+ * (POST /_sandbox/clock): the providers' periods are divided by the
+ * --time-scale the sandbox was started with. */
+gboolean test_sandbox_advance_clock(TestSandbox *sb, double seconds, GError **error);
+
 G_END_DECLS
 
 #endif

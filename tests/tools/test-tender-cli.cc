@@ -270,6 +270,42 @@ TEST_F(TenderCli, PaymentLifecycleAndExitCodes)
     EXPECT_STREQ(json_object_get_string_member(display, "masked_number"), "424242******4242");
 }
 
+// `tender reauthorize`: a method without the operation says so; PayPal's
+// refusal within its honor period is a negative answer, recorded on the
+// payment (tests/plugins/paypal/test-paypal-host.cc moves PayPal's clock to
+// the day it succeeds).
+TEST_F(TenderCli, ReauthorizeSaysWhyNot)
+{
+    std::string card = card_pay("4242424242424242", "10.00");
+    ASSERT_FALSE(card.empty());
+    Result unsupported, usage;
+    run(unsupported, {"reauthorize", card});
+    EXPECT_EQ(unsupported.code, 1) << unsupported.out << unsupported.err;
+    EXPECT_NE(unsupported.out.find("not_supported"), std::string::npos) << unsupported.out;
+    run(usage, {"reauthorize"});
+    EXPECT_EQ(usage.code, 64);
+
+    Result pay, complete, soon, show;
+    run(pay, {"pay", "--method", "paypal", "--region", "US", "--currency", "USD", "--amount",
+              "40.00", "--param", "intent=AUTHORIZE"});
+    ASSERT_EQ(pay.code, 0) << pay.out << pay.err;
+    std::string id = pay.str("id");
+    run(complete, {"complete", id, "--param", "payer_action=approve"});
+    ASSERT_EQ(complete.code, 0) << complete.out << complete.err;
+    ASSERT_EQ(complete.str("status"), "authorized");
+    run(soon, {"reauthorize", id, "--amount", "45.00"});
+    EXPECT_EQ(soon.code, 1) << soon.out << soon.err;
+    EXPECT_NE(soon.out.find("declined"), std::string::npos) << soon.out;
+    run(show, {"show", id});
+    EXPECT_EQ(show.str("status"), "authorized");
+    EXPECT_EQ(show.str("amount"), "40.00");
+    JsonArray *ops = json_object_get_array_member(show.object(), "operations");
+    ASSERT_NE(ops, nullptr);
+    JsonObject *last = json_array_get_object_element(ops, json_array_get_length(ops) - 1);
+    EXPECT_STREQ(json_object_get_string_member(last, "kind"), "reauthorize");
+    EXPECT_STREQ(json_object_get_string_member(last, "raw_code"), "REAUTHORIZATION_TOO_SOON");
+}
+
 TEST_F(TenderCli, DeclineExits1WithCodeAndAdvice)
 {
     Result r;

@@ -420,6 +420,31 @@ TenderPayment *tender_host_void(TenderHost *host, const char *payment_id,
 TenderPayment *tender_host_refund(TenderHost *host, const char *payment_id,
                                   const char *amount, const char *idempotency_key,
                                   GError **error);
+/* Renew the authorization of a payment that is authorized or partially
+ * captured (ABI 1.2, methods declaring TENDER_CAP_REAUTHORIZE; PayPal from
+ * day 4 to day 29 of its authorization). amount is a decimal string: what
+ * the new authorization holds (NULL: what remains uncaptured), at most
+ * what the payment could still capture. On approval the payment's amount
+ * becomes captured + amount, its processor_ref and the operation's are the
+ * new authorization's id (later captures use it), its hold keeps its
+ * expiry, and the outbox gets a "payment.reauthorized" event. A refusal by
+ * the provider (too soon, expired, already reauthorized) is recorded and
+ * fails with TENDER_ERROR_DECLINED, the payment unchanged; another state is
+ * TENDER_ERROR_INVALID_STATE, a method without the operation (any plugin
+ * built for ABI 1.0 or 1.1) TENDER_ERROR_NOT_SUPPORTED.
+ *
+ * idempotency_key (may be NULL): the same key for the same payment and
+ * amount replays the stored answer without calling the plugin again; with
+ * another amount it fails with TENDER_ERROR_IDEMPOTENCY_CONFLICT. The
+ * provider gets the operation's request id as its own idempotency key
+ * (PayPal-Request-Id), so a retry after an unknown outcome is safe.
+ *
+ * Thread-safe: operations on one payment are serialised by its lease, as
+ * for capture. Returns a new TenderPayment the
+ * caller frees, or NULL with error set. */
+TenderPayment *tender_host_reauthorize(TenderHost *host, const char *payment_id,
+                                       const char *amount, const char *idempotency_key,
+                                       GError **error);
 /* Ask the plugin for the truth about one payment and apply it. */
 TenderPayment *tender_host_sync(TenderHost *host, const char *payment_id, GError **error);
 /* Read a payment (applying any lapse that is due). */

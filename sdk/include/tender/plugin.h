@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define TENDER_ABI_MAJOR 1
-#define TENDER_ABI_MINOR 1
+#define TENDER_ABI_MINOR 2
 
 /* The name of the one exported symbol. */
 #define TENDER_PLUGIN_ENTRY_SYMBOL "tender_plugin_entry"
@@ -127,7 +127,12 @@ typedef enum tender_capability {
     /* Since 1.1. void_payment on a partially captured authorization releases
      * what was not captured (req->amount is that remainder); the payment is
      * then captured for what it captured. Needs TENDER_CAP_VOID. */
-    TENDER_CAP_VOID_REMAINDER = 1u << 13
+    TENDER_CAP_VOID_REMAINDER = 1u << 13,
+    /* Since 1.2. ops->reauthorize: renew the hold of an authorized payment
+     * that is not fully captured (PayPal after its honor period). The host
+     * honours the bit only when the plugin's ops table holds the slot, so a
+     * 1.0 or 1.1 plugin never has it. */
+    TENDER_CAP_REAUTHORIZE = 1u << 14
 } tender_capability;
 
 /* What the payer must do when an outcome is ACTION_REQUIRED. Since 1.0.
@@ -152,7 +157,8 @@ typedef enum tender_operation {
     TENDER_OP_SYNC = 6,
     TENDER_OP_COMPLETE_ACTION = 7,
     TENDER_OP_NOTIFICATION = 8,
-    TENDER_OP_DESCRIBE_INSTRUMENT = 9  /* Since 1.1 */
+    TENDER_OP_DESCRIBE_INSTRUMENT = 9, /* Since 1.1 */
+    TENDER_OP_REAUTHORIZE = 10         /* Since 1.2 */
 } tender_operation;
 
 /* What a notification, a sync or a completed action says happened to the
@@ -580,6 +586,16 @@ typedef struct tender_method_ops {
      * country (and brand). A host reaches this slot only through
      * TENDER_HAS_FIELD(ops, tender_method_ops, describe_instrument). */
     tender_operation_fn describe_instrument;
+    /* Since 1.2. TENDER_CAP_REAUTHORIZE. Renew the authorization of a payment
+     * that is authorized or partially captured: req->amount is what the new
+     * authorization is to hold (the host's default: what remains
+     * uncaptured), req->request_id the processor's idempotency key. On
+     * APPROVED set res->amount to what the new authorization holds (0: the
+     * requested amount) and res->processor_ref to the new authorization's
+     * id; later calls get it back in req->processor_ref and plugin_state.
+     * DECLINED (e.g. too soon, expired) changes nothing on the payment. A
+     * host reaches this slot only when struct_size covers it. */
+    tender_operation_fn reauthorize;
 } tender_method_ops;
 
 /* A payment method: its id, static facts and functions. Plugin-static.

@@ -490,11 +490,31 @@ TEST_F(Alipay, FinishedTradeIsNoLongerRefundable)
     EXPECT_EQ(n->event, (uint32_t)TENDER_EVENT_NONE);
     EXPECT_EQ(state_field(n->plugin_state, "st"), "TRADE_FINISHED");
     g_free(n);
-    // The closing notification after a full refund changes nothing either.
-    n = notify(paid, alipay_notification("TRADE_CLOSED", "10.00", "closed-2", "pay_test_0001",
-                                         {{"refund_fee", "10.00"}}));
-    EXPECT_EQ(n->event, (uint32_t)TENDER_EVENT_NONE);
+    // The closing notification after a full refund Tender made (the state
+    // knows it) changes nothing either.
+    std::string refunded = paid;
+    size_t ref = refunded.find("&ref=0&");
+    ASSERT_NE(ref, std::string::npos) << refunded;
+    refunded.replace(ref, 7, "&ref=1000&");
+    n = notify(refunded, alipay_notification("TRADE_CLOSED", "10.00", "closed-2", "pay_test_0001",
+                                             {{"refund_fee", "10.00"}}));
+    EXPECT_EQ(n->event, (uint32_t)TENDER_EVENT_NONE) << n->message;
     EXPECT_STREQ(n->reply_body, "success");
+    g_free(n);
+    // Made elsewhere (the state does not know it): the refunds are synced.
+    n = notify(paid, alipay_notification("TRADE_CLOSED", "10.00", "closed-3", "pay_test_0001",
+                                         {{"refund_fee", "10.00"}, {"out_biz_no", "console-1"}}));
+    EXPECT_EQ(n->outcome, (uint32_t)TENDER_OUTCOME_APPROVED) << n->message;
+    EXPECT_EQ(n->event, (uint32_t)TENDER_EVENT_REFUNDED);
+    EXPECT_EQ(n->amount, 1000);
+    EXPECT_EQ(state_field(n->plugin_state, "ref"), "1000");
+    EXPECT_STREQ(n->reply_body, "success");
+    g_free(n);
+    // A refund_fee above the trade's total is not believed.
+    n = notify(paid, alipay_notification("TRADE_SUCCESS", "10.00", "refund-bad", "pay_test_0001",
+                                         {{"refund_fee", "10.01"}}));
+    EXPECT_EQ(n->outcome, (uint32_t)TENDER_OUTCOME_DECLINED);
+    EXPECT_STRNE(n->reply_body, "success");
     g_free(n);
 }
 

@@ -259,6 +259,112 @@ TEST_F(AlipaySandbox, CashierRedirectPayerReturnsBeforeTheNotification)
     EXPECT_EQ(test_webhook_receiver_rejected(receiver), 0u);
 }
 
+// The query of a URL's parameters, as complete takes them.
+static std::vector<std::pair<std::string, std::string>> query_params(const std::string &url)
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    size_t q = url.find('?');
+    if (q == std::string::npos)
+        return out;
+    GHashTable *form = g_uri_parse_params(url.c_str() + q + 1, -1, "&", G_URI_PARAMS_WWW_FORM,
+                                          nullptr);
+    if (form == nullptr)
+        return out;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, form);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        out.emplace_back((const char *)k, (const char *)v);
+    g_hash_table_unref(form);
+    return out;
+}
+
+static std::vector<tender_param> as_params(const std::vector<std::pair<std::string, std::string>> &kv)
+{
+    std::vector<tender_param> out;
+    for (const auto &p : kv)
+        out.push_back({p.first.c_str(), p.second.c_str()});
+    return out;
+}
+
+// The cashier's signed return (return_url's query) is verified before it is
+// believed: when Alipay's query goes unanswered (503), a verified return
+// settles the payment, and a tampered one (another amount) settles nothing.
+class AlipayReturn : public AlipaySandbox {
+protected:
+    // A page-pay payment paid at the cashier; the return's parameters.
+    std::vector<std::pair<std::string, std::string>> paid_with_return(TenderPayment **out)
+    {
+        TenderPayment *p = pay("12.50", {{"product", "page"},
+                                         {"return_url", "https://shop.example/back"},
+                                         {"timeout_express", "2h"}});
+        *out = p;
+        if (p == nullptr || p->status != TENDER_STATUS_REQUIRES_ACTION) {
+            ADD_FAILURE() << "no action to pay";
+            return {};
+        }
+        Exchange back = buyer_pays(p);
+        EXPECT_EQ(back.status, 303) << back.body;
+        auto kv = query_params(back.location);
+        bool has_sign = false;
+        for (auto &e : kv)
+            has_sign = has_sign || e.first == "sign";
+        EXPECT_TRUE(has_sign) << back.location;
+        return kv;
+    }
+
+    TenderPayment *complete_unanswered(const TenderPayment *p,
+                                       const std::vector<std::pair<std::string, std::string>> &kv)
+    {
+        std::vector<tender_param> params = as_params(kv);
+        faults("{\"provider\":\"alipay\",\"fail_5xx\":1}");
+        GError *error = nullptr;
+        TenderPayment *done =
+            keep(tender_host_complete(host, p->id, params.data(), params.size(), &error));
+        EXPECT_NE(done, nullptr) << (error ? error->message : "");
+        g_clear_error(&error);
+        return done;
+    }
+};
+
+TEST_F(AlipayReturn, AVerifiedReturnSettlesWhenAlipayCannotBeAsked)
+{
+    test_webhook_receiver_attach(receiver, nullptr); // no notification helps
+    TenderPayment *p = nullptr;
+    auto kv = paid_with_return(&p);
+    ASSERT_FALSE(kv.empty());
+    TenderPayment *settled = complete_unanswered(p, kv);
+    ASSERT_NE(settled, nullptr);
+    EXPECT_EQ(settled->status, TENDER_STATUS_CAPTURED);
+    EXPECT_EQ(settled->captured, 1250);
+    std::string trade_no;
+    for (auto &e : kv)
+        if (e.first == "trade_no")
+            trade_no = e.second;
+    EXPECT_FALSE(trade_no.empty());
+    EXPECT_EQ(trade_no, settled->processor_ref ? settled->processor_ref : "");
+}
+
+TEST_F(AlipayReturn, ATamperedReturnIsNeverBelieved)
+{
+    test_webhook_receiver_attach(receiver, nullptr);
+    TenderPayment *p = nullptr;
+    auto kv = paid_with_return(&p);
+    ASSERT_FALSE(kv.empty());
+    for (auto &e : kv)
+        if (e.first == "total_amount")
+            e.second = "1.25"; // changed after Alipay signed it
+    TenderPayment *after = complete_unanswered(p, kv);
+    ASSERT_NE(after, nullptr);
+    EXPECT_NE(after->status, TENDER_STATUS_CAPTURED) << "a forged return must not capture";
+    EXPECT_EQ(after->captured, 0);
+    // Alipay, asked again, tells the truth: the buyer did pay 12.50.
+    TenderPayment *synced = sync(p->id);
+    ASSERT_NE(synced, nullptr);
+    EXPECT_EQ(synced->status, TENDER_STATUS_CAPTURED);
+    EXPECT_EQ(synced->captured, 1250);
+}
+
 TEST_F(AlipaySandbox, WapCashierAndDuplicateNotifications)
 {
     faults("{\"provider\":\"alipay\",\"duplicate_notifications\":true}");
@@ -394,6 +500,58 @@ TEST_F(AlipaySandbox, DroppedRefundIsFoundByTheRefundQuery)
     ASSERT_NE(end, nullptr);
     EXPECT_EQ(end->refunded, 1500);
     EXPECT_EQ(end->status, TENDER_STATUS_PARTIALLY_REFUNDED);
+}
+
+// A refund made at Alipay without Tender (the merchant's console, another
+// system): a signed alipay.trade.refund straight to the sandbox's gateway.
+// Alipay's refund notification (refund_fee, out_biz_no) then syncs the
+// payment's refunds; a repeat of it changes nothing.
+TEST_F(AlipaySandbox, RefundNotificationSyncsARefundMadeElsewhere)
+{
+    TenderPayment *p = paid("40.00");
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->status, TENDER_STATUS_CAPTURED);
+    JsonObject *settings = test_sandbox_settings(sb, "alipay");
+    ASSERT_NE(settings, nullptr);
+    GTimeZone *zone = g_time_zone_new_offset(8 * 3600);
+    GDateTime *beijing = g_date_time_new_now(zone);
+    char *timestamp = g_date_time_format(beijing, "%Y-%m-%d %H:%M:%S");
+    g_date_time_unref(beijing);
+    g_time_zone_unref(zone);
+    Form form = {{"app_id", json_object_get_string_member(settings, "app_id")},
+                 {"method", "alipay.trade.refund"},
+                 {"charset", "utf-8"},
+                 {"sign_type", "RSA2"},
+                 {"timestamp", timestamp},
+                 {"version", "1.0"},
+                 {"biz_content", std::string("{\"out_trade_no\":\"") + p->id +
+                                     "\",\"refund_amount\":\"15.00\","
+                                     "\"out_request_no\":\"console-refund-1\"}"}};
+    g_free(timestamp);
+    form_set(form, "sign", rsa2_sign(json_object_get_string_member(settings, "app_private_key"),
+                                     request_signing_string(form)));
+    guint before = test_webhook_receiver_accepted(receiver);
+    Exchange answer = http("POST", json_object_get_string_member(settings, "endpoint"),
+                           "application/x-www-form-urlencoded; charset=utf-8", form_build(form));
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    ASSERT_NE(answer.body.find("\"10000\""), std::string::npos) << answer.body;
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, before + 1, 15000));
+    TenderPayment *now = get(p->id);
+    ASSERT_NE(now, nullptr);
+    EXPECT_EQ(now->refunded, 1500);
+    EXPECT_EQ(now->status, TENDER_STATUS_PARTIALLY_REFUNDED);
+    // Tender's own refund of the rest, then its notification: nothing more.
+    before = test_webhook_receiver_accepted(receiver);
+    TenderPayment *rest = refund(p->id, nullptr, "tender-refund-1");
+    ASSERT_NE(rest, nullptr);
+    EXPECT_EQ(rest->refunded, 4000);
+    EXPECT_EQ(rest->status, TENDER_STATUS_REFUNDED);
+    ASSERT_TRUE(test_webhook_receiver_wait_accepted(receiver, before + 1, 15000));
+    TenderPayment *end = get(p->id);
+    ASSERT_NE(end, nullptr);
+    EXPECT_EQ(end->refunded, 4000);
+    EXPECT_EQ(end->status, TENDER_STATUS_REFUNDED);
+    EXPECT_EQ(test_webhook_receiver_rejected(receiver), 0u);
 }
 
 TEST_F(AlipaySandbox, AnswerThatDoesNotVerifyIsUnknownUntilTheKeyIsRight)

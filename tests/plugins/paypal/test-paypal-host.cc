@@ -164,6 +164,121 @@ TEST_F(PaypalHost, VoidAfterPartialCaptureReleasesTheRemainder)
     tender_payment_free(p);
 }
 
+// The last operation of a payment's history.
+static const TenderOperation *last_operation(const TenderPayment *p)
+{
+    if (p->operations == nullptr || p->operations->len == 0)
+        return nullptr;
+    return (const TenderOperation *)g_ptr_array_index(p->operations, p->operations->len - 1);
+}
+
+// Reauthorization (ABI 1.2) end to end: PayPal refuses it within the 3-day
+// honor period, the host refuses more than 115%, the approved one gives a
+// new authorization id that the capture then uses (the sandbox refuses a
+// capture of the old, replaced one), a key replays, and PayPal allows it
+// once. The providers' clock moves through the sandbox's control endpoint.
+TEST_F(PaypalHost, ReauthorizeAfterTheHonorPeriodRenewsTheAuthorization)
+{
+    GError *error = nullptr;
+    TenderPayment *p = pay("US", "USD", "40.00", "buyer-8", {{"intent", "AUTHORIZE"}}, FALSE, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    std::string id = p->id;
+    tender_payment_free(p);
+    tender_param approve[] = {{"payer_action", "approve"}};
+    p = tender_host_complete(host, id.c_str(), approve, 1, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    ASSERT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    std::string original = p->processor_ref ? p->processor_ref : "";
+    tender_payment_free(p);
+
+    // Day 1: too soon. Recorded, refused, nothing changed.
+    EXPECT_EQ(tender_host_reauthorize(host, id.c_str(), nullptr, nullptr, &error), nullptr);
+    ASSERT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_DECLINED)) << error->message;
+    EXPECT_NE(std::string(error->message).find("operation_not_allowed"), std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+    p = tender_host_get(host, id.c_str(), &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(p->amount, 4000);
+    EXPECT_EQ(original, p->processor_ref ? p->processor_ref : "");
+    const TenderOperation *op = last_operation(p);
+    ASSERT_NE(op, nullptr);
+    EXPECT_STREQ(op->kind, "reauthorize");
+    EXPECT_STREQ(op->outcome, "declined");
+    EXPECT_STREQ(op->raw_code, "REAUTHORIZATION_TOO_SOON");
+    tender_payment_free(p);
+
+    // Day 4 at PayPal (the sandbox runs at --time-scale 1000).
+    ASSERT_TRUE(test_sandbox_advance_clock(sandbox, 4 * 86400 / 1000.0, &error))
+        << error->message;
+
+    // More than 115% of 40.00 never leaves the host.
+    EXPECT_EQ(tender_host_reauthorize(host, id.c_str(), "46.01", nullptr, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_AMOUNT_EXCEEDED))
+        << error->message;
+    g_clear_error(&error);
+
+    p = tender_host_reauthorize(host, id.c_str(), "45.00", "reauth-1", &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(p->amount, 4500);
+    ASSERT_NE(p->processor_ref, nullptr);
+    std::string renewed = p->processor_ref;
+    EXPECT_NE(renewed, original) << "a reauthorization is a new authorization";
+    op = last_operation(p);
+    ASSERT_NE(op, nullptr);
+    EXPECT_STREQ(op->kind, "reauthorize");
+    EXPECT_STREQ(op->outcome, "approved");
+    EXPECT_EQ(op->amount, 4500);
+    EXPECT_EQ(renewed, op->processor_ref ? op->processor_ref : "");
+    guint n_ops = p->operations->len;
+    tender_payment_free(p);
+
+    // The key replays without a second call; another amount conflicts.
+    p = tender_host_reauthorize(host, id.c_str(), "45.00", "reauth-1", &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->operations->len, n_ops);
+    EXPECT_EQ(renewed, p->processor_ref);
+    tender_payment_free(p);
+    EXPECT_EQ(tender_host_reauthorize(host, id.c_str(), "44.00", "reauth-1", &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_IDEMPOTENCY_CONFLICT))
+        << error->message;
+    g_clear_error(&error);
+
+    // The merchant's event of it, in the outbox.
+    GPtrArray *events = tender_host_events(host, 0, &error);
+    ASSERT_NE(events, nullptr) << error->message;
+    int reauthorized = 0;
+    for (guint i = 0; i < events->len; i++) {
+        const TenderEvent *e = (const TenderEvent *)g_ptr_array_index(events, i);
+        if (strcmp(e->type, "payment.reauthorized") == 0 && id == e->payment_id) {
+            reauthorized++;
+            EXPECT_NE(std::string(e->body).find(renewed), std::string::npos) << e->body;
+        }
+    }
+    EXPECT_EQ(reauthorized, 1);
+    g_ptr_array_unref(events);
+
+    // PayPal reauthorizes once.
+    EXPECT_EQ(tender_host_reauthorize(host, id.c_str(), nullptr, nullptr, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_DECLINED)) << error->message;
+    g_clear_error(&error);
+
+    // The capture goes to the new authorization, for all it holds.
+    p = tender_host_capture(host, id.c_str(), nullptr, nullptr, &error);
+    ASSERT_NE(p, nullptr) << error->message;
+    EXPECT_EQ(p->status, TENDER_STATUS_CAPTURED);
+    EXPECT_EQ(p->captured, 4500);
+    tender_payment_free(p);
+
+    // Nothing is left to renew.
+    EXPECT_EQ(tender_host_reauthorize(host, id.c_str(), nullptr, nullptr, &error), nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_INVALID_STATE))
+        << error->message;
+    g_clear_error(&error);
+}
+
 TEST_F(PaypalHost, WholeForintsOnly)
 {
     GError *error = nullptr;

@@ -74,8 +74,10 @@ TEST_F(Paypal, DescriptorFacts)
                     TENDER_CAP_PARTIAL_CAPTURE | TENDER_CAP_MULTI_CAPTURE | TENDER_CAP_VOID |
                     TENDER_CAP_REFUND | TENDER_CAP_PARTIAL_REFUND | TENDER_CAP_SYNC |
                     TENDER_CAP_COMPLETE_ACTION | TENDER_CAP_NOTIFICATION | TENDER_CAP_THREAD_SAFE |
-                    TENDER_CAP_VOID_REMAINDER;
+                    TENDER_CAP_VOID_REMAINDER | TENDER_CAP_REAUTHORIZE;
     EXPECT_EQ(m->capabilities, caps);
+    EXPECT_TRUE(TENDER_HAS_FIELD(m->ops, tender_method_ops, reauthorize));
+    EXPECT_NE(m->ops->reauthorize, nullptr);
     ASSERT_NE(m->regions, nullptr);
     EXPECT_STREQ(m->regions[0], "*");
     EXPECT_EQ(m->regions[1], nullptr);

@@ -490,8 +490,11 @@ TEST_F(PaypalSandboxTest, VoidReauthorizeAndTheTwentyNineDayValidity)
 
     std::string original = Authorization("USD", "40.00");
     std::string path = "/v2/payments/authorizations/" + original;
-    EXPECT_EQ(Api("POST", path + "/reauthorize", "{}").issue(), "REAUTHORIZATION_NOT_SUPPORTED");
+    EXPECT_EQ(Api("POST", path + "/reauthorize", "{}").issue(), "REAUTHORIZATION_TOO_SOON");
     Advance(4 * 86400 / 1000); // past the 3-day honor period at --time-scale 1000
+    // 115% of 40.00 is 46.00: a cent more is refused.
+    EXPECT_EQ(Api("POST", path + "/reauthorize", Amount("USD", "46.01")).issue(),
+              "INVALID_PARAMETER_VALUE");
     Reply re = Api("POST", path + "/reauthorize", Amount("USD", "45.00"));
     ASSERT_EQ(re.status, 201u) << re.body;
     EXPECT_NE(re.str("id"), original);
@@ -506,6 +509,7 @@ TEST_F(PaypalSandboxTest, VoidReauthorizeAndTheTwentyNineDayValidity)
     Advance(30 * 86400 / 1000);
     EXPECT_EQ(Api("GET", late).str("status"), "EXPIRED");
     EXPECT_EQ(Api("POST", late + "/capture", "{}").issue(), "AUTHORIZATION_EXPIRED");
+    EXPECT_EQ(Api("POST", late + "/reauthorize", "{}").issue(), "AUTHORIZATION_EXPIRED");
 }
 
 TEST_F(PaypalSandboxTest, CurrenciesDecimalsMaximumsAndInCountryRules)
