@@ -31,7 +31,9 @@ gboolean test_ledger_is_postgres(void)
 char *test_ledger_location(const char *fallback)
 {
     const char *uri = server();
-    if (uri == NULL)
+    /* A location that is a server's already (one a parent process made and
+     * handed to its child) is that ledger. */
+    if (uri == NULL || test_ledger_location_is_postgres(fallback))
         return g_strdup(fallback);
     /* The same path is the same ledger: a test that opens its file again
      * (a second host, a restart) finds what it left there. */
