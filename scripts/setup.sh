@@ -10,6 +10,7 @@ packages=(
   python3 valgrind clang libclang-rt-14-dev
   libqrencode-dev chromium chromium-driver python3-selenium
   fonts-wqy-zenhei
+  libpq-dev postgresql
 )
 
 missing=()

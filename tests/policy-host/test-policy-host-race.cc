@@ -5,6 +5,7 @@
 // amount, fees excluded (docs/config.md), so exactly three fit, reaching the
 // limit exactly (with the fees counted only two would).
 #include "policy-host-support.h"
+#include "test-ledger.h"
 
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -166,7 +167,12 @@ TEST(PolicyRace, EightHostsOfOneProcessOnOneLedgerFile)
 void race_processes(int processes, bool precreate)
 {
     ph::TempDir tmp;
-    std::string ledger = tmp.file("ledger.db");
+    // The children get the ledger itself: under `meson test --setup
+    // postgres` the server's schema for this file, fresh (no tables) unless
+    // precreated, so hosts starting together also race the migrations.
+    char *location = test_ledger_location(tmp.file("ledger.db").c_str());
+    std::string ledger = location;
+    g_free(location);
     std::string config = tmp.file("config.json");
     ASSERT_TRUE(g_file_set_contents(config.c_str(), race_config().c_str(), -1, nullptr));
     if (precreate) {
