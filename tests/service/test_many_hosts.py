@@ -8,9 +8,10 @@ counter is rechecked from the rows: the shared ledger is copied with
 `tender ledger copy` into an SQLite file and read with SQL.
 
 The ledger is an SQLite file in the test's directory, unless
-TENDER_TEST_LEDGER names a database URI (the PostgreSQL test setup sets it
-to a fresh, empty database); on SQLite, several processes on one file on
-one machine are the many hosts.
+TENDER_TEST_LEDGER names a PostgreSQL server (tests/support/with-postgres
+sets it): then every test gets a new, empty schema of it, as
+tests/support/test-ledger.c does for the C tests. On SQLite, several
+processes on one file on one machine are the many hosts.
 
 Run by meson (tests/service/meson.build); `python3 test_many_hosts.py
 [TestCase[.test]]` runs a part."""
@@ -59,6 +60,23 @@ def shared_config(tmp):
     return path
 
 
+def psql():
+    bindir = os.environ.get("TENDER_TEST_POSTGRES_BIN")
+    return os.path.join(bindir, "psql") if bindir else "psql"
+
+
+def test_ledger(tmp):
+    """A fresh, empty ledger: a file in tmp, or a new schema on the test
+    server (search_path set through the URI's libpq options)."""
+    server = os.environ.get("TENDER_TEST_LEDGER", "")
+    if not server.startswith(("postgresql://", "postgres://")):
+        return os.path.join(tmp, "ledger.db")
+    schema = f"mh{os.getpid()}_{time.monotonic_ns() % 10**9}"
+    subprocess.run([psql(), "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE SCHEMA {schema}",
+                    server], check=True, timeout=30)
+    return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+
+
 def run_tender(ledger, config, *args):
     proc = subprocess.run(
         [TENDER, "--plugin-dir", FIXTURE_DIR, "--config", config, "--ledger", ledger, "--json",
@@ -79,7 +97,7 @@ def calls(path, op):
 class ManyHosts(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="tender-many-hosts-")
-        self.ledger = os.environ.get("TENDER_TEST_LEDGER") or os.path.join(self.tmp, "ledger.db")
+        self.ledger = test_ledger(self.tmp)
         self.config = shared_config(self.tmp)
         self.key = run_tender(self.ledger, self.config, "api-key", "create", "shop")["secret"]
         self.hosts = [Tenderd(self.tmp, self.ledger, self.config, time_scale=1.0).start()
@@ -277,7 +295,8 @@ class ManyHosts(unittest.TestCase):
     def expire_leases(self):
         sql = "UPDATE payments SET busy_until_ms = 1 WHERE busy_until_ms > 0"
         if "://" in self.ledger:
-            subprocess.run(["psql", "-q", "-c", sql, self.ledger], check=True, timeout=30)
+            subprocess.run([psql(), "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, self.ledger],
+                           check=True, timeout=30)
             return
         db = sqlite3.connect(self.ledger, timeout=10)
         with db:
