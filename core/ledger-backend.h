@@ -121,11 +121,11 @@ typedef struct {
 typedef struct {
     const char *name;
     LedgerValueType type;
-} LedgerColumn;
+} LedgerTableColumn;
 
 typedef struct {
     const char *name;
-    const LedgerColumn *columns;
+    const LedgerTableColumn *columns;
     guint n_columns;
 } LedgerTable;
 
@@ -248,7 +248,10 @@ struct LedgerBackend {
     gboolean (*event_resend)(LedgerUnit *unit, const char *event_id, gint64 wall_now_ms,
                              GError **error);
     /* Pending deliveries due by wall_now_ms, soonest first (TenderDelivery*,
-     * with the endpoint's url and secret and the event's body). */
+     * with the endpoint's url and secret and the event's body). In a WRITE
+     * unit a backend shared by several hosts claims them: they are not due
+     * again for a while (PostgreSQL: a minute) unless delivery_record
+     * says so, and no other host gets them meanwhile. */
     GPtrArray *(*deliveries_due)(LedgerUnit *unit, gint64 wall_now_ms, guint limit, GError **error);
     /* Record one attempt of a pending delivery: state "delivered", "pending"
      * (again at next_ms) or "failed". A delivery no longer pending is left
@@ -336,6 +339,12 @@ void ledger_totals_set(GHashTable *totals, const char *name, gint64 value);
  * ledger at path; with create FALSE, a missing file is stood in for by an
  * empty ledger in memory on which every commit fails (see ledger.h). */
 TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **error);
+
+/* The PostgreSQL backend (ledger-postgres*.c): connect to the database a
+ * libpq URI names (postgresql:// or postgres://; Tender's own parameter
+ * pool_size=N bounds the connections this ledger keeps, 8 unless given)
+ * and apply the schema's migrations, once across hosts starting together. */
+TenderLedger *ledger_postgres_open(const char *location, GError **error);
 
 G_END_DECLS
 

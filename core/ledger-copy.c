@@ -109,6 +109,21 @@ static char *totals_differences(GHashTable *source, GHashTable *copy, guint *com
     return differences ? g_string_free(differences, FALSE) : NULL;
 }
 
+/* TRUE when the backend has the export operations (interface version 2);
+ * else FALSE with an error naming it and the location. */
+static gboolean can_copy(const TenderLedger *ledger, const char *shown, GError **error)
+{
+    const LedgerBackend *b = ledger->backend;
+    if (b->version >= 2 && b->export_rows && b->import_row && b->import_finish && b->is_empty &&
+        b->totals)
+        return TRUE;
+    g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
+                "ledger copy: the %s backend of %s cannot export or import rows yet (ledger "
+                "interface version %u; the copy needs 2)",
+                b->name, shown, b->version);
+    return FALSE;
+}
+
 /* Read every table of source in one unit, write it to target in one unit,
  * and commit the target only once its totals, computed by its database
  * inside that unit, equal the source's from the same snapshot. The one
@@ -194,7 +209,8 @@ gboolean tender_ledger_copy(const char *from, const char *to, TenderLedgerCopyRe
         ledger_close(source);
         return FALSE;
     }
-    gboolean ok = copy_between(source, target, shown_to, report, error);
+    gboolean ok = can_copy(source, shown_from, error) && can_copy(target, shown_to, error) &&
+                  copy_between(source, target, shown_to, report, error);
     ledger_close(target);
     ledger_close(source);
     /* A file made for a copy that failed holds nothing: leave no empty

@@ -436,11 +436,14 @@ void tender_delivery_free(TenderDelivery *delivery)
 GPtrArray *tender_host_deliveries_due(TenderHost *host, gint64 wall_now_ms, guint limit,
                                       GError **error)
 {
-    LedgerUnit *unit = begin(host, LEDGER_UNIT_READ, error);
+    /* A writing unit: a backend shared by several hosts claims what it
+     * returns (ledger-backend.h), so two hosts never deliver one row. */
+    LedgerUnit *unit = begin(host, LEDGER_UNIT_WRITE, error);
     if (unit == NULL)
         return NULL;
     GPtrArray *out = LEDGER_OP(unit)->deliveries_due(unit, wall_now_ms, limit, error);
-    ledger_rollback(unit);
+    if (!end(unit, out != NULL, error))
+        g_clear_pointer(&out, g_ptr_array_unref);
     return out;
 }
 

@@ -10,14 +10,6 @@
 
 /* ---- payments ----------------------------------------------------------- */
 
-#define PAYMENT_COLUMNS                                                                            \
-    "id, method, account, tier, region, currency, exponent, status, amount, captured, "            \
-    "refunded, fee, order_currency, order_amount, processor_ref, plugin_state, "                   \
-    "idempotency_key, request_hash, action_kind, action_data, action_hint, "                       \
-    "action_expires_ms, decline_code, decline_raw, decline_message, brand, first6, "               \
-    "last4, display_account, issuer_country, details, created_ms, updated_ms, "                    \
-    "authorized_ms, hold_expires_ms, busy_until_ms, busy_seq, effective_tier, exchange_rate"
-
 static LedgerPayment *payment_from_row(sqlite3_stmt *s)
 {
     LedgerPayment *p = g_new0(LedgerPayment, 1);
@@ -69,7 +61,7 @@ static LedgerPayment *payment_from_row(sqlite3_stmt *s)
     return p;
 }
 
-/* Bind every column but id at positions 2.. in PAYMENT_COLUMNS order. */
+/* Bind every column but id at positions 2.. in LEDGER_PAYMENT_COLUMNS order. */
 /* Bind a string the statement only reads while the caller holds it: the
  * payment's strings live until the step that follows, so SQLite need not
  * copy them (SQLITE_TRANSIENT would: some twenty copies a payment). */
@@ -130,7 +122,7 @@ static LedgerPayment *sqlite_payment_get(LedgerUnit *unit, const char *id, GErro
 {
     SqliteLedger *ledger = ledger_sqlite_of(unit);
     sqlite3_stmt *s =
-        ledger_sqlite_stmt(ledger, "SELECT " PAYMENT_COLUMNS " FROM payments WHERE id = ?1");
+        ledger_sqlite_stmt(ledger, "SELECT " LEDGER_PAYMENT_COLUMNS " FROM payments WHERE id = ?1");
     if (s == NULL) {
         ledger_sqlite_fail(ledger, error, "reading a payment");
         return NULL;
@@ -151,7 +143,8 @@ static gboolean sqlite_payment_insert(LedgerUnit *unit, const LedgerPayment *p, 
     SqliteLedger *ledger = ledger_sqlite_of(unit);
     sqlite3_stmt *s = ledger_sqlite_stmt(
         ledger,
-        "INSERT INTO payments (" PAYMENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        "INSERT INTO payments (" LEDGER_PAYMENT_COLUMNS
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
         " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,"
         " ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39)");
     if (s)
@@ -162,83 +155,6 @@ static gboolean sqlite_payment_insert(LedgerUnit *unit, const LedgerPayment *p, 
     return ok;
 }
 
-/* The columns an UPDATE may set, with the parameter bind_payment gives
- * each, in one bit each of a mask. */
-static const struct {
-    const char *column;
-    int parameter;
-} changeable[] = {
-    {"status", 8},
-    {"amount", 9},
-    {"captured", 10},
-    {"refunded", 11},
-    {"fee", 12},
-    {"processor_ref", 15},
-    {"plugin_state", 16},
-    {"action_kind", 19},
-    {"action_data", 20},
-    {"action_hint", 21},
-    {"action_expires_ms", 22},
-    {"decline_code", 23},
-    {"decline_raw", 24},
-    {"decline_message", 25},
-    {"brand", 26},
-    {"first6", 27},
-    {"last4", 28},
-    {"display_account", 29},
-    {"issuer_country", 30},
-    {"details", 31},
-    {"updated_ms", 33},
-    {"authorized_ms", 34},
-    {"hold_expires_ms", 35},
-    {"busy_until_ms", 36},
-    {"busy_seq", 37},
-};
-
-static gboolean same_text(const char *a, const char *b)
-{
-    return g_strcmp0(a, b) == 0;
-}
-
-/* The changeable columns whose value differs between old and p. */
-static guint32 changed_columns(const LedgerPayment *old, const LedgerPayment *p)
-{
-    const TenderPayment *a = &old->pub, *b = &p->pub;
-    gboolean differs[] = {
-        a->status != b->status,
-        a->amount != b->amount,
-        a->captured != b->captured,
-        a->refunded != b->refunded,
-        a->fee != b->fee,
-        !same_text(a->processor_ref, b->processor_ref),
-        !same_text(old->plugin_state, p->plugin_state),
-        a->action_kind != b->action_kind,
-        !same_text(a->action_data, b->action_data),
-        !same_text(a->action_hint, b->action_hint),
-        a->action_expires_ms != b->action_expires_ms,
-        a->decline_code != b->decline_code,
-        !same_text(a->decline_raw_code, b->decline_raw_code),
-        !same_text(a->decline_message, b->decline_message),
-        !same_text(a->brand, b->brand),
-        !same_text(a->first6, b->first6),
-        !same_text(a->last4, b->last4),
-        !same_text(a->display_account, b->display_account),
-        !same_text(a->issuer_country, b->issuer_country),
-        !same_text(a->details, b->details),
-        a->updated_ms != b->updated_ms,
-        old->authorized_ms != p->authorized_ms,
-        a->hold_expires_ms != b->hold_expires_ms,
-        old->busy_until_ms != p->busy_until_ms,
-        old->busy_seq != p->busy_seq,
-    };
-    G_STATIC_ASSERT(G_N_ELEMENTS(differs) == G_N_ELEMENTS(changeable));
-    guint32 mask = 0;
-    for (guint i = 0; i < G_N_ELEMENTS(differs); i++)
-        if (differs[i])
-            mask |= 1u << i;
-    return mask;
-}
-
 /* An UPDATE of the columns in mask, prepared once per mask (a payment's
  * life has few distinct sets: the intent's lease, each outcome's). */
 static sqlite3_stmt *update_statement(SqliteLedger *ledger, guint32 mask)
@@ -246,10 +162,11 @@ static sqlite3_stmt *update_statement(SqliteLedger *ledger, guint32 mask)
     sqlite3_stmt *s = g_hash_table_lookup(ledger->updates, GUINT_TO_POINTER(mask));
     if (s == NULL) {
         GString *sql = g_string_new("UPDATE payments SET ");
-        for (guint i = 0; i < G_N_ELEMENTS(changeable); i++)
+        for (guint i = 0; i < LEDGER_PAYMENT_CHANGEABLE; i++)
             if (mask & (1u << i))
                 g_string_append_printf(sql, "%s%s = ?%d", sql->str[sql->len - 1] == ' ' ? "" : ", ",
-                                       changeable[i].column, changeable[i].parameter);
+                                       ledger_payment_changeable[i].column,
+                                       ledger_payment_changeable[i].parameter);
         g_string_append(sql, " WHERE id = ?1");
         int rc = sqlite3_prepare_v3(ledger->db, sql->str, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
         g_string_free(sql, TRUE);
@@ -268,7 +185,7 @@ static gboolean sqlite_payment_update(LedgerUnit *unit, const LedgerPayment *old
     /* Only the columns that changed: SQLite rewrites an index only when
      * the SET names one of its columns, and encodes only what is set.
      * Without the row as read, every column that may change. */
-    guint32 mask = old ? changed_columns(old, p) : (1u << G_N_ELEMENTS(changeable)) - 1;
+    guint32 mask = old ? ledger_payment_changed(old, p) : (1u << LEDGER_PAYMENT_CHANGEABLE) - 1;
     if (mask == 0)
         return TRUE;
     sqlite3_stmt *s = update_statement(ledger, mask);
@@ -567,7 +484,7 @@ static GPtrArray *sqlite_list(LedgerUnit *unit, const TenderListFilter *f, const
 {
     SqliteLedger *ledger = ledger_sqlite_of(unit);
     sqlite3_stmt *s = ledger_sqlite_stmt(
-        ledger, "SELECT " PAYMENT_COLUMNS " FROM payments"
+        ledger, "SELECT " LEDGER_PAYMENT_COLUMNS " FROM payments"
                 " WHERE (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR method = ?2)"
                 " AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR created_ms >= ?4)"
                 " AND (?5 = 0 OR created_ms < ?5)"

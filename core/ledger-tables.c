@@ -1,14 +1,17 @@
 /* The ledger's logical tables (ledger-backend.h): the tables and columns
  * every backend stores, named as in SQLite's schema (the migrations of
  * ledger-sqlite.c), which export_rows and import_row speak. A migration that
- * adds a column adds it here too, at the end of its table. */
+ * adds a column adds it here too, at the end of its table (for payments,
+ * the same names as LEDGER_PAYMENT_COLUMNS in ledger.h, which the backends
+ * bind rows by; test-core-ledger-copy compares every column of a copied
+ * ledger, so a column missing here fails there). */
 #include "ledger-backend.h"
 
 #define I LEDGER_VALUE_INTEGER
 #define T LEDGER_VALUE_TEXT
 #define B LEDGER_VALUE_BLOB
 
-static const LedgerColumn payments[] = {
+static const LedgerTableColumn payments[] = {
     {"id", T},
     {"method", T},
     {"account", T},
@@ -50,7 +53,7 @@ static const LedgerColumn payments[] = {
     {"exchange_rate", T},
 };
 
-static const LedgerColumn operations[] = {
+static const LedgerTableColumn operations[] = {
     {"seq", I},          {"payment_id", T},      {"kind", T},
     {"request_id", T},   {"idempotency_key", T}, {"request_hash", T},
     {"amount", I},       {"outcome", T},         {"decline_code", T},
@@ -59,30 +62,30 @@ static const LedgerColumn operations[] = {
     {"plugin_state", T},
 };
 
-static const LedgerColumn usage[] = {{"key", T}, {"amount", I}};
+static const LedgerTableColumn usage[] = {{"key", T}, {"amount", I}};
 
-static const LedgerColumn payment_usage[] = {
+static const LedgerTableColumn payment_usage[] = {
     {"payment_id", T}, {"key", T}, {"full_amount", I}, {"counted", I}};
 
-static const LedgerColumn api_keys[] = {{"id", T},         {"name", T},
-                                        {"scope", T},      {"secret_sha256", T},
-                                        {"created_ms", I}, {"revoked_ms", I}};
+static const LedgerTableColumn api_keys[] = {{"id", T},         {"name", T},
+                                             {"scope", T},      {"secret_sha256", T},
+                                             {"created_ms", I}, {"revoked_ms", I}};
 
-static const LedgerColumn webhook_endpoints[] = {
+static const LedgerTableColumn webhook_endpoints[] = {
     {"id", T}, {"url", T}, {"events", T}, {"secret", T}, {"created_ms", I}, {"removed_ms", I}};
 
-static const LedgerColumn events[] = {{"seq", I},        {"id", T},   {"type", T},
-                                      {"payment_id", T}, {"body", T}, {"created_ms", I}};
+static const LedgerTableColumn events[] = {{"seq", I},        {"id", T},   {"type", T},
+                                           {"payment_id", T}, {"body", T}, {"created_ms", I}};
 
-static const LedgerColumn deliveries[] = {{"event_seq", I},  {"endpoint_id", T}, {"state", T},
-                                          {"attempts", I},   {"next_ms", I},     {"last_status", I},
-                                          {"last_error", T}, {"done_ms", I}};
+static const LedgerTableColumn deliveries[] = {
+    {"event_seq", I}, {"endpoint_id", T}, {"state", T},      {"attempts", I},
+    {"next_ms", I},   {"last_status", I}, {"last_error", T}, {"done_ms", I}};
 
-static const LedgerColumn idempotent_responses[] = {
+static const LedgerTableColumn idempotent_responses[] = {
     {"scope", T},        {"key", T},  {"fingerprint", T}, {"status", I},
     {"content_type", T}, {"body", B}, {"headers", T},     {"created_ms", I}};
 
-static const LedgerColumn plugin_crashes[] = {{"plugin_id", T}, {"at_ms", I}, {"reason", T}};
+static const LedgerTableColumn plugin_crashes[] = {{"plugin_id", T}, {"at_ms", I}, {"reason", T}};
 
 #define TABLE(name)                                                                                \
     {                                                                                              \

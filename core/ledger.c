@@ -7,8 +7,8 @@
 
 G_DEFINE_QUARK(tender - ledger - error - quark, ledger_error)
 
-/* A location that names a database server. None is built in yet (issue 18
- * adds PostgreSQL): say so, rather than creating a file of that name. */
+/* A location that names a database server rather than a file: any libpq
+ * URI. This is the one place that picks a backend. */
 static gboolean is_server_location(const char *location)
 {
     return g_str_has_prefix(location, "postgresql://") || g_str_has_prefix(location, "postgres://");
@@ -16,12 +16,10 @@ static gboolean is_server_location(const char *location)
 
 static TenderLedger *open_location(const char *location, gboolean create, GError **error)
 {
-    if (is_server_location(location)) {
-        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
-                    "ledger: this Tender has no PostgreSQL backend; the ledger must be a file "
-                    "path or :memory:");
-        return NULL;
-    }
+    /* A database is never created by a host, so "no create" changes
+     * nothing for one: it exists, or the connection fails. */
+    if (is_server_location(location))
+        return ledger_postgres_open(location, error);
     return ledger_sqlite_open(location, create, error);
 }
 
@@ -148,4 +146,77 @@ LedgerPayment *ledger_payment_copy(const LedgerPayment *p)
     c->plugin_state = g_strdup(p->plugin_state);
     c->request_hash = g_strdup(p->request_hash);
     return c;
+}
+
+/* ---- what an update changes ------------------------------------------------ */
+
+const LedgerColumn ledger_payment_changeable[LEDGER_PAYMENT_CHANGEABLE] = {
+    {"status", 8},
+    {"amount", 9},
+    {"captured", 10},
+    {"refunded", 11},
+    {"fee", 12},
+    {"processor_ref", 15},
+    {"plugin_state", 16},
+    {"action_kind", 19},
+    {"action_data", 20},
+    {"action_hint", 21},
+    {"action_expires_ms", 22},
+    {"decline_code", 23},
+    {"decline_raw", 24},
+    {"decline_message", 25},
+    {"brand", 26},
+    {"first6", 27},
+    {"last4", 28},
+    {"display_account", 29},
+    {"issuer_country", 30},
+    {"details", 31},
+    {"updated_ms", 33},
+    {"authorized_ms", 34},
+    {"hold_expires_ms", 35},
+    {"busy_until_ms", 36},
+    {"busy_seq", 37},
+};
+
+static gboolean same_text(const char *a, const char *b)
+{
+    return g_strcmp0(a, b) == 0;
+}
+
+guint32 ledger_payment_changed(const LedgerPayment *old, const LedgerPayment *p)
+{
+    const TenderPayment *a = &old->pub, *b = &p->pub;
+    gboolean differs[] = {
+        a->status != b->status,
+        a->amount != b->amount,
+        a->captured != b->captured,
+        a->refunded != b->refunded,
+        a->fee != b->fee,
+        !same_text(a->processor_ref, b->processor_ref),
+        !same_text(old->plugin_state, p->plugin_state),
+        a->action_kind != b->action_kind,
+        !same_text(a->action_data, b->action_data),
+        !same_text(a->action_hint, b->action_hint),
+        a->action_expires_ms != b->action_expires_ms,
+        a->decline_code != b->decline_code,
+        !same_text(a->decline_raw_code, b->decline_raw_code),
+        !same_text(a->decline_message, b->decline_message),
+        !same_text(a->brand, b->brand),
+        !same_text(a->first6, b->first6),
+        !same_text(a->last4, b->last4),
+        !same_text(a->display_account, b->display_account),
+        !same_text(a->issuer_country, b->issuer_country),
+        !same_text(a->details, b->details),
+        a->updated_ms != b->updated_ms,
+        old->authorized_ms != p->authorized_ms,
+        a->hold_expires_ms != b->hold_expires_ms,
+        old->busy_until_ms != p->busy_until_ms,
+        old->busy_seq != p->busy_seq,
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(differs) == LEDGER_PAYMENT_CHANGEABLE);
+    guint32 mask = 0;
+    for (guint i = 0; i < G_N_ELEMENTS(differs); i++)
+        if (differs[i])
+            mask |= 1u << i;
+    return mask;
 }

@@ -28,6 +28,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LedgerPayment, ledger_payment_free)
 /* A deep copy (operations not copied). */
 LedgerPayment *ledger_payment_copy(const LedgerPayment *p);
 
+/* ---- the payment row, as every backend stores it ------------------------- */
+
+/* The columns of a payment row, in the order the backends bind them: the
+ * id is parameter 1, method 2, and so on. */
+#define LEDGER_PAYMENT_COLUMNS                                                                     \
+    "id, method, account, tier, region, currency, exponent, status, amount, captured, "            \
+    "refunded, fee, order_currency, order_amount, processor_ref, plugin_state, "                   \
+    "idempotency_key, request_hash, action_kind, action_data, action_hint, "                       \
+    "action_expires_ms, decline_code, decline_raw, decline_message, brand, first6, "               \
+    "last4, display_account, issuer_country, details, created_ms, updated_ms, "                    \
+    "authorized_ms, hold_expires_ms, busy_until_ms, busy_seq, effective_tier, exchange_rate"
+
+/* The columns payment_update may set, each with its parameter in
+ * LEDGER_PAYMENT_COLUMNS order; bit i of a change mask is entry i. */
+typedef struct {
+    const char *column;
+    int parameter;
+} LedgerColumn;
+#define LEDGER_PAYMENT_CHANGEABLE 25
+extern const LedgerColumn ledger_payment_changeable[LEDGER_PAYMENT_CHANGEABLE];
+/* The mask of changeable columns whose value differs between old and p. */
+guint32 ledger_payment_changed(const LedgerPayment *old, const LedgerPayment *p);
+
 /* Open (creating and migrating) the ledger named by location: a file path,
  * or ":memory:". TENDER_ERROR_LEDGER on failure, naming the directory when
  * it is the ledger's directory that does not exist. */
@@ -179,7 +202,6 @@ static inline GPtrArray *ledger_reconcile_candidates(LedgerUnit *u, gint64 now_m
 {
     return LEDGER_OP(u)->reconcile_candidates(u, now_ms, pending_before_ms, wall_now_ms, error);
 }
-
 
 G_END_DECLS
 

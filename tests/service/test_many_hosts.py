@@ -4,8 +4,9 @@ plugin is reached once), one account's daily limit (never exceeded), one
 payment's capture (captured once); a host is SIGKILLed in the middle of
 operations, the others carry on, and `tender reconcile` (another host)
 settles what it left. Afterwards every money invariant and every limit
-counter is rechecked from the rows: the shared ledger is copied with
-`tender ledger copy` into an SQLite file and read with SQL.
+counter is rechecked from the rows, with SQL: on SQLite in a copy made with
+`tender ledger copy` (which checks the copy as well), on PostgreSQL in the
+tables read with psql.
 
 The ledger is an SQLite file in the test's directory, unless
 TENDER_TEST_LEDGER names a PostgreSQL server (tests/support/with-postgres
@@ -16,6 +17,8 @@ processes on one file on one machine are the many hosts.
 Run by meson (tests/service/meson.build); `python3 test_many_hosts.py
 [TestCase[.test]]` runs a part."""
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -142,13 +145,30 @@ class ManyHosts(unittest.TestCase):
     # ---- the rows ----------------------------------------------------------
 
     def rows(self):
-        """An SQLite copy of the shared ledger (whatever its backend),
-        verified by the copy itself, open for SQL."""
-        copy = os.path.join(self.tmp, f"check-{time.monotonic_ns()}.db")
-        subprocess.run([TENDER, "--json", "ledger", "copy", "--from", self.ledger, "--to", copy],
-                       check=True, capture_output=True, timeout=60)
-        db = sqlite3.connect(copy)
+        """The shared ledger's rows, open for SQL in SQLite: a copy made
+        with `tender ledger copy` (so every run checks the copy too), or,
+        on a server, its tables read with psql (COPY … CSV) into an SQLite
+        database in memory."""
+        if "://" not in self.ledger:
+            copy = os.path.join(self.tmp, f"check-{time.monotonic_ns()}.db")
+            subprocess.run([TENDER, "--json", "ledger", "copy", "--from", self.ledger, "--to",
+                            copy], check=True, capture_output=True, timeout=60)
+            db = sqlite3.connect(copy)
+            self.addCleanup(db.close)
+            return db
+        db = sqlite3.connect(":memory:")
         self.addCleanup(db.close)
+        for table in ("payments", "operations", "usage", "payment_usage"):
+            out = subprocess.run(
+                [psql(), "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                 f"COPY {table} TO STDOUT WITH (FORMAT csv, HEADER, NULL '\\N')", self.ledger],
+                check=True, capture_output=True, text=True, timeout=30).stdout
+            reader = csv.reader(io.StringIO(out))
+            header = next(reader)
+            # NUMERIC affinity: numbers come back as numbers, words as text.
+            db.execute(f"CREATE TABLE {table} ({', '.join(c + ' NUMERIC' for c in header)})")
+            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' for _ in header)})",
+                           [[None if v == "\\N" else v for v in row] for row in reader])
         return db
 
     def check_invariants(self, db):

@@ -39,6 +39,8 @@ static const Scenario scenarios[] = {
     {"startup", bench_startup, "create a host (config, 4 plugins, ledger) and quote once"},
     {"http-roundtrip", bench_http_roundtrip,
      "a loopback GET through the host's http service vs libcurl directly"},
+    {"postgres-baseline", bench_postgres_baseline,
+     "raw PostgreSQL (--ledger): one row per transaction, one connection"},
     {"authorize-hosts", bench_authorize_hosts,
      "durable authorizations by 1, 2 and 4 host processes on one ledger"},
 };

@@ -86,6 +86,7 @@ int bench_limit_scale(BenchOptions *opts);
 int bench_startup(BenchOptions *opts);
 int bench_http_roundtrip(BenchOptions *opts);
 int bench_authorize_hosts(BenchOptions *opts);
+int bench_postgres_baseline(BenchOptions *opts);
 
 G_END_DECLS
 
