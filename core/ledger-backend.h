@@ -93,11 +93,57 @@ struct TenderLedger {
     const LedgerBackend *backend;
 };
 
+/* ---- whole-ledger export and import (tender ledger copy, ledger-copy.c) --
+ *
+ * Every backend stores the same logical tables with the same columns
+ * (ledger_tables in ledger-tables.c: SQLite's schema is their reference),
+ * so a ledger moves between backends as rows of plain values, each read by
+ * one backend and written by the other, without either knowing the other's
+ * SQL. */
+typedef enum {
+    LEDGER_VALUE_NULL,
+    LEDGER_VALUE_INTEGER, /* integer */
+    LEDGER_VALUE_TEXT,    /* data, length bytes of UTF-8 (not NUL-terminated) */
+    LEDGER_VALUE_BLOB,    /* data, length bytes */
+} LedgerValueType;
+
+/* A column's value. data is borrowed: valid only during the call that
+ * hands it over. */
+typedef struct {
+    LedgerValueType type;
+    gint64 integer;
+    const void *data;
+    gsize length;
+} LedgerValue;
+
+/* A column of a logical table: its name and the type of its non-NULL
+ * values. */
+typedef struct {
+    const char *name;
+    LedgerValueType type;
+} LedgerTableColumn;
+
+typedef struct {
+    const char *name;
+    const LedgerTableColumn *columns;
+    guint n_columns;
+} LedgerTable;
+
+/* The logical tables, in the order an import loads them (a table another
+ * one refers to comes first). */
+extern const LedgerTable ledger_tables[];
+extern const guint ledger_n_tables;
+
+/* Called with one row's values, in the table's column order; FALSE (with
+ * error set) stops the export. */
+typedef gboolean (*LedgerRowFunc)(const LedgerValue *values, gpointer data, GError **error);
+
 /* The operations of a backend. struct_size and version first, as in the
  * plugin ABI: a caller reads only the operations the version it knows has. */
 struct LedgerBackend {
     guint32 struct_size;
-    guint32 version;  /* 2 (1 had no set_busy_timeout) */
+    guint32 version;  /* 3 (2 added set_busy_timeout and payment_insert_leased, 3 the export
+                       * operations at the end) */
     const char *name; /* "sqlite" */
 
     /* ---- the ledger ---- */
@@ -277,7 +323,35 @@ struct LedgerBackend {
     gboolean (*payment_insert_leased)(LedgerUnit *unit, const LedgerPayment *p,
                                       TenderOperation *op, const char *request_hash,
                                       GError **error);
+
+    /* ---- version 3: export, import and totals (tender ledger copy) ---- */
+    /* Call each for every row of table (one of ledger_tables), in no
+     * particular order. In a READ unit, every table of one unit is read
+     * from the same snapshot (PostgreSQL: BEGIN ISOLATION LEVEL
+     * REPEATABLE READ, READ ONLY). */
+    gboolean (*export_rows)(LedgerUnit *unit, const LedgerTable *table, LedgerRowFunc each,
+                            gpointer data, GError **error);
+    /* Insert one row of table as given, keys and sequence numbers
+     * included. WRITE unit. */
+    gboolean (*import_row)(LedgerUnit *unit, const LedgerTable *table, const LedgerValue *values,
+                           GError **error);
+    /* After the last import_row of a unit: make every generated sequence
+     * (operations.seq, events.seq) continue after the largest value
+     * imported, so rows written later never reuse one (PostgreSQL:
+     * setval; SQLite's AUTOINCREMENT follows explicit values by itself). */
+    gboolean (*import_finish)(LedgerUnit *unit, GError **error);
+    /* *empty_out: TRUE when no logical table holds a row. */
+    gboolean (*is_empty)(LedgerUnit *unit, gboolean *empty_out, GError **error);
+    /* Counts and sums the copy is checked by, computed by the database
+     * from the rows (never from what import_row was given): insert into
+     * totals (char * -> gint64 *, both g_free'd; see ledger_totals_set)
+     * the names and values ledger-sqlite-export.c lists, every backend the
+     * same names for the same rows. */
+    gboolean (*totals)(LedgerUnit *unit, GHashTable *totals, GError **error);
 };
+
+/* Store value under name in a totals table (see LedgerBackend.totals). */
+void ledger_totals_set(GHashTable *totals, const char *name, gint64 value);
 
 /* The SQLite backend (ledger-sqlite.c): open (creating and migrating) the
  * ledger at path; with create FALSE, a missing file is stood in for by an

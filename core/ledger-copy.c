@@ -1,8 +1,16 @@
-/* tender_host_copy_ledger (tender.h): a consistent copy of a host's ledger
- * in a new file, through SQLite's online backup (ledger-sqlite.c). What lets a
- * tool fill a ledger fast on ":memory:" through the host API and keep it on
- * disk, instead of writing the ledger's private schema itself. */
+/* Copies of a ledger. tender_host_copy_ledger (tender.h): a consistent copy
+ * of a host's ledger in a new SQLite file, through SQLite's online backup
+ * (ledger-sqlite.c), which lets a tool fill a ledger fast on ":memory:"
+ * through the host API and keep it on disk. tender_ledger_copy: any backend
+ * to any backend (`tender ledger copy`), row by row through the interface's
+ * export and import operations (ledger-backend.h, version 2), checked by
+ * totals each database computes from its own rows. */
 #include <tender/tender.h>
+
+#include <glib/gstdio.h>
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "host-private.h"
 #include "ledger.h"
@@ -15,4 +23,204 @@ gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **er
         return FALSE;
     }
     return ledger_copy_to(host->ledger, path, error);
+}
+
+/* The location as a message may show it: a URI without its password (a
+ * file path as it is). */
+static char *shown_location(const char *location)
+{
+    GUri *uri =
+        strstr(location, "://") ? g_uri_parse(location, G_URI_FLAGS_HAS_PASSWORD, NULL) : NULL;
+    if (uri == NULL)
+        return g_strdup(location);
+    char *shown = g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD);
+    g_uri_unref(uri);
+    return shown;
+}
+
+static gboolean is_file_location(const char *location)
+{
+    return strstr(location, "://") == NULL && strcmp(location, ":memory:") != 0 &&
+           location[0] != '\0';
+}
+
+typedef struct {
+    LedgerUnit *target;
+    const LedgerTable *table;
+    guint64 rows;
+} CopyState;
+
+static gboolean copy_row(const LedgerValue *values, gpointer data, GError **error)
+{
+    CopyState *state = data;
+    if (!LEDGER_OP(state->target)->import_row(state->target, state->table, values, error))
+        return FALSE;
+    state->rows++;
+    return TRUE;
+}
+
+static GHashTable *totals_new(void)
+{
+    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static int compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static gint64 total_of(GHashTable *totals, const char *name)
+{
+    const gint64 *value = g_hash_table_lookup(totals, name);
+    return value ? *value : 0;
+}
+
+/* Compare the totals of both ledgers: NULL when equal, else one line per
+ * total that differs, in name order (a total only one side has is 0 on the
+ * other: an empty group has no row). *compared: how many were compared. */
+static char *totals_differences(GHashTable *source, GHashTable *copy, guint *compared)
+{
+    g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *sides[] = {source, copy};
+    for (gsize i = 0; i < G_N_ELEMENTS(sides); i++) {
+        GHashTableIter it;
+        gpointer name;
+        g_hash_table_iter_init(&it, sides[i]);
+        while (g_hash_table_iter_next(&it, &name, NULL))
+            g_hash_table_add(names, name);
+    }
+    guint n = 0;
+    g_autofree gpointer *sorted = g_hash_table_get_keys_as_array(names, &n);
+    qsort(sorted, n, sizeof *sorted, compare_names);
+    GString *differences = NULL;
+    for (guint i = 0; i < n; i++) {
+        gint64 in_source = total_of(source, sorted[i]);
+        gint64 in_copy = total_of(copy, sorted[i]);
+        if (in_source == in_copy)
+            continue;
+        if (differences == NULL)
+            differences = g_string_new(NULL);
+        g_string_append_printf(differences,
+                               "\n  %s: %" G_GINT64_FORMAT " in the source, %" G_GINT64_FORMAT
+                               " in the copy",
+                               (const char *)sorted[i], in_source, in_copy);
+    }
+    *compared = n;
+    return differences ? g_string_free(differences, FALSE) : NULL;
+}
+
+/* TRUE when the backend has the export operations (interface version 2);
+ * else FALSE with an error naming it and the location. */
+static gboolean can_copy(const TenderLedger *ledger, const char *shown, GError **error)
+{
+    const LedgerBackend *b = ledger->backend;
+    if (b->version >= 3 && b->export_rows && b->import_row && b->import_finish && b->is_empty &&
+        b->totals)
+        return TRUE;
+    g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
+                "ledger copy: the %s backend of %s cannot export or import rows yet (ledger "
+                "interface version %u; the copy needs 2)",
+                b->name, shown, b->version);
+    return FALSE;
+}
+
+/* Read every table of source in one unit, write it to target in one unit,
+ * and commit the target only once its totals, computed by its database
+ * inside that unit, equal the source's from the same snapshot. The one
+ * place that holds two units at once: of two different ledgers, which
+ * never wait for each other. */
+static gboolean copy_between(TenderLedger *source, TenderLedger *target, const char *shown_to,
+                             TenderLedgerCopyReport *report, GError **error)
+{
+    LedgerUnit *from = ledger_begin_read(source, error);
+    if (from == NULL)
+        return FALSE;
+    LedgerUnit *to = ledger_begin(target, error);
+    if (to == NULL) {
+        ledger_rollback(from);
+        return FALSE;
+    }
+    g_autoptr(GHashTable) source_totals = totals_new();
+    g_autoptr(GHashTable) copy_totals = totals_new();
+    CopyState state = {.target = to};
+    gboolean empty = FALSE;
+    gboolean ok = LEDGER_OP(to)->is_empty(to, &empty, error);
+    if (ok && !empty) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "ledger copy: %s already holds a ledger with rows; copy only into an empty "
+                    "one",
+                    shown_to);
+        ok = FALSE;
+    }
+    for (guint t = 0; ok && t < ledger_n_tables; t++) {
+        state.table = &ledger_tables[t];
+        ok = LEDGER_OP(from)->export_rows(from, state.table, copy_row, &state, error);
+    }
+    ok = ok && LEDGER_OP(to)->import_finish(to, error) &&
+         LEDGER_OP(from)->totals(from, source_totals, error) &&
+         LEDGER_OP(to)->totals(to, copy_totals, error);
+    ledger_rollback(from);
+    guint compared = 0;
+    g_autofree char *differences =
+        ok ? totals_differences(source_totals, copy_totals, &compared) : NULL;
+    if (differences) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "ledger copy: the copy differs from the source; nothing was committed:%s",
+                    differences);
+        ok = FALSE;
+    }
+    if (!ok) {
+        ledger_rollback(to);
+        return FALSE;
+    }
+    if (!ledger_commit(to, error))
+        return FALSE;
+    if (report) {
+        report->rows = state.rows;
+        report->totals = compared;
+    }
+    return TRUE;
+}
+
+gboolean tender_ledger_copy(const char *from, const char *to, TenderLedgerCopyReport *report,
+                            GError **error)
+{
+    g_return_val_if_fail(from != NULL && to != NULL, FALSE);
+    g_autofree char *shown_from = shown_location(from);
+    g_autofree char *shown_to = shown_location(to);
+    if (strcmp(from, to) == 0) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "ledger copy: the source and the target are the same ledger (%s)", shown_from);
+        return FALSE;
+    }
+    /* A missing file would open as an empty ledger: copying nothing from a
+     * mistyped path must not look like success. */
+    if (is_file_location(from) && !g_file_test(from, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_INVALID_ARGUMENT,
+                    "ledger copy: the source ledger %s does not exist", shown_from);
+        return FALSE;
+    }
+    gboolean target_is_new = is_file_location(to) && !g_file_test(to, G_FILE_TEST_EXISTS);
+    TenderLedger *source = ledger_open_no_create(from, error);
+    if (source == NULL)
+        return FALSE;
+    TenderLedger *target = ledger_open(to, error);
+    if (target == NULL) {
+        ledger_close(source);
+        return FALSE;
+    }
+    gboolean ok = can_copy(source, shown_from, error) && can_copy(target, shown_to, error) &&
+                  copy_between(source, target, shown_to, report, error);
+    ledger_close(target);
+    ledger_close(source);
+    /* A file made for a copy that failed holds nothing: leave no empty
+     * ledger behind to be mistaken for the copy. */
+    if (!ok && target_is_new) {
+        static const char *const suffixes[] = {"", "-wal", "-shm"};
+        for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+            g_autofree char *file = g_strconcat(to, suffixes[i], NULL);
+            g_unlink(file);
+        }
+    }
+    return ok;
 }

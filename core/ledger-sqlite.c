@@ -792,7 +792,7 @@ static const LedgerBackend *sqlite_backend(void)
     static gsize ready = 0;
     if (g_once_init_enter(&ready)) {
         table.struct_size = sizeof table;
-        table.version = 2;
+        table.version = 3;
         table.name = "sqlite";
         table.close = sqlite_close;
         table.set_flush = sqlite_set_flush;
@@ -804,6 +804,7 @@ static const LedgerBackend *sqlite_backend(void)
         ledger_sqlite_payments_fill(&table);
         ledger_sqlite_service_fill(&table);
         ledger_sqlite_quarantine_fill(&table);
+        ledger_sqlite_export_fill(&table);
         g_once_init_leave(&ready, 1);
     }
     return &table;

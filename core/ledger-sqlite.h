@@ -88,6 +88,8 @@ void ledger_sqlite_payments_fill(LedgerBackend *backend);
 void ledger_sqlite_service_fill(LedgerBackend *backend);
 /* ledger-sqlite-quarantine.c: the crash_* operations. */
 void ledger_sqlite_quarantine_fill(LedgerBackend *backend);
+/* ledger-sqlite-export.c: export, import and totals (version 2). */
+void ledger_sqlite_export_fill(LedgerBackend *backend);
 
 G_END_DECLS
 

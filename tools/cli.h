@@ -86,6 +86,7 @@ int cli_run_sandbox_notification(int argc, char **argv);
 int cli_run_api_key(int argc, char **argv);          /* command-api-key.c */
 int cli_run_webhook_endpoint(int argc, char **argv); /* command-webhooks.c */
 int cli_run_events(int argc, char **argv);           /* command-webhooks.c */
+int cli_run_ledger(int argc, char **argv);           /* command-ledger.c */
 
 /* Print a payment (human or JSON). */
 void cli_print_payment(const TenderPayment *p);

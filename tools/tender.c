@@ -66,6 +66,7 @@ static const char summary[] =
     "  api-key create NAME [--scope read|write] | list | revoke ID   keys for tenderd\n"
     "  webhook-endpoint add URL [--events LIST] | list | remove ID   merchant webhooks\n"
     "  events list [--limit N] | resend ID   the outbox tenderd delivers\n"
+    "  ledger copy --from LOCATION --to LOCATION   move a ledger to another (empty) one\n"
     "  help [COMMAND]                  the command list, or one command's usage\n";
 
 static const char cli_exit_codes_text[] =
@@ -668,6 +669,7 @@ static const Command commands[] = {
     {"api-key", cli_run_api_key},
     {"webhook-endpoint", cli_run_webhook_endpoint},
     {"events", cli_run_events},
+    {"ledger", cli_run_ledger},
 };
 
 static const Command *find_command(const char *name)

@@ -1,7 +1,15 @@
 // tender_host_copy_ledger: a ledger filled on ":memory:" through the host
 // API, copied to a file, opens in a new host with every payment and
 // operation as it was; a copy never overwrites an existing file.
+// tender_ledger_copy (`tender ledger copy`): a ledger with payments, limit
+// counters, keys, endpoints and events copied there and back reads the same;
+// a non-empty target, a missing source or one location twice are refused
+// and change nothing; a copy whose totals differ is never committed and the
+// error names every total that differs.
 #include "core-test-util.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
 
 using namespace coretest;
 
@@ -68,6 +76,245 @@ TEST_F(LedgerCopy, NeverOverwritesAFile)
     std::string nowhere = tmp.file("no-such-dir/copy.db");
     EXPECT_FALSE(tender_host_copy_ledger(host, nowhere.c_str(), &error));
     EXPECT_TENDER_ERROR(error, TENDER_ERROR_LEDGER);
+}
+
+// A host on a file ledger whose fx_count has a daily limit (so payments
+// keep usage counters), filled with every kind of row a ledger holds.
+class LedgerCopyBetween : public HostTest {
+protected:
+    void SetUp() override
+    {
+        source = tmp.file("source.db");
+        host = open_host(source);
+        ASSERT_NE(host, nullptr);
+        GError *error = nullptr;
+        TenderPayment *a = pay_for("acct-1", "10.00", "USD", "order-1");
+        ASSERT_NE(a, nullptr);
+        keep(tender_host_capture(host, a->id, "6.00", "cap-1", &error));
+        ASSERT_EQ(error, nullptr) << error->message;
+        keep(tender_host_refund(host, a->id, "2.50", nullptr, &error));
+        ASSERT_EQ(error, nullptr) << error->message;
+        TenderPayment *b = pay_for("acct-1", "30.00", "EUR");
+        ASSERT_NE(b, nullptr);
+        keep(tender_host_void(host, b->id, nullptr, &error));
+        ASSERT_EQ(error, nullptr) << error->message;
+        ASSERT_NE(pay_for("acct-2", "5.00"), nullptr);
+        char *secret = nullptr;
+        TenderApiKey *key = tender_host_api_key_create(host, "shop", TENDER_API_SCOPE_WRITE,
+                                                       &secret, &error);
+        ASSERT_NE(key, nullptr) << error->message;
+        tender_api_key_free(key);
+        g_free(secret);
+        TenderWebhookEndpoint *endpoint = tender_host_webhook_endpoint_add(
+            host, "http://127.0.0.1:9/hook", nullptr, &secret, &error);
+        ASSERT_NE(endpoint, nullptr) << error->message;
+        tender_webhook_endpoint_free(endpoint);
+        g_free(secret);
+        // An event after the endpoint, so the outbox has a delivery.
+        ASSERT_NE(pay("fx_count", "1.00"), nullptr);
+        ids = {a->id, b->id};
+        for (const auto &id : ids)
+            before.push_back(snap(id.c_str()));
+    }
+
+    // An fx_count payment of an account (whose limit counters it moves).
+    TenderPayment *pay_for(const char *account, const char *amount, const char *currency = "USD",
+                           const char *key = nullptr)
+    {
+        TenderPayRequest req = {sizeof(TenderPayRequest)};
+        req.method = "fx_count";
+        req.region = "US";
+        req.currency = currency;
+        req.amount = amount;
+        req.account = account;
+        req.idempotency_key = key;
+        GError *error = nullptr;
+        TenderPayment *p = tender_host_pay(host, &req, &error);
+        EXPECT_NE(p, nullptr) << (error ? error->message : "");
+        g_clear_error(&error);
+        return keep(p);
+    }
+
+    TenderHost *open_host(const std::string &ledger)
+    {
+        std::string config =
+            "{\"exchange\": {\"base\": \"USD\", \"as_of\": \"2026-01-01\", \"rates\": "
+            "{\"EUR\": \"0.9\"}}, \"methods\": {\"fx_count\": {\"limits\": [{\"window\": \"day\", \"currency\": "
+            "\"USD\", \"max\": \"500.00\"}], \"settings\": {\"counter_file\": " +
+            std::string("\"") + tmp.file("calls") + "\"}}}}";
+        TenderHostOptions *options = tender_host_options_new();
+        tender_host_options_add_plugin_dir(options, fixture_dir());
+        tender_host_options_set_config_data(options, config.c_str());
+        tender_host_options_set_ledger(options, ledger.c_str());
+        tender_host_options_set_fixed_now(options, kNow);
+        GError *error = nullptr;
+        TenderHost *h = tender_host_new(options, &error);
+        tender_host_options_free(options);
+        EXPECT_NE(h, nullptr) << (error ? error->message : "");
+        return h;
+    }
+
+    // Every row of every table, as text, sorted: equal dumps mean equal
+    // ledgers.
+    static std::string dump(const std::string &path)
+    {
+        sqlite3 *db = nullptr;
+        EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        std::string out;
+        for (const char *table : {"payments", "operations", "usage", "payment_usage", "api_keys",
+                                  "webhook_endpoints", "events", "deliveries",
+                                  "idempotent_responses", "plugin_crashes"}) {
+            std::vector<std::string> rows;
+            std::string sql = std::string("SELECT * FROM ") + table;
+            sqlite3_stmt *s = nullptr;
+            EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK);
+            while (sqlite3_step(s) == SQLITE_ROW) {
+                std::string row = table;
+                for (int c = 0; c < sqlite3_column_count(s); c++) {
+                    const unsigned char *t = sqlite3_column_text(s, c);
+                    row += "|" + (t ? std::string(reinterpret_cast<const char *>(t)) : "NULL");
+                }
+                rows.push_back(row);
+            }
+            sqlite3_finalize(s);
+            std::sort(rows.begin(), rows.end());
+            for (const auto &r : rows)
+                out += r + "\n";
+        }
+        sqlite3_close(db);
+        return out;
+    }
+
+    static void exec(const std::string &path, const char *sql)
+    {
+        sqlite3 *db = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        char *msg = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &msg), SQLITE_OK) << (msg ? msg : "");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+    }
+
+    std::string source;
+    std::vector<std::string> ids;
+    std::vector<std::string> before;
+};
+
+TEST_F(LedgerCopyBetween, ThereAndBackEveryRowIsTheSame)
+{
+    std::string there = tmp.file("there.db");
+    std::string back = tmp.file("back.db");
+    GError *error = nullptr;
+    TenderLedgerCopyReport report = {};
+    ASSERT_TRUE(tender_ledger_copy(source.c_str(), there.c_str(), &report, &error))
+        << error->message;
+    EXPECT_GT(report.rows, 20u);
+    EXPECT_GT(report.totals, 20u);
+    TenderLedgerCopyReport again = {};
+    ASSERT_TRUE(tender_ledger_copy(there.c_str(), back.c_str(), &again, &error))
+        << error->message;
+    EXPECT_EQ(again.rows, report.rows);
+    EXPECT_EQ(again.totals, report.totals);
+    tender_host_free(host);
+    host = nullptr;
+    std::string original = dump(source);
+    EXPECT_NE(original.find("usage|"), std::string::npos) << original;
+    EXPECT_NE(original.find("deliveries|"), std::string::npos) << original;
+    EXPECT_EQ(dump(there), original);
+    EXPECT_EQ(dump(back), original);
+
+    // The copy is a ledger to carry on with: the same payments, and new
+    // operations and payments number after the copied ones.
+    host = open_host(back);
+    ASSERT_NE(host, nullptr);
+    for (size_t i = 0; i < ids.size(); i++)
+        EXPECT_EQ(snap(ids[i].c_str()), before[i]);
+    TenderPayment *p = get(ids[0].c_str());
+    ASSERT_NE(p, nullptr);
+    gint64 last_seq = 0;
+    for (guint i = 0; i < p->operations->len; i++)
+        last_seq = MAX(last_seq,
+                       static_cast<TenderOperation *>(g_ptr_array_index(p->operations, i))->seq);
+    TenderPayment *more = tender_host_refund(host, ids[0].c_str(), "1.00", nullptr, &error);
+    ASSERT_NE(more, nullptr) << error->message;
+    keep(more);
+    const TenderOperation *refund =
+        static_cast<TenderOperation *>(g_ptr_array_index(more->operations, more->operations->len - 1));
+    EXPECT_GT(refund->seq, last_seq);
+    // The idempotency key came along: a replay finds the copied payment.
+    TenderPayment *replay = pay_for("acct-1", "10.00", "USD", "order-1");
+    ASSERT_NE(replay, nullptr);
+    EXPECT_EQ(std::string(replay->id), ids[0]);
+}
+
+TEST_F(LedgerCopyBetween, RefusesATargetWithRowsAndChangesNothing)
+{
+    std::string target = tmp.file("target.db");
+    GError *error = nullptr;
+    ASSERT_TRUE(tender_ledger_copy(source.c_str(), target.c_str(), nullptr, &error));
+    std::string copied = dump(target);
+    EXPECT_FALSE(tender_ledger_copy(source.c_str(), target.c_str(), nullptr, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("already holds"), std::string::npos)
+        << error->message;
+    EXPECT_TENDER_ERROR(error, TENDER_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(dump(target), copied);
+
+    // A ledger with one API key and nothing else is not empty either.
+    std::string keys_only = tmp.file("keys-only.db");
+    ASSERT_TRUE(tender_ledger_copy(source.c_str(), keys_only.c_str(), nullptr, &error));
+    exec(keys_only, "DELETE FROM deliveries; DELETE FROM events; DELETE FROM payment_usage;"
+                    "DELETE FROM usage; DELETE FROM operations; DELETE FROM payments;"
+                    "DELETE FROM webhook_endpoints;");
+    EXPECT_FALSE(tender_ledger_copy(source.c_str(), keys_only.c_str(), nullptr, &error));
+    EXPECT_TENDER_ERROR(error, TENDER_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_F(LedgerCopyBetween, RefusesAMissingSourceAndOneLedgerTwice)
+{
+    GError *error = nullptr;
+    std::string missing = tmp.file("missing.db");
+    std::string target = tmp.file("never.db");
+    EXPECT_FALSE(tender_ledger_copy(missing.c_str(), target.c_str(), nullptr, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("does not exist"), std::string::npos)
+        << error->message;
+    EXPECT_TENDER_ERROR(error, TENDER_ERROR_INVALID_ARGUMENT);
+    EXPECT_FALSE(g_file_test(missing.c_str(), G_FILE_TEST_EXISTS));
+    EXPECT_FALSE(g_file_test(target.c_str(), G_FILE_TEST_EXISTS));
+    std::string before_dump = dump(source);
+    EXPECT_FALSE(tender_ledger_copy(source.c_str(), source.c_str(), nullptr, &error));
+    EXPECT_TENDER_ERROR(error, TENDER_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(dump(source), before_dump);
+    // A password in a location never reaches a message.
+    EXPECT_FALSE(tender_ledger_copy("postgresql://shop:s3cret@127.0.0.1:1/ledger",
+                                    target.c_str(), nullptr, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(std::string(error->message).find("s3cret"), std::string::npos) << error->message;
+    g_clear_error(&error);
+}
+
+TEST_F(LedgerCopyBetween, ACopyWhoseTotalsDifferIsNotCommittedAndSaysWhat)
+{
+    // The target's database changes what it is given (a trigger adds a
+    // cent to every counter imported): the totals it computes from its rows
+    // differ from the source's.
+    std::string target = tmp.file("tampered.db");
+    TenderHost *empty = open_host(target);
+    ASSERT_NE(empty, nullptr);
+    tender_host_free(empty);
+    exec(target, "CREATE TRIGGER off_by_one AFTER INSERT ON usage BEGIN "
+                 "UPDATE usage SET amount = amount + 1 WHERE key = NEW.key; END;");
+    GError *error = nullptr;
+    EXPECT_FALSE(tender_ledger_copy(source.c_str(), target.c_str(), nullptr, &error));
+    ASSERT_NE(error, nullptr);
+    std::string message = error->message;
+    EXPECT_NE(message.find("usage.amount:"), std::string::npos) << message;
+    EXPECT_NE(message.find("nothing was committed"), std::string::npos) << message;
+    // Only the counters differ: payments and operations are not listed.
+    EXPECT_EQ(message.find("payments["), std::string::npos) << message;
+    EXPECT_TENDER_ERROR(error, TENDER_ERROR_LEDGER);
+    EXPECT_EQ(dump(target), "");
 }
 
 } // namespace

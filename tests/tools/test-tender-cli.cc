@@ -787,3 +787,26 @@ TEST_F(TenderCli, ShowNamesTheOrderRateFeeAndTierOfAConvertedPayment)
 }
 
 }  // namespace
+
+TEST_F(TenderCli, LedgerCopyCopiesIntoAnEmptyLedgerOnly)
+{
+    std::string id = card_pay("4242424242424242", "10.00");
+    std::string copy = dir + "/copy.db";
+    Result copied, again, usage, listed;
+    run_exactly(copied, {"--json", "ledger", "copy", "--from", ledger, "--to", copy});
+    ASSERT_EQ(copied.code, 0) << copied.out << copied.err;
+    EXPECT_GE(json_object_get_int_member(copied.object(), "rows"), 2);
+    EXPECT_GT(json_object_get_int_member(copied.object(), "totals_checked"), 5);
+    run_exactly(again, {"--json", "ledger", "copy", "--from", ledger, "--to", copy});
+    EXPECT_EQ(again.code, 65) << again.out;
+    ASSERT_NE(error_envelope(again), nullptr) << again.out;
+    EXPECT_STREQ(json_object_get_string_member(error_envelope(again), "code"), "invalid_argument");
+    run_exactly(usage, {"ledger", "copy", "--from", ledger});
+    EXPECT_EQ(usage.code, 64);
+    run_exactly(listed, {"--json", "--ledger", copy, "--config",
+                         test_sandbox_config_path(sandbox), "show", id});
+    EXPECT_EQ(listed.code, 0) << listed.err;
+    EXPECT_STREQ(listed.str("id").c_str(), id.c_str());
+    for (const char *suffix : {"", "-wal", "-shm"})
+        g_remove((copy + suffix).c_str());
+}

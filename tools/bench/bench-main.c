@@ -3,6 +3,7 @@
  *
  *   tender-bench [--scenario NAME[,NAME...]] [--seconds S | --operations N]
  *                [--threads N] [--json] [--plugin-dir DIR] [--noop-dir DIR]
+ *                [--ledger LOCATION] [--processes N]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +39,10 @@ static const Scenario scenarios[] = {
     {"startup", bench_startup, "create a host (config, 4 plugins, ledger) and quote once"},
     {"http-roundtrip", bench_http_roundtrip,
      "a loopback GET through the host's http service vs libcurl directly"},
+    {"postgres-baseline", bench_postgres_baseline,
+     "raw PostgreSQL (--ledger): one row per transaction, one connection"},
+    {"authorize-hosts", bench_authorize_hosts,
+     "durable authorizations by 1, 2 and 4 host processes on one ledger"},
 };
 
 /* Remove the scratch folder and what the scenarios left in it. */
@@ -63,6 +68,8 @@ int main(int argc, char **argv)
     gint64 operations = 0;
     int threads = 0;
     gboolean json_only = FALSE, list = FALSE;
+    int processes = 0;
+    gint64 start_at_ms = 0;
     GOptionEntry entries[] = {
         {"scenario", 0, 0, G_OPTION_ARG_STRING, &scenario,
          "Scenario to run, or several separated by commas (default: all)", "NAME[,NAME...]"},
@@ -73,6 +80,14 @@ int main(int argc, char **argv)
         {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.plugin_dir, "The bundled plugins' folder", "DIR"},
         {"noop-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.noop_dir, "The folder of bench_noop.so", "DIR"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the scenarios", NULL},
+        {"ledger", 0, 0, G_OPTION_ARG_FILENAME, &opts.ledger,
+         "authorize-durable, authorize-hosts: run on this ledger (a file or a database URI)",
+         "LOCATION"},
+        {"processes", 0, 0, G_OPTION_ARG_INT, &processes,
+         "authorize-hosts: N host processes (default: 1, 2, then 4)", "N"},
+        /* Set by authorize-hosts for its children: begin measuring at this
+         * wall-clock instant, so that every process measures together. */
+        {"start-at", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &start_at_ms, NULL, "MS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *ctx = g_option_context_new("- Tender benchmarks");
@@ -90,12 +105,15 @@ int main(int argc, char **argv)
             printf("%-18s %s\n", scenarios[i].name, scenarios[i].what);
         return 0;
     }
-    if (opts.seconds <= 0 || operations < 0 || threads < 0) {
-        fprintf(stderr, "tender-bench: --seconds, --operations and --threads must be positive\n");
+    if (opts.seconds <= 0 || operations < 0 || threads < 0 || processes < 0) {
+        fprintf(stderr, "tender-bench: --seconds, --operations, --threads and --processes must "
+                        "be positive\n");
         return 64;
     }
     opts.operations = operations;
     opts.threads = threads;
+    opts.processes = processes;
+    opts.start_at_ms = start_at_ms;
     opts.json_only = json_only;
     if (opts.plugin_dir == NULL)
         opts.plugin_dir = g_strdup(TENDER_BUILD_PLUGIN_DIR);
@@ -140,5 +158,6 @@ int main(int argc, char **argv)
     g_free(opts.tmp_dir);
     g_free(opts.plugin_dir);
     g_free(opts.noop_dir);
+    g_free(opts.ledger);
     return failed ? 1 : 0;
 }

@@ -24,6 +24,9 @@ typedef struct {
     char *tmp_dir;           /* scratch folder for ledger files, removed at exit */
     double baseline_ops;     /* sqlite-baseline's ops/s in this run, 0 if not run */
     guint tmp_counter;       /* for unique file names in tmp_dir */
+    char *ledger;            /* authorize-durable, -hosts: this ledger (NULL: a new file) */
+    int processes;           /* authorize-hosts: N processes (0: 1, 2, then 4) */
+    gint64 start_at_ms;      /* wall clock (ms) to start measuring at; 0: at once */
 } BenchOptions;
 
 /* The outcome of one timed loop. */
@@ -82,6 +85,8 @@ int bench_dispatch(BenchOptions *opts);
 int bench_limit_scale(BenchOptions *opts);
 int bench_startup(BenchOptions *opts);
 int bench_http_roundtrip(BenchOptions *opts);
+int bench_authorize_hosts(BenchOptions *opts);
+int bench_postgres_baseline(BenchOptions *opts);
 
 G_END_DECLS
 

@@ -42,11 +42,16 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
 
 static int run_durable(BenchOptions *opts, int threads)
 {
-    g_autofree char *ledger = bench_tmp_path(opts, "durable");
+    g_autofree char *ledger =
+        opts->ledger ? g_strdup(opts->ledger) : bench_tmp_path(opts, "durable");
     const char *dirs[] = {opts->noop_dir, NULL};
     AuthorizeCtx ctx = {bench_host_new(dirs, plain_config, ledger)};
     if (ctx.host == NULL)
         return 1;
+    /* authorize-hosts starts several of us: begin together. */
+    gint64 wait_us = opts->start_at_ms * 1000 - g_get_real_time();
+    if (opts->start_at_ms > 0 && wait_us > 0)
+        g_usleep((gulong)wait_us);
     BenchStats s = bench_run(opts, threads, authorize_step, &ctx);
     tender_host_free(ctx.host);
     BenchReport *r = bench_report_new("authorize-durable", &s);

@@ -551,6 +551,29 @@ void tender_host_remove_listener(TenderHost *host, guint listener_id);
  * Thread-safe. */
 gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **error);
 
+/* What tender_ledger_copy() did. */
+typedef struct {
+    guint64 rows;  /* rows copied, every table */
+    guint totals;  /* counts and sums found equal in both ledgers */
+} TenderLedgerCopyReport;
+
+/* Copy the whole ledger at location from into the ledger at location to
+ * (created when it is a file that does not exist), between any two
+ * backends this build has: a file path or ":memory:" (SQLite), or a
+ * database URI. The copy is checked before it is committed: the counts and
+ * sums of payments (amounts per currency and status), operations (refunds
+ * among them, per kind and outcome), usage counters, idempotency keys,
+ * events, deliveries, API keys and webhook endpoints, computed by each
+ * database from its rows, must be equal; otherwise nothing is committed,
+ * and the error (TENDER_ERROR_LEDGER) lists every total that differs.
+ * TENDER_ERROR_INVALID_ARGUMENT, changing nothing, when the locations are
+ * the same, when from does not exist, or when to already holds any row.
+ * The source is read in one snapshot; on SQLite its writers wait while it
+ * is read. A password in a location never appears in a message. report
+ * may be NULL. Thread-safe (it opens ledgers of its own). */
+gboolean tender_ledger_copy(const char *from, const char *to, TenderLedgerCopyReport *report,
+                            GError **error);
+
 /* The config's "service" section: the settings of the payments service
  * (tenderd), checked when the config loads (docs/config.md). Owned by the
  * host, valid until tender_host_free(); a value is 0 or NULL when the
