@@ -240,9 +240,16 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
         return;
     }
     guint32 id = ++p->next_call;
-    GVariant *call = g_variant_new("(tu@mayv)", pi->handle, (guint32)slot,
-                                   isolation_maybe_bytes(event), isolation_request_encode(req));
-    if (!isolation_send(p->fd, ISO_CALL, id, call)) {
+    /* The thread's buffer, kept between calls: a call's request is a few
+     * hundred bytes, rarely more. */
+    static GPrivate call_buffer = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
+    GByteArray *call = g_private_get(&call_buffer);
+    if (call == NULL) {
+        call = g_byte_array_sized_new(4096);
+        g_private_set(&call_buffer, call);
+    }
+    isolation_call_encode(call, pi->handle, slot, event, req);
+    if (!isolation_send_flat(p->fd, ISO_CALL, id, call)) {
         /* Not handed over: the worker never saw it. */
         g_free(isolation_kill(p));
         res->outcome = TENDER_OUTCOME_NOT_SENT;
@@ -258,7 +265,9 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
          * half-filled res is never seen (an 18 KiB copy less a call). */
         memset(res, 0, sizeof *res);
         res->struct_size = sizeof *res;
-        if (!isolation_result_decode(body, res)) {
+        gsize len;
+        const guint8 *data = isolation_flat_body(body, &len);
+        if (!isolation_result_decode(data, len, res)) {
             w = ISO_WAIT_VIOLATION;
             why = g_strdup("the worker sent a malformed result");
         }

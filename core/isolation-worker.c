@@ -30,6 +30,7 @@ void isolation_limits_default(IsolationLimits *l)
     l->open_files = ISOLATION_DEFAULT_OPEN_FILES;
     l->crash_limit = ISOLATION_DEFAULT_CRASH_LIMIT;
     l->crash_window_ms = ISOLATION_DEFAULT_CRASH_WINDOW_MS;
+    l->seccomp = TRUE;
 }
 
 gint64 isolation_wall_ms(void)
@@ -91,8 +92,17 @@ static gboolean spawn(IsolatedPlugin *p, char **reason)
     g_snprintf(as, sizeof as, "%" G_GUINT64_FORMAT, p->limits.address_space_mb);
     g_snprintf(cpu, sizeof cpu, "%" G_GUINT64_FORMAT, p->limits.cpu_seconds);
     g_snprintf(files, sizeof files, "%" G_GUINT64_FORMAT, p->limits.open_files);
-    char *argv[] = {(char *)"tender-plugin-worker", (char *)"--as-mb", as,
-                    (char *)"--cpu-seconds", cpu, (char *)"--open-files", files, p->path, NULL};
+    char *argv[] = {(char *)"tender-plugin-worker",
+                    (char *)"--as-mb",
+                    as,
+                    (char *)"--cpu-seconds",
+                    cpu,
+                    (char *)"--open-files",
+                    files,
+                    (char *)"--seccomp",
+                    (char *)(p->limits.seccomp ? "1" : "0"),
+                    p->path,
+                    NULL};
     char **envp = g_get_environ();
 #ifdef __SANITIZE_ADDRESS__
     /* A worker crashes on purpose at times: no leak report, a crash
@@ -222,8 +232,9 @@ IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_ki
             g_variant_unref(msg);
             return ISO_WAIT_VIOLATION;
         }
-        if (kind == ISO_SERVICE) {
-            gboolean ok = isolation_serve(p, call_id, msg);
+        if (kind == ISO_SERVICE || kind == ISO_HTTP) {
+            gboolean ok = kind == ISO_HTTP ? isolation_serve_http(p, call_id, msg)
+                                           : isolation_serve(p, call_id, msg);
             g_variant_unref(msg);
             if (!ok) {
                 *why = g_strdup("the worker sent a malformed service request");

@@ -9,6 +9,7 @@ packages=(
   libcurl4-openssl-dev libsoup-3.0-dev
   python3 valgrind clang libclang-rt-14-dev
   libqrencode-dev chromium chromium-driver python3-selenium
+  libseccomp-dev
 )
 
 missing=()
