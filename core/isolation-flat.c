@@ -236,9 +236,9 @@ gboolean isolation_call_decode(const guint8 *data, gsize len, IsolationCall *c)
      * its bytes and NUL, so the packet's size bounds the arena. */
     c->arena = g_malloc(len + 1);
     char *arena = c->arena;
-    const char **strings[CALL_REQUEST_STRINGS] = {
-        &q->payment_id, &q->request_id, &q->currency,     &q->region,
-        &q->account,    &q->tier,       &q->plugin_state, &q->processor_ref};
+    const char **strings[CALL_REQUEST_STRINGS] = {&q->payment_id,   &q->request_id,   &q->currency,
+                                                  &q->region,       &q->account,      &q->tier,
+                                                  &q->plugin_state, &q->processor_ref};
     gboolean ok = take_string(&r, &arena, &c->event);
     for (size_t i = 0; ok && i < CALL_REQUEST_STRINGS; i++)
         ok = take_string(&r, &arena, strings[i]);
@@ -276,9 +276,10 @@ void isolation_call_clear(IsolationCall *c)
 
 /* Every char array of tender_result, in the order it travels. */
 #define RESULT_STRINGS(X)                                                                          \
-    X(raw_code) X(message) X(processor_ref) X(plugin_state) X(action_data) X(action_hint)          \
-        X(display_brand) X(display_first6) X(display_last4) X(display_account) X(display_country) \
-            X(details) X(notify_payment_id) X(notify_id) X(reply_content_type) X(reply_body)      \
+    X(raw_code)                                                                                    \
+    X(message) X(processor_ref) X(plugin_state) X(action_data) X(action_hint) X(display_brand)     \
+        X(display_first6) X(display_last4) X(display_account) X(display_country) X(details)        \
+            X(notify_payment_id) X(notify_id) X(reply_content_type) X(reply_body)                  \
                 X(notify_headers) X(notify_body)
 #define RESULT_N_STRINGS 18
 #define RESULT_FIXED_SIZE (4 * 6 + 8 * 2)
@@ -318,8 +319,7 @@ gboolean isolation_result_decode(const guint8 *data, gsize len, tender_result *r
 {
     FlatReader r;
     guint32 n_strings;
-    if (!open_body(&r, data, len, RESULT_FIXED_SIZE, &n_strings) ||
-        n_strings != RESULT_N_STRINGS)
+    if (!open_body(&r, data, len, RESULT_FIXED_SIZE, &n_strings) || n_strings != RESULT_N_STRINGS)
         return FALSE;
     res->outcome = get_u32(&r);
     res->decline_code = get_u32(&r);
@@ -368,8 +368,7 @@ static void put_http_headers(GByteArray *out, const tender_http_header *headers,
 }
 
 /* n headers into an array the caller frees (n is bounded by n_strings). */
-static tender_http_header *take_http_headers(FlatReader *r, char **arena, gsize n,
-                                             gboolean *ok)
+static tender_http_header *take_http_headers(FlatReader *r, char **arena, gsize n, gboolean *ok)
 {
     tender_http_header *headers = g_new0(tender_http_header, n + 1);
     for (gsize i = 0; *ok && i < n; i++)

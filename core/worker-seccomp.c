@@ -26,23 +26,52 @@
 /* What any plugin code may do after loading. */
 static const int allowed[] = {
     /* the host socket, stdout/stderr (on /dev/null) and descriptors it holds */
-    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(recvfrom),
-    SCMP_SYS(recvmsg), SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(poll), SCMP_SYS(ppoll),
-    SCMP_SYS(close), SCMP_SYS(lseek), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(fcntl),
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(readv),
+    SCMP_SYS(writev),
+    SCMP_SYS(recvfrom),
+    SCMP_SYS(recvmsg),
+    SCMP_SYS(sendto),
+    SCMP_SYS(sendmsg),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(close),
+    SCMP_SYS(lseek),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(fcntl),
     /* memory */
-    SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
+    SCMP_SYS(brk),
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mremap),
+    SCMP_SYS(mprotect),
     SCMP_SYS(madvise),
     /* threads already running, locks, scheduling */
-    SCMP_SYS(futex), SCMP_SYS(sched_yield), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
-    SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
+    SCMP_SYS(futex),
+    SCMP_SYS(sched_yield),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(rseq),
+    SCMP_SYS(getpid),
+    SCMP_SYS(gettid),
+    SCMP_SYS(getrandom),
     /* time */
-    SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
-    SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_getres),
+    SCMP_SYS(gettimeofday),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(nanosleep),
     /* signals: abort() raises SIGABRT on itself */
-    SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(sigaltstack), SCMP_SYS(tgkill), SCMP_SYS(restart_syscall),
+    SCMP_SYS(rt_sigaction),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(tgkill),
+    SCMP_SYS(restart_syscall),
     /* the end */
-    SCMP_SYS(exit), SCMP_SYS(exit_group),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
 };
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
@@ -59,9 +88,9 @@ static const int allowed[] = {
  * open() and openat() only read-only: the tests' fixture opens a file for
  * writing and is still killed. */
 static const int sanitizer_allowed[] = {
-    SCMP_SYS(readlink),  SCMP_SYS(readlinkat), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
-    SCMP_SYS(sched_getaffinity), SCMP_SYS(getppid), SCMP_SYS(uname), SCMP_SYS(pread64),
-    SCMP_SYS(getrusage), SCMP_SYS(statfs),
+    SCMP_SYS(readlink),          SCMP_SYS(readlinkat), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
+    SCMP_SYS(sched_getaffinity), SCMP_SYS(getppid),    SCMP_SYS(uname),     SCMP_SYS(pread64),
+    SCMP_SYS(getrusage),         SCMP_SYS(statfs),
 };
 
 static int allow_sanitizer(scmp_filter_ctx ctx)

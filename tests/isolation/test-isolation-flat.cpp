@@ -12,7 +12,8 @@
 
 #include <tender/sdk.h>
 
-namespace {
+namespace
+{
 
 // The strings start after the 16-byte header and the call's 80-byte fixed
 // part (isolation-protocol.h).
