@@ -52,16 +52,21 @@ gboolean isolation_serve_http(IsolatedPlugin *p, guint32 call_id, GVariant *requ
     tender_http_response res = {.struct_size = sizeof res};
     s->http(s, in.method_id, &in.req, &res);
     isolation_http_request_clear(&in);
-    GByteArray *answer = g_byte_array_sized_new(res.body_len + 1024);
-    isolation_http_response_encode(answer, &res);
-    if (answer->len + ISOLATION_FRAME_HEADER > ISOLATION_MAX_MESSAGE) {
+    GByteArray *answer = g_byte_array_sized_new(4096);
+    /* A body past the packet's size is not even encoded. */
+    gsize size = res.body_len;
+    if (size < ISOLATION_MAX_MESSAGE) {
+        isolation_http_response_encode(answer, &res);
+        size = answer->len + ISOLATION_FRAME_HEADER;
+    }
+    if (size > ISOLATION_MAX_MESSAGE) {
         /* The provider answered, but more than a packet holds: the plugin
          * cannot read it, so for the plugin it is an answer lost. */
         tender_http_response lost = {.struct_size = sizeof lost, .outcome = TENDER_HTTP_UNKNOWN};
         g_snprintf(lost.message, sizeof lost.message,
-                   "the provider's answer (%u bytes) is larger than an isolated plugin can "
+                   "the provider's answer (%zu bytes) is larger than an isolated plugin can "
                    "receive",
-                   answer->len);
+                   size);
         isolation_http_response_encode(answer, &lost);
     }
     s->http_release(s, &res);
