@@ -44,7 +44,8 @@ G_BEGIN_DECLS
 typedef enum {
     /* host -> worker */
     ISO_HELLO = 1,         /* (uuu) protocol, host ABI major, minor */
-    ISO_CREATE = 2,        /* (ay) method id */
+    ISO_CREATE = 2,        /* (ayb) method id, whether the worker confines itself
+                              (seccomp) before it runs the plugin's create */
     ISO_DESTROY = 3,       /* (t) instance */
     ISO_CALL = 4,          /* flat: instance, slot, sandbox event, request */
     ISO_SERVICE_REPLY = 5, /* v: the service's answer */

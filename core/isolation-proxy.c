@@ -129,8 +129,15 @@ static gboolean ensure_instance(ProxyInstance *pi, char **why)
     if (pi->generation == p->generation)
         return TRUE;
     guint32 id = ++p->next_call;
+    /* The seccomp choice travels with create, not on the worker's command
+     * line: the discovery worker is started before the plugin's id, and so
+     * its config, is known. */
+    g_mutex_lock(&p->state_lock);
+    gboolean seccomp = p->limits.seccomp;
+    g_mutex_unlock(&p->state_lock);
     if (!isolation_send(p->fd, ISO_CREATE, id,
-                        g_variant_new("(@ay)", g_variant_new_bytestring(pi->method_id)))) {
+                        g_variant_new("(@ayb)", g_variant_new_bytestring(pi->method_id),
+                                      seccomp))) {
         g_free(isolation_kill(p));
         *why = g_strdup("the worker was gone before create");
         return FALSE;

@@ -92,17 +92,8 @@ static gboolean spawn(IsolatedPlugin *p, char **reason)
     g_snprintf(as, sizeof as, "%" G_GUINT64_FORMAT, p->limits.address_space_mb);
     g_snprintf(cpu, sizeof cpu, "%" G_GUINT64_FORMAT, p->limits.cpu_seconds);
     g_snprintf(files, sizeof files, "%" G_GUINT64_FORMAT, p->limits.open_files);
-    char *argv[] = {(char *)"tender-plugin-worker",
-                    (char *)"--as-mb",
-                    as,
-                    (char *)"--cpu-seconds",
-                    cpu,
-                    (char *)"--open-files",
-                    files,
-                    (char *)"--seccomp",
-                    (char *)(p->limits.seccomp ? "1" : "0"),
-                    p->path,
-                    NULL};
+    char *argv[] = {(char *)"tender-plugin-worker", (char *)"--as-mb", as,
+                    (char *)"--cpu-seconds", cpu, (char *)"--open-files", files, p->path, NULL};
     char **envp = g_get_environ();
 #ifdef __SANITIZE_ADDRESS__
     /* A worker crashes on purpose at times: no leak report, a crash

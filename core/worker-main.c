@@ -6,8 +6,7 @@
  * descriptor 3, stdout and stderr on /dev/null and every other descriptor
  * closed. Usage (by the host only):
  *
- *     tender-plugin-worker [--as-mb N] [--cpu-seconds N] [--open-files N]
- *                          [--seccomp 0|1] PLUGIN.so
+ *     tender-plugin-worker [--as-mb N] [--cpu-seconds N] [--open-files N] PLUGIN.so
  *
  * After the handshake (ISO_HELLO; the worker runs the entry point and the
  * host's own descriptor checks, and answers ISO_DESCRIPTOR or ISO_REFUSED)
@@ -334,10 +333,22 @@ static const tender_method *find_method(const char *id)
 
 static void serve_create(guint32 call_id, GVariant *body)
 {
-    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(ay)")))
+    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(ayb)")))
         die("bad create");
     char *id = NULL;
-    g_variant_get(body, "(^ay)", &id);
+    gboolean seccomp = FALSE;
+    g_variant_get(body, "(^ayb)", &id, &seccomp);
+    /* Confined before the plugin's first create, after loading (dlopen
+     * opens and maps files). Once on, it stays on: a host never asks
+     * otherwise for one worker. A kernel that refuses the filter ends the
+     * worker rather than run the plugin unconfined. */
+    static gboolean confined;
+    if (seccomp && !confined) {
+        char *why = NULL;
+        if (!worker_seccomp_apply(&why))
+            die(why);
+        confined = TRUE;
+    }
     const tender_method *m = find_method(id);
     char error[512] = "";
     void *instance = NULL;
@@ -434,7 +445,7 @@ static void set_limit(int resource, guint64 value)
 
 int main(int argc, char **argv)
 {
-    guint64 as_mb = 0, cpu = 0, nofile = 0, seccomp = 0;
+    guint64 as_mb = 0, cpu = 0, nofile = 0;
     int i = 1;
     for (; i + 1 < argc && g_str_has_prefix(argv[i], "--"); i += 2) {
         guint64 v = g_ascii_strtoull(argv[i + 1], NULL, 10);
@@ -444,8 +455,6 @@ int main(int argc, char **argv)
             cpu = v;
         else if (strcmp(argv[i], "--open-files") == 0)
             nofile = v;
-        else if (strcmp(argv[i], "--seccomp") == 0)
-            seccomp = v;
     }
     if (i != argc - 1) {
         fprintf(stderr, "tender-plugin-worker is started by the Tender host only\n");
@@ -475,10 +484,6 @@ int main(int argc, char **argv)
         refuse(NULL, g_strdup_printf("tender-plugin-worker speaks protocol %u, the host %u",
                                      ISOLATION_PROTOCOL_VERSION, protocol));
     load(argv[i], major, minor);
-    /* After loading (dlopen opens and maps files), before the first call. */
-    char *why = NULL;
-    if (seccomp != 0 && !worker_seccomp_apply(&why))
-        refuse(readable_id(descriptor), why);
     if (!isolation_send(ISOLATION_WORKER_FD, ISO_DESCRIPTOR, 0,
                         isolation_descriptor_encode(descriptor)))
         die("host gone");

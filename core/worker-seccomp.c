@@ -4,7 +4,7 @@
  * An isolated plugin's only I/O is the socket to the host: its http,
  * settings, clock and random bytes are all host services forwarded over
  * it. So once its entry point has run (dlopen needs open() and mmap() of
- * files), the worker keeps only what running C code and talking on an
+ * files), before its first create, the worker keeps only what running C code and talking on an
  * already open socket need: memory, futexes, signals for abort(), the
  * clock, and read/write/send/recv/poll/close on descriptors it already
  * has. No open, no socket or connect, no exec, no fork, no ptrace. Any
