@@ -35,6 +35,7 @@ struct tc_context {
     TcFaultTransport *transport; /* every host's transport: healthy unless armed */
     GPtrArray *settings;         /* TcSetting*: --setting METHOD.KEY=VALUE, in order */
     int isolated;                /* --isolation: the hosts run the plugin in a worker */
+    int no_seccomp;              /* --no-seccomp: that worker without its filter */
 };
 
 /* One operator setting for the kit's hosts. */

@@ -56,6 +56,10 @@ void tc_context_free(tc_context *ctx);
  * docs/isolation.md) instead of in-process. The cases that call the
  * plugin through the test host are not affected. */
 void tc_context_set_isolation(tc_context *ctx, int isolated);
+/* With isolation: whether the worker runs under its seccomp filter
+ * (plugins.<id>.seccomp; default 1, as in a host). 0 is for a plugin that
+ * opens files after loading, which the filter forbids. */
+void tc_context_set_seccomp(tc_context *ctx, int on);
 /* The reason the plugin could not be loaded, or NULL when it loaded. */
 const char *tc_context_load_error(const tc_context *ctx);
 /* The plugin's file path as given. */

@@ -152,6 +152,11 @@ void tc_context_set_isolation(tc_context *ctx, int isolated)
     ctx->isolated = isolated;
 }
 
+void tc_context_set_seccomp(tc_context *ctx, int on)
+{
+    ctx->no_seccomp = !on;
+}
+
 void tc_context_free(tc_context *ctx)
 {
     if (ctx == NULL)

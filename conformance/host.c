@@ -97,8 +97,10 @@ TenderHost *tc_host_new_with_retries(tc_context *ctx, const tender_method *m, co
     g_string_append(json, "{");
     /* Plugin ids are [a-z0-9_.-] (the loader refuses others), safe too. */
     if (ctx->isolated && ctx->descriptor != NULL && ctx->descriptor->id != NULL)
-        g_string_append_printf(json, "\"plugins\": {\"%s\": {\"isolation\": \"process\"}}, ",
-                               ctx->descriptor->id);
+        g_string_append_printf(json,
+                               "\"plugins\": {\"%s\": {\"isolation\": \"process\", "
+                               "\"seccomp\": %s}}, ",
+                               ctx->descriptor->id, ctx->no_seccomp ? "false" : "true");
     g_string_append_printf(json, "\"methods\": {\"%s\": {\"enabled\": true, ", m->id);
     if (retries >= 0)
         g_string_append_printf(json, "\"retries\": {\"max\": %d}, ", retries);

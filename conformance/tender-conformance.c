@@ -164,6 +164,7 @@ static int list_cases(gboolean json)
 int main(int argc, char **argv)
 {
     gboolean json = FALSE, list = FALSE, no_fork = FALSE, no_sandbox = FALSE, isolation = FALSE;
+    gboolean no_seccomp = FALSE;
     char **only = NULL, **settings = NULL;
     char *method = NULL, *sandbox_program = NULL;
     GOptionEntry entries[] = {
@@ -186,6 +187,10 @@ int main(int argc, char **argv)
         {"isolation", 0, 0, G_OPTION_ARG_NONE, &isolation,
          "Run the plugin in a worker process in every real host the cases start "
          "(docs/isolation.md)",
+         NULL},
+        {"no-seccomp", 0, 0, G_OPTION_ARG_NONE, &no_seccomp,
+         "With --isolation: the worker without its seccomp filter, for a plugin that opens "
+         "files after loading (docs/isolation.md)",
          NULL},
         {"no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
          "Run the cases in this process (a crash then ends the run)", NULL},
@@ -256,6 +261,7 @@ int main(int argc, char **argv)
 
     tc_context *ctx = tc_context_new(path, method);
     tc_context_set_isolation(ctx, isolation);
+    tc_context_set_seccomp(ctx, !no_seccomp);
     for (char **s = settings; s != NULL && *s != NULL; s++)
         if (!tc_context_parse_setting(ctx, *s)) {
             fprintf(stderr, "tender-conformance: --setting %s: expected METHOD.KEY=VALUE\n", *s);

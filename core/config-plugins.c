@@ -3,6 +3,7 @@
  *
  *   "plugins": {"acme_pay": {"isolation": "process",
  *                            "crash_limit": 3, "crash_window_seconds": 600,
+ *                            "seccomp": true,
  *                            "limits": {"address_space_mb": 1024,
  *                                       "cpu_seconds": 600, "open_files": 256}}}
  *
@@ -61,7 +62,7 @@ static gboolean load_limits(ConfigLoad *ctx, const char *path, JsonNode *node,
 static gboolean plugin_entry(const char *path, const char *id, JsonNode *node, gpointer data)
 {
     static const char *const keys[] = {"isolation", "crash_limit", "crash_window_seconds",
-                                       "limits", NULL};
+                                       "limits", "seccomp", NULL};
     ConfigLoad *ctx = data;
     if (!plugin_id_ok(id))
         return config_json_fail(&ctx->json, path,
@@ -103,6 +104,12 @@ static gboolean plugin_entry(const char *path, const char *id, JsonNode *node, g
                              1, 30 * 24 * 3600, &v))
             return FALSE;
         policy->limits.crash_window_ms = v * 1000;
+    }
+    if (json_object_has_member(obj, "seccomp")) {
+        g_autofree char *p = config_json_member_path(path, "seccomp");
+        if (!config_json_bool(&ctx->json, p, json_object_get_member(obj, "seccomp"),
+                              &policy->limits.seccomp))
+            return FALSE;
     }
     if (json_object_has_member(obj, "limits")) {
         g_autofree char *p = config_json_member_path(path, "limits");

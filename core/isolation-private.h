@@ -58,6 +58,8 @@ void isolation_record_crash(IsolatedPlugin *p, const char *reason);
 /* Serve one ISO_SERVICE request with p->services (isolation-proxy.c);
  * FALSE when it is malformed. */
 gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request);
+/* Serve one ISO_HTTP request (its flat body); FALSE when it is malformed. */
+gboolean isolation_serve_http(IsolatedPlugin *p, guint32 call_id, GVariant *request);
 
 G_END_DECLS
 

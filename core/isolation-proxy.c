@@ -129,8 +129,15 @@ static gboolean ensure_instance(ProxyInstance *pi, char **why)
     if (pi->generation == p->generation)
         return TRUE;
     guint32 id = ++p->next_call;
+    /* The seccomp choice travels with create, not on the worker's command
+     * line: the discovery worker is started before the plugin's id, and so
+     * its config, is known. */
+    g_mutex_lock(&p->state_lock);
+    gboolean seccomp = p->limits.seccomp;
+    g_mutex_unlock(&p->state_lock);
     if (!isolation_send(p->fd, ISO_CREATE, id,
-                        g_variant_new("(@ay)", g_variant_new_bytestring(pi->method_id)))) {
+                        g_variant_new("(@ayb)", g_variant_new_bytestring(pi->method_id),
+                                      seccomp))) {
         g_free(isolation_kill(p));
         *why = g_strdup("the worker was gone before create");
         return FALSE;
@@ -241,9 +248,16 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
         return;
     }
     guint32 id = ++p->next_call;
-    GVariant *call = g_variant_new("(tu@mayv)", pi->handle, (guint32)slot,
-                                   isolation_maybe_bytes(event), isolation_request_encode(req));
-    if (!isolation_send(p->fd, ISO_CALL, id, call)) {
+    /* The thread's buffer, kept between calls: a call's request is a few
+     * hundred bytes, rarely more. */
+    static GPrivate call_buffer = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
+    GByteArray *call = g_private_get(&call_buffer);
+    if (call == NULL) {
+        call = g_byte_array_sized_new(4096);
+        g_private_set(&call_buffer, call);
+    }
+    isolation_call_encode(call, pi->handle, slot, event, req);
+    if (!isolation_send_flat(p->fd, ISO_CALL, id, call)) {
         /* Not handed over: the worker never saw it. */
         g_free(isolation_kill(p));
         res->outcome = TENDER_OUTCOME_NOT_SENT;
@@ -259,7 +273,9 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
          * half-filled res is never seen (an 18 KiB copy less a call). */
         memset(res, 0, sizeof *res);
         res->struct_size = sizeof *res;
-        if (!isolation_result_decode(body, res)) {
+        gsize len;
+        const guint8 *data = isolation_flat_body(body, &len);
+        if (!isolation_result_decode(data, len, res)) {
             w = ISO_WAIT_VIOLATION;
             why = g_strdup("the worker sent a malformed result");
         }

@@ -10,7 +10,6 @@
 
 /* The biggest buffer a worker may ask for at once. */
 #define MAX_SERVICE_BYTES (64 * 1024)
-#define PACKET_OVERHEAD 4096
 
 static gboolean reply(IsolatedPlugin *p, guint32 call_id, GVariant *body)
 {
@@ -40,70 +39,41 @@ static GVariant *bytes(const void *data, gsize n)
     return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data ? data : "", data ? n : 0, 1);
 }
 
-static gboolean serve_http(IsolatedPlugin *p, guint32 call_id, GVariant *args)
+gboolean isolation_serve_http(IsolatedPlugin *p, guint32 call_id, GVariant *request)
 {
     const tender_host_services *s = p->services;
-    g_autofree char *method_id = arg_string(args, 0, TRUE);
-    g_autofree char *verb = arg_string(args, 1, TRUE);
-    g_autofree char *url = arg_string(args, 2, TRUE);
-    GVariant *hv = g_variant_get_child_value(args, 3);
-    GVariant *body = g_variant_get_child_value(args, 4);
-    gsize nh = g_variant_n_children(hv);
-    tender_http_header *headers = g_new0(tender_http_header, nh + 1);
-    GPtrArray *strings = g_ptr_array_new_with_free_func(g_free);
-    for (gsize i = 0; i < nh; i++) {
-        char *name = NULL, *value = NULL;
-        g_variant_get_child(hv, i, "(^ay^ay)", &name, &value);
-        g_ptr_array_add(strings, name);
-        g_ptr_array_add(strings, value);
-        headers[i].name = name;
-        headers[i].value = value;
+    gsize len;
+    const guint8 *data = isolation_flat_body(request, &len);
+    IsolationHttpRequest in;
+    if (!isolation_http_request_decode(data, len, &in)) {
+        isolation_http_request_clear(&in);
+        return FALSE;
     }
-    gsize body_len = 0;
-    const void *body_data = g_variant_get_fixed_array(body, &body_len, 1);
-    tender_http_request req = {
-        .struct_size = sizeof req,
-        .method = verb,
-        .url = url,
-        .headers = headers,
-        .n_headers = nh,
-        .body = body_len ? body_data : NULL,
-        .body_len = body_len,
-    };
     tender_http_response res = {.struct_size = sizeof res};
-    s->http(s, method_id, &req, &res);
-    GVariantBuilder out_headers;
-    g_variant_builder_init(&out_headers, G_VARIANT_TYPE("a(ayay)"));
+    s->http(s, in.method_id, &in.req, &res);
+    isolation_http_request_clear(&in);
+    GByteArray *answer = g_byte_array_sized_new(4096);
+    /* A body past the packet's size is not even encoded. */
     gsize size = res.body_len;
-    for (gsize i = 0; i < res.n_headers; i++) {
-        const char *n = res.headers[i].name ? res.headers[i].name : "";
-        const char *v = res.headers[i].value ? res.headers[i].value : "";
-        size += strlen(n) + strlen(v) + 16;
-        g_variant_builder_add(&out_headers, "(@ay@ay)", g_variant_new_bytestring(n),
-                              g_variant_new_bytestring(v));
+    if (size < ISOLATION_MAX_MESSAGE) {
+        isolation_http_response_encode(answer, &res);
+        size = answer->len + ISOLATION_FRAME_HEADER;
     }
-    GVariant *answer;
-    if (size + PACKET_OVERHEAD > ISOLATION_MAX_MESSAGE) {
+    if (size > ISOLATION_MAX_MESSAGE) {
         /* The provider answered, but more than a packet holds: the plugin
          * cannot read it, so for the plugin it is an answer lost. */
-        g_variant_builder_clear(&out_headers);
-        g_autofree char *why = g_strdup_printf(
-            "the provider's answer (%zu bytes) is larger than an isolated plugin can receive",
-            size);
-        answer = g_variant_new("(ui@a(ayay)@ay@ay)", (guint32)TENDER_HTTP_UNKNOWN, 0,
-                               g_variant_new_array(G_VARIANT_TYPE("(ayay)"), NULL, 0),
-                               bytes(NULL, 0), bytes(why, strlen(why)));
-    } else {
-        answer = g_variant_new("(ui@a(ayay)@ay@ay)", res.outcome, (gint32)res.status,
-                               g_variant_builder_end(&out_headers), bytes(res.body, res.body_len),
-                               bytes(res.message, strnlen(res.message, sizeof res.message)));
+        tender_http_response lost = {.struct_size = sizeof lost, .outcome = TENDER_HTTP_UNKNOWN};
+        g_snprintf(lost.message, sizeof lost.message,
+                   "the provider's answer (%zu bytes) is larger than an isolated plugin can "
+                   "receive",
+                   size);
+        isolation_http_response_encode(answer, &lost);
     }
     s->http_release(s, &res);
-    g_free(headers);
-    g_ptr_array_unref(strings);
-    g_variant_unref(hv);
-    g_variant_unref(body);
-    return reply(p, call_id, answer);
+    /* A worker that died meanwhile is found by the next read. */
+    isolation_send_flat(p->fd, ISO_HTTP_REPLY, call_id, answer);
+    g_byte_array_unref(answer);
+    return TRUE;
 }
 
 gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
@@ -169,10 +139,6 @@ gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
                 ok = reply(p, call_id, g_variant_new("(ii)", rc, v));
             }
         }
-        break;
-    case ISO_SVC_HTTP:
-        if ((ok = g_variant_is_of_type(args, G_VARIANT_TYPE("(ayayaya(ayay)ay)"))))
-            ok = serve_http(p, call_id, args);
         break;
     default:
         ok = FALSE;

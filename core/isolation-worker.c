@@ -30,6 +30,7 @@ void isolation_limits_default(IsolationLimits *l)
     l->open_files = ISOLATION_DEFAULT_OPEN_FILES;
     l->crash_limit = ISOLATION_DEFAULT_CRASH_LIMIT;
     l->crash_window_ms = ISOLATION_DEFAULT_CRASH_WINDOW_MS;
+    l->seccomp = TRUE;
 }
 
 gint64 isolation_wall_ms(void)
@@ -222,8 +223,9 @@ IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_ki
             g_variant_unref(msg);
             return ISO_WAIT_VIOLATION;
         }
-        if (kind == ISO_SERVICE) {
-            gboolean ok = isolation_serve(p, call_id, msg);
+        if (kind == ISO_SERVICE || kind == ISO_HTTP) {
+            gboolean ok = kind == ISO_HTTP ? isolation_serve_http(p, call_id, msg)
+                                           : isolation_serve(p, call_id, msg);
             g_variant_unref(msg);
             if (!ok) {
                 *why = g_strdup("the worker sent a malformed service request");

@@ -31,6 +31,7 @@ typedef struct {
     guint64 open_files;
     guint crash_limit;        /* crashes within crash_window_ms that quarantine */
     gint64 crash_window_ms;
+    gboolean seccomp; /* the worker drops to its syscall allow-list */
 } IsolationLimits;
 
 #define ISOLATION_DEFAULT_ADDRESS_SPACE_MB 1024

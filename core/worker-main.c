@@ -24,6 +24,7 @@
 
 #include "isolation-protocol.h"
 #include "loader.h"
+#include "worker-seccomp.h"
 
 #define WORKER_SPIN_US 100
 
@@ -35,7 +36,7 @@ static const tender_plugin_descriptor *descriptor;
 static GPtrArray *instances;           /* index + 1 is the handle */
 static GPtrArray *instance_methods;    /* const tender_method*, same index */
 static GMutex service_lock;            /* one service exchange at a time */
-static GSList *open_responses;         /* WorkerResponse*, released after each call */
+static GSList *open_responses;         /* IsolationHttpResponse*, released after each call */
 
 static G_NORETURN void die(const char *why)
 {
@@ -167,18 +168,9 @@ static int svc_config_bool(const tender_host_services *self, const char *method_
     return rc;
 }
 
-/* What a response's host-owned parts point at, in the worker. */
-typedef struct {
-    tender_http_header *headers;
-    GPtrArray *strings;
-    char *body;
-} WorkerResponse;
-
-static void response_free(WorkerResponse *w)
+static void response_free(IsolationHttpResponse *w)
 {
-    g_free(w->headers);
-    g_ptr_array_unref(w->strings);
-    g_free(w->body);
+    isolation_http_response_clear(w);
     g_free(w);
 }
 
@@ -188,7 +180,7 @@ static void svc_http_release(const tender_host_services *self, tender_http_respo
     if (res == NULL || !TENDER_HAS_FIELD(res, tender_http_response, host_private) ||
         res->host_private == NULL)
         return;
-    WorkerResponse *w = res->host_private;
+    IsolationHttpResponse *w = res->host_private;
     if (g_slist_find(open_responses, w) != NULL) {
         open_responses = g_slist_remove(open_responses, w);
         response_free(w);
@@ -206,60 +198,38 @@ static uint32_t svc_http(const tender_host_services *self, const char *method_id
     (void)self;
     if (res == NULL || !TENDER_HAS_FIELD(res, tender_http_response, host_private))
         return TENDER_HTTP_NOT_SENT;
-    GVariantBuilder headers;
-    g_variant_builder_init(&headers, G_VARIANT_TYPE("a(ayay)"));
-    for (size_t i = 0; req && req->headers && i < req->n_headers; i++)
-        g_variant_builder_add(&headers, "(@ay@ay)", bytes_of(req->headers[i].name),
-                              bytes_of(req->headers[i].value));
-    GVariant *args = g_variant_new(
-        "(@ay@ay@ay@a(ayay)@ay)", bytes_of(method_id), bytes_of(req ? req->method : NULL),
-        bytes_of(req ? req->url : NULL), g_variant_builder_end(&headers),
-        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, req && req->body ? req->body : "",
-                                  req && req->body ? req->body_len : 0, 1));
-    GVariant *r = service_call(ISO_SVC_HTTP, args, TRUE);
-    if (!g_variant_is_of_type(r, G_VARIANT_TYPE("(uia(ayay)ayay)")))
+    static GByteArray *encoded;
+    if (encoded == NULL)
+        encoded = g_byte_array_sized_new(4096);
+    isolation_http_request_encode(encoded, method_id, req);
+    g_mutex_lock(&service_lock);
+    guint32 call_id = tender_worker_current_call_id;
+    if (!isolation_send_flat(ISOLATION_WORKER_FD, ISO_HTTP, call_id, encoded))
+        die("host gone");
+    guint32 kind, id;
+    GVariant *reply = NULL;
+    if (isolation_recv(ISOLATION_WORKER_FD, &kind, &id, &reply) != ISO_RECV_OK ||
+        kind != ISO_HTTP_REPLY || id != call_id)
         die("bad http reply");
-    WorkerResponse *w = g_new0(WorkerResponse, 1);
-    w->strings = g_ptr_array_new_with_free_func(g_free);
-    GVariant *hv, *body, *message;
-    guint32 outcome;
-    gint32 status;
-    g_variant_get(r, "(ui@a(ayay)@ay@ay)", &outcome, &status, &hv, &body, &message);
-    gsize nh = g_variant_n_children(hv);
-    w->headers = g_new0(tender_http_header, nh + 1);
-    for (gsize i = 0; i < nh; i++) {
-        char *name = NULL, *value = NULL;
-        g_variant_get_child(hv, i, "(^ay^ay)", &name, &value);
-        g_ptr_array_add(w->strings, name);
-        g_ptr_array_add(w->strings, value);
-        w->headers[i].name = name;
-        w->headers[i].value = value;
-    }
-    gsize body_len = 0;
-    const char *b = g_variant_get_fixed_array(body, &body_len, 1);
-    w->body = g_malloc(body_len + 1);
-    if (body_len > 0) /* an empty array may come back as NULL */
-        memcpy(w->body, b, body_len);
-    w->body[body_len] = '\0';
-    gsize mlen = 0;
-    const char *m = g_variant_get_fixed_array(message, &mlen, 1);
-    mlen = MIN(mlen, sizeof res->message - 1);
-    if (mlen > 0)
-        memcpy(res->message, m, mlen);
-    res->message[mlen] = '\0';
-    res->outcome = outcome;
-    res->status = status;
-    res->headers = w->headers;
-    res->n_headers = nh;
-    res->body = w->body;
-    res->body_len = body_len;
+    g_mutex_unlock(&service_lock);
+    gsize len;
+    const guint8 *data = isolation_flat_body(reply, &len);
+    IsolationHttpResponse *w = g_new0(IsolationHttpResponse, 1);
+    if (!isolation_http_response_decode(data, len, w))
+        die("bad http reply");
+    g_variant_unref(reply);
+    /* The plugin's struct, field by field: it may be an older, shorter
+     * one (host_private was checked above, and it is the last field). */
+    res->outcome = w->res.outcome;
+    res->status = w->res.status;
+    res->headers = w->res.headers;
+    res->n_headers = w->res.n_headers;
+    res->body = w->res.body;
+    res->body_len = w->res.body_len;
+    memcpy(res->message, w->res.message, sizeof res->message);
     res->host_private = w;
     open_responses = g_slist_prepend(open_responses, w);
-    g_variant_unref(hv);
-    g_variant_unref(body);
-    g_variant_unref(message);
-    g_variant_unref(r);
-    return outcome;
+    return res->outcome;
 }
 
 static const tender_host_services services = {
@@ -299,6 +269,22 @@ static char *readable_id(const tender_plugin_descriptor *d)
     return n > 0 && n <= 64 ? g_strndup(d->id, n) : NULL;
 }
 
+/* OpenSSL reads its configuration file (openssl.cnf) on its first use,
+ * which for a plugin is usually its first signature, after the seccomp
+ * filter forbids open(). When the plugin links libcrypto, have it read the
+ * file now. Found through the plugin's own handle (its dependencies are not
+ * global), so the worker itself does not link OpenSSL. */
+static void preload_openssl_config(void *plugin)
+{
+    enum { OPENSSL_INIT_LOAD_CONFIG = 0x40 }; /* <openssl/crypto.h> */
+    void *sym = dlsym(plugin, "OPENSSL_init_crypto");
+    if (sym == NULL)
+        return;
+    int (*init)(uint64_t, const void *);
+    memcpy(&init, &sym, sizeof init);
+    init(OPENSSL_INIT_LOAD_CONFIG, NULL);
+}
+
 static void load(const char *path, guint32 host_major, guint32 host_minor)
 {
     dlerror();
@@ -327,6 +313,12 @@ static void load(const char *path, guint32 host_major, guint32 host_minor)
     if (!abi_check_descriptor(d, &reason))
         refuse(readable_id(d), reason);
     descriptor = d;
+    /* Files libraries read lazily, on a first use that would come after
+     * the seccomp filter: OpenSSL's configuration, GLib's charset alias
+     * table (GLib is the worker's and the plugin's one copy). */
+    preload_openssl_config(handle);
+    const char *charset = NULL;
+    g_get_charset(&charset);
 }
 
 /* ---- serving ---- */
@@ -341,10 +333,22 @@ static const tender_method *find_method(const char *id)
 
 static void serve_create(guint32 call_id, GVariant *body)
 {
-    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(ay)")))
+    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(ayb)")))
         die("bad create");
     char *id = NULL;
-    g_variant_get(body, "(^ay)", &id);
+    gboolean seccomp = FALSE;
+    g_variant_get(body, "(^ayb)", &id, &seccomp);
+    /* Confined before the plugin's first create, after loading (dlopen
+     * opens and maps files). Once on, it stays on: a host never asks
+     * otherwise for one worker. A kernel that refuses the filter ends the
+     * worker rather than run the plugin unconfined. */
+    static gboolean confined;
+    if (seccomp && !confined) {
+        char *why = NULL;
+        if (!worker_seccomp_apply(&why))
+            die(why);
+        confined = TRUE;
+    }
     const tender_method *m = find_method(id);
     char error[512] = "";
     void *instance = NULL;
@@ -391,43 +395,42 @@ static void serve_destroy(guint32 call_id, GVariant *body)
 
 static void serve_call(guint32 call_id, GVariant *body)
 {
-    if (!g_variant_is_of_type(body, G_VARIANT_TYPE("(tumayv)")))
+    gsize len;
+    const guint8 *data = isolation_flat_body(body, &len);
+    IsolationCall call;
+    if (!isolation_call_decode(data, len, &call) || call.slot >= ISO_SLOT_COUNT_)
         die("bad call");
-    guint64 handle;
-    guint32 slot;
-    GVariant *event_v, *req_v;
-    g_variant_get(body, "(tu@mayv)", &handle, &slot, &event_v, &req_v);
     void *instance;
-    const tender_method *m = instance_of(handle, &instance);
-    IsolationRequest req;
-    if (!isolation_request_decode(req_v, &req) || slot >= ISO_SLOT_COUNT_)
-        die("bad request");
-    tender_result *res = g_new0(tender_result, 1);
+    const tender_method *m = instance_of(call.handle, &instance);
+    /* Kept between calls: an 18 KiB result and its encoding. */
+    static tender_result *res;
+    static GByteArray *encoded;
+    if (res == NULL) {
+        res = g_new(tender_result, 1);
+        encoded = g_byte_array_sized_new(sizeof *res + 256);
+    }
+    memset(res, 0, sizeof *res);
     res->struct_size = sizeof *res;
-    char *event = isolation_dup_maybe_bytes(event_v);
-    if (slot == ISO_SLOT_SANDBOX_NOTIFICATION) {
+    if (call.slot == ISO_SLOT_SANDBOX_NOTIFICATION) {
         void (*fn)(void *, const tender_request *, const char *, tender_result *) =
             abi_sandbox_notification_fn(m);
         if (fn == NULL)
             die("no such slot");
-        fn(instance, &req.req, event, res);
+        fn(instance, &call.req, call.event, res);
     } else {
-        tender_operation_fn fn = isolation_slot_fn(m, slot);
+        tender_operation_fn fn = isolation_slot_fn(m, call.slot);
         if (fn == NULL)
             die("no such slot");
-        fn(instance, &req.req, res);
+        fn(instance, &call.req, res);
     }
     /* Responses the plugin did not release end with the call, as the
      * host's do. */
     g_slist_free_full(open_responses, (GDestroyNotify)response_free);
     open_responses = NULL;
-    if (!isolation_send(ISOLATION_WORKER_FD, ISO_RESULT, call_id, isolation_result_encode(res)))
+    isolation_result_encode(encoded, res);
+    if (!isolation_send_flat(ISOLATION_WORKER_FD, ISO_RESULT, call_id, encoded))
         die("host gone");
-    g_free(event);
-    g_free(res);
-    isolation_request_clear(&req);
-    g_variant_unref(event_v);
-    g_variant_unref(req_v);
+    isolation_call_clear(&call);
 }
 
 static void set_limit(int resource, guint64 value)

@@ -11,6 +11,7 @@ packages=(
   libqrencode-dev chromium chromium-driver python3-selenium
   fonts-wqy-zenhei
   libpq-dev postgresql
+  libseccomp-dev
 )
 
 missing=()

@@ -43,6 +43,10 @@ struct Conf {
     int window_s = 600;
     const char *counting_isolation = nullptr; // fx-counting: default (bundled: in-process)
     gint64 address_space_mb = 256;
+    // The fixtures read a mode file (fx-misbehave) or write a counter file
+    // (fx-counting), which the worker's seccomp filter forbids: off unless
+    // a test is about the filter.
+    bool seccomp = false;
 };
 
 class Isolation : public ::testing::Test {
@@ -59,13 +63,14 @@ protected:
         std::string counting =
             c.counting_isolation
                 ? std::string(", \"fx-counting\": {\"isolation\": \"") + c.counting_isolation +
-                      "\"}"
+                      "\", \"seccomp\": false}"
                 : "";
         return "{\"plugins\": {\"fx-misbehave\": {\"isolation\": \"process\", \"crash_limit\": " +
                std::to_string(c.crash_limit) +
                ", \"crash_window_seconds\": " + std::to_string(c.window_s) +
                ", \"limits\": {\"address_space_mb\": " + std::to_string(c.address_space_mb) +
-               ", \"cpu_seconds\": 30, \"open_files\": 64}}" + counting +
+               ", \"cpu_seconds\": 30, \"open_files\": 64}, \"seccomp\": " +
+               (c.seccomp ? "true" : "false") + "}" + counting +
                "}, \"methods\": {\"fx_bad\": {\"deadline_ms\": " + std::to_string(c.deadline_ms) +
                ", \"retries\": {\"max\": 0, \"backoff_ms\": 5}, \"settings\": {\"mode_file\": \"" +
                mode_file + "\"}}, \"fx_count\": {\"deadline_ms\": 5000}}}";
@@ -224,7 +229,7 @@ TEST_P(Misbehaviour, CostsOnePaymentAnUnknownAndNothingElse)
 INSTANTIATE_TEST_SUITE_P(Modes, Misbehaviour,
                          ::testing::Values("segfault", "abort", "exit", "loop", "sleep", "alloc",
                                            "malformed", "oversized", "unknown_id", "double",
-                                           "few_strings", "extra_bytes"));
+                                           "few_strings", "extra_bytes", "long_string"));
 
 TEST_F(Isolation, GarbageOnStdoutCorruptsNothing)
 {
@@ -242,6 +247,55 @@ TEST_F(Isolation, TheWorkerInheritsNoDescriptorButItsSocket)
     ASSERT_NE(host, nullptr);
     // The host holds the ledger, the fixture directory scan and more open.
     EXPECT_EQ(pay("fx_bad", "fds"), TENDER_STATUS_AUTHORIZED);
+}
+
+// The worker's seccomp filter (on by default): a plugin that works through
+// the host is served as before; one that opens a file or a socket of its
+// own dies of SIGSYS, which is a crash like any other.
+class Seccomp : public Isolation, public ::testing::WithParamInterface<const char *> {};
+
+TEST_P(Seccomp, APluginThatReachesPastTheHostIsKilled)
+{
+    Conf c;
+    c.seccomp = true;
+    c.crash_limit = 1;
+    host = open(c);
+    ASSERT_NE(host, nullptr);
+    for (int i = 0; i < 3; i++)
+        ASSERT_EQ(pay("fx_bad", "ok"), TENDER_STATUS_AUTHORIZED) << "the allow-list is too short";
+    EXPECT_EQ(pay("fx_bad", GetParam()), TENDER_STATUS_UNKNOWN) << GetParam();
+    neighbour_serves();
+    std::string reason;
+    EXPECT_FALSE(offered("fx_bad", &reason));
+    EXPECT_NE(reason.find("killed by signal 31"), std::string::npos) << reason;
+}
+
+TEST_P(Seccomp, APluginCanOptOut)
+{
+    host = open(); // "seccomp": false
+    ASSERT_NE(host, nullptr);
+    EXPECT_EQ(pay("fx_bad", GetParam()), TENDER_STATUS_AUTHORIZED) << GetParam();
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Escapes, Seccomp, ::testing::Values("open", "socket"));
+
+TEST_F(Isolation, SeccompMustBeABoolean)
+{
+    TenderHostOptions *o = tender_host_options_new();
+    tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
+    tender_host_options_set_config_data(o, "{\"plugins\": {\"fx-misbehave\": {\"seccomp\": 1}}}");
+    tender_host_options_set_ledger(o, ledger.c_str());
+    GError *error = nullptr;
+    TenderHost *h = tender_host_new(o, &error);
+    tender_host_options_free(o);
+    EXPECT_EQ(h, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("$.plugins.fx-misbehave.seccomp"),
+              std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+    tender_host_free(h);
 }
 
 TEST_F(Isolation, RepeatedCrashesQuarantineThePluginAcrossHosts)

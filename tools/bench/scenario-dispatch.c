@@ -11,9 +11,15 @@
 #include "bench-direct.h"
 
 static const char plain_config[] = "{\"methods\": {}}";
-/* The same plugin in a worker process (docs/isolation.md). */
+/* The same plugin in a worker process (docs/isolation.md), under the
+ * worker's seccomp filter as by default. TENDER_BENCH_SECCOMP=0 turns the
+ * filter off: valgrind, which profiles the worker with
+ * --trace-children=yes, makes syscalls of its own that the filter kills. */
 static const char isolated_config[] =
     "{\"methods\": {}, \"plugins\": {\"bench_noop\": {\"isolation\": \"process\"}}}";
+static const char isolated_unfiltered_config[] =
+    "{\"methods\": {}, \"plugins\": {\"bench_noop\": {\"isolation\": \"process\", "
+    "\"seccomp\": false}}}";
 
 /* Direct calls are a few nanoseconds: time them in batches so the clock
  * reads do not dominate. */
@@ -78,7 +84,11 @@ int bench_dispatch(BenchOptions *opts)
 
     /* The isolated variant, in the same run: the same payments, each
      * plugin call a round trip to the worker. */
-    host = bench_host_new(dirs, isolated_config, ":memory:");
+    host = bench_host_new(dirs,
+                          g_strcmp0(g_getenv("TENDER_BENCH_SECCOMP"), "0") == 0
+                              ? isolated_unfiltered_config
+                              : isolated_config,
+                          ":memory:");
     if (host == NULL)
         return 1;
     if (g_strcmp0(tender_host_plugin_isolation(host, "bench_noop"), "process") != 0) {
