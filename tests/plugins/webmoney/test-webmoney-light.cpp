@@ -272,6 +272,65 @@ TEST_F(WebMoneyLight, RefundsOverTlsWithTheClientCertificate)
     EXPECT_EQ(log.find(passphrase), std::string::npos) << "the passphrase is never logged";
 }
 
+// The plugin in a worker process (`tender` with "isolation": "process"):
+// its http calls are the host's, so the host's client certificate goes
+// with them unchanged.
+TEST_F(WebMoneyLight, RefundFromAnIsolatedWorker)
+{
+    std::string config = path("isolated.json");
+    {
+        JsonParser *parser = json_parser_new();
+        ASSERT_TRUE(json_parser_load_from_file(parser, test_sandbox_config_path(sb), nullptr));
+        JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+        JsonObject *plugin = json_object_new();
+        json_object_set_string_member(plugin, "isolation", "process");
+        JsonObject *plugins = json_object_new();
+        json_object_set_object_member(plugins, "webmoney", plugin);
+        json_object_set_object_member(root, "plugins", plugins);
+        char *text = json_to_string(json_parser_get_root(parser), TRUE);
+        ASSERT_TRUE(g_file_set_contents(config.c_str(), text, -1, nullptr));
+        g_free(text);
+        g_object_unref(parser);
+    }
+    std::string ledger_file = path("isolated.db");
+    auto tender = [&](std::vector<std::string> args, std::string *err = nullptr) {
+        std::vector<std::string> argv = {TENDER_EXE, "--config", config, "--ledger",
+                                         ledger_file, "--json"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        std::vector<char *> cargv;
+        for (auto &a : argv)
+            cargv.push_back(const_cast<char *>(a.c_str()));
+        cargv.push_back(nullptr);
+        char *out = nullptr, *errs = nullptr;
+        int status = -1;
+        EXPECT_TRUE(g_spawn_sync(nullptr, cargv.data(), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr,
+                                 &out, &errs, &status, nullptr));
+        std::string text = out ? out : "";
+        if (err)
+            *err = errs ? errs : "";
+        g_free(out);
+        g_free(errs);
+        return text;
+    };
+    std::string paid = tender({"pay", "--method", "webmoney", "--amount", "6", "--currency",
+                               "USD", "--region", "US", "--tier", "personal", "--param",
+                               "purse=" DEMO_WM_PAYER_PURSE, "--param",
+                               "wmid=" DEMO_WM_PAYER_WMID});
+    std::string id = member(paid, "id");
+    ASSERT_FALSE(id.empty()) << paid;
+    EXPECT_EQ(member(tender({"complete", id, "--param", "payer_action=pay"}), "status"),
+              "captured");
+    std::string trace;
+    std::string refunded =
+        tender({"--trace-http", "refund", id, "--amount", "2"}, &trace);
+    EXPECT_EQ(member(refunded, "status"), "partially_refunded") << refunded << trace;
+    EXPECT_EQ(member(refunded, "refunded"), "2.00");
+    EXPECT_NE(trace.find("/webmoney/asp/XMLTransMoneybackCert.asp"), std::string::npos) << trace;
+    EXPECT_EQ(trace.find(passphrase), std::string::npos) << "the passphrase is never logged";
+    std::string listed = tender({"plugins"});
+    EXPECT_NE(listed.find("process"), std::string::npos) << listed;
+}
+
 TEST_F(WebMoneyLight, ProtectedTransferCodesOverTls)
 {
     ASSERT_NE(start(settings), nullptr);
