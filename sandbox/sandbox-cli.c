@@ -281,7 +281,7 @@ int sandbox_cli_main(int argc, char **argv, const SandboxProvider *const *provid
         {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o.tls_key, "The key of --tls-cert (PEM)",
          "FILE"},
         {"client-ca", 0, 0, G_OPTION_ARG_FILENAME, &o.client_ca,
-         "Ask clients for a certificate of this CA (PEM); WebMoney's …Cert.asp interfaces "
+         "Ask clients for a certificate of this CA (PEM); WebMoney's ...Cert.asp interfaces "
          "require one",
          "FILE"},
         {NULL}};
