@@ -15,6 +15,7 @@
 #include <tender/money.h>
 
 #include "http-allow.h"
+#include "http-tls-identity.h"
 #include "policy-windows.h"
 
 #define METHOD_MAX_RETRIES 10
@@ -334,7 +335,15 @@ static gboolean load_regions(ConfigLoad *ctx, const char *path, JsonNode *node,
  * configuration error naming its path, not a refused request at run time. */
 static gboolean check_transport_settings(ConfigLoad *ctx, const char *path, JsonObject *settings)
 {
-    static const char *const keys[] = {"endpoint", "allowed_hosts", "ca_file", "proxy", NULL};
+    static const char *const keys[] = {"endpoint",
+                                       "allowed_hosts",
+                                       "ca_file",
+                                       "proxy",
+                                       HTTP_TLS_CLIENT_CERT,
+                                       HTTP_TLS_CLIENT_KEY,
+                                       HTTP_TLS_CLIENT_KEY_PASSPHRASE,
+                                       NULL};
+    const char *identity[3] = {NULL, NULL, NULL}; /* cert, key, passphrase */
     for (gsize k = 0; keys[k]; k++) {
         if (!json_object_has_member(settings, keys[k]))
             continue;
@@ -354,12 +363,31 @@ static gboolean check_transport_settings(ConfigLoad *ctx, const char *path, Json
         } else if (k == 2 && access(value, R_OK) != 0) {
             return config_json_fail(&ctx->json, p, "cannot read the CA file '%s': %s", value,
                                     g_strerror(errno));
+        } else if (k >= 4) {
+            identity[k - 4] = value[0] ? value : NULL;
         }
         if (!ok) {
             config_json_fail(&ctx->json, p, "%s", error->message);
             g_error_free(error);
             return FALSE;
         }
+    }
+    /* The client identity as a whole: readable, a matching pair, and in its
+     * validity period now (a certificate the provider would refuse is a
+     * configuration error, not a string of refused payments). The message
+     * names the setting at fault, never the passphrase. */
+    if (identity[2] != NULL && identity[1] == NULL) {
+        g_autofree char *p = config_json_member_path(path, HTTP_TLS_CLIENT_KEY_PASSPHRASE);
+        return config_json_fail(&ctx->json, p, "%s is set without %s",
+                                HTTP_TLS_CLIENT_KEY_PASSPHRASE, HTTP_TLS_CLIENT_KEY);
+    }
+    GError *error = NULL;
+    if (!http_tls_identity_check(identity[0], identity[1], identity[2], TRUE, &error)) {
+        g_autofree char *p = config_json_member_path(
+            path, identity[0] ? HTTP_TLS_CLIENT_CERT : HTTP_TLS_CLIENT_KEY);
+        config_json_fail(&ctx->json, p, "%s", error->message);
+        g_error_free(error);
+        return FALSE;
     }
     return TRUE;
 }

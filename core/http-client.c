@@ -38,6 +38,7 @@
  * HTTP/1.1 only: the byte accounting above is exact for it, and providers'
  * APIs do not need HTTP/2. */
 #include "http-client.h"
+#include "http-tls-identity.h"
 
 #include <curl/curl.h>
 #include <glib/gstdio.h>
@@ -74,6 +75,9 @@ struct TenderHttpClient {
     GHashTable *sockets; /* int fd as pointer -> HttpSocket: the sockets libcurl has open */
     char *ca_file;
     char *proxy;
+    char *tls_client_cert;
+    char *tls_client_key;
+    char *tls_client_key_passphrase; /* a secret: wiped on free */
     gsize max_response;
     guint connect_timeout_ms;
     gboolean guard_sigpipe; /* libcurl may raise SIGPIPE: see http_sigpipe_block() */
@@ -156,6 +160,13 @@ TenderHttpClient *http_client_new(const TenderHttpClientOptions *options, GError
                     "ca_file %s is not readable", options->ca_file);
         return NULL;
     }
+    /* The pair is checked now, not left to the first handshake, whose
+     * failure libcurl can only describe in its own words. Expiry is not:
+     * the provider judges that, and a certificate may expire while the
+     * client lives. */
+    if (!http_tls_identity_check(options->tls_client_cert, options->tls_client_key,
+                                 options->tls_client_key_passphrase, FALSE, error))
+        return NULL;
     TenderHttpClient *client = g_new0(TenderHttpClient, 1);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         g_mutex_init(&client->share_locks[i]);
@@ -165,6 +176,9 @@ TenderHttpClient *http_client_new(const TenderHttpClientOptions *options, GError
     client->sockets = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     client->ca_file = g_strdup(options->ca_file);
     client->proxy = g_strdup(options->proxy);
+    client->tls_client_cert = g_strdup(options->tls_client_cert);
+    client->tls_client_key = g_strdup(options->tls_client_key);
+    client->tls_client_key_passphrase = g_strdup(options->tls_client_key_passphrase);
     client->max_response = options->max_response_bytes ? options->max_response_bytes
                                                        : TENDER_HTTP_CLIENT_DEFAULT_MAX_RESPONSE;
     client->connect_timeout_ms = options->connect_timeout_ms
@@ -206,6 +220,12 @@ void http_client_free(TenderHttpClient *client)
     g_mutex_clear(&client->sockets_lock);
     g_free(client->ca_file);
     g_free(client->proxy);
+    g_free(client->tls_client_cert);
+    g_free(client->tls_client_key);
+    if (client->tls_client_key_passphrase != NULL) {
+        memset(client->tls_client_key_passphrase, 0, strlen(client->tls_client_key_passphrase));
+        g_free(client->tls_client_key_passphrase);
+    }
     g_free(client);
 }
 
@@ -471,6 +491,14 @@ static void http_configure_handle(TenderHttpClient *client, CURL *easy)
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
     if (client->ca_file != NULL)
         curl_easy_setopt(easy, CURLOPT_CAINFO, client->ca_file);
+    if (client->tls_client_cert != NULL) {
+        curl_easy_setopt(easy, CURLOPT_SSLCERT, client->tls_client_cert);
+        curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(easy, CURLOPT_SSLKEY, client->tls_client_key);
+        curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+        if (client->tls_client_key_passphrase != NULL)
+            curl_easy_setopt(easy, CURLOPT_KEYPASSWD, client->tls_client_key_passphrase);
+    }
     /* "" rather than unset: no proxy from the environment either. */
     curl_easy_setopt(easy, CURLOPT_PROXY, client->proxy != NULL ? client->proxy : "");
     curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, (long)HTTP_CLIENT_MAX_CONNECTIONS);

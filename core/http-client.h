@@ -62,6 +62,14 @@ typedef struct {
      * proxy; the http_proxy/https_proxy environment variables are ignored
      * either way, so that only the operator's setting decides. Copied. */
     const char *proxy;
+    /* The client certificate (PEM) and its private key (PEM) presented to
+     * servers that ask for one, and the key's passphrase when it is
+     * encrypted (a secret: never in a message). NULL: none. The pair must
+     * belong together (http-tls-identity.h); http_client_new() checks it.
+     * Copied; the passphrase copy is wiped when the client is freed. */
+    const char *tls_client_cert;
+    const char *tls_client_key;
+    const char *tls_client_key_passphrase;
     /* The cap on a response, in bytes; 0: the default. A response over it
      * fails as UNKNOWN without more of it being buffered. */
     gsize max_response_bytes;
@@ -112,7 +120,9 @@ const char *http_client_request_malformed(const TenderHttpClientRequest *request
 
 /* A new client; options may be NULL for all defaults. Returns NULL with
  * error set (TENDER_HTTP_CLIENT_SETUP_FAILED) when libcurl cannot be
- * initialised or ca_file is not readable. */
+ * initialised, ca_file is not readable, or the client certificate and key
+ * cannot be read or do not belong together (the message names the setting,
+ * never the passphrase). */
 TenderHttpClient *http_client_new(const TenderHttpClientOptions *options, GError **error);
 
 /* Frees the client and closes its connections. No call may be in flight on

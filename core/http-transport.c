@@ -1,10 +1,10 @@
 /* The replaceable HTTP transport (<tender/http-transport.h>): the public
  * response helpers, the checked send, and libtender's default transport,
  * which hands each request to the libcurl client (http-client.c) that suits
- * its method's ca_file and proxy.
+ * its method's ca_file, proxy and TLS client identity.
  *
- * The default transport keeps one client per distinct (ca_file, proxy)
- * pair rather than per method: methods that share the settings share the
+ * The default transport keeps one client per distinct set of those
+ * settings rather than per method: methods that share the settings share the
  * connection cache, and a client is only ever made for settings some
  * request used. Clients live as long as the transport. */
 #include <tender/http-transport.h>
@@ -98,31 +98,47 @@ void tender_http_transport_free(TenderHttpTransport *transport)
 typedef struct {
     TenderHttpTransport base; /* first: the public table */
     GMutex lock;
-    GHashTable *clients; /* "ca_file\nproxy" -> TenderHttpClient* */
+    GHashTable *clients; /* default_client_key() -> TenderHttpClient* */
     /* The client of methods with neither setting, the usual case, found
      * without building the key (set once, under lock, then only read). */
     TenderHttpClient *plain;
 } DefaultTransport;
 
+/* The clients' table key for the settings that choose a client (options
+ * of the request's settings only). The passphrase enters only as its
+ * SHA-256, so the table holds no second copy of the secret; it is part of
+ * the key at all so that a corrected passphrase gets a new client rather
+ * than the one that failed. */
+static char *default_client_key(const TenderHttpClientOptions *s)
+{
+    g_autofree char *pass_hash =
+        s->tls_client_key_passphrase
+            ? g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->tls_client_key_passphrase, -1)
+            : NULL;
+    return g_strjoin("\n", s->ca_file ? s->ca_file : "", s->proxy ? s->proxy : "",
+                     s->tls_client_cert ? s->tls_client_cert : "",
+                     s->tls_client_key ? s->tls_client_key : "", pass_hash ? pass_hash : "", NULL);
+}
+
 /* The client for these settings, made on first use. NULL with error
  * (NOT_SENT: nothing was sent) when it cannot be made, e.g. an unreadable
- * ca_file. */
-static TenderHttpClient *default_client(DefaultTransport *t, const char *ca_file,
-                                        const char *proxy, GError **error)
+ * ca_file or a client key that does not match its certificate. */
+static TenderHttpClient *default_client(DefaultTransport *t, const TenderHttpClientOptions *s,
+                                        GError **error)
 {
-    gboolean plain = ca_file == NULL && proxy == NULL;
+    gboolean plain = s->ca_file == NULL && s->proxy == NULL && s->tls_client_cert == NULL &&
+                     s->tls_client_key == NULL;
     if (plain) {
         TenderHttpClient *known = g_atomic_pointer_get(&t->plain);
         if (known != NULL)
             return known;
     }
-    g_autofree char *key = g_strdup_printf("%s\n%s", ca_file ? ca_file : "", proxy ? proxy : "");
+    g_autofree char *key = default_client_key(s);
     g_mutex_lock(&t->lock);
     TenderHttpClient *client = g_hash_table_lookup(t->clients, key);
     if (client == NULL) {
-        TenderHttpClientOptions options = {.ca_file = ca_file, .proxy = proxy};
         GError *local = NULL;
-        client = http_client_new(&options, &local);
+        client = http_client_new(s, &local);
         if (client != NULL) {
             g_hash_table_insert(t->clients, g_steal_pointer(&key), client);
             if (plain)
@@ -137,14 +153,26 @@ static TenderHttpClient *default_client(DefaultTransport *t, const char *ca_file
     return client;
 }
 
+static const char *default_setting(const char *value)
+{
+    return value && value[0] ? value : NULL;
+}
+
 static TenderHttpTransportResponse *default_send(TenderHttpTransport *transport,
                                                  const TenderHttpTransportRequest *request,
                                                  GError **error)
 {
     DefaultTransport *t = (DefaultTransport *)transport;
-    const char *ca_file = request->ca_file && request->ca_file[0] ? request->ca_file : NULL;
-    const char *proxy = request->proxy && request->proxy[0] ? request->proxy : NULL;
-    TenderHttpClient *client = default_client(t, ca_file, proxy, error);
+    TenderHttpClientOptions settings = {
+        .ca_file = default_setting(request->ca_file),
+        .proxy = default_setting(request->proxy),
+    };
+    if (TENDER_HAS_FIELD(request, TenderHttpTransportRequest, tls_client_key_passphrase)) {
+        settings.tls_client_cert = default_setting(request->tls_client_cert);
+        settings.tls_client_key = default_setting(request->tls_client_key);
+        settings.tls_client_key_passphrase = default_setting(request->tls_client_key_passphrase);
+    }
+    TenderHttpClient *client = default_client(t, &settings, error);
     if (client == NULL)
         return NULL;
     TenderHttpClientRequest sent = {

@@ -8,6 +8,7 @@
 #include "http-allow.h"
 #include "http-client.h"
 #include "http-metrics.h"
+#include "http-tls-identity.h"
 #include "http-trace.h"
 
 /* A call outside any plugin operation (create) gets this much time. */
@@ -37,13 +38,18 @@ static void held_free(gpointer data)
 }
 
 /* What the service needs of a method's settings, read and parsed on its
- * first request and kept as long as the host: reading four settings and
+ * first request and kept as long as the host: reading the settings and
  * parsing the endpoint and allowed_hosts on every request cost more than
  * the rest of the service together (bench/README.md, http-roundtrip). */
 typedef struct {
     HttpAllowList *allow;
     char *ca_file; /* NULL: none */
     char *proxy;   /* NULL: none */
+    /* The TLS client identity (http-tls-identity.h); NULL: none. The
+     * passphrase is a secret, wiped when the host goes. */
+    char *tls_client_cert;
+    char *tls_client_key;
+    char *tls_client_key_passphrase;
     HostHttpMethodMetrics *metrics; /* the host's, as long as it lives */
 } HostHttpMethod;
 
@@ -53,6 +59,12 @@ static void method_free(gpointer data)
     http_allow_list_free(m->allow);
     g_free(m->ca_file);
     g_free(m->proxy);
+    g_free(m->tls_client_cert);
+    g_free(m->tls_client_key);
+    if (m->tls_client_key_passphrase != NULL) {
+        memset(m->tls_client_key_passphrase, 0, strlen(m->tls_client_key_passphrase));
+        g_free(m->tls_client_key_passphrase);
+    }
     g_free(m);
 }
 
@@ -111,6 +123,9 @@ static const HostHttpMethod *method_settings(TenderHost *host, const char *metho
         m->allow = http_allow_list_new(endpoint, (const char *const *)allowed_hosts);
         m->ca_file = setting(host, method_id, "ca_file");
         m->proxy = setting(host, method_id, "proxy");
+        m->tls_client_cert = setting(host, method_id, HTTP_TLS_CLIENT_CERT);
+        m->tls_client_key = setting(host, method_id, HTTP_TLS_CLIENT_KEY);
+        m->tls_client_key_passphrase = setting(host, method_id, HTTP_TLS_CLIENT_KEY_PASSPHRASE);
         m->metrics = host_http_metrics_of(host, method_id);
         g_hash_table_insert(host->http_methods, g_strdup(method_id), m);
     }
@@ -198,6 +213,9 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
         .deadline_ms = request.deadline_ms,
         .ca_file = settings->ca_file,
         .proxy = settings->proxy,
+        .tls_client_cert = settings->tls_client_cert,
+        .tls_client_key = settings->tls_client_key,
+        .tls_client_key_passphrase = settings->tls_client_key_passphrase,
     };
     GError *error = NULL;
     gint64 started = g_get_monotonic_time();

@@ -5,11 +5,14 @@
  * server accepts connections and --config-out's file is complete: a test or
  * `tender demo` that read the line may use both at once. Everything else
  * (the request log, notifications, errors) goes to standard error. */
+#include <errno.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandbox-pki.h"
 #include "sandbox-private.h"
 
 #define EXIT_USAGE 64
@@ -28,7 +31,16 @@ typedef struct {
     gboolean duplicate;
     gboolean reorder;
     gboolean allow_remote;
+    char *tls_dir;
+    char *tls_cert;
+    char *tls_key;
+    char *client_ca;
 } CliOptions;
+
+/* The files --tls-dir writes and serves with (TEST ONLY keys). */
+typedef struct {
+    char *ca, *ca_key, *cert, *key;
+} TlsDirFiles;
 
 static const char description[] =
     "Simulates the payment providers of Tender's bundled methods on one base URL, each under\n"
@@ -42,6 +54,13 @@ static const char description[] =
     "({\"provider\": \"card\"|\"*\", \"latency_ms\": N, \"drop\": N, \"fail_5xx\": N,\n"
     "\"duplicate_notifications\": B, \"reorder_notifications\": B}); GET|POST /_sandbox/clock\n"
     "({\"advance_seconds\": N}).\n"
+    "\n"
+    "TLS: --tls-dir DIR writes a test CA (ca.pem, ca-key.pem), a server certificate for\n"
+    "127.0.0.1, ::1 and localhost (server.pem, server-key.pem) and the providers' merchant client\n"
+    "certificates (WebMoney's Keeper WebPro one: webmoney-merchant.pem) into DIR, serves https://\n"
+    "with them and asks clients for a certificate of that CA; --config-out then sets every\n"
+    "method's ca_file and WebMoney's client certificate. --tls-cert, --tls-key and --client-ca\n"
+    "give the files by hand instead.\n"
     "\n"
     "Subcommand: `tender-sandbox keys` prints each provider's test keys and credentials.\n"
     "Stops on SIGTERM or SIGINT, saving the state.";
@@ -99,8 +118,56 @@ static gboolean check_options(const CliOptions *o, GError **error)
     return TRUE;
 }
 
+/* --tls-dir: a fresh CA and server certificate in dir. */
+static gboolean write_tls_dir(const char *dir, TlsDirFiles *files, GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "--tls-dir %s: %s", dir,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    files->ca = g_build_filename(dir, "ca.pem", NULL);
+    files->ca_key = g_build_filename(dir, "ca-key.pem", NULL);
+    files->cert = g_build_filename(dir, "server.pem", NULL);
+    files->key = g_build_filename(dir, "server-key.pem", NULL);
+    const SandboxPkiLeaf server = {
+        .common_name = "tender-sandbox",
+        .alt_names = "DNS:localhost,IP:127.0.0.1,IP:::1",
+        .not_before_s = -3600,
+        .not_after_s = 365L * 24 * 3600,
+    };
+    return sandbox_pki_make_ca(files->ca, files->ca_key, "tender-sandbox test CA", error) &&
+           sandbox_pki_issue(files->ca, files->ca_key, &server, files->cert, files->key, error);
+}
+
+static void tls_dir_files_clear(TlsDirFiles *files)
+{
+    g_free(files->ca);
+    g_free(files->ca_key);
+    g_free(files->cert);
+    g_free(files->key);
+}
+
+static int serve_with(const CliOptions *o, const SandboxProvider *const *providers, guint n,
+                      TlsDirFiles *dir_files_out);
+
 static int serve(const CliOptions *o, const SandboxProvider *const *providers, guint n)
 {
+    TlsDirFiles files = {0};
+    int code = serve_with(o, providers, n, &files);
+    tls_dir_files_clear(&files);
+    return code;
+}
+
+static int serve_with(const CliOptions *o, const SandboxProvider *const *providers, guint n,
+                      TlsDirFiles *dir_files_out)
+{
+    g_autoptr(GError) tls_error = NULL;
+    TlsDirFiles *files = dir_files_out;
+    if (o->tls_dir && !write_tls_dir(o->tls_dir, files, &tls_error)) {
+        fprintf(stderr, "tender-sandbox: %s\n", tls_error->message);
+        return EXIT_CANTCREAT;
+    }
     g_autofree char *webhook_base = NULL;
     if (o->webhook_base) {
         /* "http://host:port/" and "http://host:port" name one base. */
@@ -120,6 +187,13 @@ static int serve(const CliOptions *o, const SandboxProvider *const *providers, g
                    .fail_5xx = (guint)o->fail_5xx,
                    .duplicate_notifications = o->duplicate,
                    .reorder_notifications = o->reorder},
+        .tls = {.cert_file = o->tls_cert ? o->tls_cert : files->cert,
+                .key_file = o->tls_key ? o->tls_key : files->key,
+                .client_ca = o->client_ca ? o->client_ca : files->ca,
+                /* A self-signed --tls-cert is its own trust anchor. */
+                .ca_file = o->tls_cert ? o->tls_cert : files->ca,
+                .dir = o->tls_dir,
+                .ca_key = files->ca_key},
     };
     g_autoptr(GError) error = NULL;
     SandboxServer *sb = sandbox_server_new(&options, providers, n, &error);
@@ -199,6 +273,17 @@ int sandbox_cli_main(int argc, char **argv, const SandboxProvider *const *provid
         {"reorder-notifications", 0, 0, G_OPTION_ARG_NONE, &o.reorder,
          "Hold each notification until the next one for its provider, and send the later first",
          NULL},
+        {"tls-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.tls_dir,
+         "Write a test CA, server and merchant client certificates into DIR and serve https://",
+         "DIR"},
+        {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o.tls_cert,
+         "Serve https:// with this server certificate (PEM; with --tls-key)", "FILE"},
+        {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o.tls_key, "The key of --tls-cert (PEM)",
+         "FILE"},
+        {"client-ca", 0, 0, G_OPTION_ARG_FILENAME, &o.client_ca,
+         "Ask clients for a certificate of this CA (PEM); WebMoney's ...Cert.asp interfaces "
+         "require one",
+         "FILE"},
         {NULL}};
     GOptionContext *ctx = g_option_context_new("[keys] - simulated payment providers");
     g_option_context_set_description(ctx, description);
@@ -221,5 +306,9 @@ int sandbox_cli_main(int argc, char **argv, const SandboxProvider *const *provid
     g_free(o.config_out);
     g_free(o.state_file);
     g_free(o.webhook_base);
+    g_free(o.tls_dir);
+    g_free(o.tls_cert);
+    g_free(o.tls_key);
+    g_free(o.client_ca);
     return code;
 }

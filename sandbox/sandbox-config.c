@@ -61,6 +61,9 @@ gboolean sandbox_config_write(SandboxServer *sb, const char *path, GError **erro
             continue;
         JsonObject *method = ensure_object_member(methods, p->name);
         JsonObject *settings = ensure_object_member(method, "settings");
+        /* Over TLS, every method must trust the sandbox's private CA. */
+        if (sandbox_tls(sb)->ca_file != NULL)
+            json_object_set_string_member(settings, "ca_file", sandbox_tls(sb)->ca_file);
         p->write_settings(sb, settings);
     }
     g_autoptr(JsonGenerator) gen = json_generator_new();

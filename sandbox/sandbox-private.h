@@ -32,6 +32,13 @@ typedef struct SandboxOptions {
     const char *webhook_base; /* NULL: none */
     double time_scale;        /* > 0 */
     SandboxFaults faults;     /* the "*" faults the flags set */
+    /* TLS (sandbox.h, SandboxTls): the server's certificate and key (PEM)
+     * make the base URL https://; client_ca (PEM) makes the server ask
+     * every client for a certificate of that CA (optional at the TLS level:
+     * a provider decides which of its paths require one, with
+     * sandbox_client_identity()). The merchant_* files and ca_file are only
+     * written into --config-out. All NULL: plain HTTP. */
+    SandboxTls tls;
 } SandboxOptions;
 
 /* ---- The server (sandbox-server.c) -------------------------------------- */

@@ -30,7 +30,10 @@ struct SandboxServer {
     SandboxNotifier *notifier;
     guint save_source;
     GList *delayed; /* of Delayed*: requests the latency fault holds */
+    GTlsCertificate *client_ca; /* --client-ca, or NULL */
 };
+
+static void sandbox_remember_peer(SandboxServer *sb, SoupServerMessage *msg);
 
 /* A provider request held back by the latency fault. */
 typedef struct {
@@ -283,6 +286,7 @@ static void serve(SoupServer *server, SoupServerMessage *msg, const char *path, 
     (void)server;
     (void)query;
     SandboxServer *sb = user_data;
+    sandbox_remember_peer(sb, msg);
     if (g_str_has_prefix(path, "/_sandbox/")) {
         control(sb, msg, path);
         return;
@@ -405,6 +409,130 @@ SandboxNotifier *sandbox_server_notifier(SandboxServer *sb)
     return sb->notifier;
 }
 
+/* ---- TLS ------------------------------------------------------------------ */
+
+/* Any client certificate passes the handshake: GLib's TLS layer would
+ * refuse one it cannot verify (another CA, expired) and close the
+ * connection, while WebMoney answers such a request with 403, which is what
+ * the plugin must see. sandbox_client_identity() verifies it per request. */
+static gboolean sandbox_accept_any_certificate(SoupServerMessage *msg, GTlsCertificate *cert,
+                                               GTlsCertificateFlags errors, gpointer data)
+{
+    (void)msg;
+    (void)cert;
+    (void)errors;
+    (void)data;
+    return TRUE;
+}
+
+/* The message of a new connection exists before its handshake: connect
+ * here, in time for the handshake's accept-certificate. */
+static void sandbox_request_started(SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+    (void)server;
+    (void)data;
+    g_signal_connect(msg, "accept-certificate", G_CALLBACK(sandbox_accept_any_certificate), NULL);
+}
+
+/* The server's certificate and, with a client CA, the request for a client
+ * certificate. The request is optional at the TLS level: the payer's pages
+ * and the other providers need none, so a provider's own paths decide
+ * (sandbox_client_identity) and answer as that provider does without one. */
+static gboolean sandbox_server_setup_tls(SandboxServer *sb, GError **error)
+{
+    const SandboxTls *tls = &sb->options.tls;
+    if (tls->cert_file == NULL && tls->key_file == NULL && tls->client_ca == NULL)
+        return TRUE;
+    if (tls->cert_file == NULL || tls->key_file == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "--tls-cert and --tls-key go together (and --client-ca needs both)");
+        return FALSE;
+    }
+    g_autoptr(GTlsCertificate) cert =
+        g_tls_certificate_new_from_files(tls->cert_file, tls->key_file, error);
+    if (cert == NULL) {
+        g_prefix_error(error, "--tls-cert/--tls-key: ");
+        return FALSE;
+    }
+    soup_server_set_tls_certificate(sb->server, cert);
+    if (tls->client_ca != NULL) {
+        sb->client_ca = g_tls_certificate_new_from_file(tls->client_ca, error);
+        g_autoptr(GTlsDatabase) db =
+            sb->client_ca ? g_tls_file_database_new(tls->client_ca, error) : NULL;
+        if (db == NULL) {
+            g_prefix_error(error, "--client-ca %s: ", tls->client_ca);
+            return FALSE;
+        }
+        soup_server_set_tls_database(sb->server, db);
+        soup_server_set_tls_auth_mode(sb->server, G_TLS_AUTHENTICATION_REQUESTED);
+        g_signal_connect(sb->server, "request-started", G_CALLBACK(sandbox_request_started), sb);
+    }
+    return TRUE;
+}
+
+const SandboxTls *sandbox_tls(SandboxServer *sb)
+{
+    return &sb->options.tls;
+}
+
+/* The CN= part of a distinguished name as GLib writes it ("CN=x,O=y"). */
+static char *sandbox_common_name(const char *dn)
+{
+    g_auto(GStrv) parts = g_strsplit(dn ? dn : "", ",", -1);
+    for (gsize i = 0; parts[i]; i++) {
+        const char *part = g_strstrip(parts[i]);
+        if (g_str_has_prefix(part, "CN="))
+            return g_strdup(part + 3);
+    }
+    return NULL;
+}
+
+/* libsoup 3.2 gives the client's certificate to the first message of a
+ * connection only; a kept-alive connection's later requests would look
+ * anonymous. So every request leaves it on its connection's socket, which
+ * lives as long as the connection, for the later ones. */
+#define SANDBOX_PEER_KEY "tender-sandbox-peer-certificate"
+
+static void sandbox_remember_peer(SandboxServer *sb, SoupServerMessage *msg)
+{
+    GTlsCertificate *peer = soup_server_message_get_tls_peer_certificate(msg);
+    GSocket *socket = soup_server_message_get_socket(msg);
+    if (sb->client_ca != NULL && peer != NULL && socket != NULL)
+        g_object_set_data_full(G_OBJECT(socket), SANDBOX_PEER_KEY, g_object_ref(peer),
+                               g_object_unref);
+}
+
+char *sandbox_client_identity(SandboxServer *sb, SoupServerMessage *msg, GError **error)
+{
+    GSocket *socket = soup_server_message_get_socket(msg);
+    GTlsCertificate *peer = soup_server_message_get_tls_peer_certificate(msg);
+    if (peer == NULL && socket != NULL)
+        peer = g_object_get_data(G_OBJECT(socket), SANDBOX_PEER_KEY);
+    if (sb->client_ca == NULL || peer == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    "no client certificate was presented");
+        return NULL;
+    }
+    /* Checked here against the CA itself, whatever the TLS layer let
+     * through: the request mode accepts any certificate. */
+    GTlsCertificateFlags flags = g_tls_certificate_verify(peer, NULL, sb->client_ca);
+    if (flags != 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    "the client certificate is %s",
+                    flags & G_TLS_CERTIFICATE_EXPIRED       ? "expired"
+                    : flags & G_TLS_CERTIFICATE_NOT_ACTIVATED ? "not valid yet"
+                    : flags & G_TLS_CERTIFICATE_UNKNOWN_CA   ? "not issued by the client CA"
+                                                             : "not acceptable");
+        return NULL;
+    }
+    g_autofree char *dn = g_tls_certificate_get_subject_name(peer);
+    char *cn = sandbox_common_name(dn);
+    if (cn == NULL)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    "the client certificate names nobody (no CN)");
+    return cn;
+}
+
 /* ---- Life cycle --------------------------------------------------------- */
 
 SandboxServer *sandbox_server_new(const SandboxOptions *options,
@@ -425,6 +553,10 @@ SandboxServer *sandbox_server_new(const SandboxOptions *options,
     sb->faults = sandbox_fault_table_new(&options->faults);
     sb->notifier = sandbox_notifier_new(sb, sb->faults);
     sb->server = soup_server_new("server-header", "tender-sandbox ", NULL);
+    if (!sandbox_server_setup_tls(sb, error)) {
+        sandbox_server_free(sb);
+        return NULL;
+    }
     soup_server_add_handler(sb->server, NULL, serve, sb, NULL);
     g_signal_connect(sb->server, "request-finished", G_CALLBACK(request_finished), sb);
     g_signal_connect(sb->server, "request-aborted", G_CALLBACK(request_aborted), sb);
@@ -481,7 +613,8 @@ gboolean sandbox_server_listen(SandboxServer *sb, GError **error)
     }
     GSocketAddress *sa = g_inet_socket_address_new(addr, port);
     g_object_unref(addr);
-    gboolean ok = soup_server_listen(sb->server, sa, 0, error);
+    gboolean tls = sb->options.tls.cert_file != NULL;
+    gboolean ok = soup_server_listen(sb->server, sa, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
     g_object_unref(sa);
     if (!ok)
         return FALSE;
@@ -492,8 +625,10 @@ gboolean sandbox_server_listen(SandboxServer *sb, GError **error)
     }
     GUri *uri = uris->data;
     const char *h = g_uri_get_host(uri);
-    sb->base_url = strchr(h, ':') ? g_strdup_printf("http://[%s]:%d", h, g_uri_get_port(uri))
-                                  : g_strdup_printf("http://%s:%d", h, g_uri_get_port(uri));
+    const char *scheme = tls ? "https" : "http";
+    sb->base_url = strchr(h, ':')
+                       ? g_strdup_printf("%s://[%s]:%d", scheme, h, g_uri_get_port(uri))
+                       : g_strdup_printf("%s://%s:%d", scheme, h, g_uri_get_port(uri));
     g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
     return TRUE;
 }
@@ -526,6 +661,7 @@ void sandbox_server_free(SandboxServer *sb)
     sandbox_fault_table_free(sb->faults);
     sandbox_state_store_free(sb->state);
     g_ptr_array_unref(sb->routes);
+    g_clear_object(&sb->client_ca);
     g_free(sb->base_url);
     g_free(sb);
 }

@@ -65,6 +65,30 @@ void sandbox_add_handler(SandboxServer *sb, const char *path, SoupServerCallback
  * slash). Owned by sb. */
 const char *sandbox_base_url(SandboxServer *sb);
 
+/* The sandbox's TLS files, when it speaks TLS (--tls-dir, or --tls-cert,
+ * --tls-key and --client-ca). Every member may be NULL. */
+typedef struct SandboxTls {
+    const char *cert_file; /* the server's certificate (PEM) */
+    const char *key_file;  /* its key */
+    const char *client_ca; /* the CA client certificates must come from */
+    const char *ca_file;   /* what a client trusts to reach this server */
+    /* With --tls-dir: that directory, and the key of client_ca, with which
+     * a provider issues its test merchant's client certificate there
+     * (sandbox-pki.h) at install. */
+    const char *dir;
+    const char *ca_key;
+} SandboxTls;
+
+/* This sandbox's TLS files (members NULL when plain HTTP). */
+const SandboxTls *sandbox_tls(SandboxServer *sb);
+
+/* The identity a request's TLS client certificate proves: the common name
+ * of a certificate that the client presented, that was issued by the
+ * --client-ca and that is inside its validity period. NULL (error set,
+ * a message for the log) when there is none, or it is untrusted, expired
+ * or not yet valid. Free with g_free. */
+char *sandbox_client_identity(SandboxServer *sb, SoupServerMessage *msg, GError **error);
+
 /* Current time of the simulated providers, in Unix milliseconds: the real
  * clock plus the offset a test set through POST /_sandbox/clock
  * ({"advance_seconds": N}); `tender --now` moves Tender's clock, not the

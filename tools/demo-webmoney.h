@@ -13,6 +13,11 @@ G_BEGIN_DECLS
 #define DEMO_WM_PAYER_WMID "000000000044"
 #define DEMO_WM_PAYER_PURSE "Z000000000044"
 
+/* Trust the CA in ca_file (PEM) for the payer's requests from now on, as
+ * for a tender-sandbox started with --tls-dir; NULL: the system's store
+ * again. Not thread-safe: call it before any request. */
+void demo_webmoney_trust(const char *ca_file);
+
 /* The payer on the payment page the redirect names: open it, then pay from
  * purse as wmid. TRUE when WebMoney took the payment; answer_out (may be
  * NULL; g_free it) gets the page WebMoney answered with, e.g. the form

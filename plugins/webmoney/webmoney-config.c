@@ -5,7 +5,12 @@
  * WebMoney has no separate test system: its test mode is a flag on the live
  * hosts (LMI_SIM_MODE on the payment page, LMI_MODE=1 in the notification).
  * So both modes default to WebMoney's documented hosts; tender-sandbox is
- * reached by setting `endpoint`, which then serves every interface. */
+ * reached by setting `endpoint`, which then serves every interface.
+ *
+ * The X-interfaces' authentication (`auth`) is WebMoney Keeper WebPro's
+ * (Light) client certificate by default: the host holds the certificate
+ * and presents it, so the plugin only checks that the settings naming it
+ * are there, and the host checks the files (at config load). */
 #include <stdarg.h>
 #include <string.h>
 
@@ -112,7 +117,32 @@ wm_instance *wm_config_read(const tender_host_services *host, const char *method
         tender_copy_string(wm->x_endpoint, sizeof wm->x_endpoint, WM_LIVE_X_ENDPOINT);
     }
 
+    char auth[16];
+    if (tender_setting_string(host, method_id, "auth", "light", auth, sizeof auth, NULL, 0) < 0 ||
+        (strcmp(auth, "light") != 0 && strcmp(auth, "sha256") != 0))
+        return fail(wm, error, error_size,
+                    "webmoney settings: \"auth\" must be \"light\" (a Keeper WebPro client "
+                    "certificate: WebMoney's own) or \"sha256\" (tender-sandbox's plain-HTTP form "
+                    "only)");
+    wm->light = strcmp(auth, "light") == 0;
+
     char text[256];
+    if (wm->light) {
+        static const char *const identity[] = {"tls_client_cert", "tls_client_key"};
+        for (size_t i = 0; i < G_N_ELEMENTS(identity); i++) {
+            /* Only whether it is set: a path, read by the host. */
+            char path[1024];
+            got = tender_setting_string(host, method_id, identity[i], "", path, sizeof path,
+                                        NULL, 0);
+            if (got <= 0 || path[0] == '\0')
+                return fail(wm, error, error_size,
+                            "webmoney settings: \"%s\" is required with auth \"light\": the "
+                            "merchant's Keeper WebPro certificate and its key (PEM files) "
+                            "authenticate X3, X5 and X14",
+                            identity[i]);
+        }
+    }
+
     got = tender_setting_string(host, method_id, "merchant_wmid", "", text, sizeof text, NULL, 0);
     if (got <= 0 || !wm_wmid_well_formed(text))
         return fail(wm, error, error_size,

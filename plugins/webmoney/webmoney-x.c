@@ -6,10 +6,15 @@
  *      <sha256> = SHA-256 of wmid + lmi_payee_purse + lmi_payment_no +
  *      secret key.
  *  X3, X5, X14 (w3s.request, <x endpoint>/asp/…): operations of a purse,
- *      finishing a protected transfer, refunding a transfer. WebMoney signs
- *      these with WMSigner or a client certificate, which the host's http
- *      service cannot carry; the plugin signs them the way X18 is signed, a
- *      SHA-256 of the interface's sign string followed by the secret key
+ *      finishing a protected transfer, refunding a transfer. WebMoney
+ *      authenticates these with a WMSigner signature (Keeper WinPro) at
+ *      "….asp", or with the Keeper WebPro (Light) client certificate at
+ *      "…Cert.asp", where the request carries neither <wmid> nor <sign>:
+ *      the certificate names the WMID. With auth "light" the plugin uses
+ *      the latter; the host presents the certificate (settings
+ *      tls_client_cert, tls_client_key). With auth "sha256" it signs them
+ *      the way X18 is signed, a SHA-256 of the interface's sign string
+ *      followed by the secret key, which only tender-sandbox accepts
  *      (docs/decisions.md, "WebMoney X-interface signatures").
  *
  * Every answer is HTTP 200 and XML with a <retval>; anything else after the
@@ -20,9 +25,10 @@
 #include "webmoney.h"
 
 #define X18_PATH "/conf/xml/XMLTransGet.asp"
-#define X3_PATH "/asp/XMLOperations.asp"
-#define X5_PATH "/asp/XMLFinishProtect.asp"
-#define X14_PATH "/asp/XMLTransMoneyback.asp"
+/* Each X-interface's name; ".asp" or, for Light, "Cert.asp" follows. */
+#define X3_PATH "/asp/XMLOperations"
+#define X5_PATH "/asp/XMLFinishProtect"
+#define X14_PATH "/asp/XMLTransMoneyback"
 
 void wm_x_reply_clear(wm_x_reply *reply)
 {
@@ -167,6 +173,18 @@ static void call(const wm_instance *wm, const char *base, const char *path, GStr
     uint32_t outcome = host->http(host, wm->method_id, &req, &res);
     if (outcome == TENDER_HTTP_RESPONSE && res.status == 200) {
         read_answer(res.body, res.body_len, reply);
+    } else if (outcome == TENDER_HTTP_RESPONSE && res.status == 403 && wm->light &&
+               base == wm->x_endpoint) {
+        /* A "…Cert.asp" interface refuses a missing, untrusted or expired
+         * client certificate with 403 before reading the request: nothing
+         * was done, and no retry mends it. Read as WebMoney's own refusal
+         * of the signer (-4), which the operations map to
+         * authentication_failed. */
+        reply->kind = WM_X_ANSWER;
+        reply->retval = -4;
+        tender_copy_string(reply->retdesc, sizeof reply->retdesc,
+                           "WebMoney refused the client certificate (HTTP 403): check "
+                           "tls_client_cert and tls_client_key");
     } else if (outcome == TENDER_HTTP_RESPONSE) {
         reply->kind = WM_X_UNKNOWN;
         tender_format_string(reply->message, sizeof reply->message,
@@ -222,12 +240,15 @@ static void element(GString *xml, const char *name, const char *text)
  * may arrive out of order, and a 102 request did nothing. */
 #define REQN_TRIES 5
 
-/* Send a <w3s.request>: reqn, wmid, the sha256 over parts (the
- * interface's sign string, REQN where reqn goes) and the operation's
- * element (payload, wiped afterwards: it may carry a protection code). */
-static void w3s_call(wm_instance *wm, const char *path, const char *const *parts,
+/* Send a <w3s.request>: reqn, then (auth "sha256") wmid and the sha256
+ * over parts (the interface's sign string, REQN where reqn goes), then the
+ * operation's element (payload, wiped afterwards: it may carry a protection
+ * code). With auth "light" the client certificate is the signature. */
+static void w3s_call(wm_instance *wm, const char *interface, const char *const *parts,
                      GString *payload, wm_x_reply *reply)
 {
+    char path[64];
+    g_snprintf(path, sizeof path, "%s%s", interface, wm->light ? "Cert.asp" : ".asp");
     /* One at a time: a later reqn must not overtake an earlier one. */
     g_mutex_lock(&wm->x_lock);
     for (int attempt = 0; attempt < REQN_TRIES; attempt++) {
@@ -238,11 +259,13 @@ static void w3s_call(wm_instance *wm, const char *path, const char *const *parts
         for (; parts[n] && n < G_N_ELEMENTS(signed_parts) - 1; n++)
             signed_parts[n] = parts[n] == REQN ? reqn : parts[n];
         signed_parts[n] = NULL;
-        sign(wm, signed_parts, hash);
         GString *xml = g_string_new("<?xml version=\"1.0\" encoding=\"utf-8\"?><w3s.request>");
         element(xml, "reqn", reqn);
-        element(xml, "wmid", wm->merchant_wmid);
-        element(xml, "sha256", hash);
+        if (!wm->light) {
+            sign(wm, signed_parts, hash);
+            element(xml, "wmid", wm->merchant_wmid);
+            element(xml, "sha256", hash);
+        }
         g_string_append_len(xml, payload->str, (gssize)payload->len);
         g_string_append(xml, "</w3s.request>");
         call(wm, wm->x_endpoint, path, xml, reply);
@@ -335,8 +358,9 @@ int wm_refunded_total(wm_instance *wm, const char *purse, const char *wmtranid, 
         g_snprintf(raw, sizeof raw, "%d", reply.retval);
         tender_result_decline(res, TENDER_DECLINE_AUTHENTICATION_FAILED, raw,
                               "X3 refused the merchant (retval %d: %s); check the settings "
-                              "merchant_wmid, purse and secret_key",
-                              reply.retval, reply.retdesc);
+                              "merchant_wmid, purse and %s",
+                              reply.retval, reply.retdesc,
+                              wm->light ? "tls_client_cert/tls_client_key" : "secret_key");
         tender_log(wm->host, TENDER_LOG_WARNING, wm->method_id, "X3 refused: retval %d",
                    reply.retval);
         wm_x_reply_clear(&reply);

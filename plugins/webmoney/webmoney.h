@@ -166,6 +166,14 @@ typedef struct {
     char method_id[32];
     int has_http;  /* the host lends the http service */
     int test_mode; /* mode "sandbox": LMI_SIM_MODE=0 on the page, LMI_MODE=1 expected */
+    /* auth "light" (the default): X3/X5/X14 go to WebMoney's "…Cert.asp"
+     * interfaces, authenticated by the merchant's Keeper WebPro (Light)
+     * client certificate, which the host presents (its settings
+     * tls_client_cert and tls_client_key), and carry neither <wmid> nor a
+     * signature. auth "sha256": the plain interfaces with <wmid> and a
+     * <sha256> of the sign string and the secret key, a form only
+     * tender-sandbox accepts (docs/decisions.md). */
+    int light;
     char endpoint[WM_ENDPOINT_MAX];   /* Merchant Interface and X18 */
     char x_endpoint[WM_ENDPOINT_MAX]; /* X3, X5, X14 */
     char merchant_wmid[WM_WMID_LEN + 1];

@@ -3,14 +3,19 @@
  * its code) and X14 (fee-free refund of an incoming transfer).
  *
  * Each request is <w3s.request> with <reqn> (a number greater than the
- * WMID's previous one), <wmid> (the signer) and the operation's element.
- * WebMoney authenticates these with a WMSigner signature (Keeper WinPro)
- * or a client certificate (Keeper WebPro). The sandbox cannot take either
- * over Tender's http service (no client certificates; WMSigner is a
- * proprietary key format), so it takes the form WebMoney offers for X18:
- * <sha256> = hex SHA-256 of the interface's documented sign string
- * followed by the signer's secret key (docs/decisions.md, "WebMoney
- * X-interface signatures"). A <sign> without <sha256> is refused.
+ * WMID's previous one) and the operation's element. WebMoney authenticates
+ * these in one of two ways, as documented:
+ *   - Keeper WebPro (Light), at "…Cert.asp": the TLS client certificate is
+ *     the signer, and the request carries neither <wmid> nor <sign>. The
+ *     sandbox takes the WMID from the certificate's common name
+ *     (sandbox-webmoney.c checks the certificate and adds it under
+ *     WM_LIGHT_SIGNER before these handlers run).
+ *   - Keeper WinPro, at "….asp": <wmid> and a WMSigner <sign>. WMSigner is
+ *     a proprietary key format the sandbox does not simulate; it takes the
+ *     form WebMoney offers for X18 instead: <sha256> = hex SHA-256 of the
+ *     interface's documented sign string followed by the signer's secret
+ *     key (docs/decisions.md, "WebMoney X-interface signatures"). A <sign>
+ *     without <sha256> is refused.
  *
  * Every answer is HTTP 200 with <w3s.response><reqn/><retval/><retdesc/>
  * and, on success, the <operation>; retval 0 is success. */
@@ -59,6 +64,7 @@ static gboolean authenticate(SandboxServer *sb, SoupServerMessage *msg, GHashTab
                              const char *sign_source)
 {
     const char *reqn = field(req, "reqn"), *wmid = field(req, "wmid");
+    gboolean light = g_hash_table_contains(req, WM_LIGHT_SIGNER);
     if (g_strcmp0(g_hash_table_lookup(req, ""), "w3s.request") != 0) {
         respond(msg, req, -1, "the root element must be w3s.request", NULL);
         return FALSE;
@@ -72,7 +78,9 @@ static gboolean authenticate(SandboxServer *sb, SoupServerMessage *msg, GHashTab
         respond(msg, req, -5, "unknown wmid", NULL);
         return FALSE;
     }
-    if (*field(req, "sha256") == '\0') {
+    if (light) {
+        /* The certificate signed it; nothing more to check. */
+    } else if (*field(req, "sha256") == '\0') {
         respond(msg, req, -4,
                 *field(req, "sign") != '\0'
                     ? "WMSigner signatures are not simulated: sign with sha256 and the secret key"
@@ -80,9 +88,9 @@ static gboolean authenticate(SandboxServer *sb, SoupServerMessage *msg, GHashTab
                 NULL);
         return FALSE;
     }
-    char *source = g_strconcat(sign_source, secret, NULL);
-    char *expected = wm_hex_digest(G_CHECKSUM_SHA256, source);
-    gboolean good = wm_digest_matches(field(req, "sha256"), expected);
+    char *source = light ? NULL : g_strconcat(sign_source, secret, NULL);
+    char *expected = light ? NULL : wm_hex_digest(G_CHECKSUM_SHA256, source);
+    gboolean good = light || wm_digest_matches(field(req, "sha256"), expected);
     g_free(expected);
     g_free(source);
     if (!good) {

@@ -9,12 +9,17 @@
  *   /webmoney/asp/XMLTrans.asp                           X2
  *   /webmoney/asp/XMLOperations.asp                      X3
  *   /webmoney/asp/XMLFinishProtect.asp                   X5
- *   /webmoney/asp/XMLTransMoneyback.asp                  X14 */
+ *   /webmoney/asp/XMLTransMoneyback.asp                  X14
+ *   /webmoney/asp/XMLOperationsCert.asp, XMLFinishProtectCert.asp,
+ *   XMLTransMoneybackCert.asp: X3, X5, X14 for Keeper WebPro (Light),
+ *   authenticated by the TLS client certificate (--tls-dir, --client-ca) */
 #include "sandbox-webmoney.h"
 
 #include <string.h>
 
 #include <gio/gio.h>
+
+#include "sandbox-pki.h"
 
 #define WM_ACCOUNTS_RESOURCE "/org/tender/sandbox/webmoney/webmoney-accounts.json"
 
@@ -235,13 +240,44 @@ typedef void (*XHandler)(SandboxServer *sb, SoupServerMessage *msg, GHashTable *
 static const struct {
     const char *path;
     XHandler handle;
+    gboolean light; /* Keeper WebPro: the client certificate signs */
 } x_interfaces[] = {
-    {"/webmoney/conf/xml/XMLTransGet.asp", wm_x18_handle},
-    {"/webmoney/asp/XMLTrans.asp", wm_x2_handle},
-    {"/webmoney/asp/XMLOperations.asp", wm_x3_handle},
-    {"/webmoney/asp/XMLFinishProtect.asp", wm_x5_handle},
-    {"/webmoney/asp/XMLTransMoneyback.asp", wm_x14_handle},
+    {"/webmoney/conf/xml/XMLTransGet.asp", wm_x18_handle, FALSE},
+    {"/webmoney/asp/XMLTrans.asp", wm_x2_handle, FALSE},
+    {"/webmoney/asp/XMLOperations.asp", wm_x3_handle, FALSE},
+    {"/webmoney/asp/XMLFinishProtect.asp", wm_x5_handle, FALSE},
+    {"/webmoney/asp/XMLTransMoneyback.asp", wm_x14_handle, FALSE},
+    {"/webmoney/asp/XMLOperationsCert.asp", wm_x3_handle, TRUE},
+    {"/webmoney/asp/XMLFinishProtectCert.asp", wm_x5_handle, TRUE},
+    {"/webmoney/asp/XMLTransMoneybackCert.asp", wm_x14_handle, TRUE},
 };
+
+/* A Light request's signer: the WMID of a valid client certificate, or
+ * NULL after answering 403 as WebMoney's certificate servers do (IIS's
+ * 403.7 "client certificate required", 403.16/17 untrusted or expired),
+ * before the request is read. */
+static char *light_signer(SandboxServer *sb, SoupServerMessage *msg)
+{
+    g_autoptr(GError) error = NULL;
+    char *wmid = sandbox_client_identity(sb, msg, &error);
+    if (wmid == NULL) {
+        sandbox_log(WM_PROVIDER, "refused a Light request: %s", error->message);
+        g_autofree char *text = g_strdup_printf("403 Forbidden: %s\n", error->message);
+        sandbox_respond(msg, 403, "text/plain", text, strlen(text));
+    }
+    return wmid;
+}
+
+/* Light requests carry neither <wmid> nor <sign> (WebMoney's XML
+ * interfaces overview): the certificate is both. */
+static gboolean light_envelope_ok(GHashTable *req)
+{
+    static const char *const absent[] = {"wmid", "sign", "sha256"};
+    for (gsize i = 0; i < G_N_ELEMENTS(absent); i++)
+        if (g_hash_table_contains(req, absent[i]))
+            return FALSE;
+    return TRUE;
+}
 
 static void handle_request(SoupServer *server, SoupServerMessage *msg, const char *path,
                            GHashTable *query, gpointer user_data)
@@ -262,6 +298,9 @@ static void handle_request(SoupServer *server, SoupServerMessage *msg, const cha
             sandbox_respond(msg, 405, "text/plain", "POST only\n", 10);
             return;
         }
+        g_autofree char *signer = NULL;
+        if (x_interfaces[i].light && (signer = light_signer(sb, msg)) == NULL)
+            return;
         gsize len = 0;
         const char *body = sandbox_request_body(msg, &len);
         GHashTable *req = wm_xml_parse(body, len);
@@ -275,6 +314,20 @@ static void handle_request(SoupServer *server, SoupServerMessage *msg, const cha
             wm_respond_xml(msg, xml);
             return;
         }
+        if (signer != NULL) {
+            if (!light_envelope_ok(req)) {
+                GString *xml = g_string_new(NULL);
+                g_string_append(xml, "<?xml version=\"1.0\" encoding=\"utf-8\"?><w3s.response>"
+                                     "<retval>-1</retval><retdesc>a request to a Cert.asp "
+                                     "interface carries no wmid and no sign: the client "
+                                     "certificate is the signer</retdesc></w3s.response>");
+                wm_respond_xml(msg, xml);
+                g_hash_table_unref(req);
+                return;
+            }
+            g_hash_table_replace(req, g_strdup("wmid"), g_steal_pointer(&signer));
+            g_hash_table_replace(req, g_strdup(WM_LIGHT_SIGNER), g_strdup("1"));
+        }
         x_interfaces[i].handle(sb, msg, req);
         g_hash_table_unref(req);
         return;
@@ -282,9 +335,36 @@ static void handle_request(SoupServer *server, SoupServerMessage *msg, const cha
     sandbox_respond(msg, 404, "text/plain", "no such WebMoney interface\n", 27);
 }
 
+/* The test merchant's Keeper WebPro certificate, issued by the sandbox's
+ * CA into --tls-dir: its common name is the WMID it signs for, as
+ * WebMoney's are. The key is encrypted, as a certificate exported from
+ * WebMoney is, so the passphrase setting is exercised. */
+#define WM_WEBPRO_CERT "webmoney-merchant.pem"
+#define WM_WEBPRO_KEY "webmoney-merchant-key.pem"
+#define WM_WEBPRO_PASSPHRASE "tender-sandbox-webpro-passphrase"
+
+static void issue_merchant_certificate(SandboxServer *sb)
+{
+    const SandboxTls *tls = sandbox_tls(sb);
+    if (tls->dir == NULL || tls->ca_key == NULL || tls->client_ca == NULL)
+        return;
+    g_autofree char *cert = g_build_filename(tls->dir, WM_WEBPRO_CERT, NULL);
+    g_autofree char *key = g_build_filename(tls->dir, WM_WEBPRO_KEY, NULL);
+    const SandboxPkiLeaf leaf = {
+        .common_name = wm_merchant_wmid(),
+        .not_before_s = -3600,
+        .not_after_s = 365L * 24 * 3600,
+        .passphrase = WM_WEBPRO_PASSPHRASE,
+    };
+    g_autoptr(GError) error = NULL;
+    if (!sandbox_pki_issue(tls->client_ca, tls->ca_key, &leaf, cert, key, &error))
+        sandbox_log(WM_PROVIDER, "no merchant client certificate: %s", error->message);
+}
+
 static void webmoney_install(SandboxServer *sb)
 {
     seed_state(sb);
+    issue_merchant_certificate(sb);
     sandbox_add_handler(sb, "/webmoney", handle_request, sb);
 }
 
@@ -308,6 +388,18 @@ static void webmoney_write_settings(SandboxServer *sb, JsonObject *settings)
     json_object_set_string_member(settings, "merchant_wmid", wm_merchant_wmid());
     json_object_set_string_member(settings, "purse", purses);
     json_object_set_string_member(settings, "secret_key", wm_merchant_secret());
+    /* With a client CA the sandbox speaks Light, WebMoney's own way; over
+     * plain HTTP only its sha256 form is left. */
+    const SandboxTls *tls = sandbox_tls(sb);
+    json_object_set_string_member(settings, "auth", tls->client_ca ? "light" : "sha256");
+    if (tls->client_ca && tls->dir && tls->ca_key) {
+        g_autofree char *cert = g_build_filename(tls->dir, WM_WEBPRO_CERT, NULL);
+        g_autofree char *key = g_build_filename(tls->dir, WM_WEBPRO_KEY, NULL);
+        json_object_set_string_member(settings, "tls_client_cert", cert);
+        json_object_set_string_member(settings, "tls_client_key", key);
+        json_object_set_string_member(settings, "tls_client_key_passphrase",
+                                      WM_WEBPRO_PASSPHRASE);
+    }
     if (sandbox_webhook_base(sb) != NULL) {
         char *result = g_strdup_printf("%s/v1/webhooks/webmoney", sandbox_webhook_base(sb));
         json_object_set_string_member(settings, "result_url", result);
@@ -324,7 +416,10 @@ static void webmoney_print_keys(FILE *out)
             "webmoney (test values, never use them live)\n"
             "  merchant WMID       %s\n"
             "  merchant purses     %s\n"
-            "  secret key          %s   (LMI_HASH, X18 sha256/md5, X-interface sha256)\n",
+            "  secret key          %s   (LMI_HASH, X18 sha256/md5, X-interface sha256)\n"
+            "  Keeper WebPro       with --tls-dir DIR: DIR/" WM_WEBPRO_CERT " (CN = the WMID),\n"
+            "                      DIR/" WM_WEBPRO_KEY ", passphrase " WM_WEBPRO_PASSPHRASE "\n"
+            "                      (auth \"light\": X3/X5/X14 at …Cert.asp)\n",
             wm_merchant_wmid(), purses, wm_merchant_secret());
     JsonArray *payers = json_object_get_array_member(wm_accounts(), "payers");
     fprintf(out, "  test payers (WMID, passport, secret key, purses):\n");

@@ -94,6 +94,10 @@ void wm_operation_to_xml(SandboxServer *sb, GString *out, const char *wmtransid,
  * element name -> text (both owned by the table; the root is under "").
  * NULL when the body is not well-formed XML. */
 GHashTable *wm_xml_parse(const char *body, gsize len);
+/* The key under which a Light ("…Cert.asp") request's table holds "1":
+ * its signer is the client certificate, whose WMID is under "wmid". Not
+ * an XML name, so no request can set it. */
+#define WM_LIGHT_SIGNER "#light"
 /* Answer an XML body (UTF-8, text/xml). */
 void wm_respond_xml(SoupServerMessage *msg, GString *xml);
 

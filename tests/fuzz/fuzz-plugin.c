@@ -71,6 +71,8 @@ static TenderTestHost *fuzz_host(void)
         host = tender_test_host_new();
         tender_test_host_set_setting(host, "secret_key", "sk_test_fuzz");
         tender_test_host_set_setting(host, "merchant_wmid", "100000000001");
+        tender_test_host_set_setting(host, "tls_client_cert", "webmoney-webpro-cert.pem");
+        tender_test_host_set_setting(host, "tls_client_key", "webmoney-webpro-key.pem");
         tender_test_host_set_setting(host, "purse", "Z100000000001,E100000000001");
         tender_test_host_set_setting(host, "client_id", "fuzz-client");
         tender_test_host_set_setting(host, "client_secret", "fuzz-secret");

@@ -42,6 +42,7 @@ struct HttpMisbehave {
     pthread_t workers[MISBEHAVE_MAX_CONNECTIONS];
     int n_workers;
     char *last_request;
+    char *last_client_cn; /* the CN of the last client certificate accepted */
     long listen_after_ms; /* > 0: bound now, listening only after this long */
 };
 
@@ -259,6 +260,16 @@ static void *misbehave_connection(void *data)
         conn->ssl = SSL_new(conn->server->tls);
         SSL_set_fd(conn->ssl, conn->fd);
         open = SSL_accept(conn->ssl) == 1;
+        X509 *peer = open ? SSL_get1_peer_certificate(conn->ssl) : NULL;
+        if (peer != NULL) {
+            char cn[256] = "";
+            X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
+            pthread_mutex_lock(&conn->server->lock);
+            free(conn->server->last_client_cn);
+            conn->server->last_client_cn = strdup(cn);
+            pthread_mutex_unlock(&conn->server->lock);
+            X509_free(peer);
+        }
     }
     while (open && !atomic_load(&conn->server->stopping)) {
         char method[16], path[256];
@@ -321,12 +332,23 @@ static void *misbehave_accept(void *data)
 }
 
 static HttpMisbehave *misbehave_start(int ipv6, const char *cert_file, const char *key_file,
-                                      long listen_after_ms)
+                                      const char *client_ca_file, long listen_after_ms)
 {
     HttpMisbehave *server = calloc(1, sizeof *server);
     pthread_mutex_init(&server->lock, NULL);
     if (cert_file != NULL) {
         server->tls = SSL_CTX_new(TLS_server_method());
+        if (client_ca_file != NULL) {
+            /* A client without a certificate of this CA (or with an expired
+             * one) fails the handshake: nothing of its request is read. */
+            SSL_CTX_set_verify(server->tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                               NULL);
+            if (SSL_CTX_load_verify_locations(server->tls, client_ca_file, NULL) != 1) {
+                SSL_CTX_free(server->tls);
+                free(server);
+                return NULL;
+            }
+        }
         if (SSL_CTX_use_certificate_chain_file(server->tls, cert_file) != 1 ||
             SSL_CTX_use_PrivateKey_file(server->tls, key_file, SSL_FILETYPE_PEM) != 1) {
             SSL_CTX_free(server->tls);
@@ -366,12 +388,26 @@ static HttpMisbehave *misbehave_start(int ipv6, const char *cert_file, const cha
 
 HttpMisbehave *http_misbehave_start(int ipv6, const char *cert_file, const char *key_file)
 {
-    return misbehave_start(ipv6, cert_file, key_file, 0);
+    return misbehave_start(ipv6, cert_file, key_file, NULL, 0);
+}
+
+HttpMisbehave *http_misbehave_start_client_auth(const char *cert_file, const char *key_file,
+                                                const char *client_ca_file)
+{
+    return misbehave_start(0, cert_file, key_file, client_ca_file, 0);
+}
+
+char *http_misbehave_last_client_cn(HttpMisbehave *server)
+{
+    pthread_mutex_lock(&server->lock);
+    char *cn = server->last_client_cn ? strdup(server->last_client_cn) : NULL;
+    pthread_mutex_unlock(&server->lock);
+    return cn;
 }
 
 HttpMisbehave *http_misbehave_start_listening_after(long ms)
 {
-    return misbehave_start(0, NULL, NULL, ms);
+    return misbehave_start(0, NULL, NULL, NULL, ms);
 }
 
 void http_misbehave_stop(HttpMisbehave *server)
@@ -386,6 +422,7 @@ void http_misbehave_stop(HttpMisbehave *server)
     SSL_CTX_free(server->tls);
     pthread_mutex_destroy(&server->lock);
     free(server->last_request);
+    free(server->last_client_cn);
     free(server);
 }
 

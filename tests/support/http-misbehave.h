@@ -38,6 +38,17 @@ typedef struct HttpMisbehave HttpMisbehave;
  * Returns NULL when it cannot listen. */
 HttpMisbehave *http_misbehave_start(int ipv6, const char *cert_file, const char *key_file);
 
+/* Like http_misbehave_start() on 127.0.0.1 with TLS, but the handshake
+ * requires a client certificate issued by the CA in client_ca_file (PEM)
+ * and in its validity period; a client without one is refused before any
+ * request is read. */
+HttpMisbehave *http_misbehave_start_client_auth(const char *cert_file, const char *key_file,
+                                                const char *client_ca_file);
+
+/* A newly allocated copy (free()) of the common name of the last client
+ * certificate a handshake accepted, or NULL when none was. */
+char *http_misbehave_last_client_cn(HttpMisbehave *server);
+
 /* Like http_misbehave_start() on 127.0.0.1 in plain HTTP, but the port
  * refuses connections (bound, not listening) for the first ms
  * milliseconds, then serves: a provider that comes back up. */

@@ -77,7 +77,8 @@ TestSandbox *test_sandbox_start(double time_scale, const char *const *extra_args
     TestSandbox *sb = g_new0(TestSandbox, 1);
     sb->launch = launch;
     const char *url = sandbox_launch_url(launch);
-    if (!g_str_has_prefix(url, "http://") || !load_config(sb, error)) {
+    gboolean is_url = g_str_has_prefix(url, "http://") || g_str_has_prefix(url, "https://");
+    if (!is_url || !load_config(sb, error)) {
         if (error && *error == NULL)
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                         "the first line is not a URL: %s", url);

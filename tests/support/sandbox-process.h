@@ -28,7 +28,7 @@ TestSandbox *test_sandbox_start(double time_scale, const char *const *extra_args
 /* Stop the process and remove its directory. NULL is ignored. */
 void test_sandbox_stop(TestSandbox *sb);
 
-/* "http://127.0.0.1:PORT", owned by sb. */
+/* "http://127.0.0.1:PORT" (https:// with --tls-dir), owned by sb. */
 const char *test_sandbox_url(TestSandbox *sb);
 
 /* Path of the Tender config it wrote (embedded default policies, every

@@ -70,6 +70,15 @@ typedef struct {
     /* The method's `ca_file` and `proxy` settings, NULL when unset. */
     const char *ca_file;
     const char *proxy;
+    /* Appended after the first version: the method's TLS client identity, the settings
+     * `tls_client_cert` and `tls_client_key` (PEM file paths) and
+     * `tls_client_key_passphrase` (a secret: a transport must never log
+     * it), NULL when unset. A transport that cannot present a client
+     * certificate should fail such a request as NOT_SENT rather than send
+     * it without one. */
+    const char *tls_client_cert;
+    const char *tls_client_key;
+    const char *tls_client_key_passphrase;
 } TenderHttpTransportRequest;
 
 /* A response. Allocated by the transport with
@@ -121,7 +130,7 @@ struct TenderHttpTransport {
 };
 
 /* libtender's own transport (libcurl): one connection cache per distinct
- * ca_file and proxy, TLS always verified, responses over 1 MiB UNKNOWN.
+ * ca_file, proxy and TLS client identity, TLS always verified, responses over 1 MiB UNKNOWN.
  * Free with tender_http_transport_free(). Every host that is given no
  * transport makes one of its own. */
 TenderHttpTransport *tender_http_transport_new_default(void);

@@ -39,7 +39,10 @@ Plugin load(std::vector<const char *> overrides = {}, std::string *error_out = n
     std::vector<const char *> settings = {
         "mode", "live", "merchant_wmid", "100000000001", "purse",
         "Z100000000001,E100000000001,K100000000001,B100000000001,V100000000001,Y100000000001",
-        "secret_key", kSecret};
+        "secret_key", kSecret,
+        // Keeper WebPro (Light), the default auth: the host reads the files.
+        "tls_client_cert", "/merchant/webpro-cert.pem", "tls_client_key",
+        "/merchant/webpro-key.pem"};
     settings.insert(settings.end(), overrides.begin(), overrides.end());
     settings.push_back(nullptr);
     char *error = nullptr;
@@ -393,6 +396,9 @@ TEST(WebMoneySettings, BadSettingsFailCreateClearly)
         {{"secret_key", ""}, "secret_key"},
         {{"secret_key", "012345678901234567890123456789012345678901234567890"}, "secret_key"},
         {{"result_url", "not a url"}, "result_url"},
+        {{"auth", "wmsigner"}, "auth"},
+        {{"tls_client_cert", ""}, "tls_client_cert"},
+        {{"tls_client_key", ""}, "tls_client_key"},
     };
     for (auto &c : cases) {
         std::string error;
