@@ -54,8 +54,15 @@ void json_text_writer_init(JsonTextWriter *w, GString *out, gboolean pretty)
 
 static void json_text_indent(JsonTextWriter *w, guint depth)
 {
-    for (guint i = 0; i < depth; i++)
-        g_string_append(w->out, "  ");
+    /* One append for the usual depths (a payment goes three deep), not
+     * one per level: indentation is a third of what a pretty answer adds. */
+    static const char spaces[] = "                                ";
+    gsize want = 2 * (gsize)depth;
+    while (want > 0) {
+        gsize n = MIN(want, sizeof spaces - 1);
+        g_string_append_len(w->out, spaces, (gssize)n);
+        want -= n;
+    }
 }
 
 /* What comes before a value: the separator from the previous one, the line

@@ -147,6 +147,34 @@ TEST(JsonText, EscapedStringParsesBack)
     g_string_free(out, TRUE);
 }
 
+// Deeper than the writer's one run of spaces (16 levels).
+TEST(JsonText, DeepNestingIsIndentedAsJsonGlibIndents)
+{
+    GString *out = g_string_new(nullptr);
+    JsonTextWriter w;
+    json_text_writer_init(&w, out, TRUE);
+    JsonBuilder *b = json_builder_new();
+    json_text_begin_object(&w, nullptr);
+    json_builder_begin_object(b);
+    for (int i = 0; i < 20; i++) {
+        json_text_begin_object(&w, "n");
+        json_builder_set_member_name(b, "n");
+        json_builder_begin_object(b);
+    }
+    json_text_int(&w, "leaf", 1);
+    json_builder_set_member_name(b, "leaf");
+    json_builder_add_int_value(b, 1);
+    for (int i = 0; i <= 20; i++) {
+        json_text_end_object(&w);
+        json_builder_end_object(b);
+    }
+    JsonNode *node = json_builder_get_root(b);
+    EXPECT_EQ(std::string(out->str), tree_text(node, true));
+    json_node_unref(node);
+    g_object_unref(b);
+    g_string_free(out, TRUE);
+}
+
 TEST(JsonText, UnitSeparatorIsEscaped)
 {
     GString *out = g_string_new(nullptr);
