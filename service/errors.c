@@ -26,17 +26,28 @@ void service_response_add_header(ServiceResponse *r, const char *name, const cha
     g_ptr_array_add(r->headers, g_strdup(value));
 }
 
-void service_response_json(ServiceResponse *r, guint status, JsonNode *node)
+/* text (taken) as a JSON body. */
+static void errors_take_json_text(ServiceResponse *r, guint status, char *text, gsize len)
 {
-    gsize len = 0;
-    char *text = json_to_string(node, TRUE);
-    len = strlen(text);
-    json_node_unref(node);
     g_clear_pointer(&r->body, g_bytes_unref);
     g_clear_pointer(&r->content_type, g_free);
     r->body = g_bytes_new_take(text, len);
     r->content_type = g_strdup("application/json");
     r->status = status;
+}
+
+void service_response_json(ServiceResponse *r, guint status, JsonNode *node)
+{
+    char *text = json_to_string(node, TRUE);
+    json_node_unref(node);
+    errors_take_json_text(r, status, text, strlen(text));
+}
+
+void service_response_payment(ServiceResponse *r, guint status, const TenderPayment *p)
+{
+    gsize len = 0;
+    char *text = tender_json_payment_text(p, TRUE, &len);
+    errors_take_json_text(r, status, text, len);
 }
 
 void service_error(ServiceResponse *r, guint status, const char *type, const char *code,

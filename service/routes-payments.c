@@ -65,7 +65,7 @@ static void answer_payment(Service *svc, ServiceResponse *resp, TenderPayment *p
     if (p->status == TENDER_STATUS_DECLINED)
         service_error_declined(resp, p);
     else
-        service_response_json(resp, 200, tender_json_payment(p));
+        service_response_payment(resp, 200, p);
     (void)svc;
 }
 
@@ -124,7 +124,7 @@ void routes_payment_get(Service *svc, ServiceRequest *req, ServiceResponse *resp
     if (p == NULL)
         service_error_from_gerror(resp, error, "id");
     else
-        service_response_json(resp, 200, tender_json_payment(p));
+        service_response_payment(resp, 200, p);
     tender_payment_free(p);
     g_clear_error(&error);
 }
@@ -281,7 +281,7 @@ static void run_op(Service *svc, ServiceRequest *req, ServiceResponse *resp, Pay
     } else if (p->status == TENDER_STATUS_DECLINED && op == OP_COMPLETE) {
         service_error_declined(resp, p);
     } else {
-        service_response_json(resp, 200, tender_json_payment(p));
+        service_response_payment(resp, 200, p);
     }
     tender_payment_free(p);
     g_clear_error(&error);

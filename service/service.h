@@ -68,6 +68,10 @@ void service_response_clear(ServiceResponse *r);
 void service_response_add_header(ServiceResponse *r, const char *name, const char *value);
 /* A JSON document as the body (node consumed). */
 void service_response_json(ServiceResponse *r, guint status, JsonNode *node);
+/* A payment as the body, written as text (tender_json_payment_text): the
+ * same bytes as service_response_json() of tender_json_payment(p), without
+ * the tree, for the answers every payment request gets. */
+void service_response_payment(ServiceResponse *r, guint status, const TenderPayment *p);
 
 /* ---- errors (errors.c) -------------------------------------------------------- */
 

@@ -10,6 +10,8 @@
 
 #include <tender/decline.h>
 
+#include "json-text.h"
+
 char *tender_json_iso_time(gint64 ms)
 {
     if (ms <= 0)
@@ -42,10 +44,23 @@ static void add_money(JsonBuilder *b, const char *name, gint64 minor, const char
     tender_json_add_string(b, name, text);
 }
 
-static void add_time(JsonBuilder *b, const char *name, gint64 ms)
+static void write_money(JsonTextWriter *w, const char *name, gint64 minor, const char *currency,
+                        int exponent)
+{
+    g_autofree char *text = tender_money_format(minor, currency, exponent);
+    json_text_string(w, name, text);
+}
+
+static void write_time(JsonTextWriter *w, const char *name, gint64 ms)
 {
     g_autofree char *text = tender_json_iso_time(ms);
-    tender_json_add_string(b, name, text);
+    json_text_string(w, name, text);
+}
+
+/* A text that is empty means "none" for these fields: null. */
+static const char *or_null(const char *text)
+{
+    return text && text[0] ? text : NULL;
 }
 
 const char *tender_json_action_kind_name(guint32 kind)
@@ -75,114 +90,131 @@ char *tender_json_masked_number(const TenderPayment *p)
     return g_strdup_printf("%s******%s", p->first6, p->last4);
 }
 
-JsonNode *tender_json_payment(const TenderPayment *p)
+/* Written as text, not built as a JsonBuilder tree: tenderd answers every
+ * payment request with it, and the tree with its generator cost about
+ * 200 k instructions a request, a quarter of tenderd's work on it
+ * (bench/README.md, "Session 5"). */
+static void write_payment(JsonTextWriter *w, const TenderPayment *p)
 {
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    tender_json_add_string(b, "id", p->id);
-    tender_json_add_string(b, "method", p->method);
-    tender_json_add_string(b, "status", tender_status_to_string(p->status));
-    add_money(b, "amount", p->amount, p->currency, p->exponent);
-    tender_json_add_string(b, "currency", p->currency);
-    add_money(b, "captured", p->captured, p->currency, p->exponent);
-    add_money(b, "refunded", p->refunded, p->currency, p->exponent);
-    add_money(b, "fee", p->fee, p->currency, p->exponent);
+    json_text_begin_object(w, NULL);
+    json_text_string(w, "id", p->id);
+    json_text_string(w, "method", p->method);
+    json_text_string(w, "status", tender_status_to_string(p->status));
+    write_money(w, "amount", p->amount, p->currency, p->exponent);
+    json_text_string(w, "currency", p->currency);
+    write_money(w, "captured", p->captured, p->currency, p->exponent);
+    write_money(w, "refunded", p->refunded, p->currency, p->exponent);
+    write_money(w, "fee", p->fee, p->currency, p->exponent);
     if (p->order_currency) {
-        add_money(b, "order_amount", p->order_amount, p->order_currency, p->order_exponent);
-        tender_json_add_string(b, "order_currency", p->order_currency);
+        write_money(w, "order_amount", p->order_amount, p->order_currency, p->order_exponent);
+        json_text_string(w, "order_currency", p->order_currency);
     } else {
-        tender_json_add_string(b, "order_amount", NULL);
-        tender_json_add_string(b, "order_currency", NULL);
+        json_text_null(w, "order_amount");
+        json_text_null(w, "order_currency");
     }
-    tender_json_add_string(b, "exchange_rate", p->exchange_rate);
-    tender_json_add_string(b, "region", p->region);
-    tender_json_add_string(b, "account", p->account && p->account[0] ? p->account : NULL);
-    tender_json_add_string(b, "tier", p->tier && p->tier[0] ? p->tier : NULL);
+    json_text_string(w, "exchange_rate", p->exchange_rate);
+    json_text_string(w, "region", p->region);
+    json_text_string(w, "account", or_null(p->account));
+    json_text_string(w, "tier", or_null(p->tier));
     /* "" (no tier applied) and NULL (not recorded) both print null; `tier`
      * says what the buyer gave, this what the limits used. */
-    tender_json_add_string(b, "effective_tier",
-                           p->effective_tier && p->effective_tier[0] ? p->effective_tier : NULL);
-    tender_json_add_string(b, "processor_reference",
-                           p->processor_ref && p->processor_ref[0] ? p->processor_ref : NULL);
-    tender_json_add_string(b, "idempotency_key", p->idempotency_key);
-    add_time(b, "created_at", p->created_ms);
-    add_time(b, "updated_at", p->updated_ms);
-    add_time(b, "hold_expires_at", p->hold_expires_ms);
+    json_text_string(w, "effective_tier", or_null(p->effective_tier));
+    json_text_string(w, "processor_reference", or_null(p->processor_ref));
+    json_text_string(w, "idempotency_key", p->idempotency_key);
+    write_time(w, "created_at", p->created_ms);
+    write_time(w, "updated_at", p->updated_ms);
+    write_time(w, "hold_expires_at", p->hold_expires_ms);
 
-    json_builder_set_member_name(b, "action");
     if (p->status == TENDER_STATUS_REQUIRES_ACTION && p->action_kind) {
-        json_builder_begin_object(b);
-        tender_json_add_string(b, "kind", tender_json_action_kind_name(p->action_kind));
-        tender_json_add_string(b, "data", p->action_data);
-        tender_json_add_string(b, "hint", p->action_hint);
-        add_time(b, "expires_at", p->action_expires_ms);
-        json_builder_end_object(b);
+        json_text_begin_object(w, "action");
+        json_text_string(w, "kind", tender_json_action_kind_name(p->action_kind));
+        json_text_string(w, "data", p->action_data);
+        json_text_string(w, "hint", p->action_hint);
+        write_time(w, "expires_at", p->action_expires_ms);
+        json_text_end_object(w);
     } else {
-        json_builder_add_null_value(b);
+        json_text_null(w, "action");
     }
 
-    json_builder_set_member_name(b, "decline");
     if (p->decline_code) {
         const tender_decline_info *d = tender_decline_lookup(p->decline_code);
-        json_builder_begin_object(b);
-        tender_json_add_string(b, "code", d->name);
-        json_builder_set_member_name(b, "retryable");
-        json_builder_add_boolean_value(b, d->retryable);
-        tender_json_add_string(b, "advice", d->advice_text);
-        tender_json_add_string(b, "raw_code", p->decline_raw_code);
-        tender_json_add_string(b, "message", p->decline_message);
-        json_builder_end_object(b);
+        json_text_begin_object(w, "decline");
+        json_text_string(w, "code", d->name);
+        json_text_boolean(w, "retryable", d->retryable);
+        json_text_string(w, "advice", d->advice_text);
+        json_text_string(w, "raw_code", p->decline_raw_code);
+        json_text_string(w, "message", p->decline_message);
+        json_text_end_object(w);
     } else {
-        json_builder_add_null_value(b);
+        json_text_null(w, "decline");
     }
 
-    json_builder_set_member_name(b, "display");
-    json_builder_begin_object(b);
-    tender_json_add_string(b, "brand", p->brand);
+    json_text_begin_object(w, "display");
+    json_text_string(w, "brand", p->brand);
     g_autofree char *masked = tender_json_masked_number(p);
-    tender_json_add_string(b, "masked_number", masked);
-    tender_json_add_string(b, "first6", p->first6);
-    tender_json_add_string(b, "last4", p->last4);
-    tender_json_add_string(b, "account", p->display_account);
-    tender_json_add_string(b, "issuer_country", p->issuer_country);
-    json_builder_end_object(b);
-    tender_json_add_string(b, "details", p->details);
+    json_text_string(w, "masked_number", masked);
+    json_text_string(w, "first6", p->first6);
+    json_text_string(w, "last4", p->last4);
+    json_text_string(w, "account", p->display_account);
+    json_text_string(w, "issuer_country", p->issuer_country);
+    json_text_end_object(w);
+    json_text_string(w, "details", p->details);
 
     /* A listed payment comes without its operations (tender_host_list): say
      * so rather than print an empty history that would read as "none". */
-    json_builder_set_member_name(b, "operations_included");
-    json_builder_add_boolean_value(b, p->operations != NULL);
+    json_text_boolean(w, "operations_included", p->operations != NULL);
     if (p->operations == NULL) {
-        json_builder_end_object(b);
-        JsonNode *summary = json_builder_get_root(b);
-        g_object_unref(b);
-        return summary;
+        json_text_end_object(w);
+        return;
     }
-    json_builder_set_member_name(b, "operations");
-    json_builder_begin_array(b);
+    json_text_begin_array(w, "operations");
     for (guint i = 0; i < p->operations->len; i++) {
         const TenderOperation *op = g_ptr_array_index(p->operations, i);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "seq");
-        json_builder_add_int_value(b, op->seq);
-        tender_json_add_string(b, "kind", op->kind);
-        add_money(b, "amount", op->amount, p->currency, p->exponent);
-        tender_json_add_string(b, "outcome", op->outcome);
-        tender_json_add_string(b, "decline_code", op->decline_code);
-        tender_json_add_string(b, "raw_code", op->raw_code);
-        tender_json_add_string(b, "message", op->message);
-        tender_json_add_string(b, "processor_reference", op->processor_ref);
-        tender_json_add_string(b, "idempotency_key", op->idempotency_key);
-        tender_json_add_string(b, "status_after", op->status_after);
-        json_builder_set_member_name(b, "attempts");
-        json_builder_add_int_value(b, op->attempts);
-        add_time(b, "at", op->created_ms);
-        json_builder_end_object(b);
+        json_text_begin_object(w, NULL);
+        json_text_int(w, "seq", op->seq);
+        json_text_string(w, "kind", op->kind);
+        write_money(w, "amount", op->amount, p->currency, p->exponent);
+        json_text_string(w, "outcome", op->outcome);
+        json_text_string(w, "decline_code", op->decline_code);
+        json_text_string(w, "raw_code", op->raw_code);
+        json_text_string(w, "message", op->message);
+        json_text_string(w, "processor_reference", op->processor_ref);
+        json_text_string(w, "idempotency_key", op->idempotency_key);
+        json_text_string(w, "status_after", op->status_after);
+        json_text_int(w, "attempts", op->attempts);
+        write_time(w, "at", op->created_ms);
+        json_text_end_object(w);
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    JsonNode *node = json_builder_get_root(b);
-    g_object_unref(b);
+    json_text_end_array(w);
+    json_text_end_object(w);
+}
+
+char *tender_json_payment_text(const TenderPayment *p, gboolean pretty, gsize *length)
+{
+    GString *out = g_string_sized_new(pretty ? 2048 : 1024);
+    JsonTextWriter w;
+    json_text_writer_init(&w, out, pretty);
+    write_payment(&w, p);
+    if (length)
+        *length = out->len;
+    return g_string_free(out, FALSE);
+}
+
+JsonNode *tender_json_payment(const TenderPayment *p)
+{
+    /* The tree is parsed back from the text so that one function lists the
+     * fields: the command and the lists pay a parse, the hot answer none. */
+    g_autofree char *text = tender_json_payment_text(p, FALSE, NULL);
+    JsonNode *node = json_from_string(text, NULL);
+    if (node == NULL) {
+        /* A plugin's text that is not UTF-8 (a processor's message in
+         * another charset) is the only thing the parser refuses; the tree
+         * gets it with U+FFFD where a byte was not UTF-8. */
+        g_autofree char *valid = g_utf8_make_valid(text, -1);
+        g_autoptr(GError) error = NULL;
+        node = json_from_string(valid, &error);
+        g_assert_no_error(error);
+    }
     return node;
 }
 

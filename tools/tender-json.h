@@ -18,6 +18,10 @@ G_BEGIN_DECLS
 /* A payment: every field README.md lists for `tender --json`; operations
  * when the payment carries them ("operations_included"). */
 JsonNode *tender_json_payment(const TenderPayment *p);
+/* The same payment as JSON text, laid out as json_to_string(node, pretty)
+ * would lay out tender_json_payment()'s tree, byte for byte; its length in
+ * *length when length is not NULL. g_free the result. */
+char *tender_json_payment_text(const TenderPayment *p, gboolean pretty, gsize *length);
 /* {"buyer": {...}, "methods": [...]}: the quote for a buyer. */
 JsonNode *tender_json_quotes(const TenderBuyer *buyer, GPtrArray *quotes);
 /* One method's facts (id, name, capabilities, regions, currencies, params,
