@@ -345,13 +345,48 @@ struct LedgerBackend {
     /* Counts and sums the copy is checked by, computed by the database
      * from the rows (never from what import_row was given): insert into
      * totals (char * -> gint64 *, both g_free'd; see ledger_totals_set)
-     * the names and values ledger-sqlite-export.c lists, every backend the
+     * the values of ledger_total_queries under their names, every backend the
      * same names for the same rows. */
     gboolean (*totals)(LedgerUnit *unit, GHashTable *totals, GError **error);
 };
 
 /* Store value under name in a totals table (see LedgerBackend.totals). */
 void ledger_totals_set(GHashTable *totals, const char *name, gint64 value);
+
+/* The statements every backend's totals runs as they are (ledger-tables.c):
+ * each returns n_groups text columns, then named integer columns; a row
+ * becomes the totals "<name>[<group>,...].<column>" ("<name>.<column>"
+ * without groups). */
+#define LEDGER_TOTAL_MAX_GROUPS 4
+typedef struct {
+    const char *name;
+    int n_groups; /* at most LEDGER_TOTAL_MAX_GROUPS */
+    const char *sql;
+} LedgerTotalQuery;
+
+extern const LedgerTotalQuery ledger_total_queries[];
+extern const guint ledger_n_total_queries;
+
+/* "<name>[<group>,...]" of a row of query whose group columns are groups
+ * (n_groups of them, NULL read as ""), or "<name>"; free with g_free. */
+char *ledger_totals_prefix(const LedgerTotalQuery *query, const char *const *groups);
+
+/* A logical table's SELECT of every column and INSERT of one row, in
+ * ledger_tables' column order, with the placeholders of a backend's SQL.
+ * Made once per style and kept for the life of the process (never freed,
+ * never moved: backends key their prepared statements by the text's
+ * address). table points into ledger_tables. Thread-safe. */
+typedef enum {
+    LEDGER_PLACEHOLDERS_QUESTION, /* ?, ?, ... (SQLite) */
+    LEDGER_PLACEHOLDERS_NUMBERED, /* $1, $2, ... (PostgreSQL) */
+} LedgerPlaceholders;
+
+typedef struct {
+    const char *select_sql;
+    const char *insert_sql;
+} LedgerTableSql;
+
+const LedgerTableSql *ledger_table_sql(const LedgerTable *table, LedgerPlaceholders style);
 
 /* The SQLite backend (ledger-sqlite.c): open (creating and migrating) the
  * ledger at path; with create FALSE, a missing file is stood in for by an

@@ -3,7 +3,7 @@
  * (ledger-sqlite.c), which lets a tool fill a ledger fast on ":memory:"
  * through the host API and keep it on disk. tender_ledger_copy: any backend
  * to any backend (`tender ledger copy`), row by row through the interface's
- * export and import operations (ledger-backend.h, version 2), checked by
+ * export and import operations (ledger-backend.h, version 3), checked by
  * totals each database computes from its own rows. */
 #include <tender/tender.h>
 
@@ -109,7 +109,7 @@ static char *totals_differences(GHashTable *source, GHashTable *copy, guint *com
     return differences ? g_string_free(differences, FALSE) : NULL;
 }
 
-/* TRUE when the backend has the export operations (interface version 2);
+/* TRUE when the backend has the export operations (interface version 3);
  * else FALSE with an error naming it and the location. */
 static gboolean can_copy(const TenderLedger *ledger, const char *shown, GError **error)
 {
@@ -119,7 +119,7 @@ static gboolean can_copy(const TenderLedger *ledger, const char *shown, GError *
         return TRUE;
     g_set_error(error, TENDER_ERROR, TENDER_ERROR_NOT_SUPPORTED,
                 "ledger copy: the %s backend of %s cannot export or import rows yet (ledger "
-                "interface version %u; the copy needs 2)",
+                "interface version %u; the copy needs 3)",
                 b->name, shown, b->version);
     return FALSE;
 }

@@ -459,7 +459,7 @@ static const LedgerBackend *postgres_backend(void)
     static gsize ready = 0;
     if (g_once_init_enter(&ready)) {
         table.struct_size = sizeof table;
-        table.version = 1;
+        table.version = 3;
         table.name = "postgresql";
         table.close = postgres_close;
         table.set_flush = postgres_set_flush;
@@ -469,6 +469,7 @@ static const LedgerBackend *postgres_backend(void)
         table.rollback = postgres_rollback;
         ledger_postgres_payments_fill(&table);
         ledger_postgres_service_fill(&table);
+        ledger_postgres_export_fill(&table);
         g_once_init_leave(&ready, 1);
     }
     return &table;

@@ -1,8 +1,9 @@
 /* The PostgreSQL backend of the ledger, shared by its files (private to
  * them): ledger-postgres.c (the pool, the unit of work, errors),
  * ledger-postgres-schema.c (migrations), ledger-postgres-payments.c
- * (payments, operations, counters, queries) and ledger-postgres-service.c
- * (the outbox, the service's tables, plugin crashes). Nothing else
+ * (payments, operations, counters, queries), ledger-postgres-service.c
+ * (the outbox, the service's tables, plugin crashes), and
+ * ledger-postgres-export.c (tender ledger copy). Nothing else
  * includes this; docs/ledger.md has the design. */
 #ifndef TENDER_CORE_LEDGER_POSTGRES_H
 #define TENDER_CORE_LEDGER_POSTGRES_H
@@ -83,6 +84,8 @@ gboolean ledger_postgres_migrate(PGconn *conn, GError **error);
 
 void ledger_postgres_payments_fill(LedgerBackend *backend);
 void ledger_postgres_service_fill(LedgerBackend *backend);
+/* ledger-postgres-export.c: export, import and totals (version 3). */
+void ledger_postgres_export_fill(LedgerBackend *backend);
 
 G_END_DECLS
 

@@ -101,7 +101,91 @@ const LedgerTable ledger_tables[] = {
 
 const guint ledger_n_tables = G_N_ELEMENTS(ledger_tables);
 
+/* The totals a copy is checked by. Each query returns n_groups text
+ * columns, then named numbers; a row becomes the totals
+ * "<name>[<group>,...].<column>" ("<name>.<column>" without groups). Every
+ * backend runs these very statements, so the names and what they count
+ * cannot drift apart between backends; the SQL is plain enough for any SQL
+ * database (PostgreSQL returns sum() of bigint as numeric: read it as
+ * text). The money invariants are all here: amounts per currency and status,
+ * operations (refunds among them) per kind and outcome, the limit counters,
+ * the idempotency keys of payments, operations and kept responses, and the
+ * outbox. */
+const LedgerTotalQuery ledger_total_queries[] = {
+    {"payments", 2,
+     "SELECT currency, status, count(*) AS count, sum(amount) AS amount,"
+     " sum(captured) AS captured, sum(refunded) AS refunded, sum(fee) AS fee,"
+     " sum(order_amount) AS order_amount, count(idempotency_key) AS idempotency_keys"
+     " FROM payments GROUP BY currency, status"},
+    {"operations", 2,
+     "SELECT kind, coalesce(outcome, '') AS outcome, count(*) AS count, sum(amount) AS amount,"
+     " sum(attempts) AS attempts, count(idempotency_key) AS idempotency_keys"
+     " FROM operations GROUP BY kind, coalesce(outcome, '')"},
+    {"usage", 0, "SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount FROM usage"},
+    {"payment_usage", 0,
+     "SELECT count(*) AS count, coalesce(sum(full_amount), 0) AS full_amount,"
+     " coalesce(sum(counted), 0) AS counted FROM payment_usage"},
+    {"events", 1, "SELECT type, count(*) AS count FROM events GROUP BY type"},
+    {"deliveries", 1,
+     "SELECT state, count(*) AS count, sum(attempts) AS attempts FROM deliveries GROUP BY state"},
+    {"api_keys", 0,
+     "SELECT count(*) AS count, count(CASE WHEN revoked_ms > 0 THEN 1 END) AS revoked"
+     " FROM api_keys"},
+    {"webhook_endpoints", 0,
+     "SELECT count(*) AS count, count(CASE WHEN removed_ms > 0 THEN 1 END) AS removed"
+     " FROM webhook_endpoints"},
+    {"idempotent_responses", 0, "SELECT count(*) AS count FROM idempotent_responses"},
+    {"plugin_crashes", 0, "SELECT count(*) AS count FROM plugin_crashes"},
+};
+
+const guint ledger_n_total_queries = G_N_ELEMENTS(ledger_total_queries);
+
 void ledger_totals_set(GHashTable *totals, const char *name, gint64 value)
 {
     g_hash_table_insert(totals, g_strdup(name), g_memdup2(&value, sizeof value));
+}
+
+char *ledger_totals_prefix(const LedgerTotalQuery *query, const char *const *groups)
+{
+    GString *prefix = g_string_new(query->name);
+    for (int g = 0; g < query->n_groups; g++)
+        g_string_append_printf(prefix, "%s%s", g ? "," : "[", groups[g] ? groups[g] : "");
+    if (query->n_groups > 0)
+        g_string_append_c(prefix, ']');
+    return g_string_free(prefix, FALSE);
+}
+
+static LedgerTableSql *table_sql_make(LedgerPlaceholders style)
+{
+    LedgerTableSql *all = g_new0(LedgerTableSql, ledger_n_tables);
+    for (guint t = 0; t < ledger_n_tables; t++) {
+        const LedgerTable *table = &ledger_tables[t];
+        GString *names = g_string_new(NULL);
+        GString *marks = g_string_new(NULL);
+        for (guint c = 0; c < table->n_columns; c++) {
+            g_string_append_printf(names, "%s%s", c ? ", " : "", table->columns[c].name);
+            if (style == LEDGER_PLACEHOLDERS_NUMBERED)
+                g_string_append_printf(marks, "%s$%u", c ? ", " : "", c + 1);
+            else
+                g_string_append(marks, c ? ", ?" : "?");
+        }
+        all[t].select_sql = g_strdup_printf("SELECT %s FROM %s", names->str, table->name);
+        all[t].insert_sql =
+            g_strdup_printf("INSERT INTO %s (%s) VALUES (%s)", table->name, names->str, marks->str);
+        g_string_free(names, TRUE);
+        g_string_free(marks, TRUE);
+    }
+    return all;
+}
+
+const LedgerTableSql *ledger_table_sql(const LedgerTable *table, LedgerPlaceholders style)
+{
+    static LedgerTableSql *made[2];
+    static gsize ready[2];
+    g_assert(style == LEDGER_PLACEHOLDERS_QUESTION || style == LEDGER_PLACEHOLDERS_NUMBERED);
+    if (g_once_init_enter(&ready[style])) {
+        made[style] = table_sql_make(style);
+        g_once_init_leave(&ready[style], 1);
+    }
+    return &made[style][table - ledger_tables];
 }

@@ -6,10 +6,15 @@
 // a non-empty target, a missing source or one location twice are refused
 // and change nothing; a copy whose totals differ is never committed and the
 // error names every total that differs.
+// Under tests/support/with-postgres (core-ledger-copy-postgres): the same
+// ledger copied SQLite -> PostgreSQL -> SQLite reads the same, carries on
+// on PostgreSQL, and a PostgreSQL target whose totals differ keeps nothing.
 #include "core-test-util.h"
+#include "test-ledger.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <cstring>
 
 using namespace coretest;
 
@@ -78,6 +83,8 @@ TEST_F(LedgerCopy, NeverOverwritesAFile)
     EXPECT_TENDER_ERROR(error, TENDER_ERROR_LEDGER);
 }
 
+const unsigned char kKeptBody[] = {'{', 0, 0xff, 0x80, '}'};
+
 // A host on a file ledger whose fx_count has a daily limit (so payments
 // keep usage counters), filled with every kind of row a ledger holds.
 class LedgerCopyBetween : public HostTest {
@@ -110,6 +117,16 @@ protected:
         ASSERT_NE(endpoint, nullptr) << error->message;
         tender_webhook_endpoint_free(endpoint);
         g_free(secret);
+        // A kept response whose body is binary (a NUL, bytes above 0x7f).
+        TenderStoredResponse kept = {};
+        kept.fingerprint = const_cast<char *>("fp-1");
+        kept.status = 201;
+        kept.content_type = const_cast<char *>("application/octet-stream");
+        kept.body = g_bytes_new_static(kKeptBody, sizeof kKeptBody);
+        kept.headers = const_cast<char *>("X-Kept: yes\n");
+        ASSERT_TRUE(tender_host_stored_response_put(host, "pay", "key-1", &kept, 0, &error))
+            << error->message;
+        g_bytes_unref(kept.body);
         // An event after the endpoint, so the outbox has a delivery.
         ASSERT_NE(pay("fx_count", "1.00"), nullptr);
         ids = {a->id, b->id};
@@ -195,6 +212,59 @@ protected:
         sqlite3_close(db);
     }
 
+    // The copy is a ledger to carry on with: the same payments, and new
+    // operations, payments and events number after the copied ones.
+    void carry_on(const std::string &ledger)
+    {
+        host = open_host(ledger);
+        ASSERT_NE(host, nullptr);
+        for (size_t i = 0; i < ids.size(); i++)
+            EXPECT_EQ(snap(ids[i].c_str()), before[i]);
+        TenderPayment *p = get(ids[0].c_str());
+        ASSERT_NE(p, nullptr);
+        gint64 last_seq = 0;
+        for (guint i = 0; i < p->operations->len; i++)
+            last_seq = MAX(last_seq,
+                           static_cast<TenderOperation *>(g_ptr_array_index(p->operations, i))->seq);
+        GError *error = nullptr;
+        TenderPayment *more = tender_host_refund(host, ids[0].c_str(), "1.00", nullptr, &error);
+        ASSERT_NE(more, nullptr) << error->message;
+        keep(more);
+        const TenderOperation *refund = static_cast<TenderOperation *>(
+            g_ptr_array_index(more->operations, more->operations->len - 1));
+        EXPECT_GT(refund->seq, last_seq);
+        // A new payment writes an event (and a delivery to the endpoint).
+        ASSERT_NE(pay_for("acct-2", "1.00"), nullptr);
+        // The idempotency key came along: a replay finds the copied payment.
+        TenderPayment *replay = pay_for("acct-1", "10.00", "USD", "order-1");
+        ASSERT_NE(replay, nullptr);
+        EXPECT_EQ(std::string(replay->id), ids[0]);
+        TenderStoredResponse *kept = tender_host_stored_response_get(host, "pay", "key-1", &error);
+        ASSERT_NE(kept, nullptr) << (error ? error->message : "none kept");
+        gsize length = 0;
+        const void *body = g_bytes_get_data(kept->body, &length);
+        ASSERT_EQ(length, sizeof kKeptBody);
+        EXPECT_EQ(memcmp(body, kKeptBody, length), 0);
+        EXPECT_EQ(kept->status, 201u);
+        EXPECT_STREQ(kept->headers, "X-Kept: yes\n");
+        tender_stored_response_free(kept);
+    }
+
+    // A copy into target, whose database adds a cent to every counter
+    // imported, fails naming the counters' total and only that.
+    void expect_copy_fails_on_usage_only(const std::string &target)
+    {
+        GError *error = nullptr;
+        EXPECT_FALSE(tender_ledger_copy(source.c_str(), target.c_str(), nullptr, &error));
+        ASSERT_NE(error, nullptr);
+        std::string message = error->message;
+        EXPECT_NE(message.find("usage.amount:"), std::string::npos) << message;
+        EXPECT_NE(message.find("nothing was committed"), std::string::npos) << message;
+        // Only the counters differ: payments and operations are not listed.
+        EXPECT_EQ(message.find("payments["), std::string::npos) << message;
+        EXPECT_TENDER_ERROR(error, TENDER_ERROR_LEDGER);
+    }
+
     std::string source;
     std::vector<std::string> ids;
     std::vector<std::string> before;
@@ -222,29 +292,7 @@ TEST_F(LedgerCopyBetween, ThereAndBackEveryRowIsTheSame)
     EXPECT_NE(original.find("deliveries|"), std::string::npos) << original;
     EXPECT_EQ(dump(there), original);
     EXPECT_EQ(dump(back), original);
-
-    // The copy is a ledger to carry on with: the same payments, and new
-    // operations and payments number after the copied ones.
-    host = open_host(back);
-    ASSERT_NE(host, nullptr);
-    for (size_t i = 0; i < ids.size(); i++)
-        EXPECT_EQ(snap(ids[i].c_str()), before[i]);
-    TenderPayment *p = get(ids[0].c_str());
-    ASSERT_NE(p, nullptr);
-    gint64 last_seq = 0;
-    for (guint i = 0; i < p->operations->len; i++)
-        last_seq = MAX(last_seq,
-                       static_cast<TenderOperation *>(g_ptr_array_index(p->operations, i))->seq);
-    TenderPayment *more = tender_host_refund(host, ids[0].c_str(), "1.00", nullptr, &error);
-    ASSERT_NE(more, nullptr) << error->message;
-    keep(more);
-    const TenderOperation *refund =
-        static_cast<TenderOperation *>(g_ptr_array_index(more->operations, more->operations->len - 1));
-    EXPECT_GT(refund->seq, last_seq);
-    // The idempotency key came along: a replay finds the copied payment.
-    TenderPayment *replay = pay_for("acct-1", "10.00", "USD", "order-1");
-    ASSERT_NE(replay, nullptr);
-    EXPECT_EQ(std::string(replay->id), ids[0]);
+    carry_on(back);
 }
 
 TEST_F(LedgerCopyBetween, RefusesATargetWithRowsAndChangesNothing)
@@ -305,16 +353,62 @@ TEST_F(LedgerCopyBetween, ACopyWhoseTotalsDifferIsNotCommittedAndSaysWhat)
     tender_host_free(empty);
     exec(target, "CREATE TRIGGER off_by_one AFTER INSERT ON usage BEGIN "
                  "UPDATE usage SET amount = amount + 1 WHERE key = NEW.key; END;");
-    GError *error = nullptr;
-    EXPECT_FALSE(tender_ledger_copy(source.c_str(), target.c_str(), nullptr, &error));
-    ASSERT_NE(error, nullptr);
-    std::string message = error->message;
-    EXPECT_NE(message.find("usage.amount:"), std::string::npos) << message;
-    EXPECT_NE(message.find("nothing was committed"), std::string::npos) << message;
-    // Only the counters differ: payments and operations are not listed.
-    EXPECT_EQ(message.find("payments["), std::string::npos) << message;
-    EXPECT_TENDER_ERROR(error, TENDER_ERROR_LEDGER);
+    expect_copy_fails_on_usage_only(target);
     EXPECT_EQ(dump(target), "");
+}
+
+// SQLite -> PostgreSQL -> SQLite: every row as it was, sequences moved on
+// the server, and the PostgreSQL ledger usable by a host at once.
+TEST_F(LedgerCopyBetween, PostgresThereAndBackEveryRowIsTheSame)
+{
+    ASSERT_TRUE(test_ledger_is_postgres()) << "run under tests/support/with-postgres";
+    g_autofree char *there = test_ledger_location(":memory:");
+    std::string back = tmp.file("back.db");
+    GError *error = nullptr;
+    TenderLedgerCopyReport report = {};
+    ASSERT_TRUE(tender_ledger_copy(source.c_str(), there, &report, &error)) << error->message;
+    EXPECT_GT(report.rows, 20u);
+    EXPECT_GT(report.totals, 20u);
+    TenderLedgerCopyReport again = {};
+    ASSERT_TRUE(tender_ledger_copy(there, back.c_str(), &again, &error)) << error->message;
+    EXPECT_EQ(again.rows, report.rows);
+    EXPECT_EQ(again.totals, report.totals);
+    // A second copy into the PostgreSQL ledger is refused: it holds rows.
+    EXPECT_FALSE(tender_ledger_copy(source.c_str(), there, nullptr, &error));
+    EXPECT_TENDER_ERROR(error, TENDER_ERROR_INVALID_ARGUMENT);
+    tender_host_free(host);
+    host = nullptr;
+    std::string original = dump(source);
+    EXPECT_NE(original.find("idempotent_responses|"), std::string::npos) << original;
+    EXPECT_EQ(dump(back), original);
+    carry_on(there);
+}
+
+TEST_F(LedgerCopyBetween, PostgresTargetWhoseTotalsDifferKeepsNothing)
+{
+    ASSERT_TRUE(test_ledger_is_postgres()) << "run under tests/support/with-postgres";
+    g_autofree char *target = test_ledger_location(":memory:");
+    TenderHost *empty = open_host(target);
+    ASSERT_NE(empty, nullptr);
+    tender_host_free(empty);
+    GError *error = nullptr;
+    for (const char *sql :
+         {"CREATE FUNCTION off_by_one() RETURNS trigger LANGUAGE plpgsql AS"
+          " $$BEGIN NEW.amount := NEW.amount + 1; RETURN NEW; END$$",
+          "CREATE TRIGGER off_by_one BEFORE INSERT ON usage FOR EACH ROW"
+          " EXECUTE FUNCTION off_by_one()"}) {
+        GPtrArray *rows = test_ledger_pg_query(target, sql, nullptr, &error);
+        ASSERT_NE(rows, nullptr) << error->message;
+        g_ptr_array_unref(rows);
+    }
+    expect_copy_fails_on_usage_only(target);
+    GPtrArray *rows = test_ledger_pg_query(
+        target, "SELECT (SELECT count(*) FROM payments) + (SELECT count(*) FROM usage)", nullptr,
+        &error);
+    ASSERT_NE(rows, nullptr) << error->message;
+    ASSERT_EQ(rows->len, 1u);
+    EXPECT_STREQ(static_cast<char **>(g_ptr_array_index(rows, 0))[0], "0");
+    g_ptr_array_unref(rows);
 }
 
 } // namespace

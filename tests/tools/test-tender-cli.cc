@@ -17,6 +17,7 @@
 extern "C" {
 #include "sandbox-process.h"
 }
+#include "test-ledger.h"
 
 namespace {
 
@@ -809,4 +810,39 @@ TEST_F(TenderCli, LedgerCopyCopiesIntoAnEmptyLedgerOnly)
     EXPECT_STREQ(listed.str("id").c_str(), id.c_str());
     for (const char *suffix : {"", "-wal", "-shm"})
         g_remove((copy + suffix).c_str());
+}
+
+// SQLite -> PostgreSQL -> SQLite with the command, on a server
+// (tender-cli-postgres runs this under tests/support/with-postgres): the
+// payment shows from each ledger, and the counts checked agree.
+TEST_F(TenderCli, PostgresLedgerCopyThereAndBack)
+{
+    ASSERT_TRUE(test_ledger_is_postgres()) << "run under tests/support/with-postgres";
+    std::string id = card_pay("4242424242424242", "10.00");
+    char *location = test_ledger_location(":memory:");
+    std::string server = location;
+    g_free(location);
+    std::string back = dir + "/back.db";
+    Result there, back_again, twice;
+    run_exactly(there, {"--json", "ledger", "copy", "--from", ledger, "--to", server});
+    ASSERT_EQ(there.code, 0) << there.out << there.err;
+    EXPECT_GE(json_object_get_int_member(there.object(), "rows"), 2);
+    run_exactly(back_again, {"--json", "ledger", "copy", "--from", server, "--to", back});
+    ASSERT_EQ(back_again.code, 0) << back_again.out << back_again.err;
+    EXPECT_EQ(json_object_get_int_member(back_again.object(), "rows"),
+              json_object_get_int_member(there.object(), "rows"));
+    EXPECT_EQ(json_object_get_int_member(back_again.object(), "totals_checked"),
+              json_object_get_int_member(there.object(), "totals_checked"));
+    run_exactly(twice, {"--json", "ledger", "copy", "--from", ledger, "--to", server});
+    EXPECT_EQ(twice.code, 65) << twice.out;
+    for (const std::string &copy : {server, back}) {
+        Result shown;
+        run_exactly(shown, {"--json", "--ledger", copy, "--config",
+                            test_sandbox_config_path(sandbox), "show", id});
+        EXPECT_EQ(shown.code, 0) << shown.err;
+        EXPECT_EQ(shown.str("id"), id);
+        EXPECT_EQ(shown.str("status"), "authorized") << shown.out;
+    }
+    for (const char *suffix : {"", "-wal", "-shm"})
+        g_remove((back + suffix).c_str());
 }
