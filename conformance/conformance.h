@@ -51,15 +51,18 @@ const tc_case *tc_case_find(const char *name);
  * memory. method_id, when not NULL, limits the method cases to that method. */
 tc_context *tc_context_new(const char *path, const char *method_id);
 void tc_context_free(tc_context *ctx);
-/* Have every real host of the kit (the flow cases') run the plugin in a
- * worker process (config plugins.<id>.isolation "process",
- * docs/isolation.md) instead of in-process. The cases that call the
- * plugin through the test host are not affected. */
-void tc_context_set_isolation(tc_context *ctx, int isolated);
-/* With isolation: whether the worker runs under its seccomp filter
- * (plugins.<id>.seccomp; default 1, as in a host). 0 is for a plugin that
- * opens files after loading, which the filter forbids. */
-void tc_context_set_seccomp(tc_context *ctx, int on);
+/* tc_context_new with the plugin in a worker process of its own
+ * (tender_test_plugin_load_isolated; docs/isolation.md): every case then
+ * runs it isolated, the direct calls through the test host and every real
+ * host the flow cases start (config plugins.<id>.isolation "process").
+ * seccomp: whether the workers run under their seccomp filter
+ * (plugins.<id>.seccomp; 1 as in a host; 0 for a plugin that opens files
+ * after loading, which the filter forbids). */
+tc_context *tc_context_new_isolated(const char *path, const char *method_id, int seccomp);
+/* In a process forked from the one that made ctx, before running cases
+ * there: an isolated context starts a worker of its own (the inherited one
+ * belongs to the parent). Nothing for an in-process one. */
+void tc_context_after_fork(tc_context *ctx);
 /* The reason the plugin could not be loaded, or NULL when it loaded. */
 const char *tc_context_load_error(const tc_context *ctx);
 /* The plugin's file path as given. */

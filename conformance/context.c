@@ -1,5 +1,6 @@
-/* The conformance context: the plugin loaded directly by libtender-testhost
- * (dlopen + entry point), whose settings, clock and log the kit controls,
+/* The conformance context: the plugin loaded by libtender-testhost (dlopen +
+ * entry point, or a worker process with --isolation), whose settings, clock
+ * and log the kit controls,
  * and the report sink every case writes into. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,7 +108,28 @@ GPtrArray *tc_logs(tc_context *ctx)
 
 /* ---- loading ------------------------------------------------------------- */
 
-tc_context *tc_context_new(const char *path, const char *method_id)
+/* Load (or load again) the plugin the context was made for: in a worker
+ * with isolation, else in this process. */
+static void load_plugin(tc_context *ctx)
+{
+    g_clear_pointer(&ctx->load_error, g_free);
+    ctx->descriptor = NULL;
+    if (ctx->isolated)
+        ctx->plugin = tender_test_plugin_load_isolated(ctx->host, ctx->path, !ctx->no_seccomp,
+                                                       &ctx->load_error);
+    else
+        ctx->plugin = tender_test_plugin_load(ctx->host, ctx->path, &ctx->load_error);
+    if (ctx->plugin != NULL) {
+        ctx->descriptor = tender_test_plugin_descriptor(ctx->plugin);
+        /* Leave the plugin mapped when running under a leak checker would
+         * lose its symbols; otherwise unload it. */
+        if (!ctx->isolated)
+            tender_test_plugin_keep_mapped(ctx->plugin,
+                                           g_getenv("TENDER_CONFORMANCE_NO_DLCLOSE") != NULL);
+    }
+}
+
+static tc_context *context_new(const char *path, const char *method_id, int isolated, int seccomp)
 {
     tc_context *ctx = g_new0(tc_context, 1);
     ctx->path = g_strdup(path ? path : "");
@@ -118,15 +140,33 @@ tc_context *tc_context_new(const char *path, const char *method_id)
      * the operator's settings point the plugin at. */
     ctx->transport = tc_fault_transport_new();
     tender_test_host_set_http_transport(ctx->host, tc_fault_transport_table(ctx->transport));
-    ctx->plugin = tender_test_plugin_load(ctx->host, ctx->path, &ctx->load_error);
-    if (ctx->plugin != NULL) {
-        ctx->descriptor = tender_test_plugin_descriptor(ctx->plugin);
-        /* Leave the plugin mapped when running under a leak checker would
-         * lose its symbols; otherwise unload it. */
-        tender_test_plugin_keep_mapped(ctx->plugin,
-                                       g_getenv("TENDER_CONFORMANCE_NO_DLCLOSE") != NULL);
-    }
+    ctx->isolated = isolated;
+    ctx->no_seccomp = !seccomp;
+    load_plugin(ctx);
     return ctx;
+}
+
+tc_context *tc_context_new(const char *path, const char *method_id)
+{
+    return context_new(path, method_id, FALSE, TRUE);
+}
+
+tc_context *tc_context_new_isolated(const char *path, const char *method_id, int seccomp)
+{
+    return context_new(path, method_id, TRUE, seccomp);
+}
+
+void tc_context_after_fork(tc_context *ctx)
+{
+    if (ctx->plugin == NULL || !tender_test_plugin_is_isolated(ctx->plugin))
+        return;
+    /* The inherited worker is the parent's child: this process could not
+     * reap or kill it (freeing it here only closes our copy of its socket,
+     * libtender's waitpid failing with ECHILD), and a case that crashed or
+     * hung it would leave it broken for the next case. */
+    tender_test_plugin_free(ctx->plugin);
+    ctx->plugin = NULL;
+    load_plugin(ctx);
 }
 
 static void remove_tree(const char *dir)
@@ -145,16 +185,6 @@ static void remove_tree(const char *dir)
         g_dir_close(d);
     }
     g_rmdir(dir);
-}
-
-void tc_context_set_isolation(tc_context *ctx, int isolated)
-{
-    ctx->isolated = isolated;
-}
-
-void tc_context_set_seccomp(tc_context *ctx, int on)
-{
-    ctx->no_seccomp = !on;
 }
 
 void tc_context_free(tc_context *ctx)

@@ -78,6 +78,7 @@ static tc_status run_isolated(tc_context *ctx, const tc_case *c, char **message)
     }
     if (pid == 0) {
         close(fds[0]);
+        tc_context_after_fork(ctx);
         char *text = NULL;
         unsigned char status = (unsigned char)tc_run_case(ctx, c, &text);
         ssize_t ignored = write(fds[1], &status, 1);
@@ -169,8 +170,7 @@ int main(int argc, char **argv)
     char *method = NULL, *sandbox_program = NULL;
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL},
-        {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only this case (repeatable)",
-         "NAME"},
+        {"case", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only this case (repeatable)", "NAME"},
         {"method", 0, 0, G_OPTION_ARG_STRING, &method, "Check only this method of the plugin",
          "ID"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the cases and exit", NULL},
@@ -185,8 +185,8 @@ int main(int argc, char **argv)
         {"no-sandbox", 0, 0, G_OPTION_ARG_NONE, &no_sandbox,
          "Start no tender-sandbox: every method gets an empty config", NULL},
         {"isolation", 0, 0, G_OPTION_ARG_NONE, &isolation,
-         "Run the plugin in a worker process in every real host the cases start "
-         "(docs/isolation.md)",
+         "Run the plugin in a worker process in every case: the kit's direct calls and "
+         "every real host the cases start (docs/isolation.md)",
          NULL},
         {"no-seccomp", 0, 0, G_OPTION_ARG_NONE, &no_seccomp,
          "With --isolation: the worker without its seccomp filter, for a plugin that opens "
@@ -259,9 +259,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    tc_context *ctx = tc_context_new(path, method);
-    tc_context_set_isolation(ctx, isolation);
-    tc_context_set_seccomp(ctx, !no_seccomp);
+    tc_context *ctx = isolation ? tc_context_new_isolated(path, method, !no_seccomp)
+                                : tc_context_new(path, method);
     for (char **s = settings; s != NULL && *s != NULL; s++)
         if (!tc_context_parse_setting(ctx, *s)) {
             fprintf(stderr, "tender-conformance: --setting %s: expected METHOD.KEY=VALUE\n", *s);

@@ -187,6 +187,34 @@ tender_operation_fn isolation_slot_fn(const tender_method *m, IsolationSlot slot
     }
 }
 
+guint32 isolation_method_undeclared_slots(const tender_method *m)
+{
+    static const size_t offsets[] = {
+        [ISO_SLOT_AUTHORIZE] = offsetof(tender_method_ops, authorize),
+        [ISO_SLOT_PURCHASE] = offsetof(tender_method_ops, purchase),
+        [ISO_SLOT_CAPTURE] = offsetof(tender_method_ops, capture),
+        [ISO_SLOT_VOID] = offsetof(tender_method_ops, void_payment),
+        [ISO_SLOT_REFUND] = offsetof(tender_method_ops, refund),
+        [ISO_SLOT_SYNC] = offsetof(tender_method_ops, sync),
+        [ISO_SLOT_COMPLETE_ACTION] = offsetof(tender_method_ops, complete_action),
+        [ISO_SLOT_IDENTIFY_NOTIFICATION] = offsetof(tender_method_ops, identify_notification),
+        [ISO_SLOT_NOTIFICATION] = offsetof(tender_method_ops, notification),
+        [ISO_SLOT_REAUTHORIZE] = offsetof(tender_method_ops, reauthorize),
+    };
+    const tender_method_ops *ops =
+        m->struct_size >= offsetof(tender_method, ops) + sizeof m->ops ? m->ops : NULL;
+    guint32 slots = 0;
+    for (guint s = 0; ops != NULL && s < G_N_ELEMENTS(offsets); s++) {
+        if (offsets[s] == 0 || ops->struct_size < offsets[s] + sizeof(tender_operation_fn))
+            continue;
+        tender_operation_fn fn;
+        memcpy(&fn, (const char *)ops + offsets[s], sizeof fn);
+        if (fn != NULL && isolation_slot_fn(m, s) == NULL)
+            slots |= 1u << s;
+    }
+    return slots;
+}
+
 guint32 isolation_method_slots(const tender_method *m)
 {
     guint32 slots = 0;
@@ -196,6 +224,39 @@ guint32 isolation_method_slots(const tender_method *m)
     if (abi_sandbox_notification_fn(m) != NULL)
         slots |= 1u << ISO_SLOT_SANDBOX_NOTIFICATION;
     return slots;
+}
+
+/* A parameter list (key, value) as the fixtures hold them. */
+static GVariant *params_encode(const tender_param *params, size_t n)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(maymay)"));
+    for (size_t i = 0; params && i < n; i++)
+        g_variant_builder_add(&b, "(@may@may)", isolation_maybe_bytes(params[i].key),
+                              isolation_maybe_bytes(params[i].value));
+    return g_variant_builder_end(&b);
+}
+
+/* The method's sandbox fixtures travel with its facts: the slot returns
+ * plugin-static data with no instance, so the host keeps a copy rather
+ * than asking the worker (tender_method_fixtures answers from it). */
+static GVariant *fixtures_encode(const tender_method *m)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE(ISOLATION_FIXTURES_TYPE));
+    size_t n = 0;
+    const tender_fixture *fx = tender_method_fixtures(m, &n);
+    for (size_t i = 0; fx && i < n && i < 1024; i++) {
+        const tender_fixture *f = &fx[i];
+        g_variant_builder_add(&b, "(@may@may@may@may@may@a(maymay)uu@a(maymay)@mayu)",
+                              isolation_maybe_bytes(f->name), isolation_maybe_bytes(f->region),
+                              isolation_maybe_bytes(f->currency), isolation_maybe_bytes(f->amount),
+                              isolation_maybe_bytes(f->tier), params_encode(f->params, f->n_params),
+                              f->expect_outcome, f->expect_decline,
+                              params_encode(f->complete_params, f->n_complete_params),
+                              isolation_maybe_bytes(f->sandbox_event), f->expect_after_action);
+    }
+    return g_variant_builder_end(&b);
 }
 
 static GVariant *method_encode(const tender_method *m)
@@ -208,16 +269,16 @@ static GVariant *method_encode(const tender_method *m)
                               (gint64)f->min_amount, (gint64)f->max_amount,
                               isolation_maybe_bytes(f->home_region));
     }
-    return g_variant_new("(@may@mayt@aay@a(mayixxmay)@a(mayumay)@a(mayumay)xxux@maybu@aayu)",
-                         isolation_maybe_bytes(m->id), isolation_maybe_bytes(m->name),
-                         (guint64)m->capabilities, strv_encode(m->regions),
-                         g_variant_builder_end(&cur), specs_encode(m->params, m->n_params),
-                         specs_encode(m->action_params, m->n_action_params),
-                         (gint64)m->hold_seconds, (gint64)m->action_timeout_seconds,
-                         m->over_capture_bps, (gint64)m->over_capture_max_extra,
-                         isolation_maybe_bytes(m->over_capture_currency), m->tiers != NULL,
-                         (guint32)m->struct_size, strv_encode(m->tiers),
-                         isolation_method_slots(m));
+    return g_variant_new(
+        "(@may@mayt@aay@a(mayixxmay)@a(mayumay)@a(mayumay)xxux@maybu@aayub@" ISOLATION_FIXTURES_TYPE
+        "u)",
+        isolation_maybe_bytes(m->id), isolation_maybe_bytes(m->name), (guint64)m->capabilities,
+        strv_encode(m->regions), g_variant_builder_end(&cur), specs_encode(m->params, m->n_params),
+        specs_encode(m->action_params, m->n_action_params), (gint64)m->hold_seconds,
+        (gint64)m->action_timeout_seconds, m->over_capture_bps, (gint64)m->over_capture_max_extra,
+        isolation_maybe_bytes(m->over_capture_currency), m->tiers != NULL, (guint32)m->struct_size,
+        strv_encode(m->tiers), isolation_method_slots(m), abi_fixtures_fn(m) != NULL,
+        fixtures_encode(m), isolation_method_undeclared_slots(m));
 }
 
 GVariant *isolation_descriptor_encode(const tender_plugin_descriptor *d)

@@ -88,6 +88,12 @@ typedef enum {
     /* 7 was the http service, a flat ISO_HTTP since protocol 3 */
 } IsolationService;
 
+/* The operation slots the method's table sets without declaring their
+ * capability (bits 1 << IsolationSlot): mirrored in the host-side table so
+ * that a check of the table sees them, never called (the host reaches a
+ * slot only through its capability). */
+guint32 isolation_method_undeclared_slots(const tender_method *m);
+
 /* The function of m for slot (through the size- and capability-checked
  * table; NULL when absent). ISO_SLOT_SANDBOX_NOTIFICATION is not a
  * tender_operation_fn: use abi_sandbox_notification_fn. */
@@ -122,6 +128,11 @@ IsolationRecv isolation_recv(int fd, guint32 *kind, guint32 *call_id, GVariant *
 const guint8 *isolation_flat_body(GVariant *body, gsize *len);
 
 /* ---- payloads ---- */
+
+/* A method's sandbox fixtures in its descriptor: name, region, currency,
+ * amount, tier, params, expect_outcome, expect_decline, complete_params,
+ * sandbox_event, expect_after_action. */
+#define ISOLATION_FIXTURES_TYPE "a(maymaymaymaymaya(maymay)uua(maymay)mayu)"
 
 /* A string as "may" (NULL as nothing) and back (an owned copy, NULL for
  * nothing). Byte strings are read up to their first NUL. */

@@ -20,6 +20,8 @@
 
 #define CREATE_TIMEOUT_MS 10000
 #define DESTROY_TIMEOUT_MS 2000
+/* The longest a call waits for its worker, whatever its deadline says. */
+#define MAX_CALL_MS (24 * 60 * 60 * 1000LL)
 /* Room a packet keeps for everything but an HTTP answer's headers and body. */
 #define PACKET_OVERHEAD 4096
 
@@ -237,7 +239,10 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
 {
     IsolatedPlugin *p = pi->plugin;
     g_mutex_lock(&p->lock);
-    gint64 left_ms = req->deadline_ms - p->services->now_ms(p->services);
+    /* A host with no deadline passes G_MAXINT64 (the test host does):
+     * clamped so that the microseconds below cannot overflow. */
+    gint64 now_ms = p->services->now_ms(p->services);
+    gint64 left_ms = req->deadline_ms > now_ms ? MIN(req->deadline_ms - now_ms, MAX_CALL_MS) : 0;
     gint64 deadline_us = g_get_monotonic_time() + MAX(left_ms, 1) * 1000;
     char *why = NULL;
     if (!ensure_instance(pi, &why)) {
@@ -322,6 +327,18 @@ static void proxy_sandbox_notification(void *instance, const tender_request *req
     proxy_call(instance, ISO_SLOT_SANDBOX_NOTIFICATION, event, req, res);
 }
 
+/* A slot the plugin set without declaring its capability. */
+static void proxy_undeclared(void *instance, const tender_request *req, tender_result *res)
+{
+    (void)instance;
+    (void)req;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    res->outcome = TENDER_OUTCOME_NOT_SENT;
+    g_strlcpy(res->message, "not sent: the method does not declare this operation",
+              sizeof res->message);
+}
+
 /* ---- the descriptor ---- */
 
 static gpointer keep(IsolatedPlugin *p, gpointer allocation)
@@ -366,7 +383,78 @@ static const tender_param_spec *keep_specs(IsolatedPlugin *p, GVariant *a, size_
     return *n ? specs : NULL;
 }
 
-#define METHOD_TYPE "(maymayt" "aay" "a(mayixxmay)" "a(mayumay)" "a(mayumay)" "xxuxmay" "bu" "aayu)"
+/* The worker's method facts (isolation-protocol.c's method_encode), its
+ * fixtures last. */
+#define METHOD_TYPE                                                                                \
+    "(maymaytaaya(mayixxmay)a(mayumay)a(mayumay)xxuxmaybuaayub" ISOLATION_FIXTURES_TYPE "u)"
+
+/* The copies of the proxy methods' fixtures, by method: the slot takes no
+ * instance, so a proxy function could not tell which method is asked;
+ * tender_method_fixtures asks isolation_method_fixtures instead. */
+typedef struct {
+    const tender_fixture *table; /* NULL when the method has none */
+    size_t n;
+} ProxyFixtures;
+
+static GHashTable *fixture_registry; /* const tender_method * -> ProxyFixtures * */
+
+gboolean isolation_method_fixtures(const tender_method *m, const tender_fixture **table, size_t *n)
+{
+    g_mutex_lock(&registry_lock);
+    const ProxyFixtures *pf = fixture_registry ? g_hash_table_lookup(fixture_registry, m) : NULL;
+    if (pf != NULL) {
+        *table = pf->table;
+        *n = pf->n;
+    }
+    g_mutex_unlock(&registry_lock);
+    return pf != NULL;
+}
+
+static const tender_param *keep_params(IsolatedPlugin *p, GVariant *a, size_t *n)
+{
+    *n = g_variant_n_children(a);
+    tender_param *params = keep(p, g_new0(tender_param, *n + 1));
+    for (gsize i = 0; i < *n; i++) {
+        GVariant *key, *value;
+        g_variant_get_child(a, i, "(@may@may)", &key, &value);
+        params[i].key = keep_maybe(p, key);
+        params[i].value = keep_maybe(p, value);
+        g_variant_unref(key);
+        g_variant_unref(value);
+    }
+    return *n ? params : NULL;
+}
+
+static ProxyFixtures *keep_fixtures(IsolatedPlugin *p, gboolean has_slot, GVariant *a)
+{
+    ProxyFixtures *pf = keep(p, g_new0(ProxyFixtures, 1));
+    pf->n = has_slot ? g_variant_n_children(a) : 0;
+    if (!has_slot)
+        return pf;
+    tender_fixture *fx = keep(p, g_new0(tender_fixture, pf->n + 1));
+    for (gsize i = 0; i < pf->n; i++) {
+        GVariant *name, *region, *currency, *amount, *tier, *params, *complete, *event;
+        tender_fixture *f = &fx[i];
+        g_variant_get_child(a, i, "(@may@may@may@may@may@a(maymay)uu@a(maymay)@mayu)", &name,
+                            &region, &currency, &amount, &tier, &params, &f->expect_outcome,
+                            &f->expect_decline, &complete, &event, &f->expect_after_action);
+        f->struct_size = sizeof *f;
+        f->name = keep_maybe(p, name);
+        f->region = keep_maybe(p, region);
+        f->currency = keep_maybe(p, currency);
+        f->amount = keep_maybe(p, amount);
+        f->tier = keep_maybe(p, tier);
+        f->params = keep_params(p, params, &f->n_params);
+        f->complete_params = keep_params(p, complete, &f->n_complete_params);
+        f->sandbox_event = keep_maybe(p, event);
+        GVariant *all[] = {name, region, currency, amount, tier, params, complete, event};
+        for (gsize j = 0; j < G_N_ELEMENTS(all); j++)
+            g_variant_unref(all[j]);
+    }
+    /* A plugin whose slot returns no table has the slot but no fixtures. */
+    pf->table = fx;
+    return pf;
+}
 
 static tender_method *method_decode(IsolatedPlugin *p, GVariant *v)
 {
@@ -376,12 +464,16 @@ static tender_method *method_decode(IsolatedPlugin *p, GVariant *v)
     GVariant *id, *name, *regions, *currencies, *params, *action_params, *over_currency, *tiers;
     guint64 caps;
     gint64 hold, action_timeout, over_extra;
-    guint32 over_bps, plugin_size, slots;
-    gboolean has_tiers;
-    g_variant_get(v, "(@may@mayt@aay@a(mayixxmay)@a(mayumay)@a(mayumay)xxux@maybu@aayu)", &id,
-                  &name, &caps, &regions, &currencies, &params, &action_params, &hold,
-                  &action_timeout, &over_bps, &over_extra, &over_currency, &has_tiers,
-                  &plugin_size, &tiers, &slots);
+    GVariant *fixtures;
+    guint32 over_bps, plugin_size, slots, undeclared;
+    gboolean has_tiers, has_fixtures;
+    g_variant_get(
+        v,
+        "(@may@mayt@aay@a(mayixxmay)@a(mayumay)@a(mayumay)xxux@maybu@aayub@" ISOLATION_FIXTURES_TYPE
+        "u)",
+        &id, &name, &caps, &regions, &currencies, &params, &action_params, &hold, &action_timeout,
+        &over_bps, &over_extra, &over_currency, &has_tiers, &plugin_size, &tiers, &slots,
+        &has_fixtures, &fixtures, &undeclared);
     (void)plugin_size;
     m->struct_size = sizeof *m;
     m->id = keep_maybe(p, id);
@@ -437,8 +529,32 @@ static tender_method *method_decode(IsolatedPlugin *p, GVariant *v)
     SET(ISO_SLOT_DESCRIBE_INSTRUMENT, describe_instrument, proxy_describe_instrument)
     SET(ISO_SLOT_REAUTHORIZE, reauthorize, proxy_reauthorize)
 #undef SET
+    /* Set in the plugin's table without their capability: mirrored so a
+     * check of the table sees them, answered here (never forwarded: the
+     * worker calls only declared slots, as the host does). */
+#define SET_UNDECLARED(slot, field)                                                                \
+    if (undeclared & (1u << slot))                                                                 \
+        ops->field = proxy_undeclared;
+    SET_UNDECLARED(ISO_SLOT_AUTHORIZE, authorize)
+    SET_UNDECLARED(ISO_SLOT_PURCHASE, purchase)
+    SET_UNDECLARED(ISO_SLOT_CAPTURE, capture)
+    SET_UNDECLARED(ISO_SLOT_VOID, void_payment)
+    SET_UNDECLARED(ISO_SLOT_REFUND, refund)
+    SET_UNDECLARED(ISO_SLOT_SYNC, sync)
+    SET_UNDECLARED(ISO_SLOT_COMPLETE_ACTION, complete_action)
+    SET_UNDECLARED(ISO_SLOT_IDENTIFY_NOTIFICATION, identify_notification)
+    SET_UNDECLARED(ISO_SLOT_NOTIFICATION, notification)
+    SET_UNDECLARED(ISO_SLOT_REAUTHORIZE, reauthorize)
+#undef SET_UNDECLARED
     m->ops = ops;
-    GVariant *all[] = {id, name, regions, currencies, params, action_params, over_currency, tiers};
+    ProxyFixtures *pf = keep_fixtures(p, has_fixtures, fixtures);
+    g_mutex_lock(&registry_lock);
+    if (fixture_registry == NULL)
+        fixture_registry = g_hash_table_new(NULL, NULL);
+    g_hash_table_insert(fixture_registry, m, pf);
+    g_mutex_unlock(&registry_lock);
+    GVariant *all[] = {id,    name,    regions, currencies, params, action_params, over_currency,
+                       tiers, fixtures};
     for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
         g_variant_unref(all[i]);
     return m;
@@ -479,6 +595,11 @@ static gboolean descriptor_decode(IsolatedPlugin *p, GVariant *v)
 
 static void plugin_free(IsolatedPlugin *p)
 {
+    g_mutex_lock(&registry_lock);
+    for (size_t i = 0; fixture_registry && p->descriptor.methods && i < p->descriptor.n_methods;
+         i++)
+        g_hash_table_remove(fixture_registry, p->descriptor.methods[i]);
+    g_mutex_unlock(&registry_lock);
     g_free(isolation_kill(p));
     g_free(p->path);
     g_free(p->plugin_id);

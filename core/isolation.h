@@ -51,6 +51,9 @@ IsolatedPlugin *isolation_start(const char *path, const tender_host_services *se
 /* The host-side copy of the plugin's descriptor (lives as long as p). */
 const tender_plugin_descriptor *isolation_descriptor(IsolatedPlugin *p);
 const char *isolation_plugin_id(IsolatedPlugin *p);
+/* When m is a method of an isolated plugin's host-side descriptor: TRUE,
+ * with the copy of its sandbox fixtures (NULL and 0 when it has none). */
+gboolean isolation_method_fixtures(const tender_method *m, const tender_fixture **table, size_t *n);
 /* Change the limits (the running worker's at once, through prlimit). */
 void isolation_set_limits(IsolatedPlugin *p, const IsolationLimits *limits);
 /* Stop the worker and free everything (after the method instances). */

@@ -285,7 +285,11 @@ static TenderMethodInfo *copy_method(const tender_method *m, const TenderPluginI
     info->over_capture_max_extra = m->over_capture_max_extra;
     info->over_capture_currency = g_strdup(m->over_capture_currency);
     info->tiers = copy_strv(m->tiers);
-    info->has_fixtures = abi_fixtures_fn(m) != NULL;
+    /* An isolated plugin's proxy method holds a copy of its fixtures. */
+    const tender_fixture *copy = NULL;
+    size_t n_copy = 0;
+    info->has_fixtures = abi_fixtures_fn(m) != NULL ||
+                         (isolation_method_fixtures(m, &copy, &n_copy) && copy != NULL);
     return info;
 }
 

@@ -33,6 +33,13 @@ const tender_fixture *tender_method_fixtures(const tender_method *method, size_t
 {
     if (n != NULL)
         *n = 0;
+    const tender_fixture *copy = NULL;
+    size_t n_copy = 0;
+    if (method != NULL && isolation_method_fixtures(method, &copy, &n_copy)) {
+        if (n != NULL)
+            *n = n_copy;
+        return copy;
+    }
     const tender_fixture *(*fixtures)(size_t *) =
         method != NULL ? abi_fixtures_fn(method) : NULL;
     if (fixtures == NULL)

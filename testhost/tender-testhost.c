@@ -57,6 +57,7 @@ static void held_free(gpointer data)
 }
 
 struct TenderTestPlugin {
+    TenderIsolatedPlugin *isolated; /* NULL: loaded in this process */
     void *handle;
     tender_plugin_entry_fn entry;
     const tender_plugin_descriptor *descriptor;
@@ -481,11 +482,37 @@ TenderTestPlugin *tender_test_plugin_load(TenderTestHost *host, const char *path
     return plugin;
 }
 
+TenderTestPlugin *tender_test_plugin_load_isolated(TenderTestHost *host, const char *path,
+                                                   gboolean seccomp, char **error)
+{
+    TenderIsolatedPluginOptions options = {.struct_size = sizeof options, .no_seccomp = !seccomp};
+    GError *failure = NULL;
+    TenderIsolatedPlugin *isolated =
+        tender_isolated_plugin_start(path, &host->services, &options, &failure);
+    if (isolated == NULL) {
+        if (error != NULL)
+            *error = g_strdup(failure->message);
+        g_error_free(failure);
+        return NULL;
+    }
+    TenderTestPlugin *plugin = g_new0(TenderTestPlugin, 1);
+    plugin->isolated = isolated;
+    plugin->descriptor = tender_isolated_plugin_descriptor(isolated);
+    return plugin;
+}
+
+gboolean tender_test_plugin_is_isolated(TenderTestPlugin *plugin)
+{
+    return plugin->isolated != NULL;
+}
+
 void tender_test_plugin_free(TenderTestPlugin *plugin)
 {
     if (plugin == NULL)
         return;
-    if (!plugin->keep_mapped)
+    if (plugin->isolated != NULL)
+        tender_isolated_plugin_free(plugin->isolated);
+    else if (!plugin->keep_mapped)
         dlclose(plugin->handle);
     g_free(plugin);
 }

@@ -119,6 +119,34 @@ TEST_P(WrongPlugin, FailsInItsCase)
     EXPECT_EQ(Conforms(run.out), "false") << run.out;
 }
 
+// The same with every case isolated (--isolation): the fault shows through
+// the worker too, in the same case. A data race cannot: calls to a worker
+// are serialised (docs/isolation.md), so the not-thread-safe fixture passes
+// isolated, which is checked as such. The crash fixture's partial capture
+// is that call's UNKNOWN, not the death of the case's process.
+TEST_P(WrongPlugin, FailsInItsCaseIsolated)
+{
+    const auto &[variant, case_name] = GetParam();
+    std::string so = std::string(FIXTURE_DIR) + "/wrong_" + variant + ".so";
+    RunResult run = RunConformance(so, {"--isolation"});
+    auto [status, message] = CaseStatus(run.out, case_name.c_str());
+    if (variant == "not_thread_safe") {
+        EXPECT_EQ(status, "pass") << message << "\n" << run.out << run.err;
+        return;
+    }
+    EXPECT_EQ(run.exit_status, 1) << "tender-conformance --isolation should fail " << so << "\n"
+                                  << run.out << run.err;
+    EXPECT_EQ(status, "fail") << "case " << case_name << " should fail on " << variant
+                              << " isolated; it says: " << message << "\n"
+                              << run.out;
+    EXPECT_FALSE(message.empty());
+    if (variant == "crash") {
+        EXPECT_NE(message.find("outcome unknown: plugin"), std::string::npos) << message;
+        EXPECT_EQ(message.find("died of signal"), std::string::npos) << message;
+    }
+    EXPECT_EQ(Conforms(run.out), "false") << run.out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, WrongPlugin, ::testing::ValuesIn(WrongPlugins()),
                          [](const auto &info) { return info.param.first; });
 

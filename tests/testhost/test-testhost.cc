@@ -23,6 +23,18 @@ std::string card_so()
     return std::string(CARD_PLUGIN_DIR) + "/card.so";
 }
 
+// A 10.00 USD authorize with the card's test number.
+const tender_param card_params[] = {
+    {"number", "4242424242424242"}, {"exp_month", "12"}, {"exp_year", "2031"}, {"cvc", "737"}};
+
+tender_request CardAuthorize()
+{
+    tender_request req = tender_test_request(TENDER_OP_AUTHORIZE, 1000, "USD", 2);
+    req.params = card_params;
+    req.n_params = G_N_ELEMENTS(card_params);
+    return req;
+}
+
 } // namespace
 
 TEST(TestHost, SettingsAnswerByKindAndEveryReadIsRecorded)
@@ -129,11 +141,7 @@ TEST(TestHost, DrivesABundledPluginAsAHostWould)
     void *instance = nullptr;
     ASSERT_EQ(tender_test_instance_new(host.get(), m, &instance, &error), 0) << error;
 
-    const tender_param params[] = {
-        {"number", "4242424242424242"}, {"exp_month", "12"}, {"exp_year", "2031"}, {"cvc", "737"}};
-    tender_request req = tender_test_request(TENDER_OP_AUTHORIZE, 1000, "USD", 2);
-    req.params = params;
-    req.n_params = 4;
+    tender_request req = CardAuthorize();
     tender_result res;
     ASSERT_TRUE(tender_test_call(m, instance, &req, &res));
     EXPECT_EQ(res.struct_size, sizeof res);
@@ -148,4 +156,93 @@ TEST(TestHost, DrivesABundledPluginAsAHostWould)
 
     tender_test_instance_free(m, instance);
     tender_test_plugin_free(plugin);
+}
+
+// The same plugin in a worker process (tender_test_plugin_load_isolated):
+// the descriptor and its fixtures are the worker's copies, the entry point
+// and every call run there, and the plugin's service calls (settings, log,
+// http) are answered by this test host as for an in-process plugin.
+TEST(TestHost, DrivesABundledPluginInAWorker)
+{
+    Host direct_host(tender_test_host_new());
+    char *error = nullptr;
+    TenderTestPlugin *direct =
+        tender_test_plugin_load(direct_host.get(), card_so().c_str(), &error);
+    ASSERT_NE(direct, nullptr) << error;
+
+    Host host(tender_test_host_new());
+    tender_test_host_set_setting(host.get(), "secret_key", "sk_test_testhost");
+    TenderTestPlugin *plugin =
+        tender_test_plugin_load_isolated(host.get(), card_so().c_str(), TRUE, &error);
+    ASSERT_NE(plugin, nullptr) << error;
+    EXPECT_TRUE(tender_test_plugin_is_isolated(plugin));
+    EXPECT_FALSE(tender_test_plugin_is_isolated(direct));
+    EXPECT_EQ(tender_test_plugin_entry(plugin), nullptr);
+    const tender_plugin_descriptor *d = tender_test_plugin_descriptor(plugin);
+    EXPECT_TRUE(tender_plugin_check_descriptor(d, nullptr));
+    EXPECT_NE(d, tender_test_plugin_descriptor(direct));
+    EXPECT_STREQ(d->id, tender_test_plugin_descriptor(direct)->id);
+
+    const tender_method *m = tender_test_plugin_method(plugin, "card");
+    const tender_method *dm = tender_test_plugin_method(direct, "card");
+    ASSERT_NE(m, nullptr);
+    ASSERT_NE(dm, nullptr);
+    // The fixtures cross the socket whole: names, inputs and expectations.
+    size_t n = 0, dn = 0;
+    const tender_fixture *fx = tender_method_fixtures(m, &n);
+    const tender_fixture *dfx = tender_method_fixtures(dm, &dn);
+    ASSERT_GT(dn, 0u);
+    ASSERT_EQ(n, dn);
+    ASSERT_NE(fx, dfx);
+    for (size_t i = 0; i < n; i++) {
+        EXPECT_STREQ(fx[i].name, dfx[i].name);
+        EXPECT_STREQ(fx[i].currency, dfx[i].currency);
+        EXPECT_STREQ(fx[i].amount, dfx[i].amount);
+        EXPECT_EQ(fx[i].expect_outcome, dfx[i].expect_outcome);
+        EXPECT_EQ(fx[i].expect_decline, dfx[i].expect_decline);
+        EXPECT_EQ(fx[i].expect_after_action, dfx[i].expect_after_action);
+        EXPECT_STREQ(fx[i].sandbox_event, dfx[i].sandbox_event);
+        ASSERT_EQ(fx[i].n_params, dfx[i].n_params);
+        for (size_t j = 0; j < fx[i].n_params; j++) {
+            EXPECT_STREQ(fx[i].params[j].key, dfx[i].params[j].key);
+            EXPECT_STREQ(fx[i].params[j].value, dfx[i].params[j].value);
+        }
+        ASSERT_EQ(fx[i].n_complete_params, dfx[i].n_complete_params);
+    }
+
+    tender_test_host_clear_settings(host.get());
+    tender_test_host_set_setting(host.get(), "secret_key", "sk_test_testhost");
+    void *instance = nullptr;
+    ASSERT_EQ(tender_test_instance_new(host.get(), m, &instance, &error), 0) << error;
+    // The worker's create read its key through this host.
+    GPtrArray *reads = tender_test_host_setting_reads(host.get());
+    bool read_key = false;
+    for (guint i = 0; i < reads->len; i++)
+        read_key = read_key ||
+                   std::strstr((const char *)g_ptr_array_index(reads, i), "secret_key") != nullptr;
+    g_ptr_array_unref(reads);
+    EXPECT_TRUE(read_key);
+
+    tender_request req = CardAuthorize();
+    tender_result res;
+    ASSERT_TRUE(tender_test_call(m, instance, &req, &res));
+    // As in-process: the worker's http call came back to this host, which
+    // has no network.
+    EXPECT_EQ(res.outcome, (uint32_t)TENDER_OUTCOME_NOT_SENT) << res.message;
+    EXPECT_STREQ(res.display_last4, "4242");
+
+    tender_test_instance_free(m, instance);
+    tender_test_plugin_free(plugin);
+    tender_test_plugin_free(direct);
+}
+
+TEST(TestHost, LoadingInAWorkerSaysWhyItFailed)
+{
+    Host host(tender_test_host_new());
+    char *error = nullptr;
+    EXPECT_EQ(tender_test_plugin_load_isolated(host.get(), "/nonexistent/plugin.so", TRUE, &error),
+              nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::strstr(error, "/nonexistent/plugin.so"), nullptr) << error;
+    g_free(error);
 }

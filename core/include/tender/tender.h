@@ -224,6 +224,50 @@ gboolean tender_host_clear_quarantine(TenderHost *host, const char *plugin_id, G
  * runs in-process): a restart count for monitoring and tests. */
 guint tender_host_plugin_worker_starts(TenderHost *host, const char *plugin_id);
 
+/* A plugin in a worker of its own for a host that is not a TenderHost (a
+ * test host, the conformance kit): the worker dlopens the unchanged file,
+ * runs its entry point and serves its calls, forwarding the plugin's
+ * service calls to the table given here, as a TenderHost's isolated
+ * plugins do (docs/isolation.md). The descriptor it yields is an ordinary
+ * one, whose ops forward each call to the worker (UNKNOWN when the worker
+ * dies, hangs past the request's deadline or breaks the protocol; a new
+ * worker starts once the crash backoff allows, NOT_SENT meanwhile) and
+ * whose fixtures are a copy
+ * (read them with tender_method_fixtures: the proxy's ops table has no
+ * sandbox_fixtures slot of its own). Crashes are not persisted and no
+ * quarantine applies: the caller sees every failure. */
+typedef struct TenderIsolatedPlugin TenderIsolatedPlugin;
+
+/* Options: struct_size first (sizeof as the caller was compiled with; a
+ * field past it takes its default). NULL options: all defaults. */
+typedef struct {
+    guint32 struct_size;
+    /* The worker drops to its seccomp allow-list after loading (default
+     * on; off for a plugin that opens files after loading). */
+    gboolean no_seccomp;
+} TenderIsolatedPluginOptions;
+
+/* Start a worker for the plugin file at path, whose service calls (while
+ * it loads and during every call) are served with services. services is
+ * borrowed: it must outlive the result, and be handed to no other isolated
+ * plugin (the proxy's create finds the worker by it); the descriptor's
+ * create must be called with this same table. The descriptor is not
+ * checked (tender_plugin_check_descriptor gives the loader's verdict).
+ * NULL with error (TENDER_ERROR_PLUGIN) when the plugin refuses, crashes
+ * or hangs while loading, or no worker can start. Free with
+ * tender_isolated_plugin_free, after destroying its instances. */
+TenderIsolatedPlugin *tender_isolated_plugin_start(const char *path,
+                                                   const tender_host_services *services,
+                                                   const TenderIsolatedPluginOptions *options,
+                                                   GError **error);
+/* The host-side descriptor (owned by plugin, valid until it is freed). Its
+ * ops are safe from any thread: calls to one worker are serialised. */
+const tender_plugin_descriptor *tender_isolated_plugin_descriptor(TenderIsolatedPlugin *plugin);
+/* How many workers were started (the first included): a restart count. */
+guint tender_isolated_plugin_worker_starts(TenderIsolatedPlugin *plugin);
+/* Stop the worker and free. NULL is fine. */
+void tender_isolated_plugin_free(TenderIsolatedPlugin *plugin);
+
 /* Capability bit names ("authorize", "partial_capture", …) for display. */
 const char *tender_capability_name(guint64 bit);
 

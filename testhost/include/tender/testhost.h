@@ -105,15 +105,32 @@ gboolean tender_test_host_logs_contain(TenderTestHost *host, const char *needle)
  * descriptor is not checked: tender_plugin_check_descriptor (tender.h) gives
  * the loader's verdict on it. */
 TenderTestPlugin *tender_test_plugin_load(TenderTestHost *host, const char *path, char **error);
-/* dlclose the plugin (unless kept mapped) and free. Destroy its instances
- * first. NULL is fine. */
+/* Load path in a worker process of its own instead (libtender's
+ * tender_isolated_plugin_start, tender.h; docs/isolation.md): the entry
+ * point and every call run in the worker, whose service calls this host
+ * answers (settings, clock, log, random, http) as it answers an in-process
+ * plugin's. The descriptor's ops forward each call (an instance of it must
+ * be created with this host's services: tender_test_instance_new does); a
+ * crash, a hang past the request's deadline or a protocol breach is that
+ * call's UNKNOWN, not the test's end. Fixtures: tender_method_fixtures.
+ * seccomp: the worker drops to its syscall allow-list after loading. At
+ * most one isolated plugin per host at a time (the worker is found by the
+ * services table). NULL with *error as tender_test_plugin_load. There is
+ * no entry point to call: tender_test_plugin_entry returns NULL. */
+TenderTestPlugin *tender_test_plugin_load_isolated(TenderTestHost *host, const char *path,
+                                                   gboolean seccomp, char **error);
+/* TRUE for a plugin from tender_test_plugin_load_isolated. */
+gboolean tender_test_plugin_is_isolated(TenderTestPlugin *plugin);
+/* dlclose the plugin (unless kept mapped), or stop its worker, and free.
+ * Destroy its instances first. NULL is fine. */
 void tender_test_plugin_free(TenderTestPlugin *plugin);
 /* Leave the shared object mapped when plugin is freed: a leak checker
  * reporting at exit then still finds the plugin's symbols. */
 void tender_test_plugin_keep_mapped(TenderTestPlugin *plugin, gboolean keep);
 
-/* The descriptor the entry point returned (never NULL for a loaded plugin),
- * and the entry point itself. Owned by the plugin. */
+/* The descriptor the entry point returned (never NULL for a loaded plugin;
+ * an isolated plugin's host-side copy), and the entry point itself (NULL
+ * for an isolated plugin). Owned by the plugin. */
 const tender_plugin_descriptor *tender_test_plugin_descriptor(TenderTestPlugin *plugin);
 tender_plugin_entry_fn tender_test_plugin_entry(TenderTestPlugin *plugin);
 /* The method called method_id among the descriptor's methods (skipping
