@@ -32,6 +32,9 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import (NoSuchElementException,
+                                            StaleElementReferenceException,
+                                            WebDriverException)
     SELENIUM = True
 except ImportError:
     SELENIUM = False
@@ -69,6 +72,26 @@ class CheckoutBrowser(unittest.TestCase):
 
     def wait(self, condition):
         return WebDriverWait(self.driver, WAIT_S).until(condition)
+
+    def click_until(self, locator, arrived):
+        # Find and click in one step, again if the page was replaced in
+        # between: under the sanitizer build a navigation can still be
+        # swapping the document when the element is found, and Chromium
+        # then reports the node as gone (a stale element, or an inspector
+        # error "Node with given id does not belong to the document").
+        # Done once the page the click leads to shows `arrived`, which
+        # also covers a click that went through but reported an error.
+        def click(driver):
+            try:
+                return driver.find_element(*arrived)
+            except NoSuchElementException:
+                pass
+            try:
+                driver.find_element(*locator).click()
+            except (NoSuchElementException, StaleElementReferenceException, WebDriverException):
+                pass
+            return False
+        return self.wait(click)
 
     def shot(self, name):
         path = os.path.join(SCREENSHOTS, name + ".png")
@@ -173,8 +196,7 @@ class CheckoutBrowser(unittest.TestCase):
         submit = d.find_element(By.ID, "filter")
         submit.click()
         self.wait(EC.staleness_of(submit))
-        self.wait(EC.element_to_be_clickable((By.LINK_TEXT, payment_id))).click()
-        amount = self.wait(EC.presence_of_element_located((By.ID, "refund-amount")))
+        amount = self.click_until((By.LINK_TEXT, payment_id), (By.ID, "refund-amount"))
         amount.send_keys("15.00")
         # Without the confirmation the browser does not send the form.
         d.find_element(By.ID, "refund-submit").click()
