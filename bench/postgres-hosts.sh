@@ -50,6 +50,46 @@ uri="postgresql://tender@${dir//\//%2F}/tender"
 echo "== tender-bench on $uri (fsync on, synchronous_commit on)"
 "$bench" --ledger "$uri" --scenario postgres-baseline,authorize-hosts --seconds "$seconds"
 
+# Where the CPU went: the same runs again, one process count at a time, with
+# the machine's busy time (/proc/stat) and the server's processes' CPU time
+# (/proc/PID/stat of this cluster's postmaster and its children) sampled around each. On one
+# machine the server and the hosts share the cores: when the machine is busy
+# near 100 %, adding hosts cannot add throughput, whoever bounds it.
+cpu_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+cpu_total_ticks() { awk '/^cpu / { s = 0; for (i = 2; i <= 9; i++) s += $i; print s }' /proc/stat; }
+server_ticks() {
+  local total=0 pid stat postmaster
+  postmaster="$(head -1 "$dir/data/postmaster.pid")"
+  # This cluster's processes only: its postmaster and the postmaster's
+  # children. A backend that served a host has exited by the second sample;
+  # its time is then in the postmaster's cutime and cstime (children reaped).
+  for pid in "$postmaster" $(pgrep -P "$postmaster"); do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    # fields after "comm) ": state is the 1st, utime the 12th, stime the
+    # 13th, cutime and cstime the 14th and 15th
+    set -- $stat
+    total=$((total + ${12} + ${13}))
+    if [ "$pid" = "$postmaster" ]; then total=$((total + ${14} + ${15})); fi
+  done
+  echo "$total"
+}
+echo "== CPU: machine busy and the server's share, per process count"
+for threads in 4 1; do
+  for processes in 1 2 4; do
+    b0=$(cpu_busy_ticks); t0=$(cpu_total_ticks); s0=$(server_ticks)
+    line="$("$bench" --ledger "$uri" --scenario authorize-hosts --processes "$processes" \
+             --threads "$threads" --seconds "$seconds" --json)"
+    b1=$(cpu_busy_ticks); t1=$(cpu_total_ticks); s1=$(server_ticks)
+    ops="$(printf '%s' "$line" | sed -n 's/.*"ops_per_second": \([0-9.]*\).*/\1/p')"
+    awk -v p="$processes" -v th="$threads" -v ops="$ops" -v b=$((b1 - b0)) -v t=$((t1 - t0)) \
+        -v s=$((s1 - s0)) 'BEGIN {
+      printf "%d process(es) x %d thread(s): %.0f authorizations/s; machine busy %.0f %%; " \
+             "server %.0f %% of the busy time, hosts and kernel the rest\n",
+             p, th, ops, t ? 100 * b / t : 0, b ? 100 * s / b : 0 }'
+  done
+done
+
 echo "== pg_stat_statements: the statements that took the most time"
 "$bindir/psql" "$uri" -P pager=off -c "
   SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
