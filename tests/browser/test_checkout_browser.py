@@ -70,6 +70,26 @@ class CheckoutBrowser(unittest.TestCase):
         cls.env.__exit__(None, None, None)
         cls.tmp.cleanup()
 
+    def tearDown(self):
+        # A failure in a browser is hard to read from the traceback alone
+        # (a wait that timed out says nothing of the page): print where the
+        # browser was and what it showed, so a rare failure in CI can be
+        # understood from its log.
+        result = getattr(self._outcome, "result", None)
+        failed = result is not None and any(
+            test is self for test, _ in list(result.errors) + list(result.failures))
+        if not failed:
+            return
+        try:
+            d = self.driver
+            body = d.find_element(By.TAG_NAME, "body").text
+            print(f"\n--- {self.id()} failed on {d.current_url} (title {d.title!r});"
+                  f" the page's text:\n{body[:3000]}\n---", file=sys.stderr)
+            d.save_screenshot(os.path.join(SCREENSHOTS, "failed-" + self._testMethodName + ".png"))
+        except Exception as e:  # the browser itself may be what failed
+            print(f"\n--- {self.id()} failed; the browser could not be read: {e}",
+                  file=sys.stderr)
+
     def wait(self, condition):
         return WebDriverWait(self.driver, WAIT_S).until(condition)
 
