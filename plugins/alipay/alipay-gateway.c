@@ -189,18 +189,8 @@ static uint32_t post_form(const AlipayInstance *inst, const char *url, const cha
         {"Content-Type", "application/x-www-form-urlencoded;charset=utf-8"},
         {"Accept", accept},
     };
-    tender_http_request req = {
-        .struct_size = sizeof req,
-        .method = "POST",
-        .url = url,
-        .headers = headers,
-        .n_headers = TENDER_N_ELEMENTS(headers),
-        .body = form,
-        .body_len = strlen(form),
-    };
-    memset(res, 0, sizeof *res);
-    res->struct_size = sizeof *res;
-    return inst->host->http(inst->host, inst->method_id, &req, res);
+    return tender_http_exchange(inst->host, inst->method_id, "POST", url, headers,
+                                TENDER_N_ELEMENTS(headers), form, strlen(form), res);
 }
 
 void alipay_gateway_call(const AlipayInstance *inst, const char *method, const AlipayParams *biz,
@@ -242,7 +232,7 @@ void alipay_gateway_call(const AlipayInstance *inst, const char *method, const A
     } else {
         alipay_gateway_read_answer(method, res.body, res.body_len, inst->alipay_public, reply);
     }
-    host->http_release(host, &res);
+    tender_http_release(host, &res);
     if (reply->kind == ALIPAY_REPLY_NOT_SENT || reply->kind == ALIPAY_REPLY_UNKNOWN)
         tender_log(host, TENDER_LOG_WARNING, inst->method_id, "%s", reply->message);
 }
@@ -262,6 +252,6 @@ int alipay_gateway_submit_page(const AlipayInstance *inst, const char *url, cons
         status = res.status;
     else
         tender_copy_string(message, message_size, res.message);
-    host->http_release(host, &res);
+    tender_http_release(host, &res);
     return status;
 }

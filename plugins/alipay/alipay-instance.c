@@ -98,8 +98,7 @@ int alipay_instance_create(const tender_host_services *host, const char *method_
     tender_copy_string(inst->method_id, sizeof inst->method_id, method_id);
 
     /* Without the http service (ABI 1.0) every gateway call is NOT_SENT. */
-    inst->has_http = TENDER_HAS_FIELD(host, tender_host_services, http_release) &&
-                     host->http != NULL && host->http_release != NULL;
+    inst->has_http = tender_host_has_http(host);
     if (read_endpoint(inst, error, error_size) != 0)
         goto fail;
 

@@ -69,8 +69,7 @@ int card_config_read(const tender_host_services *host, const char *method_id, ca
 
     /* A host without the http service (ABI 1.0, or a unit-test host) still
      * gets the local checks; every gateway call is then NOT_SENT. */
-    config->has_http = TENDER_HAS_FIELD(host, tender_host_services, http_release) &&
-                       host->http != NULL && host->http_release != NULL;
+    config->has_http = tender_host_has_http(host);
 
     int exempt = 1;
     if (tender_setting_bool(host, method_id, "unionpay_luhn_exempt", 1, &exempt, NULL, 0) < 0)

@@ -134,19 +134,10 @@ void card_gateway_call(const card_config *config, const char *method, const char
         if (idempotency_key && *idempotency_key)
             headers[n++] = (tender_http_header){"Idempotency-Key", idempotency_key};
     }
-    tender_http_request req = {
-        .struct_size = sizeof req,
-        .method = method,
-        .url = url,
-        .headers = headers,
-        .n_headers = n,
-        .body = post && form ? form->str : NULL,
-        .body_len = post && form ? form->len : 0,
-    };
     tender_http_response res;
-    memset(&res, 0, sizeof res);
-    res.struct_size = sizeof res;
-    uint32_t outcome = host->http(host, config->method_id, &req, &res);
+    uint32_t outcome = tender_http_exchange(host, config->method_id, method, url, headers, n,
+                                            post && form ? form->str : NULL,
+                                            post && form ? form->len : 0, &res);
     memset(authorization, 0, sizeof authorization);
 
     switch (outcome) {
@@ -165,7 +156,7 @@ void card_gateway_call(const card_config *config, const char *method, const char
                              "no answer from the gateway: %s", res.message);
         break;
     }
-    host->http_release(host, &res);
+    tender_http_release(host, &res);
     if (reply->kind != CARD_REPLY_ANSWER)
         tender_log(host, TENDER_LOG_WARNING, config->method_id, "%s %s: %s", method, path,
                    reply->message);
@@ -183,23 +174,14 @@ int card_gateway_submit_page(const card_config *config, const char *url, const c
         {"Content-Type", "application/x-www-form-urlencoded"},
         {"Accept", "text/html"},
     };
-    tender_http_request req = {
-        .struct_size = sizeof req,
-        .method = "POST",
-        .url = url,
-        .headers = headers,
-        .n_headers = TENDER_N_ELEMENTS(headers),
-        .body = form->str,
-        .body_len = form->len,
-    };
     tender_http_response res;
-    memset(&res, 0, sizeof res);
-    res.struct_size = sizeof res;
     int status = 0;
-    if (host->http(host, config->method_id, &req, &res) == TENDER_HTTP_RESPONSE)
+    if (tender_http_exchange(host, config->method_id, "POST", url, headers,
+                             TENDER_N_ELEMENTS(headers), form->str, form->len,
+                             &res) == TENDER_HTTP_RESPONSE)
         status = res.status;
     else
         tender_copy_string(message, message_size, res.message);
-    host->http_release(host, &res);
+    tender_http_release(host, &res);
     return status;
 }

@@ -43,16 +43,14 @@ static int sandbox_payer_approves(PaypalInstance *inst, const PaypalOrder *o, te
     char body[128];
     tender_format_string(body, sizeof body, "token=%s&action=approve", o->order_id);
     tender_http_header headers[] = {{"Content-Type", "application/x-www-form-urlencoded"}};
-    tender_http_request hreq = {sizeof hreq, "POST", url, headers, 1, body, strlen(body)};
-    tender_http_response hres;
-    memset(&hres, 0, sizeof hres);
-    hres.struct_size = sizeof hres;
-    if (!TENDER_HAS_FIELD(host, tender_host_services, http) || host->http == NULL) {
+    if (!tender_host_has_http(host)) {
         tender_result_outcome(res, TENDER_OUTCOME_NOT_SENT, "NOT_SENT",
                               "the host has no http service");
         return 0;
     }
-    uint32_t outcome = host->http(host, inst->method_id, &hreq, &hres);
+    tender_http_response hres;
+    uint32_t outcome = tender_http_exchange(host, inst->method_id, "POST", url, headers, 1, body,
+                                            strlen(body), &hres);
     int ok = outcome == TENDER_HTTP_RESPONSE && (hres.status == 303 || hres.status == 200);
     if (!ok) {
         if (outcome == TENDER_HTTP_RESPONSE)
@@ -65,7 +63,7 @@ static int sandbox_payer_approves(PaypalInstance *inst, const PaypalOrder *o, te
             TENDER_SETF(res, message, "the sandbox's approval page: %s", hres.message);
         }
     }
-    host->http_release(host, &hres);
+    tender_http_release(host, &hres);
     return ok;
 }
 

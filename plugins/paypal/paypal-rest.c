@@ -69,12 +69,6 @@ JsonObject *paypal_json_object(JsonNode *node, ...)
     return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 }
 
-static int host_has_http(const tender_host_services *host)
-{
-    return TENDER_HAS_FIELD(host, tender_host_services, http) && host->http != NULL &&
-           host->http_release != NULL;
-}
-
 /* One exchange: fills the transport part of reply and, on an answer,
  * parses the body. */
 static void exchange(PaypalInstance *inst, const char *method, const char *url,
@@ -82,24 +76,21 @@ static void exchange(PaypalInstance *inst, const char *method, const char *url,
                      PaypalRestReply *reply)
 {
     const tender_host_services *host = inst->host;
-    if (!host_has_http(host)) {
+    if (!tender_host_has_http(host)) {
         reply->status = PAYPAL_REST_NOT_SENT;
         tender_copy_string(reply->message, sizeof reply->message,
                            "the host has no http service (ABI 1.1)");
         return;
     }
-    tender_http_request hreq = {sizeof hreq, method, url, headers, n_headers, body,
-                                body != NULL ? strlen(body) : 0};
     tender_http_response hres;
-    memset(&hres, 0, sizeof hres);
-    hres.struct_size = sizeof hres;
-    uint32_t outcome = host->http(host, inst->method_id, &hreq, &hres);
+    uint32_t outcome = tender_http_exchange(host, inst->method_id, method, url, headers, n_headers,
+                                            body, body != NULL ? strlen(body) : 0, &hres);
     if (outcome == TENDER_HTTP_NOT_SENT || outcome == TENDER_HTTP_UNKNOWN) {
         reply->status = outcome == TENDER_HTTP_NOT_SENT ? PAYPAL_REST_NOT_SENT : PAYPAL_REST_UNKNOWN;
         tender_format_string(reply->message, sizeof reply->message, "PayPal %s %s: %s", method,
                              outcome == TENDER_HTTP_NOT_SENT ? "not sent" : "outcome unknown",
                              hres.message);
-        host->http_release(host, &hres);
+        tender_http_release(host, &hres);
         return;
     }
     reply->http_status = hres.status;
@@ -110,7 +101,7 @@ static void exchange(PaypalInstance *inst, const char *method, const char *url,
             reply->json = json_node_copy(json_parser_get_root(parser));
         g_object_unref(parser);
     }
-    host->http_release(host, &hres);
+    tender_http_release(host, &hres);
 }
 
 /* Sort an answer: OK, REFUSED with PayPal's issue, or UNKNOWN. */
@@ -268,15 +259,13 @@ PaypalRestStatus paypal_rest_get_url(PaypalInstance *inst, const char *url, char
     memset(&reply, 0, sizeof reply);
     *body_out = NULL;
     const tender_host_services *host = inst->host;
-    if (!host_has_http(host)) {
+    if (!tender_host_has_http(host)) {
         tender_copy_string(message, message_size, "the host has no http service (ABI 1.1)");
         return PAYPAL_REST_NOT_SENT;
     }
-    tender_http_request hreq = {sizeof hreq, "GET", url, NULL, 0, NULL, 0};
     tender_http_response hres;
-    memset(&hres, 0, sizeof hres);
-    hres.struct_size = sizeof hres;
-    uint32_t outcome = host->http(host, inst->method_id, &hreq, &hres);
+    uint32_t outcome = tender_http_exchange(host, inst->method_id, "GET", url, NULL, 0, NULL, 0,
+                                            &hres);
     PaypalRestStatus status = PAYPAL_REST_UNKNOWN;
     if (outcome == TENDER_HTTP_RESPONSE && hres.status == 200) {
         *body_out = g_strndup(hres.body, hres.body_len);
@@ -288,6 +277,6 @@ PaypalRestStatus paypal_rest_get_url(PaypalInstance *inst, const char *url, char
         tender_format_string(message, message_size, "GET %s: %s", url, hres.message);
         status = outcome == TENDER_HTTP_NOT_SENT ? PAYPAL_REST_NOT_SENT : PAYPAL_REST_UNKNOWN;
     }
-    host->http_release(host, &hres);
+    tender_http_release(host, &hres);
     return status;
 }

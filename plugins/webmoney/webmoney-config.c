@@ -92,8 +92,7 @@ wm_instance *wm_config_read(const tender_host_services *host, const char *method
     tender_copy_string(wm->method_id, sizeof wm->method_id, method_id);
     /* A host without the http service (ABI 1.0, or a unit-test host) still
      * gets the local checks; every WebMoney call is then NOT_SENT. */
-    wm->has_http = TENDER_HAS_FIELD(host, tender_host_services, http_release) &&
-                   host->http != NULL && host->http_release != NULL;
+    wm->has_http = tender_host_has_http(host);
 
     char mode[16];
     if (tender_setting_string(host, method_id, "mode", "sandbox", mode, sizeof mode, NULL, 0) < 0 ||

@@ -19,25 +19,16 @@ static int page_request(const wm_instance *wm, const char *method, const char *u
     const tender_host_services *host = wm->host;
     tender_http_header headers[] = {{"Content-Type", "application/x-www-form-urlencoded"},
                                     {"Accept", "text/html"}};
-    tender_http_request req = {
-        .struct_size = sizeof req,
-        .method = method,
-        .url = url,
-        .headers = form ? headers : headers + 1,
-        .n_headers = form ? 2 : 1,
-        .body = form,
-        .body_len = form ? strlen(form) : 0,
-    };
     tender_http_response res;
-    memset(&res, 0, sizeof res);
-    res.struct_size = sizeof res;
     int status = 0;
-    if (host->http(host, wm->method_id, &req, &res) == TENDER_HTTP_RESPONSE) {
+    if (tender_http_exchange(host, wm->method_id, method, url, form ? headers : headers + 1,
+                             form ? 2 : 1, form, form ? strlen(form) : 0,
+                             &res) == TENDER_HTTP_RESPONSE) {
         status = res.status;
         if (body)
             *body = g_strndup(res.body ? res.body : "", res.body_len);
     }
-    host->http_release(host, &res);
+    tender_http_release(host, &res);
     return status;
 }
 

@@ -158,19 +158,9 @@ static void call(const wm_instance *wm, const char *base, const char *path, GStr
         {"Content-Type", "text/xml; charset=utf-8"},
         {"Accept", "text/xml"},
     };
-    tender_http_request req = {
-        .struct_size = sizeof req,
-        .method = "POST",
-        .url = url,
-        .headers = headers,
-        .n_headers = TENDER_N_ELEMENTS(headers),
-        .body = xml->str,
-        .body_len = xml->len,
-    };
     tender_http_response res;
-    memset(&res, 0, sizeof res);
-    res.struct_size = sizeof res;
-    uint32_t outcome = host->http(host, wm->method_id, &req, &res);
+    uint32_t outcome = tender_http_exchange(host, wm->method_id, "POST", url, headers,
+                                            TENDER_N_ELEMENTS(headers), xml->str, xml->len, &res);
     if (outcome == TENDER_HTTP_RESPONSE && res.status == 200) {
         read_answer(res.body, res.body_len, reply);
     } else if (outcome == TENDER_HTTP_RESPONSE && res.status == 403 && wm->light &&
@@ -197,7 +187,7 @@ static void call(const wm_instance *wm, const char *base, const char *path, GStr
         tender_format_string(reply->message, sizeof reply->message, "no answer from WebMoney: %s",
                              res.message);
     }
-    host->http_release(host, &res);
+    tender_http_release(host, &res);
     /* The body may carry a protection code. */
     memset(xml->str, 0, xml->allocated_len);
     if (reply->kind != WM_X_ANSWER)

@@ -161,6 +161,28 @@ int tender_host_services_complete(const tender_host_services *host);
  * without a clock. */
 int64_t tender_now_ms(const tender_host_services *host);
 
+/* ---- http (ABI 1.1) ------------------------------------------------------ */
+/* 1 when the host lends the http service: a 1.1 host or later whose http
+ * and http_release slots are set. */
+int tender_host_has_http(const tender_host_services *host);
+
+/* One HTTP exchange through the host's http service for method_id: a
+ * request from the arguments (headers and body borrowed for the call; body
+ * may be NULL), res zeroed and sized, then host->http. Returns the outcome
+ * (TENDER_HTTP_RESPONSE, TENDER_HTTP_NOT_SENT or TENDER_HTTP_UNKNOWN, also
+ * in res->outcome); without an http service TENDER_HTTP_NOT_SENT, with
+ * res->message saying so, and the host is not called. Release res with
+ * tender_http_release() after every call, whatever the outcome. Thread-safe
+ * as the host's service is. */
+uint32_t tender_http_exchange(const tender_host_services *host, const char *method_id,
+                              const char *method, const char *url,
+                              const tender_http_header *headers, size_t n_headers,
+                              const void *body, size_t body_len, tender_http_response *res);
+
+/* Hand res back to the host (its body and headers are gone after); safe on
+ * a response tender_http_exchange() filled without calling the host. */
+void tender_http_release(const tender_host_services *host, tender_http_response *res);
+
 /* ---- required parameters -------------------------------------------------- */
 /* The first parameter among specs[0..n_specs) flagged TENDER_PARAM_REQUIRED
  * that req lacks or carries empty, or NULL when every one is there. Check
