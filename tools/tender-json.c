@@ -44,17 +44,110 @@ static void add_money(JsonBuilder *b, const char *name, gint64 minor, const char
     tender_json_add_string(b, name, text);
 }
 
-static void write_money(JsonTextWriter *w, const char *name, gint64 minor, const char *currency,
-                        int exponent)
+/* Where a payment is written: JSON text (tenderd's answer to a payment
+ * request, the hot path) or a JsonBuilder tree (the documents built around
+ * payments: lists, the declined answer, `tender --json`). One field list
+ * (write_payment) serves both, and neither is parsed back from the other.
+ * Exactly one of the two is set. */
+typedef struct {
+    JsonTextWriter *text;
+    JsonBuilder *tree;
+} PaymentOut;
+
+static void out_begin_object(const PaymentOut *o, const char *name)
 {
-    g_autofree char *text = tender_money_format(minor, currency, exponent);
-    json_text_string(w, name, text);
+    if (o->text) {
+        json_text_begin_object(o->text, name);
+        return;
+    }
+    if (name)
+        json_builder_set_member_name(o->tree, name);
+    json_builder_begin_object(o->tree);
 }
 
-static void write_time(JsonTextWriter *w, const char *name, gint64 ms)
+static void out_end_object(const PaymentOut *o)
+{
+    if (o->text)
+        json_text_end_object(o->text);
+    else
+        json_builder_end_object(o->tree);
+}
+
+static void out_begin_array(const PaymentOut *o, const char *name)
+{
+    if (o->text) {
+        json_text_begin_array(o->text, name);
+        return;
+    }
+    json_builder_set_member_name(o->tree, name);
+    json_builder_begin_array(o->tree);
+}
+
+static void out_end_array(const PaymentOut *o)
+{
+    if (o->text)
+        json_text_end_array(o->text);
+    else
+        json_builder_end_array(o->tree);
+}
+
+static void out_string(const PaymentOut *o, const char *name, const char *value)
+{
+    if (o->text) {
+        json_text_string(o->text, name, value);
+        return;
+    }
+    /* A tree holds UTF-8 only, and a plugin's text may not be (a
+     * processor's message in another charset): U+FFFD where a byte is not. */
+    if (value && !g_utf8_validate(value, -1, NULL)) {
+        g_autofree char *valid = g_utf8_make_valid(value, -1);
+        tender_json_add_string(o->tree, name, valid);
+        return;
+    }
+    tender_json_add_string(o->tree, name, value);
+}
+
+static void out_int(const PaymentOut *o, const char *name, gint64 value)
+{
+    if (o->text) {
+        json_text_int(o->text, name, value);
+        return;
+    }
+    json_builder_set_member_name(o->tree, name);
+    json_builder_add_int_value(o->tree, value);
+}
+
+static void out_boolean(const PaymentOut *o, const char *name, gboolean value)
+{
+    if (o->text) {
+        json_text_boolean(o->text, name, value);
+        return;
+    }
+    json_builder_set_member_name(o->tree, name);
+    json_builder_add_boolean_value(o->tree, value);
+}
+
+static void out_null(const PaymentOut *o, const char *name)
+{
+    if (o->text) {
+        json_text_null(o->text, name);
+        return;
+    }
+    json_builder_set_member_name(o->tree, name);
+    json_builder_add_null_value(o->tree);
+}
+
+static void out_money(const PaymentOut *o, const char *name, gint64 minor, const char *currency,
+                      int exponent)
+{
+    g_autofree char *text = tender_money_format(minor, currency, exponent);
+    out_string(o, name, text);
+}
+
+static void out_time(const PaymentOut *o, const char *name, gint64 ms)
 {
     g_autofree char *text = tender_json_iso_time(ms);
-    json_text_string(w, name, text);
+    out_string(o, name, text);
 }
 
 /* A text that is empty means "none" for these fields: null. */
@@ -90,103 +183,102 @@ char *tender_json_masked_number(const TenderPayment *p)
     return g_strdup_printf("%s******%s", p->first6, p->last4);
 }
 
-/* Written as text, not built as a JsonBuilder tree: tenderd answers every
- * payment request with it, and the tree with its generator cost about
- * 200 k instructions a request, a quarter of tenderd's work on it
- * (bench/README.md, "Session 5"). */
-static void write_payment(JsonTextWriter *w, const TenderPayment *p)
+/* tenderd answers every payment request with the text form: a tree and its
+ * generator cost about 200 k instructions a request there, a quarter of
+ * tenderd's work on it (bench/README.md, "Session 5"). */
+static void write_payment(const PaymentOut *w, const TenderPayment *p)
 {
-    json_text_begin_object(w, NULL);
-    json_text_string(w, "id", p->id);
-    json_text_string(w, "method", p->method);
-    json_text_string(w, "status", tender_status_to_string(p->status));
-    write_money(w, "amount", p->amount, p->currency, p->exponent);
-    json_text_string(w, "currency", p->currency);
-    write_money(w, "captured", p->captured, p->currency, p->exponent);
-    write_money(w, "refunded", p->refunded, p->currency, p->exponent);
-    write_money(w, "fee", p->fee, p->currency, p->exponent);
+    out_begin_object(w, NULL);
+    out_string(w, "id", p->id);
+    out_string(w, "method", p->method);
+    out_string(w, "status", tender_status_to_string(p->status));
+    out_money(w, "amount", p->amount, p->currency, p->exponent);
+    out_string(w, "currency", p->currency);
+    out_money(w, "captured", p->captured, p->currency, p->exponent);
+    out_money(w, "refunded", p->refunded, p->currency, p->exponent);
+    out_money(w, "fee", p->fee, p->currency, p->exponent);
     if (p->order_currency) {
-        write_money(w, "order_amount", p->order_amount, p->order_currency, p->order_exponent);
-        json_text_string(w, "order_currency", p->order_currency);
+        out_money(w, "order_amount", p->order_amount, p->order_currency, p->order_exponent);
+        out_string(w, "order_currency", p->order_currency);
     } else {
-        json_text_null(w, "order_amount");
-        json_text_null(w, "order_currency");
+        out_null(w, "order_amount");
+        out_null(w, "order_currency");
     }
-    json_text_string(w, "exchange_rate", p->exchange_rate);
-    json_text_string(w, "region", p->region);
-    json_text_string(w, "account", or_null(p->account));
-    json_text_string(w, "tier", or_null(p->tier));
+    out_string(w, "exchange_rate", p->exchange_rate);
+    out_string(w, "region", p->region);
+    out_string(w, "account", or_null(p->account));
+    out_string(w, "tier", or_null(p->tier));
     /* "" (no tier applied) and NULL (not recorded) both print null; `tier`
      * says what the buyer gave, this what the limits used. */
-    json_text_string(w, "effective_tier", or_null(p->effective_tier));
-    json_text_string(w, "processor_reference", or_null(p->processor_ref));
-    json_text_string(w, "idempotency_key", p->idempotency_key);
-    write_time(w, "created_at", p->created_ms);
-    write_time(w, "updated_at", p->updated_ms);
-    write_time(w, "hold_expires_at", p->hold_expires_ms);
+    out_string(w, "effective_tier", or_null(p->effective_tier));
+    out_string(w, "processor_reference", or_null(p->processor_ref));
+    out_string(w, "idempotency_key", p->idempotency_key);
+    out_time(w, "created_at", p->created_ms);
+    out_time(w, "updated_at", p->updated_ms);
+    out_time(w, "hold_expires_at", p->hold_expires_ms);
 
     if (p->status == TENDER_STATUS_REQUIRES_ACTION && p->action_kind) {
-        json_text_begin_object(w, "action");
-        json_text_string(w, "kind", tender_json_action_kind_name(p->action_kind));
-        json_text_string(w, "data", p->action_data);
-        json_text_string(w, "hint", p->action_hint);
-        write_time(w, "expires_at", p->action_expires_ms);
-        json_text_end_object(w);
+        out_begin_object(w, "action");
+        out_string(w, "kind", tender_json_action_kind_name(p->action_kind));
+        out_string(w, "data", p->action_data);
+        out_string(w, "hint", p->action_hint);
+        out_time(w, "expires_at", p->action_expires_ms);
+        out_end_object(w);
     } else {
-        json_text_null(w, "action");
+        out_null(w, "action");
     }
 
     if (p->decline_code) {
         const tender_decline_info *d = tender_decline_lookup(p->decline_code);
-        json_text_begin_object(w, "decline");
-        json_text_string(w, "code", d->name);
-        json_text_boolean(w, "retryable", d->retryable);
-        json_text_string(w, "advice", d->advice_text);
-        json_text_string(w, "raw_code", p->decline_raw_code);
-        json_text_string(w, "message", p->decline_message);
-        json_text_end_object(w);
+        out_begin_object(w, "decline");
+        out_string(w, "code", d->name);
+        out_boolean(w, "retryable", d->retryable);
+        out_string(w, "advice", d->advice_text);
+        out_string(w, "raw_code", p->decline_raw_code);
+        out_string(w, "message", p->decline_message);
+        out_end_object(w);
     } else {
-        json_text_null(w, "decline");
+        out_null(w, "decline");
     }
 
-    json_text_begin_object(w, "display");
-    json_text_string(w, "brand", p->brand);
+    out_begin_object(w, "display");
+    out_string(w, "brand", p->brand);
     g_autofree char *masked = tender_json_masked_number(p);
-    json_text_string(w, "masked_number", masked);
-    json_text_string(w, "first6", p->first6);
-    json_text_string(w, "last4", p->last4);
-    json_text_string(w, "account", p->display_account);
-    json_text_string(w, "issuer_country", p->issuer_country);
-    json_text_end_object(w);
-    json_text_string(w, "details", p->details);
+    out_string(w, "masked_number", masked);
+    out_string(w, "first6", p->first6);
+    out_string(w, "last4", p->last4);
+    out_string(w, "account", p->display_account);
+    out_string(w, "issuer_country", p->issuer_country);
+    out_end_object(w);
+    out_string(w, "details", p->details);
 
     /* A listed payment comes without its operations (tender_host_list): say
      * so rather than print an empty history that would read as "none". */
-    json_text_boolean(w, "operations_included", p->operations != NULL);
+    out_boolean(w, "operations_included", p->operations != NULL);
     if (p->operations == NULL) {
-        json_text_end_object(w);
+        out_end_object(w);
         return;
     }
-    json_text_begin_array(w, "operations");
+    out_begin_array(w, "operations");
     for (guint i = 0; i < p->operations->len; i++) {
         const TenderOperation *op = g_ptr_array_index(p->operations, i);
-        json_text_begin_object(w, NULL);
-        json_text_int(w, "seq", op->seq);
-        json_text_string(w, "kind", op->kind);
-        write_money(w, "amount", op->amount, p->currency, p->exponent);
-        json_text_string(w, "outcome", op->outcome);
-        json_text_string(w, "decline_code", op->decline_code);
-        json_text_string(w, "raw_code", op->raw_code);
-        json_text_string(w, "message", op->message);
-        json_text_string(w, "processor_reference", op->processor_ref);
-        json_text_string(w, "idempotency_key", op->idempotency_key);
-        json_text_string(w, "status_after", op->status_after);
-        json_text_int(w, "attempts", op->attempts);
-        write_time(w, "at", op->created_ms);
-        json_text_end_object(w);
+        out_begin_object(w, NULL);
+        out_int(w, "seq", op->seq);
+        out_string(w, "kind", op->kind);
+        out_money(w, "amount", op->amount, p->currency, p->exponent);
+        out_string(w, "outcome", op->outcome);
+        out_string(w, "decline_code", op->decline_code);
+        out_string(w, "raw_code", op->raw_code);
+        out_string(w, "message", op->message);
+        out_string(w, "processor_reference", op->processor_ref);
+        out_string(w, "idempotency_key", op->idempotency_key);
+        out_string(w, "status_after", op->status_after);
+        out_int(w, "attempts", op->attempts);
+        out_time(w, "at", op->created_ms);
+        out_end_object(w);
     }
-    json_text_end_array(w);
-    json_text_end_object(w);
+    out_end_array(w);
+    out_end_object(w);
 }
 
 char *tender_json_payment_text(const TenderPayment *p, gboolean pretty, gsize *length)
@@ -194,7 +286,7 @@ char *tender_json_payment_text(const TenderPayment *p, gboolean pretty, gsize *l
     GString *out = g_string_sized_new(pretty ? 2048 : 1024);
     JsonTextWriter w;
     json_text_writer_init(&w, out, pretty);
-    write_payment(&w, p);
+    write_payment(&(PaymentOut){.text = &w}, p);
     if (length)
         *length = out->len;
     return g_string_free(out, FALSE);
@@ -202,19 +294,10 @@ char *tender_json_payment_text(const TenderPayment *p, gboolean pretty, gsize *l
 
 JsonNode *tender_json_payment(const TenderPayment *p)
 {
-    /* The tree is parsed back from the text so that one function lists the
-     * fields: the command and the lists pay a parse, the hot answer none. */
-    g_autofree char *text = tender_json_payment_text(p, FALSE, NULL);
-    JsonNode *node = json_from_string(text, NULL);
-    if (node == NULL) {
-        /* A plugin's text that is not UTF-8 (a processor's message in
-         * another charset) is the only thing the parser refuses; the tree
-         * gets it with U+FFFD where a byte was not UTF-8. */
-        g_autofree char *valid = g_utf8_make_valid(text, -1);
-        g_autoptr(GError) error = NULL;
-        node = json_from_string(valid, &error);
-        g_assert_no_error(error);
-    }
+    JsonBuilder *b = json_builder_new();
+    write_payment(&(PaymentOut){.tree = b}, p);
+    JsonNode *node = json_builder_get_root(b);
+    g_object_unref(b);
     return node;
 }
 

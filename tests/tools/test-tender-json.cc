@@ -294,7 +294,7 @@ TEST(TenderJsonPayment, TextIsPrettyTreeText)
     g_ptr_array_unref(none);
 }
 
-// A plugin's text that is not UTF-8 cannot be parsed into a tree: the tree
+// A plugin's text that is not UTF-8 cannot go into a tree as it is: the tree
 // gets U+FFFD for it rather than the command failing.
 TEST(TenderJsonPayment, TreeSurvivesTextThatIsNotUtf8)
 {
