@@ -11,11 +11,11 @@ gives every ledger a schema of that server instead of a file."""
 
 import contextlib
 import csv
-import io
-import itertools
 import hashlib
 import hmac
 import http.server
+import io
+import itertools
 import json
 import os
 import re
@@ -54,9 +54,10 @@ def psql():
     return os.path.join(bindir, "psql") if bindir else "psql"
 
 
-def _psql(location, *args, stdin=None):
+def _psql(location, *args):
+    """psql's output of args on location; AssertionError when it fails."""
     proc = subprocess.run([psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", *args, location],
-                          input=stdin, capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60)
     if proc.returncode != 0:
         raise AssertionError(f"psql {args} failed ({proc.returncode}): {proc.stderr}")
     return proc.stdout
