@@ -3,7 +3,9 @@ bundled plugins pointed at it, both on ephemeral loopback ports and both
 stopped at the end, plus a checkout session to pay.
 
 Standard library only (the browser tests add selenium). Paths come from
-the environment meson sets: TENDERD, TENDER, TENDER_SANDBOX, PLUGIN_DIR."""
+the environment meson sets: TENDERD, TENDER, TENDER_SANDBOX, PLUGIN_DIR.
+The ledger is tests/service/tenderd_support.py's ledger_location: a file,
+or a schema of the test server under `meson test --setup postgres`."""
 
 import json
 import os
@@ -11,10 +13,14 @@ import select
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "service"))
+from tenderd_support import ledger_holds, ledger_location  # noqa: E402
 
 TENDERD = os.environ["TENDERD"]
 TENDER = os.environ["TENDER"]
@@ -59,7 +65,7 @@ class Checkout:
         pending, and its sync settles it as captured)."""
         self.tmp = tmp
         self.fixtures = fixtures
-        self.ledger = os.path.join(tmp, "ledger.db")
+        self.ledger = ledger_location(tmp)
         self.config = os.path.join(tmp, "config.json")
         self.sandbox_log = os.path.join(tmp, "sandbox.log")
         self.tenderd_log = os.path.join(tmp, "tenderd.log")
@@ -190,6 +196,10 @@ class Checkout:
             if value and name.lower() not in ("content-length", "host"):
                 headers[name.strip()] = value.strip()
         return self.request(f"/v1/webhooks/{method}", "POST", headers=headers, raw=body)
+
+    def ledger_holds(self, secret):
+        """Where the ledger keeps secret in full ([] when nowhere)."""
+        return ledger_holds(self.ledger, secret)
 
     def logs(self):
         with open(self.tenderd_log) as f:

@@ -4,12 +4,18 @@ OpenAPI document (a small checker for the subset of JSON Schema it uses).
 
 Standard library only. Paths come from the environment meson sets:
 TENDERD, TENDER (the command), FIXTURE_DIR (the core fixture plugins),
-TENDER_SOURCE_ROOT."""
+TENDER_SOURCE_ROOT. Under `meson test --setup postgres`
+(tests/support/with-postgres) TENDER_TEST_LEDGER names a PostgreSQL
+server and TENDER_TEST_POSTGRES_BIN its programs: ledger_location then
+gives every ledger a schema of that server instead of a file."""
 
 import contextlib
+import csv
 import hashlib
 import hmac
 import http.server
+import io
+import itertools
 import json
 import os
 import re
@@ -28,6 +34,88 @@ TENDERD = os.environ["TENDERD"]
 TENDER = os.environ["TENDER"]
 FIXTURE_DIR = os.environ["FIXTURE_DIR"]
 SOURCE_ROOT = os.environ["TENDER_SOURCE_ROOT"]
+
+
+# ---- the ledger: a file, or a schema of the test server ------------------
+
+_PG_LEDGERS = {}  # path -> the schema URI it got in this process
+_PG_SCHEMAS = itertools.count(1)
+
+
+def is_postgres(ledger):
+    """True when the location names a PostgreSQL server, not a file."""
+    return ledger.startswith(("postgresql://", "postgres://"))
+
+
+def psql():
+    """The psql of the test server's installation (with-postgres names its
+    bin directory), else the one on PATH."""
+    bindir = os.environ.get("TENDER_TEST_POSTGRES_BIN")
+    return os.path.join(bindir, "psql") if bindir else "psql"
+
+
+def _psql(location, *args):
+    """psql's output of args on location; AssertionError when it fails."""
+    proc = subprocess.run([psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", *args, location],
+                          capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise AssertionError(f"psql {args} failed ({proc.returncode}): {proc.stderr}")
+    return proc.stdout
+
+
+def ledger_location(tmp, name="ledger.db"):
+    """The ledger a test gives tenderd and `tender` where it would give the
+    file tmp/name: that path, or, when TENDER_TEST_LEDGER names a
+    PostgreSQL server, the URI of a schema of it (search_path set through
+    libpq's options), as tests/support/test-ledger.c does for the C tests.
+    The same path asked twice in one process is the same ledger; a path
+    asked for the first time gets a new, empty schema."""
+    path = os.path.join(tmp, name)
+    server = os.environ.get("TENDER_TEST_LEDGER", "")
+    if not is_postgres(server):
+        return path
+    if path not in _PG_LEDGERS:
+        # Unique across the test processes sharing one server: pid and a
+        # count in this process.
+        schema = f"py{os.getpid()}_{next(_PG_SCHEMAS)}"
+        _psql(server, "-c", f"CREATE SCHEMA {schema}")
+        _PG_LEDGERS[path] = f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+    return _PG_LEDGERS[path]
+
+
+def ledger_sql(ledger, sql):
+    """The rows of sql run on a PostgreSQL ledger (its schema first on the
+    search path), each a list of the columns' text, None for NULL."""
+    out = _psql(ledger, "-c", f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, NULL '\\N')")
+    return [[None if v == "\\N" else v for v in row] for row in csv.reader(io.StringIO(out))]
+
+
+def _ledger_tables(ledger):
+    return [row[0] for row in ledger_sql(
+        ledger, "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' "
+                "ORDER BY table_name")]
+
+
+def ledger_holds(ledger, secret):
+    """Where the ledger keeps secret in full: the files (the SQLite file
+    and its WAL) or, on PostgreSQL, the tables of its schema whose rows
+    hold it, as text or as the hex a bytea column shows. [] when nowhere."""
+    needle = secret.encode()
+    found = []
+    if not is_postgres(ledger):
+        for path in (ledger, ledger + "-wal"):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    if needle in f.read():
+                        found.append(path)
+        return found
+    hexed = needle.hex()
+    for table in _ledger_tables(ledger):
+        rows = _psql(ledger, "-c", f'COPY "{table}" TO STDOUT')
+        if secret in rows or hexed in rows.lower():
+            found.append(table)
+    return found
 
 
 def test_config(tmp, extra=None):
@@ -84,7 +172,7 @@ class Tenderd:
     def __init__(self, tmp, ledger=None, config=None, time_scale=1000.0, plugin_dirs=None,
                  listen="127.0.0.1:0", preexec_fn=None):
         self.tmp = tmp
-        self.ledger = ledger or os.path.join(tmp, "ledger.db")
+        self.ledger = ledger or ledger_location(tmp)
         self.config = config or test_config(tmp)
         self.time_scale = time_scale
         self.plugin_dirs = plugin_dirs or [FIXTURE_DIR]
@@ -311,6 +399,35 @@ def disk_full(pid):
         yield
     finally:
         resource.prlimit(pid, resource.RLIMIT_FSIZE, (soft, hard))
+
+
+@contextlib.contextmanager
+def ledger_takes_no_write(ledger, pid):
+    """While inside, the ledger of tenderd process pid refuses every write,
+    as on a full disk, and reads still work; on the way out writes work
+    again, as when space is freed. On SQLite that is disk_full(pid) (pid
+    started with ignore_sigxfsz). On PostgreSQL the server's disk is not
+    the process's, so the schema refuses instead: a statement trigger on
+    each of its tables raises disk_full (SQLSTATE 53100), the error a
+    server out of space gives."""
+    if not is_postgres(ledger):
+        with disk_full(pid):
+            yield
+        return
+    _psql(ledger, "-c", """
+        CREATE FUNCTION tender_test_full() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'could not extend file: No space left on device (test)'
+                USING ERRCODE = 'disk_full';
+        END $$""")
+    _psql(ledger, "-c", "; ".join(
+        f'CREATE TRIGGER tender_test_full BEFORE INSERT OR UPDATE OR DELETE ON "{table}" '
+        f'FOR EACH STATEMENT EXECUTE FUNCTION tender_test_full()'
+        for table in _ledger_tables(ledger)))
+    try:
+        yield
+    finally:
+        _psql(ledger, "-c", "DROP FUNCTION tender_test_full() CASCADE")
 
 
 def wait_until(predicate, timeout=10.0, step=0.05):

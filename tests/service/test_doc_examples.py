@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tenderd_support import SOURCE_ROOT, Tenderd, cli  # noqa: E402
+from tenderd_support import SOURCE_ROOT, Tenderd, cli, ledger_location  # noqa: E402
 
 
 def examples():
@@ -29,7 +29,7 @@ def main():
         print(f"docs/service.md must hold a python and a sh example, found {sorted(kinds)}")
         return 1
     tmp = tempfile.mkdtemp(prefix="tenderd-doc-")
-    ledger = os.path.join(tmp, "ledger.db")
+    ledger = ledger_location(tmp)
     key = cli(ledger, "api-key", "create", "docs")["secret"]
     svc = Tenderd(tmp, ledger).start()
     failures = 0

@@ -31,7 +31,15 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tenderd_support import FIXTURE_DIR, TENDER, Tenderd, request, wait_until  # noqa: E402
+from tenderd_support import (  # noqa: E402
+    FIXTURE_DIR,
+    TENDER,
+    Tenderd,
+    ledger_location as test_ledger,
+    psql,
+    request,
+    wait_until,
+)
 
 HOSTS = 3
 LIMIT = 100  # USD a day, per account, on both methods
@@ -61,23 +69,6 @@ def shared_config(tmp):
     with open(path, "w") as f:
         json.dump(conf, f)
     return path
-
-
-def psql():
-    bindir = os.environ.get("TENDER_TEST_POSTGRES_BIN")
-    return os.path.join(bindir, "psql") if bindir else "psql"
-
-
-def test_ledger(tmp):
-    """A fresh, empty ledger: a file in tmp, or a new schema on the test
-    server (search_path set through the URI's libpq options)."""
-    server = os.environ.get("TENDER_TEST_LEDGER", "")
-    if not server.startswith(("postgresql://", "postgres://")):
-        return os.path.join(tmp, "ledger.db")
-    schema = f"mh{os.getpid()}_{time.monotonic_ns() % 10**9}"
-    subprocess.run([psql(), "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE SCHEMA {schema}",
-                    server], check=True, timeout=30)
-    return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
 
 
 def run_tender(ledger, config, *args):

@@ -36,9 +36,10 @@ from tenderd_support import (  # noqa: E402
     Tenderd,
     check_response,
     cli,
-    disk_full,
     free_port,
     ignore_sigxfsz,
+    ledger_location,
+    ledger_takes_no_write,
     request,
     wait_until,
 )
@@ -102,7 +103,7 @@ class ProviderNotifications(unittest.TestCase):
         # so no sandbox outlives the test (last registered, first run).
         self.tmp = tempfile.mkdtemp(prefix="tenderd-provider-")
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.ledger = os.path.join(self.tmp, "ledger.db")
+        self.ledger = ledger_location(self.tmp)
         self.key = cli(self.ledger, "api-key", "create", "shop")["secret"]
         self.receiver = Receiver()
         self.addCleanup(self.receiver.close)
@@ -264,7 +265,7 @@ class ProviderNotifications(unittest.TestCase):
     def test_notification_answered_5xx_is_retried_until_it_is_taken(self):
         p = self.pay()
         pid = self.svc.proc.pid
-        with disk_full(pid):
+        with ledger_takes_no_write(self.ledger, pid):
             # The provider's notification comes while tenderd's ledger takes
             # no write: tenderd cannot record it and says so (503), so the
             # sandbox keeps it and tries again.

@@ -32,8 +32,12 @@ from tenderd_support import (  # noqa: E402
     Tenderd,
     check_response,
     cli,
-    disk_full,
     ignore_sigxfsz,
+    is_postgres,
+    ledger_holds,
+    ledger_location,
+    ledger_sql,
+    ledger_takes_no_write,
     request,
     test_config,
     wait_until,
@@ -47,7 +51,7 @@ class ServiceTest(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="tenderd-test-")
-        self.ledger = os.path.join(self.tmp, "ledger.db")
+        self.ledger = ledger_location(self.tmp)
         self.write_key = cli(self.ledger, "api-key", "create", "shop")["secret"]
         self.read_key = cli(self.ledger, "api-key", "create", "reports", "--scope", "read")["secret"]
         self.svc = Tenderd(self.tmp, self.ledger).start()
@@ -274,9 +278,11 @@ class Errors(ServiceTest):
         self.call("GET", "/v1/payments", key="read", status=401)
         listed = cli(self.ledger, "api-key", "list")["api_keys"]
         self.assertTrue([k for k in listed if k["id"] == read_id][0]["revoked_at"])
-        # Only a hash is stored.
-        with open(self.ledger, "rb") as f:
-            self.assertNotIn(self.write_key.encode(), f.read())
+        # Only a hash is stored: the secrets are in no file (SQLite) or row
+        # (PostgreSQL) of the ledger.
+        self.assertEqual(ledger_holds(self.ledger, self.write_key), [])
+        self.assertEqual(ledger_holds(self.ledger, self.read_key), [])
+        self.assertNotEqual(ledger_holds(self.ledger, read_id), [], "the scan sees the rows")
         # Webhooks and health need no key.
         self.call("GET", "/healthz", key=None, status=200)
 
@@ -379,27 +385,10 @@ class Errors(ServiceTest):
         self.assertNotEqual(again.header("Idempotent-Replayed"), "true")
 
     def test_a_ledger_that_cannot_be_written_is_503(self):
-        # The ledger's files may not grow past a few hundred kilobytes (as on
-        # a full disk): once the WAL reaches that, SQLite's writes fail with
-        # EFBIG and each payment is refused 503, to be retried, with nothing
-        # acknowledged.
-        self.svc.kill()
-        limit = os.path.getsize(self.ledger) + 256 * 1024
-
-        def small_files():
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a kill
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-        self.svc = Tenderd(self.tmp, self.ledger, preexec_fn=small_files).start()
-        accepted = []
-        refused = None
-        for i in range(400):
-            resp = self.pay(key_header=f"full-{i}")
-            if resp.status == 200:
-                accepted.append(resp.json()["id"])
-                continue
-            refused = resp
-            break
+        if is_postgres(self.ledger):
+            refused, accepted = self.pay_until_the_schema_refuses()
+        else:
+            refused, accepted = self.pay_until_the_files_are_full()
         self.assertIsNotNone(refused, "the ledger never filled up")
         self.assertEqual(refused.status, 503, refused.body)
         err = self.error_of(refused)
@@ -409,8 +398,47 @@ class Errors(ServiceTest):
         # Every payment acknowledged before is in the ledger, as `tender`
         # reads it with no limit.
         self.svc.kill()
+        self.assertTrue(accepted)
         for pid in accepted[-3:]:
             self.assertEqual(cli(self.ledger, "show", pid)["status"], "authorized")
+
+    def pay_until_the_files_are_full(self):
+        """SQLite: the ledger's files may not grow past a few hundred
+        kilobytes (as on a full disk): once the WAL reaches that, SQLite's
+        writes fail with EFBIG and a payment is refused. The refusal and the
+        ids of the payments accepted before it."""
+        self.svc.kill()
+        limit = os.path.getsize(self.ledger) + 256 * 1024
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a kill
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        self.svc = Tenderd(self.tmp, self.ledger, preexec_fn=small_files).start()
+        accepted = []
+        for i in range(400):
+            resp = self.pay(key_header=f"full-{i}")
+            if resp.status != 200:
+                return resp, accepted
+            accepted.append(resp.json()["id"])
+        return None, accepted
+
+    def pay_until_the_schema_refuses(self):
+        """PostgreSQL: the ledger is on the server's disk, not in files of
+        tenderd's, so a few payments go through and then the ledger's
+        schema refuses every write as a full disk does (SQLSTATE 53100).
+        The refusal and the ids of the payments accepted before it."""
+        accepted = []
+        for i in range(5):
+            resp = self.pay(key_header=f"full-{i}")
+            self.assertEqual(resp.status, 200, resp.body)
+            accepted.append(resp.json()["id"])
+        with ledger_takes_no_write(self.ledger, self.svc.proc.pid):
+            refused = self.pay(key_header="full-refused")
+        # Nothing of the refused payment was kept.
+        self.assertEqual(ledger_sql(self.ledger, "SELECT count(*) FROM payments"),
+                         [[str(len(accepted))]])
+        return refused, accepted
 
     def test_not_ready_while_the_ledger_takes_no_write_then_ready_again(self):
         self.svc.kill()
@@ -418,7 +446,7 @@ class Errors(ServiceTest):
         ready = self.call("GET", "/readyz", key=None, status=200).json()
         self.assertEqual((ready["status"], ready["ledger"], ready["reasons"]),
                          ("ready", True, []))
-        with disk_full(self.svc.proc.pid):
+        with ledger_takes_no_write(self.ledger, self.svc.proc.pid):
             resp = self.call("GET", "/readyz", key=None, status=503)
             body = resp.json()
             self.assertEqual((body["status"], body["ledger"]), ("not_ready", False))
@@ -663,7 +691,7 @@ class WebhooksOut(ServiceTest):
 class Lifecycle(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="tenderd-test-")
-        self.ledger = os.path.join(self.tmp, "ledger.db")
+        self.ledger = ledger_location(self.tmp)
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -806,7 +834,7 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(proc.stdout.readline().strip(), f"http://127.0.0.1:{port}")
             # A second tenderd on that port is refused (71), although each
             # listens with SO_REUSEPORT for its own I/O threads.
-            other = os.path.join(self.tmp, "other.db")
+            other = ledger_location(self.tmp, "other.db")
             second = subprocess.run([TENDERD, "--plugin-dir", FIXTURE_DIR, "--config", config,
                                      "--ledger", other], capture_output=True, text=True,
                                     timeout=30)
@@ -823,7 +851,7 @@ class Commands(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="tenderd-cli-")
-        self.ledger = os.path.join(self.tmp, "ledger.db")
+        self.ledger = ledger_location(self.tmp)
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -867,7 +895,9 @@ class Commands(unittest.TestCase):
         help_text = subprocess.run([TENDER, "help"], capture_output=True, text=True).stdout
         for command in ("api-key", "webhook-endpoint", "events"):
             self.assertIn(command, help_text)
-        # A read-only command on a missing ledger creates nothing.
+        # A read-only command on a missing ledger creates nothing. A file on
+        # either setup: a host never creates a PostgreSQL database (it
+        # exists, or the connection fails), so there the property is moot.
         other = os.path.join(self.tmp, "none.db")
         proc = subprocess.run([TENDER, "--ledger", other, "api-key", "list"],
                               capture_output=True, text=True)
