@@ -1,8 +1,9 @@
-// A read-only look at a test's ledger for GoogleTest tests that check the
-// rows themselves: the SQLite file the test chose or, under `meson test
-// --setup postgres`, the server's schema that test_ledger_location gave for
-// that file. Queries use $1, $2, ..., which both databases read; each
-// query opens its own connection, so it sees only what is committed.
+// A look at a test's ledger for GoogleTest tests that check (or, to stage
+// a crash's leftovers, edit) the rows themselves: the SQLite file the test
+// chose or, under `meson test --setup postgres`, the server's schema that
+// test_ledger_location gave for that file. Queries use $1, $2, ..., which
+// both databases read; each query opens its own connection, so it sees
+// only what is committed.
 #ifndef TENDER_TESTS_SUPPORT_LEDGER_ROWS_H
 #define TENDER_TESTS_SUPPORT_LEDGER_ROWS_H
 
@@ -70,7 +71,48 @@ public:
         return true;
     }
 
+    // Run sql, which changes rows and returns none: on SQLite it may be
+    // several statements, on PostgreSQL one. False, with a test failure,
+    // when it fails.
+    bool exec(const char *sql) const
+    {
+        if (is_postgres()) {
+            GError *error = nullptr;
+            GPtrArray *got = test_ledger_pg_query(location_.c_str(), sql, nullptr, &error);
+            if (got == nullptr) {
+                ADD_FAILURE() << (error ? error->message : sql);
+                g_clear_error(&error);
+                return false;
+            }
+            g_ptr_array_unref(got);
+            return true;
+        }
+        sqlite3 *db = open_file();
+        if (db == nullptr)
+            return false;
+        bool ok = sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+        if (!ok)
+            ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+        sqlite3_close(db);
+        return ok;
+    }
+
 private:
+    // Read-write but never created: opening runs WAL recovery when a
+    // killed process left the file behind.
+    sqlite3 *open_file() const
+    {
+        sqlite3 *db = nullptr;
+        if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+            ADD_FAILURE() << "cannot open the ledger " << path_ << ": "
+                          << (db ? sqlite3_errmsg(db) : "out of memory");
+            sqlite3_close(db);
+            return nullptr;
+        }
+        sqlite3_busy_timeout(db, 10000);
+        return db;
+    }
+
     Rows pg_rows(const char *sql, const std::vector<std::string> &args) const
     {
         Rows out;
@@ -98,14 +140,9 @@ private:
     Rows sqlite_rows(const char *sql, const std::vector<std::string> &args) const
     {
         Rows out;
-        sqlite3 *db = nullptr;
-        if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-            ADD_FAILURE() << "cannot open the ledger " << path_ << ": "
-                          << (db ? sqlite3_errmsg(db) : "out of memory");
-            sqlite3_close(db);
+        sqlite3 *db = open_file();
+        if (db == nullptr)
             return out;
-        }
-        sqlite3_busy_timeout(db, 10000);
         sqlite3_stmt *s = nullptr;
         if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
             ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
