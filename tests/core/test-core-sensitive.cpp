@@ -385,8 +385,7 @@ TEST(CardAtRest, InProcessLedgerWalAndLogsHoldNoCardData)
     std::string ledger = tmp.file("ledger.db");
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, card_plugin_dir());
-    g_autofree char *location = test_ledger_location(ledger.c_str());
-    tender_host_options_set_ledger(o, location);
+    test_ledger_set_options(o, ledger.c_str());
     tender_host_options_set_config_file(o, test_sandbox_config_path(sb.get()));
     GError *error = nullptr;
     TenderHost *host = tender_host_new(o, &error);

@@ -282,8 +282,7 @@ TEST_F(ServiceTables, APolicyDeclineIsAnEventToo)
     tender_host_options_set_config_data(
         options, "{\"exchange\": {\"base\": \"USD\"}, \"methods\": {\"fx_count\": "
                  "{\"amounts\": {\"USD\": {\"max\": \"5.00\"}}}}}");
-    g_autofree char *location = test_ledger_location(dir.file("declines.db").c_str());
-    tender_host_options_set_ledger(options, location);
+    test_ledger_set_options(options, dir.file("declines.db").c_str());
     tender_host_options_set_fixed_now(options, kNow);
     GError *error = nullptr;
     host = tender_host_new(options, &error);

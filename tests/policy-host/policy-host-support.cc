@@ -120,9 +120,7 @@ TenderHost *make_host(const char *config, const std::string &ledger, gint64 now,
     TenderHostOptions *options = tender_host_options_new();
     tender_host_options_add_plugin_dir(options, plugin_dir.c_str());
     // Under `meson test --setup postgres`, the same ledger on the server.
-    char *location = test_ledger_location(ledger.c_str());
-    tender_host_options_set_ledger(options, location);
-    g_free(location);
+    test_ledger_set_options(options, ledger.c_str());
     tender_host_options_set_fixed_now(options, now);
     if (config != nullptr)
         tender_host_options_set_config_data(options, config);
