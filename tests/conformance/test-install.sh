@@ -107,11 +107,29 @@ step "tender loads the example plugin"
 tender --plugin-dir "$tmp/plugins" --json plugins >"$tmp/plugins.json" ||
     { cat "$tmp/plugins.json"; fail "tender plugins with the example plugin"; }
 grep -q '"giftcard"' "$tmp/plugins.json" || { cat "$tmp/plugins.json"; fail "method giftcard not listed"; }
-tender --plugin-dir "$tmp/plugins" --ledger "$tmp/ledger.db" --now 2026-03-01T10:00:00Z --json \
+# The ledger: a file, or under `meson test --setup postgres` (which sets
+# TENDER_TEST_LEDGER to a server) a new schema of that server, as
+# tests/support/test-ledger.c makes them. Its rows are scanned as the bytes
+# of an SQLite copy (`tender ledger copy`, totals checked) in that case.
+ledger="$tmp/ledger.db"
+case "${TENDER_TEST_LEDGER:-}" in
+postgres://* | postgresql://*)
+    schema="install_$$_$RANDOM"
+    psql -q "$TENDER_TEST_LEDGER" -c "CREATE SCHEMA $schema" || fail "creating schema $schema"
+    case "$TENDER_TEST_LEDGER" in *\?*) sep='&' ;; *) sep='?' ;; esac
+    ledger="$TENDER_TEST_LEDGER${sep}options=-csearch_path%3D$schema"
+    ;;
+esac
+tender --plugin-dir "$tmp/plugins" --ledger "$ledger" --now 2026-03-01T10:00:00Z --json \
     pay --method giftcard --region US --currency USD --amount 20.00 \
     --param number=6036000000000001 --param pin=1234 >"$tmp/pay.json" ||
     { cat "$tmp/pay.json"; fail "tender pay --method giftcard"; }
 grep -q '"authorized"' "$tmp/pay.json" || { cat "$tmp/pay.json"; fail "giftcard payment not authorized"; }
+if [ "$ledger" != "$tmp/ledger.db" ]; then
+    tender ledger copy --from "$ledger" --to "$tmp/ledger.db" >"$tmp/copy.out" 2>&1 ||
+        { cat "$tmp/copy.out"; fail "copying the PostgreSQL ledger to scan it"; }
+fi
+[ -s "$tmp/ledger.db" ] || fail "no ledger to scan"
 if grep -q 6036000000000001 "$tmp"/ledger.db* "$tmp/pay.json"; then
     fail "the gift card number reached the ledger or the output"
 fi

@@ -196,9 +196,7 @@ void HostTest::make_host(std::map<std::string, MethodConf> methods, const std::s
     tender_host_options_add_plugin_dir(options, fixture_dir());
     tender_host_options_set_config_data(options, config.c_str());
     // Under `meson test --setup postgres`, the same ledger on the server.
-    char *location = test_ledger_location(ledger.c_str());
-    tender_host_options_set_ledger(options, location);
-    g_free(location);
+    test_ledger_set_options(options, ledger.c_str());
     if (fixed_clock)
         tender_host_options_set_fixed_now(options, now);
     GError *error = nullptr;

@@ -1,12 +1,13 @@
 // Crash safety: a child process (core-child crash) acknowledges payment
 // operations in a loop on a file ledger and is killed with SIGKILL at random
 // moments, many times. After every kill the ledger passes
-// PRAGMA integrity_check, holds every acknowledged operation in at least
-// its acknowledged state, has no half-written operation, and opens in a
-// host. At the end, reconcile settles what the kills left in flight.
+// PRAGMA integrity_check (SQLite), holds every acknowledged operation in at
+// least its acknowledged state, has no half-written operation, and opens in
+// a host. At the end, reconcile settles what the kills left in flight.
+// Under `meson test --setup postgres` the ledger is a schema of the server
+// (test-ledger.h) and the rows are read there.
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <sstream>
 
 #include "core-test-util.h"
+#include "ledger-rows.h"
 
 using namespace coretest;
 
@@ -35,19 +37,36 @@ int progress(const std::string &status)
     return it == rank.end() ? -1 : it->second;
 }
 
-std::string query_text(sqlite3 *db, const std::string &sql, const std::string &arg = "")
+using testledger::LedgerRows;
+
+// The first column of sql's first row: "(no row)" when there is none,
+// "(null)" for NULL.
+std::string query_text(const LedgerRows &db, const char *sql, const std::string &arg = "")
 {
-    sqlite3_stmt *s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    if (!arg.empty())
-        sqlite3_bind_text(s, 1, arg.c_str(), -1, SQLITE_TRANSIENT);
-    std::string out = "(no row)";
-    if (sqlite3_step(s) == SQLITE_ROW)
-        out = sqlite3_column_text(s, 0) ? reinterpret_cast<const char *>(sqlite3_column_text(s, 0))
-                                        : "(null)";
-    sqlite3_finalize(s);
-    return out;
+    testledger::Rows rows =
+        db.rows(sql, arg.empty() ? std::vector<std::string>{} : std::vector<std::string>{arg});
+    if (rows.empty())
+        return "(no row)";
+    return rows[0].empty() || rows[0][0].empty() ? "(null)" : rows[0][0];
+}
+
+// SQLite's own check of the file after a kill. PostgreSQL recovers its
+// files itself and the test has no file of its to check: there the rows'
+// checks stand alone.
+void expect_file_intact(const LedgerRows &db)
+{
+    if (!db.is_postgres()) {
+        EXPECT_EQ(query_text(db, "PRAGMA integrity_check"), "ok");
+    }
+}
+
+// Whether the ledger's schema was committed before the kill.
+bool schema_committed(const LedgerRows &db)
+{
+    if (db.is_postgres())
+        return query_text(db, "SELECT count(*) FROM pg_tables WHERE schemaname ="
+                              " current_schema() AND tablename = 'payments'") != "0";
+    return query_text(db, "PRAGMA user_version") != "0";
 }
 
 // Run the child for about delay_ms, kill it with SIGKILL, return its
@@ -111,7 +130,7 @@ TenderHost *open_host(const std::string &ledger, const std::string &config)
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, fixture_dir());
     tender_host_options_set_config_data(o, config.c_str());
-    tender_host_options_set_ledger(o, ledger.c_str());
+    test_ledger_set_options(o, ledger.c_str());
     GError *error = nullptr;
     TenderHost *host = tender_host_new(o, &error);
     tender_host_options_free(o);
@@ -124,6 +143,7 @@ TEST(Crash, SigkillAtRandomMomentsLosesNothingAcknowledged)
 {
     TempDir tmp;
     std::string ledger = tmp.file("ledger.db");
+    LedgerRows db(ledger);
     MethodConf conf;
     conf.deadline_ms = 2000;
     conf.retries = 0;
@@ -145,7 +165,7 @@ TEST(Crash, SigkillAtRandomMomentsLosesNothingAcknowledged)
         SCOPED_TRACE("round " + std::to_string(round));
         int delay = std::uniform_int_distribution<int>(5, 300)(rng);
         std::vector<std::string> lines =
-            run_and_kill({CORE_CHILD, "crash", ledger, fixture_dir(), config_file}, delay);
+            run_and_kill({CORE_CHILD, "crash", db.location(), fixture_dir(), config_file}, delay);
         for (const auto &line : lines) {
             std::istringstream words(line);
             std::string id, status;
@@ -155,20 +175,16 @@ TEST(Crash, SigkillAtRandomMomentsLosesNothingAcknowledged)
             acked[id] = status;
             total_acks++;
         }
-        if (!g_file_test(ledger.c_str(), G_FILE_TEST_EXISTS))
+        if (!db.is_postgres() && !g_file_test(ledger.c_str(), G_FILE_TEST_EXISTS))
             continue;  // killed before it created the ledger
 
-        sqlite3 *db = nullptr;
-        ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        EXPECT_EQ(query_text(db, "PRAGMA integrity_check"), "ok");
-        if (query_text(db, "PRAGMA user_version") == "0") {
-            sqlite3_close(db);
+        expect_file_intact(db);
+        if (!schema_committed(db)) {
             EXPECT_TRUE(acked.empty());
             continue;  // killed before the schema was committed
         }
         for (const auto &[id, status] : acked) {
-            std::string now = query_text(db, "SELECT status FROM payments WHERE id = ?", id);
+            std::string now = query_text(db, "SELECT status FROM payments WHERE id = $1", id);
             ASSERT_NE(now, "(no row)") << "acknowledged payment " << id << " is lost";
             if (status == "voided")
                 EXPECT_EQ(now, "voided") << id;
@@ -199,7 +215,6 @@ TEST(Crash, SigkillAtRandomMomentsLosesNothingAcknowledged)
                              "p.id AND o.kind IN ('capture', 'purchase') AND o.outcome = "
                              "'approved')"),
                   "0");
-        sqlite3_close(db);
 
         // A host opens it, and lists every acknowledged payment.
         TenderHost *host = open_host(ledger, config);
@@ -222,12 +237,7 @@ TEST(Crash, SigkillAtRandomMomentsLosesNothingAcknowledged)
     // Time passes: the leases of the killed operations run out (aged here
     // rather than waited for: a lease lasts at least 30 s). Reconcile then
     // settles every payment left in flight.
-    sqlite3 *db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE payments SET busy_until_ms = 1 WHERE busy_until_ms > 0",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
+    ASSERT_TRUE(db.exec("UPDATE payments SET busy_until_ms = 1 WHERE busy_until_ms > 0"));
     TenderHost *host = open_host(ledger, config);
     ASSERT_NE(host, nullptr);
     TenderReconcileReport report = {};
@@ -245,12 +255,10 @@ TEST(Crash, SigkillAtRandomMomentsLosesNothingAcknowledged)
         tender_payment_free(p);
     }
     tender_host_free(host);
-    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
     EXPECT_EQ(query_text(db, "SELECT count(*) FROM payments WHERE busy_until_ms > 0"), "0");
     EXPECT_EQ(query_text(db, "SELECT count(*) FROM payments WHERE status = 'unknown'"), "0");
     EXPECT_EQ(query_text(db, "SELECT count(*) FROM operations WHERE outcome IS NULL"), "0");
-    EXPECT_EQ(query_text(db, "PRAGMA integrity_check"), "ok");
-    sqlite3_close(db);
+    expect_file_intact(db);
 }
 
 // One kill at a known moment: the child's capture is in flight (its
@@ -261,6 +269,7 @@ TEST(Crash, KilledCaptureIsTakenOverAndSettled)
 {
     TempDir tmp;
     std::string ledger = tmp.file("ledger.db");
+    LedgerRows db(ledger);
     MethodConf slow;
     slow.deadline_ms = 10000;
     slow.retries = 0;
@@ -268,8 +277,8 @@ TEST(Crash, KilledCaptureIsTakenOverAndSettled)
     std::string config_file = tmp.file("config.json");
     std::ofstream(config_file) << make_config({{"fx_count", slow}});
 
-    const char *argv[] = {CORE_CHILD, "crash", ledger.c_str(), fixture_dir(), config_file.c_str(),
-                          nullptr};
+    const char *argv[] = {CORE_CHILD,   "crash", db.location().c_str(), fixture_dir(),
+                          config_file.c_str(), nullptr};
     GPid pid = 0;
     int out_fd = -1;
     GError *error = nullptr;
@@ -295,17 +304,12 @@ TEST(Crash, KilledCaptureIsTakenOverAndSettled)
     std::string id = output.substr(0, output.find(' '));
     ASSERT_EQ(output.substr(0, output.find('\n')), id + " authorized");
 
-    sqlite3 *db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    EXPECT_EQ(query_text(db, "PRAGMA integrity_check"), "ok");
-    EXPECT_EQ(query_text(db, "SELECT status FROM payments WHERE id = ?", id), "authorized");
-    EXPECT_NE(query_text(db, "SELECT busy_until_ms FROM payments WHERE id = ?", id), "0");
+    expect_file_intact(db);
+    EXPECT_EQ(query_text(db, "SELECT status FROM payments WHERE id = $1", id), "authorized");
+    EXPECT_NE(query_text(db, "SELECT busy_until_ms FROM payments WHERE id = $1", id), "0");
     EXPECT_EQ(query_text(db, "SELECT kind FROM operations WHERE outcome IS NULL"), "capture");
     // Time passes: the lease runs out.
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE payments SET busy_until_ms = 1 WHERE busy_until_ms > 0",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
+    ASSERT_TRUE(db.exec("UPDATE payments SET busy_until_ms = 1 WHERE busy_until_ms > 0"));
 
     std::string config = make_config({{"fx_count", MethodConf{}}});
     TenderHost *host = open_host(ledger, config);
@@ -322,12 +326,10 @@ TEST(Crash, KilledCaptureIsTakenOverAndSettled)
     ASSERT_NE(p, nullptr) << error->message;
     EXPECT_EQ(p->status, TENDER_STATUS_UNKNOWN) << "a capture of unknown outcome hangs over it";
     tender_payment_free(p);
-    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    EXPECT_EQ(query_text(db, "SELECT status FROM payments WHERE id = ?", id), "unknown")
+    EXPECT_EQ(query_text(db, "SELECT status FROM payments WHERE id = $1", id), "unknown")
         << "the take-over of the lease was not kept";
-    EXPECT_EQ(query_text(db, "SELECT busy_until_ms FROM payments WHERE id = ?", id), "0");
+    EXPECT_EQ(query_text(db, "SELECT busy_until_ms FROM payments WHERE id = $1", id), "0");
     EXPECT_EQ(query_text(db, "SELECT outcome FROM operations WHERE kind = 'capture'"), "unknown");
-    sqlite3_close(db);
 
     TenderReconcileReport report = {};
     ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
@@ -351,6 +353,7 @@ TEST(Crash, ExpiredLeaseIsReconciledOnAFixedClock)
 {
     TempDir tmp;
     std::string ledger = tmp.file("ledger.db");
+    LedgerRows db(ledger);
     std::string config = make_config({{"fx_count", MethodConf{}}});
     std::string id;
     {
@@ -370,22 +373,24 @@ TEST(Crash, ExpiredLeaseIsReconciledOnAFixedClock)
     }
     // What a process killed during a capture leaves: an operation without
     // outcome, and a lease that ran out a second ago (wall clock).
-    sqlite3 *db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    // PostgreSQL takes one statement at a time: the new operation's seq
+    // comes from INSERT ... RETURNING there, from last_insert_rowid() in
+    // SQLite.
     gint64 wall = g_get_real_time() / 1000;
-    std::string sql =
+    std::string insert =
         "INSERT INTO operations (payment_id, kind, request_id, amount, created_ms) VALUES ('" + id +
-        "', 'capture', 'req_killed', 1000, " + std::to_string(wall) +
-        "); UPDATE payments SET busy_seq = last_insert_rowid(), busy_until_ms = " +
-        std::to_string(wall - 1000) + " WHERE id = '" + id + "';";
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_close(db);
+        "', 'capture', 'req_killed', 1000, " + std::to_string(wall) + ")";
+    std::string lease = "busy_until_ms = " + std::to_string(wall - 1000) + " WHERE id = '" + id + "'";
+    std::string sql = db.is_postgres()
+                          ? "WITH op AS (" + insert + " RETURNING seq) UPDATE payments SET busy_seq ="
+                                " (SELECT seq FROM op), " + lease
+                          : insert + "; UPDATE payments SET busy_seq = last_insert_rowid(), " + lease;
+    ASSERT_TRUE(db.exec(sql.c_str()));
 
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, fixture_dir());
     tender_host_options_set_config_data(o, config.c_str());
-    tender_host_options_set_ledger(o, ledger.c_str());
+    test_ledger_set_options(o, ledger.c_str());
     tender_host_options_set_fixed_now(o, kNow);  // behind the wall clock
     GError *error = nullptr;
     TenderHost *host = tender_host_new(o, &error);
@@ -395,10 +400,8 @@ TEST(Crash, ExpiredLeaseIsReconciledOnAFixedClock)
     ASSERT_TRUE(tender_host_reconcile(host, &report, &error)) << error->message;
     EXPECT_EQ(report.examined, 1u) << "the payment with an expired lease was not examined";
     tender_host_free(host);
-    ASSERT_EQ(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    EXPECT_EQ(query_text(db, "SELECT busy_until_ms FROM payments WHERE id = ?", id), "0");
+    EXPECT_EQ(query_text(db, "SELECT busy_until_ms FROM payments WHERE id = $1", id), "0");
     EXPECT_EQ(query_text(db, "SELECT count(*) FROM operations WHERE outcome IS NULL"), "0");
-    sqlite3_close(db);
 }
 
 }  // namespace

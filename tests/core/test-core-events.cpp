@@ -1,12 +1,12 @@
 // Events: a listener hears every state change (payment id, old, new), after
 // it is committed, never for a refused operation or a replay, and no more
 // after it is removed.
-#include <sqlite3.h>
-
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "core-test-util.h"
+#include "ledger-rows.h"
 
 using namespace coretest;
 
@@ -15,32 +15,26 @@ namespace {
 struct Event {
     std::string id;
     TenderStatus from, to;
-    std::string committed;  // the status the ledger file held when told
+    std::string committed;  // the status the ledger held when told
 };
 
 struct Recorder {
     std::mutex lock;
     std::vector<Event> events;
-    std::string ledger;  // read the file in the callback when set
+    // Read the ledger (its file, or its schema on the server) in the
+    // callback when set.
+    std::unique_ptr<testledger::LedgerRows> ledger;
 
     static void on_change(const char *id, TenderStatus from, TenderStatus to, gpointer data)
     {
         auto *self = static_cast<Recorder *>(data);
         Event e{id, from, to, ""};
-        if (!self->ledger.empty()) {
+        if (self->ledger) {
             // Another connection sees only what is committed.
-            sqlite3 *db = nullptr;
-            if (sqlite3_open_v2(self->ledger.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-                SQLITE_OK) {
-                sqlite3_stmt *s = nullptr;
-                sqlite3_prepare_v2(db, "SELECT status FROM payments WHERE id = ?", -1, &s,
-                                   nullptr);
-                sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(s) == SQLITE_ROW)
-                    e.committed = reinterpret_cast<const char *>(sqlite3_column_text(s, 0));
-                sqlite3_finalize(s);
-            }
-            sqlite3_close(db);
+            testledger::Rows got =
+                self->ledger->rows("SELECT status FROM payments WHERE id = $1", {id});
+            if (!got.empty() && !got[0].empty())
+                e.committed = got[0][0];
         }
         std::lock_guard<std::mutex> g(self->lock);
         self->events.push_back(e);
@@ -71,7 +65,7 @@ protected:
     {
         ledger = tmp.file("ledger.db");
         make_host({}, ledger);
-        rec.ledger = ledger;
+        rec.ledger = std::make_unique<testledger::LedgerRows>(ledger);
         listener = tender_host_add_listener(host, Recorder::on_change, &rec);
         EXPECT_GT(listener, 0u);
     }

@@ -5,6 +5,7 @@
 // unknown (never approved or declined on a guess); a URL outside the
 // method's endpoint never leaves the machine.
 #include "core-test-util.h"
+#include "test-ledger.h"
 
 #include <mutex>
 
@@ -189,7 +190,7 @@ TEST_F(HttpService, TraceLogsTheExchangeRedacted)
     std::string config = make_config({{"fx_http", conf}});
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, fixture_dir());
-    tender_host_options_set_ledger(o, ":memory:");
+    test_ledger_set_options(o, ":memory:");
     tender_host_options_set_config_data(o, config.c_str());
     tender_host_options_set_trace_http(o, TRUE);
     GError *error = nullptr;
@@ -226,7 +227,7 @@ TEST_F(HttpService, TheConfigSwitchTracesLikeTheOption)
     config = config.substr(0, config.rfind('}')) + ", \"transport\": {\"trace\": true}}";
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, fixture_dir());
-    tender_host_options_set_ledger(o, ":memory:");
+    test_ledger_set_options(o, ":memory:");
     tender_host_options_set_config_data(o, config.c_str());
     GError *error = nullptr;
     host = tender_host_new(o, &error);

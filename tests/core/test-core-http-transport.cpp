@@ -4,6 +4,7 @@
 // transport answers becomes the plugin's response or failure; a wrapper can
 // delegate to libtender's default transport to reach a loopback server.
 #include "core-test-util.h"
+#include "test-ledger.h"
 
 #include <atomic>
 #include <mutex>
@@ -97,7 +98,7 @@ protected:
         std::string config = make_config({{"fx_http", conf}});
         TenderHostOptions *o = tender_host_options_new();
         tender_host_options_add_plugin_dir(o, fixture_dir());
-        tender_host_options_set_ledger(o, ":memory:");
+        test_ledger_set_options(o, ":memory:");
         tender_host_options_set_config_data(o, config.c_str());
         tender_host_options_set_http_transport(o, transport ? transport : &scripted.base);
         GError *error = nullptr;

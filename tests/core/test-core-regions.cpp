@@ -10,6 +10,8 @@
 
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 #include "core-test-util.h"
 
 using namespace coretest;
@@ -21,7 +23,7 @@ TenderHost *host_with_config(const std::string &config, GError **error)
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, fixture_dir());
     tender_host_options_set_config_data(o, config.c_str());
-    tender_host_options_set_ledger(o, ":memory:");
+    test_ledger_set_options(o, ":memory:");
     tender_host_options_set_fixed_now(o, kNow);
     TenderHost *host = tender_host_new(o, error);
     tender_host_options_free(o);

@@ -3,11 +3,11 @@
 // event per state change, written with the change, a pending delivery per
 // endpoint that wants it), and list pagination by cursor.
 #include <json-glib/json-glib.h>
-#include <sqlite3.h>
 
 #include <set>
 
 #include "core-test-util.h"
+#include "ledger-rows.h"
 
 using namespace coretest;
 
@@ -91,11 +91,12 @@ TEST_F(ServiceTables, ApiKeysStoreOnlyADigestAndRevokeAtOnce)
     EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_NOT_FOUND));
     g_clear_error(&error);
 
-    // The file holds no secret, only its digest.
+    // The ledger holds no secret, only its digest: every row, copied into
+    // a file (from PostgreSQL too), bytes scanned.
     g_autofree char *digest = g_compute_checksum_for_string(G_CHECKSUM_SHA256, secret, -1);
     gchar *bytes = nullptr;
     gsize len = 0;
-    ASSERT_TRUE(tender_host_copy_ledger(host, dir.file("copy.db").c_str(), nullptr));
+    ASSERT_TRUE(testledger::LedgerRows(ledger).copy_to_file(dir.file("copy.db")));
     ASSERT_TRUE(g_file_get_contents(dir.file("copy.db").c_str(), &bytes, &len, nullptr));
     std::string content(bytes, len);
     g_free(bytes);
@@ -281,7 +282,7 @@ TEST_F(ServiceTables, APolicyDeclineIsAnEventToo)
     tender_host_options_set_config_data(
         options, "{\"exchange\": {\"base\": \"USD\"}, \"methods\": {\"fx_count\": "
                  "{\"amounts\": {\"USD\": {\"max\": \"5.00\"}}}}}");
-    tender_host_options_set_ledger(options, dir.file("declines.db").c_str());
+    test_ledger_set_options(options, dir.file("declines.db").c_str());
     tender_host_options_set_fixed_now(options, kNow);
     GError *error = nullptr;
     host = tender_host_new(options, &error);

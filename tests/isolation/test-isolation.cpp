@@ -15,6 +15,8 @@
 
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 namespace {
 
 struct TempDir {
@@ -82,7 +84,7 @@ protected:
         tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
         std::string json = config(c);
         tender_host_options_set_config_data(o, json.c_str());
-        tender_host_options_set_ledger(o, ledger.c_str());
+        test_ledger_set_options(o, ledger.c_str());
         GError *error = nullptr;
         TenderHost *h = tender_host_new(o, &error);
         tender_host_options_free(o);
@@ -285,7 +287,7 @@ TEST_F(Isolation, SeccompMustBeABoolean)
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
     tender_host_options_set_config_data(o, "{\"plugins\": {\"fx-misbehave\": {\"seccomp\": 1}}}");
-    tender_host_options_set_ledger(o, ledger.c_str());
+    test_ledger_set_options(o, ledger.c_str());
     GError *error = nullptr;
     TenderHost *h = tender_host_new(o, &error);
     tender_host_options_free(o);
@@ -371,7 +373,7 @@ TEST_F(Isolation, APluginCrashingInItsEntryPointIsRefusedNotFatal)
     tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
     std::string json = config(Conf());
     tender_host_options_set_config_data(o, json.c_str());
-    tender_host_options_set_ledger(o, ledger.c_str());
+    test_ledger_set_options(o, ledger.c_str());
     host = tender_host_new(o, nullptr);
     tender_host_options_free(o);
     ASSERT_NE(host, nullptr);
@@ -391,7 +393,7 @@ TEST_F(Isolation, AnUnknownIsolationModeIsAConfigError)
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_set_config_data(
         o, "{\"plugins\": {\"fx-misbehave\": {\"isolation\": \"sandboxed\"}}}");
-    tender_host_options_set_ledger(o, ledger.c_str());
+    test_ledger_set_options(o, ledger.c_str());
     GError *error = nullptr;
     host = tender_host_new(o, &error);
     tender_host_options_free(o);

@@ -1,9 +1,9 @@
 // Helpers of the policy-through-the-host suites (see policy-host-support.h).
 #include "policy-host-support.h"
+#include "ledger-rows.h"
 #include "test-ledger.h"
 
 #include <glib/gstdio.h>
-#include <sqlite3.h>
 
 #include <cstdlib>
 #include <map>
@@ -120,9 +120,7 @@ TenderHost *make_host(const char *config, const std::string &ledger, gint64 now,
     TenderHostOptions *options = tender_host_options_new();
     tender_host_options_add_plugin_dir(options, plugin_dir.c_str());
     // Under `meson test --setup postgres`, the same ledger on the server.
-    char *location = test_ledger_location(ledger.c_str());
-    tender_host_options_set_ledger(options, location);
-    g_free(location);
+    test_ledger_set_options(options, ledger.c_str());
     tender_host_options_set_fixed_now(options, now);
     if (config != nullptr)
         tender_host_options_set_config_data(options, config);
@@ -174,86 +172,8 @@ std::string decline_name(const TenderPayment *p)
     return info && info->name ? info->name : "?";
 }
 
-namespace {
-
-// A read-only look at a ledger, a file or (under `meson test --setup
-// postgres`) the server's schema for that file. Queries use $1, $2, ...,
-// which both databases read.
-struct Db {
-    std::string location;
-    sqlite3 *db = nullptr;
-    explicit Db(const std::string &path)
-    {
-        char *mapped = test_ledger_location(path.c_str());
-        location = mapped;
-        g_free(mapped);
-        if (test_ledger_location_is_postgres(location.c_str()))
-            return;
-        if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
-            ADD_FAILURE() << "cannot open the ledger " << path << ": "
-                          << (db ? sqlite3_errmsg(db) : "out of memory");
-        else
-            sqlite3_busy_timeout(db, 10000);
-    }
-    ~Db() { sqlite3_close(db); }
-
-    // Every row of sql, each column as text ("" for NULL, as the callers
-    // want); a failed query adds a test failure and returns what it read.
-    std::vector<std::vector<std::string>> rows(const char *sql,
-                                               const std::vector<std::string> &args)
-    {
-        std::vector<std::vector<std::string>> out;
-        if (db == nullptr) {
-            std::vector<const char *> params;
-            for (const std::string &a : args)
-                params.push_back(a.c_str());
-            params.push_back(nullptr);
-            GError *error = nullptr;
-            GPtrArray *got = test_ledger_pg_query(location.c_str(), sql, params.data(), &error);
-            if (got == nullptr) {
-                ADD_FAILURE() << (error ? error->message : sql);
-                g_clear_error(&error);
-                return out;
-            }
-            for (guint i = 0; i < got->len; i++) {
-                std::vector<std::string> row;
-                for (char **c = static_cast<char **>(g_ptr_array_index(got, i)); *c; c++)
-                    row.push_back(*c);
-                out.push_back(row);
-            }
-            g_ptr_array_unref(got);
-            return out;
-        }
-        sqlite3_stmt *s = nullptr;
-        if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
-            ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-            return out;
-        }
-        for (size_t i = 0; i < args.size(); i++)
-            sqlite3_bind_text(s, (int)i + 1, args[i].c_str(), -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            std::vector<std::string> row;
-            for (int c = 0; c < sqlite3_column_count(s); c++) {
-                const unsigned char *t = sqlite3_column_text(s, c);
-                row.push_back(t ? reinterpret_cast<const char *>(t) : "");
-            }
-            out.push_back(row);
-        }
-        sqlite3_finalize(s);
-        return out;
-    }
-
-    // The first column of the first row, or fallback when there is none.
-    gint64 scalar(const char *sql, const std::vector<std::string> &args, gint64 fallback)
-    {
-        auto got = rows(sql, args);
-        if (got.empty() || got[0].empty() || got[0][0].empty())
-            return fallback;
-        return g_ascii_strtoll(got[0][0].c_str(), nullptr, 10);
-    }
-};
-
-}  // namespace
+// A read-only look at a ledger, a file or the server's schema for it.
+using Db = testledger::LedgerRows;
 
 gint64 usage_value(const std::string &ledger, const std::string &key)
 {

@@ -16,6 +16,8 @@
 #include <libsoup/soup.h>
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 #include "sandbox-process.h"
 extern "C" {
 #include "sandbox-private.h"
@@ -342,7 +344,7 @@ TEST(SandboxProgram, ConfigOutOfTheRealProgramCreatesATenderHost)
     ASSERT_NE(sb, nullptr) << (error ? error->message : "");
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_set_config_file(o, test_sandbox_config_path(sb));
-    tender_host_options_set_ledger(o, ":memory:");
+    test_ledger_set_options(o, ":memory:");
     TenderHost *host = tender_host_new(o, &error);
     tender_host_options_free(o);
     EXPECT_NE(host, nullptr) << (error ? error->message : "");

@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "ledger-rows.h"
+
 namespace stress {
 
 namespace {
@@ -37,6 +39,22 @@ const std::set<std::string> open_statuses = {"authorized", "partially_captured",
                                              "requires_action", "unknown"};
 
 }  // namespace
+
+std::string ledger_location(const std::string &path)
+{
+    char *location = test_ledger_location(path.c_str());
+    std::string out = location;
+    g_free(location);
+    return out;
+}
+
+std::string checkable_file(const std::string &path, const std::string &copy_path)
+{
+    testledger::LedgerRows rows(path);
+    if (!rows.is_postgres())
+        return path;
+    return rows.copy_to_file(copy_path) ? copy_path : "";
+}
 
 Ledger::Ledger(const std::string &path)
 {

@@ -67,6 +67,19 @@ private:
     std::string error_;
 };
 
+// The ledger a test means by the file path: path itself, or under `meson
+// test --setup postgres` the server's schema test_ledger_location gives for
+// it (the same path, the same schema, in this process).
+std::string ledger_location(const std::string &path);
+
+// An SQLite file with the rows of the ledger the test means by path, for
+// Ledger's checks: path itself, or on PostgreSQL a copy of the server's
+// ledger written to copy_path by tender_ledger_copy, which commits the copy
+// only when its counts and sums equal the server's; the checks then read
+// PostgreSQL's rows through that copy. "" (and a test failure) when the
+// copy fails.
+std::string checkable_file(const std::string &path, const std::string &copy_path);
+
 // What a payment holds against limits (docs/config.md, "Cumulative limits").
 int64_t held_amount(const PaymentRow &p);
 

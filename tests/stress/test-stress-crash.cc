@@ -189,6 +189,9 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
     std::cout << "seed " << seed << " (TENDER_STRESS_SEED), " << rounds << " rounds\n";
     std::string dir = stress::make_temp_dir("tender-stress-crash");
     std::string ledger_path = dir + "/ledger.db", config = dir + "/config.json";
+    // The file, or under `--setup postgres` a schema of the server: the
+    // children write there; the checks read it through an SQLite copy.
+    std::string location = stress::ledger_location(ledger_path);
     stress::write_file(config, crash_config());
 
     // Create the ledger first (ConcurrentFirstOpen tests the race apart).
@@ -196,7 +199,7 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
         TenderHostOptions *o = tender_host_options_new();
         tender_host_options_add_plugin_dir(o, STRESS_PLUGIN_DIR);
         tender_host_options_set_config_file(o, config.c_str());
-        tender_host_options_set_ledger(o, ledger_path.c_str());
+        tender_host_options_set_ledger(o, location.c_str());
         GError *error = nullptr;
         TenderHost *host = tender_host_new(o, &error);
         tender_host_options_free(o);
@@ -216,7 +219,7 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
             std::string replay =
                 round > 0 ? dir + "/out-r" + std::to_string(round - 1) + "-c" + std::to_string(c)
                           : "";
-            pids[c] = spawn_child(ledger_path, config, outs[c],
+            pids[c] = spawn_child(location, config, outs[c],
                                   "r" + std::to_string(round) + "-c" + std::to_string(c),
                                   rng(), replay);
             ASSERT_NE(pids[c], 0);
@@ -259,7 +262,10 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
         replays_ok += out.replays_ok;
         all_acks.insert(all_acks.end(), out.acks.begin(), out.acks.end());
 
-        stress::Ledger ledger(ledger_path);
+        std::string checked = stress::checkable_file(
+            ledger_path, dir + "/check-r" + std::to_string(round) + ".db");
+        ASSERT_FALSE(checked.empty()) << "round " << round;
+        stress::Ledger ledger(checked);
         ASSERT_TRUE(ledger.ok()) << ledger.open_error();
         ASSERT_EQ(ledger.integrity_check(), "ok") << "round " << round;
         auto problems = check_acks(ledger, all_acks);
@@ -279,7 +285,7 @@ void run_crash_rounds(int rounds, int children, bool strict_busy)
     TenderHostOptions *o = tender_host_options_new();
     tender_host_options_add_plugin_dir(o, STRESS_PLUGIN_DIR);
     tender_host_options_set_config_file(o, config.c_str());
-    tender_host_options_set_ledger(o, ledger_path.c_str());
+    tender_host_options_set_ledger(o, location.c_str());
     GError *error = nullptr;
     TenderHost *host = tender_host_new(o, &error);
     tender_host_options_free(o);
@@ -337,7 +343,8 @@ TEST(StressCrash, ConcurrentFirstOpen)
             outs.push_back(dir + "/open-" + std::to_string(trial) + "-" + std::to_string(c));
             std::string config = dir + "/config.json";
             stress::write_file(config, crash_config());
-            pids.push_back(spawn_child(ledger, config, outs.back(), "o-c" + std::to_string(c),
+            pids.push_back(spawn_child(stress::ledger_location(ledger), config, outs.back(),
+                                       "o-c" + std::to_string(c),
                                        1, ""));
         }
         // Kill once every child got a payment through (or after 20 s: a

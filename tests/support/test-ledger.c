@@ -71,6 +71,13 @@ char *test_ledger_location(const char *fallback)
     return location;
 }
 
+void test_ledger_set_options(TenderHostOptions *options, const char *fallback)
+{
+    char *location = test_ledger_location(fallback);
+    tender_host_options_set_ledger(options, location);
+    g_free(location);
+}
+
 static void free_row(gpointer row)
 {
     g_strfreev(row);

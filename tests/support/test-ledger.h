@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include <tender/tender.h>
+
 G_BEGIN_DECLS
 
 /* TRUE when the suite runs against PostgreSQL. */
@@ -20,6 +22,10 @@ gboolean test_ledger_is_postgres(void);
  * then): the same file is the same ledger. Aborts the test (g_error) when
  * the server cannot make one. Free with g_free. */
 char *test_ledger_location(const char *fallback);
+
+/* Give options the ledger test_ledger_location(fallback) names: where a
+ * test would call tender_host_options_set_ledger(options, fallback). */
+void test_ledger_set_options(TenderHostOptions *options, const char *fallback);
 
 /* TRUE when location names a PostgreSQL server rather than a file. */
 gboolean test_ledger_location_is_postgres(const char *location);

@@ -45,6 +45,20 @@ class TenderCli : public ::testing::Test {
 protected:
     std::string dir;
     std::string ledger;
+    // run() gives the command the ledger test_ledger_location names for
+    // the file (under `meson test --setup postgres` a schema of the
+    // server), unless a case is about the file itself and sets this.
+    bool own_file = false;
+
+    std::string location() const
+    {
+        if (own_file)
+            return ledger;
+        char *mapped = test_ledger_location(ledger.c_str());
+        std::string out = mapped;
+        g_free(mapped);
+        return out;
+    }
 
     // The providers are a tender-sandbox started for the suite: the card
     // plugin is a gateway client. Every run without its own --config gets
@@ -120,7 +134,7 @@ protected:
     // tender --ledger L [--json] ARGS..., stdin from input.
     void run(Result &r, std::vector<std::string> args, bool json = true, const std::string &input = "")
     {
-        std::vector<std::string> argv = {"--ledger", ledger};
+        std::vector<std::string> argv = {"--ledger", location()};
         if (sandbox && std::find(args.begin(), args.end(), "--config") == args.end() &&
             (args.empty() || args[0] != "check-config")) {
             argv.push_back("--config");
@@ -610,6 +624,7 @@ TEST_F(TenderCli, UsageErrorsPrintTheErrorEnvelopeWithJson)
 // is bad input, and creates no ledger.
 TEST_F(TenderCli, PluginsShowIsolationAndClearQuarantineNeedsAnIsolatedPlugin)
 {
+    own_file = true;  // it checks that no file is created
     Result r;
     run(r, {"plugins"});
     EXPECT_EQ(r.code, 0) << r.err;
@@ -628,6 +643,7 @@ TEST_F(TenderCli, PluginsShowIsolationAndClearQuarantineNeedsAnIsolatedPlugin)
 
 TEST_F(TenderCli, ReadOnlyCommandsNeverCreateTheLedger)
 {
+    own_file = true;  // a file not created: SQLite's no-create open
     Result list, show, methods, plugins;
     run(list, {"list"});
     EXPECT_EQ(list.code, 0) << list.err;
@@ -794,15 +810,15 @@ TEST_F(TenderCli, LedgerCopyCopiesIntoAnEmptyLedgerOnly)
     std::string id = card_pay("4242424242424242", "10.00");
     std::string copy = dir + "/copy.db";
     Result copied, again, usage, listed;
-    run_exactly(copied, {"--json", "ledger", "copy", "--from", ledger, "--to", copy});
+    run_exactly(copied, {"--json", "ledger", "copy", "--from", location(), "--to", copy});
     ASSERT_EQ(copied.code, 0) << copied.out << copied.err;
     EXPECT_GE(json_object_get_int_member(copied.object(), "rows"), 2);
     EXPECT_GT(json_object_get_int_member(copied.object(), "totals_checked"), 5);
-    run_exactly(again, {"--json", "ledger", "copy", "--from", ledger, "--to", copy});
+    run_exactly(again, {"--json", "ledger", "copy", "--from", location(), "--to", copy});
     EXPECT_EQ(again.code, 65) << again.out;
     ASSERT_NE(error_envelope(again), nullptr) << again.out;
     EXPECT_STREQ(json_object_get_string_member(error_envelope(again), "code"), "invalid_argument");
-    run_exactly(usage, {"ledger", "copy", "--from", ledger});
+    run_exactly(usage, {"ledger", "copy", "--from", location()});
     EXPECT_EQ(usage.code, 64);
     run_exactly(listed, {"--json", "--ledger", copy, "--config",
                          test_sandbox_config_path(sandbox), "show", id});
@@ -818,10 +834,11 @@ TEST_F(TenderCli, LedgerCopyCopiesIntoAnEmptyLedgerOnly)
 TEST_F(TenderCli, PostgresLedgerCopyThereAndBack)
 {
     ASSERT_TRUE(test_ledger_is_postgres()) << "run under tests/support/with-postgres";
+    own_file = true;  // the payment starts in a file
     std::string id = card_pay("4242424242424242", "10.00");
-    char *location = test_ledger_location(":memory:");
-    std::string server = location;
-    g_free(location);
+    char *fresh = test_ledger_location(":memory:");
+    std::string server = fresh;
+    g_free(fresh);
     std::string back = dir + "/back.db";
     Result there, back_again, twice;
     run_exactly(there, {"--json", "ledger", "copy", "--from", ledger, "--to", server});

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "test-ledger.h"
+
 extern "C" {
 #include "http-misbehave.h"
 }
@@ -58,8 +60,11 @@ protected:
 
     Outcome run(std::vector<std::string> args)
     {
+        // The file, or under `meson test --setup postgres` the server's
+        // schema for it (the same one for every run of this test).
+        g_autofree char *ledger = test_ledger_location((dir + "/ledger.db").c_str());
         std::vector<std::string> argv = {TENDER_EXE, "--plugin-dir", CORE_FIXTURE_DIR,
-                                         "--ledger", dir + "/ledger.db"};
+                                         "--ledger", ledger};
         argv.insert(argv.end(), args.begin(), args.end());
         std::vector<char *> c;
         for (auto &a : argv)

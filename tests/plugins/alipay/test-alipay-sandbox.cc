@@ -19,6 +19,8 @@
 #include <tender/decline.h>
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 #include "payer-browser.h"
 
 extern "C" {
@@ -85,7 +87,7 @@ protected:
         g_object_unref(parser);
         TenderHostOptions *options = tender_host_options_new();
         tender_host_options_add_plugin_dir(options, ALIPAY_PLUGIN_DIR);
-        tender_host_options_set_ledger(options, ledger.c_str());
+        test_ledger_set_options(options, ledger.c_str());
         tender_host_options_set_config_data(options, config);
         g_free(config);
         host = tender_host_new(options, &error);

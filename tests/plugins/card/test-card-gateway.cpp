@@ -15,6 +15,8 @@
 #include <tender/decline.h>
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 #include "card-gateway-script.h"
 
 namespace {
@@ -93,7 +95,7 @@ protected:
         }
         TenderHostOptions *options = tender_host_options_new();
         tender_host_options_add_plugin_dir(options, CARD_PLUGIN_DIR);
-        tender_host_options_set_ledger(options, ":memory:");
+        test_ledger_set_options(options, ":memory:");
         tender_host_options_set_fixed_now(options, kNow);
         tender_host_options_set_config_data(options, config.c_str());
         GError *error = nullptr;

@@ -15,6 +15,8 @@
 #include <tender/decline.h>
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 #include "payer-browser.h"
 
 extern "C" {
@@ -113,7 +115,7 @@ protected:
         }
         TenderHostOptions *options = tender_host_options_new();
         tender_host_options_add_plugin_dir(options, CARD_PLUGIN_DIR);
-        tender_host_options_set_ledger(options, ":memory:");
+        test_ledger_set_options(options, ":memory:");
         tender_host_options_set_config_data(options, config.c_str());
         GError *error = nullptr;
         host = tender_host_new(options, &error);

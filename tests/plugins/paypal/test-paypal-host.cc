@@ -10,6 +10,8 @@
 
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 extern "C" {
 #include "sandbox-process.h"
 }
@@ -47,7 +49,7 @@ protected:
         g_free(settings);
         TenderHostOptions *o = tender_host_options_new();
         tender_host_options_add_plugin_dir(o, PAYPAL_PLUGIN_DIR);
-        tender_host_options_set_ledger(o, ":memory:");
+        test_ledger_set_options(o, ":memory:");
         tender_host_options_set_config_data(o, config.c_str());
         host = tender_host_new(o, &error);
         tender_host_options_free(o);

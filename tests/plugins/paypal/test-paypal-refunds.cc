@@ -16,6 +16,8 @@
 #include <tender/http-transport.h>
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 #include "paypal-test-util.h"
 
 extern "C" {
@@ -113,7 +115,7 @@ protected:
         ASSERT_NE(sandbox, nullptr) << (error ? error->message : "");
         TenderHostOptions *o = tender_host_options_new();
         tender_host_options_add_plugin_dir(o, PAYPAL_PLUGIN_DIR);
-        tender_host_options_set_ledger(o, ":memory:");
+        test_ledger_set_options(o, ":memory:");
         tender_host_options_set_config_file(o, test_sandbox_config_path(sandbox));
         tender_host_options_set_http_transport(o, &faults.table);
         host = tender_host_new(o, &error);

@@ -13,6 +13,8 @@
 
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 extern "C" {
 #include "sandbox-process.h"
 #include "webhook-receiver.h"
@@ -77,7 +79,7 @@ protected:
     {
         TenderHostOptions *o = tender_host_options_new();
         tender_host_options_add_plugin_dir(o, PAYPAL_PLUGIN_DIR);
-        tender_host_options_set_ledger(o, ":memory:");
+        test_ledger_set_options(o, ":memory:");
         std::string config = ConfigWithSettings(settings_json);
         tender_host_options_set_config_data(o, config.c_str());
         TenderHost *h = tender_host_new(o, error);

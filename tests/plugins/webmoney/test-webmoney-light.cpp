@@ -18,6 +18,8 @@
 
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 extern "C" {
 #include "demo-webmoney.h"
 #include "sandbox-pki.h"
@@ -130,7 +132,7 @@ class WebMoneyLight : public ::testing::Test {
         json.replace(at, plain.size(), "\"settings\": " + wm_settings);
         TenderHostOptions *options = tender_host_options_new();
         tender_host_options_add_plugin_dir(options, WEBMONEY_PLUGIN_DIR);
-        tender_host_options_set_ledger(options, ledger.c_str());
+        test_ledger_set_options(options, ledger.c_str());
         tender_host_options_set_config_data(options, json.c_str());
         tender_host_options_set_trace_http(options, TRUE);
         GError *error = nullptr;
@@ -292,7 +294,9 @@ TEST_F(WebMoneyLight, RefundFromAnIsolatedWorker)
         g_free(text);
         g_object_unref(parser);
     }
-    std::string ledger_file = path("isolated.db");
+    // The file, or under `meson test --setup postgres` a schema of the server.
+    g_autofree char *location = test_ledger_location(path("isolated.db").c_str());
+    std::string ledger_file = location;
     auto tender = [&](std::vector<std::string> args, std::string *err = nullptr) {
         std::vector<std::string> argv = {TENDER_EXE, "--config", config, "--ledger",
                                          ledger_file, "--json"};

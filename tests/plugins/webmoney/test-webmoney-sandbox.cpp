@@ -17,6 +17,8 @@
 
 #include <tender/tender.h>
 
+#include "test-ledger.h"
+
 extern "C" {
 #include "sandbox-process.h"
 #include "webhook-receiver.h"
@@ -111,7 +113,7 @@ protected:
         ASSERT_FALSE(config.empty());
         TenderHostOptions *options = tender_host_options_new();
         tender_host_options_add_plugin_dir(options, WEBMONEY_PLUGIN_DIR);
-        tender_host_options_set_ledger(options, ledger.c_str());
+        test_ledger_set_options(options, ledger.c_str());
         tender_host_options_set_config_data(options, config.c_str());
         GError *error = nullptr;
         host = tender_host_new(options, &error);
@@ -583,7 +585,7 @@ TEST_F(WebMoneySandbox, MissingSettingFailsCreateNamingIt)
     std::string config = config_with_webmoney_settings(settings);
     TenderHostOptions *options = tender_host_options_new();
     tender_host_options_add_plugin_dir(options, WEBMONEY_PLUGIN_DIR);
-    tender_host_options_set_ledger(options, ":memory:");
+    test_ledger_set_options(options, ":memory:");
     tender_host_options_set_config_data(options, config.c_str());
     GError *error = nullptr;
     host = tender_host_new(options, &error);
