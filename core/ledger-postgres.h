@@ -52,7 +52,7 @@ static inline PgLedger *ledger_postgres_of(LedgerUnit *unit)
 }
 
 /* The parameters of one statement, in PostgreSQL's text format. */
-#define PG_MAX_PARAMS 40
+#define PG_MAX_PARAMS 64
 typedef struct {
     const char *values[PG_MAX_PARAMS];
     char numbers[PG_MAX_PARAMS][24];
