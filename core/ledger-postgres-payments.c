@@ -256,6 +256,17 @@ static void bind_operation(PgParams *s, const TenderOperation *op, const char *r
     text(s, request_hash ? request_hash : "");
 }
 
+/* The seq an INSERT ... RETURNING seq gave the operation (r NULL: it
+ * failed). */
+static gboolean take_seq(PGresult *r, TenderOperation *op)
+{
+    if (r == NULL)
+        return FALSE;
+    op->seq = int_at(r, 0, 0);
+    PQclear(r);
+    return TRUE;
+}
+
 static gboolean postgres_operation_insert(LedgerUnit *base, const char *payment_id,
                                           TenderOperation *op, const char *request_hash,
                                           GError **error)
@@ -272,11 +283,7 @@ static gboolean postgres_operation_insert(LedgerUnit *base, const char *payment_
         " request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " RETURNING seq",
         &s, TRUE, error, "recording an operation");
-    if (r == NULL)
-        return FALSE;
-    op->seq = int_at(r, 0, 0);
-    PQclear(r);
-    return TRUE;
+    return take_seq(r, op);
 }
 
 /* A new payment, its first operation and the payment's lease on it in one
@@ -313,11 +320,7 @@ static gboolean postgres_payment_insert_leased(LedgerUnit *base, const LedgerPay
         " $42, $43, $44, $45, $46, $47, $48, $49, $50)"
         " RETURNING seq",
         &s, TRUE, error, "inserting a payment with its operation");
-    if (r == NULL)
-        return FALSE;
-    op->seq = int_at(r, 0, 0);
-    PQclear(r);
-    return TRUE;
+    return take_seq(r, op);
 }
 
 static gboolean postgres_operation_update(LedgerUnit *base, const TenderOperation *op,
