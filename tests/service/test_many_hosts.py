@@ -3,7 +3,11 @@ invariants, whatever the ledger is. They race one idempotency key (the
 plugin is reached once), one account's daily limit (never exceeded), one
 payment's capture (captured once); a host is SIGKILLed in the middle of
 operations, the others carry on, and `tender reconcile` (another host)
-settles what it left. Afterwards every money invariant and every limit
+settles what it left. A host killed inside a capture leaves a lease
+another host waits for, then takes over without capturing again; a host
+killed in the middle of a webhook delivery leaves its claimed deliveries
+to the others, and every event reaches the receiver once (but for that
+one delivery: at least once). Afterwards every money invariant and every limit
 counter is rechecked from the rows, with SQL: on SQLite in a copy made with
 `tender ledger copy` (which checks the copy as well), on PostgreSQL in the
 tables read with psql.
