@@ -77,6 +77,11 @@ typedef enum {
     LEDGER_COMMIT_INTENT,
 } LedgerCommitKind;
 
+/* How long a delivery claimed by one host (deliveries_due in a WRITE
+ * unit) is not due for another: longer than any attempt takes (10 s), so
+ * a host that dies holding it only delays it by this much. */
+#define LEDGER_DELIVERY_CLAIM_MS (60 * 1000)
+
 /* What every backend's unit starts with; the backend's own state follows. */
 struct LedgerUnit {
     TenderLedger *ledger;
@@ -153,7 +158,9 @@ struct LedgerBackend {
     void (*set_flush)(TenderLedger *ledger, gboolean flush);
     /* A consistent copy of the whole ledger into a new SQLite file at path;
      * FALSE with TENDER_ERROR_LEDGER when path exists or cannot be
-     * written. */
+     * written. NULL in a backend without a file-level backup of its own:
+     * tender_host_copy_ledger then copies the rows through export_rows
+     * (ledger-copy.c). */
     gboolean (*copy_to)(TenderLedger *ledger, const char *path, GError **error);
 
     /* ---- the unit of work ---- */
@@ -250,9 +257,9 @@ struct LedgerBackend {
                              GError **error);
     /* Pending deliveries due by wall_now_ms, soonest first (TenderDelivery*,
      * with the endpoint's url and secret and the event's body). In a WRITE
-     * unit a backend shared by several hosts claims them: they are not due
-     * again for a while (PostgreSQL: a minute) unless delivery_record
-     * says so, and no other host gets them meanwhile. */
+     * unit every backend claims them (several hosts may drain one
+     * ledger): they are not due again for LEDGER_DELIVERY_CLAIM_MS unless
+     * delivery_record says so, and no other host gets them meanwhile. */
     GPtrArray *(*deliveries_due)(LedgerUnit *unit, gint64 wall_now_ms, guint limit, GError **error);
     /* Record one attempt of a pending delivery: state "delivered", "pending"
      * (again at next_ms) or "failed". A delivery no longer pending is left

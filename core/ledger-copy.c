@@ -1,7 +1,8 @@
 /* Copies of a ledger. tender_host_copy_ledger (tender.h): a consistent copy
- * of a host's ledger in a new SQLite file, through SQLite's online backup
+ * of a host's ledger in a new SQLite file: SQLite's online backup
  * (ledger-sqlite.c), which lets a tool fill a ledger fast on ":memory:"
- * through the host API and keep it on disk. tender_ledger_copy: any backend
+ * through the host API and keep it on disk; from a backend without one
+ * (PostgreSQL), the rows of one snapshot as below. tender_ledger_copy: any backend
  * to any backend (`tender ledger copy`), row by row through the interface's
  * export and import operations (ledger-backend.h, version 3), checked by
  * totals each database computes from its own rows. */
@@ -14,16 +15,6 @@
 
 #include "host-private.h"
 #include "ledger.h"
-
-gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **error)
-{
-    g_return_val_if_fail(host != NULL && path != NULL, FALSE);
-    if (host->ledger == NULL) {
-        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "the host has no ledger to copy");
-        return FALSE;
-    }
-    return ledger_copy_to(host->ledger, path, error);
-}
 
 /* The location as a message may show it: a URI without its password (a
  * file path as it is). */
@@ -182,6 +173,30 @@ static gboolean copy_between(TenderLedger *source, TenderLedger *target, const c
     return TRUE;
 }
 
+/* Copy source into the ledger at `to` (created if it is a new file), and
+ * leave no file behind when a copy into a new one fails. */
+static gboolean copy_into(TenderLedger *source, const char *shown_from, const char *to,
+                          const char *shown_to, TenderLedgerCopyReport *report, GError **error)
+{
+    gboolean target_is_new = is_file_location(to) && !g_file_test(to, G_FILE_TEST_EXISTS);
+    TenderLedger *target = ledger_open(to, error);
+    if (target == NULL)
+        return FALSE;
+    gboolean ok = can_copy(source, shown_from, error) && can_copy(target, shown_to, error) &&
+                  copy_between(source, target, shown_to, report, error);
+    ledger_close(target);
+    /* A file made for a copy that failed holds nothing: leave no empty
+     * ledger behind to be mistaken for the copy. */
+    if (!ok && target_is_new) {
+        static const char *const suffixes[] = {"", "-wal", "-shm"};
+        for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+            g_autofree char *file = g_strconcat(to, suffixes[i], NULL);
+            g_unlink(file);
+        }
+    }
+    return ok;
+}
+
 gboolean tender_ledger_copy(const char *from, const char *to, TenderLedgerCopyReport *report,
                             GError **error)
 {
@@ -200,27 +215,40 @@ gboolean tender_ledger_copy(const char *from, const char *to, TenderLedgerCopyRe
                     "ledger copy: the source ledger %s does not exist", shown_from);
         return FALSE;
     }
-    gboolean target_is_new = is_file_location(to) && !g_file_test(to, G_FILE_TEST_EXISTS);
     TenderLedger *source = ledger_open_no_create(from, error);
     if (source == NULL)
         return FALSE;
-    TenderLedger *target = ledger_open(to, error);
-    if (target == NULL) {
-        ledger_close(source);
+    gboolean ok = copy_into(source, shown_from, to, shown_to, report, error);
+    ledger_close(source);
+    return ok;
+}
+
+gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **error)
+{
+    g_return_val_if_fail(host != NULL && path != NULL, FALSE);
+    if (host->ledger == NULL) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "the host has no ledger to copy");
         return FALSE;
     }
-    gboolean ok = can_copy(source, shown_from, error) && can_copy(target, shown_to, error) &&
-                  copy_between(source, target, shown_to, report, error);
-    ledger_close(target);
-    ledger_close(source);
-    /* A file made for a copy that failed holds nothing: leave no empty
-     * ledger behind to be mistaken for the copy. */
-    if (!ok && target_is_new) {
-        static const char *const suffixes[] = {"", "-wal", "-shm"};
-        for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
-            g_autofree char *file = g_strconcat(to, suffixes[i], NULL);
-            g_unlink(file);
-        }
+    if (host->ledger->backend->copy_to)
+        return ledger_copy_to(host->ledger, path, error);
+    /* No file-level backup (PostgreSQL): the rows of one snapshot into a
+     * new SQLite file, checked by totals as `tender ledger copy` is. The
+     * host's writers carry on meanwhile; the copy is the ledger as it was
+     * when the snapshot was taken. */
+    if (!is_file_location(path)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "cannot copy the ledger to %s: the copy is a new SQLite file; give its path",
+                    path);
+        return FALSE;
     }
-    return ok;
+    /* Never over a file: the path could be a live ledger of another host. */
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "cannot copy the ledger to %s: the file exists", path);
+        return FALSE;
+    }
+    g_autofree char *shown_from =
+        g_strdup_printf("the host's %s ledger", host->ledger->backend->name);
+    return copy_into(host->ledger, shown_from, path, path, NULL, error);
 }

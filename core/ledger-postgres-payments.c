@@ -66,6 +66,9 @@ static LedgerPayment *payment_from_row(const PGresult *r, int row)
     return p;
 }
 
+/* busy_seq's place in LEDGER_PAYMENT_COLUMNS (and bind_payment). */
+#define PAYMENT_BUSY_SEQ_PARAMETER 37
+
 /* Every column, $1.. in LEDGER_PAYMENT_COLUMNS order. */
 static void bind_payment(PgParams *s, const LedgerPayment *p)
 {
@@ -235,24 +238,42 @@ static TenderOperation *operation_from_row(const PGresult *r, int row)
     return op;
 }
 
+/* An operation's columns after its payment_id, in the order of the
+ * INSERTs below (kind .. created_ms, request_hash). */
+static void bind_operation(PgParams *s, const TenderOperation *op, const char *request_hash)
+{
+    text(s, op->kind);
+    text(s, op->request_id ? op->request_id : "");
+    text(s, op->idempotency_key);
+    num(s, op->amount);
+    text(s, op->outcome);
+    text(s, op->decline_code);
+    text(s, op->raw_code);
+    text(s, op->message);
+    text(s, op->processor_ref);
+    text(s, op->status_after);
+    num(s, op->created_ms);
+    text(s, request_hash ? request_hash : "");
+}
+
+/* The seq an INSERT ... RETURNING seq gave the operation (r NULL: it
+ * failed). */
+static gboolean take_seq(PGresult *r, TenderOperation *op)
+{
+    if (r == NULL)
+        return FALSE;
+    op->seq = int_at(r, 0, 0);
+    PQclear(r);
+    return TRUE;
+}
+
 static gboolean postgres_operation_insert(LedgerUnit *base, const char *payment_id,
                                           TenderOperation *op, const char *request_hash,
                                           GError **error)
 {
     PgParams s = {0};
     text(&s, payment_id);
-    text(&s, op->kind);
-    text(&s, op->request_id ? op->request_id : "");
-    text(&s, op->idempotency_key);
-    num(&s, op->amount);
-    text(&s, op->outcome);
-    text(&s, op->decline_code);
-    text(&s, op->raw_code);
-    text(&s, op->message);
-    text(&s, op->processor_ref);
-    text(&s, op->status_after);
-    num(&s, op->created_ms);
-    text(&s, request_hash ? request_hash : "");
+    bind_operation(&s, op, request_hash);
     /* A key of this payment's operation taken by another host first: the
      * payment's row lock makes it unlikely; run again and find it. */
     PGresult *r = ledger_postgres_run(
@@ -262,11 +283,44 @@ static gboolean postgres_operation_insert(LedgerUnit *base, const char *payment_
         " request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " RETURNING seq",
         &s, TRUE, error, "recording an operation");
-    if (r == NULL)
-        return FALSE;
-    op->seq = int_at(r, 0, 0);
-    PQclear(r);
-    return TRUE;
+    return take_seq(r, op);
+}
+
+/* A new payment, its first operation and the payment's lease on it in one
+ * statement, one round trip: the operation's seq is drawn first, so the
+ * payment is inserted already leased to it, where payment_insert,
+ * operation_insert and payment_set_lease took three (and the UPDATE of the
+ * lease rewrote the row just inserted). The operation's foreign key is
+ * checked at the end of the statement, when its payment is there. */
+static gboolean postgres_payment_insert_leased(LedgerUnit *base, const LedgerPayment *p,
+                                               TenderOperation *op, const char *request_hash,
+                                               GError **error)
+{
+    /* The payment's parameters but busy_seq, which is the operation's seq,
+     * then the operation's from $39. */
+    PgParams all = {0};
+    bind_payment(&all, p);
+    PgParams s = {0};
+    for (int i = 0; i < all.n; i++)
+        if (i + 1 != PAYMENT_BUSY_SEQ_PARAMETER)
+            text(&s, all.values[i]);
+    bind_operation(&s, op, request_hash);
+    /* A unique idempotency key another host's unit took first is a retry,
+     * as in payment_insert. */
+    PGresult *r = ledger_postgres_run(
+        (PgUnit *)base,
+        "WITH op AS (SELECT nextval(pg_get_serial_sequence('operations', 'seq')) AS seq),"
+        " payment AS (INSERT INTO payments (" LEDGER_PAYMENT_COLUMNS
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+        " $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34,"
+        " $35, $36, (SELECT seq FROM op), $37, $38) RETURNING id)"
+        " INSERT INTO operations (seq, payment_id, kind, request_id, idempotency_key, amount,"
+        " outcome, decline_code, raw_code, message, processor_ref, status_after, created_ms,"
+        " request_hash) VALUES ((SELECT seq FROM op), (SELECT id FROM payment), $39, $40, $41,"
+        " $42, $43, $44, $45, $46, $47, $48, $49, $50)"
+        " RETURNING seq",
+        &s, TRUE, error, "inserting a payment with its operation");
+    return take_seq(r, op);
 }
 
 static gboolean postgres_operation_update(LedgerUnit *base, const TenderOperation *op,
@@ -556,6 +610,7 @@ void ledger_postgres_payments_fill(LedgerBackend *b)
 {
     b->payment_get = postgres_payment_get;
     b->payment_insert = postgres_payment_insert;
+    b->payment_insert_leased = postgres_payment_insert_leased;
     b->payment_update = postgres_payment_update;
     b->payment_set_lease = postgres_payment_set_lease;
     b->operation_insert = postgres_operation_insert;

@@ -105,10 +105,6 @@ static gboolean postgres_event_resend(LedgerUnit *base, const char *event_id, gi
     return found;
 }
 
-/* How long a delivery handed to one host is not due for another: longer
- * than any attempt takes; a host that dies holding it only delays it. */
-#define DELIVERY_CLAIM_MS (60 * 1000)
-
 static GPtrArray *postgres_deliveries_due(LedgerUnit *base, gint64 wall_now_ms, guint limit,
                                           GError **error)
 {
@@ -118,10 +114,10 @@ static GPtrArray *postgres_deliveries_due(LedgerUnit *base, gint64 wall_now_ms, 
         num(&s, limit);
     else
         text(&s, NULL);
-    num(&s, wall_now_ms + DELIVERY_CLAIM_MS);
+    num(&s, wall_now_ms + LEDGER_DELIVERY_CLAIM_MS);
     /* A writing unit claims what it returns: rows another host is claiming
      * at this moment are skipped (SKIP LOCKED), not waited for, and those
-     * returned are pushed DELIVERY_CLAIM_MS ahead in the same transaction,
+     * returned are pushed LEDGER_DELIVERY_CLAIM_MS ahead in the same transaction,
      * so every host draining the outbox gets different deliveries, and
      * delivery_record settles each. A read unit only looks. */
     const char *sql =

@@ -70,12 +70,19 @@ static gboolean is_transient(const char *state, gboolean retry_on_unique)
 static void set_failure(PgUnit *unit, const PGresult *r, gboolean retry_on_unique, GError **error,
                         const char *what)
 {
-    unit->failed = TRUE;
     PGconn *conn = unit->c->conn;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *message = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
     g_autofree char *trimmed = g_strstrip(g_strdup(message && *message ? message : "no answer"));
-    if (PQstatus(conn) != CONNECTION_OK || is_transient(state, retry_on_unique))
+    /* A statement after a conflict fails only because the conflict
+     * aborted the transaction (25P02): that is still the conflict. The
+     * engine goes on after a read whose error it cannot report (usage_get
+     * through the policy's callback), and must still see a unit to run
+     * again, not a broken ledger. */
+    if (!unit->failed)
+        unit->conflicted = PQstatus(conn) != CONNECTION_OK || is_transient(state, retry_on_unique);
+    unit->failed = TRUE;
+    if (PQstatus(conn) != CONNECTION_OK || is_transient(state, retry_on_unique) || unit->conflicted)
         g_set_error(error, LEDGER_ERROR, LEDGER_ERROR_RETRY, "ledger: %s: %s", what, trimmed);
     else
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s: %s", what, trimmed);
@@ -367,19 +374,6 @@ static void postgres_set_flush(TenderLedger *base, gboolean flush)
     g_mutex_unlock(&ledger->lock);
 }
 
-/* The SQLite file copy (tender_host_copy_ledger) is a file-level backup of
- * the embedded ledger; a PostgreSQL ledger is backed up with the server's
- * tools (pg_dump, base backups) and moved with `tender ledger copy`. */
-static gboolean postgres_copy_to(TenderLedger *base, const char *path, GError **error)
-{
-    (void)base;
-    g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
-                "cannot copy the ledger to %s: a PostgreSQL ledger is backed up with pg_dump, "
-                "or copied with `tender ledger copy`",
-                path);
-    return FALSE;
-}
-
 /* ---- the unit of work ----------------------------------------------------- */
 
 static LedgerUnit *postgres_begin(TenderLedger *base, LedgerUnitMode mode, GError **error)
@@ -418,8 +412,12 @@ static gboolean postgres_commit(LedgerUnit *base, LedgerCommitKind kind, GError 
     if (unit->failed) {
         /* The server aborted the transaction at the failed statement:
          * COMMIT would answer ROLLBACK. */
-        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
-                    "ledger: commit of a unit whose statement failed");
+        if (unit->conflicted)
+            g_set_error(error, LEDGER_ERROR, LEDGER_ERROR_RETRY,
+                        "ledger: commit of a unit a conflict aborted");
+        else
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                        "ledger: commit of a unit whose statement failed");
         postgres_rollback(base);
         return FALSE;
     }
@@ -463,7 +461,6 @@ static const LedgerBackend *postgres_backend(void)
         table.name = "postgresql";
         table.close = postgres_close;
         table.set_flush = postgres_set_flush;
-        table.copy_to = postgres_copy_to;
         table.begin = postgres_begin;
         table.commit = postgres_commit;
         table.rollback = postgres_rollback;

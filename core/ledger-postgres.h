@@ -41,6 +41,9 @@ typedef struct {
     LedgerUnit base;
     PgConnection *c;
     gboolean failed; /* a statement failed: the transaction is aborted */
+    /* The first failure was a conflict (LEDGER_ERROR_RETRY): the later
+     * statements of the unit and its commit report it too. */
+    gboolean conflicted;
 } PgUnit;
 
 static inline PgLedger *ledger_postgres_of(LedgerUnit *unit)
@@ -49,7 +52,7 @@ static inline PgLedger *ledger_postgres_of(LedgerUnit *unit)
 }
 
 /* The parameters of one statement, in PostgreSQL's text format. */
-#define PG_MAX_PARAMS 40
+#define PG_MAX_PARAMS 64
 typedef struct {
     const char *values[PG_MAX_PARAMS];
     char numbers[PG_MAX_PARAMS][24];

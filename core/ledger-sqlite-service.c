@@ -127,6 +127,38 @@ static gboolean sqlite_event_resend(LedgerUnit *unit, const char *event_id, gint
     return step_write(ledger, s, error, "queueing deliveries again");
 }
 
+/* Claim what a writing unit returns, as the PostgreSQL backend does:
+ * several tenderd on one file each drain the outbox, and SQLite's single
+ * writer makes the read and this push one step, so no two of them get the
+ * same delivery; delivery_record then settles each, and one left by a
+ * process that died is due again once the claim runs out. */
+static gboolean claim_deliveries(SqliteLedger *ledger, GPtrArray *due, gint64 wall_now_ms,
+                                 GError **error)
+{
+    if (due->len == 0)
+        return TRUE;
+    sqlite3_stmt *s = prepare(ledger,
+                              "UPDATE deliveries SET next_ms = ?3"
+                              " WHERE event_seq = ?1 AND endpoint_id = ?2",
+                              error);
+    if (s == NULL)
+        return FALSE;
+    sqlite3_bind_int64(s, 3, wall_now_ms + LEDGER_DELIVERY_CLAIM_MS);
+    for (guint i = 0; i < due->len; i++) {
+        const TenderDelivery *d = g_ptr_array_index(due, i);
+        sqlite3_bind_int64(s, 1, d->event_seq);
+        bind(s, 2, d->endpoint_id);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            ledger_sqlite_fail(ledger, error, "claiming a delivery");
+            sqlite3_finalize(s);
+            return FALSE;
+        }
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    return TRUE;
+}
+
 static GPtrArray *sqlite_deliveries_due(LedgerUnit *unit, gint64 wall_now_ms, guint limit,
                                         GError **error)
 {
@@ -156,6 +188,8 @@ static GPtrArray *sqlite_deliveries_due(LedgerUnit *unit, gint64 wall_now_ms, gu
         g_ptr_array_add(out, d);
     }
     sqlite3_finalize(s);
+    if (unit->mode == LEDGER_UNIT_WRITE && !claim_deliveries(ledger, out, wall_now_ms, error))
+        g_clear_pointer(&out, g_ptr_array_unref);
     return out;
 }
 

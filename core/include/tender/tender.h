@@ -588,11 +588,14 @@ void tender_host_remove_listener(TenderHost *host, guint listener_id);
 
 /* Write a consistent copy of the host's whole ledger to a new SQLite file
  * at path (which must not exist), for instance to keep a ledger filled on
- * ":memory:" through this API, or to back up a live one. Operations in
- * progress finish first and others wait while the copy is made. The copy
- * is a ledger like any other: pass it to tender_host_options_set_ledger.
- * FALSE with TENDER_ERROR_LEDGER when path exists or cannot be written.
- * Thread-safe. */
+ * ":memory:" through this API, or to back up a live one. From SQLite:
+ * operations in progress finish first and others wait while the copy is
+ * made. From PostgreSQL: the copy is one snapshot of the database (what
+ * was committed when it began), checked by counts and sums before it is
+ * kept, and writers carry on meanwhile. The copy is a ledger like any
+ * other: pass it to tender_host_options_set_ledger. FALSE with
+ * TENDER_ERROR_LEDGER when path exists or cannot be written (or is not a
+ * file path). Thread-safe. */
 gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **error);
 
 /* What tender_ledger_copy() did. */
