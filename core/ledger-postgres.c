@@ -58,6 +58,10 @@ gint64 ledger_postgres_int_at(const PGresult *r, int row, int col)
 
 /* The SQLSTATEs after which the whole unit may simply run again: nothing
  * of it was kept, and running it again sees the other unit's result. */
+/* Until the host says otherwise (ledger_busy_seconds, set_busy_timeout):
+ * the same default as SQLite's wait for another process. */
+#define DEFAULT_LOCK_TIMEOUT_MS 10000
+
 static gboolean is_transient(const char *state, gboolean retry_on_unique)
 {
     if (state == NULL)
@@ -79,11 +83,21 @@ static void set_failure(PgUnit *unit, const PGresult *r, gboolean retry_on_uniqu
      * engine goes on after a read whose error it cannot report (usage_get
      * through the policy's callback), and must still see a unit to run
      * again, not a broken ledger. */
-    if (!unit->failed)
+    if (!unit->failed) {
         unit->conflicted = PQstatus(conn) != CONNECTION_OK || is_transient(state, retry_on_unique);
+        unit->busy = state && strcmp(state, "55P03") == 0; /* lock_not_available */
+    }
     unit->failed = TRUE;
     if (PQstatus(conn) != CONNECTION_OK || is_transient(state, retry_on_unique) || unit->conflicted)
         g_set_error(error, LEDGER_ERROR, LEDGER_ERROR_RETRY, "ledger: %s: %s", what, trimmed);
+    else if (unit->busy)
+        /* Worded as SQLite's busy ledger: a unit of another host held a row
+         * this one needs for longer than ledger_busy_seconds. Not a retry:
+         * the holder may hold it for as long again. */
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "ledger: busy: another unit held a row for more than %" G_GINT64_FORMAT
+                    " ms (%s)",
+                    unit->c->lock_timeout_ms, what);
     else
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s: %s", what, trimmed);
 }
@@ -165,6 +179,27 @@ static void connection_free(PgConnection *c)
     g_free(c);
 }
 
+/* The session's settings, on a new connection and again after a reset
+ * (a reconnection starts a new session). Times are numbers of
+ * milliseconds the host gives; nothing depends on the session's time zone
+ * or locale. A unit stuck behind another host's lock waits for it (the
+ * lock's holder is a unit, never a plugin call), but not forever. -1 when
+ * the server refused them. */
+static gint64 set_up_session(PgLedger *ledger, PGconn *conn)
+{
+    g_mutex_lock(&ledger->lock);
+    gint64 lock_timeout_ms = ledger->lock_timeout_ms;
+    g_mutex_unlock(&ledger->lock);
+    g_autofree char *setup = g_strdup_printf(
+        "SET lock_timeout = %" G_GINT64_FORMAT "; SET idle_in_transaction_session_timeout"
+        " = '60s'; SET client_min_messages = warning",
+        lock_timeout_ms);
+    PGresult *r = PQexec(conn, setup);
+    gboolean ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? lock_timeout_ms : -1;
+}
+
 static PgConnection *connect_one(PgLedger *ledger, GError **error)
 {
     PGconn *conn = PQconnectdb(ledger->conninfo);
@@ -175,15 +210,8 @@ static PgConnection *connect_one(PgLedger *ledger, GError **error)
         PQfinish(conn);
         return NULL;
     }
-    /* Times are numbers of milliseconds the host gives; nothing depends on
-     * the session's time zone or locale. A unit stuck behind another
-     * host's lock waits for it (the lock's holder is a unit, never a
-     * plugin call), but not forever. */
-    PGresult *r = PQexec(conn, "SET lock_timeout = '30s'; SET idle_in_transaction_session_timeout"
-                               " = '60s'; SET client_min_messages = warning");
-    gboolean ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
+    gint64 lock_timeout_ms = set_up_session(ledger, conn);
+    if (lock_timeout_ms < 0) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot set up %s: %s",
                     ledger->display, PQerrorMessage(conn));
         PQfinish(conn);
@@ -191,6 +219,7 @@ static PgConnection *connect_one(PgLedger *ledger, GError **error)
     }
     PgConnection *c = g_new0(PgConnection, 1);
     c->conn = conn;
+    c->lock_timeout_ms = lock_timeout_ms;
     c->prepared = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     return c;
 }
@@ -209,6 +238,10 @@ static PgConnection *pool_take(PgLedger *ledger, GError **error)
             if (PQstatus(c->conn) != CONNECTION_OK) {
                 PQreset(c->conn);
                 g_hash_table_remove_all(c->prepared);
+                /* A new session: its settings again (when the server is
+                 * still away, BEGIN then fails and says so). */
+                if (PQstatus(c->conn) == CONNECTION_OK)
+                    c->lock_timeout_ms = set_up_session(ledger, c->conn);
             }
             return c;
         }
@@ -328,6 +361,7 @@ TenderLedger *ledger_postgres_open(const char *location, GError **error)
     ledger->conninfo = g_steal_pointer(&conninfo);
     ledger->display = display_location(ledger->conninfo);
     ledger->pool_size = pool_size;
+    ledger->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
     g_mutex_init(&ledger->lock);
     g_cond_init(&ledger->returned);
     g_queue_init(&ledger->idle);
@@ -374,6 +408,16 @@ static void postgres_set_flush(TenderLedger *base, gboolean flush)
     g_mutex_unlock(&ledger->lock);
 }
 
+/* ledger_busy_seconds: PostgreSQL's lock_timeout, the bound on a wait for
+ * a row another unit holds (0 would mean no bound: at least 1 ms). */
+static void postgres_set_busy_timeout(TenderLedger *base, gint64 timeout_ms)
+{
+    PgLedger *ledger = (PgLedger *)base;
+    g_mutex_lock(&ledger->lock);
+    ledger->lock_timeout_ms = MAX(timeout_ms, 1);
+    g_mutex_unlock(&ledger->lock);
+}
+
 /* ---- the unit of work ----------------------------------------------------- */
 
 static LedgerUnit *postgres_begin(TenderLedger *base, LedgerUnitMode mode, GError **error)
@@ -382,6 +426,20 @@ static LedgerUnit *postgres_begin(TenderLedger *base, LedgerUnitMode mode, GErro
     PgConnection *c = pool_take(ledger, error);
     if (c == NULL)
         return NULL;
+    /* A connection made before the host set its busy timeout (the
+     * migrations' one) takes the new value on its next unit. */
+    g_mutex_lock(&ledger->lock);
+    gint64 lock_timeout_ms = ledger->lock_timeout_ms;
+    g_mutex_unlock(&ledger->lock);
+    if (c->lock_timeout_ms != lock_timeout_ms) {
+        g_autofree char *set =
+            g_strdup_printf("SET lock_timeout = %" G_GINT64_FORMAT, lock_timeout_ms);
+        if (!simple(c->conn, set, error, "cannot set the lock timeout")) {
+            pool_give(ledger, c);
+            return NULL;
+        }
+        c->lock_timeout_ms = lock_timeout_ms;
+    }
     const char *begin = mode == LEDGER_UNIT_READ ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
                                                  : "BEGIN ISOLATION LEVEL READ COMMITTED";
     if (!simple(c->conn, begin, error, "cannot start a transaction")) {
@@ -415,6 +473,11 @@ static gboolean postgres_commit(LedgerUnit *base, LedgerCommitKind kind, GError 
         if (unit->conflicted)
             g_set_error(error, LEDGER_ERROR, LEDGER_ERROR_RETRY,
                         "ledger: commit of a unit a conflict aborted");
+        else if (unit->busy)
+            g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                        "ledger: busy: another unit held a row for more than %" G_GINT64_FORMAT
+                        " ms",
+                        unit->c->lock_timeout_ms);
         else
             g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
                         "ledger: commit of a unit whose statement failed");
@@ -461,6 +524,7 @@ static const LedgerBackend *postgres_backend(void)
         table.name = "postgresql";
         table.close = postgres_close;
         table.set_flush = postgres_set_flush;
+        table.set_busy_timeout = postgres_set_busy_timeout;
         table.begin = postgres_begin;
         table.commit = postgres_commit;
         table.rollback = postgres_rollback;

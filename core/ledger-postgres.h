@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 /* One server connection of the pool, with the statements prepared on it. */
 typedef struct {
     PGconn *conn;
-    GHashTable *prepared; /* SQL text's address -> statement name */
+    GHashTable *prepared;    /* SQL text's address -> statement name */
+    gint64 lock_timeout_ms;  /* the session's lock_timeout, as last set */
 } PgConnection;
 
 typedef struct {
@@ -30,6 +31,9 @@ typedef struct {
     GQueue idle;       /* PgConnection*, ready for a unit */
     guint open;        /* connections made, idle or lent */
     gboolean no_flush; /* every commit with synchronous_commit = off */
+    /* How long a statement waits for a row lock another unit (of any host)
+     * holds: ledger_busy_seconds, as SQLite's wait for the file's lock. */
+    gint64 lock_timeout_ms;
     /* Generated UPDATE texts of payments, one per changed-column mask;
      * kept until close, so their addresses key the prepared statements. */
     GHashTable *updates;
@@ -44,6 +48,9 @@ typedef struct {
     /* The first failure was a conflict (LEDGER_ERROR_RETRY): the later
      * statements of the unit and its commit report it too. */
     gboolean conflicted;
+    /* Its first failure was a lock wait past lock_timeout: the unit's
+     * later failures are that busy ledger too. */
+    gboolean busy;
 } PgUnit;
 
 static inline PgLedger *ledger_postgres_of(LedgerUnit *unit)

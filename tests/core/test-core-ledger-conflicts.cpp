@@ -281,4 +281,32 @@ TEST_F(PgConflicts, APaymentWhoseCommitFailsToSerializeIsRunAgainAndRecordedOnce
     EXPECT_EQ(stored->operations->len, 1u);
 }
 
+// ledger_busy_seconds bounds a wait for a row another unit holds, as it
+// bounds SQLite's wait for the file: the payment fails as a busy ledger,
+// records nothing and never reaches the plugin, instead of waiting for as
+// long as the holder likes.
+TEST_F(PgConflicts, ARowHeldPastTheBusyTimeoutIsABusyLedgerAndNothingIsRecorded)
+{
+    ASSERT_NE(pay_account("1.00", nullptr, nullptr), nullptr);
+    ledger_set_busy_timeout(host->ledger, 300);
+    other->run("BEGIN");
+    other->run("SELECT key FROM usage FOR UPDATE");
+    GError *error = nullptr;
+    TenderPayment *p = pay_account("5.00", "order-busy", &error);
+    other->run("ROLLBACK");
+    EXPECT_EQ(p, nullptr);
+    ASSERT_NE(error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, TENDER_ERROR, TENDER_ERROR_LEDGER)) << error->message;
+    EXPECT_NE(strstr(error->message, "busy"), nullptr) << error->message;
+    EXPECT_NE(strstr(error->message, "300 ms"), nullptr) << error->message;
+    g_clear_error(&error);
+    EXPECT_EQ(calls("authorize"), 1u);
+    EXPECT_EQ(count("SELECT count(*) FROM payments"), "1");
+    // Once the row is free the same payment goes through.
+    p = pay_account("5.00", "order-busy", &error);
+    ASSERT_NE(p, nullptr) << (error ? error->message : "");
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(calls("authorize"), 2u);
+}
+
 } // namespace
