@@ -561,6 +561,28 @@ TEST_F(IsolationPool, ACrashInOneWorkerSparesTheCallInAnother)
     neighbour_serves();
 }
 
+// A call that finds every worker busy waits for one, but not past its
+// deadline: then it is NOT_SENT (the payment fails; the plugin never saw it).
+TEST_F(IsolationPool, ACallThatNeverGetsAWorkerIsNotSent)
+{
+    Conf c;
+    c.deadline_ms = 300; // fx_bad's; fx_slow's "record" holds the worker a second
+    host = open(c);      // one worker
+    ASSERT_NE(host, nullptr);
+    int slow = -1;
+    std::thread other([&] { slow = pay("fx_slow", "record"); });
+    bool running = started(1);
+    int waited = running ? pay("fx_bad", "record") : -1;
+    other.join();
+    ASSERT_TRUE(running);
+    EXPECT_EQ(waited, TENDER_STATUS_FAILED);
+    EXPECT_EQ(slow, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(intervals().size(), 1u) << "the call that got no worker reached the plugin";
+    // Nothing crashed: the worker serves the next call.
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 1u);
+    EXPECT_EQ(pay("fx_bad", "ok"), TENDER_STATUS_AUTHORIZED);
+}
+
 // The worker that did not crash takes no call while the quarantine lasts.
 TEST_F(IsolationPool, AQuarantineStopsTheWorkersStillRunning)
 {
