@@ -23,6 +23,12 @@
 #define DESTROY_TIMEOUT_MS 2000
 /* The longest a call waits for its worker, whatever its deadline says. */
 #define MAX_CALL_MS (24 * 60 * 60 * 1000LL)
+/* How much earlier than its deadline a call stops waiting for a free worker
+ * of the pool (a fifth of its time, at most this): the engine treats an
+ * answer that comes after the deadline as UNKNOWN, so a NOT_SENT given at
+ * the deadline itself would send to reconciliation a payment the plugin
+ * never saw. */
+#define POOL_WAIT_MARGIN_MS 100
 /* Room a packet keeps for everything but an HTTP answer's headers and body. */
 #define PACKET_OVERHEAD 4096
 
@@ -349,7 +355,8 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
     /* A quarantine stops the workers still running too, not only new
      * ones: with a pool, some may have outlived the crashes. */
     if (!quarantined(p, &why)) {
-        w = pool_take(p, deadline_us);
+        gint64 margin_us = MIN(MAX(left_ms, 1) / 5, POOL_WAIT_MARGIN_MS) * 1000;
+        w = pool_take(p, deadline_us - margin_us);
         if (w == NULL)
             why = g_strdup_printf("every worker of plugin '%s' stayed busy until the deadline",
                                   p->plugin_id);
