@@ -10,7 +10,8 @@
  * answer is UNKNOWN once the request was handed over (the plugin may have
  * reached its provider), NOT_SENT only when it provably never was: the
  * worker was restarting, quarantined, or gone before the request went out,
- * or every worker of the pool stayed busy until the call's deadline. */
+ * or every worker of the pool stayed busy until just before the call's
+ * deadline. */
 #include "isolation-private.h"
 
 #include <string.h>
