@@ -3,7 +3,7 @@
  *
  *   "plugins": {"acme_pay": {"isolation": "process",
  *                            "crash_limit": 3, "crash_window_seconds": 600,
- *                            "seccomp": true,
+ *                            "seccomp": true, "workers": 1,
  *                            "limits": {"address_space_mb": 1024,
  *                                       "cpu_seconds": 600, "open_files": 256}}}
  *
@@ -62,7 +62,7 @@ static gboolean load_limits(ConfigLoad *ctx, const char *path, JsonNode *node,
 static gboolean plugin_entry(const char *path, const char *id, JsonNode *node, gpointer data)
 {
     static const char *const keys[] = {"isolation", "crash_limit", "crash_window_seconds",
-                                       "limits", "seccomp", NULL};
+                                       "limits", "seccomp", "workers", NULL};
     ConfigLoad *ctx = data;
     if (!plugin_id_ok(id))
         return config_json_fail(&ctx->json, path,
@@ -104,6 +104,14 @@ static gboolean plugin_entry(const char *path, const char *id, JsonNode *node, g
                              1, 30 * 24 * 3600, &v))
             return FALSE;
         policy->limits.crash_window_ms = v * 1000;
+    }
+    if (json_object_has_member(obj, "workers")) {
+        g_autofree char *p = config_json_member_path(path, "workers");
+        gint64 v;
+        if (!config_json_int(&ctx->json, p, json_object_get_member(obj, "workers"), 1,
+                             ISOLATION_MAX_WORKERS, &v))
+            return FALSE;
+        policy->limits.workers = (guint)v;
     }
     if (json_object_has_member(obj, "seccomp")) {
         g_autofree char *p = config_json_member_path(path, "seccomp");

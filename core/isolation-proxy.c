@@ -9,7 +9,9 @@
  * passed the deadline. The outcome it reports when the worker did not
  * answer is UNKNOWN once the request was handed over (the plugin may have
  * reached its provider), NOT_SENT only when it provably never was: the
- * worker was restarting, quarantined, or gone before the request went out. */
+ * worker was restarting, quarantined, or gone before the request went out,
+ * or every worker of the pool stayed busy until just before the call's
+ * deadline. */
 #include "isolation-private.h"
 
 #include <string.h>
@@ -22,6 +24,12 @@
 #define DESTROY_TIMEOUT_MS 2000
 /* The longest a call waits for its worker, whatever its deadline says. */
 #define MAX_CALL_MS (24 * 60 * 60 * 1000LL)
+/* How much earlier than its deadline a call stops waiting for a free worker
+ * of the pool (a fifth of its time, at most this): the engine treats an
+ * answer that comes after the deadline as UNKNOWN, so a NOT_SENT given at
+ * the deadline itself would send to reconciliation a payment the plugin
+ * never saw. */
+#define POOL_WAIT_MARGIN_MS 100
 /* Room a packet keeps for everything but an HTTP answer's headers and body. */
 #define PACKET_OVERHEAD 4096
 
@@ -40,26 +48,107 @@ static IsolatedPlugin *registry_lookup(const tender_host_services *services)
 typedef struct {
     IsolatedPlugin *plugin;
     char *method_id;
-    guint64 handle;
-    guint generation; /* of the worker the handle belongs to (0: none) */
+    /* By worker of the pool: the instance's handle there and the
+     * generation of the worker it belongs to (0: none there). */
+    guint64 handle[ISOLATION_MAX_WORKERS];
+    guint generation[ISOLATION_MAX_WORKERS];
 } ProxyInstance;
+
+/* ---- the pool ---- */
+
+static guint pool_size(IsolatedPlugin *p)
+{
+    g_mutex_lock(&p->state_lock);
+    guint n = CLAMP(p->limits.workers, 1, ISOLATION_MAX_WORKERS);
+    g_mutex_unlock(&p->state_lock);
+    return n;
+}
+
+/* Take a worker of the pool for one call: a running one that is free;
+ * else a free place with no worker running, for ensure_worker to start one
+ * in (so workers are started only when all running ones are busy); else
+ * wait for one to be given back, until deadline_us (monotonic). NULL when
+ * the deadline came first: the call never reached the plugin. */
+static IsolationWorker *pool_take(IsolatedPlugin *p, gint64 deadline_us)
+{
+    guint n = pool_size(p);
+    IsolationWorker *got = NULL;
+    g_mutex_lock(&p->pool_lock);
+    for (;;) {
+        IsolationWorker *empty = NULL;
+        for (guint i = 0; i < n && got == NULL; i++) {
+            IsolationWorker *w = &p->workers[i];
+            if (w->busy)
+                continue;
+            if (w->pid > 0)
+                got = w;
+            else if (empty == NULL)
+                empty = w;
+        }
+        if (got == NULL)
+            got = empty;
+        if (got != NULL || !g_cond_wait_until(&p->pool_cond, &p->pool_lock, deadline_us))
+            break;
+    }
+    if (got != NULL)
+        got->busy = TRUE;
+    g_mutex_unlock(&p->pool_lock);
+    return got;
+}
+
+/* Take this worker of the pool, however long its call takes. */
+static void pool_take_this(IsolationWorker *w)
+{
+    IsolatedPlugin *p = w->plugin;
+    g_mutex_lock(&p->pool_lock);
+    while (w->busy)
+        g_cond_wait(&p->pool_cond, &p->pool_lock);
+    w->busy = TRUE;
+    g_mutex_unlock(&p->pool_lock);
+}
+
+static void pool_give(IsolationWorker *w)
+{
+    IsolatedPlugin *p = w->plugin;
+    g_mutex_lock(&p->pool_lock);
+    w->busy = FALSE;
+    /* Broadcast: a destroy waits for one worker in particular, so the
+     * waiter woken must not be left to chance. */
+    g_cond_broadcast(&p->pool_cond);
+    g_mutex_unlock(&p->pool_lock);
+}
 
 /* ---- the worker, ready for a call ---- */
 
-/* A worker running this plugin, started when there is none and the backoff
- * and quarantine allow. FALSE (nothing sent) with *why otherwise. Lock
- * held. */
-static gboolean ensure_worker(IsolatedPlugin *p, char **why)
+/* TRUE, with *why, when the plugin is quarantined now: no worker of it
+ * takes a call, however many still run. */
+static gboolean quarantined(IsolatedPlugin *p, char **why)
 {
+    gint64 now = isolation_wall_ms();
+    g_mutex_lock(&p->state_lock);
+    gboolean q = p->quarantined_until > now;
+    g_mutex_unlock(&p->state_lock);
+    if (q)
+        *why = g_strdup_printf("plugin '%s' is quarantined after %u crashes", p->plugin_id,
+                               p->limits.crash_limit);
+    return q;
+}
+
+/* The taken worker w running this plugin, started when there is none and
+ * the backoff and quarantine allow. FALSE (nothing sent) with *why
+ * otherwise. */
+static gboolean ensure_worker(IsolationWorker *w, char **why)
+{
+    IsolatedPlugin *p = w->plugin;
     /* A worker stopped here, between calls, broke no call: the one at
      * hand gets a new worker at once (the crash still counts). */
     gboolean restart_now = FALSE;
-    if (p->pid > 0) {
+    if (w->pid > 0) {
         /* Between calls the worker has nothing to say: a packet waiting
          * now is a late second answer or noise. */
         char probe;
-        if (recv(p->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
-            char *ended = isolation_kill(p);
+        if (recv(w->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+            char *ended = isolation_kill(w);
             g_autofree char *reason = g_strdup_printf(
                 "worker %s: it sent a message between calls", ended ? ended : "gone");
             g_free(ended);
@@ -67,35 +156,39 @@ static gboolean ensure_worker(IsolatedPlugin *p, char **why)
             restart_now = TRUE;
         }
     }
-    if (p->pid > 0) {
+    if (w->pid > 0) {
         int status;
-        if (waitpid(p->pid, &status, WNOHANG) != p->pid)
+        if (waitpid(w->pid, &status, WNOHANG) != w->pid)
             return TRUE;
         /* It ended between calls: nothing was in flight, so nothing is
-         * lost; it is started again below. */
-        p->pid = 0;
-        g_free(isolation_kill(p));
+         * lost; it is started again below. The pid is cleared first so
+         * that isolation_kill only closes the socket. */
+        g_mutex_lock(&p->pool_lock);
+        w->pid = 0;
+        g_mutex_unlock(&p->pool_lock);
+        if (w->fd >= 0)
+            close(w->fd);
+        w->fd = -1;
     }
+    if (quarantined(p, why))
+        return FALSE;
     gint64 now = isolation_wall_ms();
     g_mutex_lock(&p->state_lock);
-    gint64 quarantined_until = p->quarantined_until, respawn_at = p->respawn_at;
+    gint64 respawn_at = p->respawn_at;
     g_mutex_unlock(&p->state_lock);
-    if (quarantined_until > now) {
-        *why = g_strdup_printf("plugin '%s' is quarantined after %u crashes", p->plugin_id,
-                               p->limits.crash_limit);
-        return FALSE;
-    }
     if (now < respawn_at && !restart_now) {
         *why = g_strdup_printf("plugin '%s' is restarting after a crash (next attempt in "
                                "%" G_GINT64_FORMAT " ms)",
                                p->plugin_id, respawn_at - now);
         return FALSE;
     }
+    /* Every worker of the pool, like every respawn, must present the
+     * descriptor the host built its copy from. */
     GVariant *descriptor = NULL;
     char *id = NULL;
-    IsolationWait w = isolation_handshake(p, &descriptor, &id, why);
+    IsolationWait r = isolation_handshake(w, &descriptor, &id, why);
     g_free(id);
-    if (w != ISO_WAIT_OK) {
+    if (r != ISO_WAIT_OK) {
         isolation_record_crash(p, *why);
         return FALSE;
     }
@@ -104,7 +197,7 @@ static gboolean ensure_worker(IsolatedPlugin *p, char **why)
     g_bytes_unref(bytes);
     g_variant_unref(descriptor);
     if (!same) {
-        g_free(isolation_kill(p));
+        g_free(isolation_kill(w));
         *why = g_strdup("the plugin file changed since it was loaded; restart the host");
         isolation_record_crash(p, *why);
         return FALSE;
@@ -113,50 +206,51 @@ static gboolean ensure_worker(IsolatedPlugin *p, char **why)
 }
 
 /* The worker failed during call `what`: stop it and count the crash. */
-static char *worker_failed(IsolatedPlugin *p, const char *what, const char *why)
+static char *worker_failed(IsolationWorker *w, const char *what, const char *why)
 {
-    char *ended = isolation_kill(p);
+    char *ended = isolation_kill(w);
     char *reason = g_strdup_printf("worker %s during %s: %s", ended ? ended : "gone", what, why);
     g_free(ended);
-    isolation_record_crash(p, reason);
+    isolation_record_crash(w->plugin, reason);
     return reason;
 }
 
-/* An instance of pi's method in the current worker. Lock held. */
-static gboolean ensure_instance(ProxyInstance *pi, char **why)
+/* An instance of pi's method in the taken worker w: created there before
+ * its first call, and again after each restart of it. */
+static gboolean ensure_instance(ProxyInstance *pi, IsolationWorker *w, char **why)
 {
     IsolatedPlugin *p = pi->plugin;
-    if (!ensure_worker(p, why))
+    if (!ensure_worker(w, why))
         return FALSE;
-    if (pi->generation == p->generation)
+    if (pi->generation[w->index] == w->generation)
         return TRUE;
-    guint32 id = ++p->next_call;
+    guint32 id = ++w->next_call;
     /* The seccomp choice travels with create, not on the worker's command
      * line: the discovery worker is started before the plugin's id, and so
      * its config, is known. */
     g_mutex_lock(&p->state_lock);
     gboolean seccomp = p->limits.seccomp;
     g_mutex_unlock(&p->state_lock);
-    if (!isolation_send(p->fd, ISO_CREATE, id,
+    if (!isolation_send(w->fd, ISO_CREATE, id,
                         g_variant_new("(@ayb)", g_variant_new_bytestring(pi->method_id),
                                       seccomp))) {
-        g_free(isolation_kill(p));
+        g_free(isolation_kill(w));
         *why = g_strdup("the worker was gone before create");
         return FALSE;
     }
     GVariant *body = NULL;
     char *wait_why = NULL;
-    IsolationWait w = isolation_wait(p, id, ISO_CREATED,
+    IsolationWait r = isolation_wait(w, id, ISO_CREATED,
                                      g_get_monotonic_time() + CREATE_TIMEOUT_MS * 1000, &body,
                                      &wait_why);
-    if (w == ISO_WAIT_OK && !g_variant_is_of_type(body, G_VARIANT_TYPE("(itay)"))) {
-        w = ISO_WAIT_VIOLATION;
+    if (r == ISO_WAIT_OK && !g_variant_is_of_type(body, G_VARIANT_TYPE("(itay)"))) {
+        r = ISO_WAIT_VIOLATION;
         g_free(wait_why);
         wait_why = g_strdup("the worker sent a malformed create answer");
         g_variant_unref(body);
     }
-    if (w != ISO_WAIT_OK) {
-        *why = worker_failed(p, "create", wait_why);
+    if (r != ISO_WAIT_OK) {
+        *why = worker_failed(w, "create", wait_why);
         g_free(wait_why);
         return FALSE;
     }
@@ -170,8 +264,8 @@ static gboolean ensure_instance(ProxyInstance *pi, char **why)
         return FALSE;
     }
     g_free(error);
-    pi->handle = handle;
-    pi->generation = p->generation;
+    pi->handle[w->index] = handle;
+    pi->generation[w->index] = w->generation;
     return TRUE;
 }
 
@@ -188,10 +282,18 @@ static int proxy_create(const tender_host_services *host, const char *method_id,
     ProxyInstance *pi = g_new0(ProxyInstance, 1);
     pi->plugin = p;
     pi->method_id = g_strdup(method_id);
+    /* Created in one worker now, so that a plugin refusing the instance
+     * is known at once; the other workers create it before their first
+     * call of it. */
     char *why = NULL;
-    g_mutex_lock(&p->lock);
-    gboolean ok = ensure_instance(pi, &why);
-    g_mutex_unlock(&p->lock);
+    IsolationWorker *w = pool_take(p, g_get_monotonic_time() + CREATE_TIMEOUT_MS * 1000);
+    gboolean ok = FALSE;
+    if (w == NULL) {
+        why = g_strdup("every worker of the plugin stayed busy");
+    } else {
+        ok = ensure_instance(pi, w, &why);
+        pool_give(w);
+    }
     if (!ok) {
         g_strlcpy(error, why ? why : "create failed", error_size);
         g_free(why);
@@ -209,22 +311,28 @@ static void proxy_destroy(void *instance)
     if (pi == NULL)
         return;
     IsolatedPlugin *p = pi->plugin;
-    g_mutex_lock(&p->lock);
-    if (p->pid > 0 && pi->generation == p->generation) {
-        guint32 id = ++p->next_call;
-        GVariant *body = NULL;
-        char *why = NULL;
-        if (!isolation_send(p->fd, ISO_DESTROY, id, g_variant_new("(t)", pi->handle)))
-            g_free(isolation_kill(p));
-        else if (isolation_wait(p, id, ISO_DONE,
-                                g_get_monotonic_time() + DESTROY_TIMEOUT_MS * 1000, &body,
-                                &why) == ISO_WAIT_OK)
-            g_variant_unref(body);
-        else
-            g_free(worker_failed(p, "destroy", why));
-        g_free(why);
+    for (guint i = 0; i < ISOLATION_MAX_WORKERS; i++) {
+        if (pi->generation[i] == 0)
+            continue;
+        IsolationWorker *w = &p->workers[i];
+        pool_take_this(w);
+        /* Only the worker that created it: one started since has none. */
+        if (w->pid > 0 && pi->generation[i] == w->generation) {
+            guint32 id = ++w->next_call;
+            GVariant *body = NULL;
+            char *why = NULL;
+            if (!isolation_send(w->fd, ISO_DESTROY, id, g_variant_new("(t)", pi->handle[i])))
+                g_free(isolation_kill(w));
+            else if (isolation_wait(w, id, ISO_DONE,
+                                    g_get_monotonic_time() + DESTROY_TIMEOUT_MS * 1000, &body,
+                                    &why) == ISO_WAIT_OK)
+                g_variant_unref(body);
+            else
+                g_free(worker_failed(w, "destroy", why));
+            g_free(why);
+        }
+        pool_give(w);
     }
-    g_mutex_unlock(&p->lock);
     g_free(pi->method_id);
     g_free(pi);
 }
@@ -238,21 +346,31 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
                        const tender_request *req, tender_result *res)
 {
     IsolatedPlugin *p = pi->plugin;
-    g_mutex_lock(&p->lock);
     /* A host with no deadline passes G_MAXINT64 (the test host does):
      * clamped so that the microseconds below cannot overflow. */
     gint64 now_ms = p->services->now_ms(p->services);
     gint64 left_ms = req->deadline_ms > now_ms ? MIN(req->deadline_ms - now_ms, MAX_CALL_MS) : 0;
     gint64 deadline_us = g_get_monotonic_time() + MAX(left_ms, 1) * 1000;
     char *why = NULL;
-    if (!ensure_instance(pi, &why)) {
+    IsolationWorker *w = NULL;
+    /* A quarantine stops the workers still running too, not only new
+     * ones: with a pool, some may have outlived the crashes. */
+    if (!quarantined(p, &why)) {
+        gint64 margin_us = MIN(MAX(left_ms, 1) / 5, POOL_WAIT_MARGIN_MS) * 1000;
+        w = pool_take(p, deadline_us - margin_us);
+        if (w == NULL)
+            why = g_strdup_printf("every worker of plugin '%s' stayed busy until the deadline",
+                                  p->plugin_id);
+    }
+    if (w == NULL || !ensure_instance(pi, w, &why)) {
         res->outcome = TENDER_OUTCOME_NOT_SENT;
         g_snprintf(res->message, sizeof res->message, "not sent: %s", why);
         g_free(why);
-        g_mutex_unlock(&p->lock);
+        if (w != NULL)
+            pool_give(w);
         return;
     }
-    guint32 id = ++p->next_call;
+    guint32 id = ++w->next_call;
     /* The thread's buffer, kept between calls: a call's request is a few
      * hundred bytes, rarely more. */
     static GPrivate call_buffer = G_PRIVATE_INIT((GDestroyNotify)g_byte_array_unref);
@@ -261,19 +379,19 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
         call = g_byte_array_sized_new(4096);
         g_private_set(&call_buffer, call);
     }
-    isolation_call_encode(call, pi->handle, slot, event, req);
-    if (!isolation_send_flat(p->fd, ISO_CALL, id, call)) {
+    isolation_call_encode(call, pi->handle[w->index], slot, event, req);
+    if (!isolation_send_flat(w->fd, ISO_CALL, id, call)) {
         /* Not handed over: the worker never saw it. */
-        g_free(isolation_kill(p));
+        g_free(isolation_kill(w));
         res->outcome = TENDER_OUTCOME_NOT_SENT;
         g_snprintf(res->message, sizeof res->message,
                    "not sent: the plugin's worker was gone before the request went out");
-        g_mutex_unlock(&p->lock);
+        pool_give(w);
         return;
     }
     GVariant *body = NULL;
-    IsolationWait w = isolation_wait(p, id, ISO_RESULT, deadline_us, &body, &why);
-    if (w == ISO_WAIT_OK) {
+    IsolationWait r = isolation_wait(w, id, ISO_RESULT, deadline_us, &body, &why);
+    if (r == ISO_WAIT_OK) {
         /* Decoded in place: a malformed result is wiped below, so a
          * half-filled res is never seen (an 18 KiB copy less a call). */
         memset(res, 0, sizeof *res);
@@ -281,17 +399,17 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
         gsize len;
         const guint8 *data = isolation_flat_body(body, &len);
         if (!isolation_result_decode(data, len, res)) {
-            w = ISO_WAIT_VIOLATION;
+            r = ISO_WAIT_VIOLATION;
             why = g_strdup("the worker sent a malformed result");
         }
         g_variant_unref(body);
     }
-    if (w == ISO_WAIT_OK) {
+    if (r == ISO_WAIT_OK) {
         g_mutex_lock(&p->state_lock);
         p->consecutive = 0;
         g_mutex_unlock(&p->state_lock);
     } else {
-        char *reason = worker_failed(p, slot_names[slot], why);
+        char *reason = worker_failed(w, slot_names[slot], why);
         memset(res, 0, sizeof *res);
         res->struct_size = sizeof *res;
         res->outcome = TENDER_OUTCOME_UNKNOWN;
@@ -300,7 +418,7 @@ static void proxy_call(ProxyInstance *pi, IsolationSlot slot, const char *event,
         g_free(reason);
     }
     g_free(why);
-    g_mutex_unlock(&p->lock);
+    pool_give(w);
 }
 
 #define PROXY_SLOT(name, slot)                                                                     \
@@ -600,7 +718,8 @@ static void plugin_free(IsolatedPlugin *p)
          i++)
         g_hash_table_remove(fixture_registry, p->descriptor.methods[i]);
     g_mutex_unlock(&registry_lock);
-    g_free(isolation_kill(p));
+    for (guint i = 0; i < ISOLATION_MAX_WORKERS; i++)
+        g_free(isolation_kill(&p->workers[i]));
     g_free(p->path);
     g_free(p->plugin_id);
     if (p->descriptor_bytes)
@@ -609,7 +728,8 @@ static void plugin_free(IsolatedPlugin *p)
     g_array_unref(p->crashes);
     g_ptr_array_unref(p->unsaved);
     g_free(p->last_crash);
-    g_mutex_clear(&p->lock);
+    g_mutex_clear(&p->pool_lock);
+    g_cond_clear(&p->pool_cond);
     g_mutex_clear(&p->state_lock);
     g_free(p);
 }
@@ -618,17 +738,24 @@ IsolatedPlugin *isolation_start(const char *path, const tender_host_services *se
                                 const IsolationLimits *limits, char **plugin_id, char **reason)
 {
     IsolatedPlugin *p = g_new0(IsolatedPlugin, 1);
-    g_mutex_init(&p->lock);
+    g_mutex_init(&p->pool_lock);
+    g_cond_init(&p->pool_cond);
     g_mutex_init(&p->state_lock);
     p->path = g_strdup(path);
     p->services = services;
     p->limits = *limits;
-    p->fd = -1;
+    for (guint i = 0; i < ISOLATION_MAX_WORKERS; i++) {
+        p->workers[i].plugin = p;
+        p->workers[i].index = i;
+        p->workers[i].fd = -1;
+    }
     p->allocations = g_ptr_array_new_with_free_func(g_free);
     p->crashes = g_array_new(FALSE, FALSE, sizeof(gint64));
     p->unsaved = g_ptr_array_new_with_free_func(isolation_crash_free);
     GVariant *descriptor = NULL;
-    if (isolation_handshake(p, &descriptor, plugin_id, reason) != ISO_WAIT_OK) {
+    /* The first worker of the pool: its descriptor is the one every
+     * other worker must present. */
+    if (isolation_handshake(&p->workers[0], &descriptor, plugin_id, reason) != ISO_WAIT_OK) {
         plugin_free(p);
         return NULL;
     }

@@ -11,10 +11,10 @@
 /* The biggest buffer a worker may ask for at once. */
 #define MAX_SERVICE_BYTES (64 * 1024)
 
-static gboolean reply(IsolatedPlugin *p, guint32 call_id, GVariant *body)
+static gboolean reply(IsolationWorker *w, guint32 call_id, GVariant *body)
 {
     /* A worker that died meanwhile is found by the next read. */
-    isolation_send(p->fd, ISO_SERVICE_REPLY, call_id, body);
+    isolation_send(w->fd, ISO_SERVICE_REPLY, call_id, body);
     return TRUE;
 }
 
@@ -39,9 +39,9 @@ static GVariant *bytes(const void *data, gsize n)
     return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data ? data : "", data ? n : 0, 1);
 }
 
-gboolean isolation_serve_http(IsolatedPlugin *p, guint32 call_id, GVariant *request)
+gboolean isolation_serve_http(IsolationWorker *w, guint32 call_id, GVariant *request)
 {
-    const tender_host_services *s = p->services;
+    const tender_host_services *s = w->plugin->services;
     gsize len;
     const guint8 *data = isolation_flat_body(request, &len);
     IsolationHttpRequest in;
@@ -71,19 +71,19 @@ gboolean isolation_serve_http(IsolatedPlugin *p, guint32 call_id, GVariant *requ
     }
     s->http_release(s, &res);
     /* A worker that died meanwhile is found by the next read. */
-    isolation_send_flat(p->fd, ISO_HTTP_REPLY, call_id, answer);
+    isolation_send_flat(w->fd, ISO_HTTP_REPLY, call_id, answer);
     g_byte_array_unref(answer);
     return TRUE;
 }
 
-gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
+gboolean isolation_serve(IsolationWorker *w, guint32 call_id, GVariant *request)
 {
     if (!g_variant_is_of_type(request, G_VARIANT_TYPE("(uv)")))
         return FALSE;
     guint32 service;
     GVariant *args = NULL;
     g_variant_get(request, "(uv)", &service, &args);
-    const tender_host_services *s = p->services;
+    const tender_host_services *s = w->plugin->services;
     gboolean ok = FALSE;
     switch (service) {
     case ISO_SVC_LOG:
@@ -97,7 +97,7 @@ gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
         break;
     case ISO_SVC_NOW:
         if ((ok = g_variant_is_of_type(args, G_VARIANT_TYPE("()"))))
-            ok = reply(p, call_id, g_variant_new("(x)", (gint64)s->now_ms(s)));
+            ok = reply(w, call_id, g_variant_new("(x)", (gint64)s->now_ms(s)));
         break;
     case ISO_SVC_RANDOM: {
         guint64 len = 0;
@@ -106,7 +106,7 @@ gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
         if ((ok = len > 0 && len <= MAX_SERVICE_BYTES)) {
             g_autofree guint8 *buf = g_malloc(len);
             s->random_bytes(s, buf, len);
-            ok = reply(p, call_id, g_variant_new("(@ay)", bytes(buf, len)));
+            ok = reply(w, call_id, g_variant_new("(@ay)", bytes(buf, len)));
         }
         break;
     }
@@ -119,7 +119,7 @@ gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
             g_autofree char *key = arg_string(args, 1, FALSE);
             g_autofree char *out = g_malloc0(size);
             int rc = s->config_string(s, method_id, key, out, size);
-            ok = reply(p, call_id,
+            ok = reply(w, call_id,
                        g_variant_new("(i@ay)", rc, bytes(out, rc == 1 ? strnlen(out, size) : 0)));
         }
         break;
@@ -132,11 +132,11 @@ gboolean isolation_serve(IsolatedPlugin *p, guint32 call_id, GVariant *request)
             if (service == ISO_SVC_CONFIG_INT64) {
                 int64_t v = 0;
                 int rc = s->config_int64(s, method_id, key, &v);
-                ok = reply(p, call_id, g_variant_new("(ix)", rc, (gint64)v));
+                ok = reply(w, call_id, g_variant_new("(ix)", rc, (gint64)v));
             } else {
                 int v = 0;
                 int rc = s->config_bool(s, method_id, key, &v);
-                ok = reply(p, call_id, g_variant_new("(ii)", rc, v));
+                ok = reply(w, call_id, g_variant_new("(ii)", rc, v));
             }
         }
         break;

@@ -31,6 +31,7 @@ void isolation_limits_default(IsolationLimits *l)
     l->crash_limit = ISOLATION_DEFAULT_CRASH_LIMIT;
     l->crash_window_ms = ISOLATION_DEFAULT_CRASH_WINDOW_MS;
     l->seccomp = TRUE;
+    l->workers = 1;
 }
 
 gint64 isolation_wall_ms(void)
@@ -80,8 +81,9 @@ static void apply_limit(pid_t pid, int resource, guint64 value)
 
 /* ---- spawning ---- */
 
-static gboolean spawn(IsolatedPlugin *p, char **reason)
+static gboolean spawn(IsolationWorker *w, char **reason)
 {
+    IsolatedPlugin *p = w->plugin;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         *reason = g_strdup_printf("cannot make the worker's socket: %s", g_strerror(errno));
@@ -133,9 +135,11 @@ static gboolean spawn(IsolatedPlugin *p, char **reason)
         *reason = g_strdup_printf("cannot start %s: %s", program, g_strerror(fork_errno));
         return FALSE;
     }
-    p->pid = pid;
-    p->fd = sv[0];
-    p->generation++;
+    g_mutex_lock(&p->pool_lock);
+    w->pid = pid;
+    g_mutex_unlock(&p->pool_lock);
+    w->fd = sv[0];
+    w->generation++;
     g_mutex_lock(&p->state_lock);
     p->spawns++;
     g_mutex_unlock(&p->state_lock);
@@ -155,27 +159,29 @@ static char *describe_status(int status)
 
 /* Stop the worker (SIGTERM, SIGKILL after the grace) and reap it; returns
  * how it ended (NULL when there was none). */
-char *isolation_kill(IsolatedPlugin *p)
+char *isolation_kill(IsolationWorker *w)
 {
-    if (p->pid <= 0)
+    if (w->pid <= 0)
         return NULL;
-    if (p->fd >= 0)
-        close(p->fd);
-    p->fd = -1;
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
     int status = 0;
-    pid_t r = waitpid(p->pid, &status, WNOHANG);
+    pid_t r = waitpid(w->pid, &status, WNOHANG);
     if (r == 0) {
-        kill(p->pid, SIGTERM);
+        kill(w->pid, SIGTERM);
         for (int waited = 0; waited < KILL_GRACE_MS && r == 0; waited += 5) {
             g_usleep(5000);
-            r = waitpid(p->pid, &status, WNOHANG);
+            r = waitpid(w->pid, &status, WNOHANG);
         }
         if (r == 0) {
-            kill(p->pid, SIGKILL);
-            r = waitpid(p->pid, &status, 0);
+            kill(w->pid, SIGKILL);
+            r = waitpid(w->pid, &status, 0);
         }
     }
-    p->pid = 0;
+    g_mutex_lock(&w->plugin->pool_lock);
+    w->pid = 0;
+    g_mutex_unlock(&w->plugin->pool_lock);
     return r > 0 ? describe_status(status) : g_strdup("gone");
 }
 
@@ -183,7 +189,7 @@ char *isolation_kill(IsolatedPlugin *p)
 
 #define ISOLATION_SPIN_US 100
 
-IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_kind,
+IsolationWait isolation_wait(IsolationWorker *w, guint32 call_id, guint32 want_kind,
                              gint64 deadline_us, GVariant **body, char **why)
 {
     for (;;) {
@@ -195,7 +201,7 @@ IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_ki
         /* Spin a little before sleeping: most answers come within this
          * time, and a CPU that went idle in poll() takes tens of
          * microseconds to be woken (on a virtual machine even more). */
-        struct pollfd pfd = {p->fd, POLLIN, 0};
+        struct pollfd pfd = {w->fd, POLLIN, 0};
         gint64 spin_until = g_get_monotonic_time() + MIN(left_us, ISOLATION_SPIN_US);
         int n;
         do
@@ -209,7 +215,7 @@ IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_ki
             continue;
         guint32 kind, id;
         GVariant *msg = NULL;
-        IsolationRecv r = isolation_recv(p->fd, &kind, &id, &msg);
+        IsolationRecv r = isolation_recv(w->fd, &kind, &id, &msg);
         if (r == ISO_RECV_CLOSED) {
             *why = g_strdup("the worker died");
             return ISO_WAIT_DEAD;
@@ -224,8 +230,8 @@ IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_ki
             return ISO_WAIT_VIOLATION;
         }
         if (kind == ISO_SERVICE || kind == ISO_HTTP) {
-            gboolean ok = kind == ISO_HTTP ? isolation_serve_http(p, call_id, msg)
-                                           : isolation_serve(p, call_id, msg);
+            gboolean ok = kind == ISO_HTTP ? isolation_serve_http(w, call_id, msg)
+                                           : isolation_serve(w, call_id, msg);
             g_variant_unref(msg);
             if (!ok) {
                 *why = g_strdup("the worker sent a malformed service request");
@@ -241,7 +247,7 @@ IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_ki
         }
         /* The one answer a call gets: anything already queued behind it
          * is a second answer. */
-        struct pollfd again = {p->fd, POLLIN, 0};
+        struct pollfd again = {w->fd, POLLIN, 0};
         if (poll(&again, 1, 0) > 0 && (again.revents & POLLIN)) {
             *why = g_strdup("the worker answered more than once");
             g_variant_unref(msg);
@@ -258,22 +264,22 @@ IsolationWait isolation_wait(IsolatedPlugin *p, guint32 call_id, guint32 want_ki
 
 /* Start a worker and read its descriptor. On ISO_WAIT_OK *descriptor is the
  * body; otherwise *why (and for a refusal *plugin_id when known). */
-IsolationWait isolation_handshake(IsolatedPlugin *p, GVariant **descriptor, char **plugin_id,
+IsolationWait isolation_handshake(IsolationWorker *w, GVariant **descriptor, char **plugin_id,
                                   char **why)
 {
-    if (!spawn(p, why))
+    if (!spawn(w, why))
         return ISO_WAIT_DEAD;
-    if (!isolation_send(p->fd, ISO_HELLO, 0,
+    if (!isolation_send(w->fd, ISO_HELLO, 0,
                         g_variant_new("(uuu)", (guint32)ISOLATION_PROTOCOL_VERSION,
                                       (guint32)TENDER_ABI_MAJOR, (guint32)TENDER_ABI_MINOR))) {
-        g_free(isolation_kill(p));
+        g_free(isolation_kill(w));
         *why = g_strdup("the worker did not start");
         return ISO_WAIT_DEAD;
     }
     GVariant *body = NULL;
-    IsolationWait w = isolation_wait(p, 0, ISO_DESCRIPTOR,
+    IsolationWait r = isolation_wait(w, 0, ISO_DESCRIPTOR,
                                      g_get_monotonic_time() + HANDSHAKE_MS * 1000, &body, why);
-    if (w == ISO_WAIT_REFUSED) {
+    if (r == ISO_WAIT_REFUSED) {
         if (g_variant_is_of_type(body, G_VARIANT_TYPE("(mayay)"))) {
             GVariant *id = g_variant_get_child_value(body, 0);
             *plugin_id = isolation_dup_maybe_bytes(id);
@@ -283,17 +289,17 @@ IsolationWait isolation_handshake(IsolatedPlugin *p, GVariant **descriptor, char
             *why = g_strdup("the worker refused the plugin without a reason");
         }
         g_variant_unref(body);
-        g_free(isolation_kill(p));
-        return w;
+        g_free(isolation_kill(w));
+        return r;
     }
-    if (w != ISO_WAIT_OK) {
-        char *ended = isolation_kill(p);
+    if (r != ISO_WAIT_OK) {
+        char *ended = isolation_kill(w);
         char *full = g_strdup_printf("%s while loading the plugin (worker %s)", *why,
                                      ended ? ended : "gone");
         g_free(*why);
         g_free(ended);
         *why = full;
-        return w;
+        return r;
     }
     *descriptor = body;
     return ISO_WAIT_OK;
@@ -410,9 +416,17 @@ void isolation_set_limits(IsolatedPlugin *p, const IsolationLimits *limits)
 {
     g_mutex_lock(&p->state_lock);
     p->limits = *limits;
-    apply_limit(p->pid, RLIMIT_AS, limits->address_space_mb * 1024 * 1024);
-    apply_limit(p->pid, RLIMIT_CPU, limits->cpu_seconds);
-    apply_limit(p->pid, RLIMIT_NOFILE, limits->open_files);
     recompute_quarantine(p);
     g_mutex_unlock(&p->state_lock);
+    /* Every running worker of the pool (pid is read under pool_lock, as
+     * spawn and isolation_kill write it); a new size of the pool applies
+     * from the next call. */
+    g_mutex_lock(&p->pool_lock);
+    for (guint i = 0; i < ISOLATION_MAX_WORKERS; i++) {
+        pid_t pid = p->workers[i].pid;
+        apply_limit(pid, RLIMIT_AS, limits->address_space_mb * 1024 * 1024);
+        apply_limit(pid, RLIMIT_CPU, limits->cpu_seconds);
+        apply_limit(pid, RLIMIT_NOFILE, limits->open_files);
+    }
+    g_mutex_unlock(&p->pool_lock);
 }

@@ -5,8 +5,10 @@
  * descriptor is a copy the host holds, whose ops tables point at proxy
  * functions (isolation-proxy.c) that forward each call to the worker with
  * the call's deadline and answer UNKNOWN when the worker dies, hangs past
- * the deadline or breaks the protocol. Calls to one worker are serialised
- * (one at a time); the engine's own serialisation is unchanged.
+ * the deadline or breaks the protocol. A plugin has a pool of up to
+ * `workers` worker processes (plugins.<id>.workers): one call at a time
+ * per worker, so up to that many at once; the engine's own serialisation
+ * is unchanged.
  *
  *   isolation-protocol.c  the wire format (shared with the worker)
  *   isolation-worker.c    the worker process: spawn, handshake, wait, kill,
@@ -24,6 +26,9 @@ G_BEGIN_DECLS
 
 typedef struct IsolatedPlugin IsolatedPlugin;
 
+/* The most worker processes one isolated plugin may have (plugins.<id>.workers). */
+#define ISOLATION_MAX_WORKERS 16
+
 /* Per-plugin limits (config: plugins.<id>; docs/config.md). 0: no limit. */
 typedef struct {
     guint64 address_space_mb;
@@ -32,6 +37,7 @@ typedef struct {
     guint crash_limit;        /* crashes within crash_window_ms that quarantine */
     gint64 crash_window_ms;
     gboolean seccomp; /* the worker drops to its syscall allow-list */
+    guint workers;    /* worker processes at most, 1 to ISOLATION_MAX_WORKERS */
 } IsolationLimits;
 
 #define ISOLATION_DEFAULT_ADDRESS_SPACE_MB 1024

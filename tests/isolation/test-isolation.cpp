@@ -8,6 +8,8 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -49,6 +51,7 @@ struct Conf {
     // (fx-counting), which the worker's seccomp filter forbids: off unless
     // a test is about the filter.
     bool seccomp = false;
+    int workers = 0; // fx-misbehave's plugins.<id>.workers; 0: not set (1)
 };
 
 class Isolation : public ::testing::Test {
@@ -72,10 +75,13 @@ protected:
                ", \"crash_window_seconds\": " + std::to_string(c.window_s) +
                ", \"limits\": {\"address_space_mb\": " + std::to_string(c.address_space_mb) +
                ", \"cpu_seconds\": 30, \"open_files\": 64}, \"seccomp\": " +
-               (c.seccomp ? "true" : "false") + "}" + counting +
+               (c.seccomp ? "true" : "false") +
+               (c.workers ? ", \"workers\": " + std::to_string(c.workers) : "") + "}" + counting +
                "}, \"methods\": {\"fx_bad\": {\"deadline_ms\": " + std::to_string(c.deadline_ms) +
                ", \"retries\": {\"max\": 0, \"backoff_ms\": 5}, \"settings\": {\"mode_file\": \"" +
-               mode_file + "\"}}, \"fx_count\": {\"deadline_ms\": 5000}}}";
+               mode_file + "\"}}, \"fx_slow\": {\"deadline_ms\": 5000, \"retries\": {\"max\": 0, "
+               "\"backoff_ms\": 5}, \"settings\": {\"mode_file\": \"" + mode_file +
+               "\"}}, \"fx_count\": {\"deadline_ms\": 5000}}}";
     }
 
     TenderHost *open(const Conf &c = Conf())
@@ -94,6 +100,23 @@ protected:
         for (guint i = 0; refusals && i < refusals->len; i++)
             ADD_FAILURE() << static_cast<TenderRefusal *>(g_ptr_array_index(refusals, i))->reason;
         return h;
+    }
+
+    // The error of a host on config json, which must refuse it (nullptr,
+    // with a failure, when it did not).
+    GError *refused(const std::string &json)
+    {
+        TenderHostOptions *o = tender_host_options_new();
+        tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
+        tender_host_options_set_config_data(o, json.c_str());
+        test_ledger_set_options(o, ledger.c_str());
+        GError *error = nullptr;
+        TenderHost *h = tender_host_new(o, &error);
+        tender_host_options_free(o);
+        EXPECT_EQ(h, nullptr) << json;
+        EXPECT_NE(error, nullptr) << json << " was accepted";
+        tender_host_free(h);
+        return error;
     }
 
     void set_mode(const char *mode) { std::ofstream(mode_file) << mode << "\n"; }
@@ -284,20 +307,12 @@ INSTANTIATE_TEST_SUITE_P(Escapes, Seccomp, ::testing::Values("open", "socket"));
 
 TEST_F(Isolation, SeccompMustBeABoolean)
 {
-    TenderHostOptions *o = tender_host_options_new();
-    tender_host_options_add_plugin_dir(o, ISO_FIXTURE_DIR);
-    tender_host_options_set_config_data(o, "{\"plugins\": {\"fx-misbehave\": {\"seccomp\": 1}}}");
-    test_ledger_set_options(o, ledger.c_str());
-    GError *error = nullptr;
-    TenderHost *h = tender_host_new(o, &error);
-    tender_host_options_free(o);
-    EXPECT_EQ(h, nullptr);
+    GError *error = refused("{\"plugins\": {\"fx-misbehave\": {\"seccomp\": 1}}}");
     ASSERT_NE(error, nullptr);
     EXPECT_NE(std::string(error->message).find("$.plugins.fx-misbehave.seccomp"),
               std::string::npos)
         << error->message;
     g_clear_error(&error);
-    tender_host_free(h);
 }
 
 TEST_F(Isolation, RepeatedCrashesQuarantineThePluginAcrossHosts)
@@ -404,6 +419,208 @@ TEST_F(Isolation, AnUnknownIsolationModeIsAConfigError)
               std::string::npos)
         << error->message;
     g_clear_error(&error);
+}
+
+// ---- the pool of workers (plugins.<id>.workers) ----
+
+// One call of fx_slow's "record" mode, as the worker wrote it down.
+struct Interval {
+    long pid = 0;
+    long long start = -1, end = -1;
+};
+
+class IsolationPool : public Isolation {
+protected:
+    // The calls recorded so far, in the order they started.
+    std::vector<Interval> intervals()
+    {
+        std::ifstream in(mode_file + ".times");
+        std::vector<Interval> out;
+        long pid;
+        std::string what;
+        long long ns;
+        while (in >> pid >> what >> ns) {
+            if (what == "start") {
+                Interval i;
+                i.pid = pid;
+                i.start = ns;
+                out.push_back(i);
+                continue;
+            }
+            // A worker runs one call at a time: its end closes its last start.
+            for (auto it = out.rbegin(); it != out.rend(); ++it)
+                if (it->pid == pid && it->end < 0) {
+                    it->end = ns;
+                    break;
+                }
+        }
+        return out;
+    }
+
+    // Wait until n recorded calls have started (not a timed assertion:
+    // only a limit on how long the test waits for the plugin).
+    bool started(size_t n)
+    {
+        for (int i = 0; i < 2000; i++) {
+            if (intervals().size() >= n)
+                return true;
+            g_usleep(5 * 1000);
+        }
+        return false;
+    }
+
+    // Two "record" payments on fx_slow at once, both authorized: the
+    // calls as recorded (both finished).
+    std::vector<Interval> two_at_once()
+    {
+        int first = -1;
+        std::thread other([&] { first = pay("fx_slow", "record"); });
+        int second = pay("fx_slow", "record");
+        other.join();
+        EXPECT_EQ(first, TENDER_STATUS_AUTHORIZED);
+        EXPECT_EQ(second, TENDER_STATUS_AUTHORIZED);
+        auto calls = intervals();
+        EXPECT_EQ(calls.size(), 2u);
+        for (const auto &call : calls)
+            EXPECT_GE(call.end, 0) << "a call did not finish";
+        return calls;
+    }
+
+    // A host with a pool of two and crash_limit; a "record" payment on
+    // fx_slow, and while it runs (so in the other worker) one that crashes
+    // in mode. The recording payment's status in *slow, the crashing one's
+    // in *crashed.
+    void crash_beside_a_slow_call(int crash_limit, const char *mode, int *slow, int *crashed)
+    {
+        Conf c;
+        c.workers = 2;
+        c.crash_limit = crash_limit;
+        host = open(c);
+        ASSERT_NE(host, nullptr);
+        *slow = -1;
+        std::thread other([&] { *slow = pay("fx_slow", "record"); });
+        bool running = started(1);
+        *crashed = running ? pay("fx_slow", mode) : -1;
+        other.join();
+        ASSERT_TRUE(running);
+    }
+};
+
+TEST_F(IsolationPool, TwoWorkersRunTwoCallsAtOnce)
+{
+    Conf c;
+    c.workers = 2;
+    host = open(c);
+    ASSERT_NE(host, nullptr);
+    auto calls = two_at_once();
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_NE(calls[0].pid, calls[1].pid) << "both calls ran in one worker";
+    // The second started before the first ended: they overlapped.
+    EXPECT_LT(calls[1].start, calls[0].end);
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 2u);
+}
+
+TEST_F(IsolationPool, OneWorkerRunsOneCallAtATime)
+{
+    host = open(); // no "workers": 1
+    ASSERT_NE(host, nullptr);
+    auto calls = two_at_once();
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0].pid, calls[1].pid);
+    EXPECT_GE(calls[1].start, calls[0].end) << "the calls overlapped in one worker";
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 1u);
+}
+
+// A crash in one worker while another serves a call: that call completes,
+// the crashing one is UNKNOWN, and the crash counts once. crash_limit
+// crashes, in different workers, then quarantine the plugin.
+TEST_F(IsolationPool, ACrashInOneWorkerSparesTheCallInAnother)
+{
+    int slow, crashed;
+    // The first worker is busy: the crash happens in a second one.
+    ASSERT_NO_FATAL_FAILURE(crash_beside_a_slow_call(2, "segfault", &slow, &crashed));
+    EXPECT_EQ(crashed, TENDER_STATUS_UNKNOWN);
+    EXPECT_EQ(slow, TENDER_STATUS_AUTHORIZED);
+    auto calls = intervals();
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_GE(calls[0].end, 0) << "the call in the other worker did not finish";
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 2u);
+    // One crash of a limit of two: still offered.
+    EXPECT_TRUE(offered("fx_slow"));
+    EXPECT_FALSE(tender_host_plugin_quarantined(host, "fx-misbehave", nullptr, nullptr));
+    // The first worker still runs and serves.
+    EXPECT_EQ(pay("fx_slow", "ok"), TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 2u);
+
+    // Now the first worker crashes too (the second is gone): the second
+    // crash of the plugin reaches the limit.
+    EXPECT_EQ(pay("fx_slow", "abort"), TENDER_STATUS_UNKNOWN);
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 2u);
+    std::string reason;
+    EXPECT_FALSE(offered("fx_slow", &reason));
+    EXPECT_NE(reason.find("quarantined"), std::string::npos) << reason;
+    EXPECT_TRUE(tender_host_plugin_quarantined(host, "fx-misbehave", nullptr, nullptr));
+    neighbour_serves();
+}
+
+// A call that finds every worker busy waits for one, but not past its
+// deadline: then it is NOT_SENT (the payment fails; the plugin never saw it).
+TEST_F(IsolationPool, ACallThatNeverGetsAWorkerIsNotSent)
+{
+    Conf c;
+    c.deadline_ms = 300; // fx_bad's; fx_slow's "record" holds the worker a second
+    host = open(c);      // one worker
+    ASSERT_NE(host, nullptr);
+    int slow = -1;
+    std::thread other([&] { slow = pay("fx_slow", "record"); });
+    bool running = started(1);
+    int waited = running ? pay("fx_bad", "record") : -1;
+    other.join();
+    ASSERT_TRUE(running);
+    EXPECT_EQ(waited, TENDER_STATUS_FAILED);
+    EXPECT_EQ(slow, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(intervals().size(), 1u) << "the call that got no worker reached the plugin";
+    // Nothing crashed: the worker serves the next call.
+    EXPECT_EQ(tender_host_plugin_worker_starts(host, "fx-misbehave"), 1u);
+    EXPECT_EQ(pay("fx_bad", "ok"), TENDER_STATUS_AUTHORIZED);
+}
+
+// The worker that did not crash takes no call while the quarantine lasts.
+TEST_F(IsolationPool, AQuarantineStopsTheWorkersStillRunning)
+{
+    int slow, crashed;
+    ASSERT_NO_FATAL_FAILURE(crash_beside_a_slow_call(1, "segfault", &slow, &crashed));
+    EXPECT_EQ(crashed, TENDER_STATUS_UNKNOWN);
+    EXPECT_EQ(slow, TENDER_STATUS_AUTHORIZED) << "the quarantine broke a call in flight";
+    EXPECT_FALSE(offered("fx_slow"));
+    // The first worker still runs, but the plugin is quarantined: the call
+    // is not sent, so the processor saw nothing.
+    set_mode("ok");
+    EXPECT_NE(pay("fx_slow"), TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(intervals().size(), 1u);
+}
+
+TEST_F(IsolationPool, WorkersMustBeAnIntegerFromOneToSixteen)
+{
+    for (const char *bad : {"0", "17", "-1", "1.5", "\"2\"", "true"}) {
+        GError *error =
+            refused(std::string("{\"plugins\": {\"fx-misbehave\": {\"workers\": ") + bad + "}}}");
+        if (error == nullptr)
+            continue;
+        EXPECT_EQ(error->code, TENDER_ERROR_CONFIG) << bad;
+        EXPECT_NE(std::string(error->message).find("$.plugins.fx-misbehave.workers"),
+                  std::string::npos)
+            << error->message;
+        g_clear_error(&error);
+    }
+    for (const char *good : {"1", "16"}) {
+        Conf c;
+        c.workers = atoi(good);
+        host = open(c);
+        EXPECT_NE(host, nullptr) << good;
+        tender_host_free(host);
+        host = nullptr;
+    }
 }
 
 } // namespace
