@@ -9,74 +9,62 @@
 
 #include <tender/money.h>
 
-/* A key for mem_row_find: borrows s (NULL: the NULL value, which no key
- * equals, as in SQL). */
-static MemValue borrow(const char *s)
-{
-    MemValue v = {LEDGER_VALUE_NULL, 0, NULL, 0};
-    if (s) {
-        v.type = LEDGER_VALUE_TEXT;
-        v.data = (char *)s;
-        v.length = strlen(s);
-    }
-    return v;
-}
-
 static MemRow *find_payment(MemLedger *ledger, const char *id)
 {
     if (id == NULL)
         return NULL;
-    MemValue key = borrow(id);
+    MemValue key = mem_borrow(id);
     return mem_row_find(ledger, MEM_PAYMENTS, &key);
 }
 
 /* ---- payments ----------------------------------------------------------- */
 
 /* The value of a payment column as the SQLite backend binds it
- * (bind_payment): "" for the columns it never leaves NULL. */
+ * (bind_payment): "" for the columns it never leaves NULL. Borrowed from
+ * p. */
 static MemValue payment_value(const LedgerPayment *p, guint column)
 {
     const TenderPayment *pub = &p->pub;
     switch (column) {
-    case 0: return mem_text(pub->id);
-    case 1: return mem_text(pub->method);
-    case 2: return mem_text(pub->account ? pub->account : "");
-    case 3: return mem_text(pub->tier ? pub->tier : "");
-    case 4: return mem_text(pub->region);
-    case 5: return mem_text(pub->currency);
+    case 0: return mem_borrow(pub->id);
+    case 1: return mem_borrow(pub->method);
+    case 2: return mem_borrow(pub->account ? pub->account : "");
+    case 3: return mem_borrow(pub->tier ? pub->tier : "");
+    case 4: return mem_borrow(pub->region);
+    case 5: return mem_borrow(pub->currency);
     case 6: return mem_int(pub->exponent);
-    case 7: return mem_text(tender_status_to_string(pub->status));
+    case 7: return mem_borrow(tender_status_to_string(pub->status));
     case 8: return mem_int(pub->amount);
     case 9: return mem_int(pub->captured);
     case 10: return mem_int(pub->refunded);
     case 11: return mem_int(pub->fee);
-    case 12: return mem_text(pub->order_currency ? pub->order_currency : pub->currency);
+    case 12: return mem_borrow(pub->order_currency ? pub->order_currency : pub->currency);
     case 13: return mem_int(pub->order_currency ? pub->order_amount : pub->amount);
-    case 14: return mem_text(pub->processor_ref ? pub->processor_ref : "");
-    case 15: return mem_text(p->plugin_state ? p->plugin_state : "");
-    case 16: return mem_text(pub->idempotency_key);
-    case 17: return mem_text(p->request_hash ? p->request_hash : "");
+    case 14: return mem_borrow(pub->processor_ref ? pub->processor_ref : "");
+    case 15: return mem_borrow(p->plugin_state ? p->plugin_state : "");
+    case 16: return mem_borrow(pub->idempotency_key);
+    case 17: return mem_borrow(p->request_hash ? p->request_hash : "");
     case 18: return mem_int((int)pub->action_kind);
-    case 19: return mem_text(pub->action_data);
-    case 20: return mem_text(pub->action_hint);
+    case 19: return mem_borrow(pub->action_data);
+    case 20: return mem_borrow(pub->action_hint);
     case 21: return mem_int(pub->action_expires_ms);
     case 22: return mem_int((int)pub->decline_code);
-    case 23: return mem_text(pub->decline_raw_code);
-    case 24: return mem_text(pub->decline_message);
-    case 25: return mem_text(pub->brand);
-    case 26: return mem_text(pub->first6);
-    case 27: return mem_text(pub->last4);
-    case 28: return mem_text(pub->display_account);
-    case 29: return mem_text(pub->issuer_country);
-    case 30: return mem_text(pub->details);
+    case 23: return mem_borrow(pub->decline_raw_code);
+    case 24: return mem_borrow(pub->decline_message);
+    case 25: return mem_borrow(pub->brand);
+    case 26: return mem_borrow(pub->first6);
+    case 27: return mem_borrow(pub->last4);
+    case 28: return mem_borrow(pub->display_account);
+    case 29: return mem_borrow(pub->issuer_country);
+    case 30: return mem_borrow(pub->details);
     case 31: return mem_int(pub->created_ms);
     case 32: return mem_int(pub->updated_ms);
     case 33: return mem_int(p->authorized_ms);
     case 34: return mem_int(pub->hold_expires_ms);
     case 35: return mem_int(p->busy_until_ms);
     case 36: return mem_int(p->busy_seq);
-    case 37: return mem_text(pub->effective_tier);
-    case 38: return mem_text(pub->exchange_rate);
+    case 37: return mem_borrow(pub->effective_tier);
+    case 38: return mem_borrow(pub->exchange_rate);
     default: g_assert_not_reached();
     }
 }
@@ -145,7 +133,10 @@ static gboolean memory_payment_insert(LedgerUnit *unit, const LedgerPayment *p, 
 {
     MemValue *v = g_new(MemValue, PAY_N_COLUMNS);
     for (guint c = 0; c < PAY_N_COLUMNS; c++)
-        v[c] = payment_value(p, c);
+    {
+        MemValue value = payment_value(p, c);
+        v[c] = mem_copy(&value);
+    }
     return mem_row_insert(unit, MEM_PAYMENTS, v, NULL, "inserting a payment", error);
 }
 
@@ -156,7 +147,8 @@ static void store_payment(LedgerUnit *unit, MemRow *row, const LedgerPayment *p,
     for (guint i = 0; i < LEDGER_PAYMENT_CHANGEABLE; i++)
         if (mask & (1u << i)) {
             guint column = (guint)ledger_payment_changeable[i].parameter - 1;
-            mem_row_store(unit, MEM_PAYMENTS, row, column, payment_value(p, column));
+            MemValue value = payment_value(p, column);
+            mem_row_set(unit, MEM_PAYMENTS, row, column, &value);
         }
     mem_row_change_end(unit, MEM_PAYMENTS, row);
 }
@@ -185,8 +177,8 @@ static gboolean memory_payment_set_lease(LedgerUnit *unit, const char *id, gint6
     if (row == NULL)
         return TRUE;
     mem_row_change_begin(unit, MEM_PAYMENTS, row);
-    mem_row_store(unit, MEM_PAYMENTS, row, PAY_BUSY_UNTIL, mem_int(busy_until_ms));
-    mem_row_store(unit, MEM_PAYMENTS, row, PAY_BUSY_SEQ, mem_int(busy_seq));
+    mem_row_set_int(unit, MEM_PAYMENTS, row, PAY_BUSY_UNTIL, busy_until_ms);
+    mem_row_set_int(unit, MEM_PAYMENTS, row, PAY_BUSY_SEQ, busy_seq);
     mem_row_change_end(unit, MEM_PAYMENTS, row);
     return TRUE;
 }
@@ -259,16 +251,16 @@ static gboolean memory_operation_update(LedgerUnit *unit, const TenderOperation 
         return TRUE;
     (void)error;
     mem_row_change_begin(unit, MEM_OPERATIONS, row);
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_AMOUNT, mem_int(op->amount));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_OUTCOME, mem_text(op->outcome));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_DECLINE_CODE, mem_text(op->decline_code));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_RAW_CODE, mem_text(op->raw_code));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_MESSAGE, mem_text(op->message));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_PROCESSOR_REF, mem_text(op->processor_ref));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_STATUS_AFTER, mem_text(op->status_after));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_ATTEMPTS, mem_int((int)op->attempts));
-    mem_row_store(unit, MEM_OPERATIONS, row, OP_PLUGIN_STATE,
-                  mem_text(plugin_state && plugin_state[0] ? plugin_state : NULL));
+    mem_row_set_int(unit, MEM_OPERATIONS, row, OP_AMOUNT, op->amount);
+    mem_row_set_text(unit, MEM_OPERATIONS, row, OP_OUTCOME, op->outcome);
+    mem_row_set_text(unit, MEM_OPERATIONS, row, OP_DECLINE_CODE, op->decline_code);
+    mem_row_set_text(unit, MEM_OPERATIONS, row, OP_RAW_CODE, op->raw_code);
+    mem_row_set_text(unit, MEM_OPERATIONS, row, OP_MESSAGE, op->message);
+    mem_row_set_text(unit, MEM_OPERATIONS, row, OP_PROCESSOR_REF, op->processor_ref);
+    mem_row_set_text(unit, MEM_OPERATIONS, row, OP_STATUS_AFTER, op->status_after);
+    mem_row_set_int(unit, MEM_OPERATIONS, row, OP_ATTEMPTS, (int)op->attempts);
+    mem_row_set_text(unit, MEM_OPERATIONS, row, OP_PLUGIN_STATE,
+                     plugin_state && plugin_state[0] ? plugin_state : NULL);
     mem_row_change_end(unit, MEM_OPERATIONS, row);
     return TRUE;
 }
@@ -324,7 +316,7 @@ static MemRow *find_counter(MemLedger *ledger, const char *key)
 {
     if (key == NULL)
         return NULL;
-    MemValue k = borrow(key);
+    MemValue k = mem_borrow(key);
     return mem_row_find(ledger, MEM_USAGE, &k);
 }
 
@@ -349,7 +341,7 @@ static gboolean memory_usage_add(LedgerUnit *unit, const char *key, gint64 delta
         return mem_row_insert(unit, MEM_USAGE, v, NULL, "updating usage", error);
     }
     mem_row_change_begin(unit, MEM_USAGE, row);
-    mem_row_store(unit, MEM_USAGE, row, 1, mem_int(mem_i(row, 1) + delta));
+    mem_row_set_int(unit, MEM_USAGE, row, 1, mem_i(row, 1) + delta);
     mem_row_change_end(unit, MEM_USAGE, row);
     return TRUE;
 }
@@ -360,7 +352,7 @@ static gboolean memory_payment_usage_add(LedgerUnit *unit, const char *payment_i
     MemLedger *ledger = ledger_memory_of(unit);
     /* INSERT OR REPLACE: a row of the same payment and counter goes. */
     if (payment_id && key) {
-        MemValue k[2] = {borrow(payment_id), borrow(key)};
+        MemValue k[2] = {mem_borrow(payment_id), mem_borrow(key)};
         MemRow *old = mem_row_find(ledger, MEM_PAYMENT_USAGE, k);
         if (old)
             mem_row_delete(unit, MEM_PAYMENT_USAGE, old);
@@ -390,7 +382,7 @@ static gboolean memory_payment_usage_hold(LedgerUnit *unit, const char *payment_
         if (now_counted == counted)
             continue;
         mem_row_change_begin(unit, MEM_PAYMENT_USAGE, r);
-        mem_row_store(unit, MEM_PAYMENT_USAGE, r, 3, mem_int(now_counted));
+        mem_row_set_int(unit, MEM_PAYMENT_USAGE, r, 3, now_counted);
         mem_row_change_end(unit, MEM_PAYMENT_USAGE, r);
         if (!memory_usage_add(unit, mem_str(r, 1), now_counted - counted, error))
             return FALSE;

@@ -12,6 +12,8 @@
 #ifndef TENDER_CORE_LEDGER_MEMORY_PRIVATE_H
 #define TENDER_CORE_LEDGER_MEMORY_PRIVATE_H
 
+#include <string.h>
+
 #include "ledger.h"
 
 G_BEGIN_DECLS
@@ -123,6 +125,19 @@ static inline MemLedger *ledger_memory_of(LedgerUnit *unit)
 MemValue mem_text(const char *s);
 MemValue mem_int(gint64 i);
 MemValue mem_blob(const void *data, gsize length);
+/* An owned copy of v. */
+MemValue mem_copy(const MemValue *v);
+/* s as a value without a copy (NULL: the NULL value); valid while s is. */
+static inline MemValue mem_borrow(const char *s)
+{
+    MemValue v = {LEDGER_VALUE_NULL, 0, NULL, 0};
+    if (s != NULL) {
+        v.type = LEDGER_VALUE_TEXT;
+        v.data = (char *)s;
+        v.length = strlen(s);
+    }
+    return v;
+}
 void mem_value_clear(MemValue *v);
 /* The text of a column, or NULL. */
 static inline const char *mem_str(const MemRow *row, guint column)
@@ -149,11 +164,24 @@ static inline char *mem_dup(const MemRow *row, guint column)
 gboolean mem_row_insert(LedgerUnit *unit, MemTable t, MemValue *values, MemRow **row_out,
                         const char *what, GError **error);
 void mem_row_delete(LedgerUnit *unit, MemTable t, MemRow *row);
-/* Change columns of a row: between begin and end, store each column (the
- * value is taken over). */
+/* Change columns of a row: between begin and end, set each column to a
+ * copy of value (borrowed), logged only when it differs. Never a column
+ * an index or a constraint is on. */
 void mem_row_change_begin(LedgerUnit *unit, MemTable t, MemRow *row);
-void mem_row_store(LedgerUnit *unit, MemTable t, MemRow *row, guint column, MemValue value);
+void mem_row_set(LedgerUnit *unit, MemTable t, MemRow *row, guint column, const MemValue *value);
 void mem_row_change_end(LedgerUnit *unit, MemTable t, MemRow *row);
+static inline void mem_row_set_text(LedgerUnit *unit, MemTable t, MemRow *row, guint column,
+                                    const char *s)
+{
+    MemValue v = mem_borrow(s);
+    mem_row_set(unit, t, row, column, &v);
+}
+static inline void mem_row_set_int(LedgerUnit *unit, MemTable t, MemRow *row, guint column,
+                                   gint64 i)
+{
+    MemValue v = {LEDGER_VALUE_INTEGER, i, NULL, 0};
+    mem_row_set(unit, t, row, column, &v);
+}
 /* The row of table t whose leading primary-key columns are key (1 or 2
  * values, as the table's key has), or NULL. */
 MemRow *mem_row_find(MemLedger *ledger, MemTable t, const MemValue *key);

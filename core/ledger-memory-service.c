@@ -7,12 +7,6 @@
 
 #include <string.h>
 
-static MemValue borrow_text(const char *s)
-{
-    MemValue v = {LEDGER_VALUE_TEXT, 0, (char *)s, strlen(s)};
-    return v;
-}
-
 /* ---- the outbox ------------------------------------------------------------ */
 
 /* events = '*' OR instr(',' || events || ',', ',' || type || ',') > 0 */
@@ -30,7 +24,7 @@ static gboolean endpoint_wants(const MemRow *endpoint, const char *type)
 
 static MemRow *find_delivery(MemLedger *ledger, gint64 event_seq, const char *endpoint_id)
 {
-    MemValue key[2] = {mem_int(event_seq), borrow_text(endpoint_id)};
+    MemValue key[2] = {mem_int(event_seq), mem_borrow(endpoint_id)};
     return mem_row_find(ledger, MEM_DELIVERIES, key);
 }
 
@@ -52,10 +46,10 @@ static gboolean queue_deliveries(LedgerUnit *unit, gint64 seq, const char *type,
         MemRow *d = again ? find_delivery(ledger, seq, mem_str(w, 0)) : NULL;
         if (d != NULL) {
             mem_row_change_begin(unit, MEM_DELIVERIES, d);
-            mem_row_store(unit, MEM_DELIVERIES, d, DL_STATE, mem_text("pending"));
-            mem_row_store(unit, MEM_DELIVERIES, d, DL_ATTEMPTS, mem_int(0));
-            mem_row_store(unit, MEM_DELIVERIES, d, DL_NEXT, mem_int(wall_now_ms));
-            mem_row_store(unit, MEM_DELIVERIES, d, DL_DONE, mem_int(0));
+            mem_row_set_text(unit, MEM_DELIVERIES, d, DL_STATE, "pending");
+            mem_row_set_int(unit, MEM_DELIVERIES, d, DL_ATTEMPTS, 0);
+            mem_row_set_int(unit, MEM_DELIVERIES, d, DL_NEXT, wall_now_ms);
+            mem_row_set_int(unit, MEM_DELIVERIES, d, DL_DONE, 0);
             mem_row_change_end(unit, MEM_DELIVERIES, d);
             continue;
         }
@@ -165,7 +159,7 @@ static MemRow *find_by_text(MemLedger *ledger, MemTable t, const char *id)
 {
     if (id == NULL)
         return NULL;
-    MemValue key = borrow_text(id);
+    MemValue key = mem_borrow(id);
     return mem_row_find(ledger, t, &key);
 }
 
@@ -215,13 +209,12 @@ static gboolean memory_delivery_record(LedgerUnit *unit, gint64 event_seq, const
         return mem_fail(error, "recording a delivery",
                         "NOT NULL constraint failed: deliveries.state");
     mem_row_change_begin(unit, MEM_DELIVERIES, d);
-    mem_row_store(unit, MEM_DELIVERIES, d, DL_ATTEMPTS, mem_int(mem_i(d, DL_ATTEMPTS) + 1));
-    mem_row_store(unit, MEM_DELIVERIES, d, DL_STATE, mem_text(state));
-    mem_row_store(unit, MEM_DELIVERIES, d, DL_LAST_STATUS, mem_int((int)http_status));
-    mem_row_store(unit, MEM_DELIVERIES, d, DL_LAST_ERROR, mem_text(why));
-    mem_row_store(unit, MEM_DELIVERIES, d, DL_NEXT, mem_int(next_ms));
-    mem_row_store(unit, MEM_DELIVERIES, d, DL_DONE,
-                  mem_int(strcmp(state, "pending") == 0 ? 0 : wall_now_ms));
+    mem_row_set_int(unit, MEM_DELIVERIES, d, DL_ATTEMPTS, mem_i(d, DL_ATTEMPTS) + 1);
+    mem_row_set_text(unit, MEM_DELIVERIES, d, DL_STATE, state);
+    mem_row_set_int(unit, MEM_DELIVERIES, d, DL_LAST_STATUS, (int)http_status);
+    mem_row_set_text(unit, MEM_DELIVERIES, d, DL_LAST_ERROR, why);
+    mem_row_set_int(unit, MEM_DELIVERIES, d, DL_NEXT, next_ms);
+    mem_row_set_int(unit, MEM_DELIVERIES, d, DL_DONE, strcmp(state, "pending") == 0 ? 0 : wall_now_ms);
     mem_row_change_end(unit, MEM_DELIVERIES, d);
     return TRUE;
 }
@@ -298,7 +291,7 @@ static gboolean memory_api_key_revoke(LedgerUnit *unit, const char *key_id, gint
     }
     if (mem_i(row, 5) == 0) { /* revoked once */
         mem_row_change_begin(unit, MEM_API_KEYS, row);
-        mem_row_store(unit, MEM_API_KEYS, row, 5, mem_int(now_ms));
+        mem_row_set_int(unit, MEM_API_KEYS, row, 5, now_ms);
         mem_row_change_end(unit, MEM_API_KEYS, row);
     }
     return TRUE;
@@ -363,7 +356,7 @@ static gboolean memory_webhook_endpoint_remove(LedgerUnit *unit, const char *end
         return FALSE;
     }
     mem_row_change_begin(unit, MEM_WEBHOOK_ENDPOINTS, row);
-    mem_row_store(unit, MEM_WEBHOOK_ENDPOINTS, row, 5, mem_int(now_ms));
+    mem_row_set_int(unit, MEM_WEBHOOK_ENDPOINTS, row, 5, now_ms);
     mem_row_change_end(unit, MEM_WEBHOOK_ENDPOINTS, row);
     /* Its pending deliveries are dropped. */
     GHashTableIter it;
@@ -375,7 +368,7 @@ static gboolean memory_webhook_endpoint_remove(LedgerUnit *unit, const char *end
             g_strcmp0(mem_str(d, DL_STATE), "pending") != 0)
             continue;
         mem_row_change_begin(unit, MEM_DELIVERIES, d);
-        mem_row_store(unit, MEM_DELIVERIES, d, DL_STATE, mem_text("dropped"));
+        mem_row_set_text(unit, MEM_DELIVERIES, d, DL_STATE, "dropped");
         mem_row_change_end(unit, MEM_DELIVERIES, d);
     }
     return TRUE;
@@ -400,7 +393,7 @@ static gboolean memory_stored_response_put(LedgerUnit *unit, const char *scope, 
      * the schema forbids one, and nothing is inserted. */
     if (key == NULL || r->fingerprint == NULL)
         return TRUE;
-    MemValue k[2] = {borrow_text(scope ? scope : ""), borrow_text(key)};
+    MemValue k[2] = {mem_borrow(scope ? scope : ""), mem_borrow(key)};
     if (mem_row_find(ledger, MEM_IDEMPOTENT_RESPONSES, k) != NULL)
         return TRUE;
     gsize len = 0;
@@ -424,7 +417,7 @@ static TenderStoredResponse *memory_stored_response_get(LedgerUnit *unit, const 
     (void)error;
     if (key == NULL)
         return NULL;
-    MemValue k[2] = {borrow_text(scope ? scope : ""), borrow_text(key)};
+    MemValue k[2] = {mem_borrow(scope ? scope : ""), mem_borrow(key)};
     const MemRow *row = mem_row_find(ledger_memory_of(unit), MEM_IDEMPOTENT_RESPONSES, k);
     if (row == NULL)
         return NULL;

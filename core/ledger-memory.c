@@ -51,6 +51,13 @@ MemValue mem_blob(const void *data, gsize length)
     return mem_bytes(LEDGER_VALUE_BLOB, data, length);
 }
 
+MemValue mem_copy(const MemValue *v)
+{
+    if (v->type == LEDGER_VALUE_TEXT || v->type == LEDGER_VALUE_BLOB)
+        return mem_bytes(v->type, v->data, v->length);
+    return *v;
+}
+
 void mem_value_clear(MemValue *v)
 {
     g_free(v->data);
@@ -468,20 +475,55 @@ void mem_row_delete(LedgerUnit *unit, MemTable t, MemRow *row)
     log_change(unit, (MemUndo){UNDO_DELETED, t, 0, row, {0}});
 }
 
-void mem_row_change_begin(LedgerUnit *unit, MemTable t, MemRow *row)
+/* The one index a stored column can move: a payment's place in its
+ * account's lapse trees (status and expiries change; the account does
+ * not). Every other index is on a column nothing stores (mem_row_set
+ * checks), so a change need not touch it: a payment's operations stay in
+ * their list while their outcome is written. */
+static void change_index(MemLedger *ledger, MemTable t, MemRow *row, gboolean add)
 {
-    index_row(ledger_memory_of(unit), t, row, FALSE);
+    if (t == MEM_PAYMENTS)
+        lapse_index(ledger, row, add);
 }
 
-void mem_row_store(LedgerUnit *unit, MemTable t, MemRow *row, guint column, MemValue value)
+/* The columns an index or a constraint is on, which no change may store. */
+static gboolean column_is_keyed(MemTable t, guint column)
 {
+    if (column < schema[t].key_columns)
+        return TRUE;
+    switch (t) {
+    case MEM_PAYMENTS:
+        return column == PAY_ID || column == PAY_ACCOUNT || column == PAY_IDEMPOTENCY_KEY;
+    case MEM_OPERATIONS:
+        return column == OP_SEQ || column == OP_PAYMENT_ID || column == OP_KIND ||
+               column == OP_IDEMPOTENCY_KEY;
+    case MEM_EVENTS:
+        return column == EV_SEQ || column == EV_ID;
+    case MEM_API_KEYS:
+        return column == 3;
+    default:
+        return FALSE;
+    }
+}
+
+void mem_row_change_begin(LedgerUnit *unit, MemTable t, MemRow *row)
+{
+    change_index(ledger_memory_of(unit), t, row, FALSE);
+}
+
+void mem_row_set(LedgerUnit *unit, MemTable t, MemRow *row, guint column, const MemValue *value)
+{
+    g_assert(!column_is_keyed(t, column));
+    /* An unchanged value costs neither a copy nor an entry in the log. */
+    if (value_equal(&row->v[column], value))
+        return;
     log_change(unit, (MemUndo){UNDO_STORED, t, column, row, row->v[column]});
-    row->v[column] = value;
+    row->v[column] = mem_copy(value);
 }
 
 void mem_row_change_end(LedgerUnit *unit, MemTable t, MemRow *row)
 {
-    index_row(ledger_memory_of(unit), t, row, TRUE);
+    change_index(ledger_memory_of(unit), t, row, TRUE);
 }
 
 /* Undo the unit's changes, newest first. */
@@ -500,10 +542,10 @@ static void undo_all(MemLedger *ledger, GArray *undo)
             index_row(ledger, e->table, e->row, TRUE);
             break;
         case UNDO_STORED:
-            index_row(ledger, e->table, e->row, FALSE);
+            change_index(ledger, e->table, e->row, FALSE);
             mem_value_clear(&e->row->v[e->column]);
             e->row->v[e->column] = e->old;
-            index_row(ledger, e->table, e->row, TRUE);
+            change_index(ledger, e->table, e->row, TRUE);
             break;
         }
     }
