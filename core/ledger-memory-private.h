@@ -80,13 +80,16 @@ enum {
     DL_N_COLUMNS
 };
 
-/* A stored value. Text and blobs are owned copies with a NUL after their
- * length bytes, so text reads as a C string. */
+/* A stored value, 16 bytes (a payment row has 39). Text and blobs are
+ * owned copies with a NUL after their length bytes, so text reads as a C
+ * string; SQLite limits a value to a gigabyte, so the length fits 32 bits. */
 typedef struct {
+    union {
+        gint64 integer; /* LEDGER_VALUE_INTEGER */
+        char *data;     /* LEDGER_VALUE_TEXT, LEDGER_VALUE_BLOB */
+    };
+    guint32 length;
     LedgerValueType type;
-    gint64 integer;
-    char *data;
-    gsize length;
 } MemValue;
 
 typedef struct {
@@ -130,23 +133,29 @@ MemValue mem_copy(const MemValue *v);
 /* s as a value without a copy (NULL: the NULL value); valid while s is. */
 static inline MemValue mem_borrow(const char *s)
 {
-    MemValue v = {LEDGER_VALUE_NULL, 0, NULL, 0};
+    MemValue v = {.type = LEDGER_VALUE_NULL};
     if (s != NULL) {
         v.type = LEDGER_VALUE_TEXT;
         v.data = (char *)s;
-        v.length = strlen(s);
+        v.length = (guint32)strlen(s);
     }
     return v;
 }
 void mem_value_clear(MemValue *v);
+/* The text of a value, or NULL (NULL, or a number). */
+static inline const char *mem_value_str(const MemValue *v)
+{
+    return v->type == LEDGER_VALUE_TEXT || v->type == LEDGER_VALUE_BLOB ? v->data : NULL;
+}
 /* The text of a column, or NULL. */
 static inline const char *mem_str(const MemRow *row, guint column)
 {
-    return row->v[column].type == LEDGER_VALUE_NULL ? NULL : row->v[column].data;
+    return mem_value_str(&row->v[column]);
 }
+/* The number in a column; 0 for NULL. */
 static inline gint64 mem_i(const MemRow *row, guint column)
 {
-    return row->v[column].integer;
+    return row->v[column].type == LEDGER_VALUE_INTEGER ? row->v[column].integer : 0;
 }
 /* A copy of a column's text, or NULL. */
 static inline char *mem_dup(const MemRow *row, guint column)
@@ -179,7 +188,7 @@ static inline void mem_row_set_text(LedgerUnit *unit, MemTable t, MemRow *row, g
 static inline void mem_row_set_int(LedgerUnit *unit, MemTable t, MemRow *row, guint column,
                                    gint64 i)
 {
-    MemValue v = {LEDGER_VALUE_INTEGER, i, NULL, 0};
+    MemValue v = mem_int(i);
     mem_row_set(unit, t, row, column, &v);
 }
 /* The row of table t whose leading primary-key columns are key (1 or 2

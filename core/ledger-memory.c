@@ -21,25 +21,23 @@
 
 MemValue mem_text(const char *s)
 {
-    MemValue v = {LEDGER_VALUE_NULL, 0, NULL, 0};
-    if (s != NULL) {
-        v.type = LEDGER_VALUE_TEXT;
-        v.length = strlen(s);
+    MemValue v = mem_borrow(s);
+    if (s != NULL)
         v.data = g_memdup2(s, v.length + 1);
-    }
     return v;
 }
 
 MemValue mem_int(gint64 i)
 {
-    MemValue v = {LEDGER_VALUE_INTEGER, i, NULL, 0};
+    MemValue v = {.integer = i, .type = LEDGER_VALUE_INTEGER};
     return v;
 }
 
 /* length bytes of data, with a NUL after them. */
 static MemValue mem_bytes(LedgerValueType type, const void *data, gsize length)
 {
-    MemValue v = {type, 0, g_malloc(length + 1), length};
+    g_assert(length <= G_MAXUINT32);
+    MemValue v = {.data = g_malloc(length + 1), .length = (guint32)length, .type = type};
     if (length > 0)
         memcpy(v.data, data, length);
     v.data[length] = '\0';
@@ -60,9 +58,9 @@ MemValue mem_copy(const MemValue *v)
 
 void mem_value_clear(MemValue *v)
 {
-    g_free(v->data);
-    v->data = NULL;
-    v->type = LEDGER_VALUE_NULL;
+    if (v->type == LEDGER_VALUE_TEXT || v->type == LEDGER_VALUE_BLOB)
+        g_free(v->data);
+    *v = (MemValue){.type = LEDGER_VALUE_NULL};
 }
 
 static guint value_hash(const MemValue *v)
@@ -391,14 +389,14 @@ static gboolean check_insert(MemLedger *ledger, MemTable t, const MemValue *v, c
     switch (t) {
     case MEM_PAYMENTS:
         if (v[PAY_IDEMPOTENCY_KEY].type != LEDGER_VALUE_NULL &&
-            g_hash_table_contains(ledger->payment_by_key, v[PAY_IDEMPOTENCY_KEY].data)) {
+            g_hash_table_contains(ledger->payment_by_key, mem_value_str(&v[PAY_IDEMPOTENCY_KEY]))) {
             static const guint key[] = {PAY_IDEMPOTENCY_KEY};
             return unique_failed(error, what, t, key, 1);
         }
         break;
     case MEM_OPERATIONS: {
         MemValue id = v[OP_PAYMENT_ID];
-        if (mem_row_find(ledger, MEM_PAYMENTS, &id) == NULL)
+        if (mem_value_str(&id) == NULL || mem_row_find(ledger, MEM_PAYMENTS, &id) == NULL)
             return mem_fail(error, what, "FOREIGN KEY constraint failed");
         if (v[OP_IDEMPOTENCY_KEY].type == LEDGER_VALUE_NULL)
             break;
@@ -414,13 +412,15 @@ static gboolean check_insert(MemLedger *ledger, MemTable t, const MemValue *v, c
         break;
     }
     case MEM_EVENTS:
-        if (g_hash_table_contains(ledger->event_by_id, v[EV_ID].data)) {
+        if (mem_value_str(&v[EV_ID]) &&
+            g_hash_table_contains(ledger->event_by_id, mem_value_str(&v[EV_ID]))) {
             static const guint key[] = {EV_ID};
             return unique_failed(error, what, t, key, 1);
         }
         break;
     case MEM_API_KEYS:
-        if (g_hash_table_contains(ledger->key_by_digest, v[3].data)) {
+        if (mem_value_str(&v[3]) &&
+            g_hash_table_contains(ledger->key_by_digest, mem_value_str(&v[3]))) {
             static const guint key[] = {3};
             return unique_failed(error, what, t, key, 1);
         }
@@ -446,6 +446,14 @@ gboolean mem_row_insert(LedgerUnit *unit, MemTable t, MemValue *values, MemRow *
     gint64 *sequence = t == MEM_OPERATIONS ? &ledger->last_operation_seq
                        : t == MEM_EVENTS   ? &ledger->last_event_seq
                                            : NULL;
+    /* INTEGER PRIMARY KEY: SQLite refuses anything but an integer there. */
+    if (sequence && values[0].type != LEDGER_VALUE_NULL &&
+        values[0].type != LEDGER_VALUE_INTEGER) {
+        for (guint c = 0; c < table->n_columns; c++)
+            mem_value_clear(&values[c]);
+        g_free(values);
+        return mem_fail(error, what, "datatype mismatch");
+    }
     if (sequence && values[0].type == LEDGER_VALUE_NULL)
         values[0] = mem_int(*sequence + 1);
     if (!check_insert(ledger, t, values, what, error)) {
@@ -461,7 +469,7 @@ gboolean mem_row_insert(LedgerUnit *unit, MemTable t, MemValue *values, MemRow *
     row->v = values;
     g_hash_table_add(ledger->rows[t], row);
     index_row(ledger, t, row, TRUE);
-    log_change(unit, (MemUndo){UNDO_INSERTED, t, 0, row, {0}});
+    log_change(unit, (MemUndo){.kind = UNDO_INSERTED, .table = t, .row = row});
     if (row_out)
         *row_out = row;
     return TRUE;
@@ -472,7 +480,7 @@ void mem_row_delete(LedgerUnit *unit, MemTable t, MemRow *row)
     MemLedger *ledger = ledger_memory_of(unit);
     index_row(ledger, t, row, FALSE);
     g_hash_table_remove(ledger->rows[t], row);
-    log_change(unit, (MemUndo){UNDO_DELETED, t, 0, row, {0}});
+    log_change(unit, (MemUndo){.kind = UNDO_DELETED, .table = t, .row = row});
 }
 
 /* The one index a stored column can move: a payment's place in its
@@ -626,7 +634,7 @@ static gboolean memory_export_rows(LedgerUnit *unit, const LedgerTable *table, L
         const MemRow *row = g_ptr_array_index(rows, r);
         for (guint c = 0; c < table->n_columns; c++) {
             const MemValue *v = &row->v[c];
-            values[c] = (LedgerValue){v->type, v->integer, v->data, v->length};
+            values[c] = (LedgerValue){v->type, mem_i(row, c), mem_value_str(v), v->length};
         }
         if (!each(values, data, error))
             return FALSE;
@@ -634,24 +642,43 @@ static gboolean memory_export_rows(LedgerUnit *unit, const LedgerTable *table, L
     return TRUE;
 }
 
+/* A value as SQLite's column affinity stores it: a number given for a
+ * text column becomes its text, a text that is a whole number given for an
+ * integer column becomes the number; anything else as it is. So every
+ * column reads back with the type export_rows declares for it. */
+static MemValue imported_value(const LedgerValue *in, LedgerValueType column)
+{
+    switch (in->type) {
+    case LEDGER_VALUE_INTEGER:
+        if (column == LEDGER_VALUE_TEXT) {
+            g_autofree char *text = g_strdup_printf("%" G_GINT64_FORMAT, in->integer);
+            return mem_text(text);
+        }
+        return mem_int(in->integer);
+    case LEDGER_VALUE_TEXT:
+        if (column == LEDGER_VALUE_INTEGER && in->data != NULL && in->length > 0 &&
+            in->length < 24) {
+            char digits[24];
+            memcpy(digits, in->data, in->length);
+            digits[in->length] = '\0';
+            gint64 number = 0;
+            if (g_ascii_string_to_signed(digits, 10, G_MININT64, G_MAXINT64, &number, NULL))
+                return mem_int(number);
+        }
+        return mem_bytes(in->type, in->data ? in->data : "", in->data ? in->length : 0);
+    case LEDGER_VALUE_BLOB:
+        return mem_bytes(in->type, in->data ? in->data : "", in->data ? in->length : 0);
+    default:
+        return (MemValue){.type = LEDGER_VALUE_NULL};
+    }
+}
+
 static gboolean memory_import_row(LedgerUnit *unit, const LedgerTable *table,
                                   const LedgerValue *values, GError **error)
 {
     MemValue *v = g_new0(MemValue, table->n_columns);
-    for (guint c = 0; c < table->n_columns; c++) {
-        const LedgerValue *in = &values[c];
-        switch (in->type) {
-        case LEDGER_VALUE_NULL:
-            break;
-        case LEDGER_VALUE_INTEGER:
-            v[c] = mem_int(in->integer);
-            break;
-        case LEDGER_VALUE_TEXT:
-        case LEDGER_VALUE_BLOB:
-            v[c] = mem_bytes(in->type, in->data ? in->data : "", in->data ? in->length : 0);
-            break;
-        }
-    }
+    for (guint c = 0; c < table->n_columns; c++)
+        v[c] = imported_value(&values[c], table->columns[c].type);
     if (mem_row_insert(unit, table_index(table), v, NULL, "importing a row", error))
         return TRUE;
     g_prefix_error(error, "table %s: ", table->name);
