@@ -1,9 +1,9 @@
 /* The in-memory backend of the ledger, shared by its files (private to
  * them): ledger-memory.c (the store: rows, indexes, the unit of work and
- * its undo log, export, import, copies), ledger-memory-payments.c
- * (payments, operations, counters, queries) and ledger-memory-service.c
- * (the outbox, the service's tables, plugin crashes). Nothing else
- * includes this.
+ * its undo log), ledger-memory-export.c (export, import, copies),
+ * ledger-memory-payments.c (payments, operations, counters, queries) and
+ * ledger-memory-service.c (the outbox, the service's tables, plugin
+ * crashes). Nothing else includes this.
  *
  * Every table is kept as rows of plain values in the logical tables'
  * column order (ledger_tables, ledger-tables.c), which is SQLite's schema:
@@ -128,6 +128,9 @@ static inline MemLedger *ledger_memory_of(LedgerUnit *unit)
 MemValue mem_text(const char *s);
 MemValue mem_int(gint64 i);
 MemValue mem_blob(const void *data, gsize length);
+/* length bytes of data as a value of type (text or blob), with a NUL after
+ * them. */
+MemValue mem_bytes(LedgerValueType type, const void *data, gsize length);
 /* An owned copy of v. */
 MemValue mem_copy(const MemValue *v);
 /* s as a value without a copy (NULL: the NULL value); valid while s is. */
@@ -208,6 +211,8 @@ gboolean mem_fail(GError **error, const char *what, const char *why);
 
 void ledger_memory_payments_fill(LedgerBackend *backend);
 void ledger_memory_service_fill(LedgerBackend *backend);
+/* ledger-memory-export.c: export, import, totals, copy_to. */
+void ledger_memory_export_fill(LedgerBackend *backend);
 
 G_END_DECLS
 
