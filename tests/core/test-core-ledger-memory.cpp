@@ -18,7 +18,6 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <regex>
 
 #include "ledger.h"
 
@@ -516,19 +515,31 @@ protected:
             sqlite3_finalize(s);
         }
         sqlite3_close(db);
-        // Random ids, renamed in order of appearance.
-        static const std::regex token("\\b(pay|req|evt|key|we|tsk|whsec)_[0-9A-Za-z]+");
+        // Random ids, renamed in order of appearance (GRegex: std::regex
+        // trips -Wmaybe-uninitialized inside libstdc++ under the sanitizers).
+        GRegex *token = g_regex_new("\\b(pay|req|evt|key|we|tsk|whsec)_[0-9A-Za-z]+",
+                                    static_cast<GRegexCompileFlags>(0),
+                                    static_cast<GRegexMatchFlags>(0), nullptr);
         std::map<std::string, std::string> names;
         std::string renamed;
-        auto last = out.cbegin();
-        for (std::sregex_iterator it(out.begin(), out.end(), token), end; it != end; ++it) {
-            renamed.append(last, out.cbegin() + it->position());
+        size_t last = 0;
+        GMatchInfo *match = nullptr;
+        g_regex_match(token, out.c_str(), static_cast<GRegexMatchFlags>(0), &match);
+        while (g_match_info_matches(match)) {
+            int start = 0, end = 0;
+            g_match_info_fetch_pos(match, 0, &start, &end);
+            g_autofree char *prefix = g_match_info_fetch(match, 1);
+            renamed.append(out, last, static_cast<size_t>(start) - last);
+            std::string found = out.substr(start, end - start);
             auto [entry, added] =
-                names.emplace(it->str(), (*it)[1].str() + "#" + std::to_string(names.size()));
+                names.emplace(found, std::string(prefix) + "#" + std::to_string(names.size()));
             renamed += entry->second;
-            last = out.cbegin() + it->position() + it->length();
+            last = static_cast<size_t>(end);
+            g_match_info_next(match, nullptr);
         }
-        renamed.append(last, out.cend());
+        g_match_info_free(match);
+        g_regex_unref(token);
+        renamed.append(out, last, std::string::npos);
         return renamed;
     }
 
