@@ -400,6 +400,10 @@ const LedgerTableSql *ledger_table_sql(const LedgerTable *table, LedgerPlacehold
  * empty ledger in memory on which every commit fails (see ledger.h). */
 TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **error);
 
+/* The in-memory backend (ledger-memory*.c), for ":memory:": an empty
+ * ledger of this process alone, gone when it closes. */
+TenderLedger *ledger_memory_open(void);
+
 /* The PostgreSQL backend (ledger-postgres*.c): connect to the database a
  * libpq URI names (postgresql:// or postgres://; Tender's own parameter
  * pool_size=N bounds the connections this ledger keeps, 8 unless given)

@@ -120,7 +120,20 @@ static gboolean can_copy(const TenderLedger *ledger, const char *shown, GError *
  * inside that unit, equal the source's from the same snapshot. The one
  * place that holds two units at once: of two different ledgers, which
  * never wait for each other. */
-static gboolean copy_between(TenderLedger *source, TenderLedger *target, const char *shown_to,
+gboolean ledger_copy_rows(LedgerUnit *from, LedgerUnit *to, guint64 *rows, GError **error)
+{
+    CopyState state = {.target = to};
+    for (guint t = 0; t < ledger_n_tables; t++) {
+        state.table = &ledger_tables[t];
+        if (!LEDGER_OP(from)->export_rows(from, state.table, copy_row, &state, error))
+            return FALSE;
+    }
+    if (rows)
+        *rows = state.rows;
+    return TRUE;
+}
+
+gboolean ledger_copy_between(TenderLedger *source, TenderLedger *target, const char *shown_to,
                              TenderLedgerCopyReport *report, GError **error)
 {
     LedgerUnit *from = ledger_begin_read(source, error);
@@ -133,7 +146,7 @@ static gboolean copy_between(TenderLedger *source, TenderLedger *target, const c
     }
     g_autoptr(GHashTable) source_totals = totals_new();
     g_autoptr(GHashTable) copy_totals = totals_new();
-    CopyState state = {.target = to};
+    guint64 rows = 0;
     gboolean empty = FALSE;
     gboolean ok = LEDGER_OP(to)->is_empty(to, &empty, error);
     if (ok && !empty) {
@@ -143,11 +156,8 @@ static gboolean copy_between(TenderLedger *source, TenderLedger *target, const c
                     shown_to);
         ok = FALSE;
     }
-    for (guint t = 0; ok && t < ledger_n_tables; t++) {
-        state.table = &ledger_tables[t];
-        ok = LEDGER_OP(from)->export_rows(from, state.table, copy_row, &state, error);
-    }
-    ok = ok && LEDGER_OP(to)->import_finish(to, error) &&
+    ok = ok && ledger_copy_rows(from, to, &rows, error) &&
+         LEDGER_OP(to)->import_finish(to, error) &&
          LEDGER_OP(from)->totals(from, source_totals, error) &&
          LEDGER_OP(to)->totals(to, copy_totals, error);
     ledger_rollback(from);
@@ -167,7 +177,7 @@ static gboolean copy_between(TenderLedger *source, TenderLedger *target, const c
     if (!ledger_commit(to, error))
         return FALSE;
     if (report) {
-        report->rows = state.rows;
+        report->rows = rows;
         report->totals = compared;
     }
     return TRUE;
@@ -183,17 +193,12 @@ static gboolean copy_into(TenderLedger *source, const char *shown_from, const ch
     if (target == NULL)
         return FALSE;
     gboolean ok = can_copy(source, shown_from, error) && can_copy(target, shown_to, error) &&
-                  copy_between(source, target, shown_to, report, error);
+                  ledger_copy_between(source, target, shown_to, report, error);
     ledger_close(target);
     /* A file made for a copy that failed holds nothing: leave no empty
      * ledger behind to be mistaken for the copy. */
-    if (!ok && target_is_new) {
-        static const char *const suffixes[] = {"", "-wal", "-shm"};
-        for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
-            g_autofree char *file = g_strconcat(to, suffixes[i], NULL);
-            g_unlink(file);
-        }
-    }
+    if (!ok && target_is_new)
+        ledger_copy_remove_files(to);
     return ok;
 }
 
@@ -232,7 +237,7 @@ gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **er
     }
     if (host->ledger->backend->copy_to)
         return ledger_copy_to(host->ledger, path, error);
-    /* No file-level backup (PostgreSQL): the rows of one snapshot into a
+    /* No file-level backup (PostgreSQL, memory): the rows of one snapshot into a
      * new SQLite file, checked by totals as `tender ledger copy` is. The
      * host's writers carry on meanwhile; the copy is the ledger as it was
      * when the snapshot was taken. */
@@ -251,4 +256,13 @@ gboolean tender_host_copy_ledger(TenderHost *host, const char *path, GError **er
     g_autofree char *shown_from =
         g_strdup_printf("the host's %s ledger", host->ledger->backend->name);
     return copy_into(host->ledger, shown_from, path, path, NULL, error);
+}
+
+void ledger_copy_remove_files(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        g_autofree char *file = g_strconcat(path, suffixes[i], NULL);
+        g_unlink(file);
+    }
 }

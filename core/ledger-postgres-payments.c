@@ -491,15 +491,7 @@ static gboolean postgres_payment_usage_hold(LedgerUnit *base, const char *paymen
     for (int row = 0; ok && row < PQntuples(r); row++) {
         const char *key = PQgetvalue(r, row, 0);
         gint64 full = int_at(r, row, 1), counted = int_at(r, row, 2);
-        gint64 capped = MIN(held, amount);
-        /* What the payment still holds, in the counter's units: the full
-         * charge scaled by held/amount, rounded up so a partial hold never
-         * counts as nothing. */
-        gint64 now_counted = 0;
-        if (capped > 0 && amount > 0) {
-            __int128 scaled = (__int128)full * capped + (amount - 1);
-            now_counted = (gint64)(scaled / amount);
-        }
+        gint64 now_counted = ledger_usage_counted(full, held, amount);
         if (now_counted == counted)
             continue;
         PgParams u = {0};

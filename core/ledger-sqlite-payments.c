@@ -465,15 +465,7 @@ static gboolean sqlite_payment_usage_hold(LedgerUnit *unit, const char *payment_
     gboolean ok = TRUE;
     for (guint i = 0; i < rows->len; i++) {
         Row *r = &g_array_index(rows, Row, i);
-        gint64 capped = MIN(held, amount);
-        /* What the payment still holds, in the counter's units: the full
-         * charge scaled by held/amount, rounded up so a partial hold never
-         * counts as nothing. */
-        gint64 now_counted = 0;
-        if (capped > 0 && amount > 0) {
-            __int128 scaled = (__int128)r->full * capped + (amount - 1);
-            now_counted = (gint64)(scaled / amount);
-        }
+        gint64 now_counted = ledger_usage_counted(r->full, held, amount);
         if (ok && now_counted != r->counted) {
             sqlite3_stmt *u = ledger_sqlite_stmt(ledger, "UPDATE payment_usage SET counted = ?3"
                                                          " WHERE payment_id = ?1 AND key = ?2");

@@ -20,6 +20,11 @@ static TenderLedger *open_location(const char *location, gboolean create, GError
      * nothing for one: it exists, or the connection fails. */
     if (is_server_location(location))
         return ledger_postgres_open(location, error);
+    /* SQLite's names of a private database in memory ("" is a temporary
+     * one): nothing another process could share or find again, so the
+     * native store serves them (ledger-memory.c). */
+    if (strcmp(location, ":memory:") == 0 || location[0] == '\0')
+        return ledger_memory_open();
     return ledger_sqlite_open(location, create, error);
 }
 
@@ -102,6 +107,15 @@ gint64 ledger_usage_get(LedgerUnit *unit, const char *key)
         return 0;
     }
     return amount;
+}
+
+gint64 ledger_usage_counted(gint64 full_amount, gint64 held, gint64 amount)
+{
+    gint64 capped = MIN(held, amount);
+    if (capped <= 0 || amount <= 0)
+        return 0;
+    __int128 scaled = (__int128)full_amount * capped + (amount - 1);
+    return (gint64)(scaled / amount);
 }
 
 /* ---- the payment row's memory -------------------------------------------- */

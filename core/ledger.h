@@ -83,6 +83,19 @@ static inline void ledger_set_busy_timeout(TenderLedger *ledger, gint64 timeout_
         ledger->backend->set_busy_timeout(ledger, timeout_ms);
 }
 
+/* ---- copies row by row (ledger-copy.c) ------------------------------------ */
+
+/* Export every table of from into to (import_row), counting the rows in
+ * *rows (may be NULL). */
+gboolean ledger_copy_rows(LedgerUnit *from, LedgerUnit *to, guint64 *rows, GError **error);
+/* Copy every row of source into the empty target in one unit of each,
+ * committed only once both ledgers' totals agree (tender_ledger_copy;
+ * shown_to names the target in messages). */
+gboolean ledger_copy_between(TenderLedger *source, TenderLedger *target, const char *shown_to,
+                             TenderLedgerCopyReport *report, GError **error);
+/* Remove a SQLite file and its -wal and -shm, made for a copy that failed. */
+void ledger_copy_remove_files(const char *path);
+
 /* ---- the unit of work ---------------------------------------------------- */
 
 /* A unit that writes (and locks what it reads), or NULL with error. */
@@ -214,6 +227,11 @@ static inline gboolean ledger_payment_usage_add(LedgerUnit *u, const char *payme
 {
     return LEDGER_OP(u)->payment_usage_add(u, payment_id, key, full_amount, error);
 }
+
+/* What a payment holding `held` of its `amount` counts of a charge of
+ * full_amount (payment_usage_hold): scaled by held/amount, rounded up so a
+ * partial hold never counts as nothing; 0 once nothing is held. */
+gint64 ledger_usage_counted(gint64 full_amount, gint64 held, gint64 amount);
 
 static inline gboolean ledger_payment_usage_hold(LedgerUnit *u, const char *payment_id, gint64 held,
                                                  gint64 amount, GError **error)
