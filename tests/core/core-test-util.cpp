@@ -172,6 +172,23 @@ size_t payment_count(TenderHost *host)
     return n;
 }
 
+TenderPayment *pay_fx_count(TenderHost *host, const char *account, const char *amount,
+                            const char *currency, const char *key)
+{
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
+    req.method = "fx_count";
+    req.region = "US";
+    req.currency = currency;
+    req.amount = amount;
+    req.account = account;
+    req.idempotency_key = key;
+    GError *error = nullptr;
+    TenderPayment *p = tender_host_pay(host, &req, &error);
+    EXPECT_NE(p, nullptr) << (error ? error->message : "");
+    g_clear_error(&error);
+    return p;
+}
+
 void HostTest::TearDown()
 {
     for (TenderPayment *p : kept)

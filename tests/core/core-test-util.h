@@ -63,6 +63,11 @@ std::vector<std::string> counter_lines(const std::string &file, const char *op =
 // How many payments tender_host_list finds in the host's ledger.
 size_t payment_count(TenderHost *host);
 
+// An authorization on the counting fixture fx_count for account (whose
+// limit counters it moves), region US; expects success. Free the result.
+TenderPayment *pay_fx_count(TenderHost *host, const char *account, const char *amount,
+                            const char *currency = "USD", const char *key = nullptr);
+
 // A host on the fixtures with a counter file for every method that does
 // not set one.
 class HostTest : public ::testing::Test {

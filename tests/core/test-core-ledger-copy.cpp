@@ -138,18 +138,7 @@ protected:
     TenderPayment *pay_for(const char *account, const char *amount, const char *currency = "USD",
                            const char *key = nullptr)
     {
-        TenderPayRequest req = {sizeof(TenderPayRequest)};
-        req.method = "fx_count";
-        req.region = "US";
-        req.currency = currency;
-        req.amount = amount;
-        req.account = account;
-        req.idempotency_key = key;
-        GError *error = nullptr;
-        TenderPayment *p = tender_host_pay(host, &req, &error);
-        EXPECT_NE(p, nullptr) << (error ? error->message : "");
-        g_clear_error(&error);
-        return keep(p);
+        return keep(pay_fx_count(host, account, amount, currency, key));
     }
 
     TenderHost *open_host(const std::string &ledger)

@@ -393,18 +393,7 @@ protected:
     static TenderPayment *pay(TenderHost *h, const char *account, const char *amount,
                               const char *currency = "USD", const char *key = nullptr)
     {
-        TenderPayRequest req = {sizeof(TenderPayRequest)};
-        req.method = "fx_count";
-        req.region = "US";
-        req.currency = currency;
-        req.amount = amount;
-        req.account = account;
-        req.idempotency_key = key;
-        GError *error = nullptr;
-        TenderPayment *p = tender_host_pay(h, &req, &error);
-        EXPECT_NE(p, nullptr) << (error ? error->message : "");
-        g_clear_error(&error);
-        return p;
+        return pay_fx_count(h, account, amount, currency, key);
     }
 
     // Every kind of row, and changes of each.
