@@ -209,10 +209,12 @@ class CheckoutBrowser(unittest.TestCase):
         account = self.wait(EC.presence_of_element_located((By.ID, "f-account")))
         account.send_keys("acct_operator")
         # The unfiltered list already links the payment: wait for the
-        # filtered page to replace it, or the link found may go stale.
-        submit = d.find_element(By.ID, "filter")
-        submit.click()
-        self.wait(EC.staleness_of(submit))
+        # filtered page's address (not for the old button to go stale:
+        # Chromium may report a replaced node as an inspector error that
+        # staleness_of does not take for staleness); click_until below
+        # copes with a document still being swapped.
+        d.find_element(By.ID, "filter").click()
+        self.wait(EC.url_contains("account=acct_operator"))
         amount = self.click_until((By.LINK_TEXT, payment_id), (By.ID, "refund-amount"))
         amount.send_keys("15.00")
         # Without the confirmation the browser does not send the form.
