@@ -63,6 +63,12 @@ std::vector<std::string> counter_lines(const std::string &file, const char *op =
 // How many payments tender_host_list finds in the host's ledger.
 size_t payment_count(TenderHost *host);
 
+// A host on the fixtures, fixed clock kNow, on ledger: fx_count counting its
+// calls in counter_file, a daily limit of 500.00 USD per account, and an
+// exchange table (EUR 0.9) for payments in euros. NULL (a test failure)
+// when it does not open.
+TenderHost *open_fx_count_host(const std::string &ledger, const std::string &counter_file);
+
 // An authorization on the counting fixture fx_count for account (whose
 // limit counters it moves), region US; expects success. Free the result.
 TenderPayment *pay_fx_count(TenderHost *host, const char *account, const char *amount,

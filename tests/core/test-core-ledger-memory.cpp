@@ -372,22 +372,7 @@ class SameRowsAsSQLite : public ::testing::Test {
 protected:
     TenderHost *open_host(const std::string &ledger, const std::string &counter)
     {
-        std::string config =
-            "{\"exchange\": {\"base\": \"USD\", \"as_of\": \"2026-01-01\", \"rates\": "
-            "{\"EUR\": \"0.9\"}}, \"methods\": {\"fx_count\": {\"limits\": [{\"window\": "
-            "\"day\", \"currency\": \"USD\", \"max\": \"500.00\"}], \"settings\": "
-            "{\"counter_file\": \"" +
-            counter + "\"}}}}";
-        TenderHostOptions *options = tender_host_options_new();
-        tender_host_options_add_plugin_dir(options, fixture_dir());
-        tender_host_options_set_config_data(options, config.c_str());
-        tender_host_options_set_ledger(options, ledger.c_str());
-        tender_host_options_set_fixed_now(options, kNow);
-        GError *error = nullptr;
-        TenderHost *h = tender_host_new(options, &error);
-        tender_host_options_free(options);
-        EXPECT_NE(h, nullptr) << (error ? error->message : "");
-        return h;
+        return open_fx_count_host(ledger, counter);
     }
 
     static TenderPayment *pay(TenderHost *h, const char *account, const char *amount,
