@@ -28,9 +28,11 @@ typedef struct {
     guint64 batch;          /* number of the open batch */
     guint64 committed;      /* last batch committed (written to the WAL) */
     guint64 synced;         /* last batch flushed to disk */
+    gboolean flushing;      /* a leader is flushing the WAL (without the lock) */
     int wal_fd;             /* our own descriptor of the WAL file, for flushes; -1 until needed */
     char *wal_path;
-    guint64 failed;      /* last batch whose commit failed (0: none) */
+    guint64 failed_first; /* the batches failed_first..failed failed (0: none) */
+    guint64 failed;
     char *failure;       /* why it failed */
     gint active;         /* members between begin() and commit()/rollback() */
     gboolean memory;     /* ":memory:": nothing to sync */
@@ -51,7 +53,12 @@ typedef struct {
     GMutex checkpoint_lock;
     GCond checkpoint_cond;
     gboolean checkpoint_wanted;
+    gboolean checkpoint_running;
     gboolean checkpoint_stop;
+    /* In frames of the current WAL: its length at the last commit, and how
+     * much of it a checkpoint copied. */
+    int checkpoint_seen;
+    int checkpoint_copied;
 } SqliteLedger;
 
 /* A unit: the connection is the ledger's, held (its mutex) from begin to
