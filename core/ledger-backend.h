@@ -345,7 +345,8 @@ struct LedgerBackend {
     /* After the last import_row of a unit: make every generated sequence
      * (operations.seq, events.seq) continue after the largest value
      * imported, so rows written later never reuse one (PostgreSQL:
-     * setval; SQLite's AUTOINCREMENT follows explicit values by itself). */
+     * setval; SQLite's INTEGER PRIMARY KEY follows explicit values by
+     * itself). */
     gboolean (*import_finish)(LedgerUnit *unit, GError **error);
     /* *empty_out: TRUE when no logical table holds a row. */
     gboolean (*is_empty)(LedgerUnit *unit, gboolean *empty_out, GError **error);

@@ -75,7 +75,7 @@ static gboolean memory_import_row(LedgerUnit *unit, const LedgerTable *table,
     return FALSE;
 }
 
-/* AUTOINCREMENT follows explicit values by itself (mem_row_insert). */
+/* The sequences follow explicit values by themselves (mem_row_insert). */
 static gboolean memory_import_finish(LedgerUnit *unit, GError **error)
 {
     (void)unit;

@@ -115,7 +115,7 @@ typedef struct {
     GHashTable *key_by_digest;      /* secret_sha256 -> api_keys row */
     GHashTable *lapses;             /* account -> MemLapses */
     gint64 last_rowid;
-    gint64 last_operation_seq; /* AUTOINCREMENT: never reused, even after a delete */
+    gint64 last_operation_seq; /* never reused */
     gint64 last_event_seq;
 } MemLedger;
 
@@ -199,7 +199,7 @@ static inline void mem_row_set_int(LedgerUnit *unit, MemTable t, MemRow *row, gu
 MemRow *mem_row_find(MemLedger *ledger, MemTable t, const MemValue *key);
 /* Every row of t, in insertion (rowid) order; free with g_ptr_array_unref. */
 GPtrArray *mem_rows_sorted(MemLedger *ledger, MemTable t);
-/* The next AUTOINCREMENT value of operations or events. */
+/* The next seq of operations or events. */
 gint64 mem_next_seq(LedgerUnit *unit, MemTable t);
 
 /* A payment's lapsed holds, then its lapsed actions, by expiry (the lapse

@@ -338,8 +338,8 @@ typedef struct {
 typedef struct {
     LedgerUnit base;
     GArray *undo; /* MemUndo, in the order of the changes; NULL until one */
-    /* The AUTOINCREMENT counters and the rowid at begin: SQLite's are rolled
-     * back with the transaction too. */
+    /* The sequences and the rowid at begin: SQLite's are rolled back with
+     * the transaction too. */
     gint64 last_rowid, last_operation_seq, last_event_seq;
 } MemUnit;
 
@@ -440,7 +440,8 @@ gboolean mem_row_insert(LedgerUnit *unit, MemTable t, MemValue *values, MemRow *
 {
     MemLedger *ledger = ledger_memory_of(unit);
     const LedgerTable *table = &ledger_tables[t];
-    /* operations.seq and events.seq: INTEGER PRIMARY KEY AUTOINCREMENT. */
+    /* operations.seq and events.seq: the largest given + 1, as SQLite's
+     * INTEGER PRIMARY KEY of a table that never loses a row. */
     gint64 *sequence = t == MEM_OPERATIONS ? &ledger->last_operation_seq
                        : t == MEM_EVENTS   ? &ledger->last_event_seq
                                            : NULL;

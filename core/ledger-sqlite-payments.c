@@ -271,17 +271,16 @@ static gboolean sqlite_operation_insert(LedgerUnit *unit, const char *payment_id
     return TRUE;
 }
 
-/* The seq the next operation will get: `operations` is AUTOINCREMENT, so
- * SQLite gives max(sqlite_sequence's entry, largest seq) + 1, and the
- * entry is never below the largest seq. 0 when it cannot be read. */
+/* The seq the next operation will get: SQLite gives an INTEGER PRIMARY KEY
+ * the largest one + 1 (read from the last leaf of the table's B-tree, no
+ * scan). 0 when it cannot be read. */
 static gint64 next_operation_seq(SqliteLedger *ledger)
 {
-    sqlite3_stmt *s =
-        ledger_sqlite_stmt(ledger, "SELECT seq FROM sqlite_sequence WHERE name = 'operations'");
+    sqlite3_stmt *s = ledger_sqlite_stmt(ledger, "SELECT max(seq) FROM operations");
     if (s == NULL)
         return 0;
     int rc = sqlite3_step(s);
-    gint64 next = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) + 1 : rc == SQLITE_DONE ? 1 : 0;
+    gint64 next = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) + 1 : 0;
     sqlite3_reset(s);
     return next;
 }

@@ -126,6 +126,41 @@ static const char *const migrations[] = {
     "CREATE TABLE plugin_crashes ("
     "  plugin_id TEXT NOT NULL, at_ms INTEGER NOT NULL, reason TEXT NOT NULL);"
     "CREATE INDEX plugin_crashes_by_plugin ON plugin_crashes(plugin_id, at_ms);",
+    /* 7 -> 8: operations and events are no longer AUTOINCREMENT. Each insert
+     * into such a table also rewrote its row of sqlite_sequence: one more
+     * page in the WAL for the intent of every payment and one more for its
+     * outcome (2 of the 12 frames of a durable authorization). A plain
+     * INTEGER PRIMARY KEY takes the largest seq + 1; both tables only
+     * ever grow (no row of either is deleted), so a seq is still never
+     * given twice and still orders the rows as they were written. SQLite
+     * cannot drop AUTOINCREMENT in place: each table is copied, seqs kept
+     * (deliveries name events by seq), and its indexes made again. */
+    "CREATE TABLE operations_8 ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  payment_id TEXT NOT NULL REFERENCES payments(id),"
+    "  kind TEXT NOT NULL, request_id TEXT NOT NULL, idempotency_key TEXT,"
+    "  request_hash TEXT NOT NULL DEFAULT '',"
+    "  amount INTEGER NOT NULL, outcome TEXT, decline_code TEXT, raw_code TEXT,"
+    "  message TEXT, processor_ref TEXT, status_after TEXT, created_ms INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, plugin_state TEXT);"
+    "INSERT INTO operations_8 (seq, payment_id, kind, request_id, idempotency_key,"
+    "  request_hash, amount, outcome, decline_code, raw_code, message, processor_ref,"
+    "  status_after, created_ms, attempts, plugin_state)"
+    "  SELECT seq, payment_id, kind, request_id, idempotency_key, request_hash, amount,"
+    "  outcome, decline_code, raw_code, message, processor_ref, status_after, created_ms,"
+    "  attempts, plugin_state FROM operations;"
+    "DROP TABLE operations;"
+    "ALTER TABLE operations_8 RENAME TO operations;"
+    "CREATE INDEX operations_payment ON operations(payment_id, seq);"
+    "CREATE UNIQUE INDEX operations_key ON operations(payment_id, kind, idempotency_key)"
+    "  WHERE idempotency_key IS NOT NULL;"
+    "CREATE TABLE events_8 ("
+    "  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
+    "  payment_id TEXT NOT NULL, body TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "INSERT INTO events_8 (seq, id, type, payment_id, body, created_ms)"
+    "  SELECT seq, id, type, payment_id, body, created_ms FROM events;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_8 RENAME TO events;",
 };
 
 gboolean ledger_sqlite_fail(SqliteLedger *ledger, GError **error, const char *what)

@@ -76,7 +76,7 @@ const char *kRows =
     "  'approved', 'captured', 1772359100000, 1);";
 
 // The schema version this Tender writes.
-const char *kLatest = "7";
+const char *kLatest = "8";
 
 std::string query_text(const std::string &path, const char *sql)
 {
@@ -220,3 +220,33 @@ TEST_F(Migrate, Schema5LedgerLosesTheStatusIndexAndKeepsItsPayments)
 }
 
 }  // namespace
+
+// Schema 8 drops AUTOINCREMENT from operations and events (each insert
+// also rewrote sqlite_sequence, a page more in the WAL): the tables are
+// copied with their seqs, and new rows carry on after the largest.
+TEST_F(Migrate, Schema8KeepsOperationSeqsWithoutAutoincrement)
+{
+    make_host({}, ledger);
+    for (const char *table : {"operations", "events"}) {
+        std::string sql = query_text(
+            ledger, (std::string("SELECT sql FROM sqlite_master WHERE name = '") + table + "'")
+                        .c_str());
+        ASSERT_FALSE(sql.empty()) << table;
+        EXPECT_EQ(sql.find("AUTOINCREMENT"), std::string::npos) << sql;
+    }
+    EXPECT_EQ(query_text(ledger, "SELECT count(*) FROM sqlite_sequence"), "0");
+    // The schema-3 operation kept its seq, and its indexes are back.
+    EXPECT_EQ(query_text(ledger, "SELECT seq FROM operations WHERE request_id = 'req_1'"), "1");
+    EXPECT_EQ(query_text(ledger, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                 "('operations_payment', 'operations_key')"),
+              "2");
+    TenderPayment *p = pay("fx_count", "12.34");
+    ASSERT_NE(p, nullptr);
+    ASSERT_NE(p->operations, nullptr);
+    ASSERT_EQ(p->operations->len, 1u);
+    EXPECT_EQ(query_text(ledger, ("SELECT seq FROM operations WHERE payment_id = '" +
+                                  std::string(p->id) + "'")
+                                     .c_str()),
+              "2");
+    EXPECT_EQ(query_text(ledger, "SELECT max(seq) FROM events"), "1");
+}
