@@ -329,7 +329,8 @@ static gboolean check_directory(const char *path, GError **error)
  * own on the same disk (a commit's flush took 370 µs with it, 255 µs
  * without). So the thread is woken past CHECKPOINT_PAGES, again only while
  * its last pass left more than CHECKPOINT_TAIL pages behind, and once it
- * has copied all but a tail of at most CHECKPOINT_TAIL pages,
+ * has copied all but a tail of at most CHECKPOINT_TAIL pages (or made two
+ * passes and still trails),
  * the next commit copies that tail itself, under the ledger's lock where
  * no frame of this process can arrive: the checkpoint completes and the
  * next commit writes the WAL from its start again, on blocks the file
@@ -365,11 +366,15 @@ static int wal_grew(void *data, sqlite3 *db, const char *name, int pages)
     /* A WAL shorter than at the last commit was restarted: what was
      * copied of the old one says nothing of this one. */
     if (pages < ledger->checkpoint_seen)
-        ledger->checkpoint_copied = 0;
+        ledger->checkpoint_copied = ledger->checkpoint_passes = 0;
     ledger->checkpoint_seen = pages;
     gboolean idle = !ledger->checkpoint_wanted && !ledger->checkpoint_running;
+    /* The tail is the commit's once it is short, or once the thread has
+     * made two passes of this WAL and still trails (commits that do not
+     * wait for the disk, a bulk load, outrun it). */
     gboolean tail = idle && ledger->checkpoint_copied > 0 &&
-                    pages - ledger->checkpoint_copied <= CHECKPOINT_TAIL;
+                    (pages - ledger->checkpoint_copied <= CHECKPOINT_TAIL ||
+                     ledger->checkpoint_passes >= 2);
     /* Woken past CHECKPOINT_PAGES, and again while a pass left more than
      * the tail behind (commits outran it). */
     if (!tail && pages < CHECKPOINT_BACKSTOP && idle && pages >= CHECKPOINT_PAGES &&
@@ -402,8 +407,10 @@ static gpointer checkpoint_thread(gpointer data)
         ledger->checkpoint_running = FALSE;
         /* Unless the WAL was restarted meanwhile (the count then belongs
          * to the old one). */
-        if (log <= ledger->checkpoint_seen)
+        if (log <= ledger->checkpoint_seen) {
             ledger->checkpoint_copied = copied;
+            ledger->checkpoint_passes++;
+        }
     }
     g_mutex_unlock(&ledger->checkpoint_lock);
     return NULL;

@@ -59,6 +59,7 @@ typedef struct {
      * much of it a checkpoint copied. */
     int checkpoint_seen;
     int checkpoint_copied;
+    int checkpoint_passes; /* the thread's passes over the current WAL */
 } SqliteLedger;
 
 /* A unit: the connection is the ledger's, held (its mutex) from begin to

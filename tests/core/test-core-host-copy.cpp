@@ -196,7 +196,9 @@ TEST_F(HostCopy, RefusesAnExistingFileAServerAndMemoryAndWritesNothing)
                                                    " current_schema()",
                                            nullptr, &error);
     ASSERT_NE(rows, nullptr) << error->message;
-    EXPECT_STREQ(static_cast<char **>(g_ptr_array_index(rows, 0))[0], "0");
+    ASSERT_EQ(rows->len, 1u);
+    auto *row = static_cast<GPtrArray *>(g_ptr_array_index(rows, 0));
+    EXPECT_STREQ(static_cast<const char *>(g_ptr_array_index(row, 0)), "0");
     g_ptr_array_unref(rows);
 
     std::string nowhere = tmp.file("no-such-dir/copy.db");

@@ -382,7 +382,8 @@ TEST_F(LedgerCopyBetween, PostgresTargetWhoseTotalsDifferKeepsNothing)
         &error);
     ASSERT_NE(rows, nullptr) << error->message;
     ASSERT_EQ(rows->len, 1u);
-    EXPECT_STREQ(static_cast<char **>(g_ptr_array_index(rows, 0))[0], "0");
+    auto *row = static_cast<GPtrArray *>(g_ptr_array_index(rows, 0));
+    EXPECT_STREQ(static_cast<const char *>(g_ptr_array_index(row, 0)), "0");
     g_ptr_array_unref(rows);
 }
 

@@ -36,9 +36,7 @@ public:
     const std::string &location() const { return location_; }
 
     // Every row of sql, each column as text; a failed query adds a test
-    // failure and returns what it read. SQLite's NULL reads as "";
-    // test_ledger_pg_query's rows end at their first NULL, so a column that
-    // may be NULL is best COALESCEd in the query.
+    // failure and returns what it read. NULL reads as "" on both.
     Rows rows(const char *sql, const std::vector<std::string> &args = {}) const
     {
         return is_postgres() ? pg_rows(sql, args) : sqlite_rows(sql, args);
@@ -128,9 +126,12 @@ private:
             return out;
         }
         for (guint i = 0; i < got->len; i++) {
+            auto *columns = static_cast<GPtrArray *>(g_ptr_array_index(got, i));
             std::vector<std::string> row;
-            for (char **c = static_cast<char **>(g_ptr_array_index(got, i)); *c; c++)
-                row.push_back(*c);
+            for (guint c = 0; c < columns->len; c++) {
+                auto *text = static_cast<const char *>(g_ptr_array_index(columns, c));
+                row.push_back(text ? text : "");
+            }
             out.push_back(row);
         }
         g_ptr_array_unref(got);

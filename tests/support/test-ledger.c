@@ -78,11 +78,6 @@ void test_ledger_set_options(TenderHostOptions *options, const char *fallback)
     g_free(location);
 }
 
-static void free_row(gpointer row)
-{
-    g_strfreev(row);
-}
-
 GPtrArray *test_ledger_pg_query(const char *location, const char *sql, const char *const *params,
                                 GError **error)
 {
@@ -97,11 +92,11 @@ GPtrArray *test_ledger_pg_query(const char *location, const char *sql, const cha
     PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     GPtrArray *rows = NULL;
     if (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK) {
-        rows = g_ptr_array_new_with_free_func(free_row);
+        rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
         for (int i = 0; i < PQntuples(r); i++) {
-            char **row = g_new0(char *, PQnfields(r) + 1);
+            GPtrArray *row = g_ptr_array_new_full((guint)PQnfields(r), g_free);
             for (int c = 0; c < PQnfields(r); c++)
-                row[c] = PQgetisnull(r, i, c) ? NULL : g_strdup(PQgetvalue(r, i, c));
+                g_ptr_array_add(row, PQgetisnull(r, i, c) ? NULL : g_strdup(PQgetvalue(r, i, c)));
             g_ptr_array_add(rows, row);
         }
     } else {

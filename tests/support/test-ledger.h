@@ -32,9 +32,9 @@ gboolean test_ledger_location_is_postgres(const char *location);
 
 /* For tests that check the rows themselves: run sql (parameters $1, $2,
  * ...: params, NULL-terminated) on the PostgreSQL ledger at location and
- * return its rows, each a NULL-terminated array of the columns' text (NULL
- * for SQL NULL), in a GPtrArray freeing them; NULL with error when the
- * query fails. */
+ * return its rows: a GPtrArray of rows, each a GPtrArray of its columns'
+ * text (NULL for SQL NULL; len is the number of columns), all freed with
+ * the outer array; NULL with error when the query fails. */
 GPtrArray *test_ledger_pg_query(const char *location, const char *sql, const char *const *params,
                                 GError **error);
 
