@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine-private.h"
+#include "ids.h"
 #include "services-http.h"
 #include "redact.h"
 
@@ -23,18 +24,9 @@ void host_log(TenderHost *host, tender_log_level level, const char *method_id, c
 
 char *host_new_id(TenderHost *host, const char *prefix)
 {
-    static const char hex[] = "0123456789abcdef";
-    guint8 bytes[12];
-    HOST_SERVICES(host)->random_bytes(HOST_SERVICES(host), bytes, sizeof bytes);
-    gsize n = strlen(prefix);
-    char *id = g_malloc(n + 2 * sizeof bytes + 1);
-    memcpy(id, prefix, n);
-    for (gsize i = 0; i < sizeof bytes; i++) {
-        id[n + 2 * i] = hex[bytes[i] >> 4];
-        id[n + 2 * i + 1] = hex[bytes[i] & 15];
-    }
-    id[n + 2 * sizeof bytes] = '\0';
-    return id;
+    guint8 random[IDS_RANDOM_BYTES];
+    HOST_SERVICES(host)->random_bytes(HOST_SERVICES(host), random, sizeof random);
+    return ids_ordered(prefix, random);
 }
 
 gboolean host_param_is_sensitive(const TenderMethodInfo *info, const char *key)

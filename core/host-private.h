@@ -142,7 +142,8 @@ TenderPayment *host_apply_notification(TenderHost *host, HostMethod *m,
                                               gsize n_headers, const char *body, gsize body_len,
                                               const char *notify_id, tender_result *res,
                                               gboolean *duplicate, GError **error);
-/* A new random id with prefix ("pay_", "req_"). */
+/* A new id with prefix ("pay_", "req_") that sorts by creation time
+ * (ids.h). */
 char *host_new_id(TenderHost *host, const char *prefix);
 TenderPayment *host_run_sync(TenderHost *host, const char *payment_id, gboolean reconciling,
                                     GError **error);

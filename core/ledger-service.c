@@ -12,19 +12,26 @@
 #include <tender/money.h>
 
 #include "host-private.h"
+#include "ids.h"
 #include "json-text.h"
 
-/* prefix and 2*n hex digits of n bytes from the kernel's CSPRNG. */
-static char *random_token(const char *prefix, gsize n)
+/* n bytes from the kernel's CSPRNG. */
+static void fill_random(guint8 *bytes, gsize n)
 {
-    guint8 bytes[32];
-    g_assert(n <= sizeof bytes);
     for (gsize done = 0; done < n;) {
         ssize_t got = getrandom(bytes + done, n - done, 0);
         if (got < 0)
             g_error("getrandom failed: no cryptographic randomness; stopping");
         done += (gsize)got;
     }
+}
+
+/* prefix and 2*n hex digits of n bytes from the kernel's CSPRNG. */
+static char *random_token(const char *prefix, gsize n)
+{
+    guint8 bytes[32];
+    g_assert(n <= sizeof bytes);
+    fill_random(bytes, n);
     static const char hex[] = "0123456789abcdef";
     gsize prefix_len = strlen(prefix);
     char *out = g_malloc(prefix_len + 2 * n + 1);
@@ -144,7 +151,9 @@ gboolean ledger_event_add(LedgerUnit *unit, const TenderPayment *p, TenderStatus
 gboolean ledger_event_add_typed(LedgerUnit *unit, const TenderPayment *p, TenderStatus old_status,
                                 const char *type, gint64 now_ms, GError **error)
 {
-    g_autofree char *id = random_token("evt_", 12);
+    guint8 random[IDS_RANDOM_BYTES];
+    fill_random(random, sizeof random);
+    g_autofree char *id = ids_ordered("evt_", random);
     g_autofree char *body = event_body(id, type, p, old_status, now_ms);
     TenderEvent event = {
         .id = id, .type = (char *)type, .payment_id = p->id, .body = body, .created_ms = now_ms};

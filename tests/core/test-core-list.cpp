@@ -151,6 +151,38 @@ TEST_F(ListGet, GetCarriesOperationsOldestFirst)
     EXPECT_EQ(request_ids.size(), 4u);
 }
 
+// Payment ids sort by when they were made (core/ids.c: the ledger's
+// indexes on them then grow at their end): "pay_", the wall clock in
+// milliseconds as 12 hex digits, 12 more of random. The host's own clock is
+// fixed here; ids follow the wall clock regardless.
+TEST_F(ListGet, PaymentIdsSortByCreationTime)
+{
+    gint64 before_ms = g_get_real_time() / 1000;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; i++) {
+        ids.push_back(pay_as("fx_count", "alice", "10.00", kNow));
+        g_usleep(2000); // the next id is made in a later millisecond
+    }
+    gint64 after_ms = g_get_real_time() / 1000;
+    for (size_t i = 0; i < ids.size(); i++) {
+        const std::string &id = ids[i];
+        ASSERT_EQ(id.size(), 4u + 24u) << id;
+        EXPECT_EQ(id.compare(0, 4, "pay_"), 0) << id;
+        EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos) << id;
+        gint64 made_ms = g_ascii_strtoll(id.substr(4, 12).c_str(), nullptr, 16);
+        EXPECT_GE(made_ms, before_ms) << id;
+        EXPECT_LE(made_ms, after_ms) << id;
+        if (i > 0) {
+            EXPECT_LT(ids[i - 1], id);
+        }
+    }
+    // The random half differs even where the time half would not.
+    std::set<std::string> tails;
+    for (const std::string &id : ids)
+        tails.insert(id.substr(16));
+    EXPECT_EQ(tails.size(), ids.size());
+}
+
 TEST_F(ListGet, PaymentsPersistAcrossHosts)
 {
     TearDown();
