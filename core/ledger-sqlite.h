@@ -2,7 +2,7 @@
  * ledger-sqlite.c (opening, migrations, the unit of work and group
  * commit), ledger-sqlite-payments.c (payments, operations, counters,
  * queries) and ledger-sqlite-service.c (the outbox and the service's
- * tables). Nothing else includes this. */
+ * tables). Nothing else includes this but the tests' fault injection. */
 #ifndef TENDER_CORE_LEDGER_SQLITE_H
 #define TENDER_CORE_LEDGER_SQLITE_H
 
@@ -29,6 +29,7 @@ typedef struct {
     guint64 committed;      /* last batch committed (written to the WAL) */
     guint64 synced;         /* last batch flushed to disk */
     gboolean flushing;      /* a leader is flushing the WAL (without the lock) */
+    int (*flush_fn)(int wal_fd); /* tests: instead of fdatasync (NULL: fdatasync) */
     int wal_fd;             /* our own descriptor of the WAL file, for flushes; -1 until needed */
     char *wal_path;
     guint64 failed_first; /* the batches failed_first..failed failed (0: none) */
@@ -70,6 +71,12 @@ typedef struct {
      * when it began the batch, which then holds its work alone. */
     gboolean savepoint;
 } SqliteUnit;
+
+/* For tests of a failing disk: flush the WAL with flush_fn (an SQLite
+ * result code; SQLITE_OK when the WAL is on disk) instead of fdatasync;
+ * NULL restores fdatasync. ledger must be an SQLite file ledger.
+ * Thread-safe. */
+void ledger_sqlite_set_flush_fn(TenderLedger *ledger, int (*flush_fn)(int wal_fd));
 
 static inline SqliteLedger *ledger_sqlite_of(LedgerUnit *unit)
 {
