@@ -64,11 +64,30 @@ static guint pool_size(IsolatedPlugin *p)
     return n;
 }
 
+/* How long until the plugin may start a worker again after a crash
+ * (its restart backoff), in µs; 0 when it may now. Called with the pool
+ * lock held: the state lock is taken inside it, never the other way. */
+static gint64 restart_wait_us(IsolatedPlugin *p)
+{
+    gint64 now = isolation_wall_ms();
+    g_mutex_lock(&p->state_lock);
+    gint64 respawn_at = p->respawn_at;
+    g_mutex_unlock(&p->state_lock);
+    return respawn_at > now ? (respawn_at - now) * 1000 : 0;
+}
+
 /* Take a worker of the pool for one call: a running one that is free;
  * else a free place with no worker running, for ensure_worker to start one
  * in (so workers are started only when all running ones are busy); else
  * wait for one to be given back, until deadline_us (monotonic). NULL when
- * the deadline came first: the call never reached the plugin. */
+ * the deadline came first: the call never reached the plugin.
+ *
+ * In the restart backoff after a crash, ensure_worker would refuse to
+ * start a worker in a free place (NOT_SENT). While another worker still
+ * runs, the call waits for that one instead, or for the backoff to end:
+ * one crashed worker of a pool must not fail the calls the others can
+ * serve. With no worker running at all, the place is taken and the call
+ * refused at once: the plugin is restarting. */
 static IsolationWorker *pool_take(IsolatedPlugin *p, gint64 deadline_us)
 {
     guint n = pool_size(p);
@@ -76,8 +95,10 @@ static IsolationWorker *pool_take(IsolatedPlugin *p, gint64 deadline_us)
     g_mutex_lock(&p->pool_lock);
     for (;;) {
         IsolationWorker *empty = NULL;
+        gboolean any_running = FALSE;
         for (guint i = 0; i < n && got == NULL; i++) {
             IsolationWorker *w = &p->workers[i];
+            any_running |= w->pid > 0;
             if (w->busy)
                 continue;
             if (w->pid > 0)
@@ -85,10 +106,14 @@ static IsolationWorker *pool_take(IsolatedPlugin *p, gint64 deadline_us)
             else if (empty == NULL)
                 empty = w;
         }
-        if (got == NULL)
+        gint64 restart_in = empty != NULL && got == NULL ? restart_wait_us(p) : 0;
+        if (got == NULL && empty != NULL && (restart_in == 0 || !any_running))
             got = empty;
-        if (got != NULL || !g_cond_wait_until(&p->pool_cond, &p->pool_lock, deadline_us))
+        gint64 now = g_get_monotonic_time();
+        if (got != NULL || now >= deadline_us)
             break;
+        g_cond_wait_until(&p->pool_cond, &p->pool_lock,
+                          restart_in > 0 ? MIN(deadline_us, now + restart_in) : deadline_us);
     }
     if (got != NULL)
         got->busy = TRUE;

@@ -563,6 +563,38 @@ TEST_F(IsolationPool, ACrashInOneWorkerSparesTheCallInAnother)
     neighbour_serves();
 }
 
+// A crashed worker's place cannot start a worker during the restart
+// backoff (50 ms, doubling with each crash in a row). A call that comes
+// meanwhile, while the other worker runs, waits for that worker or for the
+// backoff's end and is served; it is not refused because its place could
+// not start a worker yet. Here each crashing call waits out the backoff
+// the previous crash set (a refused one would be FAILED, not UNKNOWN), and
+// the last call comes during a 200 ms backoff with the first worker busy.
+TEST_F(IsolationPool, ACallDuringTheRestartBackoffWaitsInsteadOfFailing)
+{
+    Conf c;
+    c.workers = 2;
+    host = open(c);
+    ASSERT_NE(host, nullptr);
+    int slow = -1;
+    std::thread other([&] { slow = pay("fx_slow", "record"); }); // the first worker, a second
+    bool running = started(1);
+    std::vector<int> crashed;
+    int after = -1;
+    if (running) {
+        for (int i = 0; i < 3; i++)
+            crashed.push_back(pay("fx_slow", "segfault"));
+        after = pay("fx_slow", "ok");
+    }
+    other.join();
+    ASSERT_TRUE(running);
+    EXPECT_EQ(crashed, (std::vector<int>{TENDER_STATUS_UNKNOWN, TENDER_STATUS_UNKNOWN,
+                                         TENDER_STATUS_UNKNOWN}));
+    EXPECT_EQ(after, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(slow, TENDER_STATUS_AUTHORIZED);
+    EXPECT_GE(tender_host_plugin_worker_starts(host, "fx-misbehave"), 4u);
+}
+
 // A call that finds every worker busy waits for one, but not past its
 // deadline: then it is NOT_SENT (the payment fails; the plugin never saw it).
 TEST_F(IsolationPool, ACallThatNeverGetsAWorkerIsNotSent)
