@@ -172,14 +172,8 @@ size_t payment_count(TenderHost *host)
     return n;
 }
 
-TenderHost *open_fx_count_host(const std::string &ledger, const std::string &counter_file)
+TenderHost *open_fixture_host(const std::string &config, const std::string &ledger)
 {
-    std::string config =
-        "{\"exchange\": {\"base\": \"USD\", \"as_of\": \"2026-01-01\", \"rates\": "
-        "{\"EUR\": \"0.9\"}}, \"methods\": {\"fx_count\": {\"limits\": [{\"window\": "
-        "\"day\", \"currency\": \"USD\", \"max\": \"500.00\"}], \"settings\": "
-        "{\"counter_file\": \"" +
-        counter_file + "\"}}}}";
     TenderHostOptions *options = tender_host_options_new();
     tender_host_options_add_plugin_dir(options, fixture_dir());
     tender_host_options_set_config_data(options, config.c_str());
@@ -193,14 +187,32 @@ TenderHost *open_fx_count_host(const std::string &ledger, const std::string &cou
     return h;
 }
 
+TenderPayRequest usd_request(const char *method, const char *amount)
+{
+    TenderPayRequest req = {sizeof(TenderPayRequest)};
+    req.method = method;
+    req.region = "US";
+    req.currency = "USD";
+    req.amount = amount;
+    return req;
+}
+
+TenderHost *open_fx_count_host(const std::string &ledger, const std::string &counter_file)
+{
+    return open_fixture_host(
+        "{\"exchange\": {\"base\": \"USD\", \"as_of\": \"2026-01-01\", \"rates\": "
+        "{\"EUR\": \"0.9\"}}, \"methods\": {\"fx_count\": {\"limits\": [{\"window\": "
+        "\"day\", \"currency\": \"USD\", \"max\": \"500.00\"}], \"settings\": "
+        "{\"counter_file\": \"" +
+            counter_file + "\"}}}}",
+        ledger);
+}
+
 TenderPayment *pay_fx_count(TenderHost *host, const char *account, const char *amount,
                             const char *currency, const char *key)
 {
-    TenderPayRequest req = {sizeof(TenderPayRequest)};
-    req.method = "fx_count";
-    req.region = "US";
+    TenderPayRequest req = usd_request("fx_count", amount);
     req.currency = currency;
-    req.amount = amount;
     req.account = account;
     req.idempotency_key = key;
     GError *error = nullptr;
@@ -259,11 +271,8 @@ TenderPayment *HostTest::pay(const char *method, const char *amount, const char 
                              const char *key, std::vector<tender_param> params, gboolean capture,
                              GError **error)
 {
-    TenderPayRequest req = {sizeof(TenderPayRequest)};
-    req.method = method;
-    req.region = "US";
+    TenderPayRequest req = usd_request(method, amount);
     req.currency = currency;
-    req.amount = amount;
     req.idempotency_key = key;
     req.params = params.data();
     req.n_params = params.size();

@@ -63,6 +63,15 @@ std::vector<std::string> counter_lines(const std::string &file, const char *op =
 // How many payments tender_host_list finds in the host's ledger.
 size_t payment_count(TenderHost *host);
 
+// A host on the fixtures with config (JSON) on ledger, taken as given (not
+// mapped to the PostgreSQL test ledger), on the fixed clock kNow. NULL (a
+// test failure) when it does not open.
+TenderHost *open_fixture_host(const std::string &config, const std::string &ledger);
+
+// A request to pay amount in USD with method, region US; every other field
+// empty, for the caller to set.
+TenderPayRequest usd_request(const char *method, const char *amount);
+
 // A host on the fixtures, fixed clock kNow, on ledger: fx_count counting its
 // calls in counter_file, a daily limit of 500.00 USD per account, and an
 // exchange table (EUR 0.9) for payments in euros. NULL (a test failure)

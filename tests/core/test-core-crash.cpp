@@ -359,11 +359,7 @@ TEST(Crash, ExpiredLeaseIsReconciledOnAFixedClock)
     {
         TenderHost *host = open_host(ledger, config);
         ASSERT_NE(host, nullptr);
-        TenderPayRequest req = {sizeof(TenderPayRequest)};
-        req.method = "fx_count";
-        req.region = "US";
-        req.currency = "USD";
-        req.amount = "10.00";
+        TenderPayRequest req = usd_request("fx_count", "10.00");
         GError *error = nullptr;
         TenderPayment *p = tender_host_pay(host, &req, &error);
         ASSERT_NE(p, nullptr) << error->message;

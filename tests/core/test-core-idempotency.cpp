@@ -123,11 +123,7 @@ TEST_F(Idempotency, EightThreadsOnePayKeyOneCall)
             ready++;
             while (ready.load() < kThreads)
                 std::this_thread::yield();
-            TenderPayRequest req = {sizeof(TenderPayRequest)};
-            req.method = "fx_count";
-            req.region = "US";
-            req.currency = "USD";
-            req.amount = "42.00";
+            TenderPayRequest req = usd_request("fx_count", "42.00");
             req.idempotency_key = "same-key";
             GError *error = nullptr;
             TenderPayment *p = tender_host_pay(host, &req, &error);

@@ -45,11 +45,7 @@ TEST_F(LedgerFlush, AFailedFlushIsAnErrorForEveryUnitItWasToMakeDurable)
         threads.emplace_back([&, i] {
             // tender_host_pay itself: HostTest::pay keeps what it returns
             // in a vector of the fixture's, not for several threads.
-            TenderPayRequest req = {sizeof(TenderPayRequest)};
-            req.method = "fx_count";
-            req.region = "US";
-            req.currency = "USD";
-            req.amount = "10.00";
+            TenderPayRequest req = usd_request("fx_count", "10.00");
             GError *error = nullptr;
             TenderPayment *p = tender_host_pay(host, &req, &error);
             if (p != nullptr) {
