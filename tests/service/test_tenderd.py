@@ -103,7 +103,17 @@ class Routes(ServiceTest):
                      "/metrics", "/v1/openapi.json"):
             self.assertIn(path, self.doc["paths"])
         self.pay()
-        metrics = self.call("GET", "/metrics", key=None, status=200)
+        # A request is counted once its answer is written, after the client
+        # may already have read it; a scrape on another connection can come
+        # first. So scrape until the payment's request is in.
+        paid_line = 'tenderd_requests_total{route="/v1/payments",status="200"} 1'
+
+        def scrape_with_the_payment():
+            scrape = self.call("GET", "/metrics", key=None, status=200)
+            return scrape if paid_line in scrape.body else None
+
+        metrics = wait_until(scrape_with_the_payment)
+        self.assertIsNotNone(metrics, "the payment's request was never counted")
         self.assertTrue(metrics.header("Content-Type").startswith("text/plain"))
         text = metrics.body
         for family in ("tenderd_requests_total", "tenderd_payments_total",
@@ -112,7 +122,7 @@ class Routes(ServiceTest):
                        "tenderd_outbox_depth"):
             self.assertIn("# TYPE " + family, text)
         self.assertIn('tenderd_payments_total{method="fx_action",outcome="authorized"} 1', text)
-        self.assertIn('tenderd_requests_total{route="/v1/payments",status="200"} 1', text)
+        self.assertIn(paid_line, text)
         self.assertIn('tenderd_plugin_call_duration_seconds_count{method="fx_action",'
                       'operation="authorize"} 1', text)
 
