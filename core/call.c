@@ -142,7 +142,7 @@ void host_call_plugin_with(TenderHost *host, HostMethod *m, HostInvokeFn invoke,
         if (!m->thread_safe)
             g_mutex_lock(&m->call_lock);
         host_set_call_secrets(secrets);
-        host_http_call_begin(left_ms);
+        host_http_call_begin(left_ms, host->ledger);
         invoke(m, req, res, data);
         host_http_call_end();
         host_set_call_secrets(NULL);

@@ -147,8 +147,8 @@ typedef gboolean (*LedgerRowFunc)(const LedgerValue *values, gpointer data, GErr
  * plugin ABI: a caller reads only the operations the version it knows has. */
 struct LedgerBackend {
     guint32 struct_size;
-    guint32 version;  /* 3 (2 added set_busy_timeout and payment_insert_leased, 3 the export
-                       * operations at the end) */
+    guint32 version;  /* 4 (2 added set_busy_timeout and payment_insert_leased, 3 the export
+                       * operations, 4 flush_committed, at the end) */
     const char *name; /* "sqlite" */
 
     /* ---- the ledger ---- */
@@ -356,6 +356,16 @@ struct LedgerBackend {
      * the values of ledger_total_queries under their names, every backend the
      * same names for the same rows. */
     gboolean (*totals)(LedgerUnit *unit, GHashTable *totals, GError **error);
+
+    /* ---- version 4 ---- */
+    /* Returns once every unit this process committed before the call, an
+     * intent (LEDGER_COMMIT_INTENT) included, is on disk; FALSE with
+     * TENDER_ERROR_LEDGER when that cannot be done. Called before a plugin
+     * call sends anything off the machine (services-http.c): an intent that
+     * a power loss could still take back must not have a request at a
+     * provider to show for it. NULL in a backend with nothing to flush (the
+     * in-memory one). */
+    gboolean (*flush_committed)(TenderLedger *ledger, GError **error);
 };
 
 /* Store value under name in a totals table (see LedgerBackend.totals). */

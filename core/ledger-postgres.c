@@ -512,6 +512,38 @@ static gboolean postgres_commit(LedgerUnit *base, LedgerCommitKind kind, GError 
     return ok;
 }
 
+/* The server writes its log in order, so a synchronous commit's flush
+ * covers every commit before it, intents (synchronous_commit = off)
+ * included. A transaction that changed nothing writes no commit record and
+ * so waits for nothing; one given a transaction id does (this costs an id,
+ * and one round trip and flush of the server's). */
+static gboolean postgres_flush_committed(TenderLedger *base, GError **error)
+{
+    PgLedger *ledger = (PgLedger *)base;
+    g_mutex_lock(&ledger->lock);
+    gboolean lazy = ledger->no_flush;
+    g_mutex_unlock(&ledger->lock);
+    if (lazy)
+        return TRUE;
+    PgConnection *c = pool_take(ledger, error);
+    if (c == NULL)
+        return FALSE;
+    PGresult *r = PQexec(c->conn, "BEGIN; SELECT pg_current_xact_id(); COMMIT");
+    gboolean ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+    if (!ok) {
+        g_autofree char *why = g_strstrip(g_strdup(PQresultErrorMessage(r)[0]
+                                                       ? PQresultErrorMessage(r)
+                                                       : "the server did not commit"));
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER,
+                    "ledger: cannot flush what was committed: %s", why);
+        if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+            PQclear(PQexec(c->conn, "ROLLBACK"));
+    }
+    PQclear(r);
+    pool_give(ledger, c);
+    return ok;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 static const LedgerBackend *postgres_backend(void)
@@ -520,7 +552,7 @@ static const LedgerBackend *postgres_backend(void)
     static gsize ready = 0;
     if (g_once_init_enter(&ready)) {
         table.struct_size = sizeof table;
-        table.version = 3;
+        table.version = 4;
         table.name = "postgresql";
         table.close = postgres_close;
         table.set_flush = postgres_set_flush;
@@ -528,6 +560,7 @@ static const LedgerBackend *postgres_backend(void)
         table.begin = postgres_begin;
         table.commit = postgres_commit;
         table.rollback = postgres_rollback;
+        table.flush_committed = postgres_flush_committed;
         ledger_postgres_payments_fill(&table);
         ledger_postgres_service_fill(&table);
         ledger_postgres_export_fill(&table);

@@ -729,6 +729,33 @@ static void record_failure(SqliteLedger *ledger, guint64 first, guint64 last, co
     ledger->failed = last;
 }
 
+/* Make batches up to batch durable: wait for a running flush (it began
+ * before batch was written, so it may not cover it), then flush unless a
+ * flush begun since covered batch too. Called and returns with the lock
+ * held; the flush itself runs without it. */
+static void flush_through(SqliteLedger *ledger, guint64 batch)
+{
+    while (ledger->flushing)
+        g_cond_wait(&ledger->changed, &ledger->lock);
+    if (ledger->synced >= batch)
+        return;
+    int fd = open_wal(ledger);
+    guint64 covered = ledger->committed;
+    ledger->flushing = TRUE;
+    g_mutex_unlock(&ledger->lock);
+    int rc = fd < 0 ? SQLITE_CANTOPEN : ledger->flush_fn ? ledger->flush_fn(fd) : flush_wal(fd);
+    g_mutex_lock(&ledger->lock);
+    ledger->flushing = FALSE;
+    /* A failed flush fails every batch it was to make durable: after an
+     * fdatasync error the kernel may have dropped their pages, and a
+     * second fdatasync can succeed without writing them. */
+    if (rc != SQLITE_OK)
+        record_failure(ledger, ledger->synced + 1, covered,
+                       fd >= 0 ? "flushing the WAL failed" : "cannot open the WAL to flush it");
+    ledger->synced = MAX(ledger->synced, covered);
+    g_cond_broadcast(&ledger->changed);
+}
+
 /* The leader's part: let the members already inside join, commit, then
  * (for a durable batch) flush without the lock. Called and returns with the
  * lock held.
@@ -778,30 +805,8 @@ static void commit_batch(SqliteLedger *ledger)
     ledger->leader = FALSE;
     ledger->committed = mine;
     g_cond_broadcast(&ledger->changed);
-    if (!flush)
-        return;
-    /* A flush running now began before this batch was written, so it does
-     * not cover it: wait for it, then flush unless a flush begun since
-     * covered this batch too. */
-    while (ledger->flushing)
-        g_cond_wait(&ledger->changed, &ledger->lock);
-    if (ledger->synced >= mine)
-        return;
-    int fd = open_wal(ledger);
-    guint64 covered = ledger->committed;
-    ledger->flushing = TRUE;
-    g_mutex_unlock(&ledger->lock);
-    rc = fd < 0 ? SQLITE_CANTOPEN : ledger->flush_fn ? ledger->flush_fn(fd) : flush_wal(fd);
-    g_mutex_lock(&ledger->lock);
-    ledger->flushing = FALSE;
-    /* A failed flush fails every batch it was to make durable: after an
-     * fdatasync error the kernel may have dropped their pages, and a
-     * second fdatasync can succeed without writing them. */
-    if (rc != SQLITE_OK)
-        record_failure(ledger, ledger->synced + 1, covered,
-                       fd >= 0 ? "flushing the WAL failed" : "cannot open the WAL to flush it");
-    ledger->synced = MAX(ledger->synced, covered);
-    g_cond_broadcast(&ledger->changed);
+    if (flush)
+        flush_through(ledger, mine);
 }
 
 static void sqlite_rollback(LedgerUnit *unit);
@@ -837,6 +842,23 @@ static gboolean sqlite_commit(LedgerUnit *unit, LedgerCommitKind kind, GError **
         commit_batch(ledger);
     }
     gboolean ok = mine < ledger->failed_first || mine > ledger->failed;
+    if (!ok)
+        g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", ledger->failure);
+    g_mutex_unlock(&ledger->lock);
+    return ok;
+}
+
+/* The batches committed so far are made durable; one still open (units of
+ * other threads) is not waited for: the caller's intent was committed
+ * before it, in an earlier batch. */
+static gboolean sqlite_flush_committed(TenderLedger *base, GError **error)
+{
+    SqliteLedger *ledger = (SqliteLedger *)base;
+    g_mutex_lock(&ledger->lock);
+    guint64 target = ledger->committed;
+    if (!ledger->memory && !ledger->no_flush)
+        flush_through(ledger, target);
+    gboolean ok = target == 0 || target < ledger->failed_first || target > ledger->failed;
     if (!ok)
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", ledger->failure);
     g_mutex_unlock(&ledger->lock);
@@ -924,7 +946,7 @@ static const LedgerBackend *sqlite_backend(void)
     static gsize ready = 0;
     if (g_once_init_enter(&ready)) {
         table.struct_size = sizeof table;
-        table.version = 3;
+        table.version = 4;
         table.name = "sqlite";
         table.close = sqlite_close;
         table.set_flush = sqlite_set_flush;
@@ -933,6 +955,7 @@ static const LedgerBackend *sqlite_backend(void)
         table.commit = sqlite_commit;
         table.rollback = sqlite_rollback;
         table.set_busy_timeout = sqlite_set_busy_timeout;
+        table.flush_committed = sqlite_flush_committed;
         ledger_sqlite_payments_fill(&table);
         ledger_sqlite_service_fill(&table);
         ledger_sqlite_quarantine_fill(&table);

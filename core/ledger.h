@@ -83,6 +83,18 @@ static inline void ledger_set_busy_timeout(TenderLedger *ledger, gint64 timeout_
         ledger->backend->set_busy_timeout(ledger, timeout_ms);
 }
 
+/* Put on disk every unit committed before the call (ledger-backend.h:
+ * flush_committed); TRUE at once for a backend with nothing to flush. Any
+ * thread. */
+static inline gboolean ledger_flush_committed(TenderLedger *ledger, GError **error)
+{
+    if (ledger->backend->struct_size <
+            G_STRUCT_OFFSET(LedgerBackend, flush_committed) + sizeof(void *) ||
+        ledger->backend->flush_committed == NULL)
+        return TRUE;
+    return ledger->backend->flush_committed(ledger, error);
+}
+
 /* ---- copies row by row (ledger-copy.c) ------------------------------------ */
 
 /* Export every table of from into to (import_row), counting the rows in
@@ -115,7 +127,9 @@ static inline LedgerUnit *ledger_begin_read(TenderLedger *ledger, GError **error
 gboolean ledger_commit(LedgerUnit *unit, GError **error);
 /* Commit an intent record (an operation about to call a plugin) and end
  * the unit: committed and safe from a process crash at once, flushed to
- * disk with the next durable commit. Not for anything acknowledged. */
+ * disk with the next durable commit, or before the plugin's first request
+ * leaves the machine (ledger_flush_committed), whichever comes first. Not
+ * for anything acknowledged. */
 gboolean ledger_commit_intent(LedgerUnit *unit, GError **error);
 /* Undo the unit and end it. */
 void ledger_rollback(LedgerUnit *unit);

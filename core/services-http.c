@@ -25,6 +25,8 @@ typedef struct {
  * the thread the host called it on. */
 static __thread gint64 call_deadline_ms; /* wall clock; 0: no call running */
 static __thread GPtrArray *call_held;    /* HeldResponse*, released at call end */
+/* Flushed before the call's first request, then NULL (host_http_call_begin). */
+static __thread TenderLedger *call_flush_first;
 
 G_STATIC_ASSERT(sizeof(tender_http_header) == sizeof(TenderHttpClientHeader));
 G_STATIC_ASSERT(offsetof(tender_http_header, name) == offsetof(TenderHttpClientHeader, name));
@@ -84,14 +86,16 @@ void host_http_clear(TenderHost *host)
     g_mutex_clear(&host->http_methods_lock);
 }
 
-void host_http_call_begin(gint64 budget_ms)
+void host_http_call_begin(gint64 budget_ms, TenderLedger *flush_first)
 {
     call_deadline_ms = g_get_real_time() / 1000 + budget_ms;
+    call_flush_first = flush_first;
 }
 
 void host_http_call_end(void)
 {
     call_deadline_ms = 0;
+    call_flush_first = NULL;
     /* Freed, not kept for the next call: a thread that ends must not leave
      * its array behind. */
     g_clear_pointer(&call_held, g_ptr_array_unref);
@@ -218,6 +222,25 @@ uint32_t host_http_send(TenderHost *host, const char *method_id, const tender_ht
         .tls_client_key_passphrase = settings->tls_client_key_passphrase,
     };
     GError *error = NULL;
+    /* Nothing leaves the machine before the operation's intent is on disk.
+     * The intent was committed without waiting for the disk (ledger.h:
+     * ledger_commit_intent), which keeps it from a crash of this process
+     * but not from a power loss; a request the provider acted on, for an
+     * intent a power loss then took back, would be money moved that the
+     * ledger never heard of. Calls that send nothing (a plugin that
+     * decides locally) never pay for this flush. */
+    if (call_flush_first != NULL) {
+        if (!ledger_flush_committed(call_flush_first, &error)) {
+            g_autofree char *line =
+                g_strdup_printf("request not sent: the operation's record is not on disk: %s",
+                                error->message);
+            g_error_free(error);
+            host_log(host, TENDER_LOG_ERROR, method_id, "%s", line);
+            host_http_metrics_record_to(settings->metrics, HOST_HTTP_NOT_SENT, 0, 0);
+            return fail(res, TENDER_HTTP_NOT_SENT, line);
+        }
+        call_flush_first = NULL;
+    }
     gint64 started = g_get_monotonic_time();
     TenderHttpClientResponse *response =
         tender_http_transport_send(host->http_transport, &sent, &error);

@@ -17,9 +17,11 @@ G_GNUC_INTERNAL void host_http_init(TenderHost *host);
 G_GNUC_INTERNAL void host_http_clear(TenderHost *host);
 
 /* Around every plugin call on this thread: the call's time budget (ms from
- * now, on the wall clock whatever the host clock says) and, at the end, the
- * release of every response the plugin did not release itself. */
-G_GNUC_INTERNAL void host_http_call_begin(gint64 budget_ms);
+ * now, on the wall clock whatever the host clock says), the ledger whose
+ * committed units must be on disk before the call's first request is sent
+ * (NULL: none), and, at the end, the release of every response the plugin
+ * did not release itself. */
+G_GNUC_INTERNAL void host_http_call_begin(gint64 budget_ms, TenderLedger *flush_first);
 G_GNUC_INTERNAL void host_http_call_end(void);
 
 /* The service's two slots. */

@@ -2,8 +2,11 @@
 // WAL flush fails is told so and never acknowledged, and so is every other
 // unit that flush was to make durable (a batch holds several units of
 // concurrent payments: ledger-sqlite.c). Once the disk flushes again,
-// payments go through. The flush is replaced through the SQLite backend's
-// test hook (the real one is fdatasync on the WAL).
+// payments go through. And an operation's intent, committed without
+// waiting for the disk, is on disk before the plugin's first request leaves
+// the machine (services-http.c): with a disk that fails, nothing is sent.
+// The flush is replaced through the SQLite backend's test hook (the real
+// one is fdatasync on the WAL).
 #include <atomic>
 #include <string>
 #include <thread>
@@ -12,6 +15,10 @@
 #include "core-test-util.h"
 #include "host-private.h"
 #include "ledger-sqlite.h"
+
+extern "C" {
+#include "http-misbehave.h"
+}
 
 using namespace coretest;
 
@@ -71,6 +78,86 @@ TEST_F(LedgerFlush, AFailedFlushIsAnErrorForEveryUnitItWasToMakeDurable)
     TenderPayment *p = pay("fx_count", "10.00");
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+}
+
+// The provider's server, seen from the flushes: how many requests it had
+// read when each flush began.
+HttpMisbehave *provider = nullptr;
+std::vector<int> requests_at_flush;
+std::atomic<bool> fail_flushes{false};
+
+int observing_flush(int wal_fd)
+{
+    requests_at_flush.push_back(http_misbehave_requests(provider));
+    if (fail_flushes)
+        return SQLITE_IOERR_FSYNC;
+    return fdatasync(wal_fd) == 0 ? SQLITE_OK : SQLITE_IOERR_FSYNC;
+}
+
+class IntentBeforeRequest : public HostTest {
+protected:
+    void SetUp() override
+    {
+        provider = http_misbehave_start(0, nullptr, nullptr);
+        ASSERT_NE(provider, nullptr);
+        requests_at_flush.clear();
+        fail_flushes = false;
+        MethodConf conf;
+        conf.retries = 0;
+        conf.string_settings["endpoint"] =
+            "http://127.0.0.1:" + std::to_string(http_misbehave_port(provider));
+        make_host({{"fx_http", conf}}, tmp.file("ledger.db"), kNow, FALSE);
+        ledger_sqlite_set_flush_fn(host->ledger, observing_flush);
+    }
+
+    void TearDown() override
+    {
+        HostTest::TearDown();
+        http_misbehave_stop(provider);
+        provider = nullptr;
+    }
+};
+
+// The intent's flush comes before the request (the server had read
+// nothing yet), the outcome's after it. Before, the intent waited for the
+// outcome's flush: the one flush came after the provider had the request.
+TEST_F(IntentBeforeRequest, TheIntentIsOnDiskBeforeTheRequestLeaves)
+{
+    TenderPayment *p = pay("fx_http", "10.00", "USD", nullptr, {{"path", "/ok"}});
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(http_misbehave_requests(provider), 1);
+    ASSERT_EQ(requests_at_flush.size(), 2u) << "one flush before the request, one for the outcome";
+    EXPECT_EQ(requests_at_flush[0], 0) << "the intent was flushed after the request was sent";
+    EXPECT_EQ(requests_at_flush[1], 1);
+}
+
+// A method that sends nothing pays for no flush of its own: its intent
+// reaches the disk with its outcome, in one flush.
+TEST_F(IntentBeforeRequest, AnOperationThatSendsNothingFlushesOnce)
+{
+    TenderPayment *p = pay("fx_count", "10.00");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->status, TENDER_STATUS_AUTHORIZED);
+    EXPECT_EQ(requests_at_flush.size(), 1u);
+}
+
+// A disk that cannot flush: the request is never sent (the plugin is told
+// NOT_SENT), and the payment is not acknowledged either.
+TEST_F(IntentBeforeRequest, WhenTheIntentCannotReachTheDiskNothingIsSent)
+{
+    fail_flushes = true;
+    GError *error = nullptr;
+    TenderPayment *p =
+        pay("fx_http", "10.00", "USD", nullptr, {{"path", "/ok"}}, FALSE, &error);
+    EXPECT_EQ(p, nullptr) << "acknowledged although nothing reached the disk";
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("flushing the WAL failed"), std::string::npos)
+        << error->message;
+    g_error_free(error);
+    EXPECT_GE(requests_at_flush.size(), 1u);
+    EXPECT_EQ(http_misbehave_requests(provider), 0) << "a request left before its intent was on disk";
+    EXPECT_EQ(http_misbehave_connections(provider), 0);
 }
 
 } // namespace
