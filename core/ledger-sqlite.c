@@ -420,7 +420,7 @@ static gpointer checkpoint_thread(gpointer data)
 static void start_checkpointer(SqliteLedger *ledger, const char *path)
 {
     if (sqlite3_open_v2(path, &ledger->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+                        ledger_sqlite_vfs_name()) != SQLITE_OK) {
         sqlite3_close(ledger->checkpoint_db);
         ledger->checkpoint_db = NULL;
         return;
@@ -429,8 +429,9 @@ static void start_checkpointer(SqliteLedger *ledger, const char *path)
     /* A connection knows the file is in WAL mode only once it has read
      * it; until then a checkpoint on it does nothing (and says so with a
      * WAL size of -1). */
-    if (sqlite3_exec(ledger->checkpoint_db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
-                     NULL) != SQLITE_OK) {
+    if (sqlite3_exec(ledger->checkpoint_db,
+                     "PRAGMA checkpoint_fullfsync=ON; SELECT count(*) FROM sqlite_master", NULL,
+                     NULL, NULL) != SQLITE_OK) {
         sqlite3_close(ledger->checkpoint_db);
         ledger->checkpoint_db = NULL;
         return;
@@ -532,7 +533,8 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
      * error, never a new empty file. */
     int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create || missing ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(missing ? ":memory:" : path, &ledger->db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(missing ? ":memory:" : path, &ledger->db, flags,
+                        ledger_sqlite_vfs_name()) != SQLITE_OK) {
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: cannot open '%s': %s", path,
                     ledger->db ? sqlite3_errmsg(ledger->db) : "out of memory");
         sqlite_close(&ledger->base);
@@ -541,9 +543,11 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
     /* Another process may hold the write lock for a moment: wait for it
      * (busy_wait, bounded) rather than failing the payment. */
     sqlite3_busy_handler(ledger->db, busy_wait, ledger);
-    /* WAL, readers never block the writer. synchronous=NORMAL writes each
-     * commit to the WAL without flushing it; ledger_commit() flushes
-     * once per batch (see sync_wal), which makes it as durable as FULL. */
+    /* WAL, readers never block the writer. A commit's own sync of the WAL
+     * (synchronous=FULL) only writes the frames the VFS collected
+     * (ledger-sqlite-vfs.c); ledger_commit() flushes once per batch
+     * (flush_through). checkpoint_fullfsync tells the VFS a checkpoint's
+     * sync, which must reach the disk, from a commit's. */
     /* Processes opening a new ledger at the same moment race to switch it
      * to WAL and to create the schema; SQLite can then answer "locked"
      * without waiting in its busy handler (the WAL index is being built).
@@ -552,8 +556,8 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
     for (;;) {
         GError *local = NULL;
         if (exec(ledger,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                 "PRAGMA foreign_keys=ON;",
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                 "PRAGMA checkpoint_fullfsync=ON; PRAGMA foreign_keys=ON;",
                  &local) &&
             migrate(ledger, &local)) {
             const char *file = sqlite3_db_filename(ledger->db, "main");
@@ -578,10 +582,9 @@ static void sqlite_set_flush(TenderLedger *base, gboolean flush)
 {
     SqliteLedger *ledger = (SqliteLedger *)base;
     g_mutex_lock(&ledger->lock);
+    /* Commits are then never flushed (flush_through is not called);
+     * checkpoints still are, so the database file stays whole. */
     ledger->no_flush = !flush;
-    /* Not even the WAL writes wait for the disk: the load is written by
-     * the operating system when it pleases. */
-    run(ledger, flush ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=OFF");
     g_mutex_unlock(&ledger->lock);
 }
 
@@ -680,9 +683,10 @@ static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError 
     return &unit->base;
 }
 
-/* Flush the WAL: the connection runs with synchronous=NORMAL (a commit is
- * written to the WAL but not flushed), and a durable batch flushes it here,
- * which is what synchronous=FULL does at every commit. The flush goes
+/* Flush the WAL: a commit is written to the WAL but not flushed (the VFS
+ * turns a commit's sync into a write, ledger-sqlite-vfs.c), and a durable
+ * batch flushes it here, which is what SQLite's synchronous=FULL would do at
+ * every commit. The flush goes
  * through a descriptor of our own, so it needs no SQLite object and can run
  * while another thread writes the next batch: fdatasync() flushes the
  * file's data whichever descriptor wrote it. Called without the lock;

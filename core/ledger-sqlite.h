@@ -72,6 +72,12 @@ typedef struct {
     gboolean savepoint;
 } SqliteUnit;
 
+/* The name of the VFS the ledger's connections open their files with
+ * (ledger-sqlite-vfs.c: the platform's, with a WAL's writes collected and
+ * written at once), registered on the first call; NULL if it could not be
+ * registered (SQLite's default VFS then). Thread-safe. */
+const char *ledger_sqlite_vfs_name(void);
+
 /* For tests of a failing disk: flush the WAL with flush_fn (an SQLite
  * result code; SQLITE_OK when the WAL is on disk) instead of fdatasync;
  * NULL restores fdatasync. ledger must be an SQLite file ledger.

@@ -21,7 +21,6 @@ typedef struct {
 
 static gboolean authorize_step(gpointer data, int thread, gint64 index)
 {
-    (void)index;
     AuthorizeCtx *ctx = data;
     char account[32];
     g_snprintf(account, sizeof account, "bench-%d", thread);
@@ -30,12 +29,12 @@ static gboolean authorize_step(gpointer data, int thread, gint64 index)
     GError *error = NULL;
     TenderPayment *p = tender_host_pay(ctx->host, &r, &error);
     gboolean ok = p != NULL && p->status == TENDER_STATUS_AUTHORIZED;
-    if (p == NULL) {
-        /* Say it once per thread and scenario is enough to diagnose. */
-        if (index == 0)
-            fprintf(stderr, "tender-bench: authorize failed: %s\n", error->message);
-        g_error_free(error);
-    }
+    /* The first few failures of a run say enough to diagnose it. */
+    static gint said = 0;
+    if (!ok && g_atomic_int_add(&said, 1) < 5)
+        fprintf(stderr, "tender-bench: authorize failed (operation %" G_GINT64_FORMAT "): %s\n",
+                index, p == NULL ? error->message : tender_status_to_string(p->status));
+    g_clear_error(&error);
     tender_payment_free(p);
     return ok;
 }
