@@ -515,7 +515,9 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
     SqliteLedger *ledger = g_new0(SqliteLedger, 1);
     ledger->base.backend = sqlite_backend();
     g_mutex_init(&ledger->lock);
-    g_cond_init(&ledger->changed);
+    g_cond_init(&ledger->member_moved);
+    g_cond_init(&ledger->batch_committed);
+    g_cond_init(&ledger->batch_synced);
     g_mutex_init(&ledger->checkpoint_lock);
     g_cond_init(&ledger->checkpoint_cond);
     ledger->wal_fd = -1;
@@ -601,7 +603,9 @@ static void sqlite_close(TenderLedger *base)
     g_mutex_clear(&ledger->lock);
     g_mutex_clear(&ledger->checkpoint_lock);
     g_cond_clear(&ledger->checkpoint_cond);
-    g_cond_clear(&ledger->changed);
+    g_cond_clear(&ledger->member_moved);
+    g_cond_clear(&ledger->batch_committed);
+    g_cond_clear(&ledger->batch_synced);
     g_free(ledger->failure);
     if (ledger->wal_fd >= 0)
         close(ledger->wal_fd);
@@ -656,7 +660,7 @@ static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError 
             else
                 ledger_sqlite_fail(ledger, error, "cannot start a transaction");
             g_atomic_int_dec_and_test(&ledger->active);
-            g_cond_broadcast(&ledger->changed);
+            g_cond_signal(&ledger->member_moved);
             g_mutex_unlock(&ledger->lock);
             return NULL;
         }
@@ -672,7 +676,7 @@ static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError 
     if (run(ledger, "SAVEPOINT member") != SQLITE_OK) {
         ledger_sqlite_fail(ledger, error, "cannot start a transaction");
         g_atomic_int_dec_and_test(&ledger->active);
-        g_cond_broadcast(&ledger->changed);
+        g_cond_signal(&ledger->member_moved);
         g_mutex_unlock(&ledger->lock);
         return NULL;
     }
@@ -724,6 +728,11 @@ static void reset_statements(SqliteLedger *ledger)
             sqlite3_reset(s);
 }
 
+static gboolean batch_failed(SqliteLedger *ledger, guint64 batch)
+{
+    return batch >= ledger->failed_first && batch <= ledger->failed;
+}
+
 /* Batches first..last failed: their members are told so. */
 static void record_failure(SqliteLedger *ledger, guint64 first, guint64 last, const char *why)
 {
@@ -740,7 +749,7 @@ static void record_failure(SqliteLedger *ledger, guint64 first, guint64 last, co
 static void flush_through(SqliteLedger *ledger, guint64 batch)
 {
     while (ledger->flushing)
-        g_cond_wait(&ledger->changed, &ledger->lock);
+        g_cond_wait(&ledger->batch_synced, &ledger->lock);
     if (ledger->synced >= batch)
         return;
     int fd = open_wal(ledger);
@@ -757,7 +766,8 @@ static void flush_through(SqliteLedger *ledger, guint64 batch)
         record_failure(ledger, ledger->synced + 1, covered,
                        fd >= 0 ? "flushing the WAL failed" : "cannot open the WAL to flush it");
     ledger->synced = MAX(ledger->synced, covered);
-    g_cond_broadcast(&ledger->changed);
+    g_cond_broadcast(&ledger->batch_synced);
+    g_cond_signal(&ledger->member_moved); /* a leader waiting for the disk */
 }
 
 /* The leader's part: let the members already inside join, commit, then
@@ -790,9 +800,9 @@ static void commit_batch(SqliteLedger *ledger)
         if (!members_coming && !disk_busy)
             break;
         if (disk_busy)
-            g_cond_wait(&ledger->changed, &ledger->lock);
+            g_cond_wait(&ledger->member_moved, &ledger->lock);
         else
-            g_cond_wait_until(&ledger->changed, &ledger->lock, deadline);
+            g_cond_wait_until(&ledger->member_moved, &ledger->lock, deadline);
     }
     guint64 mine = ledger->batch;
     gboolean flush = ledger->wants_sync;
@@ -808,7 +818,9 @@ static void commit_batch(SqliteLedger *ledger)
     ledger->in_batch = FALSE;
     ledger->leader = FALSE;
     ledger->committed = mine;
-    g_cond_broadcast(&ledger->changed);
+    g_cond_broadcast(&ledger->batch_committed);
+    if (rc != SQLITE_OK)
+        g_cond_broadcast(&ledger->batch_synced); /* its durable members: it failed */
     if (flush)
         flush_through(ledger, mine);
 }
@@ -838,14 +850,18 @@ static gboolean sqlite_commit(LedgerUnit *unit, LedgerCommitKind kind, GError **
     guint64 mine = ledger->batch;
     g_atomic_int_dec_and_test(&ledger->active);
     if (ledger->leader) {
-        g_cond_broadcast(&ledger->changed); /* tell the leader we joined */
-        while ((durable ? ledger->synced : ledger->committed) < mine)
-            g_cond_wait(&ledger->changed, &ledger->lock);
+        g_cond_signal(&ledger->member_moved); /* tell the leader we joined */
+        if (durable)
+            while (ledger->synced < mine && !batch_failed(ledger, mine))
+                g_cond_wait(&ledger->batch_synced, &ledger->lock);
+        else
+            while (ledger->committed < mine)
+                g_cond_wait(&ledger->batch_committed, &ledger->lock);
     } else {
         ledger->leader = TRUE;
         commit_batch(ledger);
     }
-    gboolean ok = mine < ledger->failed_first || mine > ledger->failed;
+    gboolean ok = !batch_failed(ledger, mine);
     if (!ok)
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", ledger->failure);
     g_mutex_unlock(&ledger->lock);
@@ -862,7 +878,7 @@ static gboolean sqlite_flush_committed(TenderLedger *base, GError **error)
     guint64 target = ledger->committed;
     if (!ledger->memory && !ledger->no_flush)
         flush_through(ledger, target);
-    gboolean ok = target == 0 || target < ledger->failed_first || target > ledger->failed;
+    gboolean ok = target == 0 || !batch_failed(ledger, target);
     if (!ok)
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", ledger->failure);
     g_mutex_unlock(&ledger->lock);
@@ -894,7 +910,8 @@ static void sqlite_rollback(LedgerUnit *unit)
         ledger->in_batch = FALSE;
         ledger->committed = ledger->batch;
     }
-    g_cond_broadcast(&ledger->changed);
+    g_cond_signal(&ledger->member_moved);
+    g_cond_broadcast(&ledger->batch_committed);
     g_mutex_unlock(&ledger->lock);
 }
 
@@ -920,7 +937,7 @@ static gboolean sqlite_copy_to(TenderLedger *base, const char *path, GError **er
     g_mutex_lock(&ledger->lock);
     /* An open batch holds writes not yet committed: copy what is. */
     while (ledger->in_batch)
-        g_cond_wait(&ledger->changed, &ledger->lock);
+        g_cond_wait(&ledger->batch_committed, &ledger->lock);
     sqlite3_backup *backup = sqlite3_backup_init(dest, "main", ledger->db, "main");
     if (backup == NULL) {
         rc = sqlite3_errcode(dest);
