@@ -515,9 +515,9 @@ TenderLedger *ledger_sqlite_open(const char *path, gboolean create, GError **err
     SqliteLedger *ledger = g_new0(SqliteLedger, 1);
     ledger->base.backend = sqlite_backend();
     g_mutex_init(&ledger->lock);
-    g_cond_init(&ledger->member_moved);
-    g_cond_init(&ledger->batch_committed);
-    g_cond_init(&ledger->batch_synced);
+    g_cond_init(&ledger->member_moved.cond);
+    g_cond_init(&ledger->batch_committed.cond);
+    g_cond_init(&ledger->batch_synced.cond);
     g_mutex_init(&ledger->checkpoint_lock);
     g_cond_init(&ledger->checkpoint_cond);
     ledger->wal_fd = -1;
@@ -603,15 +603,36 @@ static void sqlite_close(TenderLedger *base)
     g_mutex_clear(&ledger->lock);
     g_mutex_clear(&ledger->checkpoint_lock);
     g_cond_clear(&ledger->checkpoint_cond);
-    g_cond_clear(&ledger->member_moved);
-    g_cond_clear(&ledger->batch_committed);
-    g_cond_clear(&ledger->batch_synced);
+    g_cond_clear(&ledger->member_moved.cond);
+    g_cond_clear(&ledger->batch_committed.cond);
+    g_cond_clear(&ledger->batch_synced.cond);
     g_free(ledger->failure);
     if (ledger->wal_fd >= 0)
         close(ledger->wal_fd);
     g_free(ledger->wal_path);
     g_free(ledger->missing_path);
     g_free(ledger);
+}
+
+/* Waits and wake-ups of the group commit, always under the ledger's lock. */
+static void wait_on(SqliteWait *w, GMutex *lock)
+{
+    w->waiters++;
+    g_cond_wait(&w->cond, lock);
+    w->waiters--;
+}
+
+static void wait_on_until(SqliteWait *w, GMutex *lock, gint64 end_time)
+{
+    w->waiters++;
+    g_cond_wait_until(&w->cond, lock, end_time);
+    w->waiters--;
+}
+
+static void wake(SqliteWait *w)
+{
+    if (w->waiters > 0)
+        g_cond_broadcast(&w->cond);
 }
 
 /* Every unit, read or write, runs in the batch: SQLite has one writer per
@@ -660,7 +681,7 @@ static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError 
             else
                 ledger_sqlite_fail(ledger, error, "cannot start a transaction");
             g_atomic_int_dec_and_test(&ledger->active);
-            g_cond_signal(&ledger->member_moved);
+            wake(&ledger->member_moved);
             g_mutex_unlock(&ledger->lock);
             return NULL;
         }
@@ -676,7 +697,7 @@ static LedgerUnit *sqlite_begin(TenderLedger *base, LedgerUnitMode mode, GError 
     if (run(ledger, "SAVEPOINT member") != SQLITE_OK) {
         ledger_sqlite_fail(ledger, error, "cannot start a transaction");
         g_atomic_int_dec_and_test(&ledger->active);
-        g_cond_signal(&ledger->member_moved);
+        wake(&ledger->member_moved);
         g_mutex_unlock(&ledger->lock);
         return NULL;
     }
@@ -749,7 +770,7 @@ static void record_failure(SqliteLedger *ledger, guint64 first, guint64 last, co
 static void flush_through(SqliteLedger *ledger, guint64 batch)
 {
     while (ledger->flushing)
-        g_cond_wait(&ledger->batch_synced, &ledger->lock);
+        wait_on(&ledger->batch_synced, &ledger->lock);
     if (ledger->synced >= batch)
         return;
     int fd = open_wal(ledger);
@@ -766,8 +787,8 @@ static void flush_through(SqliteLedger *ledger, guint64 batch)
         record_failure(ledger, ledger->synced + 1, covered,
                        fd >= 0 ? "flushing the WAL failed" : "cannot open the WAL to flush it");
     ledger->synced = MAX(ledger->synced, covered);
-    g_cond_broadcast(&ledger->batch_synced);
-    g_cond_signal(&ledger->member_moved); /* a leader waiting for the disk */
+    wake(&ledger->batch_synced);
+    wake(&ledger->member_moved); /* a leader waiting for the disk */
 }
 
 /* The leader's part: let the members already inside join, commit, then
@@ -800,9 +821,9 @@ static void commit_batch(SqliteLedger *ledger)
         if (!members_coming && !disk_busy)
             break;
         if (disk_busy)
-            g_cond_wait(&ledger->member_moved, &ledger->lock);
+            wait_on(&ledger->member_moved, &ledger->lock);
         else
-            g_cond_wait_until(&ledger->member_moved, &ledger->lock, deadline);
+            wait_on_until(&ledger->member_moved, &ledger->lock, deadline);
     }
     guint64 mine = ledger->batch;
     gboolean flush = ledger->wants_sync;
@@ -818,9 +839,9 @@ static void commit_batch(SqliteLedger *ledger)
     ledger->in_batch = FALSE;
     ledger->leader = FALSE;
     ledger->committed = mine;
-    g_cond_broadcast(&ledger->batch_committed);
+    wake(&ledger->batch_committed);
     if (rc != SQLITE_OK)
-        g_cond_broadcast(&ledger->batch_synced); /* its durable members: it failed */
+        wake(&ledger->batch_synced); /* its durable members: it failed */
     if (flush)
         flush_through(ledger, mine);
 }
@@ -850,13 +871,13 @@ static gboolean sqlite_commit(LedgerUnit *unit, LedgerCommitKind kind, GError **
     guint64 mine = ledger->batch;
     g_atomic_int_dec_and_test(&ledger->active);
     if (ledger->leader) {
-        g_cond_signal(&ledger->member_moved); /* tell the leader we joined */
+        wake(&ledger->member_moved); /* tell the leader we joined */
         if (durable)
             while (ledger->synced < mine && !batch_failed(ledger, mine))
-                g_cond_wait(&ledger->batch_synced, &ledger->lock);
+                wait_on(&ledger->batch_synced, &ledger->lock);
         else
             while (ledger->committed < mine)
-                g_cond_wait(&ledger->batch_committed, &ledger->lock);
+                wait_on(&ledger->batch_committed, &ledger->lock);
     } else {
         ledger->leader = TRUE;
         commit_batch(ledger);
@@ -910,8 +931,8 @@ static void sqlite_rollback(LedgerUnit *unit)
         ledger->in_batch = FALSE;
         ledger->committed = ledger->batch;
     }
-    g_cond_signal(&ledger->member_moved);
-    g_cond_broadcast(&ledger->batch_committed);
+    wake(&ledger->member_moved);
+    wake(&ledger->batch_committed);
     g_mutex_unlock(&ledger->lock);
 }
 
@@ -937,7 +958,7 @@ static gboolean sqlite_copy_to(TenderLedger *base, const char *path, GError **er
     g_mutex_lock(&ledger->lock);
     /* An open batch holds writes not yet committed: copy what is. */
     while (ledger->in_batch)
-        g_cond_wait(&ledger->batch_committed, &ledger->lock);
+        wait_on(&ledger->batch_committed, &ledger->lock);
     sqlite3_backup *backup = sqlite3_backup_init(dest, "main", ledger->db, "main");
     if (backup == NULL) {
         rc = sqlite3_errcode(dest);

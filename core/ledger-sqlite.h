@@ -12,6 +12,14 @@
 
 G_BEGIN_DECLS
 
+/* A condition and how many threads wait on it, under the ledger's lock:
+ * GLib's signal and broadcast make a futex call even when nobody waits,
+ * and a commit with one thread would pay for two of them. */
+typedef struct {
+    GCond cond;
+    int waiters;
+} SqliteWait;
+
 /* Group commit (ledger-sqlite.c has the whole story): every unit of the
  * process runs in one outer SQLite transaction, the "batch", each in its
  * own savepoint; one commit and one flush serve every unit of a batch. */
@@ -22,9 +30,9 @@ typedef struct {
     /* Each wait has a condition of its own, so an event wakes only the
      * threads it can let go (a member joining woke every thread waiting
      * for the disk, 11 context switches per authorization at 8 threads). */
-    GCond member_moved;     /* the leader's: a member joined or left, or the disk came free */
-    GCond batch_committed;  /* committed (or in_batch) changed */
-    GCond batch_synced;     /* synced or flushing changed, or a batch failed */
+    SqliteWait member_moved;    /* the leader's: a member joined or left, or the disk came free */
+    SqliteWait batch_committed; /* committed (or in_batch) changed */
+    SqliteWait batch_synced;    /* synced or flushing changed, or a batch failed */
     GHashTable *statements; /* SQL text -> sqlite3_stmt*, prepared once */
     gboolean in_batch;      /* the outer transaction is open */
     gboolean has_writes;    /* a member released writes into it */
