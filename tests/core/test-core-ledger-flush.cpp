@@ -8,6 +8,8 @@
 // The flush is replaced through the SQLite backend's test hook (the real
 // one is fdatasync on the WAL).
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -158,6 +160,72 @@ TEST_F(IntentBeforeRequest, WhenTheIntentCannotReachTheDiskNothingIsSent)
     EXPECT_GE(requests_at_flush.size(), 1u);
     EXPECT_EQ(http_misbehave_requests(provider), 0) << "a request left before its intent was on disk";
     EXPECT_EQ(http_misbehave_connections(provider), 0);
+}
+
+// A batch whose COMMIT fails (here a foreign key checked at COMMIT, through
+// SQLite's defer_foreign_keys) fails every unit in it, and a durable member
+// is told at once. It used to wait for a flush covering its batch, which only
+// a later durable batch would have made: with none coming, for ever.
+TEST(LedgerCommitFailure, ADurableMemberOfAFailedBatchIsToldAtOnce)
+{
+    TempDir tmp;
+    GError *error = nullptr;
+    TenderLedger *ledger = ledger_sqlite_open(tmp.file("ledger.db").c_str(), TRUE, &error);
+    ASSERT_NE(ledger, nullptr) << (error ? error->message : "");
+    auto *sqlite = reinterpret_cast<SqliteLedger *>(ledger);
+
+    // The leader's unit: an operation of a payment that does not exist,
+    // allowed until COMMIT.
+    LedgerUnit *leader_unit = ledger_begin(ledger, &error);
+    ASSERT_NE(leader_unit, nullptr);
+    ASSERT_EQ(sqlite3_exec(sqlite->db,
+                           "PRAGMA defer_foreign_keys=ON;"
+                           "INSERT INTO operations (payment_id, kind, request_id, amount,"
+                           " created_ms) VALUES ('pay_missing', 'authorize', 'req_x', 1, 1)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(sqlite->db);
+
+    // The member begins while the leader's unit is open, so it joins the
+    // leader's batch; it writes nothing wrong itself.
+    std::promise<std::string> member_result;
+    std::future<std::string> member_done = member_result.get_future();
+    std::thread member([&] {
+        GError *member_error = nullptr;
+        LedgerUnit *unit = ledger_begin(ledger, &member_error);
+        if (unit == nullptr) {
+            member_result.set_value(std::string("begin failed: ") + member_error->message);
+            g_error_free(member_error);
+            return;
+        }
+        gboolean ok = ledger_commit(unit, &member_error);
+        member_result.set_value(ok ? "committed" : member_error->message);
+        g_clear_error(&member_error);
+    });
+    // Wait until the member is on its way into the batch (counted as active).
+    for (int i = 0; i < 2000 && g_atomic_int_get(&sqlite->active) < 2; i++)
+        g_usleep(1000);
+    ASSERT_EQ(g_atomic_int_get(&sqlite->active), 2) << "the member never began";
+
+    EXPECT_FALSE(ledger_commit(leader_unit, &error));
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("FOREIGN KEY"), std::string::npos)
+        << error->message;
+    g_clear_error(&error);
+
+    bool answered = member_done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    if (!answered) {
+        // Unblock the member before failing: a durable batch flushes every
+        // batch before it.
+        LedgerUnit *unit = ledger_begin(ledger, nullptr);
+        ASSERT_NE(unit, nullptr);
+        ledger_commit(unit, nullptr);
+    }
+    member.join();
+    ASSERT_TRUE(answered) << "the member waited for a flush that was never coming";
+    std::string result = member_done.get();
+    EXPECT_NE(result.find("FOREIGN KEY"), std::string::npos) << result;
+    ledger_close(ledger);
 }
 
 } // namespace
