@@ -104,8 +104,8 @@ void tender_host_options_set_ledger(TenderHostOptions *options, const char *path
  * TENDER_ERROR_LEDGER instead of being lost. A ledger whose directory does
  * not exist is an error (TENDER_ERROR_LEDGER) either way. */
 void tender_host_options_set_ledger_no_create(TenderHostOptions *options, gboolean no_create);
-/* FALSE: the ledger never waits for the disk (no flush at commit,
- * synchronous=OFF). A process crash still loses nothing the host
+/* FALSE: the ledger does not wait for the disk at commit (only its
+ * checkpoints flush). A process crash still loses nothing the host
  * acknowledged, but an operating-system crash or a power cut may lose the
  * last payments. Only for loading test or benchmark data; never for real
  * payments. Default TRUE. */
