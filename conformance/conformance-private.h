@@ -30,6 +30,11 @@ struct tc_context {
     TenderTestPlugin *plugin;  /* NULL when it could not be loaded */
     const tender_plugin_descriptor *descriptor;
     char *tmpdir;              /* a private directory holding a link to the plugin */
+    /* The run's directory, made by the runner before it forks a case: each
+     * case's tmpdir is made inside it, so what a case that crashed left
+     * behind is removed with it when the runner ends. NULL until then. */
+    char *tmp_root;
+    int owns_tmp_root;         /* FALSE in a case's child: the runner removes it */
     guint64 seq;               /* for unique payment and request ids */
     guint32 run_tag;           /* random, set at the first request: ids unique per run */
     TcFaultTransport *transport; /* every host's transport: healthy unless armed */
@@ -167,7 +172,8 @@ TenderHost *tc_host_new(tc_context *ctx, const tender_method *m, const char *led
  * plugin's own outcome rather than a retry's. */
 TenderHost *tc_host_new_with_retries(tc_context *ctx, const tender_method *m, const char *ledger,
                                      int retries, GError **error);
-/* The kit's private temporary directory (created on first use). */
+/* The kit's private temporary directory (created on first use, inside the
+ * run's directory once tc_context_make_tmp_root made it). */
 const char *tc_tmpdir(tc_context *ctx);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
  * entry point, or a worker process with --isolation), whose settings, clock
  * and log the kit controls,
  * and the report sink every case writes into. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,11 @@ static tc_context *context_new(const char *path, const char *method_id, int isol
     tender_test_host_set_http_transport(ctx->host, tc_fault_transport_table(ctx->transport));
     ctx->isolated = isolated;
     ctx->no_seccomp = !seccomp;
+    /* Made now, before the runner forks its cases (tc_tmpdir). Without it
+     * (the system's temporary directory refused), each case's directory
+     * is made at the top level, as before. */
+    ctx->tmp_root = g_dir_make_tmp("tender-conformance-XXXXXX", NULL);
+    ctx->owns_tmp_root = ctx->tmp_root != NULL;
     load_plugin(ctx);
     return ctx;
 }
@@ -158,6 +164,9 @@ tc_context *tc_context_new_isolated(const char *path, const char *method_id, int
 
 void tc_context_after_fork(tc_context *ctx)
 {
+    /* The runner removes the run's directory, with whatever this case
+     * leaves in it should it crash. */
+    ctx->owns_tmp_root = FALSE;
     if (ctx->plugin == NULL || !tender_test_plugin_is_isolated(ctx->plugin))
         return;
     /* The inherited worker is the parent's child: this process could not
@@ -195,6 +204,9 @@ void tc_context_free(tc_context *ctx)
         remove_tree(ctx->tmpdir);
         g_free(ctx->tmpdir);
     }
+    if (ctx->tmp_root != NULL && ctx->owns_tmp_root)
+        remove_tree(ctx->tmp_root);
+    g_free(ctx->tmp_root);
     tender_test_plugin_free(ctx->plugin);
     tender_test_host_free(ctx->host);
     tc_fault_transport_free(ctx->transport);
@@ -217,7 +229,14 @@ const char *tc_context_path(const tc_context *ctx)
 
 const char *tc_tmpdir(tc_context *ctx)
 {
-    if (ctx->tmpdir == NULL) {
+    if (ctx->tmpdir == NULL && ctx->tmp_root != NULL) {
+        ctx->tmpdir = g_build_filename(ctx->tmp_root, "case-XXXXXX", NULL);
+        if (g_mkdtemp(ctx->tmpdir) == NULL) {
+            g_warning("cannot create a temporary directory in %s: %s", ctx->tmp_root,
+                      g_strerror(errno));
+            g_clear_pointer(&ctx->tmpdir, g_free);
+        }
+    } else if (ctx->tmpdir == NULL) {
         GError *error = NULL;
         ctx->tmpdir = g_dir_make_tmp("tender-conformance-XXXXXX", &error);
         if (ctx->tmpdir == NULL) {

@@ -28,9 +28,13 @@ struct RunResult {
 };
 
 RunResult RunConformance(const std::string &plugin,
-                         const std::vector<std::string> &extra = std::vector<std::string>())
+                         const std::vector<std::string> &extra = std::vector<std::string>(),
+                         const char *tmpdir = nullptr)
 {
     RunResult run;
+    gchar **envp = g_get_environ();
+    if (tmpdir != nullptr)
+        envp = g_environ_setenv(envp, "TMPDIR", tmpdir, TRUE);
     std::vector<const gchar *> argv = {CONFORMANCE_RUNNER, "--json"};
     for (const auto &e : extra)
         argv.push_back(e.c_str());
@@ -39,8 +43,10 @@ RunResult RunConformance(const std::string &plugin,
     gchar *out = nullptr, *err = nullptr;
     gint wait = 0;
     GError *error = nullptr;
-    if (!g_spawn_sync(nullptr, const_cast<gchar **>(argv.data()), nullptr, G_SPAWN_DEFAULT,
-                      nullptr, nullptr, &out, &err, &wait, &error)) {
+    gboolean spawned = g_spawn_sync(nullptr, const_cast<gchar **>(argv.data()), envp,
+                                    G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err, &wait, &error);
+    g_strfreev(envp);
+    if (!spawned) {
         run.err = error->message;
         g_error_free(error);
         return run;
@@ -149,6 +155,35 @@ TEST_P(WrongPlugin, FailsInItsCaseIsolated)
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, WrongPlugin, ::testing::ValuesIn(WrongPlugins()),
                          [](const auto &info) { return info.param.first; });
+
+// A case whose plugin kills its process (the crash fixture, not isolated)
+// leaves no directory of the kit's in the temporary directory: each case's
+// is made in the run's, which the runner removes at its end. (The sandbox's
+// test CA file stays, by design: one file named by its content, shared by
+// every sandbox; sandbox/paypal/sandbox-paypal.c.)
+TEST(Runner, ACrashedCaseLeavesNoTemporaryFiles)
+{
+    gchar *tmpdir = g_dir_make_tmp("test-wrong-plugins-XXXXXX", nullptr);
+    ASSERT_NE(tmpdir, nullptr);
+    RunResult run = RunConformance(std::string(FIXTURE_DIR) + "/wrong_crash.so", {}, tmpdir);
+    EXPECT_EQ(run.exit_status, 1) << run.out << run.err;
+    EXPECT_NE(run.out.find("died of signal"), std::string::npos) << "no case crashed:\n" << run.out;
+    GDir *dir = g_dir_open(tmpdir, 0, nullptr);
+    ASSERT_NE(dir, nullptr);
+    std::vector<std::string> left;
+    for (const char *name; (name = g_dir_read_name(dir)) != nullptr;) {
+        gchar *path = g_build_filename(tmpdir, name, nullptr);
+        if (g_str_has_prefix(name, "tender-conformance-"))
+            left.push_back(name);
+        else
+            g_unlink(path);
+        g_free(path);
+    }
+    g_dir_close(dir);
+    EXPECT_TRUE(left.empty()) << "left in TMPDIR: " << (left.empty() ? "" : left[0]);
+    g_rmdir(tmpdir);
+    g_free(tmpdir);
+}
 
 TEST(ConformingFixture, Passes)
 {
