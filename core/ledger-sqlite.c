@@ -751,7 +751,7 @@ static void reset_statements(SqliteLedger *ledger)
 
 static gboolean batch_failed(SqliteLedger *ledger, guint64 batch)
 {
-    return batch >= ledger->failed_first && batch <= ledger->failed;
+    return ledger->failed_first != 0 && batch >= ledger->failed_first && batch <= ledger->failed;
 }
 
 /* Batches first..last failed: their members are told so. */
@@ -899,7 +899,7 @@ static gboolean sqlite_flush_committed(TenderLedger *base, GError **error)
     guint64 target = ledger->committed;
     if (!ledger->memory && !ledger->no_flush)
         flush_through(ledger, target);
-    gboolean ok = target == 0 || !batch_failed(ledger, target);
+    gboolean ok = !batch_failed(ledger, target);
     if (!ok)
         g_set_error(error, TENDER_ERROR, TENDER_ERROR_LEDGER, "ledger: %s", ledger->failure);
     g_mutex_unlock(&ledger->lock);
